@@ -74,7 +74,8 @@ final class CheckedTable extends Table {
 
     /** Absolute position of field {@code id} with {@code size} bytes, or 0 when absent. */
     private int field(int id, int size, String name) {
-        int o = __offset(4 + 2 * id);
+        // vtable entries are unsigned 16-bit offsets; Table.__offset reads them signed
+        int o = __offset(4 + 2 * id) & 0xFFFF;
         if (o == 0) {
             return 0;
         }
