@@ -279,6 +279,8 @@ public final class ModelValidator {
                 } else {
                     error(where, "quantized_dimension " + qd + " out of range [0, " + t.rank() + ") for " + ns + " scales");
                 }
+            } else if (ns > 1 && t.rank() == 0) {
+                error(where, ns + " scales on a scalar tensor");
             } else if (ns > 1 && t.dim(qd) != ns) {
                 error(where, ns + " scales for dimension " + qd + " of size " + t.dim(qd));
             }
