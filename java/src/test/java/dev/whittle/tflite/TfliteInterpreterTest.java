@@ -133,6 +133,20 @@ class TfliteInterpreterTest {
     }
 
     @Test
+    void directByteBufferWithOffsetIsCopiedFromItsPosition() throws IOException {
+        byte[] bytes = Files.readAllBytes(model("hello_world_float.tflite"));
+        ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length + 7);
+        direct.position(7);
+        direct.put(bytes).position(7);
+        try (TfliteInterpreter tfl = TfliteInterpreter.create(direct, TfliteOptions.defaults())) {
+            assertEquals(7, direct.position());
+            assertEquals(1, tfl.inputCount());
+            TensorData y = tfl.run(List.of(TensorData.zeros(TensorType.FLOAT32, 1, 1))).getFirst();
+            assertEquals(0.0, y.getDouble(0), 0.2);
+        }
+    }
+
+    @Test
     void resizeInputRunsABatch() throws IOException {
         try (TfliteInterpreter tfl = TfliteInterpreter.create(model("hello_world_float.tflite"),
                 TfliteOptions.defaults())) {
