@@ -114,6 +114,12 @@ public final class TfliteInterpreter implements AutoCloseable {
         this.outputIndices = indices(state.interpreter.outputs());
     }
 
+    /** The version string of the TFLite runtime behind this bridge, e.g. {@code 2.20.0}. */
+    public static String version() {
+        TfliteNative.ensureLoaded();
+        return org.bytedeco.tensorflowlite.global.tensorflowlite.TfLiteVersion().getString();
+    }
+
     /** Loads a model file. */
     public static TfliteInterpreter create(Path model, TfliteOptions options) throws IOException {
         return create(ByteBuffer.wrap(Files.readAllBytes(model)), options);
