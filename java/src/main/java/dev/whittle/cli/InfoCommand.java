@@ -11,7 +11,8 @@ import java.util.concurrent.Callable;
 
 /** {@code whittle info}: what this installation can use on this machine. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Show the Java runtime, Vector API, native library, CPU features and TFLite version in use.")
+        description = {"Show what this installation uses on this machine.", "",
+                "The Java runtime, the Vector API, Whittle's native library, CPU features and TFLite's version."})
 final class InfoCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;

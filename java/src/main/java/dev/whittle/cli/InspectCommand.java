@@ -23,8 +23,9 @@ import java.util.concurrent.Callable;
 
 /** {@code whittle inspect MODEL...}: a readable (or JSON) summary of each model. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Summarize .tflite models: inputs and outputs, operators, tensor types, parameters,",
-                "how each operator is quantized, custom operators, and validation findings.",
+        description = {"Summarize .tflite models.", "",
+                "Per model: inputs and outputs, operators, tensor types, parameters, how each operator",
+                "is quantized, custom operators, and what validation found.",
                 "A file that cannot be read is reported and the others still go through;",
                 "the exit status is 1 if any file failed."})
 final class InspectCommand implements Callable<Integer> {

@@ -29,8 +29,9 @@ import java.util.concurrent.Callable;
 
 /** {@code whittle run MODEL --input ... --output-dir DIR}: runs a model on files. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run a model on inputs given as .npy files or images (BMP, JPEG, PNG: resized and converted",
-                "to the input's type and quantization) and write the outputs as DIR/output_<i>.npy."})
+        description = {"Run a model on .npy or image inputs.", "",
+                "Images (BMP, JPEG, PNG) are resized and converted to the input's type and quantization;",
+                "outputs are written as DIR/output_<i>.npy in the subgraph's output order."})
 final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL")
     Path model;
