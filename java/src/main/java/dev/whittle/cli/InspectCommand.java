@@ -127,8 +127,15 @@ final class InspectCommand implements Callable<Integer> {
         if (!s.signatureKeys().isEmpty()) {
             out.printf("  signatures  %s%n", String.join(", ", s.signatureKeys()));
         }
-        s.findings().forEach(f -> out.printf("  %s%n", f));
-        out.printf("  status      %s%n", valid ? "valid" : "INVALID");
+        // Files with a systematic defect repeat one finding per tensor; show a few.
+        int shown = s.findings().size() > 4 ? 3 : s.findings().size();
+        s.findings().stream().limit(shown).forEach(f -> out.printf("  %s%n", f));
+        if (shown < s.findings().size()) {
+            out.printf("  ... and %d more findings (--json lists all)%n", s.findings().size() - shown);
+        }
+        boolean repairable = s.findings().stream().anyMatch(f -> f.startsWith("warning"));
+        out.printf("  status      %s%n", !valid ? "INVALID"
+                : repairable ? "valid, but TFLite refuses it as is; 'whittle run' repairs it in memory (ModelRepair)" : "valid");
     }
 
     private static String tensor(ModelSummary.TensorInfo t) {

@@ -143,9 +143,9 @@ final class RunCommand implements Callable<Integer> {
                 throw new UnsupportedModelException(model + " needs a repair before TFLite loads it (see whittle inspect) "
                         + "and --no-repair was given");
             }
-            for (String change : ModelRepair.repair(m)) {
-                err.println("whittle: repaired in memory: " + change);
-            }
+            List<String> changes = ModelRepair.repair(m);
+            err.println("whittle: repaired in memory (TFLite refuses the file as is): " + changes.get(0)
+                    + (changes.size() > 1 ? " and " + (changes.size() - 1) + " more like it" : ""));
             bytes = ModelWriter.toBytes(m);
         }
         return bytes;
