@@ -79,7 +79,7 @@ final class InspectCommand implements Callable<Integer> {
         return failed == 0 ? 0 : 1;
     }
 
-    private static void printText(PrintWriter out, Path p, ModelSummary s, boolean valid) {
+    static void printText(PrintWriter out, Path p, ModelSummary s, boolean valid) {
         out.printf("%s%n", p);
         out.printf("  size        %s (%,d bytes), schema v%d, %d subgraph(s), %d tensors, %d operators%n",
                 Format.bytes(s.fileBytes()), s.fileBytes(), s.schemaVersion(), s.subgraphCount(), s.tensorCount(),

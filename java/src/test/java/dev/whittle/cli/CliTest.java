@@ -140,6 +140,20 @@ class CliTest {
     }
 
     @Test
+    void demoBuildsWritesInspectsAndRuns(@TempDir Path tmp) throws Exception {
+        Result r = run("demo", "--out-dir", tmp.toString(), "--seed", "7");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("status      valid"), r.out());
+        assertTrue(r.out().contains("probabilities sum to 1.0000"), r.out());
+        byte[] first = Files.readAllBytes(tmp.resolve("demo_cnn.tflite"));
+        assertEquals(0, run("demo", "--out-dir", tmp.toString(), "--seed", "7").status());
+        assertTrue(java.util.Arrays.equals(first, Files.readAllBytes(tmp.resolve("demo_cnn.tflite"))),
+                "the demo model is deterministic for a seed");
+        TensorData probs = Npy.read(tmp.resolve("output_0.npy"));
+        assertEquals(10, probs.elementCount());
+    }
+
+    @Test
     void usageErrorsExitWithTwo() {
         assertEquals(2, run("inspect").status());
         assertEquals(2, run("no-such-command").status());
