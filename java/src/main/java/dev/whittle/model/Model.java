@@ -197,6 +197,32 @@ public final class Model {
     }
 
     /**
+     * {@link Subgraph#replaceUses} on subgraph {@code subgraphIndex}, and the signature outputs
+     * of that subgraph that named {@code original} follow it to {@code replacement}. Without
+     * this a signature output would keep pointing at a tensor that is no longer a subgraph
+     * output, whose memory TFLite may reuse for other activations.
+     */
+    public void replaceUses(int subgraphIndex, int original, int replacement, int fromOperator) {
+        Subgraph sg = subgraphs.get(subgraphIndex);
+        boolean wasOutput = Arrays.stream(sg.outputs()).anyMatch(o -> o == original);
+        sg.replaceUses(original, replacement, fromOperator);
+        if (!wasOutput) {
+            return;
+        }
+        for (int i = 0; i < signatureDefs.size(); i++) {
+            SignatureDef s = signatureDefs.get(i);
+            if (s.subgraphIndex() != subgraphIndex) {
+                continue;
+            }
+            List<SignatureDef.TensorMap> outs = new ArrayList<>();
+            for (SignatureDef.TensorMap m : s.outputs()) {
+                outs.add(m.tensorIndex() == original ? new SignatureDef.TensorMap(m.name(), replacement) : m);
+            }
+            signatureDefs.set(i, new SignatureDef(s.inputs(), outs, s.signatureKey(), s.subgraphIndex()));
+        }
+    }
+
+    /**
      * Removes the tensors of subgraph {@code subgraphIndex} that nothing refers to (no
      * operator, subgraph input/output or signature) and remaps every index.
      *

@@ -133,6 +133,8 @@ public final class Subgraph {
     /**
      * Makes every operator from {@code fromOperator} on, and the subgraph outputs, read
      * {@code replacement} where they read {@code original}: how a pass splices an op in.
+     * Signatures live in the model: use {@link Model#replaceUses(int, int, int, int)} so that
+     * signature outputs follow a replaced subgraph output.
      */
     public void replaceUses(int original, int replacement, int fromOperator) {
         checkTensorIndices("replacement", new int[] {replacement}, false);

@@ -318,7 +318,8 @@ public final class ModelValidator {
                     }
                 }
             }
-            calls.add(callees);
+            // IF with then == else, or WHILE with cond == body, names one callee twice: one edge.
+            calls.add(callees.stream().distinct().toList());
         }
         // Iterative DFS with colors: 0 = unseen, 1 = on the stack, 2 = done.
         int[] color = new int[n];
