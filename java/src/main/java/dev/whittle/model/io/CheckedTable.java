@@ -63,6 +63,31 @@ final class CheckedTable extends Table {
         return what;
     }
 
+    /** The table's inline size in bytes (from its vtable), checked to lie inside the buffer. */
+    int tableSize() {
+        return tableSize;
+    }
+
+    /** Offset of a field within the table, 0 when absent; vtable entries are unsigned 16-bit. */
+    int fieldOffset(int vtableOffset) {
+        return __offset(vtableOffset) & 0xFFFF;
+    }
+
+    /** Start of the vector an offset field points at (the caller has checked its extent). */
+    int vector(int fieldOffset) {
+        return __vector(fieldOffset);
+    }
+
+    int vectorLength(int fieldOffset) {
+        return __vector_len(fieldOffset);
+    }
+
+    /** The string an offset field points at (the caller has checked its extent). */
+    String stringAt(int fieldOffset) {
+        // Unlike __vector, __string takes the absolute position of the field.
+        return __string(bb_pos + fieldOffset);
+    }
+
     /** Absolute position of the table in the buffer. */
     int position() {
         return bb_pos;

@@ -1,7 +1,6 @@
 package dev.whittle.model.io;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import com.google.flatbuffers.Table;
 import dev.whittle.ModelFormatException;
 import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.FieldKind;
@@ -41,28 +40,9 @@ public final class OptionsCodec {
         ByteBuffer buf = bb.order() == ByteOrder.LITTLE_ENDIAN ? bb : bb.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         long limit = buf.limit();
         String table = schema.name();
-        if (tablePos < 0 || tablePos + (long) OFFSET_SIZE > limit) {
-            throw new ModelFormatException(table + ": table position " + tablePos + " is outside the buffer of "
-                    + limit + " bytes");
-        }
-        // The vtable is at a signed distance below the table.
-        long vtable = tablePos - (long) buf.getInt(tablePos);
-        if (vtable < 0 || vtable + 4 > limit) {
-            throw new ModelFormatException(table + ": vtable position " + vtable + " is outside the buffer of "
-                    + limit + " bytes");
-        }
-        int vtableSize = Short.toUnsignedInt(buf.getShort((int) vtable));
-        int tableSize = Short.toUnsignedInt(buf.getShort((int) vtable + 2));
-        if (vtableSize < 4 || (vtableSize & 1) != 0 || vtable + vtableSize > limit) {
-            throw new ModelFormatException(table + ": vtable of " + vtableSize + " bytes at " + vtable
-                    + " is malformed or runs past the buffer of " + limit + " bytes");
-        }
-        if (tableSize < OFFSET_SIZE || tablePos + (long) tableSize > limit) {
-            throw new ModelFormatException(table + ": table of " + tableSize + " bytes at " + tablePos
-                    + " is malformed or runs past the buffer of " + limit + " bytes");
-        }
-
-        TableReader r = new TableReader(buf, tablePos);
+        // Position, vtable and table extent are checked once, by the reader's checked table.
+        CheckedTable r = CheckedTable.at(buf, tablePos, table);
+        int tableSize = r.tableSize();
         BuiltinOptions out = new BuiltinOptions(schema);
         for (OptionField f : schema.fields()) {
             int fieldOffset = r.fieldOffset(f.vtableOffset());
@@ -137,7 +117,7 @@ public final class OptionsCodec {
         };
     }
 
-    private static Object readOffsetField(TableReader r, ByteBuffer buf, long limit, String table, OptionField f,
+    private static Object readOffsetField(CheckedTable r, ByteBuffer buf, long limit, String table, OptionField f,
             int fieldOffset) {
         FieldKind kind = f.kind();
         long target = r.position() + (long) fieldOffset + Integer.toUnsignedLong(buf.getInt(r.position() + fieldOffset));
@@ -152,7 +132,7 @@ public final class OptionsCodec {
         }
         if (kind == FieldKind.STRING) {
             try {
-                return r.string(fieldOffset);
+                return r.stringAt(fieldOffset);
             } catch (IllegalArgumentException e) {
                 // flatbuffers-java's strict UTF-8 decoder reports bad bytes this way.
                 throw new ModelFormatException(table + "." + f.name() + ": string is not valid UTF-8", e);
@@ -311,35 +291,5 @@ public final class OptionsCodec {
 
     private static ModelFormatException fieldError(String table, OptionField f, String what) {
         return new ModelFormatException(table + "." + f.name() + " (field " + f.id() + "): " + what);
-    }
-
-    /** Exposes flatbuffers-java's table accessors, which are protected. */
-    private static final class TableReader extends Table {
-
-        TableReader(ByteBuffer bb, int pos) {
-            __reset(pos, bb);
-        }
-
-        int position() {
-            return bb_pos;
-        }
-
-        /** Field offset within the table; vtable entries are unsigned 16-bit. */
-        int fieldOffset(int vtableOffset) {
-            return __offset(vtableOffset) & 0xFFFF;
-        }
-
-        int vector(int fieldOffset) {
-            return __vector(fieldOffset);
-        }
-
-        int vectorLength(int fieldOffset) {
-            return __vector_len(fieldOffset);
-        }
-
-        String string(int fieldOffset) {
-            // Unlike __vector, __string takes the absolute position of the field.
-            return __string(bb_pos + fieldOffset);
-        }
     }
 }
