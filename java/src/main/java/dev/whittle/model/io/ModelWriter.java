@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
@@ -483,10 +482,5 @@ public final class ModelWriter {
             b.addFloat(v[i]);
         }
         return b.endVector();
-    }
-
-    /** Used by tests: the flatbuffer bytes in a little-endian view. */
-    static ByteBuffer asBuffer(byte[] bytes) {
-        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     }
 }
