@@ -1,0 +1,247 @@
+package dev.whittle.runtime;
+
+import dev.whittle.UnsupportedModelException;
+import dev.whittle.model.BuiltinOperator;
+import dev.whittle.model.Model;
+import dev.whittle.model.Operator;
+import dev.whittle.model.OperatorCode;
+import dev.whittle.model.Subgraph;
+import dev.whittle.model.Tensor;
+import dev.whittle.runtime.ops.OpRegistry;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A model prepared for Whittle's own runtime: every operator resolved to an {@link Op} and
+ * prepared, constants copied into the compiled model's own read-only storage, and the
+ * activation arena planned. Nothing is left to decide at invoke time.
+ *
+ * <p><b>Thread safety:</b> immutable after {@link #compile}; one instance may be shared by
+ * any number of threads, each running its own {@link ExecutionContext} from
+ * {@link #newContext()}. The source {@link Model} is not referenced after compile, so later
+ * edits to it do not change this compiled model.
+ */
+public final class CompiledModel {
+    /** One prepared operator. */
+    private record Node(Op<Object> op, Object prepared) {
+    }
+
+    private final Node[] nodes;
+    private final Tensor[] tensors;
+    private final int[] inputs;
+    private final int[] outputs;
+    private final ByteBuffer constants;
+    private final int[] constantOffsets;
+    private final ArenaPlan shared;
+    private final ArenaPlan separate;
+
+    private CompiledModel(Node[] nodes, Tensor[] tensors, int[] inputs, int[] outputs, ByteBuffer constants,
+            int[] constantOffsets, ArenaPlan shared, ArenaPlan separate) {
+        this.nodes = nodes;
+        this.tensors = tensors;
+        this.inputs = inputs;
+        this.outputs = outputs;
+        this.constants = constants;
+        this.constantOffsets = constantOffsets;
+        this.shared = shared;
+        this.separate = separate;
+    }
+
+    /**
+     * Prepares subgraph 0 of {@code model}.
+     *
+     * @throws UnsupportedModelException naming the operator index, its name and its tensor types
+     *     when an operator, a type or a shape is not supported (control flow included)
+     */
+    public static CompiledModel compile(Model model) {
+        Objects.requireNonNull(model, "model");
+        if (model.subgraphs().isEmpty()) {
+            throw new UnsupportedModelException("model has no subgraph");
+        }
+        Subgraph g = model.mainGraph();
+        int nt = g.tensorCount();
+        int nOps = g.operatorCount();
+        Tensor[] tensors = new Tensor[nt];
+        for (int t = 0; t < nt; t++) {
+            tensors[t] = g.tensor(t).copy();
+        }
+
+        Node[] nodes = new Node[nOps];
+        for (int i = 0; i < nOps; i++) {
+            Operator op = g.operator(i);
+            OperatorCode code = model.operatorCodeOf(op);
+            BuiltinOperator builtin = code.isCustom() ? null : code.builtin();
+            PrepareContext ctx = new PrepareContext(model, g, i, op, code.name());
+            Op<?> impl = builtin == null ? null : OpRegistry.lookup(builtin);
+            if (impl == null) {
+                throw ctx.unsupported("Whittle's runtime has no kernel for this operator");
+            }
+            if (op.intermediates() != null && op.intermediates().length > 0) {
+                throw ctx.unsupported("operators with intermediate tensors are not supported");
+            }
+            @SuppressWarnings("unchecked")
+            Op<Object> typed = (Op<Object>) impl;
+            nodes[i] = new Node(typed, typed.prepare(ctx));
+        }
+
+        // Constants: one read-only block owned by the compiled model.
+        int[] constantOffsets = new int[nt];
+        Arrays.fill(constantOffsets, -1);
+        long constBytes = 0;
+        for (int t = 0; t < nt; t++) {
+            ByteBuffer data = model.constantData(tensors[t]);
+            if (data != null) {
+                constantOffsets[t] = Math.toIntExact(constBytes);
+                constBytes += ArenaPlan.align(data.remaining());
+            }
+        }
+        ByteBuffer constants = ByteBuffer.allocate(Math.toIntExact(constBytes)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int t = 0; t < nt; t++) {
+            if (constantOffsets[t] >= 0) {
+                constants.put(constantOffsets[t], model.constantData(tensors[t]).duplicate(), 0,
+                        model.constantData(tensors[t]).remaining());
+            }
+        }
+
+        // Lifetimes of the activations, in operator positions.
+        int[] first = new int[nt];
+        int[] last = new int[nt];
+        Arrays.fill(first, ArenaPlan.NOT_PLANNED);
+        Arrays.fill(last, ArenaPlan.NOT_PLANNED);
+        for (int t : g.inputs()) {
+            if (constantOffsets[t] < 0) {
+                first[t] = -1;
+                last[t] = -1;
+            }
+        }
+        for (int i = 0; i < nOps; i++) {
+            Operator op = g.operator(i);
+            for (int t : op.outputs()) {
+                if (constantOffsets[t] >= 0) {
+                    throw new UnsupportedModelException("operator " + i + " (" + model.operatorCodeOf(op).name()
+                            + ") writes constant tensor " + t + " '" + tensors[t].name() + "'");
+                }
+                if (first[t] == ArenaPlan.NOT_PLANNED) {
+                    first[t] = i;
+                }
+                last[t] = Math.max(last[t], i);
+            }
+            for (int t : op.inputs()) {
+                if (t < 0 || constantOffsets[t] >= 0) {
+                    continue;
+                }
+                if (first[t] == ArenaPlan.NOT_PLANNED) {
+                    throw new UnsupportedModelException("operator " + i + " (" + model.operatorCodeOf(op).name()
+                            + ") reads tensor " + t + " '" + tensors[t].name()
+                            + "', which is neither constant, a graph input nor written by an earlier operator");
+                }
+                last[t] = Math.max(last[t], i);
+            }
+        }
+        for (int t : g.outputs()) {
+            if (constantOffsets[t] < 0) {
+                if (first[t] == ArenaPlan.NOT_PLANNED) {
+                    throw new UnsupportedModelException("graph output " + t + " '" + tensors[t].name()
+                            + "' is never written");
+                }
+                last[t] = nOps;
+            }
+        }
+        long[] sizes = new long[nt];
+        for (int t = 0; t < nt; t++) {
+            if (first[t] != ArenaPlan.NOT_PLANNED) {
+                if (!tensors[t].type().hasFixedSize()) {
+                    throw new UnsupportedModelException("tensor " + t + " '" + tensors[t].name() + "' of type "
+                            + tensors[t].type() + " has no fixed element size");
+                }
+                sizes[t] = tensors[t].type().bytesFor(tensors[t].elementCount());
+            }
+        }
+        ArenaPlan shared = ArenaPlan.plan(sizes, first, last, true);
+        ArenaPlan separate = ArenaPlan.plan(sizes, first, last, false);
+        return new CompiledModel(nodes, tensors, g.inputs(), g.outputs(), constants.asReadOnlyBuffer()
+                .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate);
+    }
+
+    /**
+     * A new execution context whose arena reuses memory between tensors that are never alive
+     * together; intermediate tensors may hold later values after {@code invoke()}.
+     */
+    public ExecutionContext newContext() {
+        return new ExecutionContext(this, shared);
+    }
+
+    /**
+     * A new execution context in which every tensor has its own memory, so that
+     * {@link ExecutionContext#tensor(int)} returns each intermediate's own value after invoke,
+     * as TFLite's {@code preserve_all_tensors} does. Uses {@link #activationBytes()} of memory.
+     */
+    public ExecutionContext newContext(boolean preserveAllTensors) {
+        return new ExecutionContext(this, preserveAllTensors ? separate : shared);
+    }
+
+    /** Bytes of the planned arena of {@link #newContext()}. */
+    public long arenaBytes() {
+        return shared.arenaBytes;
+    }
+
+    /** Sum of the (aligned) sizes of all activation tensors: the arena without any sharing. */
+    public long activationBytes() {
+        return separate.arenaBytes;
+    }
+
+    public int inputCount() {
+        return inputs.length;
+    }
+
+    public int outputCount() {
+        return outputs.length;
+    }
+
+    /** Tensor index of graph input {@code i}. */
+    public int inputTensorIndex(int i) {
+        return inputs[i];
+    }
+
+    /** Tensor index of graph output {@code i}. */
+    public int outputTensorIndex(int i) {
+        return outputs[i];
+    }
+
+    /** Number of tensors of the graph. */
+    public int tensorCount() {
+        return tensors.length;
+    }
+
+    /** A copy of tensor {@code index}'s description (name, type, shape). */
+    public Tensor tensorInfo(int index) {
+        return tensors[index].copy();
+    }
+
+    /** Number of operators, i.e. prepared nodes. */
+    public int operatorCount() {
+        return nodes.length;
+    }
+
+    Tensor tensor(int index) {
+        return tensors[index];
+    }
+
+    int constantOffset(int tensor) {
+        return constantOffsets[tensor];
+    }
+
+    /** A per-context view: its own position state, the same read-only bytes. */
+    ByteBuffer constantsView() {
+        return constants.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    void run(ExecutionState state) {
+        for (Node n : nodes) {
+            n.op().eval(n.prepared(), state);
+        }
+    }
+}

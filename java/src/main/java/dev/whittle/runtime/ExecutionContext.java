@@ -1,0 +1,140 @@
+package dev.whittle.runtime;
+
+import dev.whittle.InvalidInputException;
+import dev.whittle.TensorData;
+import dev.whittle.model.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * One execution of a {@link CompiledModel}: owns the activation arena, takes inputs, runs the
+ * graph and hands out outputs. All memory is allocated when the context is created, so
+ * {@link #invoke()} allocates nothing.
+ *
+ * <p><b>Thread safety:</b> not thread-safe. Use one context per thread, or hand a context
+ * from thread to thread with a happens-before edge (a queue, a lock) so that only one thread
+ * uses it at a time. The {@link CompiledModel} behind it may be shared freely.
+ *
+ * <p>The arena is native memory from a shared {@link Arena} (shared rather than confined so
+ * that a context may move between threads, e.g. in a pool); {@link #close()} frees it at once.
+ * Any use after close throws {@link IllegalStateException}.
+ */
+public final class ExecutionContext implements AutoCloseable {
+    private final CompiledModel model;
+    private final Arena arena;
+    private final ExecutionState state;
+    private boolean closed;
+
+    ExecutionContext(CompiledModel model, ArenaPlan plan) {
+        this.model = model;
+        this.arena = Arena.ofShared();
+        // At least one byte: a zero-length segment cannot be viewed as a buffer usefully.
+        MemorySegment segment = arena.allocate(Math.max(1, plan.arenaBytes), ArenaPlan.ALIGNMENT);
+        ByteBuffer activations = segment.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer constants = model.constantsView();
+        int n = model.tensorCount();
+        ByteBuffer[] buffers = new ByteBuffer[n];
+        int[] offsets = new int[n];
+        for (int t = 0; t < n; t++) {
+            if (model.constantOffset(t) >= 0) {
+                buffers[t] = constants;
+                offsets[t] = model.constantOffset(t);
+            } else if (plan.offsets[t] >= 0) {
+                buffers[t] = activations;
+                offsets[t] = plan.offsets[t];
+            }
+        }
+        this.state = new ExecutionState(buffers, offsets);
+    }
+
+    /** The compiled model this context runs. */
+    public CompiledModel model() {
+        return model;
+    }
+
+    /**
+     * Copies {@code value} into graph input {@code i}.
+     *
+     * @throws InvalidInputException when the index, the type or the shape does not match the
+     *     model's input
+     */
+    public void setInput(int i, TensorData value) {
+        checkOpen();
+        if (i < 0 || i >= model.inputCount()) {
+            throw new InvalidInputException("input " + i + " does not exist; the model has " + model.inputCount()
+                    + " inputs");
+        }
+        int t = model.inputTensorIndex(i);
+        Tensor info = model.tensor(t);
+        if (value.type() != info.type() || !Arrays.equals(value.shape(), info.shape())) {
+            throw new InvalidInputException("input " + i + " '" + info.name() + "' expects " + info.type()
+                    + Arrays.toString(info.shape()) + ", got " + value.type() + Arrays.toString(value.shape()));
+        }
+        if (model.constantOffset(t) >= 0) {
+            throw new InvalidInputException("input " + i + " '" + info.name() + "' is a constant of the model");
+        }
+        ByteBuffer src = value.data();
+        state.buffer(t).put(state.offset(t), src, 0, src.remaining());
+    }
+
+    /** Runs every operator in order. Allocates nothing. */
+    public void invoke() {
+        checkOpen();
+        model.run(state);
+    }
+
+    /** A copy of graph output {@code i} as computed by the last {@link #invoke()}. */
+    public TensorData output(int i) {
+        checkOpen();
+        if (i < 0 || i >= model.outputCount()) {
+            throw new IndexOutOfBoundsException("output " + i + " does not exist; the model has "
+                    + model.outputCount() + " outputs");
+        }
+        return tensor(model.outputTensorIndex(i));
+    }
+
+    /**
+     * A copy of any tensor of the graph: constants, inputs, outputs, intermediates. In a
+     * context from {@link CompiledModel#newContext()} an intermediate's memory may since have
+     * been reused by a later tensor; use {@link CompiledModel#newContext(boolean)} with
+     * {@code true} to read every intermediate's own value.
+     *
+     * @throws IllegalArgumentException when the tensor has no memory (no operator touches it)
+     */
+    public TensorData tensor(int index) {
+        checkOpen();
+        if (index < 0 || index >= model.tensorCount()) {
+            throw new IndexOutOfBoundsException("tensor " + index + " does not exist; the model has "
+                    + model.tensorCount() + " tensors");
+        }
+        Tensor info = model.tensor(index);
+        ByteBuffer b = state.buffer(index);
+        if (b == null) {
+            throw new IllegalArgumentException("tensor " + index + " '" + info.name()
+                    + "' has no memory: no operator or graph input/output uses it");
+        }
+        int bytes = Math.toIntExact(info.type().bytesFor(info.elementCount()));
+        ByteBuffer copy = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        copy.put(0, b, state.offset(index), bytes);
+        return new TensorData(info.type(), info.shape(), copy);
+    }
+
+    /** Frees the arena. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("execution context is closed");
+        }
+    }
+}

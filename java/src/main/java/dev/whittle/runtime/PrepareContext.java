@@ -1,0 +1,181 @@
+package dev.whittle.runtime;
+
+import dev.whittle.UnsupportedModelException;
+import dev.whittle.model.BuiltinOptions;
+import dev.whittle.model.Model;
+import dev.whittle.model.Operator;
+import dev.whittle.model.Subgraph;
+import dev.whittle.model.Tensor;
+import dev.whittle.model.TensorType;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * What an {@link Op#prepare} sees of the operator being compiled: its tensors, options and
+ * constant inputs, and a way to refuse it with a message naming the operator.
+ */
+public final class PrepareContext {
+    private final Model model;
+    private final Subgraph graph;
+    private final int index;
+    private final Operator op;
+    private final String opName;
+
+    PrepareContext(Model model, Subgraph graph, int index, Operator op, String opName) {
+        this.model = model;
+        this.graph = graph;
+        this.index = index;
+        this.op = op;
+        this.opName = opName;
+    }
+
+    /** Position of the operator in subgraph 0. */
+    public int operatorIndex() {
+        return index;
+    }
+
+    /** The operator's name, e.g. {@code CONV_2D}. */
+    public String operatorName() {
+        return opName;
+    }
+
+    /** The operator's builtin options, or null. */
+    public BuiltinOptions options() {
+        return op.options();
+    }
+
+    public int inputCount() {
+        return op.inputCount();
+    }
+
+    public int outputCount() {
+        return op.outputCount();
+    }
+
+    /** Tensor index of input {@code i}, or -1 when the optional input is omitted or absent. */
+    public int input(int i) {
+        return i < op.inputCount() ? op.input(i) : -1;
+    }
+
+    public int output(int i) {
+        return op.output(i);
+    }
+
+    public Tensor inputTensor(int i) {
+        return graph.tensor(op.input(i));
+    }
+
+    public Tensor outputTensor(int i) {
+        return graph.tensor(op.output(i));
+    }
+
+    public int[] inputShape(int i) {
+        return inputTensor(i).shape();
+    }
+
+    /** Whether input {@code i} has constant data in the model. */
+    public boolean isConstant(int i) {
+        return input(i) >= 0 && model.isConstant(inputTensor(i));
+    }
+
+    /** The values of constant input {@code i}, an INT32 or INT64 tensor, as ints. */
+    public int[] constantInts(int i) {
+        Tensor t = inputTensor(i);
+        ByteBuffer b = model.constantData(t);
+        if (b == null) {
+            throw unsupported("input " + i + " (" + t.name() + ") must be a constant");
+        }
+        b = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int n = Math.toIntExact(t.elementCount());
+        int[] r = new int[n];
+        for (int k = 0; k < n; k++) {
+            if (t.type() == TensorType.INT32) {
+                r[k] = b.getInt(k * 4);
+            } else if (t.type() == TensorType.INT64) {
+                r[k] = Math.toIntExact(b.getLong(k * 8));
+            } else {
+                throw unsupported("input " + i + " (" + t.name() + ") must be INT32 or INT64");
+            }
+        }
+        return r;
+    }
+
+    /** Requires the given inputs (those present) and every output to be {@code type}. */
+    public void requireTypes(TensorType type, int... inputs) {
+        for (int i : inputs) {
+            if (input(i) >= 0 && inputTensor(i).type() != type) {
+                throw unsupported("input " + i + " must be " + type);
+            }
+        }
+        for (int o = 0; o < outputCount(); o++) {
+            if (outputTensor(o).type() != type) {
+                throw unsupported("output " + o + " must be " + type);
+            }
+        }
+    }
+
+    /** Requires every present input and every output to be {@code type}. */
+    public void requireAllTypes(TensorType type) {
+        int[] all = new int[inputCount()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        requireTypes(type, all);
+    }
+
+    /** Requires between {@code min} and {@code max} inputs and exactly {@code outputs} outputs. */
+    public void requireArity(int min, int max, int outputs) {
+        if (inputCount() < min || inputCount() > max || outputCount() != outputs) {
+            throw unsupported("expects " + (min == max ? min : min + ".." + max) + " inputs and " + outputs
+                    + " outputs");
+        }
+    }
+
+    /** Requires input {@code i} to have rank {@code rank}. */
+    public int[] requireRank(int i, int rank) {
+        int[] s = inputShape(i);
+        if (s.length != rank) {
+            throw unsupported("input " + i + " must have rank " + rank + ", has shape " + Arrays.toString(s));
+        }
+        return s;
+    }
+
+    /**
+     * Checks that the shape this implementation computes for output {@code o} is the one the
+     * model declares: the arena is planned from declared shapes, so a disagreement would
+     * write past a tensor's memory.
+     */
+    public void checkOutputShape(int o, int[] computed) {
+        int[] declared = outputTensor(o).shape();
+        if (!Arrays.equals(declared, computed)) {
+            throw unsupported("computed output shape " + Arrays.toString(computed) + " but the model declares "
+                    + Arrays.toString(declared));
+        }
+    }
+
+    /**
+     * The typed refusal for this operator: names its index, its name and the types and shapes
+     * of its inputs and outputs, then the reason.
+     */
+    public UnsupportedModelException unsupported(String why) {
+        return new UnsupportedModelException(describe() + " is not supported: " + why);
+    }
+
+    String describe() {
+        StringBuilder sb = new StringBuilder("operator ").append(index).append(" (").append(opName).append(") with inputs [");
+        for (int i = 0; i < op.inputCount(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(op.input(i) < 0 ? "omitted" : describe(graph.tensor(op.input(i))));
+        }
+        sb.append("] and outputs [");
+        for (int i = 0; i < op.outputCount(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(describe(graph.tensor(op.output(i))));
+        }
+        return sb.append(']').toString();
+    }
+
+    private static String describe(Tensor t) {
+        return t.type() + Arrays.toString(t.shape());
+    }
+}

@@ -1,0 +1,82 @@
+package dev.whittle.runtime.ops;
+
+import dev.whittle.model.BuiltinOptions;
+import dev.whittle.model.TensorType;
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Op;
+import dev.whittle.runtime.PrepareContext;
+
+/**
+ * CONV_2D, float32 reference: NHWC input, OHWI filter, optional bias, stride, dilation,
+ * SAME/VALID padding and fused activation, in the loop order of TFLite's
+ * {@code reference_ops::Conv}. Grouped convolutions are refused.
+ */
+public final class Conv2D implements Op<Conv2D.Prepared> {
+    record Prepared(int input, int filter, int bias, int output, int batches, int inH, int inW, int inC,
+            int outH, int outW, int outC, int kh, int kw, int strideH, int strideW, int dilH, int dilW,
+            int padH, int padW, float actMin, float actMax) {
+    }
+
+    @Override
+    public Prepared prepare(PrepareContext ctx) {
+        ctx.requireArity(2, 3, 1);
+        ctx.requireAllTypes(TensorType.FLOAT32);
+        int[] in = ctx.requireRank(0, 4);
+        int[] w = ctx.requireRank(1, 4);
+        if (w[3] != in[3]) {
+            throw ctx.unsupported("filter has " + w[3] + " input channels but the input has " + in[3]
+                    + " (grouped convolution)");
+        }
+        if (ctx.input(2) >= 0 && ctx.inputTensor(2).elementCount() != w[0]) {
+            throw ctx.unsupported("bias must have " + w[0] + " elements");
+        }
+        BuiltinOptions o = ctx.options();
+        int padding = o.getInt("padding");
+        int sh = o.getInt("stride_h");
+        int sw = o.getInt("stride_w");
+        int dh = o.getInt("dilation_h_factor");
+        int dw = o.getInt("dilation_w_factor");
+        float[] act = OpSupport.activationRange(ctx, o.getInt("fused_activation_function"));
+        int oh = OpSupport.outSize(ctx, padding, in[1], w[1], sh, dh);
+        int ow = OpSupport.outSize(ctx, padding, in[2], w[2], sw, dw);
+        ctx.checkOutputShape(0, new int[] {in[0], oh, ow, w[0]});
+        return new Prepared(ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), in[0], in[1], in[2], in[3],
+                oh, ow, w[0], w[1], w[2], sh, sw, dh, dw, OpSupport.padBefore(in[1], oh, w[1], sh, dh),
+                OpSupport.padBefore(in[2], ow, w[2], sw, dw), act[0], act[1]);
+    }
+
+    @Override
+    public void eval(Prepared p, ExecutionState s) {
+        for (int b = 0; b < p.batches(); b++) {
+            for (int oy = 0; oy < p.outH(); oy++) {
+                for (int ox = 0; ox < p.outW(); ox++) {
+                    int originY = oy * p.strideH() - p.padH();
+                    int originX = ox * p.strideW() - p.padW();
+                    for (int oc = 0; oc < p.outC(); oc++) {
+                        float total = 0f;
+                        for (int fy = 0; fy < p.kh(); fy++) {
+                            int iy = originY + p.dilH() * fy;
+                            if (iy < 0 || iy >= p.inH()) {
+                                continue;
+                            }
+                            for (int fx = 0; fx < p.kw(); fx++) {
+                                int ix = originX + p.dilW() * fx;
+                                if (ix < 0 || ix >= p.inW()) {
+                                    continue;
+                                }
+                                int inBase = ((b * p.inH() + iy) * p.inW() + ix) * p.inC();
+                                int wBase = ((oc * p.kh() + fy) * p.kw() + fx) * p.inC();
+                                for (int ic = 0; ic < p.inC(); ic++) {
+                                    total += s.getFloat(p.input(), inBase + ic) * s.getFloat(p.filter(), wBase + ic);
+                                }
+                            }
+                        }
+                        float bias = p.bias() >= 0 ? s.getFloat(p.bias(), oc) : 0f;
+                        int outIndex = ((b * p.outH() + oy) * p.outW() + ox) * p.outC() + oc;
+                        s.putFloat(p.output(), outIndex, OpSupport.clamp(total + bias, p.actMin(), p.actMax()));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package dev.whittle.runtime;
+
+import dev.whittle.TensorData;
+import dev.whittle.model.Model;
+import dev.whittle.model.TensorType;
+import dev.whittle.model.io.ModelWriter;
+import dev.whittle.tflite.TensorInfo;
+import dev.whittle.tflite.TfliteInterpreter;
+import dev.whittle.tflite.TfliteOptions;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs a model on Whittle's runtime and on TFLite's builtin kernels and compares every
+ * tensor both compute.
+ *
+ * <p>Tolerance: {@code max |whittle - tflite| / range(tflite tensor) < 1e-5}. The two
+ * runtimes add the same float products in different orders (TFLite's builtin kernels go
+ * through im2col and a blocked GEMM, ours through the plain reference loop), and float
+ * addition is not associative; each reordering costs at most a few ulps of the partial
+ * sums, far below 1e-5 of a tensor's range but not zero.
+ */
+final class Differential {
+    static final double TOLERANCE = 1e-5;
+
+    /** What one comparison saw. */
+    record Result(long elements, double maxRelative, int tensors) {
+    }
+
+    private Differential() {
+    }
+
+    /** A deterministic float input in [lo, hi]. */
+    static TensorData randomFloat(int[] shape, long seed, double lo, double hi) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        ByteBuffer b = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            b.putFloat(i * 4, (float) (lo + (hi - lo) * r.nextDouble()));
+        }
+        return new TensorData(TensorType.FLOAT32, shape, b);
+    }
+
+    /** Compares outputs and every intermediate; prints and returns what it compared. */
+    static Result compare(String label, Model model, long seed) {
+        CompiledModel compiled = CompiledModel.compile(model);
+        byte[] bytes = ModelWriter.toBytes(model);
+        TfliteOptions options = TfliteOptions.defaults().useXnnpack(false).preserveAllTensors(true).threads(1);
+        long elements = 0;
+        double worst = 0;
+        int tensors = 0;
+        try (TfliteInterpreter tflite = TfliteInterpreter.create(bytes, options);
+                ExecutionContext all = compiled.newContext(true);
+                ExecutionContext planned = compiled.newContext()) {
+            for (int i = 0; i < compiled.inputCount(); i++) {
+                TensorData in = randomFloat(compiled.tensorInfo(compiled.inputTensorIndex(i)).shape(), seed + i, -1, 1);
+                tflite.setInput(i, in);
+                all.setInput(i, in);
+                planned.setInput(i, in);
+            }
+            tflite.invoke();
+            all.invoke();
+            planned.invoke();
+            for (int t = 0; t < compiled.tensorCount(); t++) {
+                TensorInfo info = tflite.tensorInfo(t);
+                if (info.type() != TensorType.FLOAT32 || !used(compiled, t)) {
+                    continue;
+                }
+                TensorData expected = tflite.tensor(t);
+                double rel = relativeDiff(label + " tensor " + t, expected, all.tensor(t));
+                worst = Math.max(worst, rel);
+                elements += expected.elementCount();
+                tensors++;
+            }
+            // The shared arena must give the same outputs as the one with separate memory.
+            for (int o = 0; o < compiled.outputCount(); o++) {
+                assertEquals(all.output(o), planned.output(o), label + ": output " + o + " differs with the shared arena");
+            }
+        }
+        System.out.printf("runtime differential %-40s tensors %4d elements %9d max relative diff %.3e%n", label,
+                tensors, elements, worst);
+        assertTrue(worst < TOLERANCE, label + ": max relative diff " + worst);
+        return new Result(elements, worst, tensors);
+    }
+
+    private static boolean used(CompiledModel compiled, int t) {
+        try (ExecutionContext c = compiled.newContext()) {
+            c.tensor(t);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** {@code max |a - b| / range(expected)}; a constant tensor divides by max(|value|, 1). */
+    static double relativeDiff(String what, TensorData expected, TensorData actual) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+        double[] e = expected.toDoubleArray();
+        double[] a = actual.toDoubleArray();
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        double diff = 0;
+        for (int i = 0; i < e.length; i++) {
+            min = Math.min(min, e[i]);
+            max = Math.max(max, e[i]);
+            if (Double.isNaN(a[i]) != Double.isNaN(e[i])) {
+                throw new AssertionError(what + ": NaN mismatch at " + i);
+            }
+            diff = Math.max(diff, Math.abs(a[i] - e[i]));
+        }
+        double range = e.length == 0 ? 1 : max - min;
+        if (range == 0) {
+            range = Math.max(1, Math.abs(max));
+        }
+        double rel = diff / range;
+        if (rel >= TOLERANCE) {
+            throw new AssertionError(what + ": max |diff| " + diff + " over range " + range + " = " + rel
+                    + "; expected " + Arrays.toString(Arrays.copyOf(e, Math.min(8, e.length))) + " got "
+                    + Arrays.toString(Arrays.copyOf(a, Math.min(8, a.length))));
+        }
+        return rel;
+    }
+}
