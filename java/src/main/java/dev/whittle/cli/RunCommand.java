@@ -11,9 +11,6 @@ import dev.whittle.model.TensorType;
 import dev.whittle.model.io.ModelReader;
 import dev.whittle.model.io.ModelRepair;
 import dev.whittle.model.io.ModelWriter;
-import dev.whittle.tflite.TensorInfo;
-import dev.whittle.tflite.TfliteInterpreter;
-import dev.whittle.tflite.TfliteOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -44,7 +41,8 @@ final class RunCommand implements Callable<Integer> {
     Path outputDir;
 
     @Option(names = "--backend", defaultValue = "tflite", paramLabel = "NAME",
-            description = "tflite (the TFLite interpreter) or whittle (Whittle's runtime); default: ${DEFAULT-VALUE}")
+            description = {"tflite (the TFLite interpreter) or whittle (Whittle's runtime: float32 models so far);",
+                    "default: ${DEFAULT-VALUE}"})
     String backend;
 
     @Option(names = "--threads", defaultValue = "1", description = "threads for the backend (default: ${DEFAULT-VALUE})")
@@ -85,35 +83,25 @@ final class RunCommand implements Callable<Integer> {
         if (!backend.equals("tflite") && !backend.equals("whittle")) {
             throw new InvalidInputException("unknown backend '" + backend + "': use tflite or whittle");
         }
-        byte[] bytes = readModelBytes(err);
-        if (backend.equals("whittle")) {
-            throw new UnsupportedModelException("the Whittle runtime is not part of this build yet; use --backend tflite");
-        }
-        TfliteOptions options = TfliteOptions.defaults().threads(threads).useXnnpack(!noXnnpack);
+        Model m = readModel(err);
         List<TensorData> outputs = new ArrayList<>();
-        try (TfliteInterpreter interp = TfliteInterpreter.create(bytes, options)) {
-            if (inputs.size() != interp.inputCount()) {
-                throw new InvalidInputException(model + " has " + interp.inputCount() + " input(s), "
+        try (Backend be = backend.equals("whittle") ? Backend.whittle(m)
+                : Backend.tflite(modelBytes(m), threads, !noXnnpack)) {
+            if (inputs.size() != be.inputCount()) {
+                throw new InvalidInputException(model + " has " + be.inputCount() + " input(s), "
                         + inputs.size() + " --input given");
             }
             for (int i = 0; i < inputs.size(); i++) {
-                TensorInfo info = interp.inputInfo(i);
-                TensorData value = loadInput(inputs.get(i), info, i);
-                if (!Arrays.equals(value.shape(), info.shape())) {
-                    interp.resizeInput(i, value.shape());
-                }
-                interp.setInput(i, value);
+                be.setInput(i, loadInput(inputs.get(i), be.inputPort(i), i));
             }
             long t0 = System.nanoTime();
-            interp.invoke();
+            be.invoke();
             long t1 = System.nanoTime();
-            for (int i = 0; i < interp.outputCount(); i++) {
-                outputs.add(interp.output(i));
+            for (int i = 0; i < be.outputCount(); i++) {
+                outputs.add(be.output(i));
             }
-            out.printf("%s: ran on %s (%d thread%s%s) in %.2f ms%n", model.getFileName(), "tflite " + TfliteInterpreter.version(),
-                    threads, threads == 1 ? "" : "s", noXnnpack ? ", no XNNPACK" : ", XNNPACK", (t1 - t0) / 1e6);
+            out.printf("%s: ran on %s in %.2f ms%n", model.getFileName(), be.description(), (t1 - t0) / 1e6);
             for (int i = 0; i < outputs.size(); i++) {
-                TensorInfo info = interp.outputInfo(i);
                 TensorData o = outputs.get(i);
                 String file = "";
                 if (outputDir != null) {
@@ -122,44 +110,49 @@ final class RunCommand implements Callable<Integer> {
                     Npy.write(f, o);
                     file = " -> " + f;
                 }
-                out.printf("  output %d %-24s %s%s%s%n", i, info.name(), o.type().name().toLowerCase(),
+                out.printf("  output %d %-24s %s%s%s%n", i, be.outputPort(i).name(), o.type().name().toLowerCase(),
                         Arrays.toString(o.shape()), file);
             }
             if (top > 0 && !outputs.isEmpty()) {
-                printTop(out, outputs.get(0), interp.outputInfo(0));
+                printTop(out, outputs.get(0), be.outputPort(0));
             }
         }
         return 0;
     }
 
-    private byte[] readModelBytes(PrintWriter err) throws IOException {
+    /** The model as TFLite gets it: the original file unless it was repaired. */
+    private byte[] modelBytes(Model m) throws IOException {
+        return repaired ? ModelWriter.toBytes(m) : Files.readAllBytes(model);
+    }
+
+    private boolean repaired;
+
+    private Model readModel(PrintWriter err) {
         if (!Files.isRegularFile(model)) {
             throw new InvalidInputException("model file not found: " + model);
         }
-        byte[] bytes = Files.readAllBytes(model);
-        Model m = ModelReader.read(bytes);
+        Model m = ModelReader.read(model);
         if (ModelRepair.needsRepair(m)) {
             if (noRepair) {
                 throw new UnsupportedModelException(model + " needs a repair before TFLite loads it (see whittle inspect) "
                         + "and --no-repair was given");
             }
             List<String> changes = ModelRepair.repair(m);
+            repaired = true;
             err.println("whittle: repaired in memory (TFLite refuses the file as is): " + changes.get(0)
                     + (changes.size() > 1 ? " and " + (changes.size() - 1) + " more like it" : ""));
-            bytes = ModelWriter.toBytes(m);
         }
-        return bytes;
+        return m;
     }
 
-    private TensorData loadInput(Path file, TensorInfo info, int index) {
+    private TensorData loadInput(Path file, Backend.Port info, int index) {
         if (!Files.isRegularFile(file)) {
             throw new InvalidInputException("input file not found: " + file);
         }
         if (ImageInput.isImageFile(file)) {
             Preprocessing p = mean != null ? preprocessingFromMeanStd() : Preprocessing.preset(preprocess);
-            if (info.type() == TensorType.INT8 && info.isQuantized()) {
-                return ImageInput.load(file, info.type(), info.shape(), p, info.quantization().scale(),
-                        info.quantization().zeroPoint());
+            if (info.type() == TensorType.INT8 && info.quantized()) {
+                return ImageInput.load(file, info.type(), info.shape(), p, info.scale(), info.zeroPoint());
             }
             return ImageInput.load(file, info.type(), info.shape(), p);
         }
@@ -178,11 +171,11 @@ final class RunCommand implements Callable<Integer> {
         return Preprocessing.perChannel(mean, std);
     }
 
-    private void printTop(PrintWriter out, TensorData scores, TensorInfo info) throws IOException {
+    private void printTop(PrintWriter out, TensorData scores, Backend.Port info) throws IOException {
         List<String> names = labels == null ? List.of() : Files.readAllLines(labels);
         double[] v = scores.toDoubleArray();
-        double scale = info.isQuantized() ? info.quantization().scale() : 1;
-        double zero = info.isQuantized() ? info.quantization().zeroPoint() : 0;
+        double scale = info.quantized() ? info.scale() : 1;
+        double zero = info.quantized() ? info.zeroPoint() : 0;
         Integer[] idx = new Integer[v.length];
         for (int i = 0; i < v.length; i++) {
             idx[i] = i;

@@ -90,6 +90,28 @@ class CliTest {
     }
 
     @Test
+    void whittleBackendRunsFloatModelsAndNamesWhatItLacks(@TempDir Path tmp) {
+        Path model = SharedData.model("mobilenet_v1_0.25_224_float.tflite");
+        Path img = SharedData.image("grace_hopper.bmp");
+        Result w = run("run", model.toString(), "--input", img.toString(), "--backend", "whittle",
+                "--output-dir", tmp.resolve("w").toString());
+        assertEquals(0, w.status(), w.err());
+        Result t = run("run", model.toString(), "--input", img.toString(), "--no-xnnpack",
+                "--output-dir", tmp.resolve("t").toString());
+        assertEquals(0, t.status(), t.err());
+        double[] a = Npy.read(tmp.resolve("w/output_0.npy")).toDoubleArray();
+        double[] b = Npy.read(tmp.resolve("t/output_0.npy")).toDoubleArray();
+        for (int i = 0; i < a.length; i++) {
+            // float summation order differs between the two runtimes
+            assertEquals(b[i], a[i], 1e-5, "class " + i);
+        }
+        Result q = run("run", SharedData.model("mobilenet_v2_1.0_224_quant.tflite").toString(), "--input", img.toString(),
+                "--backend", "whittle");
+        assertEquals(1, q.status());
+        assertTrue(q.err().contains("operator 0 (CONV_2D)") && q.err().contains("not supported"), q.err());
+    }
+
+    @Test
     void runRepairsPersonDetectInMemory() {
         Path model = SharedData.model("person_detect_int8.tflite");
         Path img = SharedData.image("grace_hopper.bmp");
