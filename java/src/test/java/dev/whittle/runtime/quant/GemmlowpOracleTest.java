@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * (FNV prime, starting value 1469598103934665603).
  * The TFLite pieces (MultiplyByQuantizedMultiplier, QuantizeMultiplier, GetReciprocal) were
  * written in that driver on top of gemmlowp, {@code std::frexp} and {@code std::round} as
- * TFLite writes them. One wrong bit in any output changes its hash.
+ * TFLite writes them. One wrong bit in any output changes its hash. The driver is kept next
+ * to this test as {@code gemmlowp_oracle.cc} in the test resources.
  */
 class GemmlowpOracleTest {
 
