@@ -31,18 +31,12 @@ public final class Conv2D implements Op<Conv2D.Prepared> {
             throw ctx.unsupported("bias must have " + w[0] + " elements");
         }
         BuiltinOptions o = ctx.options();
-        int padding = o.getInt("padding");
-        int sh = o.getInt("stride_h");
-        int sw = o.getInt("stride_w");
-        int dh = o.getInt("dilation_h_factor");
-        int dw = o.getInt("dilation_w_factor");
         float[] act = OpSupport.activationRange(ctx, o.getInt("fused_activation_function"));
-        int oh = OpSupport.outSize(ctx, padding, in[1], w[1], sh, dh);
-        int ow = OpSupport.outSize(ctx, padding, in[2], w[2], sw, dw);
-        ctx.checkOutputShape(0, new int[] {in[0], oh, ow, w[0]});
+        Window g = Window.of(ctx, o, in[1], in[2], w[1], w[2], true);
+        ctx.checkOutputShape(0, new int[] {in[0], g.outH(), g.outW(), w[0]});
         return new Prepared(ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), in[0], in[1], in[2], in[3],
-                oh, ow, w[0], w[1], w[2], sh, sw, dh, dw, OpSupport.padBefore(in[1], oh, w[1], sh, dh),
-                OpSupport.padBefore(in[2], ow, w[2], sw, dw), act[0], act[1]);
+                g.outH(), g.outW(), w[0], w[1], w[2], g.strideH(), g.strideW(), g.dilH(), g.dilW(), g.padH(), g.padW(),
+                act[0], act[1]);
     }
 
     @Override

@@ -13,16 +13,12 @@ record Pool2D(int input, int output, int batches, int inH, int inW, int channels
         ctx.requireAllTypes(TensorType.FLOAT32);
         int[] in = ctx.requireRank(0, 4);
         BuiltinOptions o = ctx.options();
-        int padding = o.getInt("padding");
-        int sh = o.getInt("stride_h");
-        int sw = o.getInt("stride_w");
         int fh = o.getInt("filter_height");
         int fw = o.getInt("filter_width");
         float[] act = OpSupport.activationRange(ctx, o.getInt("fused_activation_function"));
-        int oh = OpSupport.outSize(ctx, padding, in[1], fh, sh, 1);
-        int ow = OpSupport.outSize(ctx, padding, in[2], fw, sw, 1);
-        ctx.checkOutputShape(0, new int[] {in[0], oh, ow, in[3]});
-        return new Pool2D(ctx.input(0), ctx.output(0), in[0], in[1], in[2], in[3], oh, ow, fh, fw, sh, sw,
-                OpSupport.padBefore(in[1], oh, fh, sh, 1), OpSupport.padBefore(in[2], ow, fw, sw, 1), act[0], act[1]);
+        Window g = Window.of(ctx, o, in[1], in[2], fh, fw, false);
+        ctx.checkOutputShape(0, new int[] {in[0], g.outH(), g.outW(), in[3]});
+        return new Pool2D(ctx.input(0), ctx.output(0), in[0], in[1], in[2], in[3], g.outH(), g.outW(), fh, fw,
+                g.strideH(), g.strideW(), g.padH(), g.padW(), act[0], act[1]);
     }
 }
