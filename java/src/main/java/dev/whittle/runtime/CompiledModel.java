@@ -1,5 +1,6 @@
 package dev.whittle.runtime;
 
+import dev.whittle.InvalidInputException;
 import dev.whittle.UnsupportedModelException;
 import dev.whittle.model.BuiltinOperator;
 import dev.whittle.model.Model;
@@ -11,7 +12,10 @@ import dev.whittle.runtime.ops.OpRegistry;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -37,9 +41,10 @@ public final class CompiledModel {
     private final int[] constantOffsets;
     private final ArenaPlan shared;
     private final ArenaPlan separate;
+    private final int foldedCount;
 
     private CompiledModel(Node[] nodes, Tensor[] tensors, int[] inputs, int[] outputs, ByteBuffer constants,
-            int[] constantOffsets, ArenaPlan shared, ArenaPlan separate) {
+            int[] constantOffsets, ArenaPlan shared, ArenaPlan separate, int foldedCount) {
         this.nodes = nodes;
         this.tensors = tensors;
         this.inputs = inputs;
@@ -48,16 +53,37 @@ public final class CompiledModel {
         this.constantOffsets = constantOffsets;
         this.shared = shared;
         this.separate = separate;
+        this.foldedCount = foldedCount;
     }
 
     /**
-     * Prepares subgraph 0 of {@code model}.
+     * Prepares subgraph 0 of {@code model} with the input shapes the model declares.
      *
      * @throws UnsupportedModelException naming the operator index, its name and its tensor types
      *     when an operator, a type or a shape is not supported (control flow included)
      */
     public static CompiledModel compile(Model model) {
+        return compile(model, Map.of());
+    }
+
+    /**
+     * Prepares subgraph 0 of {@code model}, with graph input {@code i} given the shape
+     * {@code inputShapes.get(i)} where present (TFLite's {@code ResizeInputTensor}); every
+     * other shape is computed from the inputs, as TFLite's prepare does.
+     *
+     * <p>Operators whose inputs are all known at compile time (constants, the result of
+     * {@code SHAPE} on a static shape, or outputs of other such operators) are run once here
+     * and their outputs stored as constants: float16 weights behind a {@code DEQUANTIZE} are
+     * dequantized once, and shape arithmetic costs nothing per invoke.
+     *
+     * @throws InvalidInputException when an input index does not exist or a shape has a
+     *     negative dimension or a different rank than the model's input
+     * @throws UnsupportedModelException naming the operator index, its name and its tensor types
+     *     when an operator, a type or a shape is not supported (control flow included)
+     */
+    public static CompiledModel compile(Model model, Map<Integer, int[]> inputShapes) {
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(inputShapes, "inputShapes");
         if (model.subgraphs().isEmpty()) {
             throw new UnsupportedModelException("model has no subgraph");
         }
@@ -65,16 +91,43 @@ public final class CompiledModel {
         int nt = g.tensorCount();
         int nOps = g.operatorCount();
         Tensor[] tensors = new Tensor[nt];
+        ByteBuffer[] known = new ByteBuffer[nt];
         for (int t = 0; t < nt; t++) {
             tensors[t] = g.tensor(t).copy();
+            ByteBuffer data = model.constantData(tensors[t]);
+            if (data != null) {
+                known[t] = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).slice().order(ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        for (Map.Entry<Integer, int[]> e : inputShapes.entrySet()) {
+            int i = e.getKey();
+            if (i < 0 || i >= g.inputs().length) {
+                throw new InvalidInputException("input " + i + " does not exist; the model has " + g.inputs().length
+                        + " inputs");
+            }
+            Tensor t = tensors[g.inputs()[i]];
+            int[] shape = e.getValue();
+            if (shape.length != t.rank()) {
+                throw new InvalidInputException("input " + i + " '" + t.name() + "' has rank " + t.rank()
+                        + "; cannot resize it to " + Arrays.toString(shape));
+            }
+            for (int d : shape) {
+                if (d < 0) {
+                    throw new InvalidInputException("input " + i + " '" + t.name() + "' cannot take the shape "
+                            + Arrays.toString(shape));
+                }
+            }
+            t.setShape(shape.clone());
         }
 
-        Node[] nodes = new Node[nOps];
+        List<Node> live = new ArrayList<>();
+        List<Operator> liveOps = new ArrayList<>();
+        List<String> liveNames = new ArrayList<>();
         for (int i = 0; i < nOps; i++) {
             Operator op = g.operator(i);
             OperatorCode code = model.operatorCodeOf(op);
             BuiltinOperator builtin = code.isCustom() ? null : code.builtin();
-            PrepareContext ctx = new PrepareContext(model, g, i, op, code.name());
+            PrepareContext ctx = new PrepareContext(tensors, known, i, op, code.name());
             Op<?> impl = builtin == null ? null : OpRegistry.lookup(builtin);
             if (impl == null) {
                 throw ctx.unsupported("Whittle's runtime has no kernel for this operator");
@@ -84,25 +137,31 @@ public final class CompiledModel {
             }
             @SuppressWarnings("unchecked")
             Op<Object> typed = (Op<Object>) impl;
-            nodes[i] = new Node(typed, typed.prepare(ctx));
+            Object prepared = typed.prepare(ctx);
+            if (foldable(op, builtin, known, tensors)) {
+                fold(typed, prepared, op, tensors, known);
+            } else {
+                live.add(new Node(typed, prepared));
+                liveOps.add(op);
+                liveNames.add(i + " (" + code.name() + ")");
+            }
         }
+        Node[] nodes = live.toArray(new Node[0]);
 
-        // Constants: one read-only block owned by the compiled model.
+        // Constants, folded ones included: one read-only block owned by the compiled model.
         int[] constantOffsets = new int[nt];
         Arrays.fill(constantOffsets, -1);
         long constBytes = 0;
         for (int t = 0; t < nt; t++) {
-            ByteBuffer data = model.constantData(tensors[t]);
-            if (data != null) {
+            if (known[t] != null) {
                 constantOffsets[t] = Math.toIntExact(constBytes);
-                constBytes += ArenaPlan.align(data.remaining());
+                constBytes += ArenaPlan.align(known[t].remaining());
             }
         }
         ByteBuffer constants = ByteBuffer.allocate(Math.toIntExact(constBytes)).order(ByteOrder.LITTLE_ENDIAN);
         for (int t = 0; t < nt; t++) {
             if (constantOffsets[t] >= 0) {
-                constants.put(constantOffsets[t], model.constantData(tensors[t]).duplicate(), 0,
-                        model.constantData(tensors[t]).remaining());
+                constants.put(constantOffsets[t], known[t], 0, known[t].remaining());
             }
         }
 
@@ -117,12 +176,13 @@ public final class CompiledModel {
                 last[t] = -1;
             }
         }
-        for (int i = 0; i < nOps; i++) {
-            Operator op = g.operator(i);
+        int nLive = nodes.length;
+        for (int i = 0; i < nLive; i++) {
+            Operator op = liveOps.get(i);
             for (int t : op.outputs()) {
                 if (constantOffsets[t] >= 0) {
-                    throw new UnsupportedModelException("operator " + i + " (" + model.operatorCodeOf(op).name()
-                            + ") writes constant tensor " + t + " '" + tensors[t].name() + "'");
+                    throw new UnsupportedModelException("operator " + liveNames.get(i) + " writes constant tensor "
+                            + t + " '" + tensors[t].name() + "'");
                 }
                 if (first[t] == ArenaPlan.NOT_PLANNED) {
                     first[t] = i;
@@ -134,8 +194,7 @@ public final class CompiledModel {
                     continue;
                 }
                 if (first[t] == ArenaPlan.NOT_PLANNED) {
-                    throw new UnsupportedModelException("operator " + i + " (" + model.operatorCodeOf(op).name()
-                            + ") reads tensor " + t + " '" + tensors[t].name()
+                    throw new UnsupportedModelException("operator " + liveNames.get(i) + " reads tensor " + t + " '" + tensors[t].name()
                             + "', which is neither constant, a graph input nor written by an earlier operator");
                 }
                 last[t] = Math.max(last[t], i);
@@ -147,7 +206,7 @@ public final class CompiledModel {
                     throw new UnsupportedModelException("graph output " + t + " '" + tensors[t].name()
                             + "' is never written");
                 }
-                last[t] = nOps;
+                last[t] = nLive;
             }
         }
         long[] sizes = new long[nt];
@@ -163,7 +222,58 @@ public final class CompiledModel {
         ArenaPlan shared = ArenaPlan.plan(sizes, first, last, true);
         ArenaPlan separate = ArenaPlan.plan(sizes, first, last, false);
         return new CompiledModel(nodes, tensors, g.inputs(), g.outputs(), constants.asReadOnlyBuffer()
-                .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate);
+                .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate, nOps - nLive);
+    }
+
+    /** Larger folded results are left to run per invoke rather than grow the constant block. */
+    private static final long FOLD_LIMIT_BYTES = 64L << 20;
+
+    /**
+     * Whether an operator can run once at compile time: every present input known (or, for
+     * {@code SHAPE}, a static input shape), no graph input among them, and outputs of a fixed
+     * size not above {@link #FOLD_LIMIT_BYTES}.
+     */
+    private static boolean foldable(Operator op, BuiltinOperator builtin, ByteBuffer[] known, Tensor[] tensors) {
+        if (builtin != BuiltinOperator.SHAPE) {
+            for (int t : op.inputs()) {
+                if (t >= 0 && known[t] == null) {
+                    return false;
+                }
+            }
+        }
+        long bytes = 0;
+        for (int t : op.outputs()) {
+            if (!tensors[t].type().hasFixedSize()) {
+                return false;
+            }
+            bytes += tensors[t].type().bytesFor(tensors[t].elementCount());
+        }
+        return bytes <= FOLD_LIMIT_BYTES;
+    }
+
+    /** Runs one prepared operator on known inputs and records its outputs as known. */
+    private static void fold(Op<Object> impl, Object prepared, Operator op, Tensor[] tensors, ByteBuffer[] known) {
+        int nt = tensors.length;
+        ByteBuffer[] buffers = new ByteBuffer[nt];
+        int[] offsets = new int[nt];
+        for (int t : op.inputs()) {
+            if (t >= 0 && known[t] != null) {
+                buffers[t] = known[t].duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        for (int t : op.outputs()) {
+            int bytes = Math.toIntExact(tensors[t].type().bytesFor(tensors[t].elementCount()));
+            buffers[t] = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        impl.eval(prepared, new ExecutionState(buffers, offsets));
+        for (int t : op.outputs()) {
+            known[t] = buffers[t].asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    /** Number of operators computed at compile time rather than per invoke. */
+    public int foldedOperatorCount() {
+        return foldedCount;
     }
 
     /**
@@ -221,7 +331,7 @@ public final class CompiledModel {
         return tensors[index].copy();
     }
 
-    /** Number of operators, i.e. prepared nodes. */
+    /** Number of operators that run on every invoke (those not folded at compile time). */
     public int operatorCount() {
         return nodes.length;
     }

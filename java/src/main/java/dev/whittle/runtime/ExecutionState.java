@@ -55,6 +55,36 @@ public final class ExecutionState {
         buffers[tensor].put(offsets[tensor] + i, value);
     }
 
+    /** Writes int32 element {@code i} of tensor {@code tensor}. */
+    public void putInt(int tensor, int i, int value) {
+        buffers[tensor].putInt(offsets[tensor] + (i << 2), value);
+    }
+
+    /** Int16 element {@code i} of tensor {@code tensor}. */
+    public short getShort(int tensor, int i) {
+        return buffers[tensor].getShort(offsets[tensor] + (i << 1));
+    }
+
+    /** Writes int16 element {@code i} of tensor {@code tensor}. */
+    public void putShort(int tensor, int i, short value) {
+        buffers[tensor].putShort(offsets[tensor] + (i << 1), value);
+    }
+
+    /** Int64 element {@code i} of tensor {@code tensor}. */
+    public long getLong(int tensor, int i) {
+        return buffers[tensor].getLong(offsets[tensor] + (i << 3));
+    }
+
+    /** Writes int64 element {@code i} of tensor {@code tensor}. */
+    public void putLong(int tensor, int i, long value) {
+        buffers[tensor].putLong(offsets[tensor] + (i << 3), value);
+    }
+
+    /** Unsigned byte element {@code i} of tensor {@code tensor}, in [0, 255]. */
+    public int getUnsignedByte(int tensor, int i) {
+        return buffers[tensor].get(offsets[tensor] + i) & 0xFF;
+    }
+
     /** Copies {@code bytes} bytes from the start of tensor {@code from} to the start of tensor {@code to}. */
     public void copyBytes(int from, int to, int bytes) {
         buffers[to].put(offsets[to], buffers[from], offsets[from], bytes);

@@ -2,9 +2,8 @@ package dev.whittle.runtime;
 
 import dev.whittle.UnsupportedModelException;
 import dev.whittle.model.BuiltinOptions;
-import dev.whittle.model.Model;
 import dev.whittle.model.Operator;
-import dev.whittle.model.Subgraph;
+import dev.whittle.model.Quantization;
 import dev.whittle.model.Tensor;
 import dev.whittle.model.TensorType;
 
@@ -17,15 +16,20 @@ import java.util.Arrays;
  * constant inputs, and a way to refuse it with a message naming the operator.
  */
 public final class PrepareContext {
-    private final Model model;
-    private final Subgraph graph;
+    private final Tensor[] tensors;
+    private final ByteBuffer[] known;
     private final int index;
     private final Operator op;
     private final String opName;
 
-    PrepareContext(Model model, Subgraph graph, int index, Operator op, String opName) {
-        this.model = model;
-        this.graph = graph;
+    /**
+     * @param tensors the compiled model's own tensor descriptions, whose shapes prepare sets
+     * @param known for every tensor its value when it is known at compile time (a constant of
+     *     the model, or the output of an operator folded at compile time), else null
+     */
+    PrepareContext(Tensor[] tensors, ByteBuffer[] known, int index, Operator op, String opName) {
+        this.tensors = tensors;
+        this.known = known;
         this.index = index;
         this.op = op;
         this.opName = opName;
@@ -63,12 +67,42 @@ public final class PrepareContext {
         return op.output(i);
     }
 
+    /** Input {@code i}'s description, with the shape computed so far (after any input resize). */
     public Tensor inputTensor(int i) {
-        return graph.tensor(op.input(i));
+        return tensors[op.input(i)];
     }
 
     public Tensor outputTensor(int i) {
-        return graph.tensor(op.output(i));
+        return tensors[op.output(i)];
+    }
+
+    /** Scale of input {@code i}, which must be per-tensor quantized. */
+    public double inputScale(int i) {
+        return perTensor(inputTensor(i), "input " + i).scalarScale();
+    }
+
+    /** Zero point of input {@code i}, which must be per-tensor quantized. */
+    public int inputZeroPoint(int i) {
+        return Math.toIntExact(perTensor(inputTensor(i), "input " + i).scalarZeroPoint());
+    }
+
+    /** Scale of output {@code o}, which must be per-tensor quantized. */
+    public double outputScale(int o) {
+        return perTensor(outputTensor(o), "output " + o).scalarScale();
+    }
+
+    /** Zero point of output {@code o}, which must be per-tensor quantized. */
+    public int outputZeroPoint(int o) {
+        return Math.toIntExact(perTensor(outputTensor(o), "output " + o).scalarZeroPoint());
+    }
+
+    private Quantization perTensor(Tensor t, String what) {
+        Quantization q = t.quantization();
+        if (q == null || q.scaleCount() != 1) {
+            throw unsupported(what + " (" + t.name() + ") must be quantized per tensor, has "
+                    + (q == null || q.scaleCount() == 0 ? "no quantization" : q.scaleCount() + " scales"));
+        }
+        return q;
     }
 
     public int[] inputShape(int i) {
@@ -77,17 +111,27 @@ public final class PrepareContext {
 
     /** Whether input {@code i} has constant data in the model. */
     public boolean isConstant(int i) {
-        return input(i) >= 0 && model.isConstant(inputTensor(i));
+        return input(i) >= 0 && known[op.input(i)] != null;
+    }
+
+    /**
+     * The little-endian bytes of constant input {@code i} (a fresh view: position 0, the
+     * tensor's bytes), or null when the input is omitted or not known at compile time.
+     */
+    public ByteBuffer constantData(int i) {
+        if (input(i) < 0 || known[op.input(i)] == null) {
+            return null;
+        }
+        return known[op.input(i)].duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** The values of constant input {@code i}, an INT32 or INT64 tensor, as ints. */
     public int[] constantInts(int i) {
         Tensor t = inputTensor(i);
-        ByteBuffer b = model.constantData(t);
+        ByteBuffer b = constantData(i);
         if (b == null) {
             throw unsupported("input " + i + " (" + t.name() + ") must be a constant");
         }
-        b = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int n = Math.toIntExact(t.elementCount());
         int[] r = new int[n];
         for (int k = 0; k < n; k++) {
@@ -143,16 +187,18 @@ public final class PrepareContext {
     }
 
     /**
-     * Checks that the shape this implementation computes for output {@code o} is the one the
-     * model declares: the arena is planned from declared shapes, so a disagreement would
-     * write past a tensor's memory.
+     * Sets output {@code o}'s shape to the one this implementation computed from its inputs.
+     * As in TFLite's interpreter, the shape a model declares for an activation is only a hint:
+     * the computed shape wins, and the arena is planned from computed shapes, so inputs may be
+     * resized at compile time. Every op's prepare must call this for each of its outputs.
      */
-    public void checkOutputShape(int o, int[] computed) {
-        int[] declared = outputTensor(o).shape();
-        if (!Arrays.equals(declared, computed)) {
-            throw unsupported("computed output shape " + Arrays.toString(computed) + " but the model declares "
-                    + Arrays.toString(declared));
+    public void setOutputShape(int o, int[] computed) {
+        for (int d : computed) {
+            if (d < 0) {
+                throw unsupported("computed a negative output dimension " + Arrays.toString(computed));
+            }
         }
+        outputTensor(o).setShape(computed.clone());
     }
 
     /**
@@ -166,11 +212,11 @@ public final class PrepareContext {
     String describe() {
         StringBuilder sb = new StringBuilder("operator ").append(index).append(" (").append(opName).append(") with inputs [");
         for (int i = 0; i < op.inputCount(); i++) {
-            sb.append(i == 0 ? "" : ", ").append(op.input(i) < 0 ? "omitted" : describe(graph.tensor(op.input(i))));
+            sb.append(i == 0 ? "" : ", ").append(op.input(i) < 0 ? "omitted" : describe(tensors[op.input(i)]));
         }
         sb.append("] and outputs [");
         for (int i = 0; i < op.outputCount(); i++) {
-            sb.append(i == 0 ? "" : ", ").append(describe(graph.tensor(op.output(i))));
+            sb.append(i == 0 ? "" : ", ").append(describe(tensors[op.output(i)]));
         }
         return sb.append(']').toString();
     }

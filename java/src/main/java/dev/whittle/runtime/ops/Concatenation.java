@@ -55,7 +55,7 @@ public final class Concatenation implements Op<Concatenation.Prepared> {
             inputs[i] = ctx.input(i);
             chunks[i] = s[k] * inner;
         }
-        ctx.checkOutputShape(0, out);
+        ctx.setOutputShape(0, out);
         return new Prepared(inputs, chunks, ctx.output(0), outer, out[k] * inner);
     }
 

@@ -33,7 +33,7 @@ public final class Conv2D implements Op<Conv2D.Prepared> {
         BuiltinOptions o = ctx.options();
         float[] act = OpSupport.activationRange(ctx, o.getInt("fused_activation_function"));
         Window g = Window.of(ctx, o, in[1], in[2], w[1], w[2], true);
-        ctx.checkOutputShape(0, new int[] {in[0], g.outH(), g.outW(), w[0]});
+        ctx.setOutputShape(0, new int[] {in[0], g.outH(), g.outW(), w[0]});
         return new Prepared(ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), in[0], in[1], in[2], in[3],
                 g.outH(), g.outW(), w[0], w[1], w[2], g.strideH(), g.strideW(), g.dilH(), g.dilW(), g.padH(), g.padW(),
                 act[0], act[1]);

@@ -48,7 +48,7 @@ public final class FullyConnected implements Op<FullyConnected.Prepared> {
         } else {
             out = new int[] {batches, w[0]};
         }
-        ctx.checkOutputShape(0, out);
+        ctx.setOutputShape(0, out);
         return new Prepared(ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), batches, w[1], w[0], act[0],
                 act[1]);
     }

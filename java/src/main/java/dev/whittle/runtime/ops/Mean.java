@@ -45,7 +45,7 @@ public final class Mean implements Op<Mean.Prepared> {
                 out.add(kept[d]);
             }
         }
-        ctx.checkOutputShape(0, out.stream().mapToInt(Integer::intValue).toArray());
+        ctx.setOutputShape(0, out.stream().mapToInt(Integer::intValue).toArray());
         int[] strides = OpSupport.strides(kept);
         for (int d = 0; d < in.length; d++) {
             if (reduce[d]) {

@@ -28,7 +28,7 @@ public final class Pad implements Op<Pad.Prepared> {
             before[d] = pads[2 * d];
             out[d] = in[d] + pads[2 * d] + pads[2 * d + 1];
         }
-        ctx.checkOutputShape(0, out);
+        ctx.setOutputShape(0, out);
         return new Prepared(ctx.input(0), ctx.output(0), in, out, before, OpSupport.product(out));
     }
 

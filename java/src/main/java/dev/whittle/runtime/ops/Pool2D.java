@@ -17,7 +17,7 @@ record Pool2D(int input, int output, int batches, int inH, int inW, int channels
         int fw = o.getInt("filter_width");
         float[] act = OpSupport.activationRange(ctx, o.getInt("fused_activation_function"));
         Window g = Window.of(ctx, o, in[1], in[2], fh, fw, false);
-        ctx.checkOutputShape(0, new int[] {in[0], g.outH(), g.outW(), in[3]});
+        ctx.setOutputShape(0, new int[] {in[0], g.outH(), g.outW(), in[3]});
         return new Pool2D(ctx.input(0), ctx.output(0), in[0], in[1], in[2], in[3], g.outH(), g.outW(), fh, fw,
                 g.strideH(), g.strideW(), g.padH(), g.padW(), act[0], act[1]);
     }

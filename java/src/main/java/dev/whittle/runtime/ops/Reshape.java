@@ -50,7 +50,7 @@ public final class Reshape implements Op<Reshape.Prepared> {
         } else if (known != n) {
             throw ctx.unsupported("new shape " + Arrays.toString(shape) + " does not hold " + n + " elements");
         }
-        ctx.checkOutputShape(0, shape);
+        ctx.setOutputShape(0, shape);
         return new Prepared(ctx.input(0), ctx.output(0), n * 4);
     }
 

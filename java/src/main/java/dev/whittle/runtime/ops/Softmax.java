@@ -21,7 +21,7 @@ public final class Softmax implements Op<Softmax.Prepared> {
         if (in.length == 0) {
             throw ctx.unsupported("input must have rank at least 1");
         }
-        ctx.checkOutputShape(0, in);
+        ctx.setOutputShape(0, in);
         int depth = in[in.length - 1];
         int n = OpSupport.product(in);
         float beta = ctx.options() == null ? 1f : ctx.options().getFloat("beta");

@@ -41,7 +41,7 @@ public final class Squeeze implements Op<Reshape.Prepared> {
                 out.add(in[d]);
             }
         }
-        ctx.checkOutputShape(0, out.stream().mapToInt(Integer::intValue).toArray());
+        ctx.setOutputShape(0, out.stream().mapToInt(Integer::intValue).toArray());
         return new Reshape.Prepared(ctx.input(0), ctx.output(0), OpSupport.product(in) * 4);
     }
 

@@ -15,7 +15,7 @@ abstract class UnaryFloat implements Op<UnaryFloat.Prepared> {
         ctx.requireArity(1, 1, 1);
         ctx.requireAllTypes(TensorType.FLOAT32);
         int[] in = ctx.inputShape(0);
-        ctx.checkOutputShape(0, in);
+        ctx.setOutputShape(0, in);
         return new Prepared(ctx.input(0), ctx.output(0), OpSupport.product(in));
     }
 
