@@ -2,6 +2,7 @@ package dev.whittle.runtime;
 
 import dev.whittle.TensorData;
 import dev.whittle.model.Model;
+import dev.whittle.model.Tensor;
 import dev.whittle.model.TensorType;
 import dev.whittle.model.io.ModelWriter;
 import dev.whittle.tflite.TensorInfo;
@@ -10,7 +11,9 @@ import dev.whittle.tflite.TfliteOptions;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,8 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class Differential {
     static final double TOLERANCE = 1e-5;
 
-    /** What one comparison saw. */
-    record Result(long elements, double maxRelative, int tensors) {
+    /**
+     * What one comparison saw: elements of every compared tensor, the worst relative
+     * difference of float tensors, and how many integer elements differ (and by at most how
+     * many units).
+     */
+    record Result(long elements, double maxRelative, int tensors, long differing, long maxLsb) {
     }
 
     private Differential() {
@@ -54,6 +61,32 @@ final class Differential {
         return new TensorData(TensorType.FLOAT32, shape, b);
     }
 
+    /**
+     * A deterministic input of any numeric type: floats in [-1, 1], integers over their whole
+     * range (so both saturation ends are reached), INT32/INT64 in [-100, 100], BOOL 0/1.
+     */
+    static TensorData randomInput(TensorType type, int[] shape, long seed) {
+        if (type == TensorType.FLOAT32) {
+            return randomFloat(shape, seed, -1, 1);
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        TensorData d = TensorData.zeros(type, shape);
+        ByteBuffer b = d.data();
+        long n = d.elementCount();
+        for (int i = 0; i < n; i++) {
+            switch (type) {
+                case INT8, UINT8 -> b.put(i, (byte) r.nextInt(256));
+                case BOOL -> b.put(i, (byte) r.nextInt(2));
+                case INT16 -> b.putShort(i * 2, (short) r.nextInt(65536));
+                case INT32 -> b.putInt(i * 4, r.nextInt(-100, 101));
+                case INT64 -> b.putLong(i * 8, r.nextInt(-100, 101));
+                case FLOAT16 -> b.putShort(i * 2, Float.floatToFloat16((float) (r.nextDouble() * 2 - 1)));
+                default -> throw new IllegalArgumentException("no random inputs of type " + type);
+            }
+        }
+        return d;
+    }
+
     /** Compares outputs and every intermediate; prints and returns what it compared. */
     static Result compare(String label, Model model, long seed) {
         return compare(label, model, seed, TOLERANCE);
@@ -62,16 +95,36 @@ final class Differential {
     /** As {@link #compare(String, Model, long)}, intermediates held to {@code intermediateTolerance}. */
     static Result compare(String label, Model model, long seed, double intermediateTolerance) {
         CompiledModel compiled = CompiledModel.compile(model);
+        List<TensorData> inputs = new ArrayList<>();
+        for (int i = 0; i < compiled.inputCount(); i++) {
+            Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
+            inputs.add(randomInput(t.type(), t.shape(), seed + i));
+        }
+        return compare(label, model, inputs, intermediateTolerance, 0);
+    }
+
+    /**
+     * Runs {@code model} on {@code inputs} in both runtimes and compares every tensor both
+     * computed: float tensors within {@code intermediateTolerance} of their range (outputs
+     * within {@link #TOLERANCE}), integer tensors to at most {@code lsbTolerance} units (0:
+     * bit-exact). Prints one line with the counts.
+     */
+    static Result compare(String label, Model model, List<TensorData> inputs, double intermediateTolerance,
+            long lsbTolerance) {
+        CompiledModel compiled = CompiledModel.compile(model);
         byte[] bytes = ModelWriter.toBytes(model);
         TfliteOptions options = TfliteOptions.defaults().useXnnpack(false).preserveAllTensors(true).threads(1);
         long elements = 0;
         double worst = 0;
         int tensors = 0;
+        long differing = 0;
+        long maxLsb = 0;
+        String firstDiff = null;
         try (TfliteInterpreter tflite = TfliteInterpreter.create(bytes, options);
                 ExecutionContext all = compiled.newContext(true);
                 ExecutionContext planned = compiled.newContext()) {
             for (int i = 0; i < compiled.inputCount(); i++) {
-                TensorData in = randomFloat(compiled.tensorInfo(compiled.inputTensorIndex(i)).shape(), seed + i, -1, 1);
+                TensorData in = inputs.get(i);
                 tflite.setInput(i, in);
                 all.setInput(i, in);
                 planned.setInput(i, in);
@@ -81,17 +134,37 @@ final class Differential {
             planned.invoke();
             for (int t = 0; t < compiled.tensorCount(); t++) {
                 TensorInfo info = tflite.tensorInfo(t);
-                if (info.type() != TensorType.FLOAT32 || !used(compiled, t)) {
+                if (info.type() == null || !info.type().hasFixedSize() || !used(compiled, t)) {
                     continue;
                 }
                 TensorData expected = tflite.tensor(t);
+                if (expected == null) {
+                    continue;
+                }
                 boolean output = false;
                 for (int o = 0; o < compiled.outputCount(); o++) {
                     output |= compiled.outputTensorIndex(o) == t;
                 }
-                double rel = relativeDiff(label + " tensor " + t, expected, all.tensor(t),
-                        output ? TOLERANCE : intermediateTolerance);
-                worst = Math.max(worst, rel);
+                TensorData actual = all.tensor(t);
+                if (info.type() == TensorType.FLOAT32 || info.type() == TensorType.FLOAT16) {
+                    double rel = relativeDiff(label + " tensor " + t, expected, actual,
+                            output ? TOLERANCE : intermediateTolerance);
+                    worst = Math.max(worst, rel);
+                } else {
+                    assertArrayEquals(expected.shape(), actual.shape(), label + " tensor " + t + ": shape");
+                    double[] e = expected.toDoubleArray();
+                    double[] a = actual.toDoubleArray();
+                    for (int k = 0; k < e.length; k++) {
+                        if (e[k] != a[k]) {
+                            differing++;
+                            maxLsb = Math.max(maxLsb, (long) Math.abs(e[k] - a[k]));
+                            if (firstDiff == null) {
+                                firstDiff = "tensor " + t + " '" + info.name() + "' element " + k + ": TFLite " + e[k]
+                                        + ", Whittle " + a[k];
+                            }
+                        }
+                    }
+                }
                 elements += expected.elementCount();
                 tensors++;
             }
@@ -100,10 +173,12 @@ final class Differential {
                 assertEquals(all.output(o), planned.output(o), label + ": output " + o + " differs with the shared arena");
             }
         }
-        System.out.printf("runtime differential %-40s tensors %4d elements %9d max relative diff %.3e%n", label,
-                tensors, elements, worst);
+        System.out.printf("runtime differential %-40s tensors %4d elements %9d max relative diff %.3e"
+                + " integer elements differing %d (max %d LSB)%n", label, tensors, elements, worst, differing, maxLsb);
         assertTrue(worst < Math.max(TOLERANCE, intermediateTolerance), label + ": max relative diff " + worst);
-        return new Result(elements, worst, tensors);
+        assertTrue(maxLsb <= lsbTolerance, label + ": " + differing + " integer elements differ, by up to " + maxLsb
+                + " LSB (allowed " + lsbTolerance + "); first: " + firstDiff);
+        return new Result(elements, worst, tensors, differing, maxLsb);
     }
 
     private static boolean used(CompiledModel compiled, int t) {
