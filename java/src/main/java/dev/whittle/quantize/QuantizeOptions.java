@@ -69,9 +69,9 @@ public record QuantizeOptions(Mode mode, IoType io, RangeMethod method, boolean 
         }
     }
 
-    /** Float I/O, min/max ranges, per-tensor FULLY_CONNECTED, not strict. */
+    /** Float I/O, {@link RangeMethod#DEFAULT} ranges, per-tensor FULLY_CONNECTED, not strict. */
     public static QuantizeOptions of(Mode mode) {
-        return new QuantizeOptions(mode, IoType.FLOAT, RangeMethod.MINMAX, false, false);
+        return new QuantizeOptions(mode, IoType.FLOAT, RangeMethod.DEFAULT, false, false);
     }
 
     public QuantizeOptions withIo(IoType t) {

@@ -429,9 +429,15 @@ public final class Quantizer {
         private final Map<Integer, Integer> quantConst = new HashMap<>();
         private final Map<Integer, Integer> quantWeights = new HashMap<>();
         private final Tensor[] carriers;
+        /** Float32 non-constant tensors of the float model (types change as the pass goes). */
+        private final boolean[] floatAct;
 
         IntegerPass(Model m, QuantizeOptions o, ActivationStats stats) {
             super(m);
+            this.floatAct = new boolean[originalTensors];
+            for (int t = 0; t < originalTensors; t++) {
+                floatAct[t] = isFloatActivation(t);
+            }
             this.o = o;
             this.stats = stats;
             this.int16 = o.mode() == QuantizeOptions.Mode.INT16X8;
@@ -462,9 +468,15 @@ public final class Quantizer {
             leftFloat.addAll(refused);
             int[] graphOut = g.outputs();
             for (int t : g.inputs()) {
-                if (isFloatActivation(t)) {
-                    qHome[t] = true;
+                // Quantized at home when some quantized op reads it (or the I/O type says so); an input
+                // only float ops read stays float instead of going through QUANTIZE and DEQUANTIZE.
+                boolean quantReader = false;
+                for (int i = 0; i < original.size(); i++) {
+                    for (int in : original.get(i).inputs()) {
+                        quantReader |= in == t && cls[i] == QUANT;
+                    }
                 }
+                qHome[t] = isFloatActivation(t) && (quantReader || o.io() != QuantizeOptions.IoType.FLOAT);
             }
             for (int i = 0; i < original.size(); i++) {
                 for (int t : original.get(i).outputs()) {
@@ -725,14 +737,14 @@ public final class Quantizer {
         private void floatOp(int position, Operator op) {
             for (int k = 0; k < op.inputCount(); k++) {
                 int t = op.input(k);
-                if (isFloatActivation(t)) {
+                if (t >= 0 && t < originalTensors && floatAct[t]) {
                     op.setInput(k, fVersion(t));
                 }
             }
             List<int[]> after = new ArrayList<>();
             for (int k = 0; k < op.outputCount(); k++) {
                 int t = op.output(k);
-                if (isFloatActivation(t) && qHome[t]) {
+                if (t >= 0 && t < originalTensors && floatAct[t] && qHome[t]) {
                     Tensor tt = g.tensor(t);
                     int f = newTensor(tt.name() + "_float", TensorType.FLOAT32, tt, null);
                     fVer[t] = f;
