@@ -306,4 +306,176 @@ class ElementwiseOpsTest {
         assertRefused(binary(BuiltinOperator.FLOOR_MOD, null, TensorType.FLOAT32, new int[] {1, 2, 1, 2, 1},
                 new int[] {2, 1, 2, 1, 2}, null, null, null), "FLOOR_MOD", "at most 4");
     }
+
+    // ---- QUANTIZE, DEQUANTIZE ----
+
+    static Model unary(BuiltinOperator op, BuiltinOptions opts, TensorType in, Quantization qIn, TensorType out,
+            Quantization qOut, int... shape) {
+        ModelBuilder b = new ModelBuilder(op.name().toLowerCase());
+        int x = qIn == null ? b.input("x", in, shape) : b.input("x", in, qIn, shape);
+        TensorSpec spec = qOut == null ? TensorSpec.of("y", out, shape) : TensorSpec.quantized("y", out, qOut, shape);
+        b.output(b.op(op, 1, opts, new int[] {x}, spec)[0]);
+        return b.build();
+    }
+
+    @Test
+    void quantizeFromFloat() {
+        long seed = 700;
+        Object[][] cases = {
+            {TensorType.INT8, 1.0 / 100, -128L}, {TensorType.INT8, 1.0 / 100, 127L}, {TensorType.INT8, 0.0078125, 0L},
+            {TensorType.INT8, 0.013, 3L}, {TensorType.UINT8, 1.0 / 255, 0L}, {TensorType.UINT8, 1.0 / 200, 255L},
+            {TensorType.UINT8, 0.0039, 128L}, {TensorType.INT16, 1.0 / 32768, 0L}, {TensorType.INT16, 3e-5, 0L},
+            {TensorType.INT16, 1e-5, 7L},
+        };
+        for (Object[] c : cases) {
+            TensorType t = (TensorType) c[0];
+            Model m = unary(BuiltinOperator.QUANTIZE, null, TensorType.FLOAT32, null, t, q((double) c[1], (long) c[2]),
+                    2, 3, 17);
+            compare("QUANTIZE FLOAT32->" + t + " " + c[1] + " zp " + c[2], m, seed++);
+        }
+    }
+
+    @Test
+    void requantize() {
+        long seed = 800;
+        Object[][] cases = {
+            // in type, in scale, in zp, out type, out scale, out zp
+            {TensorType.INT8, 0.02, -128L, TensorType.INT8, 0.05, 10L},
+            {TensorType.INT8, 0.05, 127L, TensorType.INT8, 0.02, -128L},
+            {TensorType.INT8, 0.02, 0L, TensorType.UINT8, 0.02, 128L},
+            {TensorType.INT8, 0.02, 5L, TensorType.UINT8, 0.3, 255L},
+            {TensorType.UINT8, 0.02, 128L, TensorType.INT8, 0.02, 0L},
+            {TensorType.UINT8, 0.1, 0L, TensorType.INT8, 0.01, 127L},
+            {TensorType.UINT8, 0.023529, 0L, TensorType.UINT8, 0.047058, 3L},
+            {TensorType.UINT8, 0.047058, 255L, TensorType.UINT8, 0.023529, 0L},
+            {TensorType.INT16, 1e-4, 0L, TensorType.INT16, 3e-4, 0L},
+            {TensorType.INT16, 3e-4, 0L, TensorType.INT16, 1e-4, 0L},
+            {TensorType.INT16, 1e-3, 0L, TensorType.INT8, 0.05, -3L},
+            {TensorType.INT16, 1e-4, 5L, TensorType.INT8, 0.002, 127L},
+        };
+        for (Object[] c : cases) {
+            Model m = unary(BuiltinOperator.QUANTIZE, null, (TensorType) c[0], q((double) c[1], (long) c[2]),
+                    (TensorType) c[3], q((double) c[4], (long) c[5]), 3, 1, 37);
+            compare("QUANTIZE " + Arrays.toString(c), m, seed++);
+        }
+    }
+
+    @Test
+    void dequantize() {
+        long seed = 900;
+        Object[][] cases = {
+            {TensorType.INT8, 0.02, -128L}, {TensorType.INT8, 0.3, 127L}, {TensorType.UINT8, 0.01, 0L},
+            {TensorType.UINT8, 0.5, 255L}, {TensorType.INT16, 1e-4, 0L}, {TensorType.INT16, 3e-3, 0L},
+        };
+        for (Object[] c : cases) {
+            Model m = unary(BuiltinOperator.DEQUANTIZE, null, (TensorType) c[0], q((double) c[1], (long) c[2]),
+                    TensorType.FLOAT32, null, 2, 5, 3);
+            compare("DEQUANTIZE " + Arrays.toString(c), m, seed++);
+        }
+        compare("DEQUANTIZE FLOAT16", unary(BuiltinOperator.DEQUANTIZE, null, TensorType.FLOAT16, null,
+                TensorType.FLOAT32, null, 4, 9), seed);
+    }
+
+    /** A float16-weights conv as the converter writes it: DEQUANTIZE of a float16 constant, folded at compile time. */
+    @Test
+    void float16WeightsConvolution() {
+        SplittableRandom r = new SplittableRandom(3);
+        int oc = 5;
+        int kh = 3;
+        int kw = 3;
+        int ic = 3;
+        ByteBuffer w16 = ByteBuffer.allocate(oc * kh * kw * ic * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < oc * kh * kw * ic; i++) {
+            w16.putShort(i * 2, Float.floatToFloat16((float) (r.nextDouble() * 2 - 1)));
+        }
+        float[] bias = {0.1f, -0.2f, 0.3f, 0f, 0.05f};
+        ModelBuilder b = new ModelBuilder("conv_f16");
+        int x = b.input("x", TensorType.FLOAT32, 1, 7, 6, ic);
+        int wh = b.constant("w_f16", TensorType.FLOAT16, null, w16, oc, kh, kw, ic);
+        int w = b.op(BuiltinOperator.DEQUANTIZE, 1, null, new int[] {wh},
+                TensorSpec.of("w", TensorType.FLOAT32, oc, kh, kw, ic))[0];
+        int bi = b.constant("b", bias, oc);
+        b.output(b.conv2d("y", x, w, bi, ModelBuilder.Padding.SAME, 1, ModelBuilder.Activation.RELU));
+        Model m = b.build();
+        compare("CONV_2D float16 weights", m, 4);
+    }
+
+    @Test
+    void quantizeRefusals() {
+        assertRefused(unary(BuiltinOperator.QUANTIZE, null, TensorType.INT16, q(1e-4, 3), TensorType.INT16, q(1e-4, 0),
+                4), "QUANTIZE", "zero points 0");
+        assertRefused(unary(BuiltinOperator.QUANTIZE, null, TensorType.INT8, q(0.1, 0), TensorType.INT16, q(1e-4, 0), 4),
+                "QUANTIZE", "INT8 to INT16");
+        assertRefused(unary(BuiltinOperator.QUANTIZE, null, TensorType.FLOAT32, null, TensorType.INT8,
+                Quantization.perAxis(new float[] {0.1f, 0.2f}, new long[] {0, 0}, 0), 2, 3), "QUANTIZE", "per tensor");
+        assertRefused(unary(BuiltinOperator.DEQUANTIZE, null, TensorType.INT16, q(1e-3, 11), TensorType.FLOAT32, null,
+                4), "DEQUANTIZE", "zero point 0");
+        assertRefused(unary(BuiltinOperator.DEQUANTIZE, null, TensorType.INT32, q(0.1, 0), TensorType.FLOAT32, null, 4),
+                "DEQUANTIZE", "INT32");
+    }
+
+    // ---- LOGISTIC, TANH, SOFTMAX ----
+
+    @Test
+    void logisticAndTanh8Bit() {
+        long seed = 1000;
+        double[] inScales = {0.1, 0.02, 0.0625, 0.003};
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            long[] zps = t == TensorType.INT8 ? new long[] {-128, 127, 0, 9} : new long[] {0, 255, 128, 17};
+            long logisticZp = t == TensorType.INT8 ? -128 : 0;
+            for (double s : inScales) {
+                for (long zp : zps) {
+                    compare("LOGISTIC " + t + " " + s + " zp " + zp, unary(BuiltinOperator.LOGISTIC, null, t, q(s, zp),
+                            t, q(1.0 / 256, logisticZp), 2, 129), seed++);
+                    long tanhZp = t == TensorType.INT8 ? 0 : 128;
+                    compare("TANH " + t + " " + s + " zp " + zp, unary(BuiltinOperator.TANH, null, t, q(s, zp), t,
+                            q(1.0 / 128, tanhZp), 2, 129), seed++);
+                    // TFLite's generic TANH takes any output quantization.
+                    compare("TANH " + t + " " + s + " zp " + zp + " odd output", unary(BuiltinOperator.TANH, null, t,
+                            q(s, zp), t, q(0.011, zps[1]), 3, 7), seed++);
+                }
+            }
+            // LOGISTIC's generic kernel checks the output scale only.
+            compare("LOGISTIC " + t + " output zp " + zps[3], unary(BuiltinOperator.LOGISTIC, null, t, q(0.05, zps[2]),
+                    t, q(1.0 / 256, zps[3]), 5, 5), seed++);
+        }
+    }
+
+    @Test
+    void softmax8Bit() {
+        long seed = 1100;
+        double[] inScales = {0.1, 0.02, 0.5, 1.0 / 16};
+        float[] betas = {1.0f, 0.5f, 2.0f};
+        int[][] shapes = {{1, 10}, {3, 7}, {2, 2, 33}, {4, 1}};
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            long[] zps = t == TensorType.INT8 ? new long[] {-128, 127, 0} : new long[] {0, 255, 100};
+            for (double s : inScales) {
+                for (float beta : betas) {
+                    for (int[] shape : shapes) {
+                        long zp = zps[(int) (seed % zps.length)];
+                        Quantization qo = t == TensorType.INT8 ? q(1.0 / 256, -128) : q(1.0 / 256, 0);
+                        compare("SOFTMAX " + t + " " + s + " zp " + zp + " beta " + beta + " " + Arrays.toString(shape),
+                                unary(BuiltinOperator.SOFTMAX, BuiltinOptions.of("SoftmaxOptions").set("beta", beta), t,
+                                        q(s, zp), t, qo, shape), seed++);
+                    }
+                }
+            }
+        }
+        // uint8 output with another scale and zero point: TFLite ignores the zero point off aarch64.
+        compare("SOFTMAX UINT8 odd output", unary(BuiltinOperator.SOFTMAX,
+                BuiltinOptions.of("SoftmaxOptions").set("beta", 1.0f), TensorType.UINT8, q(0.1, 3), TensorType.UINT8,
+                q(1.0 / 128, 20), 3, 9), seed);
+    }
+
+    @Test
+    void activationRefusals() {
+        assertRefused(unary(BuiltinOperator.LOGISTIC, null, TensorType.INT8, q(0.1, 0), TensorType.INT8,
+                q(1.0 / 128, -128), 4), "LOGISTIC", "1/256");
+        assertRefused(unary(BuiltinOperator.SOFTMAX, BuiltinOptions.of("SoftmaxOptions").set("beta", 1.0f),
+                TensorType.INT8, q(0.1, 0), TensorType.INT8, q(1.0 / 256, 0), 4), "SOFTMAX", "zero point -128");
+        assertRefused(unary(BuiltinOperator.TANH, null, TensorType.INT32, null, TensorType.INT32, null, 4), "TANH",
+                "INT32");
+        assertRefused(unary(BuiltinOperator.SOFTMAX, BuiltinOptions.of("SoftmaxOptions").set("beta", 1.0f),
+                TensorType.INT8, q(0.1, 0), TensorType.INT16, q(1.0 / 32768, 0), 4), "SOFTMAX", "same type");
+    }
 }

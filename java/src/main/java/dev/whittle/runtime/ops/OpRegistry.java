@@ -22,6 +22,7 @@ public final class OpRegistry {
         m.put(BuiltinOperator.CONCATENATION, new Concatenation());
         m.put(BuiltinOperator.CONV_2D, new Conv2D());
         m.put(BuiltinOperator.DEPTHWISE_CONV_2D, new DepthwiseConv2D());
+        m.put(BuiltinOperator.DEQUANTIZE, new Dequantize());
         m.put(BuiltinOperator.FLOOR_DIV, new FloorDiv());
         m.put(BuiltinOperator.FLOOR_MOD, new FloorMod());
         m.put(BuiltinOperator.FULLY_CONNECTED, new FullyConnected());
@@ -30,6 +31,7 @@ public final class OpRegistry {
         m.put(BuiltinOperator.MEAN, new Mean());
         m.put(BuiltinOperator.MUL, new Mul());
         m.put(BuiltinOperator.PAD, new Pad());
+        m.put(BuiltinOperator.QUANTIZE, new Quantize());
         m.put(BuiltinOperator.RELU, new Relu());
         m.put(BuiltinOperator.RELU6, new Relu6());
         m.put(BuiltinOperator.RESHAPE, new Reshape());
