@@ -1,0 +1,137 @@
+package dev.whittle.runtime;
+
+import dev.whittle.TensorData;
+import dev.whittle.UnsupportedModelException;
+import dev.whittle.model.BuiltinOperator;
+import dev.whittle.model.BuiltinOptions;
+import dev.whittle.model.Model;
+import dev.whittle.model.ModelBuilder;
+import dev.whittle.model.ModelBuilder.Activation;
+import dev.whittle.model.ModelBuilder.Padding;
+import dev.whittle.model.ModelBuilder.TensorSpec;
+import dev.whittle.model.Quantization;
+import dev.whittle.model.Tensor;
+import dev.whittle.model.TensorType;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Quantized AVERAGE_POOL_2D, MAX_POOL_2D, MEAN, SUM, RESIZE_BILINEAR, RESIZE_NEAREST_NEIGHBOR,
+ * CONCATENATION, PAD, PADV2, ARG_MAX and ARG_MIN against TFLite's builtin kernels, 0 LSB.
+ */
+class PoolResizeConcatOpsTest {
+    private static final TensorType[] QUANTIZED = {TensorType.INT8, TensorType.UINT8, TensorType.INT16};
+
+    /** A per-tensor quantization for {@code type} with its zero point at the low end, middle or high end. */
+    static Quantization q(TensorType type, double scale, int where) {
+        long zp = switch (type) {
+            case INT8 -> where < 0 ? -128 : where > 0 ? 127 : 3;
+            case UINT8 -> where < 0 ? 0 : where > 0 ? 255 : 131;
+            default -> 0;
+        };
+        return Quantization.perTensor(scale, zp);
+    }
+
+    /**
+     * Compares with random inputs over each type's whole range, integers bit for bit. (Builds
+     * its own inputs: {@code Differential.randomInput} writes integer inputs into the read-only
+     * buffer of {@code TensorData.zeros}.)
+     */
+    static void compare(String label, Model model, long seed) {
+        CompiledModel compiled = CompiledModel.compile(model);
+        List<TensorData> inputs = new ArrayList<>();
+        for (int i = 0; i < compiled.inputCount(); i++) {
+            Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
+            inputs.add(random(t.type(), t.shape(), seed * 31 + i));
+        }
+        Differential.compare(label, model, inputs, Differential.TOLERANCE, 0);
+    }
+
+    static TensorData random(TensorType type, int[] shape, long seed) {
+        if (type == TensorType.FLOAT32) {
+            return Differential.randomFloat(shape, seed, -1, 1);
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        ByteBuffer b = ByteBuffer.allocate(n * Math.max(1, type.bits() / 8)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            switch (type) {
+                case INT8, UINT8 -> b.put(i, (byte) r.nextInt(256));
+                case INT16 -> b.putShort(i * 2, (short) r.nextInt(65536));
+                case INT32 -> b.putInt(i * 4, r.nextInt(-100, 101));
+                case INT64 -> b.putLong(i * 8, r.nextInt(-100, 101));
+                default -> throw new IllegalArgumentException("no random inputs of type " + type);
+            }
+        }
+        return new TensorData(type, shape, b);
+    }
+
+    static void expectRefusal(Model m, String... fragments) {
+        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> CompiledModel.compile(m));
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), "message '" + e.getMessage() + "' lacks '" + f + "'");
+        }
+    }
+
+    // ---- pools ----
+
+    @Test
+    void quantizedPools() {
+        int[][] cases = {
+            // h, w, c, fh, fw, sh, sw
+            {1, 1, 1, 1, 1, 1, 1},
+            {5, 7, 3, 3, 3, 2, 2},
+            {6, 6, 5, 2, 2, 2, 2},
+            {9, 10, 17, 4, 3, 3, 2},
+            {7, 7, 1, 3, 3, 1, 1},
+            {4, 5, 3, 5, 4, 1, 3},
+        };
+        Activation[] acts = {Activation.NONE, Activation.RELU, Activation.RELU6, Activation.RELU_N1_TO_1};
+        int k = 0;
+        for (TensorType type : QUANTIZED) {
+            for (int[] c : cases) {
+                for (Padding padding : Padding.values()) {
+                    for (boolean max : new boolean[] {true, false}) {
+                        int where = (k % 3) - 1;
+                        Activation act = acts[k % acts.length];
+                        k++;
+                        ModelBuilder b = new ModelBuilder("pool");
+                        int x = b.input("x", type, q(type, 0.05, where), 2, c[0], c[1], c[2]);
+                        b.output(max ? b.maxPool2d("y", x, c[3], c[4], c[5], c[6], padding, act)
+                                : b.averagePool2d("y", x, c[3], c[4], c[5], c[6], padding, act));
+                        compare((max ? "MAX_POOL_2D " : "AVERAGE_POOL_2D ") + type + " "
+                                + Arrays.toString(c) + " " + padding + " " + act + " zp " + where, b.build(), 11 + k);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void poolRefusals() {
+        ModelBuilder b = new ModelBuilder("pool_requant");
+        int x = b.input("x", TensorType.INT8, Quantization.perTensor(0.1, 0), 1, 4, 4, 3);
+        BuiltinOptions o = BuiltinOptions.of("Pool2DOptions").set("padding", 1).set("stride_w", 1).set("stride_h", 1)
+                .set("filter_width", 2).set("filter_height", 2);
+        b.output(b.op(BuiltinOperator.AVERAGE_POOL_2D, o, new int[] {x},
+                TensorSpec.quantized("y", TensorType.INT8, Quantization.perTensor(0.2, 0), 1, 3, 3, 3)));
+        expectRefusal(b.build(), "AVERAGE_POOL_2D", "same quantization");
+
+        ModelBuilder b2 = new ModelBuilder("pool_int32");
+        int x2 = b2.input("x", TensorType.INT32, 1, 4, 4, 3);
+        b2.output(b2.maxPool2d("y", x2, 2, 2, Padding.VALID));
+        expectRefusal(b2.build(), "MAX_POOL_2D", "INT32");
+    }
+}
