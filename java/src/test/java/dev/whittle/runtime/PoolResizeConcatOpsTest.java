@@ -134,4 +134,81 @@ class PoolResizeConcatOpsTest {
         b2.output(b2.maxPool2d("y", x2, 2, 2, Padding.VALID));
         expectRefusal(b2.build(), "MAX_POOL_2D", "INT32");
     }
+
+    // ---- MEAN and SUM ----
+
+    private static int[] reducedShape(int[] in, int[] axes, boolean keep) {
+        boolean[] r = new boolean[in.length];
+        for (int a : axes) {
+            r[a < 0 ? a + in.length : a] = true;
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int d = 0; d < in.length; d++) {
+            if (!r[d]) {
+                out.add(in[d]);
+            } else if (keep) {
+                out.add(1);
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    static Model reduce(BuiltinOperator op, TensorType type, Quantization qin, Quantization qout, int[] in, int[] axes,
+            boolean keep) {
+        ModelBuilder b = new ModelBuilder("reduce");
+        int x = qin == null ? b.input("x", type, in) : b.input("x", type, qin, in);
+        int a = b.constant("axes", axes.clone(), axes.length);
+        BuiltinOptions o = BuiltinOptions.of("ReducerOptions").set("keep_dims", keep);
+        b.output(b.op(op, o, new int[] {x, a}, qout == null ? TensorSpec.of("y", type, reducedShape(in, axes, keep))
+                : TensorSpec.quantized("y", type, qout, reducedShape(in, axes, keep))));
+        return b.build();
+    }
+
+    @Test
+    void quantizedMeanAndSum() {
+        Object[][] cases = {
+            // input shape, axes, keep_dims
+            {new int[] {1, 5, 7, 3}, new int[] {1, 2}, true},
+            {new int[] {2, 4, 3, 17}, new int[] {2, 1}, true},
+            {new int[] {1, 7, 7, 32}, new int[] {1, 2}, true},
+            {new int[] {1, 1, 1, 5}, new int[] {1, 2}, true},
+            {new int[] {2, 5, 7, 3}, new int[] {1, 2}, false},
+            {new int[] {2, 5, 6, 5}, new int[] {-3, -2}, true},
+            {new int[] {2, 3, 4, 5}, new int[] {3}, false},
+            {new int[] {2, 3, 4, 5}, new int[] {0, 1, 2, 3}, true},
+            {new int[] {3, 4, 5}, new int[] {1}, true},
+            {new int[] {3, 17}, new int[] {0}, false},
+            {new int[] {3, 4, 5}, new int[] {-1, 2}, false},
+            {new int[] {2, 3, 4, 3, 2}, new int[] {1, 3}, false},
+        };
+        int k = 0;
+        for (BuiltinOperator op : new BuiltinOperator[] {BuiltinOperator.MEAN, BuiltinOperator.SUM}) {
+            for (TensorType type : QUANTIZED) {
+                for (Object[] c : cases) {
+                    int[] in = (int[]) c[0];
+                    int[] axes = (int[]) c[1];
+                    boolean keep = (Boolean) c[2];
+                    int where = (k % 3) - 1;
+                    k++;
+                    // Same quantization, and a different output scale and zero point.
+                    Quantization qin = q(type, 0.05, where);
+                    Quantization qout = op == BuiltinOperator.SUM ? q(type, 0.05 * 3.7, -where) : q(type, 0.031, -where);
+                    String label = op + " " + type + " " + Arrays.toString(in) + " axes " + Arrays.toString(axes)
+                            + " keep " + keep + " zp " + where;
+                    if (op == BuiltinOperator.MEAN) {
+                        compare(label + " same q", reduce(op, type, qin, qin, in, axes, keep), 20 + k);
+                    }
+                    compare(label + " requant", reduce(op, type, qin, qout, in, axes, keep), 40 + k);
+                }
+            }
+        }
+    }
+
+    @Test
+    void reduceRefusals() {
+        expectRefusal(reduce(BuiltinOperator.MEAN, TensorType.INT16, Quantization.perTensor(0.1, 3),
+                Quantization.perTensor(0.1, 0), new int[] {1, 3, 3, 2}, new int[] {1, 2}, true), "MEAN", "zero point 0");
+        expectRefusal(reduce(BuiltinOperator.MEAN, TensorType.INT32, null, null, new int[] {1, 3, 3, 2},
+                new int[] {1, 2}, true), "MEAN", "INT32");
+    }
 }

@@ -33,6 +33,7 @@ public final class OpRegistry {
         m.put(BuiltinOperator.RESHAPE, new Reshape());
         m.put(BuiltinOperator.SOFTMAX, new Softmax());
         m.put(BuiltinOperator.SQUEEZE, new Squeeze());
+        m.put(BuiltinOperator.SUM, new Sum());
         m.put(BuiltinOperator.TANH, new Tanh());
         OPS = Collections.unmodifiableMap(m);
     }
