@@ -9,13 +9,19 @@ import dev.whittle.model.ModelBuilder;
 import dev.whittle.model.ModelBuilder.Activation;
 import dev.whittle.model.ModelBuilder.Padding;
 import dev.whittle.model.ModelBuilder.TensorSpec;
+import dev.whittle.model.Operator;
 import dev.whittle.model.Quantization;
+import dev.whittle.model.Subgraph;
+import dev.whittle.model.io.ModelReader;
 import dev.whittle.model.Tensor;
 import dev.whittle.model.TensorType;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -210,5 +216,85 @@ class PoolResizeConcatOpsTest {
                 Quantization.perTensor(0.1, 0), new int[] {1, 3, 3, 2}, new int[] {1, 2}, true), "MEAN", "zero point 0");
         expectRefusal(reduce(BuiltinOperator.MEAN, TensorType.INT32, null, null, new int[] {1, 3, 3, 2},
                 new int[] {1, 2}, true), "MEAN", "INT32");
+    }
+
+    // ---- RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR ----
+
+    static Model resize(BuiltinOperator op, TensorType type, Quantization qz, int[] in, int oh, int ow, boolean align,
+            boolean half) {
+        ModelBuilder b = new ModelBuilder("resize");
+        int x = qz == null ? b.input("x", type, in) : b.input("x", type, qz, in);
+        int size = b.constant("size", new int[] {oh, ow}, 2);
+        String schema = op == BuiltinOperator.RESIZE_BILINEAR ? "ResizeBilinearOptions" : "ResizeNearestNeighborOptions";
+        BuiltinOptions o = BuiltinOptions.of(schema).set("align_corners", align).set("half_pixel_centers", half);
+        int[] out = {in[0], oh, ow, in[3]};
+        b.output(b.op(op, o, new int[] {x, size}, qz == null ? TensorSpec.of("y", type, out)
+                : TensorSpec.quantized("y", type, qz, out)));
+        return b.build();
+    }
+
+    @Test
+    void resizes() {
+        int[][] cases = {
+            // n, h, w, c, out h, out w
+            {1, 1, 1, 1, 1, 1},
+            {1, 1, 1, 3, 4, 5},
+            {2, 3, 4, 5, 7, 9},
+            {1, 5, 7, 3, 2, 3},
+            {1, 4, 4, 17, 8, 8},
+            {1, 6, 5, 1, 11, 3},
+            {1, 3, 3, 16, 24, 24},
+            {1, 2, 3, 8, 16, 24},
+            {2, 7, 6, 3, 5, 13},
+        };
+        TensorType[] types = {TensorType.FLOAT32, TensorType.INT8, TensorType.UINT8, TensorType.INT16};
+        int k = 0;
+        for (BuiltinOperator op : new BuiltinOperator[] {BuiltinOperator.RESIZE_BILINEAR,
+                BuiltinOperator.RESIZE_NEAREST_NEIGHBOR}) {
+            for (TensorType type : types) {
+                for (int[] c : cases) {
+                    for (boolean[] flags : new boolean[][] {{false, false}, {true, false}, {false, true}}) {
+                        k++;
+                        Quantization qz = type == TensorType.FLOAT32 ? null : q(type, 0.02, (k % 3) - 1);
+                        compare(op + " " + type + " " + Arrays.toString(c) + " align " + flags[0] + " half " + flags[1],
+                                resize(op, type, qz, new int[] {c[0], c[1], c[2], c[3]}, c[4], c[5], flags[0], flags[1]),
+                                60 + k);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The three uint8 RESIZE_BILINEAR ops of the DeepLab v3 model, each alone with its shapes and quantization. */
+    @Test
+    void deeplabResizes() {
+        Path file = Path.of(System.getProperty("whittle.shared", "../shared"))
+                .resolve("models/deeplabv3_mnv2_dm05_pascal_quant.tflite");
+        Assumptions.assumeTrue(Files.isRegularFile(file), "DeepLab model not found at " + file.toAbsolutePath());
+        Model deeplab = ModelReader.read(file);
+        Subgraph g = deeplab.subgraph(0);
+        int found = 0;
+        for (Operator op : g.operators()) {
+            if (deeplab.operatorCodeOf(op).builtin() != BuiltinOperator.RESIZE_BILINEAR) {
+                continue;
+            }
+            found++;
+            Tensor in = g.tensor(op.input(0));
+            Tensor out = g.tensor(op.output(0));
+            BuiltinOptions o = op.options();
+            Model m = resize(BuiltinOperator.RESIZE_BILINEAR, in.type(), in.quantization().copy(), in.shape(),
+                    out.dim(1), out.dim(2), o.getBool("align_corners"), o.getBool("half_pixel_centers"));
+            compare("deeplab RESIZE_BILINEAR " + Arrays.toString(in.shape()) + " -> " + Arrays.toString(out.shape()), m,
+                    90 + found);
+        }
+        assertTrue(found == 3, "expected 3 RESIZE_BILINEAR ops, found " + found);
+    }
+
+    @Test
+    void resizeRefusals() {
+        expectRefusal(resize(BuiltinOperator.RESIZE_BILINEAR, TensorType.UINT8, Quantization.perTensor(0.1, 3),
+                new int[] {1, 3, 3, 2}, 5, 5, true, true), "RESIZE_BILINEAR", "align_corners");
+        expectRefusal(resize(BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, TensorType.INT32, null, new int[] {1, 3, 3, 2},
+                5, 5, false, false), "RESIZE_NEAREST_NEIGHBOR", "INT32");
     }
 }

@@ -31,6 +31,8 @@ public final class OpRegistry {
         m.put(BuiltinOperator.RELU, new Relu());
         m.put(BuiltinOperator.RELU6, new Relu6());
         m.put(BuiltinOperator.RESHAPE, new Reshape());
+        m.put(BuiltinOperator.RESIZE_BILINEAR, new ResizeBilinear());
+        m.put(BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, new ResizeNearestNeighbor());
         m.put(BuiltinOperator.SOFTMAX, new Softmax());
         m.put(BuiltinOperator.SQUEEZE, new Squeeze());
         m.put(BuiltinOperator.SUM, new Sum());

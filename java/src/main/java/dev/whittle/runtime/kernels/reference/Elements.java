@@ -65,4 +65,10 @@ public final class Elements {
             default -> throw new IllegalArgumentException("not a quantized type: " + type);
         };
     }
+
+    /** Copies {@code count} elements of {@code size} bytes from element {@code fromIndex} of one tensor to another. */
+    public static void copy(ExecutionState s, int from, int fromIndex, int to, int toIndex, int count, int size) {
+        s.buffer(to).put(s.offset(to) + toIndex * size, s.buffer(from), s.offset(from) + fromIndex * size,
+                count * size);
+    }
 }
