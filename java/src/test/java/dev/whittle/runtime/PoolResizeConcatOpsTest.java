@@ -297,4 +297,211 @@ class PoolResizeConcatOpsTest {
         expectRefusal(resize(BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, TensorType.INT32, null, new int[] {1, 3, 3, 2},
                 5, 5, false, false), "RESIZE_NEAREST_NEIGHBOR", "INT32");
     }
+
+    // ---- CONCATENATION ----
+
+    static Model concat(TensorType type, Quantization[] qins, Quantization qout, int[][] shapes, int axis, int act) {
+        ModelBuilder b = new ModelBuilder("concat");
+        int[] ins = new int[shapes.length];
+        int rank = shapes[0].length;
+        int k = axis < 0 ? axis + rank : axis;
+        int[] out = shapes[0].clone();
+        out[k] = 0;
+        for (int i = 0; i < shapes.length; i++) {
+            ins[i] = qins == null ? b.input("x" + i, type, shapes[i]) : b.input("x" + i, type, qins[i], shapes[i]);
+            out[k] += shapes[i][k];
+        }
+        BuiltinOptions o = BuiltinOptions.of("ConcatenationOptions").set("axis", axis)
+                .set("fused_activation_function", act);
+        b.output(b.op(BuiltinOperator.CONCATENATION, o, ins, qout == null ? TensorSpec.of("y", type, out)
+                : TensorSpec.quantized("y", type, qout, out)));
+        return b.build();
+    }
+
+    @Test
+    void concatenations() {
+        Object[][] cases = {
+            {new int[][] {{1, 1}, {1, 1}}, 1},
+            {new int[][] {{2, 3, 4, 5}, {2, 3, 4, 3}, {2, 3, 4, 17}}, -1},
+            {new int[][] {{2, 3, 4, 5}, {2, 1, 4, 5}}, 1},
+            {new int[][] {{3, 5}, {1, 5}, {2, 5}}, -2},
+            {new int[][] {{2, 3, 1}, {2, 3, 2}}, 2},
+        };
+        TensorType[] types = {TensorType.INT8, TensorType.UINT8, TensorType.INT16, TensorType.INT32, TensorType.INT64};
+        int k = 0;
+        for (TensorType type : types) {
+            for (Object[] c : cases) {
+                int[][] shapes = (int[][]) c[0];
+                int axis = (Integer) c[1];
+                k++;
+                boolean quantized = type != TensorType.INT32 && type != TensorType.INT64;
+                Quantization[] same = null;
+                Quantization out = null;
+                if (quantized) {
+                    out = q(type, 0.05, (k % 3) - 1);
+                    same = new Quantization[shapes.length];
+                    Arrays.fill(same, out);
+                }
+                compare("CONCATENATION " + type + " " + Arrays.deepToString(shapes) + " axis " + axis,
+                        concat(type, same, out, shapes, axis, 0), 100 + k);
+                if (type == TensorType.UINT8) {
+                    // Each input with its own scale and zero point, the last one as the output's.
+                    Quantization[] differ = new Quantization[shapes.length];
+                    for (int i = 0; i < shapes.length; i++) {
+                        differ[i] = i == shapes.length - 1 ? out : Quantization.perTensor(0.013 * (i + 1) + 0.001 * k,
+                                i % 2 == 0 ? 0 : 255 - 7 * i);
+                    }
+                    compare("CONCATENATION UINT8 rescaled " + Arrays.deepToString(shapes) + " axis " + axis,
+                            concat(type, differ, q(type, 0.021, -1 + (k % 2) * 2), shapes, axis, 0), 120 + k);
+                }
+            }
+        }
+    }
+
+    @Test
+    void concatRefusals() {
+        Quantization a = Quantization.perTensor(0.1, 3);
+        Quantization b = Quantization.perTensor(0.2, 3);
+        int[][] shapes = {{1, 2}, {1, 3}};
+        expectRefusal(concat(TensorType.INT8, new Quantization[] {a, b}, a, shapes, 1, 0), "CONCATENATION",
+                "must be quantized as the output");
+        expectRefusal(concat(TensorType.FLOAT32, null, null, shapes, 1, 1), "CONCATENATION", "fused activation");
+        expectRefusal(concat(TensorType.INT16, new Quantization[] {a, a}, a, shapes, 1, 0), "CONCATENATION",
+                "zero point 0");
+    }
+
+    // ---- PAD and PADV2 ----
+
+    static Model pad(TensorType type, Quantization qz, int[] in, int[][] paddings, boolean int64Paddings,
+            Object value) {
+        ModelBuilder b = new ModelBuilder("pad");
+        int x = qz == null ? b.input("x", type, in) : b.input("x", type, qz, in);
+        int[] flat = new int[in.length * 2];
+        int[] out = new int[in.length];
+        for (int d = 0; d < in.length; d++) {
+            flat[2 * d] = paddings[d][0];
+            flat[2 * d + 1] = paddings[d][1];
+            out[d] = in[d] + paddings[d][0] + paddings[d][1];
+        }
+        int p;
+        if (int64Paddings) {
+            long[] l = new long[flat.length];
+            for (int i = 0; i < l.length; i++) {
+                l[i] = flat[i];
+            }
+            p = b.constant("paddings", l, in.length, 2);
+        } else {
+            p = b.constant("paddings", flat, in.length, 2);
+        }
+        TensorSpec spec = qz == null ? TensorSpec.of("y", type, out) : TensorSpec.quantized("y", type, qz, out);
+        if (value == null) {
+            b.output(b.op(BuiltinOperator.PAD, null, new int[] {x, p}, spec));
+        } else {
+            int v = switch (type) {
+                case FLOAT32 -> b.constant("value", new float[] {(Float) value});
+                case INT32 -> b.constant("value", new int[] {(Integer) value});
+                case INT64 -> b.constant("value", new long[] {(Integer) value});
+                case INT16 -> b.constant("value", new short[] {(short) (int) (Integer) value}, qz);
+                case UINT8 -> b.constant("value", TensorType.UINT8, qz,
+                        ByteBuffer.wrap(new byte[] {(byte) (int) (Integer) value}));
+                default -> b.constant("value", new byte[] {(byte) (int) (Integer) value}, qz);
+            };
+            b.output(b.op(BuiltinOperator.PADV2, null, new int[] {x, p, v}, spec));
+        }
+        return b.build();
+    }
+
+    @Test
+    void pads() {
+        Object[][] cases = {
+            {new int[] {1}, new int[][] {{2, 3}}},
+            {new int[] {1, 1, 1, 1}, new int[][] {{0, 0}, {1, 1}, {1, 1}, {0, 0}}},
+            {new int[] {2, 3, 4, 5}, new int[][] {{0, 1}, {2, 0}, {1, 3}, {0, 2}}},
+            {new int[] {2, 5, 3}, new int[][] {{1, 1}, {0, 0}, {2, 1}}},
+            {new int[] {2, 3, 2, 3, 2}, new int[][] {{1, 0}, {0, 1}, {1, 1}, {0, 0}, {2, 1}}},
+            {new int[] {3, 17}, new int[][] {{0, 0}, {0, 0}}},
+        };
+        TensorType[] types = {TensorType.FLOAT32, TensorType.INT8, TensorType.UINT8, TensorType.INT16,
+            TensorType.INT32, TensorType.INT64};
+        int k = 0;
+        for (TensorType type : types) {
+            for (Object[] c : cases) {
+                k++;
+                int[] in = (int[]) c[0];
+                int[][] pads = (int[][]) c[1];
+                boolean quantized = type == TensorType.INT8 || type == TensorType.UINT8 || type == TensorType.INT16;
+                Quantization qz = quantized ? q(type, 0.03, (k % 3) - 1) : null;
+                String label = type + " " + Arrays.toString(in) + " " + Arrays.deepToString(pads);
+                compare("PAD " + label, pad(type, qz, in, pads, k % 2 == 0, null), 140 + k);
+                Object value = type == TensorType.FLOAT32 ? (Object) 0.625f : (Object) (type == TensorType.UINT8 ? 200 : -77);
+                compare("PADV2 " + label, pad(type, qz, in, pads, k % 2 == 1, value), 160 + k);
+            }
+        }
+        // int8 and int16 without quantization pad with 0, or PADV2's value.
+        compare("PAD INT8 unquantized", pad(TensorType.INT8, null, new int[] {2, 3}, new int[][] {{1, 1}, {1, 2}}, false,
+                null), 181);
+        compare("PADV2 INT16 unquantized", pad(TensorType.INT16, null, new int[] {2, 3}, new int[][] {{1, 1}, {1, 2}},
+                false, 1234), 182);
+    }
+
+    @Test
+    void padRefusals() {
+        expectRefusal(pad(TensorType.INT8, Quantization.perTensor(0.1, 0), new int[] {1, 2, 2, 2, 2, 2},
+                new int[][] {{0, 0}, {1, 1}, {0, 0}, {0, 0}, {0, 0}, {0, 0}}, false, null), "PAD", "rank 6");
+        expectRefusal(pad(TensorType.BOOL, null, new int[] {2}, new int[][] {{1, 1}}, false, null), "PAD", "BOOL");
+    }
+
+    // ---- ARG_MAX and ARG_MIN ----
+
+    static Model argMinMax(boolean max, TensorType type, Quantization qz, int[] in, int axis, TensorType outType,
+            boolean int64Axis) {
+        ModelBuilder b = new ModelBuilder("arg");
+        int x = qz == null ? b.input("x", type, in) : b.input("x", type, qz, in);
+        int a = int64Axis ? b.constant("axis", new long[] {axis}) : b.constant("axis", new int[] {axis});
+        int[] out = new int[in.length - 1];
+        int k = axis < 0 ? axis + in.length : axis;
+        for (int d = 0, j = 0; d < in.length; d++) {
+            if (d != k) {
+                out[j++] = in[d];
+            }
+        }
+        BuiltinOptions o = BuiltinOptions.of(max ? "ArgMaxOptions" : "ArgMinOptions").set("output_type", outType.code());
+        b.output(b.op(max ? BuiltinOperator.ARG_MAX : BuiltinOperator.ARG_MIN, o, new int[] {x, a},
+                TensorSpec.of("y", outType, out)));
+        return b.build();
+    }
+
+    @Test
+    void argMinMax() {
+        Object[][] cases = {
+            {new int[] {1}, 0},
+            {new int[] {2, 3, 4, 21}, -1},
+            {new int[] {2, 3, 4, 21}, 3},
+            {new int[] {2, 37, 5}, 1},
+            {new int[] {7, 3}, 0},
+            {new int[] {3, 40}, 1},
+        };
+        TensorType[] types = {TensorType.FLOAT32, TensorType.INT8, TensorType.UINT8, TensorType.INT32};
+        int k = 0;
+        for (boolean max : new boolean[] {true, false}) {
+            for (TensorType type : types) {
+                for (Object[] c : cases) {
+                    for (TensorType outType : new TensorType[] {TensorType.INT32, TensorType.INT64}) {
+                        k++;
+                        Quantization qz = type == TensorType.INT8 || type == TensorType.UINT8 ? q(type, 0.1, 0) : null;
+                        // INT32 inputs in [-100, 100] over 21..40 elements: ties exercise the first-index rule.
+                        compare((max ? "ARG_MAX " : "ARG_MIN ") + type + " " + Arrays.toString((int[]) c[0]) + " axis "
+                                + c[1] + " -> " + outType, argMinMax(max, type, qz, (int[]) c[0], (Integer) c[1], outType,
+                                k % 2 == 0), 200 + k);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void argMinMaxRefusals() {
+        expectRefusal(argMinMax(true, TensorType.INT16, Quantization.perTensor(0.1, 0), new int[] {2, 3}, 1,
+                TensorType.INT32, false), "ARG_MAX", "INT16");
+    }
 }
