@@ -102,7 +102,8 @@ class PoolResizeConcatOpsTest {
             {6, 6, 5, 2, 2, 2, 2},
             {9, 10, 17, 4, 3, 3, 2},
             {7, 7, 1, 3, 3, 1, 1},
-            {4, 5, 3, 5, 4, 1, 3},
+            {4, 5, 3, 4, 5, 1, 3},
+            {3, 3, 300, 3, 3, 1, 1},
         };
         Activation[] acts = {Activation.NONE, Activation.RELU, Activation.RELU6, Activation.RELU_N1_TO_1};
         int k = 0;
