@@ -18,6 +18,8 @@ public final class OpRegistry {
     static {
         Map<BuiltinOperator, Op<?>> m = new EnumMap<>(BuiltinOperator.class);
         m.put(BuiltinOperator.ADD, new Add());
+        m.put(BuiltinOperator.ARG_MAX, new ArgMinMax(true));
+        m.put(BuiltinOperator.ARG_MIN, new ArgMinMax(false));
         m.put(BuiltinOperator.AVERAGE_POOL_2D, new AveragePool2D());
         m.put(BuiltinOperator.CONCATENATION, new Concatenation());
         m.put(BuiltinOperator.CONV_2D, new Conv2D());
@@ -31,13 +33,17 @@ public final class OpRegistry {
         m.put(BuiltinOperator.MEAN, new Mean());
         m.put(BuiltinOperator.MUL, new Mul());
         m.put(BuiltinOperator.PAD, new Pad());
+        m.put(BuiltinOperator.PADV2, new Pad());
         m.put(BuiltinOperator.QUANTIZE, new Quantize());
         m.put(BuiltinOperator.RELU, new Relu());
         m.put(BuiltinOperator.RELU6, new Relu6());
         m.put(BuiltinOperator.RESHAPE, new Reshape());
+        m.put(BuiltinOperator.RESIZE_BILINEAR, new ResizeBilinear());
+        m.put(BuiltinOperator.RESIZE_NEAREST_NEIGHBOR, new ResizeNearestNeighbor());
         m.put(BuiltinOperator.SOFTMAX, new Softmax());
         m.put(BuiltinOperator.SQUEEZE, new Squeeze());
         m.put(BuiltinOperator.SUB, new Sub());
+        m.put(BuiltinOperator.SUM, new Sum());
         m.put(BuiltinOperator.TANH, new Tanh());
         OPS = Collections.unmodifiableMap(m);
     }
