@@ -423,6 +423,234 @@ class FullyConnectedTransposeConvTest {
         expectRefusal(b.build(), "UINT8 weights");
     }
 
+    // ---------------------------------------------------------------- TRANSPOSE_CONV
+
+    /** in H, W, C; out C; kernel H, W; stride. */
+    static final int[][] TC_CASES = {
+        {1, 1, 1, 1, 1, 1, 1},
+        {3, 4, 3, 5, 3, 3, 2},
+        {5, 3, 5, 3, 2, 3, 3},
+        {4, 4, 1, 3, 3, 3, 1},
+        {2, 3, 3, 1, 4, 2, 2},
+        {3, 3, 5, 5, 5, 5, 3},
+    };
+
+    /**
+     * The output size whose forward convolution gives {@code in}; {@code trim} picks the
+     * other size that does (an odd total padding), when the stride allows one.
+     */
+    static int tcOutSize(int in, int k, int stride, ModelBuilder.Padding padding, boolean trim) {
+        int extra = trim ? stride - 1 : 0;
+        return padding == ModelBuilder.Padding.SAME ? in * stride - extra : (in - 1) * stride + k + extra;
+    }
+
+    static BuiltinOptions tcOptions(ModelBuilder.Padding padding, int stride, int act, int biasType) {
+        return BuiltinOptions.of("TransposeConvOptions").set("padding", padding.code()).set("stride_h", stride)
+                .set("stride_w", stride).set("fused_activation_function", act).set("quantized_bias_type", biasType);
+    }
+
+    /**
+     * One TRANSPOSE_CONV.
+     *
+     * @param act FLOAT32, INT8, UINT8 or INT16
+     * @param biasType FLOAT32/INT32/INT64 bias, or null for none (then only 3 inputs)
+     */
+    static Model tc(TensorType act, int batch, int[] c, ModelBuilder.Padding padding, boolean trim, int activation,
+            boolean perChannel, TensorType biasType, int quantizedBiasType, int inZp, int outZp, double outScaleFactor,
+            long seed) {
+        int inH = c[0];
+        int inW = c[1];
+        int inC = c[2];
+        int outC = c[3];
+        int kh = c[4];
+        int kw = c[5];
+        int stride = c[6];
+        int outH = tcOutSize(inH, kh, stride, padding, trim);
+        int outW = tcOutSize(inW, kw, stride, padding, trim);
+        ModelBuilder b = new ModelBuilder("tc");
+        int shape = b.constant("shape", new int[] {batch, outH, outW, outC}, 4);
+        int nw = outC * kh * kw * inC;
+        int x;
+        int w;
+        int bias = -1;
+        TensorSpec y;
+        if (act == TensorType.FLOAT32) {
+            x = b.input("x", act, batch, inH, inW, inC);
+            w = b.constant("w", randomFloats(seed, nw, -1, 1), outC, kh, kw, inC);
+            if (biasType != null) {
+                bias = b.constant("b", randomFloats(seed + 1, outC, -1, 1), outC);
+            }
+            y = TensorSpec.of("y", act, batch, outH, outW, outC);
+        } else {
+            boolean u8 = act == TensorType.UINT8;
+            boolean i16 = act == TensorType.INT16;
+            float inScale = i16 ? 0.0004f : 0.05f;
+            x = b.input("x", act, Quantization.perTensor(inScale, inZp), batch, inH, inW, inC);
+            float[] ws = perChannel ? channelScales(0.02f, outC) : new float[] {0.02f};
+            Quantization wq = perChannel ? Quantization.perAxis(ws, new long[outC], 0)
+                    : Quantization.perTensor(ws[0], u8 ? 119 : 0);
+            byte[] wv = randomBytes(seed, nw, u8 ? -128 : -127, 127);
+            w = u8 ? b.constant("w", TensorType.UINT8, wq, ByteBuffer.wrap(wv), outC, kh, kw, inC)
+                    : b.constant("w", wv, wq, outC, kh, kw, inC);
+            if (biasType != null) {
+                bias = constantBias(b, biasType, randomInts(seed + 1, outC, i16 ? 1 << 20 : 1 << 14), inScale, ws,
+                        perChannel);
+            }
+            double taps = Math.max(1.0, (double) kh * kw * inC / (stride * stride));
+            double typical = (i16 ? 18900.0 : 74.0) * 74.0 * Math.sqrt(taps);
+            double outScale = inScale * 0.02 * typical / (i16 ? 9000.0 : 60.0) * outScaleFactor;
+            y = TensorSpec.quantized("y", act, Quantization.perTensor(outScale, outZp), batch, outH, outW, outC);
+        }
+        int[] inputs = bias >= 0 ? new int[] {shape, w, x, bias} : new int[] {shape, w, x};
+        b.output(b.op(BuiltinOperator.TRANSPOSE_CONV, TC_VERSION, tcOptions(padding, stride, activation,
+                quantizedBiasType), inputs, y)[0]);
+        return b.build();
+    }
+
+    static String tcLabel(String type, int batch, int[] c, ModelBuilder.Padding padding, boolean trim) {
+        return "TRANSPOSE_CONV " + type + " batch " + batch + " " + Arrays.toString(c) + " " + padding
+                + (trim ? " odd" : "");
+    }
+
+    @Test
+    void tcFloat() {
+        int i = 0;
+        for (int[] c : TC_CASES) {
+            for (ModelBuilder.Padding padding : ModelBuilder.Padding.values()) {
+                for (boolean trim : new boolean[] {false, true}) {
+                    if (trim && c[6] == 1) {
+                        continue;
+                    }
+                    int batch = i % 2 == 0 ? 1 : 3;
+                    int act = i % 4;
+                    TensorType bias = i % 3 == 2 ? null : TensorType.FLOAT32;
+                    compare(tcLabel("f32 act " + act, batch, c, padding, trim),
+                            tc(TensorType.FLOAT32, batch, c, padding, trim, act, false, bias, 0, 0, 0, 1, i), i);
+                    i++;
+                }
+            }
+        }
+    }
+
+    @Test
+    void tcInt8() {
+        int i = 0;
+        for (int[] c : TC_CASES) {
+            for (ModelBuilder.Padding padding : ModelBuilder.Padding.values()) {
+                for (boolean trim : new boolean[] {false, true}) {
+                    if (trim && c[6] == 1) {
+                        continue;
+                    }
+                    int batch = i % 2 == 0 ? 1 : 3;
+                    int act = i % 4;
+                    boolean perChannel = i % 3 != 1;
+                    int inZp = i % 3 == 0 ? -128 : (i % 3 == 1 ? 127 : 4);
+                    int outZp = i % 4 == 0 ? 127 : (i % 4 == 1 ? -128 : -9);
+                    TensorType bias = i % 5 == 4 ? null : TensorType.INT32;
+                    compare(tcLabel("int8 act " + act + (perChannel ? " qc8w" : "") + " zp " + inZp + "/" + outZp,
+                            batch, c, padding, trim), tc(TensorType.INT8, batch, c, padding, trim, act, perChannel, bias,
+                            0, inZp, outZp, 1, i), i);
+                    i++;
+                }
+            }
+        }
+        // Saturation at both ends.
+        compare("TRANSPOSE_CONV int8 saturating", tc(TensorType.INT8, 2, TC_CASES[1], ModelBuilder.Padding.SAME, false,
+                0, true, TensorType.INT32, 0, 0, 0, 0.1, 3), 3);
+    }
+
+    @Test
+    void tcUint8() {
+        int i = 0;
+        for (int[] c : TC_CASES) {
+            for (ModelBuilder.Padding padding : ModelBuilder.Padding.values()) {
+                int batch = i % 2 == 0 ? 1 : 3;
+                int act = i % 4;
+                int inZp = i % 2 == 0 ? 0 : 255;
+                int outZp = i % 3 == 0 ? 255 : (i % 3 == 1 ? 0 : 131);
+                compare(tcLabel("uint8 act " + act + " zp " + inZp + "/" + outZp, batch, c, padding, i % 2 == 1),
+                        tc(TensorType.UINT8, batch, c, padding, i % 2 == 1, act, false,
+                                i % 4 == 3 ? null : TensorType.INT32, 0, inZp, outZp, 1, i), i);
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void tcInt16() {
+        int i = 0;
+        for (int[] c : TC_CASES) {
+            for (ModelBuilder.Padding padding : ModelBuilder.Padding.values()) {
+                int batch = i % 2 == 0 ? 1 : 3;
+                int act = i % 4;
+                boolean perChannel = i % 3 != 2;
+                // int64 bias; no bias; int32 bias declared by quantized_bias_type.
+                TensorType bias = i % 3 == 0 ? TensorType.INT64 : i % 3 == 1 ? null : TensorType.INT32;
+                int qbt = bias == TensorType.INT32 ? 2 : (bias == TensorType.INT64 && i % 2 == 0 ? 4 : 0);
+                compare(tcLabel("int16 act " + act + " bias " + bias + " qbt " + qbt, batch, c, padding, i % 2 == 1),
+                        tc(TensorType.INT16, batch, c, padding, i % 2 == 1, act, perChannel, bias, qbt, 0, 0, 1, i), i);
+                i++;
+            }
+        }
+        for (TensorType bias : new TensorType[] {TensorType.INT64, TensorType.INT32}) {
+            compare("TRANSPOSE_CONV int16 saturating bias " + bias, tc(TensorType.INT16, 1, TC_CASES[5],
+                    ModelBuilder.Padding.SAME, false, 0, true, bias, bias == TensorType.INT32 ? 2 : 0, 0, 0, 0.05, 5), 5);
+        }
+    }
+
+    @Test
+    void tcInvokeDoesNotAllocate() {
+        CompiledModel compiled = CompiledModel.compile(tc(TensorType.INT8, 2, TC_CASES[1], ModelBuilder.Padding.SAME,
+                false, 0, true, TensorType.INT32, 0, 0, 0, 1, 1));
+        try (ExecutionContext c = compiled.newContext()) {
+            c.setInput(0, inputs(tc(TensorType.INT8, 2, TC_CASES[1], ModelBuilder.Padding.SAME, false, 0, true,
+                    TensorType.INT32, 0, 0, 0, 1, 1), 1).get(0));
+            c.invoke();
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long tid = Thread.currentThread().threadId();
+            long before = mx.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 100; i++) {
+                c.invoke();
+            }
+            long allocated = mx.getThreadAllocatedBytes(tid) - before;
+            assertTrue(allocated < 16 * 1024, allocated + " bytes allocated by 100 TRANSPOSE_CONV invokes");
+        }
+    }
+
+    @Test
+    void tcRefusals() {
+        // output_shape computed at run time (a graph input).
+        ModelBuilder b = new ModelBuilder("tc_dynamic");
+        int shape = b.input("shape", TensorType.INT32, 4);
+        int w = b.constant("w", randomFloats(1, 2 * 3 * 3 * 2, -1, 1), 2, 3, 3, 2);
+        int x = b.input("x", TensorType.FLOAT32, 1, 2, 2, 2);
+        b.output(b.op(BuiltinOperator.TRANSPOSE_CONV, TC_VERSION, tcOptions(ModelBuilder.Padding.SAME, 2, 0, 0),
+                new int[] {shape, w, x}, TensorSpec.of("y", TensorType.FLOAT32, 1, 4, 4, 2))[0]);
+        expectRefusal(b.build(), "must be a constant");
+        // INT16 with an INT32 bias but no quantized_bias_type: TFLite would read it as INT64.
+        expectRefusal(tc(TensorType.INT16, 1, TC_CASES[1], ModelBuilder.Padding.SAME, false, 0, true, TensorType.INT32,
+                0, 0, 0, 1, 1), "reads it as INT64");
+        // Hybrid.
+        b = new ModelBuilder("tc_hybrid");
+        shape = b.constant("shape", new int[] {1, 4, 4, 2}, 4);
+        w = b.constant("w", new byte[2 * 3 * 3 * 2], Quantization.perTensor(0.1, 0), 2, 3, 3, 2);
+        x = b.input("x", TensorType.FLOAT32, 1, 2, 2, 2);
+        b.output(b.op(BuiltinOperator.TRANSPOSE_CONV, TC_VERSION, tcOptions(ModelBuilder.Padding.SAME, 2, 0, 0),
+                new int[] {shape, w, x}, TensorSpec.of("y", TensorType.FLOAT32, 1, 4, 4, 2))[0]);
+        expectRefusal(b.build(), "hybrid");
+        // Input size inconsistent with the output shape.
+        b = new ModelBuilder("tc_size");
+        shape = b.constant("shape", new int[] {1, 9, 9, 2}, 4);
+        w = b.constant("w", randomFloats(1, 2 * 3 * 3 * 2, -1, 1), 2, 3, 3, 2);
+        x = b.input("x", TensorType.FLOAT32, 1, 2, 2, 2);
+        b.output(b.op(BuiltinOperator.TRANSPOSE_CONV, TC_VERSION, tcOptions(ModelBuilder.Padding.SAME, 2, 0, 0),
+                new int[] {shape, w, x}, TensorSpec.of("y", TensorType.FLOAT32, 1, 9, 9, 2))[0]);
+        expectRefusal(b.build(), "a convolution over the");
+        // Quantized TANH.
+        expectRefusal(tc(TensorType.INT8, 1, TC_CASES[1], ModelBuilder.Padding.SAME, false, 4, true, TensorType.INT32,
+                0, 0, 0, 1, 1), "fused activation 4");
+    }
+
     static void expectRefusal(Model m, String fragment) {
         UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> CompiledModel.compile(m));
         assertTrue(e.getMessage().contains("FULLY_CONNECTED") || e.getMessage().contains("TRANSPOSE_CONV"),

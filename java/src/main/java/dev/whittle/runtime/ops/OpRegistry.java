@@ -34,6 +34,7 @@ public final class OpRegistry {
         m.put(BuiltinOperator.SOFTMAX, new Softmax());
         m.put(BuiltinOperator.SQUEEZE, new Squeeze());
         m.put(BuiltinOperator.TANH, new Tanh());
+        m.put(BuiltinOperator.TRANSPOSE_CONV, new TransposeConv());
         OPS = Collections.unmodifiableMap(m);
     }
 
