@@ -198,6 +198,32 @@ class FullyConnectedTransposeConvTest {
     }
 
     @Test
+    void fcFloatInputNotAMultipleOfColumns() {
+        // 14 elements, 4 columns: TFLite's Prepare takes 14 / 4 = 3 rows and ignores the rest.
+        ModelBuilder b = new ModelBuilder("fc");
+        int x = b.input("x", TensorType.FLOAT32, 2, 7);
+        int w = b.constant("w", randomFloats(8, 5 * 4, -1, 1), 5, 4);
+        b.output(b.op(BuiltinOperator.FULLY_CONNECTED, FC_VERSION, fcOptions(0, false, false, 0),
+                new int[] {x, w, -1}, TensorSpec.of("y", TensorType.FLOAT32, 3, 5))[0]);
+        compare("FC f32 14 elements in rows of 4", b.build(), 8);
+    }
+
+    @Test
+    void fcInt8WeightsZeroPoint() {
+        // Per-tensor INT8 weights may be asymmetric; the GEMM subtracts their zero point.
+        for (int wZp : new int[] {-128, 9, 127}) {
+            ModelBuilder b = new ModelBuilder("fc_wzp");
+            int x = b.input("x", TensorType.INT8, Quantization.perTensor(0.05, -3), 3, 17);
+            int w = b.constant("w", randomBytes(wZp + 300, 5 * 17, -128, 127), Quantization.perTensor(0.02, wZp), 5, 17);
+            int bias = b.constant("b", randomInts(4, 5, 1 << 12), Quantization.perTensor(0.05f * 0.02f, 0), 5);
+            b.output(b.op(BuiltinOperator.FULLY_CONNECTED, FC_VERSION, fcOptions(0, false, false, 0),
+                    new int[] {x, w, bias}, TensorSpec.quantized("y", TensorType.INT8, Quantization.perTensor(0.6, 2),
+                            3, 5))[0]);
+            compare("FC int8 weights zero point " + wZp, b.build(), wZp + 200);
+        }
+    }
+
+    @Test
     void fcInt8() {
         for (int cols : SIZES) {
             for (int units : SIZES) {
