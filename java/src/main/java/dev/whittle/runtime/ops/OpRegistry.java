@@ -45,6 +45,7 @@ public final class OpRegistry {
         m.put(BuiltinOperator.SUB, new Sub());
         m.put(BuiltinOperator.SUM, new Sum());
         m.put(BuiltinOperator.TANH, new Tanh());
+        m.put(BuiltinOperator.TRANSPOSE_CONV, new TransposeConv());
         OPS = Collections.unmodifiableMap(m);
     }
 
