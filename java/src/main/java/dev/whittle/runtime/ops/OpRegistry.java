@@ -19,21 +19,33 @@ public final class OpRegistry {
         Map<BuiltinOperator, Op<?>> m = new EnumMap<>(BuiltinOperator.class);
         m.put(BuiltinOperator.ADD, new Add());
         m.put(BuiltinOperator.AVERAGE_POOL_2D, new AveragePool2D());
+        m.put(BuiltinOperator.BATCH_TO_SPACE_ND, new BatchToSpaceNd());
         m.put(BuiltinOperator.CONCATENATION, new Concatenation());
         m.put(BuiltinOperator.CONV_2D, new Conv2D());
         m.put(BuiltinOperator.DEPTHWISE_CONV_2D, new DepthwiseConv2D());
+        m.put(BuiltinOperator.DEPTH_TO_SPACE, new DepthToSpace());
+        m.put(BuiltinOperator.EXPAND_DIMS, new ExpandDims());
         m.put(BuiltinOperator.FULLY_CONNECTED, new FullyConnected());
+        m.put(BuiltinOperator.GATHER, new Gather());
         m.put(BuiltinOperator.LOGISTIC, new Logistic());
         m.put(BuiltinOperator.MAX_POOL_2D, new MaxPool2D());
         m.put(BuiltinOperator.MEAN, new Mean());
         m.put(BuiltinOperator.MUL, new Mul());
+        m.put(BuiltinOperator.PACK, new Pack());
         m.put(BuiltinOperator.PAD, new Pad());
         m.put(BuiltinOperator.RELU, new Relu());
         m.put(BuiltinOperator.RELU6, new Relu6());
         m.put(BuiltinOperator.RESHAPE, new Reshape());
+        m.put(BuiltinOperator.SHAPE, new Shape());
+        m.put(BuiltinOperator.SLICE, new Slice());
         m.put(BuiltinOperator.SOFTMAX, new Softmax());
+        m.put(BuiltinOperator.SPACE_TO_BATCH_ND, new SpaceToBatchNd());
+        m.put(BuiltinOperator.SPACE_TO_DEPTH, new SpaceToDepth());
         m.put(BuiltinOperator.SQUEEZE, new Squeeze());
+        m.put(BuiltinOperator.STRIDED_SLICE, new StridedSlice());
         m.put(BuiltinOperator.TANH, new Tanh());
+        m.put(BuiltinOperator.TRANSPOSE, new Transpose());
+        m.put(BuiltinOperator.UNPACK, new Unpack());
         OPS = Collections.unmodifiableMap(m);
     }
 
