@@ -27,7 +27,8 @@ public final class Reshape implements Op<CopyParams> {
         int[] in = ctx.inputShape(0);
         int[] shape;
         if (ctx.input(1) >= 0 && ctx.inputShape(1).length == 1 && ctx.inputTensor(1).type() == TensorType.INT32) {
-            shape = LayoutSupport.knownInt32(ctx, 1, "the shape");
+            // An empty shape vector needs no data (TFLite stores none for it): a scalar.
+            shape = ctx.inputShape(1)[0] == 0 ? new int[0] : LayoutSupport.knownInt32(ctx, 1, "the shape");
         } else {
             BuiltinOptions o = ctx.options();
             int[] fromOptions = o == null ? null : o.getIntArray("new_shape");

@@ -163,7 +163,9 @@ public final class StridedSlice implements Op<StridedParams> {
             boolean shrink = (shrinkMask & (1 << i)) != 0;
             if (shrink) {
                 if (counts[i] != 1) {
-                    throw ctx.unsupported("shrunk axis " + i + " has index " + start[i] + " outside its size " + eff[i]);
+                    throw ctx.unsupported("shrunk axis " + i + " (begin " + start[i] + ", stride " + stride + ", size "
+                            + eff[i] + "): TFLite's loop writes no element there (a backward stride, or a begin"
+                            + " clamped to the end), leaving its output undefined");
                 }
                 continue;
             }
