@@ -741,6 +741,40 @@ class LayoutOpsTest {
         refused(b.build(), "EXPAND_DIMS");
     }
 
+    @Test
+    void layoutKernelsDoNotAllocate() {
+        ModelBuilder b = new ModelBuilder("alloc");
+        int x = b.input("x", TensorType.INT8, 1, 6, 4, 2);
+        int t = b.op(BuiltinOperator.TRANSPOSE, null, new int[] {x, b.constant("perm", new int[] {0, 2, 1, 3}, 4)},
+                TensorSpec.of("t", TensorType.INT8, 1, 4, 6, 2));
+        int stb = b.op(BuiltinOperator.SPACE_TO_BATCH_ND, null, new int[] {t, b.constant("block", new int[] {2, 2}, 2),
+            b.constant("pads", new int[] {0, 0, 1, 1}, 2, 2)}, TensorSpec.of("stb", TensorType.INT8, 4, 2, 4, 2));
+        int ss = b.op(BuiltinOperator.STRIDED_SLICE, null, new int[] {stb, b.constant("b", new int[] {0, 1}, 2),
+            b.constant("e", new int[] {4, 0}, 2), b.constant("s", new int[] {2, -1}, 2)},
+                TensorSpec.of("ss", TensorType.INT8, 2, 1, 4, 2));
+        int[] parts = b.op(BuiltinOperator.UNPACK, 1, BuiltinOptions.of("UnpackOptions").set("num", 2),
+                new int[] {ss}, TensorSpec.of("u0", TensorType.INT8, 1, 4, 2), TensorSpec.of("u1", TensorType.INT8, 1, 4, 2));
+        b.output(b.op(BuiltinOperator.PACK, BuiltinOptions.of("PackOptions").set("values_count", 2).set("axis", 3),
+                parts, TensorSpec.of("y", TensorType.INT8, 1, 4, 2, 2)));
+        Model m = b.build();
+        compare("layout chain", m);
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (ExecutionContext c = CompiledModel.compile(m).newContext()) {
+            c.setInput(0, randomInput(TensorType.INT8, new int[] {1, 6, 4, 2}, 1));
+            for (int i = 0; i < 200; i++) {
+                c.invoke();
+            }
+            long tid = Thread.currentThread().threadId();
+            long before = mx.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 100; i++) {
+                c.invoke();
+            }
+            long allocated = mx.getThreadAllocatedBytes(tid) - before;
+            assertTrue(allocated < 64 * 1024, allocated + " bytes allocated by 100 invokes");
+        }
+    }
+
     // ---- input resize ----
 
     /**
