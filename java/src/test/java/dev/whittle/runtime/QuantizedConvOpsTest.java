@@ -1,0 +1,313 @@
+package dev.whittle.runtime;
+
+import dev.whittle.TensorData;
+import dev.whittle.UnsupportedModelException;
+import dev.whittle.model.BuiltinOperator;
+import dev.whittle.model.BuiltinOptions;
+import dev.whittle.model.Model;
+import dev.whittle.model.ModelBuilder;
+import dev.whittle.model.ModelBuilder.TensorSpec;
+import dev.whittle.model.Quantization;
+import dev.whittle.model.Tensor;
+import dev.whittle.model.TensorType;
+import dev.whittle.model.io.ModelReader;
+import dev.whittle.testing.SharedData;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * CONV_2D and DEPTHWISE_CONV_2D on every type TFLite runs (int8 per-tensor and per-channel,
+ * uint8, 16x8, hybrid) compared with TFLite's builtin kernels: integer outputs bit for bit
+ * (0 LSB), hybrid float outputs within {@link Differential#TOLERANCE}.
+ */
+class QuantizedConvOpsTest {
+    /** h, w, inC, outC (or multiplier for depthwise), kh, kw, strideH, strideW, dilH, dilW, groups. */
+    private static final int[][] CONV_CASES = {
+        {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+        {5, 7, 3, 5, 3, 3, 2, 2, 1, 1, 1},
+        {6, 6, 5, 17, 2, 2, 2, 2, 1, 1, 1},
+        {9, 10, 17, 3, 4, 3, 3, 3, 1, 1, 1},
+        {10, 9, 3, 5, 3, 3, 1, 1, 2, 2, 1},
+        {7, 8, 1, 1, 2, 4, 3, 2, 1, 1, 1},
+        {4, 4, 16, 8, 1, 1, 1, 1, 1, 1, 1},
+        {6, 5, 6, 9, 3, 3, 1, 2, 1, 1, 3},
+        {5, 5, 4, 4, 3, 3, 1, 1, 2, 1, 4},
+    };
+
+    private static final int[][] DW_CASES = {
+        {1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+        {5, 7, 3, 2, 3, 3, 2, 2, 1, 1},
+        {6, 6, 5, 1, 2, 2, 2, 2, 1, 1},
+        {9, 10, 17, 3, 4, 3, 1, 1, 2, 2},
+        {8, 7, 1, 3, 3, 3, 3, 3, 1, 1},
+        {7, 9, 16, 1, 3, 3, 1, 2, 1, 1},
+    };
+
+    private static final int[] ACTIVATIONS = {0, 1, 3, 2};
+
+    /** Everything that differs between the quantized variants of one test model. */
+    private record Types(TensorType act, TensorType weights, TensorType bias, float inScale, long inZp,
+            float outScale, long outZp, long weightZp, boolean perChannel, boolean bigScales) {
+    }
+
+    private static float[] scales(SplittableRandom r, int n, boolean perChannel, boolean big) {
+        float[] s = new float[perChannel ? n : 1];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (float) ((big ? 0.5 : 0.004) * (0.5 + r.nextDouble()));
+        }
+        return s;
+    }
+
+    private static long[] zeros(int n) {
+        return new long[n];
+    }
+
+    /** The filter, bias and output quantization for one model; the output scale spreads results. */
+    private static Model build(BuiltinOperator op, int[] c, Types t, int activation, int batch, long seed,
+            boolean depthwise) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int h = c[0];
+        int w = c[1];
+        int inC = c[2];
+        int kh = c[4];
+        int kw = c[5];
+        int groups = depthwise ? 1 : c[10];
+        int outC = depthwise ? inC * c[3] : c[3] * groups;
+        int filterInC = depthwise ? 1 : inC / groups;
+        int[] wShape = depthwise ? new int[] {1, kh, kw, outC} : new int[] {outC, kh, kw, filterInC};
+        int count = outC * kh * kw * filterInC;
+        int axis = depthwise ? 3 : 0;
+        float[] wScales = scales(r, outC, t.perChannel(), t.bigScales());
+        ModelBuilder b = new ModelBuilder("conv");
+        int x;
+        if (t.act() == TensorType.FLOAT32) {
+            x = b.input("x", TensorType.FLOAT32, batch, h, w, inC);
+        } else {
+            x = b.input("x", t.act(), Quantization.perTensor(t.inScale(), t.inZp()), batch, h, w, inC);
+        }
+        Quantization wq = t.perChannel() ? Quantization.perAxis(wScales, zeros(outC), axis)
+                : Quantization.perTensor(wScales[0], t.weightZp());
+        ByteBuffer wData = ByteBuffer.allocate(count);
+        for (int i = 0; i < count; i++) {
+            int v = t.weights() == TensorType.UINT8 ? r.nextInt(256) : r.nextInt(-127, 128);
+            if (t.bigScales() && i % 3 == 0) {
+                v = t.weights() == TensorType.UINT8 ? (i % 2 == 0 ? 0 : 255) : (i % 2 == 0 ? -127 : 127);
+            }
+            wData.put(i, (byte) v);
+        }
+        int filter = b.constant("w", t.weights(), wq, wData, wShape);
+        int bias;
+        float[] biasScales = new float[wScales.length];
+        for (int i = 0; i < biasScales.length; i++) {
+            biasScales[i] = t.inScale() * wScales[i];
+        }
+        Quantization bq = t.perChannel() ? Quantization.perAxis(biasScales, zeros(outC), 0)
+                : Quantization.perTensor(biasScales[0], 0);
+        if (t.bias() == TensorType.FLOAT32) {
+            float[] bv = new float[outC];
+            for (int i = 0; i < outC; i++) {
+                bv[i] = (float) (r.nextDouble() - 0.5);
+            }
+            bias = b.constant("b", bv, outC);
+        } else if (t.bias() == TensorType.INT64) {
+            long[] bv = new long[outC];
+            for (int i = 0; i < outC; i++) {
+                bv[i] = r.nextLong(-2_000_000, 2_000_000);
+            }
+            bias = b.constant("b", TensorType.INT64, bq, longs(bv), outC);
+        } else {
+            int[] bv = new int[outC];
+            for (int i = 0; i < outC; i++) {
+                bv[i] = r.nextInt(-20_000, 20_000);
+            }
+            bias = b.constant("b", bv, bq, outC);
+        }
+        int[] geometry = geometry(c, depthwise);
+        BuiltinOptions o = BuiltinOptions.of(depthwise ? "DepthwiseConv2DOptions" : "Conv2DOptions")
+                .set("padding", geometry[4])
+                .set("stride_h", c[6]).set("stride_w", c[7])
+                .set("dilation_h_factor", c[8]).set("dilation_w_factor", c[9])
+                .set("fused_activation_function", activation);
+        if (depthwise) {
+            o.set("depth_multiplier", c[3]);
+        }
+        int oh = outSize(geometry[4], h, kh, c[6], c[8]);
+        int ow = outSize(geometry[4], w, kw, c[7], c[9]);
+        TensorSpec y = t.act() == TensorType.FLOAT32 ? TensorSpec.of("y", TensorType.FLOAT32, batch, oh, ow, outC)
+                : TensorSpec.quantized("y", t.act(), Quantization.perTensor(t.outScale(), t.outZp()), batch, oh, ow,
+                        outC);
+        b.output(b.op(op, 1, o, new int[] {x, filter, bias}, y)[0]);
+        return b.build();
+    }
+
+    /** [.., .., .., .., padding]: the padding code the case uses is passed through c[11] when present. */
+    private static int[] geometry(int[] c, boolean depthwise) {
+        int padding = c.length > 11 ? c[11] : 0;
+        return new int[] {0, 0, 0, 0, padding};
+    }
+
+    private static int outSize(int padding, int in, int k, int stride, int dil) {
+        int eff = (k - 1) * dil + 1;
+        return padding == 0 ? (in + stride - 1) / stride : Math.max(0, (in + stride - eff) / stride);
+    }
+
+    private static ByteBuffer longs(long[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < v.length; i++) {
+            b.putLong(i * 8, v[i]);
+        }
+        return b;
+    }
+
+    private static int[] withPadding(int[] c, int padding) {
+        int[] r = Arrays.copyOf(c, 12);
+        r[11] = padding;
+        if (c.length == 10) {
+            r[10] = 1;
+        }
+        return r;
+    }
+
+    /** Output scale that keeps typical sums inside the output range, so rounding is exercised. */
+    private static float outScale(float inScale, float wScale, int taps, int range) {
+        return (float) (inScale * wScale * 70 * 70 * Math.sqrt(taps) / range);
+    }
+
+    /**
+     * Random inputs over the whole range of the input's type (floats in [-1, 1]) and the
+     * comparison: integers 0 LSB. (Differential.randomInput writes into TensorData.data(),
+     * which is a read-only view, so integer inputs are made here.)
+     */
+    static Differential.Result compare(String label, Model m, long seed) {
+        CompiledModel compiled = CompiledModel.compile(m);
+        List<TensorData> inputs = new ArrayList<>();
+        for (int i = 0; i < compiled.inputCount(); i++) {
+            Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
+            inputs.add(random(t.type(), t.shape(), seed + i));
+        }
+        return Differential.compare(label, m, inputs, Differential.TOLERANCE, 0);
+    }
+
+    static TensorData random(TensorType type, int[] shape, long seed) {
+        if (type == TensorType.FLOAT32) {
+            return Differential.randomFloat(shape, seed, -1, 1);
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        ByteBuffer b = ByteBuffer.allocate(n * type.bits() / 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            switch (type) {
+                case INT8, UINT8 -> b.put(i, (byte) r.nextInt(256));
+                case INT16 -> b.putShort(i * 2, (short) r.nextInt(65536));
+                default -> throw new IllegalArgumentException("no random " + type);
+            }
+        }
+        return new TensorData(type, shape, b);
+    }
+
+    private void sweep(String what, BuiltinOperator op, boolean depthwise, Types base) {
+        int[][] cases = depthwise ? DW_CASES : CONV_CASES;
+        int n = 0;
+        for (int[] c0 : cases) {
+            for (int padding = 0; padding < 2; padding++) {
+                int[] c = withPadding(c0, padding);
+                int act = ACTIVATIONS[n % ACTIVATIONS.length];
+                int batch = n % 3 == 2 ? 2 : 1;
+                int taps = c[4] * c[5] * (depthwise ? 1 : c[2] / c[10]);
+                float mid = base.bigScales() ? 0.75f : 0.006f;
+                Types t = base.act() == TensorType.FLOAT32 ? base
+                        : new Types(base.act(), base.weights(), base.bias(), base.inScale(), base.inZp(),
+                                base.outScale() > 0 ? base.outScale()
+                                        : outScale(base.inScale(), mid, taps, base.act() == TensorType.INT16 ? 32768 : 128),
+                                base.outZp(), base.weightZp(), base.perChannel(), base.bigScales());
+                Model m = build(op, c, t, act, batch, 1000L * n + c[2], depthwise);
+                compare(what + " " + Arrays.toString(c) + " act " + act + " batch " + batch, m, 17 + n);
+                n++;
+            }
+        }
+    }
+
+    // ---- int8 ----
+
+    @Test
+    void conv2dInt8PerChannel() {
+        sweep("CONV_2D int8 qc8w", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.INT8, TensorType.INT8, TensorType.INT32, 0.02f, -128, 0, 127, 0, true, false));
+    }
+
+    @Test
+    void conv2dInt8PerTensor() {
+        sweep("CONV_2D int8 per-tensor", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.INT8, TensorType.INT8, TensorType.INT32, 0.03f, 127, 0, -128, 0, false, false));
+    }
+
+    @Test
+    void conv2dInt8Saturation() {
+        sweep("CONV_2D int8 saturating", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.INT8, TensorType.INT8, TensorType.INT32, 0.5f, 3, 0.05f, -5, 0, true, true));
+    }
+
+    @Test
+    void depthwiseInt8() {
+        sweep("DEPTHWISE_CONV_2D int8 qc8w", BuiltinOperator.DEPTHWISE_CONV_2D, true,
+                new Types(TensorType.INT8, TensorType.INT8, TensorType.INT32, 0.02f, -128, 0, 127, 0, true, false));
+        sweep("DEPTHWISE_CONV_2D int8 per-tensor", BuiltinOperator.DEPTHWISE_CONV_2D, true,
+                new Types(TensorType.INT8, TensorType.INT8, TensorType.INT32, 0.03f, 127, 0, -128, 0, false, false));
+        sweep("DEPTHWISE_CONV_2D int8 saturating", BuiltinOperator.DEPTHWISE_CONV_2D, true,
+                new Types(TensorType.INT8, TensorType.INT8, TensorType.INT32, 0.5f, 0, 0.05f, 10, 0, true, true));
+    }
+
+    /**
+     * Power-of-two scales make the real multiplier 2^-k exactly, so half the requantizations
+     * are exact ties: this is where ruy's rounding (CONV_2D) and TFLite's (grouped CONV_2D,
+     * DEPTHWISE_CONV_2D) part ways, and each must match its own.
+     */
+    @Test
+    void exactTies() {
+        Types t = new Types(TensorType.INT8, TensorType.INT8, TensorType.INT32, 0.5f, -3, 0, 0, 0, false, false);
+        for (int[] c : new int[][] {{6, 6, 5, 7, 3, 3, 1, 1, 1, 1, 1, 0}, {5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 2, 1},
+            {4, 4, 16, 3, 1, 1, 1, 1, 1, 1, 1, 1}}) {
+            for (float outScale : new float[] {0.5f * 0.0078125f * 8, 0.5f * 0.0078125f * 64}) {
+                Types tt = new Types(t.act(), t.weights(), t.bias(), t.inScale(), t.inZp(), outScale, 5, 0, false, false);
+                compare("CONV_2D int8 ties " + Arrays.toString(c) + " out " + outScale,
+                        buildPow2(BuiltinOperator.CONV_2D, c, tt, false), 91);
+            }
+        }
+        for (int[] c : new int[][] {{6, 6, 5, 2, 3, 3, 1, 1, 1, 1, 1, 0}, {5, 7, 3, 1, 2, 2, 2, 2, 1, 1, 1, 1}}) {
+            Types tt = new Types(t.act(), t.weights(), t.bias(), t.inScale(), t.inZp(), 0.5f * 0.0078125f * 8, -7, 0,
+                    false, false);
+            compare("DEPTHWISE_CONV_2D int8 ties " + Arrays.toString(c),
+                    buildPow2(BuiltinOperator.DEPTHWISE_CONV_2D, c, tt, true), 92);
+        }
+    }
+
+    /** As {@link #build} with filter scale 2^-7, so in * filter / out is a power of two. */
+    private static Model buildPow2(BuiltinOperator op, int[] c, Types t, boolean depthwise) {
+        Model m = build(op, c, t, 0, 1, 5, depthwise);
+        Quantization wq = Quantization.perTensor(0.0078125, 0);
+        Quantization bq = Quantization.perTensor(t.inScale() * 0.0078125, 0);
+        for (dev.whittle.model.Tensor tensor : m.subgraph(0).tensors()) {
+            if (tensor.name().equals("w")) {
+                tensor.setQuantization(wq);
+            } else if (tensor.name().equals("b")) {
+                tensor.setQuantization(bq);
+            }
+        }
+        return m;
+    }
+}
