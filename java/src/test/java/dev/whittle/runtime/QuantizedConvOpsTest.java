@@ -14,10 +14,8 @@ import dev.whittle.model.io.ModelReader;
 import dev.whittle.testing.SharedData;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -233,7 +231,9 @@ class QuantizedConvOpsTest {
                 Types t = base.act() == TensorType.FLOAT32 ? base
                         : new Types(base.act(), base.weights(), base.bias(), base.inScale(), base.inZp(),
                                 base.outScale() > 0 ? base.outScale()
-                                        : outScale(base.inScale(), mid, taps, base.act() == TensorType.INT16 ? 32768 : 128),
+                                        : base.act() == TensorType.INT16
+                                                ? outScale(base.inScale(), mid, taps, 32768) * 18000 / 70
+                                                : outScale(base.inScale(), mid, taps, 128),
                                 base.outZp(), base.weightZp(), base.perChannel(), base.bigScales());
                 Model m = build(op, c, t, act, batch, 1000L * n + c[2], depthwise);
                 compare(what + " " + Arrays.toString(c) + " act " + act + " batch " + batch, m, 17 + n);
@@ -309,5 +309,101 @@ class QuantizedConvOpsTest {
             }
         }
         return m;
+    }
+
+    // ---- uint8 ----
+
+    @Test
+    void conv2dUint8() {
+        sweep("CONV_2D uint8 wzp 128", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.UINT8, TensorType.UINT8, TensorType.INT32, 0.02f, 0, 0, 255, 128, false, false));
+        sweep("CONV_2D uint8 wzp 0", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.UINT8, TensorType.UINT8, TensorType.INT32, 0.03f, 255, 0, 0, 0, false, false));
+        sweep("CONV_2D uint8 saturating wzp 255", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.UINT8, TensorType.UINT8, TensorType.INT32, 0.5f, 131, 0.05f, 120, 255, false, true));
+    }
+
+    @Test
+    void depthwiseUint8() {
+        sweep("DEPTHWISE_CONV_2D uint8 wzp 128", BuiltinOperator.DEPTHWISE_CONV_2D, true,
+                new Types(TensorType.UINT8, TensorType.UINT8, TensorType.INT32, 0.02f, 0, 0, 255, 128, false, false));
+        sweep("DEPTHWISE_CONV_2D uint8 saturating wzp 3", BuiltinOperator.DEPTHWISE_CONV_2D, true,
+                new Types(TensorType.UINT8, TensorType.UINT8, TensorType.INT32, 0.5f, 255, 0.05f, 0, 3, false, true));
+    }
+
+    @Test
+    void uint8Ties() {
+        for (int[] c : new int[][] {{6, 6, 5, 7, 3, 3, 1, 1, 1, 1, 1, 0}, {5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 2, 1}}) {
+            Types t = new Types(TensorType.UINT8, TensorType.UINT8, TensorType.INT32, 0.5f, 128, 0.5f * 0.0078125f * 16,
+                    100, 128, false, false);
+            compare("CONV_2D uint8 ties " + Arrays.toString(c), buildPow2(BuiltinOperator.CONV_2D, c, t, false), 93);
+        }
+        Types t = new Types(TensorType.UINT8, TensorType.UINT8, TensorType.INT32, 0.5f, 128, 0.5f * 0.0078125f * 4,
+                100, 128, false, false);
+        compare("DEPTHWISE_CONV_2D uint8 ties", buildPow2(BuiltinOperator.DEPTHWISE_CONV_2D,
+                new int[] {6, 6, 5, 2, 3, 3, 1, 1, 1, 1, 1, 0}, t, true), 94);
+    }
+
+    // ---- 16x8 ----
+
+    @Test
+    void conv2dInt16() {
+        sweep("CONV_2D 16x8 qc8w", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.INT16, TensorType.INT8, TensorType.INT64, 0.0005f, 0, 0, 0, 0, true, false));
+        sweep("CONV_2D 16x8 per-tensor", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.INT16, TensorType.INT8, TensorType.INT64, 0.0007f, 0, 0, 0, 0, false, false));
+        sweep("CONV_2D 16x8 saturating", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.INT16, TensorType.INT8, TensorType.INT64, 0.01f, 0, 0.0001f, 0, 0, true, true));
+    }
+
+    @Test
+    void depthwiseInt16() {
+        sweep("DEPTHWISE_CONV_2D 16x8 qc8w", BuiltinOperator.DEPTHWISE_CONV_2D, true,
+                new Types(TensorType.INT16, TensorType.INT8, TensorType.INT64, 0.0005f, 0, 0, 0, 0, true, false));
+        sweep("DEPTHWISE_CONV_2D 16x8 saturating", BuiltinOperator.DEPTHWISE_CONV_2D, true,
+                new Types(TensorType.INT16, TensorType.INT8, TensorType.INT64, 0.01f, 0, 0.0001f, 0, 0, false, true));
+    }
+
+    // ---- hybrid ----
+
+    @Test
+    void conv2dHybrid() {
+        sweep("CONV_2D hybrid per-channel", BuiltinOperator.CONV_2D, false,
+                new Types(TensorType.FLOAT32, TensorType.INT8, TensorType.FLOAT32, 0, 0, 0, 0, 0, true, false));
+    }
+
+    @Test
+    void conv2dHybridPerTensor() {
+        int n = 0;
+        for (int[] c0 : CONV_CASES) {
+            if (c0[10] != 1) {
+                continue;
+            }
+            int[] c = withPadding(c0, n % 2);
+            Model m = build(BuiltinOperator.CONV_2D, c, new Types(TensorType.FLOAT32, TensorType.INT8,
+                    TensorType.FLOAT32, 0, 0, 0, 0, 0, false, false), ACTIVATIONS[n % 4], 1 + n % 2, 300 + n, false);
+            compare("CONV_2D hybrid per-tensor " + Arrays.toString(c), m, 40 + n);
+            n++;
+        }
+    }
+
+    @Test
+    void depthwiseHybrid() {
+        sweep("DEPTHWISE_CONV_2D hybrid per-channel", BuiltinOperator.DEPTHWISE_CONV_2D, true,
+                new Types(TensorType.FLOAT32, TensorType.INT8, TensorType.FLOAT32, 0, 0, 0, 0, 0, true, false));
+    }
+
+    // ---- real models ----
+
+    @Test
+    void seanetConvolutions() {
+        SharedData.assumeAvailable();
+        for (String name : new String[] {"seanet_conv0_16x8.tflite", "seanet_conv5_16x8.tflite",
+            "seanet_conv9_16x8.tflite", "seanet_conv10_16x8.tflite"}) {
+            Model m = ModelReader.read(SharedData.model(name));
+            Differential.Result r = compare(name, m, 5);
+            assertTrue(r.elements() > 0, name);
+            assertEquals(0, r.differing(), name);
+        }
     }
 }
