@@ -406,4 +406,130 @@ class QuantizedConvOpsTest {
             assertEquals(0, r.differing(), name);
         }
     }
+
+    // ---- groups ----
+
+    @Test
+    void groupedFloatAndHybrid() {
+        int n = 0;
+        for (int[] c0 : new int[][] {{6, 5, 6, 3, 3, 3, 1, 2, 1, 1, 3}, {5, 5, 4, 1, 3, 3, 1, 1, 2, 1, 4},
+            {4, 6, 10, 2, 1, 1, 1, 1, 1, 1, 5}, {7, 7, 8, 3, 2, 2, 2, 2, 1, 1, 2}}) {
+            int[] c = withPadding(c0, n % 2);
+            compare("CONV_2D float32 grouped " + Arrays.toString(c), buildFloat(c, 1 + n % 2, 60 + n), 60 + n);
+            compare("CONV_2D hybrid grouped " + Arrays.toString(c), build(BuiltinOperator.CONV_2D, c,
+                    new Types(TensorType.FLOAT32, TensorType.INT8, TensorType.FLOAT32, 0, 0, 0, 0, 0, true, false),
+                    ACTIVATIONS[n], 1 + n % 2, 70 + n, false), 70 + n);
+            n++;
+        }
+    }
+
+    private static Model buildFloat(int[] c, int batch, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int groups = c[10];
+        int outC = c[3] * groups;
+        int filterInC = c[2] / groups;
+        float[] w = new float[outC * c[4] * c[5] * filterInC];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        float[] bias = new float[outC];
+        for (int i = 0; i < outC; i++) {
+            bias[i] = (float) (r.nextDouble() - 0.5);
+        }
+        ModelBuilder b = new ModelBuilder("grouped");
+        int x = b.input("x", TensorType.FLOAT32, batch, c[0], c[1], c[2]);
+        int wt = b.constant("w", w, outC, c[4], c[5], filterInC);
+        int bt = b.constant("b", bias, outC);
+        BuiltinOptions o = BuiltinOptions.of("Conv2DOptions").set("padding", c[11]).set("stride_h", c[6])
+                .set("stride_w", c[7]).set("dilation_h_factor", c[8]).set("dilation_w_factor", c[9])
+                .set("fused_activation_function", 1);
+        int oh = outSize(c[11], c[0], c[4], c[6], c[8]);
+        int ow = outSize(c[11], c[1], c[5], c[7], c[9]);
+        b.output(b.op(BuiltinOperator.CONV_2D, o, new int[] {x, wt, bt},
+                TensorSpec.of("y", TensorType.FLOAT32, batch, oh, ow, outC)));
+        return b.build();
+    }
+
+    // ---- refusals ----
+
+    private static void assertRefused(Model m, String... fragments) {
+        UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> CompiledModel.compile(m));
+        for (String f : fragments) {
+            assertTrue(e.getMessage().contains(f), e.getMessage() + " should mention " + f);
+        }
+    }
+
+    private static final int[] SMALL = {4, 4, 3, 2, 3, 3, 1, 1, 1, 1, 1, 0};
+
+    @Test
+    void refusals() {
+        Types int8 = new Types(TensorType.INT8, TensorType.INT8, TensorType.INT32, 0.02f, 0, 0.1f, 0, 0, true, false);
+        // int8 input with float weights.
+        ModelBuilder b = new ModelBuilder("bad");
+        int x = b.input("x", TensorType.INT8, Quantization.perTensor(0.02, 0), 1, 4, 4, 3);
+        int w = b.constant("w", new float[2 * 9 * 3], 2, 3, 3, 3);
+        int bias = b.constant("b", new int[2], Quantization.perTensor(0.0004, 0), 2);
+        b.output(b.op(BuiltinOperator.CONV_2D, 1, BuiltinOptions.of("Conv2DOptions").set("stride_h", 1)
+                .set("stride_w", 1), new int[] {x, w, bias},
+                TensorSpec.quantized("y", TensorType.INT8, Quantization.perTensor(0.1, 0), 1, 4, 4, 2))[0]);
+        assertRefused(b.build(), "CONV_2D", "INT8 input needs an INT8 filter");
+
+        // Per-channel scales on the wrong axis.
+        Model m = build(BuiltinOperator.CONV_2D, SMALL, int8, 0, 1, 1, false);
+        tensor(m, "w").setQuantization(Quantization.perAxis(new float[] {0.01f, 0.02f, 0.03f}, zeros(3), 3));
+        assertRefused(m, "CONV_2D", "axis 0");
+        Model dw = build(BuiltinOperator.DEPTHWISE_CONV_2D, new int[] {4, 4, 2, 1, 3, 3, 1, 1, 1, 1, 1, 0}, int8, 0, 1,
+                1, true);
+        tensor(dw, "w").setQuantization(Quantization.perAxis(new float[] {0.01f, 0.02f}, zeros(2), 0));
+        assertRefused(dw, "DEPTHWISE_CONV_2D", "axis 3");
+
+        // int16 with a nonzero zero point.
+        Types int16 = new Types(TensorType.INT16, TensorType.INT8, TensorType.INT64, 0.001f, 3, 0.1f, 0, 0, true, false);
+        assertRefused(build(BuiltinOperator.CONV_2D, SMALL, int16, 0, 1, 1, false), "zero point 0");
+        // int16 with an int32 bias and no quantized_bias_type.
+        Types int16b32 = new Types(TensorType.INT16, TensorType.INT8, TensorType.INT32, 0.001f, 0, 0.1f, 0, 0, true,
+                false);
+        assertRefused(build(BuiltinOperator.CONV_2D, SMALL, int16b32, 0, 1, 1, false), "quantized_bias_type");
+        // Nonzero int8 filter zero point.
+        Model zp = build(BuiltinOperator.CONV_2D, SMALL, int8, 0, 1, 1, false);
+        tensor(zp, "w").setQuantization(Quantization.perTensor(0.01, 4));
+        assertRefused(zp, "zero points must be 0");
+        // uint8 with per-channel weights.
+        Types u8 = new Types(TensorType.UINT8, TensorType.UINT8, TensorType.INT32, 0.02f, 0, 0.1f, 0, 0, true, false);
+        assertRefused(build(BuiltinOperator.CONV_2D, SMALL, u8, 0, 1, 1, false), "per tensor");
+        // Hybrid depthwise with one scale for several channels.
+        Types hybridTensor = new Types(TensorType.FLOAT32, TensorType.INT8, TensorType.FLOAT32, 0, 0, 0, 0, 0, false,
+                false);
+        assertRefused(build(BuiltinOperator.DEPTHWISE_CONV_2D, new int[] {4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 0},
+                hybridTensor, 0, 1, 1, true), "one filter scale per output channel");
+        // Grouped hybrid with a per-tensor scale.
+        assertRefused(build(BuiltinOperator.CONV_2D, new int[] {4, 4, 4, 2, 3, 3, 1, 1, 1, 1, 2, 0}, hybridTensor, 0,
+                1, 1, false), "grouped hybrid");
+        // Unsupported fused activation (TANH).
+        assertRefused(build(BuiltinOperator.CONV_2D, SMALL, int8, 4, 1, 1, false), "fused activation 4");
+        // Input channels not a multiple of the filter's.
+        Model bad = build(BuiltinOperator.CONV_2D, new int[] {4, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 0}, int8, 0, 1, 1, false);
+        int[] ws = tensor(bad, "w").shape();
+        ws[3] = 3;
+        tensor(bad, "w").setShape(ws);
+        assertRefused(bad, "not a multiple");
+    }
+
+    private static dev.whittle.model.Tensor tensor(Model m, String name) {
+        for (dev.whittle.model.Tensor t : m.subgraph(0).tensors()) {
+            if (t.name().equals(name)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no tensor " + name);
+    }
+
+    /** Every kernel reports its XNNPACK-style name; the prepared node holds the one chosen by type. */
+    @Test
+    void kernelNames() {
+        assertEquals("qs8_qc8w_conv2d__reference", dev.whittle.runtime.kernels.reference.ConvKernels.QS8_QC8W.name());
+        assertEquals("qu8_dwconv2d__reference", dev.whittle.runtime.kernels.reference.DepthwiseConvKernels.QU8.name());
+        assertEquals("qd8_f32_qc8w_conv2d__reference",
+                dev.whittle.runtime.kernels.reference.ConvKernels.QD8_F32_QC8W.name());
+    }
 }
