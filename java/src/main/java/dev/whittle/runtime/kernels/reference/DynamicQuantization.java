@@ -48,7 +48,8 @@ public final class DynamicQuantization {
      * {@code round} (halves away from zero); the scale is stored as float and each value is
      * {@code TfLiteRound(offset + v * (1f / scale))} in float, clamped to [-128, 127].
      *
-     * @param scaleAndOffset receives the scale at [0] and, through {@code offsets[batch]}, the offset
+     * @param scales receives the batch's scale at {@code scales[batch]}
+     * @param offsets receives the batch's zero point at {@code offsets[batch]}
      */
     public static void asymmetric(ExecutionState s, int tensor, int from, int count, byte[] out,
             float[] scales, int[] offsets, int batch) {
