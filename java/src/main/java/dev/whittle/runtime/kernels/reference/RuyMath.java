@@ -16,10 +16,11 @@ package dev.whittle.runtime.kernels.reference;
  * </ol>
  * TFLite's own {@code MultiplyByQuantizedMultiplier} rounds the second step's halves away
  * from zero instead, so the two differ on negative exact ties, which real convolutions hit
- * (the differential test has one). Ruy picks its kernel by CPU: this is the AVX-512 path,
- * the one x86 servers take. Its AVX2 kernel rounds once instead
- * ({@code (x * m + 2^(30 + rs)) >> (31 + rs)}); on a machine without AVX-512, TFLite's int8
- * CONV_2D can differ from this by 1 on such ties.
+ * (the differential test has one). Ruy picks its kernel by CPU; its AVX2-FMA kernel
+ * ({@code ruy/kernel_avx2_fma.cc}, {@code apply_multiplier} and {@code rounding_right_shift})
+ * computes the same two steps with the same half-up rounding and the same overflow case (it
+ * emulates the 64-bit arithmetic shift with an offset and a logical shift), so AVX2 and
+ * AVX-512 machines agree. {@code FullyConnectedReference.ruyMultiply} is the same function.
  */
 public final class RuyMath {
     private RuyMath() {
