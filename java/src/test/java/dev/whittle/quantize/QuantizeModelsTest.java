@@ -106,6 +106,41 @@ class QuantizeModelsTest {
         }
     }
 
+    /**
+     * float16 adds no error of its own: its outputs equal, bit for bit, those of the float32
+     * model whose weights were rounded to float16 and stored as float32. (Its distance to the
+     * original float model, 41.5 dB on MobileNet, is the network's sensitivity to rounding its
+     * weights to 11 significant bits, not a defect of the conversion.)
+     */
+    @Test
+    void float16EqualsTheFloatModelWithRoundedWeights() {
+        Model f = QuantFixtures.model(QuantFixtures.MOBILENET);
+        Model rounded = f.copy();
+        Subgraph g = rounded.mainGraph();
+        for (Tensor t : g.tensors()) {
+            ByteBuffer d = rounded.constantData(t);
+            if (d == null || t.type() != TensorType.FLOAT32) {
+                continue;
+            }
+            ByteBuffer b = ByteBuffer.allocate(d.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+            var fb = d.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            while (fb.hasRemaining()) {
+                b.putFloat(Float.float16ToFloat(Float.floatToFloat16(fb.get())));
+            }
+            t.setBuffer(rounded.addBuffer(b.array()));
+        }
+        Model f16 = Quantizer.quantize(f, QuantizeOptions.of(QuantizeOptions.Mode.FLOAT16), null).model();
+        CalibrationData data = QuantFixtures.data(QuantFixtures.MOBILENET);
+        TfliteOptions o = TfliteOptions.defaults().useXnnpack(false);
+        try (TfliteInterpreter a = TfliteInterpreter.create(ModelWriter.toBytes(f16), o);
+             TfliteInterpreter b = TfliteInterpreter.create(ModelWriter.toBytes(rounded), o)) {
+            for (Sample s : data.samples()) {
+                TensorData x = s.toTensor(TensorType.FLOAT32, QuantFixtures.shape(QuantFixtures.MOBILENET), null);
+                assertEquals(b.run(List.of(x)).get(0), a.run(List.of(x)).get(0), s.name());
+            }
+        }
+    }
+
     @Test
     void smallCnnConcatRequantizesAndRuns() {
         Model f = QuantFixtures.smallCnn();
