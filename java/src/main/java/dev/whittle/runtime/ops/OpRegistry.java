@@ -26,6 +26,8 @@ public final class OpRegistry {
         m.put(BuiltinOperator.FLOOR_DIV, new FloorDiv());
         m.put(BuiltinOperator.FLOOR_MOD, new FloorMod());
         m.put(BuiltinOperator.FULLY_CONNECTED, new FullyConnected());
+        m.put(BuiltinOperator.HARD_SWISH, new HardSwish());
+        m.put(BuiltinOperator.LEAKY_RELU, new LeakyRelu());
         m.put(BuiltinOperator.LOGISTIC, new Logistic());
         m.put(BuiltinOperator.MAX_POOL_2D, new MaxPool2D());
         m.put(BuiltinOperator.MEAN, new Mean());
@@ -34,6 +36,8 @@ public final class OpRegistry {
         m.put(BuiltinOperator.QUANTIZE, new Quantize());
         m.put(BuiltinOperator.RELU, new Relu());
         m.put(BuiltinOperator.RELU6, new Relu6());
+        m.put(BuiltinOperator.RELU_0_TO_1, new Relu0To1());
+        m.put(BuiltinOperator.RELU_N1_TO_1, new ReluN1To1());
         m.put(BuiltinOperator.RESHAPE, new Reshape());
         m.put(BuiltinOperator.SOFTMAX, new Softmax());
         m.put(BuiltinOperator.SQUEEZE, new Squeeze());
