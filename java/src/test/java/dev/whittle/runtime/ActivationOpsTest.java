@@ -1,5 +1,6 @@
 package dev.whittle.runtime;
 
+import dev.whittle.TensorData;
 import dev.whittle.UnsupportedModelException;
 import dev.whittle.model.BuiltinOperator;
 import dev.whittle.model.BuiltinOptions;
@@ -10,6 +11,8 @@ import dev.whittle.model.Quantization;
 import dev.whittle.model.TensorType;
 import org.junit.jupiter.api.Test;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 
@@ -204,5 +207,72 @@ class ActivationOpsTest {
                 "HARD_SWISH", "below 1");
         assertRefused(unary(BuiltinOperator.HARD_SWISH, 1, null, TensorType.INT16, q(1e-4, 0), q(1e-4, 0), 4),
                 "HARD_SWISH", "INT16");
+    }
+
+    // ---- int16 LOGISTIC, TANH, SOFTMAX ----
+
+    /** Every int16 value once, so that each table entry and both saturations are reached. */
+    static TensorData allInt16() {
+        ByteBuffer b = ByteBuffer.allocate(65536 * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 65536; i++) {
+            b.putShort(i * 2, (short) (i - 32768));
+        }
+        return new TensorData(TensorType.INT16, new int[] {256, 256}, b);
+    }
+
+    /** General input scales; 2^-13 and 2^-10 are powers of two outside TFLite's gemmlowp range. */
+    private static final double[] INT16_SCALES = {1e-4, 3e-4, 1.0 / 3000, 1e-3, 5e-5, 1.0 / 8192, 1.0 / 1024, 2.3e-6,
+        0.05};
+
+    @Test
+    void logisticAndTanhInt16() {
+        for (double s : INT16_SCALES) {
+            Differential.compare("LOGISTIC INT16 " + s, unary(BuiltinOperator.LOGISTIC, 3, null, TensorType.INT16,
+                    q(s, 0), q(1.0 / 32768, 0), 256, 256), List.of(allInt16()), Differential.TOLERANCE, 0);
+            Differential.compare("TANH INT16 " + s, unary(BuiltinOperator.TANH, 3, null, TensorType.INT16, q(s, 0),
+                    q(1.0 / 32768, 0), 256, 256), List.of(allInt16()), Differential.TOLERANCE, 0);
+        }
+    }
+
+    @Test
+    void softmaxInt16() {
+        long seed = 900;
+        double[] scales = {1e-4, 3e-4, 1e-3, 0.01, 1.0 / 4096};
+        float[] betas = {1.0f, 0.5f, 2.0f};
+        int[][] shapes = {{1, 10}, {3, 7}, {2, 2, 33}, {4, 1}, {1, 1, 2, 300}, {5}};
+        for (double s : scales) {
+            for (float beta : betas) {
+                for (int[] shape : shapes) {
+                    Differential.compare("SOFTMAX INT16 " + s + " beta " + beta + " " + Arrays.toString(shape),
+                            unary(BuiltinOperator.SOFTMAX, 3, BuiltinOptions.of("SoftmaxOptions").set("beta", beta),
+                                    TensorType.INT16, q(s, 0), q(1.0 / 32768, 0), shape), seed++);
+                }
+            }
+        }
+        // Output scale within TFLite's 0.1% of 1/32768.
+        Differential.compare("SOFTMAX INT16 near scale", unary(BuiltinOperator.SOFTMAX, 3,
+                BuiltinOptions.of("SoftmaxOptions").set("beta", 1.0f), TensorType.INT16, q(2e-4, 0),
+                q(1.0005 / 32768, 0), 3, 11), seed);
+    }
+
+    @Test
+    void int16ActivationRefusals() {
+        assertRefused(unary(BuiltinOperator.LOGISTIC, 3, null, TensorType.INT16, q(1.0 / 4096, 0), q(1.0 / 32768, 0),
+                4), "LOGISTIC", "power of two");
+        assertRefused(unary(BuiltinOperator.TANH, 3, null, TensorType.INT16, q(1.0 / 2048, 0), q(1.0 / 32768, 0), 4),
+                "TANH", "power of two");
+        assertRefused(unary(BuiltinOperator.LOGISTIC, 3, null, TensorType.INT16, q(1e-4, 0), q(1.0 / 16384, 0), 4),
+                "LOGISTIC", "1/32768");
+        assertRefused(unary(BuiltinOperator.TANH, 3, null, TensorType.INT16, q(1e-4, 0), q(1e-4, 0), 4), "TANH",
+                "2^-15");
+        assertRefused(unary(BuiltinOperator.TANH, 3, null, TensorType.INT16, q(1e-4, 2), q(1.0 / 32768, 0), 4), "TANH",
+                "zero points must be 0");
+        BuiltinOptions beta = BuiltinOptions.of("SoftmaxOptions").set("beta", 1.0f);
+        assertRefused(unary(BuiltinOperator.SOFTMAX, 3, beta, TensorType.INT16, q(1e-4, 0), q(1.0 / 16384, 0), 4),
+                "SOFTMAX", "1/32768");
+        assertRefused(unary(BuiltinOperator.SOFTMAX, 3, beta, TensorType.INT16, q(1e-4, 0), q(1.0 / 32768, 0), 1, 1, 1,
+                2, 3), "SOFTMAX", "rank at most 4");
+        assertRefused(unary(BuiltinOperator.SOFTMAX, 3, beta, TensorType.INT16, q(1e-4, 1), q(1.0 / 32768, 0), 4),
+                "SOFTMAX", "zero points must be 0");
     }
 }
