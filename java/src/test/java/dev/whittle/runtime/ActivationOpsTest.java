@@ -1,5 +1,7 @@
 package dev.whittle.runtime;
 
+import dev.whittle.BackendException;
+import dev.whittle.InvalidInputException;
 import dev.whittle.TensorData;
 import dev.whittle.UnsupportedModelException;
 import dev.whittle.model.BuiltinOperator;
@@ -9,6 +11,9 @@ import dev.whittle.model.ModelBuilder;
 import dev.whittle.model.ModelBuilder.TensorSpec;
 import dev.whittle.model.Quantization;
 import dev.whittle.model.TensorType;
+import dev.whittle.model.io.ModelWriter;
+import dev.whittle.tflite.TfliteInterpreter;
+import dev.whittle.tflite.TfliteOptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -274,5 +279,49 @@ class ActivationOpsTest {
                 2, 3), "SOFTMAX", "rank at most 4");
         assertRefused(unary(BuiltinOperator.SOFTMAX, 3, beta, TensorType.INT16, q(1e-4, 1), q(1.0 / 32768, 0), 4),
                 "SOFTMAX", "zero points must be 0");
+    }
+
+    // ---- FLOOR_DIV, FLOOR_MOD: a zero divisor at run time ----
+
+    static TensorData ints(int[] values, int... shape) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < values.length; i++) {
+            b.putInt(i * 4, values[i]);
+        }
+        return new TensorData(TensorType.INT32, shape, b);
+    }
+
+    @Test
+    void integerDivisionByZeroAtRunTime() {
+        for (BuiltinOperator op : new BuiltinOperator[] {BuiltinOperator.FLOOR_DIV, BuiltinOperator.FLOOR_MOD}) {
+            ModelBuilder b = new ModelBuilder(op.name().toLowerCase());
+            int x = b.input("x", TensorType.INT32, 2, 3);
+            int y = b.input("y", TensorType.INT32, 3);
+            b.output(b.op(op, 1, null, new int[] {x, y}, TensorSpec.of("z", TensorType.INT32, 2, 3))[0]);
+            Model m = b.build();
+            TensorData dividend = ints(new int[] {7, -7, 9, 0, 5, -3}, 2, 3);
+            // TFLite fails the invoke ("Division by 0").
+            try (TfliteInterpreter tfl = TfliteInterpreter.create(ModelWriter.toBytes(m),
+                    TfliteOptions.defaults().useXnnpack(false))) {
+                tfl.setInput(0, dividend);
+                tfl.setInput(1, ints(new int[] {2, 0, -4}, 3));
+                BackendException e = assertThrows(BackendException.class, tfl::invoke);
+                assertTrue(e.getMessage().contains("Division by 0"), e.getMessage());
+            }
+            CompiledModel compiled = CompiledModel.compile(m);
+            try (ExecutionContext c = compiled.newContext()) {
+                c.setInput(0, dividend);
+                c.setInput(1, ints(new int[] {2, 0, -4}, 3));
+                InvalidInputException e = assertThrows(InvalidInputException.class, c::invoke);
+                assertTrue(e.getMessage().contains("operator 0 (" + op + ")"), e.getMessage());
+                assertTrue(e.getMessage().contains("division by 0"), e.getMessage());
+                assertTrue(e.getMessage().contains("element 1"), e.getMessage());
+                // The context stays usable: a good divisor runs and matches TFLite.
+                c.setInput(1, ints(new int[] {2, -3, -4}, 3));
+                c.invoke();
+            }
+            Differential.compare(op + " INT32 after a zero divisor", m,
+                    List.of(dividend, ints(new int[] {2, -3, -4}, 3)), Differential.TOLERANCE, 0);
+        }
     }
 }
