@@ -80,7 +80,7 @@ final class OptimizeSupport {
 
     /** Turns a parameter problem into picocli's usage error (exit status 2). */
     static CommandLine.ParameterException usage(CommandLine cl, BadParameterException e) {
-        return new CommandLine.ParameterException(cl, e.getMessage(), e, null, null);
+        return new CommandLine.ParameterException(cl, e.getMessage(), e);
     }
 
     /** Writes the result and prints what changed and the sizes. */
