@@ -45,7 +45,8 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--method", paramLabel = "NAME", description = "magnitude or data-aware (default: data-aware with --calibration, else magnitude)")
     String method;
 
-    @Option(names = "--sparse-format", description = "store pruned FULLY_CONNECTED float32 weights in TFLite's sparse encoding (CSR)")
+    @Option(names = "--sparse-format", description = {"store pruned FULLY_CONNECTED float32 weights in TFLite's sparse encoding (CSR);",
+            "TFLite's builtin kernels read it, its XNNPACK delegate does not (run with --no-xnnpack)"})
     boolean sparseFormat;
 
     @Mixin
@@ -82,6 +83,10 @@ final class PruneCommand implements Callable<Integer> {
         StepResult r = pruner.apply(m);
         Model result = sparseFormat ? SparseFormat.encode(r.model(), r.layers()) : r.model();
         OptimizeSupport.writeAndReport(spec.commandLine().getOut(), model, out, r, OptimizeSupport.bytes(result));
+        if (sparseFormat) {
+            spec.commandLine().getOut().println("  note  sparse weights: run with TFLite's builtin kernels "
+                    + "(whittle run --no-xnnpack); TFLite 2.20's XNNPACK delegate misreads them");
+        }
         return 0;
     }
 

@@ -5,6 +5,7 @@ import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.Model;
 import dev.whittle.model.Operator;
 import dev.whittle.model.Tensor;
+import dev.whittle.model.io.ModelRepair;
 import dev.whittle.model.io.ModelWriter;
 import dev.whittle.tflite.TfliteInterpreter;
 import dev.whittle.tflite.TfliteOptions;
@@ -64,7 +65,7 @@ final class ActivationStats {
             return result;
         }
         TfliteOptions opts = TfliteOptions.defaults().useXnnpack(false).preserveAllTensors(true);
-        try (TfliteInterpreter tfl = TfliteInterpreter.create(ModelWriter.toBytes(model), opts)) {
+        try (TfliteInterpreter tfl = TfliteInterpreter.create(tfliteBytes(model), opts)) {
             for (TensorData in : inputs) {
                 tfl.setInput(0, in);
                 tfl.invoke();
@@ -78,6 +79,19 @@ final class ActivationStats {
         }
         acc.forEach((l, a) -> result.put(l, a.finish()));
         return result;
+    }
+
+    /**
+     * The model's bytes as TFLite accepts them: a copy with {@link ModelRepair}'s harmless fixes
+     * when the model needs them (TFLite Micro models with a stray {@code quantized_dimension}).
+     */
+    static byte[] tfliteBytes(Model model) {
+        if (!ModelRepair.needsRepair(model)) {
+            return ModelWriter.toBytes(model);
+        }
+        Model m = model.copy();
+        ModelRepair.repair(m);
+        return ModelWriter.toBytes(m);
     }
 
     private static float[] dequantize(Model model, int index, TensorData t) {

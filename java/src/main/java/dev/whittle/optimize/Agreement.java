@@ -2,7 +2,6 @@ package dev.whittle.optimize;
 
 import dev.whittle.TensorData;
 import dev.whittle.model.Model;
-import dev.whittle.model.io.ModelWriter;
 import dev.whittle.tflite.TfliteInterpreter;
 import dev.whittle.tflite.TfliteOptions;
 
@@ -20,7 +19,7 @@ public final class Agreement {
     /** The class with the highest score of output 0 for each input (ties: the lower class). */
     public static int[] top1(Model model, List<TensorData> inputs) {
         int[] r = new int[inputs.size()];
-        try (TfliteInterpreter tfl = TfliteInterpreter.create(ModelWriter.toBytes(model), TfliteOptions.defaults())) {
+        try (TfliteInterpreter tfl = TfliteInterpreter.create(ActivationStats.tfliteBytes(model), TfliteOptions.defaults())) {
             for (int k = 0; k < r.length; k++) {
                 tfl.setInput(0, inputs.get(k));
                 tfl.invoke();

@@ -24,7 +24,8 @@ public record PruneOptions(double sparsity, int patternM, int patternN, int bloc
         /**
          * |w| times the root mean square of the input it multiplies over calibration data (as
          * in Sun et al., "A Simple and Effective Pruning Approach for Large Language Models",
-         * 2023), then bias correction of each layer's mean output.
+         * 2023), compared within each output channel; then the kept weights are refit to the
+         * calibration data and each layer's bias corrected so its mean output is kept.
          */
         DATA_AWARE;
 

@@ -21,6 +21,12 @@ import java.util.List;
  * other operator needs the sparse constant to go through a DENSIFY operator first, which
  * Whittle's runtime does not run, so this class encodes float32 FULLY_CONNECTED weights and
  * refuses everything else.
+ *
+ * <p><b>XNNPACK:</b> with TFLite 2.20's default XNNPACK delegate the same file computes wrong
+ * values (NaN in {@code PruneTest}): the delegate takes the FULLY_CONNECTED node without
+ * looking at the weights' sparsity. Run such models with XNNPACK off
+ * ({@code BuiltinOpResolverWithoutDefaultDelegates}, {@code whittle run --no-xnnpack}).
+ * Whittle's own runtime does not read sparse tensors either.
  */
 public final class SparseFormat {
     private SparseFormat() {
