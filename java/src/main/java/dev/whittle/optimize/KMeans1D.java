@@ -102,6 +102,10 @@ final class KMeans1D {
         double lo = x[0];
         double hi = x[n - 1];
         double[] c = new double[k];
+        if (k == 1) {
+            c[0] = pwx[n] / pw[n];
+            return c;
+        }
         switch (init) {
             case LINEAR -> {
                 for (int j = 0; j < k; j++) {
