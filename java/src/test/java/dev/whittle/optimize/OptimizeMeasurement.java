@@ -17,7 +17,8 @@ import java.util.function.Supplier;
 /**
  * The README's numbers for MobileNet v1 0.25 float: gzip size ratio and top-1 agreement with
  * the float model, calibrated and evaluated on disjoint photos of ../shared/images (and fixed
- * crops of them). Slow (about a minute); runs only with {@code -Dwhittle.measure=true}.
+ * crops of them). Slow (about two minutes); runs only with {@code -Dwhittle.measure=true}
+ * ({@code -Dwhittle.measure.quick=true}: prune 10/30/50% only).
  */
 @EnabledIfSystemProperty(named = "whittle.measure", matches = "true")
 class OptimizeMeasurement {
@@ -59,8 +60,8 @@ class OptimizeMeasurement {
                 row(k + " data-aware", () -> new Clusterer(o.withDataAware(true), cal), base, eval, ref, refSize);
             }
         }
-        row("cluster 16 per layer, all inits linear", () -> new Clusterer(ClusterOptions.of(16).withInit("linear"), null), base, eval, ref, refSize);
-        row("cluster 16 per layer, density", () -> new Clusterer(ClusterOptions.of(16).withInit("density"), null), base, eval, ref, refSize);
+        row("cluster 16 per layer, init linear", () -> new Clusterer(ClusterOptions.of(16).withInit("linear"), null), base, eval, ref, refSize);
+        row("cluster 16 per layer, init density", () -> new Clusterer(ClusterOptions.of(16).withInit("density"), null), base, eval, ref, refSize);
     }
 
     private static void row(String name, Supplier<ModelStep> step, Model base, List<TensorData> eval, int[] ref,
