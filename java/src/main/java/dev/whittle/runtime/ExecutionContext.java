@@ -48,7 +48,19 @@ public final class ExecutionContext implements AutoCloseable {
                 offsets[t] = plan.offsets[t];
             }
         }
-        this.state = new ExecutionState(buffers, offsets);
+        int ns = model.scratchCount();
+        ByteBuffer[] scratchBuffers = new ByteBuffer[ns];
+        int[] scratchOffsets = new int[ns];
+        int[] scratchBytes = new int[ns];
+        for (int s = 0; s < ns; s++) {
+            int at = plan.offsets[n + s];
+            if (at >= 0) { // not planned: the operator was folded at compile time
+                scratchBuffers[s] = activations;
+                scratchOffsets[s] = at;
+                scratchBytes[s] = model.scratchBytes(s);
+            }
+        }
+        this.state = new ExecutionState(buffers, offsets, scratchBuffers, scratchOffsets, scratchBytes);
     }
 
     /** The compiled model this context runs. */
