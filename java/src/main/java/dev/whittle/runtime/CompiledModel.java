@@ -25,9 +25,15 @@ import java.util.function.Function;
  * activation arena planned. Nothing is left to decide at invoke time.
  *
  * <p><b>Thread safety:</b> immutable after {@link #compile}; one instance may be shared by
- * any number of threads, each running its own {@link ExecutionContext} from
- * {@link #newContext()}. The source {@link Model} is not referenced after compile, so later
- * edits to it do not change this compiled model.
+ * any number of threads without synchronization, each running its own
+ * {@link ExecutionContext} from {@link #newContext()} (which may itself be called from any
+ * thread). Every per-invoke mutable byte lives in a context; the prepared nodes, kernels and
+ * constants here are only read. The source {@link Model} is not referenced after compile, so
+ * later edits to it do not change this compiled model.
+ *
+ * <p><b>Memory:</b> constants (folded results included) are held here, on the heap, once for
+ * all contexts; activations and scratch areas are planned into an arena of
+ * {@link #arenaBytes()} that each context allocates natively. See the package documentation.
  */
 public final class CompiledModel {
     /** One prepared operator. */
@@ -346,15 +352,20 @@ public final class CompiledModel {
         return shared.arenaBytes;
     }
 
-    /** Sum of the (aligned) sizes of all activation tensors: the arena without any sharing. */
+    /**
+     * Sum of the (aligned) sizes of all activation tensors and scratch areas: the arena without
+     * any sharing, as {@link #newContext(boolean) newContext(true)} allocates it.
+     */
     public long activationBytes() {
         return separate.arenaBytes;
     }
 
+    /** Number of graph inputs. */
     public int inputCount() {
         return inputs.length;
     }
 
+    /** Number of graph outputs. */
     public int outputCount() {
         return outputs.length;
     }
@@ -374,7 +385,10 @@ public final class CompiledModel {
         return tensors.length;
     }
 
-    /** A copy of tensor {@code index}'s description (name, type, shape). */
+    /**
+     * A copy of tensor {@code index}'s description (name, type, quantization, and the shape
+     * computed at compile, which differs from the model's where an input was resized).
+     */
     public Tensor tensorInfo(int index) {
         return tensors[index].copy();
     }
