@@ -73,9 +73,11 @@ final class Differential {
             return randomFloat(shape, seed, -1, 1);
         }
         SplittableRandom r = new SplittableRandom(seed);
-        TensorData d = TensorData.zeros(type, shape);
-        ByteBuffer b = d.data();
-        long n = d.elementCount();
+        long n = 1;
+        for (int dim : shape) {
+            n *= dim;
+        }
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(type.bytesFor(n))).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < n; i++) {
             switch (type) {
                 case INT8, UINT8 -> b.put(i, (byte) r.nextInt(256));
@@ -87,7 +89,7 @@ final class Differential {
                 default -> throw new IllegalArgumentException("no random inputs of type " + type);
             }
         }
-        return d;
+        return new TensorData(type, shape, b);
     }
 
     /** Compares outputs and every intermediate; prints and returns what it compared. */

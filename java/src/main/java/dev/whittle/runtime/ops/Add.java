@@ -1,21 +1,28 @@
 package dev.whittle.runtime.ops;
 
-import dev.whittle.runtime.ExecutionState;
-import dev.whittle.runtime.Op;
+import dev.whittle.model.TensorType;
+import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.reference.BinaryKernels;
+import dev.whittle.runtime.kernels.reference.BinaryParams;
 
-/** ADD, float32 reference, with broadcasting and a fused activation. */
-public final class Add implements Op<Broadcast> {
+/**
+ * ADD with broadcasting (up to rank 6) and a fused activation: float32, int32, int64, and
+ * quantized int8, uint8 and int16 (general and power-of-two scale paths) as TFLite 2.20's
+ * {@code add.cc}.
+ */
+public final class Add extends ElementwiseBinary {
     @Override
-    public Broadcast prepare(PrepareContext ctx) {
-        return Broadcast.prepare(ctx);
+    Kernel<BinaryParams> kernel(PrepareContext ctx, TensorType type) {
+        return switch (type) {
+            case FLOAT32 -> BinaryKernels.F32_ADD;
+            case INT32 -> BinaryKernels.S32_ADD;
+            default -> BinaryKernels.S64_ADD;
+        };
     }
 
     @Override
-    public void eval(Broadcast p, ExecutionState s) {
-        for (int i = 0; i < p.count(); i++) {
-            float v = s.getFloat(p.a(), p.indexA(i)) + s.getFloat(p.b(), p.indexB(i));
-            s.putFloat(p.output(), i, OpSupport.clamp(v, p.actMin(), p.actMax()));
-        }
+    QuantizedChoice quantized(PrepareContext ctx, TensorType type, boolean broadcast) {
+        return AddSubSupport.prepare(ctx, type, broadcast, false);
     }
 }

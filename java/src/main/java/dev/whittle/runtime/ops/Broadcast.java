@@ -1,23 +1,28 @@
 package dev.whittle.runtime.ops;
 
-import dev.whittle.model.TensorType;
 import dev.whittle.runtime.PrepareContext;
 
 import java.util.Arrays;
 
 /**
- * NumPy-style broadcasting of two inputs, prepared once for ADD and MUL: for every output
- * dimension the stride of each input, 0 where that input is broadcast along it.
+ * NumPy-style broadcasting of two inputs, prepared once for the binary element-wise ops: the
+ * output shape and, for every output dimension, the stride of each input (0 where that input is
+ * broadcast along it).
+ *
+ * <p>TFLite 2.20's broadcasting kernels work on at most {@code maxRank} dimensions (6 for
+ * ADD/SUB/MUL, 4 for the {@code BroadcastBinaryFunction4DSlow} ops), so a broadcast of more
+ * dimensions is refused. Inputs of the same shape need no broadcast and run flat at any rank.
  */
-record Broadcast(int a, int b, int output, int[] outShape, int[] aStrides, int[] bStrides, int count, float actMin,
-        float actMax) {
+record Broadcast(int[] outShape, int[] aStrides, int[] bStrides, int count) {
 
-    static Broadcast prepare(PrepareContext ctx) {
-        ctx.requireArity(2, 2, 1);
-        ctx.requireAllTypes(TensorType.FLOAT32);
+    static Broadcast prepare(PrepareContext ctx, int maxRank) {
         int[] sa = ctx.inputShape(0);
         int[] sb = ctx.inputShape(1);
         int rank = Math.max(sa.length, sb.length);
+        if (!Arrays.equals(sa, sb) && rank > maxRank) {
+            throw ctx.unsupported("broadcasting " + Arrays.toString(sa) + " with " + Arrays.toString(sb)
+                    + " needs rank " + rank + "; TFLite broadcasts at most " + maxRank + " dimensions");
+        }
         int[] out = new int[rank];
         int[] da = new int[rank];
         int[] db = new int[rank];
@@ -45,30 +50,11 @@ record Broadcast(int a, int b, int output, int[] outShape, int[] aStrides, int[]
                 stridesB[d] = 0;
             }
         }
-        int code = ctx.options() == null ? 0 : ctx.options().getInt("fused_activation_function");
-        float[] act = OpSupport.activationRange(ctx, code);
-        return new Broadcast(ctx.input(0), ctx.input(1), ctx.output(0), out, stridesA, stridesB,
-                OpSupport.product(out), act[0], act[1]);
+        return new Broadcast(out, stridesA, stridesB, OpSupport.product(out));
     }
 
-    /** Element index in input a of output element {@code i}. */
-    int indexA(int i) {
-        return index(i, aStrides);
-    }
-
-    /** Element index in input b of output element {@code i}. */
-    int indexB(int i) {
-        return index(i, bStrides);
-    }
-
-    private int index(int i, int[] strides) {
-        int rem = i;
-        int idx = 0;
-        for (int d = outShape.length - 1; d >= 0; d--) {
-            int c = rem % outShape[d];
-            rem /= outShape[d];
-            idx += c * strides[d];
-        }
-        return idx;
+    /** Whether the two inputs have different shapes. */
+    static boolean needed(PrepareContext ctx) {
+        return !Arrays.equals(ctx.inputShape(0), ctx.inputShape(1));
     }
 }

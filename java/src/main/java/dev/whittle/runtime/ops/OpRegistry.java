@@ -22,17 +22,22 @@ public final class OpRegistry {
         m.put(BuiltinOperator.CONCATENATION, new Concatenation());
         m.put(BuiltinOperator.CONV_2D, new Conv2D());
         m.put(BuiltinOperator.DEPTHWISE_CONV_2D, new DepthwiseConv2D());
+        m.put(BuiltinOperator.DEQUANTIZE, new Dequantize());
+        m.put(BuiltinOperator.FLOOR_DIV, new FloorDiv());
+        m.put(BuiltinOperator.FLOOR_MOD, new FloorMod());
         m.put(BuiltinOperator.FULLY_CONNECTED, new FullyConnected());
         m.put(BuiltinOperator.LOGISTIC, new Logistic());
         m.put(BuiltinOperator.MAX_POOL_2D, new MaxPool2D());
         m.put(BuiltinOperator.MEAN, new Mean());
         m.put(BuiltinOperator.MUL, new Mul());
         m.put(BuiltinOperator.PAD, new Pad());
+        m.put(BuiltinOperator.QUANTIZE, new Quantize());
         m.put(BuiltinOperator.RELU, new Relu());
         m.put(BuiltinOperator.RELU6, new Relu6());
         m.put(BuiltinOperator.RESHAPE, new Reshape());
         m.put(BuiltinOperator.SOFTMAX, new Softmax());
         m.put(BuiltinOperator.SQUEEZE, new Squeeze());
+        m.put(BuiltinOperator.SUB, new Sub());
         m.put(BuiltinOperator.TANH, new Tanh());
         OPS = Collections.unmodifiableMap(m);
     }
