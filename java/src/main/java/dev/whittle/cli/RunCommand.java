@@ -41,11 +41,12 @@ final class RunCommand implements Callable<Integer> {
     Path outputDir;
 
     @Option(names = "--backend", defaultValue = "whittle", paramLabel = "NAME",
-            description = {"whittle (Whittle's own runtime: float32, int8, uint8 and 16x8 models) or tflite (the",
-                    "TFLite interpreter, for models with operators Whittle lacks); default: ${DEFAULT-VALUE}"})
+            description = "whittle (Whittle's own runtime: float32, int8, uint8 and 16x8 models) or tflite"
+                    + " (the TFLite interpreter, for operators Whittle lacks); default: ${DEFAULT-VALUE}")
     String backend;
 
-    @Option(names = "--threads", defaultValue = "1", description = "threads for the backend (default: ${DEFAULT-VALUE})")
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "tflite backend: threads (default: ${DEFAULT-VALUE}; Whittle's runtime runs on one)")
     int threads;
 
     @Option(names = "--no-xnnpack", description = "tflite backend: TFLite's builtin kernels without the XNNPACK delegate")
