@@ -179,7 +179,7 @@ class ExecutionContextTest {
         }
         assertTrue(expected.stream().distinct().count() > 1, "different inputs should give different outputs");
         int threads = 8;
-        int invokes = 12;
+        int invokes = 10;
         CyclicBarrier start = new CyclicBarrier(threads);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
