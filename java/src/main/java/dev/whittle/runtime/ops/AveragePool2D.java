@@ -3,44 +3,21 @@ package dev.whittle.runtime.ops;
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.reference.Pool2DKernels;
 
 /**
- * AVERAGE_POOL_2D, float32 reference. Like TFLite, a window that hangs over the edge under
- * SAME padding averages only the cells inside the input (the divisor is the in-bounds count).
+ * AVERAGE_POOL_2D, float32, int8, uint8 and int16 (see {@link Pool2DKernels} for the
+ * quantized rounding). Like TFLite, a window that hangs over the edge under SAME padding
+ * averages only the cells inside the input.
  */
 public final class AveragePool2D implements Op<Pool2D> {
     @Override
     public Pool2D prepare(PrepareContext ctx) {
-        return Pool2D.prepare(ctx);
+        return Pool2D.prepare(ctx, Pool2DKernels::averageFor);
     }
 
     @Override
     public void eval(Pool2D p, ExecutionState s) {
-        for (int b = 0; b < p.batches(); b++) {
-            for (int oy = 0; oy < p.outH(); oy++) {
-                for (int ox = 0; ox < p.outW(); ox++) {
-                    int originY = oy * p.strideH() - p.padH();
-                    int originX = ox * p.strideW() - p.padW();
-                    int yStart = Math.max(0, -originY);
-                    int yEnd = Math.min(p.fh(), p.inH() - originY);
-                    int xStart = Math.max(0, -originX);
-                    int xEnd = Math.min(p.fw(), p.inW() - originX);
-                    int count = (yEnd - yStart) * (xEnd - xStart);
-                    for (int c = 0; c < p.channels(); c++) {
-                        float total = 0f;
-                        for (int fy = yStart; fy < yEnd; fy++) {
-                            for (int fx = xStart; fx < xEnd; fx++) {
-                                int iy = originY + fy;
-                                int ix = originX + fx;
-                                total += s.getFloat(p.input(), ((b * p.inH() + iy) * p.inW() + ix) * p.channels() + c);
-                            }
-                        }
-                        float avg = count > 0 ? total / count : 0f;
-                        int outIndex = ((b * p.outH() + oy) * p.outW() + ox) * p.channels() + c;
-                        s.putFloat(p.output(), outIndex, OpSupport.clamp(avg, p.actMin(), p.actMax()));
-                    }
-                }
-            }
-        }
+        p.kernel().run(p.params(), s);
     }
 }

@@ -1,24 +1,26 @@
 package dev.whittle.runtime.ops;
 
 import dev.whittle.model.BuiltinOptions;
-import dev.whittle.model.TensorType;
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.reference.LayoutKernels;
+import dev.whittle.runtime.kernels.reference.LayoutKernels.CopyParams;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * SQUEEZE, float32: drops the size-1 dimensions named in {@code squeeze_dims} (negative
- * counts from the end), or all size-1 dimensions when none are named. The bytes are copied.
+ * SQUEEZE, any fixed-size type, input rank up to 8 as in TFLite: drops the size-1 dimensions
+ * named in {@code squeeze_dims} (negative counts from the end; a dimension named twice is
+ * dropped once), or every size-1 dimension when none are named. The bytes are copied.
  */
-public final class Squeeze implements Op<Reshape.Prepared> {
+public final class Squeeze implements Op<CopyParams> {
     @Override
-    public Reshape.Prepared prepare(PrepareContext ctx) {
+    public CopyParams prepare(PrepareContext ctx) {
         ctx.requireArity(1, 1, 1);
-        ctx.requireAllTypes(TensorType.FLOAT32);
-        int[] in = ctx.inputShape(0);
+        LayoutSupport.width(ctx, LayoutSupport.ANY_FIXED);
+        int[] in = LayoutSupport.requireRankAtMost(ctx, 0, 8);
         BuiltinOptions o = ctx.options();
         int[] dims = o == null ? null : o.getIntArray("squeeze_dims");
         boolean[] drop = new boolean[in.length];
@@ -30,7 +32,7 @@ public final class Squeeze implements Op<Reshape.Prepared> {
             for (int d : dims) {
                 int k = d < 0 ? d + in.length : d;
                 if (k < 0 || k >= in.length || in[k] != 1) {
-                    throw ctx.unsupported("cannot squeeze dimension " + d);
+                    throw ctx.unsupported("cannot squeeze dimension " + d + " of a rank-" + in.length + " input");
                 }
                 drop[k] = true;
             }
@@ -42,11 +44,12 @@ public final class Squeeze implements Op<Reshape.Prepared> {
             }
         }
         ctx.setOutputShape(0, out.stream().mapToInt(Integer::intValue).toArray());
-        return new Reshape.Prepared(ctx.input(0), ctx.output(0), OpSupport.product(in) * 4);
+        return new CopyParams(LayoutKernels.copy(), ctx.input(0), ctx.output(0),
+                Math.toIntExact(ctx.inputTensor(0).type().bytesFor(OpSupport.product(in))));
     }
 
     @Override
-    public void eval(Reshape.Prepared p, ExecutionState s) {
-        s.copyBytes(p.input(), p.output(), p.bytes());
+    public void eval(CopyParams p, ExecutionState s) {
+        p.kernel().run(p, s);
     }
 }

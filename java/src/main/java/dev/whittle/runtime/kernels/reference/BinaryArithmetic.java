@@ -257,8 +257,8 @@ enum BinaryArithmetic {
         boolean act = activation();
         if (quantizedType != null) {
             for (int i = 0; i < p.count(); i++) {
-                int v = quantized(p.quant(), Elements.get(s, quantizedType, a, p.indexA(i)),
-                        Elements.get(s, quantizedType, b, p.indexB(i)));
+                int v = quantized(p.quant(), Elements.getInt(s, quantizedType, a, p.indexA(i)),
+                        Elements.getInt(s, quantizedType, b, p.indexB(i)));
                 Elements.put(s, quantizedType, o, i, (int) Math.max(p.intMin(), Math.min(p.intMax(), v)));
             }
             return;

@@ -83,7 +83,7 @@ public final class UnaryKernels {
             int lo = min(p.outType());
             int hi = max(p.outType());
             for (int i = 0; i < p.count(); i++) {
-                int x = Elements.get(s, p.inType(), p.input(), i) - p.inZeroPoint();
+                int x = Elements.getInt(s, p.inType(), p.input(), i) - p.inZeroPoint();
                 int q = FixedPoint.multiplyByQuantizedMultiplier(x, p.multiplier(), p.shift()) + p.outZeroPoint();
                 Elements.put(s, p.outType(), p.output(), i, FixedPoint.clamp(q, lo, hi));
             }
@@ -101,7 +101,7 @@ public final class UnaryKernels {
         }
         return new Named(prefix(in) + "_f32_dequantize__reference", (p, s) -> {
             for (int i = 0; i < p.count(); i++) {
-                int q = Elements.get(s, p.inType(), p.input(), i);
+                int q = Elements.getInt(s, p.inType(), p.input(), i);
                 s.putFloat(p.output(), i, (float) (p.scale() * (q - p.inZeroPoint())));
             }
         });
@@ -113,7 +113,7 @@ public final class UnaryKernels {
             int base = min(p.inType());
             int[] t = p.table();
             for (int i = 0; i < p.count(); i++) {
-                Elements.put(s, p.outType(), p.output(), i, t[Elements.get(s, p.inType(), p.input(), i) - base]);
+                Elements.put(s, p.outType(), p.output(), i, t[Elements.getInt(s, p.inType(), p.input(), i) - base]);
             }
         });
     }
