@@ -1,6 +1,8 @@
 package dev.whittle.cli;
 
+import dev.whittle.InvalidInputException;
 import dev.whittle.TensorData;
+import dev.whittle.UnsupportedModelException;
 import dev.whittle.model.Model;
 import dev.whittle.model.Quantization;
 import dev.whittle.model.Tensor;
@@ -10,6 +12,10 @@ import dev.whittle.runtime.ExecutionContext;
 import dev.whittle.tflite.TensorInfo;
 import dev.whittle.tflite.TfliteInterpreter;
 import dev.whittle.tflite.TfliteOptions;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /** What {@code run} needs from an execution backend, so the command treats both alike. */
 interface Backend extends AutoCloseable {
@@ -97,61 +103,110 @@ interface Backend extends AutoCloseable {
                 q ? info.quantization().zeroPoint() : 0);
     }
 
+    /**
+     * Whittle's runtime on one context. An input of another shape than the model's (same
+     * type and rank) recompiles the model for it, as TFLite's {@code ResizeInputTensor} does;
+     * a shape the model cannot take is an {@link InvalidInputException} naming the input.
+     *
+     * @throws UnsupportedModelException when the runtime lacks an operator or type the model uses
+     */
     static Backend whittle(Model model) {
-        CompiledModel compiled = CompiledModel.compile(model);
-        ExecutionContext ctx = compiled.newContext();
-        return new Backend() {
-            @Override
-            public String description() {
-                return "whittle runtime (reference kernels, 1 thread)";
-            }
+        return new WhittleBackend(model);
+    }
 
-            @Override
-            public int inputCount() {
-                return compiled.inputCount();
-            }
+    /** See {@link #whittle(Model)}. */
+    final class WhittleBackend implements Backend {
+        private final Model model;
+        private final Map<Integer, int[]> shapes = new HashMap<>();
+        private final TensorData[] given;
+        private CompiledModel compiled;
+        private ExecutionContext ctx;
 
-            @Override
-            public int outputCount() {
-                return compiled.outputCount();
-            }
+        private WhittleBackend(Model model) {
+            this.model = model;
+            this.compiled = CompiledModel.compile(model);
+            this.ctx = compiled.newContext();
+            this.given = new TensorData[compiled.inputCount()];
+        }
 
-            @Override
-            public Port inputPort(int i) {
-                return port(compiled.tensorInfo(compiled.inputTensorIndex(i)));
-            }
+        @Override
+        public String description() {
+            return "whittle runtime (reference kernels, 1 thread)";
+        }
 
-            @Override
-            public Port outputPort(int i) {
-                return port(compiled.tensorInfo(compiled.outputTensorIndex(i)));
-            }
+        @Override
+        public int inputCount() {
+            return compiled.inputCount();
+        }
 
-            private Port port(Tensor t) {
-                Quantization q = t.quantization();
-                boolean quantized = q != null && q.isAffine() && q.scaleCount() == 1;
-                return new Port(t.name(), t.type(), t.shape(), quantized, quantized ? q.scalarScale() : 0,
-                        quantized ? q.scalarZeroPoint() : 0);
-            }
+        @Override
+        public int outputCount() {
+            return compiled.outputCount();
+        }
 
-            @Override
-            public void setInput(int i, TensorData value) {
-                ctx.setInput(i, value);
-            }
+        @Override
+        public Port inputPort(int i) {
+            return port(compiled.tensorInfo(compiled.inputTensorIndex(i)));
+        }
 
-            @Override
-            public void invoke() {
-                ctx.invoke();
-            }
+        @Override
+        public Port outputPort(int i) {
+            return port(compiled.tensorInfo(compiled.outputTensorIndex(i)));
+        }
 
-            @Override
-            public TensorData output(int i) {
-                return ctx.output(i);
-            }
+        private static Port port(Tensor t) {
+            Quantization q = t.quantization();
+            boolean quantized = q != null && q.isAffine() && q.scaleCount() == 1;
+            return new Port(t.name(), t.type(), t.shape(), quantized, quantized ? q.scalarScale() : 0,
+                    quantized ? q.scalarZeroPoint() : 0);
+        }
 
-            @Override
-            public void close() {
-                ctx.close();
+        @Override
+        public void setInput(int i, TensorData value) {
+            Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
+            if (value.type() == t.type() && value.rank() == t.rank() && !Arrays.equals(value.shape(), t.shape())) {
+                resize(i, t, value.shape());
             }
-        };
+            ctx.setInput(i, value);
+            given[i] = value;
+        }
+
+        /** Recompiles for a new shape of input {@code i}, keeping the inputs already set. */
+        private void resize(int i, Tensor t, int[] shape) {
+            Map<Integer, int[]> next = new HashMap<>(shapes);
+            next.put(i, shape);
+            CompiledModel c;
+            try {
+                c = CompiledModel.compile(model, next);
+            } catch (UnsupportedModelException e) {
+                throw new InvalidInputException("input " + i + " '" + t.name() + "' is " + t.type()
+                        + Arrays.toString(t.shape()) + "; the model cannot take the shape " + Arrays.toString(shape)
+                        + " given: " + e.getMessage(), e);
+            }
+            shapes.put(i, shape);
+            ctx.close();
+            compiled = c;
+            ctx = c.newContext();
+            for (int k = 0; k < given.length; k++) {
+                if (given[k] != null && k != i) {
+                    ctx.setInput(k, given[k]);
+                }
+            }
+        }
+
+        @Override
+        public void invoke() {
+            ctx.invoke();
+        }
+
+        @Override
+        public TensorData output(int i) {
+            return ctx.output(i);
+        }
+
+        @Override
+        public void close() {
+            ctx.close();
+        }
     }
 }

@@ -9,6 +9,7 @@ import dev.whittle.model.ModelSummary;
 import dev.whittle.model.TensorType;
 import dev.whittle.model.io.ModelReader;
 import dev.whittle.model.io.ModelValidator;
+import dev.whittle.optimize.WeightStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,6 +36,10 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON: one object per model, an array when several")
     boolean json;
 
+    @Option(names = "--weights", description = {"also list the weights of conv, depthwise and fully-connected operators:",
+            "sparsity, M:N pattern along the input channel, distinct values per layer and per channel"})
+    boolean weights;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -52,12 +57,19 @@ final class InspectCommand implements Callable<Integer> {
                 if (!valid) {
                     failed++;
                 }
+                List<WeightStats> ws = weights && valid ? WeightStats.of(m) : List.of();
                 if (json) {
                     JsonObject o = toJson(p, s);
                     o.addProperty("valid", valid);
+                    if (weights) {
+                        o.add("weights", weightsJson(ws));
+                    }
                     all.add(o);
                 } else {
                     printText(out, p, s, valid);
+                    if (weights) {
+                        printWeights(out, ws);
+                    }
                 }
             } catch (WhittleException | java.io.IOException | java.io.UncheckedIOException e) {
                 failed++;
@@ -136,6 +148,39 @@ final class InspectCommand implements Callable<Integer> {
         boolean repairable = s.findings().stream().anyMatch(f -> f.startsWith("warning"));
         out.printf("  status      %s%n", !valid ? "INVALID"
                 : repairable ? "valid, but TFLite refuses it as is; 'whittle run' repairs it in memory (ModelRepair)" : "valid");
+    }
+
+    static void printWeights(PrintWriter out, List<WeightStats> ws) {
+        out.printf("  weights     %d tensor(s) of conv, depthwise and fully-connected operators%n", ws.size());
+        for (WeightStats w : ws) {
+            out.printf("    %-46s %-17s %-6s %-18s sparsity %5.1f%%  %-5s distinct %6d (per channel <= %d)%n",
+                    w.name() == null ? "" : w.name(), w.op(), w.type(), Arrays.toString(w.shape()), 100 * w.sparsity(),
+                    w.bestPattern().isEmpty() ? "-" : w.bestPattern(), w.distinct(), w.maxDistinctPerChannel());
+        }
+    }
+
+    private static JsonArray weightsJson(List<WeightStats> ws) {
+        JsonArray a = new JsonArray();
+        for (WeightStats w : ws) {
+            JsonObject e = new JsonObject();
+            e.addProperty("name", w.name());
+            e.addProperty("operator", w.op());
+            e.addProperty("type", w.type());
+            JsonArray shape = new JsonArray();
+            for (int d : w.shape()) {
+                shape.add(d);
+            }
+            e.add("shape", shape);
+            e.addProperty("elements", w.elements());
+            e.addProperty("zeros", w.zeros());
+            e.addProperty("sparsity", w.sparsity());
+            e.addProperty("pattern_2_4", w.pattern24());
+            e.addProperty("pattern", w.bestPattern());
+            e.addProperty("distinct", w.distinct());
+            e.addProperty("max_distinct_per_channel", w.maxDistinctPerChannel());
+            a.add(e);
+        }
+        return a;
     }
 
     private static String tensor(ModelSummary.TensorInfo t) {

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
 
 /** {@code whittle run MODEL --input ... --output-dir DIR}: runs a model on files. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Run a model on .npy or image inputs.", "",
+        description = {"Run a model on .npy or image inputs, on Whittle's runtime (default) or TFLite.", "",
                 "Images (BMP, JPEG, PNG) are resized and converted to the input's type and quantization;",
                 "outputs are written as DIR/output_<i>.npy in the subgraph's output order."})
 final class RunCommand implements Callable<Integer> {
@@ -40,12 +40,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", description = "where output_<i>.npy go (not written if absent)")
     Path outputDir;
 
-    @Option(names = "--backend", defaultValue = "tflite", paramLabel = "NAME",
-            description = {"tflite (the TFLite interpreter) or whittle (Whittle's runtime: float32 models so far);",
-                    "default: ${DEFAULT-VALUE}"})
+    @Option(names = "--backend", defaultValue = "whittle", paramLabel = "NAME",
+            description = "whittle (Whittle's own runtime: float32, int8, uint8 and 16x8 models) or tflite"
+                    + " (the TFLite interpreter, for operators Whittle lacks); default: ${DEFAULT-VALUE}")
     String backend;
 
-    @Option(names = "--threads", defaultValue = "1", description = "threads for the backend (default: ${DEFAULT-VALUE})")
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "tflite backend: threads (default: ${DEFAULT-VALUE}; Whittle's runtime runs on one)")
     int threads;
 
     @Option(names = "--no-xnnpack", description = "tflite backend: TFLite's builtin kernels without the XNNPACK delegate")
@@ -61,10 +62,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--std", split = ",", description = "float image inputs: per-channel std (with --mean)")
     double[] std;
 
-    @Option(names = "--top", defaultValue = "0", paramLabel = "K", description = "print the K highest scores of output 0")
+    @Option(names = "--top", defaultValue = "0", paramLabel = "K",
+            description = "print the K highest scores of output 0 (5 when only --labels is given)")
     int top;
 
-    @Option(names = "--labels", paramLabel = "FILE", description = "class names, one per line, for --top")
+    @Option(names = "--labels", paramLabel = "FILE",
+            description = "class names, one per line in class order (line 1 = class 0), for --top")
     Path labels;
 
     @Option(names = "--no-repair", description = "refuse models TFLite would reject instead of repairing them in memory")
@@ -81,12 +84,20 @@ final class RunCommand implements Callable<Integer> {
             throw new InvalidInputException("--threads must be at least 1, got " + threads);
         }
         if (!backend.equals("tflite") && !backend.equals("whittle")) {
-            throw new InvalidInputException("unknown backend '" + backend + "': use tflite or whittle");
+            throw new InvalidInputException("unknown backend '" + backend + "': use whittle or tflite");
+        }
+        if (top < 0) {
+            throw new InvalidInputException("--top must be 0 or more, got " + top);
+        }
+        if (labels != null && !Files.isRegularFile(labels)) {
+            throw new InvalidInputException("labels file not found: " + labels);
+        }
+        if (labels != null && top == 0) {
+            top = 5;
         }
         Model m = readModel(err);
         List<TensorData> outputs = new ArrayList<>();
-        try (Backend be = backend.equals("whittle") ? Backend.whittle(m)
-                : Backend.tflite(modelBytes(m), threads, !noXnnpack)) {
+        try (Backend be = backend.equals("whittle") ? whittle(m) : Backend.tflite(modelBytes(m), threads, !noXnnpack)) {
             if (inputs.size() != be.inputCount()) {
                 throw new InvalidInputException(model + " has " + be.inputCount() + " input(s), "
                         + inputs.size() + " --input given");
@@ -118,6 +129,22 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Whittle's runtime, or a refusal that names what it lacks and the way out. */
+    private Backend whittle(Model m) {
+        if (threads != 1) {
+            throw new InvalidInputException("--threads applies to --backend tflite; Whittle's runtime runs on 1 thread");
+        }
+        if (noXnnpack) {
+            throw new InvalidInputException("--no-xnnpack applies to --backend tflite");
+        }
+        try {
+            return Backend.whittle(m);
+        } catch (UnsupportedModelException e) {
+            throw new UnsupportedModelException(model.getFileName() + ": Whittle's runtime cannot run this model: "
+                    + e.getMessage() + ". Run it on the TFLite interpreter with --backend tflite");
+        }
     }
 
     /** The model as TFLite gets it: the original file unless it was repaired. */

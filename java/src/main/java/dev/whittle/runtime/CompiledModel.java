@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * A model prepared for Whittle's own runtime: every operator resolved to an {@link Op} and
@@ -24,9 +25,15 @@ import java.util.Objects;
  * activation arena planned. Nothing is left to decide at invoke time.
  *
  * <p><b>Thread safety:</b> immutable after {@link #compile}; one instance may be shared by
- * any number of threads, each running its own {@link ExecutionContext} from
- * {@link #newContext()}. The source {@link Model} is not referenced after compile, so later
- * edits to it do not change this compiled model.
+ * any number of threads without synchronization, each running its own
+ * {@link ExecutionContext} from {@link #newContext()} (which may itself be called from any
+ * thread). Every per-invoke mutable byte lives in a context; the prepared nodes, kernels and
+ * constants here are only read. The source {@link Model} is not referenced after compile, so
+ * later edits to it do not change this compiled model.
+ *
+ * <p><b>Memory:</b> constants (folded results included) are held here, on the heap, once for
+ * all contexts; activations and scratch areas are planned into an arena of
+ * {@link #arenaBytes()} that each context allocates natively. See the package documentation.
  */
 public final class CompiledModel {
     /** One prepared operator. */
@@ -42,9 +49,11 @@ public final class CompiledModel {
     private final ArenaPlan shared;
     private final ArenaPlan separate;
     private final int foldedCount;
+    /** Bytes of each scratch id; the plans place scratch {@code s} at entry {@code tensors.length + s}. */
+    private final int[] scratchBytes;
 
     private CompiledModel(Node[] nodes, Tensor[] tensors, int[] inputs, int[] outputs, ByteBuffer constants,
-            int[] constantOffsets, ArenaPlan shared, ArenaPlan separate, int foldedCount) {
+            int[] constantOffsets, ArenaPlan shared, ArenaPlan separate, int foldedCount, int[] scratchBytes) {
         this.nodes = nodes;
         this.tensors = tensors;
         this.inputs = inputs;
@@ -54,6 +63,7 @@ public final class CompiledModel {
         this.shared = shared;
         this.separate = separate;
         this.foldedCount = foldedCount;
+        this.scratchBytes = scratchBytes;
     }
 
     /**
@@ -82,6 +92,19 @@ public final class CompiledModel {
      *     when an operator, a type or a shape is not supported (control flow included)
      */
     public static CompiledModel compile(Model model, Map<Integer, int[]> inputShapes) {
+        return compile(model, inputShapes, CompiledModel::builtinOp);
+    }
+
+    /** The runtime's own implementation of an operator code, or null: {@link OpRegistry}'s. */
+    private static Op<?> builtinOp(OperatorCode code) {
+        return code.isCustom() ? null : OpRegistry.lookup(code.builtin());
+    }
+
+    /**
+     * As {@link #compile(Model, Map)} with the operator implementations {@code resolver} gives
+     * (null: none). For tests that need an operator the registry does not have.
+     */
+    static CompiledModel compile(Model model, Map<Integer, int[]> inputShapes, Function<OperatorCode, Op<?>> resolver) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(inputShapes, "inputShapes");
         if (model.subgraphs().isEmpty()) {
@@ -123,12 +146,14 @@ public final class CompiledModel {
         List<Node> live = new ArrayList<>();
         List<Operator> liveOps = new ArrayList<>();
         List<String> liveNames = new ArrayList<>();
+        List<PrepareContext.ScratchRequest> scratch = new ArrayList<>();
+        int[] livePosition = new int[nOps];
         for (int i = 0; i < nOps; i++) {
             Operator op = g.operator(i);
             OperatorCode code = model.operatorCodeOf(op);
             BuiltinOperator builtin = code.isCustom() ? null : code.builtin();
-            PrepareContext ctx = new PrepareContext(tensors, known, i, op, code.name());
-            Op<?> impl = builtin == null ? null : OpRegistry.lookup(builtin);
+            PrepareContext ctx = new PrepareContext(tensors, known, i, op, code.name(), scratch);
+            Op<?> impl = resolver.apply(code);
             if (impl == null) {
                 throw ctx.unsupported("Whittle's runtime has no kernel for this operator");
             }
@@ -139,8 +164,10 @@ public final class CompiledModel {
             Op<Object> typed = (Op<Object>) impl;
             Object prepared = typed.prepare(ctx);
             if (foldable(op, builtin, known, tensors)) {
-                fold(typed, prepared, op, tensors, known);
+                fold(typed, prepared, op, tensors, known, scratch, i);
+                livePosition[i] = -1;
             } else {
+                livePosition[i] = live.size();
                 live.add(new Node(typed, prepared));
                 liveOps.add(op);
                 liveNames.add(i + " (" + code.name() + ")");
@@ -165,9 +192,10 @@ public final class CompiledModel {
             }
         }
 
-        // Lifetimes of the activations, in operator positions.
-        int[] first = new int[nt];
-        int[] last = new int[nt];
+        // Lifetimes of the activations, in operator positions; entries nt.. are the scratch areas.
+        int ns = scratch.size();
+        int[] first = new int[nt + ns];
+        int[] last = new int[nt + ns];
         Arrays.fill(first, ArenaPlan.NOT_PLANNED);
         Arrays.fill(last, ArenaPlan.NOT_PLANNED);
         for (int t : g.inputs()) {
@@ -209,7 +237,19 @@ public final class CompiledModel {
                 last[t] = nLive;
             }
         }
-        long[] sizes = new long[nt];
+        long[] sizes = new long[nt + ns];
+        int[] scratchBytes = new int[ns];
+        for (int s = 0; s < ns; s++) {
+            PrepareContext.ScratchRequest r = scratch.get(s);
+            scratchBytes[s] = (int) r.bytes();
+            int p = livePosition[r.operator()];
+            if (p >= 0) {
+                // Alive only while its operator runs: shares bytes with every tensor dead then.
+                first[nt + s] = p;
+                last[nt + s] = p;
+                sizes[nt + s] = r.bytes();
+            }
+        }
         for (int t = 0; t < nt; t++) {
             if (first[t] != ArenaPlan.NOT_PLANNED) {
                 if (!tensors[t].type().hasFixedSize()) {
@@ -222,7 +262,7 @@ public final class CompiledModel {
         ArenaPlan shared = ArenaPlan.plan(sizes, first, last, true);
         ArenaPlan separate = ArenaPlan.plan(sizes, first, last, false);
         return new CompiledModel(nodes, tensors, g.inputs(), g.outputs(), constants.asReadOnlyBuffer()
-                .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate, nOps - nLive);
+                .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate, nOps - nLive, scratchBytes);
     }
 
     /** Larger folded results are left to run per invoke rather than grow the constant block. */
@@ -251,8 +291,12 @@ public final class CompiledModel {
         return bytes <= FOLD_LIMIT_BYTES;
     }
 
-    /** Runs one prepared operator on known inputs and records its outputs as known. */
-    private static void fold(Op<Object> impl, Object prepared, Operator op, Tensor[] tensors, ByteBuffer[] known) {
+    /**
+     * Runs one prepared operator on known inputs and records its outputs as known. Its scratch
+     * requests, if any, get heap buffers for this one run.
+     */
+    private static void fold(Op<Object> impl, Object prepared, Operator op, Tensor[] tensors, ByteBuffer[] known,
+            List<PrepareContext.ScratchRequest> scratch, int opIndex) {
         int nt = tensors.length;
         ByteBuffer[] buffers = new ByteBuffer[nt];
         int[] offsets = new int[nt];
@@ -265,7 +309,17 @@ public final class CompiledModel {
             int bytes = Math.toIntExact(tensors[t].type().bytesFor(tensors[t].elementCount()));
             buffers[t] = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
         }
-        impl.eval(prepared, new ExecutionState(buffers, offsets));
+        int ns = scratch.size();
+        ByteBuffer[] scratchBuffers = new ByteBuffer[ns];
+        int[] scratchOffsets = new int[ns];
+        int[] scratchBytes = new int[ns];
+        for (int s = 0; s < ns; s++) {
+            if (scratch.get(s).operator() == opIndex) {
+                scratchBytes[s] = (int) scratch.get(s).bytes();
+                scratchBuffers[s] = ByteBuffer.allocate(scratchBytes[s]).order(ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+        impl.eval(prepared, new ExecutionState(buffers, offsets, scratchBuffers, scratchOffsets, scratchBytes));
         for (int t : op.outputs()) {
             known[t] = buffers[t].asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
         }
@@ -298,15 +352,20 @@ public final class CompiledModel {
         return shared.arenaBytes;
     }
 
-    /** Sum of the (aligned) sizes of all activation tensors: the arena without any sharing. */
+    /**
+     * Sum of the (aligned) sizes of all activation tensors and scratch areas: the arena without
+     * any sharing, as {@link #newContext(boolean) newContext(true)} allocates it.
+     */
     public long activationBytes() {
         return separate.arenaBytes;
     }
 
+    /** Number of graph inputs. */
     public int inputCount() {
         return inputs.length;
     }
 
+    /** Number of graph outputs. */
     public int outputCount() {
         return outputs.length;
     }
@@ -326,7 +385,10 @@ public final class CompiledModel {
         return tensors.length;
     }
 
-    /** A copy of tensor {@code index}'s description (name, type, shape). */
+    /**
+     * A copy of tensor {@code index}'s description (name, type, quantization, and the shape
+     * computed at compile, which differs from the model's where an input was resized).
+     */
     public Tensor tensorInfo(int index) {
         return tensors[index].copy();
     }
@@ -336,8 +398,17 @@ public final class CompiledModel {
         return nodes.length;
     }
 
+    /** Number of scratch areas operators requested at prepare ({@link PrepareContext#requestScratch}). */
+    public int scratchCount() {
+        return scratchBytes.length;
+    }
+
     Tensor tensor(int index) {
         return tensors[index];
+    }
+
+    int scratchBytes(int id) {
+        return scratchBytes[id];
     }
 
     int constantOffset(int tensor) {

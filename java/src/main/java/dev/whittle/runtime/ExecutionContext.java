@@ -17,11 +17,19 @@ import java.util.Arrays;
  *
  * <p><b>Thread safety:</b> not thread-safe. Use one context per thread, or hand a context
  * from thread to thread with a happens-before edge (a queue, a lock) so that only one thread
- * uses it at a time. The {@link CompiledModel} behind it may be shared freely.
+ * uses it at a time. The {@link CompiledModel} behind it may be shared freely: contexts of one
+ * compiled model share nothing mutable, so any number of them may invoke at once (tested with
+ * 8 threads on a quantized MobileNet, outputs identical to a single-threaded run). The
+ * {@link TensorData} returned by {@link #output} and {@link #tensor} are copies, safe to keep
+ * and to pass to other threads.
  *
- * <p>The arena is native memory from a shared {@link Arena} (shared rather than confined so
- * that a context may move between threads, e.g. in a pool); {@link #close()} frees it at once.
- * Any use after close throws {@link IllegalStateException}.
+ * <p><b>Memory:</b> the arena ({@link CompiledModel#arenaBytes()}: intermediate tensors and
+ * the operators' scratch areas) is native memory from a shared {@link Arena} (shared rather
+ * than confined so that a context may move between threads, e.g. in a pool), allocated once
+ * here; {@link #close()} frees it at once. Any use after close throws
+ * {@link IllegalStateException}; closing a context while another thread is invoking it is a
+ * bug in the caller, but it still cannot crash the JVM: the Foreign Memory API makes either the
+ * close or the access fail with an exception instead.
  */
 public final class ExecutionContext implements AutoCloseable {
     private final CompiledModel model;
@@ -48,7 +56,19 @@ public final class ExecutionContext implements AutoCloseable {
                 offsets[t] = plan.offsets[t];
             }
         }
-        this.state = new ExecutionState(buffers, offsets);
+        int ns = model.scratchCount();
+        ByteBuffer[] scratchBuffers = new ByteBuffer[ns];
+        int[] scratchOffsets = new int[ns];
+        int[] scratchBytes = new int[ns];
+        for (int s = 0; s < ns; s++) {
+            int at = plan.offsets[n + s];
+            if (at >= 0) { // not planned: the operator was folded at compile time
+                scratchBuffers[s] = activations;
+                scratchOffsets[s] = at;
+                scratchBytes[s] = model.scratchBytes(s);
+            }
+        }
+        this.state = new ExecutionState(buffers, offsets, scratchBuffers, scratchOffsets, scratchBytes);
     }
 
     /** The compiled model this context runs. */

@@ -1,6 +1,7 @@
 package dev.whittle.runtime;
 
 import java.nio.ByteBuffer;
+import java.util.Objects;
 
 /**
  * What an {@link Op#eval} sees of one {@link ExecutionContext}: for every tensor of the graph
@@ -9,15 +10,42 @@ import java.nio.ByteBuffer;
  * little-endian and accessed with absolute indices only, so the shared constant storage is
  * never mutated by a read.
  *
+ * <p>It also holds the operators' scratch memory ({@link PrepareContext#requestScratch}):
+ * {@link #scratchBuffer(int)} and {@link #scratchOffset(int)} locate a scratch area for
+ * kernels that address memory themselves, and the {@code getScratch...}/{@code putScratch...}
+ * accessors read and write its elements with a bounds check against the size requested, so a
+ * kernel that overruns its scratch fails instead of corrupting a neighbouring tensor.
+ *
  * <p>Belongs to one context and is used by one thread at a time, like the context itself.
  */
 public final class ExecutionState {
+    private static final ByteBuffer[] NO_BUFFERS = new ByteBuffer[0];
+    private static final int[] NONE = new int[0];
+
     private final ByteBuffer[] buffers;
     private final int[] offsets;
+    private final ByteBuffer[] scratchBuffers;
+    private final int[] scratchOffsets;
+    private final int[] scratchBytes;
 
+    /** A state without scratch memory. */
     ExecutionState(ByteBuffer[] buffers, int[] offsets) {
+        this(buffers, offsets, NO_BUFFERS, NONE, NONE);
+    }
+
+    /**
+     * @param scratchBuffers for every scratch id the buffer holding it (null for ids this state
+     *     does not serve, e.g. those of other operators while folding one)
+     * @param scratchOffsets the byte offset of each scratch area in its buffer
+     * @param scratchBytes the size each scratch was requested with
+     */
+    ExecutionState(ByteBuffer[] buffers, int[] offsets, ByteBuffer[] scratchBuffers, int[] scratchOffsets,
+            int[] scratchBytes) {
         this.buffers = buffers;
         this.offsets = offsets;
+        this.scratchBuffers = scratchBuffers;
+        this.scratchOffsets = scratchOffsets;
+        this.scratchBytes = scratchBytes;
     }
 
     /** The buffer holding tensor {@code tensor}, or null when the graph never uses it. */
@@ -88,5 +116,83 @@ public final class ExecutionState {
     /** Copies {@code bytes} bytes from the start of tensor {@code from} to the start of tensor {@code to}. */
     public void copyBytes(int from, int to, int bytes) {
         buffers[to].put(offsets[to], buffers[from], offsets[from], bytes);
+    }
+
+    // ---- scratch memory (PrepareContext.requestScratch) ----
+
+    /**
+     * The buffer holding scratch {@code id} (the context's arena); address it with absolute
+     * indices from {@link #scratchOffset(int)} up to {@link #scratchBytes(int)} bytes further.
+     * Never change its position, limit or byte order: it is shared with the tensors.
+     */
+    public ByteBuffer scratchBuffer(int id) {
+        return scratchBuffers[id];
+    }
+
+    /** Byte offset of scratch {@code id} in {@link #scratchBuffer(int)}; a multiple of 64. */
+    public int scratchOffset(int id) {
+        return scratchOffsets[id];
+    }
+
+    /** Size of scratch {@code id} in bytes, as requested at prepare. */
+    public int scratchBytes(int id) {
+        return scratchBytes[id];
+    }
+
+    /** Byte position of element {@code i} of width {@code width} in scratch {@code id}, bounds-checked. */
+    private int scratchAt(int id, int i, int width) {
+        long at = (long) i * width;
+        Objects.checkIndex(at, scratchBytes[id] - width + 1L);
+        return scratchOffsets[id] + (int) at;
+    }
+
+    /** Float element {@code i} of scratch {@code id}. */
+    public float getScratchFloat(int id, int i) {
+        return scratchBuffers[id].getFloat(scratchAt(id, i, 4));
+    }
+
+    /** Writes float element {@code i} of scratch {@code id}. */
+    public void putScratchFloat(int id, int i, float value) {
+        scratchBuffers[id].putFloat(scratchAt(id, i, 4), value);
+    }
+
+    /** Int32 element {@code i} of scratch {@code id}. */
+    public int getScratchInt(int id, int i) {
+        return scratchBuffers[id].getInt(scratchAt(id, i, 4));
+    }
+
+    /** Writes int32 element {@code i} of scratch {@code id}. */
+    public void putScratchInt(int id, int i, int value) {
+        scratchBuffers[id].putInt(scratchAt(id, i, 4), value);
+    }
+
+    /** Signed byte element {@code i} of scratch {@code id}. */
+    public byte getScratchByte(int id, int i) {
+        return scratchBuffers[id].get(scratchAt(id, i, 1));
+    }
+
+    /** Writes byte element {@code i} of scratch {@code id}. */
+    public void putScratchByte(int id, int i, byte value) {
+        scratchBuffers[id].put(scratchAt(id, i, 1), value);
+    }
+
+    /** Int16 element {@code i} of scratch {@code id}. */
+    public short getScratchShort(int id, int i) {
+        return scratchBuffers[id].getShort(scratchAt(id, i, 2));
+    }
+
+    /** Writes int16 element {@code i} of scratch {@code id}. */
+    public void putScratchShort(int id, int i, short value) {
+        scratchBuffers[id].putShort(scratchAt(id, i, 2), value);
+    }
+
+    /** Int64 element {@code i} of scratch {@code id}. */
+    public long getScratchLong(int id, int i) {
+        return scratchBuffers[id].getLong(scratchAt(id, i, 8));
+    }
+
+    /** Writes int64 element {@code i} of scratch {@code id}. */
+    public void putScratchLong(int id, int i, long value) {
+        scratchBuffers[id].putLong(scratchAt(id, i, 8), value);
     }
 }

@@ -7,7 +7,8 @@ package dev.whittle.runtime;
  *
  * <p>The prepared object is shared by every {@link ExecutionContext} of the compiled model,
  * possibly on many threads at once, so it must never be mutated after prepare. {@code eval}
- * must not allocate: all memory it touches is the context's arena or the model's constants.
+ * must not allocate: all memory it touches is the context's arena (tensors, and the scratch
+ * areas prepare requested with {@link PrepareContext#requestScratch}) or the model's constants.
  *
  * @param <P> the prepared node type
  */

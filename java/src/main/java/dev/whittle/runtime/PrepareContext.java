@@ -10,6 +10,7 @@ import dev.whittle.model.TensorType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What an {@link Op#prepare} sees of the operator being compiled: its tensors, options and
@@ -21,18 +22,26 @@ public final class PrepareContext {
     private final int index;
     private final Operator op;
     private final String opName;
+    private final List<ScratchRequest> scratch;
+
+    /** One {@link #requestScratch} call: the operator that made it and the bytes it asked for. */
+    record ScratchRequest(int operator, long bytes) {
+    }
 
     /**
      * @param tensors the compiled model's own tensor descriptions, whose shapes prepare sets
      * @param known for every tensor its value when it is known at compile time (a constant of
      *     the model, or the output of an operator folded at compile time), else null
+     * @param scratch the model's scratch requests so far, to which {@link #requestScratch} appends
      */
-    PrepareContext(Tensor[] tensors, ByteBuffer[] known, int index, Operator op, String opName) {
+    PrepareContext(Tensor[] tensors, ByteBuffer[] known, int index, Operator op, String opName,
+            List<ScratchRequest> scratch) {
         this.tensors = tensors;
         this.known = known;
         this.index = index;
         this.op = op;
         this.opName = opName;
+        this.scratch = scratch;
     }
 
     /** Position of the operator in subgraph 0. */
@@ -223,5 +232,43 @@ public final class PrepareContext {
 
     private static String describe(Tensor t) {
         return t.type() + Arrays.toString(t.shape());
+    }
+
+    /**
+     * Reserves {@code bytes} of scratch memory for this operator's {@link Op#eval} and returns
+     * its id, to be kept in the prepared record and passed to
+     * {@link ExecutionState#scratchBuffer(int)}, {@link ExecutionState#scratchOffset(int)} or
+     * the typed {@code getScratch...}/{@code putScratch...} accessors.
+     *
+     * <p>Use it for per-invoke working memory that is not a tensor of the graph: the
+     * quantized activations of a hybrid kernel, the int32 accumulators of a transpose
+     * convolution, an im2col buffer. Never allocate such memory in {@code eval}, and never keep
+     * it in the prepared record: the record is shared by every context and thread.
+     *
+     * <p>The memory is planned into each {@link ExecutionContext}'s arena like a tensor that is
+     * alive only while this operator runs, so it shares bytes with tensors that are dead then
+     * and with the scratch of other operators. Consequently:
+     * <ul>
+     *   <li>its content is undefined when {@code eval} starts (not zeroed, not what the previous
+     *       invoke left): initialize what you read;
+     *   <li>it is valid only during this operator's {@code eval}; do not hand it to another op;
+     *   <li>it never overlaps this operator's own inputs and outputs;
+     *   <li>each context has its own, so kernels need no locking.
+     * </ul>
+     * The start is aligned to 64 bytes. An operator may make several requests; each gets its own
+     * non-overlapping area. When the operator is folded at compile time (all inputs known), the
+     * scratch is given for that one run and takes no arena memory afterwards.
+     *
+     * @param bytes size in bytes, 0 or more (0 gives a valid id with no memory)
+     * @return the scratch id, an index unique within the compiled model
+     * @throws UnsupportedModelException (naming this operator) when {@code bytes} is negative or
+     *     above 2 GiB
+     */
+    public int requestScratch(long bytes) {
+        if (bytes < 0 || bytes > Integer.MAX_VALUE) {
+            throw unsupported("cannot reserve " + bytes + " bytes of scratch memory");
+        }
+        scratch.add(new ScratchRequest(index, bytes));
+        return scratch.size() - 1;
     }
 }

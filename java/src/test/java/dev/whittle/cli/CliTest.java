@@ -5,7 +5,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.whittle.TensorData;
 import dev.whittle.io.Npy;
+import dev.whittle.model.BuiltinOperator;
+import dev.whittle.model.ModelBuilder;
 import dev.whittle.model.TensorType;
+import dev.whittle.model.io.ModelWriter;
 import dev.whittle.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +19,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,41 +90,148 @@ class CliTest {
         Path model = SharedData.model("mobilenet_v2_1.0_224_quant.tflite");
         Path img = SharedData.image("grace_hopper.bmp");
         Path labels = SharedData.image("imagenet_labels.txt");
-        Result r = run("run", model.toString(), "--input", img.toString(), "--top", "3", "--labels", labels.toString());
+        Result r = run("run", model.toString(), "--input", img.toString(), "--top", "3", "--labels", labels.toString(),
+                "--backend", "tflite");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("military uniform"), r.out());
     }
 
     @Test
-    void whittleBackendRunsFloatModelsAndNamesWhatItLacks(@TempDir Path tmp) {
+    void whittleIsTheDefaultBackendAndMatchesTfliteOnAFloatModel(@TempDir Path tmp) {
         Path model = SharedData.model("mobilenet_v1_0.25_224_float.tflite");
         Path img = SharedData.image("grace_hopper.bmp");
-        Result w = run("run", model.toString(), "--input", img.toString(), "--backend", "whittle",
-                "--output-dir", tmp.resolve("w").toString());
+        Result w = run("run", model.toString(), "--input", img.toString(), "--output-dir", tmp.resolve("w").toString());
         assertEquals(0, w.status(), w.err());
-        Result t = run("run", model.toString(), "--input", img.toString(), "--no-xnnpack",
+        assertTrue(w.out().contains("ran on whittle runtime"), w.out());
+        Result t = run("run", model.toString(), "--input", img.toString(), "--backend", "tflite", "--no-xnnpack",
                 "--output-dir", tmp.resolve("t").toString());
         assertEquals(0, t.status(), t.err());
+        assertTrue(t.out().contains("ran on tflite"), t.out());
         double[] a = Npy.read(tmp.resolve("w/output_0.npy")).toDoubleArray();
         double[] b = Npy.read(tmp.resolve("t/output_0.npy")).toDoubleArray();
         for (int i = 0; i < a.length; i++) {
             // float summation order differs between the two runtimes
             assertEquals(b[i], a[i], 1e-5, "class " + i);
         }
-        Result q = run("run", SharedData.model("mobilenet_v2_1.0_224_quant.tflite").toString(), "--input", img.toString(),
-                "--backend", "whittle");
-        assertEquals(1, q.status());
-        assertTrue(q.err().contains("operator 0 (CONV_2D)") && q.err().contains("not supported"), q.err());
+    }
+
+    /** The lines of the top-K listing, class and name (the score column is left out). */
+    private static List<String> topClasses(String out) {
+        List<String> lines = new ArrayList<>();
+        boolean in = false;
+        for (String line : out.split("\\R")) {
+            if (line.contains("top ") && line.contains("of output 0")) {
+                in = true;
+            } else if (in && line.startsWith("    ")) {
+                String[] f = line.trim().split("\\s+", 3);
+                lines.add(f[0] + " " + (f.length > 2 ? f[2] : ""));
+            }
+        }
+        return lines;
+    }
+
+    @Test
+    void quantizedMobilenetsClassifyPhotosOnBothBackendsAlike() {
+        Path labels = SharedData.image("imagenet_labels.txt");
+        for (String name : List.of("mobilenet_v2_1.0_224_quant.tflite", "mobilenet_v1_0.25_128_quant.tflite")) {
+            Path model = SharedData.model(name);
+            for (String image : List.of("grace_hopper.bmp", "cat.bmp")) {
+                Path img = SharedData.image(image);
+                Result w = run("run", model.toString(), "--input", img.toString(), "--top", "5", "--labels",
+                        labels.toString());
+                assertEquals(0, w.status(), name + " " + image + ": " + w.err());
+                Result t = run("run", model.toString(), "--input", img.toString(), "--top", "5", "--labels",
+                        labels.toString(), "--backend", "tflite", "--no-xnnpack");
+                assertEquals(0, t.status(), t.err());
+                List<String> top = topClasses(w.out());
+                assertEquals(5, top.size(), w.out());
+                assertEquals(topClasses(t.out()), top, name + " " + image);
+                if (image.equals("grace_hopper.bmp") && name.startsWith("mobilenet_v2")) {
+                    assertTrue(top.get(0).contains("military uniform"), w.out());
+                }
+            }
+        }
+    }
+
+    @Test
+    void int8ImageModelRunsOnWhittleAsOnTflite(@TempDir Path tmp) {
+        Path model = SharedData.model("person_detect_int8.tflite");
+        Path img = SharedData.image("grace_hopper.bmp");
+        Result w = run("run", model.toString(), "--input", img.toString(), "--output-dir", tmp.resolve("w").toString());
+        assertEquals(0, w.status(), w.err());
+        Result t = run("run", model.toString(), "--input", img.toString(), "--backend", "tflite", "--no-xnnpack",
+                "--output-dir", tmp.resolve("t").toString());
+        assertEquals(0, t.status(), t.err());
+        assertEquals(Npy.read(tmp.resolve("t/output_0.npy")), Npy.read(tmp.resolve("w/output_0.npy")));
+    }
+
+    @Test
+    void anOperatorWhittleLacksSuggestsTheTfliteBackend(@TempDir Path tmp) throws Exception {
+        ModelBuilder b = new ModelBuilder("cumsum");
+        int x = b.input("x", TensorType.FLOAT32, 2, 3);
+        int axis = b.constant("axis", new int[] {1});
+        int y = b.op(BuiltinOperator.CUMSUM, null, new int[] {x, axis},
+                ModelBuilder.TensorSpec.of("y", TensorType.FLOAT32, 2, 3));
+        Path model = tmp.resolve("cumsum.tflite");
+        Files.write(model, ModelWriter.toBytes(b.output(y).build()));
+        Path in = tmp.resolve("x.npy");
+        ByteBuffer data = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 6; i++) {
+            data.putFloat(i * 4, i + 1);
+        }
+        Npy.write(in, new TensorData(TensorType.FLOAT32, new int[] {2, 3}, data));
+
+        Result r = run("run", model.toString(), "--input", in.toString());
+        assertEquals(1, r.status(), "the exit status of the other typed errors");
+        assertTrue(r.err().startsWith("whittle: error: cumsum.tflite: Whittle's runtime cannot run this model:"
+                + " operator 0 (CUMSUM)"), r.err());
+        assertTrue(r.err().contains("no kernel for this operator") && r.err().contains("--backend tflite"), r.err());
+        assertTrue(r.out().isEmpty(), r.out());
+
+        Result t = run("run", model.toString(), "--input", in.toString(), "--backend", "tflite",
+                "--output-dir", tmp.resolve("t").toString());
+        assertEquals(0, t.status(), t.err());
+        assertEquals(15.0, Npy.read(tmp.resolve("t/output_0.npy")).getDouble(5), 0, "running sum along rows: 4 + 5 + 6");
+    }
+
+    @Test
+    void whittleResizesInputsAndRefusesShapesTheModelCannotTake(@TempDir Path tmp) throws Exception {
+        Path hello = SharedData.model("hello_world_float.tflite");
+        Path three = tmp.resolve("three.npy");
+        ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+        b.putFloat(0, 0f).putFloat(4, (float) (Math.PI / 2)).putFloat(8, (float) Math.PI);
+        Npy.write(three, new TensorData(TensorType.FLOAT32, new int[] {3, 1}, b));
+        Result r = run("run", hello.toString(), "--input", three.toString(), "--output-dir", tmp.resolve("o").toString());
+        assertEquals(0, r.status(), r.err());
+        TensorData y = Npy.read(tmp.resolve("o/output_0.npy"));
+        assertArrayEquals(new int[] {3, 1}, y.shape(), "a batch of three through the recompiled model");
+        assertEquals(1.0, y.getDouble(1), 0.15, "the sine model at pi/2");
+
+        Path rank3 = tmp.resolve("rank3.npy");
+        Npy.write(rank3, TensorData.zeros(TensorType.FLOAT32, 1, 1, 1));
+        r = run("run", hello.toString(), "--input", rank3.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("expects FLOAT32[1, 1], got FLOAT32[1, 1, 1]"), r.err());
+
+        Path mobilenet = SharedData.model("mobilenet_v1_0.25_224_float.tflite");
+        Path fourChannels = tmp.resolve("rgba.npy");
+        Npy.write(fourChannels, TensorData.zeros(TensorType.FLOAT32, 1, 16, 16, 4));
+        r = run("run", mobilenet.toString(), "--input", fourChannels.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("input 0 'input' is FLOAT32[1, 224, 224, 3]; the model cannot take the shape"
+                + " [1, 16, 16, 4]"), r.err());
+        assertTrue(r.err().contains("operator 0 (CONV_2D)"), r.err());
+        assertTrue(!r.err().contains("internal error"), r.err());
     }
 
     @Test
     void runRepairsPersonDetectInMemory() {
         Path model = SharedData.model("person_detect_int8.tflite");
         Path img = SharedData.image("grace_hopper.bmp");
-        Result r = run("run", model.toString(), "--input", img.toString());
+        Result r = run("run", model.toString(), "--input", img.toString(), "--backend", "tflite");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.err().contains("repaired in memory"), r.err());
-        Result refused = run("run", model.toString(), "--input", img.toString(), "--no-repair");
+        Result refused = run("run", model.toString(), "--input", img.toString(), "--no-repair", "--backend", "tflite");
         assertEquals(1, refused.status());
         assertTrue(refused.err().contains("--no-repair"), refused.err());
     }
@@ -137,7 +250,7 @@ class CliTest {
         Files.write(truncated, java.util.Arrays.copyOf(full, full.length - 2));
         r = run("run", model.toString(), "--input", truncated.toString());
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("t.npy"), r.err());
+        assertTrue(r.err().contains("t.npy") && r.err().contains("truncated"), r.err());
 
         r = run("run", model.toString(), "--input", wrongType.toString(), "--input", wrongType.toString());
         assertEquals(1, r.status());
@@ -150,15 +263,39 @@ class CliTest {
         r = run("run", model.toString(), "--input", wrongType.toString(), "--backend", "onnx");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("unknown backend"), r.err());
+
+        // The same bad inputs on the TFLite backend: the same typed errors.
+        r = run("run", model.toString(), "--input", wrongType.toString(), "--backend", "tflite");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("float32") && r.err().contains("int32"), r.err());
+        r = run("run", model.toString(), "--input", truncated.toString(), "--backend", "tflite");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("t.npy") && r.err().contains("truncated"), r.err());
+
+        Path image = SharedData.image("grace_hopper.bmp");
+        r = run("run", model.toString(), "--input", image.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("image input needs an NHWC shape"), r.err());
+
+        r = run("run", model.toString(), "--input", wrongType.toString(), "--labels", tmp.resolve("none.txt").toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("labels file not found"), r.err());
+
+        r = run("run", model.toString(), "--input", wrongType.toString(), "--threads", "4");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("--backend tflite"), r.err());
     }
 
     @Test
-    void runOnEdgeTpuModelWithoutDelegateFailsWithTfliteMessage() {
+    void runOnEdgeTpuModelFailsNamingTheCustomOpOnBothBackends() {
         Path model = SharedData.model("mobilenet_v1_0.25_128_quant_edgetpu.tflite");
         Path img = SharedData.image("grace_hopper.bmp");
-        Result r = run("run", model.toString(), "--input", img.toString());
+        Result r = run("run", model.toString(), "--input", img.toString(), "--backend", "tflite");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("edgetpu-custom-op"), r.err());
+        Result w = run("run", model.toString(), "--input", img.toString());
+        assertEquals(1, w.status());
+        assertTrue(w.err().contains("(edgetpu-custom-op)") && w.err().contains("Whittle's runtime cannot run"), w.err());
     }
 
     @Test

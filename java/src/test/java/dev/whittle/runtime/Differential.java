@@ -2,6 +2,8 @@ package dev.whittle.runtime;
 
 import dev.whittle.TensorData;
 import dev.whittle.model.Model;
+import dev.whittle.model.Operator;
+import dev.whittle.model.Subgraph;
 import dev.whittle.model.Tensor;
 import dev.whittle.model.TensorType;
 import dev.whittle.model.io.ModelWriter;
@@ -14,6 +16,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -96,13 +99,28 @@ final class Differential {
 
     /** As {@link #compare(String, Model, long)}, intermediates held to {@code intermediateTolerance}. */
     static Result compare(String label, Model model, long seed, double intermediateTolerance) {
-        CompiledModel compiled = CompiledModel.compile(model);
+        return compare(label, model, Map.of(), seed, intermediateTolerance);
+    }
+
+    /**
+     * As {@link #compare(String, Model, long, double)} with graph input {@code i} resized to
+     * {@code inputShapes.get(i)} in both runtimes (TFLite's {@code ResizeInputTensor}).
+     */
+    static Result compare(String label, Model model, Map<Integer, int[]> inputShapes, long seed,
+            double intermediateTolerance) {
+        try (Session s = new Session(label, model, inputShapes, false)) {
+            return s.compare(label, randomInputs(s.compiled(), seed), intermediateTolerance, 0);
+        }
+    }
+
+    /** Deterministic random inputs for every graph input of {@code compiled}, seeds {@code seed + i}. */
+    static List<TensorData> randomInputs(CompiledModel compiled, long seed) {
         List<TensorData> inputs = new ArrayList<>();
         for (int i = 0; i < compiled.inputCount(); i++) {
             Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
             inputs.add(randomInput(t.type(), t.shape(), seed + i));
         }
-        return compare(label, model, inputs, intermediateTolerance, 0);
+        return inputs;
     }
 
     /**
@@ -113,31 +131,147 @@ final class Differential {
      */
     static Result compare(String label, Model model, List<TensorData> inputs, double intermediateTolerance,
             long lsbTolerance) {
-        CompiledModel compiled = CompiledModel.compile(model);
-        byte[] bytes = ModelWriter.toBytes(model);
-        TfliteOptions options = TfliteOptions.defaults().useXnnpack(false).preserveAllTensors(true).threads(1);
-        long elements = 0;
-        double worst = 0;
-        int tensors = 0;
-        long differing = 0;
-        long maxLsb = 0;
-        String firstDiff = null;
-        try (TfliteInterpreter tflite = TfliteInterpreter.create(bytes, options);
-                ExecutionContext all = compiled.newContext(true);
-                ExecutionContext planned = compiled.newContext()) {
+        return compare(label, model, Map.of(), inputs, intermediateTolerance, lsbTolerance);
+    }
+
+    /** As {@link #compare(String, Model, List, double, long)} with inputs resized as {@code inputShapes} says. */
+    static Result compare(String label, Model model, Map<Integer, int[]> inputShapes, List<TensorData> inputs,
+            double intermediateTolerance, long lsbTolerance) {
+        try (Session s = new Session(label, model, inputShapes, false)) {
+            return s.compare(label, inputs, intermediateTolerance, lsbTolerance);
+        }
+    }
+
+    /** Differences of Whittle's outputs from TFLite's with XNNPACK: reported, never asserted. */
+    record XnnpackDiff(long elements, long differing, long maxUnits, double maxRelative) {
+        XnnpackDiff plus(XnnpackDiff o) {
+            return new XnnpackDiff(elements + o.elements, differing + o.differing, Math.max(maxUnits, o.maxUnits),
+                    Math.max(maxRelative, o.maxRelative));
+        }
+    }
+
+    /**
+     * One model compiled once on Whittle and loaded once in TFLite (builtin kernels, no
+     * XNNPACK, every tensor preserved; optionally a second TFLite with XNNPACK), compared on
+     * as many inputs as the caller feeds it.
+     */
+    static final class Session implements AutoCloseable {
+        private final CompiledModel compiled;
+        private final TfliteInterpreter tflite;
+        private final TfliteInterpreter xnnpack;
+        /** Why there is no XNNPACK interpreter, or null. */
+        private final String xnnpackUnavailable;
+        private final ExecutionContext all;
+        private final ExecutionContext planned;
+        /** Tensors in the order the graph computes them (graph inputs first), for naming the first difference. */
+        private final int[] order;
+        /** For each tensor, the operator that writes it, e.g. "12 (CONV_2D)", or "graph input". */
+        private final String[] producer;
+        private int compared;
+
+        Session(String label, Model model, Map<Integer, int[]> inputShapes, boolean withXnnpack) {
+            this.compiled = CompiledModel.compile(model, inputShapes);
+            byte[] bytes = ModelWriter.toBytes(model);
+            TfliteOptions options = TfliteOptions.defaults().useXnnpack(false).preserveAllTensors(true).threads(1);
+            this.tflite = TfliteInterpreter.create(bytes, options);
+            for (Map.Entry<Integer, int[]> e : inputShapes.entrySet()) {
+                tflite.resizeInput(e.getKey(), e.getValue());
+            }
+            TfliteInterpreter x = null;
+            String why = withXnnpack ? null : "not requested";
+            if (withXnnpack) {
+                // Only ever reported: a model XNNPACK cannot take must not fail the comparison.
+                try {
+                    x = TfliteInterpreter.create(bytes, TfliteOptions.defaults().useXnnpack(true).threads(1));
+                    for (Map.Entry<Integer, int[]> e : inputShapes.entrySet()) {
+                        x.resizeInput(e.getKey(), e.getValue());
+                    }
+                } catch (RuntimeException e) {
+                    if (x != null) {
+                        x.close();
+                        x = null;
+                    }
+                    why = e.getMessage();
+                }
+            }
+            this.xnnpack = x;
+            this.xnnpackUnavailable = why;
+            this.all = compiled.newContext(true);
+            this.planned = compiled.newContext();
+            Subgraph g = model.mainGraph();
+            int nt = compiled.tensorCount();
+            producer = new String[nt];
+            List<Integer> ord = new ArrayList<>();
+            for (int t : g.inputs()) {
+                producer[t] = "graph input";
+                ord.add(t);
+            }
+            for (int i = 0; i < g.operatorCount(); i++) {
+                Operator op = g.operator(i);
+                for (int t : op.outputs()) {
+                    if (producer[t] == null) {
+                        producer[t] = "operator " + i + " (" + model.operatorCodeOf(op).name() + ")";
+                        ord.add(t);
+                    }
+                }
+            }
+            for (int t = 0; t < nt; t++) {
+                if (producer[t] == null) {
+                    producer[t] = "constant";
+                    ord.add(t);
+                }
+            }
+            order = ord.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        /** Why {@link #againstXnnpack} cannot run, or null when it can. */
+        String xnnpackUnavailable() {
+            return xnnpack == null ? xnnpackUnavailable : null;
+        }
+
+        CompiledModel compiled() {
+            return compiled;
+        }
+
+        /** Shape graph input {@code i} has after any resize. */
+        int[] inputShape(int i) {
+            return compiled.tensorInfo(compiled.inputTensorIndex(i)).shape();
+        }
+
+        /** As {@link Differential#compare(String, Model, List, double, long)}, on this session's model. */
+        Result compare(String label, List<TensorData> inputs, double intermediateTolerance, long lsbTolerance) {
+            long elements = 0;
+            double worst = 0;
+            int tensors = 0;
+            long differing = 0;
+            long maxLsb = 0;
+            String firstDiff = null;
+            // The shared arena is checked on a session's first input only: it is the same plan for
+            // every input, and the reference kernels are slow.
+            boolean checkPlanned = compared++ == 0;
             for (int i = 0; i < compiled.inputCount(); i++) {
                 TensorData in = inputs.get(i);
                 tflite.setInput(i, in);
                 all.setInput(i, in);
-                planned.setInput(i, in);
+                if (checkPlanned) {
+                    planned.setInput(i, in);
+                }
             }
             tflite.invoke();
             all.invoke();
-            planned.invoke();
-            for (int t = 0; t < compiled.tensorCount(); t++) {
+            if (checkPlanned) {
+                planned.invoke();
+            }
+            for (int t : order) {
                 TensorInfo info = tflite.tensorInfo(t);
-                if (info.type() == null || !info.type().hasFixedSize() || !used(compiled, t)) {
+                if (info.type() == null || !info.type().hasFixedSize()) {
                     continue;
+                }
+                TensorData actual;
+                try {
+                    actual = all.tensor(t);
+                } catch (IllegalArgumentException unused) {
+                    continue; // no operator touches it
                 }
                 TensorData expected = tflite.tensor(t);
                 if (expected == null) {
@@ -147,13 +281,12 @@ final class Differential {
                 for (int o = 0; o < compiled.outputCount(); o++) {
                     output |= compiled.outputTensorIndex(o) == t;
                 }
-                TensorData actual = all.tensor(t);
+                String what = label + " tensor " + t + " '" + info.name() + "' from " + producer[t];
                 if (info.type() == TensorType.FLOAT32 || info.type() == TensorType.FLOAT16) {
-                    double rel = relativeDiff(label + " tensor " + t, expected, actual,
-                            output ? TOLERANCE : intermediateTolerance);
+                    double rel = relativeDiff(what, expected, actual, output ? TOLERANCE : intermediateTolerance);
                     worst = Math.max(worst, rel);
                 } else {
-                    assertArrayEquals(expected.shape(), actual.shape(), label + " tensor " + t + ": shape");
+                    assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
                     double[] e = expected.toDoubleArray();
                     double[] a = actual.toDoubleArray();
                     for (int k = 0; k < e.length; k++) {
@@ -161,8 +294,9 @@ final class Differential {
                             differing++;
                             maxLsb = Math.max(maxLsb, (long) Math.abs(e[k] - a[k]));
                             if (firstDiff == null) {
-                                firstDiff = "tensor " + t + " '" + info.name() + "' element " + k + ": TFLite " + e[k]
-                                        + ", Whittle " + a[k];
+                                firstDiff = "tensor " + t + " '" + info.name() + "' from " + producer[t] + ", element "
+                                        + k + " of " + Arrays.toString(expected.shape()) + ": TFLite " + (long) e[k]
+                                        + ", Whittle " + (long) a[k];
                             }
                         }
                     }
@@ -171,24 +305,70 @@ final class Differential {
                 tensors++;
             }
             // The shared arena must give the same outputs as the one with separate memory.
-            for (int o = 0; o < compiled.outputCount(); o++) {
-                assertEquals(all.output(o), planned.output(o), label + ": output " + o + " differs with the shared arena");
+            for (int o = 0; checkPlanned && o < compiled.outputCount(); o++) {
+                assertEquals(all.output(o), planned.output(o), label + ": output " + o
+                        + " differs with the shared arena");
             }
+            System.out.printf("runtime differential %-40s tensors %4d elements %9d max relative diff %.3e"
+                    + " integer elements differing %d (max %d LSB)%n", label, tensors, elements, worst, differing,
+                    maxLsb);
+            assertTrue(worst < Math.max(TOLERANCE, intermediateTolerance), label + ": max relative diff " + worst);
+            assertTrue(maxLsb <= lsbTolerance, label + ": " + differing + " integer elements differ, by up to "
+                    + maxLsb + " LSB (allowed " + lsbTolerance + "); first in graph order: " + firstDiff);
+            return new Result(elements, worst, tensors, differing, maxLsb);
         }
-        System.out.printf("runtime differential %-40s tensors %4d elements %9d max relative diff %.3e"
-                + " integer elements differing %d (max %d LSB)%n", label, tensors, elements, worst, differing, maxLsb);
-        assertTrue(worst < Math.max(TOLERANCE, intermediateTolerance), label + ": max relative diff " + worst);
-        assertTrue(maxLsb <= lsbTolerance, label + ": " + differing + " integer elements differ, by up to " + maxLsb
-                + " LSB (allowed " + lsbTolerance + "); first: " + firstDiff);
-        return new Result(elements, worst, tensors, differing, maxLsb);
-    }
 
-    private static boolean used(CompiledModel compiled, int t) {
-        try (ExecutionContext c = compiled.newContext()) {
-            c.tensor(t);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
+        /**
+         * Runs TFLite with XNNPACK on {@code inputs} and compares its outputs with Whittle's
+         * outputs of the last {@link #compare} (which must have had the same inputs).
+         */
+        XnnpackDiff againstXnnpack(List<TensorData> inputs) {
+            if (xnnpack == null) {
+                throw new IllegalStateException("no XNNPACK interpreter: " + xnnpackUnavailable);
+            }
+            for (int i = 0; i < inputs.size(); i++) {
+                xnnpack.setInput(i, inputs.get(i));
+            }
+            xnnpack.invoke();
+            long elements = 0;
+            long differing = 0;
+            long maxUnits = 0;
+            double maxRelative = 0;
+            for (int o = 0; o < compiled.outputCount(); o++) {
+                TensorData x = xnnpack.output(o);
+                TensorData w = all.output(o);
+                double[] e = x.toDoubleArray();
+                double[] a = w.toDoubleArray();
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                for (double v : e) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+                double range = hi > lo ? hi - lo : Math.max(1, Math.abs(hi));
+                boolean isFloat = x.type() == TensorType.FLOAT32 || x.type() == TensorType.FLOAT16;
+                for (int k = 0; k < e.length; k++) {
+                    double d = Math.abs(e[k] - a[k]);
+                    if (isFloat) {
+                        maxRelative = Math.max(maxRelative, d / range);
+                    } else if (d != 0) {
+                        differing++;
+                        maxUnits = Math.max(maxUnits, (long) d);
+                    }
+                }
+                elements += e.length;
+            }
+            return new XnnpackDiff(elements, differing, maxUnits, maxRelative);
+        }
+
+        @Override
+        public void close() {
+            planned.close();
+            all.close();
+            tflite.close();
+            if (xnnpack != null) {
+                xnnpack.close();
+            }
         }
     }
 

@@ -3,8 +3,12 @@ package dev.whittle.runtime;
 import dev.whittle.InvalidInputException;
 import dev.whittle.TensorData;
 import dev.whittle.UnsupportedModelException;
+import dev.whittle.model.BuiltinOperator;
 import dev.whittle.model.DemoModels;
 import dev.whittle.model.Model;
+import dev.whittle.model.ModelBuilder;
+import dev.whittle.model.ModelBuilder.TensorSpec;
+import dev.whittle.model.Tensor;
 import dev.whittle.model.TensorType;
 import dev.whittle.model.io.ModelReader;
 import dev.whittle.testing.SharedData;
@@ -13,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -135,5 +140,72 @@ class ExecutionContextTest {
         System.out.println("runtime: " + e.getMessage());
         assertTrue(e.getMessage().matches("(?s)operator \\d+ \\([A-Z_0-9]+\\) with inputs \\[.*"), e.getMessage());
 
+        UnsupportedModelException c = assertThrows(UnsupportedModelException.class,
+                () -> CompiledModel.compile(cumsumModel()));
+        assertEquals("operator 0 (CUMSUM) with inputs [FLOAT32[2, 3], INT32[]] and outputs [FLOAT32[2, 3]] is not"
+                + " supported: Whittle's runtime has no kernel for this operator", c.getMessage());
+    }
+
+    /** A model with an operator no part of the runtime implements (TFLite does). */
+    static Model cumsumModel() {
+        ModelBuilder b = new ModelBuilder("cumsum");
+        int x = b.input("x", TensorType.FLOAT32, 2, 3);
+        int axis = b.constant("axis", new int[] {1});
+        int y = b.op(BuiltinOperator.CUMSUM, null, new int[] {x, axis}, TensorSpec.of("y", TensorType.FLOAT32, 2, 3));
+        return b.output(y).build();
+    }
+
+    /**
+     * The threading contract on a real uint8 model: 8 threads share one compiled model, each
+     * with its own context, invoking many times on different inputs in different orders, all
+     * released at once; every output must equal the single-threaded result bit for bit.
+     */
+    @Test
+    void eightThreadsShareOneQuantizedModel() throws Exception {
+        CompiledModel m = CompiledModel.compile(
+                ModelReader.read(SharedData.model("mobilenet_v1_0.25_128_quant.tflite")));
+        int distinct = 8;
+        List<TensorData> inputs = new ArrayList<>();
+        List<TensorData> expected = new ArrayList<>();
+        Tensor in = m.tensorInfo(m.inputTensorIndex(0));
+        try (ExecutionContext c = m.newContext()) {
+            for (int k = 0; k < distinct; k++) {
+                TensorData x = Differential.randomInput(in.type(), in.shape(), 100 + k);
+                inputs.add(x);
+                c.setInput(0, x);
+                c.invoke();
+                expected.add(c.output(0));
+            }
+        }
+        assertTrue(expected.stream().distinct().count() > 1, "different inputs should give different outputs");
+        int threads = 8;
+        int invokes = 10;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                done.add(pool.submit(() -> {
+                    try (ExecutionContext c = m.newContext()) {
+                        start.await();
+                        for (int k = 0; k < invokes; k++) {
+                            int which = (id * 3 + k) % distinct;
+                            c.setInput(0, inputs.get(which));
+                            c.invoke();
+                            assertEquals(expected.get(which), c.output(0), "thread " + id + " invoke " + k);
+                        }
+                    }
+                    return invokes;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : done) {
+                total += f.get();
+            }
+            assertEquals(threads * invokes, total);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
