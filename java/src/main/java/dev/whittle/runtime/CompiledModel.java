@@ -354,4 +354,26 @@ public final class CompiledModel {
             n.op().eval(n.prepared(), state);
         }
     }
+    // ---- profiling hooks (additive; used by OpProfile, never by invoke())
+
+    /** The implementation class of live operator {@code node}, e.g. {@code FullyConnected}. */
+    String nodeOpName(int node) {
+        return nodes[node].op().getClass().getSimpleName();
+    }
+
+    /** The prepared record of live operator {@code node}. */
+    Object nodePrepared(int node) {
+        return nodes[node].prepared();
+    }
+
+    /** {@link #run} with each operator timed into {@code profile}. */
+    void runProfiled(ExecutionState state, OpProfile profile) {
+        for (int i = 0; i < nodes.length; i++) {
+            Node n = nodes[i];
+            long t0 = System.nanoTime();
+            n.op().eval(n.prepared(), state);
+            profile.add(i, System.nanoTime() - t0);
+        }
+        profile.finishInvoke();
+    }
 }
