@@ -3,74 +3,107 @@ package dev.whittle.runtime.ops;
 import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.ConvParams;
 
 /**
- * CONV_2D, float32 reference: NHWC input, OHWI filter, optional bias, stride, dilation,
- * SAME/VALID padding and fused activation, in the loop order of TFLite's
- * {@code reference_ops::Conv}. Grouped convolutions are refused.
+ * CONV_2D: NHWC input, OHWI filter {@code [outC, kh, kw, inC / groups]}, optional bias,
+ * stride, dilation, SAME/VALID padding, fused activation, grouped convolution (TFLite runs
+ * groups on its reference kernels for every type, so do we). Types, as TFLite 2.20 runs them:
+ * <ul>
+ * <li>float32 ({@code f32_conv2d__reference});</li>
+ * <li>int8 activations with int8 weights, per tensor or per channel on axis 0, int32 bias
+ *     ({@code qs8_conv2d__reference}, {@code qs8_qc8w_conv2d__reference});</li>
+ * <li>uint8 activations with asymmetric per-tensor uint8 weights, int32 bias
+ *     ({@code qu8_conv2d__reference});</li>
+ * <li>int16 activations (zero point 0) with int8 weights and int64 bias
+ *     ({@code qs16_qc8w_conv2d__reference});</li>
+ * <li>hybrid: float32 activations with int8 weights ({@code qd8_f32_qs8w_conv2d__reference}
+ *     with symmetric run-time input quantization when all filter scales are equal,
+ *     {@code qd8_f32_qc8w_conv2d__reference} with asymmetric quantization otherwise and for
+ *     grouped hybrid convolutions).</li>
+ * </ul>
+ * Everything else is refused with a message naming what.
  */
-public final class Conv2D implements Op<Conv2D.Prepared> {
-    record Prepared(int input, int filter, int bias, int output, int batches, int inH, int inW, int inC,
-            int outH, int outW, int outC, int kh, int kw, int strideH, int strideW, int dilH, int dilW,
-            int padH, int padW, float actMin, float actMax) {
-    }
+public final class Conv2D implements Op<ConvParams> {
+    /** {@code TensorType.INT32} in the schema, the value of {@code quantized_bias_type}. */
+    private static final int SCHEMA_INT32 = 2;
+    private static final int SCHEMA_INT64 = 4;
 
     @Override
-    public Prepared prepare(PrepareContext ctx) {
+    public ConvParams prepare(PrepareContext ctx) {
         ctx.requireArity(2, 3, 1);
-        ctx.requireAllTypes(TensorType.FLOAT32);
         int[] in = ctx.requireRank(0, 4);
         int[] w = ctx.requireRank(1, 4);
-        if (w[3] != in[3]) {
-            throw ctx.unsupported("filter has " + w[3] + " input channels but the input has " + in[3]
-                    + " (grouped convolution)");
+        if (w[3] == 0 || in[3] % w[3] != 0) {
+            throw ctx.unsupported("input channels " + in[3] + " are not a multiple of the filter's " + w[3]);
+        }
+        int groups = in[3] / w[3];
+        if (w[0] % groups != 0) {
+            throw ctx.unsupported(w[0] + " output channels do not divide into " + groups + " groups");
         }
         if (ctx.input(2) >= 0 && ctx.inputTensor(2).elementCount() != w[0]) {
             throw ctx.unsupported("bias must have " + w[0] + " elements");
         }
+        ConvSupport.Flavor flavor = ConvSupport.flavor(ctx, 0, w[0]);
         BuiltinOptions o = ctx.options();
-        float[] act = OpSupport.activationRange(ctx, o.getInt("fused_activation_function"));
+        int activation = o.getInt("fused_activation_function");
+        Kernel<ConvParams> kernel = switch (flavor) {
+            case F32 -> ConvKernels.F32;
+            case QS8 -> groups == 1 ? ConvKernels.QS8 : ConvKernels.QS8_QC8W_GROUPED;
+            case QS8_QC8W -> groups == 1 ? ConvKernels.QS8_QC8W : ConvKernels.QS8_QC8W_GROUPED;
+            case QU8 -> ConvKernels.QU8;
+            case QS16_QC8W -> int16Kernel(ctx, o);
+            case HYBRID_PER_TENSOR -> {
+                if (groups != 1) {
+                    // TFLite sends grouped hybrid convolutions to its per-channel kernel, which
+                    // then reads one filter scale per output channel and an input offset
+                    // buffer it only allocates for differing scales.
+                    throw ctx.unsupported("grouped hybrid convolution needs per-channel filter scales that differ"
+                            + " (TFLite's grouped hybrid path reads one scale per output channel)");
+                }
+                yield ConvKernels.QD8_F32_QS8W;
+            }
+            case HYBRID_PER_CHANNEL -> ConvKernels.QD8_F32_QC8W;
+        };
+        ConvSupport.Quant q = ConvSupport.quant(ctx, flavor, w[0], activation);
+        float[] fr = q == ConvSupport.Quant.NONE ? ConvSupport.floatRange(ctx, activation) : new float[] {0f, 0f};
         Window g = Window.of(ctx, o, in[1], in[2], w[1], w[2], true);
         ctx.setOutputShape(0, new int[] {in[0], g.outH(), g.outW(), w[0]});
-        return new Prepared(ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), in[0], in[1], in[2], in[3],
-                g.outH(), g.outW(), w[0], w[1], w[2], g.strideH(), g.strideW(), g.dilH(), g.dilW(), g.padH(), g.padW(),
-                act[0], act[1]);
+        return new ConvParams(kernel, ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), in[0], in[1], in[2],
+                in[3], g.outH(), g.outW(), w[0], w[1], w[2], w[3], g.strideH(), g.strideW(), g.dilH(), g.dilW(),
+                g.padH(), g.padW(), q.inputOffset(), q.filterOffset(), q.outputOffset(), q.multipliers(), q.shifts(),
+                q.actMin(), q.actMax(), fr[0], fr[1], ConvSupport.filterScales(ctx, flavor),
+                ConvSupport.scratch(flavor, in));
+    }
+
+    /**
+     * 16x8: TFLite reads the bias as {@code quantized_bias_type} says (INT64 unless the option
+     * says INT32) and refuses a bias of the other type; an INT32 bias goes to its optimized
+     * kernel, which is not reproduced here.
+     */
+    private static Kernel<ConvParams> int16Kernel(PrepareContext ctx, BuiltinOptions o) {
+        int biasOption = o.isPresent("quantized_bias_type") ? o.getInt("quantized_bias_type") : 0;
+        TensorType bias = ctx.input(2) >= 0 ? ctx.inputTensor(2).type() : TensorType.INT64;
+        if (biasOption != 0 && biasOption != SCHEMA_INT32 && biasOption != SCHEMA_INT64) {
+            throw ctx.unsupported("quantized_bias_type " + biasOption + " is neither INT32 nor INT64");
+        }
+        if (bias == TensorType.INT64 && biasOption != SCHEMA_INT32) {
+            return ConvKernels.QS16_QC8W;
+        }
+        if (bias == TensorType.INT32 && biasOption != SCHEMA_INT32) {
+            throw ctx.unsupported("INT16 convolution with an INT32 bias needs quantized_bias_type INT32"
+                    + " (without it TFLite reads the bias as INT64)");
+        }
+        throw ctx.unsupported("INT16 convolution with bias " + bias + " and quantized_bias_type " + biasOption
+                + " is not supported (only an INT64 bias is)");
     }
 
     @Override
-    public void eval(Prepared p, ExecutionState s) {
-        for (int b = 0; b < p.batches(); b++) {
-            for (int oy = 0; oy < p.outH(); oy++) {
-                for (int ox = 0; ox < p.outW(); ox++) {
-                    int originY = oy * p.strideH() - p.padH();
-                    int originX = ox * p.strideW() - p.padW();
-                    for (int oc = 0; oc < p.outC(); oc++) {
-                        float total = 0f;
-                        for (int fy = 0; fy < p.kh(); fy++) {
-                            int iy = originY + p.dilH() * fy;
-                            if (iy < 0 || iy >= p.inH()) {
-                                continue;
-                            }
-                            for (int fx = 0; fx < p.kw(); fx++) {
-                                int ix = originX + p.dilW() * fx;
-                                if (ix < 0 || ix >= p.inW()) {
-                                    continue;
-                                }
-                                int inBase = ((b * p.inH() + iy) * p.inW() + ix) * p.inC();
-                                int wBase = ((oc * p.kh() + fy) * p.kw() + fx) * p.inC();
-                                for (int ic = 0; ic < p.inC(); ic++) {
-                                    total += s.getFloat(p.input(), inBase + ic) * s.getFloat(p.filter(), wBase + ic);
-                                }
-                            }
-                        }
-                        float bias = p.bias() >= 0 ? s.getFloat(p.bias(), oc) : 0f;
-                        int outIndex = ((b * p.outH() + oy) * p.outW() + ox) * p.outC() + oc;
-                        s.putFloat(p.output(), outIndex, OpSupport.clamp(total + bias, p.actMin(), p.actMax()));
-                    }
-                }
-            }
-        }
+    public void eval(ConvParams p, ExecutionState s) {
+        p.kernel().run(p, s);
     }
 }
