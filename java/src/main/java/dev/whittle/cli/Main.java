@@ -15,7 +15,7 @@ import java.io.UncheckedIOException;
  */
 @Command(name = "whittle", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Make TensorFlow Lite models smaller and faster, and run them, from the JVM.",
-        subcommands = {InspectCommand.class, RunCommand.class, DemoCommand.class, InfoCommand.class,
+        subcommands = {InspectCommand.class, RunCommand.class, DemoCommand.class, InfoCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -48,7 +48,7 @@ public final class ActivationKernels {
     public static Kernel<ActivationParams> requantizeClamp(TensorType type, String op) {
         return new Named(UnaryKernels.prefix(type) + "_" + op + "__reference", (p, s) -> {
             for (int i = 0; i < p.count(); i++) {
-                int x = Elements.get(s, p.type(), p.input(), i) - p.inZeroPoint();
+                int x = (int) Elements.get(s, p.type(), p.input(), i) - p.inZeroPoint();
                 int q = p.outZeroPoint() + FixedPoint.multiplyByQuantizedMultiplier(x, p.multiplier(), p.shift());
                 q = Math.min(p.max(), Math.max(p.min(), q));
                 Elements.put(s, p.type(), p.output(), i, q);
@@ -70,7 +70,7 @@ public final class ActivationKernels {
             int lo = UnaryKernels.min(p.type());
             int hi = UnaryKernels.max(p.type());
             for (int i = 0; i < p.count(); i++) {
-                int x = Elements.get(s, p.type(), p.input(), i) - p.inZeroPoint();
+                int x = (int) Elements.get(s, p.type(), p.input(), i) - p.inZeroPoint();
                 int scaled = x >= 0
                         ? FixedPoint.multiplyByQuantizedMultiplier(x, p.multiplier(), p.shift())
                         : FixedPoint.multiplyByQuantizedMultiplier(x, p.multiplier2(), p.shift2());
