@@ -150,15 +150,13 @@ final class BenchCommand implements Callable<Integer> {
                 tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(false)));
                 names.add("tflite-builtin");
             }
-            for (int i = 0; i < inputs.size(); i++) {
-                ctx.setInput(i, inputs.get(i));
-                for (TfliteInterpreter t : tfl) {
-                    t.setInput(i, inputs.get(i));
-                }
-            }
             int contenders = 1 + tfl.size();
             long[][] nanos = new long[contenders][iterations];
             for (int round = -warmup; round < iterations; round++) {
+                // Inputs again every round, untimed: Whittle's arena planner (as of this
+                // writing) lets later tensors reuse a graph input's memory, unlike TFLite's,
+                // so an input does not survive an invoke.
+                setInputs(ctx, tfl, inputs);
                 // Rotate who goes first, so that neither always runs on the other's warm caches.
                 for (int j = 0; j < contenders; j++) {
                     int c = Math.floorMod(round + j, contenders);
@@ -188,11 +186,11 @@ final class BenchCommand implements Callable<Integer> {
             OpProfile prof = null;
             if (profile) {
                 prof = OpProfile.of(compiled);
-                for (int i = 0; i < Math.max(1, warmup / 2); i++) {
-                    ctx.invoke(prof);
-                }
-                prof.reset();
-                for (int i = 0; i < iterations; i++) {
+                for (int i = -Math.max(1, warmup / 2); i < iterations; i++) {
+                    if (i == 0) {
+                        prof.reset();
+                    }
+                    setInputs(ctx, List.of(), inputs);
                     ctx.invoke(prof);
                 }
             }
@@ -281,6 +279,15 @@ final class BenchCommand implements Callable<Integer> {
             o.add("profile", ops);
         }
         out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(o));
+    }
+
+    private static void setInputs(ExecutionContext ctx, List<TfliteInterpreter> tfl, List<TensorData> inputs) {
+        for (int i = 0; i < inputs.size(); i++) {
+            ctx.setInput(i, inputs.get(i));
+            for (TfliteInterpreter t : tfl) {
+                t.setInput(i, inputs.get(i));
+            }
+        }
     }
 
     private static double round(double v) {
