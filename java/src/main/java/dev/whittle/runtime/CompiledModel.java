@@ -228,6 +228,13 @@ public final class CompiledModel {
                 last[t] = Math.max(last[t], i);
             }
         }
+        // Graph inputs stay intact for the whole invoke, as in TFLite: a second invoke without a
+        // new setInput must see the same input, so no later tensor may reuse their memory.
+        for (int t : g.inputs()) {
+            if (constantOffsets[t] < 0) {
+                last[t] = nLive;
+            }
+        }
         for (int t : g.outputs()) {
             if (constantOffsets[t] < 0) {
                 if (first[t] == ArenaPlan.NOT_PLANNED) {
@@ -424,5 +431,27 @@ public final class CompiledModel {
         for (Node n : nodes) {
             n.op().eval(n.prepared(), state);
         }
+    }
+    // ---- profiling hooks (additive; used by OpProfile, never by invoke())
+
+    /** The implementation class of live operator {@code node}, e.g. {@code FullyConnected}. */
+    String nodeOpName(int node) {
+        return nodes[node].op().getClass().getSimpleName();
+    }
+
+    /** The prepared record of live operator {@code node}. */
+    Object nodePrepared(int node) {
+        return nodes[node].prepared();
+    }
+
+    /** {@link #run} with each operator timed into {@code profile}. */
+    void runProfiled(ExecutionState state, OpProfile profile) {
+        for (int i = 0; i < nodes.length; i++) {
+            Node n = nodes[i];
+            long t0 = System.nanoTime();
+            n.op().eval(n.prepared(), state);
+            profile.add(i, System.nanoTime() - t0);
+        }
+        profile.finishInvoke();
     }
 }

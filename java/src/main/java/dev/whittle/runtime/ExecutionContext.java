@@ -157,4 +157,13 @@ public final class ExecutionContext implements AutoCloseable {
             throw new IllegalStateException("execution context is closed");
         }
     }
+    /**
+     * {@link #invoke()} with the time of each operator added to {@code profile} (made by
+     * {@link OpProfile#of} for this context's model). The plain {@code invoke()} has no
+     * profiling code on its path.
+     */
+    public void invoke(OpProfile profile) {
+        checkOpen();
+        model.runProfiled(state, profile);
+    }
 }

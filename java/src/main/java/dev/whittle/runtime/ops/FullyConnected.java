@@ -6,6 +6,9 @@ import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.FloatParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.HybridScratch;
@@ -31,6 +34,11 @@ import java.util.Arrays;
  * ({@code qu8_}); INT16 (zero points 0) with INT8 weights and INT32 or INT64 bias
  * ({@code qs16_qc8w_}, two kernels for TFLite's two paths); hybrid FLOAT32 input with INT8
  * weights ({@code qd8_f32_qc8w_}), whose run-time scratch lives in a per-thread stopgap.
+ *
+ * <p>The {@code qs8_}, {@code qs8_qc8w_} and {@code qu8_} families with constant weights take
+ * their kernel from {@link KernelRegistry} (the fastest path this machine has, or the one
+ * {@code -Dwhittle.kernels} forces); the others, and those with weights computed at run time,
+ * run the reference kernels.
  */
 public final class FullyConnected implements Op<FullyConnected.Prepared<?>> {
 
@@ -200,6 +208,15 @@ public final class FullyConnected implements Op<FullyConnected.Prepared<?>> {
         QuantParams qp = new QuantParams(ctx.input(0), ctx.input(1), ctx.input(2), bType == TensorType.INT64,
                 ctx.output(0), batches, cols, units, -inputZp, perChannel ? 0 : (int) -weightsZp, outputZp,
                 WeightQuantization.multipliers(m), WeightQuantization.shifts(m), real, range.min(), range.max());
+        KernelFamily<QuantizedFullyConnectedFactory> family = kernel == FullyConnectedReference.QS8
+                ? KernelRegistry.QS8_FULLY_CONNECTED : kernel == FullyConnectedReference.QS8_QC8W
+                ? KernelRegistry.QS8_QC8W_FULLY_CONNECTED : kernel == FullyConnectedReference.QU8
+                ? KernelRegistry.QU8_FULLY_CONNECTED : null;
+        // Faster kernels pack the weights at prepare, so they need them constant.
+        if (family != null && ctx.isConstant(1)) {
+            kernel = KernelRegistry.select(family).factory().create(qp, ctx.constantData(1),
+                    ctx.isConstant(2) ? ctx.constantData(2) : null);
+        }
         return new Prepared<>(kernel, qp);
     }
 

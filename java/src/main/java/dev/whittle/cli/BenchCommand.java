@@ -1,0 +1,338 @@
+package dev.whittle.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.whittle.InvalidInputException;
+import dev.whittle.TensorData;
+import dev.whittle.model.Model;
+import dev.whittle.model.Tensor;
+import dev.whittle.model.TensorType;
+import dev.whittle.model.io.ModelReader;
+import dev.whittle.model.io.ModelRepair;
+import dev.whittle.model.io.ModelWriter;
+import dev.whittle.runtime.CompiledModel;
+import dev.whittle.runtime.ExecutionContext;
+import dev.whittle.runtime.OpProfile;
+import dev.whittle.runtime.kernels.KernelPath;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.tflite.TfliteInterpreter;
+import dev.whittle.tflite.TfliteOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code whittle bench MODEL}: Whittle's runtime and TFLite side by side in one process, on the
+ * same seeded inputs, runs interleaved (one invoke of each per round, so drift in the
+ * machine's load hits both alike); median/p90/p99 of each and the ratio Whittle/TFLite.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Latency of Whittle's runtime and of TFLite on the same inputs, interleaved in one process.", "",
+                "Prints median, p90 and p99 of each and the ratio Whittle/TFLite (below 1: Whittle is faster)."})
+final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL")
+    Path model;
+
+    @Option(names = "--threads", defaultValue = "1",
+            description = "threads for TFLite; Whittle's runtime runs on 1 until intra-op threading lands (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--compare", split = ",", defaultValue = "tflite", paramLabel = "WHAT",
+            description = {"tflite (with XNNPACK), tflite-builtin (TFLite's own kernels), both, or none;",
+                    "default: ${DEFAULT-VALUE}"})
+    List<String> compare;
+
+    @Option(names = "--warmup", defaultValue = "20", description = "untimed rounds first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--iterations", defaultValue = "100", description = "timed rounds (default: ${DEFAULT-VALUE})")
+    int iterations;
+
+    @Option(names = "--kernels", paramLabel = "PATH",
+            description = "Whittle's kernel path: auto, reference, java, native or an ISA (sets -Dwhittle.kernels)")
+    String kernels;
+
+    @Option(names = "--profile", description = "time per operator of Whittle's runtime (a separate pass after the timed rounds)")
+    boolean profile;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of the random inputs (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** One contender's timings. */
+    private record Series(String name, long[] nanos) {
+        double percentileMs(double p) {
+            long[] s = nanos.clone();
+            Arrays.sort(s);
+            int i = (int) Math.ceil(p * s.length) - 1;
+            return s[Math.max(0, Math.min(s.length - 1, i))] / 1e6;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (threads < 1) {
+            throw new InvalidInputException("--threads must be at least 1, got " + threads);
+        }
+        if (iterations < 1 || warmup < 0) {
+            throw new InvalidInputException("--iterations must be at least 1 and --warmup at least 0");
+        }
+        boolean xnnpack = false;
+        boolean builtin = false;
+        for (String c : compare) {
+            switch (c.trim().toLowerCase(Locale.ROOT)) {
+                case "tflite" -> xnnpack = true;
+                case "tflite-builtin" -> builtin = true;
+                case "both" -> {
+                    xnnpack = true;
+                    builtin = true;
+                }
+                case "none" -> { }
+                default -> throw new InvalidInputException("--compare " + c
+                        + " is not one of tflite, tflite-builtin, both, none");
+            }
+        }
+        if (kernels != null) {
+            KernelPath.allowed(kernels);
+            System.setProperty(KernelPath.PROPERTY, kernels);
+        }
+        if (!Files.isRegularFile(model)) {
+            throw new InvalidInputException("model file not found: " + model);
+        }
+        Model m = ModelReader.read(model);
+        boolean repaired = false;
+        if (ModelRepair.needsRepair(m)) {
+            ModelRepair.repair(m);
+            repaired = true;
+            err.println("whittle: repaired in memory (TFLite refuses the file as is; see whittle inspect)");
+        }
+        byte[] bytes = repaired ? ModelWriter.toBytes(m) : Files.readAllBytes(model);
+        CompiledModel compiled = CompiledModel.compile(m);
+        String kernelPath = KernelRegistry.describeDefaultPath();
+
+        List<TensorData> inputs = new ArrayList<>();
+        for (int i = 0; i < compiled.inputCount(); i++) {
+            Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
+            inputs.add(randomInput(t.type(), t.shape(), seed + i));
+        }
+
+        List<TfliteInterpreter> tfl = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        names.add("whittle");
+        try (ExecutionContext ctx = compiled.newContext()) {
+            if (xnnpack) {
+                tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(true)));
+                names.add("tflite");
+            }
+            if (builtin) {
+                tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(false)));
+                names.add("tflite-builtin");
+            }
+            int contenders = 1 + tfl.size();
+            long[][] nanos = new long[contenders][iterations];
+            for (int round = -warmup; round < iterations; round++) {
+                // Inputs again every round, untimed: Whittle's arena planner (as of this
+                // writing) lets later tensors reuse a graph input's memory, unlike TFLite's,
+                // so an input does not survive an invoke.
+                setInputs(ctx, tfl, inputs);
+                // Rotate who goes first, so that neither always runs on the other's warm caches.
+                for (int j = 0; j < contenders; j++) {
+                    int c = Math.floorMod(round + j, contenders);
+                    long t0 = System.nanoTime();
+                    if (c == 0) {
+                        ctx.invoke();
+                    } else {
+                        tfl.get(c - 1).invoke();
+                    }
+                    long dt = System.nanoTime() - t0;
+                    if (round >= 0) {
+                        nanos[c][round] = dt;
+                    }
+                }
+            }
+            List<Series> series = new ArrayList<>();
+            for (int c = 0; c < contenders; c++) {
+                series.add(new Series(names.get(c), nanos[c]));
+            }
+            // Whittle's output 0 against each TFLite's, so a fast wrong answer shows.
+            List<String> agreement = new ArrayList<>();
+            TensorData mine = ctx.output(0);
+            for (int c = 0; c < tfl.size(); c++) {
+                agreement.add(compareOutputs(mine, tfl.get(c).output(0)));
+            }
+
+            OpProfile prof = null;
+            if (profile) {
+                prof = OpProfile.of(compiled);
+                for (int i = -Math.max(1, warmup / 2); i < iterations; i++) {
+                    if (i == 0) {
+                        prof.reset();
+                    }
+                    setInputs(ctx, List.of(), inputs);
+                    ctx.invoke(prof);
+                }
+            }
+            if (json) {
+                printJson(out, series, agreement, kernelPath, prof);
+            } else {
+                printText(out, series, agreement, kernelPath, prof);
+            }
+        } finally {
+            for (TfliteInterpreter t : tfl) {
+                t.close();
+            }
+        }
+        return 0;
+    }
+
+    private void printText(PrintWriter out, List<Series> series, List<String> agreement, String kernelPath,
+            OpProfile prof) {
+        out.printf(Locale.ROOT, "%s: %d rounds after %d warm-up, interleaved; whittle kernels %s, 1 thread;"
+                + " tflite %s, %d thread%s%n", model.getFileName(), iterations, warmup, kernelPath,
+                TfliteInterpreter.version(), threads, threads == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %14s%n", "", "p50 ms", "p90 ms", "p99 ms", "whittle/this");
+        double mine = series.get(0).percentileMs(0.5);
+        for (Series s : series) {
+            String ratio = s == series.get(0) ? "" : String.format(Locale.ROOT, "%.2fx", mine / s.percentileMs(0.5));
+            out.printf(Locale.ROOT, "  %-16s %10.3f %10.3f %10.3f %14s%n", s.name(), s.percentileMs(0.5),
+                    s.percentileMs(0.9), s.percentileMs(0.99), ratio);
+        }
+        for (int i = 0; i < agreement.size(); i++) {
+            out.printf("  output 0 vs %s: %s%n", series.get(i + 1).name(), agreement.get(i));
+        }
+        if (prof != null) {
+            List<OpProfile.Entry> entries = prof.entries();
+            double total = entries.stream().mapToDouble(OpProfile.Entry::meanMillis).sum();
+            out.printf(Locale.ROOT, "  profile (whittle, mean of %d invokes, %.3f ms in operators):%n", iterations, total);
+            out.printf(Locale.ROOT, "    %4s %-20s %-48s %9s %6s%n", "#", "op", "kernel", "ms", "%");
+            for (OpProfile.Entry e : entries) {
+                out.printf(Locale.ROOT, "    %4d %-20s %-48s %9.3f %5.1f%%%n", e.node(), e.op(), e.kernel(),
+                        e.meanMillis(), total == 0 ? 0 : 100 * e.meanMillis() / total);
+            }
+            Map<String, double[]> byOp = new LinkedHashMap<>();
+            for (OpProfile.Entry e : entries) {
+                double[] v = byOp.computeIfAbsent(e.op(), k -> new double[2]);
+                v[0] += e.meanMillis();
+                v[1]++;
+            }
+            out.println("    by operator:");
+            byOp.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]))
+                    .forEach(en -> out.printf(Locale.ROOT, "      %-20s x%-4d %9.3f ms %5.1f%%%n", en.getKey(),
+                            (int) en.getValue()[1], en.getValue()[0], total == 0 ? 0 : 100 * en.getValue()[0] / total));
+        }
+    }
+
+    private void printJson(PrintWriter out, List<Series> series, List<String> agreement, String kernelPath,
+            OpProfile prof) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", model.getFileName().toString());
+        o.addProperty("threads", threads);
+        o.addProperty("whittle_threads", 1);
+        o.addProperty("kernel_path", kernelPath);
+        o.addProperty("iterations", iterations);
+        o.addProperty("warmup", warmup);
+        o.addProperty("tflite_version", TfliteInterpreter.version());
+        double mine = series.get(0).percentileMs(0.5);
+        for (Series s : series) {
+            String key = s.name().replace('-', '_');
+            o.addProperty(key + "_p50_ms", round(s.percentileMs(0.5)));
+            o.addProperty(key + "_p90_ms", round(s.percentileMs(0.9)));
+            o.addProperty(key + "_p99_ms", round(s.percentileMs(0.99)));
+        }
+        for (int i = 1; i < series.size(); i++) {
+            String key = series.get(i).name().equals("tflite") ? "ratio" : "ratio_" + series.get(i).name().replace('-', '_');
+            o.addProperty(key, round(mine / series.get(i).percentileMs(0.5)));
+            o.addProperty("output_vs_" + series.get(i).name().replace('-', '_'), agreement.get(i - 1));
+        }
+        if (prof != null) {
+            JsonArray ops = new JsonArray();
+            for (OpProfile.Entry e : prof.entries()) {
+                JsonObject p = new JsonObject();
+                p.addProperty("node", e.node());
+                p.addProperty("op", e.op());
+                p.addProperty("kernel", e.kernel());
+                p.addProperty("ms", round(e.meanMillis()));
+                ops.add(p);
+            }
+            o.add("profile", ops);
+        }
+        out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(o));
+    }
+
+    private static void setInputs(ExecutionContext ctx, List<TfliteInterpreter> tfl, List<TensorData> inputs) {
+        for (int i = 0; i < inputs.size(); i++) {
+            ctx.setInput(i, inputs.get(i));
+            for (TfliteInterpreter t : tfl) {
+                t.setInput(i, inputs.get(i));
+            }
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1e4) / 1e4;
+    }
+
+    /** How many elements of two outputs differ, and by how much at most (raw element units). */
+    private static String compareOutputs(TensorData a, TensorData b) {
+        if (a.type() != b.type() || !Arrays.equals(a.shape(), b.shape())) {
+            return "not comparable (" + a.type() + Arrays.toString(a.shape()) + " vs " + b.type()
+                    + Arrays.toString(b.shape()) + ")";
+        }
+        double[] x = a.toDoubleArray();
+        double[] y = b.toDoubleArray();
+        int differ = 0;
+        double max = 0;
+        for (int i = 0; i < x.length; i++) {
+            double d = Math.abs(x[i] - y[i]);
+            if (d != 0) {
+                differ++;
+                max = Math.max(max, d);
+            }
+        }
+        return differ == 0 ? "identical (" + x.length + " elements)"
+                : String.format(Locale.ROOT, "%d of %d elements differ, max %.4g", differ, x.length, max);
+    }
+
+    /** Uniform bytes for integer inputs, [-1, 1) for floats: the same for every contender. */
+    static TensorData randomInput(TensorType type, int[] shape, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        long n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(type.bytesFor(n))).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            switch (type) {
+                case FLOAT32 -> b.putFloat(i * 4, (float) (r.nextDouble() * 2 - 1));
+                case INT8, UINT8, BOOL -> b.put(i, (byte) r.nextInt(type == TensorType.BOOL ? 2 : 256));
+                case INT16 -> b.putShort(i * 2, (short) r.nextInt(65536));
+                case INT32 -> b.putInt(i * 4, r.nextInt(-100, 101));
+                case INT64 -> b.putLong(i * 8, r.nextInt(-100, 101));
+                default -> throw new InvalidInputException("bench has no random inputs of type " + type);
+            }
+        }
+        return new TensorData(type, shape, b);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.whittle.internal.vectorization;
+
+import java.util.Locale;
+
+/**
+ * The one door to the Java Vector API (Lucene's {@code VectorizationProvider} pattern): this
+ * package is the only one that imports {@code jdk.incubator.vector}, and only its
+ * {@code Panama*} classes do. Everything else sees the interfaces ({@link Int8DotKernels}),
+ * implemented either on the Vector API or by plain-Java twins with the same results.
+ *
+ * <p>The Panama classes are loaded reflectively, and only when the module is in the boot
+ * layer, so a JVM started without {@code --add-modules jdk.incubator.vector} never touches
+ * them; it logs one line naming the fix and runs the plain-Java twins.
+ */
+public abstract sealed class VectorizationProvider permits VectorizationProvider.Plain, VectorizationProvider.Panama {
+    private static final System.Logger LOG = System.getLogger(VectorizationProvider.class.getName());
+    private static final String MODULE = "jdk.incubator.vector";
+
+    private static final class Holder {
+        static final VectorizationProvider INSTANCE = lookup();
+    }
+
+    VectorizationProvider() {
+    }
+
+    /** The provider for this JVM, chosen on first use. */
+    public static VectorizationProvider get() {
+        return Holder.INSTANCE;
+    }
+
+    /** The plain-Java provider, whatever the JVM has: for tests of the twins. */
+    public static VectorizationProvider plain() {
+        return Plain.INSTANCE;
+    }
+
+    /** Whether this provider runs on the Vector API. */
+    public abstract boolean vectorized();
+
+    /**
+     * The ISA suffix of kernel names for this provider: {@code panama256},
+     * {@code panama512}, ... or {@code scalar} for the plain-Java twins.
+     */
+    public abstract String isa();
+
+    /** Int8 dot products. */
+    public abstract Int8DotKernels int8();
+
+    @Override
+    public String toString() {
+        return isa();
+    }
+
+    private static VectorizationProvider lookup() {
+        if (ModuleLayer.boot().findModule(MODULE).isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "Java Vector API not available: Whittle's java kernels run"
+                    + " their plain-Java twins (slower). Fix: start the JVM with --add-modules " + MODULE);
+            return Plain.INSTANCE;
+        }
+        try {
+            // Loaded by name so that no class of this package links against the incubator
+            // module unless it is there.
+            Class<?> c = Class.forName(VectorizationProvider.class.getPackageName() + ".PanamaInt8DotKernels");
+            java.lang.reflect.Field f = c.getDeclaredField("INSTANCE");
+            f.setAccessible(true);
+            java.lang.reflect.Method bits = c.getDeclaredMethod("bits");
+            bits.setAccessible(true);
+            int width = (Integer) bits.invoke(null);
+            return new Panama((Int8DotKernels) f.get(null), width);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            LOG.log(System.Logger.Level.WARNING, "Java Vector API present but unusable (" + e
+                    + "): Whittle's java kernels run their plain-Java twins");
+            return Plain.INSTANCE;
+        }
+    }
+
+    /** The plain-Java twins. */
+    static final class Plain extends VectorizationProvider {
+        static final Plain INSTANCE = new Plain();
+
+        @Override
+        public boolean vectorized() {
+            return false;
+        }
+
+        @Override
+        public String isa() {
+            return "scalar";
+        }
+
+        @Override
+        public Int8DotKernels int8() {
+            return ScalarInt8DotKernels.INSTANCE;
+        }
+    }
+
+    /** The Vector API kernels. */
+    static final class Panama extends VectorizationProvider {
+        private final Int8DotKernels int8;
+        private final String isa;
+
+        Panama(Int8DotKernels int8, int bits) {
+            this.int8 = int8;
+            this.isa = String.format(Locale.ROOT, "panama%d", bits);
+        }
+
+        @Override
+        public boolean vectorized() {
+            return true;
+        }
+
+        @Override
+        public String isa() {
+            return isa;
+        }
+
+        @Override
+        public Int8DotKernels int8() {
+            return int8;
+        }
+    }
+}

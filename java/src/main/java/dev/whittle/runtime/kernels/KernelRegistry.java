@@ -1,0 +1,111 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.CpuFeatures;
+import dev.whittle.internal.vectorization.VectorizationProvider;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The one list of kernels (XNNPACK's config tables, ruy's paths): for every op family and
+ * data type, its kernels by {@link KernelPath}. Dispatch, tests and benchmarks all read it,
+ * so adding a kernel is one line here plus its code.
+ *
+ * <p>Selection ({@link #select}): among the family's kernels that are compiled in AND
+ * supported by this CPU AND allowed by {@code -Dwhittle.kernels} (read at each call, so a
+ * test can switch it between compiles), the fastest path. The reference kernel is always
+ * there, so selection never fails.
+ */
+public final class KernelRegistry {
+    /** int8 activations, per-tensor int8 weights. */
+    public static final KernelFamily<QuantizedFullyConnectedFactory> QS8_FULLY_CONNECTED =
+            new KernelFamily<>("qs8_fully_connected", QuantizedFullyConnectedFactory.class);
+    /** int8 activations, per-channel int8 weights. */
+    public static final KernelFamily<QuantizedFullyConnectedFactory> QS8_QC8W_FULLY_CONNECTED =
+            new KernelFamily<>("qs8_qc8w_fully_connected", QuantizedFullyConnectedFactory.class);
+    /** uint8 activations and weights. */
+    public static final KernelFamily<QuantizedFullyConnectedFactory> QU8_FULLY_CONNECTED =
+            new KernelFamily<>("qu8_fully_connected", QuantizedFullyConnectedFactory.class);
+
+    private static final BooleanSupplier ALWAYS = () -> true;
+
+    private static final List<KernelEntry<?>> ENTRIES = List.of(
+            new KernelEntry<>(QS8_FULLY_CONNECTED, KernelPath.REFERENCE,
+                    (QuantizedFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.QS8, ALWAYS),
+            new KernelEntry<>(QS8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QS8_FULLY_CONNECTED), ALWAYS),
+            new KernelEntry<>(QS8_QC8W_FULLY_CONNECTED, KernelPath.REFERENCE,
+                    (QuantizedFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.QS8_QC8W, ALWAYS),
+            new KernelEntry<>(QS8_QC8W_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QS8_QC8W_FULLY_CONNECTED), ALWAYS),
+            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.REFERENCE,
+                    (QuantizedFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.QU8, ALWAYS),
+            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS));
+
+    private KernelRegistry() {
+    }
+
+    private static QuantizedFullyConnectedFactory javaFc(KernelFamily<QuantizedFullyConnectedFactory> family) {
+        return (p, w, b) -> Int8FullyConnected.create(family, VectorizationProvider.get(), p, w, b);
+    }
+
+    /** Every registered kernel of {@code family}, slowest path first, available or not. */
+    public static <F> List<KernelEntry<F>> entries(KernelFamily<F> family) {
+        List<KernelEntry<F>> out = new ArrayList<>();
+        for (KernelEntry<?> e : ENTRIES) {
+            if (e.family().equals(family)) {
+                @SuppressWarnings("unchecked")
+                KernelEntry<F> typed = (KernelEntry<F>) e;
+                out.add(typed);
+            }
+        }
+        out.sort((a, b) -> a.path().compareTo(b.path()));
+        return out;
+    }
+
+    /** The kernels of {@code family} this process and CPU can run, slowest first (tests run them all). */
+    public static <F> List<KernelEntry<F>> available(KernelFamily<F> family) {
+        CpuFeatures cpu = CpuFeatures.detect();
+        List<KernelEntry<F>> out = new ArrayList<>();
+        for (KernelEntry<F> e : entries(family)) {
+            if (e.availableOn(cpu)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The kernel dispatch picks for {@code family}: the fastest available one that
+     * {@code -Dwhittle.kernels} allows.
+     *
+     * @throws dev.whittle.InvalidInputException when the property names no path
+     */
+    public static <F> KernelEntry<F> select(KernelFamily<F> family) {
+        return select(family, KernelPath.allowed(System.getProperty(KernelPath.PROPERTY)));
+    }
+
+    /** As {@link #select(KernelFamily)}, with the allowed paths given. */
+    public static <F> KernelEntry<F> select(KernelFamily<F> family, Set<KernelPath> allowed) {
+        KernelEntry<F> best = null;
+        for (KernelEntry<F> e : available(family)) {
+            if (allowed.contains(e.path())) {
+                best = e;
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException(family + " has no reference kernel registered");
+        }
+        return best;
+    }
+
+    /**
+     * The path {@link #select} takes for the families it has most kernels for, as one label
+     * for reports ({@code java (panama512)}, {@code reference}).
+     */
+    public static String describeDefaultPath() {
+        KernelEntry<?> e = select(QS8_QC8W_FULLY_CONNECTED);
+        return e.path() == KernelPath.JAVA ? "java (" + VectorizationProvider.get().isa() + ")" : e.path().label();
+    }
+}

@@ -1,0 +1,95 @@
+package dev.whittle.cli;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.whittle.model.BuiltinOperator;
+import dev.whittle.model.BuiltinOptions;
+import dev.whittle.model.ModelBuilder;
+import dev.whittle.model.ModelBuilder.TensorSpec;
+import dev.whittle.model.Quantization;
+import dev.whittle.model.TensorType;
+import dev.whittle.model.io.ModelWriter;
+import dev.whittle.runtime.kernels.KernelPath;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code whittle bench} on a small int8 FULLY_CONNECTED model, with few rounds. */
+class BenchCommandTest {
+    record Result(int status, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    @AfterEach
+    void clearProperty() {
+        System.clearProperty(KernelPath.PROPERTY);
+    }
+
+    static Path fcModel(Path dir) throws Exception {
+        ModelBuilder b = new ModelBuilder("bench_fc");
+        int x = b.input("x", TensorType.INT8, Quantization.perTensor(0.05f, -3), 1, 64);
+        byte[] w = new byte[33 * 64];
+        new SplittableRandom(1).nextBytes(w);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = w[i] == -128 ? 0 : w[i];
+        }
+        float[] scales = new float[33];
+        java.util.Arrays.fill(scales, 0.02f);
+        int wt = b.constant("w", w, Quantization.perAxis(scales, new long[33], 0), 33, 64);
+        b.output(b.op(BuiltinOperator.FULLY_CONNECTED, 11, BuiltinOptions.of("FullyConnectedOptions"),
+                new int[] {x, wt, -1}, TensorSpec.quantized("y", TensorType.INT8, Quantization.perTensor(0.5f, 2), 1, 33))[0]);
+        Path p = dir.resolve("fc.tflite");
+        ModelWriter.write(b.build(), p);
+        return p;
+    }
+
+    @Test
+    void textWithProfile(@TempDir Path tmp) throws Exception {
+        Result r = run("bench", fcModel(tmp).toString(), "--warmup", "2", "--iterations", "5", "--profile",
+                "--compare", "both");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("whittle") && r.out().contains("tflite-builtin") && r.out().contains("p99 ms"),
+                r.out());
+        assertTrue(r.out().contains("output 0 vs tflite-builtin: identical (33 elements)"), r.out());
+        assertTrue(r.out().contains("FullyConnected") && r.out().contains("qs8_qc8w_fully_connected_1x4"), r.out());
+    }
+
+    @Test
+    void jsonOnTheReferencePath(@TempDir Path tmp) throws Exception {
+        Result r = run("bench", fcModel(tmp).toString(), "--warmup", "1", "--iterations", "3", "--json",
+                "--kernels", "reference", "--threads", "2");
+        assertEquals(0, r.status(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        for (String key : new String[] {"whittle_p50_ms", "tflite_p50_ms", "ratio", "threads", "kernel_path"}) {
+            assertTrue(o.has(key), key + " missing from " + r.out());
+        }
+        assertEquals(2, o.get("threads").getAsInt());
+        assertEquals("reference", o.get("kernel_path").getAsString());
+        assertTrue(o.get("ratio").getAsDouble() > 0);
+    }
+
+    @Test
+    void badOptionsAreUsageErrors(@TempDir Path tmp) throws Exception {
+        Path m = fcModel(tmp);
+        Result r = run("bench", m.toString(), "--compare", "onnx");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("--compare onnx"), r.err());
+        r = run("bench", m.toString(), "--kernels", "sse9");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("whittle.kernels=sse9"), r.err());
+    }
+}
