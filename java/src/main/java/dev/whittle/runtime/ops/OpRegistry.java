@@ -24,6 +24,7 @@ public final class OpRegistry {
         m.put(BuiltinOperator.TRANSPOSE_CONV, new TransposeConv());
         m.put(BuiltinOperator.SUB, new Sub());
         m.put(BuiltinOperator.LEAKY_RELU, new LeakyRelu());
+        m.put(BuiltinOperator.PRELU, new Prelu());
         m.put(BuiltinOperator.SQUEEZE, new Squeeze());
         m.put(BuiltinOperator.SPACE_TO_BATCH_ND, new SpaceToBatchNd());
         m.put(BuiltinOperator.ARG_MIN, new ArgMinMax(false));
