@@ -115,11 +115,14 @@ public final class CompiledModel {
         int nOps = g.operatorCount();
         Tensor[] tensors = new Tensor[nt];
         ByteBuffer[] known = new ByteBuffer[nt];
+        boolean[] produced = producedTensors(g);
         for (int t = 0; t < nt; t++) {
             tensors[t] = g.tensor(t).copy();
             ByteBuffer data = model.constantData(tensors[t]);
             if (data != null) {
                 known[t] = data.duplicate().order(ByteOrder.LITTLE_ENDIAN).slice().order(ByteOrder.LITTLE_ENDIAN);
+            } else if (isEmptyConstant(model, tensors[t], produced[t])) {
+                known[t] = ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
             }
         }
         for (Map.Entry<Integer, int[]> e : inputShapes.entrySet()) {
@@ -270,6 +273,53 @@ public final class CompiledModel {
         ArenaPlan separate = ArenaPlan.plan(sizes, first, last, false);
         return new CompiledModel(nodes, tensors, g.inputs(), g.outputs(), constants.asReadOnlyBuffer()
                 .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate, nOps - nLive, scratchBytes);
+    }
+
+    /** For each tensor of {@code g}: whether it is a graph input or some operator's output. */
+    private static boolean[] producedTensors(Subgraph g) {
+        boolean[] produced = new boolean[g.tensorCount()];
+        for (int t : g.inputs()) {
+            if (t >= 0) {
+                produced[t] = true;
+            }
+        }
+        for (int i = 0; i < g.operatorCount(); i++) {
+            for (int t : g.operator(i).outputs()) {
+                if (t >= 0) {
+                    produced[t] = true;
+                }
+            }
+        }
+        return produced;
+    }
+
+    /**
+     * Whether a tensor without data is a constant with zero elements, e.g. the shape {@code []}
+     * of a RESHAPE to a scalar. A buffer holds no bytes for it, so {@link Model#constantData}
+     * returns null; TFLite takes it as an (empty) constant. It must name a real buffer (index
+     * above 0, the empty sentinel), have a static shape with a zero dimension, and be neither a
+     * graph input nor written by an operator nor a variable: older converters give every
+     * activation its own empty buffer, so the buffer alone does not make a constant.
+     */
+    private static boolean isEmptyConstant(Model model, Tensor t, boolean produced) {
+        if (produced || t.isVariable() || t.buffer() <= 0 || t.buffer() >= model.buffers().size()
+                || !model.buffer(t.buffer()).isEmpty()) {
+            return false;
+        }
+        int[] signature = t.shapeSignature();
+        if (signature != null) {
+            for (int d : signature) {
+                if (d < 0) {
+                    return false;
+                }
+            }
+        }
+        for (int d : t.shape()) {
+            if (d == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Larger folded results are left to run per invoke rather than grow the constant block. */

@@ -156,8 +156,17 @@ class LayoutOpsTest {
         b.output(b.op(BuiltinOperator.RESHAPE, o, new int[] {x}, out("y", TensorType.INT8, 3, 4)));
         compare("RESHAPE from options", b.build());
 
-        // (An empty 1-D shape tensor would mean a scalar too, but its constant has no bytes and
-        // CompiledModel does not yet count a zero-byte buffer as a known tensor.)
+        // An empty 1-D shape tensor means a scalar; its constant's buffer has no bytes, and
+        // CompiledModel still counts it as known.
+        for (TensorType t : new TensorType[] {F32, TensorType.INT8}) {
+            b = new ModelBuilder("reshape_scalar_empty_shape");
+            x = input(b, "x", t, 1, 1);
+            int empty = b.constant("shape", new int[0], 0);
+            b.output(b.op(BuiltinOperator.RESHAPE, null, new int[] {x, empty}, out("y", t)));
+            Model m = b.build();
+            assertEquals(1, CompiledModel.compile(m).operatorCount());
+            compare("RESHAPE [1, 1] " + t + " -> [] (empty shape tensor)", m);
+        }
 
         // A 0-D shape tensor is not a shape vector: TFLite takes the options, here absent: a scalar.
         b = new ModelBuilder("reshape_scalar0d");

@@ -56,7 +56,7 @@ class QuantizedConvOpsTest {
     private static final int[] ACTIVATIONS = {0, 1, 3, 2};
 
     /** Everything that differs between the quantized variants of one test model. */
-    private record Types(TensorType act, TensorType weights, TensorType bias, float inScale, long inZp,
+    record Types(TensorType act, TensorType weights, TensorType bias, float inScale, long inZp,
             float outScale, long outZp, long weightZp, boolean perChannel, boolean bigScales) {
     }
 
@@ -73,7 +73,7 @@ class QuantizedConvOpsTest {
     }
 
     /** The filter, bias and output quantization for one model; the output scale spreads results. */
-    private static Model build(BuiltinOperator op, int[] c, Types t, int activation, int batch, long seed,
+    static Model build(BuiltinOperator op, int[] c, Types t, int activation, int batch, long seed,
             boolean depthwise) {
         SplittableRandom r = new SplittableRandom(seed);
         int h = c[0];

@@ -77,7 +77,7 @@ public final class Conv2D implements Op<ConvParams> {
                 in[3], g.outH(), g.outW(), w[0], w[1], w[2], w[3], g.strideH(), g.strideW(), g.dilH(), g.dilW(),
                 g.padH(), g.padW(), q.inputOffset(), q.filterOffset(), q.outputOffset(), q.multipliers(), q.shifts(),
                 q.actMin(), q.actMax(), fr[0], fr[1], ConvSupport.filterScales(ctx, flavor),
-                ConvSupport.scratch(flavor, in));
+                ConvSupport.scratch(ctx, flavor, in));
     }
 
     /**

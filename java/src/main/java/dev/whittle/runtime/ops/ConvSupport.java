@@ -223,12 +223,12 @@ final class ConvSupport {
         return new float[] {fb.min(), fb.max()};
     }
 
-    /** Per-thread scratch for a hybrid node, or null. */
-    static ThreadLocal<HybridScratch> scratch(Flavor f, int[] inShape) {
+    /** Requests the run-time quantization scratch of a hybrid node; null for other flavors. */
+    static HybridScratch scratch(PrepareContext ctx, Flavor f, int[] inShape) {
         if (f != Flavor.HYBRID_PER_CHANNEL && f != Flavor.HYBRID_PER_TENSOR) {
             return null;
         }
-        return HybridScratch.perThread(OpSupport.product(inShape), inShape[0]);
+        return HybridScratch.request(ctx, OpSupport.product(inShape), inShape[0], 0);
     }
 
     /** The filter scales of a hybrid node, else null. */

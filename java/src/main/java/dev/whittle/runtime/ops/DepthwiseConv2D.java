@@ -72,7 +72,7 @@ public final class DepthwiseConv2D implements Op<DepthwiseConvParams> {
                 in[2], in[3], multiplier, g.outH(), g.outW(), w[1], w[2], g.strideH(), g.strideW(), g.dilH(), g.dilW(),
                 g.padH(), g.padW(), q.inputOffset(), q.filterOffset(), q.outputOffset(), q.multipliers(), q.shifts(),
                 q.actMin(), q.actMax(), fr[0], fr[1], ConvSupport.filterScales(ctx, flavor),
-                ConvSupport.scratch(flavor, in));
+                ConvSupport.scratch(ctx, flavor, in));
     }
 
     @Override

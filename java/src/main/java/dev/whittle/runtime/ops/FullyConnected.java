@@ -11,7 +11,7 @@ import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.FloatParams;
-import dev.whittle.runtime.kernels.reference.FullyConnectedReference.HybridScratch;
+import dev.whittle.runtime.kernels.reference.HybridScratch;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
 import dev.whittle.runtime.quant.ActivationRange;
 import dev.whittle.runtime.quant.QuantizedMultiplier;
@@ -33,7 +33,7 @@ import java.util.Arrays;
  * INT8 weights and INT32 bias ({@code qs8_}, {@code qs8_qc8w_}); UINT8 with UINT8 weights
  * ({@code qu8_}); INT16 (zero points 0) with INT8 weights and INT32 or INT64 bias
  * ({@code qs16_qc8w_}, two kernels for TFLite's two paths); hybrid FLOAT32 input with INT8
- * weights ({@code qd8_f32_qc8w_}), whose run-time scratch lives in a per-thread stopgap.
+ * weights ({@code qd8_f32_qc8w_}), whose run-time quantized input lives in the context's scratch.
  *
  * <p>The {@code qs8_}, {@code qs8_qc8w_} and {@code qu8_} families with constant weights take
  * their kernel from {@link KernelRegistry} (the fastest path this machine has, or the one
@@ -134,7 +134,7 @@ public final class FullyConnected implements Op<FullyConnected.Prepared<?>> {
                     + " on this path");
         }
         ActivationRange.FloatBounds range = ActivationRange.floatRange(act);
-        ThreadLocal<HybridScratch> scratch = ThreadLocal.withInitial(() -> new HybridScratch(batches, cols, units));
+        HybridScratch scratch = HybridScratch.request(ctx, (long) batches * cols, batches, asymmetric ? units : 0);
         return new Prepared<>(FullyConnectedReference.QD8_F32_QC8W, new FloatParams(ctx.input(0), ctx.input(1),
                 ctx.input(2), ctx.output(0), batches, cols, units, range.min(), range.max(), act,
                 perChannel ? scales : new float[] {scales[0]}, perChannel, asymmetric, scratch));

@@ -41,6 +41,7 @@ public final class OpRegistry {
         m.put(BuiltinOperator.PACK, new Pack());
         m.put(BuiltinOperator.PAD, new Pad());
         m.put(BuiltinOperator.PADV2, new Pad());
+        m.put(BuiltinOperator.PRELU, new Prelu());
         m.put(BuiltinOperator.QUANTIZE, new Quantize());
         m.put(BuiltinOperator.RELU, new Relu());
         m.put(BuiltinOperator.RELU6, new Relu6());

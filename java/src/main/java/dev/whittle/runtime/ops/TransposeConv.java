@@ -30,8 +30,8 @@ import java.util.Arrays;
  * and INT32 bias; UINT8 per tensor; INT16 (zero points 0) with INT8 weights and an INT64 bias
  * (or none), or an INT32 bias when {@code quantized_bias_type} says INT32 (TFLite reads an
  * INT32 bias as INT64 otherwise, so that is refused). Hybrid (FLOAT32 input, INT8 weights) is
- * refused. The integer kernels need an accumulator the size of the output, held per thread
- * (a stopgap until the runtime has per-context scratch).
+ * refused. The integer kernels accumulate in a scratch area of the context's arena the size of the
+ * output (int32, or int64 for the 16x8 int64 kernel).
  */
 public final class TransposeConv implements Op<TransposeConv.Prepared> {
 
@@ -88,7 +88,7 @@ public final class TransposeConv implements Op<TransposeConv.Prepared> {
             ActivationRange.FloatBounds range = ActivationRange.floatRange(act);
             p = new Prepared(TransposeConvReference.F32, new Params(ctx.input(2), ctx.input(1), ctx.input(3), false,
                     ctx.output(0), in[0], in[1], in[2], in[3], outShape[1], outShape[2], w[0], w[1], w[2], sh, sw,
-                    padH, padW, 0, 0, 0, null, null, 0, 0, range.min(), range.max(), null, null));
+                    padH, padW, 0, 0, 0, null, null, 0, 0, range.min(), range.max(), -1));
         } else if (inType == TensorType.FLOAT32) {
             throw ctx.unsupported("hybrid FLOAT32 input with " + wType + " weights is not supported");
         } else {
@@ -163,12 +163,11 @@ public final class TransposeConv implements Op<TransposeConv.Prepared> {
         Kernel<Params> kernel = u8 ? TransposeConvReference.QU8
                 : !i16 ? TransposeConvReference.QS8_QC8W
                 : use64 ? TransposeConvReference.QS16_QC8W : TransposeConvReference.QS16_QC8W_ACC32;
-        ThreadLocal<int[]> s32 = use64 ? null : ThreadLocal.withInitial(() -> new int[outCount]);
-        ThreadLocal<long[]> s64 = use64 ? ThreadLocal.withInitial(() -> new long[outCount]) : null;
+        int accumulators = ctx.requestScratch((use64 ? 8L : 4L) * outCount);
         Params params = new Params(ctx.input(2), ctx.input(1), ctx.input(3), bType == TensorType.INT64, ctx.output(0),
                 in[0], in[1], in[2], in[3], out[1], out[2], w[0], w[1], w[2], sh, sw, padH, padW, -inputZp,
                 weightsOffset, outputZp, WeightQuantization.multipliers(m), WeightQuantization.shifts(m), range.min(),
-                range.max(), 0f, 0f, s32, s64);
+                range.max(), 0f, 0f, accumulators);
         return new Prepared(kernel, params);
     }
 

@@ -212,22 +212,22 @@ public final class ConvKernels {
     }
 
     static void hybridPerTensor(ConvParams p, ExecutionState s) {
-        HybridScratch h = p.scratch().get();
+        HybridScratch h = p.scratch();
         int perBatch = p.inH() * p.inW() * p.inC();
         for (int b = 0; b < p.batches(); b++) {
-            h.scalingFactors[b] = DynamicQuantization.symmetric(s, p.input(), b * perBatch, perBatch, h.quantized)
-                    * p.filterScales()[0];
-            h.offsets[b] = 0;
+            s.putScratchFloat(h.scalingFactors(), b,
+                    DynamicQuantization.symmetric(s, p.input(), b * perBatch, perBatch, h.quantized())
+                            * p.filterScales()[0]);
+            s.putScratchInt(h.offsets(), b, 0);
         }
         hybrid(p, s, h, false);
     }
 
     static void hybridPerChannel(ConvParams p, ExecutionState s) {
-        HybridScratch h = p.scratch().get();
+        HybridScratch h = p.scratch();
         int perBatch = p.inH() * p.inW() * p.inC();
         for (int b = 0; b < p.batches(); b++) {
-            DynamicQuantization.asymmetric(s, p.input(), b * perBatch, perBatch, h.quantized, h.scalingFactors,
-                    h.offsets, b);
+            DynamicQuantization.asymmetric(s, p.input(), b * perBatch, perBatch, h, b);
         }
         hybrid(p, s, h, true);
     }
@@ -235,6 +235,8 @@ public final class ConvKernels {
     /** The integer dot products of the hybrid kernels over the quantized input, rescaled in float. */
     static void hybrid(ConvParams p, ExecutionState s, HybridScratch h, boolean perChannel) {
         for (int b = 0; b < p.batches(); b++) {
+            int offset = h.offset(s, b);
+            float scalingFactor = h.scalingFactor(s, b);
             for (int oy = 0; oy < p.outH(); oy++) {
                 for (int ox = 0; ox < p.outW(); ox++) {
                     for (int oc = 0; oc < p.outC(); oc++) {
@@ -250,12 +252,12 @@ public final class ConvKernels {
                                 int inBase = inIndex(p, b, iy, ix) + group * p.filterInC();
                                 int wBase = filterIndex(p, oc, fy, fx);
                                 for (int ic = 0; ic < p.filterInC(); ic++) {
-                                    acc += s.getByte(p.filter(), wBase + ic) * (h.quantized[inBase + ic] - h.offsets[b]);
+                                    acc += s.getByte(p.filter(), wBase + ic) * (h.quantized(s, inBase + ic) - offset);
                                 }
                             }
                         }
-                        float v = perChannel ? acc * p.filterScales()[oc] * h.scalingFactors[b]
-                                : acc * h.scalingFactors[b];
+                        float v = perChannel ? acc * p.filterScales()[oc] * scalingFactor
+                                : acc * scalingFactor;
                         if (p.bias() >= 0) {
                             v += s.getFloat(p.bias(), oc);
                         }

@@ -21,13 +21,13 @@ import dev.whittle.runtime.Kernel;
  * @param floatMin float activation minimum (float and hybrid kernels)
  * @param floatMax float activation maximum
  * @param filterScales hybrid kernels: the filter scales (one, or one per output channel)
- * @param scratch hybrid kernels: per-thread quantized-input scratch, else null
+ * @param scratch hybrid kernels: the scratch ids of the run-time quantized input, else null
  */
 public record ConvParams(Kernel<ConvParams> kernel, int input, int filter, int bias, int output, int batches,
         int inH, int inW, int inC, int outH, int outW, int outC, int kh, int kw, int filterInC, int strideH,
         int strideW, int dilH, int dilW, int padH, int padW, int inputOffset, int filterOffset, int outputOffset,
         int[] multipliers, int[] shifts, int actMin, int actMax, float floatMin, float floatMax,
-        float[] filterScales, ThreadLocal<HybridScratch> scratch) {
+        float[] filterScales, HybridScratch scratch) {
 
     /** Number of groups: {@code inC / filterInC}. */
     public int groups() {

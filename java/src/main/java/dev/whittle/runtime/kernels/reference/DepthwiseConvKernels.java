@@ -149,13 +149,14 @@ public final class DepthwiseConvKernels {
     }
 
     static void hybrid(DepthwiseConvParams p, ExecutionState s) {
-        HybridScratch h = p.scratch().get();
+        HybridScratch h = p.scratch();
         int perBatch = p.inH() * p.inW() * p.inC();
         for (int b = 0; b < p.batches(); b++) {
-            DynamicQuantization.asymmetric(s, p.input(), b * perBatch, perBatch, h.quantized, h.scalingFactors,
-                    h.offsets, b);
+            DynamicQuantization.asymmetric(s, p.input(), b * perBatch, perBatch, h, b);
         }
         for (int b = 0; b < p.batches(); b++) {
+            int offset = h.offset(s, b);
+            float scalingFactor = h.scalingFactor(s, b);
             for (int oy = 0; oy < p.outH(); oy++) {
                 for (int ox = 0; ox < p.outW(); ox++) {
                     for (int ic = 0; ic < p.inC(); ic++) {
@@ -170,10 +171,10 @@ public final class DepthwiseConvKernels {
                                         continue;
                                     }
                                     acc += s.getByte(p.filter(), filterIndex(p, fy, fx, oc))
-                                            * (h.quantized[inIndex(p, b, iy, ix, ic)] - h.offsets[b]);
+                                            * (h.quantized(s, inIndex(p, b, iy, ix, ic)) - offset);
                                 }
                             }
-                            float v = acc * p.filterScales()[oc] * h.scalingFactors[b];
+                            float v = acc * p.filterScales()[oc] * scalingFactor;
                             if (p.bias() >= 0) {
                                 v += s.getFloat(p.bias(), oc);
                             }

@@ -11,7 +11,7 @@ public record DepthwiseConvParams(Kernel<DepthwiseConvParams> kernel, int input,
         int batches, int inH, int inW, int inC, int multiplier, int outH, int outW, int kh, int kw, int strideH,
         int strideW, int dilH, int dilW, int padH, int padW, int inputOffset, int filterOffset, int outputOffset,
         int[] multipliers, int[] shifts, int actMin, int actMax, float floatMin, float floatMax,
-        float[] filterScales, ThreadLocal<HybridScratch> scratch) {
+        float[] filterScales, HybridScratch scratch) {
 
     /** Output channels: {@code inC * multiplier}. */
     public int outC() {

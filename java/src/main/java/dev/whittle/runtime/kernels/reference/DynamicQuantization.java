@@ -16,9 +16,10 @@ public final class DynamicQuantization {
      * scale 1; else scale = range / 127 and each value is {@code TfLiteRound(v * (127 / range))}
      * clamped to [-127, 127], all in float.
      *
+     * @param out scratch id receiving the quantized values at {@code from..from + count - 1}
      * @return the scale
      */
-    public static float symmetric(ExecutionState s, int tensor, int from, int count, byte[] out) {
+    public static float symmetric(ExecutionState s, int tensor, int from, int count, int out) {
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < count; i++) {
@@ -29,14 +30,14 @@ public final class DynamicQuantization {
         float range = Math.max(Math.abs(min), Math.abs(max));
         if (range == 0f) {
             for (int i = 0; i < count; i++) {
-                out[from + i] = 0;
+                s.putScratchByte(out, from + i, (byte) 0);
             }
             return 1f;
         }
         float inv = 127f / range;
         for (int i = 0; i < count; i++) {
             int q = (int) CppMath.round(s.getFloat(tensor, from + i) * inv);
-            out[from + i] = (byte) Math.min(127, Math.max(-127, q));
+            s.putScratchByte(out, from + i, (byte) Math.min(127, Math.max(-127, q)));
         }
         return range / 127f;
     }
@@ -48,11 +49,10 @@ public final class DynamicQuantization {
      * {@code round} (halves away from zero); the scale is stored as float and each value is
      * {@code TfLiteRound(offset + v * (1f / scale))} in float, clamped to [-128, 127].
      *
-     * @param scales receives the batch's scale at {@code scales[batch]}
-     * @param offsets receives the batch's zero point at {@code offsets[batch]}
+     * @param h the node's scratch: receives the quantized values at {@code from..from + count - 1}
+     *     and the batch's scale and zero point at element {@code batch}
      */
-    public static void asymmetric(ExecutionState s, int tensor, int from, int count, byte[] out,
-            float[] scales, int[] offsets, int batch) {
+    public static void asymmetric(ExecutionState s, int tensor, int from, int count, HybridScratch h, int batch) {
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < count; i++) {
@@ -64,10 +64,10 @@ public final class DynamicQuantization {
         double rmax = Math.max(0.0, max);
         if (rmin == rmax) {
             for (int i = 0; i < count; i++) {
-                out[from + i] = 0;
+                s.putScratchByte(h.quantized(), from + i, (byte) 0);
             }
-            scales[batch] = 1f;
-            offsets[batch] = 0;
+            s.putScratchFloat(h.scalingFactors(), batch, 1f);
+            s.putScratchInt(h.offsets(), batch, 0);
             return;
         }
         double qmin = -128.0;
@@ -87,12 +87,12 @@ public final class DynamicQuantization {
             nudged = (int) CppMath.round(zp);
         }
         float fscale = (float) scale;
-        scales[batch] = fscale;
-        offsets[batch] = nudged;
+        s.putScratchFloat(h.scalingFactors(), batch, fscale);
+        s.putScratchInt(h.offsets(), batch, nudged);
         float inv = 1.0f / fscale;
         for (int i = 0; i < count; i++) {
             int q = (int) CppMath.round(nudged + s.getFloat(tensor, from + i) * inv);
-            out[from + i] = (byte) Math.min(127, Math.max(-128, q));
+            s.putScratchByte(h.quantized(), from + i, (byte) Math.min(127, Math.max(-128, q)));
         }
     }
 }

@@ -44,11 +44,12 @@ public final class FullyConnectedReference {
      *     repeated), else null
      * @param perChannel hybrid only: whether the weights are quantized per channel
      * @param asymmetric hybrid only: {@code asymmetric_quantize_inputs}
-     * @param scratch hybrid only: the per-thread scratch (see {@link HybridScratch})
+     * @param scratch hybrid only: the scratch ids of the run-time quantized input and the
+     *     weights' row sums (see {@link HybridScratch}), else null
      */
     public record FloatParams(int input, int weights, int bias, int output, int batches, int inFeatures,
             int outFeatures, float actMin, float actMax, int activation, float[] weightScales, boolean perChannel,
-            boolean asymmetric, ThreadLocal<HybridScratch> scratch) {
+            boolean asymmetric, HybridScratch scratch) {
     }
 
     /**
@@ -69,28 +70,6 @@ public final class FullyConnectedReference {
     public record QuantParams(int input, int weights, int bias, boolean biasIs64, int output, int batches,
             int inFeatures, int outFeatures, int inputOffset, int weightsOffset, int outputOffset, int[] multipliers,
             int[] shifts, double[] realScales, int actMin, int actMax) {
-    }
-
-    /**
-     * What the hybrid kernel needs per invoke besides the tensors: the quantized input, one
-     * scaling factor and one zero point per batch row, and the weights' row sums. TFLite
-     * keeps these as temporary tensors in its arena. The runtime has no per-context scratch
-     * yet and {@code CompiledModel} is shared, so, as a documented stopgap, each prepared node
-     * holds a {@code ThreadLocal} of these, created at prepare and filled on a thread's first
-     * invoke; later invokes on that thread allocate nothing.
-     */
-    public static final class HybridScratch {
-        final byte[] quantized;
-        final float[] scalingFactors;
-        final int[] zeroPoints;
-        final int[] rowSums;
-
-        public HybridScratch(int batches, int inFeatures, int outFeatures) {
-            quantized = new byte[Math.multiplyExact(batches, inFeatures)];
-            scalingFactors = new float[batches];
-            zeroPoints = new int[batches];
-            rowSums = new int[outFeatures];
-        }
     }
 
     /** {@code f32_fully_connected__reference}. */
@@ -200,7 +179,7 @@ public final class FullyConnectedReference {
                 allZero = s.getFloat(p.input(), i) == 0f;
             }
             if (!allZero) {
-                HybridScratch scratch = p.scratch().get();
+                HybridScratch scratch = p.scratch();
                 for (int b = 0; b < rows; b++) {
                     if (p.asymmetric()) {
                         quantizeAsymmetric(s, p.input(), b * cols, cols, scratch, b);
@@ -208,7 +187,8 @@ public final class FullyConnectedReference {
                         quantizeSymmetric(s, p.input(), b * cols, cols, scratch, b);
                     }
                     if (!p.perChannel()) {
-                        scratch.scalingFactors[b] *= p.weightScales()[0];
+                        s.putScratchFloat(scratch.scalingFactors(), b,
+                                scratch.scalingFactor(s, b) * p.weightScales()[0]);
                     }
                 }
                 if (p.asymmetric()) {
@@ -217,20 +197,20 @@ public final class FullyConnectedReference {
                         for (int i = 0; i < cols; i++) {
                             sum += s.getByte(p.weights(), o * cols + i);
                         }
-                        scratch.rowSums[o] = sum;
+                        s.putScratchInt(scratch.rowSums(), o, sum);
                     }
                 }
                 for (int b = 0; b < rows; b++) {
-                    float batchScale = scratch.scalingFactors[b];
-                    int zeroPoint = p.asymmetric() ? scratch.zeroPoints[b] : 0;
+                    float batchScale = scratch.scalingFactor(s, b);
+                    int zeroPoint = p.asymmetric() ? scratch.offset(s, b) : 0;
                     for (int o = 0; o < units; o++) {
                         float scale = p.perChannel() ? p.weightScales()[o] * batchScale : batchScale;
                         int dot = 0;
                         for (int i = 0; i < cols; i++) {
-                            dot += s.getByte(p.weights(), o * cols + i) * scratch.quantized[b * cols + i];
+                            dot += s.getByte(p.weights(), o * cols + i) * scratch.quantized(s, b * cols + i);
                         }
                         if (zeroPoint != 0) {
-                            dot -= zeroPoint * scratch.rowSums[o];
+                            dot -= zeroPoint * scratch.rowSum(s, o);
                         }
                         int at = b * units + o;
                         s.putFloat(p.output(), at, s.getFloat(p.output(), at) + (float) dot * scale);
@@ -269,16 +249,16 @@ public final class FullyConnectedReference {
         float range = Math.max(Math.abs(min), Math.abs(max));
         if (range == 0f) {
             for (int i = 0; i < n; i++) {
-                out.quantized[from + i] = 0;
+                s.putScratchByte(out.quantized(), from + i, (byte) 0);
             }
-            out.scalingFactors[row] = 1f;
+            s.putScratchFloat(out.scalingFactors(), row, 1f);
             return;
         }
-        out.scalingFactors[row] = range / 127f;
+        s.putScratchFloat(out.scalingFactors(), row, range / 127f);
         float inverse = 127f / range;
         for (int i = 0; i < n; i++) {
             int q = (int) CppMath.round(s.getFloat(tensor, from + i) * inverse);
-            out.quantized[from + i] = (byte) Math.min(127, Math.max(-127, q));
+            s.putScratchByte(out.quantized(), from + i, (byte) Math.min(127, Math.max(-127, q)));
         }
     }
 
@@ -300,10 +280,10 @@ public final class FullyConnectedReference {
         double rmax = Math.max(0f, fmax);
         if (rmin == rmax) {
             for (int i = 0; i < n; i++) {
-                out.quantized[from + i] = 0;
+                s.putScratchByte(out.quantized(), from + i, (byte) 0);
             }
-            out.scalingFactors[row] = 1f;
-            out.zeroPoints[row] = 0;
+            s.putScratchFloat(out.scalingFactors(), row, 1f);
+            s.putScratchInt(out.offsets(), row, 0);
             return;
         }
         double qmin = -128;
@@ -323,12 +303,12 @@ public final class FullyConnectedReference {
             nudged = (byte) (int) CppMath.round(zp);
         }
         float factor = (float) scale;
-        out.scalingFactors[row] = factor;
-        out.zeroPoints[row] = nudged;
+        s.putScratchFloat(out.scalingFactors(), row, factor);
+        s.putScratchInt(out.offsets(), row, nudged);
         float inverse = 1.0f / factor;
         for (int i = 0; i < n; i++) {
             int q = (int) CppMath.round(nudged + s.getFloat(tensor, from + i) * inverse);
-            out.quantized[from + i] = (byte) Math.min(127, Math.max(-128, q));
+            s.putScratchByte(out.quantized(), from + i, (byte) Math.min(127, Math.max(-128, q)));
         }
     }
 

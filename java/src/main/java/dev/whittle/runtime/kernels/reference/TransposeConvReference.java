@@ -33,14 +33,14 @@ public final class TransposeConvReference {
      * @param weightsOffset minus the weights zero point (used by the uint8 kernel only)
      * @param multipliers per output channel
      * @param shifts per output channel, exponents (positive = left)
-     * @param scratch32 per-thread int32 accumulator of the output's size, or null
-     * @param scratch64 per-thread int64 accumulator of the output's size, or null
+     * @param accumulators scratch id of the integer kernels' accumulator: one int32 per output
+     *     element ({@code 4 * outputs} bytes), or one int64 for {@link #QS16_QC8W}
+     *     ({@code 8 * outputs}); -1 for the float kernel, which accumulates in its output
      */
     public record Params(int input, int weights, int bias, boolean biasIs64, int output, int batches, int inH,
             int inW, int inC, int outH, int outW, int outC, int kh, int kw, int strideH, int strideW, int padH,
             int padW, int inputOffset, int weightsOffset, int outputOffset, int[] multipliers, int[] shifts,
-            int actMin, int actMax, float floatMin, float floatMax, ThreadLocal<int[]> scratch32,
-            ThreadLocal<long[]> scratch64) {
+            int actMin, int actMax, float floatMin, float floatMax, int accumulators) {
     }
 
     /** What the scatter accumulates into. */
@@ -55,7 +55,7 @@ public final class TransposeConvReference {
      * allocates (a capturing lambda per invoke would).
      */
     private static void scatter(Params p, ExecutionState s, Into into, FullyConnectedReference.Elem act,
-            FullyConnectedReference.Elem wt, int[] acc32, long[] acc64) {
+            FullyConnectedReference.Elem wt) {
         for (int b = 0; b < p.batches(); b++) {
             for (int iy = 0; iy < p.inH(); iy++) {
                 for (int ix = 0; ix < p.inW(); ix++) {
@@ -76,10 +76,14 @@ public final class TransposeConvReference {
                                     switch (into) {
                                         case FLOAT_OUTPUT -> s.putFloat(p.output(), out, s.getFloat(p.output(), out)
                                                 + s.getFloat(p.input(), in) * s.getFloat(p.weights(), w));
-                                        case INT32 -> acc32[out] += (act.get(s, p.input(), in) + p.inputOffset())
-                                                * (wt.get(s, p.weights(), w) + p.weightsOffset());
-                                        case INT64 -> acc64[out] += (act.get(s, p.input(), in) + p.inputOffset())
-                                                * wt.get(s, p.weights(), w);
+                                        case INT32 -> s.putScratchInt(p.accumulators(), out,
+                                                s.getScratchInt(p.accumulators(), out)
+                                                        + (act.get(s, p.input(), in) + p.inputOffset())
+                                                        * (wt.get(s, p.weights(), w) + p.weightsOffset()));
+                                        case INT64 -> s.putScratchLong(p.accumulators(), out,
+                                                s.getScratchLong(p.accumulators(), out)
+                                                        + (act.get(s, p.input(), in) + p.inputOffset())
+                                                        * wt.get(s, p.weights(), w));
                                     }
                                 }
                             }
@@ -107,7 +111,7 @@ public final class TransposeConvReference {
             for (int i = 0; i < n; i++) {
                 s.putFloat(p.output(), i, 0f);
             }
-            scatter(p, s, Into.FLOAT_OUTPUT, null, null, null, null);
+            scatter(p, s, Into.FLOAT_OUTPUT, null, null);
             for (int i = 0; i < n; i++) {
                 float acc = s.getFloat(p.output(), i);
                 if (p.bias() >= 0) {
@@ -146,14 +150,14 @@ public final class TransposeConvReference {
 
         @Override
         public void run(Params p, ExecutionState s) {
-            long[] acc = p.scratch64().get();
             int n = outputCount(p);
-            java.util.Arrays.fill(acc, 0, n, 0L);
-            scatter(p, s, Into.INT64, FullyConnectedReference.Elem.INT16, FullyConnectedReference.Elem.INT8, null,
-                    acc);
+            for (int i = 0; i < n; i++) {
+                s.putScratchLong(p.accumulators(), i, 0L);
+            }
+            scatter(p, s, Into.INT64, FullyConnectedReference.Elem.INT16, FullyConnectedReference.Elem.INT8);
             for (int i = 0; i < n; i++) {
                 int oc = i % p.outC();
-                long v = acc[i];
+                long v = s.getScratchLong(p.accumulators(), i);
                 if (p.bias() >= 0) {
                     v += p.biasIs64() ? s.getLong(p.bias(), oc) : s.getInt(p.bias(), oc);
                 }
@@ -169,13 +173,14 @@ public final class TransposeConvReference {
             FullyConnectedReference.Elem weights) implements Kernel<Params> {
         @Override
         public void run(Params p, ExecutionState s) {
-            int[] acc = p.scratch32().get();
             int n = outputCount(p);
-            java.util.Arrays.fill(acc, 0, n, 0);
-            scatter(p, s, Into.INT32, activations, weights, acc, null);
+            for (int i = 0; i < n; i++) {
+                s.putScratchInt(p.accumulators(), i, 0);
+            }
+            scatter(p, s, Into.INT32, activations, weights);
             for (int i = 0; i < n; i++) {
                 int oc = i % p.outC();
-                int v = acc[i];
+                int v = s.getScratchInt(p.accumulators(), i);
                 if (p.bias() >= 0) {
                     v += s.getInt(p.bias(), oc);
                 }
