@@ -182,9 +182,10 @@ public final class FullyConnectedReference {
                 HybridScratch scratch = p.scratch();
                 for (int b = 0; b < rows; b++) {
                     if (p.asymmetric()) {
-                        quantizeAsymmetric(s, p.input(), b * cols, cols, scratch, b);
+                        DynamicQuantization.asymmetric(s, p.input(), b * cols, cols, scratch, b);
                     } else {
-                        quantizeSymmetric(s, p.input(), b * cols, cols, scratch, b);
+                        s.putScratchFloat(scratch.scalingFactors(), b,
+                                DynamicQuantization.symmetric(s, p.input(), b * cols, cols, scratch.quantized()));
                     }
                     if (!p.perChannel()) {
                         s.putScratchFloat(scratch.scalingFactors(), b,
@@ -234,85 +235,6 @@ public final class FullyConnectedReference {
     }
 
     /**
-     * TFLite's {@code SymmetricQuantizeFloats}: {@code range = max(|min|, |max|)}; zero range
-     * gives zeros and factor 1; else factor {@code range / 127} and values
-     * {@code clamp(round(x * (127 / range)), -127, 127)}, all in float.
-     */
-    static void quantizeSymmetric(ExecutionState s, int tensor, int from, int n, HybridScratch out, int row) {
-        float min = Float.POSITIVE_INFINITY;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            float v = s.getFloat(tensor, from + i);
-            min = v < min ? v : min;
-            max = v > max ? v : max;
-        }
-        float range = Math.max(Math.abs(min), Math.abs(max));
-        if (range == 0f) {
-            for (int i = 0; i < n; i++) {
-                s.putScratchByte(out.quantized(), from + i, (byte) 0);
-            }
-            s.putScratchFloat(out.scalingFactors(), row, 1f);
-            return;
-        }
-        s.putScratchFloat(out.scalingFactors(), row, range / 127f);
-        float inverse = 127f / range;
-        for (int i = 0; i < n; i++) {
-            int q = (int) CppMath.round(s.getFloat(tensor, from + i) * inverse);
-            s.putScratchByte(out.quantized(), from + i, (byte) Math.min(127, Math.max(-127, q)));
-        }
-    }
-
-    /**
-     * TFLite's {@code AsymmetricQuantizeFloats}: over {@code [min(0, xmin), max(0, xmax)]} in
-     * double, scale {@code (rmax - rmin) / 255}, the zero point from whichever end has the
-     * smaller error, nudged into [-128, 127] and rounded; values
-     * {@code clamp(round(zp + x * (1 / scale)), -128, 127)} in float.
-     */
-    static void quantizeAsymmetric(ExecutionState s, int tensor, int from, int n, HybridScratch out, int row) {
-        float fmin = Float.POSITIVE_INFINITY;
-        float fmax = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            float v = s.getFloat(tensor, from + i);
-            fmin = v < fmin ? v : fmin;
-            fmax = v > fmax ? v : fmax;
-        }
-        double rmin = Math.min(0f, fmin);
-        double rmax = Math.max(0f, fmax);
-        if (rmin == rmax) {
-            for (int i = 0; i < n; i++) {
-                s.putScratchByte(out.quantized(), from + i, (byte) 0);
-            }
-            s.putScratchFloat(out.scalingFactors(), row, 1f);
-            s.putScratchInt(out.offsets(), row, 0);
-            return;
-        }
-        double qmin = -128;
-        double qmax = 127;
-        double scale = (rmax - rmin) / (qmax - qmin);
-        double zpFromMin = qmin - rmin / scale;
-        double zpFromMax = qmax - rmax / scale;
-        double errMin = Math.abs(qmin) + Math.abs(rmin / scale);
-        double errMax = Math.abs(qmax) + Math.abs(rmax / scale);
-        double zp = errMin < errMax ? zpFromMin : zpFromMax;
-        int nudged;
-        if (zp <= qmin) {
-            nudged = -128;
-        } else if (zp >= qmax) {
-            nudged = 127;
-        } else {
-            nudged = (byte) (int) CppMath.round(zp);
-        }
-        float factor = (float) scale;
-        s.putScratchFloat(out.scalingFactors(), row, factor);
-        s.putScratchInt(out.offsets(), row, nudged);
-        float inverse = 1.0f / factor;
-        for (int i = 0; i < n; i++) {
-            int q = (int) CppMath.round(nudged + s.getFloat(tensor, from + i) * inverse);
-            s.putScratchByte(out.quantized(), from + i, (byte) Math.min(127, Math.max(-128, q)));
-        }
-    }
-
-    /**
      * The output stage of ruy's x86 (AVX2/AVX-512) GEMM kernels, which TFLite's optimized
      * FULLY_CONNECTED calls on x86: a wrapping left shift by {@code max(shift, 0)}, the
      * fixed-point multiply rounded half up, {@code (x * m + 2^30) >> 31} in 64 bits (the same
@@ -326,13 +248,7 @@ public final class FullyConnectedReference {
      * agree on every input, and this is the one TFLite 2.20 runs on x86.
      */
     public static int ruyMultiply(int x, int multiplier, int shift) {
-        int left = shift > 0 ? shift : 0;
-        int right = shift > 0 ? 0 : -shift;
-        long high = ((long) (x << left) * multiplier + (1L << 30)) >> 31;
-        if (right == 0) {
-            return (int) high;
-        }
-        return (int) ((high + (1L << (right - 1))) >> right);
+        return RuyMath.multiplyByQuantizedMultiplier(x, multiplier, shift);
     }
 
     /**
