@@ -55,6 +55,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--fc-per-channel", description = "FULLY_CONNECTED weights per output channel (default: per tensor)")
     boolean fcPerChannel;
 
+    @Option(names = "--dynamic-min-elements", defaultValue = "0", paramLabel = "N",
+            description = "dynamic mode: weights with fewer elements stay float; TensorFlow's converter uses 1024,"
+                    + " which costs size (default: ${DEFAULT-VALUE}, every weight quantized)")
+    int dynamicMinElements;
+
     @Option(names = "--report-samples", defaultValue = "4", paramLabel = "N",
             description = "calibration samples the activation SQNR is measured on (default: ${DEFAULT-VALUE})")
     int reportSamples;
@@ -71,7 +76,7 @@ final class QuantizeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         QuantizeOptions.Mode m = QuantizeOptions.Mode.parse(mode);
         QuantizeOptions opts = new QuantizeOptions(m, QuantizeOptions.IoType.parse(io), RangeMethod.parse(method),
-                fcPerChannel, strict);
+                fcPerChannel, strict, dynamicMinElements);
         int samples = data.samplesOrZero();
         if (reportSamples < 0) {
             throw new InvalidInputException("--report-samples must be >= 0, got " + reportSamples);

@@ -340,6 +340,42 @@ public final class Model {
         return removed;
     }
 
+    /**
+     * Removes operator codes that no operator of any subgraph uses and remaps the operators'
+     * opcode indices (order kept). A pass that rewrote operators can leave codes behind.
+     *
+     * @return the number of codes removed
+     */
+    public int removeUnusedOperatorCodes() {
+        int n = operatorCodes.size();
+        boolean[] used = new boolean[n];
+        for (Subgraph sg : subgraphs) {
+            for (Operator op : sg.operators()) {
+                used[op.opcodeIndex()] = true;
+            }
+        }
+        int[] remap = new int[n];
+        List<OperatorCode> kept = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            remap[i] = used[i] ? kept.size() : -1;
+            if (used[i]) {
+                kept.add(operatorCodes.get(i));
+            }
+        }
+        int removed = n - kept.size();
+        if (removed == 0) {
+            return 0;
+        }
+        operatorCodes.clear();
+        operatorCodes.addAll(kept);
+        for (Subgraph sg : subgraphs) {
+            for (Operator op : sg.operators()) {
+                op.setOpcodeIndex(remap[op.opcodeIndex()]);
+            }
+        }
+        return removed;
+    }
+
     private static void mark(boolean[] used, int[] idx) {
         for (int i : idx) {
             if (i >= 0 && i < used.length) {

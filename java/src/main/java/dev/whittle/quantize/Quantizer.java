@@ -230,6 +230,7 @@ public final class Quantizer {
         Result finish(Tensor[] carrierObjects) {
             m.removeUnusedTensors(0);
             m.removeUnusedBuffers();
+            m.removeUnusedOperatorCodes();
             Map<Tensor, Integer> index = new IdentityHashMap<>();
             for (int i = 0; i < g.tensorCount(); i++) {
                 index.put(g.tensor(i), i);
@@ -331,6 +332,12 @@ public final class Quantizer {
                 }
                 int t = op.input(1);
                 Tensor w = g.tensor(t);
+                if (w.elementCount() < o.dynamicMinElements()) {
+                    leftFloat.add(describe(i, op) + ": " + w.elementCount() + " weights, fewer than "
+                            + o.dynamicMinElements() + " (kept float, as TensorFlow's converter does)");
+                    out.add(op);
+                    continue;
+                }
                 WeightQuantizer.Weights q = WeightQuantizer.symmetricInt8(WeightQuantizer.floats(m, w), w.shape(), axis);
                 Integer done = quantized.get(t);
                 if (done == null) {

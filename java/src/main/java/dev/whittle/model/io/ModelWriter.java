@@ -63,7 +63,16 @@ public final class ModelWriter {
             throw new UnsupportedModelException("model holds " + totalBufferBytes(model)
                     + " bytes of constants, too many for one byte array; write it to a file instead");
         }
-        return build(model, null).sizedByteArray();
+        return build(model, null, true).sizedByteArray();
+    }
+
+    /**
+     * The model as bytes with every vector, string and table written once per use, as before
+     * sharing was introduced; for tests that measure and check the sharing.
+     */
+    static byte[] toBytesUnshared(Model model) {
+        ModelValidator.validated(model, "model to write");
+        return build(model, null, false).sizedByteArray();
     }
 
     /** Writes the model to {@code path} with {@link BufferPlacement#AUTO}. */
@@ -161,13 +170,26 @@ public final class ModelWriter {
      * buffer i gets offset/size fields ({@code externalOffsets[i]}, 0 for an empty buffer).
      */
     private static FlatBufferBuilder build(Model m, long[] externalOffsets) {
+        return build(m, externalOffsets, true);
+    }
+
+    private static FlatBufferBuilder build(Model m, long[] externalOffsets, boolean share) {
         long estimate = (externalOffsets == null ? totalBufferBytes(m) : 0) + 64 * 1024
                 + 256L * m.subgraphs().stream().mapToInt(s -> s.tensorCount() + s.operatorCount()).sum();
-        FlatBufferBuilder b = new FlatBufferBuilder((int) Math.min(estimate + estimate / 8, Integer.MAX_VALUE - 64));
+        FlatBufferBuilder b = new DedupBuilder((int) Math.min(estimate + estimate / 8, Integer.MAX_VALUE - 64), share);
 
         int[] buffers = new int[m.buffers().size()];
+        int emptyBuffer = 0;
         for (int i = 0; i < buffers.length; i++) {
+            // Every empty buffer (one per activation tensor in converter output) is one shared table.
+            if (m.buffer(i).isEmpty() && emptyBuffer != 0 && share) {
+                buffers[i] = emptyBuffer;
+                continue;
+            }
             buffers[i] = writeBuffer(b, m.buffer(i), externalOffsets == null ? -1 : externalOffsets[i]);
+            if (m.buffer(i).isEmpty()) {
+                emptyBuffer = buffers[i];
+            }
         }
         int buffersVec = b.createVectorOfTables(buffers);
 
@@ -183,14 +205,14 @@ public final class ModelWriter {
         }
         int codesVec = b.createVectorOfTables(codes);
 
-        int description = m.description() == null ? 0 : b.createString(m.description());
+        int description = m.description() == null ? 0 : string(b, m.description());
         int metadataBufferVec = m.metadataBuffer() == null ? 0 : intVector(b, m.metadataBuffer());
         int metadataVec = 0;
         if (!m.metadata().isEmpty()) {
             int[] md = new int[m.metadata().size()];
             for (int i = 0; i < md.length; i++) {
                 Metadata e = m.metadata().get(i);
-                int name = e.name() == null ? 0 : b.createString(e.name());
+                int name = e.name() == null ? 0 : string(b, e.name());
                 b.startTable(2);
                 b.addOffset(F.MD_NAME, name, 0);
                 b.addInt(F.MD_BUFFER, e.buffer(), 0);
@@ -205,7 +227,7 @@ public final class ModelWriter {
                 SignatureDef s = m.signatureDefs().get(i);
                 int in = tensorMaps(b, s.inputs());
                 int out = tensorMaps(b, s.outputs());
-                int key = s.signatureKey() == null ? 0 : b.createString(s.signatureKey());
+                int key = s.signatureKey() == null ? 0 : string(b, s.signatureKey());
                 b.startTable(5);
                 b.addOffset(F.SIG_INPUTS, in, 0);
                 b.addOffset(F.SIG_OUTPUTS, out, 0);
@@ -257,7 +279,7 @@ public final class ModelWriter {
         int[] t = new int[maps.size()];
         for (int i = 0; i < t.length; i++) {
             SignatureDef.TensorMap m = maps.get(i);
-            int name = m.name() == null ? 0 : b.createString(m.name());
+            int name = m.name() == null ? 0 : string(b, m.name());
             b.startTable(2);
             b.addOffset(F.TM_NAME, name, 0);
             b.addInt(F.TM_TENSOR_INDEX, m.tensorIndex(), 0);
@@ -267,7 +289,7 @@ public final class ModelWriter {
     }
 
     private static int writeOperatorCode(FlatBufferBuilder b, OperatorCode c) {
-        int custom = c.customCode() == null ? 0 : b.createString(c.customCode());
+        int custom = c.customCode() == null ? 0 : string(b, c.customCode());
         b.startTable(4);
         b.addByte(F.OPCODE_DEPRECATED_BUILTIN, (byte) c.deprecatedBuiltinCode(), 0);
         b.addOffset(F.OPCODE_CUSTOM, custom, 0);
@@ -289,7 +311,7 @@ public final class ModelWriter {
         int opsVec = b.createVectorOfTables(ops);
         int in = intVector(b, sg.inputs());
         int out = intVector(b, sg.outputs());
-        int name = sg.name() == null ? 0 : b.createString(sg.name());
+        int name = sg.name() == null ? 0 : string(b, sg.name());
         b.startTable(5);
         b.addOffset(F.SG_TENSORS, tensorsVec, 0);
         b.addOffset(F.SG_INPUTS, in, 0);
@@ -301,8 +323,8 @@ public final class ModelWriter {
 
     private static int writeTensor(FlatBufferBuilder b, Tensor t) {
         int shape = intVector(b, t.shape());
-        int name = t.name() == null ? 0 : b.createString(t.name());
-        int quant = t.quantization() == null ? 0 : writeQuantization(b, t.quantization());
+        int name = t.name() == null ? 0 : string(b, t.name());
+        int quant = t.quantization() == null ? 0 : quantization(b, t.quantization());
         int sparsity = t.sparsity() == null ? 0 : writeSparsity(b, t.sparsity());
         int sig = t.shapeSignature() == null ? 0 : intVector(b, t.shapeSignature());
         int variants = 0;
@@ -340,11 +362,7 @@ public final class ModelWriter {
         int zp = 0;
         long[] z = q.zeroPoint();
         if (z != null) {
-            b.startVector(8, z.length, 8);
-            for (int i = z.length - 1; i >= 0; i--) {
-                b.addLong(z[i]);
-            }
-            zp = b.endVector();
+            zp = longVector(b, z);
         }
         int details = 0;
         if (q.detailsType() != 0) {
@@ -466,21 +484,149 @@ public final class ModelWriter {
     }
 
     private static int intVector(FlatBufferBuilder b, int[] v) {
+        DedupBuilder d = (DedupBuilder) b;
+        Object key = new IntKey(v.clone());
+        Integer known = d.vectors.get(key);
+        if (known != null) {
+            return known;
+        }
         b.startVector(4, v.length, 4);
         for (int i = v.length - 1; i >= 0; i--) {
             b.addInt(v[i]);
         }
-        return b.endVector();
+        int off = b.endVector();
+        d.vectors.put(key, off);
+        return off;
     }
 
     private static int floatVector(FlatBufferBuilder b, float[] v) {
         if (v == null) {
             return 0;
         }
+        DedupBuilder d = (DedupBuilder) b;
+        // Keyed on the bits, so -0.0 and 0.0 (and NaN payloads) stay as they were written.
+        int[] bits = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            bits[i] = Float.floatToRawIntBits(v[i]);
+        }
+        Object key = new FloatKey(bits);
+        Integer known = d.vectors.get(key);
+        if (known != null) {
+            return known;
+        }
         b.startVector(4, v.length, 4);
         for (int i = v.length - 1; i >= 0; i--) {
             b.addFloat(v[i]);
         }
-        return b.endVector();
+        int off = b.endVector();
+        d.vectors.put(key, off);
+        return off;
+    }
+
+    private static int longVector(FlatBufferBuilder b, long[] v) {
+        DedupBuilder d = (DedupBuilder) b;
+        Object key = new LongKey(v.clone());
+        Integer known = d.vectors.get(key);
+        if (known != null) {
+            return known;
+        }
+        b.startVector(8, v.length, 8);
+        for (int i = v.length - 1; i >= 0; i--) {
+            b.addLong(v[i]);
+        }
+        int off = b.endVector();
+        d.vectors.put(key, off);
+        return off;
+    }
+
+    private static int string(FlatBufferBuilder b, String s) {
+        DedupBuilder d = (DedupBuilder) b;
+        Integer known = d.strings.get(s);
+        if (known != null) {
+            return known;
+        }
+        int off = b.createString(s);
+        d.strings.put(s, off);
+        return off;
+    }
+
+    /** Identical quantization tables (the per-tensor parameters of a pass-through chain) are written once. */
+    private static int quantization(FlatBufferBuilder b, Quantization q) {
+        DedupBuilder d = (DedupBuilder) b;
+        Integer known = d.quantizations.get(q);
+        if (known != null) {
+            return known;
+        }
+        int off = writeQuantization(b, q);
+        d.quantizations.put(q.copy(), off);
+        return off;
+    }
+
+    /**
+     * A builder that remembers what it wrote, so that equal vectors, strings and quantization
+     * tables are written once and referenced from every table that holds them. FlatBuffers
+     * offsets may point at one object from many places (the builder builds back to front, so
+     * an earlier object always lies after, i.e. at a forward offset from, a later referrer);
+     * TFLite, flatc's verifier and {@link ModelReader} read such a file exactly like the
+     * unshared one. Per-channel zero points (all 0, one int64 each, in equal number to the
+     * scales as TFLite's loader requires) are what this saves most on: one vector per channel
+     * count instead of one per tensor. Constant buffers are not shared: each keeps its own
+     * aligned data.
+     */
+    private static final class DedupBuilder extends FlatBufferBuilder {
+        final java.util.Map<Object, Integer> vectors;
+        final java.util.Map<String, Integer> strings;
+        final java.util.Map<Quantization, Integer> quantizations;
+
+        DedupBuilder(int initialSize, boolean share) {
+            super(initialSize);
+            vectors = share ? new java.util.HashMap<>() : new NeverRemembers<>();
+            strings = share ? new java.util.HashMap<>() : new NeverRemembers<>();
+            quantizations = share ? new java.util.HashMap<>() : new NeverRemembers<>();
+        }
+    }
+
+    /** A map that forgets every put: the unshared form. */
+    private static final class NeverRemembers<K, V> extends java.util.HashMap<K, V> {
+        @Override
+        public V put(K key, V value) {
+            return null;
+        }
+    }
+
+    private record IntKey(int[] v) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof IntKey k && java.util.Arrays.equals(v, k.v);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(v);
+        }
+    }
+
+    private record FloatKey(int[] bits) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FloatKey k && java.util.Arrays.equals(bits, k.bits);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * java.util.Arrays.hashCode(bits) + 1;
+        }
+    }
+
+    private record LongKey(long[] v) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LongKey k && java.util.Arrays.equals(v, k.v);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(v);
+        }
     }
 }
