@@ -16,7 +16,7 @@ import java.io.UncheckedIOException;
 @Command(name = "whittle", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Make TensorFlow Lite models smaller and faster, and run them, from the JVM.",
         subcommands = {InspectCommand.class, RunCommand.class, QuantizeCommand.class, EvaluateCommand.class,
-                PruneCommand.class, ClusterCommand.class, BenchCommand.class,
+                PruneCommand.class, ClusterCommand.class, OptimizeCommand.class, BenchCommand.class,
                 DemoCommand.class, InfoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -11,6 +11,14 @@ import java.nio.ByteOrder;
  * {@code scale = max|w| / 127} per channel or per tensor (a channel of zeros gets scale 1, so
  * no scale is 0), and biases as {@code round(b / (input_scale * weight_scale))} in int32 or
  * int64, each rounded half away from zero as {@code std::round} does.
+ *
+ * <p>One exception keeps weight sharing intact: when a tensor holds few distinct values (at
+ * most 255) shared across channels, as weight clustering per layer leaves it, and per-channel scales would turn them
+ * into more distinct codes than there are values, every channel gets the same scale
+ * ({@code max|w| / 127} of the whole tensor, still stored per axis). Rounding is then one
+ * function over the tensor, so N shared values give at most N codes, and 0.0 stays code 0.
+ * Per-channel clustered weights need no exception: rounding with a channel's own scale is a
+ * function over that channel, so N values per channel stay at most N codes per channel.
  */
 final class WeightQuantizer {
     private WeightQuantizer() {
@@ -31,6 +39,59 @@ final class WeightQuantizer {
      * @param axis the channel axis, or -1 for one scale over the tensor
      */
     static Weights symmetricInt8(float[] w, int[] shape, int axis) {
+        Weights perChannel = symmetricInt8(w, shape, axis, false);
+        if (axis < 0 || perChannel.scales().length < 2) {
+            return perChannel;
+        }
+        int values = sharedValues(w, shape, axis, 255);
+        if (values < 0 || distinctCodes(perChannel.data()) <= values) {
+            return perChannel;
+        }
+        return symmetricInt8(w, shape, axis, true);
+    }
+
+    /**
+     * The number of distinct values of {@code w} when there are at most {@code limit} and some
+     * nonzero value occurs in two channels (weights shared across channels, as clustering per
+     * layer leaves them; plain float weights never repeat exactly), else -1.
+     */
+    static int sharedValues(float[] w, int[] shape, int axis, int limit) {
+        long inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        int channels = shape[axis];
+        java.util.HashMap<Integer, Integer> channelOf = new java.util.HashMap<>();
+        boolean shared = false;
+        for (int i = 0; i < w.length; i++) {
+            // +0.0 and -0.0 are one value: both quantize to code 0
+            int bits = Float.floatToIntBits(w[i] == 0 ? 0f : w[i]);
+            int c = (int) ((i / inner) % channels);
+            Integer first = channelOf.putIfAbsent(bits, c);
+            shared |= first != null && first != c && w[i] != 0;
+            if (channelOf.size() > limit) {
+                return -1;
+            }
+        }
+        return shared ? channelOf.size() : -1;
+    }
+
+    private static int distinctCodes(byte[] q) {
+        boolean[] seen = new boolean[256];
+        int n = 0;
+        for (byte b : q) {
+            if (!seen[b & 0xff]) {
+                seen[b & 0xff] = true;
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * @param shared one scale for all channels (repeated per channel when {@code axis >= 0})
+     */
+    private static Weights symmetricInt8(float[] w, int[] shape, int axis, boolean shared) {
         int channels = axis < 0 ? 1 : shape[axis];
         long inner = 1;
         if (axis >= 0) {
@@ -42,6 +103,13 @@ final class WeightQuantizer {
         for (int i = 0; i < w.length; i++) {
             int c = axis < 0 ? 0 : (int) ((i / inner) % channels);
             maxAbs[c] = Math.max(maxAbs[c], Math.abs(w[i]));
+        }
+        if (shared) {
+            double all = 0;
+            for (double a : maxAbs) {
+                all = Math.max(all, a);
+            }
+            java.util.Arrays.fill(maxAbs, all);
         }
         float[] scales = new float[channels];
         for (int c = 0; c < channels; c++) {
