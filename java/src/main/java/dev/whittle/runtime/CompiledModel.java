@@ -51,9 +51,13 @@ public final class CompiledModel {
     private final int foldedCount;
     /** Bytes of each scratch id; the plans place scratch {@code s} at entry {@code tensors.length + s}. */
     private final int[] scratchBytes;
+    /** The largest per-worker scratch request of a live operator. */
+    private final long workerScratchBytes;
 
     private CompiledModel(Node[] nodes, Tensor[] tensors, int[] inputs, int[] outputs, ByteBuffer constants,
-            int[] constantOffsets, ArenaPlan shared, ArenaPlan separate, int foldedCount, int[] scratchBytes) {
+            int[] constantOffsets, ArenaPlan shared, ArenaPlan separate, int foldedCount, int[] scratchBytes,
+            long workerScratchBytes) {
+        this.workerScratchBytes = workerScratchBytes;
         this.nodes = nodes;
         this.tensors = tensors;
         this.inputs = inputs;
@@ -249,10 +253,17 @@ public final class CompiledModel {
         }
         long[] sizes = new long[nt + ns];
         int[] scratchBytes = new int[ns];
+        long workerScratch = 0;
         for (int s = 0; s < ns; s++) {
             PrepareContext.ScratchRequest r = scratch.get(s);
-            scratchBytes[s] = (int) r.bytes();
             int p = livePosition[r.operator()];
+            if (r.perWorker()) {
+                if (p >= 0) {
+                    workerScratch = Math.max(workerScratch, r.bytes());
+                }
+                continue;
+            }
+            scratchBytes[s] = (int) r.bytes();
             if (p >= 0) {
                 // Alive only while its operator runs: shares bytes with every tensor dead then.
                 first[nt + s] = p;
@@ -272,7 +283,7 @@ public final class CompiledModel {
         ArenaPlan shared = ArenaPlan.plan(sizes, first, last, true);
         ArenaPlan separate = ArenaPlan.plan(sizes, first, last, false);
         return new CompiledModel(nodes, tensors, g.inputs(), g.outputs(), constants.asReadOnlyBuffer()
-                .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate, nOps - nLive, scratchBytes);
+                .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate, nOps - nLive, scratchBytes, workerScratch);
     }
 
     /** For each tensor of {@code g}: whether it is a graph input or some operator's output. */
@@ -371,7 +382,7 @@ public final class CompiledModel {
         int[] scratchOffsets = new int[ns];
         int[] scratchBytes = new int[ns];
         for (int s = 0; s < ns; s++) {
-            if (scratch.get(s).operator() == opIndex) {
+            if (scratch.get(s).operator() == opIndex && !scratch.get(s).perWorker()) {
                 scratchBytes[s] = (int) scratch.get(s).bytes();
                 scratchBuffers[s] = ByteBuffer.allocate(scratchBytes[s]).order(ByteOrder.LITTLE_ENDIAN);
             }
@@ -392,7 +403,7 @@ public final class CompiledModel {
      * together; intermediate tensors may hold later values after {@code invoke()}.
      */
     public ExecutionContext newContext() {
-        return new ExecutionContext(this, shared);
+        return new ExecutionContext(this, shared, 1);
     }
 
     /**
@@ -401,7 +412,26 @@ public final class CompiledModel {
      * as TFLite's {@code preserve_all_tensors} does. Uses {@link #activationBytes()} of memory.
      */
     public ExecutionContext newContext(boolean preserveAllTensors) {
-        return new ExecutionContext(this, preserveAllTensors ? separate : shared);
+        return new ExecutionContext(this, preserveAllTensors ? separate : shared, 1);
+    }
+
+    /**
+     * A new execution context ({@link #newContext()}) whose operators split their work over
+     * {@code threads} threads: the invoking thread and {@code threads - 1} workers the context
+     * owns until it is closed. Kernels without a parallel version run on the invoking thread.
+     *
+     * @throws IllegalArgumentException when {@code threads} is below 1
+     */
+    public ExecutionContext newContext(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        return new ExecutionContext(this, shared, threads);
+    }
+
+    /** Bytes of native scratch each intra-op worker of a context gets. */
+    public long workerScratchBytes() {
+        return workerScratchBytes;
     }
 
     /** Bytes of the planned arena of {@link #newContext()}. */

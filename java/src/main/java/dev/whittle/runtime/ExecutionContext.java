@@ -35,9 +35,10 @@ public final class ExecutionContext implements AutoCloseable {
     private final CompiledModel model;
     private final Arena arena;
     private final ExecutionState state;
+    private final IntraOpPool pool;
     private boolean closed;
 
-    ExecutionContext(CompiledModel model, ArenaPlan plan) {
+    ExecutionContext(CompiledModel model, ArenaPlan plan, int threads) {
         this.model = model;
         this.arena = Arena.ofShared();
         // At least one byte: a zero-length segment cannot be viewed as a buffer usefully.
@@ -69,6 +70,31 @@ public final class ExecutionContext implements AutoCloseable {
             }
         }
         this.state = new ExecutionState(buffers, offsets, scratchBuffers, scratchOffsets, scratchBytes);
+        long base = segment.address();
+        long[] addresses = new long[n];
+        for (int t = 0; t < n; t++) {
+            if (buffers[t] == activations) {
+                addresses[t] = base + offsets[t];
+            }
+        }
+        long[] scratchAddresses = new long[ns];
+        for (int s = 0; s < ns; s++) {
+            if (scratchBuffers[s] != null) {
+                scratchAddresses[s] = base + scratchOffsets[s];
+            }
+        }
+        long stride = ArenaPlan.align(model.workerScratchBytes());
+        long workerBase = 0;
+        if (stride > 0) {
+            workerBase = arena.allocate(stride * threads, ArenaPlan.ALIGNMENT).address();
+        }
+        this.pool = threads > 1 ? new IntraOpPool(threads, "whittle") : null;
+        state.attachNative(addresses, scratchAddresses, workerBase, stride, pool);
+    }
+
+    /** Intra-op threads this context runs operators on ({@link CompiledModel#newContext(int)}). */
+    public int threads() {
+        return pool == null ? 1 : pool.threads();
     }
 
     /** The compiled model this context runs. */
@@ -148,6 +174,9 @@ public final class ExecutionContext implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            if (pool != null) {
+                pool.close();
+            }
             arena.close();
         }
     }

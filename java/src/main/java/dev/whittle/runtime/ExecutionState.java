@@ -21,12 +21,19 @@ import java.util.Objects;
 public final class ExecutionState {
     private static final ByteBuffer[] NO_BUFFERS = new ByteBuffer[0];
     private static final int[] NONE = new int[0];
+    private static final long[] NO_ADDRESSES = new long[0];
 
     private final ByteBuffer[] buffers;
     private final int[] offsets;
     private final ByteBuffer[] scratchBuffers;
     private final int[] scratchOffsets;
     private final int[] scratchBytes;
+    // Native addresses (0 where the memory is on the heap: constants, folding at compile time).
+    private long[] addresses = NO_ADDRESSES;
+    private long[] scratchAddresses = NO_ADDRESSES;
+    private long workerScratchBase;
+    private long workerScratchStride;
+    private IntraOpPool pool;
 
     /** A state without scratch memory. */
     ExecutionState(ByteBuffer[] buffers, int[] offsets) {
@@ -194,5 +201,65 @@ public final class ExecutionState {
     /** Writes int64 element {@code i} of scratch {@code id}. */
     public void putScratchLong(int id, int i, long value) {
         scratchBuffers[id].putLong(scratchAt(id, i, 8), value);
+    }
+
+    // ---- native addresses and intra-op threading (ExecutionContext sets them) ----
+
+    /**
+     * Sets what a context in native memory offers: the address of every tensor and scratch
+     * area (0 for those on the heap), the per-worker scratch ({@code stride} bytes per worker
+     * from {@code workerBase}) and the pool (null for one thread).
+     */
+    void attachNative(long[] tensorAddresses, long[] scratchAddrs, long workerBase, long workerStride,
+            IntraOpPool threads) {
+        this.addresses = tensorAddresses;
+        this.scratchAddresses = scratchAddrs;
+        this.workerScratchBase = workerBase;
+        this.workerScratchStride = workerStride;
+        this.pool = threads;
+    }
+
+    /**
+     * The native address of tensor {@code tensor}'s first byte, for kernels in
+     * {@code libwhittle}; 0 when the tensor is not in native memory (a constant of the model, or
+     * any tensor while an operator is folded at compile time), and then a native kernel must run
+     * its Java twin instead. Valid while this state's context is open and the operator runs.
+     */
+    public long address(int tensor) {
+        return tensor < addresses.length ? addresses[tensor] : 0L;
+    }
+
+    /** The native address of scratch {@code id} ({@link #address(int)}'s rules); 0 if not native. */
+    public long scratchAddress(int id) {
+        return id < scratchAddresses.length ? scratchAddresses[id] : 0L;
+    }
+
+    /**
+     * The native scratch of worker {@code worker} ({@link PrepareContext#requestWorkerScratch}),
+     * 64-byte aligned, at least as large as the largest request of any operator; 0 when this
+     * state has none (folding at compile time).
+     */
+    public long workerScratchAddress(int worker) {
+        return workerScratchBase == 0 ? 0L : workerScratchBase + worker * workerScratchStride;
+    }
+
+    /** Intra-op threads of this state's context (1 when it runs on the invoking thread alone). */
+    public int threads() {
+        return pool == null ? 1 : pool.threads();
+    }
+
+    /**
+     * Runs tasks {@code 0..count-1} of {@code task} on this context's workers and returns when
+     * all are done; with one thread, runs them in order on the calling thread (worker 0).
+     * Allocates nothing.
+     */
+    public <P> void parallelFor(int count, ParallelTask<P> task, P params) {
+        if (pool == null || count <= 1) {
+            for (int i = 0; i < count; i++) {
+                task.run(params, this, i, 0);
+            }
+        } else {
+            pool.run(count, task, params, this);
+        }
     }
 }

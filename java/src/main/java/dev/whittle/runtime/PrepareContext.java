@@ -25,7 +25,7 @@ public final class PrepareContext {
     private final List<ScratchRequest> scratch;
 
     /** One {@link #requestScratch} call: the operator that made it and the bytes it asked for. */
-    record ScratchRequest(int operator, long bytes) {
+    record ScratchRequest(int operator, long bytes, boolean perWorker) {
     }
 
     /**
@@ -268,7 +268,24 @@ public final class PrepareContext {
         if (bytes < 0 || bytes > Integer.MAX_VALUE) {
             throw unsupported("cannot reserve " + bytes + " bytes of scratch memory");
         }
-        scratch.add(new ScratchRequest(index, bytes));
+        scratch.add(new ScratchRequest(index, bytes, false));
         return scratch.size() - 1;
+    }
+
+    /**
+     * Reserves {@code bytes} of native scratch memory for each intra-op worker of a context
+     * ({@link ExecutionState#workerScratchAddress(int)}), for kernels that split their work
+     * with {@link ExecutionState#parallelFor} and need private working memory per worker (an
+     * im2col panel, packed activations). Operators run one at a time, so all operators share
+     * one area per worker, sized by the largest request; its content is undefined when a task
+     * starts. When the operator is folded at compile time there is none (address 0).
+     *
+     * @throws UnsupportedModelException when {@code bytes} is negative or above 2 GiB
+     */
+    public void requestWorkerScratch(long bytes) {
+        if (bytes < 0 || bytes > Integer.MAX_VALUE) {
+            throw unsupported("cannot reserve " + bytes + " bytes of worker scratch memory");
+        }
+        scratch.add(new ScratchRequest(index, bytes, true));
     }
 }

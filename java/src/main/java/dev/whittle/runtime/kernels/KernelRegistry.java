@@ -30,6 +30,37 @@ public final class KernelRegistry {
     public static final KernelFamily<QuantizedFullyConnectedFactory> QU8_FULLY_CONNECTED =
             new KernelFamily<>("qu8_fully_connected", QuantizedFullyConnectedFactory.class);
 
+    /** CONV_2D, float32. */
+    public static final KernelFamily<ConvKernelFactory> F32_CONV2D =
+            new KernelFamily<>("f32_conv2d", ConvKernelFactory.class);
+    /** CONV_2D, int8 activations, per-tensor int8 weights. */
+    public static final KernelFamily<ConvKernelFactory> QS8_CONV2D =
+            new KernelFamily<>("qs8_conv2d", ConvKernelFactory.class);
+    /** CONV_2D, int8 activations, per-channel int8 weights. */
+    public static final KernelFamily<ConvKernelFactory> QS8_QC8W_CONV2D =
+            new KernelFamily<>("qs8_qc8w_conv2d", ConvKernelFactory.class);
+    /** CONV_2D, uint8 activations and weights. */
+    public static final KernelFamily<ConvKernelFactory> QU8_CONV2D =
+            new KernelFamily<>("qu8_conv2d", ConvKernelFactory.class);
+    /** CONV_2D, int16 activations, int8 weights, int64 bias. */
+    public static final KernelFamily<ConvKernelFactory> QS16_QC8W_CONV2D =
+            new KernelFamily<>("qs16_qc8w_conv2d", ConvKernelFactory.class);
+    /** DEPTHWISE_CONV_2D, float32. */
+    public static final KernelFamily<DepthwiseConvKernelFactory> F32_DWCONV2D =
+            new KernelFamily<>("f32_dwconv2d", DepthwiseConvKernelFactory.class);
+    /** DEPTHWISE_CONV_2D, int8 activations, per-tensor int8 weights. */
+    public static final KernelFamily<DepthwiseConvKernelFactory> QS8_DWCONV2D =
+            new KernelFamily<>("qs8_dwconv2d", DepthwiseConvKernelFactory.class);
+    /** DEPTHWISE_CONV_2D, int8 activations, per-channel int8 weights. */
+    public static final KernelFamily<DepthwiseConvKernelFactory> QS8_QC8W_DWCONV2D =
+            new KernelFamily<>("qs8_qc8w_dwconv2d", DepthwiseConvKernelFactory.class);
+    /** DEPTHWISE_CONV_2D, uint8 activations and weights. */
+    public static final KernelFamily<DepthwiseConvKernelFactory> QU8_DWCONV2D =
+            new KernelFamily<>("qu8_dwconv2d", DepthwiseConvKernelFactory.class);
+    /** DEPTHWISE_CONV_2D, int16 activations, int8 weights, int64 bias. */
+    public static final KernelFamily<DepthwiseConvKernelFactory> QS16_QC8W_DWCONV2D =
+            new KernelFamily<>("qs16_qc8w_dwconv2d", DepthwiseConvKernelFactory.class);
+
     private static final BooleanSupplier ALWAYS = () -> true;
 
     private static final List<KernelEntry<?>> ENTRIES = List.of(
@@ -98,6 +129,27 @@ public final class KernelRegistry {
             throw new IllegalStateException(family + " has no reference kernel registered");
         }
         return best;
+    }
+
+    /**
+     * The kernel of the fastest allowed, available, non-reference path of {@code family} whose
+     * factory accepts the node ({@code build} returns non-null), or {@code fallback} (the
+     * reference kernel the op chose) when none does. For families whose reference kernel
+     * depends on more than the family (grouped or 16x8 convolutions), so is not registered.
+     */
+    public static <F, K> K fastestOr(KernelFamily<F> family, java.util.function.Function<F, K> build, K fallback) {
+        java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
+        List<KernelEntry<F>> entries = available(family);
+        for (int i = entries.size() - 1; i >= 0; i--) {
+            KernelEntry<F> e = entries.get(i);
+            if (e.path() != KernelPath.REFERENCE && allowed.contains(e.path())) {
+                K k = build.apply(e.factory());
+                if (k != null) {
+                    return k;
+                }
+            }
+        }
+        return fallback;
     }
 
     /**

@@ -3,9 +3,13 @@ package dev.whittle.runtime.ops;
 import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.ExecutionState;
+import java.nio.ByteBuffer;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.ConvKernelFactory;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
 
@@ -73,11 +77,26 @@ public final class Conv2D implements Op<ConvParams> {
         float[] fr = q == ConvSupport.Quant.NONE ? ConvSupport.floatRange(ctx, activation) : new float[] {0f, 0f};
         Window g = Window.of(ctx, o, in[1], in[2], w[1], w[2], true);
         ctx.setOutputShape(0, new int[] {in[0], g.outH(), g.outW(), w[0]});
-        return new ConvParams(kernel, ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), in[0], in[1], in[2],
+        ConvParams reference = new ConvParams(kernel, ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), in[0], in[1], in[2],
                 in[3], g.outH(), g.outW(), w[0], w[1], w[2], w[3], g.strideH(), g.strideW(), g.dilH(), g.dilW(),
                 g.padH(), g.padW(), q.inputOffset(), q.filterOffset(), q.outputOffset(), q.multipliers(), q.shifts(),
                 q.actMin(), q.actMax(), fr[0], fr[1], ConvSupport.filterScales(ctx, flavor),
                 ConvSupport.scratch(ctx, flavor, in));
+        KernelFamily<ConvKernelFactory> family = groups != 1 || !ctx.isConstant(1) ? null : switch (flavor) {
+            case F32 -> KernelRegistry.F32_CONV2D;
+            case QS8 -> KernelRegistry.QS8_CONV2D;
+            case QS8_QC8W -> KernelRegistry.QS8_QC8W_CONV2D;
+            case QU8 -> KernelRegistry.QU8_CONV2D;
+            case QS16_QC8W -> KernelRegistry.QS16_QC8W_CONV2D;
+            case HYBRID_PER_TENSOR, HYBRID_PER_CHANNEL -> null;
+        };
+        if (family == null || (reference.bias() >= 0 && !ctx.isConstant(2))) {
+            return reference;
+        }
+        ByteBuffer filter = ctx.constantData(1);
+        ByteBuffer bias = reference.bias() >= 0 ? ctx.constantData(2) : null;
+        Kernel<ConvParams> fast = KernelRegistry.fastestOr(family, f -> f.create(reference, filter, bias), kernel);
+        return fast == kernel ? reference : ConvSupport.withKernel(reference, fast);
     }
 
     /**

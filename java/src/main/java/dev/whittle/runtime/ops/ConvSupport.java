@@ -238,4 +238,26 @@ final class ConvSupport {
         }
         return affine(ctx.inputTensor(1)).scale();
     }
+
+    /** {@code p} with another kernel. */
+    static dev.whittle.runtime.kernels.reference.ConvParams withKernel(
+            dev.whittle.runtime.kernels.reference.ConvParams p,
+            dev.whittle.runtime.Kernel<dev.whittle.runtime.kernels.reference.ConvParams> k) {
+        return new dev.whittle.runtime.kernels.reference.ConvParams(k, p.input(), p.filter(), p.bias(), p.output(),
+                p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(), p.kh(), p.kw(), p.filterInC(),
+                p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), p.inputOffset(), p.filterOffset(),
+                p.outputOffset(), p.multipliers(), p.shifts(), p.actMin(), p.actMax(), p.floatMin(), p.floatMax(),
+                p.filterScales(), p.scratch());
+    }
+
+    /** {@code p} with another kernel. */
+    static dev.whittle.runtime.kernels.reference.DepthwiseConvParams withKernel(
+            dev.whittle.runtime.kernels.reference.DepthwiseConvParams p,
+            dev.whittle.runtime.Kernel<dev.whittle.runtime.kernels.reference.DepthwiseConvParams> k) {
+        return new dev.whittle.runtime.kernels.reference.DepthwiseConvParams(k, p.input(), p.filter(), p.bias(),
+                p.output(), p.batches(), p.inH(), p.inW(), p.inC(), p.multiplier(), p.outH(), p.outW(), p.kh(), p.kw(),
+                p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), p.inputOffset(), p.filterOffset(),
+                p.outputOffset(), p.multipliers(), p.shifts(), p.actMin(), p.actMax(), p.floatMin(), p.floatMax(),
+                p.filterScales(), p.scratch());
+    }
 }

@@ -4,6 +4,10 @@ import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.Quantization;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.kernels.DepthwiseConvKernelFactory;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import java.nio.ByteBuffer;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
@@ -68,11 +72,27 @@ public final class DepthwiseConv2D implements Op<DepthwiseConvParams> {
         float[] fr = q == ConvSupport.Quant.NONE ? ConvSupport.floatRange(ctx, activation) : new float[] {0f, 0f};
         Window g = Window.of(ctx, o, in[1], in[2], w[1], w[2], true);
         ctx.setOutputShape(0, new int[] {in[0], g.outH(), g.outW(), w[3]});
-        return new DepthwiseConvParams(kernel, ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), in[0], in[1],
+        DepthwiseConvParams reference = new DepthwiseConvParams(kernel, ctx.input(0), ctx.input(1), ctx.input(2), ctx.output(0), in[0], in[1],
                 in[2], in[3], multiplier, g.outH(), g.outW(), w[1], w[2], g.strideH(), g.strideW(), g.dilH(), g.dilW(),
                 g.padH(), g.padW(), q.inputOffset(), q.filterOffset(), q.outputOffset(), q.multipliers(), q.shifts(),
                 q.actMin(), q.actMax(), fr[0], fr[1], ConvSupport.filterScales(ctx, flavor),
                 ConvSupport.scratch(ctx, flavor, in));
+        KernelFamily<DepthwiseConvKernelFactory> family = !ctx.isConstant(1) ? null : switch (flavor) {
+            case F32 -> KernelRegistry.F32_DWCONV2D;
+            case QS8 -> KernelRegistry.QS8_DWCONV2D;
+            case QS8_QC8W -> KernelRegistry.QS8_QC8W_DWCONV2D;
+            case QU8 -> KernelRegistry.QU8_DWCONV2D;
+            case QS16_QC8W -> KernelRegistry.QS16_QC8W_DWCONV2D;
+            case HYBRID_PER_TENSOR, HYBRID_PER_CHANNEL -> null;
+        };
+        if (family == null || (reference.bias() >= 0 && !ctx.isConstant(2))) {
+            return reference;
+        }
+        ByteBuffer filter = ctx.constantData(1);
+        ByteBuffer bias = reference.bias() >= 0 ? ctx.constantData(2) : null;
+        Kernel<DepthwiseConvParams> fast = KernelRegistry.fastestOr(family, f -> f.create(reference, filter, bias),
+                kernel);
+        return fast == kernel ? reference : ConvSupport.withKernel(reference, fast);
     }
 
     @Override
