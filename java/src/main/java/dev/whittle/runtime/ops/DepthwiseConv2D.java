@@ -7,6 +7,7 @@ import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.kernels.DepthwiseConvKernelFactory;
 import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.WorkerScratch;
 import java.nio.ByteBuffer;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.Op;
@@ -92,6 +93,9 @@ public final class DepthwiseConv2D implements Op<DepthwiseConvParams> {
         ByteBuffer bias = reference.bias() >= 0 ? ctx.constantData(2) : null;
         Kernel<DepthwiseConvParams> fast = KernelRegistry.fastestOr(family, f -> f.create(reference, filter, bias),
                 kernel);
+        if (fast instanceof WorkerScratch ws) {
+            ctx.requestWorkerScratch(ws.workerScratchBytes());
+        }
         return fast == kernel ? reference : ConvSupport.withKernel(reference, fast);
     }
 

@@ -8,6 +8,7 @@ import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
 import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.WorkerScratch;
 import dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.FloatParams;
@@ -216,6 +217,9 @@ public final class FullyConnected implements Op<FullyConnected.Prepared<?>> {
         if (family != null && ctx.isConstant(1)) {
             kernel = KernelRegistry.select(family).factory().create(qp, ctx.constantData(1),
                     ctx.isConstant(2) ? ctx.constantData(2) : null);
+            if (kernel instanceof WorkerScratch ws) {
+                ctx.requestWorkerScratch(ws.workerScratchBytes());
+            }
         }
         return new Prepared<>(kernel, qp);
     }
