@@ -111,7 +111,12 @@ interface Backend extends AutoCloseable {
      * @throws UnsupportedModelException when the runtime lacks an operator or type the model uses
      */
     static Backend whittle(Model model) {
-        return new WhittleBackend(model);
+        return new WhittleBackend(model, 1);
+    }
+
+    /** {@link #whittle(Model)} with {@code threads} intra-op threads. */
+    static Backend whittle(Model model, int threads) {
+        return new WhittleBackend(model, threads);
     }
 
     /** See {@link #whittle(Model)}. */
@@ -121,17 +126,20 @@ interface Backend extends AutoCloseable {
         private final TensorData[] given;
         private CompiledModel compiled;
         private ExecutionContext ctx;
+        private final int threads;
 
-        private WhittleBackend(Model model) {
+        private WhittleBackend(Model model, int threads) {
             this.model = model;
+            this.threads = threads;
             this.compiled = CompiledModel.compile(model);
-            this.ctx = compiled.newContext();
+            this.ctx = compiled.newContext(threads);
             this.given = new TensorData[compiled.inputCount()];
         }
 
         @Override
         public String description() {
-            return "whittle runtime (reference kernels, 1 thread)";
+            return "whittle runtime (kernels " + BenchCommand.describeKernels(compiled) + ", " + threads + " thread"
+                    + (threads == 1 ? "" : "s") + ")";
         }
 
         @Override
@@ -186,7 +194,7 @@ interface Backend extends AutoCloseable {
             shapes.put(i, shape);
             ctx.close();
             compiled = c;
-            ctx = c.newContext();
+            ctx = c.newContext(threads);
             for (int k = 0; k < given.length; k++) {
                 if (given[k] != null && k != i) {
                     ctx.setInput(k, given[k]);

@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--threads", defaultValue = "1",
-            description = "threads for TFLite; Whittle's runtime runs on 1 until intra-op threading lands (default: ${DEFAULT-VALUE})")
+            description = "intra-op threads, for Whittle and for TFLite alike (default: ${DEFAULT-VALUE})")
     int threads;
 
     @Option(names = "--compare", split = ",", defaultValue = "tflite", paramLabel = "WHAT",
@@ -57,8 +57,13 @@ final class BenchCommand implements Callable<Integer> {
                     "default: ${DEFAULT-VALUE}"})
     List<String> compare;
 
-    @Option(names = "--warmup", defaultValue = "20", description = "untimed rounds first (default: ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "20", description = "untimed rounds first, at least (default: ${DEFAULT-VALUE})")
     int warmup;
+
+    @Option(names = "--warmup-ms", defaultValue = "2000", paramLabel = "MS",
+            description = {"and warm up for at least this long, so the JIT has compiled Whittle's kernels",
+                    "before timing (small models need many rounds; default: ${DEFAULT-VALUE})"})
+    long warmupMs;
 
     @Option(names = "--iterations", defaultValue = "100", description = "timed rounds (default: ${DEFAULT-VALUE})")
     int iterations;
@@ -75,6 +80,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random inputs (default: ${DEFAULT-VALUE})")
     long seed;
+
+    private int warmedUp;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -130,7 +137,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         byte[] bytes = repaired ? ModelWriter.toBytes(m) : Files.readAllBytes(model);
         CompiledModel compiled = CompiledModel.compile(m);
-        String kernelPath = KernelRegistry.describeDefaultPath();
+        String kernelPath = describeKernels(compiled);
 
         List<TensorData> inputs = new ArrayList<>();
         for (int i = 0; i < compiled.inputCount(); i++) {
@@ -141,7 +148,7 @@ final class BenchCommand implements Callable<Integer> {
         List<TfliteInterpreter> tfl = new ArrayList<>();
         List<String> names = new ArrayList<>();
         names.add("whittle");
-        try (ExecutionContext ctx = compiled.newContext()) {
+        try (ExecutionContext ctx = compiled.newContext(threads)) {
             if (xnnpack) {
                 tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(true)));
                 names.add("tflite");
@@ -152,7 +159,21 @@ final class BenchCommand implements Callable<Integer> {
             }
             int contenders = 1 + tfl.size();
             long[][] nanos = new long[contenders][iterations];
-            for (int round = -warmup; round < iterations; round++) {
+            // Warm-up: at least --warmup rounds and --warmup-ms of time, capped so a very slow
+            // model still finishes; then the timed rounds.
+            long warmStart = System.nanoTime();
+            int warmRounds = 0;
+            while (warmRounds < warmup || (System.nanoTime() - warmStart < warmupMs * 1_000_000L
+                    && warmRounds < 100_000)) {
+                setInputs(ctx, tfl, inputs);
+                ctx.invoke();
+                for (TfliteInterpreter t : tfl) {
+                    t.invoke();
+                }
+                warmRounds++;
+            }
+            this.warmedUp = warmRounds;
+            for (int round = 0; round < iterations; round++) {
                 // Inputs again every round, untimed: Whittle's arena planner (as of this
                 // writing) lets later tensors reuse a graph input's memory, unlike TFLite's,
                 // so an input does not survive an invoke.
@@ -167,9 +188,7 @@ final class BenchCommand implements Callable<Integer> {
                         tfl.get(c - 1).invoke();
                     }
                     long dt = System.nanoTime() - t0;
-                    if (round >= 0) {
-                        nanos[c][round] = dt;
-                    }
+                    nanos[c][round] = dt;
                 }
             }
             List<Series> series = new ArrayList<>();
@@ -209,9 +228,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private void printText(PrintWriter out, List<Series> series, List<String> agreement, String kernelPath,
             OpProfile prof) {
-        out.printf(Locale.ROOT, "%s: %d rounds after %d warm-up, interleaved; whittle kernels %s, 1 thread;"
-                + " tflite %s, %d thread%s%n", model.getFileName(), iterations, warmup, kernelPath,
-                TfliteInterpreter.version(), threads, threads == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "%s: %d rounds after %d warm-up, interleaved, %d thread%s; whittle kernels %s;"
+                + " tflite %s%n", model.getFileName(), iterations, warmedUp, threads, threads == 1 ? "" : "s",
+                kernelPath, TfliteInterpreter.version());
         out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %14s%n", "", "p50 ms", "p90 ms", "p99 ms", "whittle/this");
         double mine = series.get(0).percentileMs(0.5);
         for (Series s : series) {
@@ -249,10 +268,10 @@ final class BenchCommand implements Callable<Integer> {
         JsonObject o = new JsonObject();
         o.addProperty("model", model.getFileName().toString());
         o.addProperty("threads", threads);
-        o.addProperty("whittle_threads", 1);
+        o.addProperty("whittle_threads", threads);
         o.addProperty("kernel_path", kernelPath);
         o.addProperty("iterations", iterations);
-        o.addProperty("warmup", warmup);
+        o.addProperty("warmup", warmedUp);
         o.addProperty("tflite_version", TfliteInterpreter.version());
         double mine = series.get(0).percentileMs(0.5);
         for (Series s : series) {
@@ -279,6 +298,24 @@ final class BenchCommand implements Callable<Integer> {
             o.add("profile", ops);
         }
         out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(o));
+    }
+
+    /**
+     * Which kernel paths the compiled model's operators run, from their kernel names' ISA
+     * suffix ({@code __avx2}, {@code __java}, {@code __reference}), most used first:
+     * {@code avx2 x52, reference x13}.
+     */
+    static String describeKernels(CompiledModel compiled) {
+        Map<String, Integer> count = new LinkedHashMap<>();
+        for (String k : OpProfile.kernelNames(compiled)) {
+            int at = k.lastIndexOf("__");
+            String path = at < 0 ? "other" : k.substring(at + 2);
+            count.merge(path, 1, Integer::sum);
+        }
+        StringBuilder sb = new StringBuilder();
+        count.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).forEach(e -> sb
+                .append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(" x").append(e.getValue()));
+        return sb.length() == 0 ? "none" : sb.toString();
     }
 
     private static void setInputs(ExecutionContext ctx, List<TfliteInterpreter> tfl, List<TensorData> inputs) {

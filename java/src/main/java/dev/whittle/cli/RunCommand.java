@@ -46,7 +46,7 @@ final class RunCommand implements Callable<Integer> {
     String backend;
 
     @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
-            description = "tflite backend: threads (default: ${DEFAULT-VALUE}; Whittle's runtime runs on one)")
+            description = "intra-op threads of either backend (default: ${DEFAULT-VALUE})")
     int threads;
 
     @Option(names = "--no-xnnpack", description = "tflite backend: TFLite's builtin kernels without the XNNPACK delegate")
@@ -133,14 +133,11 @@ final class RunCommand implements Callable<Integer> {
 
     /** Whittle's runtime, or a refusal that names what it lacks and the way out. */
     private Backend whittle(Model m) {
-        if (threads != 1) {
-            throw new InvalidInputException("--threads applies to --backend tflite; Whittle's runtime runs on 1 thread");
-        }
         if (noXnnpack) {
             throw new InvalidInputException("--no-xnnpack applies to --backend tflite");
         }
         try {
-            return Backend.whittle(m);
+            return Backend.whittle(m, threads);
         } catch (UnsupportedModelException e) {
             throw new UnsupportedModelException(model.getFileName() + ": Whittle's runtime cannot run this model: "
                     + e.getMessage() + ". Run it on the TFLite interpreter with --backend tflite");

@@ -59,7 +59,7 @@ class BenchCommandTest {
 
     @Test
     void textWithProfile(@TempDir Path tmp) throws Exception {
-        Result r = run("bench", fcModel(tmp).toString(), "--warmup", "2", "--iterations", "5", "--profile",
+        Result r = run("bench", fcModel(tmp).toString(), "--warmup", "2", "--warmup-ms", "0", "--iterations", "5", "--profile",
                 "--compare", "both");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("whittle") && r.out().contains("tflite-builtin") && r.out().contains("p99 ms"),
@@ -70,7 +70,7 @@ class BenchCommandTest {
 
     @Test
     void jsonOnTheReferencePath(@TempDir Path tmp) throws Exception {
-        Result r = run("bench", fcModel(tmp).toString(), "--warmup", "1", "--iterations", "3", "--json",
+        Result r = run("bench", fcModel(tmp).toString(), "--warmup", "1", "--warmup-ms", "0", "--iterations", "3", "--json",
                 "--kernels", "reference", "--threads", "2");
         assertEquals(0, r.status(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -78,7 +78,8 @@ class BenchCommandTest {
             assertTrue(o.has(key), key + " missing from " + r.out());
         }
         assertEquals(2, o.get("threads").getAsInt());
-        assertEquals("reference", o.get("kernel_path").getAsString());
+        assertEquals(2, o.get("whittle_threads").getAsInt());
+        assertEquals("reference x1", o.get("kernel_path").getAsString());
         assertTrue(o.get("ratio").getAsDouble() > 0);
     }
 
