@@ -144,6 +144,18 @@ public final class ExecutionContext implements AutoCloseable {
     }
 
     /**
+     * Byte {@code byteIndex} of graph output {@code i}, read in place without copying the
+     * output: for benchmarks and checks that must not allocate.
+     */
+    public byte outputByte(int i, int byteIndex) {
+        checkOpen();
+        int t = model.outputTensorIndex(i);
+        Tensor info = model.tensor(t);
+        java.util.Objects.checkIndex(byteIndex, info.type().bytesFor(info.elementCount()));
+        return state.buffer(t).get(state.offset(t) + byteIndex);
+    }
+
+    /**
      * A copy of any tensor of the graph: constants, inputs, outputs, intermediates. In a
      * context from {@link CompiledModel#newContext()} an intermediate's memory may since have
      * been reused by a later tensor; use {@link CompiledModel#newContext(boolean)} with
