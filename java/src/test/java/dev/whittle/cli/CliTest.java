@@ -281,7 +281,10 @@ class CliTest {
         assertEquals(1, r.status());
         assertTrue(r.err().contains("labels file not found"), r.err());
 
-        r = run("run", model.toString(), "--input", wrongType.toString(), "--threads", "4");
+        r = run("run", model.toString(), "--input", wrongType.toString(), "--threads", "0");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("--threads must be at least 1"), r.err());
+        r = run("run", model.toString(), "--input", wrongType.toString(), "--no-xnnpack");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("--backend tflite"), r.err());
     }
