@@ -77,7 +77,7 @@ public final class EdgeTpuCheck {
                 }
             }
         }
-        throw new UnsupportedModelException("this is a compiled Edge TPU model: operator" + (where.size() == 1 ? " " : "s ")
+        throw new UnsupportedModelException("Whittle's runtime cannot run a compiled Edge TPU model: operator" + (where.size() == 1 ? " " : "s ")
                 + where.toString().replaceAll("[\\[\\]]", "") + " (" + CUSTOM_OP + ") " + NEEDS_DELEGATE);
     }
 

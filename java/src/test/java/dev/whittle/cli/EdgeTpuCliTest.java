@@ -82,7 +82,7 @@ class EdgeTpuCliTest {
         // The refusal comes before the input is read: the input file need not even exist.
         CliTest.Result r = CliTest.run("run", m.toString(), "--input", "no_such_input.npy");
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("mobilenet_v1_0.25_128_quant_edgetpu.tflite: this is a compiled Edge TPU model"),
+        assertTrue(r.err().contains("mobilenet_v1_0.25_128_quant_edgetpu.tflite: Whittle's runtime cannot run a compiled"),
                 r.err());
         assertTrue(r.err().contains("requires the Edge TPU delegate (libedgetpu); run with --backend tflite --delegate"
                 + " edgetpu"), r.err());
