@@ -252,9 +252,10 @@ public final class EdgeTpuCheck {
                 && (out.type() == TensorType.UINT8 || out.type() == TensorType.INT8);
     }
 
-    /** Whether the operator computes in float (reads or writes a float32 tensor); DEQUANTIZE is an edge, not this. */
+    /** Whether the operator computes in float (reads or writes a float32 tensor); DEQUANTIZE is an edge, and a custom op is refused for itself. */
     private static boolean touchesFloat(Model m, Subgraph g, Operator op) {
-        if (m.operatorCodeOf(op).builtin() == BuiltinOperator.DEQUANTIZE) {
+        OperatorCode c = m.operatorCodeOf(op);
+        if (c.isCustom() || c.builtin() == BuiltinOperator.DEQUANTIZE) {
             return false;
         }
         for (int[] ts : new int[][] {op.inputs(), op.outputs()}) {

@@ -186,7 +186,11 @@ final class EdgeTpuRules {
         }
         int[] sig = x.shapeSignature();
         if (sig != null) {
-            for (int d : sig) {
+            // TFLite's converter writes a Keras model's free batch as -1 in the signature
+            // beside batch 1 in the shape; the compiler takes the shape (batch 1), so only a
+            // free dimension past the batch makes the shape unknown at compile time.
+            for (int i = 1; i < sig.length; i++) {
+                int d = sig[i];
                 if (d < 0) {
                     return role + " " + describe(x) + " has a dynamic dimension (shape signature " + Arrays.toString(sig)
                             + "); the Edge TPU needs shapes fixed at compile time";

@@ -81,7 +81,10 @@ class EdgeTpuRulesTest {
         int x = b.input("x", TensorType.UINT8, Q, 1, 8, 8, 4);
         b.output(b.op(BuiltinOperator.RELU, null, new int[] {x}, u8("a", 1, 8, 8, 4)));
         Model m = b.build();
+        // A free batch (Keras' None) compiles as batch 1; a free height does not.
         m.mainGraph().tensor(x).setShapeSignature(new int[] {-1, 8, 8, 4});
+        assertTrue(EdgeTpuCheck.check(m).allOnEdgeTpu());
+        m.mainGraph().tensor(x).setShapeSignature(new int[] {1, -1, 8, 4});
         EdgeTpuReport r = EdgeTpuCheck.check(m);
         assertTrue(r.firstCpu().reason().contains("dynamic dimension"), r.firstCpu().reason());
     }
