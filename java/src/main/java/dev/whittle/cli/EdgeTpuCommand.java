@@ -97,9 +97,16 @@ final class EdgeTpuCommand implements Runnable {
                 out.printf("  first cpu   operator %d %s: %s%n", f.index(), f.op(), f.reason());
                 out.printf("  cpu         %d operator(s): %s%n", cpu.size(), counts(cpu));
             }
+            // A float model breaks the 8-bit rule on every operator: one line says so.
+            List<OpVerdict> not8bit = cpu.stream().filter(o -> o != r.firstCpu() && o.cause()
+                    && o.reason().contains(EIGHT_BIT)).toList();
+            if (not8bit.size() > 1) {
+                out.printf("    %d more operator(s) (%d to %d) also compute on tensors that are not 8-bit%n", not8bit.size(),
+                        not8bit.get(0).index(), not8bit.get(not8bit.size() - 1).index());
+            }
             int shown = 0;
             for (OpVerdict o : cpu) {
-                if (o != r.firstCpu() && shown++ < MAX_LINES) {
+                if (o != r.firstCpu() && !(not8bit.size() > 1 && not8bit.contains(o)) && shown++ < MAX_LINES) {
                     out.printf("    %3d %-24s %s%n", o.index(), o.op(), o.cause() ? o.reason()
                             : o.reason().startsWith("supported, but") ? "after the cut (reads a CPU result)" : o.reason());
                 }
@@ -120,6 +127,9 @@ final class EdgeTpuCommand implements Runnable {
                 .replace("FLOAT_MODEL", "FLOAT_" + stem(model)).replace(" MODEL ", " " + name + " ")));
         out.printf("  verdict     %s%n", verdict(r));
     }
+
+    /** The phrase of the 8-bit rule's reasons (EdgeTpuRules). */
+    private static final String EIGHT_BIT = "the Edge TPU computes only 8-bit quantized";
 
     /** Operators listed one per line before the rest is summed up. */
     private static final int MAX_LINES = 12;
