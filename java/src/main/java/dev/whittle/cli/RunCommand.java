@@ -3,6 +3,7 @@ package dev.whittle.cli;
 import dev.whittle.InvalidInputException;
 import dev.whittle.TensorData;
 import dev.whittle.UnsupportedModelException;
+import dev.whittle.edgetpu.EdgeTpuCheck;
 import dev.whittle.io.ImageInput;
 import dev.whittle.io.Npy;
 import dev.whittle.io.Preprocessing;
@@ -135,6 +136,13 @@ final class RunCommand implements Callable<Integer> {
     private Backend whittle(Model m) {
         if (noXnnpack) {
             throw new InvalidInputException("--no-xnnpack applies to --backend tflite");
+        }
+        if (EdgeTpuCheck.isCompiled(m)) {
+            try {
+                EdgeTpuCheck.requireNotCompiled(m);
+            } catch (UnsupportedModelException e) {
+                throw new UnsupportedModelException(model.getFileName() + ": " + e.getMessage());
+            }
         }
         try {
             return Backend.whittle(m, threads);

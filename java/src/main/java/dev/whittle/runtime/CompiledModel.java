@@ -2,6 +2,7 @@ package dev.whittle.runtime;
 
 import dev.whittle.InvalidInputException;
 import dev.whittle.UnsupportedModelException;
+import dev.whittle.edgetpu.EdgeTpuCheck;
 import dev.whittle.model.BuiltinOperator;
 import dev.whittle.model.Model;
 import dev.whittle.model.Operator;
@@ -114,6 +115,9 @@ public final class CompiledModel {
         if (model.subgraphs().isEmpty()) {
             throw new UnsupportedModelException("model has no subgraph");
         }
+        // A compiled Edge TPU model is a custom op only the Edge TPU delegate runs: say so
+        // before preparing anything.
+        EdgeTpuCheck.requireNotCompiled(model);
         Subgraph g = model.mainGraph();
         int nt = g.tensorCount();
         int nOps = g.operatorCount();
