@@ -28,6 +28,13 @@ static inline const int16_t* a_row(const whittle_qs16_gemm_params* p, const int1
   for (int64_t fy = 0; fy < p->kh; fy++) {
     const int64_t iy = oy * p->stride_h - p->pad_h + fy * p->dil_h;
     const bool row_in = iy >= 0 && iy < p->in_h;
+    const int64_t ix0 = ox * p->stride_w - p->pad_w;
+    if (row_in && p->dil_w == 1 && ix0 >= 0 && ix0 + p->kw <= p->in_w) {
+      // The whole window row is inside the image and contiguous in NHWC: one copy.
+      memcpy(dst, input + ((b * p->in_h + iy) * p->in_w + ix0) * c, (size_t) (p->kw * c) * 2);
+      dst += p->kw * c;
+      continue;
+    }
     for (int64_t fx = 0; fx < p->kw; fx++) {
       const int64_t ix = ox * p->stride_w - p->pad_w + fx * p->dil_w;
       if (row_in && ix >= 0 && ix < p->in_w) {
