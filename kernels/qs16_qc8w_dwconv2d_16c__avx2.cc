@@ -74,6 +74,25 @@ extern "C" WHITTLE_API void whittle_qs16_qc8w_dwconv2d_16c__avx2(const whittle_q
       for (int64_t c = 0; c < C; c += 16) {
         const int64_t count = C - c < 16 ? C - c : 16;
         const int16_t* src[kMaxTaps];
+        if (count == 8) {
+          // Half a block (8 channels, common in small networks): 128-bit loads, upper half zero.
+          __m256i acc_lo = _mm256_setzero_si256();
+          for (int64_t q = 0; q < pairs; q++) {
+            const __m128i x0 = tap[2 * q] ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap[2 * q] + c))
+                                          : _mm_setzero_si128();
+            const __m128i x1 = tap[2 * q + 1]
+                ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap[2 * q + 1] + c)) : _mm_setzero_si128();
+            // Channels 0-3 of both taps in the low lane, 4-7 in the high lane: the weights' lo
+            // half holds channels 0-3 in its low lane, the hi half 4-7 in its low lane.
+            const __m128i wlo = _mm_load_si128(reinterpret_cast<const __m128i*>(w));
+            const __m128i whi = _mm_load_si128(reinterpret_cast<const __m128i*>(w + 16));
+            const __m256i xv = _mm256_setr_m128i(_mm_unpacklo_epi16(x0, x1), _mm_unpackhi_epi16(x0, x1));
+            acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(xv, _mm256_setr_m128i(wlo, whi)));
+            w += 32;
+          }
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c), stage8(p, acc_lo, c, vmin, vmax));
+          continue;
+        }
         if (count == 16) {
           for (int64_t t = 0; t < p->taps_padded; t++) {
             src[t] = tap[t] ? tap[t] + c : nullptr;
