@@ -29,6 +29,12 @@ public final class KernelRegistry {
     /** uint8 activations and weights. */
     public static final KernelFamily<QuantizedFullyConnectedFactory> QU8_FULLY_CONNECTED =
             new KernelFamily<>("qu8_fully_connected", QuantizedFullyConnectedFactory.class);
+    /**
+     * int16 activations, int8 weights: the reference is {@code QS16_QC8W} (int64 bias) or
+     * {@code QS16_QC8W_GEMM} (int32 or no bias), as the node's parameters say.
+     */
+    public static final KernelFamily<QuantizedFullyConnectedFactory> QS16_QC8W_FULLY_CONNECTED =
+            new KernelFamily<>("qs16_qc8w_fully_connected", QuantizedFullyConnectedFactory.class);
 
     /** CONV_2D, float32. */
     public static final KernelFamily<ConvKernelFactory> F32_CONV2D =
@@ -72,7 +78,28 @@ public final class KernelRegistry {
             new KernelEntry<>(QS8_QC8W_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QS8_QC8W_FULLY_CONNECTED), ALWAYS),
             new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.REFERENCE,
                     (QuantizedFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.QU8, ALWAYS),
-            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS));
+            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS),
+            // 16x8 (int16 activations, int8 weights): CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED.
+            new KernelEntry<>(QS16_QC8W_CONV2D, KernelPath.AVX2,
+                    (ConvKernelFactory) (p, w, b) -> Qs16NativeConv.create(Qs16Gemm.Isa.AVX2, p, w, b),
+                    NativeKernels.exported("whittle_qs16_qc8w_conv2d_gemm_4x16c2__avx2")),
+            new KernelEntry<>(QS16_QC8W_CONV2D, KernelPath.AVX512VNNI,
+                    (ConvKernelFactory) (p, w, b) -> Qs16NativeConv.create(Qs16Gemm.Isa.AVX512VNNI, p, w, b),
+                    NativeKernels.exported("whittle_qs16_qc8w_conv2d_gemm_8x32c2__avx512vnni")),
+            new KernelEntry<>(QS16_QC8W_DWCONV2D, KernelPath.AVX2,
+                    (DepthwiseConvKernelFactory) Qs16NativeDepthwiseConv::create,
+                    NativeKernels.exported("whittle_qs16_qc8w_dwconv2d_16c__avx2")),
+            new KernelEntry<>(QS16_QC8W_FULLY_CONNECTED, KernelPath.REFERENCE,
+                    (QuantizedFullyConnectedFactory) (p, w, b) -> p.realScales() != null
+                            ? FullyConnectedReference.QS16_QC8W : FullyConnectedReference.QS16_QC8W_GEMM, ALWAYS),
+            new KernelEntry<>(QS16_QC8W_FULLY_CONNECTED, KernelPath.AVX2,
+                    (QuantizedFullyConnectedFactory) (p, w, b) -> Qs16NativeFullyConnected.create(Qs16Gemm.Isa.AVX2,
+                            p, w, b),
+                    NativeKernels.exported("whittle_qs16_qc8w_fully_connected_gemm_4x16c2__avx2")),
+            new KernelEntry<>(QS16_QC8W_FULLY_CONNECTED, KernelPath.AVX512VNNI,
+                    (QuantizedFullyConnectedFactory) (p, w, b) -> Qs16NativeFullyConnected.create(
+                            Qs16Gemm.Isa.AVX512VNNI, p, w, b),
+                    NativeKernels.exported("whittle_qs16_qc8w_fully_connected_gemm_8x32c2__avx512vnni")));
 
     private KernelRegistry() {
     }

@@ -17,6 +17,7 @@ import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams
 import dev.whittle.runtime.quant.ActivationRange;
 import dev.whittle.runtime.quant.QuantizedMultiplier;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
@@ -217,6 +218,17 @@ public final class FullyConnected implements Op<FullyConnected.Prepared<?>> {
         if (family != null && ctx.isConstant(1)) {
             kernel = KernelRegistry.select(family).factory().create(qp, ctx.constantData(1),
                     ctx.isConstant(2) ? ctx.constantData(2) : null);
+            if (kernel instanceof WorkerScratch ws) {
+                ctx.requestWorkerScratch(ws.workerScratchBytes());
+            }
+        }
+        // 16x8: the reference TFLite runs depends on the bias (see FullyConnectedReference);
+        // the family's kernels pick the same output stage from the parameters.
+        if (int16 && ctx.isConstant(1) && (qp.bias() < 0 || ctx.isConstant(2))) {
+            ByteBuffer w = ctx.constantData(1);
+            ByteBuffer b = qp.bias() >= 0 ? ctx.constantData(2) : null;
+            kernel = KernelRegistry.fastestOr(KernelRegistry.QS16_QC8W_FULLY_CONNECTED, f -> f.create(qp, w, b),
+                    kernel);
             if (kernel instanceof WorkerScratch ws) {
                 ctx.requestWorkerScratch(ws.workerScratchBytes());
             }
