@@ -72,13 +72,38 @@ public final class KernelRegistry {
             new KernelEntry<>(QS8_QC8W_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QS8_QC8W_FULLY_CONNECTED), ALWAYS),
             new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.REFERENCE,
                     (QuantizedFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.QU8, ALWAYS),
-            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS));
+            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS),
+            // DEPTHWISE_CONV_2D int8/uint8: JavaDepthwiseConv, NativeDepthwiseConv (kernels/q8_dwconv2d_*).
+            dwReference(QS8_DWCONV2D), dwJava(QS8_DWCONV2D), dwNative(QS8_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
+            dwNative(QS8_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
+            dwReference(QS8_QC8W_DWCONV2D), dwJava(QS8_QC8W_DWCONV2D),
+            dwNative(QS8_QC8W_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
+            dwNative(QS8_QC8W_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
+            dwReference(QU8_DWCONV2D), dwJava(QU8_DWCONV2D), dwNative(QU8_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
+            dwNative(QU8_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"));
 
     private KernelRegistry() {
     }
 
     private static QuantizedFullyConnectedFactory javaFc(KernelFamily<QuantizedFullyConnectedFactory> family) {
         return (p, w, b) -> Int8FullyConnected.create(family, VectorizationProvider.get(), p, w, b);
+    }
+
+    private static KernelEntry<DepthwiseConvKernelFactory> dwReference(KernelFamily<DepthwiseConvKernelFactory> f) {
+        dev.whittle.runtime.Kernel<dev.whittle.runtime.kernels.reference.DepthwiseConvParams> k =
+                NativeDepthwiseConv.referenceOf(f);
+        return new KernelEntry<>(f, KernelPath.REFERENCE, (DepthwiseConvKernelFactory) (p, w, b) -> k, ALWAYS);
+    }
+
+    private static KernelEntry<DepthwiseConvKernelFactory> dwJava(KernelFamily<DepthwiseConvKernelFactory> f) {
+        return new KernelEntry<>(f, KernelPath.JAVA, JavaDepthwiseConv.factory(f), ALWAYS);
+    }
+
+    // The AVX-512 kernel needs only F/BW/VL; it is listed on the AVX512VNNI path, the one AVX-512 path.
+    private static KernelEntry<DepthwiseConvKernelFactory> dwNative(KernelFamily<DepthwiseConvKernelFactory> f,
+            KernelPath path, String tileIsa) {
+        return new KernelEntry<>(f, path, NativeDepthwiseConv.factory(f, tileIsa),
+                NativeDepthwiseConv.exported(f, tileIsa));
     }
 
     /** Every registered kernel of {@code family}, slowest path first, available or not. */
