@@ -106,13 +106,12 @@ void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* ou
 
   const uint8_t* rows[WHITTLE_Q8_DWCONV_MAX_TAPS];
   const uint8_t* taps[WHITTLE_Q8_DWCONV_MAX_TAPS];
-  // Fewer than 16 channels: each tap's bytes are copied into a 16-byte slot so that the
-  // 16-byte loads stay inside the tensor.
+  // Fewer than 16 channels: a 16-byte load may run past the pixel; it reads the next pixels
+  // (lanes that are never stored), except within 16 bytes of the tensor's end, where the
+  // tap's bytes are copied into a 16-byte slot first.
   alignas(16) uint8_t small[WHITTLE_Q8_DWCONV_MAX_TAPS][16];
   const uint8_t* small_taps[WHITTLE_Q8_DWCONV_MAX_TAPS];
-  for (int32_t t = 0; t < ntaps && channels < 16; t++) {
-    small_taps[t] = small[t];
-  }
+  const uint8_t* input_end = input + (size_t)p->batches * (size_t)p->in_h * (size_t)p->in_w * channels;
   for (int32_t row = row_begin; row < row_end; row++) {
     whittle_q8_dwconv::row_pointers(p, input, row, rows);
     uint8_t* out_row = output + (size_t)row * (size_t)p->out_w * channels;
@@ -121,7 +120,12 @@ void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* ou
       uint8_t* o = out_row + (size_t)ox * channels;
       if (channels < 16) {
         for (int32_t t = 0; t < ntaps; t++) {
-          memcpy(small[t], taps[t], channels);
+          const uint8_t* x = taps[t];
+          if (x != zero && (size_t)(input_end - x) < 16) {
+            memcpy(small[t], x, channels);
+            x = small[t];
+          }
+          small_taps[t] = x;
         }
         alignas(16) uint8_t tmp[16];
         _mm_store_si128(reinterpret_cast<__m128i*>(tmp), block16<kUnsigned>(small_taps, ntaps, 0, w, cp, 0, bias, rq));
