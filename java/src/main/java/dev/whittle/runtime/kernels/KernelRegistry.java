@@ -99,13 +99,38 @@ public final class KernelRegistry {
             new KernelEntry<>(QS16_QC8W_FULLY_CONNECTED, KernelPath.AVX512VNNI,
                     (QuantizedFullyConnectedFactory) (p, w, b) -> Qs16NativeFullyConnected.create(
                             Qs16Gemm.Isa.AVX512VNNI, p, w, b),
-                    NativeKernels.exported("whittle_qs16_qc8w_fully_connected_gemm_8x32c2__avx512vnni")));
+                    NativeKernels.exported("whittle_qs16_qc8w_fully_connected_gemm_8x32c2__avx512vnni")),
+            // DEPTHWISE_CONV_2D int8/uint8: JavaDepthwiseConv, NativeDepthwiseConv (kernels/q8_dwconv2d_*).
+            dwReference(QS8_DWCONV2D), dwJava(QS8_DWCONV2D), dwNative(QS8_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
+            dwNative(QS8_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
+            dwReference(QS8_QC8W_DWCONV2D), dwJava(QS8_QC8W_DWCONV2D),
+            dwNative(QS8_QC8W_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
+            dwNative(QS8_QC8W_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
+            dwReference(QU8_DWCONV2D), dwJava(QU8_DWCONV2D), dwNative(QU8_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
+            dwNative(QU8_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"));
 
     private KernelRegistry() {
     }
 
     private static QuantizedFullyConnectedFactory javaFc(KernelFamily<QuantizedFullyConnectedFactory> family) {
         return (p, w, b) -> Int8FullyConnected.create(family, VectorizationProvider.get(), p, w, b);
+    }
+
+    private static KernelEntry<DepthwiseConvKernelFactory> dwReference(KernelFamily<DepthwiseConvKernelFactory> f) {
+        dev.whittle.runtime.Kernel<dev.whittle.runtime.kernels.reference.DepthwiseConvParams> k =
+                NativeDepthwiseConv.referenceOf(f);
+        return new KernelEntry<>(f, KernelPath.REFERENCE, (DepthwiseConvKernelFactory) (p, w, b) -> k, ALWAYS);
+    }
+
+    private static KernelEntry<DepthwiseConvKernelFactory> dwJava(KernelFamily<DepthwiseConvKernelFactory> f) {
+        return new KernelEntry<>(f, KernelPath.JAVA, JavaDepthwiseConv.factory(f), ALWAYS);
+    }
+
+    // The AVX-512 kernel needs only F/BW/VL; it is listed on the AVX512VNNI path, the one AVX-512 path.
+    private static KernelEntry<DepthwiseConvKernelFactory> dwNative(KernelFamily<DepthwiseConvKernelFactory> f,
+            KernelPath path, String tileIsa) {
+        return new KernelEntry<>(f, path, NativeDepthwiseConv.factory(f, tileIsa),
+                NativeDepthwiseConv.exported(f, tileIsa));
     }
 
     /** Every registered kernel of {@code family}, slowest path first, available or not. */

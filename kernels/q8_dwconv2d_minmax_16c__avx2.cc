@@ -1,0 +1,168 @@
+// DEPTHWISE_CONV_2D, int8 and uint8 activations (qs8, qs8_qc8w, qu8), depth multiplier 1:
+// 16 channels per step, taps looped, bit-exact with DepthwiseConvKernels (see
+// native/include/whittle/dwconv.h for the packed layout and the algebra).
+//
+// Products are exact in int32 with vpmovsxbd/vpmovzxbd + vpmulld ("mul32", XNNPACK's choice
+// for AVX2 depthwise): w_eff is in [-255, 255] for uint8, so an int16 product (vpmullw) would
+// not fit, and vpmaddwd needs tap pairs interleaved by shuffles that cost more than they save.
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_dwconv_common.h"
+#include "whittle/dwconv.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 reports its own intrinsic headers' deliberately undefined vectors (_mm*_undefined_*).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace {
+
+using whittle_q8_dwconv::at;
+
+template <bool kUnsigned>
+inline __m256i widen8(const uint8_t* p) {
+  const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+  return kUnsigned ? _mm256_cvtepu8_epi32(v) : _mm256_cvtepi8_epi32(v);
+}
+
+// TFLite's MultiplyByQuantizedMultiplier (gemmlowp SaturatingRoundingDoublingHighMul, then
+// RoundingDivideByPOT), + output offset, clamp; 8 channels.
+struct Requant {
+  const int32_t* mult;
+  const int32_t* lsh;
+  const int32_t* rmask;
+  const int32_t* rhalf;
+  const int32_t* rsh;
+  __m256i out_offset, vmin, vmax;
+
+  inline __m256i apply(__m256i acc, size_t c) const {
+    const __m256i x = _mm256_sllv_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lsh + c)));
+    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mult + c));
+    // (x * m + 2^30) >> 31 in 64 bits is SRDHM's nudge-and-truncate (m >= 0: no saturation).
+    // Bits 31..62 of each 64-bit sum are the result; a logical shift extracts them.
+    const __m256i nudge = _mm256_set1_epi64x(int64_t(1) << 30);
+    __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, m), nudge);
+    __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32)), nudge);
+    pe = _mm256_srli_epi64(pe, 31);
+    po = _mm256_slli_epi64(po, 1);
+    const __m256i h = _mm256_blend_epi32(pe, po, 0xAA);
+    // RoundingDivideByPOT: floor shift, + 1 when the remainder exceeds half - 1 (+1 if h < 0).
+    const __m256i rem = _mm256_and_si256(h, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rmask + c)));
+    const __m256i thr = _mm256_sub_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(rhalf + c)),
+                                         _mm256_srai_epi32(h, 31));
+    __m256i q = _mm256_srav_epi32(h, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rsh + c)));
+    q = _mm256_sub_epi32(q, _mm256_cmpgt_epi32(rem, thr));
+    q = _mm256_add_epi32(q, out_offset);
+    return _mm256_min_epi32(_mm256_max_epi32(q, vmin), vmax);
+  }
+};
+
+// 16 outputs from the 16 int32 in lo (channels 0..7) and hi (8..15), already clamped.
+template <bool kUnsigned>
+inline __m128i narrow16(__m256i lo, __m256i hi) {
+  const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8);
+  const __m128i a = _mm256_castsi256_si128(w);
+  const __m128i b = _mm256_extracti128_si256(w, 1);
+  return kUnsigned ? _mm_packus_epi16(a, b) : _mm_packs_epi16(a, b);
+}
+
+// Channels [c, c + 16) of one output pixel, reading 16 bytes at taps[t] + c + off.
+template <bool kUnsigned>
+inline __m128i block16(const uint8_t* const* taps, int32_t ntaps, size_t off, const int32_t* w, size_t cp, size_t c,
+                       const int32_t* bias, const Requant& rq) {
+  __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + c));
+  __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + c + 8));
+  const int32_t* wt = w + c;
+  for (int32_t t = 0; t < ntaps; t++) {
+    const uint8_t* x = taps[t] + off;
+    a0 = _mm256_add_epi32(a0, _mm256_mullo_epi32(widen8<kUnsigned>(x),
+                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wt))));
+    a1 = _mm256_add_epi32(a1, _mm256_mullo_epi32(widen8<kUnsigned>(x + 8),
+                                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wt + 8))));
+    wt += cp;
+  }
+  return narrow16<kUnsigned>(rq.apply(a0, c), rq.apply(a1, c + 8));
+}
+
+template <bool kUnsigned>
+void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* output, int32_t row_begin,
+            int32_t row_end) {
+  const size_t channels = (size_t)p->channels;
+  const size_t cp = (size_t)p->channels_padded;
+  const int32_t ntaps = p->kh * p->kw;
+  const int32_t* bias = at<int32_t>(p, p->bias_offset);
+  const int32_t* w = at<int32_t>(p, p->weights_offset);
+  const uint8_t* zero = at<uint8_t>(p, p->zero_offset);
+  Requant rq;
+  rq.mult = at<int32_t>(p, p->multiplier_offset);
+  rq.lsh = at<int32_t>(p, p->left_shift_offset);
+  rq.rmask = at<int32_t>(p, p->right_mask_offset);
+  rq.rhalf = at<int32_t>(p, p->right_half_offset);
+  rq.rsh = at<int32_t>(p, p->right_shift_offset);
+  rq.out_offset = _mm256_set1_epi32(p->output_offset);
+  rq.vmin = _mm256_set1_epi32(p->act_min);
+  rq.vmax = _mm256_set1_epi32(p->act_max);
+
+  const uint8_t* rows[WHITTLE_Q8_DWCONV_MAX_TAPS];
+  const uint8_t* taps[WHITTLE_Q8_DWCONV_MAX_TAPS];
+  // Fewer than 16 channels: a 16-byte load may run past the pixel; it reads the next pixels
+  // (lanes that are never stored), except within 16 bytes of the tensor's end, where the
+  // tap's bytes are copied into a 16-byte slot first.
+  alignas(16) uint8_t small[WHITTLE_Q8_DWCONV_MAX_TAPS][16];
+  const uint8_t* small_taps[WHITTLE_Q8_DWCONV_MAX_TAPS];
+  const uint8_t* input_end = input + (size_t)p->batches * (size_t)p->in_h * (size_t)p->in_w * channels;
+  for (int32_t row = row_begin; row < row_end; row++) {
+    whittle_q8_dwconv::row_pointers(p, input, row, rows);
+    uint8_t* out_row = output + (size_t)row * (size_t)p->out_w * channels;
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+      whittle_q8_dwconv::tap_pointers(p, rows, ox, zero, taps);
+      uint8_t* o = out_row + (size_t)ox * channels;
+      if (channels < 16) {
+        for (int32_t t = 0; t < ntaps; t++) {
+          const uint8_t* x = taps[t];
+          if (x != zero && (size_t)(input_end - x) < 16) {
+            memcpy(small[t], x, channels);
+            x = small[t];
+          }
+          small_taps[t] = x;
+        }
+        alignas(16) uint8_t tmp[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), block16<kUnsigned>(small_taps, ntaps, 0, w, cp, 0, bias, rq));
+        memcpy(o, tmp, channels);
+        continue;
+      }
+      size_t c = 0;
+      for (; c + 16 <= channels; c += 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c), block16<kUnsigned>(taps, ntaps, c, w, cp, c, bias, rq));
+      }
+      if (c < channels) {
+        // The last 16 channels again, overlapping: recomputed outputs are the same bytes.
+        c = channels - 16;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c), block16<kUnsigned>(taps, ntaps, c, w, cp, c, bias, rq));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+WHITTLE_API void whittle_qs8_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const int8_t* input,
+                                                       int8_t* output, int32_t row_begin, int32_t row_end) {
+  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin, row_end);
+}
+
+WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const int8_t* input,
+                                                            int8_t* output, int32_t row_begin, int32_t row_end) {
+  // Per-tensor weights are per-channel weights with equal scales: the same code.
+  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin, row_end);
+}
+
+WHITTLE_API void whittle_qu8_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const uint8_t* input,
+                                                       uint8_t* output, int32_t row_begin, int32_t row_end) {
+  dwconv<true>(p, input, output, row_begin, row_end);
+}
+
+}  // extern "C"
