@@ -2,6 +2,10 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.CpuFeatures;
 import dev.whittle.internal.vectorization.VectorizationProvider;
+import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
+import dev.whittle.runtime.kernels.elementwise.PreparedKernelFactory;
+import dev.whittle.runtime.kernels.elementwise.QuantizedBinaryKernels;
+import dev.whittle.runtime.kernels.reference.BinaryParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 
 import java.util.ArrayList;
@@ -72,7 +76,10 @@ public final class KernelRegistry {
             new KernelEntry<>(QS8_QC8W_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QS8_QC8W_FULLY_CONNECTED), ALWAYS),
             new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.REFERENCE,
                     (QuantizedFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.QU8, ALWAYS),
-            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS));
+            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS),
+            // element-wise, pooling and data-movement ops (kernels/elementwise)
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.JAVA,
+                    (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::create, ALWAYS));
 
     private KernelRegistry() {
     }
