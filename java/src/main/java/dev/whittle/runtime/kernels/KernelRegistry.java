@@ -2,16 +2,22 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.CpuFeatures;
 import dev.whittle.internal.vectorization.VectorizationProvider;
+import dev.whittle.runtime.kernels.elementwise.ArgMinMaxJava;
 import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
 import dev.whittle.runtime.kernels.elementwise.PreparedKernelFactory;
 import dev.whittle.runtime.kernels.elementwise.QuantizedBinaryKernels;
+import dev.whittle.runtime.kernels.elementwise.ResizeBilinearKernels;
+import dev.whittle.runtime.kernels.elementwise.UnaryLutKernels;
+import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
-
+import dev.whittle.runtime.kernels.reference.ResizeKernels;
+import dev.whittle.runtime.kernels.reference.UnaryParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+
 
 /**
  * The one list of kernels (XNNPACK's config tables, ruy's paths): for every op family and
@@ -79,7 +85,16 @@ public final class KernelRegistry {
             new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS),
             // element-wise, pooling and data-movement ops (kernels/elementwise)
             new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.JAVA,
-                    (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::create, ALWAYS));
+                    (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.RESIZE_BILINEAR, KernelPath.JAVA,
+                    (PreparedKernelFactory<ResizeKernels.Params>) ResizeBilinearKernels::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.RESIZE_BILINEAR, KernelPath.AVX2,
+                    (PreparedKernelFactory<ResizeKernels.Params>) ResizeBilinearKernels::createAvx2,
+                    NativeKernels.exported("whittle_qu8_resize_bilinear__avx2")),
+            new KernelEntry<>(ElementwiseFamilies.ARG_MIN_MAX, KernelPath.JAVA,
+                    (PreparedKernelFactory<ArgMinMaxKernels.Params>) ArgMinMaxJava::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_UNARY, KernelPath.JAVA,
+                    (PreparedKernelFactory<UnaryParams>) UnaryLutKernels::create, ALWAYS));
 
     private KernelRegistry() {
     }

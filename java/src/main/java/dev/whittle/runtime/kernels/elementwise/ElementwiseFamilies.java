@@ -1,7 +1,10 @@
 package dev.whittle.runtime.kernels.elementwise;
 
 import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
+import dev.whittle.runtime.kernels.reference.ResizeKernels;
+import dev.whittle.runtime.kernels.reference.UnaryParams;
 
 /**
  * The kernel families of the ops besides convolution and fully-connected (registered in
@@ -15,6 +18,17 @@ public final class ElementwiseFamilies {
 
     /** ADD, SUB and MUL on int8, uint8 and int16 (every quantized binary reference kernel). */
     public static final KernelFamily<PreparedKernelFactory<BinaryParams>> QUANTIZED_BINARY = family("quantized_binary");
+
+    /** RESIZE_BILINEAR, every type (the factory reads the type from the parameters). */
+    public static final KernelFamily<PreparedKernelFactory<ResizeKernels.Params>> RESIZE_BILINEAR =
+            family("resize_bilinear");
+
+    /** ARG_MAX and ARG_MIN, every type. */
+    public static final KernelFamily<PreparedKernelFactory<ArgMinMaxKernels.Params>> ARG_MIN_MAX =
+            family("argminmax");
+
+    /** QUANTIZE (requantization), DEQUANTIZE and the LOGISTIC/TANH tables on 8-bit inputs. */
+    public static final KernelFamily<PreparedKernelFactory<UnaryParams>> QUANTIZED_UNARY = family("quantized_unary");
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     static <P> KernelFamily<PreparedKernelFactory<P>> family(String name) {
