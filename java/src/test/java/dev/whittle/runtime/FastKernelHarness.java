@@ -63,6 +63,47 @@ final class FastKernelHarness {
         return kernels;
     }
 
+    /**
+     * For every available path of {@code family}: compiles with {@code -Dwhittle.kernels=} that
+     * path, compares 1 and 3 threads with the reference, and asserts the first node's kernel is
+     * {@code prefix + "__" + path} (or, where {@code fallbackOk}, the reference). Returns how
+     * many paths ran a kernel of their own.
+     */
+    static int checkPaths(String label, Model m, List<TensorData> inputs,
+            dev.whittle.runtime.kernels.KernelFamily<?> family, String prefix, boolean fallbackOk) {
+        return checkPaths(label, m, inputs, family, prefix, fallbackOk, false);
+    }
+
+    /** As above; {@code nativeDeclines}: the native paths' factories return null for this node. */
+    static int checkPaths(String label, Model m, List<TensorData> inputs,
+            dev.whittle.runtime.kernels.KernelFamily<?> family, String prefix, boolean fallbackOk,
+            boolean nativeDeclines) {
+        byte[] expected = run(m, inputs, "reference", 1, null);
+        int own = 0;
+        for (var e : dev.whittle.runtime.kernels.KernelRegistry.available(family)) {
+            String path = e.path().label();
+            if (path.equals("reference")) {
+                continue;
+            }
+            List<String> kernels = new java.util.ArrayList<>();
+            byte[] one = run(m, inputs, path, 1, kernels);
+            assertArrayEquals(expected, one, label + " (" + kernels + ", 1 thread) differs from the reference");
+            byte[] three = run(m, inputs, path, 3, null);
+            assertArrayEquals(expected, three, label + " (" + kernels + ", 3 threads) differs from the reference");
+            String k = kernels.get(0);
+            if (!(fallbackOk && k.endsWith("__reference"))) {
+                String want = prefix + "__" + path;
+                if (nativeDeclines && e.path().isNative()) {
+                    assertEquals(prefix + "__reference", k, label + ": native path " + path + " declines");
+                    continue;
+                }
+                assertEquals(want, k, label + ": dispatched kernel on path " + path);
+                own++;
+            }
+        }
+        return own;
+    }
+
     /** As {@link #check}, asserting the fast compile's first node ran {@code kernel}. */
     static void checkKernel(String label, Model m, List<TensorData> inputs, String kernel) {
         List<String> kernels = check(label, m, inputs);
