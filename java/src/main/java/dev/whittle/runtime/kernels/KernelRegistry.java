@@ -4,6 +4,7 @@ import dev.whittle.CpuFeatures;
 import dev.whittle.internal.vectorization.VectorizationProvider;
 import dev.whittle.runtime.kernels.elementwise.ArgMinMaxJava;
 import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
+import dev.whittle.runtime.kernels.elementwise.Pool2DJava;
 import dev.whittle.runtime.kernels.elementwise.PreparedKernelFactory;
 import dev.whittle.runtime.kernels.elementwise.QuantizedBinaryKernels;
 import dev.whittle.runtime.kernels.elementwise.ResizeBilinearKernels;
@@ -11,6 +12,7 @@ import dev.whittle.runtime.kernels.elementwise.UnaryLutKernels;
 import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
+import dev.whittle.runtime.kernels.reference.Pool2DKernels;
 import dev.whittle.runtime.kernels.reference.ResizeKernels;
 import dev.whittle.runtime.kernels.reference.UnaryParams;
 import java.util.ArrayList;
@@ -94,7 +96,11 @@ public final class KernelRegistry {
             new KernelEntry<>(ElementwiseFamilies.ARG_MIN_MAX, KernelPath.JAVA,
                     (PreparedKernelFactory<ArgMinMaxKernels.Params>) ArgMinMaxJava::create, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.QUANTIZED_UNARY, KernelPath.JAVA,
-                    (PreparedKernelFactory<UnaryParams>) UnaryLutKernels::create, ALWAYS));
+                    (PreparedKernelFactory<UnaryParams>) UnaryLutKernels::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.AVERAGE_POOL2D, KernelPath.JAVA,
+                    (PreparedKernelFactory<Pool2DKernels.Params>) Pool2DJava::average, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.MAX_POOL2D, KernelPath.JAVA,
+                    (PreparedKernelFactory<Pool2DKernels.Params>) Pool2DJava::max, ALWAYS));
 
     private KernelRegistry() {
     }

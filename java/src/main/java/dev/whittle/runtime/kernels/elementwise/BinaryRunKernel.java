@@ -4,24 +4,33 @@ import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.ParallelTask;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
-import java.nio.ByteBuffer;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Base of the Java binary kernels: walks an output range as runs of the innermost collapsed
- * dimension ({@link BroadcastPlan}) and hands each run to {@link #row}, reading the tensors with
- * absolute bulk-free accesses on their buffers (native arena or heap constants alike, so
- * constants and compile-time folding need no fallback). Large nodes split into contiguous
+ * dimension ({@link BroadcastPlan}) and hands each run to {@link #row}, reading the tensors as memory
+ * segments ({@link Mem}: native arena or heap constants alike, so constants and compile-time
+ * folding need no fallback). Large nodes split into contiguous
  * output ranges on the context's threads.
  */
 abstract class BinaryRunKernel implements Kernel<BinaryParams>, ParallelTask<BinaryParams> {
     private final String name;
     final BroadcastPlan plan;
     private final int count;
+    private final int elementBytes;
+    private final long aBytes;
+    private final long bBytes;
 
-    BinaryRunKernel(String name, BroadcastPlan plan) {
+    BinaryRunKernel(String name, BroadcastPlan plan, int elementBytes) {
         this.name = name;
         this.plan = plan;
         this.count = (int) plan.count();
+        this.elementBytes = elementBytes;
+        // One past the last element each input is read at.
+        this.aBytes = ((long) (plan.n0() - 1) * plan.a0() + (long) (plan.n1() - 1) * plan.a1()
+                + (long) (plan.n2() - 1) * plan.a2() + 1) * elementBytes;
+        this.bBytes = ((long) (plan.n0() - 1) * plan.b0() + (long) (plan.n1() - 1) * plan.b1()
+                + (long) (plan.n2() - 1) * plan.b2() + 1) * elementBytes;
     }
 
     @Override
@@ -52,12 +61,12 @@ abstract class BinaryRunKernel implements Kernel<BinaryParams>, ParallelTask<Bin
 
     private void range(BinaryParams p, ExecutionState s, int from, int to) {
         BroadcastPlan q = plan;
-        ByteBuffer a = s.buffer(p.a());
-        ByteBuffer b = s.buffer(p.b());
-        ByteBuffer o = s.buffer(p.output());
-        int aOff = s.offset(p.a());
-        int bOff = s.offset(p.b());
-        int oOff = s.offset(p.output());
+        MemorySegment a = Mem.of(s, p.a(), aBytes);
+        MemorySegment b = Mem.of(s, p.b(), bBytes);
+        MemorySegment o = Mem.of(s, p.output(), (long) count * elementBytes);
+        int aOff = 0;
+        int bOff = 0;
+        int oOff = 0;
         int n1 = q.n1();
         int n2 = q.n2();
         int i2 = from % n2;
@@ -83,6 +92,6 @@ abstract class BinaryRunKernel implements Kernel<BinaryParams>, ParallelTask<Bin
      * {@code bi} (element indices) and step by the plan's innermost strides {@code a2}/{@code b2}.
      * Buffer offsets {@code aOff}, {@code bOff}, {@code oOff} are in bytes.
      */
-    abstract void row(BinaryParams p, ByteBuffer a, int aOff, int ai, ByteBuffer b, int bOff, int bi, ByteBuffer o,
-            int oOff, int oi, int len);
+    abstract void row(BinaryParams p, MemorySegment a, int aOff, int ai, MemorySegment b, int bOff, int bi,
+            MemorySegment o, int oOff, int oi, int len);
 }

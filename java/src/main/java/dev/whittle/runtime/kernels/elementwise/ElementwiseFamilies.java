@@ -3,6 +3,7 @@ package dev.whittle.runtime.kernels.elementwise;
 import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
+import dev.whittle.runtime.kernels.reference.Pool2DKernels;
 import dev.whittle.runtime.kernels.reference.ResizeKernels;
 import dev.whittle.runtime.kernels.reference.UnaryParams;
 
@@ -29,6 +30,13 @@ public final class ElementwiseFamilies {
 
     /** QUANTIZE (requantization), DEQUANTIZE and the LOGISTIC/TANH tables on 8-bit inputs. */
     public static final KernelFamily<PreparedKernelFactory<UnaryParams>> QUANTIZED_UNARY = family("quantized_unary");
+
+    /** AVERAGE_POOL_2D, every type. */
+    public static final KernelFamily<PreparedKernelFactory<Pool2DKernels.Params>> AVERAGE_POOL2D =
+            family("average_pool2d");
+
+    /** MAX_POOL_2D, every type. */
+    public static final KernelFamily<PreparedKernelFactory<Pool2DKernels.Params>> MAX_POOL2D = family("max_pool2d");
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     static <P> KernelFamily<PreparedKernelFactory<P>> family(String name) {

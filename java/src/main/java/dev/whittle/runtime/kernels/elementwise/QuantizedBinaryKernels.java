@@ -4,7 +4,7 @@ import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.kernels.reference.BinaryKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
 import dev.whittle.runtime.quant.FixedPoint;
-import java.nio.ByteBuffer;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Java kernels of quantized ADD, SUB and MUL ({@link ElementwiseFamilies#QUANTIZED_BINARY}).
@@ -139,13 +139,13 @@ public final class QuantizedBinaryKernels {
         private final byte[] lut;
 
         Lut8(String name, BroadcastPlan plan, byte[] lut) {
-            super(name, plan);
+            super(name, plan, 1);
             this.lut = lut;
         }
 
         @Override
-        void row(BinaryParams p, ByteBuffer a, int aOff, int ai, ByteBuffer b, int bOff, int bi, ByteBuffer o,
-                int oOff, int oi, int len) {
+        void row(BinaryParams p, MemorySegment a, int aOff, int ai, MemorySegment b, int bOff, int bi,
+                MemorySegment o, int oOff, int oi, int len) {
             byte[] t = lut;
             int ap = aOff + ai;
             int bp = bOff + bi;
@@ -154,21 +154,22 @@ public final class QuantizedBinaryKernels {
             int sb = plan.b2();
             if (sa == 1 && sb == 1) {
                 for (int k = 0; k < len; k++) {
-                    o.put(op + k, t[((a.get(ap + k) & 0xFF) << 8) | (b.get(bp + k) & 0xFF)]);
+                    o.set(Mem.I8, op + k, t[((a.get(Mem.I8, ap + k) & 0xFF) << 8) | (b.get(Mem.I8, bp + k) & 0xFF)]);
                 }
             } else if (sa == 1 && sb == 0) {
-                int y = b.get(bp) & 0xFF;
+                int y = b.get(Mem.I8, bp) & 0xFF;
                 for (int k = 0; k < len; k++) {
-                    o.put(op + k, t[((a.get(ap + k) & 0xFF) << 8) | y]);
+                    o.set(Mem.I8, op + k, t[((a.get(Mem.I8, ap + k) & 0xFF) << 8) | y]);
                 }
             } else if (sa == 0 && sb == 1) {
-                int x = (a.get(ap) & 0xFF) << 8;
+                int x = (a.get(Mem.I8, ap) & 0xFF) << 8;
                 for (int k = 0; k < len; k++) {
-                    o.put(op + k, t[x | (b.get(bp + k) & 0xFF)]);
+                    o.set(Mem.I8, op + k, t[x | (b.get(Mem.I8, bp + k) & 0xFF)]);
                 }
             } else {
                 for (int k = 0; k < len; k++) {
-                    o.put(op + k, t[((a.get(ap + k * sa) & 0xFF) << 8) | (b.get(bp + k * sb) & 0xFF)]);
+                    int x = a.get(Mem.I8, ap + k * sa) & 0xFF;
+                    o.set(Mem.I8, op + k, t[(x << 8) | (b.get(Mem.I8, bp + k * sb) & 0xFF)]);
                 }
             }
         }
@@ -182,7 +183,7 @@ public final class QuantizedBinaryKernels {
         private final int hi;
 
         Int16(String name, BroadcastPlan plan, Op op, BinaryParams.Quant q, int lo, int hi) {
-            super(name, plan);
+            super(name, plan, 2);
             this.op = op;
             this.q = q;
             this.lo = lo;
@@ -190,8 +191,8 @@ public final class QuantizedBinaryKernels {
         }
 
         @Override
-        void row(BinaryParams p, ByteBuffer a, int aOff, int ai, ByteBuffer b, int bOff, int bi, ByteBuffer o,
-                int oOff, int oi, int len) {
+        void row(BinaryParams p, MemorySegment a, int aOff, int ai, MemorySegment b, int bOff, int bi,
+                MemorySegment o, int oOff, int oi, int len) {
             int sa = plan.a2() << 1;
             int sb = plan.b2() << 1;
             int ap = aOff + (ai << 1);
@@ -214,18 +215,18 @@ public final class QuantizedBinaryKernels {
                 int os = -qq.outShift();
                 int oo = qq.outOffset();
                 for (int k = 0; k < len; k++) {
-                    int x = a.getShort(ap + k * sa);
-                    int y = b.getShort(bp + k * sb);
+                    int x = a.get(Mem.I16, ap + k * sa);
+                    int y = b.get(Mem.I16, bp + k * sb);
                     int scaledX = rdbpot(srdhm((x + aOffset) << ls, am), as);
                     int scaledY = rdbpot(srdhm((y + bOffset) << ls, bm), bs);
                     int raw = subtract ? scaledX - scaledY : scaledX + scaledY;
                     int v = rdbpot(srdhm(raw, om), os) + oo;
-                    o.putShort(op2 + (k << 1), (short) Math.max(min, Math.min(max, v)));
+                    o.set(Mem.I16, op2 + (k << 1), (short) Math.max(min, Math.min(max, v)));
                 }
             } else {
                 for (int k = 0; k < len; k++) {
-                    int v = compute(kind, qq, a.getShort(ap + k * sa), b.getShort(bp + k * sb));
-                    o.putShort(op2 + (k << 1), (short) Math.max(min, Math.min(max, v)));
+                    int v = compute(kind, qq, a.get(Mem.I16, ap + k * sa), b.get(Mem.I16, bp + k * sb));
+                    o.set(Mem.I16, op2 + (k << 1), (short) Math.max(min, Math.min(max, v)));
                 }
             }
         }
