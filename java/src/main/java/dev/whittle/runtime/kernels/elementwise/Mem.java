@@ -5,10 +5,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * A tensor as a {@link MemorySegment} for the Java kernels: the native arena by address (a
- * global-scope segment: no liveness check per access, only bounds checks the JIT hoists out
- * of counted loops), else (a constant, or any tensor while folding at compile time) a slice of
- * the heap buffer. Both are read with the unaligned little-endian layouts below.
+ * A tensor as a {@link MemorySegment} for the Java kernels: a slice of the buffer that holds it
+ * (the context's native arena, or heap memory for constants and compile-time folding), read
+ * with the unaligned little-endian layouts below; bounds checks hoist out of counted loops.
+ * (Not {@code MemorySegment.ofAddress(address).reinterpret(n)}: {@code reinterpret} is a
+ * restricted method whose caller check costs microseconds per call, which small nodes feel.)
  */
 final class Mem {
     private Mem() {
@@ -22,10 +23,6 @@ final class Mem {
 
     /** {@code bytes} bytes of tensor {@code tensor} from its first byte. */
     static MemorySegment of(ExecutionState s, int tensor, long bytes) {
-        long address = s.address(tensor);
-        if (address != 0) {
-            return MemorySegment.ofAddress(address).reinterpret(bytes);
-        }
         return MemorySegment.ofBuffer(s.buffer(tensor)).asSlice(s.offset(tensor), bytes);
     }
 }
