@@ -166,6 +166,35 @@ class QuantizedBinaryKernelsTest {
     }
 
     @Test
+    void float32() {
+        int[][][] shapes = {
+            {{1}, {1}}, {{7}, {7}}, {{1, 3, 33}, {1, 3, 33}}, {{2, 5, 7, 9}, {9}}, {{9}, {2, 5, 7, 9}},
+            {{2, 3, 5, 17}, {}}, {{2, 1, 5}, {1, 3, 5}}, {{3, 1}, {1, 65}}, {{1, 64, 64, 17}, {1, 64, 64, 17}},
+            {{2, 1, 2, 1, 2, 3}, {1, 3, 1, 2, 1, 3}},
+        };
+        int n = 0;
+        for (BuiltinOperator op : OPS) {
+            for (int[][] s : shapes) {
+                int act = new int[] {0, 1, 2, 3}[n % 4];
+                ModelBuilder b = new ModelBuilder("f32");
+                int x = b.input("x", TensorType.FLOAT32, s[0]);
+                int y = b.input("y", TensorType.FLOAT32, s[1]);
+                int[] so = ElementwiseOpsTest.broadcastShape(s[0], s[1]);
+                b.output(b.op(op, 1, options(op, act, false), new int[] {x, y}, TensorSpec.of("z", TensorType.FLOAT32,
+                        so))[0]);
+                List<TensorData> in = List.of(FastKernelHarness.random(TensorType.FLOAT32, s[0], n, 7),
+                        FastKernelHarness.random(TensorType.FLOAT32, s[1], n + 1, 5));
+                String label = op + " f32 " + java.util.Arrays.toString(s[0]) + "+" + java.util.Arrays.toString(s[1]);
+                List<String> kernels = FastKernelHarness.check(label, b.build(), in);
+                if (s[0].length < 6) {
+                    assertEquals("f32_" + op.name().toLowerCase() + "__java", kernels.get(0), label);
+                }
+                n++;
+            }
+        }
+    }
+
+    @Test
     void int16PowerOfTwoScales() {
         for (BuiltinOperator op : new BuiltinOperator[] {BuiltinOperator.ADD, BuiltinOperator.SUB}) {
             for (int[] sh : new int[][] {{0, -3}, {-1, 0}, {0, 0}, {-15, 0}}) {

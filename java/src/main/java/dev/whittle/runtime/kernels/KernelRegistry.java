@@ -4,6 +4,7 @@ import dev.whittle.CpuFeatures;
 import dev.whittle.internal.vectorization.VectorizationProvider;
 import dev.whittle.runtime.kernels.elementwise.ArgMinMaxJava;
 import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
+import dev.whittle.runtime.kernels.elementwise.F32BinaryKernels;
 import dev.whittle.runtime.kernels.elementwise.Pool2DJava;
 import dev.whittle.runtime.kernels.elementwise.PreparedKernelFactory;
 import dev.whittle.runtime.kernels.elementwise.QuantizedBinaryKernels;
@@ -88,6 +89,8 @@ public final class KernelRegistry {
             // element-wise, pooling and data-movement ops (kernels/elementwise)
             new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.JAVA,
                     (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.F32_BINARY, KernelPath.JAVA,
+                    (PreparedKernelFactory<BinaryParams>) F32BinaryKernels::create, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.RESIZE_BILINEAR, KernelPath.JAVA,
                     (PreparedKernelFactory<ResizeKernels.Params>) ResizeBilinearKernels::create, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.RESIZE_BILINEAR, KernelPath.AVX2,

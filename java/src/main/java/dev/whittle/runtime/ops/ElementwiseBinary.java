@@ -70,9 +70,9 @@ abstract class ElementwiseBinary implements Op<BinaryParams> {
         }
         BinaryParams params = new BinaryParams(kernel, ctx.input(0), ctx.input(1), ctx.output(0), br.outShape(),
                 br.aStrides(), br.bStrides(), br.count(), fMin, fMax, iMin, iMax, quant);
-        if (quant != null) {
-            Kernel<BinaryParams> fast = KernelRegistry.fastestOr(ElementwiseFamilies.QUANTIZED_BINARY,
-                    f -> f.create(params), kernel);
+        if (quant != null || type == TensorType.FLOAT32) {
+            Kernel<BinaryParams> fast = KernelRegistry.fastestOr(quant != null ? ElementwiseFamilies.QUANTIZED_BINARY
+                    : ElementwiseFamilies.F32_BINARY, f -> f.create(params), kernel);
             if (fast != kernel) {
                 return new BinaryParams(fast, ctx.input(0), ctx.input(1), ctx.output(0), br.outShape(),
                         br.aStrides(), br.bStrides(), br.count(), fMin, fMax, iMin, iMax, quant);

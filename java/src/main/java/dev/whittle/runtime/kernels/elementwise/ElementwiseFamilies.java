@@ -38,6 +38,9 @@ public final class ElementwiseFamilies {
     /** MAX_POOL_2D, every type. */
     public static final KernelFamily<PreparedKernelFactory<Pool2DKernels.Params>> MAX_POOL2D = family("max_pool2d");
 
+    /** ADD, SUB and MUL on float32. */
+    public static final KernelFamily<PreparedKernelFactory<BinaryParams>> F32_BINARY = family("f32_binary");
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     static <P> KernelFamily<PreparedKernelFactory<P>> family(String name) {
         return new KernelFamily<>(name, (Class) PreparedKernelFactory.class);
