@@ -5,6 +5,7 @@ import dev.whittle.internal.vectorization.VectorizationProvider;
 import dev.whittle.runtime.kernels.elementwise.ArgMinMaxJava;
 import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
 import dev.whittle.runtime.kernels.elementwise.F32BinaryKernels;
+import dev.whittle.runtime.kernels.elementwise.PadJava;
 import dev.whittle.runtime.kernels.elementwise.Pool2DJava;
 import dev.whittle.runtime.kernels.elementwise.PreparedKernelFactory;
 import dev.whittle.runtime.kernels.elementwise.QuantizedBinaryKernels;
@@ -12,6 +13,7 @@ import dev.whittle.runtime.kernels.elementwise.ResizeBilinearKernels;
 import dev.whittle.runtime.kernels.elementwise.UnaryLutKernels;
 import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
+import dev.whittle.runtime.kernels.reference.DataMovementKernels.PadParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.Pool2DKernels;
 import dev.whittle.runtime.kernels.reference.ResizeKernels;
@@ -103,7 +105,9 @@ public final class KernelRegistry {
             new KernelEntry<>(ElementwiseFamilies.AVERAGE_POOL2D, KernelPath.JAVA,
                     (PreparedKernelFactory<Pool2DKernels.Params>) Pool2DJava::average, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.MAX_POOL2D, KernelPath.JAVA,
-                    (PreparedKernelFactory<Pool2DKernels.Params>) Pool2DJava::max, ALWAYS));
+                    (PreparedKernelFactory<Pool2DKernels.Params>) Pool2DJava::max, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.PAD, KernelPath.JAVA,
+                    (PreparedKernelFactory<PadParams>) PadJava::create, ALWAYS));
 
     private KernelRegistry() {
     }

@@ -3,6 +3,7 @@ package dev.whittle.runtime.kernels.elementwise;
 import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
+import dev.whittle.runtime.kernels.reference.DataMovementKernels.PadParams;
 import dev.whittle.runtime.kernels.reference.Pool2DKernels;
 import dev.whittle.runtime.kernels.reference.ResizeKernels;
 import dev.whittle.runtime.kernels.reference.UnaryParams;
@@ -40,6 +41,9 @@ public final class ElementwiseFamilies {
 
     /** ADD, SUB and MUL on float32. */
     public static final KernelFamily<PreparedKernelFactory<BinaryParams>> F32_BINARY = family("f32_binary");
+
+    /** PAD and PADV2, every element size. */
+    public static final KernelFamily<PreparedKernelFactory<PadParams>> PAD = family("pad");
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     static <P> KernelFamily<PreparedKernelFactory<P>> family(String name) {
