@@ -9,6 +9,8 @@ import dev.whittle.runtime.kernels.elementwise.PadJava;
 import dev.whittle.runtime.kernels.elementwise.Pool2DJava;
 import dev.whittle.runtime.kernels.elementwise.PreparedKernelFactory;
 import dev.whittle.runtime.kernels.elementwise.QuantizedBinaryKernels;
+import dev.whittle.runtime.kernels.elementwise.ReduceJava;
+import dev.whittle.runtime.kernels.elementwise.ReduceKernelFactory;
 import dev.whittle.runtime.kernels.elementwise.ResizeBilinearKernels;
 import dev.whittle.runtime.kernels.elementwise.UnaryLutKernels;
 import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
@@ -107,7 +109,9 @@ public final class KernelRegistry {
             new KernelEntry<>(ElementwiseFamilies.MAX_POOL2D, KernelPath.JAVA,
                     (PreparedKernelFactory<Pool2DKernels.Params>) Pool2DJava::max, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.PAD, KernelPath.JAVA,
-                    (PreparedKernelFactory<PadParams>) PadJava::create, ALWAYS));
+                    (PreparedKernelFactory<PadParams>) PadJava::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.REDUCE, KernelPath.JAVA, (ReduceKernelFactory) ReduceJava::create,
+                    ALWAYS));
 
     private KernelRegistry() {
     }

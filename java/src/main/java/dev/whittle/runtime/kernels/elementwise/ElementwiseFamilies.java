@@ -45,6 +45,10 @@ public final class ElementwiseFamilies {
     /** PAD and PADV2, every element size. */
     public static final KernelFamily<PreparedKernelFactory<PadParams>> PAD = family("pad");
 
+    /** MEAN and SUM, every path of {@code ReduceKernels} (the factory gets the reference kernel). */
+    public static final KernelFamily<ReduceKernelFactory> REDUCE = new KernelFamily<>("reduce",
+            ReduceKernelFactory.class);
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     static <P> KernelFamily<PreparedKernelFactory<P>> family(String name) {
         return new KernelFamily<>(name, (Class) PreparedKernelFactory.class);
