@@ -2,12 +2,29 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.CpuFeatures;
 import dev.whittle.internal.vectorization.VectorizationProvider;
+import dev.whittle.runtime.kernels.elementwise.ArgMinMaxJava;
+import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
+import dev.whittle.runtime.kernels.elementwise.F32BinaryKernels;
+import dev.whittle.runtime.kernels.elementwise.PadJava;
+import dev.whittle.runtime.kernels.elementwise.Pool2DJava;
+import dev.whittle.runtime.kernels.elementwise.PreparedKernelFactory;
+import dev.whittle.runtime.kernels.elementwise.QuantizedBinaryKernels;
+import dev.whittle.runtime.kernels.elementwise.ReduceJava;
+import dev.whittle.runtime.kernels.elementwise.ReduceKernelFactory;
+import dev.whittle.runtime.kernels.elementwise.ResizeBilinearKernels;
+import dev.whittle.runtime.kernels.elementwise.UnaryLutKernels;
+import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
+import dev.whittle.runtime.kernels.reference.BinaryParams;
+import dev.whittle.runtime.kernels.reference.DataMovementKernels.PadParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
-
+import dev.whittle.runtime.kernels.reference.Pool2DKernels;
+import dev.whittle.runtime.kernels.reference.ResizeKernels;
+import dev.whittle.runtime.kernels.reference.UnaryParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+
 
 /**
  * The one list of kernels (XNNPACK's config tables, ruy's paths): for every op family and
@@ -107,7 +124,29 @@ public final class KernelRegistry {
             dwNative(QS8_QC8W_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
             dwNative(QS8_QC8W_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
             dwReference(QU8_DWCONV2D), dwJava(QU8_DWCONV2D), dwNative(QU8_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
-            dwNative(QU8_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"));
+            dwNative(QU8_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
+            // element-wise, pooling and data-movement ops (kernels/elementwise)
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.JAVA,
+                    (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.F32_BINARY, KernelPath.JAVA,
+                    (PreparedKernelFactory<BinaryParams>) F32BinaryKernels::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.RESIZE_BILINEAR, KernelPath.JAVA,
+                    (PreparedKernelFactory<ResizeKernels.Params>) ResizeBilinearKernels::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.RESIZE_BILINEAR, KernelPath.AVX2,
+                    (PreparedKernelFactory<ResizeKernels.Params>) ResizeBilinearKernels::createAvx2,
+                    NativeKernels.exported("whittle_qu8_resize_bilinear__avx2")),
+            new KernelEntry<>(ElementwiseFamilies.ARG_MIN_MAX, KernelPath.JAVA,
+                    (PreparedKernelFactory<ArgMinMaxKernels.Params>) ArgMinMaxJava::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_UNARY, KernelPath.JAVA,
+                    (PreparedKernelFactory<UnaryParams>) UnaryLutKernels::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.AVERAGE_POOL2D, KernelPath.JAVA,
+                    (PreparedKernelFactory<Pool2DKernels.Params>) Pool2DJava::average, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.MAX_POOL2D, KernelPath.JAVA,
+                    (PreparedKernelFactory<Pool2DKernels.Params>) Pool2DJava::max, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.PAD, KernelPath.JAVA,
+                    (PreparedKernelFactory<PadParams>) PadJava::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.REDUCE, KernelPath.JAVA, (ReduceKernelFactory) ReduceJava::create,
+                    ALWAYS));
 
     private KernelRegistry() {
     }

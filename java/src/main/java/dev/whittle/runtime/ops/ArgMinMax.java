@@ -5,6 +5,8 @@ import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
 import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
 
 /**
@@ -67,8 +69,10 @@ public final class ArgMinMax implements Op<ArgMinMax.Prepared> {
             }
         }
         ctx.setOutputShape(0, out);
-        return new Prepared(new ArgMinMaxKernels.Params(type, outType, ctx.input(0), ctx.output(0), outer, in[k], inner,
-                max), kernel);
+        ArgMinMaxKernels.Params params = new ArgMinMaxKernels.Params(type, outType, ctx.input(0), ctx.output(0),
+                outer, in[k], inner, max);
+        return new Prepared(params, KernelRegistry.fastestOr(ElementwiseFamilies.ARG_MIN_MAX, f -> f.create(params),
+                kernel));
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.whittle.model.TensorType;
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.elementwise.UnaryLutKernels;
 import dev.whittle.runtime.kernels.reference.UnaryKernels;
 import dev.whittle.runtime.kernels.reference.UnaryParams;
 
@@ -30,8 +31,9 @@ public final class Dequantize implements Op<UnaryParams> {
         return switch (in) {
             case FLOAT16 -> new UnaryParams(UnaryKernels.dequantize(in), ctx.input(0), ctx.output(0), n, in,
                     TensorType.FLOAT32, 0, 0, 0, 0, 0, null);
-            case INT8, UINT8, INT16 -> new UnaryParams(UnaryKernels.dequantize(in), ctx.input(0), ctx.output(0), n, in,
-                    TensorType.FLOAT32, ctx.inputZeroPoint(0), 0, (float) ctx.inputScale(0), 0, 0, null);
+            case INT8, UINT8, INT16 -> UnaryLutKernels.fastest(new UnaryParams(UnaryKernels.dequantize(in),
+                    ctx.input(0), ctx.output(0), n, in, TensorType.FLOAT32, ctx.inputZeroPoint(0), 0,
+                    (float) ctx.inputScale(0), 0, 0, null));
             default -> throw ctx.unsupported("type " + in + " is not supported");
         };
     }

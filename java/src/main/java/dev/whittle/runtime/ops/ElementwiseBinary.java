@@ -5,6 +5,8 @@ import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
 import dev.whittle.runtime.quant.ActivationRange;
 
@@ -66,8 +68,17 @@ abstract class ElementwiseBinary implements Op<BinaryParams> {
             }
             default -> throw ctx.unsupported("type " + type + " is not supported");
         }
-        return new BinaryParams(kernel, ctx.input(0), ctx.input(1), ctx.output(0), br.outShape(), br.aStrides(),
-                br.bStrides(), br.count(), fMin, fMax, iMin, iMax, quant);
+        BinaryParams params = new BinaryParams(kernel, ctx.input(0), ctx.input(1), ctx.output(0), br.outShape(),
+                br.aStrides(), br.bStrides(), br.count(), fMin, fMax, iMin, iMax, quant);
+        if (quant != null || type == TensorType.FLOAT32) {
+            Kernel<BinaryParams> fast = KernelRegistry.fastestOr(quant != null ? ElementwiseFamilies.QUANTIZED_BINARY
+                    : ElementwiseFamilies.F32_BINARY, f -> f.create(params), kernel);
+            if (fast != kernel) {
+                return new BinaryParams(fast, ctx.input(0), ctx.input(1), ctx.output(0), br.outShape(),
+                        br.aStrides(), br.bStrides(), br.count(), fMin, fMax, iMin, iMax, quant);
+            }
+        }
+        return params;
     }
 
     @Override

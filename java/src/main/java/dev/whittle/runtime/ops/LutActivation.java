@@ -5,10 +5,11 @@ import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.elementwise.UnaryLutKernels;
 import dev.whittle.runtime.kernels.reference.UnaryKernels;
 import dev.whittle.runtime.kernels.reference.UnaryParams;
-
 import java.util.function.DoubleUnaryOperator;
+
 
 /**
  * Base of LOGISTIC and TANH: float32 through a double-precision function, int8 and uint8
@@ -40,8 +41,9 @@ abstract class LutActivation implements Op<UnaryParams> {
                 checkOutput(ctx, type);
                 int[] table = UnaryKernels.populateLut(type, (float) ctx.inputScale(0), ctx.inputZeroPoint(0),
                         (float) ctx.outputScale(0), ctx.outputZeroPoint(0), this::transform);
-                yield new UnaryParams(UnaryKernels.lookup(UnaryKernels.prefix(type) + "_" + op + "__reference"),
-                        ctx.input(0), ctx.output(0), n, type, type, 0, 0, 0, 0, 0, table);
+                yield UnaryLutKernels.fastest(new UnaryParams(
+                        UnaryKernels.lookup(UnaryKernels.prefix(type) + "_" + op + "__reference"),
+                        ctx.input(0), ctx.output(0), n, type, type, 0, 0, 0, 0, 0, table));
             }
             case INT16 -> prepareInt16(ctx, n);
             default -> throw ctx.unsupported("type " + type + " is not supported");

@@ -6,8 +6,10 @@ import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
-import dev.whittle.runtime.kernels.reference.DataMovementKernels;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
 import dev.whittle.runtime.kernels.reference.DataMovementKernels.PadParams;
+import dev.whittle.runtime.kernels.reference.DataMovementKernels;
 
 /**
  * PAD and PADV2 of float32, int8, uint8, int16, int32 or int64 tensors of rank 1 to 5, the
@@ -81,8 +83,10 @@ public final class Pad implements Op<Pad.Prepared> {
             value = quantized ? ctx.outputZeroPoint(0) : 0;
         }
         ctx.setOutputShape(0, out);
-        return new Prepared(new PadParams(type, ctx.input(0), ctx.output(0), in, out, before, OpSupport.product(out),
-                valueTensor, value), DataMovementKernels.padFor(type));
+        PadParams params = new PadParams(type, ctx.input(0), ctx.output(0), in, out, before, OpSupport.product(out),
+                valueTensor, value);
+        return new Prepared(params, KernelRegistry.fastestOr(ElementwiseFamilies.PAD, f -> f.create(params),
+                DataMovementKernels.padFor(type)));
     }
 
     @Override

@@ -4,10 +4,12 @@ import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
 import dev.whittle.runtime.kernels.reference.Pool2DKernels;
 import dev.whittle.runtime.quant.ActivationRange;
-
 import java.util.function.Function;
+
 
 /**
  * What both 2-D pools prepare from {@code Pool2DOptions}: the window geometry, the activation
@@ -43,8 +45,14 @@ record Pool2D(Pool2DKernels.Params params, Kernel<Pool2DKernels.Params> kernel) 
         }
         Window g = Window.of(ctx, o, in[1], in[2], fh, fw, false);
         ctx.setOutputShape(0, new int[] {in[0], g.outH(), g.outW(), in[3]});
-        return new Pool2D(new Pool2DKernels.Params(type, ctx.input(0), ctx.output(0), in[0], in[1], in[2], in[3],
-                g.outH(), g.outW(), fh, fw, g.strideH(), g.strideW(), g.padH(), g.padW(), floatRange[0], floatRange[1],
-                qMin, qMax), kernel);
+        Pool2DKernels.Params params = new Pool2DKernels.Params(type, ctx.input(0), ctx.output(0), in[0], in[1], in[2],
+                in[3], g.outH(), g.outW(), fh, fw, g.strideH(), g.strideW(), g.padH(), g.padW(), floatRange[0],
+                floatRange[1], qMin, qMax);
+        if (kernel == Pool2DKernels.averageFor(type)) {
+            kernel = KernelRegistry.fastestOr(ElementwiseFamilies.AVERAGE_POOL2D, f -> f.create(params), kernel);
+        } else if (kernel == Pool2DKernels.maxFor(type)) {
+            kernel = KernelRegistry.fastestOr(ElementwiseFamilies.MAX_POOL2D, f -> f.create(params), kernel);
+        }
+        return new Pool2D(params, kernel);
     }
 }

@@ -4,6 +4,7 @@ import dev.whittle.model.TensorType;
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.elementwise.UnaryLutKernels;
 import dev.whittle.runtime.kernels.reference.UnaryKernels;
 import dev.whittle.runtime.kernels.reference.UnaryParams;
 import dev.whittle.runtime.quant.QuantizedMultiplier;
@@ -51,8 +52,8 @@ public final class Quantize implements Op<UnaryParams> {
         if (m.shift() > 30) {
             throw ctx.unsupported("rescale " + real + " is out of range");
         }
-        return new UnaryParams(UnaryKernels.requantize(in, out), ctx.input(0), ctx.output(0), n, in, out, inZp, outZp,
-                0, m.multiplier(), m.shift(), null);
+        return UnaryLutKernels.fastest(new UnaryParams(UnaryKernels.requantize(in, out), ctx.input(0), ctx.output(0),
+                n, in, out, inZp, outZp, 0, m.multiplier(), m.shift(), null));
     }
 
     @Override

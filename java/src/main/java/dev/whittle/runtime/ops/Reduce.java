@@ -3,11 +3,13 @@ package dev.whittle.runtime.ops;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
 import dev.whittle.runtime.kernels.reference.ReduceKernels;
 import dev.whittle.runtime.quant.QuantizedMultiplier;
-
 import java.util.ArrayList;
 import java.util.List;
+
 
 /**
  * What MEAN and SUM prepare: the reduced axes from the constant INT32 second input (negative
@@ -15,6 +17,11 @@ import java.util.List;
  * without {@code keep_dims}, and the kernel with its rescaling (see {@link ReduceKernels}).
  */
 record Reduce(ReduceKernels.Params params, Kernel<ReduceKernels.Params> kernel) {
+    /** Takes the fastest allowed kernel of the MEAN/SUM family for the reference kernel chosen. */
+    Reduce {
+        Kernel<ReduceKernels.Params> reference = kernel;
+        kernel = KernelRegistry.fastestOr(ElementwiseFamilies.REDUCE, f -> f.create(params, reference), reference);
+    }
 
     static Reduce prepare(PrepareContext ctx, boolean mean) {
         ctx.requireArity(2, 2, 1);

@@ -4,6 +4,8 @@ import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.PrepareContext;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
 import dev.whittle.runtime.kernels.reference.ResizeKernels;
 
 /**
@@ -47,7 +49,11 @@ record Resize(ResizeKernels.Params params, Kernel<ResizeKernels.Params> kernel) 
             QuantizedOps.requireSameQuantization(ctx, 0, 0);
         }
         ctx.setOutputShape(0, new int[] {in[0], size[0], size[1], in[3]});
-        return new Resize(new ResizeKernels.Params(type, ctx.input(0), ctx.output(0), in[0], in[1], in[2], in[3],
-                size[0], size[1], align, half), kernel);
+        ResizeKernels.Params params = new ResizeKernels.Params(type, ctx.input(0), ctx.output(0), in[0], in[1], in[2],
+                in[3], size[0], size[1], align, half);
+        if (bilinear) {
+            kernel = KernelRegistry.fastestOr(ElementwiseFamilies.RESIZE_BILINEAR, f -> f.create(params), kernel);
+        }
+        return new Resize(params, kernel);
     }
 }

@@ -1,0 +1,148 @@
+package dev.whittle.runtime.kernels.elementwise;
+
+import dev.whittle.model.TensorType;
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.Pool2DKernels;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Java AVERAGE_POOL_2D and MAX_POOL_2D ({@link ElementwiseFamilies#AVERAGE_POOL2D},
+ * {@link ElementwiseFamilies#MAX_POOL2D}): the reference's arithmetic per channel (the same
+ * accumulation order over the window, so float sums round alike), reading the tensor directly
+ * with the window clipped once per output pixel. Output pixels split over threads for large
+ * nodes. Names {@code qu8_average_pool2d__java}, {@code f32_max_pool2d__java}, ...
+ */
+public final class Pool2DJava implements Kernel<Pool2DKernels.Params>, ParallelTask<Pool2DKernels.Params> {
+    private final String name;
+    private final boolean max;
+    private final int pixels;
+    private final long work;
+    private final long inBytes;
+    private final long outBytes;
+
+    private Pool2DJava(String name, boolean max, Pool2DKernels.Params p, int size) {
+        this.name = name;
+        this.max = max;
+        this.pixels = p.batches() * p.outH() * p.outW();
+        this.work = (long) pixels * p.channels() * p.fh() * p.fw();
+        this.inBytes = (long) p.batches() * p.inH() * p.inW() * p.channels() * size;
+        this.outBytes = (long) pixels * p.channels() * size;
+    }
+
+    /** The average-pool factory. */
+    public static Kernel<Pool2DKernels.Params> average(Pool2DKernels.Params p) {
+        return create(p, false);
+    }
+
+    /** The max-pool factory. */
+    public static Kernel<Pool2DKernels.Params> max(Pool2DKernels.Params p) {
+        return create(p, true);
+    }
+
+    private static Kernel<Pool2DKernels.Params> create(Pool2DKernels.Params p, boolean max) {
+        String prefix = switch (p.type()) {
+            case FLOAT32 -> "f32";
+            case INT8 -> "qs8";
+            case UINT8 -> "qu8";
+            case INT16 -> "qs16";
+            default -> null;
+        };
+        long in = (long) p.batches() * p.inH() * p.inW() * p.channels();
+        long out = (long) p.batches() * p.outH() * p.outW() * p.channels();
+        if (prefix == null || in * 4 > Integer.MAX_VALUE || out * 4 > Integer.MAX_VALUE || out == 0) {
+            return null;
+        }
+        int size = p.type() == TensorType.FLOAT32 ? 4 : p.type() == TensorType.INT16 ? 2 : 1;
+        return new Pool2DJava(prefix + (max ? "_max_pool2d__java" : "_average_pool2d__java"), max, p, size);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    @Override
+    public void run(Pool2DKernels.Params p, ExecutionState s) {
+        int tasks = Math.min(pixels, Tasks.count(work, s.threads()));
+        if (tasks <= 1) {
+            range(p, s, 0, pixels);
+        } else {
+            s.parallelFor(tasks, this, p);
+        }
+    }
+
+    @Override
+    public void run(Pool2DKernels.Params p, ExecutionState s, int task, int worker) {
+        int tasks = Math.min(pixels, Tasks.count(work, s.threads()));
+        range(p, s, Tasks.start(pixels, task, tasks), Tasks.start(pixels, task + 1, tasks));
+    }
+
+    /** Output pixels {@code from..to-1} (pixel = (b * outH + oy) * outW + ox). */
+    private void range(Pool2DKernels.Params p, ExecutionState s, int from, int to) {
+        MemorySegment in = Mem.of(s, p.input(), inBytes);
+        MemorySegment out = Mem.of(s, p.output(), outBytes);
+        int c = p.channels();
+        int rowIn = p.inW() * c;
+        TensorType type = p.type();
+        for (int pix = from; pix < to; pix++) {
+            int ox = pix % p.outW();
+            int r = pix / p.outW();
+            int oy = r % p.outH();
+            int b = r / p.outH();
+            int originY = oy * p.strideH() - p.padH();
+            int originX = ox * p.strideW() - p.padW();
+            int yStart = Math.max(0, -originY);
+            int yEnd = Math.min(p.fh(), p.inH() - originY);
+            int xStart = Math.max(0, -originX);
+            int xEnd = Math.min(p.fw(), p.inW() - originX);
+            int count = (yEnd - yStart) * (xEnd - xStart);
+            long base = (long) b * p.inH() * rowIn + (long) originY * rowIn + (long) originX * c;
+            long o = (long) pix * c;
+            switch (type) {
+                case FLOAT32 -> {
+                    for (int ch = 0; ch < c; ch++) {
+                        float acc = max ? Float.NEGATIVE_INFINITY : 0f;
+                        for (int fy = yStart; fy < yEnd; fy++) {
+                            long row = base + (long) fy * rowIn + ch;
+                            for (int fx = xStart; fx < xEnd; fx++) {
+                                float v = in.get(Mem.F32, (row + (long) fx * c) << 2);
+                                acc = max ? Math.max(acc, v) : acc + v;
+                            }
+                        }
+                        float res = max ? acc : count > 0 ? acc / count : 0f;
+                        out.set(Mem.F32, (o + ch) << 2, Math.min(Math.max(res, p.floatMin()), p.floatMax()));
+                    }
+                }
+                case UINT8, INT8, INT16 -> {
+                    for (int ch = 0; ch < c; ch++) {
+                        int acc = max ? Integer.MIN_VALUE : 0;
+                        for (int fy = yStart; fy < yEnd; fy++) {
+                            long row = base + (long) fy * rowIn + ch;
+                            for (int fx = xStart; fx < xEnd; fx++) {
+                                long at = row + (long) fx * c;
+                                int v = type == TensorType.UINT8 ? in.get(Mem.I8, at) & 0xFF
+                                        : type == TensorType.INT8 ? in.get(Mem.I8, at) : in.get(Mem.I16, at << 1);
+                                acc = max ? Math.max(acc, v) : acc + v;
+                            }
+                        }
+                        int res = max ? acc : acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                        res = Math.min(Math.max(res, p.quantMin()), p.quantMax());
+                        if (type == TensorType.INT16) {
+                            out.set(Mem.I16, (o + ch) << 1, (short) res);
+                        } else {
+                            out.set(Mem.I8, o + ch, (byte) res);
+                        }
+                    }
+                }
+                default -> throw new IllegalStateException(name);
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+package dev.whittle.runtime.kernels.elementwise;
+
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.kernels.reference.BinaryKernels;
+import dev.whittle.runtime.kernels.reference.BinaryParams;
+import dev.whittle.runtime.quant.FixedPoint;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Java kernels of quantized ADD, SUB and MUL ({@link ElementwiseFamilies#QUANTIZED_BINARY}).
+ *
+ * <ul>
+ * <li>8-bit ({@code qs8_add_lut__java}, {@code qu8_mul_lut__java}, ...): a byte's 256 values
+ *     times the other's 256 give only 65536 possible results, so prepare computes them all with
+ *     the reference arithmetic (rescale, add/sub or multiply, rescale, offset, activation
+ *     clamp) into a 64 KiB table, and a node costs one table load per element. Bit-exact by
+ *     construction, for every broadcast.</li>
+ * <li>int16 ({@code qs16_add__java}, ...): the reference arithmetic per element, in loops
+ *     over contiguous runs instead of the reference's per-element index arithmetic.</li>
+ * </ul>
+ */
+public final class QuantizedBinaryKernels {
+    private QuantizedBinaryKernels() {
+    }
+
+    private enum Op {
+        ADD, SUB, MUL, ADD_POT, SUB_POT
+    }
+
+    /** The family's Java factory: null when the reference kernel is not a quantized binary one or the broadcast is beyond three collapsed dimensions. */
+    public static Kernel<BinaryParams> create(BinaryParams p) {
+        Kernel<BinaryParams> ref = p.kernel();
+        Op op;
+        int bits;
+        boolean signed = true;
+        if (ref == BinaryKernels.QS8_ADD) {
+            op = Op.ADD;
+            bits = 8;
+        } else if (ref == BinaryKernels.QU8_ADD) {
+            op = Op.ADD;
+            bits = 8;
+            signed = false;
+        } else if (ref == BinaryKernels.QS8_SUB) {
+            op = Op.SUB;
+            bits = 8;
+        } else if (ref == BinaryKernels.QU8_SUB) {
+            op = Op.SUB;
+            bits = 8;
+            signed = false;
+        } else if (ref == BinaryKernels.QS8_MUL) {
+            op = Op.MUL;
+            bits = 8;
+        } else if (ref == BinaryKernels.QU8_MUL) {
+            op = Op.MUL;
+            bits = 8;
+            signed = false;
+        } else if (ref == BinaryKernels.QS16_ADD) {
+            op = Op.ADD;
+            bits = 16;
+        } else if (ref == BinaryKernels.QS16_SUB) {
+            op = Op.SUB;
+            bits = 16;
+        } else if (ref == BinaryKernels.QS16_MUL) {
+            op = Op.MUL;
+            bits = 16;
+        } else if (ref == BinaryKernels.QS16_ADD_POT) {
+            op = Op.ADD_POT;
+            bits = 16;
+        } else if (ref == BinaryKernels.QS16_SUB_POT) {
+            op = Op.SUB_POT;
+            bits = 16;
+        } else {
+            return null;
+        }
+        if (p.quant() == null || p.count() == 0) {
+            return null;
+        }
+        BroadcastPlan plan = BroadcastPlan.of(p.outShape(), p.aStrides(), p.bStrides());
+        if (plan == null || plan.count() != p.count()) {
+            return null;
+        }
+        String base = ref.name().substring(0, ref.name().indexOf("__"));
+        if (bits == 8) {
+            byte[] lut = new byte[1 << 16];
+            for (int xb = 0; xb < 256; xb++) {
+                int x = signed ? (byte) xb : xb;
+                for (int yb = 0; yb < 256; yb++) {
+                    int y = signed ? (byte) yb : yb;
+                    long v = compute(op, p.quant(), x, y);
+                    lut[(xb << 8) | yb] = (byte) Math.max(p.intMin(), Math.min(p.intMax(), v));
+                }
+            }
+            return new Lut8(base + "_lut__java", plan, lut);
+        }
+        BinaryParams.Quant q = p.quant();
+        if ((op == Op.ADD || op == Op.SUB) && !(shiftOk(q.aShift()) && shiftOk(q.bShift()) && shiftOk(q.outShift())
+                && q.leftShift() >= 0 && q.leftShift() < 31)) {
+            return null;
+        }
+        if ((op == Op.ADD_POT || op == Op.SUB_POT) && !(shiftOk(q.aShift()) && shiftOk(q.bShift()))) {
+            return null;
+        }
+        return new Int16(base + "__java", plan, op, p.quant(), (int) Math.max(p.intMin(), Integer.MIN_VALUE),
+                (int) Math.min(p.intMax(), Integer.MAX_VALUE));
+    }
+
+    /** Whether {@code -shift} is a valid {@code RoundingDivideByPOT} exponent. */
+    private static boolean shiftOk(int shift) {
+        return shift <= 0 && shift >= -31;
+    }
+
+    /** The reference arithmetic ({@code BinaryArithmetic}), before the activation clamp. */
+    private static int compute(Op op, BinaryParams.Quant q, int x, int y) {
+        return switch (op) {
+            case ADD -> addSub(q, x, y, false);
+            case SUB -> addSub(q, x, y, true);
+            case MUL -> q.outOffset()
+                    + FixedPoint.multiplyByQuantizedMultiplier((x + q.aOffset()) * (y + q.bOffset()),
+                            q.outMultiplier(), q.outShift());
+            case ADD_POT -> FixedPoint.clamp(FixedPoint.roundingDivideByPOT(x, -q.aShift())
+                    + FixedPoint.roundingDivideByPOT(y, -q.bShift()), Short.MIN_VALUE, Short.MAX_VALUE);
+            case SUB_POT -> FixedPoint.clamp(FixedPoint.roundingDivideByPOT(x, -q.aShift())
+                    - FixedPoint.roundingDivideByPOT(y, -q.bShift()), Short.MIN_VALUE, Short.MAX_VALUE);
+        };
+    }
+
+    private static int addSub(BinaryParams.Quant q, int x, int y, boolean subtract) {
+        int sx = (x + q.aOffset()) * (1 << q.leftShift());
+        int sy = (y + q.bOffset()) * (1 << q.leftShift());
+        int scaledX = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp(sx, q.aMultiplier(), q.aShift());
+        int scaledY = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp(sy, q.bMultiplier(), q.bShift());
+        int raw = subtract ? scaledX - scaledY : scaledX + scaledY;
+        return FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp(raw, q.outMultiplier(), q.outShift())
+                + q.outOffset();
+    }
+
+    /** 8-bit: one load from the 64 KiB table of all results per element. */
+    private static final class Lut8 extends BinaryRunKernel {
+        private final byte[] lut;
+
+        Lut8(String name, BroadcastPlan plan, byte[] lut) {
+            super(name, plan, 1);
+            this.lut = lut;
+        }
+
+        @Override
+        void row(BinaryParams p, MemorySegment a, int aOff, int ai, MemorySegment b, int bOff, int bi,
+                MemorySegment o, int oOff, int oi, int len) {
+            byte[] t = lut;
+            int ap = aOff + ai;
+            int bp = bOff + bi;
+            int op = oOff + oi;
+            int sa = plan.a2();
+            int sb = plan.b2();
+            if (sa == 1 && sb == 1) {
+                for (int k = 0; k < len; k++) {
+                    o.set(Mem.I8, op + k, t[((a.get(Mem.I8, ap + k) & 0xFF) << 8) | (b.get(Mem.I8, bp + k) & 0xFF)]);
+                }
+            } else if (sa == 1 && sb == 0) {
+                int y = b.get(Mem.I8, bp) & 0xFF;
+                for (int k = 0; k < len; k++) {
+                    o.set(Mem.I8, op + k, t[((a.get(Mem.I8, ap + k) & 0xFF) << 8) | y]);
+                }
+            } else if (sa == 0 && sb == 1) {
+                int x = (a.get(Mem.I8, ap) & 0xFF) << 8;
+                for (int k = 0; k < len; k++) {
+                    o.set(Mem.I8, op + k, t[x | (b.get(Mem.I8, bp + k) & 0xFF)]);
+                }
+            } else {
+                for (int k = 0; k < len; k++) {
+                    int x = a.get(Mem.I8, ap + k * sa) & 0xFF;
+                    o.set(Mem.I8, op + k, t[(x << 8) | (b.get(Mem.I8, bp + k * sb) & 0xFF)]);
+                }
+            }
+        }
+    }
+
+    /** int16: the reference arithmetic on contiguous runs. */
+    private static final class Int16 extends BinaryRunKernel {
+        private final Op op;
+        private final BinaryParams.Quant q;
+        private final int lo;
+        private final int hi;
+
+        Int16(String name, BroadcastPlan plan, Op op, BinaryParams.Quant q, int lo, int hi) {
+            super(name, plan, 2);
+            this.op = op;
+            this.q = q;
+            this.lo = lo;
+            this.hi = hi;
+        }
+
+        @Override
+        void row(BinaryParams p, MemorySegment a, int aOff, int ai, MemorySegment b, int bOff, int bi,
+                MemorySegment o, int oOff, int oi, int len) {
+            int sa = plan.a2() << 1;
+            int sb = plan.b2() << 1;
+            int ap = aOff + (ai << 1);
+            int bp = bOff + (bi << 1);
+            int op2 = oOff + (oi << 1);
+            Op kind = op;
+            BinaryParams.Quant qq = q;
+            int min = lo;
+            int max = hi;
+            if (kind == Op.ADD || kind == Op.SUB) {
+                boolean subtract = kind == Op.SUB;
+                int ls = qq.leftShift();
+                int aOffset = qq.aOffset();
+                int bOffset = qq.bOffset();
+                int am = qq.aMultiplier();
+                int as = -qq.aShift();
+                int bm = qq.bMultiplier();
+                int bs = -qq.bShift();
+                int om = qq.outMultiplier();
+                int os = -qq.outShift();
+                int oo = qq.outOffset();
+                for (int k = 0; k < len; k++) {
+                    int x = a.get(Mem.I16, ap + k * sa);
+                    int y = b.get(Mem.I16, bp + k * sb);
+                    int scaledX = rdbpot(srdhm((x + aOffset) << ls, am), as);
+                    int scaledY = rdbpot(srdhm((y + bOffset) << ls, bm), bs);
+                    int raw = subtract ? scaledX - scaledY : scaledX + scaledY;
+                    int v = rdbpot(srdhm(raw, om), os) + oo;
+                    o.set(Mem.I16, op2 + (k << 1), (short) Math.max(min, Math.min(max, v)));
+                }
+            } else {
+                for (int k = 0; k < len; k++) {
+                    int v = compute(kind, qq, a.get(Mem.I16, ap + k * sa), b.get(Mem.I16, bp + k * sb));
+                    o.set(Mem.I16, op2 + (k << 1), (short) Math.max(min, Math.min(max, v)));
+                }
+            }
+        }
+
+        /** {@link FixedPoint#saturatingRoundingDoublingHighMul}, same arithmetic. */
+        private static int srdhm(int a, int b) {
+            if (a == Integer.MIN_VALUE && b == Integer.MIN_VALUE) {
+                return Integer.MAX_VALUE;
+            }
+            long ab = (long) a * (long) b;
+            long nudge = ab >= 0 ? (1L << 30) : (1L - (1L << 30));
+            return (int) ((ab + nudge) / (1L << 31));
+        }
+
+        /** {@link FixedPoint#roundingDivideByPOT} without the argument check (exponents checked at prepare). */
+        private static int rdbpot(int x, int exponent) {
+            int mask = (int) ((1L << exponent) - 1);
+            int remainder = x & mask;
+            int threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+            return (x >> exponent) + (remainder > threshold ? 1 : 0);
+        }
+    }
+}
