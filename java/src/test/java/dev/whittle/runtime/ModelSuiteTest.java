@@ -107,6 +107,35 @@ class ModelSuiteTest {
         return tests.stream();
     }
 
+    /**
+     * The same suite with dispatch restricted to the Java path ({@code -Dwhittle.kernels=java}:
+     * the kernels a machine without libwhittle runs), one random input and one photo per model,
+     * without the XNNPACK report. The default path (native kernels where this CPU has them) is
+     * what {@link #everySharedModelMatchesTflite} runs.
+     */
+    @TestFactory
+    Stream<DynamicTest> everySharedModelMatchesTfliteOnTheJavaPath() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Path p : SharedData.allModels()) {
+            String file = p.getFileName().toString();
+            if (EXCLUDED.containsKey(file) || file.endsWith("_edgetpu.tflite")) {
+                continue;
+            }
+            Plan full = PLANS.getOrDefault(file, DEFAULT);
+            Plan plan = new Plan(1, Math.min(1, full.photos()), full.resize(), full.intermediateTolerance());
+            tests.add(DynamicTest.dynamicTest(file.replace(".tflite", "") + " (java path)", () -> {
+                System.setProperty(dev.whittle.runtime.kernels.KernelPath.PROPERTY, "java");
+                try {
+                    runNamed(p, plan);
+                } finally {
+                    System.clearProperty(dev.whittle.runtime.kernels.KernelPath.PROPERTY);
+                }
+            }));
+        }
+        assertFalse(tests.isEmpty(), "no models in " + SharedData.root());
+        return tests.stream();
+    }
+
     /** Runs one model; any failure's message starts with the model's file name (surefire numbers dynamic tests). */
     private static void runNamed(Path file, Plan plan) {
         try {
