@@ -45,6 +45,9 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
     /** Int8 dot products. */
     public abstract Int8DotKernels int8();
 
+    /** The int8 GEMM micro-kernel of the Java path's convolutions and fully connected layers. */
+    public abstract Int8GemmKernels int8Gemm();
+
     @Override
     public String toString() {
         return isa();
@@ -65,7 +68,16 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
             java.lang.reflect.Method bits = c.getDeclaredMethod("bits");
             bits.setAccessible(true);
             int width = (Integer) bits.invoke(null);
-            return new Panama((Int8DotKernels) f.get(null), width);
+            Class<?> gc = Class.forName(VectorizationProvider.class.getPackageName() + ".PanamaInt8GemmKernels");
+            java.lang.reflect.Method supported = gc.getDeclaredMethod("supported");
+            supported.setAccessible(true);
+            Int8GemmKernels gemm = ScalarInt8GemmKernels.INSTANCE;
+            if ((Boolean) supported.invoke(null)) {
+                java.lang.reflect.Field gf = gc.getDeclaredField("INSTANCE");
+                gf.setAccessible(true);
+                gemm = (Int8GemmKernels) gf.get(null);
+            }
+            return new Panama((Int8DotKernels) f.get(null), gemm, width);
         } catch (ReflectiveOperationException | LinkageError e) {
             LOG.log(System.Logger.Level.WARNING, "Java Vector API present but unusable (" + e
                     + "): Whittle's java kernels run their plain-Java twins");
@@ -91,15 +103,22 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
         public Int8DotKernels int8() {
             return ScalarInt8DotKernels.INSTANCE;
         }
+
+        @Override
+        public Int8GemmKernels int8Gemm() {
+            return ScalarInt8GemmKernels.INSTANCE;
+        }
     }
 
     /** The Vector API kernels. */
     static final class Panama extends VectorizationProvider {
         private final Int8DotKernels int8;
+        private final Int8GemmKernels gemm;
         private final String isa;
 
-        Panama(Int8DotKernels int8, int bits) {
+        Panama(Int8DotKernels int8, Int8GemmKernels gemm, int bits) {
             this.int8 = int8;
+            this.gemm = gemm;
             this.isa = String.format(Locale.ROOT, "panama%d", bits);
         }
 
@@ -116,6 +135,11 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
         @Override
         public Int8DotKernels int8() {
             return int8;
+        }
+
+        @Override
+        public Int8GemmKernels int8Gemm() {
+            return gemm;
         }
     }
 }

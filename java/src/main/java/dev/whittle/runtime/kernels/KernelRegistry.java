@@ -72,13 +72,21 @@ public final class KernelRegistry {
             new KernelEntry<>(QS8_QC8W_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QS8_QC8W_FULLY_CONNECTED), ALWAYS),
             new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.REFERENCE,
                     (QuantizedFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.QU8, ALWAYS),
-            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS));
+            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS),
+            // Java path, int8/uint8 CONV_2D: im2col + the int8 GEMM micro-kernel (Int8Conv2D).
+            new KernelEntry<>(QS8_CONV2D, KernelPath.JAVA, javaConv(QS8_CONV2D), ALWAYS),
+            new KernelEntry<>(QS8_QC8W_CONV2D, KernelPath.JAVA, javaConv(QS8_QC8W_CONV2D), ALWAYS),
+            new KernelEntry<>(QU8_CONV2D, KernelPath.JAVA, javaConv(QU8_CONV2D), ALWAYS));
 
     private KernelRegistry() {
     }
 
     private static QuantizedFullyConnectedFactory javaFc(KernelFamily<QuantizedFullyConnectedFactory> family) {
         return (p, w, b) -> Int8FullyConnected.create(family, VectorizationProvider.get(), p, w, b);
+    }
+
+    private static ConvKernelFactory javaConv(KernelFamily<ConvKernelFactory> family) {
+        return (p, f, b) -> Int8Conv2D.create(family, VectorizationProvider.get(), p, f, b);
     }
 
     /** Every registered kernel of {@code family}, slowest path first, available or not. */
