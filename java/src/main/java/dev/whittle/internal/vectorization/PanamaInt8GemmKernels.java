@@ -42,11 +42,17 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
     /** Half an int vector: as many lanes as a long vector of the same width. */
     private static final VectorSpecies<Integer> HALF_INTS = VectorSpecies.of(int.class,
             VectorShape.forBitSize(INTS.vectorBitSize() / 2));
+    /**
+     * Bytes of half an int vector, at least 64 bits: on AVX2 a half is 4 ints, whose 8-byte
+     * conversion has 4 zero lanes that the next half (or the slack after the row) absorbs.
+     */
+    private static final VectorSpecies<Byte> HALF_BYTES = VectorSpecies.of(byte.class,
+            VectorShape.forBitSize(Math.max(64, HALF_INTS.length() * 8)));
     private static final int L = INTS.length();
     private static final int HALF = L / 2;
     private static final int NR = 2 * L;
-    /** Bytes of {@link #run}'s {@code tmp}: a row of output bytes, then MR rows of int accumulators. */
-    private static final long TMP_BYTES = NR + 4L * MR * NR;
+    /** Bytes of {@link #run}'s {@code tmp}: a row of output bytes (and slack), then MR rows of ints. */
+    private static final long TMP_BYTES = 2L * NR + 4L * MR * NR;
     private static final long ROUND_BIAS = (1L << 62) + (1L << 30);
 
     private PanamaInt8GemmKernels() {
@@ -116,7 +122,7 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
         }
         // Through memory: C2 does not inline the output stage into this loop (too big), and
         // a vector passed to a call that is not inlined is boxed on the heap.
-        long acc = tmpOff + NR;
+        long acc = tmpOff + 2 * NR;
         a00.intoMemorySegment(tmp, acc, ByteOrder.LITTLE_ENDIAN);
         a01.intoMemorySegment(tmp, acc + 4L * L, ByteOrder.LITTLE_ENDIAN);
         a10.intoMemorySegment(tmp, acc + 4L * NR, ByteOrder.LITTLE_ENDIAN);
@@ -141,7 +147,7 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
             a0 = a0.add(widen(ByteVector.fromArray(BYTES, w, wo)).mul(x));
             a1 = a1.add(widen(ByteVector.fromArray(BYTES, w, wo + L)).mul(x));
         }
-        long acc = tmpOff + NR;
+        long acc = tmpOff + 2 * NR;
         a0.intoMemorySegment(tmp, acc, ByteOrder.LITTLE_ENDIAN);
         a1.intoMemorySegment(tmp, acc + 4L * L, ByteOrder.LITTLE_ENDIAN);
         finish(g, tile, 1, rowSums, rowSumsOff, out, outOff, 0, tmp, tmpOff);
@@ -149,34 +155,38 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
 
     /**
      * The output stage of {@code rows} rows of accumulators ({@code NR} ints per row at
-     * {@code tmpOff + NR}), written as bytes at {@code outOff + r * outStride + tile * NR}.
+     * {@code tmpOff + 2 * NR}), written as bytes at {@code outOff + r * outStride + tile * NR}.
      */
     private static void finish(Int8Gemm g, int tile, int rows, MemorySegment rowSums, long rowSumsOff,
             MemorySegment out, long outOff, long outStride, MemorySegment tmp, long tmpOff) {
         int c = tile * NR;
         int cols = g.n - c;
         for (int r = 0; r < rows; r++) {
-            long acc = tmpOff + NR + 4L * NR * r;
+            long acc = tmpOff + 2 * NR + 4L * NR * r;
             int rowTerm = g.rowOffset == 0 ? 0 : g.rowOffset * rowSums.get(ValueLayout.JAVA_INT_UNALIGNED,
                     rowSumsOff + 4L * r);
-            for (int h = 0; h < NR; h += HALF) {
-                requantize(g, c + h, rowTerm, tmp, acc + 4L * h);
+            // Two straight-line methods rather than one with a branch, as flat as possible:
+            // when C2 recompiled a deeper version after seeing the other rounding, it ran out
+            // of inlining depth and boxed vectors.
+            if (g.ruy) {
+                for (int h = 0; h < NR; h += HALF) {
+                    requantizeRuy(g, c + h, rowTerm, tmp, acc + 4L * h, tmpOff + h);
+                }
+            } else {
+                for (int h = 0; h < NR; h += HALF) {
+                    requantizeGemmlowp(g, c + h, rowTerm, tmp, acc + 4L * h, tmpOff + h);
+                }
             }
             long dst = outOff + r * outStride + c;
             if (cols >= NR) {
-                narrow(tmp, acc).intoMemorySegment(out, dst, ByteOrder.LITTLE_ENDIAN);
-                narrow(tmp, acc + 4L * L).intoMemorySegment(out, dst + L, ByteOrder.LITTLE_ENDIAN);
+                ByteVector.fromMemorySegment(BYTES, tmp, tmpOff, ByteOrder.LITTLE_ENDIAN)
+                        .intoMemorySegment(out, dst, ByteOrder.LITTLE_ENDIAN);
+                ByteVector.fromMemorySegment(BYTES, tmp, tmpOff + L, ByteOrder.LITTLE_ENDIAN)
+                        .intoMemorySegment(out, dst + L, ByteOrder.LITTLE_ENDIAN);
             } else {
-                narrow(tmp, acc).intoMemorySegment(tmp, tmpOff, ByteOrder.LITTLE_ENDIAN);
-                narrow(tmp, acc + 4L * L).intoMemorySegment(tmp, tmpOff + L, ByteOrder.LITTLE_ENDIAN);
                 MemorySegment.copy(tmp, tmpOff, out, dst, cols);
             }
         }
-    }
-
-    private static ByteVector narrow(MemorySegment tmp, long off) {
-        return (ByteVector) IntVector.fromMemorySegment(INTS, tmp, off, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.I2B, BYTES, 0);
     }
 
     /**
@@ -185,30 +195,45 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
      * lane count (a plain {@code vpmovsxdq}/{@code vpmovqd}: C2 intrinsifies those, not the
      * part-selecting ones).
      */
-    private static void requantize(Int8Gemm g, int c, int rowTerm, MemorySegment tmp, long off) {
+    /** ruy: {@code RuyMath.multiplyByQuantizedMultiplier}, offset, clamp, in place. */
+    private static void requantizeRuy(Int8Gemm g, int c, int rowTerm, MemorySegment tmp, long off, long bytesOff) {
         IntVector x = IntVector.fromMemorySegment(HALF_INTS, tmp, off, ByteOrder.LITTLE_ENDIAN)
                 .add(IntVector.fromArray(HALF_INTS, g.constants, c)).add(rowTerm)
                 .lanewise(VectorOperators.LSHL, IntVector.fromArray(HALF_INTS, g.leftShifts, c));
         LongVector p = ((LongVector) x.convertShape(VectorOperators.I2L, LONGS, 0))
                 .mul(LongVector.fromArray(LONGS, g.multipliersLong, c));
         // floor((p + 2^30) / 2^31) + 2^31, in [0, 2^32): its low 32 bits, minus 2^31, are the
-        // int result.
+        // int result (the first step of both roundings).
         IntVector s = ((IntVector) p.add(ROUND_BIAS).lanewise(VectorOperators.LSHR, 31)
                 .convertShape(VectorOperators.L2I, HALF_INTS, 0)).lanewise(VectorOperators.XOR, Integer.MIN_VALUE);
-        IntVector right = IntVector.fromArray(HALF_INTS, g.rightShifts, c);
-        IntVector r;
-        if (g.ruy) {
-            VectorMask<Integer> over = s.compare(VectorOperators.GT, IntVector.fromArray(HALF_INTS, g.limits, c));
-            r = s.add(IntVector.fromArray(HALF_INTS, g.nudges, c)).lanewise(VectorOperators.ASHR, right)
-                    .blend(IntVector.fromArray(HALF_INTS, g.saturated, c), over);
-        } else {
-            IntVector mask = IntVector.fromArray(HALF_INTS, g.masks, c);
-            IntVector threshold = mask.lanewise(VectorOperators.ASHR, 1).add(s.lanewise(VectorOperators.LSHR, 31));
-            VectorMask<Integer> up = s.and(mask).compare(VectorOperators.GT, threshold);
-            r = s.lanewise(VectorOperators.ASHR, right);
-            r = r.blend(r.add(1), up);
-        }
-        r.add(g.outputOffset).max(g.actMin).min(g.actMax).intoMemorySegment(tmp, off, ByteOrder.LITTLE_ENDIAN);
+        VectorMask<Integer> over = s.compare(VectorOperators.GT, IntVector.fromArray(HALF_INTS, g.limits, c));
+        IntVector r = s.add(IntVector.fromArray(HALF_INTS, g.nudges, c))
+                .lanewise(VectorOperators.ASHR, IntVector.fromArray(HALF_INTS, g.rightShifts, c))
+                .blend(IntVector.fromArray(HALF_INTS, g.saturated, c), over);
+        ((ByteVector) r.add(g.outputOffset).max(g.actMin).min(g.actMax).convertShape(VectorOperators.I2B, HALF_BYTES, 0))
+                .intoMemorySegment(tmp, bytesOff, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** gemmlowp: {@code FixedPoint.multiplyByQuantizedMultiplier}, offset, clamp, in place. */
+    private static void requantizeGemmlowp(Int8Gemm g, int c, int rowTerm, MemorySegment tmp, long off,
+            long bytesOff) {
+        IntVector x = IntVector.fromMemorySegment(HALF_INTS, tmp, off, ByteOrder.LITTLE_ENDIAN)
+                .add(IntVector.fromArray(HALF_INTS, g.constants, c)).add(rowTerm)
+                .lanewise(VectorOperators.LSHL, IntVector.fromArray(HALF_INTS, g.leftShifts, c));
+        LongVector p = ((LongVector) x.convertShape(VectorOperators.I2L, LONGS, 0))
+                .mul(LongVector.fromArray(LONGS, g.multipliersLong, c));
+        // floor((p + 2^30) / 2^31) + 2^31, in [0, 2^32): its low 32 bits, minus 2^31, are the
+        // int result (the first step of both roundings).
+        IntVector s = ((IntVector) p.add(ROUND_BIAS).lanewise(VectorOperators.LSHR, 31)
+                .convertShape(VectorOperators.L2I, HALF_INTS, 0)).lanewise(VectorOperators.XOR, Integer.MIN_VALUE);
+        IntVector mask = IntVector.fromArray(HALF_INTS, g.masks, c);
+        // RoundingDivideByPOT: remainder > (mask >> 1) + (s < 0 ? 1 : 0) rounds up.
+        IntVector threshold = mask.lanewise(VectorOperators.ASHR, 1).add(s.lanewise(VectorOperators.LSHR, 31));
+        IntVector up = s.and(mask).compare(VectorOperators.GT, threshold).toVector().reinterpretAsInts();
+        // A set lane reads -1: subtracting it adds the rounding 1.
+        IntVector r = s.lanewise(VectorOperators.ASHR, IntVector.fromArray(HALF_INTS, g.rightShifts, c)).sub(up);
+        ((ByteVector) r.add(g.outputOffset).max(g.actMin).min(g.actMax).convertShape(VectorOperators.I2B, HALF_BYTES, 0))
+                .intoMemorySegment(tmp, bytesOff, ByteOrder.LITTLE_ENDIAN);
     }
 
     private static IntVector widen(ByteVector v) {
