@@ -58,6 +58,11 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
     private PanamaInt8GemmKernels() {
     }
 
+    /** The int vector width in bits, for kernel names ({@code __panama256}, {@code __panama512}). */
+    static int bits() {
+        return INTS.vectorBitSize();
+    }
+
     /** Whether this JVM's preferred int vectors are wide enough (256 bits or more). */
     static boolean supported() {
         return INTS.vectorBitSize() >= 256;
