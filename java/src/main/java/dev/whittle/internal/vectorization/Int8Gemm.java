@@ -90,7 +90,8 @@ public final class Int8Gemm {
 
     /**
      * Packs one node, or returns null when its parameters are outside what the kernels
-     * handle (a negative multiplier, a shift outside {@code [-31, 30]}).
+     * handle (a negative multiplier, a shift outside {@code [-31, 30]}, more than 2 GB of
+     * packed weights).
      *
      * @param weights {@code [N][K]} bytes from {@code weights[0]} (row {@code n} at {@code n * K})
      * @param unsigned uint8 activations and weights
@@ -105,7 +106,10 @@ public final class Int8Gemm {
             int actMax, boolean ruy) {
         int nr = kernels.nr();
         int tiles = (n + nr - 1) / nr;
-        int np = Math.multiplyExact(tiles, nr);
+        if ((long) tiles * nr * Math.max(k, 1) > Integer.MAX_VALUE - 64) {
+            return null;
+        }
+        int np = tiles * nr;
         for (int j = 0; j < n; j++) {
             if (multipliers[j] < 0 || shifts[j] < -31 || shifts[j] > 30) {
                 return null;
@@ -113,7 +117,7 @@ public final class Int8Gemm {
         }
         int flip = unsigned ? 0x80 : 0;
         int wo = weightsOffset + flip;
-        byte[] packed = new byte[Math.multiplyExact(np, Math.max(k, 1))];
+        byte[] packed = new byte[np * Math.max(k, 1)];
         int[] constants = new int[np];
         int kTerm = k * inputOffset * wo;
         for (int j = 0; j < n; j++) {

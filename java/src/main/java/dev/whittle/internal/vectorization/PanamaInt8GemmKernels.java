@@ -100,14 +100,17 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
         long r1 = r0 + aStride;
         long r2 = r1 + aStride;
         long r3 = r2 + aStride;
-        IntVector a00 = IntVector.zero(INTS);
-        IntVector a01 = IntVector.zero(INTS);
-        IntVector a10 = IntVector.zero(INTS);
-        IntVector a11 = IntVector.zero(INTS);
-        IntVector a20 = IntVector.zero(INTS);
-        IntVector a21 = IntVector.zero(INTS);
-        IntVector a30 = IntVector.zero(INTS);
-        IntVector a31 = IntVector.zero(INTS);
+        // The accumulators start at the folded per-channel constants (bias, zero-point terms).
+        IntVector c0 = IntVector.fromArray(INTS, g.constants, tile * NR);
+        IntVector c1 = IntVector.fromArray(INTS, g.constants, tile * NR + L);
+        IntVector a00 = c0;
+        IntVector a01 = c1;
+        IntVector a10 = c0;
+        IntVector a11 = c1;
+        IntVector a20 = c0;
+        IntVector a21 = c1;
+        IntVector a30 = c0;
+        IntVector a31 = c1;
         int wo = tile * k * NR;
         for (int i = 0; i < k; i++, wo += NR) {
             IntVector w0 = widen(ByteVector.fromArray(BYTES, w, wo));
@@ -144,8 +147,8 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
         int k = g.k;
         byte[] w = g.packed;
         int mask = g.unsignedInput ? 0xFF : -1;
-        IntVector a0 = IntVector.zero(INTS);
-        IntVector a1 = IntVector.zero(INTS);
+        IntVector a0 = IntVector.fromArray(INTS, g.constants, tile * NR);
+        IntVector a1 = IntVector.fromArray(INTS, g.constants, tile * NR + L);
         int wo = tile * k * NR;
         for (int i = 0; i < k; i++, wo += NR) {
             int x = a.get(ValueLayout.JAVA_BYTE, row + i) & mask;
@@ -203,7 +206,7 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
     /** ruy: {@code RuyMath.multiplyByQuantizedMultiplier}, offset, clamp, in place. */
     private static void requantizeRuy(Int8Gemm g, int c, int rowTerm, MemorySegment tmp, long off, long bytesOff) {
         IntVector x = IntVector.fromMemorySegment(HALF_INTS, tmp, off, ByteOrder.LITTLE_ENDIAN)
-                .add(IntVector.fromArray(HALF_INTS, g.constants, c)).add(rowTerm)
+                .add(rowTerm)
                 .lanewise(VectorOperators.LSHL, IntVector.fromArray(HALF_INTS, g.leftShifts, c));
         LongVector p = ((LongVector) x.convertShape(VectorOperators.I2L, LONGS, 0))
                 .mul(LongVector.fromArray(LONGS, g.multipliersLong, c));
@@ -223,7 +226,7 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
     private static void requantizeGemmlowp(Int8Gemm g, int c, int rowTerm, MemorySegment tmp, long off,
             long bytesOff) {
         IntVector x = IntVector.fromMemorySegment(HALF_INTS, tmp, off, ByteOrder.LITTLE_ENDIAN)
-                .add(IntVector.fromArray(HALF_INTS, g.constants, c)).add(rowTerm)
+                .add(rowTerm)
                 .lanewise(VectorOperators.LSHL, IntVector.fromArray(HALF_INTS, g.leftShifts, c));
         LongVector p = ((LongVector) x.convertShape(VectorOperators.I2L, LONGS, 0))
                 .mul(LongVector.fromArray(LONGS, g.multipliersLong, c));
