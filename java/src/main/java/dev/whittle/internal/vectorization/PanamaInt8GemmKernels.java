@@ -81,7 +81,10 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
     @Override
     public void run(Int8Gemm g, int tile, int rows, MemorySegment a, long aOff, long aStride, MemorySegment rowSums,
             long rowSumsOff, MemorySegment out, long outOff, long outStride, MemorySegment tmp, long tmpOff) {
-        if (rows == MR) {
+        if (rows == MR && g.n - tile * NR <= L) {
+            // A last tile (or a whole layer, N = 16 on AVX-512) of one vector of channels.
+            rows4Narrow(g, tile, a, aOff, aStride, rowSums, rowSumsOff, out, outOff, outStride, tmp, tmpOff);
+        } else if (rows == MR) {
             rows4(g, tile, a, aOff, aStride, rowSums, rowSumsOff, out, outOff, outStride, tmp, tmpOff);
         } else {
             for (int r = 0; r < rows; r++) {
@@ -142,6 +145,38 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
         finish(g, tile, MR, rowSums, rowSumsOff, out, outOff, outStride, tmp, tmpOff);
     }
 
+    /** {@link #rows4} for a tile whose channels fit in one int vector: half the multiplies. */
+    private static void rows4Narrow(Int8Gemm g, int tile, MemorySegment a, long aOff, long aStride,
+            MemorySegment rowSums, long rowSumsOff, MemorySegment out, long outOff, long outStride, MemorySegment tmp,
+            long tmpOff) {
+        int k = g.k;
+        byte[] w = g.packed;
+        int mask = g.unsignedInput ? 0xFF : -1;
+        long r0 = aOff;
+        long r1 = r0 + aStride;
+        long r2 = r1 + aStride;
+        long r3 = r2 + aStride;
+        IntVector c0 = IntVector.fromArray(INTS, g.constants, tile * NR);
+        IntVector a0 = c0;
+        IntVector a1 = c0;
+        IntVector a2 = c0;
+        IntVector a3 = c0;
+        int wo = tile * k * NR;
+        for (int i = 0; i < k; i++, wo += NR) {
+            IntVector w0 = widen(ByteVector.fromArray(BYTES, w, wo));
+            a0 = a0.add(w0.mul(a.get(ValueLayout.JAVA_BYTE, r0 + i) & mask));
+            a1 = a1.add(w0.mul(a.get(ValueLayout.JAVA_BYTE, r1 + i) & mask));
+            a2 = a2.add(w0.mul(a.get(ValueLayout.JAVA_BYTE, r2 + i) & mask));
+            a3 = a3.add(w0.mul(a.get(ValueLayout.JAVA_BYTE, r3 + i) & mask));
+        }
+        long acc = tmpOff + 2 * NR;
+        a0.intoMemorySegment(tmp, acc, ByteOrder.LITTLE_ENDIAN);
+        a1.intoMemorySegment(tmp, acc + 4L * NR, ByteOrder.LITTLE_ENDIAN);
+        a2.intoMemorySegment(tmp, acc + 8L * NR, ByteOrder.LITTLE_ENDIAN);
+        a3.intoMemorySegment(tmp, acc + 12L * NR, ByteOrder.LITTLE_ENDIAN);
+        finish(g, tile, MR, rowSums, rowSumsOff, out, outOff, outStride, tmp, tmpOff);
+    }
+
     private static void row1(Int8Gemm g, int tile, MemorySegment a, long row, MemorySegment rowSums, long rowSumsOff,
             MemorySegment out, long outOff, MemorySegment tmp, long tmpOff) {
         int k = g.k;
@@ -169,6 +204,8 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
             MemorySegment out, long outOff, long outStride, MemorySegment tmp, long tmpOff) {
         int c = tile * NR;
         int cols = g.n - c;
+        // Only the halves holding real channels (a narrow tile stored one vector per row).
+        int end = Math.min(NR, (cols + HALF - 1) / HALF * HALF);
         for (int r = 0; r < rows; r++) {
             long acc = tmpOff + 2 * NR + 4L * NR * r;
             int rowTerm = g.rowOffset == 0 ? 0 : g.rowOffset * rowSums.get(ValueLayout.JAVA_INT_UNALIGNED,
@@ -177,11 +214,11 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
             // when C2 recompiled a deeper version after seeing the other rounding, it ran out
             // of inlining depth and boxed vectors.
             if (g.ruy) {
-                for (int h = 0; h < NR; h += HALF) {
+                for (int h = 0; h < end; h += HALF) {
                     requantizeRuy(g, c + h, rowTerm, tmp, acc + 4L * h, tmpOff + h);
                 }
             } else {
-                for (int h = 0; h < NR; h += HALF) {
+                for (int h = 0; h < end; h += HALF) {
                     requantizeGemmlowp(g, c + h, rowTerm, tmp, acc + 4L * h, tmpOff + h);
                 }
             }
