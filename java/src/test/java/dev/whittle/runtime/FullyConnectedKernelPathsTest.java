@@ -15,11 +15,14 @@ import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory;
+import dev.whittle.runtime.kernels.WorkerScratch;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -36,8 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Every registered FULLY_CONNECTED int8/uint8 kernel path (and the Java path's plain twin)
  * against the reference kernel, bit for bit, on sweeps of shapes around the tile and block
- * sizes, zero points at both ends and saturating requantization; and dispatch through
- * {@code -Dwhittle.kernels}.
+ * sizes, zero points at both ends and saturating requantization, on 1 and 3 intra-op threads;
+ * and dispatch through {@code -Dwhittle.kernels}.
  */
 class FullyConnectedKernelPathsTest {
     static final int[] SIZES = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 17, 31, 32, 33, 64, 65};
@@ -53,18 +56,42 @@ class FullyConnectedKernelPathsTest {
     /** One node's tensors: 0 input, 1 weights, 2 bias, 3 output. */
     record Case(String label, QuantParams p, ByteBuffer input, ByteBuffer weights, ByteBuffer bias) {
         byte[] run(Kernel<QuantParams> k) {
+            byte[] first = run(k, 1);
+            if (k instanceof WorkerScratch) {
+                assertArrayEquals(first, run(k, 3), label + ": " + k.name() + " on 3 threads differs");
+            }
+            return first;
+        }
+
+        /**
+         * Runs {@code k} as a context would: input and output in native memory (direct
+         * buffers), per-worker native scratch of the size the kernel asks for, and
+         * {@code threads} intra-op workers.
+         */
+        byte[] run(Kernel<QuantParams> k, int threads) {
             ByteBuffer out = ByteBuffer.allocateDirect(p.batches() * p.outFeatures()).order(ByteOrder.LITTLE_ENDIAN);
             ByteBuffer[] buffers = {input, weights, bias, out};
             ExecutionState s = new ExecutionState(buffers, new int[4]);
-            k.run(p, s);
-            // A second invoke on the same scratch must give the same bytes.
-            byte[] first = new byte[out.capacity()];
-            out.get(0, first);
-            k.run(p, s);
-            byte[] second = new byte[out.capacity()];
-            out.get(0, second);
-            assertArrayEquals(first, second, label + ": second invoke differs");
-            return first;
+            long stride = k instanceof WorkerScratch ws ? (ws.workerScratchBytes() + 63) / 64 * 64 : 64;
+            MemorySegment scratch = Arena.ofAuto().allocate(stride * threads, 64);
+            IntraOpPool pool = threads > 1 ? new IntraOpPool(threads, "fc-test") : null;
+            try {
+                s.attachNative(new long[] {MemorySegment.ofBuffer(input).address(), 0, 0,
+                    MemorySegment.ofBuffer(out).address()}, new long[0], scratch.address(), stride, pool);
+                k.run(p, s);
+                // A second invoke on the same scratch must give the same bytes.
+                byte[] first = new byte[out.capacity()];
+                out.get(0, first);
+                k.run(p, s);
+                byte[] second = new byte[out.capacity()];
+                out.get(0, second);
+                assertArrayEquals(first, second, label + ": second invoke differs");
+                return first;
+            } finally {
+                if (pool != null) {
+                    pool.close();
+                }
+            }
         }
     }
 
@@ -141,9 +168,16 @@ class FullyConnectedKernelPathsTest {
         List<Kernel<QuantParams>> out = new ArrayList<>();
         ByteBuffer bias = constantBias && c.p().bias() >= 0 ? c.bias() : null;
         for (KernelEntry<QuantizedFullyConnectedFactory> e : KernelRegistry.available(family)) {
-            out.add(e.factory().create(c.p(), c.weights(), bias));
+            Kernel<QuantParams> k = e.factory().create(c.p(), c.weights(), bias);
+            // With a constant (or no) bias every non-reference path runs its own kernel.
+            assertTrue(e.path() == KernelPath.REFERENCE || (bias == null && c.p().bias() >= 0)
+                    || !k.name().endsWith("__reference"), k.name() + " for " + e.path());
+            out.add(k);
         }
-        out.add(Int8FullyConnected.create(family, VectorizationProvider.plain(), c.p(), c.weights(), bias));
+        Kernel<QuantParams> plain = Int8FullyConnected.create(family, VectorizationProvider.plain(), c.p(), c.weights(),
+                bias);
+        assertTrue((bias == null && c.p().bias() >= 0) || plain.name().endsWith("__scalar"), plain.name());
+        out.add(plain);
         return out;
     }
 
@@ -213,7 +247,7 @@ class FullyConnectedKernelPathsTest {
             Case c = makeCase(family, 1, 16, 4, 1, 0, false, true);
             String name = KernelRegistry.select(family, Set.of(KernelPath.REFERENCE, KernelPath.JAVA)).factory()
                     .create(c.p(), c.weights(), c.bias()).name();
-            assertEquals(family + "_1x4c" + VectorizationProvider.get().int8().blockBytes() + "__"
+            assertEquals(family + "_gemm_4x" + VectorizationProvider.get().int8Gemm().nr() + "__"
                     + VectorizationProvider.get().isa(), name);
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
@@ -249,7 +283,7 @@ class FullyConnectedKernelPathsTest {
         assertEquals(List.of("qs8_qc8w_fully_connected__reference"), OpProfile.kernelNames(CompiledModel.compile(m)));
         System.setProperty(KernelPath.PROPERTY, "java");
         String java = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
-        assertTrue(java.startsWith("qs8_qc8w_fully_connected_1x4"), java);
+        assertTrue(java.startsWith("qs8_qc8w_fully_connected_gemm_4x"), java);
         // A native path with no native kernel for the family falls back to the reference.
         System.setProperty(KernelPath.PROPERTY, "native");
         assertEquals(List.of("qs8_qc8w_fully_connected__reference"), OpProfile.kernelNames(CompiledModel.compile(m)));

@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * The one door to the Java Vector API (Lucene's {@code VectorizationProvider} pattern): this
  * package is the only one that imports {@code jdk.incubator.vector}, and only its
- * {@code Panama*} classes do. Everything else sees the interfaces ({@link Int8DotKernels}),
+ * {@code Panama*} classes do. Everything else sees the interfaces ({@link Int8GemmKernels}),
  * implemented either on the Vector API or by plain-Java twins with the same results.
  *
  * <p>The Panama classes are loaded reflectively, and only when the module is in the boot
@@ -42,8 +42,8 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
      */
     public abstract String isa();
 
-    /** Int8 dot products. */
-    public abstract Int8DotKernels int8();
+    /** The int8 GEMM micro-kernel of the Java path's convolutions and fully connected layers. */
+    public abstract Int8GemmKernels int8Gemm();
 
     @Override
     public String toString() {
@@ -59,13 +59,20 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
         try {
             // Loaded by name so that no class of this package links against the incubator
             // module unless it is there.
-            Class<?> c = Class.forName(VectorizationProvider.class.getPackageName() + ".PanamaInt8DotKernels");
-            java.lang.reflect.Field f = c.getDeclaredField("INSTANCE");
-            f.setAccessible(true);
+            Class<?> c = Class.forName(VectorizationProvider.class.getPackageName() + ".PanamaInt8GemmKernels");
+            java.lang.reflect.Method supported = c.getDeclaredMethod("supported");
+            supported.setAccessible(true);
             java.lang.reflect.Method bits = c.getDeclaredMethod("bits");
             bits.setAccessible(true);
             int width = (Integer) bits.invoke(null);
-            return new Panama((Int8DotKernels) f.get(null), width);
+            if (!(Boolean) supported.invoke(null)) {
+                LOG.log(System.Logger.Level.INFO, "Java Vector API with " + width + "-bit vectors: Whittle's java"
+                        + " kernels need 256 bits and run their plain-Java twins");
+                return Plain.INSTANCE;
+            }
+            java.lang.reflect.Field f = c.getDeclaredField("INSTANCE");
+            f.setAccessible(true);
+            return new Panama((Int8GemmKernels) f.get(null), width);
         } catch (ReflectiveOperationException | LinkageError e) {
             LOG.log(System.Logger.Level.WARNING, "Java Vector API present but unusable (" + e
                     + "): Whittle's java kernels run their plain-Java twins");
@@ -88,18 +95,18 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
         }
 
         @Override
-        public Int8DotKernels int8() {
-            return ScalarInt8DotKernels.INSTANCE;
+        public Int8GemmKernels int8Gemm() {
+            return ScalarInt8GemmKernels.INSTANCE;
         }
     }
 
     /** The Vector API kernels. */
     static final class Panama extends VectorizationProvider {
-        private final Int8DotKernels int8;
+        private final Int8GemmKernels gemm;
         private final String isa;
 
-        Panama(Int8DotKernels int8, int bits) {
-            this.int8 = int8;
+        Panama(Int8GemmKernels gemm, int bits) {
+            this.gemm = gemm;
             this.isa = String.format(Locale.ROOT, "panama%d", bits);
         }
 
@@ -114,8 +121,8 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
         }
 
         @Override
-        public Int8DotKernels int8() {
-            return int8;
+        public Int8GemmKernels int8Gemm() {
+            return gemm;
         }
     }
 }

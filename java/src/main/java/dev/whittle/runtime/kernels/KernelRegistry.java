@@ -146,7 +146,11 @@ public final class KernelRegistry {
             new KernelEntry<>(ElementwiseFamilies.PAD, KernelPath.JAVA,
                     (PreparedKernelFactory<PadParams>) PadJava::create, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.REDUCE, KernelPath.JAVA, (ReduceKernelFactory) ReduceJava::create,
-                    ALWAYS));
+                    ALWAYS),
+            // Java path, int8/uint8 CONV_2D: im2col + the int8 GEMM micro-kernel (Int8Conv2D).
+            new KernelEntry<>(QS8_CONV2D, KernelPath.JAVA, javaConv(QS8_CONV2D), ALWAYS),
+            new KernelEntry<>(QS8_QC8W_CONV2D, KernelPath.JAVA, javaConv(QS8_QC8W_CONV2D), ALWAYS),
+            new KernelEntry<>(QU8_CONV2D, KernelPath.JAVA, javaConv(QU8_CONV2D), ALWAYS));
 
     private KernelRegistry() {
     }
@@ -170,6 +174,10 @@ public final class KernelRegistry {
             KernelPath path, String tileIsa) {
         return new KernelEntry<>(f, path, NativeDepthwiseConv.factory(f, tileIsa),
                 NativeDepthwiseConv.exported(f, tileIsa));
+    }
+
+    private static ConvKernelFactory javaConv(KernelFamily<ConvKernelFactory> family) {
+        return (p, f, b) -> Int8Conv2D.create(family, VectorizationProvider.get(), p, f, b);
     }
 
     /** Every registered kernel of {@code family}, slowest path first, available or not. */
