@@ -1,0 +1,247 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on AVX2: 4 output pixels x 16 output
+// channels per microtile, K in pairs (c2).
+//
+// The multiply: vpmaddwd on int16 x int16. AVX2 has no saturation-free u8 x s8 product
+// (vpmaddubsw saturates its int16 pair sums: 255 * 127 * 2 > 32767), and uint8 weights with
+// their zero point folded in, w + filterOffset, span [-255, 255], which fits no byte type.
+// Both operands are therefore int16: the weights are packed at prepare as
+// w_eff = w + filterOffset (exact in int16), the activations are widened while the block of
+// pixels is gathered (im2col) into the worker's scratch. vpmaddwd's pair sums cannot
+// overflow (2 * 255 * 255 < 2^31), and everything after is wrapping int32 like the reference:
+//
+//   acc[m][n] = sum_k w_eff[n][k] * x[m][k] + (inputOffset * sum_k w_eff[n][k] + bias[n])
+//
+// with the parenthesised term a per-channel constant. Padding taps are gathered as the input
+// zero point, so x + inputOffset = 0 there: the reference skips them, which is the same sum.
+// The requantization (ruy's or gemmlowp's rounding, see q8_gemm.h) is fused into the store.
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_gemm_common.h"
+
+namespace {
+
+constexpr int kMR = 4;
+constexpr int kNR = 16;
+
+// Widens count bytes (signed or unsigned) to int16, or writes count copies of the zero point.
+static inline void widen(const uint8_t* src, int16_t* dst, int32_t count, bool is_unsigned, int16_t zero) {
+  if (src == nullptr) {
+    const __m256i z = _mm256_set1_epi16(zero);
+    int32_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), z);
+    }
+    for (; i < count; i++) {
+      dst[i] = zero;
+    }
+    return;
+  }
+  int32_t i = 0;
+  if (is_unsigned) {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepu8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) src[i];
+    }
+  } else {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepi8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) (int8_t) src[i];
+    }
+  }
+}
+
+struct Requant {
+  __m256i cnst, mult, left, right, nudge, ovf, sat, mask, half;
+};
+
+static inline Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  Requant r;
+  auto ld = [&](int which) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(channel_array(p, which) + n));
+  };
+  r.cnst = ld(WHITTLE_Q8_CH_CONST);
+  r.mult = ld(WHITTLE_Q8_CH_MULT);
+  r.left = ld(WHITTLE_Q8_CH_LEFT);
+  r.right = ld(WHITTLE_Q8_CH_RIGHT);
+  r.nudge = ld(WHITTLE_Q8_CH_NUDGE);
+  r.ovf = ld(WHITTLE_Q8_CH_OVF);
+  r.sat = ld(WHITTLE_Q8_CH_SAT);
+  r.mask = ld(WHITTLE_Q8_CH_MASK);
+  r.half = ld(WHITTLE_Q8_CH_HALF);
+  return r;
+}
+
+// acc -> clamped output value, as RuyMath.multiplyByQuantizedMultiplier (gemmlowp = false) or
+// FixedPoint.multiplyByQuantizedMultiplier (gemmlowp = true), then + output offset, clamp.
+// Both start with (x << left) * m rounded as floor((x * m + 2^30) / 2^31) (gemmlowp's
+// SaturatingRoundingDoublingHighMul is that value; its one saturating case needs
+// m = INT32_MIN, which a Q0.31 multiplier never is); only bits 31..62 of the 64-bit sum are
+// kept, so a logical 64-bit shift gives the same int32 as an arithmetic one.
+static inline __m256i requantize(__m256i acc, const Requant& r, bool gemmlowp, __m256i out_off, __m256i lo,
+                                 __m256i hi) {
+  __m256i x = _mm256_add_epi32(acc, r.cnst);
+  x = _mm256_sllv_epi32(x, r.left);
+  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
+  __m256i even = _mm256_mul_epi32(x, r.mult);
+  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r.mult, 32));
+  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
+  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
+  __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
+  __m256i out;
+  if (gemmlowp) {
+    // RoundingDivideByPOT: halves away from zero.
+    const __m256i rem = _mm256_and_si256(v, r.mask);
+    const __m256i thr = _mm256_sub_epi32(r.half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
+    out = _mm256_sub_epi32(_mm256_srav_epi32(v, r.right), _mm256_cmpgt_epi32(rem, thr));
+  } else {
+    // ruy: halves up, 1 << (31 - right) where v + nudge would pass INT32_MAX.
+    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, r.nudge), r.right);
+    out = _mm256_blendv_epi8(shifted, r.sat, _mm256_cmpgt_epi32(v, r.ovf));
+  }
+  out = _mm256_add_epi32(out, out_off);
+  return _mm256_min_epi32(_mm256_max_epi32(out, lo), hi);
+}
+
+// 16 clamped int32 (in byte range) -> 16 bytes.
+static inline __m128i narrow(__m256i a, __m256i b, bool is_unsigned) {
+  __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
+  __m256i bytes = is_unsigned ? _mm256_packus_epi16(w, w) : _mm256_packs_epi16(w, w);
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(bytes, 0x08));
+}
+
+template <int MR>
+static inline void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+                             const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
+  __m256i acc0[MR], acc1[MR];
+  for (int r = 0; r < MR; r++) {
+    acc0[r] = _mm256_setzero_si256();
+    acc1[r] = _mm256_setzero_si256();
+  }
+  const int32_t pairs = p->kp >> 1;
+  for (int32_t q = 0; q < pairs; q++) {
+    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+    const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
+    w += 32;
+    for (int r = 0; r < MR; r++) {
+      int32_t pair;
+      memcpy(&pair, a + (size_t) r * a_stride + 2 * q, 4);
+      const __m256i x = _mm256_set1_epi32(pair);
+      acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(x, b0));
+      acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(x, b1));
+    }
+  }
+  const Requant r0 = load_requant(p, n);
+  const Requant r1 = load_requant(p, n + 8);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool gl = p->gemmlowp != 0;
+  const bool u = p->is_unsigned != 0;
+  for (int r = 0; r < MR; r++) {
+    const __m128i bytes = narrow(requantize(acc0[r], r0, gl, off, lo, hi), requantize(acc1[r], r1, gl, off, lo, hi), u);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == kNR) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  int16_t* a = static_cast<int16_t*>(scratch);
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  const bool is_unsigned = p->is_unsigned != 0;
+  const int16_t zero = (int16_t) p->input_zero_point;
+  const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
+  const int32_t n_total = p->out_c;
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    for (int32_t r = 0; r < rows; r++) {
+      int16_t* row = a + (size_t) r * kp;
+      int32_t at = 0;
+      whittle_q8::gather_row(p, input, mb0 + r, [&](const uint8_t* src, int32_t count) {
+        widen(src, row + at, count, is_unsigned, zero);
+        at += count;
+      });
+      for (int32_t i = k; i < kp; i++) {
+        row[i] = 0;
+      }
+    }
+    for (int32_t n = n0; n < n1; n += kNR) {
+      const int16_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
+      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        microtile<kMR>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+      }
+      switch (rows - r) {
+        case 3:
+          microtile<3>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          break;
+        case 2:
+          microtile<2>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          break;
+        case 1:
+          microtile<1>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+#define WHITTLE_Q8_GEMM_AVX2(name)                                                                 \
+  extern "C" WHITTLE_Q8_GEMM_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_GEMM_AVX2(whittle_qs8_conv2d_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qs8_qc8w_conv2d_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qu8_conv2d_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qs8_fully_connected_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qs8_qc8w_fully_connected_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qu8_fully_connected_gemm_4x16c2__avx2)
+
+// 8 independent accumulators, each += vpmaddwd of distinct operands: the vpmaddwd + vpaddd
+// throughput the microkernel's inner loop is bound by. 8 * 16 MACs per iteration.
+extern "C" WHITTLE_API int32_t whittle_qs16_peak__avx2(int64_t iterations) {
+  __m256i acc[8];
+  for (int i = 0; i < 8; i++) {
+    acc[i] = _mm256_set1_epi32(i);
+  }
+  __m256i x0 = _mm256_set1_epi16(3), x1 = _mm256_set1_epi16(7);
+  const __m256i w0 = _mm256_set1_epi16(-5), w1 = _mm256_set1_epi16(11), w2 = _mm256_set1_epi16(13),
+                w3 = _mm256_set1_epi16(-17);
+  for (int64_t it = 0; it < iterations; it++) {
+    // An empty asm that "changes" x0 and x1: keeps the products inside the loop.
+    __asm__ volatile("" : "+x"(x0), "+x"(x1));
+    acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(x0, w0));
+    acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(x0, w1));
+    acc[2] = _mm256_add_epi32(acc[2], _mm256_madd_epi16(x0, w2));
+    acc[3] = _mm256_add_epi32(acc[3], _mm256_madd_epi16(x0, w3));
+    acc[4] = _mm256_add_epi32(acc[4], _mm256_madd_epi16(x1, w0));
+    acc[5] = _mm256_add_epi32(acc[5], _mm256_madd_epi16(x1, w1));
+    acc[6] = _mm256_add_epi32(acc[6], _mm256_madd_epi16(x1, w2));
+    acc[7] = _mm256_add_epi32(acc[7], _mm256_madd_epi16(x1, w3));
+  }
+  __m256i s = acc[0];
+  for (int i = 1; i < 8; i++) {
+    s = _mm256_add_epi32(s, acc[i]);
+  }
+  return _mm256_extract_epi32(s, 0) + _mm256_extract_epi32(s, 7);
+}

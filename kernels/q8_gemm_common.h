@@ -1,0 +1,47 @@
+// Shared, ISA-free helpers of the q8 GEMM convolution kernels (q8_conv2d_gemm_*__<isa>.cc).
+// Static inline only: each kernel file compiles its own copy with its own flags.
+#ifndef WHITTLE_KERNELS_Q8_GEMM_COMMON_H_
+#define WHITTLE_KERNELS_Q8_GEMM_COMMON_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "whittle/q8_gemm.h"
+
+static_assert(sizeof(whittle_q8_gemm_params) == 256, "params block layout is mirrored by Java");
+static_assert(offsetof(whittle_q8_gemm_params, weights) == 112, "params block layout is mirrored by Java");
+
+namespace whittle_q8 {
+
+// Where the K values of output pixel m come from: calls emit(src, count) for every run of
+// inC input bytes in K order (fy, fx, ic), or emit(nullptr, count) for a padding tap.
+template <typename Emit>
+static inline void gather_row(const whittle_q8_gemm_params* p, const uint8_t* input, int32_t m, Emit emit) {
+  const int32_t pixels = p->out_h * p->out_w;
+  const int32_t b = m / pixels;
+  const int32_t rem = m - b * pixels;
+  const int32_t oy = rem / p->out_w;
+  const int32_t ox = rem - oy * p->out_w;
+  const int32_t c = p->in_c;
+  const uint8_t* image = input + (size_t) b * p->in_h * p->in_w * c;
+  for (int32_t fy = 0; fy < p->kh; fy++) {
+    const int32_t iy = oy * p->stride_h - p->pad_h + p->dil_h * fy;
+    const bool row_in = iy >= 0 && iy < p->in_h;
+    for (int32_t fx = 0; fx < p->kw; fx++) {
+      const int32_t ix = ox * p->stride_w - p->pad_w + p->dil_w * fx;
+      if (row_in && ix >= 0 && ix < p->in_w) {
+        emit(image + ((size_t) iy * p->in_w + ix) * c, c);
+      } else {
+        emit(nullptr, c);
+      }
+    }
+  }
+}
+
+static inline const int32_t* channel_array(const whittle_q8_gemm_params* p, int which) {
+  return reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(p->channel)) + (size_t) which * p->np;
+}
+
+}  // namespace whittle_q8
+
+#endif  // WHITTLE_KERNELS_Q8_GEMM_COMMON_H_
