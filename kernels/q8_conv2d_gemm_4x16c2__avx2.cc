@@ -61,7 +61,7 @@ struct Requant {
   __m256i cnst, mult, left, right, nudge, ovf, sat, mask, half;
 };
 
-static inline Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
+WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
   using whittle_q8::channel_array;
   Requant r;
   auto ld = [&](int which) {
@@ -85,7 +85,7 @@ static inline Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
 // SaturatingRoundingDoublingHighMul is that value; its one saturating case needs
 // m = INT32_MIN, which a Q0.31 multiplier never is); only bits 31..62 of the 64-bit sum are
 // kept, so a logical 64-bit shift gives the same int32 as an arithmetic one.
-static inline __m256i requantize(__m256i acc, const Requant& r, bool gemmlowp, __m256i out_off, __m256i lo,
+WHITTLE_Q8_INLINE __m256i requantize(__m256i acc, const Requant& r, bool gemmlowp, __m256i out_off, __m256i lo,
                                  __m256i hi) {
   __m256i x = _mm256_add_epi32(acc, r.cnst);
   x = _mm256_sllv_epi32(x, r.left);
@@ -111,26 +111,72 @@ static inline __m256i requantize(__m256i acc, const Requant& r, bool gemmlowp, _
 }
 
 // 16 clamped int32 (in byte range) -> 16 bytes.
-static inline __m128i narrow(__m256i a, __m256i b, bool is_unsigned) {
+WHITTLE_Q8_INLINE __m128i narrow(__m256i a, __m256i b, bool is_unsigned) {
   __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
   __m256i bytes = is_unsigned ? _mm256_packus_epi16(w, w) : _mm256_packs_epi16(w, w);
   return _mm256_castsi256_si128(_mm256_permute4x64_epi64(bytes, 0x08));
 }
 
 template <int MR>
-static inline void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
                              const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
   __m256i acc0[MR], acc1[MR];
-  for (int r = 0; r < MR; r++) {
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
     acc0[r] = _mm256_setzero_si256();
     acc1[r] = _mm256_setzero_si256();
   }
   const int32_t pairs = p->kp >> 1;
+  if (MR == 4) {
+    // The full tile's K loop in asm: GCC schedules the four broadcasts first and then spills
+    // an accumulator every iteration (18 live ymm), which puts a store-forwarding round trip on
+    // the loop-carried path. Here 8 accumulators + 2 weight rows + 3 temporaries = 13 ymm.
+    const int16_t* a0 = a;
+    const int16_t* a1 = a + a_stride;
+    const int16_t* a2 = a + 2 * (size_t) a_stride;
+    const int16_t* a3 = a + 3 * (size_t) a_stride;
+    const int16_t* wp = w;
+    intptr_t i = 0;
+    const intptr_t end = (intptr_t) pairs * 4;
+    __m256i b0, b1, x, t0, t1;
+    __asm__ volatile(
+        "1:\n\t"
+        "vmovdqa (%[w]), %[b0]\n\t"
+        "vmovdqa 32(%[w]), %[b1]\n\t"
+        "vpbroadcastd (%[a0],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c00], %[c00]\n\t"
+        "vpaddd %[t1], %[c01], %[c01]\n\t"
+        "vpbroadcastd (%[a1],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c10], %[c10]\n\t"
+        "vpaddd %[t1], %[c11], %[c11]\n\t"
+        "vpbroadcastd (%[a2],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c20], %[c20]\n\t"
+        "vpaddd %[t1], %[c21], %[c21]\n\t"
+        "vpbroadcastd (%[a3],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c30], %[c30]\n\t"
+        "vpaddd %[t1], %[c31], %[c31]\n\t"
+        "add $64, %[w]\n\t"
+        "add $4, %[i]\n\t"
+        "cmp %[end], %[i]\n\t"
+        "jne 1b\n\t"
+        : [c00] "+x"(acc0[0]), [c01] "+x"(acc1[0]), [c10] "+x"(acc0[1 % MR]), [c11] "+x"(acc1[1 % MR]),
+          [c20] "+x"(acc0[2 % MR]), [c21] "+x"(acc1[2 % MR]), [c30] "+x"(acc0[3 % MR]), [c31] "+x"(acc1[3 % MR]),
+          [w] "+r"(wp), [i] "+r"(i), [b0] "=&x"(b0), [b1] "=&x"(b1), [x] "=&x"(x), [t0] "=&x"(t0), [t1] "=&x"(t1)
+        : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [end] "r"(end)
+        : "cc", "memory");
+  } else
   for (int32_t q = 0; q < pairs; q++) {
     const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
     const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
     w += 32;
-    for (int r = 0; r < MR; r++) {
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
       int32_t pair;
       memcpy(&pair, a + (size_t) r * a_stride + 2 * q, 4);
       const __m256i x = _mm256_set1_epi32(pair);
@@ -145,7 +191,7 @@ static inline void microtile(const whittle_q8_gemm_params* p, const int16_t* a, 
   const __m256i hi = _mm256_set1_epi32(p->act_max);
   const bool gl = p->gemmlowp != 0;
   const bool u = p->is_unsigned != 0;
-  for (int r = 0; r < MR; r++) {
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
     const __m128i bytes = narrow(requantize(acc0[r], r0, gl, off, lo, hi), requantize(acc1[r], r1, gl, off, lo, hi), u);
     uint8_t* dst = out + (size_t) r * out_stride;
     if (nc == kNR) {
@@ -218,30 +264,31 @@ WHITTLE_Q8_GEMM_AVX2(whittle_qs8_qc8w_fully_connected_gemm_4x16c2__avx2)
 WHITTLE_Q8_GEMM_AVX2(whittle_qu8_fully_connected_gemm_4x16c2__avx2)
 
 // 8 independent accumulators, each += vpmaddwd of distinct operands: the vpmaddwd + vpaddd
-// throughput the microkernel's inner loop is bound by. 8 * 16 MACs per iteration.
+// throughput the microkernel's inner loop is bound by. Written in asm so that the compiler
+// can neither hoist the products nor spill the accumulators. 8 * 16 MACs per iteration.
 extern "C" WHITTLE_API int32_t whittle_qs16_peak__avx2(int64_t iterations) {
-  __m256i acc[8];
-  for (int i = 0; i < 8; i++) {
-    acc[i] = _mm256_set1_epi32(i);
-  }
-  __m256i x0 = _mm256_set1_epi16(3), x1 = _mm256_set1_epi16(7);
+  __m256i a0 = _mm256_set1_epi32(0), a1 = _mm256_set1_epi32(1), a2 = _mm256_set1_epi32(2),
+          a3 = _mm256_set1_epi32(3), a4 = _mm256_set1_epi32(4), a5 = _mm256_set1_epi32(5),
+          a6 = _mm256_set1_epi32(6), a7 = _mm256_set1_epi32(7);
+  const __m256i x0 = _mm256_set1_epi16(3), x1 = _mm256_set1_epi16(7);
   const __m256i w0 = _mm256_set1_epi16(-5), w1 = _mm256_set1_epi16(11), w2 = _mm256_set1_epi16(13),
                 w3 = _mm256_set1_epi16(-17);
+  __m256i t0, t1;
   for (int64_t it = 0; it < iterations; it++) {
-    // An empty asm that "changes" x0 and x1: keeps the products inside the loop.
-    __asm__ volatile("" : "+x"(x0), "+x"(x1));
-    acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(x0, w0));
-    acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(x0, w1));
-    acc[2] = _mm256_add_epi32(acc[2], _mm256_madd_epi16(x0, w2));
-    acc[3] = _mm256_add_epi32(acc[3], _mm256_madd_epi16(x0, w3));
-    acc[4] = _mm256_add_epi32(acc[4], _mm256_madd_epi16(x1, w0));
-    acc[5] = _mm256_add_epi32(acc[5], _mm256_madd_epi16(x1, w1));
-    acc[6] = _mm256_add_epi32(acc[6], _mm256_madd_epi16(x1, w2));
-    acc[7] = _mm256_add_epi32(acc[7], _mm256_madd_epi16(x1, w3));
+    __asm__ volatile(
+        "vpmaddwd %[w0], %[x0], %[t0]\n\t vpaddd %[t0], %[a0], %[a0]\n\t"
+        "vpmaddwd %[w1], %[x0], %[t1]\n\t vpaddd %[t1], %[a1], %[a1]\n\t"
+        "vpmaddwd %[w2], %[x0], %[t0]\n\t vpaddd %[t0], %[a2], %[a2]\n\t"
+        "vpmaddwd %[w3], %[x0], %[t1]\n\t vpaddd %[t1], %[a3], %[a3]\n\t"
+        "vpmaddwd %[w0], %[x1], %[t0]\n\t vpaddd %[t0], %[a4], %[a4]\n\t"
+        "vpmaddwd %[w1], %[x1], %[t1]\n\t vpaddd %[t1], %[a5], %[a5]\n\t"
+        "vpmaddwd %[w2], %[x1], %[t0]\n\t vpaddd %[t0], %[a6], %[a6]\n\t"
+        "vpmaddwd %[w3], %[x1], %[t1]\n\t vpaddd %[t1], %[a7], %[a7]\n\t"
+        : [a0] "+x"(a0), [a1] "+x"(a1), [a2] "+x"(a2), [a3] "+x"(a3), [a4] "+x"(a4), [a5] "+x"(a5),
+          [a6] "+x"(a6), [a7] "+x"(a7), [t0] "=&x"(t0), [t1] "=&x"(t1)
+        : [x0] "x"(x0), [x1] "x"(x1), [w0] "x"(w0), [w1] "x"(w1), [w2] "x"(w2), [w3] "x"(w3));
   }
-  __m256i s = acc[0];
-  for (int i = 1; i < 8; i++) {
-    s = _mm256_add_epi32(s, acc[i]);
-  }
+  __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)),
+                               _mm256_add_epi32(_mm256_add_epi32(a4, a5), _mm256_add_epi32(a6, a7)));
   return _mm256_extract_epi32(s, 0) + _mm256_extract_epi32(s, 7);
 }

@@ -11,6 +11,10 @@
 static_assert(sizeof(whittle_q8_gemm_params) == 256, "params block layout is mirrored by Java");
 static_assert(offsetof(whittle_q8_gemm_params, weights) == 112, "params block layout is mirrored by Java");
 
+// The microtile and its store helpers must be inlined for the accumulators to live in
+// registers (GCC at -O2 keeps small arrays of vectors on the stack otherwise).
+#define WHITTLE_Q8_INLINE static inline __attribute__((always_inline))
+
 namespace whittle_q8 {
 
 // Where the K values of output pixel m come from: calls emit(src, count) for every run of

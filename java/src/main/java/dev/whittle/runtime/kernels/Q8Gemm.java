@@ -42,7 +42,7 @@ final class Q8Gemm {
 
     static final int NR = 16;
     /** Bytes of one pixel block of packed activations a worker aims for (L2-resident with the panel). */
-    private static final int BLOCK_BYTES = 96 * 1024;
+    private static final int BLOCK_BYTES = 20 * 1024;
     private static final int PARAMS_BYTES = 256;
     private static final int CHANNEL_ARRAYS = 9;
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
