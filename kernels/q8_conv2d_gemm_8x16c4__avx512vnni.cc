@@ -149,13 +149,15 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
   const bool want_sum = coef != 0;
   const uint8_t* weights = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(p->weights));
   const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
-    for (int32_t r = 0; r < rows; r++) {
+    whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       uint8_t* row = a + (size_t) r * kp;
       int32_t at = 0;
       uint32_t sum = 0;
-      whittle_q8::gather_row(p, input, mb0 + r, [&](const uint8_t* src, int32_t count) {
+      whittle_q8::gather_row(p, input, direct, px, [&](const uint8_t* src, int32_t count) {
         sum += pack_bytes(src, row + at, count, flip, zero, want_sum);
         at += count;
       });

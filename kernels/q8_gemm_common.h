@@ -17,22 +17,56 @@ static_assert(offsetof(whittle_q8_gemm_params, weights) == 112, "params block la
 
 namespace whittle_q8 {
 
-// Where the K values of output pixel m come from: calls emit(src, count) for every run of
+// An output pixel's coordinates, advanced row by row through a block (no divisions per row:
+// at small K two integer divisions cost more than the pixel's multiply-adds).
+struct Pixel {
+  int32_t m, b, oy, ox;
+};
+
+static inline Pixel pixel_at(const whittle_q8_gemm_params* p, int32_t m) {
+  const int32_t pixels = p->out_h * p->out_w;
+  Pixel px;
+  px.m = m;
+  px.b = m / pixels;
+  const int32_t rem = m - px.b * pixels;
+  px.oy = rem / p->out_w;
+  px.ox = rem - px.oy * p->out_w;
+  return px;
+}
+
+static inline void next_pixel(const whittle_q8_gemm_params* p, Pixel* px) {
+  px->m++;
+  if (++px->ox == p->out_w) {
+    px->ox = 0;
+    if (++px->oy == p->out_h) {
+      px->oy = 0;
+      px->b++;
+    }
+  }
+}
+
+// Whether output pixel m reads exactly input pixel m (1x1, stride 1, no padding; FULLY_CONNECTED).
+static inline bool is_direct(const whittle_q8_gemm_params* p) {
+  return p->kh == 1 && p->kw == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
+         p->in_h == p->out_h && p->in_w == p->out_w;
+}
+
+// Where the K values of output pixel px come from: calls emit(src, count) for every run of
 // inC input bytes in K order (fy, fx, ic), or emit(nullptr, count) for a padding tap.
 template <typename Emit>
-static inline void gather_row(const whittle_q8_gemm_params* p, const uint8_t* input, int32_t m, Emit emit) {
-  const int32_t pixels = p->out_h * p->out_w;
-  const int32_t b = m / pixels;
-  const int32_t rem = m - b * pixels;
-  const int32_t oy = rem / p->out_w;
-  const int32_t ox = rem - oy * p->out_w;
+static inline void gather_row(const whittle_q8_gemm_params* p, const uint8_t* input, bool direct, const Pixel& px,
+                              Emit emit) {
   const int32_t c = p->in_c;
-  const uint8_t* image = input + (size_t) b * p->in_h * p->in_w * c;
+  if (direct) {
+    emit(input + (size_t) px.m * c, c);
+    return;
+  }
+  const uint8_t* image = input + (size_t) px.b * p->in_h * p->in_w * c;
   for (int32_t fy = 0; fy < p->kh; fy++) {
-    const int32_t iy = oy * p->stride_h - p->pad_h + p->dil_h * fy;
+    const int32_t iy = px.oy * p->stride_h - p->pad_h + p->dil_h * fy;
     const bool row_in = iy >= 0 && iy < p->in_h;
     for (int32_t fx = 0; fx < p->kw; fx++) {
-      const int32_t ix = ox * p->stride_w - p->pad_w + p->dil_w * fx;
+      const int32_t ix = px.ox * p->stride_w - p->pad_w + p->dil_w * fx;
       if (row_in && ix >= 0 && ix < p->in_w) {
         emit(image + ((size_t) iy * p->in_w + ix) * c, c);
       } else {
