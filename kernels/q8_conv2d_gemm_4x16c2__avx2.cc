@@ -207,10 +207,12 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t*
 static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                 int32_t m1, int32_t n0, int32_t n1) {
   int16_t* a = static_cast<int16_t*>(scratch);
+  // Raw bytes of one gathered row, after the packed block (Q8Gemm sizes the scratch).
+  uint8_t* stage = reinterpret_cast<uint8_t*>(a + (size_t) p->mb * p->kp);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const int32_t kp = p->kp;
   const int32_t k = p->k;
   const bool is_unsigned = p->is_unsigned != 0;
-  const int16_t zero = (int16_t) p->input_zero_point;
   const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
@@ -219,11 +221,12 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
     for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       int16_t* row = a + (size_t) r * kp;
-      int32_t at = 0;
-      whittle_q8::gather_row(p, input, direct, px, [&](const uint8_t* src, int32_t count) {
-        widen(src, row + at, count, is_unsigned, zero);
-        at += count;
-      });
+      const uint8_t* bytes = input + (size_t) px.m * k;
+      if (!direct) {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, stage);
+        bytes = stage;
+      }
+      widen(bytes, row, k, is_unsigned, 0);
       for (int32_t i = k; i < kp; i++) {
         row[i] = 0;
       }

@@ -25,29 +25,20 @@ namespace {
 constexpr int kMR = 8;
 constexpr int kNR = 16;
 
-// Copies count bytes moved to unsigned (XOR flip), or count copies of the moved zero point;
-// returns their sum when wanted.
-static inline uint32_t pack_bytes(const uint8_t* src, uint8_t* dst, int32_t count, uint8_t flip, uint8_t zero,
-                                  bool want_sum) {
-  if (src == nullptr) {
-    const uint8_t v = (uint8_t) (zero ^ flip);
-    memset(dst, v, (size_t) count);
-    return (uint32_t) v * (uint32_t) count;
-  }
+// Writes the k bytes of src moved to unsigned (XOR flip) into dst (src may be dst), zeros
+// dst[k, kp), and returns the sum of the k moved bytes when wanted.
+static inline uint32_t transform_row(const uint8_t* src, uint8_t* dst, int32_t k, int32_t kp, uint8_t flip,
+                                     bool want_sum) {
   const __m512i f = _mm512_set1_epi8((char) flip);
   __m512i sums = _mm512_setzero_si512();
-  int32_t i = 0;
-  for (; i + 64 <= count; i += 64) {
-    const __m512i v = _mm512_xor_si512(_mm512_loadu_si512(src + i), f);
-    _mm512_storeu_si512(dst + i, v);
-    if (want_sum) {
-      sums = _mm512_add_epi64(sums, _mm512_sad_epu8(v, _mm512_setzero_si512()));
-    }
-  }
-  if (i < count) {
-    const __mmask64 m = count - i == 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << (count - i)) - 1);
+  for (int32_t i = 0; i < kp; i += 64) {
+    const int32_t left = k - i;
+    const __mmask64 m = left >= 64 ? ~(__mmask64) 0 : left > 0 ? (((__mmask64) 1 << left) - 1) : 0;
+    const int32_t span = kp - i < 64 ? kp - i : 64;
+    const __mmask64 store = span == 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << span) - 1);
+    // Lanes past k load as 0 and stay 0 (the mask applies the flip to real bytes only).
     const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), _mm512_maskz_mov_epi8(m, f));
-    _mm512_mask_storeu_epi8(dst + i, m, v);
+    _mm512_mask_storeu_epi8(dst + i, store, v);
     if (want_sum) {
       sums = _mm512_add_epi64(sums, _mm512_sad_epu8(v, _mm512_setzero_si512()));
     }
@@ -142,9 +133,10 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
   const int32_t kp = p->kp;
   const int32_t k = p->k;
   uint8_t* a = static_cast<uint8_t*>(scratch);
-  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp);
+  // After the packed block: 64 bytes of slack for gather_bytes, then the rows' sum terms.
+  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const uint8_t flip = (uint8_t) p->x_flip;
-  const uint8_t zero = (uint8_t) p->input_zero_point;
   const uint32_t coef = (uint32_t) p->row_coef;
   const bool want_sum = coef != 0;
   const uint8_t* weights = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(p->weights));
@@ -155,16 +147,12 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
     for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       uint8_t* row = a + (size_t) r * kp;
-      int32_t at = 0;
-      uint32_t sum = 0;
-      whittle_q8::gather_row(p, input, direct, px, [&](const uint8_t* src, int32_t count) {
-        sum += pack_bytes(src, row + at, count, flip, zero, want_sum);
-        at += count;
-      });
-      for (int32_t i = k; i < kp; i++) {
-        row[i] = 0;
+      const uint8_t* bytes = input + (size_t) px.m * k;
+      if (!direct) {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+        bytes = row;
       }
-      row_terms[r] = (int32_t) (coef * sum);
+      row_terms[r] = (int32_t) (coef * transform_row(bytes, row, k, kp, flip, want_sum));
     }
     for (int32_t n = n0; n < n1; n += kNR) {
       const uint8_t* panel = weights + (size_t) (n / kNR) * kp * kNR;

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "whittle/q8_gemm.h"
 
@@ -65,6 +66,12 @@ static inline void gather_row(const whittle_q8_gemm_params* p, const uint8_t* in
   for (int32_t fy = 0; fy < p->kh; fy++) {
     const int32_t iy = px.oy * p->stride_h - p->pad_h + p->dil_h * fy;
     const bool row_in = iy >= 0 && iy < p->in_h;
+    const int32_t ix0 = px.ox * p->stride_w - p->pad_w;
+    if (row_in && p->dil_w == 1 && ix0 >= 0 && ix0 + p->kw <= p->in_w) {
+      // The kw taps of this filter row are adjacent pixels: one run of kw * inC bytes.
+      emit(image + ((size_t) iy * p->in_w + ix0) * c, p->kw * c);
+      continue;
+    }
     for (int32_t fx = 0; fx < p->kw; fx++) {
       const int32_t ix = px.ox * p->stride_w - p->pad_w + p->dil_w * fx;
       if (row_in && ix >= 0 && ix < p->in_w) {
@@ -74,6 +81,55 @@ static inline void gather_row(const whittle_q8_gemm_params* p, const uint8_t* in
       }
     }
   }
+}
+
+// Copies a run of count input bytes to dst. Small runs (the inC of a first RGB layer is 3) move
+// 8 or 16 bytes at once: dst may be written up to 16 bytes past the run (callers leave that
+// much slack, and later runs overwrite it), src is over-read only while that stays inside
+// the input tensor (src_end).
+static inline void copy_run(uint8_t* dst, const uint8_t* src, int32_t count, const uint8_t* src_end) {
+  if (count <= 8 && src + 8 <= src_end) {
+    uint64_t v;
+    memcpy(&v, src, 8);
+    memcpy(dst, &v, 8);
+  } else if (count <= 16 && src + 16 <= src_end) {
+    uint64_t v[2];
+    memcpy(v, src, 16);
+    memcpy(dst, v, 16);
+  } else {
+    memcpy(dst, src, (size_t) count);
+  }
+}
+
+// Fills a run of count bytes with v; may write up to 16 bytes past it, as copy_run.
+static inline void fill_run(uint8_t* dst, uint8_t v, int32_t count) {
+  if (count <= 16) {
+    const uint64_t x = 0x0101010101010101ull * v;
+    memcpy(dst, &x, 8);
+    memcpy(dst + 8, &x, 8);
+  } else {
+    memset(dst, v, (size_t) count);
+  }
+}
+
+// Gathers output pixel px's K raw input bytes (padding taps = the input zero point) into dst,
+// with the slack copy_run needs after dst + K.
+static inline void gather_bytes(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end,
+                                bool direct, const Pixel& px, uint8_t* dst) {
+  const uint8_t zero = (uint8_t) p->input_zero_point;
+  int32_t at = 0;
+  gather_row(p, input, direct, px, [&](const uint8_t* src, int32_t count) {
+    if (src == nullptr) {
+      fill_run(dst + at, zero, count);
+    } else {
+      copy_run(dst + at, src, count, input_end);
+    }
+    at += count;
+  });
+}
+
+static inline size_t input_bytes(const whittle_q8_gemm_params* p) {
+  return (size_t) p->batches * p->in_h * p->in_w * p->in_c;
 }
 
 static inline const int32_t* channel_array(const whittle_q8_gemm_params* p, int which) {

@@ -76,7 +76,9 @@ final class Q8Gemm {
         this.mr = isa.mr;
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
         int rowBytes = kp * isa.elementBytes;
-        this.scratchBytes = (long) mb * rowBytes + 4L * mb + 64;
+        // The packed block, 64 bytes of slack (or one staged row of raw bytes with its slack, on
+        // AVX2), the per-row sums, alignment.
+        this.scratchBytes = (long) mb * rowBytes + kp + 64 + 4L * mb + 64;
         this.weights = NativeKernels.allocate((long) np * kp * isa.elementBytes);
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
         this.params = NativeKernels.allocate(PARAMS_BYTES);
