@@ -58,7 +58,7 @@ static inline void widen(const uint8_t* src, int16_t* dst, int32_t count, bool i
 }
 
 struct Requant {
-  __m256i cnst, mult, left, right, nudge, ovf, sat, mask, half;
+  __m256i mult, left, right, nudge, ovf, sat, mask, half;
 };
 
 WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
@@ -67,7 +67,6 @@ WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t 
   auto ld = [&](int which) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(channel_array(p, which) + n));
   };
-  r.cnst = ld(WHITTLE_Q8_CH_CONST);
   r.mult = ld(WHITTLE_Q8_CH_MULT);
   r.left = ld(WHITTLE_Q8_CH_LEFT);
   r.right = ld(WHITTLE_Q8_CH_RIGHT);
@@ -85,10 +84,13 @@ WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t 
 // SaturatingRoundingDoublingHighMul is that value; its one saturating case needs
 // m = INT32_MIN, which a Q0.31 multiplier never is); only bits 31..62 of the 64-bit sum are
 // kept, so a logical 64-bit shift gives the same int32 as an arithmetic one.
-WHITTLE_Q8_INLINE __m256i requantize(__m256i acc, const Requant& r, bool gemmlowp, __m256i out_off, __m256i lo,
+WHITTLE_Q8_INLINE __m256i requantize(__m256i acc, const Requant& r, bool has_left, bool gemmlowp, __m256i out_off, __m256i lo,
                                  __m256i hi) {
-  __m256i x = _mm256_add_epi32(acc, r.cnst);
-  x = _mm256_sllv_epi32(x, r.left);
+  // acc started from the per-channel constant (see microtile).
+  __m256i x = acc;
+  if (has_left) {
+    x = _mm256_sllv_epi32(x, r.left);
+  }
   const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
   __m256i even = _mm256_mul_epi32(x, r.mult);
   __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r.mult, 32));
@@ -120,10 +122,14 @@ WHITTLE_Q8_INLINE __m128i narrow(__m256i a, __m256i b, bool is_unsigned) {
 template <int MR>
 WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
                              const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
+  // The accumulators start from the per-channel constant (bias and offset terms).
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
+  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
   __m256i acc0[MR], acc1[MR];
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    acc0[r] = _mm256_setzero_si256();
-    acc1[r] = _mm256_setzero_si256();
+    acc0[r] = c0;
+    acc1[r] = c1;
   }
   const int32_t pairs = p->kp >> 1;
   if (MR == 4) {
@@ -190,9 +196,10 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t*
   const __m256i lo = _mm256_set1_epi32(p->act_min);
   const __m256i hi = _mm256_set1_epi32(p->act_max);
   const bool gl = p->gemmlowp != 0;
+  const bool hl = p->has_left_shift != 0;
   const bool u = p->is_unsigned != 0;
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    const __m128i bytes = narrow(requantize(acc0[r], r0, gl, off, lo, hi), requantize(acc1[r], r1, gl, off, lo, hi), u);
+    const __m128i bytes = narrow(requantize(acc0[r], r0, hl, gl, off, lo, hi), requantize(acc1[r], r1, hl, gl, off, lo, hi), u);
     uint8_t* dst = out + (size_t) r * out_stride;
     if (nc == kNR) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);

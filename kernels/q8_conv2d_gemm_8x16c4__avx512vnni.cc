@@ -47,14 +47,13 @@ static inline uint32_t transform_row(const uint8_t* src, uint8_t* dst, int32_t k
 }
 
 struct Requant {
-  __m512i cnst, mult, left, right, nudge, ovf, sat, mask, half;
+  __m512i mult, left, right, nudge, ovf, sat, mask, half;
 };
 
 WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
   using whittle_q8::channel_array;
   Requant r;
   auto ld = [&](int which) { return _mm512_loadu_si512(channel_array(p, which) + n); };
-  r.cnst = ld(WHITTLE_Q8_CH_CONST);
   r.mult = ld(WHITTLE_Q8_CH_MULT);
   r.left = ld(WHITTLE_Q8_CH_LEFT);
   r.right = ld(WHITTLE_Q8_CH_RIGHT);
@@ -67,10 +66,13 @@ WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t 
 }
 
 // As the AVX2 kernel's requantize (same integer steps), on 16 lanes.
-WHITTLE_Q8_INLINE __m512i requantize(__m512i acc, const Requant& r, bool gemmlowp, __m512i out_off, __m512i lo,
+WHITTLE_Q8_INLINE __m512i requantize(__m512i acc, const Requant& r, bool has_left, bool gemmlowp, __m512i out_off, __m512i lo,
                                  __m512i hi) {
-  __m512i x = _mm512_add_epi32(acc, r.cnst);
-  x = _mm512_sllv_epi32(x, r.left);
+  // acc started from the per-channel constant (see microtile).
+  __m512i x = acc;
+  if (has_left) {
+    x = _mm512_sllv_epi32(x, r.left);
+  }
   const __m512i round = _mm512_set1_epi64(INT64_C(1) << 30);
   __m512i even = _mm512_mul_epi32(x, r.mult);
   __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r.mult, 32));
@@ -96,9 +98,11 @@ template <int MR>
 WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
                              const int32_t* row_terms, const uint8_t* w, int32_t n, __mmask16 store_mask,
                              uint8_t* out, int32_t out_stride) {
+  // The accumulators start from the per-channel constant (bias and offset terms).
+  const __m512i c = _mm512_loadu_si512(whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n);
   __m512i acc[MR];
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    acc[r] = _mm512_setzero_si512();
+    acc[r] = c;
   }
   const int32_t quads = p->kp >> 2;
   for (int32_t q = 0; q < quads; q++) {
@@ -115,9 +119,10 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   const __m512i lo = _mm512_set1_epi32(p->act_min);
   const __m512i hi = _mm512_set1_epi32(p->act_max);
   const bool gl = p->gemmlowp != 0;
+  const bool hl = p->has_left_shift != 0;
   const bool u = p->is_unsigned != 0;
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    const __m512i v = requantize(_mm512_add_epi32(acc[r], _mm512_set1_epi32(row_terms[r])), rq, gl, off, lo, hi);
+    const __m512i v = requantize(_mm512_add_epi32(acc[r], _mm512_set1_epi32(row_terms[r])), rq, hl, gl, off, lo, hi);
     uint8_t* dst = out + (size_t) r * out_stride;
     // The values are clamped into the output type's range: the narrowing cannot saturate.
     if (u) {

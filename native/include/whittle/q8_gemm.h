@@ -48,7 +48,7 @@ typedef struct whittle_q8_gemm_params {
   int32_t is_unsigned; /* 1: uint8 activations */
   int32_t row_coef;    /* avx512vnni: coefficient of each packed row's byte sum */
   int32_t x_flip;      /* avx512vnni: 0x80 for int8 (to unsigned bytes), else 0 */
-  int32_t reserved0;
+  int32_t has_left_shift; /* 1 when some channel has a positive shift */
   int64_t weights;     /* address of the packed weight panels */
   int64_t channel;     /* address of WHITTLE_Q8_CH_COUNT arrays of np int32 */
   int32_t reserved[32];

@@ -144,12 +144,21 @@ final class Q8Gemm {
         int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
                 s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, mb,
                 s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, rowCoef,
-                isa == Isa.AVX512VNNI ? flip : 0, 0};
+                isa == Isa.AVX512VNNI ? flip : 0, hasLeftShift(s.shifts(), n) ? 1 : 0};
         for (int i = 0; i < header.length; i++) {
             params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
         }
         params.set(ValueLayout.JAVA_LONG, 112, weights.address());
         params.set(ValueLayout.JAVA_LONG, 120, channel.address());
+    }
+
+    private static boolean hasLeftShift(int[] shifts, int n) {
+        for (int o = 0; o < n; o++) {
+            if (shifts[o] > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void putChannel(int array, int o, int v) {
