@@ -105,6 +105,28 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
     acc[r] = c;
   }
   const int32_t quads = p->kp >> 2;
+  if (MR == 1) {
+    // One pixel (FULLY_CONNECTED at batch 1, a 1x1 image): one accumulator would chain every
+    // vpdpbusd on the previous one's latency; four independent ones overlap them.
+    __m512i s1 = _mm512_setzero_si512(), s2 = _mm512_setzero_si512(), s3 = _mm512_setzero_si512();
+    int32_t q = 0;
+    for (; q + 4 <= quads; q += 4) {
+      int32_t x[4];
+      memcpy(x, a + 4 * q, 16);
+      acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_set1_epi32(x[0]), _mm512_load_si512(w));
+      s1 = _mm512_dpbusd_epi32(s1, _mm512_set1_epi32(x[1]), _mm512_load_si512(w + 64));
+      s2 = _mm512_dpbusd_epi32(s2, _mm512_set1_epi32(x[2]), _mm512_load_si512(w + 128));
+      s3 = _mm512_dpbusd_epi32(s3, _mm512_set1_epi32(x[3]), _mm512_load_si512(w + 192));
+      w += 256;
+    }
+    for (; q < quads; q++) {
+      int32_t x;
+      memcpy(&x, a + 4 * q, 4);
+      acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_set1_epi32(x), _mm512_load_si512(w));
+      w += 64;
+    }
+    acc[0] = _mm512_add_epi32(_mm512_add_epi32(acc[0], s1), _mm512_add_epi32(s2, s3));
+  } else
   for (int32_t q = 0; q < quads; q++) {
     const __m512i b = _mm512_load_si512(w);
     w += 64;
