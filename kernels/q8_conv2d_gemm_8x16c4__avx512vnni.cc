@@ -15,6 +15,13 @@
 // point, so x + io = 0 there (the reference skips them: the same sum); the K padding up to a
 // multiple of 4 is zero on both sides and left out of the sums.
 // The requantization (ruy's or gemmlowp's rounding, see q8_gemm.h) is fused into the store.
+// GCC 12's avx512fintrin.h makes its "undefined" vectors as __m512i __Y = __Y, which
+// -Wuninitialized reports at every inlined use of an intrinsic built on one; no value of
+// them is ever read.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #include <string.h>
 
