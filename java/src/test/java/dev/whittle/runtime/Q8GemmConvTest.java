@@ -245,4 +245,40 @@ class Q8GemmConvTest {
             check(family, new Conv(1, 1, 1, 1280, 1001, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, true), 13);
         }
     }
+
+    @Test
+    void nativeInvokeDoesNotAllocate() {
+        // A tiny convolution (each invoke a few microseconds): the warm-up lets C2 compile the
+        // dispatch path, as a server would have.
+        Conv c = new Conv(1, 3, 3, 8, 16, 3, 3, 1, 1, 1, 1, 0, 3, 0, 0, true);
+        for (KernelFamily<ConvKernelFactory> family : List.of(KernelRegistry.QU8_CONV2D)) {
+            for (KernelEntry<ConvKernelFactory> e : KernelRegistry.available(family)) {
+                if (!e.path().isNative()) {
+                    continue;
+                }
+                System.setProperty(KernelPath.PROPERTY, e.path().label());
+                CompiledModel m = CompiledModel.compile(build(family, c, 5));
+                System.clearProperty(KernelPath.PROPERTY);
+                for (int threads : new int[] {1, 3}) {
+                    try (ExecutionContext ctx = m.newContext(threads)) {
+                        ctx.setInput(0, input(m, 6, 0));
+                        for (int i = 0; i < 5_000; i++) {
+                            ctx.invoke();
+                        }
+                        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)
+                                java.lang.management.ManagementFactory.getThreadMXBean();
+                        long tid = Thread.currentThread().threadId();
+                        long before = mx.getThreadAllocatedBytes(tid);
+                        for (int i = 0; i < 1000; i++) {
+                            ctx.invoke();
+                        }
+                        long allocated = mx.getThreadAllocatedBytes(tid) - before;
+                        // Slack for the measurement itself; one allocation per invoke would be 16 000.
+                        assertTrue(allocated < 4 * 1024, allocated + " bytes allocated by 1000 invokes of "
+                                + OpProfile.kernelNames(m) + " on " + threads + " threads");
+                    }
+                }
+            }
+        }
+    }
 }
