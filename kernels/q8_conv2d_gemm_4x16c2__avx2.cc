@@ -119,7 +119,9 @@ WHITTLE_Q8_INLINE __m128i narrow(__m256i a, __m256i b, bool is_unsigned) {
   return _mm256_castsi256_si128(_mm256_permute4x64_epi64(bytes, 0x08));
 }
 
-template <int MR>
+// GL: gemmlowp rounding (else ruy's); U: uint8 output. Template arguments, so the per-row
+// store has no branches.
+template <int MR, bool GL, bool U>
 WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
                              const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
   // The accumulators start from the per-channel constant (bias and offset terms).
@@ -195,9 +197,9 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t*
   const __m256i off = _mm256_set1_epi32(p->output_offset);
   const __m256i lo = _mm256_set1_epi32(p->act_min);
   const __m256i hi = _mm256_set1_epi32(p->act_max);
-  const bool gl = p->gemmlowp != 0;
+  const bool gl = GL;
   const bool hl = p->has_left_shift != 0;
-  const bool u = p->is_unsigned != 0;
+  const bool u = U;
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
     const __m128i bytes = narrow(requantize(acc0[r], r0, hl, gl, off, lo, hi), requantize(acc1[r], r1, hl, gl, off, lo, hi), u);
     uint8_t* dst = out + (size_t) r * out_stride;
@@ -211,7 +213,8 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t*
   }
 }
 
-static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+template <bool GL, bool U>
+static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                 int32_t m1, int32_t n0, int32_t n1) {
   int16_t* a = static_cast<int16_t*>(scratch);
   // Raw bytes of one gathered row, after the packed block (Q8Gemm sizes the scratch).
@@ -244,22 +247,37 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
       }
       switch (rows - r) {
         case 3:
-          microtile<3>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          microtile<3, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
           break;
         case 2:
-          microtile<2>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          microtile<2, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
           break;
         case 1:
-          microtile<1>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          microtile<1, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
           break;
         default:
           break;
       }
     }
+  }
+}
+
+static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  if (p->gemmlowp != 0) {
+    if (p->is_unsigned != 0) {
+      run_t<true, true>(p, input, output, scratch, m0, m1, n0, n1);
+    } else {
+      run_t<true, false>(p, input, output, scratch, m0, m1, n0, n1);
+    }
+  } else if (p->is_unsigned != 0) {
+    run_t<false, true>(p, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_t<false, false>(p, input, output, scratch, m0, m1, n0, n1);
   }
 }
 

@@ -101,7 +101,9 @@ WHITTLE_Q8_INLINE __m512i requantize(__m512i acc, const Requant& r, bool has_lef
   return _mm512_min_epi32(_mm512_max_epi32(out, lo), hi);
 }
 
-template <int MR>
+// GL: gemmlowp rounding (else ruy's); U: uint8 output. Template arguments, so the per-row
+// store has no branches.
+template <int MR, bool GL, bool U>
 WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
                              const int32_t* row_terms, const uint8_t* w, int32_t n, __mmask16 store_mask,
                              uint8_t* out, int32_t out_stride) {
@@ -147,9 +149,9 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   const __m512i off = _mm512_set1_epi32(p->output_offset);
   const __m512i lo = _mm512_set1_epi32(p->act_min);
   const __m512i hi = _mm512_set1_epi32(p->act_max);
-  const bool gl = p->gemmlowp != 0;
+  const bool gl = GL;
   const bool hl = p->has_left_shift != 0;
-  const bool u = p->is_unsigned != 0;
+  const bool u = U;
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
     const __m512i v = requantize(_mm512_add_epi32(acc[r], _mm512_set1_epi32(row_terms[r])), rq, hl, gl, off, lo, hi);
     uint8_t* dst = out + (size_t) r * out_stride;
@@ -162,7 +164,8 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
 }
 
-static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+template <bool GL, bool U>
+static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                 int32_t m1, int32_t n0, int32_t n1) {
   const int32_t kp = p->kp;
   const int32_t k = p->k;
@@ -195,22 +198,37 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR>(p, a + (size_t) r * kp, kp, row_terms + r, panel, n, store_mask, out + (size_t) r * n_total,
+        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, row_terms + r, panel, n, store_mask, out + (size_t) r * n_total,
                        n_total);
       }
       const uint8_t* ar = a + (size_t) r * kp;
       uint8_t* outr = out + (size_t) r * n_total;
       switch (rows - r) {
-        case 7: microtile<7>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
-        case 6: microtile<6>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
-        case 5: microtile<5>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
-        case 4: microtile<4>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
-        case 3: microtile<3>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
-        case 2: microtile<2>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
-        case 1: microtile<1>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 7: microtile<7, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 6: microtile<6, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 5: microtile<5, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 4: microtile<4, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 3: microtile<3, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 2: microtile<2, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 1: microtile<1, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
         default: break;
       }
     }
+  }
+}
+
+static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  if (p->gemmlowp != 0) {
+    if (p->is_unsigned != 0) {
+      run_t<true, true>(p, input, output, scratch, m0, m1, n0, n1);
+    } else {
+      run_t<true, false>(p, input, output, scratch, m0, m1, n0, n1);
+    }
+  } else if (p->is_unsigned != 0) {
+    run_t<false, true>(p, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_t<false, false>(p, input, output, scratch, m0, m1, n0, n1);
   }
 }
 
