@@ -55,7 +55,7 @@ static inline bool is_direct(const whittle_q8_gemm_params* p) {
 // Where the K values of output pixel px come from: calls emit(src, count) for every run of
 // inC input bytes in K order (fy, fx, ic), or emit(nullptr, count) for a padding tap.
 template <typename Emit>
-static inline void gather_row(const whittle_q8_gemm_params* p, const uint8_t* input, bool direct, const Pixel& px,
+WHITTLE_Q8_INLINE void gather_row(const whittle_q8_gemm_params* p, const uint8_t* input, bool direct, const Pixel& px,
                               Emit emit) {
   const int32_t c = p->in_c;
   if (direct) {
@@ -87,7 +87,7 @@ static inline void gather_row(const whittle_q8_gemm_params* p, const uint8_t* in
 // 8 or 16 bytes at once: dst may be written up to 16 bytes past the run (callers leave that
 // much slack, and later runs overwrite it), src is over-read only while that stays inside
 // the input tensor (src_end).
-static inline void copy_run(uint8_t* dst, const uint8_t* src, int32_t count, const uint8_t* src_end) {
+WHITTLE_Q8_INLINE void copy_run(uint8_t* dst, const uint8_t* src, int32_t count, const uint8_t* src_end) {
   if (count <= 8 && src + 8 <= src_end) {
     uint64_t v;
     memcpy(&v, src, 8);
@@ -102,7 +102,7 @@ static inline void copy_run(uint8_t* dst, const uint8_t* src, int32_t count, con
 }
 
 // Fills a run of count bytes with v; may write up to 16 bytes past it, as copy_run.
-static inline void fill_run(uint8_t* dst, uint8_t v, int32_t count) {
+WHITTLE_Q8_INLINE void fill_run(uint8_t* dst, uint8_t v, int32_t count) {
   if (count <= 16) {
     const uint64_t x = 0x0101010101010101ull * v;
     memcpy(dst, &x, 8);
@@ -114,7 +114,7 @@ static inline void fill_run(uint8_t* dst, uint8_t v, int32_t count) {
 
 // Gathers output pixel px's K raw input bytes (padding taps = the input zero point) into dst,
 // with the slack copy_run needs after dst + K.
-static inline void gather_bytes(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end,
+WHITTLE_Q8_INLINE void gather_bytes(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end,
                                 bool direct, const Pixel& px, uint8_t* dst) {
   const uint8_t zero = (uint8_t) p->input_zero_point;
   int32_t at = 0;
