@@ -65,7 +65,7 @@ class BenchCommandTest {
         assertTrue(r.out().contains("whittle") && r.out().contains("tflite-builtin") && r.out().contains("p99 ms"),
                 r.out());
         assertTrue(r.out().contains("output 0 vs tflite-builtin: identical (33 elements)"), r.out());
-        assertTrue(r.out().contains("FullyConnected") && r.out().contains("qs8_qc8w_fully_connected_1x4"), r.out());
+        assertTrue(r.out().contains("FullyConnected") && r.out().contains("qs8_qc8w_fully_connected_gemm_"), r.out());
     }
 
     @Test

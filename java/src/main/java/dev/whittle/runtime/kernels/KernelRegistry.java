@@ -150,7 +150,14 @@ public final class KernelRegistry {
             // Java path, int8/uint8 CONV_2D: im2col + the int8 GEMM micro-kernel (Int8Conv2D).
             new KernelEntry<>(QS8_CONV2D, KernelPath.JAVA, javaConv(QS8_CONV2D), ALWAYS),
             new KernelEntry<>(QS8_QC8W_CONV2D, KernelPath.JAVA, javaConv(QS8_QC8W_CONV2D), ALWAYS),
-            new KernelEntry<>(QU8_CONV2D, KernelPath.JAVA, javaConv(QU8_CONV2D), ALWAYS));
+            new KernelEntry<>(QU8_CONV2D, KernelPath.JAVA, javaConv(QU8_CONV2D), ALWAYS),
+            // int8/uint8 GEMM kernels (Q8Gemm): CONV_2D and FULLY_CONNECTED, AVX2 and AVX-512 VNNI.
+            q8Fc(QS8_FULLY_CONNECTED, KernelPath.AVX2), q8Fc(QS8_FULLY_CONNECTED, KernelPath.AVX512VNNI),
+            q8Fc(QS8_QC8W_FULLY_CONNECTED, KernelPath.AVX2), q8Fc(QS8_QC8W_FULLY_CONNECTED, KernelPath.AVX512VNNI),
+            q8Fc(QU8_FULLY_CONNECTED, KernelPath.AVX2), q8Fc(QU8_FULLY_CONNECTED, KernelPath.AVX512VNNI),
+            q8Conv(QS8_CONV2D, KernelPath.AVX2), q8Conv(QS8_CONV2D, KernelPath.AVX512VNNI),
+            q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX2), q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX512VNNI),
+            q8Conv(QU8_CONV2D, KernelPath.AVX2), q8Conv(QU8_CONV2D, KernelPath.AVX512VNNI));
 
     private KernelRegistry() {
     }
@@ -178,6 +185,25 @@ public final class KernelRegistry {
 
     private static ConvKernelFactory javaConv(KernelFamily<ConvKernelFactory> family) {
         return (p, f, b) -> Int8Conv2D.create(family, VectorizationProvider.get(), p, f, b);
+    }
+
+    private static Q8Gemm.Isa q8Isa(KernelPath path) {
+        return path == KernelPath.AVX2 ? Q8Gemm.Isa.AVX2 : Q8Gemm.Isa.AVX512VNNI;
+    }
+
+    /** A native GEMM FULLY_CONNECTED entry: symbol {@code whittle_<family>_gemm_<tile>__<isa>}. */
+    private static KernelEntry<QuantizedFullyConnectedFactory> q8Fc(
+            KernelFamily<QuantizedFullyConnectedFactory> family, KernelPath path) {
+        Q8Gemm.Isa isa = q8Isa(path);
+        return new KernelEntry<>(family, path, Q8GemmFullyConnected.factory(family, isa),
+                NativeKernels.exported("whittle_" + family.name() + "_" + isa.suffix));
+    }
+
+    /** A native GEMM CONV_2D entry. */
+    private static KernelEntry<ConvKernelFactory> q8Conv(KernelFamily<ConvKernelFactory> family, KernelPath path) {
+        Q8Gemm.Isa isa = q8Isa(path);
+        return new KernelEntry<>(family, path, Q8GemmConv.factory(family, isa),
+                NativeKernels.exported("whittle_" + family.name() + "_" + isa.suffix));
     }
 
     /** Every registered kernel of {@code family}, slowest path first, available or not. */

@@ -216,8 +216,9 @@ public final class FullyConnected implements Op<FullyConnected.Prepared<?>> {
                 ? KernelRegistry.QU8_FULLY_CONNECTED : null;
         // Faster kernels pack the weights at prepare, so they need them constant.
         if (family != null && ctx.isConstant(1)) {
-            kernel = KernelRegistry.select(family).factory().create(qp, ctx.constantData(1),
-                    ctx.isConstant(2) ? ctx.constantData(2) : null);
+            ByteBuffer weights = ctx.constantData(1);
+            ByteBuffer bias = ctx.isConstant(2) ? ctx.constantData(2) : null;
+            kernel = KernelRegistry.fastestOr(family, f -> f.create(qp, weights, bias), kernel);
             if (kernel instanceof WorkerScratch ws) {
                 ctx.requestWorkerScratch(ws.workerScratchBytes());
             }

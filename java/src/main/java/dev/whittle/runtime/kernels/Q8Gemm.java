@@ -1,0 +1,278 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * The prepared half of the native int8/uint8 GEMM kernels ({@code kernels/q8_conv2d_gemm_*},
+ * {@code native/include/whittle/q8_gemm.h}): one node's params block, packed weight panels
+ * and per-channel requantization constants in native memory, written once here, and the
+ * task split of a call. {@link Q8GemmConv} (CONV_2D) and {@link Q8GemmFullyConnected} (a
+ * FULLY_CONNECTED is the 1x1 convolution of a 1x1 image) wrap it.
+ *
+ * <p>GEMM view: M = output pixels (batches * outH * outW), N = output channels,
+ * K = kh * kw * inC. Each call packs a block of pixels' K values (im2col, padding taps as the
+ * input zero point) into the worker's scratch and runs MR x 16 microtiles over 16-channel
+ * weight panels, the requantization fused into the store. The integer algebra of each ISA's
+ * layout is written in its kernel file.
+ */
+final class Q8Gemm {
+    /** The microkernel family of one ISA: tile, packed element width, K block. */
+    enum Isa {
+        /** vpmaddwd: int16 weights {@code w + filterOffset}, activations widened to int16, K in pairs. */
+        AVX2("gemm_4x16c2__avx2", 4, 2),
+        /** vpdpbusd: int8 weights, activations moved to uint8, K in quads, per-pixel byte sums. */
+        AVX512VNNI("gemm_8x16c4__avx512vnni", 8, 1);
+
+        final String suffix;
+        final int mr;
+        final int elementBytes;
+
+        Isa(String suffix, int mr, int elementBytes) {
+            this.suffix = suffix;
+            this.mr = mr;
+            this.elementBytes = elementBytes;
+        }
+    }
+
+    static final int NR = 16;
+    /** Bytes of one pixel block of packed activations a worker aims for (L2-resident with the panel). */
+    private static final int BLOCK_BYTES = 20 * 1024;
+    private static final int PARAMS_BYTES = 256;
+    private static final int CHANNEL_ARRAYS = 9;
+    private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+
+    final String name;
+    final int m;
+    final int n;
+    final int np;
+    final int mr;
+    final long scratchBytes;
+    private final MethodHandle handle;
+    // Held so the native memory lives as long as the kernel.
+    private final MemorySegment params;
+    private final MemorySegment weights;
+    private final MemorySegment channel;
+
+    /** What the node computes; geometry as in {@code ConvParams}, weights {@code [N][K]} bytes. */
+    record Spec(int batches, int inH, int inW, int inC, int outH, int outW, int outC, int kh, int kw, int strideH,
+            int strideW, int dilH, int dilW, int padH, int padW, boolean unsigned, boolean gemmlowp,
+            int inputOffset, int weightsOffset, int outputOffset, int[] multipliers, int[] shifts, int actMin,
+            int actMax) {
+    }
+
+    private Q8Gemm(String name, Isa isa, Spec s, int k, int kp, int mb, ByteBuffer w, ByteBuffer bias) {
+        this.name = name;
+        this.m = s.batches() * s.outH() * s.outW();
+        this.n = s.outC();
+        this.np = roundUp(n, NR);
+        this.mr = isa.mr;
+        this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
+        int rowBytes = kp * isa.elementBytes;
+        // The packed block, 64 bytes of slack (or one staged row of raw bytes with its slack, on
+        // AVX2), the per-row sums, alignment.
+        this.scratchBytes = (long) mb * rowBytes + kp + 64 + 4L * mb + 64;
+        this.weights = NativeKernels.allocate((long) np * kp * isa.elementBytes);
+        this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
+        this.params = NativeKernels.allocate(PARAMS_BYTES);
+
+        int io = s.inputOffset();
+        int wo = s.weightsOffset();
+        int flip = s.unsigned() ? 0 : 0x80;
+        int[] constants = new int[np];
+        int rowCoef = 0;
+        if (isa == Isa.AVX2) {
+            // w_eff = w + wo in int16; const = bias + io * sum_k w_eff.
+            for (int o = 0; o < n; o++) {
+                int panel = o / NR;
+                int lane = o % NR;
+                long base = (long) panel * kp * NR * 2;
+                int sum = 0;
+                for (int i = 0; i < k; i++) {
+                    int raw = w.get(o * k + i);
+                    int we = (s.unsigned() ? raw & 0xFF : raw) + wo;
+                    sum += we;
+                    long at = base + ((long) (i >> 1) * NR * 2 + lane * 2 + (i & 1)) * 2;
+                    weights.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, (short) we);
+                }
+                constants[o] = io * sum;
+            }
+        } else {
+            // x_u = x + d, w_s = w_eff - c (see q8_conv2d_gemm_8x16c4__avx512vnni.cc):
+            // const = bias + (io - d) * sum_k w_s + K * c * (io - d); per pixel c * sum_k x_u.
+            int d = s.unsigned() ? 0 : 128;
+            int c = s.unsigned() ? 128 + wo : wo;
+            rowCoef = c;
+            for (int o = 0; o < n; o++) {
+                int panel = o / NR;
+                int lane = o % NR;
+                long base = (long) panel * kp * NR;
+                int sum = 0;
+                for (int i = 0; i < k; i++) {
+                    int raw = w.get(o * k + i);
+                    int ws = s.unsigned() ? (raw & 0xFF) - 128 : raw;
+                    sum += ws;
+                    weights.set(ValueLayout.JAVA_BYTE, base + (long) (i >> 2) * NR * 4 + lane * 4 + (i & 3), (byte) ws);
+                }
+                constants[o] = (io - d) * sum + k * c * (io - d);
+            }
+        }
+        for (int o = 0; o < n; o++) {
+            int c = constants[o] + (bias != null ? bias.getInt(o * 4) : 0);
+            int shift = s.shifts()[o];
+            int left = Math.max(shift, 0);
+            int right = Math.max(-shift, 0);
+            int nudge = right > 0 ? 1 << (right - 1) : 0;
+            putChannel(0, o, c);
+            putChannel(1, o, s.multipliers()[o]);
+            putChannel(2, o, left);
+            putChannel(3, o, right);
+            putChannel(4, o, nudge);
+            putChannel(5, o, Integer.MAX_VALUE - nudge);
+            putChannel(6, o, right > 0 ? 1 << (31 - right) : 0);
+            int mask = (int) ((1L << right) - 1);
+            putChannel(7, o, mask);
+            putChannel(8, o, mask >> 1);
+        }
+        int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
+                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, mb,
+                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, rowCoef,
+                isa == Isa.AVX512VNNI ? flip : 0, hasLeftShift(s.shifts(), n) ? 1 : 0};
+        for (int i = 0; i < header.length; i++) {
+            params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
+        }
+        params.set(ValueLayout.JAVA_LONG, 112, weights.address());
+        params.set(ValueLayout.JAVA_LONG, 120, channel.address());
+    }
+
+    private static boolean hasLeftShift(int[] shifts, int n) {
+        for (int o = 0; o < n; o++) {
+            if (shifts[o] > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void putChannel(int array, int o, int v) {
+        channel.set(ValueLayout.JAVA_INT, 4L * ((long) array * np + o), v);
+    }
+
+    /**
+     * The prepared GEMM, or null when the node is outside what the native code handles (sizes
+     * past int32 indexing, shifts outside [-31, 31], a padding value outside the byte type):
+     * everything the C code assumes is checked here.
+     *
+     * @param name the kernel name ({@code family + "_" + isa suffix}); its symbol is exported
+     * @param w the weights {@code [N][K]}, from position 0
+     * @param bias int32 per output channel, or null
+     */
+    static Q8Gemm create(String name, Isa isa, Spec s, ByteBuffer w, ByteBuffer bias) {
+        if (s.batches() < 1 || s.inH() < 1 || s.inW() < 1 || s.inC() < 1 || s.outH() < 1 || s.outW() < 1
+                || s.outC() < 1 || s.kh() < 1 || s.kw() < 1 || s.strideH() < 1 || s.strideW() < 1 || s.dilH() < 1
+                || s.dilW() < 1 || s.padH() < 0 || s.padW() < 0) {
+            return null;
+        }
+        int k;
+        int kp;
+        int np;
+        long m;
+        try {
+            k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
+            kp = roundUp(k, 4);
+            np = roundUp(s.outC(), NR);
+            m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
+            Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
+            Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
+            Math.toIntExact(Math.multiplyExact((long) np * kp, 2L * isa.elementBytes));
+        } catch (ArithmeticException e) {
+            return null;
+        }
+        if (w.capacity() < (long) s.outC() * k || (bias != null && bias.capacity() < 4L * s.outC())
+                || s.multipliers().length < s.outC() || s.shifts().length < s.outC()) {
+            return null;
+        }
+        for (int o = 0; o < s.outC(); o++) {
+            if (s.shifts()[o] < -31 || s.shifts()[o] > 31 || s.multipliers()[o] == Integer.MIN_VALUE) {
+                return null;
+            }
+        }
+        int zp = -s.inputOffset();
+        if (s.unsigned() ? zp < 0 || zp > 255 : zp < -128 || zp > 127) {
+            return null;
+        }
+        // The weight offset moves the packed weights: they must stay in int16 (AVX2) or the
+        // per-channel sums exact in wrapping int32 (always).
+        if (Math.abs((long) s.weightsOffset()) > 255) {
+            return null;
+        }
+        long rowBytes = (long) kp * isa.elementBytes;
+        long mb = Math.max(1, BLOCK_BYTES / rowBytes) / isa.mr * isa.mr;
+        mb = Math.max(isa.mr, Math.min(mb, Math.min(512, roundUp((int) Math.min(m, 1 << 20), isa.mr))));
+        if (mb * rowBytes > (1L << 30)) {
+            return null;
+        }
+        return new Q8Gemm(name, isa, s, k, kp, (int) mb, w.duplicate().order(w.order()),
+                bias == null ? null : bias.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /** Tasks for {@code threads} workers: blocks of pixels, or of channel panels when the pixels are few. */
+    int tasks(int threads) {
+        if (threads <= 1) {
+            return 1;
+        }
+        if (splitsPixels(threads)) {
+            int chunk = pixelChunk(threads);
+            return (m + chunk - 1) / chunk;
+        }
+        int panels = np / NR;
+        int chunk = (panels + 4 * threads - 1) / (4 * threads);
+        return (panels + chunk - 1) / chunk;
+    }
+
+    private boolean splitsPixels(int threads) {
+        return m >= 8 * mr * threads || m >= np;
+    }
+
+    private int pixelChunk(int threads) {
+        int perTask = (m + 4 * threads - 1) / (4 * threads);
+        return roundUp(Math.max(perTask, mr), mr);
+    }
+
+    /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
+    void run(ExecutionState s, long input, long output, long scratch, int task) {
+        int threads = s.threads();
+        int m0 = 0;
+        int m1 = m;
+        int n0 = 0;
+        int n1 = n;
+        if (threads > 1) {
+            if (splitsPixels(threads)) {
+                int chunk = pixelChunk(threads);
+                m0 = task * chunk;
+                m1 = Math.min(m, m0 + chunk);
+            } else {
+                int panels = np / NR;
+                int chunk = (panels + 4 * threads - 1) / (4 * threads);
+                n0 = task * chunk * NR;
+                n1 = Math.min(n, n0 + chunk * NR);
+            }
+        }
+        try {
+            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+
+    static int roundUp(int v, int multiple) {
+        return Math.addExact(v, multiple - 1) / multiple * multiple;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+
+import java.nio.ByteBuffer;
+
+/**
+ * CONV_2D for {@code qs8}, {@code qs8_qc8w} and {@code qu8} (ungrouped, any kernel size,
+ * stride, dilation, padding and batch) on libwhittle's GEMM kernels ({@link Q8Gemm}), bit-exact
+ * with {@link ConvKernels}: int8 requantizes with ruy's rounding, uint8 with TFLite's
+ * ({@code gemmlowp}) as the reference kernels do. Where the tensors are not in native memory
+ * (compile-time folding) it runs the reference kernel.
+ */
+public final class Q8GemmConv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch {
+    private final Q8Gemm gemm;
+    private final Kernel<ConvParams> reference;
+
+    private Q8GemmConv(Q8Gemm gemm, Kernel<ConvParams> reference) {
+        this.gemm = gemm;
+        this.reference = reference;
+    }
+
+    /** The registry factory of {@code family} on {@code isa}. */
+    static ConvKernelFactory factory(KernelFamily<ConvKernelFactory> family, Q8Gemm.Isa isa) {
+        return (p, filter, bias) -> create(family, isa, p, filter, bias);
+    }
+
+    static Q8GemmConv create(KernelFamily<ConvKernelFactory> family, Q8Gemm.Isa isa, ConvParams p, ByteBuffer filter,
+            ByteBuffer bias) {
+        boolean unsigned = family == KernelRegistry.QU8_CONV2D;
+        Kernel<ConvParams> reference = family == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
+                : family == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
+                : family == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
+        if (reference == null || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
+            return null;
+        }
+        // int8 convolutions ignore the filter offset (symmetric weights), as the reference does.
+        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(),
+                p.kh(), p.kw(), p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), unsigned, unsigned,
+                p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(), p.shifts(),
+                p.actMin(), p.actMax());
+        Q8Gemm gemm = Q8Gemm.create(family.name() + "_" + isa.suffix, isa, spec, filter,
+                p.bias() >= 0 ? bias : null);
+        return gemm == null ? null : new Q8GemmConv(gemm, reference);
+    }
+
+    @Override
+    public String name() {
+        return gemm.name;
+    }
+
+    @Override
+    public long workerScratchBytes() {
+        return gemm.scratchBytes;
+    }
+
+    @Override
+    public void run(ConvParams p, ExecutionState s) {
+        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+            reference.run(p, s);
+            return;
+        }
+        s.parallelFor(gemm.tasks(s.threads()), this, p);
+    }
+
+    @Override
+    public void run(ConvParams p, ExecutionState s, int task, int worker) {
+        gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
+    }
+
+    @Override
+    public String toString() {
+        return gemm.name;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
+
+import java.nio.ByteBuffer;
+
+/**
+ * FULLY_CONNECTED for {@code qs8}, {@code qs8_qc8w} and {@code qu8} on libwhittle's GEMM
+ * kernels ({@link Q8Gemm}: the 1x1 convolution of a 1x1 image, one pixel per batch row),
+ * bit-exact with {@link FullyConnectedReference} (ruy's rounding for all three). The factory
+ * returns null for a bias that is not constant or not int32; where the tensors are not in
+ * native memory it runs the reference kernel.
+ */
+public final class Q8GemmFullyConnected implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch {
+    private final Q8Gemm gemm;
+    private final Kernel<QuantParams> reference;
+
+    private Q8GemmFullyConnected(Q8Gemm gemm, Kernel<QuantParams> reference) {
+        this.gemm = gemm;
+        this.reference = reference;
+    }
+
+    /** The registry factory of {@code family} on {@code isa}. */
+    static QuantizedFullyConnectedFactory factory(KernelFamily<QuantizedFullyConnectedFactory> family,
+            Q8Gemm.Isa isa) {
+        return (p, weights, bias) -> create(family, isa, p, weights, bias);
+    }
+
+    static Q8GemmFullyConnected create(KernelFamily<QuantizedFullyConnectedFactory> family, Q8Gemm.Isa isa,
+            QuantParams p, ByteBuffer weights, ByteBuffer bias) {
+        boolean unsigned = family == KernelRegistry.QU8_FULLY_CONNECTED;
+        Kernel<QuantParams> reference = family == KernelRegistry.QU8_FULLY_CONNECTED ? FullyConnectedReference.QU8
+                : family == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
+                : family == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
+        if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null)) {
+            return null;
+        }
+        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1, 1, 1, 1,
+                0, 0, unsigned, false, p.inputOffset(), p.weightsOffset(), p.outputOffset(), p.multipliers(),
+                p.shifts(), p.actMin(), p.actMax());
+        Q8Gemm gemm = Q8Gemm.create(family.name() + "_" + isa.suffix, isa, spec, weights,
+                p.bias() >= 0 ? bias : null);
+        return gemm == null ? null : new Q8GemmFullyConnected(gemm, reference);
+    }
+
+    @Override
+    public String name() {
+        return gemm.name;
+    }
+
+    @Override
+    public long workerScratchBytes() {
+        return gemm.scratchBytes;
+    }
+
+    @Override
+    public void run(QuantParams p, ExecutionState s) {
+        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+            reference.run(p, s);
+            return;
+        }
+        s.parallelFor(gemm.tasks(s.threads()), this, p);
+    }
+
+    @Override
+    public void run(QuantParams p, ExecutionState s, int task, int worker) {
+        gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
+    }
+
+    @Override
+    public String toString() {
+        return gemm.name;
+    }
+}

@@ -1,0 +1,324 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on AVX2: 4 output pixels x 16 output
+// channels per microtile, K in pairs (c2).
+//
+// The multiply: vpmaddwd on int16 x int16. AVX2 has no saturation-free u8 x s8 product
+// (vpmaddubsw saturates its int16 pair sums: 255 * 127 * 2 > 32767), and uint8 weights with
+// their zero point folded in, w + filterOffset, span [-255, 255], which fits no byte type.
+// Both operands are therefore int16: the weights are packed at prepare as
+// w_eff = w + filterOffset (exact in int16), the activations are widened while the block of
+// pixels is gathered (im2col) into the worker's scratch. vpmaddwd's pair sums cannot
+// overflow (2 * 255 * 255 < 2^31), and everything after is wrapping int32 like the reference:
+//
+//   acc[m][n] = sum_k w_eff[n][k] * x[m][k] + (inputOffset * sum_k w_eff[n][k] + bias[n])
+//
+// with the parenthesised term a per-channel constant. Padding taps are gathered as the input
+// zero point, so x + inputOffset = 0 there: the reference skips them, which is the same sum.
+// The requantization (ruy's or gemmlowp's rounding, see q8_gemm.h) is fused into the store.
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_gemm_common.h"
+
+namespace {
+
+constexpr int kMR = 4;
+constexpr int kNR = 16;
+
+// Widens count bytes (signed or unsigned) to int16, or writes count copies of the zero point.
+static inline void widen(const uint8_t* src, int16_t* dst, int32_t count, bool is_unsigned, int16_t zero) {
+  if (src == nullptr) {
+    const __m256i z = _mm256_set1_epi16(zero);
+    int32_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), z);
+    }
+    for (; i < count; i++) {
+      dst[i] = zero;
+    }
+    return;
+  }
+  int32_t i = 0;
+  if (is_unsigned) {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepu8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) src[i];
+    }
+  } else {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepi8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) (int8_t) src[i];
+    }
+  }
+}
+
+struct Requant {
+  __m256i mult, left, right, nudge, ovf, sat, mask, half;
+};
+
+WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  Requant r;
+  auto ld = [&](int which) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(channel_array(p, which) + n));
+  };
+  r.mult = ld(WHITTLE_Q8_CH_MULT);
+  r.left = ld(WHITTLE_Q8_CH_LEFT);
+  r.right = ld(WHITTLE_Q8_CH_RIGHT);
+  r.nudge = ld(WHITTLE_Q8_CH_NUDGE);
+  r.ovf = ld(WHITTLE_Q8_CH_OVF);
+  r.sat = ld(WHITTLE_Q8_CH_SAT);
+  r.mask = ld(WHITTLE_Q8_CH_MASK);
+  r.half = ld(WHITTLE_Q8_CH_HALF);
+  return r;
+}
+
+// acc -> clamped output value, as RuyMath.multiplyByQuantizedMultiplier (gemmlowp = false) or
+// FixedPoint.multiplyByQuantizedMultiplier (gemmlowp = true), then + output offset, clamp.
+// Both start with (x << left) * m rounded as floor((x * m + 2^30) / 2^31) (gemmlowp's
+// SaturatingRoundingDoublingHighMul is that value; its one saturating case needs
+// m = INT32_MIN, which a Q0.31 multiplier never is); only bits 31..62 of the 64-bit sum are
+// kept, so a logical 64-bit shift gives the same int32 as an arithmetic one.
+WHITTLE_Q8_INLINE __m256i requantize(__m256i acc, const Requant& r, bool has_left, bool gemmlowp, __m256i out_off, __m256i lo,
+                                 __m256i hi) {
+  // acc started from the per-channel constant (see microtile).
+  __m256i x = acc;
+  if (has_left) {
+    x = _mm256_sllv_epi32(x, r.left);
+  }
+  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
+  __m256i even = _mm256_mul_epi32(x, r.mult);
+  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r.mult, 32));
+  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
+  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
+  __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
+  __m256i out;
+  if (gemmlowp) {
+    // RoundingDivideByPOT: halves away from zero.
+    const __m256i rem = _mm256_and_si256(v, r.mask);
+    const __m256i thr = _mm256_sub_epi32(r.half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
+    out = _mm256_sub_epi32(_mm256_srav_epi32(v, r.right), _mm256_cmpgt_epi32(rem, thr));
+  } else {
+    // ruy: halves up, 1 << (31 - right) where v + nudge would pass INT32_MAX.
+    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, r.nudge), r.right);
+    out = _mm256_blendv_epi8(shifted, r.sat, _mm256_cmpgt_epi32(v, r.ovf));
+  }
+  out = _mm256_add_epi32(out, out_off);
+  return _mm256_min_epi32(_mm256_max_epi32(out, lo), hi);
+}
+
+// 16 clamped int32 (in byte range) -> 16 bytes.
+WHITTLE_Q8_INLINE __m128i narrow(__m256i a, __m256i b, bool is_unsigned) {
+  __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
+  __m256i bytes = is_unsigned ? _mm256_packus_epi16(w, w) : _mm256_packs_epi16(w, w);
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(bytes, 0x08));
+}
+
+// GL: gemmlowp rounding (else ruy's); U: uint8 output. Template arguments, so the per-row
+// store has no branches.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+                             const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
+  // The accumulators start from the per-channel constant (bias and offset terms).
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
+  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
+  __m256i acc0[MR], acc1[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc0[r] = c0;
+    acc1[r] = c1;
+  }
+  const int32_t pairs = p->kp >> 1;
+  if (MR == 4) {
+    // The full tile's K loop in asm: GCC schedules the four broadcasts first and then spills
+    // an accumulator every iteration (18 live ymm), which puts a store-forwarding round trip on
+    // the loop-carried path. Here 8 accumulators + 2 weight rows + 3 temporaries = 13 ymm.
+    const int16_t* a0 = a;
+    const int16_t* a1 = a + a_stride;
+    const int16_t* a2 = a + 2 * (size_t) a_stride;
+    const int16_t* a3 = a + 3 * (size_t) a_stride;
+    const int16_t* wp = w;
+    intptr_t i = 0;
+    const intptr_t end = (intptr_t) pairs * 4;
+    __m256i b0, b1, x, t0, t1;
+    __asm__ volatile(
+        "1:\n\t"
+        "vmovdqa (%[w]), %[b0]\n\t"
+        "vmovdqa 32(%[w]), %[b1]\n\t"
+        "vpbroadcastd (%[a0],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c00], %[c00]\n\t"
+        "vpaddd %[t1], %[c01], %[c01]\n\t"
+        "vpbroadcastd (%[a1],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c10], %[c10]\n\t"
+        "vpaddd %[t1], %[c11], %[c11]\n\t"
+        "vpbroadcastd (%[a2],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c20], %[c20]\n\t"
+        "vpaddd %[t1], %[c21], %[c21]\n\t"
+        "vpbroadcastd (%[a3],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c30], %[c30]\n\t"
+        "vpaddd %[t1], %[c31], %[c31]\n\t"
+        "add $64, %[w]\n\t"
+        "add $4, %[i]\n\t"
+        "cmp %[end], %[i]\n\t"
+        "jne 1b\n\t"
+        : [c00] "+x"(acc0[0]), [c01] "+x"(acc1[0]), [c10] "+x"(acc0[1 % MR]), [c11] "+x"(acc1[1 % MR]),
+          [c20] "+x"(acc0[2 % MR]), [c21] "+x"(acc1[2 % MR]), [c30] "+x"(acc0[3 % MR]), [c31] "+x"(acc1[3 % MR]),
+          [w] "+r"(wp), [i] "+r"(i), [b0] "=&x"(b0), [b1] "=&x"(b1), [x] "=&x"(x), [t0] "=&x"(t0), [t1] "=&x"(t1)
+        : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [end] "r"(end)
+        : "cc", "memory");
+  } else
+  for (int32_t q = 0; q < pairs; q++) {
+    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+    const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
+    w += 32;
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      int32_t pair;
+      memcpy(&pair, a + (size_t) r * a_stride + 2 * q, 4);
+      const __m256i x = _mm256_set1_epi32(pair);
+      acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(x, b0));
+      acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(x, b1));
+    }
+  }
+  const Requant r0 = load_requant(p, n);
+  const Requant r1 = load_requant(p, n + 8);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool gl = GL;
+  const bool hl = p->has_left_shift != 0;
+  const bool u = U;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m128i bytes = narrow(requantize(acc0[r], r0, hl, gl, off, lo, hi), requantize(acc1[r], r1, hl, gl, off, lo, hi), u);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == kNR) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  int16_t* a = static_cast<int16_t*>(scratch);
+  // Raw bytes of one gathered row, after the packed block (Q8Gemm sizes the scratch).
+  uint8_t* stage = reinterpret_cast<uint8_t*>(a + (size_t) p->mb * p->kp);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  const bool is_unsigned = p->is_unsigned != 0;
+  const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
+  const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+      int16_t* row = a + (size_t) r * kp;
+      const uint8_t* bytes = input + (size_t) px.m * k;
+      if (!direct) {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, stage);
+        bytes = stage;
+      }
+      widen(bytes, row, k, is_unsigned, 0);
+      for (int32_t i = k; i < kp; i++) {
+        row[i] = 0;
+      }
+    }
+    for (int32_t n = n0; n < n1; n += kNR) {
+      const int16_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
+      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+      }
+      switch (rows - r) {
+        case 3:
+          microtile<3, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          break;
+        case 2:
+          microtile<2, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          break;
+        case 1:
+          microtile<1, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  if (p->gemmlowp != 0) {
+    if (p->is_unsigned != 0) {
+      run_t<true, true>(p, input, output, scratch, m0, m1, n0, n1);
+    } else {
+      run_t<true, false>(p, input, output, scratch, m0, m1, n0, n1);
+    }
+  } else if (p->is_unsigned != 0) {
+    run_t<false, true>(p, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_t<false, false>(p, input, output, scratch, m0, m1, n0, n1);
+  }
+}
+
+}  // namespace
+
+#define WHITTLE_Q8_GEMM_AVX2(name)                                                                 \
+  extern "C" WHITTLE_Q8_GEMM_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_GEMM_AVX2(whittle_qs8_conv2d_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qs8_qc8w_conv2d_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qu8_conv2d_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qs8_fully_connected_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qs8_qc8w_fully_connected_gemm_4x16c2__avx2)
+WHITTLE_Q8_GEMM_AVX2(whittle_qu8_fully_connected_gemm_4x16c2__avx2)
+
+// 8 independent accumulators, each += vpmaddwd of distinct operands: the vpmaddwd + vpaddd
+// throughput the microkernel's inner loop is bound by. Written in asm so that the compiler
+// can neither hoist the products nor spill the accumulators. 8 * 16 MACs per iteration.
+extern "C" WHITTLE_API int32_t whittle_qs16_peak__avx2(int64_t iterations) {
+  __m256i a0 = _mm256_set1_epi32(0), a1 = _mm256_set1_epi32(1), a2 = _mm256_set1_epi32(2),
+          a3 = _mm256_set1_epi32(3), a4 = _mm256_set1_epi32(4), a5 = _mm256_set1_epi32(5),
+          a6 = _mm256_set1_epi32(6), a7 = _mm256_set1_epi32(7);
+  const __m256i x0 = _mm256_set1_epi16(3), x1 = _mm256_set1_epi16(7);
+  const __m256i w0 = _mm256_set1_epi16(-5), w1 = _mm256_set1_epi16(11), w2 = _mm256_set1_epi16(13),
+                w3 = _mm256_set1_epi16(-17);
+  __m256i t0, t1;
+  for (int64_t it = 0; it < iterations; it++) {
+    __asm__ volatile(
+        "vpmaddwd %[w0], %[x0], %[t0]\n\t vpaddd %[t0], %[a0], %[a0]\n\t"
+        "vpmaddwd %[w1], %[x0], %[t1]\n\t vpaddd %[t1], %[a1], %[a1]\n\t"
+        "vpmaddwd %[w2], %[x0], %[t0]\n\t vpaddd %[t0], %[a2], %[a2]\n\t"
+        "vpmaddwd %[w3], %[x0], %[t1]\n\t vpaddd %[t1], %[a3], %[a3]\n\t"
+        "vpmaddwd %[w0], %[x1], %[t0]\n\t vpaddd %[t0], %[a4], %[a4]\n\t"
+        "vpmaddwd %[w1], %[x1], %[t1]\n\t vpaddd %[t1], %[a5], %[a5]\n\t"
+        "vpmaddwd %[w2], %[x1], %[t0]\n\t vpaddd %[t0], %[a6], %[a6]\n\t"
+        "vpmaddwd %[w3], %[x1], %[t1]\n\t vpaddd %[t1], %[a7], %[a7]\n\t"
+        : [a0] "+x"(a0), [a1] "+x"(a1), [a2] "+x"(a2), [a3] "+x"(a3), [a4] "+x"(a4), [a5] "+x"(a5),
+          [a6] "+x"(a6), [a7] "+x"(a7), [t0] "=&x"(t0), [t1] "=&x"(t1)
+        : [x0] "x"(x0), [x1] "x"(x1), [w0] "x"(w0), [w1] "x"(w1), [w2] "x"(w2), [w3] "x"(w3));
+  }
+  __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)),
+                               _mm256_add_epi32(_mm256_add_epi32(a4, a5), _mm256_add_epi32(a6, a7)));
+  return _mm256_extract_epi32(s, 0) + _mm256_extract_epi32(s, 7);
+}

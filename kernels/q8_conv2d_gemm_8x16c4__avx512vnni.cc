@@ -1,0 +1,271 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on AVX-512 VNNI: 8 output pixels x 16
+// output channels per microtile (one zmm of int32 per pixel), K in quads (c4).
+//
+// The multiply: vpdpbusd, uint8 x int8 summed in fours into int32 with no intermediate
+// saturation, 64 MACs per instruction (vpmaddwd on zmm does 32, plus an add). Its operands
+// must be unsigned x signed, so both sides are moved by a constant (the sign/offset trick):
+//   activations  x_u = x + d      (d = 128 for int8: the byte XOR 0x80; d = 0 for uint8)
+//   weights      w_s = w_eff - c  (c = 0 for int8 conv; c = 128 + filterOffset for uint8, whose
+//                                  w - 128 is a signed byte; c = weightsOffset for int8 FC)
+// and, exactly in wrapping int32 (x + io = x_u - d + io):
+//   sum_k w_eff (x + io) = sum_k w_s x_u + c * sum_k x_u + (io - d) * sum_k w_s + K c (io - d)
+// The last two terms are per channel (folded with the bias into one constant at prepare);
+// c * sum_k x_u is per pixel, summed while the block of pixels is gathered (vpsadbw), and
+// skipped when c = 0 (every int8 convolution). Padding taps are gathered as the input zero
+// point, so x + io = 0 there (the reference skips them: the same sum); the K padding up to a
+// multiple of 4 is zero on both sides and left out of the sums.
+// The requantization (ruy's or gemmlowp's rounding, see q8_gemm.h) is fused into the store.
+// GCC 12's avx512fintrin.h makes its "undefined" vectors as __m512i __Y = __Y, which
+// -Wuninitialized reports at every inlined use of an intrinsic built on one; no value of
+// them is ever read.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_gemm_common.h"
+
+namespace {
+
+constexpr int kMR = 8;
+constexpr int kNR = 16;
+
+// Writes the k bytes of src moved to unsigned (XOR flip) into dst (src may be dst), zeros
+// dst[k, kp), and returns the sum of the k moved bytes when wanted.
+static inline uint32_t transform_row(const uint8_t* src, uint8_t* dst, int32_t k, int32_t kp, uint8_t flip,
+                                     bool want_sum) {
+  const __m512i f = _mm512_set1_epi8((char) flip);
+  __m512i sums = _mm512_setzero_si512();
+  for (int32_t i = 0; i < kp; i += 64) {
+    const int32_t left = k - i;
+    const __mmask64 m = left >= 64 ? ~(__mmask64) 0 : left > 0 ? (((__mmask64) 1 << left) - 1) : 0;
+    const int32_t span = kp - i < 64 ? kp - i : 64;
+    const __mmask64 store = span == 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << span) - 1);
+    // Lanes past k load as 0 and stay 0 (the mask applies the flip to real bytes only).
+    const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), _mm512_maskz_mov_epi8(m, f));
+    _mm512_mask_storeu_epi8(dst + i, store, v);
+    if (want_sum) {
+      sums = _mm512_add_epi64(sums, _mm512_sad_epu8(v, _mm512_setzero_si512()));
+    }
+  }
+  return want_sum ? (uint32_t) _mm512_reduce_add_epi64(sums) : 0;
+}
+
+struct Requant {
+  __m512i mult, left, right, nudge, ovf, sat, mask, half;
+};
+
+WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  Requant r;
+  auto ld = [&](int which) { return _mm512_loadu_si512(channel_array(p, which) + n); };
+  r.mult = ld(WHITTLE_Q8_CH_MULT);
+  r.left = ld(WHITTLE_Q8_CH_LEFT);
+  r.right = ld(WHITTLE_Q8_CH_RIGHT);
+  r.nudge = ld(WHITTLE_Q8_CH_NUDGE);
+  r.ovf = ld(WHITTLE_Q8_CH_OVF);
+  r.sat = ld(WHITTLE_Q8_CH_SAT);
+  r.mask = ld(WHITTLE_Q8_CH_MASK);
+  r.half = ld(WHITTLE_Q8_CH_HALF);
+  return r;
+}
+
+// As the AVX2 kernel's requantize (same integer steps), on 16 lanes.
+WHITTLE_Q8_INLINE __m512i requantize(__m512i acc, const Requant& r, bool has_left, bool gemmlowp, __m512i out_off, __m512i lo,
+                                 __m512i hi) {
+  // acc started from the per-channel constant (see microtile).
+  __m512i x = acc;
+  if (has_left) {
+    x = _mm512_sllv_epi32(x, r.left);
+  }
+  const __m512i round = _mm512_set1_epi64(INT64_C(1) << 30);
+  __m512i even = _mm512_mul_epi32(x, r.mult);
+  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r.mult, 32));
+  even = _mm512_srli_epi64(_mm512_add_epi64(even, round), 31);
+  odd = _mm512_slli_epi64(_mm512_add_epi64(odd, round), 1);
+  const __m512i v = _mm512_mask_blend_epi32((__mmask16) 0xAAAA, even, odd);
+  __m512i out;
+  if (gemmlowp) {
+    const __m512i rem = _mm512_and_si512(v, r.mask);
+    const __m512i thr = _mm512_mask_add_epi32(r.half, _mm512_cmplt_epi32_mask(v, _mm512_setzero_si512()), r.half,
+                                              _mm512_set1_epi32(1));
+    out = _mm512_mask_add_epi32(_mm512_srav_epi32(v, r.right), _mm512_cmpgt_epi32_mask(rem, thr),
+                                _mm512_srav_epi32(v, r.right), _mm512_set1_epi32(1));
+  } else {
+    const __m512i shifted = _mm512_srav_epi32(_mm512_add_epi32(v, r.nudge), r.right);
+    out = _mm512_mask_blend_epi32(_mm512_cmpgt_epi32_mask(v, r.ovf), shifted, r.sat);
+  }
+  out = _mm512_add_epi32(out, out_off);
+  return _mm512_min_epi32(_mm512_max_epi32(out, lo), hi);
+}
+
+// GL: gemmlowp rounding (else ruy's); U: uint8 output. Template arguments, so the per-row
+// store has no branches.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
+                             const int32_t* row_terms, const uint8_t* w, int32_t n, __mmask16 store_mask,
+                             uint8_t* out, int32_t out_stride) {
+  // The accumulators start from the per-channel constant (bias and offset terms).
+  const __m512i c = _mm512_loadu_si512(whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n);
+  __m512i acc[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc[r] = c;
+  }
+  const int32_t quads = p->kp >> 2;
+  if (MR == 1) {
+    // One pixel (FULLY_CONNECTED at batch 1, a 1x1 image): one accumulator would chain every
+    // vpdpbusd on the previous one's latency; four independent ones overlap them.
+    __m512i s1 = _mm512_setzero_si512(), s2 = _mm512_setzero_si512(), s3 = _mm512_setzero_si512();
+    int32_t q = 0;
+    for (; q + 4 <= quads; q += 4) {
+      int32_t x[4];
+      memcpy(x, a + 4 * q, 16);
+      acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_set1_epi32(x[0]), _mm512_load_si512(w));
+      s1 = _mm512_dpbusd_epi32(s1, _mm512_set1_epi32(x[1]), _mm512_load_si512(w + 64));
+      s2 = _mm512_dpbusd_epi32(s2, _mm512_set1_epi32(x[2]), _mm512_load_si512(w + 128));
+      s3 = _mm512_dpbusd_epi32(s3, _mm512_set1_epi32(x[3]), _mm512_load_si512(w + 192));
+      w += 256;
+    }
+    for (; q < quads; q++) {
+      int32_t x;
+      memcpy(&x, a + 4 * q, 4);
+      acc[0] = _mm512_dpbusd_epi32(acc[0], _mm512_set1_epi32(x), _mm512_load_si512(w));
+      w += 64;
+    }
+    acc[0] = _mm512_add_epi32(_mm512_add_epi32(acc[0], s1), _mm512_add_epi32(s2, s3));
+  } else
+  for (int32_t q = 0; q < quads; q++) {
+    const __m512i b = _mm512_load_si512(w);
+    w += 64;
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      int32_t quad;
+      memcpy(&quad, a + (size_t) r * a_stride + 4 * q, 4);
+      acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(quad), b);
+    }
+  }
+  const Requant rq = load_requant(p, n);
+  const __m512i off = _mm512_set1_epi32(p->output_offset);
+  const __m512i lo = _mm512_set1_epi32(p->act_min);
+  const __m512i hi = _mm512_set1_epi32(p->act_max);
+  const bool gl = GL;
+  const bool hl = p->has_left_shift != 0;
+  const bool u = U;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m512i v = requantize(_mm512_add_epi32(acc[r], _mm512_set1_epi32(row_terms[r])), rq, hl, gl, off, lo, hi);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    // The values are clamped into the output type's range: the narrowing cannot saturate.
+    if (u) {
+      _mm512_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
+    } else {
+      _mm512_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  uint8_t* a = static_cast<uint8_t*>(scratch);
+  // After the packed block: 64 bytes of slack for gather_bytes, then the rows' sum terms.
+  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const uint8_t flip = (uint8_t) p->x_flip;
+  const uint32_t coef = (uint32_t) p->row_coef;
+  const bool want_sum = coef != 0;
+  const uint8_t* weights = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(p->weights));
+  const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+      uint8_t* row = a + (size_t) r * kp;
+      const uint8_t* bytes = input + (size_t) px.m * k;
+      if (!direct) {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+        bytes = row;
+      }
+      row_terms[r] = (int32_t) (coef * transform_row(bytes, row, k, kp, flip, want_sum));
+    }
+    for (int32_t n = n0; n < n1; n += kNR) {
+      const uint8_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
+      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
+      const __mmask16 store_mask = (__mmask16) ((1u << nc) - 1);
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, row_terms + r, panel, n, store_mask, out + (size_t) r * n_total,
+                       n_total);
+      }
+      const uint8_t* ar = a + (size_t) r * kp;
+      uint8_t* outr = out + (size_t) r * n_total;
+      switch (rows - r) {
+        case 7: microtile<7, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 6: microtile<6, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 5: microtile<5, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 4: microtile<4, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 3: microtile<3, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 2: microtile<2, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        case 1: microtile<1, GL, U>(p, ar, kp, row_terms + r, panel, n, store_mask, outr, n_total); break;
+        default: break;
+      }
+    }
+  }
+}
+
+static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  if (p->gemmlowp != 0) {
+    if (p->is_unsigned != 0) {
+      run_t<true, true>(p, input, output, scratch, m0, m1, n0, n1);
+    } else {
+      run_t<true, false>(p, input, output, scratch, m0, m1, n0, n1);
+    }
+  } else if (p->is_unsigned != 0) {
+    run_t<false, true>(p, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_t<false, false>(p, input, output, scratch, m0, m1, n0, n1);
+  }
+}
+
+}  // namespace
+
+#define WHITTLE_Q8_GEMM_AVX512VNNI(name)                                                           \
+  extern "C" WHITTLE_Q8_GEMM_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_GEMM_AVX512VNNI(whittle_qs8_conv2d_gemm_8x16c4__avx512vnni)
+WHITTLE_Q8_GEMM_AVX512VNNI(whittle_qs8_qc8w_conv2d_gemm_8x16c4__avx512vnni)
+WHITTLE_Q8_GEMM_AVX512VNNI(whittle_qu8_conv2d_gemm_8x16c4__avx512vnni)
+WHITTLE_Q8_GEMM_AVX512VNNI(whittle_qs8_fully_connected_gemm_8x16c4__avx512vnni)
+WHITTLE_Q8_GEMM_AVX512VNNI(whittle_qs8_qc8w_fully_connected_gemm_8x16c4__avx512vnni)
+WHITTLE_Q8_GEMM_AVX512VNNI(whittle_qu8_fully_connected_gemm_8x16c4__avx512vnni)
+
+// 12 independent vpdpbusd chains (more than its latency times its throughput on Zen 4 and
+// Ice Lake): the microkernel's bound. In asm so that no accumulator is spilled or copied.
+// 12 * 64 MACs per iteration.
+extern "C" WHITTLE_API int32_t whittle_qs8_peak__avx512vnni(int64_t iterations) {
+  __m512i a0 = _mm512_set1_epi32(0), a1 = _mm512_set1_epi32(1), a2 = _mm512_set1_epi32(2),
+          a3 = _mm512_set1_epi32(3), a4 = _mm512_set1_epi32(4), a5 = _mm512_set1_epi32(5),
+          a6 = _mm512_set1_epi32(6), a7 = _mm512_set1_epi32(7), a8 = _mm512_set1_epi32(8),
+          a9 = _mm512_set1_epi32(9), a10 = _mm512_set1_epi32(10), a11 = _mm512_set1_epi32(11);
+  const __m512i x = _mm512_set1_epi8(3);
+  const __m512i w = _mm512_set1_epi8(-5);
+  for (int64_t it = 0; it < iterations; it++) {
+    __asm__ volatile(
+        "vpdpbusd %[w], %[x], %[a0]\n\t vpdpbusd %[w], %[x], %[a1]\n\t vpdpbusd %[w], %[x], %[a2]\n\t"
+        "vpdpbusd %[w], %[x], %[a3]\n\t vpdpbusd %[w], %[x], %[a4]\n\t vpdpbusd %[w], %[x], %[a5]\n\t"
+        "vpdpbusd %[w], %[x], %[a6]\n\t vpdpbusd %[w], %[x], %[a7]\n\t vpdpbusd %[w], %[x], %[a8]\n\t"
+        "vpdpbusd %[w], %[x], %[a9]\n\t vpdpbusd %[w], %[x], %[a10]\n\t vpdpbusd %[w], %[x], %[a11]\n\t"
+        : [a0] "+v"(a0), [a1] "+v"(a1), [a2] "+v"(a2), [a3] "+v"(a3), [a4] "+v"(a4), [a5] "+v"(a5),
+          [a6] "+v"(a6), [a7] "+v"(a7), [a8] "+v"(a8), [a9] "+v"(a9), [a10] "+v"(a10), [a11] "+v"(a11)
+        : [x] "v"(x), [w] "v"(w));
+  }
+  __m512i s = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)),
+                               _mm512_add_epi32(_mm512_add_epi32(a4, a5), _mm512_add_epi32(a6, a7)));
+  s = _mm512_add_epi32(s, _mm512_add_epi32(_mm512_add_epi32(a8, a9), _mm512_add_epi32(a10, a11)));
+  return _mm512_reduce_add_epi32(s);
+}
