@@ -1,32 +1,41 @@
 package dev.whittle.runtime;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The worker threads of one {@link ExecutionContext} (pthreadpool's role in XNNPACK): the
  * invoking thread is worker 0 and {@code threads - 1} daemon threads are workers 1.., created
  * with the context and stopped by its close. {@link #run} hands one operator's tasks to all of
- * them, the invoking thread included, and returns when every task is done; tasks are claimed
- * from a shared counter, so uneven tasks balance themselves.
+ * them, the invoking thread included, and returns as soon as every task is done; tasks are
+ * claimed from a shared counter, so uneven tasks balance themselves, and a worker that has not
+ * been scheduled yet (a loaded machine) delays nothing: the others take its share.
+ *
+ * <p>Claims carry the run's number ({@code ticket} = run << 32 | next task), so a worker that
+ * wakes late, after its run finished, can never claim a task of the next run with the
+ * previous run's fields: its claim fails and it goes back to waiting.
  *
  * <p>Between operators the workers spin briefly (the next operator usually follows within
  * microseconds) and then park, so an idle context costs no CPU. Nothing is allocated per run:
- * the task, its parameters and the state are published through fields, and the volatile
- * generation counter orders them. A task's exception is rethrown on the invoking thread.
+ * the task, its parameters and the state are published through fields before the volatile
+ * run number. A task's exception is rethrown on the invoking thread; the run's remaining tasks
+ * are then skipped.
  */
 final class IntraOpPool implements AutoCloseable {
-    /** Spin iterations before a worker parks (tens of microseconds). */
+    /** Spin iterations before a waiting thread parks (tens of microseconds). */
     private static final int SPINS = 1 << 14;
 
     private final Thread[] workers;
-    private final AtomicInteger nextTask = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
-    private volatile int generation;
+    /** (run << 32) | index of the next unclaimed task. */
+    private final AtomicLong ticket = new AtomicLong();
+    /** Tasks of the current run finished (run or skipped). */
+    private final AtomicInteger completed = new AtomicInteger();
+    private volatile int run;
     private volatile boolean closed;
     private volatile Thread caller;
 
-    // Published before the generation write, read after the generation read.
+    // Published before the run write, read after the run read.
     private ParallelTask<Object> task;
     private Object params;
     private ExecutionState state;
@@ -59,25 +68,26 @@ final class IntraOpPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("execution context is closed");
         }
+        int r = run + 1;
         this.task = (ParallelTask<Object>) t;
         this.params = p;
         this.state = s;
         this.taskCount = count;
         this.failure = null;
         this.caller = Thread.currentThread();
-        nextTask.set(0);
-        running.set(workers.length);
-        generation++; // publishes the fields above
+        completed.set(0);
+        ticket.set((long) r << 32);
+        run = r; // publishes the fields above
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        work(0);
+        work(r, 0);
         int spins = 0;
-        while (running.get() != 0) {
+        while (completed.get() < count) {
             if (++spins < SPINS) {
                 Thread.onSpinWait();
             } else {
-                LockSupport.parkNanos(this, 50_000);
+                LockSupport.parkNanos(this, 20_000);
             }
         }
         this.task = null;
@@ -86,8 +96,8 @@ final class IntraOpPool implements AutoCloseable {
         Throwable f = failure;
         if (f != null) {
             failure = null;
-            if (f instanceof RuntimeException r) {
-                throw r;
+            if (f instanceof RuntimeException e) {
+                throw e;
             }
             if (f instanceof Error e) {
                 throw e;
@@ -96,18 +106,35 @@ final class IntraOpPool implements AutoCloseable {
         }
     }
 
-    private void work(int worker) {
+    /** Claims and runs tasks of run {@code r} until none is left (or the run is over). */
+    private void work(int r, int worker) {
         ParallelTask<Object> t = task;
         Object p = params;
         ExecutionState s = state;
         int count = taskCount;
-        try {
-            for (int i = nextTask.getAndIncrement(); i < count; i = nextTask.getAndIncrement()) {
-                t.run(p, s, i, worker);
+        long base = (long) r << 32;
+        while (true) {
+            long cur = ticket.get();
+            int i = (int) cur;
+            if ((cur & 0xFFFF_FFFF_0000_0000L) != base || i >= count) {
+                return; // another run, or no task left
             }
-        } catch (Throwable e) {
-            failure = e;
-            nextTask.set(count); // the others stop claiming
+            if (!ticket.compareAndSet(cur, cur + 1)) {
+                continue;
+            }
+            if (failure == null) {
+                try {
+                    t.run(p, s, i, worker);
+                } catch (Throwable e) {
+                    failure = e;
+                }
+            }
+            if (completed.incrementAndGet() == count && worker != 0) {
+                Thread c = caller;
+                if (c != null) {
+                    LockSupport.unpark(c);
+                }
+            }
         }
     }
 
@@ -115,8 +142,8 @@ final class IntraOpPool implements AutoCloseable {
         int seen = 0;
         while (true) {
             int spins = 0;
-            int g;
-            while ((g = generation) == seen && !closed) {
+            int r;
+            while ((r = run) == seen && !closed) {
                 if (++spins < SPINS) {
                     Thread.onSpinWait();
                 } else {
@@ -126,14 +153,8 @@ final class IntraOpPool implements AutoCloseable {
             if (closed) {
                 return;
             }
-            seen = g;
-            work(worker);
-            if (running.decrementAndGet() == 0) {
-                Thread c = caller;
-                if (c != null) {
-                    LockSupport.unpark(c);
-                }
-            }
+            seen = r;
+            work(r, worker);
         }
     }
 
