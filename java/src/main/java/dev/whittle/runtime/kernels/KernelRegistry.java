@@ -2,6 +2,8 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.CpuFeatures;
 import dev.whittle.internal.vectorization.VectorizationProvider;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.DepthwiseConvKernels;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 
 import java.util.ArrayList;
@@ -61,6 +63,10 @@ public final class KernelRegistry {
     public static final KernelFamily<DepthwiseConvKernelFactory> QS16_QC8W_DWCONV2D =
             new KernelFamily<>("qs16_qc8w_dwconv2d", DepthwiseConvKernelFactory.class);
 
+    /** FULLY_CONNECTED, float32. */
+    public static final KernelFamily<FloatFullyConnectedFactory> F32_FULLY_CONNECTED =
+            new KernelFamily<>("f32_fully_connected", FloatFullyConnectedFactory.class);
+
     private static final BooleanSupplier ALWAYS = () -> true;
 
     private static final List<KernelEntry<?>> ENTRIES = List.of(
@@ -72,9 +78,28 @@ public final class KernelRegistry {
             new KernelEntry<>(QS8_QC8W_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QS8_QC8W_FULLY_CONNECTED), ALWAYS),
             new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.REFERENCE,
                     (QuantizedFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.QU8, ALWAYS),
-            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS));
+            new KernelEntry<>(QU8_FULLY_CONNECTED, KernelPath.JAVA, javaFc(QU8_FULLY_CONNECTED), ALWAYS),
+            // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
+            // F32NativeFullyConnected)
+            new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,
+                    (ConvKernelFactory) (p, w, b) -> ConvKernels.F32, ALWAYS),
+            f32Native(F32_CONV2D, KernelPath.AVX2, "f32_conv2d_gemm_6x16__avx2", F32NativeConv::factory),
+            new KernelEntry<>(F32_DWCONV2D, KernelPath.REFERENCE,
+                    (DepthwiseConvKernelFactory) (p, w, b) -> DepthwiseConvKernels.F32, ALWAYS),
+            f32Native(F32_DWCONV2D, KernelPath.AVX2, "f32_dwconv2d_minmax_16c__avx2",
+                    F32NativeDepthwiseConv::factory),
+            new KernelEntry<>(F32_FULLY_CONNECTED, KernelPath.REFERENCE,
+                    (FloatFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.F32, ALWAYS),
+            f32Native(F32_FULLY_CONNECTED, KernelPath.AVX2, "f32_fully_connected_gemm_6x16__avx2",
+                    F32NativeFullyConnected::factory));
 
     private KernelRegistry() {
+    }
+
+    /** A native kernel's entry: compiled in when libwhittle exports {@code whittle_<name>}. */
+    private static <F> KernelEntry<F> f32Native(KernelFamily<F> family, KernelPath path, String name,
+            java.util.function.Function<String, F> factory) {
+        return new KernelEntry<>(family, path, factory.apply(name), NativeKernels.exported("whittle_" + name));
     }
 
     private static QuantizedFullyConnectedFactory javaFc(KernelFamily<QuantizedFullyConnectedFactory> family) {

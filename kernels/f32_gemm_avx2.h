@@ -1,0 +1,179 @@
+// The float32 GEMM driver of f32_conv2d_gemm_6x16__avx2 and f32_fully_connected_gemm_6x16__avx2.
+// Contains AVX2+FMA intrinsics: include it only from files compiled for avx2 (__avx2.cc), never
+// from portable code. Static inline only.
+//
+// C[m][n] = clamp(bias[n] + sum_k A[m][k] * W[k][n]), A's rows either read in place (1x1
+// convolutions without padding, fully connected rows) or gathered by im2col into the worker's
+// scratch, zeros standing for padding. Each accumulator sums k in ascending order, as the
+// reference kernels do, so results differ from them only by FMA's single rounding of each
+// product-and-add (and 0 * w terms for padded taps, which add exactly 0).
+#ifndef WHITTLE_KERNELS_F32_GEMM_AVX2_H_
+#define WHITTLE_KERNELS_F32_GEMM_AVX2_H_
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "whittle/f32_conv.h"
+
+namespace whittle_f32_avx2 {
+
+static inline __m256i tail_mask(size_t n) {
+  // n in [0, 8]: lanes below n set.
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int) n), idx);
+}
+
+static inline void store_clamped(float* c, __m256 v, __m256 vbias, __m256 vmin, __m256 vmax, size_t nc) {
+  v = _mm256_add_ps(v, vbias);
+  v = _mm256_min_ps(_mm256_max_ps(v, vmin), vmax);
+  if (nc >= 8) {
+    _mm256_storeu_ps(c, v);
+  } else if (nc > 0) {
+    _mm256_maskstore_ps(c, tail_mask(nc), v);
+  }
+}
+
+// MR = 6 rows, NV vectors of 8 columns. a[6]: row pointers (rows >= mr alias a real row);
+// w: a panel [k][8 * NV]; c: row 0 of the output tile, rows c_stride floats apart.
+template <int NV>
+static inline void ukernel_6xnv(size_t mr, size_t nc, size_t k, const float* const* a, const float* w,
+    const float* bias, float* c, size_t c_stride, __m256 vmin, __m256 vmax) {
+  const float* a0 = a[0];
+  const float* a1 = a[1];
+  const float* a2 = a[2];
+  const float* a3 = a[3];
+  const float* a4 = a[4];
+  const float* a5 = a[5];
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (size_t i = 0; i < k; i++) {
+    const __m256 b0 = _mm256_load_ps(w);
+    const __m256 b1 = NV == 2 ? _mm256_load_ps(w + 8) : b0;
+    w += 8 * NV;
+    __m256 x;
+    x = _mm256_broadcast_ss(a0 + i);
+    c00 = _mm256_fmadd_ps(x, b0, c00);
+    if (NV == 2) c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a1 + i);
+    c10 = _mm256_fmadd_ps(x, b0, c10);
+    if (NV == 2) c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a2 + i);
+    c20 = _mm256_fmadd_ps(x, b0, c20);
+    if (NV == 2) c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a3 + i);
+    c30 = _mm256_fmadd_ps(x, b0, c30);
+    if (NV == 2) c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a4 + i);
+    c40 = _mm256_fmadd_ps(x, b0, c40);
+    if (NV == 2) c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a5 + i);
+    c50 = _mm256_fmadd_ps(x, b0, c50);
+    if (NV == 2) c51 = _mm256_fmadd_ps(x, b1, c51);
+  }
+  const __m256 bias0 = _mm256_load_ps(bias);
+  const __m256 bias1 = NV == 2 ? _mm256_load_ps(bias + 8) : bias0;
+  const size_t nc0 = nc < 8 ? nc : 8;
+  const size_t nc1 = nc > 8 ? nc - 8 : 0;
+  __m256 r0[6] = {c00, c10, c20, c30, c40, c50};
+  __m256 r1[6] = {c01, c11, c21, c31, c41, c51};
+  for (size_t r = 0; r < mr; r++) {
+    store_clamped(c + r * c_stride, r0[r], bias0, vmin, vmax, nc0);
+    if (NV == 2) store_clamped(c + r * c_stride + 8, r1[r], bias1, vmin, vmax, nc1);
+  }
+}
+
+// One output pixel's im2col row: k = kh * kw * in_c floats in (fy, fx, ic) order.
+static inline void im2col_row(const whittle_f32_conv_params* p, const float* input, int b, int oy, int ox,
+    float* dst) {
+  const size_t ic = (size_t) p->in_c;
+  const size_t row_bytes = (size_t) p->kw * ic * sizeof(float);
+  const int ix0 = ox * p->stride_w - p->pad_w;
+  const bool x_inside = p->dil_w == 1 && ix0 >= 0 && ix0 + p->kw <= p->in_w;
+  for (int fy = 0; fy < p->kh; fy++) {
+    const int iy = oy * p->stride_h - p->pad_h + fy * p->dil_h;
+    if (iy < 0 || iy >= p->in_h) {
+      memset(dst, 0, row_bytes);
+      dst += (size_t) p->kw * ic;
+      continue;
+    }
+    const float* src_row = input + ((size_t) b * p->in_h + iy) * p->in_w * ic;
+    if (x_inside) {
+      memcpy(dst, src_row + (size_t) ix0 * ic, row_bytes);
+      dst += (size_t) p->kw * ic;
+      continue;
+    }
+    for (int fx = 0; fx < p->kw; fx++) {
+      const int ix = ix0 + fx * p->dil_w;
+      if (ix < 0 || ix >= p->in_w) {
+        memset(dst, 0, ic * sizeof(float));
+      } else {
+        memcpy(dst, src_row + (size_t) ix * ic, ic * sizeof(float));
+      }
+      dst += ic;
+    }
+  }
+}
+
+template <int NV>
+static inline void gemm_rows(const whittle_f32_conv_params* p, const float* input, float* output, float* scratch,
+    int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const size_t k = (size_t) p->k;
+  const size_t out_c = (size_t) p->out_c;
+  const size_t nr = 8 * NV;
+  const __m256 vmin = _mm256_set1_ps(p->out_min);
+  const __m256 vmax = _mm256_set1_ps(p->out_max);
+  const int64_t hw = (int64_t) p->out_h * p->out_w;
+  // The pixel (b, oy, ox) of row m0, then stepped row by row (no divisions per row).
+  int b = (int) (m0 / hw);
+  int oy = (int) ((m0 % hw) / p->out_w);
+  int ox = (int) (m0 % p->out_w);
+  for (int64_t m = m0; m < m1; m += 6) {
+    const size_t mr = (size_t) (m1 - m < 6 ? m1 - m : 6);
+    const float* a[6];
+    for (size_t r = 0; r < mr; r++) {
+      if (p->direct) {
+        a[r] = input + (((size_t) b * p->in_h + (size_t) oy * p->stride_h) * p->in_w + (size_t) ox * p->stride_w)
+            * p->in_c;
+      } else {
+        float* dst = scratch + r * k;
+        im2col_row(p, input, b, oy, ox, dst);
+        a[r] = dst;
+      }
+      if (++ox == p->out_w) {
+        ox = 0;
+        if (++oy == p->out_h) {
+          oy = 0;
+          b++;
+        }
+      }
+    }
+    for (size_t r = mr; r < 6; r++) {
+      a[r] = a[mr - 1];
+    }
+    for (int64_t n = n0; n < n1; n++) {
+      const size_t col = (size_t) n * nr;
+      const size_t nc = out_c - col < nr ? out_c - col : nr;
+      ukernel_6xnv<NV>(mr, nc, k, a, p->weights + (size_t) n * k * nr, p->bias + col, output + (size_t) m * out_c + col,
+          out_c, vmin, vmax);
+    }
+  }
+}
+
+static inline void gemm(const whittle_f32_conv_params* p, const float* input, float* output, float* scratch,
+    int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  if (p->nr == 8) {
+    gemm_rows<1>(p, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    gemm_rows<2>(p, input, output, scratch, m0, m1, n0, n1);
+  }
+}
+
+}  // namespace whittle_f32_avx2
+
+#endif  // WHITTLE_KERNELS_F32_GEMM_AVX2_H_
