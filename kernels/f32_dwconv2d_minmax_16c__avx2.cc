@@ -35,7 +35,9 @@ inline void dw_4px(const whittle_f32_dwconv_params* p, const float* const* rows,
   const size_t cp = (size_t) p->c_padded;
   const size_t tap_step = (size_t) p->dil_w * c;
   __m256 a[4][NV];
+#pragma GCC unroll 4
   for (int j = 0; j < 4; j++) {
+#pragma GCC unroll 2
     for (int v = 0; v < NV; v++) a[j][v] = _mm256_setzero_ps();
   }
   for (int i = 0; i < nrows; i++) {
@@ -44,8 +46,10 @@ inline void dw_4px(const whittle_f32_dwconv_params* p, const float* const* rows,
     for (int fx = 0; fx < p->kw; fx++) {
       const float* x = r + fx * tap_step;
       const float* w = wr + fx * cp;
+#pragma GCC unroll 2
       for (int v = 0; v < NV; v++) {
         const __m256 wv = _mm256_load_ps(w + 8 * v);
+#pragma GCC unroll 4
         for (int j = 0; j < 4; j++) {
           const float* xj = x + j * xstep + 8 * v;
           const __m256 xv = kMasked ? _mm256_maskload_ps(xj, mask) : _mm256_loadu_ps(xj);
@@ -54,7 +58,9 @@ inline void dw_4px(const whittle_f32_dwconv_params* p, const float* const* rows,
       }
     }
   }
+#pragma GCC unroll 4
   for (int j = 0; j < 4; j++) {
+#pragma GCC unroll 2
     for (int v = 0; v < NV; v++) {
       const __m256 r = finish(a[j][v], p->bias + ch + 8 * v, vmin, vmax);
       if (kMasked) {

@@ -23,6 +23,8 @@ import java.nio.ByteBuffer;
  * product is not rounded on its own), and padded taps add {@code 0 * w} instead of nothing.
  */
 public final class F32NativeConv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch {
+    /** Filter rows the native kernel handles ({@code kMaxKh}: one row pointer set per row). */
+    static final int MAX_KH = 64;
     private final String name;
     private final MethodHandle handle;
     private final MemorySegment params;
@@ -53,7 +55,7 @@ public final class F32NativeConv implements Kernel<ConvParams>, ParallelTask<Con
 
     static F32NativeConv create(String name, ConvParams p, ByteBuffer filter, ByteBuffer bias) {
         if (p.filterInC() != p.inC() || p.batches() < 1 || p.inH() < 1 || p.inW() < 1 || p.inC() < 1
-                || p.outH() < 1 || p.outW() < 1 || p.outC() < 1 || p.kh() < 1 || p.kw() < 1 || p.strideH() < 1
+                || p.outH() < 1 || p.outW() < 1 || p.outC() < 1 || p.kh() < 1 || p.kh() > MAX_KH || p.kw() < 1 || p.strideH() < 1
                 || p.strideW() < 1 || p.dilH() < 1 || p.dilW() < 1 || p.padH() < 0 || p.padW() < 0
                 || (p.bias() >= 0 && bias == null)) {
             return null;
@@ -78,7 +80,7 @@ public final class F32NativeConv implements Kernel<ConvParams>, ParallelTask<Con
             panels, nr, direct ? 1 : 0, F32Gemm.MR}, p.floatMin(), p.floatMax(), packed[0], packed[1]);
         MethodHandle h = F32Gemm.handle("whittle_" + name, F32Gemm.DESCRIPTOR);
         return new F32NativeConv(name, h, params, packed[0], packed[1], m, panels, direct,
-                direct ? 0 : F32Gemm.MR * k * 4);
+                direct ? 0 : (F32Gemm.MR * k + 8 + (long) p.kw() * p.inC() + 8) * 4);
     }
 
     @Override
