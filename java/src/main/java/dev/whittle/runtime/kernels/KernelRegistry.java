@@ -1,6 +1,7 @@
 package dev.whittle.runtime.kernels;
 
 import dev.whittle.CpuFeatures;
+import dev.whittle.internal.vectorization.Float32Vectorization;
 import dev.whittle.internal.vectorization.VectorizationProvider;
 import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvKernels;
@@ -83,9 +84,12 @@ public final class KernelRegistry {
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,
                     (ConvKernelFactory) (p, w, b) -> ConvKernels.F32, ALWAYS),
+            new KernelEntry<>(F32_CONV2D, KernelPath.JAVA, F32JavaConv.factory(Float32Vectorization.get()), ALWAYS),
             f32Native(F32_CONV2D, KernelPath.AVX2, "f32_conv2d_gemm_6x16__avx2", F32NativeConv::factory),
             new KernelEntry<>(F32_DWCONV2D, KernelPath.REFERENCE,
                     (DepthwiseConvKernelFactory) (p, w, b) -> DepthwiseConvKernels.F32, ALWAYS),
+            new KernelEntry<>(F32_DWCONV2D, KernelPath.JAVA,
+                    F32JavaDepthwiseConv.factory(Float32Vectorization.get()), ALWAYS),
             f32Native(F32_DWCONV2D, KernelPath.AVX2, "f32_dwconv2d_minmax_16c__avx2",
                     F32NativeDepthwiseConv::factory),
             new KernelEntry<>(F32_FULLY_CONNECTED, KernelPath.REFERENCE,

@@ -1,0 +1,128 @@
+package dev.whittle.internal.vectorization;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * float32 convolution loops on the Vector API: a GEMM tile of 4 pixels x 2 vectors of output
+ * channels (8 accumulators, each weight vector loaded once for four pixels, each input value
+ * broadcast once for two vectors), and depthwise pixels one vector of channels at a time.
+ * {@code FloatVector.fma} compiles to {@code vfmadd231ps}: one rounding per term, as in the
+ * native kernels and the plain twin.
+ */
+final class PanamaFloat32ConvKernels implements Float32ConvKernels {
+    static final PanamaFloat32ConvKernels INSTANCE = new PanamaFloat32ConvKernels();
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private PanamaFloat32ConvKernels() {
+    }
+
+    /** The vector width in bits, for kernel names. */
+    static int bits() {
+        return S.vectorBitSize();
+    }
+
+    @Override
+    public int nr() {
+        return 2 * L;
+    }
+
+    @Override
+    public int lanes() {
+        return L;
+    }
+
+    @Override
+    public String isa() {
+        return "panama" + bits();
+    }
+
+    @Override
+    public void gemmTile(float[] a, int aOff, int mr, int k, float[] w, int wOff, float[] bias, int biasOff,
+            MemorySegment out, long outOff, long outStride, int nc, float min, float max) {
+        // Rows past mr read row 0 again (their results are not stored).
+        int a0 = aOff;
+        int a1 = aOff + (mr > 1 ? k : 0);
+        int a2 = aOff + (mr > 2 ? 2 * k : 0);
+        int a3 = aOff + (mr > 3 ? 3 * k : 0);
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int wi = wOff;
+        for (int i = 0; i < k; i++, wi += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, w, wi);
+            FloatVector b1 = FloatVector.fromArray(S, w, wi + L);
+            FloatVector x = FloatVector.broadcast(S, a[a0 + i]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + i]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + i]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + i]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        FloatVector bias0 = FloatVector.fromArray(S, bias, biasOff);
+        FloatVector bias1 = FloatVector.fromArray(S, bias, biasOff + L);
+        VectorMask<Float> m0 = S.indexInRange(0, nc);
+        VectorMask<Float> m1 = S.indexInRange(L, nc);
+        store(c00, c01, bias0, bias1, m0, m1, out, outOff, min, max);
+        if (mr > 1) {
+            store(c10, c11, bias0, bias1, m0, m1, out, outOff + outStride, min, max);
+        }
+        if (mr > 2) {
+            store(c20, c21, bias0, bias1, m0, m1, out, outOff + 2 * outStride, min, max);
+        }
+        if (mr > 3) {
+            store(c30, c31, bias0, bias1, m0, m1, out, outOff + 3 * outStride, min, max);
+        }
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, FloatVector bias0, FloatVector bias1,
+            VectorMask<Float> m0, VectorMask<Float> m1, MemorySegment out, long off, float min, float max) {
+        FloatVector r0 = v0.add(bias0).max(min).min(max);
+        FloatVector r1 = v1.add(bias1).max(min).min(max);
+        if (m1.allTrue()) {
+            r0.intoMemorySegment(out, off, LE);
+            r1.intoMemorySegment(out, off + 4L * L, LE);
+        } else {
+            r0.intoMemorySegment(out, off, LE, m0);
+            r1.intoMemorySegment(out, off + 4L * L, LE, m1);
+        }
+    }
+
+    @Override
+    public void depthwisePixel(MemorySegment in, long[] inOffs, float[] w, int[] wOffs, int taps, int c, float[] bias,
+            MemorySegment out, long outOff, float min, float max) {
+        int ch = 0;
+        for (; ch + L <= c; ch += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int t = 0; t < taps; t++) {
+                acc = FloatVector.fromMemorySegment(S, in, inOffs[t] + 4L * ch, LE)
+                        .fma(FloatVector.fromArray(S, w, wOffs[t] + ch), acc);
+            }
+            acc.add(FloatVector.fromArray(S, bias, ch)).max(min).min(max).intoMemorySegment(out, outOff + 4L * ch, LE);
+        }
+        if (ch < c) {
+            VectorMask<Float> m = S.indexInRange(ch, c);
+            FloatVector acc = FloatVector.zero(S);
+            for (int t = 0; t < taps; t++) {
+                // Weights and bias are padded to whole vectors; the input is not.
+                acc = FloatVector.fromMemorySegment(S, in, inOffs[t] + 4L * ch, LE, m)
+                        .fma(FloatVector.fromArray(S, w, wOffs[t] + ch), acc);
+            }
+            acc.add(FloatVector.fromArray(S, bias, ch)).max(min).min(max)
+                    .intoMemorySegment(out, outOff + 4L * ch, LE, m);
+        }
+    }
+}
