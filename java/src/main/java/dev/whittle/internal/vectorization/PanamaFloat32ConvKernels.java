@@ -74,30 +74,39 @@ final class PanamaFloat32ConvKernels implements Float32ConvKernels {
         }
         FloatVector bias0 = FloatVector.fromArray(S, bias, biasOff);
         FloatVector bias1 = FloatVector.fromArray(S, bias, biasOff + L);
+        long off1 = outOff + 4L * L;
+        if (nc == 2 * L) {
+            c00.add(bias0).max(min).min(max).intoMemorySegment(out, outOff, LE);
+            c01.add(bias1).max(min).min(max).intoMemorySegment(out, off1, LE);
+            if (mr > 1) {
+                c10.add(bias0).max(min).min(max).intoMemorySegment(out, outOff + outStride, LE);
+                c11.add(bias1).max(min).min(max).intoMemorySegment(out, off1 + outStride, LE);
+            }
+            if (mr > 2) {
+                c20.add(bias0).max(min).min(max).intoMemorySegment(out, outOff + 2 * outStride, LE);
+                c21.add(bias1).max(min).min(max).intoMemorySegment(out, off1 + 2 * outStride, LE);
+            }
+            if (mr > 3) {
+                c30.add(bias0).max(min).min(max).intoMemorySegment(out, outOff + 3 * outStride, LE);
+                c31.add(bias1).max(min).min(max).intoMemorySegment(out, off1 + 3 * outStride, LE);
+            }
+            return;
+        }
         VectorMask<Float> m0 = S.indexInRange(0, nc);
         VectorMask<Float> m1 = S.indexInRange(L, nc);
-        store(c00, c01, bias0, bias1, m0, m1, out, outOff, min, max);
+        c00.add(bias0).max(min).min(max).intoMemorySegment(out, outOff, LE, m0);
+        c01.add(bias1).max(min).min(max).intoMemorySegment(out, off1, LE, m1);
         if (mr > 1) {
-            store(c10, c11, bias0, bias1, m0, m1, out, outOff + outStride, min, max);
+            c10.add(bias0).max(min).min(max).intoMemorySegment(out, outOff + outStride, LE, m0);
+            c11.add(bias1).max(min).min(max).intoMemorySegment(out, off1 + outStride, LE, m1);
         }
         if (mr > 2) {
-            store(c20, c21, bias0, bias1, m0, m1, out, outOff + 2 * outStride, min, max);
+            c20.add(bias0).max(min).min(max).intoMemorySegment(out, outOff + 2 * outStride, LE, m0);
+            c21.add(bias1).max(min).min(max).intoMemorySegment(out, off1 + 2 * outStride, LE, m1);
         }
         if (mr > 3) {
-            store(c30, c31, bias0, bias1, m0, m1, out, outOff + 3 * outStride, min, max);
-        }
-    }
-
-    private static void store(FloatVector v0, FloatVector v1, FloatVector bias0, FloatVector bias1,
-            VectorMask<Float> m0, VectorMask<Float> m1, MemorySegment out, long off, float min, float max) {
-        FloatVector r0 = v0.add(bias0).max(min).min(max);
-        FloatVector r1 = v1.add(bias1).max(min).min(max);
-        if (m1.allTrue()) {
-            r0.intoMemorySegment(out, off, LE);
-            r1.intoMemorySegment(out, off + 4L * L, LE);
-        } else {
-            r0.intoMemorySegment(out, off, LE, m0);
-            r1.intoMemorySegment(out, off + 4L * L, LE, m1);
+            c30.add(bias0).max(min).min(max).intoMemorySegment(out, outOff + 3 * outStride, LE, m0);
+            c31.add(bias1).max(min).min(max).intoMemorySegment(out, off1 + 3 * outStride, LE, m1);
         }
     }
 
