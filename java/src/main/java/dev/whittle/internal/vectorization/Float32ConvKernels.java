@@ -25,10 +25,10 @@ public interface Float32ConvKernels {
     /**
      * One tile: for rows {@code r < mr} and columns {@code j < nc} ({@code nc <= nr()}),
      * {@code out[outOff + r * outStride + 4 j] = clamp(bias[biasOff + j] + sum_i a[aOff + r * k + i]
-     * * w[wOff + i * nr() + j])}.
+     * * w[wOff + i * nr() + j])}. {@code tile}: {@code nr()} floats of the caller's scratch.
      */
     void gemmTile(float[] a, int aOff, int mr, int k, float[] w, int wOff, float[] bias, int biasOff,
-            MemorySegment out, long outOff, long outStride, int nc, float min, float max);
+            MemorySegment out, long outOff, long outStride, int nc, float min, float max, float[] tile);
 
     /**
      * One depthwise output pixel of {@code c} channels: {@code out[outOff + 4 ch] =

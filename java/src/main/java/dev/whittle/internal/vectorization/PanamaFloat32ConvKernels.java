@@ -5,6 +5,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -16,9 +17,16 @@ import java.nio.ByteOrder;
  */
 final class PanamaFloat32ConvKernels implements Float32ConvKernels {
     static final PanamaFloat32ConvKernels INSTANCE = new PanamaFloat32ConvKernels();
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /**
+     * 256 bits even where 512 are preferred: Zen 4 splits 512-bit FMAs in two, so wider vectors
+     * add no FLOPs, while a 32-channel panel would waste most of MobileNet's 8- and 16-channel
+     * layers.
+     */
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256
+            ? FloatVector.SPECIES_256 : FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
     private PanamaFloat32ConvKernels() {
     }
@@ -45,7 +53,7 @@ final class PanamaFloat32ConvKernels implements Float32ConvKernels {
 
     @Override
     public void gemmTile(float[] a, int aOff, int mr, int k, float[] w, int wOff, float[] bias, int biasOff,
-            MemorySegment out, long outOff, long outStride, int nc, float min, float max) {
+            MemorySegment out, long outOff, long outStride, int nc, float min, float max, float[] tile) {
         // Rows past mr read row 0 again (their results are not stored).
         int a0 = aOff;
         int a1 = aOff + (mr > 1 ? k : 0);
@@ -92,21 +100,32 @@ final class PanamaFloat32ConvKernels implements Float32ConvKernels {
             }
             return;
         }
-        VectorMask<Float> m0 = S.indexInRange(0, nc);
-        VectorMask<Float> m1 = S.indexInRange(L, nc);
-        c00.add(bias0).max(min).min(max).intoMemorySegment(out, outOff, LE, m0);
-        c01.add(bias1).max(min).min(max).intoMemorySegment(out, off1, LE, m1);
+        // A partial panel: through the tile array, then nc floats copied (masked vector stores
+        // are not intrinsified for every memory segment and fall back to a slow path).
+        c00.add(bias0).max(min).min(max).intoArray(tile, 0);
+        c01.add(bias1).max(min).min(max).intoArray(tile, L);
+        copy(tile, out, outOff, nc);
         if (mr > 1) {
-            c10.add(bias0).max(min).min(max).intoMemorySegment(out, outOff + outStride, LE, m0);
-            c11.add(bias1).max(min).min(max).intoMemorySegment(out, off1 + outStride, LE, m1);
+            c10.add(bias0).max(min).min(max).intoArray(tile, 0);
+            c11.add(bias1).max(min).min(max).intoArray(tile, L);
+            copy(tile, out, outOff + outStride, nc);
         }
         if (mr > 2) {
-            c20.add(bias0).max(min).min(max).intoMemorySegment(out, outOff + 2 * outStride, LE, m0);
-            c21.add(bias1).max(min).min(max).intoMemorySegment(out, off1 + 2 * outStride, LE, m1);
+            c20.add(bias0).max(min).min(max).intoArray(tile, 0);
+            c21.add(bias1).max(min).min(max).intoArray(tile, L);
+            copy(tile, out, outOff + 2 * outStride, nc);
         }
         if (mr > 3) {
-            c30.add(bias0).max(min).min(max).intoMemorySegment(out, outOff + 3 * outStride, LE, m0);
-            c31.add(bias1).max(min).min(max).intoMemorySegment(out, off1 + 3 * outStride, LE, m1);
+            c30.add(bias0).max(min).min(max).intoArray(tile, 0);
+            c31.add(bias1).max(min).min(max).intoArray(tile, L);
+            copy(tile, out, outOff + 3 * outStride, nc);
+        }
+    }
+
+    /** A few floats: a plain loop beats MemorySegment.copy's setup at these sizes. */
+    private static void copy(float[] tile, MemorySegment out, long off, int nc) {
+        for (int j = 0; j < nc; j++) {
+            out.set(F32, off + 4L * j, tile[j]);
         }
     }
 

@@ -29,7 +29,7 @@ final class ScalarFloat32ConvKernels implements Float32ConvKernels {
 
     @Override
     public void gemmTile(float[] a, int aOff, int mr, int k, float[] w, int wOff, float[] bias, int biasOff,
-            MemorySegment out, long outOff, long outStride, int nc, float min, float max) {
+            MemorySegment out, long outOff, long outStride, int nc, float min, float max, float[] tile) {
         int nr = nr();
         for (int r = 0; r < mr; r++) {
             for (int j = 0; j < nc; j++) {

@@ -37,7 +37,18 @@ public final class F32JavaConv implements Kernel<ConvParams>, ParallelTask<ConvP
     private final int panels;
     private final float[] weights;
     private final float[] bias;
-    private final ThreadLocal<float[]> rows;
+    private final ThreadLocal<Scratch> rows;
+
+    /** A thread's gathered rows and one partial panel's results. */
+    private static final class Scratch {
+        final float[] rows;
+        final float[] tile;
+
+        Scratch(int rowFloats, int tileFloats) {
+            rows = new float[rowFloats];
+            tile = new float[tileFloats];
+        }
+    }
 
     private F32JavaConv(Float32ConvKernels kernels, ConvParams p, ByteBuffer filter, ByteBuffer biasData) {
         this.kernels = kernels;
@@ -59,7 +70,8 @@ public final class F32JavaConv implements Kernel<ConvParams>, ParallelTask<ConvP
             }
         }
         int rowFloats = MR * k;
-        this.rows = ThreadLocal.withInitial(() -> new float[rowFloats]);
+        int tileFloats = nr;
+        this.rows = ThreadLocal.withInitial(() -> new Scratch(rowFloats, tileFloats));
     }
 
     /** The Java-path factory on {@code kernels} ({@code Float32Vectorization.get()} in dispatch). */
@@ -126,22 +138,31 @@ public final class F32JavaConv implements Kernel<ConvParams>, ParallelTask<ConvP
         long inBase = s.offset(p.input());
         MemorySegment out = segment(s.buffer(p.output()));
         long outBase = s.offset(p.output());
-        float[] a = rows.get();
+        Scratch sc = rows.get();
+        float[] a = sc.rows;
+        float[] tile = sc.tile;
         int outC = p.outC();
         long hw = (long) p.outH() * p.outW();
+        // The pixel of row m0, then stepped (no divisions per pixel).
+        int b = (int) (m0 / hw);
+        int oy = (int) (m0 % hw / p.outW());
+        int ox = (int) (m0 % p.outW());
         for (long mm = m0; mm < m1; mm += MR) {
             int mr = (int) Math.min(MR, m1 - mm);
             for (int r = 0; r < mr; r++) {
-                long pix = mm + r;
-                int b = (int) (pix / hw);
-                int oy = (int) (pix % hw / p.outW());
-                int ox = (int) (pix % p.outW());
                 gather(p, in, inBase, b, oy, ox, a, r * k);
+                if (++ox == p.outW()) {
+                    ox = 0;
+                    if (++oy == p.outH()) {
+                        oy = 0;
+                        b++;
+                    }
+                }
             }
             for (int n = n0; n < n1; n++) {
                 int col = n * nr;
                 kernels.gemmTile(a, 0, mr, k, weights, n * k * nr, bias, col, out, outBase + (mm * outC + col) * 4,
-                        outC * 4L, Math.min(nr, outC - col), p.floatMin(), p.floatMax());
+                        outC * 4L, Math.min(nr, outC - col), p.floatMin(), p.floatMax(), tile);
             }
         }
     }
@@ -158,7 +179,14 @@ public final class F32JavaConv implements Kernel<ConvParams>, ParallelTask<ConvP
                     Arrays.fill(a, d, d + ic, 0f);
                 } else {
                     long src = inBase + (((long) b * p.inH() + iy) * p.inW() + ix) * ic * 4;
-                    MemorySegment.copy(in, F32, src, a, d, ic);
+                    if (ic < 16) {
+                        // A plain loop beats MemorySegment.copy's setup for a few floats (the first layer's 3).
+                        for (int i = 0; i < ic; i++) {
+                            a[d + i] = in.get(F32, src + 4L * i);
+                        }
+                    } else {
+                        MemorySegment.copy(in, F32, src, a, d, ic);
+                    }
                 }
                 d += ic;
             }

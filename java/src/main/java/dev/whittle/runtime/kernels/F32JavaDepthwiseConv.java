@@ -108,10 +108,17 @@ public final class F32JavaDepthwiseConv implements Kernel<DepthwiseConvParams>, 
         Taps t = taps.get();
         int c = p.inC();
         long hw = (long) p.outH() * p.outW();
+        int b = (int) (m0 / hw);
+        int oy = (int) (m0 % hw / p.outW());
+        int ox = -1 + (int) (m0 % p.outW());
         for (long pix = m0; pix < m1; pix++) {
-            int b = (int) (pix / hw);
-            int oy = (int) (pix % hw / p.outW());
-            int ox = (int) (pix % p.outW());
+            if (++ox == p.outW()) {
+                ox = 0;
+                if (++oy == p.outH()) {
+                    oy = 0;
+                    b++;
+                }
+            }
             int n = 0;
             for (int fy = 0; fy < p.kh(); fy++) {
                 int iy = oy * p.strideH() - p.padH() + fy * p.dilH();
