@@ -51,7 +51,8 @@ class Float32ConvKernelPathsTest {
     }
 
     /** A node and its inputs; {@code expected}/{@code sumAbs} from double sums. */
-    record Case(String label, Model model, TensorData input, double[] expected, double[] sumAbs, float lo, float hi) {
+    record Case(String label, Model model, TensorData input, double[] expected, double[] sumAbs, float lo, float hi,
+            float[] weights, float[] bias) {
     }
 
     record Geometry(int batch, int h, int w, int inC, int outC, int kh, int kw, int sh, int sw, int dh, int dw,
@@ -169,7 +170,8 @@ class Float32ConvKernelPathsTest {
         }
         float[] range = RANGES[g.act()];
         return new Case((depthwise ? "dwconv " : "conv ") + g + " seed " + seed, b.build(),
-                tensor(x, g.batch(), g.h(), g.w(), g.inC()), expected, sumAbs, range[0], range[1]);
+                tensor(x, g.batch(), g.h(), g.w(), g.inC()), expected, sumAbs, range[0], range[1], wv,
+                g.bias() ? bv : null);
     }
 
     static Case fullyConnected(int batches, int k, int units, int act, boolean bias, long seed) {
@@ -201,7 +203,7 @@ class Float32ConvKernelPathsTest {
         }
         float[] range = RANGES[act];
         return new Case("fc " + batches + "x" + k + "->" + units + " act" + act + (bias ? "" : " nobias") + " seed "
-                + seed, b.build(), tensor(x, batches, k), expected, sumAbs, range[0], range[1]);
+                + seed, b.build(), tensor(x, batches, k), expected, sumAbs, range[0], range[1], wv, bias ? bv : null);
     }
 
     static TensorData tensor(float[] v, int... shape) {
@@ -376,6 +378,81 @@ class Float32ConvKernelPathsTest {
         // MobileNet-sized classifier on one row: the threads split the output features.
         check(fullyConnected(1, 256, 1001, 0, true, 9), KernelRegistry.F32_FULLY_CONNECTED, true);
         check(fullyConnected(13, 100, 40, 3, true, 10), KernelRegistry.F32_FULLY_CONNECTED, true);
+    }
+
+    static ByteBuffer bytes(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < v.length; i++) {
+            b.putFloat(i * 4, v[i]);
+        }
+        return b;
+    }
+
+    static float[] runHeap(Case c, java.util.function.BiConsumer<ExecutionState, ByteBuffer> run, int outFloats) {
+        ByteBuffer out = ByteBuffer.allocate(outFloats * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer[] buffers = {c.input().data(), bytes(c.weights()), c.bias() == null ? null : bytes(c.bias()), out};
+        run.accept(new ExecutionState(buffers, new int[4]), out);
+        float[] v = new float[outFloats];
+        for (int i = 0; i < outFloats; i++) {
+            v[i] = out.getFloat(i * 4);
+        }
+        return v;
+    }
+
+    /**
+     * The Java path's plain twin (and its Vector API kernels) called directly on heap buffers
+     * (a state without native memory, where the native kernels defer to the reference), for
+     * conv and depthwise geometries with padding, strides, dilation and channel tails.
+     */
+    @Test
+    void javaKernelsAndPlainTwinOnHeapBuffers() {
+        SplittableRandom r = new SplittableRandom(6);
+        List<dev.whittle.internal.vectorization.Float32ConvKernels> impls = List.of(
+                dev.whittle.internal.vectorization.Float32Vectorization.plain(),
+                dev.whittle.internal.vectorization.Float32Vectorization.get());
+        Geometry[] gs = {
+            new Geometry(2, 7, 6, 5, 17, 3, 3, 2, 1, 1, 2, 0, 3, true),
+            new Geometry(1, 5, 5, 33, 9, 1, 1, 1, 1, 1, 1, 1, 0, false),
+            new Geometry(1, 9, 8, 3, 8, 5, 3, 1, 2, 2, 1, 0, 2, true),
+            new Geometry(1, 6, 7, 16, 33, 3, 3, 1, 1, 1, 1, 0, 1, true)};
+        for (Geometry g : gs) {
+            for (boolean dw : new boolean[] {false, true}) {
+                Geometry gg = dw ? new Geometry(g.batch(), g.h(), g.w(), g.inC(), g.inC(), g.kh(), g.kw(), g.sh(),
+                        g.sw(), g.dh(), g.dw(), g.padding(), g.act(), g.bias()) : g;
+                Case c = conv(gg, dw, r.nextLong());
+                int oh = gg.outH();
+                int ow = gg.outW();
+                int ph = gg.pad(gg.h(), oh, gg.kh(), gg.sh(), gg.dh());
+                int pw = gg.pad(gg.w(), ow, gg.kw(), gg.sw(), gg.dw());
+                float[] range = RANGES[gg.act()];
+                int outFloats = c.expected().length;
+                for (var impl : impls) {
+                    float[] got;
+                    String name;
+                    if (dw) {
+                        var p = new dev.whittle.runtime.kernels.reference.DepthwiseConvParams(null, 0, 1,
+                                gg.bias() ? 2 : -1, 3, gg.batch(), gg.h(), gg.w(), gg.inC(), 1, oh, ow, gg.kh(),
+                                gg.kw(), gg.sh(), gg.sw(), gg.dh(), gg.dw(), ph, pw, 0, 0, 0, null, null, 0, 0,
+                                range[0], range[1], null, null);
+                        var k = dev.whittle.runtime.kernels.F32JavaDepthwiseConv.factory(impl).create(p,
+                                bytes(c.weights()), c.bias() == null ? null : bytes(c.bias()));
+                        name = k.name();
+                        got = runHeap(c, (st, o) -> k.run(p, st), outFloats);
+                    } else {
+                        var p = new dev.whittle.runtime.kernels.reference.ConvParams(null, 0, 1, gg.bias() ? 2 : -1, 3,
+                                gg.batch(), gg.h(), gg.w(), gg.inC(), oh, ow, gg.outC(), gg.kh(), gg.kw(), gg.inC(),
+                                gg.sh(), gg.sw(), gg.dh(), gg.dw(), ph, pw, 0, 0, 0, null, null, 0, 0, range[0],
+                                range[1], null, null);
+                        var k = dev.whittle.runtime.kernels.F32JavaConv.factory(impl).create(p, bytes(c.weights()),
+                                c.bias() == null ? null : bytes(c.bias()));
+                        name = k.name();
+                        got = runHeap(c, (st, o) -> k.run(p, st), outFloats);
+                    }
+                    assertTrue(name.endsWith("__" + impl.isa()), name);
+                    within(c, name, got, null);
+                }
+            }
+        }
     }
 
     /** Depth multiplier 2 is not handled by the fast kernels: the reference runs on every path. */
