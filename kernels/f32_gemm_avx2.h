@@ -114,6 +114,32 @@ static inline void ukernel_6xnv(size_t mr, size_t nc, size_t ks, size_t kc, cons
   }
 }
 
+// MR = 12 rows x 8 columns, for layers of at most 8 output channels (MobileNet's first): 12
+// independent accumulator chains keep both FMA pipes busy through the 4-cycle latency, where a
+// 6x8 tile would leave them a quarter idle. a[s * 12 + r] as in ukernel_6xnv.
+static inline void ukernel_12x8(size_t mr, size_t nc, size_t ks, size_t kc, const float* const* a, const float* w,
+    const float* bias, float* c, size_t c_stride, __m256 vmin, __m256 vmax) {
+  __m256 acc[12];
+#pragma GCC unroll 12
+  for (int r = 0; r < 12; r++) acc[r] = _mm256_setzero_ps();
+  for (size_t s = 0; s < ks; s++, a += 12) {
+    const float* ap[12];
+#pragma GCC unroll 12
+    for (int r = 0; r < 12; r++) ap[r] = a[r];
+    for (size_t i = 0; i < kc; i++) {
+      const __m256 b0 = _mm256_load_ps(w);
+      w += 8;
+#pragma GCC unroll 12
+      for (int r = 0; r < 12; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(ap[r] + i), b0, acc[r]);
+    }
+  }
+  const __m256 bias0 = _mm256_load_ps(bias);
+#pragma GCC unroll 12
+  for (int r = 0; r < 12; r++) {
+    if ((size_t) r < mr) store_clamped(c + r * c_stride, acc[r], bias0, vmin, vmax, nc);
+  }
+}
+
 // n floats into im2col scratch, inline: the rows copied are short (kw * in_c, 9 floats for MobileNet's first layer),
 // where a call to memcpy costs more than the copy. Masked tails never touch memory past n.
 static inline void copy_floats(float* dst, const float* src, size_t n) {
@@ -176,7 +202,7 @@ static inline void im2col_row(const whittle_f32_conv_params* p, const float* inp
 //    floats, each contiguous in the input (rows above/below the input read `zeros`) -- no copy,
 //    which matters most for the first layer (in_c = 3), where copying costs more than the FMAs;
 //  - otherwise the pixel's im2col row in scratch, as kh segments too.
-template <int NV>
+template <int NV, int MR>
 static inline void gemm_rows(const whittle_f32_conv_params* p, const float* input, float* output, float* scratch,
     int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const size_t k = (size_t) p->k;
@@ -189,17 +215,19 @@ static inline void gemm_rows(const whittle_f32_conv_params* p, const float* inpu
   const bool direct = p->direct != 0;
   const size_t ks = direct ? 1 : (size_t) p->kh;
   const size_t kc = k / ks;
-  // scratch: 6 im2col rows, 8 floats of slack, then kc zeros (+ 8 slack) that segments of
+  // scratch: MR im2col rows, 8 floats of slack, then kc zeros (+ 8 slack) that segments of
   // filter rows outside the input read.
-  float* zeros = scratch + 6 * k + 8;
+  float* zeros = scratch + MR * k + 8;
   if (!direct) zero_floats(zeros, kc);
-  const float* a[6 * kMaxKh];
+  const float* a[MR * kMaxKh];
+  const size_t x_step = (size_t) p->stride_w * ic;
   // The pixel (b, oy, ox) of row m0, then stepped row by row (no divisions per row).
   int b = (int) (m0 / hw);
   int oy = (int) ((m0 % hw) / p->out_w);
   int ox = (int) (m0 % p->out_w);
-  for (int64_t m = m0; m < m1; m += 6) {
-    const size_t mr = (size_t) (m1 - m < 6 ? m1 - m : 6);
+  for (int64_t m = m0; m < m1; m += MR) {
+    const size_t mr = (size_t) (m1 - m < MR ? m1 - m : MR);
+    bool prev_segmented = false;
     for (size_t r = 0; r < mr; r++) {
       if (direct) {
         a[r] = input + (((size_t) b * p->in_h + (size_t) oy * p->stride_h) * p->in_w + (size_t) ox * p->stride_w)
@@ -207,19 +235,31 @@ static inline void gemm_rows(const whittle_f32_conv_params* p, const float* inpu
       } else {
         const int ix0 = ox * p->stride_w - p->pad_w;
         if (p->dil_w == 1 && ix0 >= 0 && ix0 + p->kw <= p->in_w) {
+          if (r > 0 && ox > 0 && prev_segmented) {
+            // The previous pixel of the same output row: every segment moves by one stride
+            // (rows outside the input stay on `zeros`, as they depend on oy only).
+            for (size_t s = 0; s < ks; s++) {
+              const float* q = a[s * MR + r - 1];
+              a[s * MR + r] = q == zeros ? zeros : q + x_step;
+            }
+            goto next_pixel;
+          }
+          prev_segmented = true;
           for (size_t s = 0; s < ks; s++) {
             const int iy = oy * p->stride_h - p->pad_h + (int) s * p->dil_h;
-            a[s * 6 + r] = iy < 0 || iy >= p->in_h ? zeros
+            a[s * MR + r] = iy < 0 || iy >= p->in_h ? zeros
                 : input + (((size_t) b * p->in_h + iy) * p->in_w + ix0) * ic;
           }
         } else {
           float* dst = scratch + r * k;
           im2col_row(p, input, b, oy, ox, dst);
           for (size_t s = 0; s < ks; s++) {
-            a[s * 6 + r] = dst + s * kc;
+            a[s * MR + r] = dst + s * kc;
           }
+          prev_segmented = false;
         }
       }
+    next_pixel:
       if (++ox == p->out_w) {
         ox = 0;
         if (++oy == p->out_h) {
@@ -228,16 +268,21 @@ static inline void gemm_rows(const whittle_f32_conv_params* p, const float* inpu
         }
       }
     }
-    for (size_t r = mr; r < 6; r++) {
+    for (size_t r = mr; r < MR; r++) {
       for (size_t s = 0; s < ks; s++) {
-        a[s * 6 + r] = a[s * 6 + mr - 1];
+        a[s * MR + r] = a[s * MR + mr - 1];
       }
     }
     for (int64_t n = n0; n < n1; n++) {
       const size_t col = (size_t) n * nr;
       const size_t nc = out_c - col < nr ? out_c - col : nr;
-      ukernel_6xnv<NV>(mr, nc, ks, kc, a, p->weights + (size_t) n * k * nr, p->bias + col,
-          output + (size_t) m * out_c + col, out_c, vmin, vmax);
+      if (MR == 12) {
+        ukernel_12x8(mr, nc, ks, kc, a, p->weights + (size_t) n * k * nr, p->bias + col,
+            output + (size_t) m * out_c + col, out_c, vmin, vmax);
+      } else {
+        ukernel_6xnv<NV>(mr, nc, ks, kc, a, p->weights + (size_t) n * k * nr, p->bias + col,
+            output + (size_t) m * out_c + col, out_c, vmin, vmax);
+      }
     }
   }
 }
@@ -245,9 +290,9 @@ static inline void gemm_rows(const whittle_f32_conv_params* p, const float* inpu
 static inline void gemm(const whittle_f32_conv_params* p, const float* input, float* output, float* scratch,
     int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   if (p->nr == 8) {
-    gemm_rows<1>(p, input, output, scratch, m0, m1, n0, n1);
+    gemm_rows<1, 12>(p, input, output, scratch, m0, m1, n0, n1);
   } else {
-    gemm_rows<2>(p, input, output, scratch, m0, m1, n0, n1);
+    gemm_rows<2, 6>(p, input, output, scratch, m0, m1, n0, n1);
   }
 }
 

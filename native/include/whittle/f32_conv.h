@@ -44,8 +44,9 @@ typedef struct whittle_f32_dwconv_params {
   const float* bias;                     /* 88 */
 } whittle_f32_dwconv_params;
 
-/* Output pixels [m0, m1) x output-channel panels [n0, n1). scratch: 6 * k + 16 + kw * in_c floats of
- * the worker's scratch (unused when direct): im2col rows and a row of zeros. */
+/* Output pixels [m0, m1) x output-channel panels [n0, n1). scratch: 12 * k + 16 + kw * in_c floats
+ * of the worker's scratch (unused when direct): im2col rows of the tallest tile (12x8) and a row
+ * of zeros. */
 WHITTLE_API void whittle_f32_conv2d_gemm_6x16__avx2(const whittle_f32_conv_params* p, const float* input,
     float* output, float* scratch, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 /* FULLY_CONNECTED: the same GEMM, rows [m0, m1) of the input read in place. */

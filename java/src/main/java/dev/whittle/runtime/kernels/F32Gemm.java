@@ -20,8 +20,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * tasks (blocks of {@link #MR} output pixels, and panels of channels when there are few pixels).
  */
 final class F32Gemm {
-    /** Output pixels per microkernel tile. */
+    /** Output pixels per block of the task split (the 6x16 tile's rows). */
     static final int MR = 6;
+    /** Rows of the tallest tile (12x8, for layers of at most 8 channels): what im2col scratch holds. */
+    static final int MAX_MR = 12;
     static final int PARAMS_BYTES = 112;
     /** Downcall of {@code (params, input, output, scratch, m0, m1, n0, n1)}, all 64-bit. */
     static final FunctionDescriptor DESCRIPTOR = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,

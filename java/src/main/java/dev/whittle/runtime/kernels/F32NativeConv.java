@@ -80,7 +80,7 @@ public final class F32NativeConv implements Kernel<ConvParams>, ParallelTask<Con
             panels, nr, direct ? 1 : 0, F32Gemm.MR}, p.floatMin(), p.floatMax(), packed[0], packed[1]);
         MethodHandle h = F32Gemm.handle("whittle_" + name, F32Gemm.DESCRIPTOR);
         return new F32NativeConv(name, h, params, packed[0], packed[1], m, panels, direct,
-                direct ? 0 : (F32Gemm.MR * k + 8 + (long) p.kw() * p.inC() + 8) * 4);
+                direct ? 0 : (F32Gemm.MAX_MR * k + 8 + (long) p.kw() * p.inC() + 8) * 4);
     }
 
     @Override
