@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Thread)
 public class Float32ConvBenchmark {
-    @Param({"conv0", "pw112", "pw56", "pw14", "pw7", "dw112", "dw56", "dw14"})
+    @Param({"conv0", "pw112", "pw56", "pw14", "pw7", "dw112", "dw56", "dw14", "mobilenet"})
     public String layer;
 
     @Param({"avx2", "avx512vnni", "java"})
@@ -65,6 +65,10 @@ public class Float32ConvBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        if (layer.equals("mobilenet")) {
+            setUpModel();
+            return;
+        }
         // {h, w, inC, outC, k, stride, depthwise}
         int[] g = switch (layer) {
             case "conv0" -> new int[] {224, 224, 3, 8, 3, 2, 0};
@@ -103,6 +107,37 @@ public class Float32ConvBenchmark {
         int ow = (g[1] + g[5] - 1) / g[5];
         double macs = (double) oh * ow * g[3] * g[4] * g[4] * (g[6] == 1 ? 1 : g[2]);
         gflopPerInvoke = 2 * macs / 1e9;
+    }
+
+    /**
+     * The whole {@code mobilenet_v1_0.25_224_float.tflite} (shared folder, see SharedModels) on
+     * {@code threads} intra-op threads: about 41 M multiply-adds (0.082 GFLOP) per invoke.
+     */
+    private void setUpModel() {
+        Model m = dev.whittle.model.io.ModelReader.read(SharedModels.read("mobilenet_v1_0.25_224_float.tflite"));
+        String before = System.getProperty(KernelPath.PROPERTY);
+        System.setProperty(KernelPath.PROPERTY, path);
+        CompiledModel compiled;
+        try {
+            compiled = CompiledModel.compile(m);
+        } finally {
+            if (before == null) {
+                System.clearProperty(KernelPath.PROPERTY);
+            } else {
+                System.setProperty(KernelPath.PROPERTY, before);
+            }
+        }
+        kernel = OpProfile.kernelNames(compiled).get(0);
+        System.out.println("# first kernel " + kernel);
+        context = compiled.newContext(threads);
+        SplittableRandom r = new SplittableRandom(3);
+        int n = 224 * 224 * 3;
+        ByteBuffer x = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            x.putFloat(i * 4, (float) r.nextDouble(-1, 1));
+        }
+        context.setInput(0, new TensorData(TensorType.FLOAT32, new int[] {1, 224, 224, 3}, x));
+        gflopPerInvoke = 2 * 41e6 / 1e9;
     }
 
     @TearDown(Level.Trial)

@@ -455,6 +455,24 @@ class Float32ConvKernelPathsTest {
         }
     }
 
+    /**
+     * Nodes large enough that 3 threads split them into several tasks (the kernels keep small
+     * nodes on one task): pixel blocks for conv and depthwise, and output-channel panels for a
+     * fully connected layer on few rows.
+     */
+    @Test
+    void nodesLargeEnoughToSplit() {
+        check(conv(new Geometry(2, 20, 19, 32, 33, 3, 3, 1, 1, 1, 1, 0, 3, true), false, 11),
+                KernelRegistry.F32_CONV2D, true);
+        check(conv(new Geometry(1, 23, 21, 40, 17, 1, 1, 1, 1, 1, 1, 1, 1, true), false, 12),
+                KernelRegistry.F32_CONV2D, true);
+        check(conv(new Geometry(1, 6, 5, 129, 300, 3, 3, 1, 1, 1, 1, 0, 0, true), false, 13),
+                KernelRegistry.F32_CONV2D, true);
+        check(conv(new Geometry(2, 41, 37, 72, 72, 3, 3, 1, 1, 1, 1, 0, 3, true), true, 14),
+                KernelRegistry.F32_DWCONV2D, true);
+        check(fullyConnected(2, 700, 1001, 0, true, 15), KernelRegistry.F32_FULLY_CONNECTED, true);
+    }
+
     /** Depth multiplier 2 is not handled by the fast kernels: the reference runs on every path. */
     @Test
     void depthMultiplierFallsBack() {

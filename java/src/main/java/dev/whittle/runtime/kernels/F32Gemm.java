@@ -26,6 +26,11 @@ final class F32Gemm {
     static final int MAX_MR = 12;
     static final int PARAMS_BYTES = 112;
     /** Downcall of {@code (params, input, output, scratch, m0, m1, n0, n1)}, all 64-bit. */
+    /**
+     * Fewest multiply-adds worth a task of their own (about 10 us at a quarter of peak): below
+     * this the hand-off to a worker costs more than the work.
+     */
+    static final long MIN_TASK_MACS = 1L << 17;
     static final FunctionDescriptor DESCRIPTOR = FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
             JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
 
@@ -93,14 +98,15 @@ final class F32Gemm {
      * How one node's m x panels work is cut for {@code threads}: {@code tasksM << 16 | tasksN}
      * (an int, so that a run allocates nothing); tasks = {@link #tasks}.
      */
-    static int split(long m, int panels, int threads) {
-        if (threads <= 1) {
+    static int split(long m, int panels, int threads, long k) {
+        long macs = m * panels * 16L * k;
+        if (threads <= 1 || macs < 2 * MIN_TASK_MACS) {
             return 1 << 16 | 1;
         }
         long blocks = (m + MR - 1) / MR;
-        int tm = (int) Math.min(blocks, 4L * threads);
+        int tm = (int) Math.min(Math.min(blocks, 4L * threads), macs / MIN_TASK_MACS);
         int tn = 1;
-        if (blocks < 2L * threads) {
+        if (blocks < 2L * threads && tm > 0) {
             tn = (int) Math.min(panels, (4L * threads + blocks - 1) / blocks);
         }
         return Math.max(tm, 1) << 16 | Math.max(tn, 1);

@@ -100,12 +100,12 @@ public final class F32NativeConv implements Kernel<ConvParams>, ParallelTask<Con
             ConvKernels.F32.run(p, s);
             return;
         }
-        s.parallelFor(F32Gemm.tasks(F32Gemm.split(m, panels, s.threads())), this, p);
+        s.parallelFor(F32Gemm.tasks(F32Gemm.split(m, panels, s.threads(), (long) p.kh() * p.kw() * p.inC())), this, p);
     }
 
     @Override
     public void run(ConvParams p, ExecutionState s, int task, int worker) {
         F32Gemm.runTask(handle, params.address(), s.address(p.input()), s.address(p.output()),
-                direct ? 0 : s.workerScratchAddress(worker), m, panels, F32Gemm.split(m, panels, s.threads()), task);
+                direct ? 0 : s.workerScratchAddress(worker), m, panels, F32Gemm.split(m, panels, s.threads(), (long) p.kh() * p.kw() * p.inC()), task);
     }
 }

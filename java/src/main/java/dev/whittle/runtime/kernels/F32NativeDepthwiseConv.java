@@ -98,8 +98,9 @@ public final class F32NativeDepthwiseConv implements Kernel<DepthwiseConvParams>
         return name;
     }
 
-    private int tasks(int threads) {
-        return threads <= 1 ? 1 : (int) Math.min(m, 4L * threads);
+    private int tasks(int threads, DepthwiseConvParams p) {
+        long macs = m * p.inC() * p.kh() * p.kw();
+        return threads <= 1 ? 1 : (int) Math.max(1, Math.min(Math.min(m, 4L * threads), macs / F32Gemm.MIN_TASK_MACS));
     }
 
     @Override
@@ -108,12 +109,12 @@ public final class F32NativeDepthwiseConv implements Kernel<DepthwiseConvParams>
             DepthwiseConvKernels.F32.run(p, s);
             return;
         }
-        s.parallelFor(tasks(s.threads()), this, p);
+        s.parallelFor(tasks(s.threads(), p), this, p);
     }
 
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int task, int worker) {
-        int tasks = tasks(s.threads());
+        int tasks = tasks(s.threads(), p);
         long m0 = m * task / tasks;
         long m1 = m * (task + 1) / tasks;
         if (m0 >= m1) {

@@ -71,12 +71,12 @@ public final class F32NativeFullyConnected implements Kernel<FloatParams>, Paral
             FullyConnectedReference.F32.run(p, s);
             return;
         }
-        s.parallelFor(F32Gemm.tasks(F32Gemm.split(m, panels, s.threads())), this, p);
+        s.parallelFor(F32Gemm.tasks(F32Gemm.split(m, panels, s.threads(), p.inFeatures())), this, p);
     }
 
     @Override
     public void run(FloatParams p, ExecutionState s, int task, int worker) {
         F32Gemm.runTask(handle, params.address(), s.address(p.input()), s.address(p.output()), 0, m, panels,
-                F32Gemm.split(m, panels, s.threads()), task);
+                F32Gemm.split(m, panels, s.threads(), p.inFeatures()), task);
     }
 }
