@@ -36,4 +36,15 @@ public interface Float32ConvKernels {
      */
     void depthwisePixel(MemorySegment in, long[] inOffs, float[] w, int[] wOffs, int taps, int c, float[] bias,
             MemorySegment out, long outOff, float min, float max);
+
+    /**
+     * Four adjacent depthwise output pixels whose taps are all inside the input along x, {@code c}
+     * a multiple of {@link #lanes()}: for filter rows {@code i < nrows} (input row offsets
+     * {@code rowOffs[i]}, bytes, of the first pixel's first tap; weight row {@code wRows[i]},
+     * floats) and taps {@code fx < kw} ({@code tapStep} bytes apart in the input, {@code cp}
+     * floats apart in {@code w}), pixel {@code j} reading {@code j * pixStep} bytes further;
+     * outputs {@code 4 c} bytes apart from {@code outOff}. Same order as {@link #depthwisePixel}.
+     */
+    void depthwise4(MemorySegment in, long[] rowOffs, int[] wRows, int nrows, int kw, long tapStep, long pixStep,
+            float[] w, int cp, int c, float[] bias, MemorySegment out, long outOff, float min, float max);
 }

@@ -153,4 +153,39 @@ final class PanamaFloat32ConvKernels implements Float32ConvKernels {
                     .intoMemorySegment(out, outOff + 4L * ch, LE, m);
         }
     }
+
+    /**
+     * Four pixels share each weight vector and keep four independent FMA chains (one pixel's
+     * chain alone waits on the FMA latency at every tap).
+     */
+    @Override
+    public void depthwise4(MemorySegment in, long[] rowOffs, int[] wRows, int nrows, int kw, long tapStep,
+            long pixStep, float[] w, int cp, int c, float[] bias, MemorySegment out, long outOff, float min,
+            float max) {
+        long outStep = 4L * c;
+        for (int ch = 0; ch < c; ch += L) {
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = FloatVector.zero(S);
+            FloatVector a2 = FloatVector.zero(S);
+            FloatVector a3 = FloatVector.zero(S);
+            long chb = 4L * ch;
+            for (int i = 0; i < nrows; i++) {
+                long x = rowOffs[i] + chb;
+                int wi = wRows[i] + ch;
+                for (int fx = 0; fx < kw; fx++, x += tapStep, wi += cp) {
+                    FloatVector wv = FloatVector.fromArray(S, w, wi);
+                    a0 = FloatVector.fromMemorySegment(S, in, x, LE).fma(wv, a0);
+                    a1 = FloatVector.fromMemorySegment(S, in, x + pixStep, LE).fma(wv, a1);
+                    a2 = FloatVector.fromMemorySegment(S, in, x + 2 * pixStep, LE).fma(wv, a2);
+                    a3 = FloatVector.fromMemorySegment(S, in, x + 3 * pixStep, LE).fma(wv, a3);
+                }
+            }
+            FloatVector b = FloatVector.fromArray(S, bias, ch);
+            long o = outOff + chb;
+            a0.add(b).max(min).min(max).intoMemorySegment(out, o, LE);
+            a1.add(b).max(min).min(max).intoMemorySegment(out, o + outStep, LE);
+            a2.add(b).max(min).min(max).intoMemorySegment(out, o + 2 * outStep, LE);
+            a3.add(b).max(min).min(max).intoMemorySegment(out, o + 3 * outStep, LE);
+        }
+    }
 }

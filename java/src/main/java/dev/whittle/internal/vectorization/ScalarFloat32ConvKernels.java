@@ -53,4 +53,22 @@ final class ScalarFloat32ConvKernels implements Float32ConvKernels {
             out.set(F32, outOff + 4L * ch, Math.min(Math.max(acc + bias[ch], min), max));
         }
     }
+
+    @Override
+    public void depthwise4(MemorySegment in, long[] rowOffs, int[] wRows, int nrows, int kw, long tapStep,
+            long pixStep, float[] w, int cp, int c, float[] bias, MemorySegment out, long outOff, float min,
+            float max) {
+        for (int j = 0; j < 4; j++) {
+            for (int ch = 0; ch < c; ch++) {
+                float acc = 0f;
+                for (int i = 0; i < nrows; i++) {
+                    for (int fx = 0; fx < kw; fx++) {
+                        acc = Math.fma(in.get(F32, rowOffs[i] + fx * tapStep + j * pixStep + 4L * ch),
+                                w[wRows[i] + fx * cp + ch], acc);
+                    }
+                }
+                out.set(F32, outOff + 4L * (j * c + ch), Math.min(Math.max(acc + bias[ch], min), max));
+            }
+        }
+    }
 }

@@ -12,9 +12,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * DEPTHWISE_CONV_2D float32, depth multiplier 1, on the Java path: per output pixel the
- * in-bounds taps are listed (the only branches are per tap), then {@link Float32ConvKernels}
- * sums them a vector of channels at a time in the reference's order. Weights packed at prepare
+ * DEPTHWISE_CONV_2D float32, depth multiplier 1, on the Java path: per output row the valid
+ * filter rows are listed; interior pixels (all taps inside along x) go four at a time
+ * ({@link Float32ConvKernels#depthwise4}), border pixels list their in-bounds taps (the only
+ * branches are per row, pixel or tap); {@link Float32ConvKernels} sums a vector of channels at a
+ * time in the reference's order. Weights packed at prepare
  * as {@code [kh * kw][C rounded up to 2 vectors]}. Differs from {@link DepthwiseConvKernels#F32}
  * by FMA's rounding only.
  */
@@ -27,13 +29,20 @@ public final class F32JavaDepthwiseConv implements Kernel<DepthwiseConvParams>, 
     private final float[] bias;
     private final ThreadLocal<Taps> taps;
 
+    /** A thread's tap lists: per tap (one pixel), and per filter row (four pixels). */
     private static final class Taps {
         final long[] in;
         final int[] w;
+        final long[] rowOffs;
+        final long[] rows4;
+        final int[] wRows;
 
-        Taps(int n) {
+        Taps(int n, int kh) {
             in = new long[n];
             w = new int[n];
+            rowOffs = new long[kh];
+            rows4 = new long[kh];
+            wRows = new int[kh];
         }
     }
 
@@ -60,7 +69,8 @@ public final class F32JavaDepthwiseConv implements Kernel<DepthwiseConvParams>, 
                 bias[ch] = b.getFloat(ch * 4);
             }
         }
-        this.taps = ThreadLocal.withInitial(() -> new Taps(n));
+        int kh = p.kh();
+        this.taps = ThreadLocal.withInitial(() -> new Taps(n, kh));
     }
 
     /** The Java-path factory on {@code kernels}. */
@@ -108,35 +118,57 @@ public final class F32JavaDepthwiseConv implements Kernel<DepthwiseConvParams>, 
         Taps t = taps.get();
         int c = p.inC();
         long hw = (long) p.outH() * p.outW();
-        int b = (int) (m0 / hw);
-        int oy = (int) (m0 % hw / p.outW());
-        int ox = -1 + (int) (m0 % p.outW());
-        for (long pix = m0; pix < m1; pix++) {
-            if (++ox == p.outW()) {
-                ox = 0;
-                if (++oy == p.outH()) {
-                    oy = 0;
-                    b++;
-                }
-            }
-            int n = 0;
+        // Output columns whose taps are all inside the input along x: [oxLo, oxHi).
+        int oxLo = (p.padW() + p.strideW() - 1) / p.strideW();
+        int span = p.inW() - 1 - (p.kw() - 1) * p.dilW() + p.padW();
+        int oxHi = Math.min(p.outW(), span < 0 ? 0 : span / p.strideW() + 1);
+        boolean four = c % kernels.lanes() == 0;
+        long tapStep = 4L * p.dilW() * c;
+        long pixStep = 4L * p.strideW() * c;
+        long pix = m0;
+        while (pix < m1) {
+            int b = (int) (pix / hw);
+            int oy = (int) (pix % hw / p.outW());
+            int ox = (int) (pix % p.outW());
+            int oxEnd = (int) Math.min(p.outW(), ox + (m1 - pix));
+            int nrows = 0;
             for (int fy = 0; fy < p.kh(); fy++) {
                 int iy = oy * p.strideH() - p.padH() + fy * p.dilH();
-                if (iy < 0 || iy >= p.inH()) {
-                    continue;
-                }
-                for (int fx = 0; fx < p.kw(); fx++) {
-                    int ix = ox * p.strideW() - p.padW() + fx * p.dilW();
-                    if (ix < 0 || ix >= p.inW()) {
-                        continue;
-                    }
-                    t.in[n] = inBase + (((long) b * p.inH() + iy) * p.inW() + ix) * c * 4;
-                    t.w[n] = (fy * p.kw() + fx) * cp;
-                    n++;
+                if (iy >= 0 && iy < p.inH()) {
+                    t.rowOffs[nrows] = inBase + ((long) b * p.inH() + iy) * p.inW() * c * 4;
+                    t.wRows[nrows] = fy * p.kw() * cp;
+                    nrows++;
                 }
             }
-            kernels.depthwisePixel(in, t.in, weights, t.w, n, c, bias, out, outBase + pix * c * 4, p.floatMin(),
-                    p.floatMax());
+            long rowOut = outBase + (pix - ox) * c * 4;
+            while (ox < oxEnd) {
+                if (four && ox >= oxLo && ox + 4 <= oxHi && ox + 4 <= oxEnd) {
+                    long x0 = 4L * (ox * p.strideW() - p.padW()) * c;
+                    for (int i = 0; i < nrows; i++) {
+                        t.rows4[i] = t.rowOffs[i] + x0;
+                    }
+                    kernels.depthwise4(in, t.rows4, t.wRows, nrows, p.kw(), tapStep, pixStep, weights, cp, c, bias,
+                            out, rowOut + 4L * ox * c, p.floatMin(), p.floatMax());
+                    ox += 4;
+                    continue;
+                }
+                int n = 0;
+                for (int i = 0; i < nrows; i++) {
+                    for (int fx = 0; fx < p.kw(); fx++) {
+                        int ix = ox * p.strideW() - p.padW() + fx * p.dilW();
+                        if (ix < 0 || ix >= p.inW()) {
+                            continue;
+                        }
+                        t.in[n] = t.rowOffs[i] + 4L * ix * c;
+                        t.w[n] = t.wRows[i] + fx * cp;
+                        n++;
+                    }
+                }
+                kernels.depthwisePixel(in, t.in, weights, t.w, n, c, bias, out, rowOut + 4L * ox * c, p.floatMin(),
+                        p.floatMax());
+                ox++;
+            }
+            pix += oxEnd - (int) (pix % p.outW());
         }
     }
 }
