@@ -31,6 +31,14 @@ public interface Float32ConvKernels {
             MemorySegment out, long outOff, long outStride, int nc, float min, float max, float[] tile);
 
     /**
+     * {@link #gemmTile} for panels of one vector ({@code lanes()} channels, {@code w[wOff + i *
+     * lanes() + j]}), for layers of at most {@code lanes()} output channels, where a two-vector
+     * panel would be half zeros.
+     */
+    void gemmTileNarrow(float[] a, int aOff, int mr, int k, float[] w, int wOff, float[] bias, int biasOff,
+            MemorySegment out, long outOff, long outStride, int nc, float min, float max, float[] tile);
+
+    /**
      * One depthwise output pixel of {@code c} channels: {@code out[outOff + 4 ch] =
      * clamp(bias[ch] + sum_t in[inOffs[t] + 4 ch] * w[wOffs[t] + ch])} over taps {@code t < taps} in order.
      */

@@ -122,6 +122,55 @@ final class PanamaFloat32ConvKernels implements Float32ConvKernels {
         }
     }
 
+    @Override
+    public void gemmTileNarrow(float[] a, int aOff, int mr, int k, float[] w, int wOff, float[] bias, int biasOff,
+            MemorySegment out, long outOff, long outStride, int nc, float min, float max, float[] tile) {
+        int a0 = aOff;
+        int a1 = aOff + (mr > 1 ? k : 0);
+        int a2 = aOff + (mr > 2 ? 2 * k : 0);
+        int a3 = aOff + (mr > 3 ? 3 * k : 0);
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        int wi = wOff;
+        for (int i = 0; i < k; i++, wi += L) {
+            FloatVector b = FloatVector.fromArray(S, w, wi);
+            c0 = FloatVector.broadcast(S, a[a0 + i]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + i]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + i]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + i]).fma(b, c3);
+        }
+        FloatVector bv = FloatVector.fromArray(S, bias, biasOff);
+        if (nc == L) {
+            c0.add(bv).max(min).min(max).intoMemorySegment(out, outOff, LE);
+            if (mr > 1) {
+                c1.add(bv).max(min).min(max).intoMemorySegment(out, outOff + outStride, LE);
+            }
+            if (mr > 2) {
+                c2.add(bv).max(min).min(max).intoMemorySegment(out, outOff + 2 * outStride, LE);
+            }
+            if (mr > 3) {
+                c3.add(bv).max(min).min(max).intoMemorySegment(out, outOff + 3 * outStride, LE);
+            }
+            return;
+        }
+        c0.add(bv).max(min).min(max).intoArray(tile, 0);
+        copy(tile, out, outOff, nc);
+        if (mr > 1) {
+            c1.add(bv).max(min).min(max).intoArray(tile, 0);
+            copy(tile, out, outOff + outStride, nc);
+        }
+        if (mr > 2) {
+            c2.add(bv).max(min).min(max).intoArray(tile, 0);
+            copy(tile, out, outOff + 2 * outStride, nc);
+        }
+        if (mr > 3) {
+            c3.add(bv).max(min).min(max).intoArray(tile, 0);
+            copy(tile, out, outOff + 3 * outStride, nc);
+        }
+    }
+
     /** A few floats: a plain loop beats MemorySegment.copy's setup at these sizes. */
     private static void copy(float[] tile, MemorySegment out, long off, int nc) {
         for (int j = 0; j < nc; j++) {

@@ -30,7 +30,17 @@ final class ScalarFloat32ConvKernels implements Float32ConvKernels {
     @Override
     public void gemmTile(float[] a, int aOff, int mr, int k, float[] w, int wOff, float[] bias, int biasOff,
             MemorySegment out, long outOff, long outStride, int nc, float min, float max, float[] tile) {
-        int nr = nr();
+        tile(a, aOff, mr, k, w, wOff, bias, biasOff, out, outOff, outStride, nc, min, max, nr());
+    }
+
+    @Override
+    public void gemmTileNarrow(float[] a, int aOff, int mr, int k, float[] w, int wOff, float[] bias, int biasOff,
+            MemorySegment out, long outOff, long outStride, int nc, float min, float max, float[] tile) {
+        tile(a, aOff, mr, k, w, wOff, bias, biasOff, out, outOff, outStride, nc, min, max, lanes());
+    }
+
+    private static void tile(float[] a, int aOff, int mr, int k, float[] w, int wOff, float[] bias, int biasOff,
+            MemorySegment out, long outOff, long outStride, int nc, float min, float max, int nr) {
         for (int r = 0; r < mr; r++) {
             for (int j = 0; j < nc; j++) {
                 float acc = 0f;

@@ -52,8 +52,9 @@ public final class F32JavaConv implements Kernel<ConvParams>, ParallelTask<ConvP
 
     private F32JavaConv(Float32ConvKernels kernels, ConvParams p, ByteBuffer filter, ByteBuffer biasData) {
         this.kernels = kernels;
-        this.nr = kernels.nr();
-        this.name = "f32_conv2d_gemm_" + MR + "x" + nr + "__" + kernels.isa();
+        // Layers of at most one vector of channels (MobileNet's first) use one-vector panels.
+        this.nr = p.outC() <= kernels.lanes() ? kernels.lanes() : kernels.nr();
+        this.name = "f32_conv2d_gemm_" + MR + "x" + kernels.nr() + "__" + kernels.isa();
         this.k = p.kh() * p.kw() * p.inC();
         this.m = (long) p.batches() * p.outH() * p.outW();
         this.panels = (p.outC() + nr - 1) / nr;
@@ -161,8 +162,15 @@ public final class F32JavaConv implements Kernel<ConvParams>, ParallelTask<ConvP
             }
             for (int n = n0; n < n1; n++) {
                 int col = n * nr;
-                kernels.gemmTile(a, 0, mr, k, weights, n * k * nr, bias, col, out, outBase + (mm * outC + col) * 4,
-                        outC * 4L, Math.min(nr, outC - col), p.floatMin(), p.floatMax(), tile);
+                if (nr == kernels.nr()) {
+                    kernels.gemmTile(a, 0, mr, k, weights, n * k * nr, bias, col, out,
+                            outBase + (mm * outC + col) * 4, outC * 4L, Math.min(nr, outC - col), p.floatMin(),
+                            p.floatMax(), tile);
+                } else {
+                    kernels.gemmTileNarrow(a, 0, mr, k, weights, n * k * nr, bias, col, out,
+                            outBase + (mm * outC + col) * 4, outC * 4L, Math.min(nr, outC - col), p.floatMin(),
+                            p.floatMax(), tile);
+                }
             }
         }
     }
@@ -171,8 +179,24 @@ public final class F32JavaConv implements Kernel<ConvParams>, ParallelTask<ConvP
     private static void gather(ConvParams p, MemorySegment in, long inBase, int b, int oy, int ox, float[] a, int off) {
         int ic = p.inC();
         int d = off;
+        int ix0 = ox * p.strideW() - p.padW();
+        boolean xInside = p.dilW() == 1 && ix0 >= 0 && ix0 + p.kw() <= p.inW();
+        int run = p.kw() * ic;
         for (int fy = 0; fy < p.kh(); fy++) {
             int iy = oy * p.strideH() - p.padH() + fy * p.dilH();
+            if (xInside && iy >= 0 && iy < p.inH()) {
+                // The row's taps are one contiguous run of kw * inC floats.
+                long src = inBase + (((long) b * p.inH() + iy) * p.inW() + ix0) * ic * 4;
+                if (run < 16) {
+                    for (int i = 0; i < run; i++) {
+                        a[d + i] = in.get(F32, src + 4L * i);
+                    }
+                } else {
+                    MemorySegment.copy(in, F32, src, a, d, run);
+                }
+                d += run;
+                continue;
+            }
             for (int fx = 0; fx < p.kw(); fx++) {
                 int ix = ox * p.strideW() - p.padW() + fx * p.dilW();
                 if (iy < 0 || iy >= p.inH() || ix < 0 || ix >= p.inW()) {
