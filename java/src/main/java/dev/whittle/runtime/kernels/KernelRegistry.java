@@ -1,6 +1,7 @@
 package dev.whittle.runtime.kernels;
 
 import dev.whittle.CpuFeatures;
+import dev.whittle.internal.vectorization.Float32Vectorization;
 import dev.whittle.internal.vectorization.VectorizationProvider;
 import dev.whittle.runtime.kernels.elementwise.ArgMinMaxJava;
 import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
@@ -16,6 +17,8 @@ import dev.whittle.runtime.kernels.elementwise.UnaryLutKernels;
 import dev.whittle.runtime.kernels.reference.ArgMinMaxKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
 import dev.whittle.runtime.kernels.reference.DataMovementKernels.PadParams;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.DepthwiseConvKernels;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.Pool2DKernels;
 import dev.whittle.runtime.kernels.reference.ResizeKernels;
@@ -83,6 +86,10 @@ public final class KernelRegistry {
     /** DEPTHWISE_CONV_2D, int16 activations, int8 weights, int64 bias. */
     public static final KernelFamily<DepthwiseConvKernelFactory> QS16_QC8W_DWCONV2D =
             new KernelFamily<>("qs16_qc8w_dwconv2d", DepthwiseConvKernelFactory.class);
+
+    /** FULLY_CONNECTED, float32. */
+    public static final KernelFamily<FloatFullyConnectedFactory> F32_FULLY_CONNECTED =
+            new KernelFamily<>("f32_fully_connected", FloatFullyConnectedFactory.class);
 
     private static final BooleanSupplier ALWAYS = () -> true;
 
@@ -157,9 +164,31 @@ public final class KernelRegistry {
             q8Fc(QU8_FULLY_CONNECTED, KernelPath.AVX2), q8Fc(QU8_FULLY_CONNECTED, KernelPath.AVX512VNNI),
             q8Conv(QS8_CONV2D, KernelPath.AVX2), q8Conv(QS8_CONV2D, KernelPath.AVX512VNNI),
             q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX2), q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX512VNNI),
-            q8Conv(QU8_CONV2D, KernelPath.AVX2), q8Conv(QU8_CONV2D, KernelPath.AVX512VNNI));
+            q8Conv(QU8_CONV2D, KernelPath.AVX2), q8Conv(QU8_CONV2D, KernelPath.AVX512VNNI),
+            // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
+            // F32NativeFullyConnected)
+            new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,
+                    (ConvKernelFactory) (p, w, b) -> ConvKernels.F32, ALWAYS),
+            new KernelEntry<>(F32_CONV2D, KernelPath.JAVA, F32JavaConv.factory(Float32Vectorization.get()), ALWAYS),
+            f32Native(F32_CONV2D, KernelPath.AVX2, "f32_conv2d_gemm_6x16__avx2", F32NativeConv::factory),
+            new KernelEntry<>(F32_DWCONV2D, KernelPath.REFERENCE,
+                    (DepthwiseConvKernelFactory) (p, w, b) -> DepthwiseConvKernels.F32, ALWAYS),
+            new KernelEntry<>(F32_DWCONV2D, KernelPath.JAVA,
+                    F32JavaDepthwiseConv.factory(Float32Vectorization.get()), ALWAYS),
+            f32Native(F32_DWCONV2D, KernelPath.AVX2, "f32_dwconv2d_minmax_16c__avx2",
+                    F32NativeDepthwiseConv::factory),
+            new KernelEntry<>(F32_FULLY_CONNECTED, KernelPath.REFERENCE,
+                    (FloatFullyConnectedFactory) (p, w, b) -> FullyConnectedReference.F32, ALWAYS),
+            f32Native(F32_FULLY_CONNECTED, KernelPath.AVX2, "f32_fully_connected_gemm_6x16__avx2",
+                    F32NativeFullyConnected::factory));
 
     private KernelRegistry() {
+    }
+
+    /** A native kernel's entry: compiled in when libwhittle exports {@code whittle_<name>}. */
+    private static <F> KernelEntry<F> f32Native(KernelFamily<F> family, KernelPath path, String name,
+            java.util.function.Function<String, F> factory) {
+        return new KernelEntry<>(family, path, factory.apply(name), NativeKernels.exported("whittle_" + name));
     }
 
     private static QuantizedFullyConnectedFactory javaFc(KernelFamily<QuantizedFullyConnectedFactory> family) {

@@ -99,8 +99,20 @@ public final class FullyConnected implements Op<FullyConnected.Prepared<?>> {
             OpSupport.activationRange(ctx, act);
             // TFLite clamps to [-FLT_MAX, FLT_MAX] without an activation, so infinities become finite.
             ActivationRange.FloatBounds range = ActivationRange.floatRange(act);
-            p = new Prepared<>(FullyConnectedReference.F32, new FloatParams(ctx.input(0), ctx.input(1), ctx.input(2),
-                    ctx.output(0), batches, cols, units, range.min(), range.max(), act, null, false, false, null));
+            FloatParams fp = new FloatParams(ctx.input(0), ctx.input(1), ctx.input(2),
+                    ctx.output(0), batches, cols, units, range.min(), range.max(), act, null, false, false, null);
+            Kernel<FloatParams> kernel = FullyConnectedReference.F32;
+            // Faster kernels pack the weights (and bias) at prepare, so they need them constant.
+            if (ctx.isConstant(1) && (!hasBias || ctx.isConstant(2))) {
+                java.nio.ByteBuffer weights = ctx.constantData(1);
+                java.nio.ByteBuffer bias = hasBias ? ctx.constantData(2) : null;
+                kernel = KernelRegistry.fastestOr(KernelRegistry.F32_FULLY_CONNECTED,
+                        f -> f.create(fp, weights, bias), kernel);
+                if (kernel instanceof WorkerScratch ws) {
+                    ctx.requestWorkerScratch(ws.workerScratchBytes());
+                }
+            }
+            p = new Prepared<>(kernel, fp);
         } else if (inType == TensorType.FLOAT32 && wType == TensorType.INT8) {
             p = hybrid(ctx, act, asymmetric, n, batches, cols, units, outType, bType);
         } else if (inType == TensorType.FLOAT32 && wType == TensorType.UINT8) {
