@@ -21,6 +21,8 @@
 
 namespace {
 
+#define WHITTLE_DW_INLINE inline __attribute__((always_inline))
+
 using whittle_q8_dwconv::LanesMap;
 
 template <bool kUnsigned>
@@ -29,7 +31,7 @@ inline __m256i widen8(__m128i v) {
 }
 
 // TFLite's MultiplyByQuantizedMultiplier, + output offset, clamp; 8 lanes (as the 16c kernel).
-inline __m256i requant(const LanesMap& m, __m256i acc, size_t c, __m256i out_offset, __m256i vmin, __m256i vmax) {
+WHITTLE_DW_INLINE __m256i requant(const LanesMap& m, __m256i acc, size_t c, __m256i out_offset, __m256i vmin, __m256i vmax) {
   const __m256i x = _mm256_sllv_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m.lsh + c)));
   const __m256i mu = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m.mult + c));
   const __m256i nudge = _mm256_set1_epi64x(int64_t(1) << 30);
@@ -72,9 +74,10 @@ inline __m128i load_window(const uint8_t* s, int32_t len, const uint8_t* end) {
 
 // Units [u0, u0 + N) of mapping m for the step whose tap pointers are taps; stores to out.
 template <bool kUnsigned, bool kOneWindow, int N>
-inline void units(const uint8_t* const* taps, int32_t ntaps, const LanesMap& m, int32_t u0, uint8_t* out,
+WHITTLE_DW_INLINE void units(const uint8_t* const* taps, int32_t ntaps, const LanesMap& m, int32_t u0, uint8_t* out,
                   const uint8_t* end, __m256i out_offset, __m256i vmin, __m256i vmax) {
   __m256i lo[N], hi[N];
+  #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
     lo[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m.bias + 16 * (size_t)(u0 + i)));
     hi[i] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m.bias + 16 * (size_t)(u0 + i) + 8));
@@ -83,6 +86,7 @@ inline void units(const uint8_t* const* taps, int32_t ntaps, const LanesMap& m, 
   const int32_t* wt = m.w + 16 * (size_t)u0;
   for (int32_t t = 0; t < ntaps; t++) {
     const uint8_t* x = taps[t];
+    #pragma GCC unroll 4
     for (int i = 0; i < N; i++) {
       __m128i v;
       if (kOneWindow) {
@@ -99,6 +103,7 @@ inline void units(const uint8_t* const* taps, int32_t ntaps, const LanesMap& m, 
     }
     wt += m.stride;
   }
+  #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
     const int32_t u = u0 + i;
     const size_t c = 16 * (size_t)u;

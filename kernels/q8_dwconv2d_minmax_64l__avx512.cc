@@ -19,6 +19,8 @@
 
 namespace {
 
+#define WHITTLE_DW_INLINE inline __attribute__((always_inline))
+
 using whittle_q8_dwconv::LanesMap;
 
 template <bool kUnsigned>
@@ -27,7 +29,7 @@ inline __m512i widen16(__m128i v) {
 }
 
 // TFLite's MultiplyByQuantizedMultiplier, + output offset, clamp; 16 lanes (as the 32c kernel).
-inline __m512i requant(const LanesMap& m, __m512i acc, size_t c, __m512i out_offset, __m512i vmin, __m512i vmax) {
+WHITTLE_DW_INLINE __m512i requant(const LanesMap& m, __m512i acc, size_t c, __m512i out_offset, __m512i vmin, __m512i vmax) {
   const __m512i x = _mm512_sllv_epi32(acc, _mm512_loadu_si512(m.lsh + c));
   const __m512i mu = _mm512_loadu_si512(m.mult + c);
   const __m512i nudge = _mm512_set1_epi64(int64_t(1) << 30);
@@ -48,12 +50,13 @@ inline __mmask16 low_bits(int32_t n) { return (__mmask16)((1u << n) - 1u); }
 
 // Units [u0, u0 + N) of mapping m for the step whose tap pointers are taps; stores to out.
 template <bool kUnsigned, bool kOneWindow, int N>
-inline void units(const uint8_t* const* taps, int32_t ntaps, const LanesMap& m, int32_t u0, uint8_t* out,
+WHITTLE_DW_INLINE void units(const uint8_t* const* taps, int32_t ntaps, const LanesMap& m, int32_t u0, uint8_t* out,
                   __m512i out_offset, __m512i vmin, __m512i vmax) {
   __m512i acc[N];
   __m128i shuf[N];
   size_t off_a[N], off_b[N];
   __mmask16 mask_a[N], mask_b[N];
+  #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
     const whittle_q8_dwconv_unit& u = m.units[u0 + i];
     acc[i] = _mm512_loadu_si512(m.bias + 16 * (size_t)(u0 + i));
@@ -67,6 +70,7 @@ inline void units(const uint8_t* const* taps, int32_t ntaps, const LanesMap& m, 
   const int32_t* wt = m.w + 16 * (size_t)u0;
   for (int32_t t = 0; t < ntaps; t++) {
     const uint8_t* x = taps[t];
+    #pragma GCC unroll 4
     for (int i = 0; i < N; i++) {
       __m128i v = _mm_maskz_loadu_epi8(mask_a[i], x + off_a[i]);
       if (!kOneWindow) {
@@ -77,6 +81,7 @@ inline void units(const uint8_t* const* taps, int32_t ntaps, const LanesMap& m, 
     }
     wt += m.stride;
   }
+  #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
     const int32_t u = u0 + i;
     // Clamped to the output type's range, so truncation (vpmovdb) is exact for int8 and uint8.

@@ -128,7 +128,7 @@ class DepthwiseConvKernelPathsTest {
         return switch (path) {
             case REFERENCE -> family.name() + "__reference";
             case JAVA -> JavaDepthwiseConv.kernelName(family);
-            // Depth multiplier above 1 or fewer than 32 channels: the lane-mapped kernels.
+            // Depth multiplier above 1 or few channels: the lane-mapped kernels.
             case AVX2 -> NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx2" : "16c__avx2");
             case AVX512VNNI -> NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx512" : "32c__avx512");
             default -> throw new AssertionError("no depthwise kernel expected on " + path);
@@ -136,7 +136,7 @@ class DepthwiseConvKernelPathsTest {
     }
 
     static boolean lanes(Spec s) {
-        return s.mult() != 1 || s.c() < 32;
+        return s.mult() != 1 || s.c() < NativeDepthwiseConv.LANES_BELOW_CHANNELS;
     }
 
     static byte[] run(Model m, KernelPath path, int threads, String expectedKernel, TensorData input) {

@@ -169,7 +169,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     }
 
     /** Below this many channels (and for any depth multiplier) the lane-mapped kernel runs. */
-    static final int LANES_BELOW_CHANNELS = 32;
+    public static final int LANES_BELOW_CHANNELS = 32;
     /** Lanes of one step of the lane-mapped kernels (4 units of 16). */
     static final int LANES_PER_STEP = 64;
     private static final int UNIT_BYTES = 32;
