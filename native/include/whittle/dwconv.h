@@ -60,6 +60,50 @@ WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_32c__avx512(const whittle_q8_d
 WHITTLE_API void whittle_qu8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const uint8_t* input,
                                                          uint8_t* output, int32_t row_begin, int32_t row_end);
 
+/* The lane-mapped kernels (q8_dwconv2d_minmax_64l_*): any depth multiplier, and few channels.
+ *
+ * Output lanes of a step are (pixel, output channel) pairs flattened in output order, in
+ * units of 16 lanes. A "mapping" says, per unit, which input bytes its lanes read relative to
+ * the tap pointer of the step's first pixel: one window of up to 16 bytes (or two halves of
+ * up to 8 bytes: lanes 0..7 from off_a, 8..15 from off_b), permuted by a pshufb table.
+ * Two mappings per node: "group" (group_pixels consecutive interior output pixels per step,
+ * group_pixels * out_c lanes, at most 64) and "single" (one pixel, out_c lanes, any count of
+ * units); group_pixels = 1 means no group mapping. Pixels in [ox_lo, ox_hi) read no horizontal
+ * padding.
+ *
+ * A mapping block at its offset: units[n] (whittle_q8_dwconv_unit, 32 bytes each), padded to
+ * 64 bytes; then six int32 arrays of n * 16 lanes (bias', multiplier, left_shift, right_mask,
+ * right_half, right_shift, as above but per lane); then weights[kh*kw][n * 16] int32.
+ * Lanes past the step's lanes have zero weights and are never stored.
+ */
+typedef struct whittle_q8_dwconv_unit {
+  int32_t off_a, off_b, len_a, len_b;
+  uint8_t shuffle[16];
+} whittle_q8_dwconv_unit;
+
+typedef struct whittle_q8_dwconv_lanes_params {
+  int32_t batches, in_h, in_w, in_c;
+  int32_t out_h, out_w, kh, kw;
+  int32_t stride_h, stride_w, dil_h, dil_w;
+  int32_t pad_h, pad_w, output_offset, act_min;
+  int32_t act_max, out_c, group_pixels, group_units;
+  int32_t single_units, ox_lo, ox_hi, group_one_window;
+  int32_t zero_offset, group_offset, single_offset, reserved0;
+  int32_t reserved[4];
+} whittle_q8_dwconv_lanes_params;
+
+#define WHITTLE_Q8_DWCONV_LANES_DECL(dtype, isa, ctype)                                                          \
+  WHITTLE_API void whittle_##dtype##_dwconv2d_minmax_64l__##isa(const whittle_q8_dwconv_lanes_params* p,         \
+                                                                 const ctype* input, ctype* output,              \
+                                                                 int32_t row_begin, int32_t row_end);
+WHITTLE_Q8_DWCONV_LANES_DECL(qs8, avx2, int8_t)
+WHITTLE_Q8_DWCONV_LANES_DECL(qs8_qc8w, avx2, int8_t)
+WHITTLE_Q8_DWCONV_LANES_DECL(qu8, avx2, uint8_t)
+WHITTLE_Q8_DWCONV_LANES_DECL(qs8, avx512, int8_t)
+WHITTLE_Q8_DWCONV_LANES_DECL(qs8_qc8w, avx512, int8_t)
+WHITTLE_Q8_DWCONV_LANES_DECL(qu8, avx512, uint8_t)
+#undef WHITTLE_Q8_DWCONV_LANES_DECL
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,7 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every available DEPTHWISE_CONV_2D int8/uint8 kernel path (java, avx2, avx512) against the
  * reference kernel, bit for bit, through compiled single-op models in native memory, with 1 and
  * 3 intra-op threads; each run asserts which kernel was dispatched, so no path can silently
- * test the reference against itself. Sweeps: channels 1..33, 64, 65; depth multiplier 1 and 2;
+ * test the reference against itself. Sweeps: channels 1..33, 64, 65; depth multipliers 1, 2, 3,
+ * 4, 8 with input channels 1, 2, 3, 5, 8, 17, 40; few channels (1..24) over many pixels (the
+ * lane-mapped kernels' several pixels per step, edge pixels and row tails);
  * kernels 1x1, 3x3, 5x5, 2x4; strides 1 and 2; dilation 2; SAME and VALID; odd spatial sizes;
  * batch 2; zero points at both ends of the range; saturating and tiny requantization
  * multipliers; no activation, RELU, RELU6, RELU_N1_TO_1; with and without bias.
@@ -126,13 +128,15 @@ class DepthwiseConvKernelPathsTest {
         return switch (path) {
             case REFERENCE -> family.name() + "__reference";
             case JAVA -> JavaDepthwiseConv.kernelName(family);
-            // The native kernels take depth multiplier 1 only; the others fall back to the reference.
-            case AVX2 -> s.mult() == 1 ? NativeDepthwiseConv.kernelName(family, "16c__avx2")
-                    : family.name() + "__reference";
-            case AVX512VNNI -> s.mult() == 1 ? NativeDepthwiseConv.kernelName(family, "32c__avx512")
-                    : family.name() + "__reference";
+            // Depth multiplier above 1 or few channels: the lane-mapped kernels.
+            case AVX2 -> NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx2" : "16c__avx2");
+            case AVX512VNNI -> NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx512" : "32c__avx512");
             default -> throw new AssertionError("no depthwise kernel expected on " + path);
         };
+    }
+
+    static boolean lanes(Spec s) {
+        return s.mult() != 1 || s.c() < NativeDepthwiseConv.LANES_BELOW_CHANNELS;
     }
 
     static byte[] run(Model m, KernelPath path, int threads, String expectedKernel, TensorData input) {
@@ -262,6 +266,64 @@ class DepthwiseConvKernelPathsTest {
                         i++;
                     }
                 }
+            }
+        }
+    }
+    @Test
+    void depthMultiplierSweep() {
+        int[] mults = {2, 3, 4, 8};
+        int[] inCs = {1, 2, 3, 5, 8, 17, 40};
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : FAMILIES) {
+            for (int mult : mults) {
+                for (int inC : inCs) {
+                    if (inC * mult > 64 && (i % 3 != 0)) {
+                        i++;
+                        continue;
+                    }
+                    boolean k5 = i % 5 == 4;
+                    boolean k1 = i % 7 == 6;
+                    int k = k5 ? 5 : k1 ? 1 : 3;
+                    int stride = 1 + i % 2;
+                    Spec s = new Spec(1 + (i % 6 == 0 ? 1 : 0), 7 + i % 5, 9 + i % 7, inC, mult, k, k, stride,
+                            stride, 1 + (i % 9 == 8 ? 1 : 0), 1 + (i % 9 == 8 ? 1 : 0), i % 3 != 1,
+                            new int[] {0, 1, 3, 2}[i % 4], i % 5 != 0, i % 3, i % 6 == 5 ? 1 : i % 6 == 4 ? 2 : 0,
+                            2000 + i);
+                    check(family, s);
+                    i++;
+                }
+            }
+        }
+    }
+
+    @Test
+    void fewChannelsManyPixels() {
+        int[] channels = {1, 2, 3, 4, 6, 8, 12, 16, 24};
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : FAMILIES) {
+            for (int c : channels) {
+                for (int stride = 1; stride <= 2; stride++) {
+                    int dil = i % 5 == 3 ? 2 : 1;
+                    Spec s = new Spec(1 + (i % 4 == 0 ? 1 : 0), 9 + i % 4, 23 + i % 11, c, 1, 3, 3, stride, stride,
+                            dil, dil, i % 3 != 2, new int[] {0, 3, 1}[i % 3], i % 4 != 1, i % 3,
+                            i % 5 == 2 ? 1 : i % 5 == 4 ? 2 : 0, 3000 + i);
+                    check(family, s);
+                    i++;
+                }
+            }
+        }
+    }
+
+    @Test
+    void personDetectFirstLayers() {
+        // person_detect's first two depthwise nodes, smaller: inC 1 x 8 stride 2, then 8 channels.
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : FAMILIES) {
+            for (int[] g : new int[][] {{32, 1, 8, 2}, {33, 1, 8, 2}, {24, 8, 1, 1}, {25, 16, 1, 2}, {20, 3, 8, 2}}) {
+                Spec s = new Spec(1, g[0], g[0] + 3, g[1], g[2], 3, 3, g[3], g[3], 1, 1, true, 3, true, i % 3,
+                        0, 4000 + i);
+                check(family, s);
+                i++;
             }
         }
     }

@@ -70,12 +70,20 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     }
 
     /**
-     * The kernel for one node, or null for what the native code does not take: a depth
-     * multiplier other than 1, more than {@value #MAX_TAPS} taps, a bias that is not constant,
+     * The kernel for one node, or null for what the native code does not take. Depth multiplier
+     * other than 1, or fewer than {@value #LANES_BELOW_CHANNELS} channels: the lane-mapped kernel
+     * ({@code *_64l__isa}, {@link #createLanes}); else the channel-blocked one ({@code tileIsa}).
+     * Null for more than {@value #MAX_TAPS} taps, a bias that is not constant,
      * requantization constants outside TFLite's ranges, zero points outside the type.
      */
     public static NativeDepthwiseConv create(KernelFamily<?> family, String tileIsa, DepthwiseConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
+        if (p.multiplier() != 1 || p.inC() < LANES_BELOW_CHANNELS) {
+            NativeDepthwiseConv lanes = createLanes(family, tileIsa, p, filter, bias);
+            if (lanes != null || p.multiplier() != 1) {
+                return lanes;
+            }
+        }
         boolean unsigned = family.name().startsWith("qu8_");
         int lo = unsigned ? 0 : -128;
         int hi = unsigned ? 255 : 127;
@@ -158,6 +166,260 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         m.asSlice(zeroOff, cp + 64).fill((byte) zero);
         MethodHandle h = NativeKernels.handle(symbol, SIGNATURE);
         return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH());
+    }
+
+    /** Below this many channels (and for any depth multiplier) the lane-mapped kernel runs. */
+    public static final int LANES_BELOW_CHANNELS = 32;
+    /** Lanes of one step of the lane-mapped kernels (4 units of 16). */
+    static final int LANES_PER_STEP = 64;
+    private static final int UNIT_BYTES = 32;
+
+    /**
+     * One mapping of the lane-mapped kernels (native/include/whittle/dwconv.h): units of 16
+     * (pixel, output channel) lanes, the input bytes each reads relative to the step's tap
+     * pointer (one window, or two halves when {@code oneWindow} is false), and the pshufb
+     * tables. {@code channel[l]} is lane l's output channel, -1 past the step's lanes.
+     */
+    record LaneMapping(int units, int lanes, boolean oneWindow, int[] offA, int[] offB, int[] lenA, int[] lenB,
+            byte[] shuffle, int[] channel) {
+        /** Bytes past a tap pointer the kernels may read (AVX2 loads whole windows). */
+        int readEnd() {
+            int end = 0;
+            for (int u = 0; u < units; u++) {
+                end = Math.max(end, oneWindow ? offA[u] + 16 : Math.max(offA[u], offB[u]) + 8);
+            }
+            return end;
+        }
+
+        long bytes(int taps) {
+            long n16 = 64L * units;
+            return (UNIT_BYTES * (long) units + 63) / 64 * 64 + n16 * (6 + taps);
+        }
+    }
+
+    /**
+     * The mapping of {@code pixels} consecutive output pixels, lane l = (l / outC, l % outC)
+     * reading byte {@code (l / outC) * step + (l % outC) / mult}; null when a unit's lanes are
+     * neither within 16 bytes nor each half within 8.
+     */
+    static LaneMapping laneMapping(int pixels, int outC, int mult, int step) {
+        int lanes = pixels * outC;
+        int units = (lanes + 15) / 16;
+        int[] at = new int[units * 16];
+        int[] channel = new int[units * 16];
+        java.util.Arrays.fill(channel, -1);
+        boolean one = true;
+        for (int l = 0; l < lanes; l++) {
+            channel[l] = l % outC;
+            at[l] = (l / outC) * step + (l % outC) / mult;
+        }
+        for (int u = 0; u < units; u++) {
+            if (span(at, u * 16, Math.min(lanes, u * 16 + 16)) >= 16) {
+                one = false;
+            }
+        }
+        int[] offA = new int[units];
+        int[] offB = new int[units];
+        int[] lenA = new int[units];
+        int[] lenB = new int[units];
+        byte[] shuffle = new byte[units * 16];
+        for (int u = 0; u < units; u++) {
+            int b0 = u * 16;
+            int b1 = Math.min(lanes, b0 + 16);
+            if (one) {
+                offA[u] = min(at, b0, b1);
+                lenA[u] = span(at, b0, b1) + 1;
+                offB[u] = offA[u] + 8;
+                for (int l = b0; l < b1; l++) {
+                    shuffle[l] = (byte) (at[l] - offA[u]);
+                }
+                continue;
+            }
+            for (int h = 0; h < 2; h++) {
+                int h0 = b0 + 8 * h;
+                int h1 = Math.min(b1, h0 + 8);
+                int off = h1 > h0 ? min(at, h0, h1) : 0;
+                int len = h1 > h0 ? span(at, h0, h1) + 1 : 0;
+                if (len > 8) {
+                    return null;
+                }
+                if (h == 0) {
+                    offA[u] = off;
+                    lenA[u] = len;
+                } else {
+                    offB[u] = off;
+                    lenB[u] = len;
+                }
+                for (int l = h0; l < h1; l++) {
+                    shuffle[l] = (byte) (at[l] - off + 8 * h);
+                }
+                for (int l = Math.max(h0, h1); l < b0 + 8 * h + 8; l++) {
+                    shuffle[l] = (byte) (8 * h);
+                }
+            }
+        }
+        return new LaneMapping(units, lanes, one, offA, offB, lenA, lenB, shuffle, channel);
+    }
+
+    private static int min(int[] a, int from, int to) {
+        int m = Integer.MAX_VALUE;
+        for (int i = from; i < to; i++) {
+            m = Math.min(m, a[i]);
+        }
+        return m;
+    }
+
+    private static int span(int[] a, int from, int to) {
+        int lo = Integer.MAX_VALUE;
+        int hi = Integer.MIN_VALUE;
+        for (int i = from; i < to; i++) {
+            lo = Math.min(lo, a[i]);
+            hi = Math.max(hi, a[i]);
+        }
+        return to > from ? hi - lo : 0;
+    }
+
+    /**
+     * The lane-mapped kernel ({@code *_64l__avx2}, {@code *_64l__avx512}) for one node: any
+     * depth multiplier, any channel count; several output pixels per step when channels are
+     * few. Null for what it does not take (as {@link #create}).
+     */
+    static NativeDepthwiseConv createLanes(KernelFamily<?> family, String tileIsa, DepthwiseConvParams p,
+            ByteBuffer filter, ByteBuffer bias) {
+        boolean unsigned = family.name().startsWith("qu8_");
+        int lo = unsigned ? 0 : -128;
+        int hi = unsigned ? 255 : 127;
+        int inC = p.inC();
+        int mult = p.multiplier();
+        int taps = p.kh() * p.kw();
+        if (inC < 1 || mult < 1 || p.kh() < 1 || p.kw() < 1 || taps > MAX_TAPS || p.batches() < 1
+                || p.inH() < 1 || p.inW() < 1 || p.outH() < 1 || p.outW() < 1 || p.strideH() < 1 || p.strideW() < 1
+                || p.dilH() < 1 || p.dilW() < 1 || p.padH() < 0 || p.padW() < 0 || (long) inC * mult > 65536) {
+            return null;
+        }
+        int outC = inC * mult;
+        if (p.bias() >= 0 && bias == null) {
+            return null;
+        }
+        int zero = -p.inputOffset();
+        if (zero < lo || zero > hi || p.actMin() < lo || p.actMax() > hi || p.actMin() > p.actMax()) {
+            return null;
+        }
+        if (p.multipliers().length < outC || p.shifts().length < outC || filter.limit() < (long) taps * outC
+                || (bias != null && bias.limit() < 4L * outC)) {
+            return null;
+        }
+        for (int o = 0; o < outC; o++) {
+            if (p.multipliers()[o] < 0 || p.shifts()[o] < -31 || p.shifts()[o] > 30) {
+                return null;
+            }
+        }
+        long inElems = (long) p.batches() * p.inH() * p.inW() * inC;
+        long outElems = (long) p.batches() * p.outH() * p.outW() * outC;
+        if (inElems > Integer.MAX_VALUE || outElems > Integer.MAX_VALUE
+                || (long) p.outW() * p.strideW() + (long) p.kw() * p.dilW() > Integer.MAX_VALUE / 2
+                || (long) p.outH() * p.strideH() + (long) p.kh() * p.dilH() > Integer.MAX_VALUE / 2
+                || (long) p.strideW() * inC * LANES_PER_STEP > Integer.MAX_VALUE / 2) {
+            return null;
+        }
+        String isa = tileIsa.substring(tileIsa.indexOf("__") + 2);
+        String name = kernelName(family, "64l__" + isa);
+        String symbol = "whittle_" + name;
+        if (!NativeKernels.has(symbol)) {
+            return null;
+        }
+        // Interior output columns: every tap inside the row.
+        int oxLo = Math.min(p.outW(), (p.padW() + p.strideW() - 1) / p.strideW());
+        long num = (long) p.inW() - 1 + p.padW() - (long) (p.kw() - 1) * p.dilW();
+        int oxHi = num < 0 ? 0 : (int) Math.min(p.outW(), num / p.strideW() + 1);
+        oxHi = Math.max(oxHi, oxLo);
+        LaneMapping group = null;
+        for (int px = Math.min(LANES_PER_STEP / outC, oxHi - oxLo); px >= 2 && group == null; px--) {
+            group = laneMapping(px, outC, mult, p.strideW() * inC);
+        }
+        LaneMapping single = laneMapping(1, outC, mult, 0);
+        if (single == null || !single.oneWindow()) {
+            return null;
+        }
+        int groupPixels = group == null ? 1 : group.lanes() / outC;
+        if (group == null) {
+            group = single;
+        }
+        int zeroBytes = (Math.max(group.readEnd(), single.readEnd()) + 64 + 63) / 64 * 64;
+        long zeroOff = HEADER_BYTES;
+        long groupOff = zeroOff + zeroBytes;
+        long singleOff = groupOff + group.bytes(taps);
+        long total = singleOff + single.bytes(taps);
+        if (total > Integer.MAX_VALUE) {
+            return null;
+        }
+        MemorySegment m = NativeKernels.allocate(total);
+        int[] header = {p.batches(), p.inH(), p.inW(), inC, p.outH(), p.outW(), p.kh(), p.kw(), p.strideH(),
+            p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), p.outputOffset(), p.actMin(), p.actMax(), outC,
+            groupPixels, group.units(), single.units(), oxLo, oxHi, group.oneWindow() ? 1 : 0, (int) zeroOff,
+            (int) groupOff, (int) singleOff, 0};
+        for (int i = 0; i < header.length; i++) {
+            m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
+        }
+        m.asSlice(zeroOff, zeroBytes).fill((byte) zero);
+        // Per output channel: w_eff per tap, bias', requantization constants.
+        int io = p.inputOffset();
+        int[] wEff = new int[taps * outC];
+        int[][] consts = new int[6][outC];
+        for (int o = 0; o < outC; o++) {
+            int sum = 0;
+            for (int t = 0; t < taps; t++) {
+                int raw = filter.get(t * outC + o);
+                int w = (unsigned ? raw & 0xFF : raw) + p.filterOffset();
+                wEff[t * outC + o] = w;
+                sum += w;
+            }
+            int b = bias != null ? bias.getInt(4 * o) : 0;
+            int shift = p.shifts()[o];
+            int left = shift > 0 ? shift : 0;
+            int right = shift > 0 ? 0 : -shift;
+            int mask = (int) ((1L << right) - 1);
+            consts[0][o] = b + io * sum;
+            consts[1][o] = p.multipliers()[o];
+            consts[2][o] = left;
+            consts[3][o] = mask;
+            consts[4][o] = mask >> 1;
+            consts[5][o] = right;
+        }
+        writeMapping(m, groupOff, group, taps, outC, wEff, consts);
+        if (singleOff != groupOff) {
+            writeMapping(m, singleOff, single, taps, outC, wEff, consts);
+        }
+        MethodHandle h = NativeKernels.handle(symbol, SIGNATURE);
+        return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH());
+    }
+
+    private static void writeMapping(MemorySegment m, long off, LaneMapping map, int taps, int outC, int[] wEff,
+            int[][] consts) {
+        for (int u = 0; u < map.units(); u++) {
+            long uo = off + (long) UNIT_BYTES * u;
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, uo, map.offA()[u]);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, uo + 4, map.offB()[u]);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, uo + 8, map.lenA()[u]);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, uo + 12, map.lenB()[u]);
+            for (int j = 0; j < 16; j++) {
+                m.set(ValueLayout.JAVA_BYTE, uo + 16 + j, map.shuffle()[u * 16 + j]);
+            }
+        }
+        int n16 = map.units() * 16;
+        long arrays = off + (UNIT_BYTES * (long) map.units() + 63) / 64 * 64;
+        for (int l = 0; l < n16; l++) {
+            int o = map.channel()[l];
+            if (o < 0) {
+                continue; // zeros: the block is zero-filled
+            }
+            for (int k = 0; k < 6; k++) {
+                m.set(ValueLayout.JAVA_INT_UNALIGNED, arrays + 4L * ((long) k * n16 + l), consts[k][o]);
+            }
+            for (int t = 0; t < taps; t++) {
+                m.set(ValueLayout.JAVA_INT_UNALIGNED, arrays + 4L * ((long) (6 + t) * n16 + l), wEff[t * outC + o]);
+            }
+        }
     }
 
     @Override
