@@ -13,7 +13,6 @@ import dev.whittle.runtime.ExecutionContext;
 import dev.whittle.runtime.OpProfile;
 import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.NativeKernels;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -142,17 +141,6 @@ public class Int8GemmBenchmark {
         return out;
     }
 
-    /** Counts MACs so JMH reports them as a rate: {@code gmac} in "ops/s" is GMAC/s. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Macs {
-        public double gmac;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            gmac = 0;
-        }
-    }
 
     @Benchmark
     public ExecutionContext conv(Macs counter) {
