@@ -38,7 +38,7 @@ import java.util.function.Function;
  */
 public final class CompiledModel {
     /** One prepared operator. */
-    private record Node(Op<Object> op, Object prepared) {
+    private record Node(Op<Object> op, Object prepared, String kernelNote, long weightBytes) {
     }
 
     private final Node[] nodes;
@@ -179,7 +179,7 @@ public final class CompiledModel {
                 livePosition[i] = -1;
             } else {
                 livePosition[i] = live.size();
-                live.add(new Node(typed, prepared));
+                live.add(new Node(typed, prepared, ctx.kernelNote(), ctx.residentWeightBytes()));
                 liveOps.add(op);
                 liveNames.add(i + " (" + code.name() + ")");
             }
@@ -521,6 +521,29 @@ public final class CompiledModel {
     /** The implementation class of live operator {@code node}, e.g. {@code FullyConnected}. */
     String nodeOpName(int node) {
         return nodes[node].op().getClass().getSimpleName();
+    }
+
+    /** Why live operator {@code node} got its kernel, or the empty string when it did not say. */
+    String nodeKernelNote(int node) {
+        return nodes[node].kernelNote();
+    }
+
+    /**
+     * Bytes of weights the kernels of this model keep resident: what the weight-carrying
+     * operators (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED) recorded at prepare, packed
+     * panels or compressed formats included.
+     */
+    public long residentWeightBytes() {
+        long sum = 0;
+        for (Node n : nodes) {
+            sum += Math.max(0, n.weightBytes());
+        }
+        return sum;
+    }
+
+    /** Resident weight bytes of live operator {@code node}, or -1 when it recorded none. */
+    long nodeWeightBytes(int node) {
+        return nodes[node].weightBytes();
     }
 
     /** The prepared record of live operator {@code node}. */

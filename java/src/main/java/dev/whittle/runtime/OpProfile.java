@@ -30,6 +30,18 @@ public final class OpProfile {
         }
     }
 
+    /**
+     * What dispatch chose for one operator, and why.
+     *
+     * @param node position among the operators that run per invoke
+     * @param op the operator's implementation, e.g. {@code Conv2D}
+     * @param kernel the kernel's name, or {@code -}
+     * @param why why this kernel (weight format chosen or refused), or the empty string
+     * @param weightBytes bytes of weights the kernel keeps resident, or -1 when the op has none
+     */
+    public record KernelChoice(int node, String op, String kernel, String why, long weightBytes) {
+    }
+
     private final String[] ops;
     private final String[] kernels;
     private final long[] nanos;
@@ -55,6 +67,16 @@ public final class OpProfile {
     public static List<String> kernelNames(CompiledModel model) {
         OpProfile p = of(model);
         return List.of(p.kernels);
+    }
+
+    /** For each operator that runs per invoke, its kernel, why, and its resident weight bytes. */
+    public static List<KernelChoice> kernelChoices(CompiledModel model) {
+        OpProfile p = of(model);
+        List<KernelChoice> out = new ArrayList<>(p.ops.length);
+        for (int i = 0; i < p.ops.length; i++) {
+            out.add(new KernelChoice(i, p.ops[i], p.kernels[i], model.nodeKernelNote(i), model.nodeWeightBytes(i)));
+        }
+        return out;
     }
 
     void add(int node, long elapsed) {

@@ -23,6 +23,8 @@ public final class PrepareContext {
     private final Operator op;
     private final String opName;
     private final List<ScratchRequest> scratch;
+    private String kernelNote = "";
+    private long weightBytes = -1;
 
     /** One {@link #requestScratch} call: the operator that made it and the bytes it asked for. */
     record ScratchRequest(int operator, long bytes, boolean perWorker) {
@@ -287,5 +289,28 @@ public final class PrepareContext {
             throw unsupported("cannot reserve " + bytes + " bytes of worker scratch memory");
         }
         scratch.add(new ScratchRequest(index, bytes, true));
+    }
+
+    /**
+     * Records why this operator got its kernel (shown by {@code bench --profile} and
+     * {@code inspect --runtime}) and how many bytes of weights that kernel keeps resident
+     * (packed panels, sparse values and indices, LUT codes and tables; for a kernel that reads
+     * the model's constant in place, that constant's size).
+     *
+     * @param why one short line, e.g. {@code "2:4 along K (K=96)"}
+     * @param residentWeightBytes bytes, 0 or more
+     */
+    public void describeKernel(String why, long residentWeightBytes) {
+        this.kernelNote = java.util.Objects.requireNonNull(why, "why");
+        this.weightBytes = Math.max(0, residentWeightBytes);
+    }
+
+    String kernelNote() {
+        return kernelNote;
+    }
+
+    /** The bytes {@link #describeKernel} recorded, or -1 when the operator recorded none. */
+    long residentWeightBytes() {
+        return weightBytes;
     }
 }

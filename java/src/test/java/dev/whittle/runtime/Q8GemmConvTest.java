@@ -55,6 +55,11 @@ class Q8GemmConvTest {
     }
 
     static Model build(KernelFamily<?> family, Conv c, long seed) {
+        return build(family, c, seed, null);
+    }
+
+    /** As {@link #build(KernelFamily, Conv, long)}, the filter reshaped by {@code shaper} (pruned, clustered). */
+    static Model build(KernelFamily<?> family, Conv c, long seed, WeightFormatHarness.Shaper shaper) {
         SplittableRandom r = new SplittableRandom(seed);
         boolean u8 = family == KernelRegistry.QU8_CONV2D;
         boolean perChannel = family == KernelRegistry.QS8_QC8W_CONV2D;
@@ -84,6 +89,9 @@ class Q8GemmConvTest {
                 v = u8 ? (i % 2 == 0 ? 0 : 255) : (i % 2 == 0 ? -127 : 127);
             }
             wData.put(i, (byte) v);
+        }
+        if (shaper != null) {
+            shaper.shape(wData, c.outC(), taps, c.inC(), u8 ? wZp : 0, !u8, r);
         }
         long[] zeros = new long[c.outC()];
         Quantization wq = perChannel ? Quantization.perAxis(wScales, zeros, 0) : Quantization.perTensor(wScales[0], wZp);

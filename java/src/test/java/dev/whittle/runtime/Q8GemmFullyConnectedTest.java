@@ -40,6 +40,12 @@ class Q8GemmFullyConnectedTest {
 
     static Model build(TensorType type, boolean perChannel, int batches, int k, int n, int extremes, int scale,
             boolean bias, int activation, long seed) {
+        return build(type, perChannel, batches, k, n, extremes, scale, bias, activation, seed, null);
+    }
+
+    /** As the other {@code build}, the weights reshaped by {@code shaper} (pruned, clustered). */
+    static Model build(TensorType type, boolean perChannel, int batches, int k, int n, int extremes, int scale,
+            boolean bias, int activation, long seed, WeightFormatHarness.Shaper shaper) {
         SplittableRandom r = new SplittableRandom(seed);
         boolean u8 = type == TensorType.UINT8;
         int lo = u8 ? 0 : -128;
@@ -60,6 +66,9 @@ class Q8GemmFullyConnectedTest {
         for (int i = 0; i < wv.length; i++) {
             int v = u8 ? r.nextInt(256) : r.nextInt(-127, 128);
             wv[i] = (byte) (extremes != 0 && i % 5 == 0 ? (u8 ? (i % 2 == 0 ? 0 : 255) : (i % 2 == 0 ? -127 : 127)) : v);
+        }
+        if (shaper != null) {
+            shaper.shape(ByteBuffer.wrap(wv), n, k, k, u8 ? wZp : 0, !u8, r);
         }
         long[] zeros = new long[n];
         Quantization wq = perChannel ? Quantization.perAxis(ws, zeros, 0) : Quantization.perTensor(ws[0], wZp);

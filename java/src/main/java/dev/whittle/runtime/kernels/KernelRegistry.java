@@ -91,6 +91,28 @@ public final class KernelRegistry {
     public static final KernelFamily<FloatFullyConnectedFactory> F32_FULLY_CONNECTED =
             new KernelFamily<>("f32_fully_connected", FloatFullyConnectedFactory.class);
 
+    // Weight-format families (issue 9): kernels for pruned and clustered 8-bit layers, tried by
+    // WeightKernels before the dense family of the node; no reference kernel of their own (the
+    // dense family's reference is their oracle).
+    /** CONV_2D on 2:4 structured sparse weights (2 of every 4 along the input channels). */
+    public static final KernelFamily<WeightFormatConvFactory> CONV2D_SP24 =
+            new KernelFamily<>("conv2d_sp24", WeightFormatConvFactory.class);
+    /** CONV_2D on blocked unstructured sparse weights. */
+    public static final KernelFamily<WeightFormatConvFactory> CONV2D_SPARSE =
+            new KernelFamily<>("conv2d_sparse", WeightFormatConvFactory.class);
+    /** CONV_2D on LUT-coded clustered weights. */
+    public static final KernelFamily<WeightFormatConvFactory> CONV2D_LUT =
+            new KernelFamily<>("conv2d_lut", WeightFormatConvFactory.class);
+    /** FULLY_CONNECTED on 2:4 structured sparse weights. */
+    public static final KernelFamily<WeightFormatFcFactory> FULLY_CONNECTED_SP24 =
+            new KernelFamily<>("fully_connected_sp24", WeightFormatFcFactory.class);
+    /** FULLY_CONNECTED on blocked unstructured sparse weights. */
+    public static final KernelFamily<WeightFormatFcFactory> FULLY_CONNECTED_SPARSE =
+            new KernelFamily<>("fully_connected_sparse", WeightFormatFcFactory.class);
+    /** FULLY_CONNECTED on LUT-coded clustered weights. */
+    public static final KernelFamily<WeightFormatFcFactory> FULLY_CONNECTED_LUT =
+            new KernelFamily<>("fully_connected_lut", WeightFormatFcFactory.class);
+
     private static final BooleanSupplier ALWAYS = () -> true;
 
     private static final List<KernelEntry<?>> ENTRIES = List.of(

@@ -61,6 +61,11 @@ final class Q8Gemm {
     private final MemorySegment weights;
     private final MemorySegment channel;
 
+    /** Bytes of the packed weight panels. */
+    long weightBytes() {
+        return weights.byteSize();
+    }
+
     /** What the node computes; geometry as in {@code ConvParams}, weights {@code [N][K]} bytes. */
     record Spec(int batches, int inH, int inW, int inC, int outH, int outW, int outC, int kh, int kw, int strideH,
             int strideW, int dilH, int dilW, int padH, int padW, boolean unsigned, boolean gemmlowp,

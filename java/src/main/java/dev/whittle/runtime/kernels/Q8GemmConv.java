@@ -15,7 +15,8 @@ import java.nio.ByteBuffer;
  * ({@code gemmlowp}) as the reference kernels do. Where the tensors are not in native memory
  * (compile-time folding) it runs the reference kernel.
  */
-public final class Q8GemmConv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch {
+public final class Q8GemmConv
+        implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch, PackedWeights {
     private final Q8Gemm gemm;
     private final Kernel<ConvParams> reference;
 
@@ -51,6 +52,11 @@ public final class Q8GemmConv implements Kernel<ConvParams>, ParallelTask<ConvPa
     @Override
     public String name() {
         return gemm.name;
+    }
+
+    @Override
+    public long packedWeightBytes() {
+        return gemm.weightBytes();
     }
 
     @Override

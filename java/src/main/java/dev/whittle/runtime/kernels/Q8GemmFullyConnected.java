@@ -15,7 +15,8 @@ import java.nio.ByteBuffer;
  * returns null for a bias that is not constant or not int32; where the tensors are not in
  * native memory it runs the reference kernel.
  */
-public final class Q8GemmFullyConnected implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch {
+public final class Q8GemmFullyConnected
+        implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch, PackedWeights {
     private final Q8Gemm gemm;
     private final Kernel<QuantParams> reference;
 
@@ -50,6 +51,11 @@ public final class Q8GemmFullyConnected implements Kernel<QuantParams>, Parallel
     @Override
     public String name() {
         return gemm.name;
+    }
+
+    @Override
+    public long packedWeightBytes() {
+        return gemm.weightBytes();
     }
 
     @Override

@@ -10,6 +10,8 @@ import dev.whittle.runtime.PrepareContext;
 import dev.whittle.runtime.kernels.ConvKernelFactory;
 import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.PackedWeights;
+import dev.whittle.runtime.kernels.WeightKernels;
 import dev.whittle.runtime.kernels.WorkerScratch;
 import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
@@ -96,10 +98,13 @@ public final class Conv2D implements Op<ConvParams> {
         }
         ByteBuffer filter = ctx.constantData(1);
         ByteBuffer bias = reference.bias() >= 0 ? ctx.constantData(2) : null;
-        Kernel<ConvParams> fast = KernelRegistry.fastestOr(family, f -> f.create(reference, filter, bias), kernel);
+        WeightKernels.Choice<Kernel<ConvParams>> format = WeightKernels.conv(family, reference, filter, bias);
+        Kernel<ConvParams> fast = format.kernel() != null ? format.kernel()
+                : KernelRegistry.fastestOr(family, f -> f.create(reference, filter, bias), kernel);
         if (fast instanceof WorkerScratch ws) {
             ctx.requestWorkerScratch(ws.workerScratchBytes());
         }
+        ctx.describeKernel(format.why(), fast instanceof PackedWeights pw ? pw.packedWeightBytes() : filter.capacity());
         return fast == kernel ? reference : ConvSupport.withKernel(reference, fast);
     }
 

@@ -8,6 +8,8 @@ import dev.whittle.runtime.Op;
 import dev.whittle.runtime.PrepareContext;
 import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.PackedWeights;
+import dev.whittle.runtime.kernels.WeightKernels;
 import dev.whittle.runtime.kernels.WorkerScratch;
 import dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
@@ -230,18 +232,27 @@ public final class FullyConnected implements Op<FullyConnected.Prepared<?>> {
         if (family != null && ctx.isConstant(1)) {
             ByteBuffer weights = ctx.constantData(1);
             ByteBuffer bias = ctx.isConstant(2) ? ctx.constantData(2) : null;
-            kernel = KernelRegistry.fastestOr(family, f -> f.create(qp, weights, bias), kernel);
+            WeightKernels.Choice<Kernel<QuantParams>> format = WeightKernels.fullyConnected(family, qp, weights, bias);
+            kernel = format.kernel() != null ? format.kernel()
+                    : KernelRegistry.fastestOr(family, f -> f.create(qp, weights, bias), kernel);
             if (kernel instanceof WorkerScratch ws) {
                 ctx.requestWorkerScratch(ws.workerScratchBytes());
             }
+            ctx.describeKernel(format.why(), kernel instanceof PackedWeights pw ? pw.packedWeightBytes()
+                    : weights.capacity());
         }
         // 16x8: the reference TFLite runs depends on the bias (see FullyConnectedReference);
         // the family's kernels pick the same output stage from the parameters.
         if (int16 && ctx.isConstant(1) && (qp.bias() < 0 || ctx.isConstant(2))) {
             ByteBuffer w = ctx.constantData(1);
             ByteBuffer b = qp.bias() >= 0 ? ctx.constantData(2) : null;
-            kernel = KernelRegistry.fastestOr(KernelRegistry.QS16_QC8W_FULLY_CONNECTED, f -> f.create(qp, w, b),
-                    kernel);
+            WeightKernels.Choice<Kernel<QuantParams>> format = WeightKernels.fullyConnected(
+                    KernelRegistry.QS16_QC8W_FULLY_CONNECTED, qp, w, b);
+            kernel = format.kernel() != null ? format.kernel()
+                    : KernelRegistry.fastestOr(KernelRegistry.QS16_QC8W_FULLY_CONNECTED, f -> f.create(qp, w, b),
+                            kernel);
+            ctx.describeKernel(format.why(), kernel instanceof PackedWeights pw ? pw.packedWeightBytes()
+                    : w.capacity());
             if (kernel instanceof WorkerScratch ws) {
                 ctx.requestWorkerScratch(ws.workerScratchBytes());
             }
