@@ -16,6 +16,7 @@ import dev.whittle.runtime.ExecutionContext;
 import dev.whittle.runtime.OpProfile;
 import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.WeightFormat;
 import dev.whittle.tflite.TfliteInterpreter;
 import dev.whittle.tflite.TfliteOptions;
 import picocli.CommandLine.Command;
@@ -53,8 +54,8 @@ final class BenchCommand implements Callable<Integer> {
     int threads;
 
     @Option(names = "--compare", split = ",", defaultValue = "tflite", paramLabel = "WHAT",
-            description = {"tflite (with XNNPACK), tflite-builtin (TFLite's own kernels), both, or none;",
-                    "default: ${DEFAULT-VALUE}"})
+            description = {"tflite (with XNNPACK), tflite-builtin (TFLite's own kernels), both, none, and/or",
+                    "dense (Whittle again with --kernels dense: what pruning/clustering buys); default: ${DEFAULT-VALUE}"})
     List<String> compare;
 
     @Option(names = "--warmup", defaultValue = "20", description = "untimed rounds first, at least (default: ${DEFAULT-VALUE})")
@@ -68,9 +69,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", defaultValue = "100", description = "timed rounds (default: ${DEFAULT-VALUE})")
     int iterations;
 
-    @Option(names = "--kernels", paramLabel = "PATH",
-            description = "Whittle's kernel path: auto, reference, java, native or an ISA (sets -Dwhittle.kernels)")
-    String kernels;
+    @Option(names = "--kernels", paramLabel = "WHAT", split = ",",
+            description = {"Whittle's kernels, comma-separated: a weight format (dense, sparse, lut, auto:",
+                    "sets -Dwhittle.weights) and/or a path (reference, java, native or an ISA: sets",
+                    "-Dwhittle.kernels); default: auto"})
+    List<String> kernels;
 
     @Option(names = "--profile", description = "time per operator of Whittle's runtime (a separate pass after the timed rounds)")
     boolean profile;
@@ -108,6 +111,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         boolean xnnpack = false;
         boolean builtin = false;
+        boolean dense = false;
         for (String c : compare) {
             switch (c.trim().toLowerCase(Locale.ROOT)) {
                 case "tflite" -> xnnpack = true;
@@ -116,15 +120,13 @@ final class BenchCommand implements Callable<Integer> {
                     xnnpack = true;
                     builtin = true;
                 }
+                case "dense" -> dense = true;
                 case "none" -> { }
                 default -> throw new InvalidInputException("--compare " + c
-                        + " is not one of tflite, tflite-builtin, both, none");
+                        + " is not one of tflite, tflite-builtin, both, dense, none");
             }
         }
-        if (kernels != null) {
-            KernelPath.allowed(kernels);
-            System.setProperty(KernelPath.PROPERTY, kernels);
-        }
+        WeightFormat format = applyKernels(kernels);
         if (!Files.isRegularFile(model)) {
             throw new InvalidInputException("model file not found: " + model);
         }
@@ -138,6 +140,15 @@ final class BenchCommand implements Callable<Integer> {
         byte[] bytes = repaired ? ModelWriter.toBytes(m) : Files.readAllBytes(model);
         CompiledModel compiled = CompiledModel.compile(m);
         String kernelPath = describeKernels(compiled);
+        CompiledModel denseModel = null;
+        if (dense) {
+            System.setProperty(WeightFormat.PROPERTY, WeightFormat.DENSE.label());
+            try {
+                denseModel = CompiledModel.compile(m);
+            } finally {
+                System.setProperty(WeightFormat.PROPERTY, format.label());
+            }
+        }
 
         List<TensorData> inputs = new ArrayList<>();
         for (int i = 0; i < compiled.inputCount(); i++) {
@@ -148,7 +159,14 @@ final class BenchCommand implements Callable<Integer> {
         List<TfliteInterpreter> tfl = new ArrayList<>();
         List<String> names = new ArrayList<>();
         names.add("whittle");
-        try (ExecutionContext ctx = compiled.newContext(threads)) {
+        List<ExecutionContext> whittles = new ArrayList<>();
+        try (ExecutionContext ctx = compiled.newContext(threads);
+                ExecutionContext denseCtx = denseModel == null ? null : denseModel.newContext(threads)) {
+            whittles.add(ctx);
+            if (denseCtx != null) {
+                whittles.add(denseCtx);
+                names.add("dense");
+            }
             if (xnnpack) {
                 tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(true)));
                 names.add("tflite");
@@ -157,7 +175,7 @@ final class BenchCommand implements Callable<Integer> {
                 tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(false)));
                 names.add("tflite-builtin");
             }
-            int contenders = 1 + tfl.size();
+            int contenders = whittles.size() + tfl.size();
             long[][] nanos = new long[contenders][iterations];
             // Warm-up: at least --warmup rounds and --warmup-ms of time, capped so a very slow
             // model still finishes; then the timed rounds.
@@ -165,8 +183,10 @@ final class BenchCommand implements Callable<Integer> {
             int warmRounds = 0;
             while (warmRounds < warmup || (System.nanoTime() - warmStart < warmupMs * 1_000_000L
                     && warmRounds < 100_000)) {
-                setInputs(ctx, tfl, inputs);
-                ctx.invoke();
+                setInputs(whittles, tfl, inputs);
+                for (ExecutionContext w : whittles) {
+                    w.invoke();
+                }
                 for (TfliteInterpreter t : tfl) {
                     t.invoke();
                 }
@@ -177,15 +197,15 @@ final class BenchCommand implements Callable<Integer> {
                 // Inputs again every round, untimed: Whittle's arena planner (as of this
                 // writing) lets later tensors reuse a graph input's memory, unlike TFLite's,
                 // so an input does not survive an invoke.
-                setInputs(ctx, tfl, inputs);
+                setInputs(whittles, tfl, inputs);
                 // Rotate who goes first, so that neither always runs on the other's warm caches.
                 for (int j = 0; j < contenders; j++) {
                     int c = Math.floorMod(round + j, contenders);
                     long t0 = System.nanoTime();
-                    if (c == 0) {
-                        ctx.invoke();
+                    if (c < whittles.size()) {
+                        whittles.get(c).invoke();
                     } else {
-                        tfl.get(c - 1).invoke();
+                        tfl.get(c - whittles.size()).invoke();
                     }
                     long dt = System.nanoTime() - t0;
                     nanos[c][round] = dt;
@@ -198,6 +218,9 @@ final class BenchCommand implements Callable<Integer> {
             // Whittle's output 0 against each TFLite's, so a fast wrong answer shows.
             List<String> agreement = new ArrayList<>();
             TensorData mine = ctx.output(0);
+            for (int c = 1; c < whittles.size(); c++) {
+                agreement.add(compareOutputs(mine, whittles.get(c).output(0)));
+            }
             for (int c = 0; c < tfl.size(); c++) {
                 agreement.add(compareOutputs(mine, tfl.get(c).output(0)));
             }
@@ -209,14 +232,17 @@ final class BenchCommand implements Callable<Integer> {
                     if (i == 0) {
                         prof.reset();
                     }
-                    setInputs(ctx, List.of(), inputs);
+                    setInputs(List.of(ctx), List.of(), inputs);
                     ctx.invoke(prof);
                 }
             }
+            Weights weights = new Weights(format, OpProfile.kernelChoices(compiled), compiled.residentWeightBytes(),
+                    denseModel == null ? null : OpProfile.kernelChoices(denseModel),
+                    denseModel == null ? -1 : denseModel.residentWeightBytes(), peakRssBytes());
             if (json) {
-                printJson(out, series, agreement, kernelPath, prof);
+                printJson(out, series, agreement, kernelPath, prof, weights);
             } else {
-                printText(out, series, agreement, kernelPath, prof);
+                printText(out, series, agreement, kernelPath, prof, weights);
             }
         } finally {
             for (TfliteInterpreter t : tfl) {
@@ -226,8 +252,54 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The weight formats chosen per layer, their resident bytes, and the dense comparison's. */
+    private record Weights(WeightFormat format, List<OpProfile.KernelChoice> choices, long bytes,
+            List<OpProfile.KernelChoice> denseChoices, long denseBytes, long peakRss) {
+    }
+
+    /**
+     * Applies {@code --kernels}: weight-format labels set {@value WeightFormat#PROPERTY}, the
+     * rest (paths) {@value KernelPath#PROPERTY}; returns the weight format in force.
+     */
+    static WeightFormat applyKernels(List<String> kernels) {
+        WeightFormat format = WeightFormat.current();
+        List<String> paths = new ArrayList<>();
+        for (String k : kernels == null ? List.<String>of() : kernels) {
+            if (k.isBlank()) {
+                continue;
+            }
+            if (WeightFormat.isLabel(k)) {
+                format = WeightFormat.parse(k);
+            } else {
+                paths.add(k.trim());
+            }
+        }
+        if (!paths.isEmpty()) {
+            String value = String.join(",", paths);
+            KernelPath.allowed(value);
+            System.setProperty(KernelPath.PROPERTY, value);
+        }
+        System.setProperty(WeightFormat.PROPERTY, format.label());
+        return format;
+    }
+
+    /** The process's peak resident set (VmHWM on Linux), or -1 where the OS does not say. */
+    static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] f = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or no procfs
+        }
+        return -1;
+    }
+
     private void printText(PrintWriter out, List<Series> series, List<String> agreement, String kernelPath,
-            OpProfile prof) {
+            OpProfile prof, Weights w) {
         out.printf(Locale.ROOT, "%s: %d rounds after %d warm-up, interleaved, %d thread%s; whittle kernels %s;"
                 + " tflite %s%n", model.getFileName(), iterations, warmedUp, threads, threads == 1 ? "" : "s",
                 kernelPath, TfliteInterpreter.version());
@@ -240,6 +312,18 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (int i = 0; i < agreement.size(); i++) {
             out.printf("  output 0 vs %s: %s%n", series.get(i + 1).name(), agreement.get(i));
+        }
+        out.printf(Locale.ROOT, "  weights (%s): %,d bytes resident%s; peak RSS %s%n", w.format().label(), w.bytes(),
+                w.denseBytes() < 0 ? "" : String.format(Locale.ROOT, " (dense: %,d bytes, %.1f%%)", w.denseBytes(),
+                        w.denseBytes() == 0 ? 0 : 100.0 * w.bytes() / w.denseBytes()),
+                w.peakRss() < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f MiB", w.peakRss() / 1048576.0));
+        if (prof != null || w.denseChoices() != null) {
+            out.println("  weight layers (kernel, resident bytes, why):");
+            for (OpProfile.KernelChoice c : w.choices()) {
+                if (c.weightBytes() >= 0) {
+                    out.printf(Locale.ROOT, "    %4d %-44s %10d  %s%n", c.node(), c.kernel(), c.weightBytes(), c.why());
+                }
+            }
         }
         if (prof != null) {
             List<OpProfile.Entry> entries = prof.entries();
@@ -264,7 +348,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void printJson(PrintWriter out, List<Series> series, List<String> agreement, String kernelPath,
-            OpProfile prof) {
+            OpProfile prof, Weights w) {
         JsonObject o = new JsonObject();
         o.addProperty("model", model.getFileName().toString());
         o.addProperty("threads", threads);
@@ -285,6 +369,39 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty(key, round(mine / series.get(i).percentileMs(0.5)));
             o.addProperty("output_vs_" + series.get(i).name().replace('-', '_'), agreement.get(i - 1));
         }
+        o.addProperty("weights_format", w.format().label());
+        o.addProperty("weight_bytes", w.bytes());
+        o.addProperty("peak_rss_bytes", w.peakRss());
+        if (w.denseChoices() != null) {
+            double dense = series.stream().filter(x -> x.name().equals("dense")).findFirst().orElseThrow()
+                    .percentileMs(0.5);
+            String label = w.format().label();
+            o.addProperty(label + "_p50_ms", round(mine));
+            o.addProperty(label + "_weight_bytes", w.bytes());
+            o.addProperty("dense_weight_bytes", w.denseBytes());
+            if (series.stream().noneMatch(x -> x.name().equals("tflite"))) {
+                o.addProperty("ratio", round(mine / dense));
+            }
+        }
+        JsonArray layers = new JsonArray();
+        for (int i = 0; i < w.choices().size(); i++) {
+            OpProfile.KernelChoice c = w.choices().get(i);
+            if (c.weightBytes() < 0) {
+                continue;
+            }
+            JsonObject l = new JsonObject();
+            l.addProperty("node", c.node());
+            l.addProperty("op", c.op());
+            l.addProperty("kernel", c.kernel());
+            l.addProperty("weight_bytes", c.weightBytes());
+            l.addProperty("why", c.why());
+            if (w.denseChoices() != null) {
+                l.addProperty("dense_kernel", w.denseChoices().get(i).kernel());
+                l.addProperty("dense_weight_bytes", w.denseChoices().get(i).weightBytes());
+            }
+            layers.add(l);
+        }
+        o.add("layers", layers);
         if (prof != null) {
             JsonArray ops = new JsonArray();
             for (OpProfile.Entry e : prof.entries()) {
@@ -318,9 +435,11 @@ final class BenchCommand implements Callable<Integer> {
         return sb.length() == 0 ? "none" : sb.toString();
     }
 
-    private static void setInputs(ExecutionContext ctx, List<TfliteInterpreter> tfl, List<TensorData> inputs) {
+    private static void setInputs(List<ExecutionContext> ctxs, List<TfliteInterpreter> tfl, List<TensorData> inputs) {
         for (int i = 0; i < inputs.size(); i++) {
-            ctx.setInput(i, inputs.get(i));
+            for (ExecutionContext ctx : ctxs) {
+                ctx.setInput(i, inputs.get(i));
+            }
             for (TfliteInterpreter t : tfl) {
                 t.setInput(i, inputs.get(i));
             }

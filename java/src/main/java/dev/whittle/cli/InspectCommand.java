@@ -10,6 +10,9 @@ import dev.whittle.model.TensorType;
 import dev.whittle.model.io.ModelReader;
 import dev.whittle.model.io.ModelValidator;
 import dev.whittle.optimize.WeightStats;
+import dev.whittle.runtime.CompiledModel;
+import dev.whittle.runtime.OpProfile;
+import dev.whittle.runtime.kernels.WeightFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,6 +43,14 @@ final class InspectCommand implements Callable<Integer> {
             "sparsity, M:N pattern along the input channel, distinct values per layer and per channel"})
     boolean weights;
 
+    @Option(names = "--runtime", description = {"also compile each model for Whittle's runtime and list, per operator,",
+            "the kernel dispatch chose, the bytes of weights it keeps resident, and why (weight format)"})
+    boolean runtime;
+
+    @Option(names = "--kernels", paramLabel = "WHAT", split = ",",
+            description = "with --runtime: weight format (dense, sparse, lut, auto) and/or kernel path, as for bench")
+    List<String> kernels;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -49,6 +60,9 @@ final class InspectCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         JsonArray all = new JsonArray();
         int failed = 0;
+        if (runtime) {
+            BenchCommand.applyKernels(kernels);
+        }
         for (Path p : models) {
             try {
                 Model m = ModelReader.readUnvalidated(p);
@@ -58,17 +72,36 @@ final class InspectCommand implements Callable<Integer> {
                     failed++;
                 }
                 List<WeightStats> ws = weights && valid ? WeightStats.of(m) : List.of();
+                CompiledModel compiled = null;
+                String runtimeError = null;
+                if (runtime && valid) {
+                    try {
+                        compiled = CompiledModel.compile(m);
+                    } catch (WhittleException e) {
+                        runtimeError = e.getMessage();
+                    }
+                }
                 if (json) {
                     JsonObject o = toJson(p, s);
                     o.addProperty("valid", valid);
                     if (weights) {
                         o.add("weights", weightsJson(ws));
                     }
+                    if (compiled != null) {
+                        o.add("runtime", runtimeJson(compiled));
+                    } else if (runtimeError != null) {
+                        o.addProperty("runtime_error", runtimeError);
+                    }
                     all.add(o);
                 } else {
                     printText(out, p, s, valid);
                     if (weights) {
                         printWeights(out, ws);
+                    }
+                    if (compiled != null) {
+                        printRuntime(out, compiled);
+                    } else if (runtimeError != null) {
+                        out.println("  runtime: " + runtimeError);
                     }
                 }
             } catch (WhittleException | java.io.IOException | java.io.UncheckedIOException e) {
@@ -272,5 +305,36 @@ final class InspectCommand implements Callable<Integer> {
             a.add(e);
         }
         return a;
+    }
+
+    /** Per operator that runs per invoke: kernel, resident weight bytes, and why. */
+    static void printRuntime(PrintWriter out, CompiledModel compiled) {
+        out.printf(java.util.Locale.ROOT, "  runtime (weights %s, kernels %s): %,d bytes of weights resident%n",
+                WeightFormat.current().label(), BenchCommand.describeKernels(compiled), compiled.residentWeightBytes());
+        for (OpProfile.KernelChoice c : OpProfile.kernelChoices(compiled)) {
+            out.printf(java.util.Locale.ROOT, "    %4d %-22s %-44s %10s  %s%n", c.node(), c.op(), c.kernel(),
+                    c.weightBytes() < 0 ? "" : Long.toString(c.weightBytes()), c.why());
+        }
+    }
+
+    static JsonObject runtimeJson(CompiledModel compiled) {
+        JsonObject o = new JsonObject();
+        o.addProperty("weights_format", WeightFormat.current().label());
+        o.addProperty("kernel_path", BenchCommand.describeKernels(compiled));
+        o.addProperty("weight_bytes", compiled.residentWeightBytes());
+        JsonArray ops = new JsonArray();
+        for (OpProfile.KernelChoice c : OpProfile.kernelChoices(compiled)) {
+            JsonObject e = new JsonObject();
+            e.addProperty("node", c.node());
+            e.addProperty("op", c.op());
+            e.addProperty("kernel", c.kernel());
+            if (c.weightBytes() >= 0) {
+                e.addProperty("weight_bytes", c.weightBytes());
+                e.addProperty("why", c.why());
+            }
+            ops.add(e);
+        }
+        o.add("ops", ops);
+        return o;
     }
 }

@@ -50,6 +50,11 @@ final class RunCommand implements Callable<Integer> {
             description = "intra-op threads of either backend (default: ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--kernels", paramLabel = "WHAT", split = ",",
+            description = {"whittle backend: weight format (dense, sparse, lut, auto) and/or kernel path",
+                    "(reference, java, native or an ISA); default: auto"})
+    List<String> kernels;
+
     @Option(names = "--no-xnnpack", description = "tflite backend: TFLite's builtin kernels without the XNNPACK delegate")
     boolean noXnnpack;
 
@@ -96,6 +101,7 @@ final class RunCommand implements Callable<Integer> {
         if (labels != null && top == 0) {
             top = 5;
         }
+        BenchCommand.applyKernels(kernels);
         Model m = readModel(err);
         List<TensorData> outputs = new ArrayList<>();
         try (Backend be = backend.equals("whittle") ? whittle(m) : Backend.tflite(modelBytes(m), threads, !noXnnpack)) {

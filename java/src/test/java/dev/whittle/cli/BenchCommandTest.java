@@ -37,6 +37,7 @@ class BenchCommandTest {
     @AfterEach
     void clearProperty() {
         System.clearProperty(KernelPath.PROPERTY);
+        System.clearProperty(dev.whittle.runtime.kernels.WeightFormat.PROPERTY);
     }
 
     static Path fcModel(Path dir) throws Exception {
@@ -69,6 +70,35 @@ class BenchCommandTest {
     }
 
     @Test
+    void compareDenseReportsBothRunsAndTheirWeights(@TempDir Path tmp) throws Exception {
+        Result r = run("bench", fcModel(tmp).toString(), "--warmup", "1", "--warmup-ms", "0", "--iterations", "3", "--json",
+                "--kernels", "auto", "--compare", "dense");
+        assertEquals(0, r.status(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        for (String key : new String[] {"auto_p50_ms", "dense_p50_ms", "ratio", "auto_weight_bytes",
+                "dense_weight_bytes", "layers", "peak_rss_bytes"}) {
+            assertTrue(o.has(key), key + " missing from " + r.out());
+        }
+        assertEquals("identical (33 elements)", o.get("output_vs_dense").getAsString());
+        JsonObject layer = o.getAsJsonArray("layers").get(0).getAsJsonObject();
+        assertEquals("FullyConnected", layer.get("op").getAsString());
+        assertTrue(layer.get("why").getAsString().contains("zeros"), layer.toString());
+        assertTrue(layer.get("dense_kernel").getAsString().contains("fully_connected"), layer.toString());
+        assertTrue(o.get("dense_weight_bytes").getAsLong() >= 33 * 64, r.out());
+
+        Result text = run("bench", fcModel(tmp).toString(), "--warmup", "1", "--warmup-ms", "0", "--iterations", "3",
+                "--kernels", "dense,reference", "--compare", "dense");
+        assertEquals(0, text.status(), text.err());
+        assertTrue(text.out().contains("weights (dense): 2,112 bytes resident (dense: 2,112 bytes, 100.0%)"), text.out());
+        assertTrue(text.out().contains("fully_connected__reference") || text.out().contains("qs8_qc8w_fully_connected"),
+                text.out());
+
+        Result bad = run("bench", fcModel(tmp).toString(), "--kernels", "sparse24");
+        assertEquals(1, bad.status(), bad.out() + bad.err());
+        assertTrue(bad.err().contains("sparse24"), bad.err());
+    }
+
+    @Test
     void jsonOnTheReferencePath(@TempDir Path tmp) throws Exception {
         Result r = run("bench", fcModel(tmp).toString(), "--warmup", "1", "--warmup-ms", "0", "--iterations", "3", "--json",
                 "--kernels", "reference", "--threads", "2");
@@ -81,6 +111,19 @@ class BenchCommandTest {
         assertEquals(2, o.get("whittle_threads").getAsInt());
         assertEquals("reference x1", o.get("kernel_path").getAsString());
         assertTrue(o.get("ratio").getAsDouble() > 0);
+    }
+
+    @Test
+    void inspectRuntimeListsKernelsBytesAndWhy(@TempDir Path tmp) throws Exception {
+        Result r = run("inspect", "--runtime", "--kernels", "dense", fcModel(tmp).toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("runtime (weights dense"), r.out());
+        assertTrue(r.out().contains("FullyConnected") && r.out().contains("dense (--kernels dense)"), r.out());
+        Result j = run("inspect", "--runtime", "--json", fcModel(tmp).toString());
+        assertEquals(0, j.status(), j.err());
+        JsonObject rt = JsonParser.parseString(j.out()).getAsJsonObject().getAsJsonObject("runtime");
+        assertTrue(rt.get("weight_bytes").getAsLong() >= 33 * 64, j.out());
+        assertTrue(rt.getAsJsonArray("ops").get(0).getAsJsonObject().has("why"), j.out());
     }
 
     @Test

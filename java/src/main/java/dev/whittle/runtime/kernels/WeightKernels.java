@@ -100,9 +100,10 @@ public final class WeightKernels {
                 if (s.zeroBlocks4() >= AUTO_SPARSE_MIN_ZERO_BLOCKS) {
                     candidates.add(new Candidate<>(sparse, "sparse"));
                 }
-                if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && m <= AUTO_LUT_MAX_M) {
+                boolean clustered = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && s.k() >= 4 * AUTO_LUT_MAX_VALUES;
+                if (clustered && m <= AUTO_LUT_MAX_M) {
                     candidates.add(new Candidate<>(lut, "lut"));
-                } else if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES) {
+                } else if (clustered) {
                     declined += "clustered but " + m + " output pixels > " + AUTO_LUT_MAX_M + " (compute-bound); ";
                 }
             }

@@ -7,6 +7,7 @@ import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.kernels.DepthwiseConvKernelFactory;
 import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.PackedWeights;
 import dev.whittle.runtime.kernels.WorkerScratch;
 import java.nio.ByteBuffer;
 import dev.whittle.runtime.Kernel;
@@ -96,6 +97,7 @@ public final class DepthwiseConv2D implements Op<DepthwiseConvParams> {
         if (fast instanceof WorkerScratch ws) {
             ctx.requestWorkerScratch(ws.workerScratchBytes());
         }
+        ctx.describeKernel("", fast instanceof PackedWeights pw ? pw.packedWeightBytes() : filter.capacity());
         return fast == kernel ? reference : ConvSupport.withKernel(reference, fast);
     }
 
