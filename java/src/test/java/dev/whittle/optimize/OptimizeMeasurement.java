@@ -5,6 +5,9 @@ import dev.whittle.io.Preprocessing;
 import dev.whittle.model.Model;
 import dev.whittle.model.io.ModelReader;
 import dev.whittle.model.io.ModelWriter;
+import dev.whittle.quantize.CalibrationData;
+import dev.whittle.quantize.Calibrator;
+import dev.whittle.quantize.QuantizeOptions;
 import dev.whittle.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -38,6 +41,27 @@ class OptimizeMeasurement {
         System.out.printf("%-44s %10s %8s %10s%n", "variant", "gzip", "ratio", "top-1 agr");
         List<Object[]> rows = new ArrayList<>();
         WeightSelection no0 = new WeightSelection(null, "Conv2d_0/", false);
+        if (Boolean.getBoolean("whittle.measure.int8")) {
+            // the quantized rows, on the same split as the others (int8 calibrated on the same
+            // six photos, through a folder of links to them)
+            Path dir = calibrationFolder();
+            QuantizeStep int8 = new QuantizeStep(QuantizeOptions.of(QuantizeOptions.Mode.INT8),
+                    CalibrationData.open(dir.toString(), base.mainGraph().tensor(base.mainGraph().inputs()[0]).shape(),
+                            CalibrationData.Options.defaults()
+                            .withPreprocessing(Preprocessing.MOBILENET).withSamples(64).withAugment(true)),
+                    null, Calibrator.Progress.NONE);
+            row("int8", () -> int8, base, eval, ref, refSize);
+            row("prune 50% data-aware + int8", () -> then(new Pruner(PruneOptions.sparsity(0.5)
+                    .withMethod(PruneOptions.Method.DATA_AWARE), cal), int8), base, eval, ref, refSize);
+            row("prune 2:4 data-aware + int8", () -> then(new Pruner(PruneOptions.pattern(2, 4).withSelection(no0)
+                    .withMethod(PruneOptions.Method.DATA_AWARE), cal), int8), base, eval, ref, refSize);
+            for (boolean pc : new boolean[] {false, true}) {
+                ClusterOptions o = ClusterOptions.of(16).withPerChannel(pc).withDataAware(true);
+                row("cluster 16 " + (pc ? "per channel" : "per layer") + " data-aware + int8",
+                        () -> then(new Clusterer(o, cal), int8), base, eval, ref, refSize);
+            }
+            return;
+        }
         if (Boolean.getBoolean("whittle.measure.quick")) {
             for (double sp : new double[] {0.1, 0.3, 0.5}) {
                 row("prune " + sp + " magnitude", () -> new Pruner(PruneOptions.sparsity(sp), null), base, eval, ref, refSize);
@@ -73,6 +97,34 @@ class OptimizeMeasurement {
         double agr = Agreement.agreement(ref, Agreement.top1(r.model(), eval));
         System.out.printf("%-48s %10d %7.2fx %9.1f%%   (%d inputs, step %.1f s)%n", name, s.gzip(), s.gzipRatioTo(refSize),
                 100 * agr, ref.length, (t1 - t0) / 1e9);
+    }
+
+    /** {@code first}, then {@code second} on its output, as one step. */
+    private static ModelStep then(ModelStep first, ModelStep second) {
+        return new ModelStep() {
+            @Override
+            public String describe() {
+                return first.describe() + " + " + second.describe();
+            }
+
+            @Override
+            public StepResult apply(Model m) {
+                return second.apply(first.apply(m).model());
+            }
+        };
+    }
+
+    /** A temporary folder of links to the calibration photos (the shared files stay in place). */
+    private static Path calibrationFolder() {
+        try {
+            Path dir = java.nio.file.Files.createTempDirectory("whittle-cal");
+            for (Path p : images(CALIBRATION)) {
+                java.nio.file.Files.createSymbolicLink(dir.resolve(p.getFileName()), p.toAbsolutePath());
+            }
+            return dir;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static List<Path> images(String[] names) {
