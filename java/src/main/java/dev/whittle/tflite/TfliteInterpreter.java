@@ -316,6 +316,15 @@ public final class TfliteInterpreter implements AutoCloseable {
         return state.delegates.stream().map(Delegate::description).toList();
     }
 
+    /**
+     * Number of nodes TFLite executes: each delegate partition counts as one node, so this shows
+     * how much of the graph the delegates took (a fully delegated graph has 1 per partition).
+     */
+    public int executionPlanSize() {
+        IntPointer plan = live().execution_plan();
+        return plan == null || plan.isNull() ? 0 : Math.toIntExact(plan.limit() - plan.position());
+    }
+
     /** The options this interpreter was built with. */
     public TfliteOptions options() {
         return options;
