@@ -78,6 +78,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(names = "--delegate", paramLabel = "SPEC",
+            description = {"add a contender: TFLite with this delegate (repeatable; xnnpack[,threads=N,...],",
+                    "external:PATH[,k=v...], edgetpu[:usb|:pci][:N][,k=v...]). A compiled Edge TPU model runs",
+                    "only on its delegate contenders (Whittle's runtime and plain TFLite cannot run it)"})
+    List<String> delegates = new ArrayList<>();
+
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random inputs (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -136,19 +142,29 @@ final class BenchCommand implements Callable<Integer> {
             err.println("whittle: repaired in memory (TFLite refuses the file as is; see whittle inspect)");
         }
         byte[] bytes = repaired ? ModelWriter.toBytes(m) : Files.readAllBytes(model);
-        CompiledModel compiled = CompiledModel.compile(m);
-        String kernelPath = describeKernels(compiled);
-
-        List<TensorData> inputs = new ArrayList<>();
-        for (int i = 0; i < compiled.inputCount(); i++) {
-            Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
-            inputs.add(randomInput(t.type(), t.shape(), seed + i));
+        for (String d : delegates) {
+            dev.whittle.tflite.DelegateSpec.parse(d); // bad specs fail before any work
         }
+        // A compiled Edge TPU model: only TFLite with a delegate can run its custom op.
+        boolean compiledForTpu = dev.whittle.edgetpu.EdgeTpuCheck.isCompiled(m);
+        if (compiledForTpu) {
+            if (delegates.isEmpty()) {
+                throw new InvalidInputException(model.getFileName() + " was compiled for the Edge TPU: bench it with"
+                        + " --delegate edgetpu (Whittle's runtime and TFLite without the delegate cannot run it)");
+            }
+            xnnpack = false;
+            builtin = false;
+        }
+        CompiledModel compiled = compiledForTpu ? null : CompiledModel.compile(m);
+        String kernelPath = compiled == null ? "none (compiled Edge TPU model)" : describeKernels(compiled);
 
         List<TfliteInterpreter> tfl = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        names.add("whittle");
-        try (ExecutionContext ctx = compiled.newContext(threads)) {
+        if (compiled != null) {
+            names.add("whittle");
+        }
+        ExecutionContext ctx = compiled == null ? null : compiled.newContext(threads);
+        try {
             if (xnnpack) {
                 tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(true)));
                 names.add("tflite");
@@ -157,7 +173,23 @@ final class BenchCommand implements Callable<Integer> {
                 tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(false)));
                 names.add("tflite-builtin");
             }
-            int contenders = 1 + tfl.size();
+            for (String d : delegates) {
+                tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).withDelegate(d)));
+                names.add("tflite+" + d);
+            }
+            List<TensorData> inputs = new ArrayList<>();
+            if (compiled != null) {
+                for (int i = 0; i < compiled.inputCount(); i++) {
+                    Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
+                    inputs.add(randomInput(t.type(), t.shape(), seed + i));
+                }
+            } else {
+                for (int i = 0; i < tfl.get(0).inputCount(); i++) {
+                    inputs.add(randomInput(tfl.get(0).inputInfo(i).type(), tfl.get(0).inputInfo(i).shape(), seed + i));
+                }
+            }
+            int w = ctx == null ? 0 : 1; // contender index of the first TFLite interpreter
+            int contenders = w + tfl.size();
             long[][] nanos = new long[contenders][iterations];
             // Warm-up: at least --warmup rounds and --warmup-ms of time, capped so a very slow
             // model still finishes; then the timed rounds.
@@ -166,7 +198,9 @@ final class BenchCommand implements Callable<Integer> {
             while (warmRounds < warmup || (System.nanoTime() - warmStart < warmupMs * 1_000_000L
                     && warmRounds < 100_000)) {
                 setInputs(ctx, tfl, inputs);
-                ctx.invoke();
+                if (ctx != null) {
+                    ctx.invoke();
+                }
                 for (TfliteInterpreter t : tfl) {
                     t.invoke();
                 }
@@ -182,10 +216,10 @@ final class BenchCommand implements Callable<Integer> {
                 for (int j = 0; j < contenders; j++) {
                     int c = Math.floorMod(round + j, contenders);
                     long t0 = System.nanoTime();
-                    if (c == 0) {
+                    if (c < w) {
                         ctx.invoke();
                     } else {
-                        tfl.get(c - 1).invoke();
+                        tfl.get(c - w).invoke();
                     }
                     long dt = System.nanoTime() - t0;
                     nanos[c][round] = dt;
@@ -195,15 +229,15 @@ final class BenchCommand implements Callable<Integer> {
             for (int c = 0; c < contenders; c++) {
                 series.add(new Series(names.get(c), nanos[c]));
             }
-            // Whittle's output 0 against each TFLite's, so a fast wrong answer shows.
+            // Output 0 of the first contender against each other's, so a fast wrong answer shows.
             List<String> agreement = new ArrayList<>();
-            TensorData mine = ctx.output(0);
-            for (int c = 0; c < tfl.size(); c++) {
+            TensorData mine = ctx != null ? ctx.output(0) : tfl.get(0).output(0);
+            for (int c = 1 - w; c < tfl.size(); c++) {
                 agreement.add(compareOutputs(mine, tfl.get(c).output(0)));
             }
 
             OpProfile prof = null;
-            if (profile) {
+            if (profile && compiled != null) {
                 prof = OpProfile.of(compiled);
                 for (int i = -Math.max(1, warmup / 2); i < iterations; i++) {
                     if (i == 0) {
@@ -222,6 +256,9 @@ final class BenchCommand implements Callable<Integer> {
             for (TfliteInterpreter t : tfl) {
                 t.close();
             }
+            if (ctx != null) {
+                ctx.close();
+            }
         }
         return 0;
     }
@@ -231,7 +268,8 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s: %d rounds after %d warm-up, interleaved, %d thread%s; whittle kernels %s;"
                 + " tflite %s%n", model.getFileName(), iterations, warmedUp, threads, threads == 1 ? "" : "s",
                 kernelPath, TfliteInterpreter.version());
-        out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %14s%n", "", "p50 ms", "p90 ms", "p99 ms", "whittle/this");
+        out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %14s%n", "", "p50 ms", "p90 ms", "p99 ms",
+                series.get(0).name().equals("whittle") ? "whittle/this" : "first/this");
         double mine = series.get(0).percentileMs(0.5);
         for (Series s : series) {
             String ratio = s == series.get(0) ? "" : String.format(Locale.ROOT, "%.2fx", mine / s.percentileMs(0.5));
@@ -320,7 +358,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private static void setInputs(ExecutionContext ctx, List<TfliteInterpreter> tfl, List<TensorData> inputs) {
         for (int i = 0; i < inputs.size(); i++) {
-            ctx.setInput(i, inputs.get(i));
+            if (ctx != null) {
+                ctx.setInput(i, inputs.get(i));
+            }
             for (TfliteInterpreter t : tfl) {
                 t.setInput(i, inputs.get(i));
             }

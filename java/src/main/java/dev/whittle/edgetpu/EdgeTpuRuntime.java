@@ -133,8 +133,9 @@ public final class EdgeTpuRuntime {
                 lookup = isPath ? SymbolLookup.libraryLookup(Path.of(lib), Arena.global())
                         : SymbolLookup.libraryLookup(lib, Arena.global());
             } catch (IllegalArgumentException e) {
-                throw new NativeLibraryException("cannot load " + lib + " (the Edge TPU runtime): " + e.getMessage()
-                        + ". " + installHint(), e);
+                throw new NativeLibraryException((isPath ? "cannot load " + lib + " as the Edge TPU runtime"
+                        : "no Edge TPU found: the Edge TPU runtime " + lib + " is not installed") + " ("
+                        + e.getMessage() + "). " + installHint(), e);
             }
             r = new EdgeTpuRuntime(lib, lookup);
             LOADED.put(lib, r);

@@ -71,19 +71,6 @@ public final class Delegate implements AutoCloseable {
     private static final long XNN_NUM_THREADS = 0;
     private static final long XNN_FLAGS = 8;
 
-    /**
-     * {@code TfLiteExternalDelegateOptions} ({@code external_delegate.h}): lib_path, count,
-     * keys[256], values[256], insert; 4120 bytes on LP64.
-     */
-    static final int EXTERNAL_MAX_OPTIONS = 256;
-    static final MemoryLayout EXTERNAL_OPTIONS = MemoryLayout.structLayout(
-            ValueLayout.ADDRESS.withName("lib_path"),
-            ValueLayout.JAVA_INT.withName("count"),
-            MemoryLayout.paddingLayout(4),
-            MemoryLayout.sequenceLayout(EXTERNAL_MAX_OPTIONS, ValueLayout.ADDRESS).withName("keys"),
-            MemoryLayout.sequenceLayout(EXTERNAL_MAX_OPTIONS, ValueLayout.ADDRESS).withName("values"),
-            ValueLayout.ADDRESS.withName("insert"));
-
     private final DelegateSpec spec;
     private final String description;
     private final State state;
@@ -160,10 +147,6 @@ public final class Delegate implements AutoCloseable {
         final MethodHandle xnnDefault;
         final MethodHandle xnnCreate;
         final MethodHandle xnnDelete;
-        final MethodHandle extDefault;
-        final MethodHandle extInsert;
-        final MethodHandle extCreate;
-        final MethodHandle extDelete;
 
         private TfliteC() {
             String lib = TfliteNative.libraryPath();
@@ -178,15 +161,6 @@ public final class Delegate implements AutoCloseable {
             xnnCreate = linker.downcallHandle(sym(l, lib, "TfLiteXNNPackDelegateCreate"),
                     FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
             xnnDelete = linker.downcallHandle(sym(l, lib, "TfLiteXNNPackDelegateDelete"),
-                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-            extDefault = linker.downcallHandle(sym(l, lib, "TfLiteExternalDelegateOptionsDefault"),
-                    FunctionDescriptor.of(EXTERNAL_OPTIONS, ValueLayout.ADDRESS));
-            extInsert = linker.downcallHandle(sym(l, lib, "TfLiteExternalDelegateOptionsInsert"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                            ValueLayout.ADDRESS));
-            extCreate = linker.downcallHandle(sym(l, lib, "TfLiteExternalDelegateCreate"),
-                    FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-            extDelete = linker.downcallHandle(sym(l, lib, "TfLiteExternalDelegateDelete"),
                     FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
         }
 
@@ -218,39 +192,95 @@ public final class Delegate implements AutoCloseable {
         }
     }
 
-    private static Delegate external(DelegateSpec spec) {
-        TfliteC c = TfliteC.INSTANCE;
-        if (spec.options().size() > EXTERNAL_MAX_OPTIONS) {
-            throw new dev.whittle.InvalidInputException("at most " + EXTERNAL_MAX_OPTIONS
-                    + " options for an external delegate, got " + spec.options().size());
-        }
-        // The strings stay allocated as long as the delegate: TFLite's wrapper may keep them.
-        Arena arena = Arena.ofShared();
-        try {
-            MemorySegment opts = (MemorySegment) c.extDefault.invokeExact((java.lang.foreign.SegmentAllocator) arena,
-                    arena.allocateFrom(spec.library().toString()));
-            for (Map.Entry<String, String> e : spec.options().entrySet()) {
-                int st = (int) c.extInsert.invokeExact(opts, arena.allocateFrom(e.getKey()),
-                        arena.allocateFrom(e.getValue()));
-                if (st != 0) {
-                    throw new DelegateException(DelegateException.Reason.CREATE_FAILED,
-                            "TFLite refused external delegate option " + e.getKey() + "=" + e.getValue());
-                }
+    /**
+     * A delegate plugin, called through TFLite's external-delegate plugin ABI
+     * ({@code tflite_plugin_create_delegate(keys, values, n, report_error)} and
+     * {@code tflite_plugin_destroy_delegate}) directly: TFLite 2.20's
+     * {@code TfLiteExternalDelegateCreate} returns a non-null wrapper even when the plugin
+     * returned no delegate, and deleting that wrapper crashes, so Whittle calls the plugin itself
+     * (what the wrapper does) and turns a null into a typed error with the plugin's message.
+     */
+    private static final class Plugin {
+        private static final java.util.Map<String, Plugin> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Messages the plugin reports while one create runs; creates are serialized on it. */
+        private static final StringBuilder REPORTED = new StringBuilder();
+        private static final MemorySegment REPORT_STUB;
+
+        static {
+            try {
+                MethodHandle report = java.lang.invoke.MethodHandles.lookup().findStatic(Plugin.class, "report",
+                        java.lang.invoke.MethodType.methodType(void.class, MemorySegment.class));
+                REPORT_STUB = Linker.nativeLinker().upcallStub(report, FunctionDescriptor.ofVoid(ValueLayout.ADDRESS),
+                        Arena.global());
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
             }
-            MemorySegment d = (MemorySegment) c.extCreate.invokeExact(opts);
+        }
+
+        final MethodHandle create;
+        final MethodHandle destroy;
+
+        private Plugin(Path lib) {
+            SymbolLookup l;
+            try {
+                l = SymbolLookup.libraryLookup(lib, Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new NativeLibraryException("cannot load delegate plugin " + lib + ": " + e.getMessage(), e);
+            }
+            Linker linker = Linker.nativeLinker();
+            MemorySegment c = l.find("tflite_plugin_create_delegate").orElseThrow(() -> new NativeLibraryException(
+                    lib + " is not a TFLite delegate plugin: it does not export tflite_plugin_create_delegate"));
+            MemorySegment d = l.find("tflite_plugin_destroy_delegate").orElseThrow(() -> new NativeLibraryException(
+                    lib + " is not a TFLite delegate plugin: it does not export tflite_plugin_destroy_delegate"));
+            create = linker.downcallHandle(c, FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+            destroy = linker.downcallHandle(d, FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+        }
+
+        static Plugin of(Path lib) {
+            return LOADED.computeIfAbsent(lib.toString(), k -> new Plugin(lib));
+        }
+
+        @SuppressWarnings("unused") // called from native code
+        private static void report(MemorySegment message) {
+            String m = message.equals(MemorySegment.NULL) ? "" : message.reinterpret(65536).getString(0);
+            if (REPORTED.length() < 4096) {
+                REPORTED.append(REPORTED.length() == 0 ? "" : "; ").append(m);
+            }
+        }
+    }
+
+    private static Delegate external(DelegateSpec spec) {
+        Plugin plugin = Plugin.of(spec.library());
+        int n = spec.options().size();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment keys = arena.allocate(ValueLayout.ADDRESS, Math.max(1, n));
+            MemorySegment values = arena.allocate(ValueLayout.ADDRESS, Math.max(1, n));
+            int i = 0;
+            for (Map.Entry<String, String> e : spec.options().entrySet()) {
+                keys.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(e.getKey()));
+                values.setAtIndex(ValueLayout.ADDRESS, i, arena.allocateFrom(e.getValue()));
+                i++;
+            }
+            MemorySegment d;
+            String reported;
+            synchronized (Plugin.REPORTED) {
+                Plugin.REPORTED.setLength(0);
+                d = (MemorySegment) plugin.create.invokeExact(keys, values, (long) n, Plugin.REPORT_STUB);
+                reported = Plugin.REPORTED.toString();
+                Plugin.REPORTED.setLength(0);
+            }
             if (d.equals(MemorySegment.NULL)) {
                 throw new DelegateException(DelegateException.Reason.CREATE_FAILED, "the delegate plugin "
-                        + spec.library() + " returned no delegate (options " + spec.options() + "); TFLite's and the"
-                        + " plugin's messages are on standard error. Check that the library exports"
-                        + " tflite_plugin_create_delegate and that its device is present");
+                        + spec.library() + " returned no delegate (options " + spec.options() + ")"
+                        + (reported.isEmpty() ? "" : ": " + reported)
+                        + ". Check the plugin's options and that its device is present");
             }
-            return new Delegate(spec, "external " + spec.library().getFileName() + " " + spec.options(), d.address(),
-                    a -> call(c.extDelete, a), arena);
+            return new Delegate(spec, "external " + spec.library().getFileName() + (n == 0 ? "" : " " + spec.options()),
+                    d.address(), a -> call(plugin.destroy, a), null);
         } catch (RuntimeException | Error e) {
-            arena.close();
             throw e;
         } catch (Throwable t) {
-            arena.close();
             throw new IllegalStateException(t);
         }
     }

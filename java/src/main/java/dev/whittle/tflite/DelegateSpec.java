@@ -20,8 +20,8 @@ import java.util.Objects;
  *       {@code flags} replaces the default bits before the named ones are applied). Threads
  *       default to the interpreter's.</li>
  *   <li>{@code external:PATH[,key=value...]}: any TFLite delegate plugin (a shared library that
- *       exports {@code tflite_plugin_create_delegate}), loaded through TFLite's external
- *       delegate with the key/value options given.</li>
+ *       exports {@code tflite_plugin_create_delegate}, TFLite's external-delegate plugin ABI, as
+ *       Python's {@code load_delegate} uses it), created with the key/value options given.</li>
  *   <li>{@code edgetpu[:usb|:pci][:N][,key=value...]}: a Coral Edge TPU through libedgetpu; the
  *       type and the index N among the devices of that type pick the device (default: the
  *       first one found); options go to libedgetpu unchanged ({@code Performance=Low|Medium|

@@ -101,7 +101,7 @@ class EdgeTpuDelegateTest {
 
     @Test
     void externalDelegatePluginAbiOfTheSameLibrary() {
-        // TFLite's external delegate (what Python's load_delegate uses) on the test double.
+        // The plugin ABI (what Python's load_delegate uses) of the same test double.
         try (TfliteInterpreter t = TfliteInterpreter.create(model, TfliteOptions.defaults()
                 .withDelegate("external:" + fake.library() + ",Fake.Salt=3"))) {
             assertTrue(fake.lastOptions().endsWith(";Fake.Salt=3"), fake.lastOptions());
@@ -223,11 +223,13 @@ class EdgeTpuDelegateTest {
                     TfliteOptions.defaults().withDelegate("edgetpu,Fake.Busy=1")));
             assertEquals(0, fake.liveDelegates());
         });
-        // a plugin that returns no delegate, through TFLite's external delegate
+        // a plugin that returns no delegate: its reported message in a typed error
         DelegateException plugin = assertThrows(DelegateException.class,
                 () -> Delegate.create("external:" + fake.library() + ",Fake.Busy=1"));
         assertEquals(DelegateException.Reason.CREATE_FAILED, plugin.reason());
-        assertTrue(plugin.getMessage().contains("returned no delegate"), plugin.getMessage());
+        assertTrue(plugin.getMessage().contains("returned no delegate") && plugin.getMessage().contains("busy"),
+                plugin.getMessage());
+        assertEquals(0, fake.liveDelegates());
         // a compiled model without the delegate
         DelegateException missing = assertThrows(DelegateException.class,
                 () -> TfliteInterpreter.create(model, TfliteOptions.defaults()));
