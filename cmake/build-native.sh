@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds libwhittle for the machine Maven runs on and copies it where the Java loader looks:
 #
-#   cmake/build-native.sh <build-dir> <output-dir>
+#   cmake/build-native.sh <build-dir> <output-dir> [<test-output-dir>]
 #
-# puts the library at <output-dir>/<os>-<arch>/libwhittle.so, with <os>-<arch> spelled as
+# puts the library at <output-dir>/<os>-<arch>/libwhittle.so, and the test-only libraries
+# (the libedgetpu test double, libwhittle_fake_edgetpu.so) in <test-output-dir> when given, with <os>-<arch> spelled as
 # dev.whittle.internal.nativelib.NativeLibrary derives it from os.name/os.arch
 # (linux-x86_64, linux-aarch64, macos-aarch64, ...).
 #
@@ -13,12 +14,13 @@
 # under a second. Extra CMake arguments can be passed in WHITTLE_CMAKE_ARGS.
 set -euo pipefail
 
-if [ $# -ne 2 ]; then
-  echo "usage: $0 <build-dir> <output-dir>" >&2
+if [ $# -ne 2 ] && [ $# -ne 3 ]; then
+  echo "usage: $0 <build-dir> <output-dir> [<test-output-dir>]" >&2
   exit 2
 fi
 build_dir=$1
 output_dir=$2
+test_output_dir=${3:-}
 source_dir=$(cd "$(dirname "$0")/../native" && pwd)
 
 cxx=${CXX:-}
@@ -33,8 +35,8 @@ if ! command -v cmake >/dev/null 2>&1 || [ -z "$cxx" ] || ! command -v "$cxx" >/
 fi
 
 case "$(uname -s)" in
-  Linux) os=linux; lib=libwhittle.so ;;
-  Darwin) os=macos; lib=libwhittle.dylib ;;
+  Linux) os=linux; lib=libwhittle.so; fake=libwhittle_fake_edgetpu.so ;;
+  Darwin) os=macos; lib=libwhittle.dylib; fake=libwhittle_fake_edgetpu.dylib ;;
   *) echo "whittle: native build not supported on $(uname -s), building the Java path only"; exit 0 ;;
 esac
 case "$(uname -m)" in
@@ -68,3 +70,7 @@ dest="$output_dir/$os-$arch"
 mkdir -p "$dest"
 cmake -E copy_if_different "$build_dir/$lib" "$dest/$lib"
 echo "whittle: native library $dest/$lib"
+if [ -n "$test_output_dir" ] && [ -f "$build_dir/$fake" ]; then
+  mkdir -p "$test_output_dir"
+  cmake -E copy_if_different "$build_dir/$fake" "$test_output_dir/$fake"
+fi

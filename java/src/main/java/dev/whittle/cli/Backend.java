@@ -44,12 +44,25 @@ interface Backend extends AutoCloseable {
     void close();
 
     static Backend tflite(byte[] model, int threads, boolean xnnpack) {
-        TfliteInterpreter t = TfliteInterpreter.create(model, TfliteOptions.defaults().threads(threads).useXnnpack(xnnpack));
+        return tflite(model, threads, xnnpack, java.util.List.of());
+    }
+
+    /** The TFLite interpreter with delegates given by spec (see {@code DelegateSpec}), each its own. */
+    static Backend tflite(byte[] model, int threads, boolean xnnpack, java.util.List<String> delegates) {
+        TfliteOptions opts = TfliteOptions.defaults().threads(threads).useXnnpack(xnnpack);
+        for (String d : delegates) {
+            opts = opts.withDelegate(d);
+        }
+        TfliteInterpreter t = TfliteInterpreter.create(model, opts);
+        boolean defaultXnnpack = xnnpack && opts.delegateSpecs().stream()
+                .noneMatch(d -> d.kind() == dev.whittle.tflite.DelegateSpec.Kind.XNNPACK);
         return new Backend() {
             @Override
             public String description() {
                 return "tflite " + TfliteInterpreter.version() + " (" + threads + " thread" + (threads == 1 ? "" : "s")
-                        + (xnnpack ? ", XNNPACK)" : ", no XNNPACK)");
+                        + (t.delegates().isEmpty() ? "" : ", delegate" + (t.delegates().size() == 1 ? " " : "s ")
+                        + String.join(" + ", t.delegates()))
+                        + (defaultXnnpack ? ", XNNPACK)" : delegates.isEmpty() ? ", no XNNPACK)" : ")");
             }
 
             @Override

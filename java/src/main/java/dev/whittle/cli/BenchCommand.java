@@ -81,6 +81,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
+    @Option(names = "--delegate", paramLabel = "SPEC",
+            description = {"add a contender: TFLite with this delegate (repeatable; xnnpack[,threads=N,...],",
+                    "external:PATH[,k=v...], edgetpu[:usb|:pci][:N][,k=v...]). A compiled Edge TPU model runs",
+                    "only on its delegate contenders (Whittle's runtime and plain TFLite cannot run it)"})
+    List<String> delegates = new ArrayList<>();
+
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random inputs (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -138,35 +144,42 @@ final class BenchCommand implements Callable<Integer> {
             err.println("whittle: repaired in memory (TFLite refuses the file as is; see whittle inspect)");
         }
         byte[] bytes = repaired ? ModelWriter.toBytes(m) : Files.readAllBytes(model);
-        CompiledModel compiled = CompiledModel.compile(m);
-        String kernelPath = describeKernels(compiled);
-        CompiledModel denseModel = null;
-        if (dense) {
-            System.setProperty(WeightFormat.PROPERTY, WeightFormat.DENSE.label());
-            try {
-                denseModel = CompiledModel.compile(m);
-            } finally {
-                System.setProperty(WeightFormat.PROPERTY, format.label());
+        for (String d : delegates) {
+            dev.whittle.tflite.DelegateSpec.parse(d); // bad specs fail before any work
+        }
+        // A compiled Edge TPU model: only TFLite with a delegate can run its custom op.
+        boolean compiledForTpu = dev.whittle.edgetpu.EdgeTpuCheck.isCompiled(m);
+        if (compiledForTpu) {
+            if (delegates.isEmpty()) {
+                throw new InvalidInputException(model.getFileName() + " was compiled for the Edge TPU: bench it with"
+                        + " --delegate edgetpu (Whittle's runtime and TFLite without the delegate cannot run it)");
             }
+            xnnpack = false;
+            builtin = false;
         }
-
-        List<TensorData> inputs = new ArrayList<>();
-        for (int i = 0; i < compiled.inputCount(); i++) {
-            Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
-            inputs.add(randomInput(t.type(), t.shape(), seed + i));
-        }
+        CompiledModel compiled = compiledForTpu ? null : CompiledModel.compile(m);
+        String kernelPath = compiled == null ? "none (compiled Edge TPU model)" : describeKernels(compiled);
 
         List<TfliteInterpreter> tfl = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        names.add("whittle");
         List<ExecutionContext> whittles = new ArrayList<>();
-        try (ExecutionContext ctx = compiled.newContext(threads);
-                ExecutionContext denseCtx = denseModel == null ? null : denseModel.newContext(threads)) {
-            whittles.add(ctx);
-            if (denseCtx != null) {
-                whittles.add(denseCtx);
+        CompiledModel denseModel = null;
+        if (compiled != null) {
+            names.add("whittle");
+            whittles.add(compiled.newContext(threads));
+            if (dense) {
+                System.setProperty(WeightFormat.PROPERTY, WeightFormat.DENSE.label());
+                try {
+                    denseModel = CompiledModel.compile(m);
+                } finally {
+                    System.setProperty(WeightFormat.PROPERTY, format.label());
+                }
+                whittles.add(denseModel.newContext(threads));
                 names.add("dense");
             }
+        }
+        ExecutionContext ctx = whittles.isEmpty() ? null : whittles.get(0);
+        try {
             if (xnnpack) {
                 tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(true)));
                 names.add("tflite");
@@ -175,7 +188,23 @@ final class BenchCommand implements Callable<Integer> {
                 tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).useXnnpack(false)));
                 names.add("tflite-builtin");
             }
-            int contenders = whittles.size() + tfl.size();
+            for (String d : delegates) {
+                tfl.add(TfliteInterpreter.create(bytes, TfliteOptions.defaults().threads(threads).withDelegate(d)));
+                names.add("tflite+" + d);
+            }
+            List<TensorData> inputs = new ArrayList<>();
+            if (compiled != null) {
+                for (int i = 0; i < compiled.inputCount(); i++) {
+                    Tensor t = compiled.tensorInfo(compiled.inputTensorIndex(i));
+                    inputs.add(randomInput(t.type(), t.shape(), seed + i));
+                }
+            } else {
+                for (int i = 0; i < tfl.get(0).inputCount(); i++) {
+                    inputs.add(randomInput(tfl.get(0).inputInfo(i).type(), tfl.get(0).inputInfo(i).shape(), seed + i));
+                }
+            }
+            int w = whittles.size(); // contender index of the first TFLite interpreter
+            int contenders = w + tfl.size();
             long[][] nanos = new long[contenders][iterations];
             // Warm-up: at least --warmup rounds and --warmup-ms of time, capped so a very slow
             // model still finishes; then the timed rounds.
@@ -184,8 +213,8 @@ final class BenchCommand implements Callable<Integer> {
             while (warmRounds < warmup || (System.nanoTime() - warmStart < warmupMs * 1_000_000L
                     && warmRounds < 100_000)) {
                 setInputs(whittles, tfl, inputs);
-                for (ExecutionContext w : whittles) {
-                    w.invoke();
+                for (ExecutionContext x : whittles) {
+                    x.invoke();
                 }
                 for (TfliteInterpreter t : tfl) {
                     t.invoke();
@@ -202,10 +231,10 @@ final class BenchCommand implements Callable<Integer> {
                 for (int j = 0; j < contenders; j++) {
                     int c = Math.floorMod(round + j, contenders);
                     long t0 = System.nanoTime();
-                    if (c < whittles.size()) {
+                    if (c < w) {
                         whittles.get(c).invoke();
                     } else {
-                        tfl.get(c - whittles.size()).invoke();
+                        tfl.get(c - w).invoke();
                     }
                     long dt = System.nanoTime() - t0;
                     nanos[c][round] = dt;
@@ -215,18 +244,18 @@ final class BenchCommand implements Callable<Integer> {
             for (int c = 0; c < contenders; c++) {
                 series.add(new Series(names.get(c), nanos[c]));
             }
-            // Whittle's output 0 against each TFLite's, so a fast wrong answer shows.
+            // Output 0 of the first contender against each other's, so a fast wrong answer shows.
             List<String> agreement = new ArrayList<>();
-            TensorData mine = ctx.output(0);
-            for (int c = 1; c < whittles.size(); c++) {
+            TensorData mine = ctx != null ? ctx.output(0) : tfl.get(0).output(0);
+            for (int c = 1; c < w; c++) {
                 agreement.add(compareOutputs(mine, whittles.get(c).output(0)));
             }
-            for (int c = 0; c < tfl.size(); c++) {
+            for (int c = w == 0 ? 1 : 0; c < tfl.size(); c++) {
                 agreement.add(compareOutputs(mine, tfl.get(c).output(0)));
             }
 
             OpProfile prof = null;
-            if (profile) {
+            if (profile && compiled != null) {
                 prof = OpProfile.of(compiled);
                 for (int i = -Math.max(1, warmup / 2); i < iterations; i++) {
                     if (i == 0) {
@@ -236,7 +265,8 @@ final class BenchCommand implements Callable<Integer> {
                     ctx.invoke(prof);
                 }
             }
-            Weights weights = new Weights(format, OpProfile.kernelChoices(compiled), compiled.residentWeightBytes(),
+            Weights weights = compiled == null ? null : new Weights(format, OpProfile.kernelChoices(compiled),
+                    compiled.residentWeightBytes(),
                     denseModel == null ? null : OpProfile.kernelChoices(denseModel),
                     denseModel == null ? -1 : denseModel.residentWeightBytes(), peakRssBytes());
             if (json) {
@@ -247,6 +277,9 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             for (TfliteInterpreter t : tfl) {
                 t.close();
+            }
+            for (ExecutionContext x : whittles) {
+                x.close();
             }
         }
         return 0;
@@ -303,7 +336,8 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s: %d rounds after %d warm-up, interleaved, %d thread%s; whittle kernels %s;"
                 + " tflite %s%n", model.getFileName(), iterations, warmedUp, threads, threads == 1 ? "" : "s",
                 kernelPath, TfliteInterpreter.version());
-        out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %14s%n", "", "p50 ms", "p90 ms", "p99 ms", "whittle/this");
+        out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %14s%n", "", "p50 ms", "p90 ms", "p99 ms",
+                series.get(0).name().equals("whittle") ? "whittle/this" : "first/this");
         double mine = series.get(0).percentileMs(0.5);
         for (Series s : series) {
             String ratio = s == series.get(0) ? "" : String.format(Locale.ROOT, "%.2fx", mine / s.percentileMs(0.5));
@@ -313,15 +347,17 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < agreement.size(); i++) {
             out.printf("  output 0 vs %s: %s%n", series.get(i + 1).name(), agreement.get(i));
         }
-        out.printf(Locale.ROOT, "  weights (%s): %,d bytes resident%s; peak RSS %s%n", w.format().label(), w.bytes(),
-                w.denseBytes() < 0 ? "" : String.format(Locale.ROOT, " (dense: %,d bytes, %.1f%%)", w.denseBytes(),
-                        w.denseBytes() == 0 ? 0 : 100.0 * w.bytes() / w.denseBytes()),
-                w.peakRss() < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f MiB", w.peakRss() / 1048576.0));
-        if (prof != null || w.denseChoices() != null) {
-            out.println("  weight layers (kernel, resident bytes, why):");
-            for (OpProfile.KernelChoice c : w.choices()) {
-                if (c.weightBytes() >= 0) {
-                    out.printf(Locale.ROOT, "    %4d %-44s %10d  %s%n", c.node(), c.kernel(), c.weightBytes(), c.why());
+        if (w != null) {
+            out.printf(Locale.ROOT, "  weights (%s): %,d bytes resident%s; peak RSS %s%n", w.format().label(), w.bytes(),
+                    w.denseBytes() < 0 ? "" : String.format(Locale.ROOT, " (dense: %,d bytes, %.1f%%)", w.denseBytes(),
+                            w.denseBytes() == 0 ? 0 : 100.0 * w.bytes() / w.denseBytes()),
+                    w.peakRss() < 0 ? "unknown" : String.format(Locale.ROOT, "%.1f MiB", w.peakRss() / 1048576.0));
+            if (prof != null || w.denseChoices() != null) {
+                out.println("  weight layers (kernel, resident bytes, why):");
+                for (OpProfile.KernelChoice c : w.choices()) {
+                    if (c.weightBytes() >= 0) {
+                        out.printf(Locale.ROOT, "    %4d %-44s %10d  %s%n", c.node(), c.kernel(), c.weightBytes(), c.why());
+                    }
                 }
             }
         }
@@ -369,39 +405,41 @@ final class BenchCommand implements Callable<Integer> {
             o.addProperty(key, round(mine / series.get(i).percentileMs(0.5)));
             o.addProperty("output_vs_" + series.get(i).name().replace('-', '_'), agreement.get(i - 1));
         }
-        o.addProperty("weights_format", w.format().label());
-        o.addProperty("weight_bytes", w.bytes());
-        o.addProperty("peak_rss_bytes", w.peakRss());
-        if (w.denseChoices() != null) {
-            double dense = series.stream().filter(x -> x.name().equals("dense")).findFirst().orElseThrow()
-                    .percentileMs(0.5);
-            String label = w.format().label();
-            o.addProperty(label + "_p50_ms", round(mine));
-            o.addProperty(label + "_weight_bytes", w.bytes());
-            o.addProperty("dense_weight_bytes", w.denseBytes());
-            if (series.stream().noneMatch(x -> x.name().equals("tflite"))) {
-                o.addProperty("ratio", round(mine / dense));
-            }
-        }
-        JsonArray layers = new JsonArray();
-        for (int i = 0; i < w.choices().size(); i++) {
-            OpProfile.KernelChoice c = w.choices().get(i);
-            if (c.weightBytes() < 0) {
-                continue;
-            }
-            JsonObject l = new JsonObject();
-            l.addProperty("node", c.node());
-            l.addProperty("op", c.op());
-            l.addProperty("kernel", c.kernel());
-            l.addProperty("weight_bytes", c.weightBytes());
-            l.addProperty("why", c.why());
+        if (w != null) {
+            o.addProperty("weights_format", w.format().label());
+            o.addProperty("weight_bytes", w.bytes());
+            o.addProperty("peak_rss_bytes", w.peakRss());
             if (w.denseChoices() != null) {
-                l.addProperty("dense_kernel", w.denseChoices().get(i).kernel());
-                l.addProperty("dense_weight_bytes", w.denseChoices().get(i).weightBytes());
+                double dense = series.stream().filter(x -> x.name().equals("dense")).findFirst().orElseThrow()
+                        .percentileMs(0.5);
+                String label = w.format().label();
+                o.addProperty(label + "_p50_ms", round(mine));
+                o.addProperty(label + "_weight_bytes", w.bytes());
+                o.addProperty("dense_weight_bytes", w.denseBytes());
+                if (series.stream().noneMatch(x -> x.name().equals("tflite"))) {
+                    o.addProperty("ratio", round(mine / dense));
+                }
             }
-            layers.add(l);
+            JsonArray layers = new JsonArray();
+            for (int i = 0; i < w.choices().size(); i++) {
+                OpProfile.KernelChoice c = w.choices().get(i);
+                if (c.weightBytes() < 0) {
+                    continue;
+                }
+                JsonObject l = new JsonObject();
+                l.addProperty("node", c.node());
+                l.addProperty("op", c.op());
+                l.addProperty("kernel", c.kernel());
+                l.addProperty("weight_bytes", c.weightBytes());
+                l.addProperty("why", c.why());
+                if (w.denseChoices() != null) {
+                    l.addProperty("dense_kernel", w.denseChoices().get(i).kernel());
+                    l.addProperty("dense_weight_bytes", w.denseChoices().get(i).weightBytes());
+                }
+                layers.add(l);
+            }
+            o.add("layers", layers);
         }
-        o.add("layers", layers);
         if (prof != null) {
             JsonArray ops = new JsonArray();
             for (OpProfile.Entry e : prof.entries()) {

@@ -17,7 +17,7 @@ import java.io.UncheckedIOException;
         description = "Make TensorFlow Lite models smaller and faster, and run them, from the JVM.",
         subcommands = {InspectCommand.class, RunCommand.class, QuantizeCommand.class, EvaluateCommand.class,
                 PruneCommand.class, ClusterCommand.class, OptimizeCommand.class, BenchCommand.class,
-                DemoCommand.class, InfoCommand.class, EdgeTpuCommand.class,
+                DemoCommand.class, InfoCommand.class, EdgeTpuCommand.class, DevicesCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

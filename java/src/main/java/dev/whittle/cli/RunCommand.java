@@ -58,6 +58,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-xnnpack", description = "tflite backend: TFLite's builtin kernels without the XNNPACK delegate")
     boolean noXnnpack;
 
+    @Option(names = "--delegate", paramLabel = "SPEC",
+            description = {"tflite backend (implied): a TFLite delegate, repeatable, applied in order:",
+                    "xnnpack[,threads=N,qs8=B,qu8=B,fp16=B,dynamic_fc=B,flags=0xHEX],",
+                    "external:PATH[,key=value...] (a delegate plugin library), or",
+                    "edgetpu[:usb|:pci][:N][,Performance=Low|Medium|High|Max,...] (libedgetpu)"})
+    List<String> delegates = new ArrayList<>();
+
     @Option(names = "--preprocess", defaultValue = "mobilenet", paramLabel = "PRESET",
             description = "float image inputs: mobilenet ((x-127.5)/127.5), unit (x/255), raw (x), imagenet; default: ${DEFAULT-VALUE}")
     String preprocess;
@@ -89,6 +96,16 @@ final class RunCommand implements Callable<Integer> {
         if (threads < 1) {
             throw new InvalidInputException("--threads must be at least 1, got " + threads);
         }
+        if (!delegates.isEmpty()) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--backend") && !backend.equals("tflite")) {
+                throw new InvalidInputException("--delegate applies to --backend tflite (the TFLite interpreter runs"
+                        + " delegates; Whittle's runtime has its own kernels)");
+            }
+            backend = "tflite";
+            for (String d : delegates) {
+                dev.whittle.tflite.DelegateSpec.parse(d); // bad specs fail here, before any work
+            }
+        }
         if (!backend.equals("tflite") && !backend.equals("whittle")) {
             throw new InvalidInputException("unknown backend '" + backend + "': use whittle or tflite");
         }
@@ -104,7 +121,7 @@ final class RunCommand implements Callable<Integer> {
         BenchCommand.applyKernels(kernels);
         Model m = readModel(err);
         List<TensorData> outputs = new ArrayList<>();
-        try (Backend be = backend.equals("whittle") ? whittle(m) : Backend.tflite(modelBytes(m), threads, !noXnnpack)) {
+        try (Backend be = backend.equals("whittle") ? whittle(m) : Backend.tflite(modelBytes(m), threads, !noXnnpack, delegates)) {
             if (inputs.size() != be.inputCount()) {
                 throw new InvalidInputException(model + " has " + be.inputCount() + " input(s), "
                         + inputs.size() + " --input given");

@@ -335,6 +335,44 @@ public final class ModelBuilder {
         return outs;
     }
 
+    /**
+     * Adds a custom operator (for example {@code edgetpu-custom-op}, which only a delegate runs)
+     * with its raw custom options (null for none), and returns its outputs. TFLite needs a
+     * resolver entry or a delegate that claims the operator to run the model.
+     */
+    public int[] customOp(String customCode, byte[] customOptions, int[] inputs, TensorSpec... outputs) {
+        checkOpen();
+        if (customCode == null || customCode.isEmpty()) {
+            throw new IllegalArgumentException("a custom operator needs a name");
+        }
+        for (int in : inputs) {
+            if (in != -1) {
+                checkTensor(customCode + " input", in);
+            }
+        }
+        if (outputs.length == 0) {
+            throw new IllegalArgumentException(customCode + ": at least one output is needed");
+        }
+        Set<String> fresh = new HashSet<>();
+        for (TensorSpec s : outputs) {
+            checkNewName(s.name());
+            checkShape(s.name(), s.shape());
+            if (!fresh.add(s.name())) {
+                throw new IllegalArgumentException(customCode + ": output name '" + s.name() + "' given twice");
+            }
+        }
+        int[] outs = new int[outputs.length];
+        for (int i = 0; i < outputs.length; i++) {
+            outs[i] = addTensor(outputs[i].name(), outputs[i].type(), outputs[i].quantization(), outputs[i].shape());
+        }
+        Operator o = new Operator(model.customOperatorCodeIndex(customCode, OPERATOR_VERSION), inputs, outs);
+        if (customOptions != null) {
+            o.setCustomOptions(customOptions, 0); // CustomOptionsFormat.FLEXBUFFERS, the only one
+        }
+        graph.addOperator(o);
+        return outs;
+    }
+
     // ---- convolutions ----
 
     /**

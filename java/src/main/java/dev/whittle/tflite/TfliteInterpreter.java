@@ -16,6 +16,7 @@ import org.bytedeco.tensorflowlite.Interpreter;
 import org.bytedeco.tensorflowlite.InterpreterBuilder;
 import org.bytedeco.tensorflowlite.InterpreterOptions;
 import org.bytedeco.tensorflowlite.TfLiteAffineQuantization;
+import org.bytedeco.tensorflowlite.TfLiteDelegate;
 import org.bytedeco.tensorflowlite.TfLiteFloatArray;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
 import org.bytedeco.tensorflowlite.TfLiteQuantization;
@@ -56,6 +57,11 @@ import java.util.Objects;
  * give each thread its own instance. Different instances are independent, also in the error
  * messages they report.
  *
+ * <p>Delegates ({@link TfliteOptions#withDelegate(Delegate)}, {@link TfliteOptions#withDelegate(String)})
+ * are applied when the interpreter is built; it holds a reference on each until it is closed,
+ * and frees itself before it releases them, as TFLite requires. A compiled Edge TPU model
+ * without the Edge TPU delegate fails with a {@link DelegateException} that says so.
+ *
  * <p>The interpreter owns native memory (a copy of the model bytes, the model, the op
  * resolver and the interpreter itself); {@link #close()} frees it. Instances that become
  * unreachable without being closed are freed by a cleaner, but callers should close them.
@@ -84,10 +90,16 @@ public final class TfliteInterpreter implements AutoCloseable {
         BuiltinOpResolver resolver;
         InterpreterOptions interpreterOptions;
         Interpreter interpreter;
+        /** Delegates applied to this interpreter: released only after it is freed. */
+        final List<Delegate> delegates = new ArrayList<>();
 
         @Override
         public void run() {
             interpreter = release(interpreter);
+            for (Delegate d : delegates) {
+                d.release();
+            }
+            delegates.clear();
             interpreterOptions = release(interpreterOptions);
             resolver = release(resolver);
             model = release(model);
@@ -157,19 +169,42 @@ public final class TfliteInterpreter implements AutoCloseable {
                 st.model = null;
                 throw new ModelFormatException("TFLite rejected the model bytes: " + messages(st));
             }
-            st.resolver = options.useXnnpack() ? new BuiltinOpResolver() : new BuiltinOpResolverWithoutDefaultDelegates();
+            // An explicit xnnpack delegate replaces the default one rather than stacking on it.
+            boolean defaultXnnpack = options.useXnnpack() && !options.hasExplicitXnnpack();
+            st.resolver = defaultXnnpack ? new BuiltinOpResolver() : new BuiltinOpResolverWithoutDefaultDelegates();
             st.interpreterOptions = new InterpreterOptions();
             st.interpreterOptions.SetPreserveAllTensors(options.preserveAllTensors());
             st.interpreter = new Interpreter((Pointer) null);
+            List<TfLiteDelegate> applied = acquireDelegates(st, options);
             try (InterpreterBuilder builder = new InterpreterBuilder(st.model, st.resolver, st.interpreterOptions)) {
                 check(st, builder.SetNumThreads(options.threads()), "could not set " + options.threads() + " threads");
+                // The builder applies these in order once the graph is built (ModifyGraphWithDelegate).
+                for (TfLiteDelegate d : applied) {
+                    builder.AddDelegate(d);
+                }
                 int status = builder.apply(st.interpreter);
                 if (status != tensorflowlite.kTfLiteOk || st.interpreter.isNull()) {
-                    throw new BackendException("TFLite could not build an interpreter for the model: " + messages(st));
+                    String text = messages(st);
+                    if (!applied.isEmpty()) {
+                        throw new DelegateException(DelegateException.Reason.APPLY_FAILED, "TFLite could not apply "
+                                + delegateNames(st) + " to the model: " + text);
+                    }
+                    throw new BackendException("TFLite could not build an interpreter for the model: " + text);
                 }
             }
             // The default XNNPACK delegate is applied here, with the builder's thread count.
-            check(st, st.interpreter.AllocateTensors(), "TFLite could not allocate tensors");
+            int status = st.interpreter.AllocateTensors();
+            if (status != tensorflowlite.kTfLiteOk) {
+                String text = messages(st);
+                if (text.contains("unresolved custom op: " + EDGETPU_CUSTOM_OP)) {
+                    throw new DelegateException(DelegateException.Reason.DELEGATE_REQUIRED, "the model was compiled"
+                            + " for the Edge TPU: its " + EDGETPU_CUSTOM_OP + " custom op runs only on the Edge TPU"
+                            + " delegate. Run it with --backend tflite --delegate edgetpu (library:"
+                            + " TfliteOptions.withDelegate(\"edgetpu\")), or run the CPU model it was compiled from."
+                            + " TFLite said: " + text);
+                }
+                throw new BackendException("TFLite could not allocate tensors (status " + status + "): " + text);
+            }
             TfliteInterpreter result = new TfliteInterpreter(st, options);
             LOG.log(System.Logger.Level.DEBUG, "TFLite interpreter ready: {0} inputs, {1} outputs, {2}",
                     result.inputCount(), result.outputCount(), options);
@@ -178,6 +213,37 @@ public final class TfliteInterpreter implements AutoCloseable {
             st.run();
             throw e;
         }
+    }
+
+    private static final String EDGETPU_CUSTOM_OP = "edgetpu-custom-op";
+
+    /**
+     * Takes a reference on every shared delegate and creates the per-interpreter ones, recording
+     * each in {@code st} so that a failure later in {@code create} (or {@link #close()}) releases
+     * them after the interpreter is gone.
+     */
+    private static List<TfLiteDelegate> acquireDelegates(NativeState st, TfliteOptions options) {
+        List<TfLiteDelegate> out = new ArrayList<>();
+        for (Delegate d : options.delegates()) {
+            out.add(d.acquire());
+            st.delegates.add(d);
+        }
+        int threads = options.threads() == TfliteOptions.DEFAULT_THREADS ? 1 : options.threads();
+        for (DelegateSpec spec : options.delegateSpecs()) {
+            Delegate own = Delegate.create(spec, threads);
+            try {
+                out.add(own.acquire());
+                st.delegates.add(own);
+            } finally {
+                own.close(); // the interpreter's reference is now the only one
+            }
+        }
+        return out;
+    }
+
+    private static String delegateNames(NativeState st) {
+        return st.delegates.size() == 1 ? "the delegate " + st.delegates.get(0).description()
+                : "the delegates " + st.delegates.stream().map(Delegate::description).toList();
     }
 
     private static void checkIdentifier(ByteBuffer b, int size) {
@@ -242,6 +308,21 @@ public final class TfliteInterpreter implements AutoCloseable {
         }
         clear(state);
         return state.interpreter;
+    }
+
+    /** The delegates applied to this interpreter, described: {@code [xnnpack (2 threads, flags 0x3)]}. */
+    public List<String> delegates() {
+        live();
+        return state.delegates.stream().map(Delegate::description).toList();
+    }
+
+    /**
+     * Number of nodes TFLite executes: each delegate partition counts as one node, so this shows
+     * how much of the graph the delegates took (a fully delegated graph has 1 per partition).
+     */
+    public int executionPlanSize() {
+        IntPointer plan = live().execution_plan();
+        return plan == null || plan.isNull() ? 0 : Math.toIntExact(plan.limit() - plan.position());
     }
 
     /** The options this interpreter was built with. */

@@ -13,6 +13,7 @@ final class TfliteNative {
 
     private static volatile boolean loaded;
     private static Throwable loadFailure;
+    private static String libraryPath;
 
     private TfliteNative() {
     }
@@ -34,6 +35,7 @@ final class TfliteNative {
                 try {
                     String path = Loader.load(tensorflowlite.class);
                     LOG.log(System.Logger.Level.DEBUG, "loaded TFLite natives from {0}", path);
+                    libraryPath = path;
                     loaded = true;
                     return;
                 } catch (Throwable t) {
@@ -46,6 +48,16 @@ final class TfliteNative {
                     + platform + ": " + loadFailure + ". Put " + ARTIFACT + ":" + platform
                     + " (the jar with the natives for this platform) on the class path.", loadFailure);
         }
+    }
+
+    /**
+     * The file of the loaded TFLite natives (bytedeco's {@code libjnitensorflowlite}), whose
+     * C symbols (the XNNPACK and external delegates' C API) are not global: they are looked up
+     * in this library.
+     */
+    static String libraryPath() {
+        ensureLoaded();
+        return libraryPath;
     }
 
     private static String platformOrUnknown() {
