@@ -139,14 +139,14 @@ static void pack_tile(const whittle_q8_gemm_params* p, const uint8_t* input, con
   }
   for (int32_t c = 0; c < kp; c += 16) {
     uint8_t* dst = tile + (size_t) (c / 2) * kPairRow;
-    for (int g = 0; g < MT / 8; g++) {
+    _Pragma("GCC unroll 4") for (int g = 0; g < MT / 8; g++) {
       __m256i r[8];
-      for (int i = 0; i < 8; i++) {
+      _Pragma("GCC unroll 8") for (int i = 0; i < 8; i++) {
         const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw + (size_t) (g * 8 + i) * kp + c));
         r[i] = U ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
       }
       transpose8x8(r);
-      for (int j = 0; j < 8; j++) {
+      _Pragma("GCC unroll 8") for (int j = 0; j < 8; j++) {
         _mm256_store_si256(reinterpret_cast<__m256i*>(dst + (size_t) j * kPairRow + g * 32), r[j]);
       }
     }
@@ -156,13 +156,13 @@ static void pack_tile(const whittle_q8_gemm_params* p, const uint8_t* input, con
 // 16x16 byte transpose: 4 rounds of interleaving rows i and i + 8 (each round rotates the
 // 8-bit (row, column) address left by one bit; four rounds swap row and column).
 WHITTLE_Q8_INLINE void transpose16x16(__m128i x[16]) {
-  for (int round = 0; round < 4; round++) {
+  _Pragma("GCC unroll 4") for (int round = 0; round < 4; round++) {
     __m128i t[16];
-    for (int i = 0; i < 8; i++) {
+    _Pragma("GCC unroll 8") for (int i = 0; i < 8; i++) {
       t[2 * i] = _mm_unpacklo_epi8(x[i], x[i + 8]);
       t[2 * i + 1] = _mm_unpackhi_epi8(x[i], x[i + 8]);
     }
-    for (int i = 0; i < 16; i++) {
+    _Pragma("GCC unroll 16") for (int i = 0; i < 16; i++) {
       x[i] = t[i];
     }
   }
@@ -186,43 +186,57 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   for (int32_t c = 0; c < nc; c++) {
     const int32_t o = n + c;
-    __m256i acc[V];
+    // Named accumulators, not an array: GCC at -O2 keeps an array of vectors on the stack.
     const __m256i c0 = _mm256_set1_epi32(cnst[o]);
-    for (int v = 0; v < V; v++) {
-      acc[v] = c0;
-    }
+    __m256i a0 = c0, a1 = c0, a2 = c0, a3 = c0;
     const int32_t j1 = start[o + 1];
     int32_t j = start[o];
     // Two blocks per iteration, their products summed before the accumulators: two
     // independent vpmaddwd per vpaddd chain step.
+#define WHITTLE_SPARSE_MADD(a, v)                                                                     \
+  a = _mm256_add_epi32(                                                                               \
+      a, _mm256_add_epi32(                                                                            \
+             _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p0 + 32 * (v))), w0), \
+             _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p1 + 32 * (v))), w1)))
     for (; j + 2 <= j1; j += 2) {
       const __m256i w0 = _mm256_set1_epi32(values[j]);
       const __m256i w1 = _mm256_set1_epi32(values[j + 1]);
-      const uint8_t* a0 = tile + offsets[j];
-      const uint8_t* a1 = tile + offsets[j + 1];
-      for (int v = 0; v < V; v++) {
-        const __m256i p0 = _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(a0 + 32 * v)), w0);
-        const __m256i p1 = _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(a1 + 32 * v)), w1);
-        acc[v] = _mm256_add_epi32(acc[v], _mm256_add_epi32(p0, p1));
+      const uint8_t* p0 = tile + offsets[j];
+      const uint8_t* p1 = tile + offsets[j + 1];
+      WHITTLE_SPARSE_MADD(a0, 0);
+      if (V > 1) {
+        WHITTLE_SPARSE_MADD(a1, 1);
+      }
+      if (V > 2) {
+        WHITTLE_SPARSE_MADD(a2, 2);
+        WHITTLE_SPARSE_MADD(a3, 3);
       }
     }
+#undef WHITTLE_SPARSE_MADD
     if (j < j1) {
       const __m256i w0 = _mm256_set1_epi32(values[j]);
-      const uint8_t* a0 = tile + offsets[j];
-      for (int v = 0; v < V; v++) {
-        acc[v] = _mm256_add_epi32(
-            acc[v], _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(a0 + 32 * v)), w0));
+      const uint8_t* p0 = tile + offsets[j];
+#define WHITTLE_SPARSE_MADD1(a, v) \
+  a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p0 + 32 * (v))), w0))
+      WHITTLE_SPARSE_MADD1(a0, 0);
+      if (V > 1) {
+        WHITTLE_SPARSE_MADD1(a1, 1);
       }
+      if (V > 2) {
+        WHITTLE_SPARSE_MADD1(a2, 2);
+        WHITTLE_SPARSE_MADD1(a3, 3);
+      }
+#undef WHITTLE_SPARSE_MADD1
     }
     const Requant rq = channel_requant(p, o);
-    __m256i q[4];
-    for (int v = 0; v < 4; v++) {
-      q[v] = v < V ? requantize(acc[v], rq, hl, GL, off, lo, hi) : q[0];
-    }
+    const __m256i q0 = requantize(a0, rq, hl, GL, off, lo, hi);
+    const __m256i q1 = V > 1 ? requantize(a1, rq, hl, GL, off, lo, hi) : q0;
+    const __m256i q2 = V > 2 ? requantize(a2, rq, hl, GL, off, lo, hi) : q0;
+    const __m256i q3 = V > 2 ? requantize(a3, rq, hl, GL, off, lo, hi) : q0;
     // 32 clamped int32 -> 32 bytes in pixel order (see the permutation's derivation: packs
     // interleave the 128-bit lanes, dword d of the result holds pixels 4 * order^-1(d)..).
-    const __m256i w01 = _mm256_packs_epi32(q[0], q[1]);
-    const __m256i w23 = _mm256_packs_epi32(q[2], q[3]);
+    const __m256i w01 = _mm256_packs_epi32(q0, q1);
+    const __m256i w23 = _mm256_packs_epi32(q2, q3);
     const __m256i bytes = U ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23);
     _mm256_store_si256(reinterpret_cast<__m256i*>(stage + (size_t) c * 32),
                        _mm256_permutevar8x32_epi32(bytes, order));
@@ -230,11 +244,17 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
   const int32_t n_total = p->out_c;
   for (int h = 0; h < MT && h < valid; h += 16) {
     __m128i x[16];
-    for (int i = 0; i < 16; i++) {
+    _Pragma("GCC unroll 16") for (int i = 0; i < 16; i++) {
       x[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(stage + (size_t) i * 32 + h));
     }
     transpose16x16(x);
     const int rows = valid - h < 16 ? valid - h : 16;
+    if (rows == 16 && nc == kGroup) {
+      _Pragma("GCC unroll 16") for (int r = 0; r < 16; r++) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(output + (size_t) (m + h + r) * n_total + n), x[r]);
+      }
+      continue;
+    }
     for (int r = 0; r < rows; r++) {
       uint8_t* dst = output + (size_t) (m + h + r) * n_total + n;
       if (nc == kGroup) {

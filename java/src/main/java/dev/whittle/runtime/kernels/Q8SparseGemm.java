@@ -33,11 +33,16 @@ final class Q8SparseGemm {
     /**
      * auto: the fraction of all-zero 1x2 blocks (pairs along K) from which this kernel beats the
      * dense AVX2 GEMM on the same layer, below which the factory declines (the dense kernel runs).
-     * Calibrated with {@code SparseGemmBenchmark} (bench/README): see the comment at
-     * {@link WeightKernels#AUTO_SPARSE_MIN_ZERO_BLOCKS}.
+     * Measured with {@code SparseGemmBenchmark} (one thread, CPU time, qu8 MobileNet v2 1x1 shapes,
+     * random zeros): sparse/dense speed 1.04/1.04/0.78 at 26% zero pairs (56x56x24x144,
+     * 14x14x96x576, 7x7x320x1280), 1.10/1.16/0.93 at 36%, 1.23/1.39/1.13 at 49%: break-even at
+     * ~40-45% (the 7x7 layer's 49 pixels fill 32+16+8-pixel tiles, the worst case).
      */
     static final double AUTO_MIN_ZERO_PAIRS = 0.45;
-    /** auto: at fewer output pixels than this, a tile of 8 pixels is mostly empty: the dense kernel wins. */
+    /**
+     * auto: below this many output pixels the 8-pixel tile is mostly empty and the dense kernel
+     * wins (FULLY_CONNECTED 1280 -> 1001 at 90%: 0.53x at batch 1, 1.0x at 4, 2.0x at 8, 3.9x at 32).
+     */
     static final long AUTO_MIN_PIXELS = 8;
 
     final String name;
@@ -96,11 +101,13 @@ final class Q8SparseGemm {
         int pairs = (k + 1) / 2;
         long count = 0;
         for (int o = 0; o < n; o++) {
+            long rowCount = 0;
             for (int i = 0; i < pairs; i++) {
                 boolean nonZero = weff(w, o, k, 2 * i, s.unsigned(), wo) != 0
                         || (2 * i + 1 < k && weff(w, o, k, 2 * i + 1, s.unsigned(), wo) != 0);
-                count += nonZero ? 1 : 0;
+                rowCount += nonZero ? 1 : 0;
             }
+            count += rowCount + (rowCount & 1);
         }
         this.nonZeroPairs = count;
         this.rowStart = NativeKernels.allocate(4L * (n + 1));
@@ -122,6 +129,14 @@ final class Q8SparseGemm {
                     pairValue.setAtIndex(ValueLayout.JAVA_INT, at, (w0 & 0xFFFF) | (w1 << 16));
                     at++;
                 }
+            }
+            if (((at - rowStart.getAtIndex(ValueLayout.JAVA_INT, o)) & 1) != 0) {
+                // An even count per channel: the kernel's loop takes two blocks at a time, and a
+                // data-dependent tail is one more mispredicted branch per channel. The padding
+                // block multiplies pair 0 by zero weights.
+                pairOffset.setAtIndex(ValueLayout.JAVA_INT, at, 0);
+                pairValue.setAtIndex(ValueLayout.JAVA_INT, at, 0);
+                at++;
             }
             // As the dense AVX2 kernel: const = bias + inputOffset * sum_k w_eff.
             int c = io * sum + (bias != null ? bias.getInt(o * 4) : 0);
