@@ -42,7 +42,7 @@ public final class Q8SparseConv
         int k = p.kh() * p.kw() * p.inC();
         long pixels = (long) p.batches() * p.outH() * p.outW();
         if (filter.capacity() < (long) p.outC() * k
-                || !Q8SparseGemm.pays(filter, p.outC(), k, unsigned ? -p.filterOffset() : 0, pixels)) {
+                || !Q8SparseGemm.pays(dense, filter, p.outC(), k, unsigned ? -p.filterOffset() : 0, pixels)) {
             return null;
         }
         // As Q8GemmConv: int8 convolutions ignore the filter offset (symmetric weights).

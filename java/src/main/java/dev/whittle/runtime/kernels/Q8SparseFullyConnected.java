@@ -42,7 +42,7 @@ public final class Q8SparseFullyConnected
         }
         // The byte whose real value is zero (w + weightsOffset = 0).
         int zero = -p.weightsOffset() & 0xFF;
-        if (!Q8SparseGemm.pays(weights, p.outFeatures(), p.inFeatures(), zero, p.batches())) {
+        if (!Q8SparseGemm.pays(dense, weights, p.outFeatures(), p.inFeatures(), zero, p.batches())) {
             return null;
         }
         Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1, 1, 1, 1,

@@ -44,6 +44,15 @@ final class Q8SparseGemm {
      * wins (FULLY_CONNECTED 1280 -> 1001 at 90%: 0.53x at batch 1, 1.0x at 4, 2.0x at 8, 3.9x at 32).
      */
     static final long AUTO_MIN_PIXELS = 8;
+    /**
+     * auto, where the dense family runs its AVX-512 VNNI GEMM (vpdpbusd, ~2x the AVX2 dense
+     * kernel): this AVX2 kernel wins only from ~88% random sparsity on layers with K >= 96
+     * (sparse/VNNI-dense 0.85/0.69/0.65 at 80%, 1.14/1.13/1.31 at 90% on 14x14x96x576,
+     * 7x7x320x1280, FC 32x1280x1001; never on 56x56x24x144: 0.95 at 95%).
+     */
+    static final double AUTO_MIN_ZERO_PAIRS_VS_VNNI = 0.78;
+    /** auto, against the VNNI dense kernel: at smaller K the per-output requantization dominates. */
+    static final int AUTO_MIN_K_VS_VNNI = 64;
 
     final String name;
     final int m;
@@ -79,13 +88,21 @@ final class Q8SparseGemm {
     /**
      * Whether the weight-format dispatch may use this kernel on a layer: always under
      * {@code --kernels sparse} (to measure, or for the memory), under {@code auto} only where
-     * the benchmark shows it faster than the dense kernel.
+     * the benchmark shows it faster than the dense kernel dispatch would run instead (AVX2, or
+     * AVX-512 VNNI where the CPU has it and {@code -Dwhittle.kernels} allows it).
      */
-    static boolean pays(ByteBuffer w, int n, int k, int zero, long pixels) {
+    static boolean pays(KernelFamily<?> dense, ByteBuffer w, int n, int k, int zero, long pixels) {
         if (WeightFormat.current() != WeightFormat.AUTO) {
             return true;
         }
-        return pixels >= AUTO_MIN_PIXELS && zeroPairs(w, n, k, zero) >= AUTO_MIN_ZERO_PAIRS;
+        if (pixels < AUTO_MIN_PIXELS) {
+            return false;
+        }
+        boolean vnniDense = KernelRegistry.select(dense).path() == KernelPath.AVX512VNNI;
+        if (vnniDense && k < AUTO_MIN_K_VS_VNNI) {
+            return false;
+        }
+        return zeroPairs(w, n, k, zero) >= (vnniDense ? AUTO_MIN_ZERO_PAIRS_VS_VNNI : AUTO_MIN_ZERO_PAIRS);
     }
 
     private Q8SparseGemm(String name, Q8Gemm.Spec s, int k, int kp, ByteBuffer w, ByteBuffer bias) {
