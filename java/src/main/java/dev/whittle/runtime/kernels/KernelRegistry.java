@@ -187,6 +187,12 @@ public final class KernelRegistry {
             q8Conv(QS8_CONV2D, KernelPath.AVX2), q8Conv(QS8_CONV2D, KernelPath.AVX512VNNI),
             q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX2), q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX512VNNI),
             q8Conv(QU8_CONV2D, KernelPath.AVX2), q8Conv(QU8_CONV2D, KernelPath.AVX512VNNI),
+            // Blocked unstructured sparse int8/uint8 (issue 9; Q8SparseGemm, kernels/q8_conv2d_sparse_*):
+            // 1x2 blocks along K, AVX2.
+            new KernelEntry<>(CONV2D_SPARSE, KernelPath.AVX2, Q8SparseConv.avx2(),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8SparseGemm.AVX2_SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.AVX2, Q8SparseFullyConnected.avx2(),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8SparseGemm.AVX2_SUFFIX)),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,

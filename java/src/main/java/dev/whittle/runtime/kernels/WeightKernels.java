@@ -24,8 +24,17 @@ import java.util.function.Function;
  * them at all (to measure, or to save memory where speed does not pay).
  */
 public final class WeightKernels {
-    /** auto: blocked sparse only from this fraction of all-zero 1x4 blocks on (below, dense wins). */
-    static final double AUTO_SPARSE_MIN_ZERO_BLOCKS = 0.70;
+    /**
+     * auto: blocked sparse only from this fraction of all-zero 1x4 blocks on (below, dense wins).
+     * Calibrated with {@code SparseGemmBenchmark} (AVX2, one thread, MobileNet v2 1x1 shapes,
+     * same weights dense vs sparse): the sparse kernels work on 1x2 blocks and break even with
+     * the dense GEMM at about 40-45% all-zero 1x2 blocks (unstructured sparsity ~0.65; 1.0-1.2x at
+     * 0.6, 1.1-1.4x at 0.7, 1.3-1.7x at 0.8, 1.5-2.3x at 0.9). With zeros where magnitude pruning
+     * leaves them a 1xB block is zero with probability ~s^B, so 45% zero pairs is ~20% zero 1x4
+     * blocks; this gate lets such layers through and the sparse factory decides on its own
+     * measured 1x2 blocks ({@code Q8SparseGemm.AUTO_MIN_ZERO_PAIRS}, and at least 8 output pixels).
+     */
+    static final double AUTO_SPARSE_MIN_ZERO_BLOCKS = 0.20;
     /** auto: 2:4 only when at least this many values per output channel (K) remain to skip. */
     static final int AUTO_SP24_MIN_K = 32;
     /** auto: the LUT format only for layers with at most this many distinct values per channel. */

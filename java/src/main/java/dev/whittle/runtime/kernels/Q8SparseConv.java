@@ -1,0 +1,91 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+
+import java.nio.ByteBuffer;
+
+/**
+ * CONV_2D for {@code qs8}, {@code qs8_qc8w} and {@code qu8} on blocked unstructured sparse
+ * weights ({@link Q8SparseGemm}; family {@link KernelRegistry#CONV2D_SPARSE}), bit-exact with
+ * the dense family's reference kernel ({@link ConvKernels}): ungrouped, any kernel size,
+ * stride, dilation, padding and batch. Where the tensors are not in native memory it runs the
+ * reference kernel.
+ */
+public final class Q8SparseConv
+        implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch, PackedWeights {
+    private final Q8SparseGemm gemm;
+    private final Kernel<ConvParams> reference;
+
+    private Q8SparseConv(Q8SparseGemm gemm, Kernel<ConvParams> reference) {
+        this.gemm = gemm;
+        this.reference = reference;
+    }
+
+    /** The registry factory for the AVX2 kernels. */
+    static WeightFormatConvFactory avx2() {
+        return (dense, p, filter, bias, stats) -> create(dense, Q8SparseGemm.AVX2_SUFFIX, p, filter, bias);
+    }
+
+    static Q8SparseConv create(KernelFamily<ConvKernelFactory> dense, String suffix, ConvParams p, ByteBuffer filter,
+            ByteBuffer bias) {
+        boolean unsigned = dense == KernelRegistry.QU8_CONV2D;
+        Kernel<ConvParams> reference = dense == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
+                : dense == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
+                : dense == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
+        if (reference == null || p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
+            return null;
+        }
+        int k = p.kh() * p.kw() * p.inC();
+        long pixels = (long) p.batches() * p.outH() * p.outW();
+        if (filter.capacity() < (long) p.outC() * k
+                || !Q8SparseGemm.pays(dense, filter, p.outC(), k, unsigned ? -p.filterOffset() : 0, pixels)) {
+            return null;
+        }
+        // As Q8GemmConv: int8 convolutions ignore the filter offset (symmetric weights).
+        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(),
+                p.kh(), p.kw(), p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), unsigned, unsigned,
+                p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(), p.shifts(),
+                p.actMin(), p.actMax());
+        Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + suffix, spec, filter,
+                p.bias() >= 0 ? bias : null);
+        return gemm == null ? null : new Q8SparseConv(gemm, reference);
+    }
+
+    @Override
+    public String name() {
+        return gemm.name;
+    }
+
+    @Override
+    public long packedWeightBytes() {
+        return gemm.weightBytes();
+    }
+
+    @Override
+    public long workerScratchBytes() {
+        return gemm.scratchBytes;
+    }
+
+    @Override
+    public void run(ConvParams p, ExecutionState s) {
+        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+            reference.run(p, s);
+            return;
+        }
+        s.parallelFor(gemm.tasks(s.threads()), this, p);
+    }
+
+    @Override
+    public void run(ConvParams p, ExecutionState s, int task, int worker) {
+        gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
+    }
+
+    @Override
+    public String toString() {
+        return gemm.name;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
+
+import java.nio.ByteBuffer;
+
+/**
+ * FULLY_CONNECTED for {@code qs8}, {@code qs8_qc8w} and {@code qu8} on blocked unstructured
+ * sparse weights ({@link Q8SparseGemm}: the 1x1 convolution of a 1x1 image, one pixel per
+ * batch row; family {@link KernelRegistry#FULLY_CONNECTED_SPARSE}), bit-exact with
+ * {@link FullyConnectedReference} (ruy's rounding for all three). Where the tensors are not in
+ * native memory it runs the reference kernel.
+ */
+public final class Q8SparseFullyConnected
+        implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch, PackedWeights {
+    private final Q8SparseGemm gemm;
+    private final Kernel<QuantParams> reference;
+
+    private Q8SparseFullyConnected(Q8SparseGemm gemm, Kernel<QuantParams> reference) {
+        this.gemm = gemm;
+        this.reference = reference;
+    }
+
+    /** The registry factory for the AVX2 kernels. */
+    static WeightFormatFcFactory avx2() {
+        return (dense, p, weights, bias, stats) -> create(dense, Q8SparseGemm.AVX2_SUFFIX, p, weights, bias);
+    }
+
+    static Q8SparseFullyConnected create(KernelFamily<QuantizedFullyConnectedFactory> dense, String suffix,
+            QuantParams p, ByteBuffer weights, ByteBuffer bias) {
+        boolean unsigned = dense == KernelRegistry.QU8_FULLY_CONNECTED;
+        Kernel<QuantParams> reference = dense == KernelRegistry.QU8_FULLY_CONNECTED ? FullyConnectedReference.QU8
+                : dense == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
+                : dense == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
+        if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null) || p.inFeatures() < 1
+                || p.outFeatures() < 1 || weights.capacity() < (long) p.inFeatures() * p.outFeatures()) {
+            return null;
+        }
+        // The byte whose real value is zero (w + weightsOffset = 0).
+        int zero = -p.weightsOffset() & 0xFF;
+        if (!Q8SparseGemm.pays(dense, weights, p.outFeatures(), p.inFeatures(), zero, p.batches())) {
+            return null;
+        }
+        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1, 1, 1, 1,
+                0, 0, unsigned, false, p.inputOffset(), p.weightsOffset(), p.outputOffset(), p.multipliers(),
+                p.shifts(), p.actMin(), p.actMax());
+        Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + suffix, spec, weights,
+                p.bias() >= 0 ? bias : null);
+        return gemm == null ? null : new Q8SparseFullyConnected(gemm, reference);
+    }
+
+    @Override
+    public String name() {
+        return gemm.name;
+    }
+
+    @Override
+    public long packedWeightBytes() {
+        return gemm.weightBytes();
+    }
+
+    @Override
+    public long workerScratchBytes() {
+        return gemm.scratchBytes;
+    }
+
+    @Override
+    public void run(QuantParams p, ExecutionState s) {
+        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+            reference.run(p, s);
+            return;
+        }
+        s.parallelFor(gemm.tasks(s.threads()), this, p);
+    }
+
+    @Override
+    public void run(QuantParams p, ExecutionState s, int task, int worker) {
+        gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
+    }
+
+    @Override
+    public String toString() {
+        return gemm.name;
+    }
+}

@@ -1,0 +1,136 @@
+package dev.whittle.runtime;
+
+import dev.whittle.model.Model;
+import dev.whittle.model.TensorType;
+import dev.whittle.runtime.Q8GemmConvTest.Conv;
+import dev.whittle.runtime.kernels.ConvKernelFactory;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.WeightFormat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The blocked unstructured sparse kernels ({@code *_sparse_32x1c2__*}, families
+ * {@code conv2d_sparse} and {@code fully_connected_sparse}) against the dense reference kernel
+ * on the same weights, bit for bit, with {@code --kernels sparse}, on every available path at 1
+ * and 3 threads, the dispatched kernel checked ({@link WeightFormatHarness#check}). Sweeps:
+ * qs8, qs8_qc8w and qu8; sparsity 0%, 50%, 70%, 90%, 100%, unstructured and in 1x4 blocks, with
+ * all-zero output channels; K around the block and tile sizes (1..9, 15..17, 31..33, 63..65),
+ * output channels 1..70 (around the 16-channel groups), pixels around the 32/16/8 tiles; 1x1
+ * and 3x3, strides 1 and 2, SAME and VALID, batch 2; zero points at both ends, saturating and
+ * tiny requantization, RELU / RELU6, with and without bias.
+ */
+class SparseKernelsTest {
+    private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,
+            KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
+    private static final int[] KS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65};
+    private static final double[] SPARSITY = {0, 0.5, 0.7, 0.9, 1.0};
+    private static final int[] CHANNELS = {1, 2, 3, 7, 15, 16, 17, 31, 33, 48, 63, 64, 65, 70};
+
+    @AfterEach
+    void clear() {
+        System.clearProperty(WeightFormat.PROPERTY);
+    }
+
+    private static void assumeKernels() {
+        Assumptions.assumeFalse(KernelRegistry.available(KernelRegistry.CONV2D_SPARSE).isEmpty(),
+                "no sparse kernel on this machine");
+    }
+
+    /** Unstructured, 1x4-blocked, or unstructured with every third channel all zero. */
+    private static WeightFormatHarness.Shaper shaper(int i, double sparsity) {
+        return switch (i % 3) {
+            case 0 -> WeightFormatHarness.unstructured(sparsity);
+            case 1 -> WeightFormatHarness.blocks(sparsity, 4);
+            default -> WeightFormatHarness.unstructured(sparsity).then(WeightFormatHarness.zeroRows(3));
+        };
+    }
+
+    @Test
+    void pointwiseConvolutions() {
+        assumeKernels();
+        int ran = 0;
+        for (int i = 0; i < KS.length * 2; i++) {
+            int k = KS[i % KS.length];
+            int n = CHANNELS[(i * 5 + 2) % CHANNELS.length];
+            // pixels around the tiles: 1..9, 15..17, 24, 25, 31..33, 49, 65
+            int[] widths = {1, 3, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 49, 65};
+            int w = widths[(i * 7 + 1) % widths.length];
+            double s = SPARSITY[i % SPARSITY.length];
+            KernelFamily<ConvKernelFactory> family = FAMILIES.get(i % 3);
+            Conv c = new Conv(i % 4 == 3 ? 2 : 1, 1 + i % 2, w, k, n, 1, 1, 1, 1, 1, 1, i % 2, i % 4 == 1 ? 3 : i % 2,
+                    i % 3, (i / 3) % 3, i % 7 != 6);
+            Model m = Q8GemmConvTest.build(family, c, 100 + i, shaper(i, s));
+            ran += WeightFormatHarness.check(m, KernelRegistry.CONV2D_SPARSE, WeightFormat.SPARSE, "_sparse_",
+                    family + " " + c.label() + " sparsity " + s + " shaper " + i % 3, 100 + i, c.extremes());
+        }
+        assertTrue(ran > 0);
+    }
+
+    @Test
+    void im2colConvolutions() {
+        assumeKernels();
+        int ran = 0;
+        int[] inCs = {1, 3, 4, 5, 7, 8, 16, 17};
+        for (int i = 0; i < 16; i++) {
+            int inC = inCs[i % inCs.length];
+            int n = CHANNELS[(i * 3 + 1) % CHANNELS.length];
+            int stride = 1 + i % 2;
+            int kh = i % 5 == 4 ? 1 : 3;
+            double s = SPARSITY[(i + 2) % SPARSITY.length];
+            KernelFamily<ConvKernelFactory> family = FAMILIES.get((i + 1) % 3);
+            Conv c = new Conv(i % 3 == 0 ? 2 : 1, 5 + i % 4, 4 + i % 5, inC, n, kh, 3, stride, stride, 1, 1,
+                    (i / 2) % 2, i % 4, (i + 1) % 3, i % 3, i % 5 != 3);
+            Model m = Q8GemmConvTest.build(family, c, 200 + i, shaper(i, s));
+            ran += WeightFormatHarness.check(m, KernelRegistry.CONV2D_SPARSE, WeightFormat.SPARSE, "_sparse_",
+                    family + " " + c.label() + " sparsity " + s + " shaper " + i % 3, 200 + i, c.extremes());
+        }
+        assertTrue(ran > 0);
+    }
+
+    @Test
+    void fullyConnected() {
+        assumeKernels();
+        TensorType[] types = {TensorType.INT8, TensorType.INT8, TensorType.UINT8};
+        int ran = 0;
+        for (int i = 0; i < KS.length * 2; i++) {
+            int k = KS[i % KS.length] + (i >= KS.length ? 64 : 0);
+            int n = CHANNELS[(i * 3 + 5) % CHANNELS.length];
+            int batches = 1 + i % 5 + (i % 6 == 5 ? 33 : 0);
+            double s = SPARSITY[(i + 1) % SPARSITY.length];
+            int extremes = i % 3;
+            int scale = (i / 2) % 3;
+            TensorType type = types[i % 3];
+            Model m = Q8GemmFullyConnectedTest.build(type, i % 3 == 1, batches, k, n, extremes, scale, i % 4 != 3,
+                    i % 3 == 2 ? 3 : 0, 300 + i, shaper(i, s));
+            ran += WeightFormatHarness.check(m, KernelRegistry.FULLY_CONNECTED_SPARSE, WeightFormat.SPARSE, "_sparse_",
+                    type + (i % 3 == 1 ? " per-channel" : "") + " fc " + batches + "x" + k + " -> " + n + " sparsity "
+                            + s + " shaper " + i % 3 + " extremes " + extremes + " scale " + scale,
+                    300 + i, extremes);
+        }
+        assertTrue(ran > 0);
+    }
+
+    @Test
+    void autoDeclinesWhereSparsityDoesNotPay() {
+        assumeKernels();
+        Conv c = new Conv(1, 8, 8, 64, 48, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        System.setProperty(WeightFormat.PROPERTY, "auto");
+        CompiledModel dense = CompiledModel.compile(Q8GemmConvTest.build(KernelRegistry.QS8_CONV2D, c, 7,
+                WeightFormatHarness.unstructured(0.3)));
+        assertFalse(OpProfile.kernelNames(dense).stream().anyMatch(k -> k.contains("_sparse_")),
+                OpProfile.kernelChoices(dense).toString());
+        System.setProperty(WeightFormat.PROPERTY, "auto");
+        CompiledModel sparse = CompiledModel.compile(Q8GemmConvTest.build(KernelRegistry.QS8_CONV2D, c, 7,
+                WeightFormatHarness.unstructured(0.95)));
+        assertTrue(OpProfile.kernelNames(sparse).stream().anyMatch(k -> k.contains("_sparse_")),
+                OpProfile.kernelChoices(sparse).toString());
+    }
+}
