@@ -187,6 +187,12 @@ public final class KernelRegistry {
             q8Conv(QS8_CONV2D, KernelPath.AVX2), q8Conv(QS8_CONV2D, KernelPath.AVX512VNNI),
             q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX2), q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX512VNNI),
             q8Conv(QU8_CONV2D, KernelPath.AVX2), q8Conv(QU8_CONV2D, KernelPath.AVX512VNNI),
+            // LUT-decoded clustered int8/uint8 weights (Q8LutGemm, kernels/q8_gemm_lut4_8x2c8__avx2.cc):
+            // one entry per family; the kernel name is the dense family's + "_lut4_8x2c8__avx2".
+            new KernelEntry<>(CONV2D_LUT, KernelPath.AVX2, Q8LutGemm.convFactory(),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8LutGemm.AVX2_SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.AVX2, Q8LutGemm.fcFactory(),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8LutGemm.AVX2_SUFFIX)),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,
