@@ -30,9 +30,10 @@
 // table + indices + index + weights + activations + product = 14 of 16 ymm.
 //
 // So on AVX2 the LUT kernel does ~15% more ALU work per MAC than the dense one, plus the
-// per-tile reduction and transposition (heavy at small K): it pays where the dense kernel
-// waits on memory, i.e. few output pixels (fully-connected at batch 1..4), where it streams a
-// quarter of the dense AVX2 kernel's int16 weight bytes. kernels/README.md has the numbers.
+// per-tile reduction and transposition (heavy at small K), and 2.2x at one pixel (the decode is
+// then amortized over nothing): it pays only where the dense kernel waits on memory, one output
+// pixel with cold weights (a classifier at batch 1 inside a model), where it streams a quarter
+// of the dense AVX2 kernel's int16 weight bytes. kernels/README.md has the numbers.
 //
 // The rest is the dense kernel's: im2col of a pixel block into int16 rows of the worker's
 // scratch (padding taps = the input zero point), a per-channel constant bias + inputOffset *

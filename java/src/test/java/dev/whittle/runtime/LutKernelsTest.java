@@ -171,6 +171,19 @@ class LutKernelsTest {
     }
 
     @Test
+    void autoTakesTheLutKernelAtOnePixelOnly() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        for (int batches : new int[] {1, 4}) {
+            Model m = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, batches, 256, 40, 0, 0, true, 0, 9,
+                    WeightFormatHarness.clustered(16, true));
+            System.setProperty(WeightFormat.PROPERTY, "auto");
+            System.setProperty(KernelPath.PROPERTY, "avx2");
+            OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
+            assertTrue(k.kernel().contains(TAG) == (batches == 1), batches + ": " + k.kernel() + " " + k.why());
+        }
+    }
+
+    @Test
     void packedWeightsAreIndicesAndTables() {
         assumeFalse(none(), "no LUT kernel on this machine");
         // 1280 -> 64, per-channel tables: 64 * (640 + 16) bytes, 51% of the dense 64 * 1280
