@@ -43,6 +43,14 @@ public final class WeightKernels {
      * decode costing ~15% more ALU work per MAC than the dense tile (2.2x at one pixel).
      */
     static final long AUTO_LUT_MAX_M = 1;
+    /**
+     * auto: the LUT format only for layers with at least this many values per output channel:
+     * below, the 16-byte table per channel makes the packed weights more than ~60% of dense
+     * int8 (133% at K = 24), the layer's weights are small enough to stay cached (nothing for
+     * the LUT kernel to save), and any layer with K <= 16 has at most 16 values per channel
+     * without being clustered at all.
+     */
+    static final int AUTO_LUT_MIN_K = 128;
 
     /** A kernel (null: the dense family decides) and why. */
     public record Choice<K>(K kernel, String why) {
@@ -111,9 +119,9 @@ public final class WeightKernels {
                 if (s.zeroBlocks4() >= AUTO_SPARSE_MIN_ZERO_BLOCKS) {
                     candidates.add(new Candidate<>(sparse, "sparse"));
                 }
-                if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && m <= AUTO_LUT_MAX_M) {
+                if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && m <= AUTO_LUT_MAX_M && s.k() >= AUTO_LUT_MIN_K) {
                     candidates.add(new Candidate<>(lut, "lut"));
-                } else if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES) {
+                } else if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && s.k() >= AUTO_LUT_MIN_K) {
                     declined += "clustered but " + m + " output pixels > " + AUTO_LUT_MAX_M + " (compute-bound); ";
                 }
             }
