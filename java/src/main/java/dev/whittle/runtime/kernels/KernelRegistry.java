@@ -193,6 +193,12 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs8_conv2d_" + Q8SparseGemm.AVX2_SUFFIX)),
             new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.AVX2, Q8SparseFullyConnected.avx2(),
                     NativeKernels.exported("whittle_qs8_fully_connected_" + Q8SparseGemm.AVX2_SUFFIX)),
+            // LUT-decoded clustered int8/uint8 weights (Q8LutGemm, kernels/q8_gemm_lut4_8x2c8__avx2.cc):
+            // one entry per family; the kernel name is the dense family's + "_lut4_8x2c8__avx2".
+            new KernelEntry<>(CONV2D_LUT, KernelPath.AVX2, Q8LutGemm.convFactory(),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8LutGemm.AVX2_SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.AVX2, Q8LutGemm.fcFactory(),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8LutGemm.AVX2_SUFFIX)),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,

@@ -37,10 +37,29 @@ public final class WeightKernels {
     static final double AUTO_SPARSE_MIN_ZERO_BLOCKS = 0.20;
     /** auto: 2:4 only when at least this many values per output channel (K) remain to skip. */
     static final int AUTO_SP24_MIN_K = 32;
-    /** auto: the LUT format only for layers with at most this many distinct values per channel. */
+    /**
+     * auto: the LUT format only for layers with at most this many distinct values per channel.
+     * 16: the only LUT kernel ({@code *_lut4_8x2c8__avx2}, {@link Q8LutGemm}) has 4-bit indices.
+     */
     static final int AUTO_LUT_MAX_VALUES = 16;
-    /** auto: the LUT format only for layers with at most this many output pixels (memory-bound). */
-    static final long AUTO_LUT_MAX_M = 64;
+    /**
+     * auto: the LUT format only for layers with at most this many output pixels (memory-bound).
+     * Calibrated on Zen 4 (noisy shared machine; kernels/README.md, "LUT-decoded clustered
+     * weights"): inside a whole clustered MobileNet v2 (weights evicted by the other layers) the
+     * one-pixel 1280 -> 1001 classifier ran 0.09-0.11 ms on the LUT kernel against 0.16 ms dense
+     * AVX2 and 0.11 ms dense AVX-512 VNNI; with its weights cache-hot (LutGemmBenchmark) and at
+     * 4 or more pixels the LUT kernel is 0.5-1.0x dense AVX2 and ~0.5x dense VNNI, its vpshufb
+     * decode costing ~15% more ALU work per MAC than the dense tile (2.2x at one pixel).
+     */
+    static final long AUTO_LUT_MAX_M = 1;
+    /**
+     * auto: the LUT format only for layers with at least this many values per output channel:
+     * below, the 16-byte table per channel makes the packed weights more than ~60% of dense
+     * int8 (133% at K = 24), the layer's weights are small enough to stay cached (nothing for
+     * the LUT kernel to save), and any layer with K <= 16 has at most 16 values per channel
+     * without being clustered at all.
+     */
+    static final int AUTO_LUT_MIN_K = 128;
 
     /** A kernel (null: the dense family decides) and why. */
     public record Choice<K>(K kernel, String why) {
@@ -109,10 +128,9 @@ public final class WeightKernels {
                 if (s.zeroBlocks4() >= AUTO_SPARSE_MIN_ZERO_BLOCKS) {
                     candidates.add(new Candidate<>(sparse, "sparse"));
                 }
-                boolean clustered = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && s.k() >= 4 * AUTO_LUT_MAX_VALUES;
-                if (clustered && m <= AUTO_LUT_MAX_M) {
+                if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && m <= AUTO_LUT_MAX_M && s.k() >= AUTO_LUT_MIN_K) {
                     candidates.add(new Candidate<>(lut, "lut"));
-                } else if (clustered) {
+                } else if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && s.k() >= AUTO_LUT_MIN_K) {
                     declined += "clustered but " + m + " output pixels > " + AUTO_LUT_MAX_M + " (compute-bound); ";
                 }
             }

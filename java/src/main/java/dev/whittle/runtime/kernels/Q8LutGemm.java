@@ -1,0 +1,431 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * The prepared half of the LUT-decoded clustered int8/uint8 GEMM kernels
+ * ({@code kernels/q8_gemm_lut4_8x2c8__avx2.cc}, {@code native/include/whittle/q8_lut.h}) for
+ * CONV_2D ({@link Conv}) and FULLY_CONNECTED ({@link FullyConnected}) layers of
+ * {@code qs8}, {@code qs8_qc8w} and {@code qu8} whose output channels each hold at most
+ * {@value #MAX_VALUES} distinct weight bytes (what {@code whittle cluster --clusters 16} makes):
+ * 4-bit indices, two per byte, and a 16-entry byte table per output channel, or one for the
+ * layer when the whole layer has at most 16 values. The dense weights never exist in memory:
+ * the kernel decodes them in registers with byte shuffles. Bit-exact with the reference
+ * kernels (int8: ruy's rounding; uint8 conv: gemmlowp's), like {@link Q8Gemm}, whose params
+ * block, requantization constants and im2col this shares.
+ *
+ * <p>Index layout (the kernel file says why): per channel pair, blocks of 32 K of 32 bytes;
+ * bytes 0..15 of a block are channel 2p, 16..31 channel 2p + 1, as 8 little-endian 16-bit words
+ * whose nibble j (bits 4j..4j+3) of word i is the index of K = 32 * block + 8j + i. Table bytes
+ * are {@code w ^ 0x80} for int8 and {@code w} for uint8.
+ */
+public final class Q8LutGemm {
+    /** Distinct weight bytes per output channel this format holds (4-bit indices). */
+    public static final int MAX_VALUES = 16;
+    /** Name suffix and symbol suffix of the AVX2 kernel. */
+    static final String AVX2_SUFFIX = "lut4_8x2c8__avx2";
+
+    private static final int MR = 8;
+    private static final int GROUP = 16;
+    private static final int BLOCK_BYTES = 20 * 1024;
+    private static final int PARAMS_BYTES = 320;
+    private static final int CHANNEL_ARRAYS = 10;
+    private static final int CH_COEF = 9;
+    private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+
+    final String name;
+    final int m;
+    final int n;
+    final int np;
+    final long scratchBytes;
+    private final MethodHandle handle;
+    // Held so the native memory lives as long as the kernel.
+    private final MemorySegment params;
+    private final MemorySegment indices;
+    private final MemorySegment tables;
+    private final MemorySegment channel;
+
+    private Q8LutGemm(String name, Q8Gemm.Spec s, int k, int mb, ByteBuffer w, ByteBuffer bias, boolean shared) {
+        this.name = name;
+        this.m = s.batches() * s.outH() * s.outW();
+        this.n = s.outC();
+        this.np = Q8Gemm.roundUp(n, GROUP);
+        this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
+        int kp = Q8Gemm.roundUp(k, 8);
+        int blocks = (k + 31) / 32;
+        int pairs = (n + 1) / 2;
+        this.scratchBytes = (long) mb * kp * 2 + 4L * (mb + MR) + k + 64 + 64;
+        this.indices = NativeKernels.allocate((long) pairs * blocks * 32);
+        this.tables = NativeKernels.allocate(shared ? 32 : 32L * pairs);
+        this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
+        this.params = NativeKernels.allocate(PARAMS_BYTES);
+
+        boolean signed = !s.unsigned();
+        int flip = signed ? 0x80 : 0;
+        int io = s.inputOffset();
+        int wo = s.weightsOffset();
+        // w_eff = t + c for table byte t (see the kernel file)
+        int c = wo - (signed ? 128 : 0);
+        byte[] table = shared ? valuesOf(w, 0, n * k) : null;
+        byte[] row = new byte[k];
+        for (int o = 0; o < n; o++) {
+            w.get(o * k, row);
+            byte[] t = shared ? table : valuesOf(w, o * k, k);
+            int[] index = new int[256];
+            for (int i = 0; i < t.length; i++) {
+                index[t[i] & 0xFF] = i;
+            }
+            int pair = o / 2;
+            int lane = o % 2;
+            if (!shared || o == 0) {
+                for (int i = 0; i < t.length; i++) {
+                    tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : 32L * pair) + 16L * lane + i, (byte) (t[i] ^ flip));
+                    if (shared) {
+                        tables.set(ValueLayout.JAVA_BYTE, 16L + i, (byte) (t[i] ^ flip));
+                    }
+                }
+            }
+            long base = ((long) pair * blocks) * 32 + 16L * lane;
+            int sum = 0;
+            for (int b = 0; b < blocks; b++) {
+                for (int i = 0; i < 8; i++) {
+                    int word = 0;
+                    for (int j = 0; j < 4; j++) {
+                        int kk = 32 * b + 8 * j + i;
+                        if (kk < k) {
+                            word |= index[row[kk] & 0xFF] << (4 * j);
+                        }
+                    }
+                    indices.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + 32L * b + 2L * i, (short) word);
+                }
+            }
+            for (int kk = 0; kk < k; kk++) {
+                sum += (signed ? row[kk] : row[kk] & 0xFF) + wo;
+            }
+            int t0 = (byte) (t[0] ^ flip);
+            putChannel(CH_COEF, o, c - 256 * t0);
+            int shift = s.shifts()[o];
+            int left = Math.max(shift, 0);
+            int right = Math.max(-shift, 0);
+            int nudge = right > 0 ? 1 << (right - 1) : 0;
+            putChannel(0, o, io * sum + (bias != null ? bias.getInt(o * 4) : 0));
+            putChannel(1, o, s.multipliers()[o]);
+            putChannel(2, o, left);
+            putChannel(3, o, right);
+            putChannel(4, o, nudge);
+            putChannel(5, o, Integer.MAX_VALUE - nudge);
+            putChannel(6, o, right > 0 ? 1 << (31 - right) : 0);
+            int mask = (int) ((1L << right) - 1);
+            putChannel(7, o, mask);
+            putChannel(8, o, mask >> 1);
+        }
+        boolean hasLeft = false;
+        for (int o = 0; o < n; o++) {
+            hasLeft |= s.shifts()[o] > 0;
+        }
+        // The dense GEMM's header (Q8Gemm, q8_gemm.h), then the LUT fields (q8_lut.h).
+        int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
+                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, mb,
+                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, 0, 0,
+                hasLeft ? 1 : 0};
+        for (int i = 0; i < header.length; i++) {
+            params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
+        }
+        params.set(ValueLayout.JAVA_LONG, 112, indices.address());
+        params.set(ValueLayout.JAVA_LONG, 120, channel.address());
+        params.set(ValueLayout.JAVA_LONG, 256, indices.address());
+        params.set(ValueLayout.JAVA_LONG, 264, tables.address());
+        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : 32);
+        params.set(ValueLayout.JAVA_INT, 276, blocks);
+    }
+
+    /** The distinct bytes of {@code w[from, from + count)}, ascending (unsigned), or null past {@value #MAX_VALUES}. */
+    private static byte[] valuesOf(ByteBuffer w, int from, int count) {
+        boolean[] seen = new boolean[256];
+        int distinct = 0;
+        for (int i = from; i < from + count; i++) {
+            int b = w.get(i) & 0xFF;
+            if (!seen[b]) {
+                seen[b] = true;
+                if (++distinct > MAX_VALUES) {
+                    return null;
+                }
+            }
+        }
+        byte[] t = new byte[distinct];
+        int at = 0;
+        for (int b = 0; b < 256; b++) {
+            if (seen[b]) {
+                t[at++] = (byte) b;
+            }
+        }
+        return t;
+    }
+
+    private void putChannel(int array, int o, int v) {
+        channel.set(ValueLayout.JAVA_INT, 4L * ((long) array * np + o), v);
+    }
+
+    /** Bytes of indices and tables. */
+    long weightBytes() {
+        return indices.byteSize() + tables.byteSize();
+    }
+
+    /**
+     * The prepared LUT GEMM, or null where the node is outside what the kernel handles: more
+     * than {@value #MAX_VALUES} values in a channel, or what {@link Q8Gemm#create} refuses
+     * (sizes past int32 indexing, shifts outside [-31, 31], a padding value outside the byte
+     * type, a weight offset past 255).
+     */
+    static Q8LutGemm create(String name, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias, WeightStats stats) {
+        if (stats.distinctChannelMax() > MAX_VALUES || s.batches() < 1 || s.inH() < 1 || s.inW() < 1 || s.inC() < 1
+                || s.outH() < 1 || s.outW() < 1 || s.outC() < 1 || s.kh() < 1 || s.kw() < 1 || s.strideH() < 1
+                || s.strideW() < 1 || s.dilH() < 1 || s.dilW() < 1 || s.padH() < 0 || s.padW() < 0) {
+            return null;
+        }
+        int k;
+        int kp;
+        long m;
+        try {
+            k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
+            kp = Q8Gemm.roundUp(k, 32);
+            m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
+            Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
+            Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
+            Math.toIntExact(Math.multiplyExact((long) Q8Gemm.roundUp(s.outC(), GROUP), (long) kp));
+            Math.toIntExact(Math.multiplyExact((long) s.outC(), (long) k));
+        } catch (ArithmeticException e) {
+            return null;
+        }
+        if (w.capacity() < (long) s.outC() * k || (bias != null && bias.capacity() < 4L * s.outC())
+                || s.multipliers().length < s.outC() || s.shifts().length < s.outC()) {
+            return null;
+        }
+        for (int o = 0; o < s.outC(); o++) {
+            if (s.shifts()[o] < -31 || s.shifts()[o] > 31 || s.multipliers()[o] == Integer.MIN_VALUE) {
+                return null;
+            }
+        }
+        int zp = -s.inputOffset();
+        if (s.unsigned() ? zp < 0 || zp > 255 : zp < -128 || zp > 127) {
+            return null;
+        }
+        if (Math.abs((long) s.weightsOffset()) > 255) {
+            return null;
+        }
+        long rowBytes = (long) kp * 2;
+        long mb = Math.max(1, BLOCK_BYTES / rowBytes) / MR * MR;
+        mb = Math.max(MR, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), MR))));
+        if (mb * rowBytes > (1L << 30)) {
+            return null;
+        }
+        ByteBuffer weights = w.duplicate().order(w.order());
+        int n = s.outC();
+        // one table for the layer where it has at most 16 values
+        boolean shared = stats.distinctLayer() <= MAX_VALUES;
+        for (int o = 0; o < n && !shared; o++) {
+            if (valuesOf(weights, o * k, k) == null) {
+                return null;
+            }
+        }
+        return new Q8LutGemm(name, s, k, (int) mb, weights,
+                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared);
+    }
+
+    /** Tasks for {@code threads} workers: blocks of pixels, or of 16-channel groups when the pixels are few. */
+    int tasks(int threads) {
+        if (threads <= 1) {
+            return 1;
+        }
+        if (splitsPixels(threads)) {
+            int chunk = pixelChunk(threads);
+            return (m + chunk - 1) / chunk;
+        }
+        int groups = np / GROUP;
+        int chunk = (groups + 4 * threads - 1) / (4 * threads);
+        return (groups + chunk - 1) / chunk;
+    }
+
+    private boolean splitsPixels(int threads) {
+        return m >= 8 * MR * threads || m >= np;
+    }
+
+    private int pixelChunk(int threads) {
+        int perTask = (m + 4 * threads - 1) / (4 * threads);
+        return Q8Gemm.roundUp(Math.max(perTask, MR), MR);
+    }
+
+    /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
+    void run(ExecutionState s, long input, long output, long scratch, int task) {
+        int threads = s.threads();
+        int m0 = 0;
+        int m1 = m;
+        int n0 = 0;
+        int n1 = n;
+        if (threads > 1) {
+            if (splitsPixels(threads)) {
+                int chunk = pixelChunk(threads);
+                m0 = task * chunk;
+                m1 = Math.min(m, m0 + chunk);
+            } else {
+                int groups = np / GROUP;
+                int chunk = (groups + 4 * threads - 1) / (4 * threads);
+                n0 = task * chunk * GROUP;
+                n1 = Math.min(n, n0 + chunk * GROUP);
+            }
+        }
+        try {
+            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+
+    /** The registry factory of {@link KernelRegistry#CONV2D_LUT} on AVX2. */
+    static WeightFormatConvFactory convFactory() {
+        return (dense, p, filter, bias, stats) -> {
+            boolean unsigned = dense == KernelRegistry.QU8_CONV2D;
+            Kernel<ConvParams> reference = dense == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
+                    : dense == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
+                    : dense == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
+            if (reference == null || p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
+                return null;
+            }
+            // as Q8GemmConv: int8 convolutions ignore the filter offset; uint8 requantizes as gemmlowp
+            Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(),
+                    p.kh(), p.kw(), p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), unsigned,
+                    unsigned, p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(),
+                    p.shifts(), p.actMin(), p.actMax());
+            Q8LutGemm g = create(dense.name() + "_" + AVX2_SUFFIX, spec, filter, p.bias() >= 0 ? bias : null, stats);
+            return g == null ? null : new Conv(g, reference);
+        };
+    }
+
+    /** The registry factory of {@link KernelRegistry#FULLY_CONNECTED_LUT} on AVX2. */
+    static WeightFormatFcFactory fcFactory() {
+        return (dense, p, weights, bias, stats) -> {
+            boolean unsigned = dense == KernelRegistry.QU8_FULLY_CONNECTED;
+            Kernel<QuantParams> reference = dense == KernelRegistry.QU8_FULLY_CONNECTED
+                    ? FullyConnectedReference.QU8
+                    : dense == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
+                    : dense == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
+            if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null)) {
+                return null;
+            }
+            // as Q8GemmFullyConnected: ruy's rounding for all three
+            Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1,
+                    1, 1, 1, 0, 0, unsigned, false, p.inputOffset(), p.weightsOffset(), p.outputOffset(),
+                    p.multipliers(), p.shifts(), p.actMin(), p.actMax());
+            Q8LutGemm g = create(dense.name() + "_" + AVX2_SUFFIX, spec, weights, p.bias() >= 0 ? bias : null, stats);
+            return g == null ? null : new FullyConnected(g, reference);
+        };
+    }
+
+    /** CONV_2D on LUT-coded weights; the reference kernel where tensors are not in native memory. */
+    public static final class Conv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch,
+            PackedWeights {
+        private final Q8LutGemm gemm;
+        private final Kernel<ConvParams> reference;
+
+        private Conv(Q8LutGemm gemm, Kernel<ConvParams> reference) {
+            this.gemm = gemm;
+            this.reference = reference;
+        }
+
+        @Override
+        public String name() {
+            return gemm.name;
+        }
+
+        @Override
+        public long packedWeightBytes() {
+            return gemm.weightBytes();
+        }
+
+        @Override
+        public long workerScratchBytes() {
+            return gemm.scratchBytes;
+        }
+
+        @Override
+        public void run(ConvParams p, ExecutionState s) {
+            if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+                reference.run(p, s);
+                return;
+            }
+            s.parallelFor(gemm.tasks(s.threads()), this, p);
+        }
+
+        @Override
+        public void run(ConvParams p, ExecutionState s, int task, int worker) {
+            gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
+        }
+
+        @Override
+        public String toString() {
+            return gemm.name;
+        }
+    }
+
+    /** FULLY_CONNECTED on LUT-coded weights; the reference kernel where tensors are not in native memory. */
+    public static final class FullyConnected implements Kernel<QuantParams>, ParallelTask<QuantParams>,
+            WorkerScratch, PackedWeights {
+        private final Q8LutGemm gemm;
+        private final Kernel<QuantParams> reference;
+
+        private FullyConnected(Q8LutGemm gemm, Kernel<QuantParams> reference) {
+            this.gemm = gemm;
+            this.reference = reference;
+        }
+
+        @Override
+        public String name() {
+            return gemm.name;
+        }
+
+        @Override
+        public long packedWeightBytes() {
+            return gemm.weightBytes();
+        }
+
+        @Override
+        public long workerScratchBytes() {
+            return gemm.scratchBytes;
+        }
+
+        @Override
+        public void run(QuantParams p, ExecutionState s) {
+            if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+                reference.run(p, s);
+                return;
+            }
+            s.parallelFor(gemm.tasks(s.threads()), this, p);
+        }
+
+        @Override
+        public void run(QuantParams p, ExecutionState s, int task, int worker) {
+            gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
+        }
+
+        @Override
+        public String toString() {
+            return gemm.name;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.whittle.runtime;
+
+import dev.whittle.model.Model;
+import dev.whittle.model.TensorType;
+import dev.whittle.runtime.Q8GemmConvTest.Conv;
+import dev.whittle.runtime.kernels.ConvKernelFactory;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelPath;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.WeightFormat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/**
+ * The LUT-decoded clustered kernels ({@code *_lut4_*}: {@link KernelRegistry#CONV2D_LUT},
+ * {@link KernelRegistry#FULLY_CONNECTED_LUT}) against the dense reference, bit for bit, with
+ * {@code -Dwhittle.weights=lut}, on every available path at 1 and 3 threads, the dispatched
+ * kernel's name checked: qs8, qs8_qc8w and qu8; 1, 2, 15 and 16 clusters per layer and per
+ * channel, alone and with 50% zeros; output channels 1..70 and K around the 8- and 32-K blocks
+ * (1..9, 15..17, 31..33, 63..65); 1x1 and 3x3 kernels, strides 1 and 2, SAME and VALID, batch
+ * 2; zero points at both ends; saturating and tiny multipliers. More than 16 values per channel
+ * (17, 256 clusters): the dense kernel runs (no 8-bit index variant), with the same outputs.
+ */
+class LutKernelsTest {
+    private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,
+            KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
+    private static final int[] OUT = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 70};
+    private static final int[] K = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65};
+    private static final String TAG = "_lut4_";
+
+    @AfterEach
+    void clear() {
+        System.clearProperty(KernelPath.PROPERTY);
+        System.clearProperty(WeightFormat.PROPERTY);
+    }
+
+    private static boolean none() {
+        return KernelRegistry.available(KernelRegistry.CONV2D_LUT).isEmpty();
+    }
+
+    private static void conv(KernelFamily<ConvKernelFactory> family, Conv c, long seed,
+            WeightFormatHarness.Shaper shaper) {
+        Model m = Q8GemmConvTest.build(family, c, seed, shaper);
+        String label = family.name() + " " + c.label();
+        assertTrue(WeightFormatHarness.check(m, KernelRegistry.CONV2D_LUT, WeightFormat.LUT, TAG, label, seed,
+                c.extremes()) > 0, label);
+    }
+
+    private static void fc(TensorType type, boolean perChannel, int batches, int k, int n, int extremes, int scale,
+            long seed, WeightFormatHarness.Shaper shaper) {
+        Model m = Q8GemmFullyConnectedTest.build(type, perChannel, batches, k, n, extremes, scale, seed % 3 != 0, 0,
+                seed, shaper);
+        String label = type + (perChannel ? " per-channel" : "") + " fc " + batches + "x" + k + " -> " + n
+                + " extremes " + extremes + " scale " + scale;
+        assertTrue(WeightFormatHarness.check(m, KernelRegistry.FULLY_CONNECTED_LUT, WeightFormat.LUT, TAG, label,
+                seed, extremes) > 0, label);
+    }
+
+    @Test
+    void clustersPerLayerAndPerChannel() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        long seed = 1;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int clusters : new int[] {1, 2, 15, 16}) {
+                for (boolean perChannel : new boolean[] {true, false}) {
+                    conv(f, new Conv(1, 5, 4, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                            WeightFormatHarness.clustered(clusters, perChannel));
+                }
+            }
+        }
+    }
+
+    @Test
+    void convChannelsAndK() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        long seed = 100;
+        int i = 0;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int oc : OUT) {
+                int inC = K[i % K.length];
+                boolean three = i % 3 == 1;
+                int stride = i % 4 == 2 ? 2 : 1;
+                int batch = i % 5 == 0 ? 2 : 1;
+                int padding = i % 2;
+                Conv c = new Conv(batch, three ? 6 : 5, three ? 5 : 7, inC, oc, three ? 3 : 1, three ? 3 : 1, stride,
+                        stride, 1, 1, padding, i % 7 == 3 ? 3 : 0, 0, 0, i % 6 != 5);
+                conv(f, c, seed++, WeightFormatHarness.clustered(16, i % 4 != 3));
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void zeroPointsAtBothEndsAndSaturation() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        long seed = 300;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {0, 1, 2}) {
+                    conv(f, new Conv(2, 5, 5, 9, 20, 3, 3, 2, 2, 1, 1, extremes - 1, 0, extremes, scale, true),
+                            seed++, WeightFormatHarness.clustered(16, true));
+                }
+            }
+        }
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {1, 2}) {
+                    fc(t, false, 2, 65, 33, extremes, scale, seed++, WeightFormatHarness.clustered(16, true));
+                }
+            }
+        }
+    }
+
+    @Test
+    void zerosStayZero() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        long seed = 400;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            conv(f, new Conv(1, 6, 6, 31, 18, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.clustered(16, true).then(WeightFormatHarness.unstructured(0.5)));
+            conv(f, new Conv(1, 5, 5, 7, 9, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.5).then(WeightFormatHarness.clustered(15, false)));
+            conv(f, new Conv(1, 4, 4, 16, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, false), seed++,
+                    WeightFormatHarness.unstructured(1.0));
+        }
+        fc(TensorType.UINT8, false, 1, 64, 17, 0, 0, seed++,
+                WeightFormatHarness.clustered(16, true).then(WeightFormatHarness.unstructured(0.5)));
+        fc(TensorType.INT8, true, 3, 33, 9, 0, 0, seed,
+                WeightFormatHarness.unstructured(0.5).then(WeightFormatHarness.clustered(2, true)));
+    }
+
+    @Test
+    void fullyConnectedBatchesAndSizes() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        long seed = 500;
+        int i = 0;
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (boolean perChannel : t == TensorType.INT8 ? new boolean[] {false, true} : new boolean[] {false}) {
+                for (int n : new int[] {1, 2, 9, 16, 17, 33, 70}) {
+                    int k = K[(i * 5) % K.length] + (i % 3 == 0 ? 64 : 0);
+                    int batches = new int[] {1, 2, 4, 5, 8, 9, 17}[i % 7];
+                    fc(t, perChannel, batches, k, n, 0, 0, seed++, WeightFormatHarness.clustered(16, i % 2 == 0));
+                    i++;
+                }
+            }
+        }
+        // the FC shape of MobileNet's classifier, at batch 1
+        fc(TensorType.UINT8, false, 1, 1280, 40, 0, 0, seed, WeightFormatHarness.clustered(16, true));
+    }
+
+    @Test
+    void moreThanSixteenValuesRunDense() {
+        long seed = 600;
+        for (int clusters : new int[] {17, 256}) {
+            for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+                Model m = Q8GemmConvTest.build(f, new Conv(1, 4, 4, 64, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed,
+                        // the zeros make the 17th value where the random weights have none
+                        WeightFormatHarness.clustered(clusters, true).then(WeightFormatHarness.unstructured(0.2)));
+                WeightFormatHarness.check(m, KernelRegistry.CONV2D_LUT, WeightFormat.LUT, null, f.name(), seed++, 0);
+                System.setProperty(WeightFormat.PROPERTY, "lut");
+                List<String> names = OpProfile.kernelNames(CompiledModel.compile(m));
+                assertFalse(names.stream().anyMatch(n -> n.contains(TAG)), clusters + " clusters: " + names);
+            }
+        }
+    }
+
+    @Test
+    void autoTakesTheLutKernelAtOnePixelOnly() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        for (int batches : new int[] {1, 4}) {
+            Model m = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, batches, 256, 40, 0, 0, true, 0, 9,
+                    WeightFormatHarness.clustered(16, true));
+            System.setProperty(WeightFormat.PROPERTY, "auto");
+            System.setProperty(KernelPath.PROPERTY, "avx2");
+            OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
+            assertTrue(k.kernel().contains(TAG) == (batches == 1), batches + ": " + k.kernel() + " " + k.why());
+        }
+    }
+
+    @Test
+    void packedWeightsAreIndicesAndTables() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        // 1280 -> 64, per-channel tables: 64 * (640 + 16) bytes, 51% of the dense 64 * 1280
+        Model m = Q8GemmFullyConnectedTest.build(TensorType.INT8, true, 1, 1280, 64, 0, 0, true, 0, 7,
+                WeightFormatHarness.clustered(16, true));
+        System.setProperty(WeightFormat.PROPERTY, "lut");
+        CompiledModel c = CompiledModel.compile(m);
+        long bytes = 0;
+        for (OpProfile.KernelChoice k : OpProfile.kernelChoices(c)) {
+            if (k.kernel().contains(TAG)) {
+                bytes += k.weightBytes();
+            }
+        }
+        assertTrue(bytes == 64L * (640 + 16), "packed bytes " + bytes);
+    }
+}

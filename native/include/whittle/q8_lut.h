@@ -1,0 +1,53 @@
+/*
+ * Whittle: int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on LUT-coded clustered weights
+ * (at most 16 distinct values per output channel): 4-bit indices and a 16-entry byte table per
+ * output channel (or one per layer), decoded in registers with byte shuffles.
+ *
+ * The params block is the dense GEMM's (q8_gemm.h: geometry, requantization, per-channel
+ * arrays) followed by the LUT fields below; written once at prepare by
+ * dev.whittle.runtime.kernels.Q8LutGemm (Java mirrors the offsets).
+ */
+#ifndef WHITTLE_Q8_LUT_H_
+#define WHITTLE_Q8_LUT_H_
+
+#include <stdint.h>
+
+#include "whittle/export.h"
+#include "whittle/q8_gemm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One more per-channel array after the dense ones (channel + np * 4 * WHITTLE_Q8_LUT_CH_COEF):
+ * the coefficient of each pixel's activation sum (table bias and decode high byte, see the kernel). */
+enum { WHITTLE_Q8_LUT_CH_COEF = 9, WHITTLE_Q8_LUT_CH_COUNT = 10 };
+
+/* 320 bytes. `gemm.weights` is unused; gemm.kp is K rounded up to 8. */
+typedef struct whittle_q8_lut_params {
+  whittle_q8_gemm_params gemm;
+  int64_t indices;      /* per channel pair: blocks of 32 K, 32 bytes each (see the kernel file) */
+  int64_t tables;       /* per channel pair: 32 bytes, the two channels' 16-byte tables */
+  int32_t table_stride; /* 32, or 0 where the layer shares one table */
+  int32_t blocks;       /* 32-K blocks per channel pair: ceil(K / 32) */
+  int32_t reserved[10];
+} whittle_q8_lut_params;
+
+#define WHITTLE_Q8_LUT_SIGNATURE(name)                                                      \
+  WHITTLE_API void name(const whittle_q8_lut_params* params, const uint8_t* input,          \
+                        uint8_t* output, void* scratch, int32_t m0, int32_t m1, int32_t n0, \
+                        int32_t n1)
+
+/* AVX2: 8 pixels x 2 channels, 8 K of a channel per 128-bit lane (vpshufb + vpmaddwd). */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_8x2c8__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_8x2c8__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_8x2c8__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_8x2c8__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_8x2c8__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_8x2c8__avx2);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WHITTLE_Q8_LUT_H_ */
