@@ -187,6 +187,12 @@ public final class KernelRegistry {
             q8Conv(QS8_CONV2D, KernelPath.AVX2), q8Conv(QS8_CONV2D, KernelPath.AVX512VNNI),
             q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX2), q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX512VNNI),
             q8Conv(QU8_CONV2D, KernelPath.AVX2), q8Conv(QU8_CONV2D, KernelPath.AVX512VNNI),
+            // 2:4 structured sparse int8/uint8 CONV_2D and FULLY_CONNECTED (issue 9; Q8Sp24Gemm):
+            // one entry per path serves qs8, qs8_qc8w and qu8 (the dense family picks the symbol).
+            new KernelEntry<>(CONV2D_SP24, KernelPath.AVX2, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.AVX2),
+                    NativeKernels.exported("whittle_qs8_conv2d_sp24_4x16__avx2")),
+            new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.AVX2, Q8Sp24FullyConnected.factory(Q8Sp24Gemm.Isa.AVX2),
+                    NativeKernels.exported("whittle_qs8_fully_connected_sp24_4x16__avx2")),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,

@@ -1,0 +1,267 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The prepared half of the native 2:4 structured sparse int8/uint8 GEMM kernels
+ * ({@code kernels/q8_conv2d_sp24_*}, {@code native/include/whittle/q8_sp24.h}): a
+ * {@link Q8Gemm}-compatible params block (same geometry, requantization arrays and task split),
+ * the kept weights and their pattern bytes, written once here. {@link Q8Sp24Conv} and
+ * {@link Q8Sp24FullyConnected} wrap it.
+ *
+ * <p>Format: K = kh * kw * inC with {@code inC % 4 == 0}, so the aligned groups of 4 along K
+ * are the groups of 4 along the input channels ({@link WeightStats#conforms24()}). Per
+ * 16-channel panel and group, each channel keeps 2 weights (a group with fewer non-zeros pads
+ * with zeros) and one pattern byte (0..5: which pair of the 4 positions). The kernel file says
+ * why this layout.
+ */
+final class Q8Sp24Gemm {
+    /** The microkernel of one ISA. */
+    enum Isa {
+        /** vpshufb gather + vpmaddwd: int16 kept weights {@code w + filterOffset}, 4 pixels x 16 channels. */
+        AVX2("sp24_4x16__avx2", 4);
+
+        final String suffix;
+        final int mr;
+
+        Isa(String suffix, int mr) {
+            this.suffix = suffix;
+            this.mr = mr;
+        }
+    }
+
+    static final int NR = 16;
+    /** Pattern id of the kept pair (a, b), a < b: 0 (0,1), 1 (0,2), 2 (0,3), 3 (1,2), 4 (1,3), 5 (2,3). */
+    private static final int[][] PATTERN = {{-1, 0, 1, 2}, {0, -1, 3, 4}, {1, 3, -1, 5}, {2, 4, 5, -1}};
+    /** Bytes of one pixel block of widened activations a worker aims for (as the dense kernel). */
+    private static final int BLOCK_BYTES = 20 * 1024;
+    private static final int PARAMS_BYTES = 256;
+    private static final int CHANNEL_ARRAYS = 9;
+    private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+
+    final String name;
+    final int m;
+    final int n;
+    final int np;
+    final int mr;
+    final long scratchBytes;
+    private final MethodHandle handle;
+    // Held so the native memory lives as long as the kernel.
+    private final MemorySegment params;
+    private final MemorySegment weights;
+    private final MemorySegment meta;
+    private final MemorySegment channel;
+
+    private Q8Sp24Gemm(String name, Isa isa, Q8Gemm.Spec s, int k, int mb, MemorySegment weights,
+            MemorySegment meta, int[] sums, ByteBuffer bias) {
+        this.name = name;
+        this.m = s.batches() * s.outH() * s.outW();
+        this.n = s.outC();
+        this.np = Q8Gemm.roundUp(n, NR);
+        this.mr = isa.mr;
+        this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
+        this.weights = weights;
+        this.meta = meta;
+        // The widened block, one staged raw row with its slack, 64 for alignment, one panel's
+        // vpshufb controls (64 bytes per group of 4 K), slack.
+        this.scratchBytes = 2L * mb * k + k + 64 + 64 + 16L * k + 64;
+        this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
+        this.params = NativeKernels.allocate(PARAMS_BYTES);
+        int io = s.inputOffset();
+        for (int o = 0; o < n; o++) {
+            // const = bias + inputOffset * sum_k w_eff (pruned weights have w_eff = 0).
+            int c = io * sums[o] + (bias != null ? bias.getInt(o * 4) : 0);
+            int shift = s.shifts()[o];
+            int left = Math.max(shift, 0);
+            int right = Math.max(-shift, 0);
+            int nudge = right > 0 ? 1 << (right - 1) : 0;
+            putChannel(0, o, c);
+            putChannel(1, o, s.multipliers()[o]);
+            putChannel(2, o, left);
+            putChannel(3, o, right);
+            putChannel(4, o, nudge);
+            putChannel(5, o, Integer.MAX_VALUE - nudge);
+            putChannel(6, o, right > 0 ? 1 << (31 - right) : 0);
+            int mask = (int) ((1L << right) - 1);
+            putChannel(7, o, mask);
+            putChannel(8, o, mask >> 1);
+        }
+        boolean hasLeft = false;
+        for (int o = 0; o < n; o++) {
+            hasLeft |= s.shifts()[o] > 0;
+        }
+        int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
+                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, k, np, mb,
+                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, 0, 0,
+                hasLeft ? 1 : 0};
+        for (int i = 0; i < header.length; i++) {
+            params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
+        }
+        params.set(ValueLayout.JAVA_LONG, 112, weights.address());
+        params.set(ValueLayout.JAVA_LONG, 120, channel.address());
+        params.set(ValueLayout.JAVA_LONG, 128, meta.address());
+    }
+
+    private void putChannel(int array, int o, int v) {
+        channel.set(ValueLayout.JAVA_INT, 4L * ((long) array * np + o), v);
+    }
+
+    /** Bytes of the kept weights and their pattern bytes. */
+    long weightBytes() {
+        return weights.byteSize() + meta.byteSize();
+    }
+
+    /**
+     * The prepared 2:4 GEMM, or null when the node is outside what the native code handles: the
+     * dense kernel's limits ({@link Q8Gemm#create}), {@code inC % 4 != 0}, or a group of 4
+     * with more than 2 non-zero weights ({@code w + weightsOffset != 0}).
+     */
+    static Q8Sp24Gemm create(String name, Isa isa, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias) {
+        if (s.batches() < 1 || s.inH() < 1 || s.inW() < 1 || s.inC() < 1 || s.outH() < 1 || s.outW() < 1
+                || s.outC() < 1 || s.kh() < 1 || s.kw() < 1 || s.strideH() < 1 || s.strideW() < 1 || s.dilH() < 1
+                || s.dilW() < 1 || s.padH() < 0 || s.padW() < 0 || s.inC() % 4 != 0) {
+            return null;
+        }
+        int k;
+        int np;
+        long m;
+        try {
+            k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
+            np = Q8Gemm.roundUp(s.outC(), NR);
+            m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
+            Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
+            Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
+            Math.toIntExact(Math.multiplyExact((long) np, 4L * k));
+        } catch (ArithmeticException e) {
+            return null;
+        }
+        if (w.capacity() < (long) s.outC() * k || (bias != null && bias.capacity() < 4L * s.outC())
+                || s.multipliers().length < s.outC() || s.shifts().length < s.outC()) {
+            return null;
+        }
+        for (int o = 0; o < s.outC(); o++) {
+            if (s.shifts()[o] < -31 || s.shifts()[o] > 31 || s.multipliers()[o] == Integer.MIN_VALUE) {
+                return null;
+            }
+        }
+        int zp = -s.inputOffset();
+        if (s.unsigned() ? zp < 0 || zp > 255 : zp < -128 || zp > 127) {
+            return null;
+        }
+        // w_eff = w + weightsOffset must stay in int16 and its per-channel sums exact in int32.
+        if (Math.abs((long) s.weightsOffset()) > 255) {
+            return null;
+        }
+        long rowBytes = 2L * k;
+        long mb = Math.max(1, BLOCK_BYTES / rowBytes) / isa.mr * isa.mr;
+        mb = Math.max(isa.mr, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), isa.mr))));
+        if (mb * rowBytes > (1L << 30)) {
+            return null;
+        }
+        int groups = k / 4;
+        MemorySegment packed = NativeKernels.allocate((long) np * groups * 8);
+        MemorySegment meta = NativeKernels.allocate((long) np * groups);
+        int[] sums = new int[s.outC()];
+        int wo = s.weightsOffset();
+        int[] we = new int[4];
+        for (int o = 0; o < s.outC(); o++) {
+            long panel = o / NR;
+            int lane = o % NR;
+            int sum = 0;
+            for (int g = 0; g < groups; g++) {
+                int kept = 0;
+                int a = -1;
+                int b = -1;
+                for (int i = 0; i < 4; i++) {
+                    int raw = w.get(o * k + 4 * g + i);
+                    we[i] = (s.unsigned() ? raw & 0xFF : raw) + wo;
+                    if (we[i] != 0) {
+                        kept++;
+                        if (a < 0) {
+                            a = i;
+                        } else {
+                            b = i;
+                        }
+                    }
+                }
+                if (kept > 2) {
+                    return null;
+                }
+                // Fewer than 2 non-zeros: any pair holding them (its other weights are 0).
+                if (a < 0) {
+                    a = 0;
+                    b = 1;
+                } else if (b < 0) {
+                    b = a == 3 ? 3 : a + 1;
+                    a = a == 3 ? 2 : a;
+                }
+                sum += we[a] + we[b];
+                long at = (panel * groups + g) * 64 + lane * 4L;
+                packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, (short) we[a]);
+                packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, (short) we[b]);
+                meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane, (byte) PATTERN[a][b]);
+            }
+            sums[o] = sum;
+        }
+        return new Q8Sp24Gemm(name, isa, s, k, (int) mb, packed, meta, sums,
+                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /** Tasks for {@code threads} workers: blocks of pixels, or of channel panels when the pixels are few. */
+    int tasks(int threads) {
+        if (threads <= 1) {
+            return 1;
+        }
+        if (splitsPixels(threads)) {
+            int chunk = pixelChunk(threads);
+            return (m + chunk - 1) / chunk;
+        }
+        int panels = np / NR;
+        int chunk = (panels + 4 * threads - 1) / (4 * threads);
+        return (panels + chunk - 1) / chunk;
+    }
+
+    private boolean splitsPixels(int threads) {
+        return m >= 8 * mr * threads || m >= np;
+    }
+
+    private int pixelChunk(int threads) {
+        int perTask = (m + 4 * threads - 1) / (4 * threads);
+        return Q8Gemm.roundUp(Math.max(perTask, mr), mr);
+    }
+
+    /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
+    void run(ExecutionState s, long input, long output, long scratch, int task) {
+        int threads = s.threads();
+        int m0 = 0;
+        int m1 = m;
+        int n0 = 0;
+        int n1 = n;
+        if (threads > 1) {
+            if (splitsPixels(threads)) {
+                int chunk = pixelChunk(threads);
+                m0 = task * chunk;
+                m1 = Math.min(m, m0 + chunk);
+            } else {
+                int panels = np / NR;
+                int chunk = (panels + 4 * threads - 1) / (4 * threads);
+                n0 = task * chunk * NR;
+                n1 = Math.min(n, n0 + chunk * NR);
+            }
+        }
+        try {
+            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+}
