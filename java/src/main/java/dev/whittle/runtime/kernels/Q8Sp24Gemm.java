@@ -72,8 +72,8 @@ final class Q8Sp24Gemm {
         this.weights = weights;
         this.meta = meta;
         // The widened block, one staged raw row with its slack, 64 for alignment, one panel's
-        // vpshufb controls (64 bytes per group of 4 K), slack.
-        this.scratchBytes = 2L * mb * k + k + 64 + 64 + 16L * k + 64;
+        // vpshufb controls (64 bytes per group of 4 K) or up to 3 rows of pairs (96), slack.
+        this.scratchBytes = 2L * mb * k + k + 64 + 64 + 24L * k + 64;
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
         this.params = NativeKernels.allocate(PARAMS_BYTES);
         int io = s.inputOffset();
