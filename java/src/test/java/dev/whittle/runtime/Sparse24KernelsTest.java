@@ -5,6 +5,7 @@ import dev.whittle.model.TensorType;
 import dev.whittle.runtime.Q8GemmConvTest.Conv;
 import dev.whittle.runtime.kernels.ConvKernelFactory;
 import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.WeightFormat;
 import org.junit.jupiter.api.AfterEach;
@@ -42,6 +43,42 @@ class Sparse24KernelsTest {
             case 4 -> i % 10 == 9 ? WeightFormatHarness.unstructured(1.0) : WeightFormatHarness.sparse24();
             default -> WeightFormatHarness.sparse24();
         };
+    }
+
+    /**
+     * uint8 weights moved within 127 of their zero point, so that every w - zero fits int8: the
+     * layers the AVX-512 VNNI 2:4 kernel takes (it declines the others, which then run dense).
+     */
+    private static WeightFormatHarness.Shaper fitInt8() {
+        return (w, n, k, inner, zero, signed, r) -> {
+            for (int i = 0; i < n * k; i++) {
+                int v = w.get(i) & 0xff;
+                w.put(i, (byte) Math.max(Math.max(0, zero - 128), Math.min(Math.min(255, zero + 127), v)));
+            }
+        };
+    }
+
+    /**
+     * As {@link WeightFormatHarness#check}; uint8 layers whose w - zero does not fit int8 are
+     * checked on every path without the kernel tag (the VNNI path runs dense for them), and the
+     * AVX2 path is asserted to run the 2:4 kernel.
+     */
+    private static int check(Model m, KernelFamily<?> family, String tag, boolean anyKernel, String label, long seed,
+            int extremes) {
+        int ran = WeightFormatHarness.check(m, family, WeightFormat.SPARSE, anyKernel ? null : tag, label, seed,
+                extremes);
+        if (anyKernel && KernelRegistry.available(family).stream().anyMatch(e -> e.path() == KernelPath.AVX2)) {
+            try {
+                System.setProperty(KernelPath.PROPERTY, "avx2");
+                System.setProperty(WeightFormat.PROPERTY, "sparse");
+                List<String> names = OpProfile.kernelNames(CompiledModel.compile(m));
+                assertTrue(names.stream().anyMatch(n -> n.contains(tag) && n.endsWith("__avx2")), label + " " + names);
+            } finally {
+                System.clearProperty(KernelPath.PROPERTY);
+                System.clearProperty(WeightFormat.PROPERTY);
+            }
+        }
+        return ran;
     }
 
     static List<Conv> convSweep() {
@@ -89,9 +126,12 @@ class Sparse24KernelsTest {
         long seed = 1;
         for (KernelFamily<ConvKernelFactory> family : CONV) {
             for (Conv c : convSweep()) {
-                Model m = Q8GemmConvTest.build(family, c, seed, shaper((int) seed));
-                ran += WeightFormatHarness.check(m, KernelRegistry.CONV2D_SP24, WeightFormat.SPARSE, "_conv2d_sp24_",
-                        family.name() + " " + c.label(), seed, c.extremes());
+                boolean u8 = family == KernelRegistry.QU8_CONV2D;
+                boolean fit = !u8 || seed % 2 == 0;
+                WeightFormatHarness.Shaper shape = fit && u8 ? fitInt8().then(shaper((int) seed)) : shaper((int) seed);
+                Model m = Q8GemmConvTest.build(family, c, seed, shape);
+                ran += check(m, KernelRegistry.CONV2D_SP24, "_conv2d_sp24_", !fit, family.name() + " " + c.label(),
+                        seed, c.extremes());
                 seed++;
             }
         }
@@ -112,10 +152,13 @@ class Sparse24KernelsTest {
                         int scale = i % 7 == 3 ? 1 : i % 7 == 5 ? 2 : 0;
                         String label = type + (perChannel ? " per-channel " : " ") + batches + "x" + k + "->" + n
                                 + " extremes " + extremes + " scale " + scale;
+                        boolean u8 = type == TensorType.UINT8;
+                        boolean fit = !u8 || i % 2 == 0;
+                        WeightFormatHarness.Shaper shape = fit && u8 ? fitInt8().then(shaper(i)) : shaper(i);
                         Model m = Q8GemmFullyConnectedTest.build(type, perChannel, batches, k, n, extremes, scale,
-                                i % 6 != 1, i % 4 == 2 ? 3 : 0, i, shaper(i));
-                        ran += WeightFormatHarness.check(m, KernelRegistry.FULLY_CONNECTED_SP24, WeightFormat.SPARSE,
-                                "_fully_connected_sp24_", label, i, extremes);
+                                i % 6 != 1, i % 4 == 2 ? 3 : 0, i, shape);
+                        ran += check(m, KernelRegistry.FULLY_CONNECTED_SP24, "_fully_connected_sp24_", !fit, label, i,
+                                extremes);
                         i++;
                     }
                 }

@@ -193,6 +193,11 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs8_conv2d_sp24_4x16__avx2")),
             new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.AVX2, Q8Sp24FullyConnected.factory(Q8Sp24Gemm.Isa.AVX2),
                     NativeKernels.exported("whittle_qs8_fully_connected_sp24_4x16__avx2")),
+            new KernelEntry<>(CONV2D_SP24, KernelPath.AVX512VNNI, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.AVX512VNNI),
+                    NativeKernels.exported("whittle_qs8_conv2d_sp24_8x16__avx512vnni")),
+            new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.AVX512VNNI,
+                    Q8Sp24FullyConnected.factory(Q8Sp24Gemm.Isa.AVX512VNNI),
+                    NativeKernels.exported("whittle_qs8_fully_connected_sp24_8x16__avx512vnni")),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,

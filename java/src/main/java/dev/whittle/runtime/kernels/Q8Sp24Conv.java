@@ -36,7 +36,7 @@ public final class Q8Sp24Conv implements Kernel<ConvParams>, ParallelTask<ConvPa
         Kernel<ConvParams> reference = dense == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
                 : dense == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
                 : dense == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
-        if (reference == null || !stats.conforms24() || p.filterInC() != p.inC() || p.groups() != 1
+        if (reference == null || !stats.conforms24() || Q8Sp24Gemm.denseIsFaster(dense, isa) || p.filterInC() != p.inC() || p.groups() != 1
                 || (p.bias() >= 0 && bias == null)) {
             return null;
         }

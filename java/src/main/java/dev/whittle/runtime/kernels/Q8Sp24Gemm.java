@@ -26,14 +26,25 @@ final class Q8Sp24Gemm {
     /** The microkernel of one ISA. */
     enum Isa {
         /** vpshufb gather + vpmaddwd: int16 kept weights {@code w + filterOffset}, 4 pixels x 16 channels. */
-        AVX2("sp24_4x16__avx2", 4);
+        AVX2("sp24_4x16__avx2", 4, 4, 2),
+        /**
+         * vpshufb gather + vpdpbusd: int8 kept weights (only where every kept {@code w + filterOffset}
+         * fits int8), activations moved to unsigned, 8 pixels x 16 channels, K padded to 8.
+         */
+        AVX512VNNI("sp24_8x16__avx512vnni", 8, 8, 1);
 
         final String suffix;
         final int mr;
+        /** K is padded to a multiple of this (the K one packed weight lane spans). */
+        final int kBlock;
+        /** Bytes of one packed activation (widened int16, or raw bytes). */
+        final int elementBytes;
 
-        Isa(String suffix, int mr) {
+        Isa(String suffix, int mr, int kBlock, int elementBytes) {
             this.suffix = suffix;
             this.mr = mr;
+            this.kBlock = kBlock;
+            this.elementBytes = elementBytes;
         }
     }
 
@@ -61,7 +72,7 @@ final class Q8Sp24Gemm {
     private final MemorySegment meta;
     private final MemorySegment channel;
 
-    private Q8Sp24Gemm(String name, Isa isa, Q8Gemm.Spec s, int k, int mb, MemorySegment weights,
+    private Q8Sp24Gemm(String name, Isa isa, Q8Gemm.Spec s, int k, int kp, int mb, MemorySegment weights,
             MemorySegment meta, int[] sums, ByteBuffer bias) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
@@ -71,15 +82,19 @@ final class Q8Sp24Gemm {
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
         this.weights = weights;
         this.meta = meta;
-        // The widened block, one staged raw row with its slack, 64 for alignment, one panel's
-        // vpshufb controls (64 bytes per group of 4 K) or up to 3 rows of pairs (96), slack.
-        this.scratchBytes = 2L * mb * k + k + 64 + 64 + 24L * k + 64;
+        // AVX2: the widened block, one staged raw row with its slack, 64 for alignment, one
+        // panel's vpshufb controls (64 bytes per group of 4 K) or up to 3 rows of pairs (96),
+        // slack. VNNI: the byte block, its slack, alignment, one panel's controls (64 per 8 K).
+        this.scratchBytes = isa == Isa.AVX2 ? 2L * mb * k + k + 64 + 64 + 24L * k + 64
+                : (long) mb * kp + 64 + 64 + 8L * kp + 64;
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
         this.params = NativeKernels.allocate(PARAMS_BYTES);
         int io = s.inputOffset();
+        // VNNI moves int8 activations to unsigned (x_u = x + d): see its kernel file.
+        int d = isa == Isa.AVX512VNNI && !s.unsigned() ? 128 : 0;
         for (int o = 0; o < n; o++) {
-            // const = bias + inputOffset * sum_k w_eff (pruned weights have w_eff = 0).
-            int c = io * sums[o] + (bias != null ? bias.getInt(o * 4) : 0);
+            // const = bias + (inputOffset - d) * sum_k w_eff (pruned weights have w_eff = 0).
+            int c = (io - d) * sums[o] + (bias != null ? bias.getInt(o * 4) : 0);
             int shift = s.shifts()[o];
             int left = Math.max(shift, 0);
             int right = Math.max(-shift, 0);
@@ -100,8 +115,8 @@ final class Q8Sp24Gemm {
             hasLeft |= s.shifts()[o] > 0;
         }
         int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
-                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, k, np, mb,
-                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, 0, 0,
+                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, mb,
+                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, 0, d,
                 hasLeft ? 1 : 0};
         for (int i = 0; i < header.length; i++) {
             params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
@@ -140,7 +155,7 @@ final class Q8Sp24Gemm {
             m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
             Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
             Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
-            Math.toIntExact(Math.multiplyExact((long) np, 4L * k));
+            Math.toIntExact(Math.multiplyExact((long) np, 4L * (k + 8)));
         } catch (ArithmeticException e) {
             return null;
         }
@@ -161,39 +176,42 @@ final class Q8Sp24Gemm {
         if (Math.abs((long) s.weightsOffset()) > 255) {
             return null;
         }
-        long rowBytes = 2L * k;
+        int kp = Q8Gemm.roundUp(k, isa.kBlock);
+        long rowBytes = (long) kp * isa.elementBytes;
         long mb = Math.max(1, BLOCK_BYTES / rowBytes) / isa.mr * isa.mr;
         mb = Math.max(isa.mr, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), isa.mr))));
         if (mb * rowBytes > (1L << 30)) {
             return null;
         }
+        // The kept pair of every channel and group: pattern id and the two w_eff.
         int groups = k / 4;
-        MemorySegment packed = NativeKernels.allocate((long) np * groups * 8);
-        MemorySegment meta = NativeKernels.allocate((long) np * groups);
-        int[] sums = new int[s.outC()];
+        int n = s.outC();
+        byte[] pattern = new byte[n * groups];
+        short[] kept = new short[2 * n * groups];
+        int[] sums = new int[n];
         int wo = s.weightsOffset();
         int[] we = new int[4];
-        for (int o = 0; o < s.outC(); o++) {
-            long panel = o / NR;
-            int lane = o % NR;
+        boolean fitsInt8 = true;
+        for (int o = 0; o < n; o++) {
             int sum = 0;
             for (int g = 0; g < groups; g++) {
-                int kept = 0;
+                int count = 0;
                 int a = -1;
                 int b = -1;
                 for (int i = 0; i < 4; i++) {
                     int raw = w.get(o * k + 4 * g + i);
                     we[i] = (s.unsigned() ? raw & 0xFF : raw) + wo;
                     if (we[i] != 0) {
-                        kept++;
+                        count++;
                         if (a < 0) {
                             a = i;
                         } else {
                             b = i;
                         }
+                        fitsInt8 &= we[i] >= -128 && we[i] <= 127;
                     }
                 }
-                if (kept > 2) {
+                if (count > 2) {
                     return null;
                 }
                 // Fewer than 2 non-zeros: any pair holding them (its other weights are 0).
@@ -205,15 +223,71 @@ final class Q8Sp24Gemm {
                     a = a == 3 ? 2 : a;
                 }
                 sum += we[a] + we[b];
-                long at = (panel * groups + g) * 64 + lane * 4L;
-                packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, (short) we[a]);
-                packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, (short) we[b]);
-                meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane, (byte) PATTERN[a][b]);
+                pattern[o * groups + g] = (byte) PATTERN[a][b];
+                kept[2 * (o * groups + g)] = (short) we[a];
+                kept[2 * (o * groups + g) + 1] = (short) we[b];
             }
             sums[o] = sum;
         }
-        return new Q8Sp24Gemm(name, isa, s, k, (int) mb, packed, meta, sums,
+        if (isa == Isa.AVX512VNNI && !fitsInt8) {
+            return null;
+        }
+        MemorySegment packed;
+        MemorySegment meta;
+        if (isa == Isa.AVX2) {
+            // Per panel, per group: 16 lanes x (w_a, w_b) int16; 16 pattern bytes.
+            packed = NativeKernels.allocate((long) np * groups * 8);
+            meta = NativeKernels.allocate((long) np * groups);
+            for (int o = 0; o < n; o++) {
+                long panel = o / NR;
+                int lane = o % NR;
+                for (int g = 0; g < groups; g++) {
+                    long at = (panel * groups + g) * 64 + lane * 4L;
+                    packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, kept[2 * (o * groups + g)]);
+                    packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, kept[2 * (o * groups + g) + 1]);
+                    meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane, pattern[o * groups + g]);
+                }
+            }
+        } else {
+            // Per panel, per 8 K: 16 lanes x (w_a, w_b of group 2q, w_a, w_b of 2q + 1) int8; 16
+            // bytes p_2q | p_2q+1 << 4 (a missing last group: pattern 0, zero weights).
+            int octs = kp / 8;
+            packed = NativeKernels.allocate((long) np * octs * 64);
+            meta = NativeKernels.allocate((long) np * octs * 16);
+            for (int o = 0; o < n; o++) {
+                long panel = o / NR;
+                int lane = o % NR;
+                for (int g = 0; g < groups; g++) {
+                    long q = panel * octs + g / 2;
+                    long at = q * 64 + lane * 4L + (g % 2) * 2;
+                    packed.set(ValueLayout.JAVA_BYTE, at, (byte) kept[2 * (o * groups + g)]);
+                    packed.set(ValueLayout.JAVA_BYTE, at + 1, (byte) kept[2 * (o * groups + g) + 1]);
+                    long mat = q * 16 + lane;
+                    int prev = meta.get(ValueLayout.JAVA_BYTE, mat);
+                    meta.set(ValueLayout.JAVA_BYTE, mat, (byte) (prev | pattern[o * groups + g] << (4 * (g % 2))));
+                }
+            }
+        }
+        return new Q8Sp24Gemm(name, isa, s, k, kp, (int) mb, packed, meta, sums,
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /**
+     * Whether, with {@code -Dwhittle.weights=auto}, the dense family of a node would run on a
+     * wider ISA than {@code isa}: then this 2:4 kernel declines (the AVX2 one measured slower
+     * than the dense AVX-512 VNNI kernel on every MobileNet shape, kernels/README.md "2:4").
+     */
+    static boolean denseIsFaster(KernelFamily<?> dense, Isa isa) {
+        if (isa != Isa.AVX2 || WeightFormat.current() != WeightFormat.AUTO) {
+            return false;
+        }
+        java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
+        for (KernelEntry<?> e : KernelRegistry.available(dense)) {
+            if (e.path() == KernelPath.AVX512VNNI && allowed.contains(e.path())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Tasks for {@code threads} workers: blocks of pixels, or of channel panels when the pixels are few. */
