@@ -36,8 +36,9 @@ public final class Q8Sp24Conv implements Kernel<ConvParams>, ParallelTask<ConvPa
         Kernel<ConvParams> reference = dense == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
                 : dense == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
                 : dense == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
-        if (reference == null || !stats.conforms24() || Q8Sp24Gemm.denseIsFaster(dense, isa) || p.filterInC() != p.inC() || p.groups() != 1
-                || (p.bias() >= 0 && bias == null)) {
+        if (reference == null || !stats.conforms24() || p.filterInC() != p.inC() || p.groups() != 1
+                || (p.bias() >= 0 && bias == null)
+                || Q8Sp24Gemm.denseIsFaster(dense, isa, (long) p.batches() * p.outH() * p.outW())) {
             return null;
         }
         // int8 convolutions ignore the filter offset (symmetric weights), as the reference does.

@@ -36,7 +36,8 @@ public final class Q8Sp24FullyConnected
         Kernel<QuantParams> reference = dense == KernelRegistry.QU8_FULLY_CONNECTED ? FullyConnectedReference.QU8
                 : dense == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
                 : dense == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
-        if (reference == null || !stats.conforms24() || Q8Sp24Gemm.denseIsFaster(dense, isa) || p.biasIs64() || (p.bias() >= 0 && bias == null)) {
+        if (reference == null || !stats.conforms24() || p.biasIs64() || (p.bias() >= 0 && bias == null)
+                || Q8Sp24Gemm.denseIsFaster(dense, isa, p.batches())) {
             return null;
         }
         Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1, 1, 1, 1,

@@ -273,13 +273,19 @@ final class Q8Sp24Gemm {
     }
 
     /**
-     * Whether, with {@code -Dwhittle.weights=auto}, the dense family of a node would run on a
-     * wider ISA than {@code isa}: then this 2:4 kernel declines (the AVX2 one measured slower
-     * than the dense AVX-512 VNNI kernel on every MobileNet shape, kernels/README.md "2:4").
+     * Whether, with {@code -Dwhittle.weights=auto}, the dense kernel of a node of {@code m}
+     * output pixels is measured faster than this 2:4 kernel (kernels/README.md "2:4"): the
+     * AVX2 2:4 kernel where the dense family runs on AVX-512 VNNI (105 against 196 GMAC/s at
+     * best), the VNNI one below 4 pixels. The factories then decline (dense runs).
      */
-    static boolean denseIsFaster(KernelFamily<?> dense, Isa isa) {
-        if (isa != Isa.AVX2 || WeightFormat.current() != WeightFormat.AUTO) {
+    static boolean denseIsFaster(KernelFamily<?> dense, Isa isa, long m) {
+        if (WeightFormat.current() != WeightFormat.AUTO) {
             return false;
+        }
+        if (isa == Isa.AVX512VNNI) {
+            // Fewer than 4 output pixels (FULLY_CONNECTED at batch 1..3): the controls are built
+            // per use and the 2:4 VNNI kernel measured 0.92x to 1.04x of the dense one.
+            return m < 4;
         }
         java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
         for (KernelEntry<?> e : KernelRegistry.available(dense)) {

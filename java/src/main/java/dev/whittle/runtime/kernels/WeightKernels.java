@@ -26,8 +26,15 @@ import java.util.function.Function;
 public final class WeightKernels {
     /** auto: blocked sparse only from this fraction of all-zero 1x4 blocks on (below, dense wins). */
     static final double AUTO_SPARSE_MIN_ZERO_BLOCKS = 0.70;
-    /** auto: 2:4 only when at least this many values per output channel (K) remain to skip. */
-    static final int AUTO_SP24_MIN_K = 32;
+    /**
+     * auto: 2:4 only when at least this many values per output channel (K) remain to skip.
+     * Calibrated with Sparse24Benchmark-shaped layers (kernels/README.md "2:4"): the 2:4 conv
+     * kernels beat their own dense kernel from K = 4 on (1.09x at K = 4, 1.16x at 8 and 32, up
+     * to 1.31x at 1280, AVX2 and AVX-512 VNNI alike), so every conforming layer qualifies; the
+     * shapes where 2:4 does not pay are declined by the 2:4 factories themselves (Q8Sp24Gemm:
+     * AVX2 where the dense kernel runs on VNNI, VNNI below 4 output pixels).
+     */
+    static final int AUTO_SP24_MIN_K = 4;
     /** auto: the LUT format only for layers with at most this many distinct values per channel. */
     static final int AUTO_LUT_MAX_VALUES = 16;
     /** auto: the LUT format only for layers with at most this many output pixels (memory-bound). */
