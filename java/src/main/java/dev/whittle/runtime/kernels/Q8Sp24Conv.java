@@ -1,0 +1,87 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+
+import java.nio.ByteBuffer;
+
+/**
+ * CONV_2D on 2:4 structured sparse weights ({@link KernelRegistry#CONV2D_SP24}) for
+ * {@code qs8}, {@code qs8_qc8w} and {@code qu8} (ungrouped, any kernel size, stride, dilation,
+ * padding and batch; {@code inC % 4 == 0}) on libwhittle's {@code *_conv2d_sp24_*} kernels
+ * ({@link Q8Sp24Gemm}), bit-exact with the dense family's reference kernel ({@link ConvKernels}):
+ * the same output stage as {@link Q8GemmConv}. Where the tensors are not in native memory it
+ * runs the reference kernel.
+ */
+public final class Q8Sp24Conv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch, PackedWeights {
+    private final Q8Sp24Gemm gemm;
+    private final Kernel<ConvParams> reference;
+
+    private Q8Sp24Conv(Q8Sp24Gemm gemm, Kernel<ConvParams> reference) {
+        this.gemm = gemm;
+        this.reference = reference;
+    }
+
+    /** The registry factory on {@code isa}. */
+    static WeightFormatConvFactory factory(Q8Sp24Gemm.Isa isa) {
+        return (dense, p, filter, bias, stats) -> create(dense, isa, p, filter, bias, stats);
+    }
+
+    static Q8Sp24Conv create(KernelFamily<ConvKernelFactory> dense, Q8Sp24Gemm.Isa isa, ConvParams p,
+            ByteBuffer filter, ByteBuffer bias, WeightStats stats) {
+        boolean unsigned = dense == KernelRegistry.QU8_CONV2D;
+        Kernel<ConvParams> reference = dense == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
+                : dense == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
+                : dense == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
+        if (reference == null || !stats.conforms24() || p.filterInC() != p.inC() || p.groups() != 1
+                || (p.bias() >= 0 && bias == null)
+                || Q8Sp24Gemm.denseIsFaster(dense, isa, (long) p.batches() * p.outH() * p.outW())) {
+            return null;
+        }
+        // int8 convolutions ignore the filter offset (symmetric weights), as the reference does.
+        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(),
+                p.kh(), p.kw(), p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), unsigned, unsigned,
+                p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(), p.shifts(),
+                p.actMin(), p.actMax());
+        Q8Sp24Gemm gemm = Q8Sp24Gemm.create(dense.name() + "_" + isa.suffix, isa, spec, filter,
+                p.bias() >= 0 ? bias : null);
+        return gemm == null ? null : new Q8Sp24Conv(gemm, reference);
+    }
+
+    @Override
+    public String name() {
+        return gemm.name;
+    }
+
+    @Override
+    public long packedWeightBytes() {
+        return gemm.weightBytes();
+    }
+
+    @Override
+    public long workerScratchBytes() {
+        return gemm.scratchBytes;
+    }
+
+    @Override
+    public void run(ConvParams p, ExecutionState s) {
+        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+            reference.run(p, s);
+            return;
+        }
+        s.parallelFor(gemm.tasks(s.threads()), this, p);
+    }
+
+    @Override
+    public void run(ConvParams p, ExecutionState s, int task, int worker) {
+        gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
+    }
+
+    @Override
+    public String toString() {
+        return gemm.name;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
+
+import java.nio.ByteBuffer;
+
+/**
+ * FULLY_CONNECTED on 2:4 structured sparse weights ({@link KernelRegistry#FULLY_CONNECTED_SP24})
+ * for {@code qs8}, {@code qs8_qc8w} and {@code qu8} ({@code inFeatures % 4 == 0}) on
+ * libwhittle's {@code *_fully_connected_sp24_*} kernels ({@link Q8Sp24Gemm}: the 1x1
+ * convolution of a 1x1 image), bit-exact with {@link FullyConnectedReference} (ruy's rounding),
+ * as {@link Q8GemmFullyConnected}.
+ */
+public final class Q8Sp24FullyConnected
+        implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch, PackedWeights {
+    private final Q8Sp24Gemm gemm;
+    private final Kernel<QuantParams> reference;
+
+    private Q8Sp24FullyConnected(Q8Sp24Gemm gemm, Kernel<QuantParams> reference) {
+        this.gemm = gemm;
+        this.reference = reference;
+    }
+
+    /** The registry factory on {@code isa}. */
+    static WeightFormatFcFactory factory(Q8Sp24Gemm.Isa isa) {
+        return (dense, p, weights, bias, stats) -> create(dense, isa, p, weights, bias, stats);
+    }
+
+    static Q8Sp24FullyConnected create(KernelFamily<QuantizedFullyConnectedFactory> dense, Q8Sp24Gemm.Isa isa,
+            QuantParams p, ByteBuffer weights, ByteBuffer bias, WeightStats stats) {
+        boolean unsigned = dense == KernelRegistry.QU8_FULLY_CONNECTED;
+        Kernel<QuantParams> reference = dense == KernelRegistry.QU8_FULLY_CONNECTED ? FullyConnectedReference.QU8
+                : dense == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
+                : dense == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
+        if (reference == null || !stats.conforms24() || p.biasIs64() || (p.bias() >= 0 && bias == null)
+                || Q8Sp24Gemm.denseIsFaster(dense, isa, p.batches())) {
+            return null;
+        }
+        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1, 1, 1, 1,
+                0, 0, unsigned, false, p.inputOffset(), p.weightsOffset(), p.outputOffset(), p.multipliers(),
+                p.shifts(), p.actMin(), p.actMax());
+        Q8Sp24Gemm gemm = Q8Sp24Gemm.create(dense.name() + "_" + isa.suffix, isa, spec, weights,
+                p.bias() >= 0 ? bias : null);
+        return gemm == null ? null : new Q8Sp24FullyConnected(gemm, reference);
+    }
+
+    @Override
+    public String name() {
+        return gemm.name;
+    }
+
+    @Override
+    public long packedWeightBytes() {
+        return gemm.weightBytes();
+    }
+
+    @Override
+    public long workerScratchBytes() {
+        return gemm.scratchBytes;
+    }
+
+    @Override
+    public void run(QuantParams p, ExecutionState s) {
+        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+            reference.run(p, s);
+            return;
+        }
+        s.parallelFor(gemm.tasks(s.threads()), this, p);
+    }
+
+    @Override
+    public void run(QuantParams p, ExecutionState s, int task, int worker) {
+        gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
+    }
+
+    @Override
+    public String toString() {
+        return gemm.name;
+    }
+}

@@ -1,0 +1,347 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The prepared half of the native 2:4 structured sparse int8/uint8 GEMM kernels
+ * ({@code kernels/q8_conv2d_sp24_*}, {@code native/include/whittle/q8_sp24.h}): a
+ * {@link Q8Gemm}-compatible params block (same geometry, requantization arrays and task split),
+ * the kept weights and their pattern bytes, written once here. {@link Q8Sp24Conv} and
+ * {@link Q8Sp24FullyConnected} wrap it.
+ *
+ * <p>Format: K = kh * kw * inC with {@code inC % 4 == 0}, so the aligned groups of 4 along K
+ * are the groups of 4 along the input channels ({@link WeightStats#conforms24()}). Per
+ * 16-channel panel and group, each channel keeps 2 weights (a group with fewer non-zeros pads
+ * with zeros) and one pattern byte (0..5: which pair of the 4 positions). The kernel file says
+ * why this layout.
+ */
+final class Q8Sp24Gemm {
+    /** The microkernel of one ISA. */
+    enum Isa {
+        /** vpshufb gather + vpmaddwd: int16 kept weights {@code w + filterOffset}, 4 pixels x 16 channels. */
+        AVX2("sp24_4x16__avx2", 4, 4, 2),
+        /**
+         * vpshufb gather + vpdpbusd: int8 kept weights (only where every kept {@code w + filterOffset}
+         * fits int8), activations moved to unsigned, 8 pixels x 16 channels, K padded to 8.
+         */
+        AVX512VNNI("sp24_8x16__avx512vnni", 8, 8, 1);
+
+        final String suffix;
+        final int mr;
+        /** K is padded to a multiple of this (the K one packed weight lane spans). */
+        final int kBlock;
+        /** Bytes of one packed activation (widened int16, or raw bytes). */
+        final int elementBytes;
+
+        Isa(String suffix, int mr, int kBlock, int elementBytes) {
+            this.suffix = suffix;
+            this.mr = mr;
+            this.kBlock = kBlock;
+            this.elementBytes = elementBytes;
+        }
+    }
+
+    static final int NR = 16;
+    /** Pattern id of the kept pair (a, b), a < b: 0 (0,1), 1 (0,2), 2 (0,3), 3 (1,2), 4 (1,3), 5 (2,3). */
+    private static final int[][] PATTERN = {{-1, 0, 1, 2}, {0, -1, 3, 4}, {1, 3, -1, 5}, {2, 4, 5, -1}};
+    /** Bytes of one pixel block of widened activations a worker aims for (as the dense kernel). */
+    private static final int BLOCK_BYTES = 20 * 1024;
+    private static final int PARAMS_BYTES = 256;
+    private static final int CHANNEL_ARRAYS = 9;
+    private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+
+    final String name;
+    final int m;
+    final int n;
+    final int np;
+    final int mr;
+    final long scratchBytes;
+    private final MethodHandle handle;
+    // Held so the native memory lives as long as the kernel.
+    private final MemorySegment params;
+    private final MemorySegment weights;
+    private final MemorySegment meta;
+    private final MemorySegment channel;
+
+    private Q8Sp24Gemm(String name, Isa isa, Q8Gemm.Spec s, int k, int kp, int mb, MemorySegment weights,
+            MemorySegment meta, int[] sums, ByteBuffer bias) {
+        this.name = name;
+        this.m = s.batches() * s.outH() * s.outW();
+        this.n = s.outC();
+        this.np = Q8Gemm.roundUp(n, NR);
+        this.mr = isa.mr;
+        this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
+        this.weights = weights;
+        this.meta = meta;
+        // AVX2: the widened block, one staged raw row with its slack, 64 for alignment, one
+        // panel's vpshufb controls (64 bytes per group of 4 K) or up to 3 rows of pairs (96),
+        // slack. VNNI: the byte block, its slack, alignment, one panel's controls (64 per 8 K).
+        this.scratchBytes = isa == Isa.AVX2 ? 2L * mb * k + k + 64 + 64 + 24L * k + 64
+                : (long) mb * kp + 64 + 64 + 8L * kp + 64;
+        this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
+        this.params = NativeKernels.allocate(PARAMS_BYTES);
+        int io = s.inputOffset();
+        // VNNI moves int8 activations to unsigned (x_u = x + d): see its kernel file.
+        int d = isa == Isa.AVX512VNNI && !s.unsigned() ? 128 : 0;
+        for (int o = 0; o < n; o++) {
+            // const = bias + (inputOffset - d) * sum_k w_eff (pruned weights have w_eff = 0).
+            int c = (io - d) * sums[o] + (bias != null ? bias.getInt(o * 4) : 0);
+            int shift = s.shifts()[o];
+            int left = Math.max(shift, 0);
+            int right = Math.max(-shift, 0);
+            int nudge = right > 0 ? 1 << (right - 1) : 0;
+            putChannel(0, o, c);
+            putChannel(1, o, s.multipliers()[o]);
+            putChannel(2, o, left);
+            putChannel(3, o, right);
+            putChannel(4, o, nudge);
+            putChannel(5, o, Integer.MAX_VALUE - nudge);
+            putChannel(6, o, right > 0 ? 1 << (31 - right) : 0);
+            int mask = (int) ((1L << right) - 1);
+            putChannel(7, o, mask);
+            putChannel(8, o, mask >> 1);
+        }
+        boolean hasLeft = false;
+        for (int o = 0; o < n; o++) {
+            hasLeft |= s.shifts()[o] > 0;
+        }
+        int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
+                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, mb,
+                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, 0, d,
+                hasLeft ? 1 : 0};
+        for (int i = 0; i < header.length; i++) {
+            params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
+        }
+        params.set(ValueLayout.JAVA_LONG, 112, weights.address());
+        params.set(ValueLayout.JAVA_LONG, 120, channel.address());
+        params.set(ValueLayout.JAVA_LONG, 128, meta.address());
+    }
+
+    private void putChannel(int array, int o, int v) {
+        channel.set(ValueLayout.JAVA_INT, 4L * ((long) array * np + o), v);
+    }
+
+    /** Bytes of the kept weights and their pattern bytes. */
+    long weightBytes() {
+        return weights.byteSize() + meta.byteSize();
+    }
+
+    /**
+     * The prepared 2:4 GEMM, or null when the node is outside what the native code handles: the
+     * dense kernel's limits ({@link Q8Gemm#create}), {@code inC % 4 != 0}, or a group of 4
+     * with more than 2 non-zero weights ({@code w + weightsOffset != 0}).
+     */
+    static Q8Sp24Gemm create(String name, Isa isa, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias) {
+        if (s.batches() < 1 || s.inH() < 1 || s.inW() < 1 || s.inC() < 1 || s.outH() < 1 || s.outW() < 1
+                || s.outC() < 1 || s.kh() < 1 || s.kw() < 1 || s.strideH() < 1 || s.strideW() < 1 || s.dilH() < 1
+                || s.dilW() < 1 || s.padH() < 0 || s.padW() < 0 || s.inC() % 4 != 0) {
+            return null;
+        }
+        int k;
+        int np;
+        long m;
+        try {
+            k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
+            np = Q8Gemm.roundUp(s.outC(), NR);
+            m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
+            Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
+            Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
+            Math.toIntExact(Math.multiplyExact((long) np, 4L * (k + 8)));
+        } catch (ArithmeticException e) {
+            return null;
+        }
+        if (w.capacity() < (long) s.outC() * k || (bias != null && bias.capacity() < 4L * s.outC())
+                || s.multipliers().length < s.outC() || s.shifts().length < s.outC()) {
+            return null;
+        }
+        for (int o = 0; o < s.outC(); o++) {
+            if (s.shifts()[o] < -31 || s.shifts()[o] > 31 || s.multipliers()[o] == Integer.MIN_VALUE) {
+                return null;
+            }
+        }
+        int zp = -s.inputOffset();
+        if (s.unsigned() ? zp < 0 || zp > 255 : zp < -128 || zp > 127) {
+            return null;
+        }
+        // w_eff = w + weightsOffset must stay in int16 and its per-channel sums exact in int32.
+        if (Math.abs((long) s.weightsOffset()) > 255) {
+            return null;
+        }
+        int kp = Q8Gemm.roundUp(k, isa.kBlock);
+        long rowBytes = (long) kp * isa.elementBytes;
+        long mb = Math.max(1, BLOCK_BYTES / rowBytes) / isa.mr * isa.mr;
+        mb = Math.max(isa.mr, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), isa.mr))));
+        if (mb * rowBytes > (1L << 30)) {
+            return null;
+        }
+        // The kept pair of every channel and group: pattern id and the two w_eff.
+        int groups = k / 4;
+        int n = s.outC();
+        byte[] pattern = new byte[n * groups];
+        short[] kept = new short[2 * n * groups];
+        int[] sums = new int[n];
+        int wo = s.weightsOffset();
+        int[] we = new int[4];
+        boolean fitsInt8 = true;
+        for (int o = 0; o < n; o++) {
+            int sum = 0;
+            for (int g = 0; g < groups; g++) {
+                int count = 0;
+                int a = -1;
+                int b = -1;
+                for (int i = 0; i < 4; i++) {
+                    int raw = w.get(o * k + 4 * g + i);
+                    we[i] = (s.unsigned() ? raw & 0xFF : raw) + wo;
+                    if (we[i] != 0) {
+                        count++;
+                        if (a < 0) {
+                            a = i;
+                        } else {
+                            b = i;
+                        }
+                        fitsInt8 &= we[i] >= -128 && we[i] <= 127;
+                    }
+                }
+                if (count > 2) {
+                    return null;
+                }
+                // Fewer than 2 non-zeros: any pair holding them (its other weights are 0).
+                if (a < 0) {
+                    a = 0;
+                    b = 1;
+                } else if (b < 0) {
+                    b = a == 3 ? 3 : a + 1;
+                    a = a == 3 ? 2 : a;
+                }
+                sum += we[a] + we[b];
+                pattern[o * groups + g] = (byte) PATTERN[a][b];
+                kept[2 * (o * groups + g)] = (short) we[a];
+                kept[2 * (o * groups + g) + 1] = (short) we[b];
+            }
+            sums[o] = sum;
+        }
+        if (isa == Isa.AVX512VNNI && !fitsInt8) {
+            return null;
+        }
+        MemorySegment packed;
+        MemorySegment meta;
+        if (isa == Isa.AVX2) {
+            // Per panel, per group: 16 lanes x (w_a, w_b) int16; 16 pattern bytes.
+            packed = NativeKernels.allocate((long) np * groups * 8);
+            meta = NativeKernels.allocate((long) np * groups);
+            for (int o = 0; o < n; o++) {
+                long panel = o / NR;
+                int lane = o % NR;
+                for (int g = 0; g < groups; g++) {
+                    long at = (panel * groups + g) * 64 + lane * 4L;
+                    packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, kept[2 * (o * groups + g)]);
+                    packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, kept[2 * (o * groups + g) + 1]);
+                    meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane, pattern[o * groups + g]);
+                }
+            }
+        } else {
+            // Per panel, per 8 K: 16 lanes x (w_a, w_b of group 2q, w_a, w_b of 2q + 1) int8; 16
+            // bytes p_2q | p_2q+1 << 4 (a missing last group: pattern 0, zero weights).
+            int octs = kp / 8;
+            packed = NativeKernels.allocate((long) np * octs * 64);
+            meta = NativeKernels.allocate((long) np * octs * 16);
+            for (int o = 0; o < n; o++) {
+                long panel = o / NR;
+                int lane = o % NR;
+                for (int g = 0; g < groups; g++) {
+                    long q = panel * octs + g / 2;
+                    long at = q * 64 + lane * 4L + (g % 2) * 2;
+                    packed.set(ValueLayout.JAVA_BYTE, at, (byte) kept[2 * (o * groups + g)]);
+                    packed.set(ValueLayout.JAVA_BYTE, at + 1, (byte) kept[2 * (o * groups + g) + 1]);
+                    long mat = q * 16 + lane;
+                    int prev = meta.get(ValueLayout.JAVA_BYTE, mat);
+                    meta.set(ValueLayout.JAVA_BYTE, mat, (byte) (prev | pattern[o * groups + g] << (4 * (g % 2))));
+                }
+            }
+        }
+        return new Q8Sp24Gemm(name, isa, s, k, kp, (int) mb, packed, meta, sums,
+                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    /**
+     * Whether, with {@code -Dwhittle.weights=auto}, the dense kernel of a node of {@code m}
+     * output pixels is measured faster than this 2:4 kernel (kernels/README.md "2:4"): the
+     * AVX2 2:4 kernel where the dense family runs on AVX-512 VNNI (105 against 196 GMAC/s at
+     * best), the VNNI one below 4 pixels. The factories then decline (dense runs).
+     */
+    static boolean denseIsFaster(KernelFamily<?> dense, Isa isa, long m) {
+        if (WeightFormat.current() != WeightFormat.AUTO) {
+            return false;
+        }
+        if (isa == Isa.AVX512VNNI) {
+            // Fewer than 4 output pixels (FULLY_CONNECTED at batch 1..3): the controls are built
+            // per use and the 2:4 VNNI kernel measured 0.92x to 1.04x of the dense one.
+            return m < 4;
+        }
+        java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
+        for (KernelEntry<?> e : KernelRegistry.available(dense)) {
+            if (e.path() == KernelPath.AVX512VNNI && allowed.contains(e.path())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Tasks for {@code threads} workers: blocks of pixels, or of channel panels when the pixels are few. */
+    int tasks(int threads) {
+        if (threads <= 1) {
+            return 1;
+        }
+        if (splitsPixels(threads)) {
+            int chunk = pixelChunk(threads);
+            return (m + chunk - 1) / chunk;
+        }
+        int panels = np / NR;
+        int chunk = (panels + 4 * threads - 1) / (4 * threads);
+        return (panels + chunk - 1) / chunk;
+    }
+
+    private boolean splitsPixels(int threads) {
+        return m >= 8 * mr * threads || m >= np;
+    }
+
+    private int pixelChunk(int threads) {
+        int perTask = (m + 4 * threads - 1) / (4 * threads);
+        return Q8Gemm.roundUp(Math.max(perTask, mr), mr);
+    }
+
+    /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
+    void run(ExecutionState s, long input, long output, long scratch, int task) {
+        int threads = s.threads();
+        int m0 = 0;
+        int m1 = m;
+        int n0 = 0;
+        int n1 = n;
+        if (threads > 1) {
+            if (splitsPixels(threads)) {
+                int chunk = pixelChunk(threads);
+                m0 = task * chunk;
+                m1 = Math.min(m, m0 + chunk);
+            } else {
+                int panels = np / NR;
+                int chunk = (panels + 4 * threads - 1) / (4 * threads);
+                n0 = task * chunk * NR;
+                n1 = Math.min(n, n0 + chunk * NR);
+            }
+        }
+        try {
+            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+}

@@ -1,0 +1,413 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED on 2:4 structured sparse weights, AVX2: 4 output
+// pixels x 16 output channels per microtile, K in groups of 4 of which each channel keeps 2.
+//
+// Packed format (whittle/q8_sp24.h; written by Q8Sp24Gemm.java): per 16-channel panel, per
+// aligned group of 4 along K, the 2 kept weights of each channel as int16 w_eff = w +
+// filterOffset (64 bytes: channels 0..7, then 8..15, each a (w_a, w_b) pair) and one pattern
+// byte per channel (16 bytes: which pair (a, b) of the 6 is kept). 80 bytes per 16 channels x
+// 4 K against the dense kernel's 128 (int16 w_eff of all 4): 62.5% of the dense packed
+// bytes, 125% of the raw int8 weights. A group with fewer than 2 non-zeros stores zeros.
+//
+// The multiply, per group g and pixel: vpbroadcastq puts the pixel's 4 widened activations
+// (8 bytes) in every qword; one vpshufb per 8 channels picks, for each channel's dword lane,
+// the 2 int16 its pattern keeps (control dword [2a, 2a+1, 2b, 2b+1]); vpmaddwd against the
+// (w_a, w_b) pairs; vpaddd. The integer algebra is the dense AVX2 kernel's
+// (q8_conv2d_gemm_4x16c2__avx2.cc): acc = sum_kept w_eff * x + (bias + inputOffset * sum w_eff),
+// exact in int16 products and wrapping int32 sums; a pruned weight has w_eff = 0 and adds
+// nothing, so summing only the kept ones is the same sum.
+//
+// Why this layout (measured 1.12x-1.25x over the dense AVX2 kernel on MobileNet v2's 1x1
+// shapes; kernels/README.md "2:4 structured sparse"): per group of 4 K, 16 channels and one
+// pixel the dense kernel issues 4 vpmaddwd + 4 vpaddd (8 vector ALU ops, 64 MACs); this one
+// issues 2 vpshufb + 2 vpmaddwd + 2 vpaddd (6 ops, the same 64 dense-equivalent MACs). On Zen
+// 3/4 vpshufb runs on FP1/FP2 and vpmaddwd on FP0/FP1 (uops.info), so the shuffles mostly
+// take pipes the multiplies leave free: at best 1.33x from the ALU ops, plus half the weight
+// stream (which is what a batch-1 FULLY_CONNECTED is bound by). The vpshufb controls are
+// expanded from the pattern bytes (vpmovzxbd + vpermd from an 8-entry table) once per panel
+// and pixel block into the worker's scratch, so the inner loop loads them like weights:
+// the compact format in memory, no expansion cost per microtile. Gathering the weights
+// instead (lanes = pixels, 6 precomputed activation pairs per group, the pattern as an
+// address offset) needs no shuffle but 6x the packed activation bytes per pixel: the block
+// falls out of L1 at K >= ~300 (MobileNet's 576, 960, 1280) and the kernel becomes load-bound.
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_gemm_common.h"
+#include "whittle/q8_sp24.h"
+
+namespace {
+
+constexpr int kMR = 4;
+constexpr int kNR = 16;
+
+// Pattern id -> vpshufb control dword: the byte indices of int16 x[a] and x[b] in the
+// broadcast quad. Ids 6 and 7 never occur (the packer writes 0..5).
+alignas(32) const int32_t kControls[8] = {
+    0x03020100,  // 0: (0, 1)
+    0x05040100,  // 1: (0, 2)
+    0x07060100,  // 2: (0, 3)
+    0x05040302,  // 3: (1, 2)
+    0x07060302,  // 4: (1, 3)
+    0x07060504,  // 5: (2, 3)
+    0x03020100, 0x03020100};
+
+// Widens count bytes (signed or unsigned) to int16 (as the dense AVX2 kernel).
+static inline void widen(const uint8_t* src, int16_t* dst, int32_t count, bool is_unsigned) {
+  int32_t i = 0;
+  if (is_unsigned) {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepu8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) src[i];
+    }
+  } else {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepi8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) (int8_t) src[i];
+    }
+  }
+}
+
+// The output stage: a copy of q8_conv2d_gemm_4x16c2__avx2.cc's (ruy's or gemmlowp's rounding,
+// see there for the derivation); kept identical so both kernels give the same bytes.
+struct Requant {
+  __m256i mult, left, right, nudge, ovf, sat, mask, half;
+};
+
+WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  Requant r;
+  auto ld = [&](int which) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(channel_array(p, which) + n));
+  };
+  r.mult = ld(WHITTLE_Q8_CH_MULT);
+  r.left = ld(WHITTLE_Q8_CH_LEFT);
+  r.right = ld(WHITTLE_Q8_CH_RIGHT);
+  r.nudge = ld(WHITTLE_Q8_CH_NUDGE);
+  r.ovf = ld(WHITTLE_Q8_CH_OVF);
+  r.sat = ld(WHITTLE_Q8_CH_SAT);
+  r.mask = ld(WHITTLE_Q8_CH_MASK);
+  r.half = ld(WHITTLE_Q8_CH_HALF);
+  return r;
+}
+
+WHITTLE_Q8_INLINE __m256i requantize(__m256i acc, const Requant& r, bool has_left, bool gemmlowp, __m256i out_off,
+                                     __m256i lo, __m256i hi) {
+  __m256i x = acc;
+  if (has_left) {
+    x = _mm256_sllv_epi32(x, r.left);
+  }
+  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
+  __m256i even = _mm256_mul_epi32(x, r.mult);
+  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r.mult, 32));
+  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
+  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
+  __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
+  __m256i out;
+  if (gemmlowp) {
+    const __m256i rem = _mm256_and_si256(v, r.mask);
+    const __m256i thr = _mm256_sub_epi32(r.half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
+    out = _mm256_sub_epi32(_mm256_srav_epi32(v, r.right), _mm256_cmpgt_epi32(rem, thr));
+  } else {
+    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, r.nudge), r.right);
+    out = _mm256_blendv_epi8(shifted, r.sat, _mm256_cmpgt_epi32(v, r.ovf));
+  }
+  out = _mm256_add_epi32(out, out_off);
+  return _mm256_min_epi32(_mm256_max_epi32(out, lo), hi);
+}
+
+WHITTLE_Q8_INLINE __m128i narrow(__m256i a, __m256i b, bool is_unsigned) {
+  __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
+  __m256i bytes = is_unsigned ? _mm256_packus_epi16(w, w) : _mm256_packs_epi16(w, w);
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(bytes, 0x08));
+}
+
+static inline const uint8_t* metadata(const whittle_q8_gemm_params* p) {
+  int64_t at;
+  memcpy(&at, reinterpret_cast<const uint8_t*>(p) + 128, 8);
+  return reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(at));
+}
+
+// The vpshufb controls of one panel's groups, 64 bytes per group, from its pattern bytes.
+static inline void expand_controls(const uint8_t* meta, int32_t groups, __m256i* ctrl) {
+  const __m256i table = _mm256_load_si256(reinterpret_cast<const __m256i*>(kControls));
+  for (int32_t g = 0; g < groups; g++) {
+    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + (size_t) g * 16));
+    _mm256_store_si256(ctrl + 2 * g, _mm256_permutevar8x32_epi32(table, _mm256_cvtepu8_epi32(m)));
+    _mm256_store_si256(ctrl + 2 * g + 1, _mm256_permutevar8x32_epi32(table, _mm256_cvtepu8_epi32(_mm_srli_si128(m, 8))));
+  }
+}
+
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+                                 const int16_t* w, const __m256i* ctrl, int32_t groups, int32_t n, int32_t nc,
+                                 uint8_t* out, int32_t out_stride) {
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
+  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
+  __m256i acc0[MR], acc1[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc0[r] = c0;
+    acc1[r] = c1;
+  }
+  if (MR == 4) {
+    // In asm for the reason the dense kernel gives: 8 accumulators + 2 weight + 2 control
+    // registers + 2 temporaries = 14 ymm, which GCC otherwise spills inside the loop.
+    const int16_t* a0 = a;
+    const int16_t* a1 = a + a_stride;
+    const int16_t* a2 = a + 2 * (size_t) a_stride;
+    const int16_t* a3 = a + 3 * (size_t) a_stride;
+    // Weights and controls advance 64 bytes per group, the activations 8: one index i for all
+    // (scale 8), and the six temporaries as clobbered registers (GCC allows 30 operands).
+    intptr_t i = 0;
+    const intptr_t end = (intptr_t) groups * 8;
+    __asm__ volatile(
+        "1:\n\t"
+        "vmovdqa (%[w],%[i],8), %%ymm10\n\t"
+        "vmovdqa 32(%[w],%[i],8), %%ymm11\n\t"
+        "vmovdqa (%[c],%[i],8), %%ymm12\n\t"
+        "vmovdqa 32(%[c],%[i],8), %%ymm13\n\t"
+        "vpbroadcastq (%[a0],%[i]), %%ymm14\n\t"
+        "vpshufb %%ymm12, %%ymm14, %%ymm15\n\t"
+        "vpshufb %%ymm13, %%ymm14, %%ymm14\n\t"
+        "vpmaddwd %%ymm10, %%ymm15, %%ymm15\n\t"
+        "vpmaddwd %%ymm11, %%ymm14, %%ymm14\n\t"
+        "vpaddd %%ymm15, %[c00], %[c00]\n\t"
+        "vpaddd %%ymm14, %[c01], %[c01]\n\t"
+        "vpbroadcastq (%[a1],%[i]), %%ymm14\n\t"
+        "vpshufb %%ymm12, %%ymm14, %%ymm15\n\t"
+        "vpshufb %%ymm13, %%ymm14, %%ymm14\n\t"
+        "vpmaddwd %%ymm10, %%ymm15, %%ymm15\n\t"
+        "vpmaddwd %%ymm11, %%ymm14, %%ymm14\n\t"
+        "vpaddd %%ymm15, %[c10], %[c10]\n\t"
+        "vpaddd %%ymm14, %[c11], %[c11]\n\t"
+        "vpbroadcastq (%[a2],%[i]), %%ymm14\n\t"
+        "vpshufb %%ymm12, %%ymm14, %%ymm15\n\t"
+        "vpshufb %%ymm13, %%ymm14, %%ymm14\n\t"
+        "vpmaddwd %%ymm10, %%ymm15, %%ymm15\n\t"
+        "vpmaddwd %%ymm11, %%ymm14, %%ymm14\n\t"
+        "vpaddd %%ymm15, %[c20], %[c20]\n\t"
+        "vpaddd %%ymm14, %[c21], %[c21]\n\t"
+        "vpbroadcastq (%[a3],%[i]), %%ymm14\n\t"
+        "vpshufb %%ymm12, %%ymm14, %%ymm15\n\t"
+        "vpshufb %%ymm13, %%ymm14, %%ymm14\n\t"
+        "vpmaddwd %%ymm10, %%ymm15, %%ymm15\n\t"
+        "vpmaddwd %%ymm11, %%ymm14, %%ymm14\n\t"
+        "vpaddd %%ymm15, %[c30], %[c30]\n\t"
+        "vpaddd %%ymm14, %[c31], %[c31]\n\t"
+        "add $8, %[i]\n\t"
+        "cmp %[end], %[i]\n\t"
+        "jne 1b\n\t"
+        : [c00] "+x"(acc0[0]), [c01] "+x"(acc1[0]), [c10] "+x"(acc0[1 % MR]), [c11] "+x"(acc1[1 % MR]),
+          [c20] "+x"(acc0[2 % MR]), [c21] "+x"(acc1[2 % MR]), [c30] "+x"(acc0[3 % MR]), [c31] "+x"(acc1[3 % MR]),
+          [i] "+r"(i)
+        : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [w] "r"(w), [c] "r"(ctrl), [end] "r"(end)
+        : "cc", "memory", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+  } else {
+    for (int32_t g = 0; g < groups; g++) {
+      const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+      const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
+      const __m256i k0 = _mm256_load_si256(ctrl);
+      const __m256i k1 = _mm256_load_si256(ctrl + 1);
+      w += 32;
+      ctrl += 2;
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int64_t quad;
+        memcpy(&quad, a + (size_t) r * a_stride + 4 * g, 8);
+        const __m256i x = _mm256_set1_epi64x(quad);
+        acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(_mm256_shuffle_epi8(x, k0), w0));
+        acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(_mm256_shuffle_epi8(x, k1), w1));
+      }
+    }
+  }
+  const Requant r0 = load_requant(p, n);
+  const Requant r1 = load_requant(p, n + 8);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m128i bytes = narrow(requantize(acc0[r], r0, hl, GL, off, lo, hi), requantize(acc1[r], r1, hl, GL, off, lo, hi), U);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == kNR) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+// Fewer than 4 pixels in the block (a FULLY_CONNECTED at batch 1..3): vpshufb controls would
+// be used once per panel, so they are not expanded; instead each pixel's group gets its 6
+// possible pairs once (pairs[g] = vpshufb(quad, all 6 controls), 32 bytes, shared by every
+// panel), and each channel lane picks its pair with one vpermd indexed by its pattern byte
+// (vpmovzxbd): per 8 channels and group vpermd + vpmaddwd + vpaddd, one op fewer than
+// building the control (vpmovzxbd + vpermd + vpshufb) and no stores (measured on FC 1280 ->
+// 1001: through scratch 0.75x of dense, controls in registers 1.25-1.30x, this 1.26-1.31x;
+// kernels/README.md).
+static inline void build_pairs(const int16_t* row, int32_t groups, __m256i* pairs) {
+  const __m256i table = _mm256_load_si256(reinterpret_cast<const __m256i*>(kControls));
+  for (int32_t g = 0; g < groups; g++) {
+    int64_t quad;
+    memcpy(&quad, row + 4 * g, 8);
+    _mm256_store_si256(pairs + g, _mm256_shuffle_epi8(_mm256_set1_epi64x(quad), table));
+  }
+}
+
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile_few(const whittle_q8_gemm_params* p, const __m256i* pairs, int32_t groups,
+                                     const int16_t* w, const uint8_t* meta, int32_t n, int32_t nc, uint8_t* out,
+                                     int32_t out_stride) {
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
+  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
+  __m256i acc0[MR], acc1[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc0[r] = c0;
+    acc1[r] = c1;
+  }
+  for (int32_t g = 0; g < groups; g++) {
+    const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+    const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
+    const __m256i i0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(meta)));
+    const __m256i i1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(meta + 8)));
+    w += 32;
+    meta += 16;
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      const __m256i x = _mm256_load_si256(pairs + (size_t) r * groups + g);
+      acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(_mm256_permutevar8x32_epi32(x, i0), w0));
+      acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(_mm256_permutevar8x32_epi32(x, i1), w1));
+    }
+  }
+  const Requant r0 = load_requant(p, n);
+  const Requant r1 = load_requant(p, n + 8);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m128i bytes = narrow(requantize(acc0[r], r0, hl, GL, off, lo, hi), requantize(acc1[r], r1, hl, GL, off, lo, hi), U);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == kNR) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  // Scratch (Q8Sp24Gemm sizes it): the block of widened rows, one staged row of raw bytes with
+  // its slack, then (64-aligned) one panel's vpshufb controls.
+  int16_t* a = static_cast<int16_t*>(scratch);
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  const int32_t groups = kp >> 2;
+  uint8_t* stage = reinterpret_cast<uint8_t*>(a + (size_t) p->mb * kp);
+  __m256i* ctrl = reinterpret_cast<__m256i*>((reinterpret_cast<uintptr_t>(stage + kp + 64) + 63) & ~(uintptr_t) 63);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const bool is_unsigned = p->is_unsigned != 0;
+  const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
+  const uint8_t* meta = metadata(p);
+  const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+      const uint8_t* bytes = input + (size_t) px.m * k;
+      if (!direct) {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, stage);
+        bytes = stage;
+      }
+      widen(bytes, a + (size_t) r * kp, k, is_unsigned);
+    }
+    if (rows < kMR) {
+      // (the scratch's control area holds up to 3 rows of pairs: 3 * 32 bytes per group)
+      for (int32_t r = 0; r < rows; r++) {
+        build_pairs(a + (size_t) r * kp, groups, ctrl + (size_t) r * groups);
+      }
+    }
+    for (int32_t n = n0; n < n1; n += kNR) {
+      const int32_t panel_index = n / kNR;
+      const int16_t* panel = weights + (size_t) panel_index * groups * 32;
+      const uint8_t* panel_meta = meta + (size_t) panel_index * groups * 16;
+      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      if (rows < kMR) {
+        switch (rows) {
+          case 3:
+            microtile_few<3, GL, U>(p, ctrl, groups, panel, panel_meta, n, nc, out, n_total);
+            break;
+          case 2:
+            microtile_few<2, GL, U>(p, ctrl, groups, panel, panel_meta, n, nc, out, n_total);
+            break;
+          default:
+            microtile_few<1, GL, U>(p, ctrl, groups, panel, panel_meta, n, nc, out, n_total);
+            break;
+        }
+        continue;
+      }
+      expand_controls(panel_meta, groups, ctrl);
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, ctrl, groups, n, nc, out + (size_t) r * n_total,
+                              n_total);
+      }
+      switch (rows - r) {
+        case 3:
+          microtile<3, GL, U>(p, a + (size_t) r * kp, kp, panel, ctrl, groups, n, nc, out + (size_t) r * n_total,
+                              n_total);
+          break;
+        case 2:
+          microtile<2, GL, U>(p, a + (size_t) r * kp, kp, panel, ctrl, groups, n, nc, out + (size_t) r * n_total,
+                              n_total);
+          break;
+        case 1:
+          microtile<1, GL, U>(p, a + (size_t) r * kp, kp, panel, ctrl, groups, n, nc, out + (size_t) r * n_total,
+                              n_total);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  if (p->gemmlowp != 0) {
+    if (p->is_unsigned != 0) {
+      run_t<true, true>(p, input, output, scratch, m0, m1, n0, n1);
+    } else {
+      run_t<true, false>(p, input, output, scratch, m0, m1, n0, n1);
+    }
+  } else if (p->is_unsigned != 0) {
+    run_t<false, true>(p, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_t<false, false>(p, input, output, scratch, m0, m1, n0, n1);
+  }
+}
+
+}  // namespace
+
+#define WHITTLE_Q8_SP24_AVX2(name) \
+  extern "C" WHITTLE_Q8_GEMM_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_conv2d_sp24_4x16__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_qc8w_conv2d_sp24_4x16__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qu8_conv2d_sp24_4x16__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_fully_connected_sp24_4x16__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_qc8w_fully_connected_sp24_4x16__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qu8_fully_connected_sp24_4x16__avx2)

@@ -1,0 +1,281 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED on 2:4 structured sparse weights, AVX-512 VNNI: 8
+// output pixels x 16 output channels per microtile (one zmm of int32 per pixel), K in pairs of
+// groups of 4 (8 K, of which each channel keeps 4 weights: one vpdpbusd dword lane).
+//
+// Packed format (written by Q8Sp24Gemm.java): per 16-channel panel, per 8 K (two groups g, g+1):
+// each channel's 4 kept weights as int8 w_eff = w + filterOffset (64 bytes), and one byte per
+// channel holding both groups' pattern ids (p_g | p_{g+1} << 4; 16 bytes): 80 bytes per 16
+// channels x 8 K against the dense VNNI kernel's 128. Only layers whose kept w_eff all fit
+// int8 come here (every int8 layer; uint8 layers only when the zero point keeps them within
+// [-128, 127], else Q8Sp24Gemm declines and the AVX2 2:4 or the dense kernel runs): with
+// 9-bit weights the dense kernel's offset trick (w_s = w - 128, plus c * sum_k x_u per pixel)
+// needs the sum of the activations a channel keeps, which differs per channel and pixel and
+// would cost a second vpdpbusd per product.
+//
+// The multiply, per 8 K and pixel: vpbroadcastq puts the pixel's 8 activation bytes (moved to
+// unsigned, x_u = x ^ 0x80 for int8) in every qword; one vpshufb per 16 channels picks, per
+// dword lane, the channel's 4 kept activations (control [a0, b0, 4 + a1, 4 + b1]); one
+// vpdpbusd against the 4 kept weights. Per 128 dense-equivalent MACs: vpshufb + vpdpbusd
+// against the dense kernel's 2 vpdpbusd; on Zen 4 vpshufb goes to FP1/FP2 and vpdpbusd to
+// FP0/FP1, so the pair issues in about 2/3 the pipe slots. Algebra (exact, wrapping int32):
+//   sum_kept w_eff (x + io) = sum_kept w_eff x_u + (io - d) * sum w_eff   (d = 128 or 0)
+// the second term per channel, folded with the bias. The controls are expanded from the
+// pattern bytes (vpmovzxbd, two vpermd from 16-entry tables, vpord) once per panel and pixel
+// block into the worker's scratch, as in the AVX2 kernel.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_gemm_common.h"
+#include "whittle/q8_sp24.h"
+
+namespace {
+
+constexpr int kMR = 8;
+constexpr int kNR = 16;
+
+// Pattern id -> (a, b) as control bytes 0, 1 (first group) or 2, 3 (second group, + 4).
+alignas(64) const int32_t kLow[16] = {0x0100, 0x0200, 0x0300, 0x0201, 0x0301, 0x0302, 0x0100, 0x0100,
+                                      0x0100, 0x0100, 0x0100, 0x0100, 0x0100, 0x0100, 0x0100, 0x0100};
+alignas(64) const int32_t kHigh[16] = {0x05040000, 0x06040000, 0x07040000, 0x06050000, 0x07050000, 0x07060000,
+                                       0x05040000, 0x05040000, 0x05040000, 0x05040000, 0x05040000, 0x05040000,
+                                       0x05040000, 0x05040000, 0x05040000, 0x05040000};
+
+struct Requant {
+  __m512i mult, left, right, nudge, ovf, sat, mask, half;
+};
+
+WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  Requant r;
+  auto ld = [&](int which) { return _mm512_loadu_si512(channel_array(p, which) + n); };
+  r.mult = ld(WHITTLE_Q8_CH_MULT);
+  r.left = ld(WHITTLE_Q8_CH_LEFT);
+  r.right = ld(WHITTLE_Q8_CH_RIGHT);
+  r.nudge = ld(WHITTLE_Q8_CH_NUDGE);
+  r.ovf = ld(WHITTLE_Q8_CH_OVF);
+  r.sat = ld(WHITTLE_Q8_CH_SAT);
+  r.mask = ld(WHITTLE_Q8_CH_MASK);
+  r.half = ld(WHITTLE_Q8_CH_HALF);
+  return r;
+}
+
+// A copy of q8_conv2d_gemm_8x16c4__avx512vnni.cc's output stage (same integer steps as AVX2).
+WHITTLE_Q8_INLINE __m512i requantize(__m512i acc, const Requant& r, bool has_left, bool gemmlowp, __m512i out_off,
+                                     __m512i lo, __m512i hi) {
+  __m512i x = acc;
+  if (has_left) {
+    x = _mm512_sllv_epi32(x, r.left);
+  }
+  const __m512i round = _mm512_set1_epi64(INT64_C(1) << 30);
+  __m512i even = _mm512_mul_epi32(x, r.mult);
+  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r.mult, 32));
+  even = _mm512_srli_epi64(_mm512_add_epi64(even, round), 31);
+  odd = _mm512_slli_epi64(_mm512_add_epi64(odd, round), 1);
+  const __m512i v = _mm512_mask_blend_epi32((__mmask16) 0xAAAA, even, odd);
+  __m512i out;
+  if (gemmlowp) {
+    const __m512i rem = _mm512_and_si512(v, r.mask);
+    const __m512i thr = _mm512_mask_add_epi32(r.half, _mm512_cmplt_epi32_mask(v, _mm512_setzero_si512()), r.half,
+                                              _mm512_set1_epi32(1));
+    out = _mm512_mask_add_epi32(_mm512_srav_epi32(v, r.right), _mm512_cmpgt_epi32_mask(rem, thr),
+                                _mm512_srav_epi32(v, r.right), _mm512_set1_epi32(1));
+  } else {
+    const __m512i shifted = _mm512_srav_epi32(_mm512_add_epi32(v, r.nudge), r.right);
+    out = _mm512_mask_blend_epi32(_mm512_cmpgt_epi32_mask(v, r.ovf), shifted, r.sat);
+  }
+  out = _mm512_add_epi32(out, out_off);
+  return _mm512_min_epi32(_mm512_max_epi32(out, lo), hi);
+}
+
+static inline const uint8_t* metadata(const whittle_q8_gemm_params* p) {
+  int64_t at;
+  memcpy(&at, reinterpret_cast<const uint8_t*>(p) + 128, 8);
+  return reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(at));
+}
+
+WHITTLE_Q8_INLINE __m512i control(const uint8_t* meta, __m512i low, __m512i high) {
+  const __m512i z = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta)));
+  return _mm512_or_si512(_mm512_permutexvar_epi32(z, low), _mm512_permutexvar_epi32(_mm512_srli_epi32(z, 4), high));
+}
+
+// The bytes of a row moved to unsigned (XOR flip), the K padding up to a multiple of 8 zeroed.
+static inline void transform_row(const uint8_t* src, uint8_t* dst, int32_t k, int32_t kp, uint8_t flip) {
+  const __m512i f = _mm512_set1_epi8((char) flip);
+  for (int32_t i = 0; i < kp; i += 64) {
+    const int32_t left = k - i;
+    const __mmask64 m = left >= 64 ? ~(__mmask64) 0 : left > 0 ? (((__mmask64) 1 << left) - 1) : 0;
+    const int32_t span = kp - i < 64 ? kp - i : 64;
+    const __mmask64 store = span == 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << span) - 1);
+    const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), _mm512_maskz_mov_epi8(m, f));
+    _mm512_mask_storeu_epi8(dst + i, store, v);
+  }
+}
+
+// ctrl: the panel's expanded controls, or null to build them from meta in registers (blocks
+// of fewer than 4 pixels, where each control is used once per pixel).
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
+                                 const uint8_t* w, const __m512i* ctrl, const uint8_t* meta, int32_t octs, int32_t n,
+                                 __mmask16 store_mask, uint8_t* out, int32_t out_stride) {
+  const __m512i c = _mm512_loadu_si512(whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n);
+  __m512i acc[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc[r] = c;
+  }
+  if (ctrl == nullptr) {
+    const __m512i low = _mm512_load_si512(kLow);
+    const __m512i high = _mm512_load_si512(kHigh);
+    // Two independent chains per pixel: a lone pixel would wait on vpdpbusd's latency.
+    __m512i acc2[MR];
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      acc2[r] = _mm512_setzero_si512();
+    }
+    int32_t q = 0;
+    for (; q + 2 <= octs; q += 2) {
+      const __m512i k0 = control(meta + (size_t) q * 16, low, high);
+      const __m512i k1 = control(meta + (size_t) q * 16 + 16, low, high);
+      const __m512i w0 = _mm512_load_si512(w + (size_t) q * 64);
+      const __m512i w1 = _mm512_load_si512(w + (size_t) q * 64 + 64);
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int64_t x[2];
+        memcpy(x, a + (size_t) r * a_stride + 8 * q, 16);
+        acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x[0]), k0), w0);
+        acc2[r] = _mm512_dpbusd_epi32(acc2[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x[1]), k1), w1);
+      }
+    }
+    if (q < octs) {
+      const __m512i k0 = control(meta + (size_t) q * 16, low, high);
+      const __m512i w0 = _mm512_load_si512(w + (size_t) q * 64);
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int64_t x;
+        memcpy(&x, a + (size_t) r * a_stride + 8 * q, 8);
+        acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x), k0), w0);
+      }
+    }
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      acc[r] = _mm512_add_epi32(acc[r], acc2[r]);
+    }
+  } else {
+    for (int32_t q = 0; q < octs; q++) {
+      const __m512i b = _mm512_load_si512(w);
+      const __m512i k = _mm512_load_si512(ctrl + q);
+      w += 64;
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int64_t x;
+        memcpy(&x, a + (size_t) r * a_stride + 8 * q, 8);
+        acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x), k), b);
+      }
+    }
+  }
+  const Requant rq = load_requant(p, n);
+  const __m512i off = _mm512_set1_epi32(p->output_offset);
+  const __m512i lo = _mm512_set1_epi32(p->act_min);
+  const __m512i hi = _mm512_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m512i v = requantize(acc[r], rq, hl, GL, off, lo, hi);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    // Clamped into the output type's range: the narrowing cannot saturate.
+    if (U) {
+      _mm512_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
+    } else {
+      _mm512_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  const int32_t kp = p->kp;  // K rounded up to 8
+  const int32_t k = p->k;
+  const int32_t octs = kp >> 3;
+  uint8_t* a = static_cast<uint8_t*>(scratch);
+  // After the block: 64 bytes of slack for gather_bytes, then (64-aligned) one panel's controls.
+  __m512i* ctrl = reinterpret_cast<__m512i*>((reinterpret_cast<uintptr_t>(a + (size_t) p->mb * kp + 64) + 63) &
+                                             ~(uintptr_t) 63);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const uint8_t flip = (uint8_t) p->x_flip;
+  const uint8_t* weights = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(p->weights));
+  const uint8_t* meta = metadata(p);
+  const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
+  const __m512i low = _mm512_load_si512(kLow);
+  const __m512i high = _mm512_load_si512(kHigh);
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+      uint8_t* row = a + (size_t) r * kp;
+      const uint8_t* bytes = input + (size_t) px.m * k;
+      if (!direct) {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+        bytes = row;
+      }
+      transform_row(bytes, row, k, kp, flip);
+    }
+    const bool expand = rows >= 4;
+    for (int32_t n = n0; n < n1; n += kNR) {
+      const int32_t panel_index = n / kNR;
+      const uint8_t* panel = weights + (size_t) panel_index * octs * 64;
+      const uint8_t* panel_meta = meta + (size_t) panel_index * octs * 16;
+      if (expand) {
+        for (int32_t q = 0; q < octs; q++) {
+          _mm512_store_si512(ctrl + q, control(panel_meta + (size_t) q * 16, low, high));
+        }
+      }
+      const __m512i* c = expand ? ctrl : nullptr;
+      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
+      const __mmask16 store_mask = (__mmask16) ((1u << nc) - 1);
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, c, panel_meta, octs, n, store_mask,
+                              out + (size_t) r * n_total, n_total);
+      }
+      const uint8_t* ar = a + (size_t) r * kp;
+      uint8_t* outr = out + (size_t) r * n_total;
+      switch (rows - r) {
+        case 7: microtile<7, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
+        case 6: microtile<6, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
+        case 5: microtile<5, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
+        case 4: microtile<4, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
+        case 3: microtile<3, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
+        case 2: microtile<2, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
+        case 1: microtile<1, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
+        default: break;
+      }
+    }
+  }
+}
+
+static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  if (p->gemmlowp != 0) {
+    if (p->is_unsigned != 0) {
+      run_t<true, true>(p, input, output, scratch, m0, m1, n0, n1);
+    } else {
+      run_t<true, false>(p, input, output, scratch, m0, m1, n0, n1);
+    }
+  } else if (p->is_unsigned != 0) {
+    run_t<false, true>(p, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_t<false, false>(p, input, output, scratch, m0, m1, n0, n1);
+  }
+}
+
+}  // namespace
+
+#define WHITTLE_Q8_SP24_AVX512VNNI(name) \
+  extern "C" WHITTLE_Q8_GEMM_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_SP24_AVX512VNNI(whittle_qs8_conv2d_sp24_8x16__avx512vnni)
+WHITTLE_Q8_SP24_AVX512VNNI(whittle_qs8_qc8w_conv2d_sp24_8x16__avx512vnni)
+WHITTLE_Q8_SP24_AVX512VNNI(whittle_qu8_conv2d_sp24_8x16__avx512vnni)
+WHITTLE_Q8_SP24_AVX512VNNI(whittle_qs8_fully_connected_sp24_8x16__avx512vnni)
+WHITTLE_Q8_SP24_AVX512VNNI(whittle_qs8_qc8w_fully_connected_sp24_8x16__avx512vnni)
+WHITTLE_Q8_SP24_AVX512VNNI(whittle_qu8_fully_connected_sp24_8x16__avx512vnni)
