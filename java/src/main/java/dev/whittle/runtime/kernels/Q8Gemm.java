@@ -21,7 +21,7 @@ import java.nio.ByteBuffer;
  * weight panels, the requantization fused into the store. The integer algebra of each ISA's
  * layout is written in its kernel file.
  */
-final class Q8Gemm {
+final class Q8Gemm implements NativeGemm {
     /** The microkernel family of one ISA: tile, packed element width, K block. */
     enum Isa {
         /** vpmaddwd: int16 weights {@code w + filterOffset}, activations widened to int16, K in pairs. */
@@ -62,8 +62,19 @@ final class Q8Gemm {
     private final MemorySegment channel;
 
     /** Bytes of the packed weight panels. */
-    long weightBytes() {
+    @Override
+    public long weightBytes() {
         return weights.byteSize();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return scratchBytes;
     }
 
     /** What the node computes; geometry as in {@code ConvParams}, weights {@code [N][K]} bytes. */
@@ -229,7 +240,8 @@ final class Q8Gemm {
     }
 
     /** Tasks for {@code threads} workers: blocks of pixels, or of channel panels when the pixels are few. */
-    int tasks(int threads) {
+    @Override
+    public int tasks(int threads) {
         if (threads <= 1) {
             return 1;
         }
@@ -252,7 +264,8 @@ final class Q8Gemm {
     }
 
     /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
-    void run(ExecutionState s, long input, long output, long scratch, int task) {
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int task) {
         int threads = s.threads();
         int m0 = 0;
         int m1 = m;

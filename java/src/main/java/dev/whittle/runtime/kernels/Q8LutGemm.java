@@ -2,7 +2,6 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
 import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
@@ -33,7 +32,7 @@ import java.util.Arrays;
  * whose nibble j (bits 4j..4j+3) of word i is the index of K = 32 * block + 8j + i. Table bytes
  * are {@code w ^ 0x80} for int8 and {@code w} for uint8.
  */
-public final class Q8LutGemm {
+final class Q8LutGemm implements NativeGemm {
     /** Distinct weight bytes per output channel this format holds (4-bit indices). */
     public static final int MAX_VALUES = 16;
     /** Name suffix and symbol suffix of the AVX2 kernel. */
@@ -183,8 +182,19 @@ public final class Q8LutGemm {
     }
 
     /** Bytes of indices and tables. */
-    long weightBytes() {
+    @Override
+    public long weightBytes() {
         return indices.byteSize() + tables.byteSize();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return scratchBytes;
     }
 
     /**
@@ -249,7 +259,8 @@ public final class Q8LutGemm {
     }
 
     /** Tasks for {@code threads} workers: blocks of pixels, or of 16-channel groups when the pixels are few. */
-    int tasks(int threads) {
+    @Override
+    public int tasks(int threads) {
         if (threads <= 1) {
             return 1;
         }
@@ -272,7 +283,8 @@ public final class Q8LutGemm {
     }
 
     /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
-    void run(ExecutionState s, long input, long output, long scratch, int task) {
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int task) {
         int threads = s.threads();
         int m0 = 0;
         int m1 = m;
@@ -338,94 +350,16 @@ public final class Q8LutGemm {
     }
 
     /** CONV_2D on LUT-coded weights; the reference kernel where tensors are not in native memory. */
-    public static final class Conv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch,
-            PackedWeights {
-        private final Q8LutGemm gemm;
-        private final Kernel<ConvParams> reference;
-
+    static final class Conv extends NativeGemmKernel<ConvParams> {
         private Conv(Q8LutGemm gemm, Kernel<ConvParams> reference) {
-            this.gemm = gemm;
-            this.reference = reference;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.weightBytes();
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.scratchBytes;
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s) {
-            if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
-                reference.run(p, s);
-                return;
-            }
-            s.parallelFor(gemm.tasks(s.threads()), this, p);
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
-        }
-
-        @Override
-        public String toString() {
-            return gemm.name;
+            super(gemm, reference, ConvParams::input, ConvParams::output);
         }
     }
 
     /** FULLY_CONNECTED on LUT-coded weights; the reference kernel where tensors are not in native memory. */
-    public static final class FullyConnected implements Kernel<QuantParams>, ParallelTask<QuantParams>,
-            WorkerScratch, PackedWeights {
-        private final Q8LutGemm gemm;
-        private final Kernel<QuantParams> reference;
-
+    static final class FullyConnected extends NativeGemmKernel<QuantParams> {
         private FullyConnected(Q8LutGemm gemm, Kernel<QuantParams> reference) {
-            this.gemm = gemm;
-            this.reference = reference;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.weightBytes();
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.scratchBytes;
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s) {
-            if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
-                reference.run(p, s);
-                return;
-            }
-            s.parallelFor(gemm.tasks(s.threads()), this, p);
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
-        }
-
-        @Override
-        public String toString() {
-            return gemm.name;
+            super(gemm, reference, QuantParams::input, QuantParams::output);
         }
     }
 }

@@ -22,7 +22,7 @@ import java.nio.ByteOrder;
  * with zeros) and one pattern byte (0..5: which pair of the 4 positions). The kernel file says
  * why this layout.
  */
-final class Q8Sp24Gemm {
+final class Q8Sp24Gemm implements NativeGemm {
     /** The microkernel of one ISA. */
     enum Isa {
         /** vpshufb gather + vpmaddwd: int16 kept weights {@code w + filterOffset}, 4 pixels x 16 channels. */
@@ -131,8 +131,19 @@ final class Q8Sp24Gemm {
     }
 
     /** Bytes of the kept weights and their pattern bytes. */
-    long weightBytes() {
+    @Override
+    public long weightBytes() {
         return weights.byteSize() + meta.byteSize();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return scratchBytes;
     }
 
     /**
@@ -297,7 +308,8 @@ final class Q8Sp24Gemm {
     }
 
     /** Tasks for {@code threads} workers: blocks of pixels, or of channel panels when the pixels are few. */
-    int tasks(int threads) {
+    @Override
+    public int tasks(int threads) {
         if (threads <= 1) {
             return 1;
         }
@@ -320,7 +332,8 @@ final class Q8Sp24Gemm {
     }
 
     /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
-    void run(ExecutionState s, long input, long output, long scratch, int task) {
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int task) {
         int threads = s.threads();
         int m0 = 0;
         int m1 = m;

@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
  * same rules as {@link Q8Gemm}, the oracle being the same reference kernel); the task split.
  * Why 1x2 blocks: see the kernel file.
  */
-final class Q8SparseGemm {
+final class Q8SparseGemm implements NativeGemm {
     /** Kernel name suffix: tiles of 32 pixels x 1 channel, K in pairs. */
     static final String AVX2_SUFFIX = "sparse_32x1c2__avx2";
     /** Pixels per packed tile (the native WHITTLE_Q8_SPARSE_TILE). */
@@ -68,8 +68,19 @@ final class Q8SparseGemm {
     private final MemorySegment pairValue;
 
     /** Bytes of weight data kept: the pairs' offsets and values, the per-channel starts. */
-    long weightBytes() {
+    @Override
+    public long weightBytes() {
         return pairOffset.byteSize() + pairValue.byteSize() + rowStart.byteSize();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return scratchBytes;
     }
 
     /** Fraction of 1x2 blocks along K of {@code [n][k]} weights that are all zero ({@code zero}: the zero byte). */
@@ -247,7 +258,8 @@ final class Q8SparseGemm {
     }
 
     /** Tasks for {@code threads} workers: tiles of pixels, or groups of 16 channels when the pixels are few. */
-    int tasks(int threads) {
+    @Override
+    public int tasks(int threads) {
         if (threads <= 1) {
             return 1;
         }
@@ -270,7 +282,8 @@ final class Q8SparseGemm {
     }
 
     /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
-    void run(ExecutionState s, long input, long output, long scratch, int task) {
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int task) {
         int threads = s.threads();
         int m0 = 0;
         int m1 = m;
