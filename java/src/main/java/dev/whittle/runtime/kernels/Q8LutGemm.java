@@ -54,6 +54,7 @@ final class Q8LutGemm implements NativeGemm {
     final int np;
     final long scratchBytes;
     private final MethodHandle handle;
+    private final Q8GemmLayout.Split split;
     // Held so the native memory lives as long as the kernel.
     private final MemorySegment params;
     private final MemorySegment indices;
@@ -65,6 +66,7 @@ final class Q8LutGemm implements NativeGemm {
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
         this.np = Q8Gemm.roundUp(n, GROUP);
+        this.split = new Q8GemmLayout.Split(m, n, MR, GROUP, np / GROUP, 8 * MR, np);
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
         int kp = Q8Gemm.roundUp(k, 8);
         int blocks = (k + 31) / 32;
@@ -119,35 +121,11 @@ final class Q8LutGemm implements NativeGemm {
             }
             int t0 = (byte) (t[0] ^ flip);
             putChannel(CH_COEF, o, c - 256 * t0);
-            int shift = s.shifts()[o];
-            int left = Math.max(shift, 0);
-            int right = Math.max(-shift, 0);
-            int nudge = right > 0 ? 1 << (right - 1) : 0;
-            putChannel(0, o, io * sum + (bias != null ? bias.getInt(o * 4) : 0));
-            putChannel(1, o, s.multipliers()[o]);
-            putChannel(2, o, left);
-            putChannel(3, o, right);
-            putChannel(4, o, nudge);
-            putChannel(5, o, Integer.MAX_VALUE - nudge);
-            putChannel(6, o, right > 0 ? 1 << (31 - right) : 0);
-            int mask = (int) ((1L << right) - 1);
-            putChannel(7, o, mask);
-            putChannel(8, o, mask >> 1);
-        }
-        boolean hasLeft = false;
-        for (int o = 0; o < n; o++) {
-            hasLeft |= s.shifts()[o] > 0;
+            Q8GemmLayout.putOutputStage(channel, np, o, io * sum + (bias != null ? bias.getInt(o * 4) : 0),
+                    s.multipliers()[o], s.shifts()[o]);
         }
         // The dense GEMM's header (Q8Gemm, q8_gemm.h), then the LUT fields (q8_lut.h).
-        int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
-                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, mb,
-                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, 0, 0,
-                hasLeft ? 1 : 0};
-        for (int i = 0; i < header.length; i++) {
-            params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
-        }
-        params.set(ValueLayout.JAVA_LONG, 112, indices.address());
-        params.set(ValueLayout.JAVA_LONG, 120, channel.address());
+        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, 0, 0, indices.address(), channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, indices.address());
         params.set(ValueLayout.JAVA_LONG, 264, tables.address());
         params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : 32);
@@ -204,9 +182,7 @@ final class Q8LutGemm implements NativeGemm {
      * type, a weight offset past 255).
      */
     static Q8LutGemm create(String name, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias, WeightStats stats) {
-        if (stats.distinctChannelMax() > MAX_VALUES || s.batches() < 1 || s.inH() < 1 || s.inW() < 1 || s.inC() < 1
-                || s.outH() < 1 || s.outW() < 1 || s.outC() < 1 || s.kh() < 1 || s.kw() < 1 || s.strideH() < 1
-                || s.strideW() < 1 || s.dilH() < 1 || s.dilW() < 1 || s.padH() < 0 || s.padW() < 0) {
+        if (stats.distinctChannelMax() > MAX_VALUES || !Q8GemmLayout.validGeometry(s)) {
             return null;
         }
         int k;
@@ -215,28 +191,13 @@ final class Q8LutGemm implements NativeGemm {
         try {
             k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
             kp = Q8Gemm.roundUp(k, 32);
-            m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
-            Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
-            Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
+            m = Q8GemmLayout.pixels(s);
             Math.toIntExact(Math.multiplyExact((long) Q8Gemm.roundUp(s.outC(), GROUP), (long) kp));
             Math.toIntExact(Math.multiplyExact((long) s.outC(), (long) k));
         } catch (ArithmeticException e) {
             return null;
         }
-        if (w.capacity() < (long) s.outC() * k || (bias != null && bias.capacity() < 4L * s.outC())
-                || s.multipliers().length < s.outC() || s.shifts().length < s.outC()) {
-            return null;
-        }
-        for (int o = 0; o < s.outC(); o++) {
-            if (s.shifts()[o] < -31 || s.shifts()[o] > 31 || s.multipliers()[o] == Integer.MIN_VALUE) {
-                return null;
-            }
-        }
-        int zp = -s.inputOffset();
-        if (s.unsigned() ? zp < 0 || zp > 255 : zp < -128 || zp > 127) {
-            return null;
-        }
-        if (Math.abs((long) s.weightsOffset()) > 255) {
+        if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
         long rowBytes = (long) kp * 2;
@@ -258,55 +219,16 @@ final class Q8LutGemm implements NativeGemm {
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared);
     }
 
-    /** Tasks for {@code threads} workers: blocks of pixels, or of 16-channel groups when the pixels are few. */
+    /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
     @Override
     public int tasks(int threads) {
-        if (threads <= 1) {
-            return 1;
-        }
-        if (splitsPixels(threads)) {
-            int chunk = pixelChunk(threads);
-            return (m + chunk - 1) / chunk;
-        }
-        int groups = np / GROUP;
-        int chunk = (groups + 4 * threads - 1) / (4 * threads);
-        return (groups + chunk - 1) / chunk;
-    }
-
-    private boolean splitsPixels(int threads) {
-        return m >= 8 * MR * threads || m >= np;
-    }
-
-    private int pixelChunk(int threads) {
-        int perTask = (m + 4 * threads - 1) / (4 * threads);
-        return Q8Gemm.roundUp(Math.max(perTask, MR), MR);
+        return split.tasks(threads);
     }
 
     /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
     @Override
     public void run(ExecutionState s, long input, long output, long scratch, int task) {
-        int threads = s.threads();
-        int m0 = 0;
-        int m1 = m;
-        int n0 = 0;
-        int n1 = n;
-        if (threads > 1) {
-            if (splitsPixels(threads)) {
-                int chunk = pixelChunk(threads);
-                m0 = task * chunk;
-                m1 = Math.min(m, m0 + chunk);
-            } else {
-                int groups = np / GROUP;
-                int chunk = (groups + 4 * threads - 1) / (4 * threads);
-                n0 = task * chunk * GROUP;
-                n1 = Math.min(n, n0 + chunk * GROUP);
-            }
-        }
-        try {
-            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+        split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, task);
     }
 
     /** The registry factory of {@link KernelRegistry#CONV2D_LUT} on AVX2. */
