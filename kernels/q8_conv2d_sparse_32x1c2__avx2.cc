@@ -42,58 +42,16 @@
 #include <string.h>
 
 #include "q8_gemm_common.h"
+#include "q8_requant_avx2.h"
 #include "whittle/q8_sparse.h"
 
 namespace {
 
+using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
+
 constexpr int kTile = WHITTLE_Q8_SPARSE_TILE;
 constexpr int kPairRow = kTile * 4;  // bytes of one K pair's row in the packed tile
 constexpr int kGroup = 16;           // channels staged before the transpose
-
-struct Requant {
-  __m256i mult, left, right, nudge, ovf, sat, mask, half;
-};
-
-WHITTLE_Q8_INLINE Requant channel_requant(const whittle_q8_gemm_params* p, int32_t n) {
-  using whittle_q8::channel_array;
-  Requant r;
-  r.mult = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_MULT)[n]);
-  r.left = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_LEFT)[n]);
-  r.right = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_RIGHT)[n]);
-  r.nudge = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_NUDGE)[n]);
-  r.ovf = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_OVF)[n]);
-  r.sat = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_SAT)[n]);
-  r.mask = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_MASK)[n]);
-  r.half = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_HALF)[n]);
-  return r;
-}
-
-// The dense AVX2 kernel's output stage (q8_conv2d_gemm_4x16c2__avx2.cc, requantize), with the
-// channel's constants broadcast over 8 pixels instead of spread over 8 channels.
-WHITTLE_Q8_INLINE __m256i requantize(__m256i acc, const Requant& r, bool has_left, bool gemmlowp, __m256i out_off,
-                                     __m256i lo, __m256i hi) {
-  __m256i x = acc;
-  if (has_left) {
-    x = _mm256_sllv_epi32(x, r.left);
-  }
-  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
-  __m256i even = _mm256_mul_epi32(x, r.mult);
-  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r.mult, 32));
-  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
-  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
-  __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
-  __m256i out;
-  if (gemmlowp) {
-    const __m256i rem = _mm256_and_si256(v, r.mask);
-    const __m256i thr = _mm256_sub_epi32(r.half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
-    out = _mm256_sub_epi32(_mm256_srav_epi32(v, r.right), _mm256_cmpgt_epi32(rem, thr));
-  } else {
-    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, r.nudge), r.right);
-    out = _mm256_blendv_epi8(shifted, r.sat, _mm256_cmpgt_epi32(v, r.ovf));
-  }
-  out = _mm256_add_epi32(out, out_off);
-  return _mm256_min_epi32(_mm256_max_epi32(out, lo), hi);
-}
 
 // 8x8 transpose of int32 (here: int16 pairs): r[i] holds row i; on return r[j] holds column j.
 WHITTLE_Q8_INLINE void transpose8x8(__m256i r[8]) {
@@ -228,7 +186,7 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
       }
 #undef WHITTLE_SPARSE_MADD1
     }
-    const Requant rq = channel_requant(p, o);
+    const Requant rq = broadcast_requant(p, o);
     const __m256i q0 = requantize(a0, rq, hl, GL, off, lo, hi);
     const __m256i q1 = V > 1 ? requantize(a1, rq, hl, GL, off, lo, hi) : q0;
     const __m256i q2 = V > 2 ? requantize(a2, rq, hl, GL, off, lo, hi) : q0;
@@ -310,18 +268,7 @@ static void run_t(const whittle_q8_sparse_params* sp, const uint8_t* input, uint
 
 static void run(const whittle_q8_sparse_params* sp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                 int32_t m1, int32_t n0, int32_t n1) {
-  const whittle_q8_gemm_params* p = &sp->gemm;
-  if (p->gemmlowp != 0) {
-    if (p->is_unsigned != 0) {
-      run_t<true, true>(sp, input, output, scratch, m0, m1, n0, n1);
-    } else {
-      run_t<true, false>(sp, input, output, scratch, m0, m1, n0, n1);
-    }
-  } else if (p->is_unsigned != 0) {
-    run_t<false, true>(sp, input, output, scratch, m0, m1, n0, n1);
-  } else {
-    run_t<false, false>(sp, input, output, scratch, m0, m1, n0, n1);
-  }
+  WHITTLE_Q8_RUN_GL_U(&sp->gemm, run_t, sp, input, output, scratch, m0, m1, n0, n1);
 }
 
 }  // namespace

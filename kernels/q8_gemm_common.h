@@ -16,6 +16,24 @@ static_assert(offsetof(whittle_q8_gemm_params, weights) == 112, "params block la
 // registers (GCC at -O2 keeps small arrays of vectors on the stack otherwise).
 #define WHITTLE_Q8_INLINE static inline __attribute__((always_inline))
 
+// A kernel file's run(...): calls run_t<GL, U>(args...) with GL = the gemmlowp rounding and
+// U = uint8 flags of gemm (a const whittle_q8_gemm_params*), so each of the four is compiled
+// without per-row branches.
+#define WHITTLE_Q8_RUN_GL_U(gemm, run_t, ...)  \
+  do {                                          \
+    if ((gemm)->gemmlowp != 0) {                \
+      if ((gemm)->is_unsigned != 0) {           \
+        run_t<true, true>(__VA_ARGS__);         \
+      } else {                                  \
+        run_t<true, false>(__VA_ARGS__);        \
+      }                                         \
+    } else if ((gemm)->is_unsigned != 0) {      \
+      run_t<false, true>(__VA_ARGS__);          \
+    } else {                                    \
+      run_t<false, false>(__VA_ARGS__);         \
+    }                                           \
+  } while (0)
+
 namespace whittle_q8 {
 
 // An output pixel's coordinates, advanced row by row through a block (no divisions per row:

@@ -43,12 +43,15 @@
 #include <string.h>
 
 #include "q8_gemm_common.h"
+#include "q8_requant_avx2.h"
 #include "whittle/q8_lut.h"
 
 static_assert(sizeof(whittle_q8_lut_params) == 320, "params block layout is mirrored by Java");
 static_assert(offsetof(whittle_q8_lut_params, indices) == 256, "params block layout is mirrored by Java");
 
 namespace {
+
+using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
 constexpr int kMR = 8;
 constexpr int kGroup = 16;
@@ -77,61 +80,6 @@ static inline int32_t widen_sum(const uint8_t* src, int16_t* dst, int32_t count,
     sum += v;
   }
   return sum;
-}
-
-struct Requant {
-  __m256i mult, left, right, nudge, ovf, sat, mask, half;
-};
-
-WHITTLE_Q8_INLINE __m256i ld_channel(const whittle_q8_gemm_params* p, int which, int32_t n) {
-  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(whittle_q8::channel_array(p, which) + n));
-}
-
-WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
-  Requant r;
-  r.mult = ld_channel(p, WHITTLE_Q8_CH_MULT, n);
-  r.left = ld_channel(p, WHITTLE_Q8_CH_LEFT, n);
-  r.right = ld_channel(p, WHITTLE_Q8_CH_RIGHT, n);
-  r.nudge = ld_channel(p, WHITTLE_Q8_CH_NUDGE, n);
-  r.ovf = ld_channel(p, WHITTLE_Q8_CH_OVF, n);
-  r.sat = ld_channel(p, WHITTLE_Q8_CH_SAT, n);
-  r.mask = ld_channel(p, WHITTLE_Q8_CH_MASK, n);
-  r.half = ld_channel(p, WHITTLE_Q8_CH_HALF, n);
-  return r;
-}
-
-// The dense AVX2 kernel's output stage (q8_conv2d_gemm_4x16c2__avx2.cc), unchanged: acc ->
-// clamped output value, as RuyMath.multiplyByQuantizedMultiplier (gemmlowp = false) or
-// FixedPoint.multiplyByQuantizedMultiplier (gemmlowp = true), then + output offset, clamp.
-WHITTLE_Q8_INLINE __m256i requantize(__m256i acc, const Requant& r, bool has_left, bool gemmlowp, __m256i out_off,
-                                     __m256i lo, __m256i hi) {
-  __m256i x = acc;
-  if (has_left) {
-    x = _mm256_sllv_epi32(x, r.left);
-  }
-  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
-  __m256i even = _mm256_mul_epi32(x, r.mult);
-  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r.mult, 32));
-  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
-  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
-  __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
-  __m256i out;
-  if (gemmlowp) {
-    const __m256i rem = _mm256_and_si256(v, r.mask);
-    const __m256i thr = _mm256_sub_epi32(r.half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
-    out = _mm256_sub_epi32(_mm256_srav_epi32(v, r.right), _mm256_cmpgt_epi32(rem, thr));
-  } else {
-    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, r.nudge), r.right);
-    out = _mm256_blendv_epi8(shifted, r.sat, _mm256_cmpgt_epi32(v, r.ovf));
-  }
-  out = _mm256_add_epi32(out, out_off);
-  return _mm256_min_epi32(_mm256_max_epi32(out, lo), hi);
-}
-
-WHITTLE_Q8_INLINE __m128i narrow(__m256i a, __m256i b, bool is_unsigned) {
-  __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
-  __m256i bytes = is_unsigned ? _mm256_packus_epi16(w, w) : _mm256_packs_epi16(w, w);
-  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(bytes, 0x08));
 }
 
 // One channel pair x MR pixels over all of K. x: the 8-row tile of activations (interleaved
@@ -341,17 +289,7 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
 
 static void run(const whittle_q8_lut_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                 int32_t m1, int32_t n0, int32_t n1) {
-  if (p->gemm.gemmlowp != 0) {
-    if (p->gemm.is_unsigned != 0) {
-      run_t<true, true>(p, input, output, scratch, m0, m1, n0, n1);
-    } else {
-      run_t<true, false>(p, input, output, scratch, m0, m1, n0, n1);
-    }
-  } else if (p->gemm.is_unsigned != 0) {
-    run_t<false, true>(p, input, output, scratch, m0, m1, n0, n1);
-  } else {
-    run_t<false, false>(p, input, output, scratch, m0, m1, n0, n1);
-  }
+  WHITTLE_Q8_RUN_GL_U(&p->gemm, run_t, p, input, output, scratch, m0, m1, n0, n1);
 }
 
 }  // namespace

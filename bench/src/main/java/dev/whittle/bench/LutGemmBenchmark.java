@@ -1,12 +1,7 @@
 package dev.whittle.bench;
 
 import dev.whittle.TensorData;
-import dev.whittle.model.BuiltinOperator;
-import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.Model;
-import dev.whittle.model.ModelBuilder;
-import dev.whittle.model.ModelBuilder.TensorSpec;
-import dev.whittle.model.Quantization;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.CompiledModel;
 import dev.whittle.runtime.ExecutionContext;
@@ -116,43 +111,11 @@ public class LutGemmBenchmark {
     }
 
     static Model convModel(int h, int w, int inC, int outC, boolean u8) {
-        ModelBuilder b = new ModelBuilder("conv_lut_bench");
-        TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
-        int x = b.input("x", type, Quantization.perTensor(0.02f, u8 ? 128 : 0), 1, h, w, inC);
-        byte[] wv = clustered(outC, inC, u8, u8 ? 120 : 0);
-        float[] scales = new float[outC];
-        Arrays.fill(scales, 0.01f);
-        int wt = u8 ? b.constant("w", TensorType.UINT8, Quantization.perTensor(0.01f, 120), ByteBuffer.wrap(wv), outC,
-                1, 1, inC) : b.constant("w", wv, Quantization.perAxis(scales, new long[outC], 0), outC, 1, 1, inC);
-        float[] bs = new float[outC];
-        Arrays.fill(bs, 0.0002f);
-        int bt = b.constant("b", new int[outC], u8 ? Quantization.perTensor(0.0002f, 0)
-                : Quantization.perAxis(bs, new long[outC], 0), outC);
-        BuiltinOptions o = BuiltinOptions.of("Conv2DOptions").set("padding", 0).set("stride_h", 1).set("stride_w", 1)
-                .set("dilation_h_factor", 1).set("dilation_w_factor", 1).set("fused_activation_function", 3);
-        b.output(b.op(BuiltinOperator.CONV_2D, 1, o, new int[] {x, wt, bt},
-                TensorSpec.quantized("y", type, Quantization.perTensor(0.1f, u8 ? 128 : 0), 1, h, w, outC))[0]);
-        return b.build();
+        return WeightFormatModels.conv("conv_lut_bench", h, w, inC, outC, u8, clustered(outC, inC, u8, u8 ? 120 : 0));
     }
 
     static Model fcModel(int batches, int in, int out, boolean u8) {
-        ModelBuilder b = new ModelBuilder("fc_lut_bench");
-        TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
-        int x = b.input("x", type, Quantization.perTensor(0.02f, u8 ? 128 : 0), batches, in);
-        byte[] wv = clustered(out, in, u8, u8 ? 120 : 0);
-        float[] scales = new float[out];
-        Arrays.fill(scales, 0.01f);
-        int wt = u8 ? b.constant("w", TensorType.UINT8, Quantization.perTensor(0.01f, 120), ByteBuffer.wrap(wv), out,
-                in) : b.constant("w", wv, Quantization.perAxis(scales, new long[out], 0), out, in);
-        float[] bs = new float[out];
-        Arrays.fill(bs, 0.0002f);
-        int bt = b.constant("b", new int[out], u8 ? Quantization.perTensor(0.0002f, 0)
-                : Quantization.perAxis(bs, new long[out], 0), out);
-        b.output(b.op(BuiltinOperator.FULLY_CONNECTED, 11,
-                BuiltinOptions.of("FullyConnectedOptions").set("fused_activation_function", 0),
-                new int[] {x, wt, bt}, TensorSpec.quantized("y", type, Quantization.perTensor(0.1f, u8 ? 128 : 0),
-                        batches, out))[0]);
-        return b.build();
+        return WeightFormatModels.fc("fc_lut_bench", batches, in, out, u8, clustered(out, in, u8, u8 ? 120 : 0));
     }
 
     @Benchmark

@@ -1,12 +1,7 @@
 package dev.whittle.bench;
 
 import dev.whittle.TensorData;
-import dev.whittle.model.BuiltinOperator;
-import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.Model;
-import dev.whittle.model.ModelBuilder;
-import dev.whittle.model.ModelBuilder.TensorSpec;
-import dev.whittle.model.Quantization;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.CompiledModel;
 import dev.whittle.runtime.ExecutionContext;
@@ -83,8 +78,8 @@ public class Sparse24Benchmark {
         try {
             compiled = CompiledModel.compile(model);
         } finally {
-            restore(KernelPath.PROPERTY, beforePath);
-            restore(WeightFormat.PROPERTY, beforeFormat);
+            WeightFormatModels.restore(KernelPath.PROPERTY, beforePath);
+            WeightFormatModels.restore(WeightFormat.PROPERTY, beforeFormat);
         }
         String kernel = OpProfile.kernelNames(compiled).get(0);
         System.out.println("# kernel " + kernel);
@@ -99,14 +94,6 @@ public class Sparse24Benchmark {
         int[] inShape = fc ? new int[] {1, s[2]} : new int[] {1, s[0], s[1], s[2]};
         context.setInput(0, new TensorData(type, inShape, ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN)));
         gmacPerInvoke = (double) s[0] * s[1] * s[2] * s[3] / 1e9;
-    }
-
-    private static void restore(String property, String value) {
-        if (value == null) {
-            System.clearProperty(property);
-        } else {
-            System.setProperty(property, value);
-        }
     }
 
     @TearDown(Level.Trial)
@@ -141,39 +128,11 @@ public class Sparse24Benchmark {
     }
 
     static Model convModel(int h, int w, int inC, int outC, boolean u8) {
-        ModelBuilder b = new ModelBuilder("sp24_conv_bench");
-        TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
-        int x = b.input("x", type, Quantization.perTensor(0.02f, u8 ? 128 : 0), 1, h, w, inC);
-        byte[] wv = weights24(outC, inC, u8, u8 ? 120 : 0);
-        float[] scales = new float[outC];
-        Arrays.fill(scales, 0.01f);
-        int wt = u8 ? b.constant("w", TensorType.UINT8, Quantization.perTensor(0.01f, 120), ByteBuffer.wrap(wv), outC,
-                1, 1, inC) : b.constant("w", wv, Quantization.perAxis(scales, new long[outC], 0), outC, 1, 1, inC);
-        float[] biasScales = new float[outC];
-        Arrays.fill(biasScales, 0.0002f);
-        int bt = b.constant("b", new int[outC], u8 ? Quantization.perTensor(0.0002f, 0)
-                : Quantization.perAxis(biasScales, new long[outC], 0), outC);
-        BuiltinOptions o = BuiltinOptions.of("Conv2DOptions").set("padding", 0).set("stride_h", 1).set("stride_w", 1)
-                .set("dilation_h_factor", 1).set("dilation_w_factor", 1).set("fused_activation_function", 3);
-        b.output(b.op(BuiltinOperator.CONV_2D, 1, o, new int[] {x, wt, bt},
-                TensorSpec.quantized("y", type, Quantization.perTensor(0.1f, u8 ? 128 : 0), 1, h, w, outC))[0]);
-        return b.build();
+        return WeightFormatModels.conv("sp24_conv_bench", h, w, inC, outC, u8, weights24(outC, inC, u8, u8 ? 120 : 0));
     }
 
     static Model fcModel(int k, int n, boolean u8) {
-        ModelBuilder b = new ModelBuilder("sp24_fc_bench");
-        TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
-        int x = b.input("x", type, Quantization.perTensor(0.02f, u8 ? 128 : 0), 1, k);
-        byte[] w = weights24(n, k, u8, u8 ? 120 : 0);
-        float[] s = new float[n];
-        Arrays.fill(s, 0.01f);
-        int wt = u8 ? b.constant("w", TensorType.UINT8, Quantization.perTensor(0.01f, 120), ByteBuffer.wrap(w), n, k)
-                : b.constant("w", w, Quantization.perAxis(s, new long[n], 0), n, k);
-        int bt = b.constant("b", new int[n], Quantization.perTensor(0.0002f, 0), n);
-        b.output(b.op(BuiltinOperator.FULLY_CONNECTED, 11, BuiltinOptions.of("FullyConnectedOptions"),
-                new int[] {x, wt, bt}, TensorSpec.quantized("y", type, Quantization.perTensor(0.1f, u8 ? 128 : 0),
-                        1, n))[0]);
-        return b.build();
+        return WeightFormatModels.fc("sp24_fc_bench", 1, k, n, u8, weights24(n, k, u8, u8 ? 120 : 0));
     }
 
     @Benchmark

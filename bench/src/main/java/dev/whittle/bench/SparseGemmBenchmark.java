@@ -1,12 +1,7 @@
 package dev.whittle.bench;
 
 import dev.whittle.TensorData;
-import dev.whittle.model.BuiltinOperator;
-import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.Model;
-import dev.whittle.model.ModelBuilder;
-import dev.whittle.model.ModelBuilder.TensorSpec;
-import dev.whittle.model.Quantization;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.CompiledModel;
 import dev.whittle.runtime.ExecutionContext;
@@ -88,8 +83,8 @@ public class SparseGemmBenchmark {
         try {
             compiled = CompiledModel.compile(fc ? fcModel(s[0], s[1], s[2], u8) : convModel(s[0], s[1], s[2], s[3], u8));
         } finally {
-            restore(KernelPath.PROPERTY, beforePath);
-            restore(WeightFormat.PROPERTY, beforeWeights);
+            WeightFormatModels.restore(KernelPath.PROPERTY, beforePath);
+            WeightFormatModels.restore(WeightFormat.PROPERTY, beforeWeights);
         }
         kernel = OpProfile.kernelNames(compiled).get(0);
         System.out.println("# kernel " + kernel + ": " + OpProfile.kernelChoices(compiled).get(0).why());
@@ -103,14 +98,6 @@ public class SparseGemmBenchmark {
         new SplittableRandom(2).nextBytes(x);
         context.setInput(0, new TensorData(type, inShape, ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN)));
         gmacPerInvoke = (fc ? (double) s[0] * s[1] * s[2] : (double) s[0] * s[1] * s[2] * s[3]) / 1e9;
-    }
-
-    private static void restore(String key, String value) {
-        if (value == null) {
-            System.clearProperty(key);
-        } else {
-            System.setProperty(key, value);
-        }
     }
 
     @TearDown(Level.Trial)
@@ -140,43 +127,11 @@ public class SparseGemmBenchmark {
     }
 
     private Model convModel(int h, int w, int inC, int outC, boolean u8) {
-        ModelBuilder b = new ModelBuilder("sparse_conv_bench");
-        TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
-        int x = b.input("x", type, Quantization.perTensor(0.02f, u8 ? 128 : 0), 1, h, w, inC);
-        byte[] wv = weights(outC, inC, u8, u8 ? 120 : 0);
-        float[] scales = new float[outC];
-        Arrays.fill(scales, 0.01f);
-        int wt = u8 ? b.constant("w", TensorType.UINT8, Quantization.perTensor(0.01f, 120), ByteBuffer.wrap(wv), outC,
-                1, 1, inC) : b.constant("w", wv, Quantization.perAxis(scales, new long[outC], 0), outC, 1, 1, inC);
-        float[] biasScales = new float[outC];
-        Arrays.fill(biasScales, 0.0002f);
-        int bt = b.constant("b", new int[outC], u8 ? Quantization.perTensor(0.0002f, 0)
-                : Quantization.perAxis(biasScales, new long[outC], 0), outC);
-        BuiltinOptions o = BuiltinOptions.of("Conv2DOptions").set("padding", 0).set("stride_h", 1).set("stride_w", 1)
-                .set("dilation_h_factor", 1).set("dilation_w_factor", 1).set("fused_activation_function", 3);
-        b.output(b.op(BuiltinOperator.CONV_2D, 1, o, new int[] {x, wt, bt},
-                TensorSpec.quantized("y", type, Quantization.perTensor(0.1f, u8 ? 128 : 0), 1, h, w, outC))[0]);
-        return b.build();
+        return WeightFormatModels.conv("sparse_conv_bench", h, w, inC, outC, u8, weights(outC, inC, u8, u8 ? 120 : 0));
     }
 
     private Model fcModel(int batches, int k, int n, boolean u8) {
-        ModelBuilder b = new ModelBuilder("sparse_fc_bench");
-        TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
-        int x = b.input("x", type, Quantization.perTensor(0.02f, u8 ? 128 : 0), batches, k);
-        byte[] wv = weights(n, k, u8, u8 ? 120 : 0);
-        float[] scales = new float[n];
-        Arrays.fill(scales, 0.01f);
-        int wt = u8 ? b.constant("w", TensorType.UINT8, Quantization.perTensor(0.01f, 120), ByteBuffer.wrap(wv), n, k)
-                : b.constant("w", wv, Quantization.perAxis(scales, new long[n], 0), n, k);
-        float[] biasScales = new float[n];
-        Arrays.fill(biasScales, 0.0002f);
-        int bt = b.constant("b", new int[n], u8 ? Quantization.perTensor(0.0002f, 0)
-                : Quantization.perAxis(biasScales, new long[n], 0), n);
-        b.output(b.op(BuiltinOperator.FULLY_CONNECTED, 11,
-                BuiltinOptions.of("FullyConnectedOptions").set("fused_activation_function", 0),
-                new int[] {x, wt, bt}, TensorSpec.quantized("y", type, Quantization.perTensor(0.1f, u8 ? 128 : 0),
-                        batches, n))[0]);
-        return b.build();
+        return WeightFormatModels.fc("sparse_fc_bench", batches, k, n, u8, weights(n, k, u8, u8 ? 120 : 0));
     }
 
     @Benchmark

@@ -21,7 +21,7 @@ import java.nio.ByteBuffer;
  * weight panels, the requantization fused into the store. The integer algebra of each ISA's
  * layout is written in its kernel file.
  */
-final class Q8Gemm {
+final class Q8Gemm implements NativeGemm {
     /** The microkernel family of one ISA: tile, packed element width, K block. */
     enum Isa {
         /** vpmaddwd: int16 weights {@code w + filterOffset}, activations widened to int16, K in pairs. */
@@ -56,14 +56,26 @@ final class Q8Gemm {
     final int mr;
     final long scratchBytes;
     private final MethodHandle handle;
+    private final Q8GemmLayout.Split split;
     // Held so the native memory lives as long as the kernel.
     private final MemorySegment params;
     private final MemorySegment weights;
     private final MemorySegment channel;
 
     /** Bytes of the packed weight panels. */
-    long weightBytes() {
+    @Override
+    public long weightBytes() {
         return weights.byteSize();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return scratchBytes;
     }
 
     /** What the node computes; geometry as in {@code ConvParams}, weights {@code [N][K]} bytes. */
@@ -79,6 +91,7 @@ final class Q8Gemm {
         this.n = s.outC();
         this.np = roundUp(n, NR);
         this.mr = isa.mr;
+        this.split = new Q8GemmLayout.Split(m, n, mr, NR, np / NR, 8 * mr, np);
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
         int rowBytes = kp * isa.elementBytes;
         // The packed block, 64 bytes of slack (or one staged row of raw bytes with its slack, on
@@ -131,43 +144,10 @@ final class Q8Gemm {
         }
         for (int o = 0; o < n; o++) {
             int c = constants[o] + (bias != null ? bias.getInt(o * 4) : 0);
-            int shift = s.shifts()[o];
-            int left = Math.max(shift, 0);
-            int right = Math.max(-shift, 0);
-            int nudge = right > 0 ? 1 << (right - 1) : 0;
-            putChannel(0, o, c);
-            putChannel(1, o, s.multipliers()[o]);
-            putChannel(2, o, left);
-            putChannel(3, o, right);
-            putChannel(4, o, nudge);
-            putChannel(5, o, Integer.MAX_VALUE - nudge);
-            putChannel(6, o, right > 0 ? 1 << (31 - right) : 0);
-            int mask = (int) ((1L << right) - 1);
-            putChannel(7, o, mask);
-            putChannel(8, o, mask >> 1);
+            Q8GemmLayout.putOutputStage(channel, np, o, c, s.multipliers()[o], s.shifts()[o]);
         }
-        int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
-                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, mb,
-                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, rowCoef,
-                isa == Isa.AVX512VNNI ? flip : 0, hasLeftShift(s.shifts(), n) ? 1 : 0};
-        for (int i = 0; i < header.length; i++) {
-            params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
-        }
-        params.set(ValueLayout.JAVA_LONG, 112, weights.address());
-        params.set(ValueLayout.JAVA_LONG, 120, channel.address());
-    }
-
-    private static boolean hasLeftShift(int[] shifts, int n) {
-        for (int o = 0; o < n; o++) {
-            if (shifts[o] > 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void putChannel(int array, int o, int v) {
-        channel.set(ValueLayout.JAVA_INT, 4L * ((long) array * np + o), v);
+        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, rowCoef, isa == Isa.AVX512VNNI ? flip : 0,
+                weights.address(), channel.address());
     }
 
     /**
@@ -180,9 +160,7 @@ final class Q8Gemm {
      * @param bias int32 per output channel, or null
      */
     static Q8Gemm create(String name, Isa isa, Spec s, ByteBuffer w, ByteBuffer bias) {
-        if (s.batches() < 1 || s.inH() < 1 || s.inW() < 1 || s.inC() < 1 || s.outH() < 1 || s.outW() < 1
-                || s.outC() < 1 || s.kh() < 1 || s.kw() < 1 || s.strideH() < 1 || s.strideW() < 1 || s.dilH() < 1
-                || s.dilW() < 1 || s.padH() < 0 || s.padW() < 0) {
+        if (!Q8GemmLayout.validGeometry(s)) {
             return null;
         }
         int k;
@@ -193,29 +171,14 @@ final class Q8Gemm {
             k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
             kp = roundUp(k, 4);
             np = roundUp(s.outC(), NR);
-            m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
-            Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
-            Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
+            m = Q8GemmLayout.pixels(s);
             Math.toIntExact(Math.multiplyExact((long) np * kp, 2L * isa.elementBytes));
         } catch (ArithmeticException e) {
             return null;
         }
-        if (w.capacity() < (long) s.outC() * k || (bias != null && bias.capacity() < 4L * s.outC())
-                || s.multipliers().length < s.outC() || s.shifts().length < s.outC()) {
-            return null;
-        }
-        for (int o = 0; o < s.outC(); o++) {
-            if (s.shifts()[o] < -31 || s.shifts()[o] > 31 || s.multipliers()[o] == Integer.MIN_VALUE) {
-                return null;
-            }
-        }
-        int zp = -s.inputOffset();
-        if (s.unsigned() ? zp < 0 || zp > 255 : zp < -128 || zp > 127) {
-            return null;
-        }
         // The weight offset moves the packed weights: they must stay in int16 (AVX2) or the
         // per-channel sums exact in wrapping int32 (always).
-        if (Math.abs((long) s.weightsOffset()) > 255) {
+        if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
         long rowBytes = (long) kp * isa.elementBytes;
@@ -228,53 +191,16 @@ final class Q8Gemm {
                 bias == null ? null : bias.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN));
     }
 
-    /** Tasks for {@code threads} workers: blocks of pixels, or of channel panels when the pixels are few. */
-    int tasks(int threads) {
-        if (threads <= 1) {
-            return 1;
-        }
-        if (splitsPixels(threads)) {
-            int chunk = pixelChunk(threads);
-            return (m + chunk - 1) / chunk;
-        }
-        int panels = np / NR;
-        int chunk = (panels + 4 * threads - 1) / (4 * threads);
-        return (panels + chunk - 1) / chunk;
-    }
-
-    private boolean splitsPixels(int threads) {
-        return m >= 8 * mr * threads || m >= np;
-    }
-
-    private int pixelChunk(int threads) {
-        int perTask = (m + 4 * threads - 1) / (4 * threads);
-        return roundUp(Math.max(perTask, mr), mr);
+    /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
+    @Override
+    public int tasks(int threads) {
+        return split.tasks(threads);
     }
 
     /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
-    void run(ExecutionState s, long input, long output, long scratch, int task) {
-        int threads = s.threads();
-        int m0 = 0;
-        int m1 = m;
-        int n0 = 0;
-        int n1 = n;
-        if (threads > 1) {
-            if (splitsPixels(threads)) {
-                int chunk = pixelChunk(threads);
-                m0 = task * chunk;
-                m1 = Math.min(m, m0 + chunk);
-            } else {
-                int panels = np / NR;
-                int chunk = (panels + 4 * threads - 1) / (4 * threads);
-                n0 = task * chunk * NR;
-                n1 = Math.min(n, n0 + chunk * NR);
-            }
-        }
-        try {
-            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int task) {
+        split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, task);
     }
 
     static int roundUp(int v, int multiple) {

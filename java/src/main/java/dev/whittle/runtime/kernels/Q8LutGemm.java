@@ -2,7 +2,6 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
 import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
@@ -33,7 +32,7 @@ import java.util.Arrays;
  * whose nibble j (bits 4j..4j+3) of word i is the index of K = 32 * block + 8j + i. Table bytes
  * are {@code w ^ 0x80} for int8 and {@code w} for uint8.
  */
-public final class Q8LutGemm {
+final class Q8LutGemm implements NativeGemm {
     /** Distinct weight bytes per output channel this format holds (4-bit indices). */
     public static final int MAX_VALUES = 16;
     /** Name suffix and symbol suffix of the AVX2 kernel. */
@@ -55,6 +54,7 @@ public final class Q8LutGemm {
     final int np;
     final long scratchBytes;
     private final MethodHandle handle;
+    private final Q8GemmLayout.Split split;
     // Held so the native memory lives as long as the kernel.
     private final MemorySegment params;
     private final MemorySegment indices;
@@ -66,6 +66,7 @@ public final class Q8LutGemm {
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
         this.np = Q8Gemm.roundUp(n, GROUP);
+        this.split = new Q8GemmLayout.Split(m, n, MR, GROUP, np / GROUP, 8 * MR, np);
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
         int kp = Q8Gemm.roundUp(k, 8);
         int blocks = (k + 31) / 32;
@@ -120,35 +121,11 @@ public final class Q8LutGemm {
             }
             int t0 = (byte) (t[0] ^ flip);
             putChannel(CH_COEF, o, c - 256 * t0);
-            int shift = s.shifts()[o];
-            int left = Math.max(shift, 0);
-            int right = Math.max(-shift, 0);
-            int nudge = right > 0 ? 1 << (right - 1) : 0;
-            putChannel(0, o, io * sum + (bias != null ? bias.getInt(o * 4) : 0));
-            putChannel(1, o, s.multipliers()[o]);
-            putChannel(2, o, left);
-            putChannel(3, o, right);
-            putChannel(4, o, nudge);
-            putChannel(5, o, Integer.MAX_VALUE - nudge);
-            putChannel(6, o, right > 0 ? 1 << (31 - right) : 0);
-            int mask = (int) ((1L << right) - 1);
-            putChannel(7, o, mask);
-            putChannel(8, o, mask >> 1);
-        }
-        boolean hasLeft = false;
-        for (int o = 0; o < n; o++) {
-            hasLeft |= s.shifts()[o] > 0;
+            Q8GemmLayout.putOutputStage(channel, np, o, io * sum + (bias != null ? bias.getInt(o * 4) : 0),
+                    s.multipliers()[o], s.shifts()[o]);
         }
         // The dense GEMM's header (Q8Gemm, q8_gemm.h), then the LUT fields (q8_lut.h).
-        int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
-                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, mb,
-                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, 0, 0,
-                hasLeft ? 1 : 0};
-        for (int i = 0; i < header.length; i++) {
-            params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
-        }
-        params.set(ValueLayout.JAVA_LONG, 112, indices.address());
-        params.set(ValueLayout.JAVA_LONG, 120, channel.address());
+        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, 0, 0, indices.address(), channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, indices.address());
         params.set(ValueLayout.JAVA_LONG, 264, tables.address());
         params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : 32);
@@ -183,8 +160,19 @@ public final class Q8LutGemm {
     }
 
     /** Bytes of indices and tables. */
-    long weightBytes() {
+    @Override
+    public long weightBytes() {
         return indices.byteSize() + tables.byteSize();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return scratchBytes;
     }
 
     /**
@@ -194,9 +182,7 @@ public final class Q8LutGemm {
      * type, a weight offset past 255).
      */
     static Q8LutGemm create(String name, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias, WeightStats stats) {
-        if (stats.distinctChannelMax() > MAX_VALUES || s.batches() < 1 || s.inH() < 1 || s.inW() < 1 || s.inC() < 1
-                || s.outH() < 1 || s.outW() < 1 || s.outC() < 1 || s.kh() < 1 || s.kw() < 1 || s.strideH() < 1
-                || s.strideW() < 1 || s.dilH() < 1 || s.dilW() < 1 || s.padH() < 0 || s.padW() < 0) {
+        if (stats.distinctChannelMax() > MAX_VALUES || !Q8GemmLayout.validGeometry(s)) {
             return null;
         }
         int k;
@@ -205,28 +191,13 @@ public final class Q8LutGemm {
         try {
             k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
             kp = Q8Gemm.roundUp(k, 32);
-            m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
-            Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
-            Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
+            m = Q8GemmLayout.pixels(s);
             Math.toIntExact(Math.multiplyExact((long) Q8Gemm.roundUp(s.outC(), GROUP), (long) kp));
             Math.toIntExact(Math.multiplyExact((long) s.outC(), (long) k));
         } catch (ArithmeticException e) {
             return null;
         }
-        if (w.capacity() < (long) s.outC() * k || (bias != null && bias.capacity() < 4L * s.outC())
-                || s.multipliers().length < s.outC() || s.shifts().length < s.outC()) {
-            return null;
-        }
-        for (int o = 0; o < s.outC(); o++) {
-            if (s.shifts()[o] < -31 || s.shifts()[o] > 31 || s.multipliers()[o] == Integer.MIN_VALUE) {
-                return null;
-            }
-        }
-        int zp = -s.inputOffset();
-        if (s.unsigned() ? zp < 0 || zp > 255 : zp < -128 || zp > 127) {
-            return null;
-        }
-        if (Math.abs((long) s.weightsOffset()) > 255) {
+        if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
         long rowBytes = (long) kp * 2;
@@ -248,53 +219,16 @@ public final class Q8LutGemm {
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared);
     }
 
-    /** Tasks for {@code threads} workers: blocks of pixels, or of 16-channel groups when the pixels are few. */
-    int tasks(int threads) {
-        if (threads <= 1) {
-            return 1;
-        }
-        if (splitsPixels(threads)) {
-            int chunk = pixelChunk(threads);
-            return (m + chunk - 1) / chunk;
-        }
-        int groups = np / GROUP;
-        int chunk = (groups + 4 * threads - 1) / (4 * threads);
-        return (groups + chunk - 1) / chunk;
-    }
-
-    private boolean splitsPixels(int threads) {
-        return m >= 8 * MR * threads || m >= np;
-    }
-
-    private int pixelChunk(int threads) {
-        int perTask = (m + 4 * threads - 1) / (4 * threads);
-        return Q8Gemm.roundUp(Math.max(perTask, MR), MR);
+    /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
+    @Override
+    public int tasks(int threads) {
+        return split.tasks(threads);
     }
 
     /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
-    void run(ExecutionState s, long input, long output, long scratch, int task) {
-        int threads = s.threads();
-        int m0 = 0;
-        int m1 = m;
-        int n0 = 0;
-        int n1 = n;
-        if (threads > 1) {
-            if (splitsPixels(threads)) {
-                int chunk = pixelChunk(threads);
-                m0 = task * chunk;
-                m1 = Math.min(m, m0 + chunk);
-            } else {
-                int groups = np / GROUP;
-                int chunk = (groups + 4 * threads - 1) / (4 * threads);
-                n0 = task * chunk * GROUP;
-                n1 = Math.min(n, n0 + chunk * GROUP);
-            }
-        }
-        try {
-            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int task) {
+        split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, task);
     }
 
     /** The registry factory of {@link KernelRegistry#CONV2D_LUT} on AVX2. */
@@ -338,94 +272,16 @@ public final class Q8LutGemm {
     }
 
     /** CONV_2D on LUT-coded weights; the reference kernel where tensors are not in native memory. */
-    public static final class Conv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch,
-            PackedWeights {
-        private final Q8LutGemm gemm;
-        private final Kernel<ConvParams> reference;
-
+    static final class Conv extends NativeGemmKernel<ConvParams> {
         private Conv(Q8LutGemm gemm, Kernel<ConvParams> reference) {
-            this.gemm = gemm;
-            this.reference = reference;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.weightBytes();
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.scratchBytes;
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s) {
-            if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
-                reference.run(p, s);
-                return;
-            }
-            s.parallelFor(gemm.tasks(s.threads()), this, p);
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
-        }
-
-        @Override
-        public String toString() {
-            return gemm.name;
+            super(gemm, reference, ConvParams::input, ConvParams::output);
         }
     }
 
     /** FULLY_CONNECTED on LUT-coded weights; the reference kernel where tensors are not in native memory. */
-    public static final class FullyConnected implements Kernel<QuantParams>, ParallelTask<QuantParams>,
-            WorkerScratch, PackedWeights {
-        private final Q8LutGemm gemm;
-        private final Kernel<QuantParams> reference;
-
+    static final class FullyConnected extends NativeGemmKernel<QuantParams> {
         private FullyConnected(Q8LutGemm gemm, Kernel<QuantParams> reference) {
-            this.gemm = gemm;
-            this.reference = reference;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.weightBytes();
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.scratchBytes;
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s) {
-            if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
-                reference.run(p, s);
-                return;
-            }
-            s.parallelFor(gemm.tasks(s.threads()), this, p);
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
-        }
-
-        @Override
-        public String toString() {
-            return gemm.name;
+            super(gemm, reference, QuantParams::input, QuantParams::output);
         }
     }
 }

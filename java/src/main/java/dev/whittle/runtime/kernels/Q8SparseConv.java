@@ -1,8 +1,6 @@
 package dev.whittle.runtime.kernels;
 
-import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
 import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
 
@@ -15,14 +13,9 @@ import java.nio.ByteBuffer;
  * stride, dilation, padding and batch. Where the tensors are not in native memory it runs the
  * reference kernel.
  */
-public final class Q8SparseConv
-        implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch, PackedWeights {
-    private final Q8SparseGemm gemm;
-    private final Kernel<ConvParams> reference;
-
+public final class Q8SparseConv extends NativeGemmKernel<ConvParams> {
     private Q8SparseConv(Q8SparseGemm gemm, Kernel<ConvParams> reference) {
-        this.gemm = gemm;
-        this.reference = reference;
+        super(gemm, reference, ConvParams::input, ConvParams::output);
     }
 
     /** The registry factory for the AVX2 kernels. */
@@ -53,39 +46,5 @@ public final class Q8SparseConv
         Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + suffix, spec, filter,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8SparseConv(gemm, reference);
-    }
-
-    @Override
-    public String name() {
-        return gemm.name;
-    }
-
-    @Override
-    public long packedWeightBytes() {
-        return gemm.weightBytes();
-    }
-
-    @Override
-    public long workerScratchBytes() {
-        return gemm.scratchBytes;
-    }
-
-    @Override
-    public void run(ConvParams p, ExecutionState s) {
-        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
-            reference.run(p, s);
-            return;
-        }
-        s.parallelFor(gemm.tasks(s.threads()), this, p);
-    }
-
-    @Override
-    public void run(ConvParams p, ExecutionState s, int task, int worker) {
-        gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
-    }
-
-    @Override
-    public String toString() {
-        return gemm.name;
     }
 }

@@ -1,8 +1,6 @@
 package dev.whittle.runtime.kernels;
 
-import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
 
@@ -15,14 +13,9 @@ import java.nio.ByteBuffer;
  * {@link FullyConnectedReference} (ruy's rounding for all three). Where the tensors are not in
  * native memory it runs the reference kernel.
  */
-public final class Q8SparseFullyConnected
-        implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch, PackedWeights {
-    private final Q8SparseGemm gemm;
-    private final Kernel<QuantParams> reference;
-
+public final class Q8SparseFullyConnected extends NativeGemmKernel<QuantParams> {
     private Q8SparseFullyConnected(Q8SparseGemm gemm, Kernel<QuantParams> reference) {
-        this.gemm = gemm;
-        this.reference = reference;
+        super(gemm, reference, QuantParams::input, QuantParams::output);
     }
 
     /** The registry factory for the AVX2 kernels. */
@@ -51,39 +44,5 @@ public final class Q8SparseFullyConnected
         Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + suffix, spec, weights,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8SparseFullyConnected(gemm, reference);
-    }
-
-    @Override
-    public String name() {
-        return gemm.name;
-    }
-
-    @Override
-    public long packedWeightBytes() {
-        return gemm.weightBytes();
-    }
-
-    @Override
-    public long workerScratchBytes() {
-        return gemm.scratchBytes;
-    }
-
-    @Override
-    public void run(QuantParams p, ExecutionState s) {
-        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
-            reference.run(p, s);
-            return;
-        }
-        s.parallelFor(gemm.tasks(s.threads()), this, p);
-    }
-
-    @Override
-    public void run(QuantParams p, ExecutionState s, int task, int worker) {
-        gemm.run(s, s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task);
-    }
-
-    @Override
-    public String toString() {
-        return gemm.name;
     }
 }

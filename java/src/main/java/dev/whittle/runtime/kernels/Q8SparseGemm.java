@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
  * same rules as {@link Q8Gemm}, the oracle being the same reference kernel); the task split.
  * Why 1x2 blocks: see the kernel file.
  */
-final class Q8SparseGemm {
+final class Q8SparseGemm implements NativeGemm {
     /** Kernel name suffix: tiles of 32 pixels x 1 channel, K in pairs. */
     static final String AVX2_SUFFIX = "sparse_32x1c2__avx2";
     /** Pixels per packed tile (the native WHITTLE_Q8_SPARSE_TILE). */
@@ -60,6 +60,7 @@ final class Q8SparseGemm {
     final long scratchBytes;
     final long nonZeroPairs;
     private final MethodHandle handle;
+    private final Q8GemmLayout.Split split;
     // Held so the native memory lives as long as the kernel.
     private final MemorySegment params;
     private final MemorySegment channel;
@@ -68,8 +69,19 @@ final class Q8SparseGemm {
     private final MemorySegment pairValue;
 
     /** Bytes of weight data kept: the pairs' offsets and values, the per-channel starts. */
-    long weightBytes() {
+    @Override
+    public long weightBytes() {
         return pairOffset.byteSize() + pairValue.byteSize() + rowStart.byteSize();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long scratchBytes() {
+        return scratchBytes;
     }
 
     /** Fraction of 1x2 blocks along K of {@code [n][k]} weights that are all zero ({@code zero}: the zero byte). */
@@ -109,6 +121,7 @@ final class Q8SparseGemm {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
+        this.split = new Q8GemmLayout.Split(m, n, TILE, GROUP, (n + GROUP - 1) / GROUP, 2 * TILE, 0);
         int np = Q8Gemm.roundUp(n, GROUP);
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
         // Alignment, the packed tile [kp/2][32][2] int16, the staged output [16][32], the raw
@@ -157,36 +170,11 @@ final class Q8SparseGemm {
             }
             // As the dense AVX2 kernel: const = bias + inputOffset * sum_k w_eff.
             int c = io * sum + (bias != null ? bias.getInt(o * 4) : 0);
-            int shift = s.shifts()[o];
-            int left = Math.max(shift, 0);
-            int right = Math.max(-shift, 0);
-            int nudge = right > 0 ? 1 << (right - 1) : 0;
-            putChannel(np, 0, o, c);
-            putChannel(np, 1, o, s.multipliers()[o]);
-            putChannel(np, 2, o, left);
-            putChannel(np, 3, o, right);
-            putChannel(np, 4, o, nudge);
-            putChannel(np, 5, o, Integer.MAX_VALUE - nudge);
-            putChannel(np, 6, o, right > 0 ? 1 << (31 - right) : 0);
-            int mask = (int) ((1L << right) - 1);
-            putChannel(np, 7, o, mask);
-            putChannel(np, 8, o, mask >> 1);
+            Q8GemmLayout.putOutputStage(channel, np, o, c, s.multipliers()[o], s.shifts()[o]);
         }
         rowStart.setAtIndex(ValueLayout.JAVA_INT, n, (int) at);
-        boolean leftShift = false;
-        for (int o = 0; o < n; o++) {
-            leftShift |= s.shifts()[o] > 0;
-        }
         // The dense header (whittle_q8_gemm_params, as Q8Gemm writes it); kp = K rounded to 16.
-        int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
-                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, TILE,
-                s.gemmlowp() ? 1 : 0, -io, s.outputOffset(), s.actMin(), s.actMax(), s.unsigned() ? 1 : 0, 0, 0,
-                leftShift ? 1 : 0};
-        for (int i = 0; i < header.length; i++) {
-            params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
-        }
-        params.set(ValueLayout.JAVA_LONG, 112, 0L);
-        params.set(ValueLayout.JAVA_LONG, 120, channel.address());
+        Q8GemmLayout.putHeader(params, s, k, kp, np, TILE, 0, 0, 0L, channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, rowStart.address());
         params.set(ValueLayout.JAVA_LONG, 264, pairOffset.address());
         params.set(ValueLayout.JAVA_LONG, 272, pairValue.address());
@@ -197,19 +185,13 @@ final class Q8SparseGemm {
         return (unsigned ? raw & 0xFF : raw) + wo;
     }
 
-    private void putChannel(int np, int array, int o, int v) {
-        channel.set(ValueLayout.JAVA_INT, 4L * ((long) array * np + o), v);
-    }
-
     /**
      * The prepared kernel, or null when the node is outside what the native code handles (as
      * {@link Q8Gemm#create}: sizes past int32 indexing, shifts outside [-31, 31], a padding value
      * outside the byte type, a weight offset that leaves int16).
      */
     static Q8SparseGemm create(String name, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias) {
-        if (s.batches() < 1 || s.inH() < 1 || s.inW() < 1 || s.inC() < 1 || s.outH() < 1 || s.outW() < 1
-                || s.outC() < 1 || s.kh() < 1 || s.kw() < 1 || s.strideH() < 1 || s.strideW() < 1 || s.dilH() < 1
-                || s.dilW() < 1 || s.padH() < 0 || s.padW() < 0) {
+        if (!Q8GemmLayout.validGeometry(s)) {
             return null;
         }
         int k;
@@ -217,81 +199,29 @@ final class Q8SparseGemm {
         try {
             k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
             kp = Q8Gemm.roundUp(k, 16);
-            long m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
-            Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
-            Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
+            Q8GemmLayout.pixels(s);
             Math.toIntExact(Math.multiplyExact((long) s.outC(), (long) k));
             // pair offsets (k / 2) * 128 and the packed tile in int32
             Math.toIntExact(Math.multiplyExact((long) kp, 2L * TILE) + 4096);
         } catch (ArithmeticException e) {
             return null;
         }
-        if (w.capacity() < (long) s.outC() * k || (bias != null && bias.capacity() < 4L * s.outC())
-                || s.multipliers().length < s.outC() || s.shifts().length < s.outC()) {
-            return null;
-        }
-        for (int o = 0; o < s.outC(); o++) {
-            if (s.shifts()[o] < -31 || s.shifts()[o] > 31 || s.multipliers()[o] == Integer.MIN_VALUE) {
-                return null;
-            }
-        }
-        int zp = -s.inputOffset();
-        if (s.unsigned() ? zp < 0 || zp > 255 : zp < -128 || zp > 127) {
-            return null;
-        }
-        if (Math.abs((long) s.weightsOffset()) > 255) {
+        if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
         return new Q8SparseGemm(name, s, k, kp, w.duplicate().order(w.order()),
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN));
     }
 
-    /** Tasks for {@code threads} workers: tiles of pixels, or groups of 16 channels when the pixels are few. */
-    int tasks(int threads) {
-        if (threads <= 1) {
-            return 1;
-        }
-        if (splitsPixels(threads)) {
-            int chunk = pixelChunk(threads);
-            return (m + chunk - 1) / chunk;
-        }
-        int groups = (n + GROUP - 1) / GROUP;
-        int chunk = (groups + 4 * threads - 1) / (4 * threads);
-        return (groups + chunk - 1) / chunk;
-    }
-
-    private boolean splitsPixels(int threads) {
-        return m >= 2 * TILE * threads;
-    }
-
-    private int pixelChunk(int threads) {
-        int perTask = (m + 4 * threads - 1) / (4 * threads);
-        return Q8Gemm.roundUp(Math.max(perTask, TILE), TILE);
+    /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
+    @Override
+    public int tasks(int threads) {
+        return split.tasks(threads);
     }
 
     /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
-    void run(ExecutionState s, long input, long output, long scratch, int task) {
-        int threads = s.threads();
-        int m0 = 0;
-        int m1 = m;
-        int n0 = 0;
-        int n1 = n;
-        if (threads > 1) {
-            if (splitsPixels(threads)) {
-                int chunk = pixelChunk(threads);
-                m0 = task * chunk;
-                m1 = Math.min(m, m0 + chunk);
-            } else {
-                int groups = (n + GROUP - 1) / GROUP;
-                int chunk = (groups + 4 * threads - 1) / (4 * threads);
-                n0 = task * chunk * GROUP;
-                n1 = Math.min(n, n0 + chunk * GROUP);
-            }
-        }
-        try {
-            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int task) {
+        split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, task);
     }
 }

@@ -1,0 +1,24 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+
+/**
+ * A node prepared for one of libwhittle's GEMM-shaped kernels ({@link Q8Gemm}, {@link Q8Sp24Gemm},
+ * {@link Q8SparseGemm}, {@link Q8LutGemm}): what {@link NativeGemmKernel} runs.
+ */
+interface NativeGemm {
+    /** The kernel name, also its exported symbol without the {@code whittle_} prefix. */
+    String name();
+
+    /** Tasks for {@code threads} workers. */
+    int tasks(int threads);
+
+    /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
+    void run(ExecutionState s, long input, long output, long scratch, int task);
+
+    /** Bytes of the packed weights. */
+    long weightBytes();
+
+    /** Bytes of native scratch each worker needs. */
+    long scratchBytes();
+}

@@ -1,0 +1,157 @@
+package dev.whittle.runtime.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * What the dense ({@link Q8Gemm}), 2:4 ({@link Q8Sp24Gemm}), blocked sparse ({@link Q8SparseGemm})
+ * and LUT ({@link Q8LutGemm}) GEMMs share: the checks of a {@link Q8Gemm.Spec} against what the
+ * native code assumes, the {@code whittle_q8_gemm_params} header and per-channel output stage
+ * they all write, and the split of a node into pixel or channel tasks.
+ */
+final class Q8GemmLayout {
+    private Q8GemmLayout() {
+    }
+
+    /** Whether every size is positive (paddings non-negative). */
+    static boolean validGeometry(Q8Gemm.Spec s) {
+        return s.batches() >= 1 && s.inH() >= 1 && s.inW() >= 1 && s.inC() >= 1 && s.outH() >= 1 && s.outW() >= 1
+                && s.outC() >= 1 && s.kh() >= 1 && s.kw() >= 1 && s.strideH() >= 1 && s.strideW() >= 1
+                && s.dilH() >= 1 && s.dilW() >= 1 && s.padH() >= 0 && s.padW() >= 0;
+    }
+
+    /**
+     * The output pixels ({@code batches * outH * outW}).
+     *
+     * @throws ArithmeticException where the output or the input tensor pass int32 indexing
+     */
+    static long pixels(Q8Gemm.Spec s) {
+        long m = Math.multiplyExact((long) s.batches(), Math.multiplyExact((long) s.outH(), s.outW()));
+        Math.toIntExact(Math.multiplyExact(m, (long) s.outC()));
+        Math.toIntExact(Math.multiplyExact((long) s.batches() * s.inH() * s.inW(), (long) s.inC()));
+        return m;
+    }
+
+    /**
+     * Whether the weights ({@code [outC][k]}), bias and quantization suit the native output
+     * stage: shifts in [-31, 31], no multiplier of {@code Integer.MIN_VALUE}, the input zero
+     * point in the byte type, a weight offset within 255 (so {@code w + weightsOffset} stays in
+     * int16 and its per-channel sums exact in int32).
+     */
+    static boolean validQuant(Q8Gemm.Spec s, ByteBuffer w, int k, ByteBuffer bias) {
+        if (w.capacity() < (long) s.outC() * k || (bias != null && bias.capacity() < 4L * s.outC())
+                || s.multipliers().length < s.outC() || s.shifts().length < s.outC()) {
+            return false;
+        }
+        for (int o = 0; o < s.outC(); o++) {
+            if (s.shifts()[o] < -31 || s.shifts()[o] > 31 || s.multipliers()[o] == Integer.MIN_VALUE) {
+                return false;
+            }
+        }
+        int zp = -s.inputOffset();
+        if (s.unsigned() ? zp < 0 || zp > 255 : zp < -128 || zp > 127) {
+            return false;
+        }
+        return Math.abs((long) s.weightsOffset()) <= 255;
+    }
+
+    /**
+     * Writes channel {@code o}'s output stage into arrays 0..8 of the channel block ({@code np}
+     * ints each): the constant term, the multiplier, the left and right shifts and the rounding
+     * constants the kernels derive from the right shift.
+     */
+    static void putOutputStage(MemorySegment channel, int np, int o, int constant, int multiplier, int shift) {
+        int left = Math.max(shift, 0);
+        int right = Math.max(-shift, 0);
+        int nudge = right > 0 ? 1 << (right - 1) : 0;
+        int mask = (int) ((1L << right) - 1);
+        int[] values = {constant, multiplier, left, right, nudge, Integer.MAX_VALUE - nudge,
+            right > 0 ? 1 << (31 - right) : 0, mask, mask >> 1};
+        for (int array = 0; array < values.length; array++) {
+            channel.set(ValueLayout.JAVA_INT, 4L * ((long) array * np + o), values[array]);
+        }
+    }
+
+    /**
+     * Writes the {@code whittle_q8_gemm_params} header at the start of {@code params}: the
+     * geometry, {@code k, kp, np, mb}, the output stage's scalars, {@code field25} and
+     * {@code field26} (the per-row coefficient and the input flip or bias of the variant), whether
+     * any channel shifts left, and the weight and channel block addresses (bytes 112 and 120).
+     */
+    static void putHeader(MemorySegment params, Q8Gemm.Spec s, int k, int kp, int np, int mb, int field25,
+            int field26, long weights, long channel) {
+        boolean leftShift = false;
+        for (int o = 0; o < s.outC(); o++) {
+            leftShift |= s.shifts()[o] > 0;
+        }
+        int[] header = {s.batches(), s.inH(), s.inW(), s.inC(), s.outH(), s.outW(), s.outC(), s.kh(), s.kw(),
+                s.strideH(), s.strideW(), s.dilH(), s.dilW(), s.padH(), s.padW(), k, kp, np, mb,
+                s.gemmlowp() ? 1 : 0, -s.inputOffset(), s.outputOffset(), s.actMin(), s.actMax(),
+                s.unsigned() ? 1 : 0, field25, field26, leftShift ? 1 : 0};
+        for (int i = 0; i < header.length; i++) {
+            params.set(ValueLayout.JAVA_INT, 4L * i, header[i]);
+        }
+        params.set(ValueLayout.JAVA_LONG, 112, weights);
+        params.set(ValueLayout.JAVA_LONG, 120, channel);
+    }
+
+    /**
+     * The split of {@code m} pixels x {@code n} channels into tasks: contiguous blocks of pixels
+     * (multiples of {@code mTile}, about 4 per thread) where the pixels are many, else blocks of
+     * the {@code groups} channel groups of {@code group} channels. The pixels are split where
+     * {@code m >= pixelsPerThread * threads}, or {@code m >= pixelsAlways} when that is positive.
+     */
+    record Split(int m, int n, int mTile, int group, int groups, int pixelsPerThread, int pixelsAlways) {
+        private boolean splitsPixels(int threads) {
+            return m >= pixelsPerThread * threads || (pixelsAlways > 0 && m >= pixelsAlways);
+        }
+
+        private int pixelChunk(int threads) {
+            int perTask = (m + 4 * threads - 1) / (4 * threads);
+            return Q8Gemm.roundUp(Math.max(perTask, mTile), mTile);
+        }
+
+        /** Tasks for {@code threads} workers. */
+        int tasks(int threads) {
+            if (threads <= 1) {
+                return 1;
+            }
+            if (splitsPixels(threads)) {
+                int chunk = pixelChunk(threads);
+                return (m + chunk - 1) / chunk;
+            }
+            int chunk = (groups + 4 * threads - 1) / (4 * threads);
+            return (groups + chunk - 1) / chunk;
+        }
+
+        /**
+         * Calls {@code handle (params, input, output, scratch, m0, m1, n0, n1)} on task
+         * {@code task} of {@link #tasks}{@code (threads)}.
+         */
+        void invoke(MethodHandle handle, String name, long params, int threads, long input, long output,
+                long scratch, int task) {
+            int m0 = 0;
+            int m1 = m;
+            int n0 = 0;
+            int n1 = n;
+            if (threads > 1) {
+                if (splitsPixels(threads)) {
+                    int chunk = pixelChunk(threads);
+                    m0 = task * chunk;
+                    m1 = Math.min(m, m0 + chunk);
+                } else {
+                    int chunk = (groups + 4 * threads - 1) / (4 * threads);
+                    n0 = task * chunk * group;
+                    n1 = Math.min(n, n0 + chunk * group);
+                }
+            }
+            try {
+                handle.invokeExact(params, input, output, scratch, m0, m1, n0, n1);
+            } catch (Throwable t) {
+                throw new IllegalStateException(name + " failed", t);
+            }
+        }
+    }
+}
