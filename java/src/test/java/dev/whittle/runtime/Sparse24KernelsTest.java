@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -195,6 +196,30 @@ class Sparse24KernelsTest {
             assertFalse(OpProfile.kernelChoices(c).get(0).why().startsWith("2:4"),
                     OpProfile.kernelChoices(c).get(0).why());
         }
+    }
+
+    @Test
+    void packedWeightsAreFiveEighthsOfDense() {
+        Model m = Q8GemmFullyConnectedTest.build(TensorType.INT8, true, 4, 256, 64, 0, 0, true, 0, 11,
+                WeightFormatHarness.sparse24());
+        int checked = 0;
+        for (var e : KernelRegistry.available(KernelRegistry.FULLY_CONNECTED_SP24)) {
+            try {
+                System.setProperty(KernelPath.PROPERTY, e.path().label());
+                System.setProperty(WeightFormat.PROPERTY, "dense");
+                long dense = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0).weightBytes();
+                System.setProperty(WeightFormat.PROPERTY, "sparse");
+                OpProfile.KernelChoice c = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
+                assertTrue(c.kernel().contains("_sp24_"), c.toString());
+                // 2 kept weights + 1 pattern byte per group of 4: 5/8 of the dense panels
+                assertEquals(dense * 5 / 8, c.weightBytes(), c + " against dense " + dense);
+                checked++;
+            } finally {
+                System.clearProperty(KernelPath.PROPERTY);
+                System.clearProperty(WeightFormat.PROPERTY);
+            }
+        }
+        Assumptions.assumeTrue(checked > 0, "no 2:4 kernel on this machine");
     }
 
     private static boolean preferredSparse(Model m) {

@@ -203,7 +203,8 @@ final class Q8Sp24Gemm implements NativeGemm {
         MemorySegment meta;
         if (isa == Isa.AVX2) {
             // Per panel, per group: 16 lanes x (w_a, w_b) int16; 16 pattern bytes.
-            packed = NativeKernels.allocate((long) np * groups * 8);
+            // np / 16 panels x groups x 64 bytes of weights, x 16 pattern bytes
+            packed = NativeKernels.allocate((long) np * groups * 4);
             meta = NativeKernels.allocate((long) np * groups);
             for (int o = 0; o < n; o++) {
                 long panel = o / NR;
@@ -219,8 +220,9 @@ final class Q8Sp24Gemm implements NativeGemm {
             // Per panel, per 8 K: 16 lanes x (w_a, w_b of group 2q, w_a, w_b of 2q + 1) int8; 16
             // bytes p_2q | p_2q+1 << 4 (a missing last group: pattern 0, zero weights).
             int octs = kp / 8;
-            packed = NativeKernels.allocate((long) np * octs * 64);
-            meta = NativeKernels.allocate((long) np * octs * 16);
+            // np / 16 panels x octs x 64 bytes of weights, x 16 pattern bytes
+            packed = NativeKernels.allocate((long) np * octs * 4);
+            meta = NativeKernels.allocate((long) np * octs);
             for (int o = 0; o < n; o++) {
                 long panel = o / NR;
                 int lane = o % NR;
