@@ -1,6 +1,11 @@
 package dev.whittle.runtime.kernels;
 
 import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -83,6 +88,40 @@ final class Q8Gemm implements NativeGemm {
             int strideW, int dilH, int dilW, int padH, int padW, boolean unsigned, boolean gemmlowp,
             int inputOffset, int weightsOffset, int outputOffset, int[] multipliers, int[] shifts, int actMin,
             int actMax) {
+
+        /**
+         * A CONV_2D node of dense family {@code family} as a GEMM: int8 convolutions ignore the
+         * filter offset (symmetric weights) and requantize with ruy's rounding, uint8 ones with
+         * gemmlowp's, as the reference kernels do.
+         */
+        static Spec ofConv(KernelFamily<ConvKernelFactory> family, ConvParams p) {
+            boolean unsigned = family == KernelRegistry.QU8_CONV2D;
+            return new Spec(p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(), p.kh(), p.kw(),
+                    p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), unsigned, unsigned,
+                    p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(), p.shifts(),
+                    p.actMin(), p.actMax());
+        }
+
+        /** A FULLY_CONNECTED node as the GEMM of a 1x1 image (ruy's rounding for every type). */
+        static Spec ofFullyConnected(KernelFamily<QuantizedFullyConnectedFactory> family, QuantParams p) {
+            return new Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1, 1, 1, 1, 0, 0,
+                    family == KernelRegistry.QU8_FULLY_CONNECTED, false, p.inputOffset(), p.weightsOffset(),
+                    p.outputOffset(), p.multipliers(), p.shifts(), p.actMin(), p.actMax());
+        }
+    }
+
+    /** The reference kernel (oracle) of an 8-bit CONV_2D family, or null for the others. */
+    static Kernel<ConvParams> convReference(KernelFamily<ConvKernelFactory> family) {
+        return family == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
+                : family == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
+                : family == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
+    }
+
+    /** The reference kernel of an 8-bit FULLY_CONNECTED family, or null for the others. */
+    static Kernel<QuantParams> fullyConnectedReference(KernelFamily<QuantizedFullyConnectedFactory> family) {
+        return family == KernelRegistry.QU8_FULLY_CONNECTED ? FullyConnectedReference.QU8
+                : family == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
+                : family == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
     }
 
     private Q8Gemm(String name, Isa isa, Spec s, int k, int kp, int mb, ByteBuffer w, ByteBuffer bias) {

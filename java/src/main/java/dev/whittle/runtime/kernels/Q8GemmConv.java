@@ -25,18 +25,11 @@ public final class Q8GemmConv extends NativeGemmKernel<ConvParams> {
 
     static Q8GemmConv create(KernelFamily<ConvKernelFactory> family, Q8Gemm.Isa isa, ConvParams p, ByteBuffer filter,
             ByteBuffer bias) {
-        boolean unsigned = family == KernelRegistry.QU8_CONV2D;
-        Kernel<ConvParams> reference = family == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
-                : family == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
-                : family == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
+        Kernel<ConvParams> reference = Q8Gemm.convReference(family);
         if (reference == null || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
             return null;
         }
-        // int8 convolutions ignore the filter offset (symmetric weights), as the reference does.
-        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(),
-                p.kh(), p.kw(), p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), unsigned, unsigned,
-                p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(), p.shifts(),
-                p.actMin(), p.actMax());
+        Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(family, p);
         Q8Gemm gemm = Q8Gemm.create(family.name() + "_" + isa.suffix, isa, spec, filter,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8GemmConv(gemm, reference);

@@ -26,16 +26,11 @@ public final class Q8GemmFullyConnected extends NativeGemmKernel<QuantParams> {
 
     static Q8GemmFullyConnected create(KernelFamily<QuantizedFullyConnectedFactory> family, Q8Gemm.Isa isa,
             QuantParams p, ByteBuffer weights, ByteBuffer bias) {
-        boolean unsigned = family == KernelRegistry.QU8_FULLY_CONNECTED;
-        Kernel<QuantParams> reference = family == KernelRegistry.QU8_FULLY_CONNECTED ? FullyConnectedReference.QU8
-                : family == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
-                : family == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
+        Kernel<QuantParams> reference = Q8Gemm.fullyConnectedReference(family);
         if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null)) {
             return null;
         }
-        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1, 1, 1, 1,
-                0, 0, unsigned, false, p.inputOffset(), p.weightsOffset(), p.outputOffset(), p.multipliers(),
-                p.shifts(), p.actMin(), p.actMax());
+        Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(family, p);
         Q8Gemm gemm = Q8Gemm.create(family.name() + "_" + isa.suffix, isa, spec, weights,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8GemmFullyConnected(gemm, reference);

@@ -2,9 +2,7 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
-import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
 
 import java.lang.foreign.FunctionDescriptor;
@@ -234,18 +232,11 @@ final class Q8LutGemm implements NativeGemm {
     /** The registry factory of {@link KernelRegistry#CONV2D_LUT} on AVX2. */
     static WeightFormatConvFactory convFactory() {
         return (dense, p, filter, bias, stats) -> {
-            boolean unsigned = dense == KernelRegistry.QU8_CONV2D;
-            Kernel<ConvParams> reference = dense == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
-                    : dense == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
-                    : dense == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
+            Kernel<ConvParams> reference = Q8Gemm.convReference(dense);
             if (reference == null || p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
                 return null;
             }
-            // as Q8GemmConv: int8 convolutions ignore the filter offset; uint8 requantizes as gemmlowp
-            Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(),
-                    p.kh(), p.kw(), p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), unsigned,
-                    unsigned, p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(),
-                    p.shifts(), p.actMin(), p.actMax());
+            Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(dense, p);
             Q8LutGemm g = create(dense.name() + "_" + AVX2_SUFFIX, spec, filter, p.bias() >= 0 ? bias : null, stats);
             return g == null ? null : new Conv(g, reference);
         };
@@ -254,18 +245,11 @@ final class Q8LutGemm implements NativeGemm {
     /** The registry factory of {@link KernelRegistry#FULLY_CONNECTED_LUT} on AVX2. */
     static WeightFormatFcFactory fcFactory() {
         return (dense, p, weights, bias, stats) -> {
-            boolean unsigned = dense == KernelRegistry.QU8_FULLY_CONNECTED;
-            Kernel<QuantParams> reference = dense == KernelRegistry.QU8_FULLY_CONNECTED
-                    ? FullyConnectedReference.QU8
-                    : dense == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
-                    : dense == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
+            Kernel<QuantParams> reference = Q8Gemm.fullyConnectedReference(dense);
             if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null)) {
                 return null;
             }
-            // as Q8GemmFullyConnected: ruy's rounding for all three
-            Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1,
-                    1, 1, 1, 0, 0, unsigned, false, p.inputOffset(), p.weightsOffset(), p.outputOffset(),
-                    p.multipliers(), p.shifts(), p.actMin(), p.actMax());
+            Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(dense, p);
             Q8LutGemm g = create(dense.name() + "_" + AVX2_SUFFIX, spec, weights, p.bias() >= 0 ? bias : null, stats);
             return g == null ? null : new FullyConnected(g, reference);
         };

@@ -26,20 +26,13 @@ public final class Q8Sp24Conv extends NativeGemmKernel<ConvParams> {
 
     static Q8Sp24Conv create(KernelFamily<ConvKernelFactory> dense, Q8Sp24Gemm.Isa isa, ConvParams p,
             ByteBuffer filter, ByteBuffer bias, WeightStats stats) {
-        boolean unsigned = dense == KernelRegistry.QU8_CONV2D;
-        Kernel<ConvParams> reference = dense == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
-                : dense == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
-                : dense == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
+        Kernel<ConvParams> reference = Q8Gemm.convReference(dense);
         if (reference == null || !stats.conforms24() || p.filterInC() != p.inC() || p.groups() != 1
                 || (p.bias() >= 0 && bias == null)
                 || Q8Sp24Gemm.denseIsFaster(dense, isa, (long) p.batches() * p.outH() * p.outW())) {
             return null;
         }
-        // int8 convolutions ignore the filter offset (symmetric weights), as the reference does.
-        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(),
-                p.kh(), p.kw(), p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), unsigned, unsigned,
-                p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(), p.shifts(),
-                p.actMin(), p.actMax());
+        Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(dense, p);
         Q8Sp24Gemm gemm = Q8Sp24Gemm.create(dense.name() + "_" + isa.suffix, isa, spec, filter,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8Sp24Conv(gemm, reference);

@@ -25,17 +25,12 @@ public final class Q8Sp24FullyConnected extends NativeGemmKernel<QuantParams> {
 
     static Q8Sp24FullyConnected create(KernelFamily<QuantizedFullyConnectedFactory> dense, Q8Sp24Gemm.Isa isa,
             QuantParams p, ByteBuffer weights, ByteBuffer bias, WeightStats stats) {
-        boolean unsigned = dense == KernelRegistry.QU8_FULLY_CONNECTED;
-        Kernel<QuantParams> reference = dense == KernelRegistry.QU8_FULLY_CONNECTED ? FullyConnectedReference.QU8
-                : dense == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
-                : dense == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
+        Kernel<QuantParams> reference = Q8Gemm.fullyConnectedReference(dense);
         if (reference == null || !stats.conforms24() || p.biasIs64() || (p.bias() >= 0 && bias == null)
                 || Q8Sp24Gemm.denseIsFaster(dense, isa, p.batches())) {
             return null;
         }
-        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1, 1, 1, 1,
-                0, 0, unsigned, false, p.inputOffset(), p.weightsOffset(), p.outputOffset(), p.multipliers(),
-                p.shifts(), p.actMin(), p.actMax());
+        Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(dense, p);
         Q8Sp24Gemm gemm = Q8Sp24Gemm.create(dense.name() + "_" + isa.suffix, isa, spec, weights,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8Sp24FullyConnected(gemm, reference);

@@ -26,9 +26,7 @@ public final class Q8SparseConv extends NativeGemmKernel<ConvParams> {
     static Q8SparseConv create(KernelFamily<ConvKernelFactory> dense, String suffix, ConvParams p, ByteBuffer filter,
             ByteBuffer bias) {
         boolean unsigned = dense == KernelRegistry.QU8_CONV2D;
-        Kernel<ConvParams> reference = dense == KernelRegistry.QU8_CONV2D ? ConvKernels.QU8
-                : dense == KernelRegistry.QS8_CONV2D ? ConvKernels.QS8
-                : dense == KernelRegistry.QS8_QC8W_CONV2D ? ConvKernels.QS8_QC8W : null;
+        Kernel<ConvParams> reference = Q8Gemm.convReference(dense);
         if (reference == null || p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
             return null;
         }
@@ -38,11 +36,7 @@ public final class Q8SparseConv extends NativeGemmKernel<ConvParams> {
                 || !Q8SparseGemm.pays(dense, filter, p.outC(), k, unsigned ? -p.filterOffset() : 0, pixels)) {
             return null;
         }
-        // As Q8GemmConv: int8 convolutions ignore the filter offset (symmetric weights).
-        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.outC(),
-                p.kh(), p.kw(), p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), unsigned, unsigned,
-                p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(), p.shifts(),
-                p.actMin(), p.actMax());
+        Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(dense, p);
         Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + suffix, spec, filter,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8SparseConv(gemm, reference);

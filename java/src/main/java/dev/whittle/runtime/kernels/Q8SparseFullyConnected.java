@@ -25,10 +25,7 @@ public final class Q8SparseFullyConnected extends NativeGemmKernel<QuantParams> 
 
     static Q8SparseFullyConnected create(KernelFamily<QuantizedFullyConnectedFactory> dense, String suffix,
             QuantParams p, ByteBuffer weights, ByteBuffer bias) {
-        boolean unsigned = dense == KernelRegistry.QU8_FULLY_CONNECTED;
-        Kernel<QuantParams> reference = dense == KernelRegistry.QU8_FULLY_CONNECTED ? FullyConnectedReference.QU8
-                : dense == KernelRegistry.QS8_FULLY_CONNECTED ? FullyConnectedReference.QS8
-                : dense == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
+        Kernel<QuantParams> reference = Q8Gemm.fullyConnectedReference(dense);
         if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null) || p.inFeatures() < 1
                 || p.outFeatures() < 1 || weights.capacity() < (long) p.inFeatures() * p.outFeatures()) {
             return null;
@@ -38,9 +35,7 @@ public final class Q8SparseFullyConnected extends NativeGemmKernel<QuantParams> 
         if (!Q8SparseGemm.pays(dense, weights, p.outFeatures(), p.inFeatures(), zero, p.batches())) {
             return null;
         }
-        Q8Gemm.Spec spec = new Q8Gemm.Spec(p.batches(), 1, 1, p.inFeatures(), 1, 1, p.outFeatures(), 1, 1, 1, 1, 1, 1,
-                0, 0, unsigned, false, p.inputOffset(), p.weightsOffset(), p.outputOffset(), p.multipliers(),
-                p.shifts(), p.actMin(), p.actMax());
+        Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(dense, p);
         Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + suffix, spec, weights,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8SparseFullyConnected(gemm, reference);
