@@ -119,6 +119,22 @@ public final class WeightKernels {
         return family.startsWith("qs8") || family.startsWith("qu8") || family.startsWith("qs16_qc8w");
     }
 
+    /**
+     * Adds the blocked sparse and the 2:4 candidates that are allowed, blocked sparse first when
+     * the layer is sparse enough for it to win ({@link #SPARSE_BEFORE_SP24_ZERO_BLOCKS}).
+     */
+    private static <F> void addSparseFormats(List<Candidate<F>> out, WeightStats s, KernelFamily<F> sp24,
+            KernelFamily<F> sparse, boolean sparseOk, boolean sp24Ok) {
+        Candidate<F> blocked = new Candidate<>(sparse, "sparse");
+        Candidate<F> structured = new Candidate<>(sp24, "2:4");
+        boolean sparseFirst = s.zeroBlocks4() >= SPARSE_BEFORE_SP24_ZERO_BLOCKS;
+        for (Candidate<F> c : sparseFirst ? List.of(blocked, structured) : List.of(structured, blocked)) {
+            if (c == blocked ? sparseOk : sp24Ok) {
+                out.add(c);
+            }
+        }
+    }
+
     private static <F, K> Choice<K> choose(WeightFormat format, WeightStats s, long m, KernelFamily<F> sp24,
             KernelFamily<F> sparse, KernelFamily<F> lut, Function<F, K> build) {
         List<Candidate<F>> candidates = new ArrayList<>();
@@ -127,35 +143,18 @@ public final class WeightKernels {
             case DENSE -> {
                 return new Choice<>(null, "dense (--kernels dense); " + s.summary());
             }
-            case SPARSE -> {
-                boolean sparseFirst = s.zeroBlocks4() >= SPARSE_BEFORE_SP24_ZERO_BLOCKS;
-                if (sparseFirst) {
-                    candidates.add(new Candidate<>(sparse, "sparse"));
-                }
-                if (s.conforms24()) {
-                    candidates.add(new Candidate<>(sp24, "2:4"));
-                }
-                if (!sparseFirst) {
-                    candidates.add(new Candidate<>(sparse, "sparse"));
-                }
-            }
+            case SPARSE -> addSparseFormats(candidates, s, sp24, sparse, true, s.conforms24());
             case LUT -> candidates.add(new Candidate<>(lut, "lut"));
             case AUTO -> {
-                boolean sparseOk = s.zeroBlocks4() >= AUTO_SPARSE_MIN_ZERO_BLOCKS;
-                if (sparseOk && s.zeroBlocks4() >= SPARSE_BEFORE_SP24_ZERO_BLOCKS) {
-                    candidates.add(new Candidate<>(sparse, "sparse"));
-                }
-                if (s.conforms24() && s.k() >= AUTO_SP24_MIN_K) {
-                    candidates.add(new Candidate<>(sp24, "2:4"));
-                } else if (s.conforms24()) {
+                boolean sp24Ok = s.conforms24() && s.k() >= AUTO_SP24_MIN_K;
+                if (s.conforms24() && !sp24Ok) {
                     declined = "2:4 but K=" + s.k() + " < " + AUTO_SP24_MIN_K + "; ";
                 }
-                if (sparseOk && s.zeroBlocks4() < SPARSE_BEFORE_SP24_ZERO_BLOCKS) {
-                    candidates.add(new Candidate<>(sparse, "sparse"));
-                }
-                if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && m <= AUTO_LUT_MAX_M && s.k() >= AUTO_LUT_MIN_K) {
+                addSparseFormats(candidates, s, sp24, sparse, s.zeroBlocks4() >= AUTO_SPARSE_MIN_ZERO_BLOCKS, sp24Ok);
+                boolean clustered = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && s.k() >= AUTO_LUT_MIN_K;
+                if (clustered && m <= AUTO_LUT_MAX_M) {
                     candidates.add(new Candidate<>(lut, "lut"));
-                } else if (s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && s.k() >= AUTO_LUT_MIN_K) {
+                } else if (clustered) {
                     declined += "clustered but " + m + " output pixels > " + AUTO_LUT_MAX_M + " (compute-bound); ";
                 }
             }
