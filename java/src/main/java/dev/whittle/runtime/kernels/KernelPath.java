@@ -63,7 +63,8 @@ public enum KernelPath {
      * The paths a value of {@value #PROPERTY} allows: null, empty or {@code auto} allow all;
      * {@code reference}, {@code java}, {@code native} or one ISA label allow that (the
      * reference path is always allowed, as the fallback of op families without a faster
-     * kernel).
+     * kernel; an ISA label also allows the Java path, so that {@code avx2} on an AVX-512
+     * machine dispatches as auto would on an AVX2-only one).
      *
      * @throws InvalidInputException naming the accepted values for anything else
      */
@@ -84,6 +85,12 @@ public enum KernelPath {
         for (KernelPath p : values()) {
             if (p.label.equals(v)) {
                 set.add(p);
+                if (p.isNative) {
+                    // an ISA stands for a machine with that ISA as its best: op families with no
+                    // kernel of that ISA keep their Java kernel, as auto dispatch would give them
+                    // there, rather than dropping to the scalar reference
+                    set.add(JAVA);
+                }
                 return set;
             }
         }
