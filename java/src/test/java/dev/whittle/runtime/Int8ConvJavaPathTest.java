@@ -317,13 +317,15 @@ class Int8ConvJavaPathTest {
                 try (ExecutionContext c = compiled.newContext()) {
                     c.setInput(0, input(s, f.type(), new Quant(0, 0, 0, true), 4));
                     // Warm up until C2 has compiled the Vector API loops (intrinsics): the
-                    // compiler threads share this machine, so measure rounds until one is
-                    // clean (or give up after 40).
+                    // compiler threads share this machine (a loaded CI runner can take many
+                    // seconds to get there), so measure rounds until one is clean, giving up
+                    // after 60 s rather than after a fixed number of rounds.
                     com.sun.management.ThreadMXBean mx =
                             (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
                     long tid = Thread.currentThread().threadId();
                     long allocated = Long.MAX_VALUE;
-                    for (int round = 0; round < 40 && allocated >= 4 * 1024; round++) {
+                    long deadline = System.nanoTime() + 60_000_000_000L;
+                    for (int round = 0; (round < 40 || System.nanoTime() < deadline) && allocated >= 4 * 1024; round++) {
                         for (int i = 0; i < 5_000; i++) {
                             c.invoke();
                         }
