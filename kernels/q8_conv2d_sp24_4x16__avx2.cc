@@ -42,6 +42,8 @@ using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
 constexpr int kMR = 4;
 constexpr int kNR = 16;
+// Calls of at least this many pixels run the lanes = pixels tiles, fewer the lanes = channels path.
+constexpr int kTilePixels = 8;
 
 // Pattern id -> vpshufb control dword: the byte indices of int16 x[a] and x[b] in the
 // broadcast quad. Ids 6 and 7 never occur (the packer writes 0..5).
@@ -86,7 +88,7 @@ static inline const uint8_t* metadata(const whittle_q8_gemm_params* p) {
 static inline void expand_controls(const uint8_t* meta, int32_t groups, __m256i* ctrl) {
   const __m256i table = _mm256_load_si256(reinterpret_cast<const __m256i*>(kControls));
   for (int32_t g = 0; g < groups; g++) {
-    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + (size_t) g * 16));
+    const __m128i m = _mm_srli_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + (size_t) g * 16)), 5);
     _mm256_store_si256(ctrl + 2 * g, _mm256_permutevar8x32_epi32(table, _mm256_cvtepu8_epi32(m)));
     _mm256_store_si256(ctrl + 2 * g + 1, _mm256_permutevar8x32_epi32(table, _mm256_cvtepu8_epi32(_mm_srli_si128(m, 8))));
   }
@@ -225,8 +227,9 @@ WHITTLE_Q8_INLINE void microtile_few(const whittle_q8_gemm_params* p, const __m2
   for (int32_t g = 0; g < groups; g++) {
     const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
     const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
-    const __m256i i0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(meta)));
-    const __m256i i1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(meta + 8)));
+    const __m128i ids = _mm_srli_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta)), 5);
+    const __m256i i0 = _mm256_cvtepu8_epi32(ids);
+    const __m256i i1 = _mm256_cvtepu8_epi32(_mm_srli_si128(ids, 8));
     w += 32;
     meta += 16;
     _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
@@ -251,6 +254,276 @@ WHITTLE_Q8_INLINE void microtile_few(const whittle_q8_gemm_params* p, const __m2
       _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
       memcpy(dst, tmp, (size_t) nc);
     }
+  }
+}
+
+// ---- Lanes = pixels: tiles of 8 * P pixels (P = 1..3 vectors of 8) x 4 channels ----------
+//
+// Each group's 6 possible activation pairs are built once per tile of pixels (shared by every
+// output channel): pairs[g][j][pattern] is one ymm holding, for the 8 pixels of vector j, the
+// int16 pair (x[4g + a], x[4g + b]) of that pattern. A channel's group is then one vpmaddwd of
+// its broadcast kept weights (w_a, w_b) with the pair vector its pattern selects, the pattern
+// as an address offset (a scalar load and shift on the integer pipes): the gather moves from
+// the vector ALU to the load ports. Per group and 4 channels x 24 pixels: one vbroadcasti128
+// of the 4 channels' kept pairs, 4 vpshufd, 12 vpmaddwd (with their pair vector as the memory
+// operand) and 12 vpaddd: 28 vector ALU ops and 13 vector loads for 384 dense-equivalent MACs,
+// where the dense kernel issues 48 ALU ops (24 vpmaddwd + 24 vpaddd). K is walked in chunks
+// of kChunkGroups groups, so the chunk's pair vectors (576 bytes per group) stay in L1 while
+// every channel block passes over them; the int32 sums of the tile wait in scratch between
+// chunks. The output pass transposes 8 pixels x 8 channels of sums (the dense kernel's lane
+// order: channels) and runs the dense kernel's requantization and stores unchanged.
+constexpr int kC = 4;                // channels per block: one vbroadcasti128 of their kept pairs
+constexpr int kMaxP = 3;             // pixel vectors per tile: 4 x 3 accumulators + 4 temporaries
+constexpr int kPairVectorBytes = 32; // one pattern's pair vector (8 pixels x 2 int16)
+constexpr int kGroupVectorBytes = 6 * kPairVectorBytes;  // one pixel vector's 6 patterns of a group
+constexpr int kChunkGroups = 32;     // 32 groups x 576 bytes = 18 KB of pair vectors per K chunk
+
+// 8x8 transpose of int32 lanes: r[i] holds row i; on return r[j] holds column j.
+WHITTLE_Q8_INLINE void transpose8x8(__m256i r[8]) {
+  const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+  const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+  const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+  const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+  const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+  const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+  r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+  r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+  r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+  r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+  r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+  r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+  r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+  r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+// Pixels [m, m + valid) of the tile (8 * P rows, rows past valid zero) -> pairs: per group g,
+// pixel vector j and pattern, 8 pixels' (x_a, x_b) int16 at pairs + (g * P + j) * 192 +
+// pattern * 32. raw: 8 * P staged rows of kq bytes (K rounded up to 16, zero padded) + slack.
+template <int P, bool U>
+static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
+                       int32_t m, int32_t valid, int32_t kq, uint8_t* raw, uint8_t* pairs) {
+  const int32_t k = p->k;
+  whittle_q8::Pixel px = whittle_q8::pixel_at(p, m);
+  for (int32_t r = 0; r < 8 * P; r++) {
+    uint8_t* row = raw + (size_t) r * kq;
+    if (r >= valid) {
+      memset(row, 0, (size_t) kq);
+      continue;
+    }
+    if (direct) {
+      memcpy(row, input + (size_t) px.m * k, (size_t) k);
+    } else {
+      whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+    }
+    memset(row + k, 0, (size_t) (kq - k));
+    whittle_q8::next_pixel(p, &px);
+  }
+  for (int32_t c = 0; c < kq; c += 16) {
+    _Pragma("GCC unroll 3") for (int j = 0; j < P; j++) {
+      __m256i r[8];
+      _Pragma("GCC unroll 8") for (int i = 0; i < 8; i++) {
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw + (size_t) (8 * j + i) * kq + c));
+        r[i] = U ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
+      }
+      transpose8x8(r);  // r[q]: K pair c/2 + q of the 8 pixels, pixel i in dword i
+      _Pragma("GCC unroll 4") for (int h = 0; h < 4; h++) {
+        const __m256i d01 = r[2 * h];      // (x0, x1)
+        const __m256i d23 = r[2 * h + 1];  // (x2, x3)
+        const __m256i d1 = _mm256_srli_epi32(d01, 16);  // (x1, 0)
+        const __m256i d2 = _mm256_slli_epi32(d23, 16);  // (0, x2)
+        __m256i* dst = reinterpret_cast<__m256i*>(pairs + ((size_t) (c / 4 + h) * P + j) * kGroupVectorBytes);
+        _mm256_store_si256(dst + 0, d01);                              // (0, 1)
+        _mm256_store_si256(dst + 1, _mm256_blend_epi16(d01, d2, 0xAA));  // (0, 2)
+        _mm256_store_si256(dst + 2, _mm256_blend_epi16(d01, d23, 0xAA)); // (0, 3)
+        _mm256_store_si256(dst + 3, _mm256_blend_epi16(d1, d2, 0xAA));   // (1, 2)
+        _mm256_store_si256(dst + 4, _mm256_blend_epi16(d1, d23, 0xAA));  // (1, 3)
+        _mm256_store_si256(dst + 5, d23);                              // (2, 3)
+      }
+    }
+  }
+}
+
+// Channels n..n+3 over groups [g0, g0 + count) of the tile: acc[(j * 4 + c)] (8 pixels of
+// vector j, channel c) from cnst (first chunk) or from acc, back into acc. w / meta: the
+// channels' kept pairs and pattern bytes at group g0 (stride 64 / 16 bytes: the 16-channel
+// panel layout shared with the lanes = channels path).
+template <int P>
+WHITTLE_Q8_INLINE void block(const int16_t* w, const uint8_t* meta, const uint8_t* x, int32_t count, __m256i* acc,
+                             const int32_t* cnst) {
+  if (P == 3) {
+    if (cnst != nullptr) {
+      _Pragma("GCC unroll 4") for (int c = 0; c < kC; c++) {
+        acc[c] = acc[4 + c] = acc[8 + c] = _mm256_set1_epi32(cnst[c]);
+      }
+    }
+    // In asm, the accumulators loaded and stored inside it (ymm0..11: channel c, vector j in
+    // ymm(4j + c)): 12 accumulators + the 4 channels' pairs + one broadcast + 2 products = 16
+    // ymm, which GCC would spill; the pattern bytes become offsets on the integer pipes.
+    const uint8_t* end = x + (size_t) count * 3 * kGroupVectorBytes;
+    intptr_t i = 0;  // meta + i, w + 4 i: 16 and 64 bytes per group
+#define WHITTLE_SP24_CHANNEL(sel, t, a0, a1, a2)             \
+  "vpshufd $" #sel ", %%ymm12, %%ymm13\n\t"                   \
+  "vpmaddwd (%[x],%%" #t "), %%ymm13, %%ymm14\n\t"           \
+  "vpmaddwd 192(%[x],%%" #t "), %%ymm13, %%ymm15\n\t"        \
+  "vpaddd %%ymm14, %%" #a0 ", %%" #a0 "\n\t"                 \
+  "vpaddd %%ymm15, %%" #a1 ", %%" #a1 "\n\t"                 \
+  "vpmaddwd 384(%[x],%%" #t "), %%ymm13, %%ymm14\n\t"        \
+  "vpaddd %%ymm14, %%" #a2 ", %%" #a2 "\n\t"
+    __asm__ volatile(
+        "vmovdqu 0(%[acc]), %%ymm0\n\t"
+        "vmovdqu 32(%[acc]), %%ymm1\n\t"
+        "vmovdqu 64(%[acc]), %%ymm2\n\t"
+        "vmovdqu 96(%[acc]), %%ymm3\n\t"
+        "vmovdqu 128(%[acc]), %%ymm4\n\t"
+        "vmovdqu 160(%[acc]), %%ymm5\n\t"
+        "vmovdqu 192(%[acc]), %%ymm6\n\t"
+        "vmovdqu 224(%[acc]), %%ymm7\n\t"
+        "vmovdqu 256(%[acc]), %%ymm8\n\t"
+        "vmovdqu 288(%[acc]), %%ymm9\n\t"
+        "vmovdqu 320(%[acc]), %%ymm10\n\t"
+        "vmovdqu 352(%[acc]), %%ymm11\n\t"
+        "1:\n\t"
+        "vbroadcasti128 (%[w],%[i],4), %%ymm12\n\t"
+        "movzbl (%[m],%[i]), %%eax\n\t"
+        "movzbl 1(%[m],%[i]), %%edx\n\t"
+        WHITTLE_SP24_CHANNEL(0x00, rax, ymm0, ymm4, ymm8)
+        WHITTLE_SP24_CHANNEL(0x55, rdx, ymm1, ymm5, ymm9)
+        "movzbl 2(%[m],%[i]), %%eax\n\t"
+        "movzbl 3(%[m],%[i]), %%edx\n\t"
+        WHITTLE_SP24_CHANNEL(0xAA, rax, ymm2, ymm6, ymm10)
+        WHITTLE_SP24_CHANNEL(0xFF, rdx, ymm3, ymm7, ymm11)
+        "add $16, %[i]\n\t"
+        "add $576, %[x]\n\t"
+        "cmp %[end], %[x]\n\t"
+        "jne 1b\n\t"
+        "vmovdqu %%ymm0, 0(%[acc])\n\t"
+        "vmovdqu %%ymm1, 32(%[acc])\n\t"
+        "vmovdqu %%ymm2, 64(%[acc])\n\t"
+        "vmovdqu %%ymm3, 96(%[acc])\n\t"
+        "vmovdqu %%ymm4, 128(%[acc])\n\t"
+        "vmovdqu %%ymm5, 160(%[acc])\n\t"
+        "vmovdqu %%ymm6, 192(%[acc])\n\t"
+        "vmovdqu %%ymm7, 224(%[acc])\n\t"
+        "vmovdqu %%ymm8, 256(%[acc])\n\t"
+        "vmovdqu %%ymm9, 288(%[acc])\n\t"
+        "vmovdqu %%ymm10, 320(%[acc])\n\t"
+        "vmovdqu %%ymm11, 352(%[acc])\n\t"
+        : [x] "+r"(x), [i] "+r"(i)
+        : [w] "r"(w), [m] "r"(meta), [end] "r"(end), [acc] "r"(acc)
+        : "cc", "memory", "rax", "rdx", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+          "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+#undef WHITTLE_SP24_CHANNEL
+  } else {
+    __m256i a[P * kC];
+    _Pragma("GCC unroll 8") for (int j = 0; j < P; j++) {
+      _Pragma("GCC unroll 4") for (int c = 0; c < kC; c++) {
+        a[j * kC + c] = cnst != nullptr ? _mm256_set1_epi32(cnst[c]) : acc[j * kC + c];
+      }
+    }
+    for (int32_t g = 0; g < count; g++) {
+      const __m256i wp = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+      const __m256i wc[4] = {_mm256_shuffle_epi32(wp, 0x00), _mm256_shuffle_epi32(wp, 0x55),
+                             _mm256_shuffle_epi32(wp, 0xAA), _mm256_shuffle_epi32(wp, 0xFF)};
+      _Pragma("GCC unroll 4") for (int c = 0; c < kC; c++) {
+        const uint8_t* src = x + meta[c];
+        _Pragma("GCC unroll 8") for (int j = 0; j < P; j++) {
+          const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(src + j * kGroupVectorBytes));
+          a[j * kC + c] = _mm256_add_epi32(a[j * kC + c], _mm256_madd_epi16(wc[c], v));
+        }
+      }
+      w += 32;
+      meta += 16;
+      x += P * kGroupVectorBytes;
+    }
+    _Pragma("GCC unroll 8") for (int i = 0; i < P * kC; i++) {
+      acc[i] = a[i];
+    }
+  }
+}
+
+// One tile: pixels [m, m + valid) (valid <= 8 * P) x channels [n0, n1).
+template <int P, bool GL, bool U>
+static void tile_t(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
+                   uint8_t* output, uint8_t* raw, uint8_t* pairs, __m256i* sums, int32_t kq, int32_t m,
+                   int32_t valid, int32_t n0, int32_t n1) {
+  pack_pairs<P, U>(p, input, input_end, direct, m, valid, kq, raw, pairs);
+  const int32_t groups = p->k >> 2;
+  const int32_t n_total = p->out_c;
+  // Channel blocks up to n1 rounded to 4 (the panel's padding channels have zero weights; the
+  // output pass reads, and drops, the sums of the rest of the last panel).
+  const int32_t n_end = (n1 + kC - 1) & ~(kC - 1);
+  const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
+  const uint8_t* meta = metadata(p);
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST);
+  for (int32_t g0 = 0; g0 < groups; g0 += kChunkGroups) {
+    const int32_t count = groups - g0 < kChunkGroups ? groups - g0 : kChunkGroups;
+    const uint8_t* x = pairs + (size_t) g0 * P * kGroupVectorBytes;
+    for (int32_t n = n0; n < n_end; n += kC) {
+      const size_t at = (size_t) (n >> 4) * groups + g0;
+      block<P>(weights + at * 32 + (n & 15) * 2, meta + at * 16 + (n & 15), x, count,
+               sums + (size_t) ((n - n0) / kC) * P * kC, g0 == 0 ? cnst + n : nullptr);
+    }
+  }
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  for (int32_t n = n0; n < n1; n += 16) {
+    const int32_t nc = n_total - n < 16 ? n_total - n : 16;
+    const Requant r0 = load_requant(p, n);
+    const Requant r1 = load_requant(p, n + 8);
+    const __m256i* s = sums + (size_t) ((n - n0) / kC) * P * kC;
+    for (int j = 0; j < P && 8 * j < valid; j++) {
+      // sums[(block * P + j) * 4 + c]: channel 4 * block + c, pixels 8j..8j+7
+      __m256i c0[8], c1[8];
+      _Pragma("GCC unroll 8") for (int ch = 0; ch < 8; ch++) {
+        c0[ch] = s[((ch >> 2) * P + j) * kC + (ch & 3)];
+        c1[ch] = s[((2 + (ch >> 2)) * P + j) * kC + (ch & 3)];
+      }
+      transpose8x8(c0);
+      transpose8x8(c1);
+      const int32_t rows = valid - 8 * j < 8 ? valid - 8 * j : 8;
+      for (int32_t i = 0; i < rows; i++) {
+        const __m128i bytes =
+            narrow(requantize(c0[i], r0, hl, GL, off, lo, hi), requantize(c1[i], r1, hl, GL, off, lo, hi), U);
+        uint8_t* dst = output + (size_t) (m + 8 * j + i) * n_total + n;
+        if (nc == 16) {
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+        } else {
+          alignas(16) uint8_t tmp[16];
+          _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+          memcpy(dst, tmp, (size_t) nc);
+        }
+      }
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_tiles(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch,
+                      int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
+  // Scratch (Q8Sp24Gemm sizes it): 24 raw rows of kq bytes + slack, then (64-aligned) the
+  // tile's pair vectors (kq / 4 groups x 576 bytes), then the int32 sums (np x 24 pixels).
+  const int32_t kq = (p->k + 15) & ~15;
+  uint8_t* raw = static_cast<uint8_t*>(scratch);
+  uint8_t* pairs = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(raw + (size_t) 8 * kMaxP * kq + 64) + 63) &
+                                              ~(uintptr_t) 63);
+  __m256i* sums = reinterpret_cast<__m256i*>(pairs + (size_t) (kq / 4) * kMaxP * kGroupVectorBytes);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const bool direct = whittle_q8::is_direct(p);
+  for (int32_t m = m0; m < m1;) {
+    const int32_t rem = m1 - m;
+    const int32_t valid = rem < 8 * kMaxP ? rem : 8 * kMaxP;
+    if (rem > 16) {
+      tile_t<3, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1);
+    } else if (rem > 8) {
+      tile_t<2, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1);
+    } else {
+      tile_t<1, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1);
+    }
+    m += valid;
   }
 }
 
@@ -336,7 +609,16 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
 
 static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                 int32_t m1, int32_t n0, int32_t n1) {
-  WHITTLE_Q8_RUN_GL_U(p, run_t, p, input, output, scratch, m0, m1, n0, n1);
+  // The lanes = pixels tiles for all but a tail of 1..3 pixels (a tile of 8 would compute 5 to 7
+  // padding pixels), which the lanes = channels path takes, as it takes calls of fewer than 8.
+  const int32_t tail = (m1 - m0) % 8 < 4 ? (m1 - m0) % 8 : 0;
+  const int32_t mt = m1 - m0 >= kTilePixels ? m1 - tail : m0;
+  if (mt > m0) {
+    WHITTLE_Q8_RUN_GL_U(p, run_tiles, p, input, output, scratch, m0, mt, n0, n1);
+  }
+  if (m1 > mt) {
+    WHITTLE_Q8_RUN_GL_U(p, run_t, p, input, output, scratch, mt, m1, n0, n1);
+  }
 }
 
 }  // namespace

@@ -87,7 +87,12 @@ final class Q8Sp24Gemm implements NativeGemm {
         // AVX2: the widened block, one staged raw row with its slack, 64 for alignment, one
         // panel's vpshufb controls (64 bytes per group of 4 K) or up to 3 rows of pairs (96),
         // slack. VNNI: the byte block, its slack, alignment, one panel's controls (64 per 8 K).
-        this.scratchBytes = isa == Isa.AVX2 ? 2L * mb * k + k + 64 + 64 + 24L * k + 64
+        // AVX2 calls of 8 or more pixels first run the lanes = pixels tiles in the same scratch:
+        // 24 raw rows of kq = K rounded up to 16 bytes, slack and alignment, the tile's 6 pair
+        // vectors per group (kq / 4 groups x 3 x 192 bytes), the int32 sums (np x 24 pixels).
+        long kq = Q8Gemm.roundUp(k, 16);
+        this.scratchBytes = isa == Isa.AVX2
+                ? Math.max(2L * mb * k + k + 64 + 64 + 24L * k + 64, 24 * kq + 128 + 144 * kq + 96L * np + 64)
                 : (long) mb * kp + 64 + 64 + 8L * kp + 64;
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
         this.params = NativeKernels.allocate(PARAMS_BYTES);
@@ -213,7 +218,9 @@ final class Q8Sp24Gemm implements NativeGemm {
                     long at = (panel * groups + g) * 64 + lane * 4L;
                     packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, kept[2 * (o * groups + g)]);
                     packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, kept[2 * (o * groups + g) + 1]);
-                    meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane, pattern[o * groups + g]);
+                    // id << 5: the byte offset of the pattern's pair vector in the tile path
+                    meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane,
+                            (byte) (pattern[o * groups + g] << 5));
                 }
             }
         } else {
