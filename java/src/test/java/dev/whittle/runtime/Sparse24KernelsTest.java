@@ -105,6 +105,19 @@ class Sparse24KernelsTest {
                     true));
             i++;
         }
+        // The AVX2 lanes = pixels tiles (K >= 64, 8+ pixels): pixel counts around the 24-pixel
+        // tile and its 1..3-pixel tail (23, 24, 25, 27, 49), K over several 128-K chunks, in
+        // place (K % 16 == 0) and staged (K % 16 != 0), N around the 4-channel blocks.
+        int[][] tiles = {
+            // batch, h, w, inC, outC
+            {1, 1, 23, 64, 24}, {1, 4, 6, 132, 5}, {1, 5, 5, 260, 33}, {1, 3, 9, 68, 18}, {1, 7, 7, 196, 70},
+            {2, 5, 5, 300, 16}, {1, 7, 7, 96, 1},
+        };
+        for (int[] t : tiles) {
+            out.add(new Conv(t[0], t[1], t[2], t[3], t[4], 1, 1, 1, 1, 1, 1, 1, i % 3, i % 3,
+                    i % 7 == 3 ? 1 : i % 7 == 5 ? 2 : 0, i % 4 != 1));
+            i++;
+        }
         // Windows: 3x3 and 1x1 strided, SAME/VALID, dilation, batch 2.
         int[][] windows = {
             // h, w, inC, outC, kh, kw, sh, sw, dh, dw, padding, batch
@@ -171,6 +184,21 @@ class Sparse24KernelsTest {
                         i++;
                     }
                 }
+            }
+        }
+        // batches of 8+ with K >= 64: the AVX2 lanes = pixels tiles (24 rows, a 1..3-row tail)
+        int[][] tiles = {{8, 64, 17}, {25, 132, 33}, {27, 256, 8}, {49, 68, 70}};
+        for (int[] t : tiles) {
+            for (TensorType type : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+                int extremes = i % 3;
+                int scale = i % 7 == 3 ? 1 : i % 7 == 5 ? 2 : 0;
+                boolean u8 = type == TensorType.UINT8;
+                WeightFormatHarness.Shaper shape = u8 && i % 2 == 0 ? fitInt8().then(shaper(i)) : shaper(i);
+                Model m = Q8GemmFullyConnectedTest.build(type, !u8, t[0], t[1], t[2], extremes, scale, i % 6 != 1,
+                        i % 4 == 2 ? 3 : 0, i, shape);
+                ran += check(m, KernelRegistry.FULLY_CONNECTED_SP24, "_fully_connected_sp24_", u8 && i % 2 != 0,
+                        type + " tile " + t[0] + "x" + t[1] + "->" + t[2], i, extremes);
+                i++;
             }
         }
         Assumptions.assumeTrue(ran > 0, "no 2:4 fully-connected kernel on this machine");

@@ -19,14 +19,18 @@ import java.nio.ByteOrder;
  * <p>Format: K = kh * kw * inC with {@code inC % 4 == 0}, so the aligned groups of 4 along K
  * are the groups of 4 along the input channels ({@link WeightStats#conforms24()}). Per
  * 16-channel panel and group, each channel keeps 2 weights (a group with fewer non-zeros pads
- * with zeros) and one pattern byte (0..5: which pair of the 4 positions). The kernel file says
- * why this layout.
+ * with zeros) and one pattern byte (AVX2: {@code id | id << 5}, id 0..5 the kept pair of the 4
+ * positions; VNNI: two ids per byte). The kernel files say why these layouts.
  */
 final class Q8Sp24Gemm implements NativeGemm {
     /** The microkernel of one ISA. */
     enum Isa {
-        /** vpshufb gather + vpmaddwd: int16 kept weights {@code w + filterOffset}, 4 pixels x 16 channels. */
-        AVX2("sp24_4x16__avx2", 4, 4, 2),
+        /**
+         * int16 kept weights {@code w + filterOffset}, vpmaddwd: tiles of 24 pixels x 4 channels on 6
+         * precomputed activation pairs per group (calls of 8+ pixels), vpshufb/vpermd gathers per
+         * channel lane for 1..7 pixels; task splits in multiples of 8 pixels.
+         */
+        AVX2("sp24_24x4__avx2", 8, 4, 2),
         /**
          * vpshufb gather + vpdpbusd: int8 kept weights (only where every kept {@code w + filterOffset}
          * fits int8), activations moved to unsigned, 8 pixels x 16 channels, K padded to 8.
@@ -218,9 +222,10 @@ final class Q8Sp24Gemm implements NativeGemm {
                     long at = (panel * groups + g) * 64 + lane * 4L;
                     packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, kept[2 * (o * groups + g)]);
                     packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, kept[2 * (o * groups + g) + 1]);
-                    // id << 5: the byte offset of the pattern's pair vector in the tile path
-                    meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane,
-                            (byte) (pattern[o * groups + g] << 5));
+                    // id | id << 5: vpermd reads the id from the low 3 bits, the tiles use
+                    // id << 5 (the byte offset of the pattern's pair vector)
+                    int id = pattern[o * groups + g];
+                    meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane, (byte) (id | id << 5));
                 }
             }
         } else {

@@ -1,34 +1,34 @@
-// int8/uint8 CONV_2D and FULLY_CONNECTED on 2:4 structured sparse weights, AVX2: 4 output
-// pixels x 16 output channels per microtile, K in groups of 4 of which each channel keeps 2.
+// int8/uint8 CONV_2D and FULLY_CONNECTED on 2:4 structured sparse weights, AVX2: tiles of 24
+// output pixels x 4 output channels (calls of 8 or more pixels), K in groups of 4 of which
+// each channel keeps 2; 1..7 pixels (FULLY_CONNECTED at batch 1..7, a tile's 1..3 leftover
+// pixels) on a lanes = channels path of 1..4 pixels x 16 channels.
 //
 // Packed format (whittle/q8_sp24.h; written by Q8Sp24Gemm.java): per 16-channel panel, per
 // aligned group of 4 along K, the 2 kept weights of each channel as int16 w_eff = w +
-// filterOffset (64 bytes: channels 0..7, then 8..15, each a (w_a, w_b) pair) and one pattern
-// byte per channel (16 bytes: which pair (a, b) of the 6 is kept). 80 bytes per 16 channels x
-// 4 K against the dense kernel's 128 (int16 w_eff of all 4): 62.5% of the dense packed
-// bytes, 125% of the raw int8 weights. A group with fewer than 2 non-zeros stores zeros.
+// filterOffset (64 bytes: channels 0..15, each a (w_a, w_b) pair) and one pattern byte per
+// channel (16 bytes: id | id << 5, id 0..5 the kept pair (a, b): the lanes = channels path's
+// vpermd reads the low 3 bits, the tiles use id << 5 as an offset). 80 bytes per 16
+// channels x 4 K against the dense kernel's 128 (int16 w_eff of all 4): 62.5% of the dense
+// packed bytes. A group with fewer than 2 non-zeros stores zeros. The integer algebra is the
+// dense AVX2 kernel's (q8_conv2d_gemm_4x16c2__avx2.cc): acc = sum_kept w_eff * x + (bias +
+// inputOffset * sum w_eff), exact in int16 products and wrapping int32 sums; a pruned weight
+// has w_eff = 0 and adds nothing, so summing only the kept ones is the same sum.
 //
-// The multiply, per group g and pixel: vpbroadcastq puts the pixel's 4 widened activations
-// (8 bytes) in every qword; one vpshufb per 8 channels picks, for each channel's dword lane,
-// the 2 int16 its pattern keeps (control dword [2a, 2a+1, 2b, 2b+1]); vpmaddwd against the
-// (w_a, w_b) pairs; vpaddd. The integer algebra is the dense AVX2 kernel's
-// (q8_conv2d_gemm_4x16c2__avx2.cc): acc = sum_kept w_eff * x + (bias + inputOffset * sum w_eff),
-// exact in int16 products and wrapping int32 sums; a pruned weight has w_eff = 0 and adds
-// nothing, so summing only the kept ones is the same sum.
-//
-// Why this layout (measured 1.12x-1.25x over the dense AVX2 kernel on MobileNet v2's 1x1
-// shapes; kernels/README.md "2:4 structured sparse"): per group of 4 K, 16 channels and one
-// pixel the dense kernel issues 4 vpmaddwd + 4 vpaddd (8 vector ALU ops, 64 MACs); this one
-// issues 2 vpshufb + 2 vpmaddwd + 2 vpaddd (6 ops, the same 64 dense-equivalent MACs). On Zen
-// 3/4 vpshufb runs on FP1/FP2 and vpmaddwd on FP0/FP1 (uops.info), so the shuffles mostly
-// take pipes the multiplies leave free: at best 1.33x from the ALU ops, plus half the weight
-// stream (which is what a batch-1 FULLY_CONNECTED is bound by). The vpshufb controls are
-// expanded from the pattern bytes (vpmovzxbd + vpermd from an 8-entry table) once per panel
-// and pixel block into the worker's scratch, so the inner loop loads them like weights:
-// the compact format in memory, no expansion cost per microtile. Gathering the weights
-// instead (lanes = pixels, 6 precomputed activation pairs per group, the pattern as an
-// address offset) needs no shuffle but 6x the packed activation bytes per pixel: the block
-// falls out of L1 at K >= ~300 (MobileNet's 576, 960, 1280) and the kernel becomes load-bound.
+// Why lanes = pixels (kernels/README.md "2:4"): the lanes = channels layout gathers each
+// channel's two activations with a vpshufb per 8 channels: 6 vector ALU ops (vpshufb, vpmaddwd,
+// vpaddd, twice) per 64 dense-equivalent MACs against the dense kernel's 8, a 1.33x ceiling.
+// With pixels in the lanes, the gather becomes an address: a group has only 6 possible kept
+// pairs, built once per tile of pixels for every channel, and a channel's pattern byte is the
+// offset of its pair vector; the vpmaddwd takes it as its memory operand. Per group, 4
+// channels x 24 pixels: 28 vector ALU ops (1 vbroadcasti128 load, 4 vpshufd, 12 vpmaddwd, 12
+// vpaddd) for 384 dense-equivalent MACs where the dense kernel needs 48: a 1.7x ceiling,
+// measured ~1.6x on the inner loop. The pair vectors are 3x the dense kernel's widened
+// activations (24 bytes per pixel and group), so K is walked in chunks of 32 groups (18 KB of
+// pair vectors, L1-resident while every channel block passes over them). Costs the dense
+// kernel does not pay: building the pairs (a transpose and 6 blends per group and 8 pixels,
+// shared by all channels: ~25% of the time at N = 24, ~2% at N >= 96) and the 8x8 transposes
+// of the int32 sums before the dense kernel's requantization (the per-output requantization
+// is ~50% of either kernel's time at K = 24).
 #include <immintrin.h>
 #include <string.h>
 
@@ -42,8 +42,12 @@ using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
 constexpr int kMR = 4;
 constexpr int kNR = 16;
-// Calls of at least this many pixels run the lanes = pixels tiles, fewer the lanes = channels path.
+// Calls of at least this many pixels and K of at least kTileMinK run the lanes = pixels tiles,
+// others the lanes = channels path. Below K = 64 the tiles lose (measured, kernels/README.md
+// "2:4"): their fixed costs per output (the sums' transposes, the per-tile pair building)
+// weigh more than the multiply-adds they save when a K pass is only 4..15 groups long.
 constexpr int kTilePixels = 8;
+constexpr int kTileMinK = 64;
 
 // Pattern id -> vpshufb control dword: the byte indices of int16 x[a] and x[b] in the
 // broadcast quad. Ids 6 and 7 never occur (the packer writes 0..5).
@@ -84,11 +88,20 @@ static inline const uint8_t* metadata(const whittle_q8_gemm_params* p) {
   return reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(at));
 }
 
-// The vpshufb controls of one panel's groups, 64 bytes per group, from its pattern bytes.
+// ---- Lanes = channels: 1..7 pixels x 16 channels --------------------------------------------
+//
+// Per group and pixel, one vpbroadcastq of the pixel's 4 widened activations, one vpshufb per
+// 8 channels (control dword [2a, 2a+1, 2b, 2b+1]), vpmaddwd against the kept pairs, vpaddd:
+// 6 vector ALU ops per 64 dense-equivalent MACs (the dense kernel: 8). Blocks of 4..7 pixels
+// expand the controls once per panel into scratch (microtile); 1..3 pixels pick from 6
+// precomputed pairs per group with vpermd (microtile_few).
+
+// The vpshufb controls of one panel's groups, 64 bytes per group, from its pattern bytes
+// (id | id << 5: vpermd reads the id from the low 3 bits).
 static inline void expand_controls(const uint8_t* meta, int32_t groups, __m256i* ctrl) {
   const __m256i table = _mm256_load_si256(reinterpret_cast<const __m256i*>(kControls));
   for (int32_t g = 0; g < groups; g++) {
-    const __m128i m = _mm_srli_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + (size_t) g * 16)), 5);
+    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + (size_t) g * 16));
     _mm256_store_si256(ctrl + 2 * g, _mm256_permutevar8x32_epi32(table, _mm256_cvtepu8_epi32(m)));
     _mm256_store_si256(ctrl + 2 * g + 1, _mm256_permutevar8x32_epi32(table, _mm256_cvtepu8_epi32(_mm_srli_si128(m, 8))));
   }
@@ -227,9 +240,8 @@ WHITTLE_Q8_INLINE void microtile_few(const whittle_q8_gemm_params* p, const __m2
   for (int32_t g = 0; g < groups; g++) {
     const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
     const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
-    const __m128i ids = _mm_srli_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta)), 5);
-    const __m256i i0 = _mm256_cvtepu8_epi32(ids);
-    const __m256i i1 = _mm256_cvtepu8_epi32(_mm_srli_si128(ids, 8));
+    const __m256i i0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(meta)));
+    const __m256i i1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(meta + 8)));
     w += 32;
     meta += 16;
     _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
@@ -263,8 +275,8 @@ WHITTLE_Q8_INLINE void microtile_few(const whittle_q8_gemm_params* p, const __m2
 // output channel): pairs[g][j][pattern] is one ymm holding, for the 8 pixels of vector j, the
 // int16 pair (x[4g + a], x[4g + b]) of that pattern. A channel's group is then one vpmaddwd of
 // its broadcast kept weights (w_a, w_b) with the pair vector its pattern selects, the pattern
-// as an address offset (a scalar load and shift on the integer pipes): the gather moves from
-// the vector ALU to the load ports. Per group and 4 channels x 24 pixels: one vbroadcasti128
+// as an address offset (a scalar load and mask: the byte holds id | id << 5, id << 5 is the
+// offset): the gather moves from the vector ALU to the load ports. Per group and 4 channels x 24 pixels: one vbroadcasti128
 // of the 4 channels' kept pairs, 4 vpshufd, 12 vpmaddwd (with their pair vector as the memory
 // operand) and 12 vpaddd: 28 vector ALU ops and 13 vector loads for 384 dense-equivalent MACs,
 // where the dense kernel issues 48 ALU ops (24 vpmaddwd + 24 vpaddd). K is walked in chunks
@@ -298,48 +310,78 @@ WHITTLE_Q8_INLINE void transpose8x8(__m256i r[8]) {
   r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
 }
 
-// Pixels [m, m + valid) of the tile (8 * P rows, rows past valid zero) -> pairs: per group g,
-// pixel vector j and pattern, 8 pixels' (x_a, x_b) int16 at pairs + (g * P + j) * 192 +
-// pattern * 32. raw: 8 * P staged rows of kq bytes (K rounded up to 16, zero padded) + slack.
+// vpshufb controls: pattern (a, b) -> per dword of 4 activation bytes, the int16 pair (x_a, x_b):
+// zero-extended ([a, -, b, -]) for uint8, or in the high bytes ([-, a, -, b]) for int8, then
+// vpsraw 8 sign-extends them.
+WHITTLE_Q8_INLINE __m256i pair_control(int a, int b, bool is_unsigned) {
+  int32_t c[4];
+  for (int d = 0; d < 4; d++) {
+    const int32_t xa = 4 * d + a, xb = 4 * d + b;
+    c[d] = is_unsigned ? (int32_t) (xa | 0x8000 | xb << 16 | 0x80000000u) : (int32_t) (0x80 | xa << 8 | 0x800000 | xb << 24);
+  }
+  return _mm256_setr_epi32(c[0], c[1], c[2], c[3], c[0], c[1], c[2], c[3]);
+}
+
+// Pixels [m, m + valid) of the tile (8 * P rows; rows past valid repeat row 0, their sums are
+// never stored) -> pairs: per group g, pixel vector j and pattern, 8 pixels' (x_a, x_b) int16
+// at pairs + (g * P + j) * 192 + pattern * 32. Rows are read in place (1x1, stride 1, K a
+// multiple of 16) or staged in raw (8 * P rows of kq = K rounded up to 16 bytes, zero padded).
+// Per 4 groups and 8 pixels: 4 row loads pairs (vinserti128), a 4x4 dword transpose per lane
+// (8 unpacks) puts each group's 4 bytes of pixel i in dword i, then one vpshufb per pattern.
 template <int P, bool U>
 static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
                        int32_t m, int32_t valid, int32_t kq, uint8_t* raw, uint8_t* pairs) {
   const int32_t k = p->k;
+  const uint8_t* rows[8 * P];
   whittle_q8::Pixel px = whittle_q8::pixel_at(p, m);
+  const bool in_place = direct && k == kq;
   for (int32_t r = 0; r < 8 * P; r++) {
-    uint8_t* row = raw + (size_t) r * kq;
     if (r >= valid) {
-      memset(row, 0, (size_t) kq);
+      rows[r] = rows[0];
       continue;
     }
-    if (direct) {
-      memcpy(row, input + (size_t) px.m * k, (size_t) k);
+    if (in_place) {
+      rows[r] = input + (size_t) px.m * k;
     } else {
-      whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+      uint8_t* row = raw + (size_t) r * kq;
+      if (direct) {
+        memcpy(row, input + (size_t) px.m * k, (size_t) k);
+      } else {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+      }
+      memset(row + k, 0, (size_t) (kq - k));
+      rows[r] = row;
     }
-    memset(row + k, 0, (size_t) (kq - k));
     whittle_q8::next_pixel(p, &px);
   }
+  const __m256i s0 = pair_control(0, 1, U), s1 = pair_control(0, 2, U), s2 = pair_control(0, 3, U);
+  const __m256i s3 = pair_control(1, 2, U), s4 = pair_control(1, 3, U), s5 = pair_control(2, 3, U);
   for (int32_t c = 0; c < kq; c += 16) {
     _Pragma("GCC unroll 3") for (int j = 0; j < P; j++) {
-      __m256i r[8];
-      _Pragma("GCC unroll 8") for (int i = 0; i < 8; i++) {
-        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw + (size_t) (8 * j + i) * kq + c));
-        r[i] = U ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
+      const uint8_t* const* rj = rows + 8 * j;
+      __m256i r[4];
+      _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rj[i] + c))),
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(rj[i + 4] + c)), 1);
       }
-      transpose8x8(r);  // r[q]: K pair c/2 + q of the 8 pixels, pixel i in dword i
+      const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+      const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+      // q[h]: group c / 4 + h, dword i = pixel i's 4 bytes (lane 0 pixels 0..3, lane 1 4..7)
+      const __m256i q[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
+                            _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
       _Pragma("GCC unroll 4") for (int h = 0; h < 4; h++) {
-        const __m256i d01 = r[2 * h];      // (x0, x1)
-        const __m256i d23 = r[2 * h + 1];  // (x2, x3)
-        const __m256i d1 = _mm256_srli_epi32(d01, 16);  // (x1, 0)
-        const __m256i d2 = _mm256_slli_epi32(d23, 16);  // (0, x2)
         __m256i* dst = reinterpret_cast<__m256i*>(pairs + ((size_t) (c / 4 + h) * P + j) * kGroupVectorBytes);
-        _mm256_store_si256(dst + 0, d01);                              // (0, 1)
-        _mm256_store_si256(dst + 1, _mm256_blend_epi16(d01, d2, 0xAA));  // (0, 2)
-        _mm256_store_si256(dst + 2, _mm256_blend_epi16(d01, d23, 0xAA)); // (0, 3)
-        _mm256_store_si256(dst + 3, _mm256_blend_epi16(d1, d2, 0xAA));   // (1, 2)
-        _mm256_store_si256(dst + 4, _mm256_blend_epi16(d1, d23, 0xAA));  // (1, 3)
-        _mm256_store_si256(dst + 5, d23);                              // (2, 3)
+        auto put = [&](int at, __m256i control) {
+          const __m256i v = _mm256_shuffle_epi8(q[h], control);
+          _mm256_store_si256(dst + at, U ? v : _mm256_srai_epi16(v, 8));
+        };
+        put(0, s0);
+        put(1, s1);
+        put(2, s2);
+        put(3, s3);
+        put(4, s4);
+        put(5, s5);
       }
     }
   }
@@ -388,10 +430,14 @@ WHITTLE_Q8_INLINE void block(const int16_t* w, const uint8_t* meta, const uint8_
         "vbroadcasti128 (%[w],%[i],4), %%ymm12\n\t"
         "movzbl (%[m],%[i]), %%eax\n\t"
         "movzbl 1(%[m],%[i]), %%edx\n\t"
+        "and $0xE0, %%eax\n\t"
+        "and $0xE0, %%edx\n\t"
         WHITTLE_SP24_CHANNEL(0x00, rax, ymm0, ymm4, ymm8)
         WHITTLE_SP24_CHANNEL(0x55, rdx, ymm1, ymm5, ymm9)
         "movzbl 2(%[m],%[i]), %%eax\n\t"
         "movzbl 3(%[m],%[i]), %%edx\n\t"
+        "and $0xE0, %%eax\n\t"
+        "and $0xE0, %%edx\n\t"
         WHITTLE_SP24_CHANNEL(0xAA, rax, ymm2, ymm6, ymm10)
         WHITTLE_SP24_CHANNEL(0xFF, rdx, ymm3, ymm7, ymm11)
         "add $16, %[i]\n\t"
@@ -427,7 +473,7 @@ WHITTLE_Q8_INLINE void block(const int16_t* w, const uint8_t* meta, const uint8_
       const __m256i wc[4] = {_mm256_shuffle_epi32(wp, 0x00), _mm256_shuffle_epi32(wp, 0x55),
                              _mm256_shuffle_epi32(wp, 0xAA), _mm256_shuffle_epi32(wp, 0xFF)};
       _Pragma("GCC unroll 4") for (int c = 0; c < kC; c++) {
-        const uint8_t* src = x + meta[c];
+        const uint8_t* src = x + (meta[c] & 0xE0);
         _Pragma("GCC unroll 8") for (int j = 0; j < P; j++) {
           const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(src + j * kGroupVectorBytes));
           a[j * kC + c] = _mm256_add_epi32(a[j * kC + c], _mm256_madd_epi16(wc[c], v));
@@ -612,7 +658,7 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
   // The lanes = pixels tiles for all but a tail of 1..3 pixels (a tile of 8 would compute 5 to 7
   // padding pixels), which the lanes = channels path takes, as it takes calls of fewer than 8.
   const int32_t tail = (m1 - m0) % 8 < 4 ? (m1 - m0) % 8 : 0;
-  const int32_t mt = m1 - m0 >= kTilePixels ? m1 - tail : m0;
+  const int32_t mt = m1 - m0 >= kTilePixels && p->k >= kTileMinK ? m1 - tail : m0;
   if (mt > m0) {
     WHITTLE_Q8_RUN_GL_U(p, run_tiles, p, input, output, scratch, m0, mt, n0, n1);
   }
@@ -626,9 +672,9 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
 #define WHITTLE_Q8_SP24_AVX2(name) \
   extern "C" WHITTLE_Q8_GEMM_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
 
-WHITTLE_Q8_SP24_AVX2(whittle_qs8_conv2d_sp24_4x16__avx2)
-WHITTLE_Q8_SP24_AVX2(whittle_qs8_qc8w_conv2d_sp24_4x16__avx2)
-WHITTLE_Q8_SP24_AVX2(whittle_qu8_conv2d_sp24_4x16__avx2)
-WHITTLE_Q8_SP24_AVX2(whittle_qs8_fully_connected_sp24_4x16__avx2)
-WHITTLE_Q8_SP24_AVX2(whittle_qs8_qc8w_fully_connected_sp24_4x16__avx2)
-WHITTLE_Q8_SP24_AVX2(whittle_qu8_fully_connected_sp24_4x16__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_conv2d_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_qc8w_conv2d_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qu8_conv2d_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_fully_connected_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_qc8w_fully_connected_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qu8_fully_connected_sp24_24x4__avx2)
