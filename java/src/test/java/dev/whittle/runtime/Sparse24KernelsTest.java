@@ -51,7 +51,8 @@ class Sparse24KernelsTest {
 
     /**
      * uint8 weights moved within 127 of their zero point, so that every w - zero fits int8: the
-     * layers the AVX-512 VNNI 2:4 kernel takes (it declines the others, which then run dense).
+     * AVX-512 VNNI 2:4 kernel then needs no residual blocks (it declines only layers with a kept
+     * w - zero of 255, which then run dense).
      */
     private static WeightFormatHarness.Shaper fitInt8() {
         return (w, n, k, inner, zero, signed, r) -> {
@@ -64,8 +65,8 @@ class Sparse24KernelsTest {
 
     /**
      * As {@link WeightFormatHarness#check}; uint8 layers whose w - zero does not fit int8 are
-     * checked on every path without the kernel tag (the VNNI path runs dense for them), and the
-     * AVX2 path is asserted to run the 2:4 kernel.
+     * checked on every path without the kernel tag (the VNNI path runs dense for those with a
+     * kept w - zero of 255), and the AVX2 path is asserted to run the 2:4 kernel.
      */
     private static int check(Model m, KernelFamily<?> family, String tag, boolean anyKernel, String label, long seed,
             int extremes) {
@@ -202,6 +203,34 @@ class Sparse24KernelsTest {
             }
         }
         Assumptions.assumeTrue(ran > 0, "no 2:4 fully-connected kernel on this machine");
+    }
+
+    /**
+     * uint8 layers whose kept {@code w - zero} leave int8 (zero point 255: [-255, 0]) run the
+     * 2:4 kernel on every path: the AVX-512 VNNI one with its residual blocks (the weights
+     * clamped to int8, the rest as a second int8 block where needed), exact all the same.
+     */
+    @Test
+    void uint8WeightsOutsideInt8RunThe24KernelOnEveryPath() {
+        int ran = 0;
+        long seed = 100;
+        Conv[] convs = {new Conv(1, 5, 7, 16, 33, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, true),
+            new Conv(2, 7, 7, 64, 48, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, true),
+            new Conv(1, 6, 6, 12, 20, 3, 3, 1, 1, 1, 1, 0, 2, 1, 2, false)};
+        for (Conv c : convs) {
+            Model m = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D, c, seed, shaper((int) seed));
+            ran += check(m, KernelRegistry.CONV2D_SP24, "_conv2d_sp24_", false, "qu8 outside int8 " + c.label(), seed,
+                    c.extremes());
+            seed++;
+        }
+        for (int[] t : new int[][] {{4, 64, 40}, {9, 132, 17}}) {
+            Model m = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, t[0], t[1], t[2], 1, 0, true, 0,
+                    (int) seed, shaper((int) seed));
+            ran += check(m, KernelRegistry.FULLY_CONNECTED_SP24, "_fully_connected_sp24_", false,
+                    "qu8 outside int8 fc " + t[0] + "x" + t[1] + "->" + t[2], seed, 1);
+            seed++;
+        }
+        Assumptions.assumeTrue(ran > 0, "no 2:4 kernel on this machine");
     }
 
     @Test
