@@ -42,12 +42,15 @@ using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
 constexpr int kMR = 4;
 constexpr int kNR = 16;
-// Calls of at least this many pixels and K of at least kTileMinK run the lanes = pixels tiles,
-// others the lanes = channels path. Below K = 64 the tiles lose (measured, kernels/README.md
-// "2:4"): their fixed costs per output (the sums' transposes, the per-tile pair building)
-// weigh more than the multiply-adds they save when a K pass is only 4..15 groups long.
+// Calls of at least kTilePixels pixels run the lanes = pixels tiles where K >= kTileMinK, or
+// K >= kTileMinKWide with N >= kTileWideN; others the lanes = channels path. Measured
+// (kernels/README.md "2:4"): at K = 16..32 the tiles' fixed costs (the sums' transposes per
+// output, the pair building per pixel) weigh about what the 4..8 groups save: they win at
+// K = 24..32 with N >= 144 (1.14-1.22x against 1.12-1.15x), tie at K = 16, lose at N = 16.
 constexpr int kTilePixels = 8;
 constexpr int kTileMinK = 64;
+constexpr int kTileMinKWide = 24;
+constexpr int kTileWideN = 64;
 
 // Pattern id -> vpshufb control dword: the byte indices of int16 x[a] and x[b] in the
 // broadcast quad. Ids 6 and 7 never occur (the packer writes 0..5).
@@ -395,14 +398,10 @@ template <int P>
 WHITTLE_Q8_INLINE void block(const int16_t* w, const uint8_t* meta, const uint8_t* x, int32_t count, __m256i* acc,
                              const int32_t* cnst) {
   if (P == 3) {
-    if (cnst != nullptr) {
-      _Pragma("GCC unroll 4") for (int c = 0; c < kC; c++) {
-        acc[c] = acc[4 + c] = acc[8 + c] = _mm256_set1_epi32(cnst[c]);
-      }
-    }
-    // In asm, the accumulators loaded and stored inside it (ymm0..11: channel c, vector j in
-    // ymm(4j + c)): 12 accumulators + the 4 channels' pairs + one broadcast + 2 products = 16
-    // ymm, which GCC would spill; the pattern bytes become offsets on the integer pipes.
+    // In asm, the accumulators started (from cnst, or loaded from acc) and stored inside it
+    // (ymm0..11: channel c, vector j in ymm(4j + c)): 12 accumulators + the 4 channels' pairs +
+    // one broadcast + 2 products = 16 ymm, which GCC would spill; the pattern bytes become
+    // offsets on the integer pipes.
     const uint8_t* end = x + (size_t) count * 3 * kGroupVectorBytes;
     intptr_t i = 0;  // meta + i, w + 4 i: 16 and 64 bytes per group
 #define WHITTLE_SP24_CHANNEL(sel, t, a0, a1, a2)             \
@@ -414,6 +413,22 @@ WHITTLE_Q8_INLINE void block(const int16_t* w, const uint8_t* meta, const uint8_
   "vpmaddwd 384(%[x],%%" #t "), %%ymm13, %%ymm14\n\t"        \
   "vpaddd %%ymm14, %%" #a2 ", %%" #a2 "\n\t"
     __asm__ volatile(
+        "test %[cnst], %[cnst]\n\t"
+        "jz 2f\n\t"
+        "vpbroadcastd 0(%[cnst]), %%ymm0\n\t"
+        "vpbroadcastd 4(%[cnst]), %%ymm1\n\t"
+        "vpbroadcastd 8(%[cnst]), %%ymm2\n\t"
+        "vpbroadcastd 12(%[cnst]), %%ymm3\n\t"
+        "vmovdqa %%ymm0, %%ymm4\n\t"
+        "vmovdqa %%ymm1, %%ymm5\n\t"
+        "vmovdqa %%ymm2, %%ymm6\n\t"
+        "vmovdqa %%ymm3, %%ymm7\n\t"
+        "vmovdqa %%ymm0, %%ymm8\n\t"
+        "vmovdqa %%ymm1, %%ymm9\n\t"
+        "vmovdqa %%ymm2, %%ymm10\n\t"
+        "vmovdqa %%ymm3, %%ymm11\n\t"
+        "jmp 1f\n\t"
+        "2:\n\t"
         "vmovdqu 0(%[acc]), %%ymm0\n\t"
         "vmovdqu 32(%[acc]), %%ymm1\n\t"
         "vmovdqu 64(%[acc]), %%ymm2\n\t"
@@ -457,7 +472,7 @@ WHITTLE_Q8_INLINE void block(const int16_t* w, const uint8_t* meta, const uint8_
         "vmovdqu %%ymm10, 320(%[acc])\n\t"
         "vmovdqu %%ymm11, 352(%[acc])\n\t"
         : [x] "+r"(x), [i] "+r"(i)
-        : [w] "r"(w), [m] "r"(meta), [end] "r"(end), [acc] "r"(acc)
+        : [w] "r"(w), [m] "r"(meta), [end] "r"(end), [acc] "r"(acc), [cnst] "r"(cnst)
         : "cc", "memory", "rax", "rdx", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
           "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 #undef WHITTLE_SP24_CHANNEL
@@ -658,7 +673,8 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
   // The lanes = pixels tiles for all but a tail of 1..3 pixels (a tile of 8 would compute 5 to 7
   // padding pixels), which the lanes = channels path takes, as it takes calls of fewer than 8.
   const int32_t tail = (m1 - m0) % 8 < 4 ? (m1 - m0) % 8 : 0;
-  const int32_t mt = m1 - m0 >= kTilePixels && p->k >= kTileMinK ? m1 - tail : m0;
+  const bool tiles = p->k >= kTileMinK || (p->k >= kTileMinKWide && p->out_c >= kTileWideN);
+  const int32_t mt = m1 - m0 >= kTilePixels && tiles ? m1 - tail : m0;
   if (mt > m0) {
     WHITTLE_Q8_RUN_GL_U(p, run_tiles, p, input, output, scratch, m0, mt, n0, n1);
   }

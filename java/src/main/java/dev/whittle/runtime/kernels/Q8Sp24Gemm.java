@@ -335,8 +335,8 @@ final class Q8Sp24Gemm implements NativeGemm {
     /**
      * Whether, with {@code -Dwhittle.weights=auto}, the dense kernel of a node of {@code m}
      * output pixels is measured faster than this 2:4 kernel (kernels/README.md "2:4"): the
-     * AVX2 2:4 kernel where the dense family runs on AVX-512 VNNI (105 against 196 GMAC/s at
-     * best), the VNNI one below 4 pixels. The factories then decline (dense runs).
+     * AVX2 2:4 kernel where the dense family runs on AVX-512 VNNI (146 against 195-230 GMAC/s
+     * at best), the VNNI one below 4 pixels. The factories then decline (dense runs).
      */
     static boolean denseIsFaster(KernelFamily<?> dense, Isa isa, long m) {
         if (WeightFormat.current() != WeightFormat.AUTO) {
