@@ -5,12 +5,15 @@
 // Packed format (written by Q8Sp24Gemm.java): per 16-channel panel, per 8 K (two groups g, g+1):
 // each channel's 4 kept weights as int8 w_eff = w + filterOffset (64 bytes), and one byte per
 // channel holding both groups' pattern ids (p_g | p_{g+1} << 4; 16 bytes): 80 bytes per 16
-// channels x 8 K against the dense VNNI kernel's 128. Only layers whose kept w_eff all fit
-// int8 come here (every int8 layer; uint8 layers only when the zero point keeps them within
-// [-128, 127], else Q8Sp24Gemm declines and the AVX2 2:4 or the dense kernel runs): with
-// 9-bit weights the dense kernel's offset trick (w_s = w - 128, plus c * sum_k x_u per pixel)
-// needs the sum of the activations a channel keeps, which differs per channel and pixel and
-// would cost a second vpdpbusd per product.
+// channels x 8 K against the dense VNNI kernel's 128. Every int8 layer's kept w_eff fit int8;
+// uint8 layers' w_eff = w - zeroPoint span [-255, 255]. For those the packed weights hold
+// clamp(w_eff, -128, 127) and residual blocks the rest, r = w_eff - clamp(w_eff) (int8 unless
+// w_eff = 255, which Q8Sp24Gemm declines), per 16-channel panel and 8 K where some r != 0: a
+// second vpdpbusd on the same shuffled activations. Magnitude pruning keeps the extremes, but
+// a quantized layer's weights are bell-shaped around the zero point: in MobileNet v2 pruned
+// 2:4, 0.1% of the 16 x 8 blocks need one. (The dense kernel's offset trick, w - 128 plus
+// c * sum_k x_u per pixel, does not carry over: the sum would run over the activations each
+// channel keeps, different per channel and pixel, a second vpdpbusd per product.)
 //
 // The multiply, per 8 K and pixel: vpbroadcastq puts the pixel's 8 activation bytes (moved to
 // unsigned, x_u = x ^ 0x80 for int8) in every qword; one vpshufb per 16 channels picks, per
@@ -53,6 +56,23 @@ static inline const uint8_t* metadata(const whittle_q8_gemm_params* p) {
   return reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(at));
 }
 
+// The residual blocks (whittle/q8_sp24.h): per panel, the 8-K blocks q where some kept w_eff is
+// outside int8, each with its 64 bytes of r = w_eff - clamp(w_eff, -128, 127) (int8 too: the
+// packer declines w_eff = 255). Null starts: no residual.
+struct Residual {
+  const int32_t* starts;  // np / 16 + 1 indices into octs / weights
+  const int32_t* octs;    // q of each block
+  const uint8_t* weights; // 64 bytes per block
+};
+
+static inline Residual residual(const whittle_q8_gemm_params* p) {
+  int64_t at[3];
+  memcpy(at, reinterpret_cast<const uint8_t*>(p) + 136, 24);
+  return Residual{reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(at[0])),
+                  reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(at[1])),
+                  reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(at[2]))};
+}
+
 WHITTLE_Q8_INLINE __m512i control(const uint8_t* meta, __m512i low, __m512i high) {
   const __m512i z = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta)));
   return _mm512_or_si512(_mm512_permutexvar_epi32(z, low), _mm512_permutexvar_epi32(_mm512_srli_epi32(z, 4), high));
@@ -76,7 +96,7 @@ static inline void transform_row(const uint8_t* src, uint8_t* dst, int32_t k, in
 template <int MR, bool GL, bool U>
 WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
                                  const uint8_t* w, const __m512i* ctrl, const uint8_t* meta, int32_t octs, int32_t n,
-                                 __mmask16 store_mask, uint8_t* out, int32_t out_stride) {
+                                 const Residual& res, __mmask16 store_mask, uint8_t* out, int32_t out_stride) {
   const __m512i c = _mm512_loadu_si512(whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n);
   __m512i acc[MR];
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
@@ -127,6 +147,22 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
       }
     }
   }
+  if (res.starts != nullptr) {
+    // The panel's blocks with weights outside int8: the same shuffled activations times r.
+    const __m512i low = _mm512_load_si512(kLow);
+    const __m512i high = _mm512_load_si512(kHigh);
+    const int32_t panel = n / kNR;
+    for (int32_t j = res.starts[panel]; j < res.starts[panel + 1]; j++) {
+      const int32_t q = res.octs[j];
+      const __m512i k = ctrl != nullptr ? _mm512_load_si512(ctrl + q) : control(meta + (size_t) q * 16, low, high);
+      const __m512i b = _mm512_load_si512(res.weights + (size_t) j * 64);
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int64_t x;
+        memcpy(&x, a + (size_t) r * a_stride + 8 * q, 8);
+        acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x), k), b);
+      }
+    }
+  }
   const Requant rq = load_requant(p, n);
   const __m512i off = _mm512_set1_epi32(p->output_offset);
   const __m512i lo = _mm512_set1_epi32(p->act_min);
@@ -162,6 +198,7 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const bool direct = whittle_q8::is_direct(p);
   const __m512i low = _mm512_load_si512(kLow);
   const __m512i high = _mm512_load_si512(kHigh);
+  const Residual res = residual(p);
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
@@ -190,19 +227,19 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, c, panel_meta, octs, n, store_mask,
+        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, c, panel_meta, octs, n, res, store_mask,
                               out + (size_t) r * n_total, n_total);
       }
       const uint8_t* ar = a + (size_t) r * kp;
       uint8_t* outr = out + (size_t) r * n_total;
       switch (rows - r) {
-        case 7: microtile<7, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
-        case 6: microtile<6, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
-        case 5: microtile<5, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
-        case 4: microtile<4, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
-        case 3: microtile<3, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
-        case 2: microtile<2, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
-        case 1: microtile<1, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, store_mask, outr, n_total); break;
+        case 7: microtile<7, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, store_mask, outr, n_total); break;
+        case 6: microtile<6, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, store_mask, outr, n_total); break;
+        case 5: microtile<5, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, store_mask, outr, n_total); break;
+        case 4: microtile<4, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, store_mask, outr, n_total); break;
+        case 3: microtile<3, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, store_mask, outr, n_total); break;
+        case 2: microtile<2, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, store_mask, outr, n_total); break;
+        case 1: microtile<1, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, store_mask, outr, n_total); break;
         default: break;
       }
     }

@@ -51,7 +51,8 @@ class Sparse24KernelsTest {
 
     /**
      * uint8 weights moved within 127 of their zero point, so that every w - zero fits int8: the
-     * layers the AVX-512 VNNI 2:4 kernel takes (it declines the others, which then run dense).
+     * AVX-512 VNNI 2:4 kernel then needs no residual blocks (it declines only layers with a kept
+     * w - zero of 255, which then run dense).
      */
     private static WeightFormatHarness.Shaper fitInt8() {
         return (w, n, k, inner, zero, signed, r) -> {
@@ -64,8 +65,8 @@ class Sparse24KernelsTest {
 
     /**
      * As {@link WeightFormatHarness#check}; uint8 layers whose w - zero does not fit int8 are
-     * checked on every path without the kernel tag (the VNNI path runs dense for them), and the
-     * AVX2 path is asserted to run the 2:4 kernel.
+     * checked on every path without the kernel tag (the VNNI path runs dense for those with a
+     * kept w - zero of 255), and the AVX2 path is asserted to run the 2:4 kernel.
      */
     private static int check(Model m, KernelFamily<?> family, String tag, boolean anyKernel, String label, long seed,
             int extremes) {
@@ -103,6 +104,20 @@ class Sparse24KernelsTest {
         for (int outC : OUT) {
             out.add(new Conv(1, 3, 5, IN[i % IN.length], outC, 1, 1, 1, 1, 1, 1, 1, i % 2, i % 3, i % 4 == 1 ? 1 : 0,
                     true));
+            i++;
+        }
+        // The AVX2 lanes = pixels tiles (8+ pixels, K >= 64 or K >= 24 with N >= 64): pixel
+        // counts around the 24-pixel tile and its 1..3-pixel tail (23, 24, 25, 27, 49), K over
+        // several 128-K chunks, in place (K % 16 == 0) and staged (K % 16 != 0), N around the
+        // 4-channel blocks.
+        int[][] tiles = {
+            // batch, h, w, inC, outC
+            {1, 1, 23, 64, 24}, {1, 4, 6, 132, 5}, {1, 5, 5, 260, 33}, {1, 3, 9, 68, 18}, {1, 7, 7, 196, 70},
+            {2, 5, 5, 300, 16}, {1, 7, 7, 96, 1}, {1, 5, 5, 24, 64}, {1, 4, 5, 32, 70},
+        };
+        for (int[] t : tiles) {
+            out.add(new Conv(t[0], t[1], t[2], t[3], t[4], 1, 1, 1, 1, 1, 1, 1, i % 3, i % 3,
+                    i % 7 == 3 ? 1 : i % 7 == 5 ? 2 : 0, i % 4 != 1));
             i++;
         }
         // Windows: 3x3 and 1x1 strided, SAME/VALID, dilation, batch 2.
@@ -173,7 +188,50 @@ class Sparse24KernelsTest {
                 }
             }
         }
+        // batches of 8+ with K >= 64: the AVX2 lanes = pixels tiles (24 rows, a 1..3-row tail)
+        int[][] tiles = {{8, 64, 17}, {25, 132, 33}, {27, 256, 8}, {49, 68, 70}};
+        for (int[] t : tiles) {
+            for (TensorType type : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+                int extremes = i % 3;
+                int scale = i % 7 == 3 ? 1 : i % 7 == 5 ? 2 : 0;
+                boolean u8 = type == TensorType.UINT8;
+                WeightFormatHarness.Shaper shape = u8 && i % 2 == 0 ? fitInt8().then(shaper(i)) : shaper(i);
+                Model m = Q8GemmFullyConnectedTest.build(type, !u8, t[0], t[1], t[2], extremes, scale, i % 6 != 1,
+                        i % 4 == 2 ? 3 : 0, i, shape);
+                ran += check(m, KernelRegistry.FULLY_CONNECTED_SP24, "_fully_connected_sp24_", u8 && i % 2 != 0,
+                        type + " tile " + t[0] + "x" + t[1] + "->" + t[2], i, extremes);
+                i++;
+            }
+        }
         Assumptions.assumeTrue(ran > 0, "no 2:4 fully-connected kernel on this machine");
+    }
+
+    /**
+     * uint8 layers whose kept {@code w - zero} leave int8 (zero point 255: [-255, 0]) run the
+     * 2:4 kernel on every path: the AVX-512 VNNI one with its residual blocks (the weights
+     * clamped to int8, the rest as a second int8 block where needed), exact all the same.
+     */
+    @Test
+    void uint8WeightsOutsideInt8RunThe24KernelOnEveryPath() {
+        int ran = 0;
+        long seed = 100;
+        Conv[] convs = {new Conv(1, 5, 7, 16, 33, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, true),
+            new Conv(2, 7, 7, 64, 48, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, true),
+            new Conv(1, 6, 6, 12, 20, 3, 3, 1, 1, 1, 1, 0, 2, 1, 2, false)};
+        for (Conv c : convs) {
+            Model m = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D, c, seed, shaper((int) seed));
+            ran += check(m, KernelRegistry.CONV2D_SP24, "_conv2d_sp24_", false, "qu8 outside int8 " + c.label(), seed,
+                    c.extremes());
+            seed++;
+        }
+        for (int[] t : new int[][] {{4, 64, 40}, {9, 132, 17}}) {
+            Model m = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, t[0], t[1], t[2], 1, 0, true, 0,
+                    (int) seed, shaper((int) seed));
+            ran += check(m, KernelRegistry.FULLY_CONNECTED_SP24, "_fully_connected_sp24_", false,
+                    "qu8 outside int8 fc " + t[0] + "x" + t[1] + "->" + t[2], seed, 1);
+            seed++;
+        }
+        Assumptions.assumeTrue(ran > 0, "no 2:4 kernel on this machine");
     }
 
     @Test

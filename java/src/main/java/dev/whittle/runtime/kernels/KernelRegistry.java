@@ -202,9 +202,9 @@ public final class KernelRegistry {
             // 2:4 structured sparse int8/uint8 CONV_2D and FULLY_CONNECTED (issue 9; Q8Sp24Gemm):
             // one entry per path serves qs8, qs8_qc8w and qu8 (the dense family picks the symbol).
             new KernelEntry<>(CONV2D_SP24, KernelPath.AVX2, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.AVX2),
-                    NativeKernels.exported("whittle_qs8_conv2d_sp24_4x16__avx2")),
+                    NativeKernels.exported("whittle_qs8_conv2d_sp24_24x4__avx2")),
             new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.AVX2, Q8Sp24FullyConnected.factory(Q8Sp24Gemm.Isa.AVX2),
-                    NativeKernels.exported("whittle_qs8_fully_connected_sp24_4x16__avx2")),
+                    NativeKernels.exported("whittle_qs8_fully_connected_sp24_24x4__avx2")),
             new KernelEntry<>(CONV2D_SP24, KernelPath.AVX512VNNI, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.AVX512VNNI),
                     NativeKernels.exported("whittle_qs8_conv2d_sp24_8x16__avx512vnni")),
             new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.AVX512VNNI,

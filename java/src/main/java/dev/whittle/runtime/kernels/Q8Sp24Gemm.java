@@ -19,17 +19,22 @@ import java.nio.ByteOrder;
  * <p>Format: K = kh * kw * inC with {@code inC % 4 == 0}, so the aligned groups of 4 along K
  * are the groups of 4 along the input channels ({@link WeightStats#conforms24()}). Per
  * 16-channel panel and group, each channel keeps 2 weights (a group with fewer non-zeros pads
- * with zeros) and one pattern byte (0..5: which pair of the 4 positions). The kernel file says
- * why this layout.
+ * with zeros) and one pattern byte (AVX2: {@code id | id << 5}, id 0..5 the kept pair of the 4
+ * positions; VNNI: two ids per byte). The kernel files say why these layouts.
  */
 final class Q8Sp24Gemm implements NativeGemm {
     /** The microkernel of one ISA. */
     enum Isa {
-        /** vpshufb gather + vpmaddwd: int16 kept weights {@code w + filterOffset}, 4 pixels x 16 channels. */
-        AVX2("sp24_4x16__avx2", 4, 4, 2),
         /**
-         * vpshufb gather + vpdpbusd: int8 kept weights (only where every kept {@code w + filterOffset}
-         * fits int8), activations moved to unsigned, 8 pixels x 16 channels, K padded to 8.
+         * int16 kept weights {@code w + filterOffset}, vpmaddwd: tiles of 24 pixels x 4 channels on 6
+         * precomputed activation pairs per group (calls of 8+ pixels), vpshufb/vpermd gathers per
+         * channel lane for 1..7 pixels; task splits in multiples of 8 pixels.
+         */
+        AVX2("sp24_24x4__avx2", 8, 4, 2),
+        /**
+         * vpshufb gather + vpdpbusd: int8 kept weights {@code clamp(w + filterOffset, -128, 127)}
+         * plus {@link Residual} blocks where some are outside int8 (uint8 layers), activations moved
+         * to unsigned, 8 pixels x 16 channels, K padded to 8.
          */
         AVX512VNNI("sp24_8x16__avx512vnni", 8, 8, 1);
 
@@ -72,9 +77,24 @@ final class Q8Sp24Gemm implements NativeGemm {
     private final MemorySegment weights;
     private final MemorySegment meta;
     private final MemorySegment channel;
+    /** VNNI: the residual blocks of weights outside int8 (null when none): see {@link Residual}. */
+    private final Residual residual;
+
+    /**
+     * AVX-512 VNNI: the 8-K blocks (per 16-channel panel) where some kept {@code w_eff} is
+     * outside int8 (uint8 layers: {@code w - zeroPoint} spans [-255, 255]); the packed weights
+     * hold {@code clamp(w_eff, -128, 127)} and each block here the rest, {@code r = w_eff -
+     * clamp(...)}, as 64 int8 in the packed layout. {@code starts}: np / 16 + 1 int32 indices,
+     * {@code octs}: the block's 8-K index q, {@code weights}: 64 bytes per block.
+     */
+    record Residual(MemorySegment starts, MemorySegment octs, MemorySegment weights) {
+        long bytes() {
+            return starts.byteSize() + octs.byteSize() + weights.byteSize();
+        }
+    }
 
     private Q8Sp24Gemm(String name, Isa isa, Q8Gemm.Spec s, int k, int kp, int mb, MemorySegment weights,
-            MemorySegment meta, int[] sums, ByteBuffer bias) {
+            MemorySegment meta, Residual residual, int[] sums, ByteBuffer bias) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
@@ -84,10 +104,16 @@ final class Q8Sp24Gemm implements NativeGemm {
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
         this.weights = weights;
         this.meta = meta;
+        this.residual = residual;
         // AVX2: the widened block, one staged raw row with its slack, 64 for alignment, one
         // panel's vpshufb controls (64 bytes per group of 4 K) or up to 3 rows of pairs (96),
         // slack. VNNI: the byte block, its slack, alignment, one panel's controls (64 per 8 K).
-        this.scratchBytes = isa == Isa.AVX2 ? 2L * mb * k + k + 64 + 64 + 24L * k + 64
+        // AVX2 calls of 8 or more pixels first run the lanes = pixels tiles in the same scratch:
+        // 24 raw rows of kq = K rounded up to 16 bytes, slack and alignment, the tile's 6 pair
+        // vectors per group (kq / 4 groups x 3 x 192 bytes), the int32 sums (np x 24 pixels).
+        long kq = Q8Gemm.roundUp(k, 16);
+        this.scratchBytes = isa == Isa.AVX2
+                ? Math.max(2L * mb * k + k + 64 + 64 + 24L * k + 64, 24 * kq + 128 + 144 * kq + 96L * np + 64)
                 : (long) mb * kp + 64 + 64 + 8L * kp + 64;
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
         this.params = NativeKernels.allocate(PARAMS_BYTES);
@@ -101,12 +127,17 @@ final class Q8Sp24Gemm implements NativeGemm {
         }
         Q8GemmLayout.putHeader(params, s, k, kp, np, mb, 0, d, weights.address(), channel.address());
         params.set(ValueLayout.JAVA_LONG, 128, meta.address());
+        if (residual != null) {
+            params.set(ValueLayout.JAVA_LONG, 136, residual.starts().address());
+            params.set(ValueLayout.JAVA_LONG, 144, residual.octs().address());
+            params.set(ValueLayout.JAVA_LONG, 152, residual.weights().address());
+        }
     }
 
-    /** Bytes of the kept weights and their pattern bytes. */
+    /** Bytes of the kept weights, their pattern bytes and (VNNI) the residual blocks. */
     @Override
     public long weightBytes() {
-        return weights.byteSize() + meta.byteSize();
+        return weights.byteSize() + meta.byteSize() + (residual == null ? 0 : residual.bytes());
     }
 
     @Override
@@ -158,7 +189,8 @@ final class Q8Sp24Gemm implements NativeGemm {
         int[] sums = new int[n];
         int wo = s.weightsOffset();
         int[] we = new int[4];
-        boolean fitsInt8 = true;
+        // VNNI: a kept w_eff of 255 (uint8, zero point 0) leaves a residual of 128, outside int8
+        boolean fitsResidual = true;
         for (int o = 0; o < n; o++) {
             int sum = 0;
             for (int g = 0; g < groups; g++) {
@@ -175,7 +207,7 @@ final class Q8Sp24Gemm implements NativeGemm {
                         } else {
                             b = i;
                         }
-                        fitsInt8 &= we[i] >= -128 && we[i] <= 127;
+                        fitsResidual &= we[i] <= 254;
                     }
                 }
                 if (count > 2) {
@@ -196,9 +228,10 @@ final class Q8Sp24Gemm implements NativeGemm {
             }
             sums[o] = sum;
         }
-        if (isa == Isa.AVX512VNNI && !fitsInt8) {
+        if (isa == Isa.AVX512VNNI && !fitsResidual) {
             return null;
         }
+        Residual residual = null;
         MemorySegment packed;
         MemorySegment meta;
         if (isa == Isa.AVX2) {
@@ -213,7 +246,10 @@ final class Q8Sp24Gemm implements NativeGemm {
                     long at = (panel * groups + g) * 64 + lane * 4L;
                     packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, kept[2 * (o * groups + g)]);
                     packed.set(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2, kept[2 * (o * groups + g) + 1]);
-                    meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane, pattern[o * groups + g]);
+                    // id | id << 5: vpermd reads the id from the low 3 bits, the tiles use
+                    // id << 5 (the byte offset of the pattern's pair vector)
+                    int id = pattern[o * groups + g];
+                    meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane, (byte) (id | id << 5));
                 }
             }
         } else {
@@ -229,23 +265,78 @@ final class Q8Sp24Gemm implements NativeGemm {
                 for (int g = 0; g < groups; g++) {
                     long q = panel * octs + g / 2;
                     long at = q * 64 + lane * 4L + (g % 2) * 2;
-                    packed.set(ValueLayout.JAVA_BYTE, at, (byte) kept[2 * (o * groups + g)]);
-                    packed.set(ValueLayout.JAVA_BYTE, at + 1, (byte) kept[2 * (o * groups + g) + 1]);
+                    packed.set(ValueLayout.JAVA_BYTE, at, (byte) clampInt8(kept[2 * (o * groups + g)]));
+                    packed.set(ValueLayout.JAVA_BYTE, at + 1, (byte) clampInt8(kept[2 * (o * groups + g) + 1]));
                     long mat = q * 16 + lane;
                     int prev = meta.get(ValueLayout.JAVA_BYTE, mat);
                     meta.set(ValueLayout.JAVA_BYTE, mat, (byte) (prev | pattern[o * groups + g] << (4 * (g % 2))));
                 }
             }
+            residual = residual(kept, n, groups, octs, np);
         }
-        return new Q8Sp24Gemm(name, isa, s, k, kp, (int) mb, packed, meta, sums,
+        return new Q8Sp24Gemm(name, isa, s, k, kp, (int) mb, packed, meta, residual, sums,
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    private static int clampInt8(int v) {
+        return Math.max(-128, Math.min(127, v));
+    }
+
+    /** The VNNI residual blocks of {@code kept} (the w_eff pairs per channel and group), or null. */
+    private static Residual residual(short[] kept, int n, int groups, int octs, int np) {
+        int panels = np / NR;
+        // per panel and 8-K block: whether some kept weight is outside int8
+        boolean[] over = new boolean[panels * octs];
+        int count = 0;
+        for (int o = 0; o < n; o++) {
+            for (int i = 0; i < 2 * groups; i++) {
+                int v = kept[2 * o * groups + i];
+                int q = (o / NR) * octs + i / 4;
+                if (v != clampInt8(v) && !over[q]) {
+                    over[q] = true;
+                    count++;
+                }
+            }
+        }
+        if (count == 0) {
+            return null;
+        }
+        MemorySegment starts = NativeKernels.allocate(4L * (panels + 1));
+        MemorySegment octIndex = NativeKernels.allocate(4L * count);
+        MemorySegment weights = NativeKernels.allocate(64L * count);
+        int[] block = new int[panels * octs];
+        int j = 0;
+        for (int panel = 0; panel < panels; panel++) {
+            starts.setAtIndex(ValueLayout.JAVA_INT, panel, j);
+            for (int q = 0; q < octs; q++) {
+                if (over[panel * octs + q]) {
+                    octIndex.setAtIndex(ValueLayout.JAVA_INT, j, q);
+                    block[panel * octs + q] = j++;
+                }
+            }
+        }
+        starts.setAtIndex(ValueLayout.JAVA_INT, panels, j);
+        for (int o = 0; o < n; o++) {
+            for (int g = 0; g < groups; g++) {
+                int q = (o / NR) * octs + g / 2;
+                if (!over[q]) {
+                    continue;
+                }
+                for (int t = 0; t < 2; t++) {
+                    int v = kept[2 * (o * groups + g) + t];
+                    long at = block[q] * 64L + (o % NR) * 4L + (g % 2) * 2 + t;
+                    weights.set(ValueLayout.JAVA_BYTE, at, (byte) (v - clampInt8(v)));
+                }
+            }
+        }
+        return new Residual(starts, octIndex, weights);
     }
 
     /**
      * Whether, with {@code -Dwhittle.weights=auto}, the dense kernel of a node of {@code m}
      * output pixels is measured faster than this 2:4 kernel (kernels/README.md "2:4"): the
-     * AVX2 2:4 kernel where the dense family runs on AVX-512 VNNI (105 against 196 GMAC/s at
-     * best), the VNNI one below 4 pixels. The factories then decline (dense runs).
+     * AVX2 2:4 kernel where the dense family runs on AVX-512 VNNI (146 against 195-230 GMAC/s
+     * at best), the VNNI one below 4 pixels. The factories then decline (dense runs).
      */
     static boolean denseIsFaster(KernelFamily<?> dense, Isa isa, long m) {
         if (WeightFormat.current() != WeightFormat.AUTO) {

@@ -1,0 +1,696 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED on 2:4 structured sparse weights, AVX2: tiles of 24
+// output pixels x 4 output channels (calls of 8 or more pixels), K in groups of 4 of which
+// each channel keeps 2; 1..7 pixels (FULLY_CONNECTED at batch 1..7, a tile's 1..3 leftover
+// pixels) on a lanes = channels path of 1..4 pixels x 16 channels.
+//
+// Packed format (whittle/q8_sp24.h; written by Q8Sp24Gemm.java): per 16-channel panel, per
+// aligned group of 4 along K, the 2 kept weights of each channel as int16 w_eff = w +
+// filterOffset (64 bytes: channels 0..15, each a (w_a, w_b) pair) and one pattern byte per
+// channel (16 bytes: id | id << 5, id 0..5 the kept pair (a, b): the lanes = channels path's
+// vpermd reads the low 3 bits, the tiles use id << 5 as an offset). 80 bytes per 16
+// channels x 4 K against the dense kernel's 128 (int16 w_eff of all 4): 62.5% of the dense
+// packed bytes. A group with fewer than 2 non-zeros stores zeros. The integer algebra is the
+// dense AVX2 kernel's (q8_conv2d_gemm_4x16c2__avx2.cc): acc = sum_kept w_eff * x + (bias +
+// inputOffset * sum w_eff), exact in int16 products and wrapping int32 sums; a pruned weight
+// has w_eff = 0 and adds nothing, so summing only the kept ones is the same sum.
+//
+// Why lanes = pixels (kernels/README.md "2:4"): the lanes = channels layout gathers each
+// channel's two activations with a vpshufb per 8 channels: 6 vector ALU ops (vpshufb, vpmaddwd,
+// vpaddd, twice) per 64 dense-equivalent MACs against the dense kernel's 8, a 1.33x ceiling.
+// With pixels in the lanes, the gather becomes an address: a group has only 6 possible kept
+// pairs, built once per tile of pixels for every channel, and a channel's pattern byte is the
+// offset of its pair vector; the vpmaddwd takes it as its memory operand. Per group, 4
+// channels x 24 pixels: 28 vector ALU ops (1 vbroadcasti128 load, 4 vpshufd, 12 vpmaddwd, 12
+// vpaddd) for 384 dense-equivalent MACs where the dense kernel needs 48: a 1.7x ceiling,
+// measured ~1.6x on the inner loop. The pair vectors are 3x the dense kernel's widened
+// activations (24 bytes per pixel and group), so K is walked in chunks of 32 groups (18 KB of
+// pair vectors, L1-resident while every channel block passes over them). Costs the dense
+// kernel does not pay: building the pairs (a transpose and 6 blends per group and 8 pixels,
+// shared by all channels: ~25% of the time at N = 24, ~2% at N >= 96) and the 8x8 transposes
+// of the int32 sums before the dense kernel's requantization (the per-output requantization
+// is ~50% of either kernel's time at K = 24).
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_gemm_common.h"
+#include "q8_requant_avx2.h"
+#include "whittle/q8_sp24.h"
+
+namespace {
+
+using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
+
+constexpr int kMR = 4;
+constexpr int kNR = 16;
+// Calls of at least kTilePixels pixels run the lanes = pixels tiles where K >= kTileMinK, or
+// K >= kTileMinKWide with N >= kTileWideN; others the lanes = channels path. Measured
+// (kernels/README.md "2:4"): at K = 16..32 the tiles' fixed costs (the sums' transposes per
+// output, the pair building per pixel) weigh about what the 4..8 groups save: they win at
+// K = 24..32 with N >= 144 (1.14-1.22x against 1.12-1.15x), tie at K = 16, lose at N = 16.
+constexpr int kTilePixels = 8;
+constexpr int kTileMinK = 64;
+constexpr int kTileMinKWide = 24;
+constexpr int kTileWideN = 64;
+
+// Pattern id -> vpshufb control dword: the byte indices of int16 x[a] and x[b] in the
+// broadcast quad. Ids 6 and 7 never occur (the packer writes 0..5).
+alignas(32) const int32_t kControls[8] = {
+    0x03020100,  // 0: (0, 1)
+    0x05040100,  // 1: (0, 2)
+    0x07060100,  // 2: (0, 3)
+    0x05040302,  // 3: (1, 2)
+    0x07060302,  // 4: (1, 3)
+    0x07060504,  // 5: (2, 3)
+    0x03020100, 0x03020100};
+
+// Widens count bytes (signed or unsigned) to int16 (as the dense AVX2 kernel).
+static inline void widen(const uint8_t* src, int16_t* dst, int32_t count, bool is_unsigned) {
+  int32_t i = 0;
+  if (is_unsigned) {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepu8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) src[i];
+    }
+  } else {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepi8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) (int8_t) src[i];
+    }
+  }
+}
+
+static inline const uint8_t* metadata(const whittle_q8_gemm_params* p) {
+  int64_t at;
+  memcpy(&at, reinterpret_cast<const uint8_t*>(p) + 128, 8);
+  return reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(at));
+}
+
+// ---- Lanes = channels: 1..7 pixels x 16 channels --------------------------------------------
+//
+// Per group and pixel, one vpbroadcastq of the pixel's 4 widened activations, one vpshufb per
+// 8 channels (control dword [2a, 2a+1, 2b, 2b+1]), vpmaddwd against the kept pairs, vpaddd:
+// 6 vector ALU ops per 64 dense-equivalent MACs (the dense kernel: 8). Blocks of 4..7 pixels
+// expand the controls once per panel into scratch (microtile); 1..3 pixels pick from 6
+// precomputed pairs per group with vpermd (microtile_few).
+
+// The vpshufb controls of one panel's groups, 64 bytes per group, from its pattern bytes
+// (id | id << 5: vpermd reads the id from the low 3 bits).
+static inline void expand_controls(const uint8_t* meta, int32_t groups, __m256i* ctrl) {
+  const __m256i table = _mm256_load_si256(reinterpret_cast<const __m256i*>(kControls));
+  for (int32_t g = 0; g < groups; g++) {
+    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(meta + (size_t) g * 16));
+    _mm256_store_si256(ctrl + 2 * g, _mm256_permutevar8x32_epi32(table, _mm256_cvtepu8_epi32(m)));
+    _mm256_store_si256(ctrl + 2 * g + 1, _mm256_permutevar8x32_epi32(table, _mm256_cvtepu8_epi32(_mm_srli_si128(m, 8))));
+  }
+}
+
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+                                 const int16_t* w, const __m256i* ctrl, int32_t groups, int32_t n, int32_t nc,
+                                 uint8_t* out, int32_t out_stride) {
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
+  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
+  __m256i acc0[MR], acc1[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc0[r] = c0;
+    acc1[r] = c1;
+  }
+  if (MR == 4) {
+    // In asm for the reason the dense kernel gives: 8 accumulators + 2 weight + 2 control
+    // registers + 2 temporaries = 14 ymm, which GCC otherwise spills inside the loop.
+    const int16_t* a0 = a;
+    const int16_t* a1 = a + a_stride;
+    const int16_t* a2 = a + 2 * (size_t) a_stride;
+    const int16_t* a3 = a + 3 * (size_t) a_stride;
+    // Weights and controls advance 64 bytes per group, the activations 8: one index i for all
+    // (scale 8), and the six temporaries as clobbered registers (GCC allows 30 operands).
+    intptr_t i = 0;
+    const intptr_t end = (intptr_t) groups * 8;
+    __asm__ volatile(
+        "1:\n\t"
+        "vmovdqa (%[w],%[i],8), %%ymm10\n\t"
+        "vmovdqa 32(%[w],%[i],8), %%ymm11\n\t"
+        "vmovdqa (%[c],%[i],8), %%ymm12\n\t"
+        "vmovdqa 32(%[c],%[i],8), %%ymm13\n\t"
+        "vpbroadcastq (%[a0],%[i]), %%ymm14\n\t"
+        "vpshufb %%ymm12, %%ymm14, %%ymm15\n\t"
+        "vpshufb %%ymm13, %%ymm14, %%ymm14\n\t"
+        "vpmaddwd %%ymm10, %%ymm15, %%ymm15\n\t"
+        "vpmaddwd %%ymm11, %%ymm14, %%ymm14\n\t"
+        "vpaddd %%ymm15, %[c00], %[c00]\n\t"
+        "vpaddd %%ymm14, %[c01], %[c01]\n\t"
+        "vpbroadcastq (%[a1],%[i]), %%ymm14\n\t"
+        "vpshufb %%ymm12, %%ymm14, %%ymm15\n\t"
+        "vpshufb %%ymm13, %%ymm14, %%ymm14\n\t"
+        "vpmaddwd %%ymm10, %%ymm15, %%ymm15\n\t"
+        "vpmaddwd %%ymm11, %%ymm14, %%ymm14\n\t"
+        "vpaddd %%ymm15, %[c10], %[c10]\n\t"
+        "vpaddd %%ymm14, %[c11], %[c11]\n\t"
+        "vpbroadcastq (%[a2],%[i]), %%ymm14\n\t"
+        "vpshufb %%ymm12, %%ymm14, %%ymm15\n\t"
+        "vpshufb %%ymm13, %%ymm14, %%ymm14\n\t"
+        "vpmaddwd %%ymm10, %%ymm15, %%ymm15\n\t"
+        "vpmaddwd %%ymm11, %%ymm14, %%ymm14\n\t"
+        "vpaddd %%ymm15, %[c20], %[c20]\n\t"
+        "vpaddd %%ymm14, %[c21], %[c21]\n\t"
+        "vpbroadcastq (%[a3],%[i]), %%ymm14\n\t"
+        "vpshufb %%ymm12, %%ymm14, %%ymm15\n\t"
+        "vpshufb %%ymm13, %%ymm14, %%ymm14\n\t"
+        "vpmaddwd %%ymm10, %%ymm15, %%ymm15\n\t"
+        "vpmaddwd %%ymm11, %%ymm14, %%ymm14\n\t"
+        "vpaddd %%ymm15, %[c30], %[c30]\n\t"
+        "vpaddd %%ymm14, %[c31], %[c31]\n\t"
+        "add $8, %[i]\n\t"
+        "cmp %[end], %[i]\n\t"
+        "jne 1b\n\t"
+        : [c00] "+x"(acc0[0]), [c01] "+x"(acc1[0]), [c10] "+x"(acc0[1 % MR]), [c11] "+x"(acc1[1 % MR]),
+          [c20] "+x"(acc0[2 % MR]), [c21] "+x"(acc1[2 % MR]), [c30] "+x"(acc0[3 % MR]), [c31] "+x"(acc1[3 % MR]),
+          [i] "+r"(i)
+        : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [w] "r"(w), [c] "r"(ctrl), [end] "r"(end)
+        : "cc", "memory", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+  } else {
+    for (int32_t g = 0; g < groups; g++) {
+      const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+      const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
+      const __m256i k0 = _mm256_load_si256(ctrl);
+      const __m256i k1 = _mm256_load_si256(ctrl + 1);
+      w += 32;
+      ctrl += 2;
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int64_t quad;
+        memcpy(&quad, a + (size_t) r * a_stride + 4 * g, 8);
+        const __m256i x = _mm256_set1_epi64x(quad);
+        acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(_mm256_shuffle_epi8(x, k0), w0));
+        acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(_mm256_shuffle_epi8(x, k1), w1));
+      }
+    }
+  }
+  const Requant r0 = load_requant(p, n);
+  const Requant r1 = load_requant(p, n + 8);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m128i bytes = narrow(requantize(acc0[r], r0, hl, GL, off, lo, hi), requantize(acc1[r], r1, hl, GL, off, lo, hi), U);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == kNR) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+// Fewer than 4 pixels in the block (a FULLY_CONNECTED at batch 1..3): vpshufb controls would
+// be used once per panel, so they are not expanded; instead each pixel's group gets its 6
+// possible pairs once (pairs[g] = vpshufb(quad, all 6 controls), 32 bytes, shared by every
+// panel), and each channel lane picks its pair with one vpermd indexed by its pattern byte
+// (vpmovzxbd): per 8 channels and group vpermd + vpmaddwd + vpaddd, one op fewer than
+// building the control (vpmovzxbd + vpermd + vpshufb) and no stores (measured on FC 1280 ->
+// 1001: through scratch 0.75x of dense, controls in registers 1.25-1.30x, this 1.26-1.31x;
+// kernels/README.md).
+static inline void build_pairs(const int16_t* row, int32_t groups, __m256i* pairs) {
+  const __m256i table = _mm256_load_si256(reinterpret_cast<const __m256i*>(kControls));
+  for (int32_t g = 0; g < groups; g++) {
+    int64_t quad;
+    memcpy(&quad, row + 4 * g, 8);
+    _mm256_store_si256(pairs + g, _mm256_shuffle_epi8(_mm256_set1_epi64x(quad), table));
+  }
+}
+
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile_few(const whittle_q8_gemm_params* p, const __m256i* pairs, int32_t groups,
+                                     const int16_t* w, const uint8_t* meta, int32_t n, int32_t nc, uint8_t* out,
+                                     int32_t out_stride) {
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
+  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
+  __m256i acc0[MR], acc1[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc0[r] = c0;
+    acc1[r] = c1;
+  }
+  for (int32_t g = 0; g < groups; g++) {
+    const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+    const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
+    const __m256i i0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(meta)));
+    const __m256i i1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(meta + 8)));
+    w += 32;
+    meta += 16;
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      const __m256i x = _mm256_load_si256(pairs + (size_t) r * groups + g);
+      acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(_mm256_permutevar8x32_epi32(x, i0), w0));
+      acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(_mm256_permutevar8x32_epi32(x, i1), w1));
+    }
+  }
+  const Requant r0 = load_requant(p, n);
+  const Requant r1 = load_requant(p, n + 8);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m128i bytes = narrow(requantize(acc0[r], r0, hl, GL, off, lo, hi), requantize(acc1[r], r1, hl, GL, off, lo, hi), U);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == kNR) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+// ---- Lanes = pixels: tiles of 8 * P pixels (P = 1..3 vectors of 8) x 4 channels ----------
+//
+// Each group's 6 possible activation pairs are built once per tile of pixels (shared by every
+// output channel): pairs[g][j][pattern] is one ymm holding, for the 8 pixels of vector j, the
+// int16 pair (x[4g + a], x[4g + b]) of that pattern. A channel's group is then one vpmaddwd of
+// its broadcast kept weights (w_a, w_b) with the pair vector its pattern selects, the pattern
+// as an address offset (a scalar load and mask: the byte holds id | id << 5, id << 5 is the
+// offset): the gather moves from the vector ALU to the load ports. Per group and 4 channels x 24 pixels: one vbroadcasti128
+// of the 4 channels' kept pairs, 4 vpshufd, 12 vpmaddwd (with their pair vector as the memory
+// operand) and 12 vpaddd: 28 vector ALU ops and 13 vector loads for 384 dense-equivalent MACs,
+// where the dense kernel issues 48 ALU ops (24 vpmaddwd + 24 vpaddd). K is walked in chunks
+// of kChunkGroups groups, so the chunk's pair vectors (576 bytes per group) stay in L1 while
+// every channel block passes over them; the int32 sums of the tile wait in scratch between
+// chunks. The output pass transposes 8 pixels x 8 channels of sums (the dense kernel's lane
+// order: channels) and runs the dense kernel's requantization and stores unchanged.
+constexpr int kC = 4;                // channels per block: one vbroadcasti128 of their kept pairs
+constexpr int kMaxP = 3;             // pixel vectors per tile: 4 x 3 accumulators + 4 temporaries
+constexpr int kPairVectorBytes = 32; // one pattern's pair vector (8 pixels x 2 int16)
+constexpr int kGroupVectorBytes = 6 * kPairVectorBytes;  // one pixel vector's 6 patterns of a group
+constexpr int kChunkGroups = 32;     // 32 groups x 576 bytes = 18 KB of pair vectors per K chunk
+
+// 8x8 transpose of int32 lanes: r[i] holds row i; on return r[j] holds column j.
+WHITTLE_Q8_INLINE void transpose8x8(__m256i r[8]) {
+  const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+  const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
+  const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
+  const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+  const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+  const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+  r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+  r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+  r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+  r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+  r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+  r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+  r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+  r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}
+
+// vpshufb controls: pattern (a, b) -> per dword of 4 activation bytes, the int16 pair (x_a, x_b):
+// zero-extended ([a, -, b, -]) for uint8, or in the high bytes ([-, a, -, b]) for int8, then
+// vpsraw 8 sign-extends them.
+WHITTLE_Q8_INLINE __m256i pair_control(int a, int b, bool is_unsigned) {
+  int32_t c[4];
+  for (int d = 0; d < 4; d++) {
+    const int32_t xa = 4 * d + a, xb = 4 * d + b;
+    c[d] = is_unsigned ? (int32_t) (xa | 0x8000 | xb << 16 | 0x80000000u) : (int32_t) (0x80 | xa << 8 | 0x800000 | xb << 24);
+  }
+  return _mm256_setr_epi32(c[0], c[1], c[2], c[3], c[0], c[1], c[2], c[3]);
+}
+
+// Pixels [m, m + valid) of the tile (8 * P rows; rows past valid repeat row 0, their sums are
+// never stored) -> pairs: per group g, pixel vector j and pattern, 8 pixels' (x_a, x_b) int16
+// at pairs + (g * P + j) * 192 + pattern * 32. Rows are read in place (1x1, stride 1, K a
+// multiple of 16) or staged in raw (8 * P rows of kq = K rounded up to 16 bytes, zero padded).
+// Per 4 groups and 8 pixels: 4 row loads pairs (vinserti128), a 4x4 dword transpose per lane
+// (8 unpacks) puts each group's 4 bytes of pixel i in dword i, then one vpshufb per pattern.
+template <int P, bool U>
+static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
+                       int32_t m, int32_t valid, int32_t kq, uint8_t* raw, uint8_t* pairs) {
+  const int32_t k = p->k;
+  const uint8_t* rows[8 * P];
+  whittle_q8::Pixel px = whittle_q8::pixel_at(p, m);
+  const bool in_place = direct && k == kq;
+  for (int32_t r = 0; r < 8 * P; r++) {
+    if (r >= valid) {
+      rows[r] = rows[0];
+      continue;
+    }
+    if (in_place) {
+      rows[r] = input + (size_t) px.m * k;
+    } else {
+      uint8_t* row = raw + (size_t) r * kq;
+      if (direct) {
+        memcpy(row, input + (size_t) px.m * k, (size_t) k);
+      } else {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+      }
+      memset(row + k, 0, (size_t) (kq - k));
+      rows[r] = row;
+    }
+    whittle_q8::next_pixel(p, &px);
+  }
+  const __m256i s0 = pair_control(0, 1, U), s1 = pair_control(0, 2, U), s2 = pair_control(0, 3, U);
+  const __m256i s3 = pair_control(1, 2, U), s4 = pair_control(1, 3, U), s5 = pair_control(2, 3, U);
+  for (int32_t c = 0; c < kq; c += 16) {
+    _Pragma("GCC unroll 3") for (int j = 0; j < P; j++) {
+      const uint8_t* const* rj = rows + 8 * j;
+      __m256i r[4];
+      _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rj[i] + c))),
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(rj[i + 4] + c)), 1);
+      }
+      const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
+      const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
+      // q[h]: group c / 4 + h, dword i = pixel i's 4 bytes (lane 0 pixels 0..3, lane 1 4..7)
+      const __m256i q[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
+                            _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+      _Pragma("GCC unroll 4") for (int h = 0; h < 4; h++) {
+        __m256i* dst = reinterpret_cast<__m256i*>(pairs + ((size_t) (c / 4 + h) * P + j) * kGroupVectorBytes);
+        auto put = [&](int at, __m256i control) {
+          const __m256i v = _mm256_shuffle_epi8(q[h], control);
+          _mm256_store_si256(dst + at, U ? v : _mm256_srai_epi16(v, 8));
+        };
+        put(0, s0);
+        put(1, s1);
+        put(2, s2);
+        put(3, s3);
+        put(4, s4);
+        put(5, s5);
+      }
+    }
+  }
+}
+
+// Channels n..n+3 over groups [g0, g0 + count) of the tile: acc[(j * 4 + c)] (8 pixels of
+// vector j, channel c) from cnst (first chunk) or from acc, back into acc. w / meta: the
+// channels' kept pairs and pattern bytes at group g0 (stride 64 / 16 bytes: the 16-channel
+// panel layout shared with the lanes = channels path).
+template <int P>
+WHITTLE_Q8_INLINE void block(const int16_t* w, const uint8_t* meta, const uint8_t* x, int32_t count, __m256i* acc,
+                             const int32_t* cnst) {
+  if (P == 3) {
+    // In asm, the accumulators started (from cnst, or loaded from acc) and stored inside it
+    // (ymm0..11: channel c, vector j in ymm(4j + c)): 12 accumulators + the 4 channels' pairs +
+    // one broadcast + 2 products = 16 ymm, which GCC would spill; the pattern bytes become
+    // offsets on the integer pipes.
+    const uint8_t* end = x + (size_t) count * 3 * kGroupVectorBytes;
+    intptr_t i = 0;  // meta + i, w + 4 i: 16 and 64 bytes per group
+#define WHITTLE_SP24_CHANNEL(sel, t, a0, a1, a2)             \
+  "vpshufd $" #sel ", %%ymm12, %%ymm13\n\t"                   \
+  "vpmaddwd (%[x],%%" #t "), %%ymm13, %%ymm14\n\t"           \
+  "vpmaddwd 192(%[x],%%" #t "), %%ymm13, %%ymm15\n\t"        \
+  "vpaddd %%ymm14, %%" #a0 ", %%" #a0 "\n\t"                 \
+  "vpaddd %%ymm15, %%" #a1 ", %%" #a1 "\n\t"                 \
+  "vpmaddwd 384(%[x],%%" #t "), %%ymm13, %%ymm14\n\t"        \
+  "vpaddd %%ymm14, %%" #a2 ", %%" #a2 "\n\t"
+    __asm__ volatile(
+        "test %[cnst], %[cnst]\n\t"
+        "jz 2f\n\t"
+        "vpbroadcastd 0(%[cnst]), %%ymm0\n\t"
+        "vpbroadcastd 4(%[cnst]), %%ymm1\n\t"
+        "vpbroadcastd 8(%[cnst]), %%ymm2\n\t"
+        "vpbroadcastd 12(%[cnst]), %%ymm3\n\t"
+        "vmovdqa %%ymm0, %%ymm4\n\t"
+        "vmovdqa %%ymm1, %%ymm5\n\t"
+        "vmovdqa %%ymm2, %%ymm6\n\t"
+        "vmovdqa %%ymm3, %%ymm7\n\t"
+        "vmovdqa %%ymm0, %%ymm8\n\t"
+        "vmovdqa %%ymm1, %%ymm9\n\t"
+        "vmovdqa %%ymm2, %%ymm10\n\t"
+        "vmovdqa %%ymm3, %%ymm11\n\t"
+        "jmp 1f\n\t"
+        "2:\n\t"
+        "vmovdqu 0(%[acc]), %%ymm0\n\t"
+        "vmovdqu 32(%[acc]), %%ymm1\n\t"
+        "vmovdqu 64(%[acc]), %%ymm2\n\t"
+        "vmovdqu 96(%[acc]), %%ymm3\n\t"
+        "vmovdqu 128(%[acc]), %%ymm4\n\t"
+        "vmovdqu 160(%[acc]), %%ymm5\n\t"
+        "vmovdqu 192(%[acc]), %%ymm6\n\t"
+        "vmovdqu 224(%[acc]), %%ymm7\n\t"
+        "vmovdqu 256(%[acc]), %%ymm8\n\t"
+        "vmovdqu 288(%[acc]), %%ymm9\n\t"
+        "vmovdqu 320(%[acc]), %%ymm10\n\t"
+        "vmovdqu 352(%[acc]), %%ymm11\n\t"
+        "1:\n\t"
+        "vbroadcasti128 (%[w],%[i],4), %%ymm12\n\t"
+        "movzbl (%[m],%[i]), %%eax\n\t"
+        "movzbl 1(%[m],%[i]), %%edx\n\t"
+        "and $0xE0, %%eax\n\t"
+        "and $0xE0, %%edx\n\t"
+        WHITTLE_SP24_CHANNEL(0x00, rax, ymm0, ymm4, ymm8)
+        WHITTLE_SP24_CHANNEL(0x55, rdx, ymm1, ymm5, ymm9)
+        "movzbl 2(%[m],%[i]), %%eax\n\t"
+        "movzbl 3(%[m],%[i]), %%edx\n\t"
+        "and $0xE0, %%eax\n\t"
+        "and $0xE0, %%edx\n\t"
+        WHITTLE_SP24_CHANNEL(0xAA, rax, ymm2, ymm6, ymm10)
+        WHITTLE_SP24_CHANNEL(0xFF, rdx, ymm3, ymm7, ymm11)
+        "add $16, %[i]\n\t"
+        "add $576, %[x]\n\t"
+        "cmp %[end], %[x]\n\t"
+        "jne 1b\n\t"
+        "vmovdqu %%ymm0, 0(%[acc])\n\t"
+        "vmovdqu %%ymm1, 32(%[acc])\n\t"
+        "vmovdqu %%ymm2, 64(%[acc])\n\t"
+        "vmovdqu %%ymm3, 96(%[acc])\n\t"
+        "vmovdqu %%ymm4, 128(%[acc])\n\t"
+        "vmovdqu %%ymm5, 160(%[acc])\n\t"
+        "vmovdqu %%ymm6, 192(%[acc])\n\t"
+        "vmovdqu %%ymm7, 224(%[acc])\n\t"
+        "vmovdqu %%ymm8, 256(%[acc])\n\t"
+        "vmovdqu %%ymm9, 288(%[acc])\n\t"
+        "vmovdqu %%ymm10, 320(%[acc])\n\t"
+        "vmovdqu %%ymm11, 352(%[acc])\n\t"
+        : [x] "+r"(x), [i] "+r"(i)
+        : [w] "r"(w), [m] "r"(meta), [end] "r"(end), [acc] "r"(acc), [cnst] "r"(cnst)
+        : "cc", "memory", "rax", "rdx", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+          "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+#undef WHITTLE_SP24_CHANNEL
+  } else {
+    __m256i a[P * kC];
+    _Pragma("GCC unroll 8") for (int j = 0; j < P; j++) {
+      _Pragma("GCC unroll 4") for (int c = 0; c < kC; c++) {
+        a[j * kC + c] = cnst != nullptr ? _mm256_set1_epi32(cnst[c]) : acc[j * kC + c];
+      }
+    }
+    for (int32_t g = 0; g < count; g++) {
+      const __m256i wp = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+      const __m256i wc[4] = {_mm256_shuffle_epi32(wp, 0x00), _mm256_shuffle_epi32(wp, 0x55),
+                             _mm256_shuffle_epi32(wp, 0xAA), _mm256_shuffle_epi32(wp, 0xFF)};
+      _Pragma("GCC unroll 4") for (int c = 0; c < kC; c++) {
+        const uint8_t* src = x + (meta[c] & 0xE0);
+        _Pragma("GCC unroll 8") for (int j = 0; j < P; j++) {
+          const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(src + j * kGroupVectorBytes));
+          a[j * kC + c] = _mm256_add_epi32(a[j * kC + c], _mm256_madd_epi16(wc[c], v));
+        }
+      }
+      w += 32;
+      meta += 16;
+      x += P * kGroupVectorBytes;
+    }
+    _Pragma("GCC unroll 8") for (int i = 0; i < P * kC; i++) {
+      acc[i] = a[i];
+    }
+  }
+}
+
+// One tile: pixels [m, m + valid) (valid <= 8 * P) x channels [n0, n1).
+template <int P, bool GL, bool U>
+static void tile_t(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
+                   uint8_t* output, uint8_t* raw, uint8_t* pairs, __m256i* sums, int32_t kq, int32_t m,
+                   int32_t valid, int32_t n0, int32_t n1) {
+  pack_pairs<P, U>(p, input, input_end, direct, m, valid, kq, raw, pairs);
+  const int32_t groups = p->k >> 2;
+  const int32_t n_total = p->out_c;
+  // Channel blocks up to n1 rounded to 4 (the panel's padding channels have zero weights; the
+  // output pass reads, and drops, the sums of the rest of the last panel).
+  const int32_t n_end = (n1 + kC - 1) & ~(kC - 1);
+  const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
+  const uint8_t* meta = metadata(p);
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST);
+  for (int32_t g0 = 0; g0 < groups; g0 += kChunkGroups) {
+    const int32_t count = groups - g0 < kChunkGroups ? groups - g0 : kChunkGroups;
+    const uint8_t* x = pairs + (size_t) g0 * P * kGroupVectorBytes;
+    for (int32_t n = n0; n < n_end; n += kC) {
+      const size_t at = (size_t) (n >> 4) * groups + g0;
+      block<P>(weights + at * 32 + (n & 15) * 2, meta + at * 16 + (n & 15), x, count,
+               sums + (size_t) ((n - n0) / kC) * P * kC, g0 == 0 ? cnst + n : nullptr);
+    }
+  }
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  for (int32_t n = n0; n < n1; n += 16) {
+    const int32_t nc = n_total - n < 16 ? n_total - n : 16;
+    const Requant r0 = load_requant(p, n);
+    const Requant r1 = load_requant(p, n + 8);
+    const __m256i* s = sums + (size_t) ((n - n0) / kC) * P * kC;
+    for (int j = 0; j < P && 8 * j < valid; j++) {
+      // sums[(block * P + j) * 4 + c]: channel 4 * block + c, pixels 8j..8j+7
+      __m256i c0[8], c1[8];
+      _Pragma("GCC unroll 8") for (int ch = 0; ch < 8; ch++) {
+        c0[ch] = s[((ch >> 2) * P + j) * kC + (ch & 3)];
+        c1[ch] = s[((2 + (ch >> 2)) * P + j) * kC + (ch & 3)];
+      }
+      transpose8x8(c0);
+      transpose8x8(c1);
+      const int32_t rows = valid - 8 * j < 8 ? valid - 8 * j : 8;
+      for (int32_t i = 0; i < rows; i++) {
+        const __m128i bytes =
+            narrow(requantize(c0[i], r0, hl, GL, off, lo, hi), requantize(c1[i], r1, hl, GL, off, lo, hi), U);
+        uint8_t* dst = output + (size_t) (m + 8 * j + i) * n_total + n;
+        if (nc == 16) {
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+        } else {
+          alignas(16) uint8_t tmp[16];
+          _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+          memcpy(dst, tmp, (size_t) nc);
+        }
+      }
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_tiles(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch,
+                      int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
+  // Scratch (Q8Sp24Gemm sizes it): 24 raw rows of kq bytes + slack, then (64-aligned) the
+  // tile's pair vectors (kq / 4 groups x 576 bytes), then the int32 sums (np x 24 pixels).
+  const int32_t kq = (p->k + 15) & ~15;
+  uint8_t* raw = static_cast<uint8_t*>(scratch);
+  uint8_t* pairs = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(raw + (size_t) 8 * kMaxP * kq + 64) + 63) &
+                                              ~(uintptr_t) 63);
+  __m256i* sums = reinterpret_cast<__m256i*>(pairs + (size_t) (kq / 4) * kMaxP * kGroupVectorBytes);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const bool direct = whittle_q8::is_direct(p);
+  for (int32_t m = m0; m < m1;) {
+    const int32_t rem = m1 - m;
+    const int32_t valid = rem < 8 * kMaxP ? rem : 8 * kMaxP;
+    if (rem > 16) {
+      tile_t<3, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1);
+    } else if (rem > 8) {
+      tile_t<2, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1);
+    } else {
+      tile_t<1, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1);
+    }
+    m += valid;
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  // Scratch (Q8Sp24Gemm sizes it): the block of widened rows, one staged row of raw bytes with
+  // its slack, then (64-aligned) one panel's vpshufb controls.
+  int16_t* a = static_cast<int16_t*>(scratch);
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  const int32_t groups = kp >> 2;
+  uint8_t* stage = reinterpret_cast<uint8_t*>(a + (size_t) p->mb * kp);
+  __m256i* ctrl = reinterpret_cast<__m256i*>((reinterpret_cast<uintptr_t>(stage + kp + 64) + 63) & ~(uintptr_t) 63);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const bool is_unsigned = p->is_unsigned != 0;
+  const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
+  const uint8_t* meta = metadata(p);
+  const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+      const uint8_t* bytes = input + (size_t) px.m * k;
+      if (!direct) {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, stage);
+        bytes = stage;
+      }
+      widen(bytes, a + (size_t) r * kp, k, is_unsigned);
+    }
+    if (rows < kMR) {
+      // (the scratch's control area holds up to 3 rows of pairs: 3 * 32 bytes per group)
+      for (int32_t r = 0; r < rows; r++) {
+        build_pairs(a + (size_t) r * kp, groups, ctrl + (size_t) r * groups);
+      }
+    }
+    for (int32_t n = n0; n < n1; n += kNR) {
+      const int32_t panel_index = n / kNR;
+      const int16_t* panel = weights + (size_t) panel_index * groups * 32;
+      const uint8_t* panel_meta = meta + (size_t) panel_index * groups * 16;
+      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      if (rows < kMR) {
+        switch (rows) {
+          case 3:
+            microtile_few<3, GL, U>(p, ctrl, groups, panel, panel_meta, n, nc, out, n_total);
+            break;
+          case 2:
+            microtile_few<2, GL, U>(p, ctrl, groups, panel, panel_meta, n, nc, out, n_total);
+            break;
+          default:
+            microtile_few<1, GL, U>(p, ctrl, groups, panel, panel_meta, n, nc, out, n_total);
+            break;
+        }
+        continue;
+      }
+      expand_controls(panel_meta, groups, ctrl);
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, ctrl, groups, n, nc, out + (size_t) r * n_total,
+                              n_total);
+      }
+      switch (rows - r) {
+        case 3:
+          microtile<3, GL, U>(p, a + (size_t) r * kp, kp, panel, ctrl, groups, n, nc, out + (size_t) r * n_total,
+                              n_total);
+          break;
+        case 2:
+          microtile<2, GL, U>(p, a + (size_t) r * kp, kp, panel, ctrl, groups, n, nc, out + (size_t) r * n_total,
+                              n_total);
+          break;
+        case 1:
+          microtile<1, GL, U>(p, a + (size_t) r * kp, kp, panel, ctrl, groups, n, nc, out + (size_t) r * n_total,
+                              n_total);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  // The lanes = pixels tiles for all but a tail of 1..3 pixels (a tile of 8 would compute 5 to 7
+  // padding pixels), which the lanes = channels path takes, as it takes calls of fewer than 8.
+  const int32_t tail = (m1 - m0) % 8 < 4 ? (m1 - m0) % 8 : 0;
+  const bool tiles = p->k >= kTileMinK || (p->k >= kTileMinKWide && p->out_c >= kTileWideN);
+  const int32_t mt = m1 - m0 >= kTilePixels && tiles ? m1 - tail : m0;
+  if (mt > m0) {
+    WHITTLE_Q8_RUN_GL_U(p, run_tiles, p, input, output, scratch, m0, mt, n0, n1);
+  }
+  if (m1 > mt) {
+    WHITTLE_Q8_RUN_GL_U(p, run_t, p, input, output, scratch, mt, m1, n0, n1);
+  }
+}
+
+}  // namespace
+
+#define WHITTLE_Q8_SP24_AVX2(name) \
+  extern "C" WHITTLE_Q8_GEMM_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_conv2d_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_qc8w_conv2d_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qu8_conv2d_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_fully_connected_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qs8_qc8w_fully_connected_sp24_24x4__avx2)
+WHITTLE_Q8_SP24_AVX2(whittle_qu8_fully_connected_sp24_24x4__avx2)
