@@ -28,7 +28,7 @@ typedef struct whittle_q8_lut_params {
   whittle_q8_gemm_params gemm;
   int64_t indices;      /* per channel pair: blocks of 32 K, 32 bytes each (see the kernel file) */
   int64_t tables;       /* per channel pair: 32 bytes, the two channels' 16-byte tables */
-  int32_t table_stride; /* 32, or 0 where the layer shares one table */
+  int32_t table_stride; /* 32 (8x2c8) or 256 per 16-channel panel (4x16c2, 8x16c4); 0: one shared table block */
   int32_t blocks;       /* 32-K blocks per channel pair: ceil(K / 32) */
   int32_t reserved[10];
 } whittle_q8_lut_params;
@@ -45,6 +45,24 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_8x2c8__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_8x2c8__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_8x2c8__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_8x2c8__avx2);
+
+/* AVX2, many pixels: 16-channel panels decoded into scratch (4 vpshufb + 3 vpblendd per K pair),
+ * the dense 4x16c2 microkernel over them. Index and table layout in the kernel file. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c2__avx2);
+
+/* AVX-512 VNNI: 16-channel panels decoded (1 + 3 masked vpshufb per 64 weights) into scratch for
+ * blocks of more than 8 pixels, in registers for fewer; the dense 8x16c4 microkernel. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_8x16c4__avx512vnni);
 
 #ifdef __cplusplus
 }

@@ -67,7 +67,7 @@ class LutKernelsTest {
         assumeFalse(none(), "no LUT kernel on this machine");
         long seed = 1;
         for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
-            for (int clusters : new int[] {1, 2, 15, 16}) {
+            for (int clusters : new int[] {1, 2, 3, 8, 15, 16}) {
                 for (boolean perChannel : new boolean[] {true, false}) {
                     conv(f, new Conv(1, 5, 4, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
                             WeightFormatHarness.clustered(clusters, perChannel));
@@ -152,6 +152,36 @@ class LutKernelsTest {
         }
         // the FC shape of MobileNet's classifier, at batch 1
         fc(TensorType.UINT8, false, 1, 1280, 40, 0, 0, seed, WeightFormatHarness.clustered(16, true));
+    }
+
+    /**
+     * Each of the three index layouts is dispatched where it should be: on AVX2 the in-register
+     * {@code lut4_8x2c8} below 8 output pixels and the panel-decoding {@code lut4_4x16c2} from 8
+     * on; on AVX-512 VNNI {@code lut4_8x16c4} (in registers for blocks of at most 8 pixels,
+     * decoded panels above). Shapes with several pixel blocks (K = 1280: 72 pixels per block on
+     * VNNI, 36 on AVX2) and partial microtiles, bit-exact against the reference.
+     */
+    @Test
+    void eachLayoutWhereItBelongs() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        long seed = 700;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int[] hw : new int[][] {{1, 1}, {1, 7}, {2, 4}, {3, 3}, {1, 9}, {5, 5}, {10, 10}}) {
+                int inC = hw[0] * hw[1] >= 25 ? 1280 : 40;
+                Conv c = new Conv(1, hw[0], hw[1], inC, 21, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+                Model m = Q8GemmConvTest.build(f, c, seed, WeightFormatHarness.clustered(16, seed % 2 == 0));
+                conv(f, c, seed++, WeightFormatHarness.clustered(16, seed % 2 == 0));
+                for (var e : KernelRegistry.available(KernelRegistry.CONV2D_LUT)) {
+                    System.setProperty(KernelPath.PROPERTY, e.path().label());
+                    System.setProperty(WeightFormat.PROPERTY, "lut");
+                    String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
+                    String want = e.path() == KernelPath.AVX2
+                            ? (hw[0] * hw[1] >= 8 ? "_lut4_4x16c2__avx2" : "_lut4_8x2c8__avx2")
+                            : "_lut4_8x16c4__avx512vnni";
+                    assertTrue(name.endsWith(want), f.name() + " " + c.label() + " on " + e.path() + ": " + name);
+                }
+            }
+        }
     }
 
     @Test

@@ -33,12 +33,47 @@ import java.util.Arrays;
 final class Q8LutGemm implements NativeGemm {
     /** Distinct weight bytes per output channel this format holds (4-bit indices). */
     public static final int MAX_VALUES = 16;
-    /** Name suffix and symbol suffix of the AVX2 kernel. */
-    static final String AVX2_SUFFIX = "lut4_8x2c8__avx2";
+    /** Name suffix and symbol suffix of the AVX2 kernel that decodes in registers (few pixels). */
+    static final String AVX2_SUFFIX = Layout.C8_AVX2.suffix;
+    /**
+     * AVX2: layers with at least this many output pixels take the panel-decoding kernel
+     * ({@code lut4_4x16c2}), fewer the in-register one ({@code lut4_8x2c8}). Calibrated with
+     * LutGemmBenchmark (kernels/README.md, LUT section): at one pixel the panel decode is paid for
+     * one 4-pixel microtile (the in-register kernel streams the indices once); from a few
+     * microtiles per panel on the dense microkernel's tile wins.
+     */
+    static final int AVX2_PANEL_MIN_M = 8;
 
-    private static final int MR = 8;
+    /** The three index layouts (one per kernel), the kernel files say why each. */
+    enum Layout {
+        /** Channel pairs, 8 K per lane, decoded in registers (AVX2, few pixels). */
+        C8_AVX2("lut4_8x2c8__avx2", 8, 8, 2),
+        /** 16-channel panels in the dense 4x16c2 order, decoded into scratch (AVX2, many pixels). */
+        PANEL_AVX2("lut4_4x16c2__avx2", 4, 4, 2),
+        /** 16-channel panels in the dense 8x16c4 order (AVX-512 VNNI). */
+        PANEL_VNNI("lut4_8x16c4__avx512vnni", 8, 8, 1);
+
+        final String suffix;
+        final int mr;
+        final int kBlock;
+        final int elementBytes;
+
+        Layout(String suffix, int mr, int kBlock, int elementBytes) {
+            this.suffix = suffix;
+            this.mr = mr;
+            this.kBlock = kBlock;
+            this.elementBytes = elementBytes;
+        }
+    }
+
     private static final int GROUP = 16;
     private static final int BLOCK_BYTES = 20 * 1024;
+    /**
+     * Panel kernels: bytes of packed activations per block of pixels. Each 16-channel panel is
+     * decoded once per block, so the block is larger than the dense kernel's (20 KB): L2-sized,
+     * up to 512 pixels.
+     */
+    private static final int PANEL_BLOCK_BYTES = 96 * 1024;
     private static final int PARAMS_BYTES = 320;
     private static final int CHANNEL_ARRAYS = 10;
     private static final int CH_COEF = 9;
@@ -59,75 +94,154 @@ final class Q8LutGemm implements NativeGemm {
     private final MemorySegment tables;
     private final MemorySegment channel;
 
-    private Q8LutGemm(String name, Q8Gemm.Spec s, int k, int mb, ByteBuffer w, ByteBuffer bias, boolean shared) {
+    private Q8LutGemm(String name, Layout layout, Q8Gemm.Spec s, int k, int kp, int mb, ByteBuffer w,
+            ByteBuffer bias, boolean shared) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
         this.np = Q8Gemm.roundUp(n, GROUP);
-        this.split = new Q8GemmLayout.Split(m, n, MR, GROUP, np / GROUP, 8 * MR, np);
+        this.split = new Q8GemmLayout.Split(m, n, layout.mr, GROUP, np / GROUP, 8 * layout.mr, np);
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
-        int kp = Q8Gemm.roundUp(k, 8);
-        int blocks = (k + 31) / 32;
-        int pairs = (n + 1) / 2;
-        this.scratchBytes = (long) mb * kp * 2 + 4L * (mb + MR) + k + 64 + 64;
-        this.indices = NativeKernels.allocate((long) pairs * blocks * 32);
-        this.tables = NativeKernels.allocate(shared ? 32 : 32L * pairs);
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
         this.params = NativeKernels.allocate(PARAMS_BYTES);
-
         boolean signed = !s.unsigned();
-        int flip = signed ? 0x80 : 0;
         int io = s.inputOffset();
         int wo = s.weightsOffset();
-        // w_eff = t + c for table byte t (see the kernel file)
-        int c = wo - (signed ? 128 : 0);
         byte[] table = shared ? valuesOf(w, 0, n * k) : null;
+        byte[][] t = new byte[n][];
+        byte[][] idx = new byte[n][k];
         byte[] row = new byte[k];
         for (int o = 0; o < n; o++) {
             w.get(o * k, row);
-            byte[] t = shared ? table : valuesOf(w, o * k, k);
+            t[o] = shared ? table : valuesOf(w, o * k, k);
             int[] index = new int[256];
-            for (int i = 0; i < t.length; i++) {
-                index[t[i] & 0xFF] = i;
-            }
-            int pair = o / 2;
-            int lane = o % 2;
-            if (!shared || o == 0) {
-                for (int i = 0; i < t.length; i++) {
-                    tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : 32L * pair) + 16L * lane + i, (byte) (t[i] ^ flip));
-                    if (shared) {
-                        tables.set(ValueLayout.JAVA_BYTE, 16L + i, (byte) (t[i] ^ flip));
-                    }
-                }
-            }
-            long base = ((long) pair * blocks) * 32 + 16L * lane;
-            int sum = 0;
-            for (int b = 0; b < blocks; b++) {
-                for (int i = 0; i < 8; i++) {
-                    int word = 0;
-                    for (int j = 0; j < 4; j++) {
-                        int kk = 32 * b + 8 * j + i;
-                        if (kk < k) {
-                            word |= index[row[kk] & 0xFF] << (4 * j);
-                        }
-                    }
-                    indices.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + 32L * b + 2L * i, (short) word);
-                }
+            for (int i = 0; i < t[o].length; i++) {
+                index[t[o][i] & 0xFF] = i;
             }
             for (int kk = 0; kk < k; kk++) {
-                sum += (signed ? row[kk] : row[kk] & 0xFF) + wo;
+                idx[o][kk] = (byte) index[row[kk] & 0xFF];
             }
-            int t0 = (byte) (t[0] ^ flip);
-            putChannel(CH_COEF, o, c - 256 * t0);
-            Q8GemmLayout.putOutputStage(channel, np, o, io * sum + (bias != null ? bias.getInt(o * 4) : 0),
-                    s.multipliers()[o], s.shifts()[o]);
         }
+        int field25 = 0;
+        int field26 = 0;
+        if (layout == Layout.PANEL_VNNI) {
+            // The dense VNNI kernel's packed bytes w_s (w, or w - 128 for uint8) as table entries,
+            // and its constants: x_u = x + d, const = bias + (io - d) sum_k w_s + K c (io - d),
+            // c * sum_k x_u per pixel (q8_conv2d_gemm_8x16c4__avx512vnni.cc).
+            int flip = signed ? 0 : 0x80;
+            int d = signed ? 128 : 0;
+            int c = signed ? wo : 128 + wo;
+            field25 = c;
+            field26 = signed ? 0x80 : 0;
+            this.indices = NativeKernels.allocate((long) np * kp / 2);
+            this.tables = NativeKernels.allocate(shared ? 256 : 16L * np);
+            for (int o = 0; o < n; o++) {
+                int panel = o / GROUP;
+                int lane = o % GROUP;
+                long base = (long) panel * GROUP * kp / 2;
+                for (int kk = 0; kk < k; kk++) {
+                    // block kk / 8, byte (channel * 4 + kk % 4), nibble (kk / 4) % 2
+                    long at = base + (long) (kk / 8) * 64 + lane * 4 + kk % 4;
+                    int shift = ((kk / 4) % 2) * 4;
+                    indices.set(ValueLayout.JAVA_BYTE, at,
+                            (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | (idx[o][kk] << shift)));
+                }
+                if (!shared || o == 0) {
+                    for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
+                        int ch = shared ? rep : lane;
+                        long tb = (shared ? 0 : 256L * panel) + 64L * (ch % 4) + 16L * (ch / 4);
+                        for (int i = 0; i < t[o].length; i++) {
+                            tables.set(ValueLayout.JAVA_BYTE, tb + i, (byte) (t[o][i] ^ flip));
+                        }
+                    }
+                }
+                int sum = 0;
+                for (int kk = 0; kk < k; kk++) {
+                    sum += signed ? w.get(o * k + kk) : (w.get(o * k + kk) & 0xFF) - 128;
+                }
+                Q8GemmLayout.putOutputStage(channel, np, o, (io - d) * sum + k * c * (io - d)
+                        + (bias != null ? bias.getInt(o * 4) : 0), s.multipliers()[o], s.shifts()[o]);
+            }
+        } else {
+            // w_eff = w + wo = t + c for table byte t = w ^ flip (q8_gemm_lut4_8x2c8__avx2.cc)
+            int flip = signed ? 0x80 : 0;
+            int c = wo - (signed ? 128 : 0);
+            boolean c8 = layout == Layout.C8_AVX2;
+            int blocks = (k + 31) / 32;
+            int pairs = (n + 1) / 2;
+            this.indices = NativeKernels.allocate(c8 ? (long) pairs * blocks * 32 : (long) np * kp / 2);
+            this.tables = NativeKernels.allocate(c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np));
+            for (int o = 0; o < n; o++) {
+                if (c8) {
+                    int pair = o / 2;
+                    int lane = o % 2;
+                    if (!shared || o == 0) {
+                        for (int i = 0; i < t[o].length; i++) {
+                            tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : 32L * pair) + 16L * lane + i,
+                                    (byte) (t[o][i] ^ flip));
+                            if (shared) {
+                                tables.set(ValueLayout.JAVA_BYTE, 16L + i, (byte) (t[o][i] ^ flip));
+                            }
+                        }
+                    }
+                    long base = ((long) pair * blocks) * 32 + 16L * lane;
+                    for (int b = 0; b < blocks; b++) {
+                        for (int i = 0; i < 8; i++) {
+                            int word = 0;
+                            for (int j = 0; j < 4; j++) {
+                                int kk = 32 * b + 8 * j + i;
+                                if (kk < k) {
+                                    word |= idx[o][kk] << (4 * j);
+                                }
+                            }
+                            indices.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + 32L * b + 2L * i, (short) word);
+                        }
+                    }
+                } else {
+                    int panel = o / GROUP;
+                    int lane = o % GROUP;
+                    long base = (long) panel * GROUP * kp / 2;
+                    for (int kk = 0; kk < k; kk++) {
+                        // pair kk / 2, byte (channel % 8) * 2 + kk % 2, nibble channel / 8
+                        long at = base + (long) (kk / 2) * 16 + (lane % 8) * 2 + kk % 2;
+                        int shift = (lane / 8) * 4;
+                        indices.set(ValueLayout.JAVA_BYTE, at,
+                                (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | (idx[o][kk] << shift)));
+                    }
+                    if (!shared || o == 0) {
+                        for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
+                            int ch = shared ? rep : lane;
+                            // ymm (ch / 8) * 4 + ch % 4, lane (ch % 8) / 4
+                            long tb = (shared ? 0 : 256L * panel) + 32L * ((ch / 8) * 4 + ch % 4) + 16L * ((ch % 8) / 4);
+                            for (int i = 0; i < t[o].length; i++) {
+                                tables.set(ValueLayout.JAVA_BYTE, tb + i, (byte) (t[o][i] ^ flip));
+                            }
+                        }
+                    }
+                }
+                int sum = 0;
+                for (int kk = 0; kk < k; kk++) {
+                    sum += (signed ? w.get(o * k + kk) : w.get(o * k + kk) & 0xFF) + wo;
+                }
+                int t0 = (byte) (t[o][0] ^ flip);
+                putChannel(CH_COEF, o, c - 256 * t0);
+                Q8GemmLayout.putOutputStage(channel, np, o, io * sum + (bias != null ? bias.getInt(o * 4) : 0),
+                        s.multipliers()[o], s.shifts()[o]);
+            }
+        }
+        long rowBytes = (long) kp * layout.elementBytes;
+        this.scratchBytes = switch (layout) {
+            // the row block, the rows' sums, one staged row
+            case C8_AVX2 -> (long) mb * kp * 2 + 4L * (mb + layout.mr) + k + 64 + 64;
+            // alignment, the decoded panel, the row block, one staged row or the sums
+            case PANEL_AVX2, PANEL_VNNI -> 64 + GROUP * rowBytes + mb * rowBytes + k + 64 + 4L * mb + 64;
+        };
         // The dense GEMM's header (Q8Gemm, q8_gemm.h), then the LUT fields (q8_lut.h).
-        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, 0, 0, indices.address(), channel.address());
+        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, field25, field26, indices.address(), channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, indices.address());
         params.set(ValueLayout.JAVA_LONG, 264, tables.address());
-        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : 32);
-        params.set(ValueLayout.JAVA_INT, 276, blocks);
+        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : layout == Layout.C8_AVX2 ? 32 : 256);
+        params.set(ValueLayout.JAVA_INT, 276, (k + 31) / 32);
     }
 
     /** The distinct bytes of {@code w[from, from + count)}, ascending (unsigned), or null past {@value #MAX_VALUES}. */
@@ -179,7 +293,8 @@ final class Q8LutGemm implements NativeGemm {
      * (sizes past int32 indexing, shifts outside [-31, 31], a padding value outside the byte
      * type, a weight offset past 255).
      */
-    static Q8LutGemm create(String name, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias, WeightStats stats) {
+    static Q8LutGemm create(String family, Layout layout, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias,
+            WeightStats stats) {
         if (stats.distinctChannelMax() > MAX_VALUES || !Q8GemmLayout.validGeometry(s)) {
             return null;
         }
@@ -188,9 +303,9 @@ final class Q8LutGemm implements NativeGemm {
         long m;
         try {
             k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
-            kp = Q8Gemm.roundUp(k, 32);
+            kp = Q8Gemm.roundUp(k, layout.kBlock);
             m = Q8GemmLayout.pixels(s);
-            Math.toIntExact(Math.multiplyExact((long) Q8Gemm.roundUp(s.outC(), GROUP), (long) kp));
+            Math.toIntExact(Math.multiplyExact((long) Q8Gemm.roundUp(s.outC(), GROUP), (long) Q8Gemm.roundUp(k, 32)));
             Math.toIntExact(Math.multiplyExact((long) s.outC(), (long) k));
         } catch (ArithmeticException e) {
             return null;
@@ -198,9 +313,23 @@ final class Q8LutGemm implements NativeGemm {
         if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
-        long rowBytes = (long) kp * 2;
-        long mb = Math.max(1, BLOCK_BYTES / rowBytes) / MR * MR;
-        mb = Math.max(MR, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), MR))));
+        if (layout == Layout.C8_AVX2 && m >= AVX2_PANEL_MIN_M) {
+            layout = Layout.PANEL_AVX2;
+            kp = Q8Gemm.roundUp(k, layout.kBlock);
+        }
+        int mr = layout.mr;
+        long rowBytes = (long) kp * layout.elementBytes;
+        long mb;
+        if (layout == Layout.C8_AVX2) {
+            mb = Math.max(1, BLOCK_BYTES / rowBytes) / mr * mr;
+            mb = Math.max(mr, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), mr))));
+        } else {
+            // as many pixels as PANEL_BLOCK_BYTES holds (up to 512), then spread evenly over the
+            // blocks that takes, so that no block is a sliver that pays a whole decode
+            long most = Math.max(mr, Math.min(512, PANEL_BLOCK_BYTES / rowBytes / mr * mr));
+            long blocks = (Math.min(m, 1 << 20) + most - 1) / most;
+            mb = Q8Gemm.roundUp((int) ((Math.min(m, 1 << 20) + blocks - 1) / blocks), mr);
+        }
         if (mb * rowBytes > (1L << 30)) {
             return null;
         }
@@ -213,7 +342,7 @@ final class Q8LutGemm implements NativeGemm {
                 return null;
             }
         }
-        return new Q8LutGemm(name, s, k, (int) mb, weights,
+        return new Q8LutGemm(family + "_" + layout.suffix, layout, s, k, kp, (int) mb, weights,
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared);
     }
 
@@ -230,27 +359,27 @@ final class Q8LutGemm implements NativeGemm {
     }
 
     /** The registry factory of {@link KernelRegistry#CONV2D_LUT} on AVX2. */
-    static WeightFormatConvFactory convFactory() {
+    static WeightFormatConvFactory convFactory(Layout layout) {
         return (dense, p, filter, bias, stats) -> {
             Kernel<ConvParams> reference = Q8Gemm.convReference(dense);
             if (reference == null || p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
                 return null;
             }
             Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(dense, p);
-            Q8LutGemm g = create(dense.name() + "_" + AVX2_SUFFIX, spec, filter, p.bias() >= 0 ? bias : null, stats);
+            Q8LutGemm g = create(dense.name(), layout, spec, filter, p.bias() >= 0 ? bias : null, stats);
             return g == null ? null : new Conv(g, reference);
         };
     }
 
     /** The registry factory of {@link KernelRegistry#FULLY_CONNECTED_LUT} on AVX2. */
-    static WeightFormatFcFactory fcFactory() {
+    static WeightFormatFcFactory fcFactory(Layout layout) {
         return (dense, p, weights, bias, stats) -> {
             Kernel<QuantParams> reference = Q8Gemm.fullyConnectedReference(dense);
             if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null)) {
                 return null;
             }
             Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(dense, p);
-            Q8LutGemm g = create(dense.name() + "_" + AVX2_SUFFIX, spec, weights, p.bias() >= 0 ? bias : null, stats);
+            Q8LutGemm g = create(dense.name(), layout, spec, weights, p.bias() >= 0 ? bias : null, stats);
             return g == null ? null : new FullyConnected(g, reference);
         };
     }
