@@ -64,6 +64,14 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_8x16c4__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_8x16c4__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_8x16c4__avx512vnni);
 
+/* AVX-512 VNNI, few pixels: one channel per 128-bit lane (c16), 1 vpshufb per 64 weights. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c16__avx512vnni);
+
 #ifdef __cplusplus
 }
 #endif

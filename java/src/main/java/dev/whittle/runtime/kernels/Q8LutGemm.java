@@ -43,6 +43,12 @@ final class Q8LutGemm implements NativeGemm {
      * microtiles per panel on the dense microkernel's tile wins.
      */
     static final int AVX2_PANEL_MIN_M = 8;
+    /**
+     * AVX-512 VNNI: layers with at least this many output pixels take {@code lut4_8x16c4}
+     * (decoded panels), fewer {@code lut4_4x16c16} (one vpshufb per 64 weights in registers).
+     * Calibrated with LutGemmBenchmark's main (kernels/README.md, LUT section).
+     */
+    static final int VNNI_PANEL_MIN_M = 8;
 
     /** The three index layouts (one per kernel), the kernel files say why each. */
     enum Layout {
@@ -50,8 +56,10 @@ final class Q8LutGemm implements NativeGemm {
         C8_AVX2("lut4_8x2c8__avx2", 8, 8, 2),
         /** 16-channel panels in the dense 4x16c2 order, decoded into scratch (AVX2, many pixels). */
         PANEL_AVX2("lut4_4x16c2__avx2", 4, 4, 2),
-        /** 16-channel panels in the dense 8x16c4 order (AVX-512 VNNI). */
-        PANEL_VNNI("lut4_8x16c4__avx512vnni", 8, 8, 1);
+        /** 16-channel panels in the dense 8x16c4 order (AVX-512 VNNI, many pixels). */
+        PANEL_VNNI("lut4_8x16c4__avx512vnni", 8, 8, 1),
+        /** One channel per 128-bit lane, 16 K per lane, decoded in registers (AVX-512 VNNI, few pixels). */
+        C16_VNNI("lut4_4x16c16__avx512vnni", 4, 32, 1);
 
         final String suffix;
         final int mr;
@@ -73,7 +81,7 @@ final class Q8LutGemm implements NativeGemm {
      * decoded once per block, so the block is larger than the dense kernel's (20 KB): L2-sized,
      * up to 512 pixels.
      */
-    private static final int PANEL_BLOCK_BYTES = 96 * 1024;
+    private static final int PANEL_BLOCK_BYTES = Integer.getInteger("whittle.lut.block", 160) * 1024;
     private static final int PARAMS_BYTES = 320;
     private static final int CHANNEL_ARRAYS = 10;
     private static final int CH_COEF = 9;
@@ -124,7 +132,7 @@ final class Q8LutGemm implements NativeGemm {
         }
         int field25 = 0;
         int field26 = 0;
-        if (layout == Layout.PANEL_VNNI) {
+        if (layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI) {
             // The dense VNNI kernel's packed bytes w_s (w, or w - 128 for uint8) as table entries,
             // and its constants: x_u = x + d, const = bias + (io - d) sum_k w_s + K c (io - d),
             // c * sum_k x_u per pixel (q8_conv2d_gemm_8x16c4__avx512vnni.cc).
@@ -139,16 +147,20 @@ final class Q8LutGemm implements NativeGemm {
                 int panel = o / GROUP;
                 int lane = o % GROUP;
                 long base = (long) panel * GROUP * kp / 2;
+                boolean c16 = layout == Layout.C16_VNNI;
                 for (int kk = 0; kk < k; kk++) {
-                    // block kk / 8, byte (channel * 4 + kk % 4), nibble (kk / 4) % 2
-                    long at = base + (long) (kk / 8) * 64 + lane * 4 + kk % 4;
-                    int shift = ((kk / 4) % 2) * 4;
+                    // PANEL: block kk / 8, byte channel * 4 + kk % 4, nibble (kk / 4) % 2;
+                    // C16: block kk / 32, zmm channel % 4, lane channel / 4, byte kk % 16, nibble (kk % 32) / 16
+                    long at = c16 ? base + (long) (kk / 32) * 256 + 64 * (lane % 4) + 16 * (lane / 4) + kk % 16
+                            : base + (long) (kk / 8) * 64 + lane * 4 + kk % 4;
+                    int shift = c16 ? ((kk % 32) / 16) * 4 : ((kk / 4) % 2) * 4;
                     indices.set(ValueLayout.JAVA_BYTE, at,
                             (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | (idx[o][kk] << shift)));
                 }
                 if (!shared || o == 0) {
                     for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
                         int ch = shared ? rep : lane;
+                        // zmm ch % 4, lane ch / 4 (both layouts)
                         long tb = (shared ? 0 : 256L * panel) + 64L * (ch % 4) + 16L * (ch / 4);
                         for (int i = 0; i < t[o].length; i++) {
                             tables.set(ValueLayout.JAVA_BYTE, tb + i, (byte) (t[o][i] ^ flip));
@@ -234,7 +246,7 @@ final class Q8LutGemm implements NativeGemm {
             // the row block, the rows' sums, one staged row
             case C8_AVX2 -> (long) mb * kp * 2 + 4L * (mb + layout.mr) + k + 64 + 64;
             // alignment, the decoded panel, the row block, one staged row or the sums
-            case PANEL_AVX2, PANEL_VNNI -> 64 + GROUP * rowBytes + mb * rowBytes + k + 64 + 4L * mb + 64;
+            case PANEL_AVX2, PANEL_VNNI, C16_VNNI -> 64 + GROUP * rowBytes + mb * rowBytes + k + 64 + 4L * mb + 64;
         };
         // The dense GEMM's header (Q8Gemm, q8_gemm.h), then the LUT fields (q8_lut.h).
         Q8GemmLayout.putHeader(params, s, k, kp, np, mb, field25, field26, indices.address(), channel.address());
@@ -315,12 +327,14 @@ final class Q8LutGemm implements NativeGemm {
         }
         if (layout == Layout.C8_AVX2 && m >= AVX2_PANEL_MIN_M) {
             layout = Layout.PANEL_AVX2;
-            kp = Q8Gemm.roundUp(k, layout.kBlock);
+        } else if (layout == Layout.PANEL_VNNI && m < VNNI_PANEL_MIN_M) {
+            layout = Layout.C16_VNNI;
         }
+        kp = Q8Gemm.roundUp(k, layout.kBlock);
         int mr = layout.mr;
         long rowBytes = (long) kp * layout.elementBytes;
         long mb;
-        if (layout == Layout.C8_AVX2) {
+        if (layout == Layout.C8_AVX2 || layout == Layout.C16_VNNI) {
             mb = Math.max(1, BLOCK_BYTES / rowBytes) / mr * mr;
             mb = Math.max(mr, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), mr))));
         } else {
