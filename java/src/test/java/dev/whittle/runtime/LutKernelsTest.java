@@ -155,8 +155,8 @@ class LutKernelsTest {
     }
 
     /**
-     * Each of the three index layouts is dispatched where it should be: on AVX2 the in-register
-     * {@code lut4_8x2c8} below 8 output pixels and the panel-decoding {@code lut4_4x16c2} from 8
+     * Each of the four index layouts is dispatched where it should be: on AVX2 the in-register
+     * {@code lut4_8x2c8} below 16 output pixels and the panel-decoding {@code lut4_4x16c2} from 16
      * on; on AVX-512 VNNI {@code lut4_4x16c16} below 8 pixels and {@code lut4_8x16c4} from 8 on (in
      * registers for blocks of at most 8 pixels, decoded panels above). Shapes with several pixel blocks (K = 1280: 72 pixels per block on
      * VNNI, 36 on AVX2) and partial microtiles, bit-exact against the reference.
@@ -166,7 +166,7 @@ class LutKernelsTest {
         assumeFalse(none(), "no LUT kernel on this machine");
         long seed = 700;
         for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
-            for (int[] hw : new int[][] {{1, 1}, {1, 7}, {2, 4}, {3, 3}, {1, 9}, {5, 5}, {10, 10}}) {
+            for (int[] hw : new int[][] {{1, 1}, {1, 7}, {2, 4}, {3, 3}, {3, 5}, {4, 4}, {5, 5}, {10, 10}}) {
                 int inC = hw[0] * hw[1] >= 25 ? 1280 : 40;
                 Conv c = new Conv(1, hw[0], hw[1], inC, 21, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
                 Model m = Q8GemmConvTest.build(f, c, seed, WeightFormatHarness.clustered(16, seed % 2 == 0));
@@ -176,7 +176,7 @@ class LutKernelsTest {
                     System.setProperty(WeightFormat.PROPERTY, "lut");
                     String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
                     String want = e.path() == KernelPath.AVX2
-                            ? (hw[0] * hw[1] >= 8 ? "_lut4_4x16c2__avx2" : "_lut4_8x2c8__avx2")
+                            ? (hw[0] * hw[1] >= 16 ? "_lut4_4x16c2__avx2" : "_lut4_8x2c8__avx2")
                             : (hw[0] * hw[1] >= 8 ? "_lut4_8x16c4__avx512vnni" : "_lut4_4x16c16__avx512vnni");
                     assertTrue(name.endsWith(want), f.name() + " " + c.label() + " on " + e.path() + ": " + name);
                 }
@@ -200,16 +200,31 @@ class LutKernelsTest {
         }
     }
 
+    /**
+     * auto (WeightKernels.AUTO_LUT_*): LUT at one output pixel and from 196 pixels on (K >= 128),
+     * dense in between (the decode not amortized), on every available path.
+     */
     @Test
-    void autoTakesTheLutKernelAtOnePixelOnly() {
+    void autoTakesTheLutKernelAtOnePixelAndManyPixels() {
         assumeFalse(none(), "no LUT kernel on this machine");
-        for (int batches : new int[] {1, 4}) {
-            Model m = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, batches, 256, 40, 0, 0, true, 0, 9,
-                    WeightFormatHarness.clustered(16, true));
-            System.setProperty(WeightFormat.PROPERTY, "auto");
-            System.setProperty(KernelPath.PROPERTY, "avx2");
-            OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
-            assertTrue(k.kernel().contains(TAG) == (batches == 1), batches + ": " + k.kernel() + " " + k.why());
+        for (var e : KernelRegistry.available(KernelRegistry.CONV2D_LUT)) {
+            for (int batches : new int[] {1, 4}) {
+                Model m = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, batches, 256, 40, 0, 0, true, 0, 9,
+                        WeightFormatHarness.clustered(16, true));
+                System.setProperty(WeightFormat.PROPERTY, "auto");
+                System.setProperty(KernelPath.PROPERTY, e.path().label());
+                OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
+                assertTrue(k.kernel().contains(TAG) == (batches == 1), batches + ": " + k.kernel() + " " + k.why());
+            }
+            for (int side : new int[] {7, 14}) {
+                Model m = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D,
+                        new Conv(1, side, side, 128, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), 11,
+                        WeightFormatHarness.clustered(16, true));
+                System.setProperty(WeightFormat.PROPERTY, "auto");
+                System.setProperty(KernelPath.PROPERTY, e.path().label());
+                OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
+                assertTrue(k.kernel().contains(TAG) == (side == 14), side + ": " + k.kernel() + " " + k.why());
+            }
         }
     }
 

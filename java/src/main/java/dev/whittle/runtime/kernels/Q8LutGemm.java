@@ -38,15 +38,18 @@ final class Q8LutGemm implements NativeGemm {
     /**
      * AVX2: layers with at least this many output pixels take the panel-decoding kernel
      * ({@code lut4_4x16c2}), fewer the in-register one ({@code lut4_8x2c8}). Calibrated with
-     * LutGemmBenchmark (kernels/README.md, LUT section): at one pixel the panel decode is paid for
-     * one 4-pixel microtile (the in-register kernel streams the indices once); from a few
-     * microtiles per panel on the dense microkernel's tile wins.
+     * {@code LutGemmBenchmark.main} (Zen 4, one thread, 1280 -> 1001 at batch M, LUT / dense AVX2
+     * speed): in-register 0.72 / 0.71 / 0.85 / 0.85 / 0.85 at M = 2 / 4 / 8 / 16 / 32, panels
+     * 0.34 / 0.46 / 0.63 / 0.79 / 0.89: a panel decoded for one or two 4-pixel microtiles costs
+     * more than it saves; at small K the in-register kernel's per-tile reduction loses instead.
      */
-    static final int AVX2_PANEL_MIN_M = 8;
+    static final int AVX2_PANEL_MIN_M = 16;
     /**
      * AVX-512 VNNI: layers with at least this many output pixels take {@code lut4_8x16c4}
      * (decoded panels), fewer {@code lut4_4x16c16} (one vpshufb per 64 weights in registers).
-     * Calibrated with LutGemmBenchmark's main (kernels/README.md, LUT section).
+     * Same benchmark, LUT / dense VNNI: c16 1.17-1.29 / 0.89 / 0.87 / 0.86 at M = 1-2 / 4 / 8 /
+     * 16, panels 0.75 / 0.65 / 0.87 / 0.76 at M = 2 / 4 / 8 / 16; at K = 96..320 the c16 kernel's
+     * per-tile lane reduction makes it 0.68-0.71 at M = 49 and 196, where panels give 0.93-1.01.
      */
     static final int VNNI_PANEL_MIN_M = 8;
 
@@ -79,9 +82,10 @@ final class Q8LutGemm implements NativeGemm {
     /**
      * Panel kernels: bytes of packed activations per block of pixels. Each 16-channel panel is
      * decoded once per block, so the block is larger than the dense kernel's (20 KB): L2-sized,
-     * up to 512 pixels.
+     * up to 512 pixels. Measured on 7x7x320x1280 (AVX2, LUT / dense): 20 KB (2 blocks) 0.85,
+     * 40 KB 0.92, 80-160 KB (one block) 0.93.
      */
-    private static final int PANEL_BLOCK_BYTES = Integer.getInteger("whittle.lut.block", 160) * 1024;
+    private static final int PANEL_BLOCK_BYTES = 160 * 1024;
     private static final int PARAMS_BYTES = 320;
     private static final int CHANNEL_ARRAYS = 10;
     private static final int CH_COEF = 9;

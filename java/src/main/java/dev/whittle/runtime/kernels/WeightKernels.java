@@ -46,19 +46,31 @@ public final class WeightKernels {
     static final int AUTO_SP24_MIN_K = 4;
     /**
      * auto: the LUT format only for layers with at most this many distinct values per channel.
-     * 16: the only LUT kernel ({@code *_lut4_8x2c8__avx2}, {@link Q8LutGemm}) has 4-bit indices.
+     * 16: the LUT kernels ({@link Q8LutGemm}) have 4-bit indices; more values run dense.
      */
     static final int AUTO_LUT_MAX_VALUES = 16;
     /**
-     * auto: the LUT format only for layers with at most this many output pixels (memory-bound).
-     * Calibrated on Zen 4 (noisy shared machine; kernels/README.md, "LUT-decoded clustered
-     * weights"): inside a whole clustered MobileNet v2 (weights evicted by the other layers) the
-     * one-pixel 1280 -> 1001 classifier ran 0.09-0.11 ms on the LUT kernel against 0.16 ms dense
-     * AVX2 and 0.11 ms dense AVX-512 VNNI; with its weights cache-hot (LutGemmBenchmark) and at
-     * 4 or more pixels the LUT kernel is 0.5-1.0x dense AVX2 and ~0.5x dense VNNI, its vpshufb
-     * decode costing ~15% more ALU work per MAC than the dense tile (2.2x at one pixel).
+     * auto: the LUT format for layers with at most this many output pixels (memory-bound: the
+     * in-register decoders stream half of dense int8's bytes). Calibrated with
+     * {@code LutGemmBenchmark.main} (Zen 4, one thread, dense and LUT invoked alternately, min of
+     * 200-300, shared machine): FC 1280 -> 1001 at batch 1, LUT / dense speed 1.17 on AVX-512
+     * VNNI ({@code lut4_4x16c16}, weights hot) and, inside a whole clustered MobileNet v2 on AVX2
+     * (weights evicted by the other layers), 0.09-0.11 ms LUT against 0.16 ms dense; at batch 2-64
+     * 0.71-0.89 (AVX2) and 0.86-0.89 (VNNI, except 1.29 at batch 2 where the AVX2 kernel gives
+     * 0.72): dense.
      */
     static final long AUTO_LUT_MAX_M = 1;
+    /**
+     * auto: the LUT format also for layers with at least this many output pixels, where the
+     * panel-decoding kernels ({@code lut4_4x16c2__avx2}, {@code lut4_8x16c4__avx512vnni}: one
+     * 16-channel panel decoded into L1 per block of up to 512 pixels, the dense microkernel over
+     * it) pay the decode once per hundreds of pixels. Same benchmark, LUT / dense of the same ISA
+     * (AVX2; VNNI): 56x56x24x144 0.99; 1.03, 28x28x32x192 1.01; 1.03, 56x56x144x24 0.99; 1.02,
+     * 14x14x96x576 0.99; 1.01, 3x3 stride 2 224x224x3x32 1.00; 0.98; at 49 pixels (7x7x320x1280)
+     * 0.93; 0.91 (the decode, ~5.5 ops per 64 weights on VNNI, is then ~8% of the layer), at
+     * 8-64 pixels 0.63-0.93: dense. 196 is MobileNet's 14x14 stage.
+     */
+    static final long AUTO_LUT_MIN_M = 196;
     /**
      * auto: the LUT format only for layers with at least this many values per output channel:
      * below, the 16-byte table per channel makes the packed weights more than ~60% of dense
@@ -152,10 +164,11 @@ public final class WeightKernels {
                 }
                 addSparseFormats(candidates, s, sp24, sparse, s.zeroBlocks4() >= AUTO_SPARSE_MIN_ZERO_BLOCKS, sp24Ok);
                 boolean clustered = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && s.k() >= AUTO_LUT_MIN_K;
-                if (clustered && m <= AUTO_LUT_MAX_M) {
+                if (clustered && (m <= AUTO_LUT_MAX_M || m >= AUTO_LUT_MIN_M)) {
                     candidates.add(new Candidate<>(lut, "lut"));
                 } else if (clustered) {
-                    declined += "clustered but " + m + " output pixels > " + AUTO_LUT_MAX_M + " (compute-bound); ";
+                    declined += "clustered but " + m + " output pixels in (" + AUTO_LUT_MAX_M + ", " + AUTO_LUT_MIN_M
+                            + ") (LUT decode not amortized); ";
                 }
             }
         }
