@@ -58,12 +58,29 @@ static inline uint32_t transform_row(const uint8_t* src, uint8_t* dst, int32_t k
 
 
 // MR pixels x 16 channels over all of K.
-template <int MR, bool GL, bool U>
+// lut5 (B5, index_bits = 5): bit 4 of each index in a bitplane (8 bytes per decoded zmm: for
+// 32-K block b and zmm g, bytes 64 b + 16 g .. + 15: the masks of w0 and w1), entries 16..31 in
+// 4 more table zmm after the first 4: one more masked vpshufb per zmm.
+template <bool B5>
+WHITTLE_Q8_INLINE __m512i decode(__m512i t, __m512i h, __m512i idx, const uint8_t* bits) {
+  __m512i w = _mm512_shuffle_epi8(t, idx);
+  if (B5) {
+    uint64_t v;
+    memcpy(&v, bits, 8);
+    w = _mm512_mask_shuffle_epi8(w, _cvtu64_mask64(v), h, idx);
+  }
+  return w;
+}
+
+template <int MR, bool GL, bool U, bool B5>
 WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
-                                 const int32_t* row_terms, const uint8_t* idx, const uint8_t* tb, int32_t n,
-                                 __mmask16 store_mask, uint8_t* out, int32_t out_stride) {
+                                 const int32_t* row_terms, const uint8_t* idx, const uint8_t* bits,
+                                 const uint8_t* tb, int32_t n, __mmask16 store_mask, uint8_t* out,
+                                 int32_t out_stride) {
   const __m512i t0 = _mm512_loadu_si512(tb), t1 = _mm512_loadu_si512(tb + 64);
   const __m512i t2 = _mm512_loadu_si512(tb + 128), t3 = _mm512_loadu_si512(tb + 192);
+  const __m512i h0 = B5 ? _mm512_loadu_si512(tb + 256) : t0, h1 = B5 ? _mm512_loadu_si512(tb + 320) : t1;
+  const __m512i h2 = B5 ? _mm512_loadu_si512(tb + 384) : t2, h3 = B5 ? _mm512_loadu_si512(tb + 448) : t3;
   const __m512i m = _mm512_set1_epi8(0x0F);
   __m512i acc[MR][4];
   _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
@@ -79,20 +96,21 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
       x0[r] = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xr)));
       x1[r] = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xr + 16)));
     }
-#define WHITTLE_LUT_G(G, T)                                                                         \
+#define WHITTLE_LUT_G(G, T, H)                                                                      \
     {                                                                                               \
       const __m512i v = _mm512_loadu_si512(idx + (size_t) b * 256 + 64 * (G));                      \
-      const __m512i w0 = _mm512_shuffle_epi8(T, _mm512_and_si512(v, m));                            \
-      const __m512i w1 = _mm512_shuffle_epi8(T, _mm512_and_si512(_mm512_srli_epi16(v, 4), m));      \
+      const uint8_t* bb = B5 ? bits + (size_t) b * 64 + 16 * (G) : nullptr;                          \
+      const __m512i w0 = decode<B5>(T, H, _mm512_and_si512(v, m), bb);                               \
+      const __m512i w1 = decode<B5>(T, H, _mm512_and_si512(_mm512_srli_epi16(v, 4), m), bb + 8);     \
       _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {                                        \
         acc[r][G] = _mm512_dpbusd_epi32(acc[r][G], x0[r], w0);                                      \
         acc[r][G] = _mm512_dpbusd_epi32(acc[r][G], x1[r], w1);                                      \
       }                                                                                             \
     }
-    WHITTLE_LUT_G(0, t0)
-    WHITTLE_LUT_G(1, t1)
-    WHITTLE_LUT_G(2, t2)
-    WHITTLE_LUT_G(3, t3)
+    WHITTLE_LUT_G(0, t0, h0)
+    WHITTLE_LUT_G(1, t1, h1)
+    WHITTLE_LUT_G(2, t2, h2)
+    WHITTLE_LUT_G(3, t3, h3)
 #undef WHITTLE_LUT_G
   }
   const __m512i c = _mm512_loadu_si512(whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n);
@@ -119,8 +137,8 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
 }
 
-template <bool GL, bool U>
-static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+template <bool GL, bool U, bool B5>
+static void run_b(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                   int32_t m1, int32_t n0, int32_t n1) {
   const whittle_q8_gemm_params* p = &lp->gemm;
   const int32_t kp = p->kp;
@@ -134,6 +152,7 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const bool want_sum = coef != 0;
   const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
   const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
+  const uint8_t* bits = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->bits));
   const size_t panel_idx = (size_t) kNR * kp / 2;
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
@@ -152,6 +171,7 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
     for (int32_t n = n0; n < n1; n += kNR) {
       const uint8_t* tb = tables + (size_t) (n / kNR) * lp->table_stride;
       const uint8_t* idx = indices + (size_t) (n / kNR) * panel_idx;
+      const uint8_t* pb = B5 ? bits + (size_t) (n / kNR) * 2 * kp : nullptr;
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       const __mmask16 sm = (__mmask16) ((1u << nc) - 1);
       uint8_t* out = output + (size_t) mb0 * n_total + n;
@@ -159,13 +179,23 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
         const uint8_t* ar = a + (size_t) r * kp;
         uint8_t* o = out + (size_t) r * n_total;
         switch (rows - r < kMR ? rows - r : kMR) {
-          case 4: microtile<4, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, sm, o, n_total); break;
-          case 3: microtile<3, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, sm, o, n_total); break;
-          case 2: microtile<2, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, sm, o, n_total); break;
-          default: microtile<1, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, sm, o, n_total); break;
+          case 4: microtile<4, GL, U, B5>(p, ar, kp, row_terms + r, idx, pb, tb, n, sm, o, n_total); break;
+          case 3: microtile<3, GL, U, B5>(p, ar, kp, row_terms + r, idx, pb, tb, n, sm, o, n_total); break;
+          case 2: microtile<2, GL, U, B5>(p, ar, kp, row_terms + r, idx, pb, tb, n, sm, o, n_total); break;
+          default: microtile<1, GL, U, B5>(p, ar, kp, row_terms + r, idx, pb, tb, n, sm, o, n_total); break;
         }
       }
     }
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  if (lp->index_bits == 5) {
+    run_b<GL, U, true>(lp, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_b<GL, U, false>(lp, input, output, scratch, m0, m1, n0, n1);
   }
 }
 
@@ -185,3 +215,9 @@ WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qu8_conv2d_lut4_4x16c16__avx512vnni)
 WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qs8_fully_connected_lut4_4x16c16__avx512vnni)
 WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__avx512vnni)
 WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qu8_fully_connected_lut4_4x16c16__avx512vnni)
+WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qs8_conv2d_lut5_4x16c16__avx512vnni)
+WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qs8_qc8w_conv2d_lut5_4x16c16__avx512vnni)
+WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qu8_conv2d_lut5_4x16c16__avx512vnni)
+WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qs8_fully_connected_lut5_4x16c16__avx512vnni)
+WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qs8_qc8w_fully_connected_lut5_4x16c16__avx512vnni)
+WHITTLE_Q8_LUT_C16_AVX512VNNI(whittle_qu8_fully_connected_lut5_4x16c16__avx512vnni)

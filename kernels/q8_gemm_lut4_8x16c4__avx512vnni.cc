@@ -16,6 +16,11 @@
 // 64-byte load of indices gives two such zmm after one vpand and one vpsrlw + vpand: 5.5 ops
 // per 64 weights (1 vpshufb where the layer shares one table).
 //
+// lut5 (same code, index_bits = 5, up to 32 values per channel): bit 4 of each index kept as a
+// bitplane, 8 bytes per decoded zmm, loaded straight into a mask register (kmovq); entries
+// 16..31 in 4 more table zmm, merged with 4 more masked vpshufb (mask: the bit AND the channel's
+// byte positions); 1 more where the layer shares a table.
+//
 // Where the decoded weights go (the two uses, measured in kernels/README.md):
 // - Blocks of more than 8 pixels (MR): the panel is decoded once into a 16 x kp byte buffer in
 //   the worker's scratch (L1: 20 KB at K = 1280) and the dense microkernel runs every 8-pixel
@@ -34,6 +39,9 @@
 #include "q8_gemm_common.h"
 #include "q8_requant_avx512.h"
 #include "whittle/q8_lut.h"
+
+static_assert(offsetof(whittle_q8_lut_params, bits) == 280, "params block layout is mirrored by Java");
+static_assert(offsetof(whittle_q8_lut_params, index_bits) == 288, "params block layout is mirrored by Java");
 
 namespace {
 
@@ -62,38 +70,62 @@ static inline uint32_t transform_row(const uint8_t* src, uint8_t* dst, int32_t k
   return want_sum ? (uint32_t) _mm512_reduce_add_epi64(sums) : 0;
 }
 
-// The 4 tables of a panel and the byte masks of channels 1..3 of each lane.
+// The 4 tables of a panel (entries 0..15), and for lut5 the 4 of entries 16..31.
 struct Tables {
   __m512i t0, t1, t2, t3;
+  __m512i h0, h1, h2, h3;
 };
 
-template <bool SHARED>
-WHITTLE_Q8_INLINE __m512i decode(const Tables& t, __m512i idx) {
+// lut5 (B5): bits = bit 4 of each byte's index; entries 16..31 come from the h tables.
+template <bool SHARED, bool B5>
+WHITTLE_Q8_INLINE __m512i decode(const Tables& t, __m512i idx, __mmask64 bits) {
+  const __mmask64 k1 = (__mmask64) 0x00F000F000F000F0ull, k2 = (__mmask64) 0x0F000F000F000F00ull;
+  const __mmask64 k3 = (__mmask64) 0xF000F000F000F000ull, k0 = (__mmask64) 0x000F000F000F000Full;
   __m512i w = _mm512_shuffle_epi8(t.t0, idx);
   if (!SHARED) {
-    w = _mm512_mask_shuffle_epi8(w, (__mmask64) 0x00F000F000F000F0ull, t.t1, idx);
-    w = _mm512_mask_shuffle_epi8(w, (__mmask64) 0x0F000F000F000F00ull, t.t2, idx);
-    w = _mm512_mask_shuffle_epi8(w, (__mmask64) 0xF000F000F000F000ull, t.t3, idx);
+    w = _mm512_mask_shuffle_epi8(w, k1, t.t1, idx);
+    w = _mm512_mask_shuffle_epi8(w, k2, t.t2, idx);
+    w = _mm512_mask_shuffle_epi8(w, k3, t.t3, idx);
+  }
+  if (B5) {
+    if (SHARED) {
+      w = _mm512_mask_shuffle_epi8(w, bits, t.h0, idx);
+    } else {
+      w = _mm512_mask_shuffle_epi8(w, _kand_mask64(bits, k0), t.h0, idx);
+      w = _mm512_mask_shuffle_epi8(w, _kand_mask64(bits, k1), t.h1, idx);
+      w = _mm512_mask_shuffle_epi8(w, _kand_mask64(bits, k2), t.h2, idx);
+      w = _mm512_mask_shuffle_epi8(w, _kand_mask64(bits, k3), t.h3, idx);
+    }
   }
   return w;
 }
 
+WHITTLE_Q8_INLINE __mmask64 load_bits(const uint8_t* p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return _cvtu64_mask64(v);
+}
+
 // Decodes a panel's kp / 8 index blocks into the dense layout (64 bytes per K quad).
-template <bool SHARED>
-static void decode_panel(const Tables& t, const uint8_t* idx, int32_t blocks, uint8_t* dst) {
+template <bool SHARED, bool B5>
+static void decode_panel(const Tables& t, const uint8_t* idx, const uint8_t* bits, int32_t blocks, uint8_t* dst) {
   const __m512i m = _mm512_set1_epi8(0x0F);
   for (int32_t b = 0; b < blocks; b++) {
     const __m512i v = _mm512_loadu_si512(idx + (size_t) b * 64);
-    _mm512_storeu_si512(dst + (size_t) b * 128, decode<SHARED>(t, _mm512_and_si512(v, m)));
-    _mm512_storeu_si512(dst + (size_t) b * 128 + 64, decode<SHARED>(t, _mm512_and_si512(_mm512_srli_epi16(v, 4), m)));
+    const __mmask64 m0 = B5 ? load_bits(bits + (size_t) b * 16) : 0;
+    const __mmask64 m1 = B5 ? load_bits(bits + (size_t) b * 16 + 8) : 0;
+    _mm512_storeu_si512(dst + (size_t) b * 128, decode<SHARED, B5>(t, _mm512_and_si512(v, m), m0));
+    _mm512_storeu_si512(dst + (size_t) b * 128 + 64,
+                        decode<SHARED, B5>(t, _mm512_and_si512(_mm512_srli_epi16(v, 4), m), m1));
   }
 }
 
 // MR pixels x 16 channels. DECODE: the weights come as index blocks (idx) decoded here in
 // registers; else as the decoded panel (w).
-template <int MR, bool GL, bool U, bool DECODE, bool SHARED>
+template <int MR, bool GL, bool U, bool DECODE, bool SHARED, bool B5>
 WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
-                                 const int32_t* row_terms, const uint8_t* w, const uint8_t* idx, const Tables& t,
+                                 const int32_t* row_terms, const uint8_t* w, const uint8_t* idx,
+                                 const uint8_t* bits, const Tables& t,
                                  int32_t n, __mmask16 store_mask, uint8_t* out, int32_t out_stride) {
   const __m512i c = _mm512_loadu_si512(whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n);
   __m512i acc[MR], acc2[MR];
@@ -123,8 +155,10 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
     __m512i b0, b1;
     if (DECODE) {
       const __m512i v = _mm512_loadu_si512(idx + (size_t) q * 64);
-      b0 = decode<SHARED>(t, _mm512_and_si512(v, m));
-      b1 = decode<SHARED>(t, _mm512_and_si512(_mm512_srli_epi16(v, 4), m));
+      const __mmask64 m0 = B5 ? load_bits(bits + (size_t) q * 16) : 0;
+      const __mmask64 m1 = B5 ? load_bits(bits + (size_t) q * 16 + 8) : 0;
+      b0 = decode<SHARED, B5>(t, _mm512_and_si512(v, m), m0);
+      b1 = decode<SHARED, B5>(t, _mm512_and_si512(_mm512_srli_epi16(v, 4), m), m1);
     } else {
       b0 = _mm512_loadu_si512(w + (size_t) q * 128);
       b1 = _mm512_loadu_si512(w + (size_t) q * 128 + 64);
@@ -162,24 +196,24 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
 }
 
-template <bool GL, bool U, bool DECODE, bool SHARED>
+template <bool GL, bool U, bool DECODE, bool SHARED, bool B5>
 WHITTLE_Q8_INLINE void tail(int32_t mr, const whittle_q8_gemm_params* p, const uint8_t* a, int32_t kp,
-                            const int32_t* rt, const uint8_t* w, const uint8_t* idx, const Tables& t, int32_t n,
-                            __mmask16 sm, uint8_t* out, int32_t ns) {
+                            const int32_t* rt, const uint8_t* w, const uint8_t* idx, const uint8_t* bits,
+                            const Tables& t, int32_t n, __mmask16 sm, uint8_t* out, int32_t ns) {
   switch (mr) {
-    case 8: microtile<8, GL, U, DECODE, SHARED>(p, a, kp, rt, w, idx, t, n, sm, out, ns); break;
-    case 7: microtile<7, GL, U, DECODE, SHARED>(p, a, kp, rt, w, idx, t, n, sm, out, ns); break;
-    case 6: microtile<6, GL, U, DECODE, SHARED>(p, a, kp, rt, w, idx, t, n, sm, out, ns); break;
-    case 5: microtile<5, GL, U, DECODE, SHARED>(p, a, kp, rt, w, idx, t, n, sm, out, ns); break;
-    case 4: microtile<4, GL, U, DECODE, SHARED>(p, a, kp, rt, w, idx, t, n, sm, out, ns); break;
-    case 3: microtile<3, GL, U, DECODE, SHARED>(p, a, kp, rt, w, idx, t, n, sm, out, ns); break;
-    case 2: microtile<2, GL, U, DECODE, SHARED>(p, a, kp, rt, w, idx, t, n, sm, out, ns); break;
-    case 1: microtile<1, GL, U, DECODE, SHARED>(p, a, kp, rt, w, idx, t, n, sm, out, ns); break;
+    case 8: microtile<8, GL, U, DECODE, SHARED, B5>(p, a, kp, rt, w, idx, bits, t, n, sm, out, ns); break;
+    case 7: microtile<7, GL, U, DECODE, SHARED, B5>(p, a, kp, rt, w, idx, bits, t, n, sm, out, ns); break;
+    case 6: microtile<6, GL, U, DECODE, SHARED, B5>(p, a, kp, rt, w, idx, bits, t, n, sm, out, ns); break;
+    case 5: microtile<5, GL, U, DECODE, SHARED, B5>(p, a, kp, rt, w, idx, bits, t, n, sm, out, ns); break;
+    case 4: microtile<4, GL, U, DECODE, SHARED, B5>(p, a, kp, rt, w, idx, bits, t, n, sm, out, ns); break;
+    case 3: microtile<3, GL, U, DECODE, SHARED, B5>(p, a, kp, rt, w, idx, bits, t, n, sm, out, ns); break;
+    case 2: microtile<2, GL, U, DECODE, SHARED, B5>(p, a, kp, rt, w, idx, bits, t, n, sm, out, ns); break;
+    case 1: microtile<1, GL, U, DECODE, SHARED, B5>(p, a, kp, rt, w, idx, bits, t, n, sm, out, ns); break;
     default: break;
   }
 }
 
-template <bool GL, bool U, bool SHARED>
+template <bool GL, bool U, bool SHARED, bool B5>
 static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                   int32_t m1, int32_t n0, int32_t n1) {
   const whittle_q8_gemm_params* p = &lp->gemm;
@@ -196,6 +230,7 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const bool want_sum = coef != 0;
   const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
   const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
+  const uint8_t* bits = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->bits));
   const size_t panel_idx = (size_t) kNR * kp / 2;
   const int32_t blocks = kp >> 3;
   const int32_t n_total = p->out_c;
@@ -219,22 +254,30 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       t.t1 = _mm512_loadu_si512(tb + 64);
       t.t2 = _mm512_loadu_si512(tb + 128);
       t.t3 = _mm512_loadu_si512(tb + 192);
+      if (B5) {
+        t.h0 = _mm512_loadu_si512(tb + 256);
+        t.h1 = _mm512_loadu_si512(tb + 320);
+        t.h2 = _mm512_loadu_si512(tb + 384);
+        t.h3 = _mm512_loadu_si512(tb + 448);
+      }
       const uint8_t* idx = indices + (size_t) (n / kNR) * panel_idx;
+      // lut5: 16 bytes of bits per 8 K (two zmm), 2 kp bytes per panel
+      const uint8_t* pb = B5 ? bits + (size_t) (n / kNR) * 2 * kp : nullptr;
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       const __mmask16 sm = (__mmask16) ((1u << nc) - 1);
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       if (rows <= kMR) {
-        tail<GL, U, true, SHARED>(rows, p, a, kp, row_terms, nullptr, idx, t, n, sm, out, n_total);
+        tail<GL, U, true, SHARED, B5>(rows, p, a, kp, row_terms, nullptr, idx, pb, t, n, sm, out, n_total);
         continue;
       }
-      decode_panel<SHARED>(t, idx, blocks, panel);
+      decode_panel<SHARED, B5>(t, idx, pb, blocks, panel);
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR, GL, U, false, SHARED>(p, a + (size_t) r * kp, kp, row_terms + r, panel, nullptr, t, n, sm,
-                                             out + (size_t) r * n_total, n_total);
+        microtile<kMR, GL, U, false, SHARED, B5>(p, a + (size_t) r * kp, kp, row_terms + r, panel, nullptr, nullptr,
+                                                 t, n, sm, out + (size_t) r * n_total, n_total);
       }
-      tail<GL, U, false, SHARED>(rows - r, p, a + (size_t) r * kp, kp, row_terms + r, panel, nullptr, t, n, sm,
-                                 out + (size_t) r * n_total, n_total);
+      tail<GL, U, false, SHARED, B5>(rows - r, p, a + (size_t) r * kp, kp, row_terms + r, panel, nullptr, nullptr, t,
+                                     n, sm, out + (size_t) r * n_total, n_total);
     }
   }
 }
@@ -242,10 +285,17 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
 template <bool GL, bool U>
 static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                   int32_t m1, int32_t n0, int32_t n1) {
+  const bool b5 = lp->index_bits == 5;
   if (lp->table_stride == 0) {
-    run_s<GL, U, true>(lp, input, output, scratch, m0, m1, n0, n1);
+    if (b5) {
+      run_s<GL, U, true, true>(lp, input, output, scratch, m0, m1, n0, n1);
+    } else {
+      run_s<GL, U, true, false>(lp, input, output, scratch, m0, m1, n0, n1);
+    }
+  } else if (b5) {
+    run_s<GL, U, false, true>(lp, input, output, scratch, m0, m1, n0, n1);
   } else {
-    run_s<GL, U, false>(lp, input, output, scratch, m0, m1, n0, n1);
+    run_s<GL, U, false, false>(lp, input, output, scratch, m0, m1, n0, n1);
   }
 }
 
@@ -265,3 +315,9 @@ WHITTLE_Q8_LUT_AVX512VNNI(whittle_qu8_conv2d_lut4_8x16c4__avx512vnni)
 WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_fully_connected_lut4_8x16c4__avx512vnni)
 WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_qc8w_fully_connected_lut4_8x16c4__avx512vnni)
 WHITTLE_Q8_LUT_AVX512VNNI(whittle_qu8_fully_connected_lut4_8x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_conv2d_lut5_8x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_qc8w_conv2d_lut5_8x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VNNI(whittle_qu8_conv2d_lut5_8x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_fully_connected_lut5_8x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_qc8w_fully_connected_lut5_8x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VNNI(whittle_qu8_fully_connected_lut5_8x16c4__avx512vnni)

@@ -30,7 +30,9 @@ typedef struct whittle_q8_lut_params {
   int64_t tables;       /* per channel pair: 32 bytes, the two channels' 16-byte tables */
   int32_t table_stride; /* 32 (8x2c8) or 256 per 16-channel panel (4x16c2, 8x16c4); 0: one shared table block */
   int32_t blocks;       /* 32-K blocks per channel pair: ceil(K / 32) */
-  int32_t reserved[10];
+  int64_t bits;         /* lut5 (AVX-512 VNNI): bit 4 of every index, one bit per decoded weight byte */
+  int32_t index_bits;   /* 4, or 5 (lut5: tables of 32 entries, hi half after the lo half) */
+  int32_t reserved[7];
 } whittle_q8_lut_params;
 
 #define WHITTLE_Q8_LUT_SIGNATURE(name)                                                      \
@@ -65,6 +67,19 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_8x16c4__avx512vnn
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_8x16c4__avx512vnni);
 
 /* AVX-512 VNNI, few pixels: one channel per 128-bit lane (c16), 1 vpshufb per 64 weights. */
+/* lut5 (same code, index_bits = 5): up to 32 values per channel, the 5th index bit as a mask. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_8x16c4__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x16c16__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_4x16c16__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c16__avx512vnni);

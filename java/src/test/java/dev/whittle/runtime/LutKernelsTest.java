@@ -24,8 +24,9 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * kernel's name checked: qs8, qs8_qc8w and qu8; 1, 2, 15 and 16 clusters per layer and per
  * channel, alone and with 50% zeros; output channels 1..70 and K around the 8- and 32-K blocks
  * (1..9, 15..17, 31..33, 63..65); 1x1 and 3x3 kernels, strides 1 and 2, SAME and VALID, batch
- * 2; zero points at both ends; saturating and tiny multipliers. More than 16 values per channel
- * (17, 256 clusters): the dense kernel runs (no 8-bit index variant), with the same outputs.
+ * 2; zero points at both ends; saturating and tiny multipliers. 17..32 values per channel: the
+ * 5-bit-index kernels on AVX-512 VNNI, dense on AVX2; 256: dense (no 8-bit index variant: it
+ * would take dense int8's bytes plus the tables), with the same outputs.
  */
 class LutKernelsTest {
     private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,
@@ -184,18 +185,49 @@ class LutKernelsTest {
         }
     }
 
+    /**
+     * 17..32 values per channel: on AVX-512 VNNI the 5-bit-index kernels ({@code _lut5_}, c16 at
+     * 1 pixel, panels at 25), per channel and per layer; on AVX2 the dense kernel. 256 values:
+     * dense everywhere. Bit-exact on every path.
+     */
     @Test
-    void moreThanSixteenValuesRunDense() {
+    void moreThanSixteenValues() {
         long seed = 600;
-        for (int clusters : new int[] {17, 256}) {
+        for (int clusters : new int[] {17, 24, 32, 256}) {
             for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
-                Model m = Q8GemmConvTest.build(f, new Conv(1, 4, 4, 64, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed,
-                        // the zeros make the 17th value where the random weights have none
-                        WeightFormatHarness.clustered(clusters, true).then(WeightFormatHarness.unstructured(0.2)));
-                WeightFormatHarness.check(m, KernelRegistry.CONV2D_LUT, WeightFormat.LUT, null, f.name(), seed++, 0);
+                for (int side : new int[] {1, 5}) {
+                    boolean perChannel = seed % 3 != 0;
+                    Model m = Q8GemmConvTest.build(f, new Conv(1, side, side, 64, 21, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0,
+                            true), seed, clusters == 17
+                                    // the zeros make the 17th value where the random weights have none
+                                    ? WeightFormatHarness.clustered(clusters, perChannel)
+                                            .then(WeightFormatHarness.unstructured(0.2))
+                                    : WeightFormatHarness.clustered(clusters, perChannel));
+                    WeightFormatHarness.check(m, KernelRegistry.CONV2D_LUT, WeightFormat.LUT, null, f.name(), seed++,
+                            0);
+                    for (var e : KernelRegistry.available(KernelRegistry.CONV2D_LUT)) {
+                        System.setProperty(WeightFormat.PROPERTY, "lut");
+                        System.setProperty(KernelPath.PROPERTY, e.path().label());
+                        String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
+                        boolean lut5 = clusters <= 32 && e.path() == KernelPath.AVX512VNNI;
+                        assertTrue(name.contains("_lut5_") == lut5 && !name.contains(TAG),
+                                clusters + " clusters on " + e.path() + ": " + name);
+                    }
+                }
+            }
+        }
+        for (boolean u8 : new boolean[] {false, true}) {
+            Model m = Q8GemmFullyConnectedTest.build(u8 ? TensorType.UINT8 : TensorType.INT8, !u8, u8 ? 3 : 1,
+                    u8 ? 100 : 1280, u8 ? 33 : 40, u8 ? 1 : 0, u8 ? 1 : 0, true, 0, seed,
+                    WeightFormatHarness.clustered(u8 ? 30 : 32, !u8));
+            WeightFormatHarness.check(m, KernelRegistry.FULLY_CONNECTED_LUT, WeightFormat.LUT, null, "fc", seed++,
+                    u8 ? 1 : 0);
+            for (var e : KernelRegistry.available(KernelRegistry.FULLY_CONNECTED_LUT)) {
                 System.setProperty(WeightFormat.PROPERTY, "lut");
-                List<String> names = OpProfile.kernelNames(CompiledModel.compile(m));
-                assertFalse(names.stream().anyMatch(n -> n.contains(TAG)), clusters + " clusters: " + names);
+                System.setProperty(KernelPath.PROPERTY, e.path().label());
+                String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
+                assertTrue(name.contains("_lut5_4x16c16__") == (e.path() == KernelPath.AVX512VNNI),
+                        "fc on " + e.path() + ": " + name);
             }
         }
     }

@@ -33,6 +33,12 @@ import java.util.Arrays;
 final class Q8LutGemm implements NativeGemm {
     /** Distinct weight bytes per output channel this format holds (4-bit indices). */
     public static final int MAX_VALUES = 16;
+    /**
+     * With 5-bit indices ({@code lut5}: AVX-512 VNNI only, the 5th bit as a bitplane read into
+     * mask registers). More values (up to 256, 8-bit indices) take as many bytes as dense int8
+     * plus the tables: the dense kernel runs.
+     */
+    public static final int MAX_VALUES_5 = 32;
     /** Name suffix and symbol suffix of the AVX2 kernel that decodes in registers (few pixels). */
     static final String AVX2_SUFFIX = Layout.C8_AVX2.suffix;
     /**
@@ -104,10 +110,11 @@ final class Q8LutGemm implements NativeGemm {
     private final MemorySegment params;
     private final MemorySegment indices;
     private final MemorySegment tables;
+    private final MemorySegment bits;
     private final MemorySegment channel;
 
     private Q8LutGemm(String name, Layout layout, Q8Gemm.Spec s, int k, int kp, int mb, ByteBuffer w,
-            ByteBuffer bias, boolean shared) {
+            ByteBuffer bias, boolean shared, boolean five) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
@@ -119,13 +126,14 @@ final class Q8LutGemm implements NativeGemm {
         boolean signed = !s.unsigned();
         int io = s.inputOffset();
         int wo = s.weightsOffset();
-        byte[] table = shared ? valuesOf(w, 0, n * k) : null;
+        int max = five ? MAX_VALUES_5 : MAX_VALUES;
+        byte[] table = shared ? valuesOf(w, 0, n * k, max) : null;
         byte[][] t = new byte[n][];
         byte[][] idx = new byte[n][k];
         byte[] row = new byte[k];
         for (int o = 0; o < n; o++) {
             w.get(o * k, row);
-            t[o] = shared ? table : valuesOf(w, o * k, k);
+            t[o] = shared ? table : valuesOf(w, o * k, k, max);
             int[] index = new int[256];
             for (int i = 0; i < t[o].length; i++) {
                 index[t[o][i] & 0xFF] = i;
@@ -146,7 +154,9 @@ final class Q8LutGemm implements NativeGemm {
             field25 = c;
             field26 = signed ? 0x80 : 0;
             this.indices = NativeKernels.allocate((long) np * kp / 2);
-            this.tables = NativeKernels.allocate(shared ? 256 : 16L * np);
+            // lut5: per panel 256 more bytes of tables (entries 16..31), 2 kp bytes of bitplane
+            this.tables = NativeKernels.allocate((shared ? 256 : 16L * np) * (five ? 2 : 1));
+            this.bits = five ? NativeKernels.allocate((long) np * kp / 8) : null;
             for (int o = 0; o < n; o++) {
                 int panel = o / GROUP;
                 int lane = o % GROUP;
@@ -159,15 +169,25 @@ final class Q8LutGemm implements NativeGemm {
                             : base + (long) (kk / 8) * 64 + lane * 4 + kk % 4;
                     int shift = c16 ? ((kk % 32) / 16) * 4 : ((kk / 4) % 2) * 4;
                     indices.set(ValueLayout.JAVA_BYTE, at,
-                            (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | (idx[o][kk] << shift)));
+                            (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | ((idx[o][kk] & 15) << shift)));
+                    if (five && idx[o][kk] >= 16) {
+                        // the bit of the weight's byte position in its decoded zmm (8 bytes per zmm)
+                        long zmm = c16 ? 2L * kp * panel + (kk / 32) * 64L + 16 * (lane % 4) + 8 * ((kk % 32) / 16)
+                                : 2L * kp * panel + (kk / 8) * 16L + 8 * ((kk / 4) % 2);
+                        int bit = c16 ? 16 * (lane / 4) + kk % 16 : lane * 4 + kk % 4;
+                        long byteAt = zmm + bit / 8;
+                        bits.set(ValueLayout.JAVA_BYTE, byteAt,
+                                (byte) (bits.get(ValueLayout.JAVA_BYTE, byteAt) | (1 << (bit % 8))));
+                    }
                 }
                 if (!shared || o == 0) {
                     for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
                         int ch = shared ? rep : lane;
                         // zmm ch % 4, lane ch / 4 (both layouts)
-                        long tb = (shared ? 0 : 256L * panel) + 64L * (ch % 4) + 16L * (ch / 4);
+                        long tb = (shared ? 0 : (five ? 512L : 256L) * panel) + 64L * (ch % 4) + 16L * (ch / 4);
                         for (int i = 0; i < t[o].length; i++) {
-                            tables.set(ValueLayout.JAVA_BYTE, tb + i, (byte) (t[o][i] ^ flip));
+                            // entries 16..31 in the second 256 bytes of the panel's tables
+                            tables.set(ValueLayout.JAVA_BYTE, tb + (i >= 16 ? 256 + i - 16 : i), (byte) (t[o][i] ^ flip));
                         }
                     }
                 }
@@ -185,6 +205,7 @@ final class Q8LutGemm implements NativeGemm {
             boolean c8 = layout == Layout.C8_AVX2;
             int blocks = (k + 31) / 32;
             int pairs = (n + 1) / 2;
+            this.bits = null;
             this.indices = NativeKernels.allocate(c8 ? (long) pairs * blocks * 32 : (long) np * kp / 2);
             this.tables = NativeKernels.allocate(c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np));
             for (int o = 0; o < n; o++) {
@@ -256,19 +277,21 @@ final class Q8LutGemm implements NativeGemm {
         Q8GemmLayout.putHeader(params, s, k, kp, np, mb, field25, field26, indices.address(), channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, indices.address());
         params.set(ValueLayout.JAVA_LONG, 264, tables.address());
-        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : layout == Layout.C8_AVX2 ? 32 : 256);
+        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : layout == Layout.C8_AVX2 ? 32 : five ? 512 : 256);
         params.set(ValueLayout.JAVA_INT, 276, (k + 31) / 32);
+        params.set(ValueLayout.JAVA_LONG, 280, bits == null ? 0 : bits.address());
+        params.set(ValueLayout.JAVA_INT, 288, five ? 5 : 4);
     }
 
-    /** The distinct bytes of {@code w[from, from + count)}, ascending (unsigned), or null past {@value #MAX_VALUES}. */
-    private static byte[] valuesOf(ByteBuffer w, int from, int count) {
+    /** The distinct bytes of {@code w[from, from + count)}, ascending (unsigned), or null past {@code max}. */
+    private static byte[] valuesOf(ByteBuffer w, int from, int count, int max) {
         boolean[] seen = new boolean[256];
         int distinct = 0;
         for (int i = from; i < from + count; i++) {
             int b = w.get(i) & 0xFF;
             if (!seen[b]) {
                 seen[b] = true;
-                if (++distinct > MAX_VALUES) {
+                if (++distinct > max) {
                     return null;
                 }
             }
@@ -290,7 +313,7 @@ final class Q8LutGemm implements NativeGemm {
     /** Bytes of indices and tables. */
     @Override
     public long weightBytes() {
-        return indices.byteSize() + tables.byteSize();
+        return indices.byteSize() + tables.byteSize() + (bits == null ? 0 : bits.byteSize());
     }
 
     @Override
@@ -311,7 +334,8 @@ final class Q8LutGemm implements NativeGemm {
      */
     static Q8LutGemm create(String family, Layout layout, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias,
             WeightStats stats) {
-        if (stats.distinctChannelMax() > MAX_VALUES || !Q8GemmLayout.validGeometry(s)) {
+        boolean vnni = layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI;
+        if (stats.distinctChannelMax() > (vnni ? MAX_VALUES_5 : MAX_VALUES) || !Q8GemmLayout.validGeometry(s)) {
             return null;
         }
         int k;
@@ -353,15 +377,19 @@ final class Q8LutGemm implements NativeGemm {
         }
         ByteBuffer weights = w.duplicate().order(w.order());
         int n = s.outC();
-        // one table for the layer where it has at most 16 values
-        boolean shared = stats.distinctLayer() <= MAX_VALUES;
+        // 4-bit indices where every channel has at most 16 values (one table for the layer where
+        // the whole layer has), else 5-bit ones (VNNI) where at most 32
+        boolean five = stats.distinctChannelMax() > MAX_VALUES;
+        int max = five ? MAX_VALUES_5 : MAX_VALUES;
+        boolean shared = stats.distinctLayer() <= max;
         for (int o = 0; o < n && !shared; o++) {
-            if (valuesOf(weights, o * k, k) == null) {
+            if (valuesOf(weights, o * k, k, max) == null) {
                 return null;
             }
         }
-        return new Q8LutGemm(family + "_" + layout.suffix, layout, s, k, kp, (int) mb, weights,
-                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared);
+        String suffix = five ? layout.suffix.replace("lut4_", "lut5_") : layout.suffix;
+        return new Q8LutGemm(family + "_" + suffix, layout, s, k, kp, (int) mb, weights,
+                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five);
     }
 
     /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
