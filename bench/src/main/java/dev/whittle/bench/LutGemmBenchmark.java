@@ -58,6 +58,10 @@ public class LutGemmBenchmark {
     @Param({"dense", "lut"})
     public String weights;
 
+    /** Values per output channel: 16 (4-bit indices), 32 (5-bit, AVX-512 VNNI only). */
+    @Param({"16"})
+    public int clusters;
+
     /** Both paths compare against the dense kernel of the same ISA. */
     @Param({"avx2", "avx512vnni"})
     public String path;
@@ -76,17 +80,17 @@ public class LutGemmBenchmark {
         try {
             System.setProperty(KernelPath.PROPERTY, path);
             System.setProperty(WeightFormat.PROPERTY, weights);
-            compiled = CompiledModel.compile(fc ? fcModel(s[0], s[1], s[2], u8)
+            compiled = CompiledModel.compile(fc ? fcModel(s[0], s[1], s[2], u8, clusters)
                     : k3 ? WeightFormatModels.convKxK("conv3_lut_bench", s[0], s[1], s[2], s[3], 3, 2, u8,
-                            clustered(s[3], 9 * s[2], u8, u8 ? 120 : 0))
-                    : convModel(s[0], s[1], s[2], s[3], u8));
+                            clustered(s[3], 9 * s[2], u8, u8 ? 120 : 0, clusters))
+                    : convModel(s[0], s[1], s[2], s[3], u8, clusters));
         } finally {
             System.clearProperty(KernelPath.PROPERTY);
             System.clearProperty(WeightFormat.PROPERTY);
         }
         OpProfile.KernelChoice k = OpProfile.kernelChoices(compiled).get(0);
         System.out.println("# kernel " + k.kernel() + ", weight bytes " + k.weightBytes() + " (" + k.why() + ")");
-        if (weights.equals("lut") != k.kernel().contains("_lut4_") || !k.kernel().endsWith("__" + path)) {
+        if (weights.equals("lut") != k.kernel().contains(clusters > 16 ? "_lut5_" : "_lut4_") || !k.kernel().endsWith("__" + path)) {
             throw new IllegalStateException(weights + " on " + path + " dispatched " + k.kernel());
         }
         context = compiled.newContext(1);
@@ -104,29 +108,29 @@ public class LutGemmBenchmark {
         context.close();
     }
 
-    /** outC x inC weights with 16 values per output channel (15 random values + the zero). */
-    static byte[] clustered(int outC, int inC, boolean u8, int zero) {
+    /** outC x inC weights with {@code n} values per output channel (n - 1 random values + the zero). */
+    static byte[] clustered(int outC, int inC, boolean u8, int zero, int n) {
         SplittableRandom r = new SplittableRandom(1);
         byte[] w = new byte[outC * inC];
         for (int o = 0; o < outC; o++) {
-            int[] table = new int[16];
+            int[] table = new int[n];
             table[0] = zero;
-            for (int i = 1; i < 16; i++) {
+            for (int i = 1; i < n; i++) {
                 table[i] = u8 ? r.nextInt(256) : r.nextInt(-127, 128);
             }
             for (int i = 0; i < inC; i++) {
-                w[o * inC + i] = (byte) table[r.nextInt(16)];
+                w[o * inC + i] = (byte) table[r.nextInt(n)];
             }
         }
         return w;
     }
 
-    static Model convModel(int h, int w, int inC, int outC, boolean u8) {
-        return WeightFormatModels.conv("conv_lut_bench", h, w, inC, outC, u8, clustered(outC, inC, u8, u8 ? 120 : 0));
+    static Model convModel(int h, int w, int inC, int outC, boolean u8, int n) {
+        return WeightFormatModels.conv("conv_lut_bench", h, w, inC, outC, u8, clustered(outC, inC, u8, u8 ? 120 : 0, n));
     }
 
-    static Model fcModel(int batches, int in, int out, boolean u8) {
-        return WeightFormatModels.fc("fc_lut_bench", batches, in, out, u8, clustered(out, in, u8, u8 ? 120 : 0));
+    static Model fcModel(int batches, int in, int out, boolean u8, int n) {
+        return WeightFormatModels.fc("fc_lut_bench", batches, in, out, u8, clustered(out, in, u8, u8 ? 120 : 0, n));
     }
 
     /**
@@ -134,7 +138,8 @@ public class LutGemmBenchmark {
      * and the LUT layer in one process, invoked alternately {@code rounds} times (one thread);
      * prints the minimum and median time of each, the ratio dense / lut of the minimums (above 1:
      * the LUT kernel is faster), dense-equivalent GMAC/s and the weight bytes ratio.
-     * {@code java -cp bench/target/benchmarks.jar dev.whittle.bench.LutGemmBenchmark [rounds] [dtype] [paths] [shapes]}
+     * {@code java -cp bench/target/benchmarks.jar dev.whittle.bench.LutGemmBenchmark [rounds] [dtype] [paths] [shapes]
+     * [clusters]}
      */
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 200;
@@ -153,6 +158,7 @@ public class LutGemmBenchmark {
                     b[i].dtype = dtype;
                     b[i].path = path;
                     b[i].weights = formats[i];
+                    b[i].clusters = args.length > 4 ? Integer.parseInt(args[4]) : 16;
                     b[i].setUp();
                 }
                 long[][] t = new long[2][rounds];
@@ -176,9 +182,9 @@ public class LutGemmBenchmark {
                     b[i].tearDown();
                 }
                 System.out.printf(java.util.Locale.ROOT,
-                        "RESULT %s %-18s %-10s dense %9.1f us (med %9.1f) %6.1f GMAC/s | lut %9.1f us (med %9.1f) %6.1f"
+                        "RESULT %s c%d %-18s %-10s dense %9.1f us (med %9.1f) %6.1f GMAC/s | lut %9.1f us (med %9.1f) %6.1f"
                                 + " GMAC/s | dense/lut min %.2f med %.2f%n",
-                        dtype, shape, path, min[0], med[0], b[0].gmacPerInvoke / min[0] * 1e6, min[1], med[1],
+                        dtype, b[1].clusters, shape, path, min[0], med[0], b[0].gmacPerInvoke / min[0] * 1e6, min[1], med[1],
                         b[1].gmacPerInvoke / min[1] * 1e6, min[0] / min[1], med[0] / med[1]);
             }
         }

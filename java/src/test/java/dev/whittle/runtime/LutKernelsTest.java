@@ -233,7 +233,7 @@ class LutKernelsTest {
     }
 
     /**
-     * auto (WeightKernels.AUTO_LUT_*): LUT at one output pixel and from 196 pixels on (K >= 128),
+     * auto (WeightKernels.AUTO_LUT_*): LUT at one output pixel and from 784 pixels on (K >= 128),
      * dense in between (the decode not amortized), on every available path.
      */
     @Test
@@ -248,14 +248,14 @@ class LutKernelsTest {
                 OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
                 assertTrue(k.kernel().contains(TAG) == (batches == 1), batches + ": " + k.kernel() + " " + k.why());
             }
-            for (int side : new int[] {7, 14}) {
+            for (int side : new int[] {7, 14, 28}) {
                 Model m = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D,
                         new Conv(1, side, side, 128, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), 11,
                         WeightFormatHarness.clustered(16, true));
                 System.setProperty(WeightFormat.PROPERTY, "auto");
                 System.setProperty(KernelPath.PROPERTY, e.path().label());
                 OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
-                assertTrue(k.kernel().contains(TAG) == (side == 14), side + ": " + k.kernel() + " " + k.why());
+                assertTrue(k.kernel().contains(TAG) == (side == 28), side + ": " + k.kernel() + " " + k.why());
             }
         }
     }

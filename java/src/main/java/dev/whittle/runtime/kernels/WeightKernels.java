@@ -45,10 +45,15 @@ public final class WeightKernels {
      */
     static final int AUTO_SP24_MIN_K = 4;
     /**
-     * auto: the LUT format only for layers with at most this many distinct values per channel.
-     * 16: the LUT kernels ({@link Q8LutGemm}) have 4-bit indices; more values run dense.
+     * auto: the LUT format only for layers with at most this many distinct values per channel
+     * at few pixels ({@link #AUTO_LUT_MAX_M}): 4-bit indices. 17..32 values (5-bit indices,
+     * {@code lut5}, AVX-512 VNNI only) measured 0.78 of dense at FC batch 1 (the bitplane and a
+     * second shuffle per 64 weights) and 1.00-1.02 from 784 pixels on: auto takes them only there
+     * ({@link #AUTO_LUT5_MAX_VALUES}).
      */
     static final int AUTO_LUT_MAX_VALUES = 16;
+    /** auto: layers with at most this many values per channel take LUT from {@link #AUTO_LUT_MIN_M} pixels on. */
+    static final int AUTO_LUT5_MAX_VALUES = 32;
     /**
      * auto: the LUT format for layers with at most this many output pixels (memory-bound: the
      * in-register decoders stream half of dense int8's bytes). Calibrated with
@@ -64,13 +69,16 @@ public final class WeightKernels {
      * auto: the LUT format also for layers with at least this many output pixels, where the
      * panel-decoding kernels ({@code lut4_4x16c2__avx2}, {@code lut4_8x16c4__avx512vnni}: one
      * 16-channel panel decoded into L1 per block of up to 512 pixels, the dense microkernel over
-     * it) pay the decode once per hundreds of pixels. Same benchmark, LUT / dense of the same ISA
-     * (AVX2; VNNI): 56x56x24x144 0.99; 1.03, 28x28x32x192 1.01; 1.03, 56x56x144x24 0.99; 1.02,
-     * 14x14x96x576 0.99; 1.01, 3x3 stride 2 224x224x3x32 1.00; 0.98; at 49 pixels (7x7x320x1280)
-     * 0.93; 0.91 (the decode, ~5.5 ops per 64 weights on VNNI, is then ~8% of the layer), at
-     * 8-64 pixels 0.63-0.93: dense. 196 is MobileNet's 14x14 stage.
+     * it) pay the decode once per hundreds of pixels. Calibrated with {@code LutGemmBenchmark.main}
+     * (Zen 4, one thread, dense and LUT invoked alternately, min of 200-300; LUT / dense of the
+     * same ISA, AVX2; VNNI, qu8): 3136 pixels: 56x56x24x144 0.99; 1.02, 56x56x144x24 1.00; 1.01-1.02;
+     * 12544 (3x3 stride 2 224x224x3x32) 1.00; 0.98; 784: 28x28x32x192 1.02; 1.02, 28x28x192x32
+     * 1.00; 1.01-1.02 (lut5 1.01); 196: 14x14x96x576 0.99; 1.00, but 14x14x576x96 0.96; 0.98 and
+     * 14x14x576x160 -; 0.98 (the decode, ~5.5 ops per 64 weights on VNNI, is ~2-4% of a layer
+     * of 196 pixels, whatever K); 49 (7x7x320x1280) 0.93; 0.91-0.93; 8-64 pixels 0.63-0.93. So
+     * from 784 on (MobileNet v2's 28x28 stage and larger).
      */
-    static final long AUTO_LUT_MIN_M = 196;
+    static final long AUTO_LUT_MIN_M = 784;
     /**
      * auto: the LUT format only for layers with at least this many values per output channel:
      * below, the 16-byte table per channel makes the packed weights more than ~60% of dense
@@ -163,12 +171,13 @@ public final class WeightKernels {
                     declined = "2:4 but K=" + s.k() + " < " + AUTO_SP24_MIN_K + "; ";
                 }
                 addSparseFormats(candidates, s, sp24, sparse, s.zeroBlocks4() >= AUTO_SPARSE_MIN_ZERO_BLOCKS, sp24Ok);
-                boolean clustered = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && s.k() >= AUTO_LUT_MIN_K;
-                if (clustered && (m <= AUTO_LUT_MAX_M || m >= AUTO_LUT_MIN_M)) {
+                boolean clustered = s.distinctChannelMax() <= AUTO_LUT5_MAX_VALUES && s.k() >= AUTO_LUT_MIN_K;
+                boolean few = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && m <= AUTO_LUT_MAX_M;
+                if (clustered && (few || m >= AUTO_LUT_MIN_M)) {
                     candidates.add(new Candidate<>(lut, "lut"));
                 } else if (clustered) {
-                    declined += "clustered but " + m + " output pixels in (" + AUTO_LUT_MAX_M + ", " + AUTO_LUT_MIN_M
-                            + ") (LUT decode not amortized); ";
+                    declined += "clustered but " + m + " output pixels (LUT at <= " + AUTO_LUT_MAX_M + " with <= "
+                            + AUTO_LUT_MAX_VALUES + " values, or >= " + AUTO_LUT_MIN_M + "; decode not amortized); ";
                 }
             }
         }
