@@ -68,6 +68,8 @@ public class LutGemmBenchmark {
 
     private ExecutionContext context;
     private double gmacPerInvoke;
+    /** Intra-op threads (1 in the JMH trials; {@link #main}'s 6th argument). */
+    private int threads = 1;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -93,7 +95,7 @@ public class LutGemmBenchmark {
         if (weights.equals("lut") != k.kernel().contains(clusters > 16 ? "_lut5_" : "_lut4_") || !k.kernel().endsWith("__" + path)) {
             throw new IllegalStateException(weights + " on " + path + " dispatched " + k.kernel());
         }
-        context = compiled.newContext(1);
+        context = compiled.newContext(threads);
         TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
         int[] inShape = fc ? new int[] {s[0], s[1]} : new int[] {1, s[0], s[1], s[2]};
         byte[] x = new byte[Arrays.stream(inShape).reduce(1, (a, b) -> a * b)];
@@ -139,7 +141,7 @@ public class LutGemmBenchmark {
      * prints the minimum and median time of each, the ratio dense / lut of the minimums (above 1:
      * the LUT kernel is faster), dense-equivalent GMAC/s and the weight bytes ratio.
      * {@code java -cp bench/target/benchmarks.jar dev.whittle.bench.LutGemmBenchmark [rounds] [dtype] [paths] [shapes]
-     * [clusters]}
+     * [clusters] [threads]}
      */
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 200;
@@ -159,6 +161,7 @@ public class LutGemmBenchmark {
                     b[i].path = path;
                     b[i].weights = formats[i];
                     b[i].clusters = args.length > 4 ? Integer.parseInt(args[4]) : 16;
+                    b[i].threads = args.length > 5 ? Integer.parseInt(args[5]) : 1;
                     b[i].setUp();
                 }
                 long[][] t = new long[2][rounds];

@@ -119,11 +119,13 @@ final class Q8LutGemm implements NativeGemm {
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
         this.np = Q8Gemm.roundUp(n, GROUP);
-        // Panel kernels with 4 or more panels split the channels between tasks, not the pixels:
-        // each task then decodes only its own panels, once, for all M pixels (a pixel split
-        // would decode every panel in every task, amortized over M / tasks pixels: at 196 pixels
-        // and 8 tasks that is ~15% of the work, against ~1% for packing every pixel per task).
-        boolean channels = (layout == Layout.PANEL_AVX2 || layout == Layout.PANEL_VNNI) && np / GROUP >= 4;
+        // Panel kernels split the channels between tasks, not the pixels, where there are at
+        // least 4 panels and not many more pixels than channels: a pixel split decodes every
+        // panel in every task (extra work ~ (tasks - 1) N K), a channel split packs every pixel
+        // in every task (~ (tasks - 1) M K, at a similar cost per byte). Not measured: the 2
+        // shared vCPUs gave no parallel speed-up for dense or LUT while calibrating.
+        boolean channels = (layout == Layout.PANEL_AVX2 || layout == Layout.PANEL_VNNI) && np / GROUP >= 4
+                && m <= 2L * n;
         this.split = channels ? new Q8GemmLayout.Split(m, n, layout.mr, GROUP, np / GROUP, 1 << 20, 0)
                 : new Q8GemmLayout.Split(m, n, layout.mr, GROUP, np / GROUP, 8 * layout.mr, np);
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
