@@ -1,7 +1,9 @@
 /*
  * Whittle: int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on LUT-coded clustered weights
- * (at most 16 distinct values per output channel): 4-bit indices and a 16-entry byte table per
- * output channel (or one per layer), decoded in registers with byte shuffles.
+ * (at most 16 distinct values per output channel, or 32 with lut5 on AVX-512 VNNI): 4-bit
+ * indices and a 16-entry byte table per output channel (or one per layer), decoded with byte
+ * shuffles in registers (few pixels) or one 16-channel panel at a time into L1 scratch, in the
+ * dense kernel's layout, for the dense microkernel (many pixels).
  *
  * The params block is the dense GEMM's (q8_gemm.h: geometry, requantization, per-channel
  * arrays) followed by the LUT fields below; written once at prepare by

@@ -15,20 +15,23 @@ import java.util.Arrays;
 
 /**
  * The prepared half of the LUT-decoded clustered int8/uint8 GEMM kernels
- * ({@code kernels/q8_gemm_lut4_8x2c8__avx2.cc}, {@code native/include/whittle/q8_lut.h}) for
- * CONV_2D ({@link Conv}) and FULLY_CONNECTED ({@link FullyConnected}) layers of
- * {@code qs8}, {@code qs8_qc8w} and {@code qu8} whose output channels each hold at most
- * {@value #MAX_VALUES} distinct weight bytes (what {@code whittle cluster --clusters 16} makes):
- * 4-bit indices, two per byte, and a 16-entry byte table per output channel, or one for the
- * layer when the whole layer has at most 16 values. The dense weights never exist in memory:
- * the kernel decodes them in registers with byte shuffles. Bit-exact with the reference
- * kernels (int8: ruy's rounding; uint8 conv: gemmlowp's), like {@link Q8Gemm}, whose params
- * block, requantization constants and im2col this shares.
+ * ({@code kernels/q8_gemm_lut4_*}, {@code native/include/whittle/q8_lut.h}) for CONV_2D
+ * ({@link Conv}) and FULLY_CONNECTED ({@link FullyConnected}) layers of {@code qs8},
+ * {@code qs8_qc8w} and {@code qu8} whose output channels each hold at most {@value #MAX_VALUES}
+ * distinct weight bytes (what {@code whittle cluster --clusters 16} makes), or, on AVX-512 VNNI,
+ * {@value #MAX_VALUES_5} ({@code lut5}: the 5th index bit as a bitplane): 4-bit indices, two per
+ * byte, and a 16-entry byte table per output channel, or one for the layer when the whole layer
+ * has at most that many values. Bit-exact with the reference kernels (int8: ruy's rounding;
+ * uint8 conv: gemmlowp's), like {@link Q8Gemm}, whose params block, requantization constants and
+ * im2col this shares.
  *
- * <p>Index layout (the kernel file says why): per channel pair, blocks of 32 K of 32 bytes;
- * bytes 0..15 of a block are channel 2p, 16..31 channel 2p + 1, as 8 little-endian 16-bit words
- * whose nibble j (bits 4j..4j+3) of word i is the index of K = 32 * block + 8j + i. Table bytes
- * are {@code w ^ 0x80} for int8 and {@code w} for uint8.
+ * <p>One of four index layouts ({@link Layout}) per layer, chosen here by path and output pixels
+ * M: few pixels decode in registers ({@code lut4_8x2c8__avx2}, {@code lut4_4x16c16__avx512vnni});
+ * many pixels decode one 16-channel panel at a time into L1 scratch in the dense kernel's packed
+ * layout and run the dense microkernel over it ({@code lut4_4x16c2__avx2},
+ * {@code lut4_8x16c4__avx512vnni}). Either way the layer's dense weights never exist in memory
+ * (kernels/README.md says why the one-panel buffer keeps to that). Each kernel file gives its
+ * index and table layout; the packing below mirrors them.
  */
 final class Q8LutGemm implements NativeGemm {
     /** Distinct weight bytes per output channel this format holds (4-bit indices). */
