@@ -80,13 +80,20 @@ public final class WeightKernels {
      */
     static final long AUTO_LUT_MIN_M = 784;
     /**
-     * auto: the LUT format only for layers with at least this many values per output channel:
-     * below, the 16-byte table per channel makes the packed weights more than ~60% of dense
-     * int8 (133% at K = 24), the layer's weights are small enough to stay cached (nothing for
-     * the LUT kernel to save), and any layer with K <= 16 has at most 16 values per channel
-     * without being clustered at all.
+     * auto, at few pixels ({@link #AUTO_LUT_MAX_M}): the LUT format only for layers with at least
+     * this many values per output channel: below, the 16-byte table per channel makes the packed
+     * weights more than ~60% of dense int8 (133% at K = 24), the layer's weights are small enough
+     * to stay cached (nothing for the in-register kernels to save), and any layer with K <= 16 has
+     * at most 16 values per channel without being clustered at all.
      */
     static final int AUTO_LUT_MIN_K = 128;
+    /**
+     * auto, at many pixels ({@link #AUTO_LUT_MIN_M}): the panel kernels run at the dense speed
+     * whatever K (1.02 at K = 24 and 32, 1.00-1.01 at 96..192), so the only question is memory:
+     * from K = 64 on the packed weights are at most 75% of dense int8 (K / 2 + 16 bytes per
+     * channel), below they are not smaller (100% at K = 32).
+     */
+    static final int AUTO_LUT_PANEL_MIN_K = 64;
 
     /**
      * sparse and auto: a 2:4 layer this sparse (fraction of all-zero 1x4 blocks; 0.3 is about 75%
@@ -171,8 +178,9 @@ public final class WeightKernels {
                     declined = "2:4 but K=" + s.k() + " < " + AUTO_SP24_MIN_K + "; ";
                 }
                 addSparseFormats(candidates, s, sp24, sparse, s.zeroBlocks4() >= AUTO_SPARSE_MIN_ZERO_BLOCKS, sp24Ok);
-                boolean clustered = s.distinctChannelMax() <= AUTO_LUT5_MAX_VALUES && s.k() >= AUTO_LUT_MIN_K;
-                boolean few = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && m <= AUTO_LUT_MAX_M;
+                boolean clustered = s.distinctChannelMax() <= AUTO_LUT5_MAX_VALUES && s.k() >= AUTO_LUT_PANEL_MIN_K;
+                boolean few = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && m <= AUTO_LUT_MAX_M
+                        && s.k() >= AUTO_LUT_MIN_K;
                 if (clustered && (few || m >= AUTO_LUT_MIN_M)) {
                     candidates.add(new Candidate<>(lut, "lut"));
                 } else if (clustered) {
