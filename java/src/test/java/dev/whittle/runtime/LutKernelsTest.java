@@ -233,7 +233,7 @@ class LutKernelsTest {
     }
 
     /**
-     * auto (WeightKernels.AUTO_LUT_*): LUT at one output pixel and from 784 pixels on (K >= 128),
+     * auto (WeightKernels.AUTO_LUT_*): LUT at one output pixel (K >= 128) and from 784 pixels on (K >= 64),
      * dense in between (the decode not amortized), on every available path.
      */
     @Test
@@ -248,14 +248,15 @@ class LutKernelsTest {
                 OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
                 assertTrue(k.kernel().contains(TAG) == (batches == 1), batches + ": " + k.kernel() + " " + k.why());
             }
-            for (int side : new int[] {7, 14, 28}) {
+            // {side, K, LUT expected}: from 784 pixels on with K >= 64
+            for (int[] c : new int[][] {{7, 128, 0}, {14, 128, 0}, {28, 128, 1}, {28, 64, 1}, {28, 32, 0}}) {
                 Model m = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D,
-                        new Conv(1, side, side, 128, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), 11,
+                        new Conv(1, c[0], c[0], c[1], 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), 11,
                         WeightFormatHarness.clustered(16, true));
                 System.setProperty(WeightFormat.PROPERTY, "auto");
                 System.setProperty(KernelPath.PROPERTY, e.path().label());
                 OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
-                assertTrue(k.kernel().contains(TAG) == (side == 28), side + ": " + k.kernel() + " " + k.why());
+                assertTrue(k.kernel().contains(TAG) == (c[2] == 1), c[0] + "x" + c[1] + ": " + k.kernel() + " " + k.why());
             }
         }
     }
