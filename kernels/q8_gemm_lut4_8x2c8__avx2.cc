@@ -1,5 +1,7 @@
 // int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on LUT-coded clustered weights, AVX2:
 // 8 output pixels x 2 output channels per microtile, 8 K of one channel per 128-bit lane (c8).
+// Used below 16 output pixels (Q8LutGemm.AVX2_PANEL_MIN_M); from 16 on, q8_gemm_lut4_4x16c2
+// decodes panels for the dense microkernel instead, which removes the costs described below.
 //
 // Format (written by Q8LutGemm.java): a layer whose output channels each hold at most 16
 // distinct weight bytes keeps a 4-bit index per weight and a 16-byte table per channel (or one

@@ -1,7 +1,9 @@
 /*
  * Whittle: int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on LUT-coded clustered weights
- * (at most 16 distinct values per output channel): 4-bit indices and a 16-entry byte table per
- * output channel (or one per layer), decoded in registers with byte shuffles.
+ * (at most 16 distinct values per output channel, or 32 with lut5 on AVX-512 VNNI): 4-bit
+ * indices and a 16-entry byte table per output channel (or one per layer), decoded with byte
+ * shuffles in registers (few pixels) or one 16-channel panel at a time into L1 scratch, in the
+ * dense kernel's layout, for the dense microkernel (many pixels).
  *
  * The params block is the dense GEMM's (q8_gemm.h: geometry, requantization, per-channel
  * arrays) followed by the LUT fields below; written once at prepare by
@@ -28,9 +30,11 @@ typedef struct whittle_q8_lut_params {
   whittle_q8_gemm_params gemm;
   int64_t indices;      /* per channel pair: blocks of 32 K, 32 bytes each (see the kernel file) */
   int64_t tables;       /* per channel pair: 32 bytes, the two channels' 16-byte tables */
-  int32_t table_stride; /* 32, or 0 where the layer shares one table */
+  int32_t table_stride; /* 32 (8x2c8) or 256 per 16-channel panel (4x16c2, 8x16c4); 0: one shared table block */
   int32_t blocks;       /* 32-K blocks per channel pair: ceil(K / 32) */
-  int32_t reserved[10];
+  int64_t bits;         /* lut5 (AVX-512 VNNI): bit 4 of every index, one bit per decoded weight byte */
+  int32_t index_bits;   /* 4, or 5 (lut5: tables of 32 entries, hi half after the lo half) */
+  int32_t reserved[7];
 } whittle_q8_lut_params;
 
 #define WHITTLE_Q8_LUT_SIGNATURE(name)                                                      \
@@ -45,6 +49,45 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_8x2c8__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_8x2c8__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_8x2c8__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_8x2c8__avx2);
+
+/* AVX2, many pixels: 16-channel panels decoded into scratch (4 vpshufb + 3 vpblendd per K pair),
+ * the dense 4x16c2 microkernel over them. Index and table layout in the kernel file. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c2__avx2);
+
+/* AVX-512 VNNI: 16-channel panels decoded (1 + 3 masked vpshufb per 64 weights) into scratch for
+ * blocks of more than 8 pixels, in registers for fewer; the dense 8x16c4 microkernel. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_8x16c4__avx512vnni);
+
+/* AVX-512 VNNI, few pixels: one channel per 128-bit lane (c16), 1 vpshufb per 64 weights. */
+/* lut5 (same code, index_bits = 5): up to 32 values per channel, the 5th index bit as a mask. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_8x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c16__avx512vnni);
 
 #ifdef __cplusplus
 }

@@ -44,8 +44,12 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Thread)
 public class LutGemmBenchmark {
-    /** {@code HxWxINxOUT} 1x1 convolution, or {@code fcBxINxOUT} fully-connected at batch B. */
-    @Param({"56x56x24x144", "28x28x32x192", "14x14x96x576", "7x7x320x1280", "fc1x1280x1001", "fc4x1280x1001"})
+    /**
+     * {@code HxWxINxOUT} 1x1 convolution, {@code k3s2HxWxINxOUT} 3x3 stride-2 convolution (im2col;
+     * MobileNet v2's first layer), or {@code fcBxINxOUT} fully-connected at batch B.
+     */
+    @Param({"56x56x24x144", "28x28x32x192", "14x14x96x576", "7x7x320x1280", "56x56x144x24", "k3s2224x224x3x32",
+        "fc1x1280x1001", "fc4x1280x1001"})
     public String shape;
 
     @Param({"qu8", "qs8_qc8w"})
@@ -54,38 +58,51 @@ public class LutGemmBenchmark {
     @Param({"dense", "lut"})
     public String weights;
 
-    @Param({"avx2"})
+    /** Values per output channel: 16 (4-bit indices), 32 (5-bit, AVX-512 VNNI only). */
+    @Param({"16"})
+    public int clusters;
+
+    /** Both paths compare against the dense kernel of the same ISA. */
+    @Param({"avx2", "avx512vnni"})
     public String path;
 
     private ExecutionContext context;
     private double gmacPerInvoke;
+    /** Intra-op threads (1 in the JMH trials; {@link #main}'s 6th argument). */
+    private int threads = 1;
 
     @Setup(Level.Trial)
     public void setUp() {
         boolean fc = shape.startsWith("fc");
-        int[] s = Arrays.stream(shape.replace("fc", "").split("x")).mapToInt(Integer::parseInt).toArray();
+        boolean k3 = shape.startsWith("k3s2");
+        int[] s = Arrays.stream(shape.replace("fc", "").replace("k3s2", "").split("x")).mapToInt(Integer::parseInt)
+                .toArray();
         boolean u8 = dtype.equals("qu8");
         CompiledModel compiled;
         try {
             System.setProperty(KernelPath.PROPERTY, path);
             System.setProperty(WeightFormat.PROPERTY, weights);
-            compiled = CompiledModel.compile(fc ? fcModel(s[0], s[1], s[2], u8) : convModel(s[0], s[1], s[2], s[3], u8));
+            compiled = CompiledModel.compile(fc ? fcModel(s[0], s[1], s[2], u8, clusters)
+                    : k3 ? WeightFormatModels.convKxK("conv3_lut_bench", s[0], s[1], s[2], s[3], 3, 2, u8,
+                            clustered(s[3], 9 * s[2], u8, u8 ? 120 : 0, clusters))
+                    : convModel(s[0], s[1], s[2], s[3], u8, clusters));
         } finally {
             System.clearProperty(KernelPath.PROPERTY);
             System.clearProperty(WeightFormat.PROPERTY);
         }
         OpProfile.KernelChoice k = OpProfile.kernelChoices(compiled).get(0);
         System.out.println("# kernel " + k.kernel() + ", weight bytes " + k.weightBytes() + " (" + k.why() + ")");
-        if (weights.equals("lut") != k.kernel().contains("_lut4_") || !k.kernel().endsWith("__" + path)) {
+        if (weights.equals("lut") != k.kernel().contains(clusters > 16 ? "_lut5_" : "_lut4_") || !k.kernel().endsWith("__" + path)) {
             throw new IllegalStateException(weights + " on " + path + " dispatched " + k.kernel());
         }
-        context = compiled.newContext(1);
+        context = compiled.newContext(threads);
         TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
         int[] inShape = fc ? new int[] {s[0], s[1]} : new int[] {1, s[0], s[1], s[2]};
         byte[] x = new byte[Arrays.stream(inShape).reduce(1, (a, b) -> a * b)];
         new SplittableRandom(2).nextBytes(x);
         context.setInput(0, new TensorData(type, inShape, ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN)));
-        gmacPerInvoke = (fc ? (double) s[0] * s[1] * s[2] : (double) s[0] * s[1] * s[2] * s[3]) / 1e9;
+        gmacPerInvoke = (fc ? (double) s[0] * s[1] * s[2]
+                : k3 ? (double) (s[0] / 2) * (s[1] / 2) * 9 * s[2] * s[3] : (double) s[0] * s[1] * s[2] * s[3]) / 1e9;
     }
 
     @TearDown(Level.Trial)
@@ -93,29 +110,87 @@ public class LutGemmBenchmark {
         context.close();
     }
 
-    /** outC x inC weights with 16 values per output channel (15 random values + the zero). */
-    static byte[] clustered(int outC, int inC, boolean u8, int zero) {
+    /** outC x inC weights with {@code n} values per output channel (n - 1 random values + the zero). */
+    static byte[] clustered(int outC, int inC, boolean u8, int zero, int n) {
         SplittableRandom r = new SplittableRandom(1);
         byte[] w = new byte[outC * inC];
         for (int o = 0; o < outC; o++) {
-            int[] table = new int[16];
+            int[] table = new int[n];
             table[0] = zero;
-            for (int i = 1; i < 16; i++) {
+            for (int i = 1; i < n; i++) {
                 table[i] = u8 ? r.nextInt(256) : r.nextInt(-127, 128);
             }
             for (int i = 0; i < inC; i++) {
-                w[o * inC + i] = (byte) table[r.nextInt(16)];
+                w[o * inC + i] = (byte) table[r.nextInt(n)];
             }
         }
         return w;
     }
 
-    static Model convModel(int h, int w, int inC, int outC, boolean u8) {
-        return WeightFormatModels.conv("conv_lut_bench", h, w, inC, outC, u8, clustered(outC, inC, u8, u8 ? 120 : 0));
+    static Model convModel(int h, int w, int inC, int outC, boolean u8, int n) {
+        return WeightFormatModels.conv("conv_lut_bench", h, w, inC, outC, u8, clustered(outC, inC, u8, u8 ? 120 : 0, n));
     }
 
-    static Model fcModel(int batches, int in, int out, boolean u8) {
-        return WeightFormatModels.fc("fc_lut_bench", batches, in, out, u8, clustered(out, in, u8, u8 ? 120 : 0));
+    static Model fcModel(int batches, int in, int out, boolean u8, int n) {
+        return WeightFormatModels.fc("fc_lut_bench", batches, in, out, u8, clustered(out, in, u8, u8 ? 120 : 0, n));
+    }
+
+    /**
+     * The same comparison without JMH, for a shared, noisy machine: per shape and path, the dense
+     * and the LUT layer in one process, invoked alternately {@code rounds} times (one thread);
+     * prints the minimum and median time of each, the ratio dense / lut of the minimums (above 1:
+     * the LUT kernel is faster), dense-equivalent GMAC/s and the weight bytes ratio.
+     * {@code java -cp bench/target/benchmarks.jar dev.whittle.bench.LutGemmBenchmark [rounds] [dtype] [paths] [shapes]
+     * [clusters] [threads]}
+     */
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        String dtype = args.length > 1 ? args[1] : "qu8";
+        String[] paths = (args.length > 2 ? args[2] : "avx2,avx512vnni").split(",");
+        String[] shapes = (args.length > 3 ? args[3]
+                : "56x56x24x144,28x28x32x192,14x14x96x576,7x7x320x1280,56x56x144x24,k3s2224x224x3x32,fc1x1280x1001,"
+                        + "fc4x1280x1001").split(",");
+        for (String shape : shapes) {
+            for (String path : paths) {
+                LutGemmBenchmark[] b = new LutGemmBenchmark[2];
+                String[] formats = {"dense", "lut"};
+                for (int i = 0; i < 2; i++) {
+                    b[i] = new LutGemmBenchmark();
+                    b[i].shape = shape;
+                    b[i].dtype = dtype;
+                    b[i].path = path;
+                    b[i].weights = formats[i];
+                    b[i].clusters = args.length > 4 ? Integer.parseInt(args[4]) : 16;
+                    b[i].threads = args.length > 5 ? Integer.parseInt(args[5]) : 1;
+                    b[i].setUp();
+                }
+                long[][] t = new long[2][rounds];
+                for (int warm = 0; warm < Math.max(20, rounds / 10); warm++) {
+                    b[0].context.invoke();
+                    b[1].context.invoke();
+                }
+                for (int r = 0; r < rounds; r++) {
+                    for (int i = 0; i < 2; i++) {
+                        long t0 = System.nanoTime();
+                        b[i].context.invoke();
+                        t[i][r] = System.nanoTime() - t0;
+                    }
+                }
+                double[] min = new double[2];
+                double[] med = new double[2];
+                for (int i = 0; i < 2; i++) {
+                    Arrays.sort(t[i]);
+                    min[i] = t[i][0] / 1e3;
+                    med[i] = t[i][rounds / 2] / 1e3;
+                    b[i].tearDown();
+                }
+                System.out.printf(java.util.Locale.ROOT,
+                        "RESULT %s c%d %-18s %-10s dense %9.1f us (med %9.1f) %6.1f GMAC/s | lut %9.1f us (med %9.1f) %6.1f"
+                                + " GMAC/s | dense/lut min %.2f med %.2f%n",
+                        dtype, b[1].clusters, shape, path, min[0], med[0], b[0].gmacPerInvoke / min[0] * 1e6, min[1], med[1],
+                        b[1].gmacPerInvoke / min[1] * 1e6, min[0] / min[1], med[0] / med[1]);
+            }
+        }
     }
 
     @Benchmark

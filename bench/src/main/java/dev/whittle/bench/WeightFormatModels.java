@@ -36,6 +36,27 @@ final class WeightFormatModels {
     }
 
     /** FULLY_CONNECTED of {@code batches x k} inputs, weights {@code [n][k]}. */
+    /**
+     * A {@code kernel x kernel} CONV_2D (im2col GEMM, K = kernel^2 * inC), SAME padding, stride
+     * {@code stride}, on an {@code h x w x inC} image; weights {@code [outC][kernel][kernel][inC]}.
+     */
+    static Model convKxK(String name, int h, int w, int inC, int outC, int kernel, int stride, boolean u8,
+            byte[] weights) {
+        ModelBuilder b = new ModelBuilder(name);
+        TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
+        int x = b.input("x", type, Quantization.perTensor(0.02f, u8 ? 128 : 0), 1, h, w, inC);
+        int wt = weights(b, weights, u8, outC, outC, kernel, kernel, inC);
+        int bt = bias(b, u8, outC);
+        BuiltinOptions o = BuiltinOptions.of("Conv2DOptions").set("padding", 0).set("stride_h", stride)
+                .set("stride_w", stride).set("dilation_h_factor", 1).set("dilation_w_factor", 1)
+                .set("fused_activation_function", 3);
+        int oh = (h + stride - 1) / stride;
+        int ow = (w + stride - 1) / stride;
+        b.output(b.op(BuiltinOperator.CONV_2D, 1, o, new int[] {x, wt, bt},
+                TensorSpec.quantized("y", type, Quantization.perTensor(0.1f, u8 ? 128 : 0), 1, oh, ow, outC))[0]);
+        return b.build();
+    }
+
     static Model fc(String name, int batches, int k, int n, boolean u8, byte[] weights) {
         ModelBuilder b = new ModelBuilder(name);
         TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;

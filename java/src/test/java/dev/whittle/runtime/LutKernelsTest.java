@@ -24,8 +24,9 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * kernel's name checked: qs8, qs8_qc8w and qu8; 1, 2, 15 and 16 clusters per layer and per
  * channel, alone and with 50% zeros; output channels 1..70 and K around the 8- and 32-K blocks
  * (1..9, 15..17, 31..33, 63..65); 1x1 and 3x3 kernels, strides 1 and 2, SAME and VALID, batch
- * 2; zero points at both ends; saturating and tiny multipliers. More than 16 values per channel
- * (17, 256 clusters): the dense kernel runs (no 8-bit index variant), with the same outputs.
+ * 2; zero points at both ends; saturating and tiny multipliers. 17..32 values per channel: the
+ * 5-bit-index kernels on AVX-512 VNNI, dense on AVX2; 256: dense (no 8-bit index variant: it
+ * would take dense int8's bytes plus the tables), with the same outputs.
  */
 class LutKernelsTest {
     private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,
@@ -67,7 +68,7 @@ class LutKernelsTest {
         assumeFalse(none(), "no LUT kernel on this machine");
         long seed = 1;
         for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
-            for (int clusters : new int[] {1, 2, 15, 16}) {
+            for (int clusters : new int[] {1, 2, 3, 8, 15, 16}) {
                 for (boolean perChannel : new boolean[] {true, false}) {
                     conv(f, new Conv(1, 5, 4, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
                             WeightFormatHarness.clustered(clusters, perChannel));
@@ -154,32 +155,109 @@ class LutKernelsTest {
         fc(TensorType.UINT8, false, 1, 1280, 40, 0, 0, seed, WeightFormatHarness.clustered(16, true));
     }
 
+    /**
+     * Each of the four index layouts is dispatched where it should be: on AVX2 the in-register
+     * {@code lut4_8x2c8} below 16 output pixels and the panel-decoding {@code lut4_4x16c2} from 16
+     * on; on AVX-512 VNNI {@code lut4_4x16c16} below 8 pixels and {@code lut4_8x16c4} from 8 on (in
+     * registers for blocks of at most 8 pixels, decoded panels above). Shapes with several pixel blocks (K = 1280: 72 pixels per block on
+     * VNNI, 36 on AVX2) and partial microtiles, bit-exact against the reference.
+     */
     @Test
-    void moreThanSixteenValuesRunDense() {
-        long seed = 600;
-        for (int clusters : new int[] {17, 256}) {
-            for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
-                Model m = Q8GemmConvTest.build(f, new Conv(1, 4, 4, 64, 8, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed,
-                        // the zeros make the 17th value where the random weights have none
-                        WeightFormatHarness.clustered(clusters, true).then(WeightFormatHarness.unstructured(0.2)));
-                WeightFormatHarness.check(m, KernelRegistry.CONV2D_LUT, WeightFormat.LUT, null, f.name(), seed++, 0);
-                System.setProperty(WeightFormat.PROPERTY, "lut");
-                List<String> names = OpProfile.kernelNames(CompiledModel.compile(m));
-                assertFalse(names.stream().anyMatch(n -> n.contains(TAG)), clusters + " clusters: " + names);
+    void eachLayoutWhereItBelongs() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        long seed = 700;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int[] hw : new int[][] {{1, 1}, {1, 7}, {2, 4}, {3, 3}, {3, 5}, {4, 4}, {5, 5}, {10, 10}}) {
+                int inC = hw[0] * hw[1] >= 25 ? 1280 : 40;
+                Conv c = new Conv(1, hw[0], hw[1], inC, 21, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+                Model m = Q8GemmConvTest.build(f, c, seed, WeightFormatHarness.clustered(16, seed % 2 == 0));
+                conv(f, c, seed++, WeightFormatHarness.clustered(16, seed % 2 == 0));
+                for (var e : KernelRegistry.available(KernelRegistry.CONV2D_LUT)) {
+                    System.setProperty(KernelPath.PROPERTY, e.path().label());
+                    System.setProperty(WeightFormat.PROPERTY, "lut");
+                    String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
+                    String want = e.path() == KernelPath.AVX2
+                            ? (hw[0] * hw[1] >= 16 ? "_lut4_4x16c2__avx2" : "_lut4_8x2c8__avx2")
+                            : (hw[0] * hw[1] >= 8 ? "_lut4_8x16c4__avx512vnni" : "_lut4_4x16c16__avx512vnni");
+                    assertTrue(name.endsWith(want), f.name() + " " + c.label() + " on " + e.path() + ": " + name);
+                }
             }
         }
     }
 
+    /**
+     * 17..32 values per channel: on AVX-512 VNNI the 5-bit-index kernels ({@code _lut5_}, c16 at
+     * 1 pixel, panels at 25), per channel and per layer; on AVX2 the dense kernel. 256 values:
+     * dense everywhere. Bit-exact on every path.
+     */
     @Test
-    void autoTakesTheLutKernelAtOnePixelOnly() {
+    void moreThanSixteenValues() {
+        long seed = 600;
+        for (int clusters : new int[] {17, 24, 32, 256}) {
+            for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+                for (int side : new int[] {1, 5}) {
+                    boolean perChannel = seed % 3 != 0;
+                    Model m = Q8GemmConvTest.build(f, new Conv(1, side, side, 64, 21, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0,
+                            true), seed, clusters == 17
+                                    // the zeros make the 17th value where the random weights have none
+                                    ? WeightFormatHarness.clustered(clusters, perChannel)
+                                            .then(WeightFormatHarness.unstructured(0.2))
+                                    : WeightFormatHarness.clustered(clusters, perChannel));
+                    WeightFormatHarness.check(m, KernelRegistry.CONV2D_LUT, WeightFormat.LUT, null, f.name(), seed++,
+                            0);
+                    for (var e : KernelRegistry.available(KernelRegistry.CONV2D_LUT)) {
+                        System.setProperty(WeightFormat.PROPERTY, "lut");
+                        System.setProperty(KernelPath.PROPERTY, e.path().label());
+                        String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
+                        boolean lut5 = clusters <= 32 && e.path() == KernelPath.AVX512VNNI;
+                        assertTrue(name.contains("_lut5_") == lut5 && !name.contains(TAG),
+                                clusters + " clusters on " + e.path() + ": " + name);
+                    }
+                }
+            }
+        }
+        for (boolean u8 : new boolean[] {false, true}) {
+            Model m = Q8GemmFullyConnectedTest.build(u8 ? TensorType.UINT8 : TensorType.INT8, !u8, u8 ? 3 : 1,
+                    u8 ? 100 : 1280, u8 ? 33 : 40, u8 ? 1 : 0, u8 ? 1 : 0, true, 0, seed,
+                    WeightFormatHarness.clustered(u8 ? 30 : 32, !u8));
+            WeightFormatHarness.check(m, KernelRegistry.FULLY_CONNECTED_LUT, WeightFormat.LUT, null, "fc", seed++,
+                    u8 ? 1 : 0);
+            for (var e : KernelRegistry.available(KernelRegistry.FULLY_CONNECTED_LUT)) {
+                System.setProperty(WeightFormat.PROPERTY, "lut");
+                System.setProperty(KernelPath.PROPERTY, e.path().label());
+                String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
+                assertTrue(name.contains("_lut5_4x16c16__") == (e.path() == KernelPath.AVX512VNNI),
+                        "fc on " + e.path() + ": " + name);
+            }
+        }
+    }
+
+    /**
+     * auto (WeightKernels.AUTO_LUT_*): LUT at one output pixel (K >= 128) and from 784 pixels on (K >= 64),
+     * dense in between (the decode not amortized), on every available path.
+     */
+    @Test
+    void autoTakesTheLutKernelAtOnePixelAndManyPixels() {
         assumeFalse(none(), "no LUT kernel on this machine");
-        for (int batches : new int[] {1, 4}) {
-            Model m = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, batches, 256, 40, 0, 0, true, 0, 9,
-                    WeightFormatHarness.clustered(16, true));
-            System.setProperty(WeightFormat.PROPERTY, "auto");
-            System.setProperty(KernelPath.PROPERTY, "avx2");
-            OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
-            assertTrue(k.kernel().contains(TAG) == (batches == 1), batches + ": " + k.kernel() + " " + k.why());
+        for (var e : KernelRegistry.available(KernelRegistry.CONV2D_LUT)) {
+            for (int batches : new int[] {1, 4}) {
+                Model m = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, batches, 256, 40, 0, 0, true, 0, 9,
+                        WeightFormatHarness.clustered(16, true));
+                System.setProperty(WeightFormat.PROPERTY, "auto");
+                System.setProperty(KernelPath.PROPERTY, e.path().label());
+                OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
+                assertTrue(k.kernel().contains(TAG) == (batches == 1), batches + ": " + k.kernel() + " " + k.why());
+            }
+            // {side, K, LUT expected}: from 784 pixels on with K >= 64
+            for (int[] c : new int[][] {{7, 128, 0}, {14, 128, 0}, {28, 128, 1}, {28, 64, 1}, {28, 32, 0}}) {
+                Model m = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D,
+                        new Conv(1, c[0], c[0], c[1], 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), 11,
+                        WeightFormatHarness.clustered(16, true));
+                System.setProperty(WeightFormat.PROPERTY, "auto");
+                System.setProperty(KernelPath.PROPERTY, e.path().label());
+                OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
+                assertTrue(k.kernel().contains(TAG) == (c[2] == 1), c[0] + "x" + c[1] + ": " + k.kernel() + " " + k.why());
+            }
         }
     }
 

@@ -193,12 +193,18 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs8_conv2d_" + Q8SparseGemm.AVX2_SUFFIX)),
             new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.AVX2, Q8SparseFullyConnected.avx2(),
                     NativeKernels.exported("whittle_qs8_fully_connected_" + Q8SparseGemm.AVX2_SUFFIX)),
-            // LUT-decoded clustered int8/uint8 weights (Q8LutGemm, kernels/q8_gemm_lut4_8x2c8__avx2.cc):
-            // one entry per family; the kernel name is the dense family's + "_lut4_8x2c8__avx2".
-            new KernelEntry<>(CONV2D_LUT, KernelPath.AVX2, Q8LutGemm.convFactory(),
+            // LUT-decoded clustered int8/uint8 weights (Q8LutGemm, kernels/q8_gemm_lut4_*): one entry
+            // per family and path; the kernel name is the dense family's + the layout's suffix (AVX2:
+            // "_lut4_8x2c8__avx2" below Q8LutGemm.AVX2_PANEL_MIN_M pixels, "_lut4_4x16c2__avx2" from it).
+            new KernelEntry<>(CONV2D_LUT, KernelPath.AVX2, Q8LutGemm.convFactory(Q8LutGemm.Layout.C8_AVX2),
                     NativeKernels.exported("whittle_qs8_conv2d_" + Q8LutGemm.AVX2_SUFFIX)),
-            new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.AVX2, Q8LutGemm.fcFactory(),
+            new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.AVX2, Q8LutGemm.fcFactory(Q8LutGemm.Layout.C8_AVX2),
                     NativeKernels.exported("whittle_qs8_fully_connected_" + Q8LutGemm.AVX2_SUFFIX)),
+            new KernelEntry<>(CONV2D_LUT, KernelPath.AVX512VNNI, Q8LutGemm.convFactory(Q8LutGemm.Layout.PANEL_VNNI),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8LutGemm.Layout.PANEL_VNNI.suffix)),
+            new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.AVX512VNNI,
+                    Q8LutGemm.fcFactory(Q8LutGemm.Layout.PANEL_VNNI),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8LutGemm.Layout.PANEL_VNNI.suffix)),
             // 2:4 structured sparse int8/uint8 CONV_2D and FULLY_CONNECTED (issue 9; Q8Sp24Gemm):
             // one entry per path serves qs8, qs8_qc8w and qu8 (the dense family picks the symbol).
             new KernelEntry<>(CONV2D_SP24, KernelPath.AVX2, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.AVX2),

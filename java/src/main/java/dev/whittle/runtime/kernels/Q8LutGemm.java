@@ -15,30 +15,86 @@ import java.util.Arrays;
 
 /**
  * The prepared half of the LUT-decoded clustered int8/uint8 GEMM kernels
- * ({@code kernels/q8_gemm_lut4_8x2c8__avx2.cc}, {@code native/include/whittle/q8_lut.h}) for
- * CONV_2D ({@link Conv}) and FULLY_CONNECTED ({@link FullyConnected}) layers of
- * {@code qs8}, {@code qs8_qc8w} and {@code qu8} whose output channels each hold at most
- * {@value #MAX_VALUES} distinct weight bytes (what {@code whittle cluster --clusters 16} makes):
- * 4-bit indices, two per byte, and a 16-entry byte table per output channel, or one for the
- * layer when the whole layer has at most 16 values. The dense weights never exist in memory:
- * the kernel decodes them in registers with byte shuffles. Bit-exact with the reference
- * kernels (int8: ruy's rounding; uint8 conv: gemmlowp's), like {@link Q8Gemm}, whose params
- * block, requantization constants and im2col this shares.
+ * ({@code kernels/q8_gemm_lut4_*}, {@code native/include/whittle/q8_lut.h}) for CONV_2D
+ * ({@link Conv}) and FULLY_CONNECTED ({@link FullyConnected}) layers of {@code qs8},
+ * {@code qs8_qc8w} and {@code qu8} whose output channels each hold at most {@value #MAX_VALUES}
+ * distinct weight bytes (what {@code whittle cluster --clusters 16} makes), or, on AVX-512 VNNI,
+ * {@value #MAX_VALUES_5} ({@code lut5}: the 5th index bit as a bitplane): 4-bit indices, two per
+ * byte, and a 16-entry byte table per output channel, or one for the layer when the whole layer
+ * has at most that many values. Bit-exact with the reference kernels (int8: ruy's rounding;
+ * uint8 conv: gemmlowp's), like {@link Q8Gemm}, whose params block, requantization constants and
+ * im2col this shares.
  *
- * <p>Index layout (the kernel file says why): per channel pair, blocks of 32 K of 32 bytes;
- * bytes 0..15 of a block are channel 2p, 16..31 channel 2p + 1, as 8 little-endian 16-bit words
- * whose nibble j (bits 4j..4j+3) of word i is the index of K = 32 * block + 8j + i. Table bytes
- * are {@code w ^ 0x80} for int8 and {@code w} for uint8.
+ * <p>One of four index layouts ({@link Layout}) per layer, chosen here by path and output pixels
+ * M: few pixels decode in registers ({@code lut4_8x2c8__avx2}, {@code lut4_4x16c16__avx512vnni});
+ * many pixels decode one 16-channel panel at a time into L1 scratch in the dense kernel's packed
+ * layout and run the dense microkernel over it ({@code lut4_4x16c2__avx2},
+ * {@code lut4_8x16c4__avx512vnni}). Either way the layer's dense weights never exist in memory
+ * (kernels/README.md says why the one-panel buffer keeps to that). Each kernel file gives its
+ * index and table layout; the packing below mirrors them.
  */
 final class Q8LutGemm implements NativeGemm {
     /** Distinct weight bytes per output channel this format holds (4-bit indices). */
     public static final int MAX_VALUES = 16;
-    /** Name suffix and symbol suffix of the AVX2 kernel. */
-    static final String AVX2_SUFFIX = "lut4_8x2c8__avx2";
+    /**
+     * With 5-bit indices ({@code lut5}: AVX-512 VNNI only, the 5th bit as a bitplane read into
+     * mask registers). More values (up to 256, 8-bit indices) take as many bytes as dense int8
+     * plus the tables: the dense kernel runs.
+     */
+    public static final int MAX_VALUES_5 = 32;
+    /** Name suffix and symbol suffix of the AVX2 kernel that decodes in registers (few pixels). */
+    static final String AVX2_SUFFIX = Layout.C8_AVX2.suffix;
+    /**
+     * AVX2: layers with at least this many output pixels take the panel-decoding kernel
+     * ({@code lut4_4x16c2}), fewer the in-register one ({@code lut4_8x2c8}). Calibrated with
+     * {@code LutGemmBenchmark.main} (Zen 4, one thread, 1280 -> 1001 at batch M, LUT / dense AVX2
+     * speed): in-register 0.72 / 0.71 / 0.85 / 0.85 / 0.85 at M = 2 / 4 / 8 / 16 / 32, panels
+     * 0.34 / 0.46 / 0.63 / 0.79 / 0.89: a panel decoded for one or two 4-pixel microtiles costs
+     * more than it saves; at small K the in-register kernel's per-tile reduction loses instead.
+     */
+    static final int AVX2_PANEL_MIN_M = 16;
+    /**
+     * AVX-512 VNNI: layers with at least this many output pixels take {@code lut4_8x16c4}
+     * (decoded panels), fewer {@code lut4_4x16c16} (one vpshufb per 64 weights in registers).
+     * Same benchmark, LUT / dense VNNI: c16 1.17-1.29 / 0.89 / 0.87 / 0.86 at M = 1-2 / 4 / 8 /
+     * 16, panels 0.75 / 0.65 / 0.87 / 0.76 at M = 2 / 4 / 8 / 16; at K = 96..320 the c16 kernel's
+     * per-tile lane reduction makes it 0.68-0.71 at M = 49 and 196, where panels give 0.93-1.01.
+     */
+    static final int VNNI_PANEL_MIN_M = 8;
 
-    private static final int MR = 8;
+    /** The three index layouts (one per kernel), the kernel files say why each. */
+    enum Layout {
+        /** Channel pairs, 8 K per lane, decoded in registers (AVX2, few pixels). */
+        C8_AVX2("lut4_8x2c8__avx2", 8, 8, 2),
+        /** 16-channel panels in the dense 4x16c2 order, decoded into scratch (AVX2, many pixels). */
+        PANEL_AVX2("lut4_4x16c2__avx2", 4, 4, 2),
+        /** 16-channel panels in the dense 8x16c4 order (AVX-512 VNNI, many pixels). */
+        PANEL_VNNI("lut4_8x16c4__avx512vnni", 8, 8, 1),
+        /** One channel per 128-bit lane, 16 K per lane, decoded in registers (AVX-512 VNNI, few pixels). */
+        C16_VNNI("lut4_4x16c16__avx512vnni", 4, 32, 1);
+
+        final String suffix;
+        final int mr;
+        final int kBlock;
+        final int elementBytes;
+
+        Layout(String suffix, int mr, int kBlock, int elementBytes) {
+            this.suffix = suffix;
+            this.mr = mr;
+            this.kBlock = kBlock;
+            this.elementBytes = elementBytes;
+        }
+    }
+
     private static final int GROUP = 16;
     private static final int BLOCK_BYTES = 20 * 1024;
+    /**
+     * Panel kernels: bytes of packed activations per block of pixels. Each 16-channel panel is
+     * decoded once per block, so the block is larger than the dense kernel's (20 KB): L2-sized,
+     * up to 512 pixels. Measured on 7x7x320x1280 (AVX2, LUT / dense): 20 KB (2 blocks) 0.85,
+     * 40 KB 0.92, 80-160 KB (one block) 0.93.
+     */
+    private static final int PANEL_BLOCK_BYTES = 160 * 1024;
     private static final int PARAMS_BYTES = 320;
     private static final int CHANNEL_ARRAYS = 10;
     private static final int CH_COEF = 9;
@@ -57,88 +113,196 @@ final class Q8LutGemm implements NativeGemm {
     private final MemorySegment params;
     private final MemorySegment indices;
     private final MemorySegment tables;
+    private final MemorySegment bits;
     private final MemorySegment channel;
 
-    private Q8LutGemm(String name, Q8Gemm.Spec s, int k, int mb, ByteBuffer w, ByteBuffer bias, boolean shared) {
+    private Q8LutGemm(String name, Layout layout, Q8Gemm.Spec s, int k, int kp, int mb, ByteBuffer w,
+            ByteBuffer bias, boolean shared, boolean five) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
         this.np = Q8Gemm.roundUp(n, GROUP);
-        this.split = new Q8GemmLayout.Split(m, n, MR, GROUP, np / GROUP, 8 * MR, np);
+        // Panel kernels split the channels between tasks, not the pixels, where there are at
+        // least 4 panels and not many more pixels than channels: a pixel split decodes every
+        // panel in every task (extra work ~ (tasks - 1) N K), a channel split packs every pixel
+        // in every task (~ (tasks - 1) M K, at a similar cost per byte). Not measured: the 2
+        // shared vCPUs gave no parallel speed-up for dense or LUT while calibrating.
+        boolean channels = (layout == Layout.PANEL_AVX2 || layout == Layout.PANEL_VNNI) && np / GROUP >= 4
+                && m <= 2L * n;
+        this.split = channels ? new Q8GemmLayout.Split(m, n, layout.mr, GROUP, np / GROUP, 1 << 20, 0)
+                : new Q8GemmLayout.Split(m, n, layout.mr, GROUP, np / GROUP, 8 * layout.mr, np);
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
-        int kp = Q8Gemm.roundUp(k, 8);
-        int blocks = (k + 31) / 32;
-        int pairs = (n + 1) / 2;
-        this.scratchBytes = (long) mb * kp * 2 + 4L * (mb + MR) + k + 64 + 64;
-        this.indices = NativeKernels.allocate((long) pairs * blocks * 32);
-        this.tables = NativeKernels.allocate(shared ? 32 : 32L * pairs);
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
         this.params = NativeKernels.allocate(PARAMS_BYTES);
-
         boolean signed = !s.unsigned();
-        int flip = signed ? 0x80 : 0;
         int io = s.inputOffset();
         int wo = s.weightsOffset();
-        // w_eff = t + c for table byte t (see the kernel file)
-        int c = wo - (signed ? 128 : 0);
-        byte[] table = shared ? valuesOf(w, 0, n * k) : null;
+        int max = five ? MAX_VALUES_5 : MAX_VALUES;
+        byte[] table = shared ? valuesOf(w, 0, n * k, max) : null;
+        byte[][] t = new byte[n][];
+        byte[][] idx = new byte[n][k];
         byte[] row = new byte[k];
         for (int o = 0; o < n; o++) {
             w.get(o * k, row);
-            byte[] t = shared ? table : valuesOf(w, o * k, k);
+            t[o] = shared ? table : valuesOf(w, o * k, k, max);
             int[] index = new int[256];
-            for (int i = 0; i < t.length; i++) {
-                index[t[i] & 0xFF] = i;
-            }
-            int pair = o / 2;
-            int lane = o % 2;
-            if (!shared || o == 0) {
-                for (int i = 0; i < t.length; i++) {
-                    tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : 32L * pair) + 16L * lane + i, (byte) (t[i] ^ flip));
-                    if (shared) {
-                        tables.set(ValueLayout.JAVA_BYTE, 16L + i, (byte) (t[i] ^ flip));
-                    }
-                }
-            }
-            long base = ((long) pair * blocks) * 32 + 16L * lane;
-            int sum = 0;
-            for (int b = 0; b < blocks; b++) {
-                for (int i = 0; i < 8; i++) {
-                    int word = 0;
-                    for (int j = 0; j < 4; j++) {
-                        int kk = 32 * b + 8 * j + i;
-                        if (kk < k) {
-                            word |= index[row[kk] & 0xFF] << (4 * j);
-                        }
-                    }
-                    indices.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + 32L * b + 2L * i, (short) word);
-                }
+            for (int i = 0; i < t[o].length; i++) {
+                index[t[o][i] & 0xFF] = i;
             }
             for (int kk = 0; kk < k; kk++) {
-                sum += (signed ? row[kk] : row[kk] & 0xFF) + wo;
+                idx[o][kk] = (byte) index[row[kk] & 0xFF];
             }
-            int t0 = (byte) (t[0] ^ flip);
-            putChannel(CH_COEF, o, c - 256 * t0);
-            Q8GemmLayout.putOutputStage(channel, np, o, io * sum + (bias != null ? bias.getInt(o * 4) : 0),
-                    s.multipliers()[o], s.shifts()[o]);
         }
+        int field25 = 0;
+        int field26 = 0;
+        if (layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI) {
+            // The dense VNNI kernel's packed bytes w_s (w, or w - 128 for uint8) as table entries,
+            // and its constants: x_u = x + d, const = bias + (io - d) sum_k w_s + K c (io - d),
+            // c * sum_k x_u per pixel (q8_conv2d_gemm_8x16c4__avx512vnni.cc).
+            int flip = signed ? 0 : 0x80;
+            int d = signed ? 128 : 0;
+            int c = signed ? wo : 128 + wo;
+            field25 = c;
+            field26 = signed ? 0x80 : 0;
+            this.indices = NativeKernels.allocate((long) np * kp / 2);
+            // lut5: per panel 256 more bytes of tables (entries 16..31), 2 kp bytes of bitplane
+            this.tables = NativeKernels.allocate((shared ? 256 : 16L * np) * (five ? 2 : 1));
+            this.bits = five ? NativeKernels.allocate((long) np * kp / 8) : null;
+            for (int o = 0; o < n; o++) {
+                int panel = o / GROUP;
+                int lane = o % GROUP;
+                long base = (long) panel * GROUP * kp / 2;
+                boolean c16 = layout == Layout.C16_VNNI;
+                for (int kk = 0; kk < k; kk++) {
+                    // PANEL: block kk / 8, byte channel * 4 + kk % 4, nibble (kk / 4) % 2;
+                    // C16: block kk / 32, zmm channel % 4, lane channel / 4, byte kk % 16, nibble (kk % 32) / 16
+                    long at = c16 ? base + (long) (kk / 32) * 256 + 64 * (lane % 4) + 16 * (lane / 4) + kk % 16
+                            : base + (long) (kk / 8) * 64 + lane * 4 + kk % 4;
+                    int shift = c16 ? ((kk % 32) / 16) * 4 : ((kk / 4) % 2) * 4;
+                    indices.set(ValueLayout.JAVA_BYTE, at,
+                            (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | ((idx[o][kk] & 15) << shift)));
+                    if (five && idx[o][kk] >= 16) {
+                        // the bit of the weight's byte position in its decoded zmm (8 bytes per zmm)
+                        long zmm = c16 ? 2L * kp * panel + (kk / 32) * 64L + 16 * (lane % 4) + 8 * ((kk % 32) / 16)
+                                : 2L * kp * panel + (kk / 8) * 16L + 8 * ((kk / 4) % 2);
+                        int bit = c16 ? 16 * (lane / 4) + kk % 16 : lane * 4 + kk % 4;
+                        long byteAt = zmm + bit / 8;
+                        bits.set(ValueLayout.JAVA_BYTE, byteAt,
+                                (byte) (bits.get(ValueLayout.JAVA_BYTE, byteAt) | (1 << (bit % 8))));
+                    }
+                }
+                if (!shared || o == 0) {
+                    for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
+                        int ch = shared ? rep : lane;
+                        // zmm ch % 4, lane ch / 4 (both layouts)
+                        long tb = (shared ? 0 : (five ? 512L : 256L) * panel) + 64L * (ch % 4) + 16L * (ch / 4);
+                        for (int i = 0; i < t[o].length; i++) {
+                            // entries 16..31 in the second 256 bytes of the panel's tables
+                            tables.set(ValueLayout.JAVA_BYTE, tb + (i >= 16 ? 256 + i - 16 : i), (byte) (t[o][i] ^ flip));
+                        }
+                    }
+                }
+                int sum = 0;
+                for (int kk = 0; kk < k; kk++) {
+                    sum += signed ? w.get(o * k + kk) : (w.get(o * k + kk) & 0xFF) - 128;
+                }
+                Q8GemmLayout.putOutputStage(channel, np, o, (io - d) * sum + k * c * (io - d)
+                        + (bias != null ? bias.getInt(o * 4) : 0), s.multipliers()[o], s.shifts()[o]);
+            }
+        } else {
+            // w_eff = w + wo = t + c for table byte t = w ^ flip (q8_gemm_lut4_8x2c8__avx2.cc)
+            int flip = signed ? 0x80 : 0;
+            int c = wo - (signed ? 128 : 0);
+            boolean c8 = layout == Layout.C8_AVX2;
+            int blocks = (k + 31) / 32;
+            int pairs = (n + 1) / 2;
+            this.bits = null;
+            this.indices = NativeKernels.allocate(c8 ? (long) pairs * blocks * 32 : (long) np * kp / 2);
+            this.tables = NativeKernels.allocate(c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np));
+            for (int o = 0; o < n; o++) {
+                if (c8) {
+                    int pair = o / 2;
+                    int lane = o % 2;
+                    if (!shared || o == 0) {
+                        for (int i = 0; i < t[o].length; i++) {
+                            tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : 32L * pair) + 16L * lane + i,
+                                    (byte) (t[o][i] ^ flip));
+                            if (shared) {
+                                tables.set(ValueLayout.JAVA_BYTE, 16L + i, (byte) (t[o][i] ^ flip));
+                            }
+                        }
+                    }
+                    long base = ((long) pair * blocks) * 32 + 16L * lane;
+                    for (int b = 0; b < blocks; b++) {
+                        for (int i = 0; i < 8; i++) {
+                            int word = 0;
+                            for (int j = 0; j < 4; j++) {
+                                int kk = 32 * b + 8 * j + i;
+                                if (kk < k) {
+                                    word |= idx[o][kk] << (4 * j);
+                                }
+                            }
+                            indices.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + 32L * b + 2L * i, (short) word);
+                        }
+                    }
+                } else {
+                    int panel = o / GROUP;
+                    int lane = o % GROUP;
+                    long base = (long) panel * GROUP * kp / 2;
+                    for (int kk = 0; kk < k; kk++) {
+                        // pair kk / 2, byte (channel % 8) * 2 + kk % 2, nibble channel / 8
+                        long at = base + (long) (kk / 2) * 16 + (lane % 8) * 2 + kk % 2;
+                        int shift = (lane / 8) * 4;
+                        indices.set(ValueLayout.JAVA_BYTE, at,
+                                (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | (idx[o][kk] << shift)));
+                    }
+                    if (!shared || o == 0) {
+                        for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
+                            int ch = shared ? rep : lane;
+                            // ymm (ch / 8) * 4 + ch % 4, lane (ch % 8) / 4
+                            long tb = (shared ? 0 : 256L * panel) + 32L * ((ch / 8) * 4 + ch % 4) + 16L * ((ch % 8) / 4);
+                            for (int i = 0; i < t[o].length; i++) {
+                                tables.set(ValueLayout.JAVA_BYTE, tb + i, (byte) (t[o][i] ^ flip));
+                            }
+                        }
+                    }
+                }
+                int sum = 0;
+                for (int kk = 0; kk < k; kk++) {
+                    sum += (signed ? w.get(o * k + kk) : w.get(o * k + kk) & 0xFF) + wo;
+                }
+                int t0 = (byte) (t[o][0] ^ flip);
+                putChannel(CH_COEF, o, c - 256 * t0);
+                Q8GemmLayout.putOutputStage(channel, np, o, io * sum + (bias != null ? bias.getInt(o * 4) : 0),
+                        s.multipliers()[o], s.shifts()[o]);
+            }
+        }
+        long rowBytes = (long) kp * layout.elementBytes;
+        this.scratchBytes = switch (layout) {
+            // the row block, the rows' sums, one staged row
+            case C8_AVX2 -> (long) mb * kp * 2 + 4L * (mb + layout.mr) + k + 64 + 64;
+            // alignment, the decoded panel, the row block, one staged row or the sums
+            case PANEL_AVX2, PANEL_VNNI, C16_VNNI -> 64 + GROUP * rowBytes + mb * rowBytes + k + 64 + 4L * mb + 64;
+        };
         // The dense GEMM's header (Q8Gemm, q8_gemm.h), then the LUT fields (q8_lut.h).
-        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, 0, 0, indices.address(), channel.address());
+        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, field25, field26, indices.address(), channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, indices.address());
         params.set(ValueLayout.JAVA_LONG, 264, tables.address());
-        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : 32);
-        params.set(ValueLayout.JAVA_INT, 276, blocks);
+        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : layout == Layout.C8_AVX2 ? 32 : five ? 512 : 256);
+        params.set(ValueLayout.JAVA_INT, 276, (k + 31) / 32);
+        params.set(ValueLayout.JAVA_LONG, 280, bits == null ? 0 : bits.address());
+        params.set(ValueLayout.JAVA_INT, 288, five ? 5 : 4);
     }
 
-    /** The distinct bytes of {@code w[from, from + count)}, ascending (unsigned), or null past {@value #MAX_VALUES}. */
-    private static byte[] valuesOf(ByteBuffer w, int from, int count) {
+    /** The distinct bytes of {@code w[from, from + count)}, ascending (unsigned), or null past {@code max}. */
+    private static byte[] valuesOf(ByteBuffer w, int from, int count, int max) {
         boolean[] seen = new boolean[256];
         int distinct = 0;
         for (int i = from; i < from + count; i++) {
             int b = w.get(i) & 0xFF;
             if (!seen[b]) {
                 seen[b] = true;
-                if (++distinct > MAX_VALUES) {
+                if (++distinct > max) {
                     return null;
                 }
             }
@@ -160,7 +324,7 @@ final class Q8LutGemm implements NativeGemm {
     /** Bytes of indices and tables. */
     @Override
     public long weightBytes() {
-        return indices.byteSize() + tables.byteSize();
+        return indices.byteSize() + tables.byteSize() + (bits == null ? 0 : bits.byteSize());
     }
 
     @Override
@@ -179,8 +343,10 @@ final class Q8LutGemm implements NativeGemm {
      * (sizes past int32 indexing, shifts outside [-31, 31], a padding value outside the byte
      * type, a weight offset past 255).
      */
-    static Q8LutGemm create(String name, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias, WeightStats stats) {
-        if (stats.distinctChannelMax() > MAX_VALUES || !Q8GemmLayout.validGeometry(s)) {
+    static Q8LutGemm create(String family, Layout layout, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias,
+            WeightStats stats) {
+        boolean vnni = layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI;
+        if (stats.distinctChannelMax() > (vnni ? MAX_VALUES_5 : MAX_VALUES) || !Q8GemmLayout.validGeometry(s)) {
             return null;
         }
         int k;
@@ -188,9 +354,9 @@ final class Q8LutGemm implements NativeGemm {
         long m;
         try {
             k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
-            kp = Q8Gemm.roundUp(k, 32);
+            kp = Q8Gemm.roundUp(k, layout.kBlock);
             m = Q8GemmLayout.pixels(s);
-            Math.toIntExact(Math.multiplyExact((long) Q8Gemm.roundUp(s.outC(), GROUP), (long) kp));
+            Math.toIntExact(Math.multiplyExact((long) Q8Gemm.roundUp(s.outC(), GROUP), (long) Q8Gemm.roundUp(k, 32)));
             Math.toIntExact(Math.multiplyExact((long) s.outC(), (long) k));
         } catch (ArithmeticException e) {
             return null;
@@ -198,23 +364,43 @@ final class Q8LutGemm implements NativeGemm {
         if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
-        long rowBytes = (long) kp * 2;
-        long mb = Math.max(1, BLOCK_BYTES / rowBytes) / MR * MR;
-        mb = Math.max(MR, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), MR))));
+        if (layout == Layout.C8_AVX2 && m >= AVX2_PANEL_MIN_M) {
+            layout = Layout.PANEL_AVX2;
+        } else if (layout == Layout.PANEL_VNNI && m < VNNI_PANEL_MIN_M) {
+            layout = Layout.C16_VNNI;
+        }
+        kp = Q8Gemm.roundUp(k, layout.kBlock);
+        int mr = layout.mr;
+        long rowBytes = (long) kp * layout.elementBytes;
+        long mb;
+        if (layout == Layout.C8_AVX2 || layout == Layout.C16_VNNI) {
+            mb = Math.max(1, BLOCK_BYTES / rowBytes) / mr * mr;
+            mb = Math.max(mr, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), mr))));
+        } else {
+            // as many pixels as PANEL_BLOCK_BYTES holds (up to 512), then spread evenly over the
+            // blocks that takes, so that no block is a sliver that pays a whole decode
+            long most = Math.max(mr, Math.min(512, PANEL_BLOCK_BYTES / rowBytes / mr * mr));
+            long blocks = (Math.min(m, 1 << 20) + most - 1) / most;
+            mb = Q8Gemm.roundUp((int) ((Math.min(m, 1 << 20) + blocks - 1) / blocks), mr);
+        }
         if (mb * rowBytes > (1L << 30)) {
             return null;
         }
         ByteBuffer weights = w.duplicate().order(w.order());
         int n = s.outC();
-        // one table for the layer where it has at most 16 values
-        boolean shared = stats.distinctLayer() <= MAX_VALUES;
+        // 4-bit indices where every channel has at most 16 values (one table for the layer where
+        // the whole layer has), else 5-bit ones (VNNI) where at most 32
+        boolean five = stats.distinctChannelMax() > MAX_VALUES;
+        int max = five ? MAX_VALUES_5 : MAX_VALUES;
+        boolean shared = stats.distinctLayer() <= max;
         for (int o = 0; o < n && !shared; o++) {
-            if (valuesOf(weights, o * k, k) == null) {
+            if (valuesOf(weights, o * k, k, max) == null) {
                 return null;
             }
         }
-        return new Q8LutGemm(name, s, k, (int) mb, weights,
-                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared);
+        String suffix = five ? layout.suffix.replace("lut4_", "lut5_") : layout.suffix;
+        return new Q8LutGemm(family + "_" + suffix, layout, s, k, kp, (int) mb, weights,
+                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five);
     }
 
     /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
@@ -230,27 +416,27 @@ final class Q8LutGemm implements NativeGemm {
     }
 
     /** The registry factory of {@link KernelRegistry#CONV2D_LUT} on AVX2. */
-    static WeightFormatConvFactory convFactory() {
+    static WeightFormatConvFactory convFactory(Layout layout) {
         return (dense, p, filter, bias, stats) -> {
             Kernel<ConvParams> reference = Q8Gemm.convReference(dense);
             if (reference == null || p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
                 return null;
             }
             Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(dense, p);
-            Q8LutGemm g = create(dense.name() + "_" + AVX2_SUFFIX, spec, filter, p.bias() >= 0 ? bias : null, stats);
+            Q8LutGemm g = create(dense.name(), layout, spec, filter, p.bias() >= 0 ? bias : null, stats);
             return g == null ? null : new Conv(g, reference);
         };
     }
 
     /** The registry factory of {@link KernelRegistry#FULLY_CONNECTED_LUT} on AVX2. */
-    static WeightFormatFcFactory fcFactory() {
+    static WeightFormatFcFactory fcFactory(Layout layout) {
         return (dense, p, weights, bias, stats) -> {
             Kernel<QuantParams> reference = Q8Gemm.fullyConnectedReference(dense);
             if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null)) {
                 return null;
             }
             Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(dense, p);
-            Q8LutGemm g = create(dense.name() + "_" + AVX2_SUFFIX, spec, weights, p.bias() >= 0 ? bias : null, stats);
+            Q8LutGemm g = create(dense.name(), layout, spec, weights, p.bias() >= 0 ? bias : null, stats);
             return g == null ? null : new FullyConnected(g, reference);
         };
     }

@@ -45,28 +45,55 @@ public final class WeightKernels {
      */
     static final int AUTO_SP24_MIN_K = 4;
     /**
-     * auto: the LUT format only for layers with at most this many distinct values per channel.
-     * 16: the only LUT kernel ({@code *_lut4_8x2c8__avx2}, {@link Q8LutGemm}) has 4-bit indices.
+     * auto: the LUT format only for layers with at most this many distinct values per channel
+     * at few pixels ({@link #AUTO_LUT_MAX_M}): 4-bit indices. 17..32 values (5-bit indices,
+     * {@code lut5}, AVX-512 VNNI only) measured 0.78 of dense at FC batch 1 (the bitplane and a
+     * second shuffle per 64 weights) and 1.00-1.02 from 784 pixels on: auto takes them only there
+     * ({@link #AUTO_LUT5_MAX_VALUES}).
      */
     static final int AUTO_LUT_MAX_VALUES = 16;
+    /** auto: layers with at most this many values per channel take LUT from {@link #AUTO_LUT_MIN_M} pixels on. */
+    static final int AUTO_LUT5_MAX_VALUES = 32;
     /**
-     * auto: the LUT format only for layers with at most this many output pixels (memory-bound).
-     * Calibrated on Zen 4 (noisy shared machine; kernels/README.md, "LUT-decoded clustered
-     * weights"): inside a whole clustered MobileNet v2 (weights evicted by the other layers) the
-     * one-pixel 1280 -> 1001 classifier ran 0.09-0.11 ms on the LUT kernel against 0.16 ms dense
-     * AVX2 and 0.11 ms dense AVX-512 VNNI; with its weights cache-hot (LutGemmBenchmark) and at
-     * 4 or more pixels the LUT kernel is 0.5-1.0x dense AVX2 and ~0.5x dense VNNI, its vpshufb
-     * decode costing ~15% more ALU work per MAC than the dense tile (2.2x at one pixel).
+     * auto: the LUT format for layers with at most this many output pixels (memory-bound: the
+     * in-register decoders stream half of dense int8's bytes). Calibrated with
+     * {@code LutGemmBenchmark.main} (Zen 4, one thread, dense and LUT invoked alternately, min of
+     * 200-300, shared machine): FC 1280 -> 1001 at batch 1, LUT / dense speed 1.17 on AVX-512
+     * VNNI ({@code lut4_4x16c16}, weights hot) and, inside a whole clustered MobileNet v2 on AVX2
+     * (weights evicted by the other layers), 0.09-0.11 ms LUT against 0.16 ms dense; at batch 2-64
+     * 0.71-0.89 (AVX2) and 0.86-0.89 (VNNI, except 1.29 at batch 2 where the AVX2 kernel gives
+     * 0.72): dense.
      */
     static final long AUTO_LUT_MAX_M = 1;
     /**
-     * auto: the LUT format only for layers with at least this many values per output channel:
-     * below, the 16-byte table per channel makes the packed weights more than ~60% of dense
-     * int8 (133% at K = 24), the layer's weights are small enough to stay cached (nothing for
-     * the LUT kernel to save), and any layer with K <= 16 has at most 16 values per channel
-     * without being clustered at all.
+     * auto: the LUT format also for layers with at least this many output pixels, where the
+     * panel-decoding kernels ({@code lut4_4x16c2__avx2}, {@code lut4_8x16c4__avx512vnni}: one
+     * 16-channel panel decoded into L1 per block of up to 512 pixels, the dense microkernel over
+     * it) pay the decode once per hundreds of pixels. Calibrated with {@code LutGemmBenchmark.main}
+     * (Zen 4, one thread, dense and LUT invoked alternately, min of 200-300; LUT / dense of the
+     * same ISA, AVX2; VNNI, qu8): 3136 pixels: 56x56x24x144 0.99; 1.02, 56x56x144x24 1.00; 1.01-1.02;
+     * 12544 (3x3 stride 2 224x224x3x32) 1.00; 0.98; 784: 28x28x32x192 1.02; 1.02, 28x28x192x32
+     * 1.00; 1.01-1.02 (lut5 1.01); 196: 14x14x96x576 0.99; 1.00, but 14x14x576x96 0.96; 0.98 and
+     * 14x14x576x160 -; 0.98 (the decode, ~5.5 ops per 64 weights on VNNI, is ~2-4% of a layer
+     * of 196 pixels, whatever K); 49 (7x7x320x1280) 0.93; 0.91-0.93; 8-64 pixels 0.63-0.93. So
+     * from 784 on (MobileNet v2's 28x28 stage and larger).
+     */
+    static final long AUTO_LUT_MIN_M = 784;
+    /**
+     * auto, at few pixels ({@link #AUTO_LUT_MAX_M}): the LUT format only for layers with at least
+     * this many values per output channel: below, the 16-byte table per channel makes the packed
+     * weights more than ~60% of dense int8 (133% at K = 24), the layer's weights are small enough
+     * to stay cached (nothing for the in-register kernels to save), and any layer with K <= 16 has
+     * at most 16 values per channel without being clustered at all.
      */
     static final int AUTO_LUT_MIN_K = 128;
+    /**
+     * auto, at many pixels ({@link #AUTO_LUT_MIN_M}): the panel kernels run at the dense speed
+     * whatever K (1.02 at K = 24 and 32, 1.00-1.01 at 96..192), so the only question is memory:
+     * from K = 64 on the packed weights are at most 75% of dense int8 (K / 2 + 16 bytes per
+     * channel), below they are not smaller (100% at K = 32).
+     */
+    static final int AUTO_LUT_PANEL_MIN_K = 64;
 
     /**
      * sparse and auto: a 2:4 layer this sparse (fraction of all-zero 1x4 blocks; 0.3 is about 75%
@@ -151,11 +178,14 @@ public final class WeightKernels {
                     declined = "2:4 but K=" + s.k() + " < " + AUTO_SP24_MIN_K + "; ";
                 }
                 addSparseFormats(candidates, s, sp24, sparse, s.zeroBlocks4() >= AUTO_SPARSE_MIN_ZERO_BLOCKS, sp24Ok);
-                boolean clustered = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && s.k() >= AUTO_LUT_MIN_K;
-                if (clustered && m <= AUTO_LUT_MAX_M) {
+                boolean clustered = s.distinctChannelMax() <= AUTO_LUT5_MAX_VALUES && s.k() >= AUTO_LUT_PANEL_MIN_K;
+                boolean few = s.distinctChannelMax() <= AUTO_LUT_MAX_VALUES && m <= AUTO_LUT_MAX_M
+                        && s.k() >= AUTO_LUT_MIN_K;
+                if (clustered && (few || m >= AUTO_LUT_MIN_M)) {
                     candidates.add(new Candidate<>(lut, "lut"));
                 } else if (clustered) {
-                    declined += "clustered but " + m + " output pixels > " + AUTO_LUT_MAX_M + " (compute-bound); ";
+                    declined += "clustered but " + m + " output pixels (LUT at <= " + AUTO_LUT_MAX_M + " with <= "
+                            + AUTO_LUT_MAX_VALUES + " values, or >= " + AUTO_LUT_MIN_M + "; decode not amortized); ";
                 }
             }
         }

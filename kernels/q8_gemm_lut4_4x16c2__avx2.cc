@@ -1,0 +1,291 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on LUT-coded clustered weights, AVX2, for
+// layers with many output pixels: the dense 4x16c2 microkernel (q8_conv2d_gemm_4x16c2__avx2.cc,
+// copied unchanged below) on int16 weights decoded from 4-bit indices one 16-channel panel at a
+// time into the worker's scratch. Few pixels (FULLY_CONNECTED at batch 1): q8_gemm_lut4_8x2c8,
+// which decodes in registers (Q8LutGemm picks one of the two formats at prepare by M).
+//
+// Format (written by Q8LutGemm.java): per 16-channel panel and K pair j, 16 bytes of indices:
+// byte e holds in its low nibble the index of channel e / 2, K = 2j + e % 2, and in its high
+// nibble that of channel 8 + e / 2: after vpmovzxbw, (word & 15) and (word >> 4) are the
+// control words of the dense panel's two ymm of that pair (int16 element e = channel e / 2 of
+// the ymm's 8 channels, K = 2j + e % 2), each with a high byte of 0. Per panel 8 ymm of tables
+// (256 bytes): ymm j (0..3) holds in lane L the 16 entries of channel 4L + j, ymm 4 + j those of
+// channel 8 + 4L + j. Entries are t = w ^ flip (unsigned bytes; w_eff = w + filterOffset =
+// t + c with one layer constant c, see q8_gemm_lut4_8x2c8__avx2.cc).
+//
+// Decode: a 128-bit lane of the dense layout holds 4 channels (one dword = one channel's K
+// pair), and vpshufb has one table per lane: 4 vpshufb (tables 0..3) and 3 vpblendd (dword j
+// of each lane from table j) give t[idx] in each word's low byte and t[0] of the SAME table in
+// its high byte (control byte 0); one vpaddw of the channel's CH_COEF (c - 256 t[0], wrapped to
+// int16, a per-panel vector) makes it w_eff exactly (w_eff fits int16; the add wraps mod 2^16).
+// 21 ops per K pair (32 weights), 9 where the layer shares one table, stored once per panel and
+// block of pixels (the block holds up to 512 pixels, Q8LutGemm sizes it to amortize this):
+// the dense weights of the layer never exist in memory, only one 16 x kp int16 panel (L1: 8 KB
+// at K = 256), overwritten by the next.
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_gemm_common.h"
+#include "q8_requant_avx2.h"
+#include "whittle/q8_lut.h"
+
+namespace {
+
+using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
+
+constexpr int kMR = 4;
+constexpr int kNR = 16;
+
+// As the dense kernel's.
+// Widens count bytes (signed or unsigned) to int16, or writes count copies of the zero point.
+static inline void widen(const uint8_t* src, int16_t* dst, int32_t count, bool is_unsigned, int16_t zero) {
+  if (src == nullptr) {
+    const __m256i z = _mm256_set1_epi16(zero);
+    int32_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), z);
+    }
+    for (; i < count; i++) {
+      dst[i] = zero;
+    }
+    return;
+  }
+  int32_t i = 0;
+  if (is_unsigned) {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepu8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) src[i];
+    }
+  } else {
+    for (; i + 16 <= count; i += 16) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepi8_epi16(b));
+    }
+    for (; i < count; i++) {
+      dst[i] = (int16_t) (int8_t) src[i];
+    }
+  }
+}
+
+// The dense kernel's microtile, unchanged. GL: gemmlowp rounding (else ruy's); U: uint8 output. Template arguments, so the per-row
+// store has no branches.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+                             const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
+  // The accumulators start from the per-channel constant (bias and offset terms).
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
+  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
+  __m256i acc0[MR], acc1[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc0[r] = c0;
+    acc1[r] = c1;
+  }
+  const int32_t pairs = p->kp >> 1;
+  if (MR == 4) {
+    // The full tile's K loop in asm: GCC schedules the four broadcasts first and then spills
+    // an accumulator every iteration (18 live ymm), which puts a store-forwarding round trip on
+    // the loop-carried path. Here 8 accumulators + 2 weight rows + 3 temporaries = 13 ymm.
+    const int16_t* a0 = a;
+    const int16_t* a1 = a + a_stride;
+    const int16_t* a2 = a + 2 * (size_t) a_stride;
+    const int16_t* a3 = a + 3 * (size_t) a_stride;
+    const int16_t* wp = w;
+    intptr_t i = 0;
+    const intptr_t end = (intptr_t) pairs * 4;
+    __m256i b0, b1, x, t0, t1;
+    __asm__ volatile(
+        "1:\n\t"
+        "vmovdqa (%[w]), %[b0]\n\t"
+        "vmovdqa 32(%[w]), %[b1]\n\t"
+        "vpbroadcastd (%[a0],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c00], %[c00]\n\t"
+        "vpaddd %[t1], %[c01], %[c01]\n\t"
+        "vpbroadcastd (%[a1],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c10], %[c10]\n\t"
+        "vpaddd %[t1], %[c11], %[c11]\n\t"
+        "vpbroadcastd (%[a2],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c20], %[c20]\n\t"
+        "vpaddd %[t1], %[c21], %[c21]\n\t"
+        "vpbroadcastd (%[a3],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c30], %[c30]\n\t"
+        "vpaddd %[t1], %[c31], %[c31]\n\t"
+        "add $64, %[w]\n\t"
+        "add $4, %[i]\n\t"
+        "cmp %[end], %[i]\n\t"
+        "jne 1b\n\t"
+        : [c00] "+x"(acc0[0]), [c01] "+x"(acc1[0]), [c10] "+x"(acc0[1 % MR]), [c11] "+x"(acc1[1 % MR]),
+          [c20] "+x"(acc0[2 % MR]), [c21] "+x"(acc1[2 % MR]), [c30] "+x"(acc0[3 % MR]), [c31] "+x"(acc1[3 % MR]),
+          [w] "+r"(wp), [i] "+r"(i), [b0] "=&x"(b0), [b1] "=&x"(b1), [x] "=&x"(x), [t0] "=&x"(t0), [t1] "=&x"(t1)
+        : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [end] "r"(end)
+        : "cc", "memory");
+  } else
+  for (int32_t q = 0; q < pairs; q++) {
+    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+    const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
+    w += 32;
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      int32_t pair;
+      memcpy(&pair, a + (size_t) r * a_stride + 2 * q, 4);
+      const __m256i x = _mm256_set1_epi32(pair);
+      acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(x, b0));
+      acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(x, b1));
+    }
+  }
+  const Requant r0 = load_requant(p, n);
+  const Requant r1 = load_requant(p, n + 8);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool gl = GL;
+  const bool hl = p->has_left_shift != 0;
+  const bool u = U;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m128i bytes = narrow(requantize(acc0[r], r0, hl, gl, off, lo, hi), requantize(acc1[r], r1, hl, gl, off, lo, hi), u);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == kNR) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+
+// Decodes a panel's kp / 2 K pairs of indices into the dense int16 layout (64 bytes per pair).
+template <bool SHARED>
+static void decode_panel(const whittle_q8_gemm_params* p, const uint8_t* tb, const uint8_t* idx, int32_t n,
+                         int32_t pairs, int16_t* dst) {
+  const int32_t* coef = whittle_q8::channel_array(p, WHITTLE_Q8_LUT_CH_COEF) + n;
+  // (coef & 0xFFFF) in both int16 halves of each channel's dword
+  const __m256i lo16 = _mm256_set1_epi32(0xFFFF);
+  const __m256i k0 = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(coef)), lo16);
+  const __m256i k1 = _mm256_and_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(coef + 8)), lo16);
+  const __m256i corr0 = _mm256_or_si256(k0, _mm256_slli_epi32(k0, 16));
+  const __m256i corr1 = _mm256_or_si256(k1, _mm256_slli_epi32(k1, 16));
+  const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb));
+  const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 32));
+  const __m256i a2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 64));
+  const __m256i a3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 96));
+  const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 128));
+  const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 160));
+  const __m256i b2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 192));
+  const __m256i b3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 224));
+  const __m256i m = _mm256_set1_epi16(0x000F);
+  for (int32_t j = 0; j < pairs; j++) {
+    const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + (size_t) j * 16)));
+    const __m256i i0 = _mm256_and_si256(v, m);
+    const __m256i i1 = _mm256_srli_epi16(v, 4);
+    __m256i y0 = _mm256_shuffle_epi8(a0, i0);
+    __m256i y1 = _mm256_shuffle_epi8(b0, i1);
+    if (!SHARED) {
+      y0 = _mm256_blend_epi32(y0, _mm256_shuffle_epi8(a1, i0), 0x22);
+      y1 = _mm256_blend_epi32(y1, _mm256_shuffle_epi8(b1, i1), 0x22);
+      y0 = _mm256_blend_epi32(y0, _mm256_shuffle_epi8(a2, i0), 0x44);
+      y1 = _mm256_blend_epi32(y1, _mm256_shuffle_epi8(b2, i1), 0x44);
+      y0 = _mm256_blend_epi32(y0, _mm256_shuffle_epi8(a3, i0), 0x88);
+      y1 = _mm256_blend_epi32(y1, _mm256_shuffle_epi8(b3, i1), 0x88);
+    }
+    _mm256_store_si256(reinterpret_cast<__m256i*>(dst + (size_t) j * 32), _mm256_add_epi16(y0, corr0));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(dst + (size_t) j * 32 + 16), _mm256_add_epi16(y1, corr1));
+  }
+}
+
+template <bool GL, bool U, bool SHARED>
+static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  const whittle_q8_gemm_params* p = &lp->gemm;
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  // scratch: the decoded panel (32-aligned: the microtile loads it with vmovdqa), the packed
+  // block of rows, one staged row of raw bytes.
+  int16_t* panel = reinterpret_cast<int16_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~(uintptr_t) 63);
+  int16_t* a = panel + (size_t) kNR * kp;
+  uint8_t* stage = reinterpret_cast<uint8_t*>(a + (size_t) p->mb * kp);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const bool is_unsigned = p->is_unsigned != 0;
+  const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
+  const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
+  const size_t panel_idx = (size_t) kNR * kp / 2;
+  const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+      int16_t* row = a + (size_t) r * kp;
+      const uint8_t* bytes = input + (size_t) px.m * k;
+      if (!direct) {
+        whittle_q8::gather_bytes(p, input, input_end, false, px, stage);
+        bytes = stage;
+      }
+      widen(bytes, row, k, is_unsigned, 0);
+      for (int32_t i = k; i < kp; i++) {
+        row[i] = 0;
+      }
+    }
+    for (int32_t n = n0; n < n1; n += kNR) {
+      decode_panel<SHARED>(p, tables + (size_t) (n / kNR) * lp->table_stride, indices + (size_t) (n / kNR) * panel_idx,
+                           n, kp / 2, panel);
+      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+      }
+      switch (rows - r) {
+        case 3:
+          microtile<3, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          break;
+        case 2:
+          microtile<2, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          break;
+        case 1:
+          microtile<1, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  if (lp->table_stride == 0) {
+    run_s<GL, U, true>(lp, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_s<GL, U, false>(lp, input, output, scratch, m0, m1, n0, n1);
+  }
+}
+
+static void run(const whittle_q8_lut_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  WHITTLE_Q8_RUN_GL_U(&p->gemm, run_t, p, input, output, scratch, m0, m1, n0, n1);
+}
+
+}  // namespace
+
+#define WHITTLE_Q8_LUT_PANEL_AVX2(name) \
+  extern "C" WHITTLE_Q8_LUT_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_conv2d_lut4_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_qc8w_conv2d_lut4_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_conv2d_lut4_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_fully_connected_lut4_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_qc8w_fully_connected_lut4_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_fully_connected_lut4_4x16c2__avx2)
