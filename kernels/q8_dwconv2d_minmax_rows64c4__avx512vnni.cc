@@ -142,7 +142,18 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         break;
     }
   };
-  whittle_q8_dwconv_rows::rows(p, input, output, scratch, row_begin, row_end, 4, step);
+  auto xor_bytes = [](uint8_t* d, uint8_t x, size_t n) {
+    const __m512i v = _mm512_set1_epi8((char)x);
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+      _mm512_storeu_si512(d + i, _mm512_xor_si512(_mm512_loadu_si512(d + i), v));
+    }
+    if (i < n) {
+      const __mmask64 m = (__mmask64)((1ull << (n - i)) - 1);
+      _mm512_mask_storeu_epi8(d + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, d + i), v));
+    }
+  };
+  whittle_q8_dwconv_rows::rows(xor_bytes, p, input, output, scratch, row_begin, row_end, 4, step);
 }
 
 void dwconv(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,

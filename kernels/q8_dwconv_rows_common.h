@@ -44,8 +44,10 @@ static inline void copy_small(uint8_t* dst, const uint8_t* src, size_t n) {
   }
 }
 
-// Stages one input row (in_row: its first pixel) into dst (see dwconv_rows.h).
-static inline void stage_row(const Params* p, const uint8_t* in_row, uint8_t* dst) {
+// Stages one input row (in_row: its first pixel) into dst (see dwconv_rows.h); xor_bytes(p, x, n)
+// XORs n bytes with x (the kernel file's vector code).
+template <class XorBytes>
+static inline void stage_row(const XorBytes& xor_bytes, const Params* p, const uint8_t* in_row, uint8_t* dst) {
   const int32_t s = p->stride_w;
   const size_t oc = (size_t)p->out_c;
   const size_t ic = (size_t)p->in_c;
@@ -65,30 +67,30 @@ static inline void stage_row(const Params* p, const uint8_t* in_row, uint8_t* ds
     memcpy(dst + (size_t)left * oc, in_row, (size_t)cols * oc);
     memset(dst + (size_t)(left + cols) * oc, z, total - (size_t)(left + cols) * oc);
   } else {
-    for (int32_t j = 0; j < s * nj; j++) {
-      uint8_t* col = dst + (size_t)(j % s) * phase + (size_t)(j / s) * oc;
-      const int32_t ix = j - p->pad_w;
-      if (ix < 0 || ix >= p->in_w) {
-        fill8(col, z, oc);
-        continue;
-      }
-      const uint8_t* src = in_row + (size_t)ix * ic;
-      if (mult == 1) {
-        copy_small(col, src, oc);
-      } else if (ic == 1) {
-        fill8(col, src[0], oc);
-      } else {
-        for (size_t c = 0; c < ic; c++) {
-          fill8(col + c * (size_t)mult, src[c], (size_t)mult);
+    // Phase by phase (no division per column): column j = idx * s + phase.
+    for (int32_t ph = 0; ph < s; ph++) {
+      uint8_t* col = dst + (size_t)ph * phase;
+      int32_t ix = ph - p->pad_w;
+      for (int32_t idx = 0; idx < nj; idx++, ix += s, col += oc) {
+        if (ix < 0 || ix >= p->in_w) {
+          fill8(col, z, oc);
+          continue;
+        }
+        const uint8_t* src = in_row + (size_t)ix * ic;
+        if (mult == 1) {
+          copy_small(col, src, oc);
+        } else if (ic == 1) {
+          fill8(col, src[0], oc);
+        } else {
+          for (size_t c = 0; c < ic; c++) {
+            fill8(col + c * (size_t)mult, src[c], (size_t)mult);
+          }
         }
       }
     }
   }
   if (p->xor_byte != 0) {
-    const uint8_t x = (uint8_t)p->xor_byte;
-    for (size_t i = 0; i < total; i++) {
-      dst[i] ^= x;
-    }
+    xor_bytes(dst, (uint8_t)p->xor_byte, total);
   }
 }
 
@@ -96,8 +98,8 @@ static inline void stage_row(const Params* p, const uint8_t* in_row, uint8_t* ds
 // while it stays in the scratch's row_slots), sets the tap pointers (taps[t] for t = fy * kw + fx,
 // then pad_taps more pointing at taps[0]: the zero-weight taps that fill the last group), and
 // calls step(taps, lane offset, output, valid lanes) once per step of step_pixels pixels.
-template <class Step>
-static inline void rows(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
+template <class Step, class XorBytes>
+static inline void rows(const XorBytes& xor_bytes, const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
                         int32_t row_end, int32_t group_taps, const Step& step) {
   const int32_t kh = p->kh, kw = p->kw;
   const int32_t ntaps = kh * kw;
@@ -133,7 +135,7 @@ static inline void rows(const Params* p, const uint8_t* input, uint8_t* output, 
         const int32_t slot = iy % slots;
         uint8_t* dst = staged + (size_t)slot * row_bytes;
         if (tags[slot] != key) {
-          stage_row(p, input + (size_t)key * in_row_bytes, dst);
+          stage_row(xor_bytes, p, input + (size_t)key * in_row_bytes, dst);
           tags[slot] = key;
         }
         r = dst;
