@@ -30,9 +30,10 @@ namespace {
 using whittle_q8_dwconv_rows::Params;
 
 struct Ctx {
-  const __m512i* w;  // [vectors][groups][4]
+  const __m512i* w;  // [groups][vectors][4]
   const __m512i* k;  // [vectors][4][10]
   int32_t groups;
+  int32_t vectors;
   __m512i out_offset, vmin, vmax;
 };
 
@@ -59,9 +60,10 @@ WHITTLE_DW_INLINE __m512i requant(const __m512i* k, __m512i acc, const Ctx& c) {
   return q;
 }
 
-// Vectors [v0, v0 + N) of one step: lanes [64 v, 64 v + 64) at lane offset l of the row.
+// Vectors [v0, v0 + N) of step st: quad rows q[g] (group g = fy * x_groups + gx), each at the
+// step's first vector; output lanes [64 v, 64 v + 64) of the step at out.
 template <int N, bool kLeftShift, bool kClamp>
-WHITTLE_DW_INLINE void vectors(const uint8_t* const* taps, size_t l, uint8_t* out, int32_t valid, int32_t v0,
+WHITTLE_DW_INLINE void vectors(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t valid, int32_t v0,
                                const Ctx& c) {
   __m512i acc[N][4];
   #pragma GCC unroll 4
@@ -71,27 +73,18 @@ WHITTLE_DW_INLINE void vectors(const uint8_t* const* taps, size_t l, uint8_t* ou
       acc[i][a] = _mm512_load_si512(c.k + ((size_t)(v0 + i) * 4 + a) * 10);
     }
   }
-  const size_t off = l + 64 * (size_t)v0;
-  for (int32_t g = 0; g < c.groups; g++) {
-    const uint8_t* ta = taps[4 * g] + off;
-    const uint8_t* tb = taps[4 * g + 1] + off;
-    const uint8_t* tc = taps[4 * g + 2] + off;
-    const uint8_t* td = taps[4 * g + 3] + off;
+  // Weights [group][vector][accumulator]: for one group, the N vectors' weights and quads are
+  // at constant offsets from two pointers.
+  const __m512i* w = c.w + (size_t)v0 * 4;
+  const size_t w_group = (size_t)c.vectors * 4;
+  for (int32_t g = 0; g < ngroups; g++, w += w_group) {
+    const __m512i* qg = reinterpret_cast<const __m512i*>(q[g]) + (size_t)v0 * 4;
     #pragma GCC unroll 4
     for (int i = 0; i < N; i++) {
-      const __m512i xa = _mm512_loadu_si512(ta + 64 * i);
-      const __m512i xb = _mm512_loadu_si512(tb + 64 * i);
-      const __m512i xc = _mm512_loadu_si512(tc + 64 * i);
-      const __m512i xd = _mm512_loadu_si512(td + 64 * i);
-      const __m512i ab_lo = _mm512_unpacklo_epi8(xa, xb);
-      const __m512i ab_hi = _mm512_unpackhi_epi8(xa, xb);
-      const __m512i cd_lo = _mm512_unpacklo_epi8(xc, xd);
-      const __m512i cd_hi = _mm512_unpackhi_epi8(xc, xd);
-      const __m512i* w = c.w + ((size_t)(v0 + i) * (size_t)c.groups + (size_t)g) * 4;
-      acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], _mm512_unpacklo_epi16(ab_lo, cd_lo), _mm512_load_si512(w));
-      acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], _mm512_unpackhi_epi16(ab_lo, cd_lo), _mm512_load_si512(w + 1));
-      acc[i][2] = _mm512_dpbusd_epi32(acc[i][2], _mm512_unpacklo_epi16(ab_hi, cd_hi), _mm512_load_si512(w + 2));
-      acc[i][3] = _mm512_dpbusd_epi32(acc[i][3], _mm512_unpackhi_epi16(ab_hi, cd_hi), _mm512_load_si512(w + 3));
+      #pragma GCC unroll 4
+      for (int a = 0; a < 4; a++) {
+        acc[i][a] = _mm512_dpbusd_epi32(acc[i][a], _mm512_load_si512(qg + 4 * i + a), _mm512_load_si512(w + 4 * i + a));
+      }
     }
   }
   #pragma GCC unroll 4
@@ -112,6 +105,54 @@ WHITTLE_DW_INLINE void vectors(const uint8_t* const* taps, size_t l, uint8_t* ou
   }
 }
 
+inline void xor_bytes(uint8_t* d, uint8_t x, size_t n) {
+  const __m512i v = _mm512_set1_epi8((char)x);
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    _mm512_storeu_si512(d + i, _mm512_xor_si512(_mm512_loadu_si512(d + i), v));
+  }
+  if (i < n) {
+    const __mmask64 m = (__mmask64)((1ull << (n - i)) - 1);
+    _mm512_mask_storeu_epi8(d + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, d + i), v));
+  }
+}
+
+// The quad row of staged row u: per horizontal group, step and vector, 4 x 64 bytes.
+void build_quads(const Params* p, const uint8_t* u, const size_t* toff, uint8_t* qrow) {
+  const int32_t kw = p->kw;
+  const int32_t gx_n = p->x_groups;
+  const int32_t nv = p->vectors;
+  const int32_t steps = p->steps;
+  const size_t sl = (size_t)p->step_lanes;
+  const size_t group_bytes = (size_t)steps * (size_t)nv * 256;
+  for (int32_t gx = 0; gx < gx_n; gx++) {
+    const int32_t f0 = 4 * gx;
+    // Taps past kw have zero weights: any bytes do (tap f0's).
+    const uint8_t* ta = u + toff[f0];
+    const uint8_t* tb = u + toff[f0 + 1 < kw ? f0 + 1 : f0];
+    const uint8_t* tc = u + toff[f0 + 2 < kw ? f0 + 2 : f0];
+    const uint8_t* td = u + toff[f0 + 3 < kw ? f0 + 3 : f0];
+    __m512i* dst = reinterpret_cast<__m512i*>(qrow + (size_t)gx * group_bytes);
+    for (int32_t st = 0; st < steps; st++) {
+      size_t l = (size_t)st * sl;
+      for (int32_t v = 0; v < nv; v++, l += 64, dst += 4) {
+        const __m512i xa = _mm512_loadu_si512(ta + l);
+        const __m512i xb = _mm512_loadu_si512(tb + l);
+        const __m512i xc = _mm512_loadu_si512(tc + l);
+        const __m512i xd = _mm512_loadu_si512(td + l);
+        const __m512i ab_lo = _mm512_unpacklo_epi8(xa, xb);
+        const __m512i ab_hi = _mm512_unpackhi_epi8(xa, xb);
+        const __m512i cd_lo = _mm512_unpacklo_epi8(xc, xd);
+        const __m512i cd_hi = _mm512_unpackhi_epi8(xc, xd);
+        _mm512_store_si512(dst, _mm512_unpacklo_epi16(ab_lo, cd_lo));
+        _mm512_store_si512(dst + 1, _mm512_unpackhi_epi16(ab_lo, cd_lo));
+        _mm512_store_si512(dst + 2, _mm512_unpacklo_epi16(ab_hi, cd_hi));
+        _mm512_store_si512(dst + 3, _mm512_unpackhi_epi16(ab_hi, cd_hi));
+      }
+    }
+  }
+}
+
 template <bool kLeftShift, bool kClamp>
 void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
          int32_t row_end) {
@@ -119,41 +160,86 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   c.w = whittle_q8_dwconv_rows::at<__m512i>(p, p->weights_offset);
   c.k = whittle_q8_dwconv_rows::at<__m512i>(p, p->consts_offset);
   c.groups = p->tap_groups;
+  c.vectors = p->vectors;
   c.out_offset = _mm512_set1_epi32(p->output_offset);
   c.vmin = _mm512_set1_epi32(p->act_min);
   c.vmax = _mm512_set1_epi32(p->act_max);
   const int32_t nv = p->vectors;
-  auto step = [&](const uint8_t* const* taps, size_t l, uint8_t* out, int32_t valid) {
-    int32_t v = 0;
-    for (; v + 4 <= nv; v += 4) {
-      vectors<4, kLeftShift, kClamp>(taps, l, out, valid, v, c);
+  const int32_t kh = p->kh, kw = p->kw;
+  const int32_t gx_n = p->x_groups;
+  const int32_t ngroups = kh * gx_n;
+  const int32_t slots = p->row_slots;
+  const size_t oc = (size_t)p->out_c;
+  int32_t* tags = static_cast<int32_t*>(scratch);
+  uint8_t* u = static_cast<uint8_t*>(scratch) + (((size_t)slots * 4 + 63) & ~(size_t)63);
+  uint8_t* quads = u + (size_t)p->row_bytes;
+  const size_t qrow_bytes = (size_t)p->qrow_bytes;
+  const size_t group_bytes = (size_t)p->steps * (size_t)nv * 256;
+  const size_t step_bytes = (size_t)nv * 256;
+  for (int32_t i = 0; i < slots; i++) {
+    tags[i] = -1;
+  }
+  const uint8_t* zero_row = whittle_q8_dwconv_rows::at<uint8_t>(p, p->zero_row_offset);
+  size_t toff[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS + 4];
+  for (int32_t fx = 0; fx < kw; fx++) {
+    const int32_t d = fx * p->dil_w;
+    toff[fx] = (size_t)(d % p->stride_w) * (size_t)p->phase_bytes + (size_t)(d / p->stride_w) * oc;
+  }
+  const size_t in_row_bytes = (size_t)p->in_w * (size_t)p->in_c;
+  const size_t sl = (size_t)p->step_lanes;
+  const size_t out_row_lanes = (size_t)p->out_w * oc;
+  const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  for (int32_t row = row_begin; row < row_end; row++) {
+    const int32_t b = row / p->out_h;
+    const int32_t oy = row - b * p->out_h;
+    for (int32_t fy = 0; fy < kh; fy++) {
+      const int32_t iy = oy * p->stride_h - p->pad_h + fy * p->dil_h;
+      const uint8_t* r;
+      if (iy < 0 || iy >= p->in_h) {
+        r = zero_row;  // every byte the zero point (XORed): so are its quads
+      } else {
+        const int32_t key = b * p->in_h + iy;
+        const int32_t slot = iy % slots;
+        uint8_t* dst = quads + (size_t)slot * qrow_bytes;
+        if (tags[slot] != key) {
+          whittle_q8_dwconv_rows::stage_row(xor_bytes, p, input + (size_t)key * in_row_bytes, u);
+          build_quads(p, u, toff, dst);
+          tags[slot] = key;
+        }
+        r = dst;
+      }
+      for (int32_t gx = 0; gx < gx_n; gx++) {
+        q[fy * gx_n + gx] = r + (size_t)gx * group_bytes;
+      }
     }
-    switch (nv - v) {
-      case 3:
-        vectors<3, kLeftShift, kClamp>(taps, l, out, valid, v, c);
-        break;
-      case 2:
-        vectors<2, kLeftShift, kClamp>(taps, l, out, valid, v, c);
-        break;
-      case 1:
-        vectors<1, kLeftShift, kClamp>(taps, l, out, valid, v, c);
-        break;
-      default:
-        break;
+    uint8_t* out_row = output + (size_t)row * out_row_lanes;
+    size_t st_off = 0;
+    for (size_t l = 0; l < out_row_lanes; l += sl, st_off += step_bytes) {
+      const size_t left = out_row_lanes - l;
+      const int32_t valid = (int32_t)(left < sl ? left : sl);
+      const uint8_t* qs[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+      for (int32_t g = 0; g < ngroups; g++) {
+        qs[g] = q[g] + st_off;
+      }
+      int32_t v = 0;
+      for (; v + 4 <= nv; v += 4) {
+        vectors<4, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, v, c);
+      }
+      switch (nv - v) {
+        case 3:
+          vectors<3, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, v, c);
+          break;
+        case 2:
+          vectors<2, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, v, c);
+          break;
+        case 1:
+          vectors<1, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, v, c);
+          break;
+        default:
+          break;
+      }
     }
-  };
-  auto xor_bytes = [](uint8_t* d, uint8_t x, size_t n) {
-    const __m512i v = _mm512_set1_epi8((char)x);
-    size_t i = 0;
-    for (; i + 64 <= n; i += 64) {
-      _mm512_storeu_si512(d + i, _mm512_xor_si512(_mm512_loadu_si512(d + i), v));
-    }
-    if (i < n) {
-      const __mmask64 m = (__mmask64)((1ull << (n - i)) - 1);
-      _mm512_mask_storeu_epi8(d + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, d + i), v));
-    }
-  };
-  whittle_q8_dwconv_rows::rows(xor_bytes, p, input, output, scratch, row_begin, row_end, 4, step);
+  }
 }
 
 void dwconv(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,

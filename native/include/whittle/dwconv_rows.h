@@ -18,8 +18,15 @@
  * The byte interleave permutes lanes within 128-bit blocks; the packed weights and per-lane
  * constants follow the permutation, and the final packs (packssdw, packsswb) undo it.
  *
- * Block at the params address: this header (128 bytes), then at weights_offset
- *   VNNI: [vectors][tap_groups][4 accumulators] 64 bytes: 16 int32 lanes x 4 int8 taps
+ * VNNI only: each staged row is turned once into its "quad row" (qrow_bytes in the scratch):
+ * per horizontal group gx of 4 taps (x_groups = ceil(kw / 4)), per step and vector, the four
+ * taps' bytes of each lane interleaved as vpdpbusd wants them (4 x 64 bytes, accumulator order),
+ * so an output row costs kh * x_groups vpdpbusd per accumulator and no shuffles; a quad row
+ * serves every output row that reads its input row (kh / stride_h of them).
+ *
+ * Block at the params address: this header (192 bytes), then at weights_offset
+ *   VNNI: [kh * x_groups][vectors][4 accumulators] 64 bytes: 16 int32 lanes x 4 int8 taps
+ *         (group g = fy * x_groups + gx, byte b: tap (fy, 4 gx + b), zero past kw)
  *   AVX2: [units][tap_groups][2 accumulators] 32 bytes: 8 int32 lanes x 2 int16 taps
  * (accumulator a, dword j = 4k + i holds lane 16k + 4a + i (VNNI) or 8k + 4a + i (AVX2)),
  * at consts_offset per (vector, accumulator):
@@ -30,8 +37,9 @@
  * and are never stored.
  *
  * Entry points: (params, input, output, scratch, first output row, end output row), rows
- * counting batch * out_h; scratch: row_slots staged rows of row_bytes after a 64-byte aligned
- * array of row_slots int32 tags.
+ * counting batch * out_h; scratch: a 64-byte aligned array of row_slots int32 tags, then
+ * AVX2: row_slots staged rows of row_bytes; VNNI: one staged row of row_bytes, then row_slots
+ * quad rows of qrow_bytes. zero_row is max(row_bytes, qrow_bytes) bytes.
  */
 #ifndef WHITTLE_DWCONV_ROWS_H_
 #define WHITTLE_DWCONV_ROWS_H_
@@ -53,6 +61,7 @@ typedef struct whittle_q8_dwconv_rows_params {
   int32_t phase_bytes, row_bytes, row_slots, xor_byte;
   int32_t zero_byte, weights_offset, consts_offset, zero_row_offset;
   int32_t output_offset, act_min, act_max, flags;
+  int32_t qrow_bytes, x_groups, steps, reserved0;
 } whittle_q8_dwconv_rows_params;
 
 /* flags: some channel has a left shift; the activation range is narrower than the type's. */

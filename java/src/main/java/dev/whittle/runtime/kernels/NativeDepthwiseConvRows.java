@@ -64,7 +64,7 @@ public final class NativeDepthwiseConvRows
 
     /** Taps (kh * kw) the kernels take ({@code WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS}). */
     static final int MAX_TAPS = 256;
-    private static final int HEADER_BYTES = 128;
+    private static final int HEADER_BYTES = 192;
     private static final int FLAG_LEFT_SHIFT = 1;
     private static final int FLAG_CLAMP = 2;
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
@@ -195,21 +195,28 @@ public final class NativeDepthwiseConvRows
         int px = stepPixels(p.outW(), outC, isa.unitLanes, isa.maxStepLanes);
         long stepLanes = (long) px * outC;
         long vectors = (stepLanes + isa.unitLanes - 1) / isa.unitLanes;
-        int groups = (taps + isa.groupTaps - 1) / isa.groupTaps;
+        boolean vnni = isa == Isa.AVX512VNNI;
+        // VNNI: groups of 4 horizontal taps of one kernel row (quad rows); AVX2: pairs of taps in order.
+        int xGroups = (p.kw() + 3) / 4;
+        int groups = vnni ? p.kh() * xGroups : (taps + isa.groupTaps - 1) / isa.groupTaps;
+        long steps = (p.outW() + px - 1) / px;
         int s = p.strideW();
         long nj = p.outW() + (long) (p.kw() - 1) * p.dilW() / s + 1;
         long phaseBytes = nj * outC;
         // Loads of the last step read up to vectors * unitLanes lanes past its first pixel.
         long rowBytes = (s * phaseBytes + vectors * isa.unitLanes + stepLanes + 64 + 63) / 64 * 64;
         long slots = (long) (p.kh() - 1) * p.dilH() + 1;
-        long scratch = (4 * slots + 63) / 64 * 64 + slots * rowBytes;
+        long qrowBytes = vnni ? xGroups * steps * vectors * 256 : 0;
+        long scratch = (4 * slots + 63) / 64 * 64 + (vnni ? rowBytes + slots * qrowBytes : slots * rowBytes);
+        long zeroBytes = Math.max(rowBytes, qrowBytes);
         long weightsOff = HEADER_BYTES;
         long weightsBytes = vectors * groups * isa.accs * isa.vecBytes;
         long constsOff = weightsOff + weightsBytes;
         long constsBytes = vectors * isa.accs * isa.constVecs * isa.vecBytes;
         long zeroOff = constsOff + constsBytes;
-        long total = zeroOff + rowBytes;
-        if (total > Integer.MAX_VALUE || scratch > Integer.MAX_VALUE || rowBytes > Integer.MAX_VALUE / 4) {
+        long total = zeroOff + zeroBytes;
+        if (total > Integer.MAX_VALUE || scratch > Integer.MAX_VALUE || rowBytes > Integer.MAX_VALUE / 4
+                || qrowBytes > Integer.MAX_VALUE / 4) {
             return null;
         }
         boolean leftShift = false;
@@ -223,11 +230,11 @@ public final class NativeDepthwiseConvRows
             p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), mult, outC, px, (int) stepLanes, (int) vectors,
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
-                    | (clamp ? FLAG_CLAMP : 0)};
+                    | (clamp ? FLAG_CLAMP : 0), (int) qrowBytes, xGroups, (int) steps, 0};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
         }
-        m.asSlice(zeroOff, rowBytes).fill((byte) (zero ^ xor));
+        m.asSlice(zeroOff, zeroBytes).fill((byte) (zero ^ xor));
         // Per output channel: bias' = bias + (input_offset - xor) * sum(w_eff) (the staged bytes
         // are x ^ 0x80 = x + 128 on VNNI), and the requantization constants.
         int io = p.inputOffset();
@@ -239,11 +246,18 @@ public final class NativeDepthwiseConvRows
                     int lane = (isa == Isa.AVX512VNNI ? 16 : 8) * (j / 4) + 4 * a + (j % 4);
                     long stepLane = (long) v * isa.unitLanes + lane;
                     int ch = stepLane < stepLanes ? (int) (stepLane % outC) : -1;
-                    long wBase = weightsOff + (((long) v * groups) * isa.accs + a) * isa.vecBytes;
                     for (int g = 0; g < groups; g++) {
-                        long wVec = wBase + (long) g * isa.accs * isa.vecBytes;
+                        // VNNI [group][vector][acc]; AVX2 [vector][group][acc].
+                        long wVec = weightsOff + ((vnni ? (long) g * vectors + v : (long) v * groups + g) * isa.accs
+                                + a) * isa.vecBytes;
                         for (int b = 0; b < isa.groupTaps; b++) {
-                            int t = g * isa.groupTaps + b;
+                            int t;
+                            if (vnni) {
+                                int fx = (g % xGroups) * 4 + b;
+                                t = fx < p.kw() ? (g / xGroups) * p.kw() + fx : taps;
+                            } else {
+                                t = g * isa.groupTaps + b;
+                            }
                             int w = ch >= 0 && t < taps ? wEff[t * outC + ch] : 0;
                             if (isa == Isa.AVX512VNNI) {
                                 m.set(ValueLayout.JAVA_BYTE, wVec + 4L * j + b, (byte) w);
