@@ -153,6 +153,123 @@ void build_quads(const Params* p, const uint8_t* u, const size_t* toff, uint8_t*
   }
 }
 
+// Direct quads (direct_mode != 0): the taps' bytes loaded from the input row itself, no staged
+// row in between (staging costs as much as the products on small layers). Out-of-row bytes come
+// from byte-masked loads (never faulting) filled with the zero point.
+struct Direct {
+  const uint8_t* row;   // the input row's first pixel
+  int64_t n;            // its bytes (in_w * in_c)
+  __m512i zp;           // the zero point in every byte (not XORed)
+  __m512i ctl;          // mode 4: the pshufb table
+  __m512i perm;         // mode 2: the vpermt2q table
+  int32_t mode, c, s, m;
+};
+
+inline __mmask64 range_mask(int64_t idx, int64_t len, int64_t n) {
+  // Bits j of [0, len) with 0 <= idx + j < n.
+  const int64_t lo = idx < 0 ? -idx : 0;
+  const int64_t hi = n - idx < len ? n - idx : len;
+  if (hi <= lo) {
+    return 0;
+  }
+  const uint64_t upto = hi >= 64 ? ~0ull : ((1ull << hi) - 1);
+  return (__mmask64)(upto & ~((1ull << lo) - 1));
+}
+
+inline __m512i load_bytes(const Direct& d, int64_t idx) {
+  if (idx >= 0 && idx + 64 <= d.n) {
+    return _mm512_loadu_si512(d.row + idx);
+  }
+  const __mmask64 k = range_mask(idx, 64, d.n);
+  return _mm512_mask_loadu_epi8(d.zp, k, reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(d.row) + idx));
+}
+
+// 64 lanes starting at output lane l (of the row) for horizontal tap offset dx = fx * dil_w - pad_w.
+inline __m512i load_tap(const Direct& d, int64_t l, int64_t dx) {
+  switch (d.mode) {
+    case 1:  // stride 1, multiplier 1: the lanes are contiguous input bytes
+      return load_bytes(d, l + dx * d.c);
+    case 2: {  // stride 2, multiplier 1, c in {8, 16, 32}: every other pixel of 128 bytes
+      const int64_t idx = (2 * (l / d.c) + dx) * d.c;
+      return _mm512_permutex2var_epi64(load_bytes(d, idx), d.perm, load_bytes(d, idx + 64));
+    }
+    case 3: {  // multiplier 1, c a multiple of 64: the vector is 64 channels of one pixel
+      const int64_t px = (l / d.c) * d.s + dx;
+      return px >= 0 && px * d.c < d.n ? _mm512_loadu_si512(d.row + px * d.c + l % d.c) : d.zp;
+    }
+    default: {  // one input channel, multiplier m | 64: 64 / m pixels from a 16-byte window
+      const int64_t idx = (l / d.m) * d.s + dx;
+      __m128i w;
+      if (idx >= 0 && idx + 16 <= d.n) {
+        w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d.row + idx));
+      } else {
+        w = _mm_mask_loadu_epi8(_mm512_castsi512_si128(d.zp), (__mmask16)range_mask(idx, 16, d.n),
+                                reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(d.row) + idx));
+      }
+      return _mm512_shuffle_epi8(_mm512_broadcast_i32x4(w), d.ctl);
+    }
+  }
+}
+
+// The quad row of input row `row` built directly (see Direct).
+void build_quads_direct(const Params* p, const Direct& d, uint8_t* qrow) {
+  const int32_t kw = p->kw;
+  const int32_t gx_n = p->x_groups;
+  const int32_t nv = p->vectors;
+  const int32_t steps = p->steps;
+  const int64_t sl = p->step_lanes;
+  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  __m512i* dst = reinterpret_cast<__m512i*>(qrow);
+  for (int32_t gx = 0; gx < gx_n; gx++) {
+    const int32_t f0 = 4 * gx;
+    const int64_t da = (int64_t)f0 * p->dil_w - p->pad_w;
+    const int64_t db = (int64_t)(f0 + 1 < kw ? f0 + 1 : f0) * p->dil_w - p->pad_w;
+    const int64_t dc = (int64_t)(f0 + 2 < kw ? f0 + 2 : f0) * p->dil_w - p->pad_w;
+    const int64_t dd = (int64_t)(f0 + 3 < kw ? f0 + 3 : f0) * p->dil_w - p->pad_w;
+    for (int32_t st = 0; st < steps; st++) {
+      int64_t l = (int64_t)st * sl;
+      for (int32_t v = 0; v < nv; v++, l += 64, dst += 4) {
+        const __m512i xa = load_tap(d, l, da);
+        const __m512i xb = load_tap(d, l, db);
+        const __m512i xc = load_tap(d, l, dc);
+        const __m512i xd = load_tap(d, l, dd);
+        const __m512i ab_lo = _mm512_unpacklo_epi8(xa, xb);
+        const __m512i ab_hi = _mm512_unpackhi_epi8(xa, xb);
+        const __m512i cd_lo = _mm512_unpacklo_epi8(xc, xd);
+        const __m512i cd_hi = _mm512_unpackhi_epi8(xc, xd);
+        _mm512_store_si512(dst, _mm512_xor_si512(_mm512_unpacklo_epi16(ab_lo, cd_lo), flip));
+        _mm512_store_si512(dst + 1, _mm512_xor_si512(_mm512_unpackhi_epi16(ab_lo, cd_lo), flip));
+        _mm512_store_si512(dst + 2, _mm512_xor_si512(_mm512_unpacklo_epi16(ab_hi, cd_hi), flip));
+        _mm512_store_si512(dst + 3, _mm512_xor_si512(_mm512_unpackhi_epi16(ab_hi, cd_hi), flip));
+      }
+    }
+  }
+}
+
+Direct direct_for(const Params* p) {
+  Direct d;
+  d.row = nullptr;
+  d.n = (int64_t)p->in_w * p->in_c;
+  d.zp = _mm512_set1_epi8((char)p->zero_byte);
+  d.mode = p->direct_mode;
+  d.c = p->in_c;
+  d.s = p->stride_w;
+  d.m = p->mult;
+  alignas(64) uint8_t ctl[64];
+  for (int j = 0; j < 64; j++) {
+    // Every 128-bit block holds the whole window: lane j (pixel j / m of the vector) reads its byte (j / m) * s.
+    ctl[j] = (uint8_t)((j / p->mult) * p->stride_w);
+  }
+  d.ctl = _mm512_load_si512(ctl);
+  alignas(64) int64_t perm[8];
+  const int32_t q = p->in_c / 8 > 0 ? p->in_c / 8 : 1;  // qwords per pixel
+  for (int j = 0; j < 8; j++) {
+    perm[j] = (j / q) * 2 * q + j % q;  // pixel j / q of the vector is input pixel 2 (j / q)
+  }
+  d.perm = _mm512_load_si512(perm);
+  return d;
+}
+
 template <bool kLeftShift, bool kClamp>
 void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
          int32_t row_end) {
@@ -189,6 +306,7 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const size_t sl = (size_t)p->step_lanes;
   const size_t out_row_lanes = (size_t)p->out_w * oc;
   const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  Direct direct = direct_for(p);
   for (int32_t row = row_begin; row < row_end; row++) {
     const int32_t b = row / p->out_h;
     const int32_t oy = row - b * p->out_h;
@@ -202,8 +320,13 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         const int32_t slot = iy % slots;
         uint8_t* dst = quads + (size_t)slot * qrow_bytes;
         if (tags[slot] != key) {
-          whittle_q8_dwconv_rows::stage_row(xor_bytes, p, input + (size_t)key * in_row_bytes, u);
-          build_quads(p, u, toff, dst);
+          if (direct.mode != 0) {
+            direct.row = input + (size_t)key * in_row_bytes;
+            build_quads_direct(p, direct, dst);
+          } else {
+            whittle_q8_dwconv_rows::stage_row(xor_bytes, p, input + (size_t)key * in_row_bytes, u);
+            build_quads(p, u, toff, dst);
+          }
           tags[slot] = key;
         }
         r = dst;

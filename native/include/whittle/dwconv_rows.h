@@ -24,6 +24,13 @@
  * so an output row costs kh * x_groups vpdpbusd per accumulator and no shuffles; a quad row
  * serves every output row that reads its input row (kh / stride_h of them).
  *
+ * direct_mode (VNNI): how quads are built. 0: from the staged row; else straight from the input
+ * row with byte-masked loads (zero point outside it): 1 stride 1 and multiplier 1 (contiguous
+ * lanes), 2 stride 2, multiplier 1, in_c 8, 16 or 32 (vpermt2q picks every other pixel of 128
+ * bytes), 3 multiplier 1 and in_c a multiple of 64 (a vector is 64 channels of one pixel),
+ * 4 in_c 1 and mult dividing 64 with (64 / mult - 1) * stride_w < 16 (a 16-byte window
+ * broadcast and spread by pshufb).
+ *
  * Block at the params address: this header (192 bytes), then at weights_offset
  *   VNNI: [kh * x_groups][vectors][4 accumulators] 64 bytes: 16 int32 lanes x 4 int8 taps
  *         (group g = fy * x_groups + gx, byte b: tap (fy, 4 gx + b), zero past kw)
@@ -61,7 +68,7 @@ typedef struct whittle_q8_dwconv_rows_params {
   int32_t phase_bytes, row_bytes, row_slots, xor_byte;
   int32_t zero_byte, weights_offset, consts_offset, zero_row_offset;
   int32_t output_offset, act_min, act_max, flags;
-  int32_t qrow_bytes, x_groups, steps, reserved0;
+  int32_t qrow_bytes, x_groups, steps, direct_mode;
 } whittle_q8_dwconv_rows_params;
 
 /* flags: some channel has a left shift; the activation range is narrower than the type's. */

@@ -230,7 +230,7 @@ public final class NativeDepthwiseConvRows
             p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), mult, outC, px, (int) stepLanes, (int) vectors,
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
-                    | (clamp ? FLAG_CLAMP : 0), (int) qrowBytes, xGroups, (int) steps, 0};
+                    | (clamp ? FLAG_CLAMP : 0), (int) qrowBytes, xGroups, (int) steps, vnni ? directMode(p) : 0};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
         }
@@ -274,6 +274,26 @@ public final class NativeDepthwiseConvRows
         MethodHandle h = NativeKernels.handle(symbol, SIGNATURE);
         return new NativeDepthwiseConvRows(name, NativeDepthwiseConv.referenceOf(family), h, m,
                 p.batches() * p.outH(), scratch);
+    }
+
+    /** How the VNNI kernel builds quad rows (dwconv_rows.h, direct_mode): 0 from a staged row. */
+    static int directMode(DepthwiseConvParams p) {
+        int c = p.inC();
+        int m = p.multiplier();
+        int s = p.strideW();
+        if (m == 1 && s == 1) {
+            return 1;
+        }
+        if (m == 1 && s == 2 && (c == 8 || c == 16 || c == 32)) {
+            return 2;
+        }
+        if (m == 1 && c % 64 == 0) {
+            return 3;
+        }
+        if (c == 1 && m <= 64 && 64 % m == 0 && (64L / m - 1) * s < 16) {
+            return 4;
+        }
+        return 0;
     }
 
     private static void writeConsts(MemorySegment m, long k, Isa isa, int j, int ch, DepthwiseConvParams p,
