@@ -62,9 +62,12 @@ WHITTLE_DW_INLINE __m512i requant(const __m512i* k, __m512i acc, const Ctx& c) {
 
 // Vectors [v0, v0 + N) of step st: quad rows q[g] (group g = fy * x_groups + gx), each at the
 // step's first vector; output lanes [64 v, 64 v + 64) of the step at out.
-template <int N, bool kLeftShift, bool kClamp>
-WHITTLE_DW_INLINE void vectors(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t valid, int32_t v0,
+template <int N, int kGroups, bool kLeftShift, bool kClamp>
+WHITTLE_DW_INLINE void vectors(const uint8_t* const* q, int32_t ngroups_rt, uint8_t* out, int32_t valid, int32_t v0,
                                const Ctx& c) {
+  // kGroups > 0: the group count known (3x3: 3), so the loop unrolls and the accumulators stay
+  // in place (GCC otherwise copies them around the loop's back edge).
+  const int32_t ngroups = kGroups > 0 ? kGroups : ngroups_rt;
   __m512i acc[N][4];
   #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
@@ -77,6 +80,7 @@ WHITTLE_DW_INLINE void vectors(const uint8_t* const* q, int32_t ngroups, uint8_t
   // at constant offsets from two pointers.
   const __m512i* w = c.w + (size_t)v0 * 4;
   const size_t w_group = (size_t)c.vectors * 4;
+  #pragma GCC unroll 8
   for (int32_t g = 0; g < ngroups; g++, w += w_group) {
     const __m512i* qg = reinterpret_cast<const __m512i*>(q[g]) + (size_t)v0 * 4;
     #pragma GCC unroll 4
@@ -102,6 +106,27 @@ WHITTLE_DW_INLINE void vectors(const uint8_t* const* q, int32_t ngroups, uint8_t
     } else if (n > 0) {
       _mm512_mask_storeu_epi8(out + 64 * (size_t)(v0 + i), (__mmask64)((1ull << n) - 1), bytes);
     }
+  }
+}
+
+template <int kGroups, bool kLeftShift, bool kClamp>
+inline void step(const uint8_t* const* qs, int32_t ngroups, uint8_t* out, int32_t valid, int32_t nv, const Ctx& c) {
+  int32_t v = 0;
+  for (; v + 4 <= nv; v += 4) {
+    vectors<4, kGroups, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
+  }
+  switch (nv - v) {
+    case 3:
+      vectors<3, kGroups, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
+      break;
+    case 2:
+      vectors<2, kGroups, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
+      break;
+    case 1:
+      vectors<1, kGroups, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
+      break;
+    default:
+      break;
   }
 }
 
@@ -176,7 +201,7 @@ inline __mmask64 range_mask(int64_t idx, int64_t len, int64_t n) {
   return (__mmask64)(upto & ~((1ull << lo) - 1));
 }
 
-inline __m512i load_bytes(const Direct& d, int64_t idx) {
+WHITTLE_DW_INLINE __m512i load_bytes(const Direct& d, int64_t idx) {
   if (idx >= 0 && idx + 64 <= d.n) {
     return _mm512_loadu_si512(d.row + idx);
   }
@@ -185,8 +210,9 @@ inline __m512i load_bytes(const Direct& d, int64_t idx) {
 }
 
 // 64 lanes starting at output lane l (of the row) for horizontal tap offset dx = fx * dil_w - pad_w.
-inline __m512i load_tap(const Direct& d, int64_t l, int64_t dx) {
-  switch (d.mode) {
+template <int kMode>
+WHITTLE_DW_INLINE __m512i load_tap(const Direct& d, int64_t l, int64_t dx) {
+  switch (kMode) {
     case 1:  // stride 1, multiplier 1: the lanes are contiguous input bytes
       return load_bytes(d, l + dx * d.c);
     case 2: {  // stride 2, multiplier 1, c in {8, 16, 32}: every other pixel of 128 bytes
@@ -212,6 +238,7 @@ inline __m512i load_tap(const Direct& d, int64_t l, int64_t dx) {
 }
 
 // The quad row of input row `row` built directly (see Direct).
+template <int kMode>
 void build_quads_direct(const Params* p, const Direct& d, uint8_t* qrow) {
   const int32_t kw = p->kw;
   const int32_t gx_n = p->x_groups;
@@ -229,10 +256,10 @@ void build_quads_direct(const Params* p, const Direct& d, uint8_t* qrow) {
     for (int32_t st = 0; st < steps; st++) {
       int64_t l = (int64_t)st * sl;
       for (int32_t v = 0; v < nv; v++, l += 64, dst += 4) {
-        const __m512i xa = load_tap(d, l, da);
-        const __m512i xb = load_tap(d, l, db);
-        const __m512i xc = load_tap(d, l, dc);
-        const __m512i xd = load_tap(d, l, dd);
+        const __m512i xa = load_tap<kMode>(d, l, da);
+        const __m512i xb = load_tap<kMode>(d, l, db);
+        const __m512i xc = load_tap<kMode>(d, l, dc);
+        const __m512i xd = load_tap<kMode>(d, l, dd);
         const __m512i ab_lo = _mm512_unpacklo_epi8(xa, xb);
         const __m512i ab_hi = _mm512_unpackhi_epi8(xa, xb);
         const __m512i cd_lo = _mm512_unpacklo_epi8(xc, xd);
@@ -322,7 +349,20 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         if (tags[slot] != key) {
           if (direct.mode != 0) {
             direct.row = input + (size_t)key * in_row_bytes;
-            build_quads_direct(p, direct, dst);
+            switch (direct.mode) {
+              case 1:
+                build_quads_direct<1>(p, direct, dst);
+                break;
+              case 2:
+                build_quads_direct<2>(p, direct, dst);
+                break;
+              case 3:
+                build_quads_direct<3>(p, direct, dst);
+                break;
+              default:
+                build_quads_direct<4>(p, direct, dst);
+                break;
+            }
           } else {
             whittle_q8_dwconv_rows::stage_row(xor_bytes, p, input + (size_t)key * in_row_bytes, u);
             build_quads(p, u, toff, dst);
@@ -344,22 +384,10 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
       for (int32_t g = 0; g < ngroups; g++) {
         qs[g] = q[g] + st_off;
       }
-      int32_t v = 0;
-      for (; v + 4 <= nv; v += 4) {
-        vectors<4, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, v, c);
-      }
-      switch (nv - v) {
-        case 3:
-          vectors<3, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, v, c);
-          break;
-        case 2:
-          vectors<2, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, v, c);
-          break;
-        case 1:
-          vectors<1, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, v, c);
-          break;
-        default:
-          break;
+      if (ngroups == 3) {
+        step<3, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
+      } else {
+        step<0, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
       }
     }
   }
