@@ -1,10 +1,13 @@
 // DEPTHWISE_CONV_2D, int8 and uint8 (qs8, qs8_qc8w, qu8), any depth multiplier and channel
-// count, AVX2: row-staged (native/include/whittle/dwconv_rows.h), so every tap of a step is a
-// contiguous 16-byte load of 16 (pixel, channel) lanes whatever the stride or the multiplier.
-// Two taps per int32 lane: both widened to int16 (vpmovsxbw / vpmovzxbw from memory), paired
-// by one unpack per 8 lanes, and summed by vpmaddwd (x in [-128, 255], w_eff in [-255, 255]:
-// each pair sum is exact in int32). Per 8 lanes and 2 taps that is 1 widen, 1 unpack, 1
-// vpmaddwd and 1 add, against 2 widens, 2 vpmulld and 2 adds in the mul32 kernels (16c, 64l).
+// count, AVX2: row-based (native/include/whittle/dwconv_rows.h). Each input row a task needs
+// becomes once its "pair row": per pair of horizontal taps, per step and unit of 16 (pixel,
+// channel) lanes, both taps' values widened to int16 and interleaved per int32 lane (64 bytes,
+// accumulator order). An output unit then costs kh * ceil(kw / 2) vpmaddwd + vpaddd per 8 lanes
+// and no shuffles (x in [-128, 255], w_eff in [-255, 255]: each pair sum is exact in int32),
+// where the mul32 kernels (16c, 64l) spend a widen, a vpmulld and an add per tap and 8 lanes.
+// The taps' bytes are read straight from the input row (direct_mode: contiguous, every other
+// pixel, within one pixel, or one channel spread by pshufb); units that reach past the row, and
+// geometries no mode covers, gather their 16 bytes one by one with the zero point outside.
 // Output stage as the 16c kernel (TFLite's MultiplyByQuantizedMultiplier): bit-exact with
 // DepthwiseConvKernels.
 #include <immintrin.h>
@@ -26,17 +29,11 @@ namespace {
 using whittle_q8_dwconv_rows::Params;
 
 struct Ctx {
-  const __m256i* w;  // [units][groups][2]
+  const __m256i* w;  // [groups][units][2]
   const __m256i* k;  // [units][2][6]
-  int32_t groups;
+  int32_t units;
   __m256i out_offset, vmin, vmax;
 };
-
-template <bool kUnsigned>
-WHITTLE_DW_INLINE __m256i widen(const uint8_t* x) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x));
-  return kUnsigned ? _mm256_cvtepu8_epi16(v) : _mm256_cvtepi8_epi16(v);
-}
 
 // TFLite's MultiplyByQuantizedMultiplier, + output offset, clamp; 8 lanes (as the 16c kernel).
 template <bool kLeftShift>
@@ -57,28 +54,29 @@ WHITTLE_DW_INLINE __m256i requant(const __m256i* k, __m256i acc, const Ctx& c) {
   return _mm256_min_epi32(_mm256_max_epi32(q, c.vmin), c.vmax);
 }
 
-// Units [u0, u0 + N) of one step: lanes [16 u, 16 u + 16) at lane offset l of the row.
-template <int N, bool kUnsigned, bool kLeftShift>
-WHITTLE_DW_INLINE void units(const uint8_t* const* taps, size_t l, uint8_t* out, int32_t valid, int32_t u0,
+// Units [u0, u0 + N) of one step: pair rows q[g] at the step's first unit; lanes [16 u, 16 u + 16)
+// of the step at out.
+template <int N, int kGroups, bool kUnsigned, bool kLeftShift>
+WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_t* out, int32_t valid, int32_t u0,
                              const Ctx& c) {
+  const int32_t ngroups = kGroups > 0 ? kGroups : ngroups_rt;
   __m256i acc[N][2];
   #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
     acc[i][0] = _mm256_load_si256(c.k + ((size_t)(u0 + i) * 2) * 6);
     acc[i][1] = _mm256_load_si256(c.k + ((size_t)(u0 + i) * 2 + 1) * 6);
   }
-  const size_t off = l + 16 * (size_t)u0;
-  for (int32_t g = 0; g < c.groups; g++) {
-    const uint8_t* ta = taps[2 * g] + off;
-    const uint8_t* tb = taps[2 * g + 1] + off;
+  const __m256i* w = c.w + (size_t)u0 * 2;
+  const size_t w_group = (size_t)c.units * 2;
+  #pragma GCC unroll 8
+  for (int32_t g = 0; g < ngroups; g++, w += w_group) {
+    const __m256i* qg = reinterpret_cast<const __m256i*>(q[g]) + (size_t)u0 * 2;
     #pragma GCC unroll 4
     for (int i = 0; i < N; i++) {
-      const __m256i xa = widen<kUnsigned>(ta + 16 * i);
-      const __m256i xb = widen<kUnsigned>(tb + 16 * i);
-      const __m256i* w = c.w + ((size_t)(u0 + i) * (size_t)c.groups + (size_t)g) * 2;
-      acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb), _mm256_load_si256(w)));
-      acc[i][1] = _mm256_add_epi32(acc[i][1],
-                                   _mm256_madd_epi16(_mm256_unpackhi_epi16(xa, xb), _mm256_load_si256(w + 1)));
+      acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_load_si256(qg + 2 * i),
+                                                                _mm256_load_si256(w + 2 * i)));
+      acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_load_si256(qg + 2 * i + 1),
+                                                                _mm256_load_si256(w + 2 * i + 1)));
     }
   }
   __m256i words[N];
@@ -94,10 +92,10 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* taps, size_t l, uint8_t* out,
     __m256i b = kUnsigned ? _mm256_packus_epi16(words[i], hi) : _mm256_packs_epi16(words[i], hi);
     b = _mm256_permute4x64_epi64(b, 0xD8);
     const int32_t n = valid - 16 * (u0 + i);
-    const int32_t units_here = i + 1 < N ? 32 : 16;
+    const int32_t lanes_here = i + 1 < N ? 32 : 16;
     uint8_t* o = out + 16 * (size_t)(u0 + i);
-    if (n >= units_here) {
-      if (units_here == 32) {
+    if (n >= lanes_here) {
+      if (lanes_here == 32) {
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), b);
       } else {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm256_castsi256_si128(b));
@@ -110,38 +108,204 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* taps, size_t l, uint8_t* out,
   }
 }
 
+template <int kGroups, bool kUnsigned, bool kLeftShift>
+inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t valid, int32_t nu, const Ctx& c) {
+  int32_t u = 0;
+  for (; u + 4 <= nu; u += 4) {
+    units<4, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+  }
+  switch (nu - u) {
+    case 3:
+      units<3, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+      break;
+    case 2:
+      units<2, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+      break;
+    case 1:
+      units<1, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+      break;
+    default:
+      break;
+  }
+}
+
+// Reads the 16 bytes of one tap for lanes [l, l + 16) of an input row (see direct_mode).
+struct Reader {
+  const uint8_t* row;
+  int64_t in_w, in_c, out_c, mult, s;
+  uint8_t zp;
+  __m128i ctl;  // mode 4
+
+  // Any geometry, one byte at a time: the zero point outside the row.
+  __m128i gather(int64_t l, int64_t dx) const {
+    alignas(16) uint8_t b[16];
+    for (int j = 0; j < 16; j++) {
+      const int64_t lane = l + j;
+      const int64_t ix = (lane / out_c) * s + dx;
+      b[j] = ix >= 0 && ix < in_w ? row[ix * in_c + (lane % out_c) / mult] : zp;
+    }
+    return _mm_load_si128(reinterpret_cast<const __m128i*>(b));
+  }
+
+  template <int kMode>
+  WHITTLE_DW_INLINE __m128i load(int64_t l, int64_t dx) const {
+    if (kMode == 1) {  // stride 1, multiplier 1: contiguous bytes
+      const int64_t idx = l + dx * in_c;
+      if (idx >= 0 && idx + 16 <= in_w * in_c) {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + idx));
+      }
+    } else if (kMode == 2) {  // stride 2, multiplier 1, 8 channels: pixels 2p and 2p + 2
+      const int64_t ix = 2 * (l / 8) + dx;
+      if (ix >= 0 && ix + 2 < in_w) {
+        return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8)),
+                                  _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8 + 16)));
+      }
+    } else if (kMode == 3) {  // multiplier 1, channels a multiple of 16: within one pixel
+      const int64_t ix = (l / in_c) * s + dx;
+      if (ix >= 0 && ix < in_w) {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + ix * in_c + l % in_c));
+      }
+    } else if (kMode == 4) {  // one channel, multiplier m | 16: a 16-byte window spread by pshufb
+      const int64_t idx = (l / mult) * s + dx;
+      if (idx >= 0 && idx + 16 <= in_w) {
+        return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + idx)), ctl);
+      }
+    }
+    return gather(l, dx);
+  }
+};
+
+// The pair row of one input row: per horizontal pair, step and unit, 2 x 32 bytes.
+template <int kMode, bool kUnsigned>
+void build_pairs(const Params* p, const Reader& rd, uint8_t* prow) {
+  const int32_t kw = p->kw;
+  const int32_t hx_n = p->x_groups;
+  const int32_t nu = p->vectors;
+  const int32_t steps = p->steps;
+  const int64_t sl = p->step_lanes;
+  __m256i* dst = reinterpret_cast<__m256i*>(prow);
+  for (int32_t hx = 0; hx < hx_n; hx++) {
+    const int32_t f0 = 2 * hx;
+    const int64_t da = (int64_t)f0 * p->dil_w - p->pad_w;
+    // A missing second tap has zero weights: any bytes do (the first tap's).
+    const int64_t db = (int64_t)(f0 + 1 < kw ? f0 + 1 : f0) * p->dil_w - p->pad_w;
+    for (int32_t st = 0; st < steps; st++) {
+      int64_t l = (int64_t)st * sl;
+      for (int32_t u = 0; u < nu; u++, l += 16, dst += 2) {
+        const __m128i a8 = rd.load<kMode>(l, da);
+        const __m128i b8 = rd.load<kMode>(l, db);
+        const __m256i a = kUnsigned ? _mm256_cvtepu8_epi16(a8) : _mm256_cvtepi8_epi16(a8);
+        const __m256i b = kUnsigned ? _mm256_cvtepu8_epi16(b8) : _mm256_cvtepi8_epi16(b8);
+        _mm256_store_si256(dst, _mm256_unpacklo_epi16(a, b));
+        _mm256_store_si256(dst + 1, _mm256_unpackhi_epi16(a, b));
+      }
+    }
+  }
+}
+
+template <bool kUnsigned>
+void build(const Params* p, const Reader& rd, uint8_t* prow) {
+  switch (p->direct_mode) {
+    case 1:
+      build_pairs<1, kUnsigned>(p, rd, prow);
+      break;
+    case 2:
+      build_pairs<2, kUnsigned>(p, rd, prow);
+      break;
+    case 3:
+      build_pairs<3, kUnsigned>(p, rd, prow);
+      break;
+    case 4:
+      build_pairs<4, kUnsigned>(p, rd, prow);
+      break;
+    default:
+      build_pairs<0, kUnsigned>(p, rd, prow);
+      break;
+  }
+}
+
 template <bool kUnsigned, bool kLeftShift>
 void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
          int32_t row_end) {
   Ctx c;
   c.w = whittle_q8_dwconv_rows::at<__m256i>(p, p->weights_offset);
   c.k = whittle_q8_dwconv_rows::at<__m256i>(p, p->consts_offset);
-  c.groups = p->tap_groups;
+  c.units = p->vectors;
   c.out_offset = _mm256_set1_epi32(p->output_offset);
   c.vmin = _mm256_set1_epi32(p->act_min);
   c.vmax = _mm256_set1_epi32(p->act_max);
   const int32_t nu = p->vectors;
-  auto step = [&](const uint8_t* const* taps, size_t l, uint8_t* out, int32_t valid) {
-    int32_t u = 0;
-    for (; u + 4 <= nu; u += 4) {
-      units<4, kUnsigned, kLeftShift>(taps, l, out, valid, u, c);
+  const int32_t kh = p->kh;
+  const int32_t hx_n = p->x_groups;
+  const int32_t ngroups = kh * hx_n;
+  const int32_t slots = p->row_slots;
+  const size_t oc = (size_t)p->out_c;
+  int32_t* tags = static_cast<int32_t*>(scratch);
+  uint8_t* pairs = static_cast<uint8_t*>(scratch) + (((size_t)slots * 4 + 63) & ~(size_t)63);
+  const size_t prow_bytes = (size_t)p->qrow_bytes;
+  const size_t group_bytes = (size_t)p->steps * (size_t)nu * 64;
+  const size_t step_bytes = (size_t)nu * 64;
+  for (int32_t i = 0; i < slots; i++) {
+    tags[i] = -1;
+  }
+  // Rows above and below the input: every int16 the zero point, so are its pairs.
+  const uint8_t* zero_row = whittle_q8_dwconv_rows::at<uint8_t>(p, p->zero_row_offset);
+  Reader rd;
+  rd.row = nullptr;
+  rd.in_w = p->in_w;
+  rd.in_c = p->in_c;
+  rd.out_c = p->out_c;
+  rd.mult = p->mult;
+  rd.s = p->stride_w;
+  rd.zp = (uint8_t)p->zero_byte;
+  alignas(16) uint8_t ctl[16];
+  for (int j = 0; j < 16; j++) {
+    ctl[j] = (uint8_t)((j / p->mult) * p->stride_w);
+  }
+  rd.ctl = _mm_load_si128(reinterpret_cast<const __m128i*>(ctl));
+  const size_t in_row_bytes = (size_t)p->in_w * (size_t)p->in_c;
+  const size_t sl = (size_t)p->step_lanes;
+  const size_t out_row_lanes = (size_t)p->out_w * oc;
+  const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  const uint8_t* qs[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  for (int32_t row = row_begin; row < row_end; row++) {
+    const int32_t b = row / p->out_h;
+    const int32_t oy = row - b * p->out_h;
+    for (int32_t fy = 0; fy < kh; fy++) {
+      const int32_t iy = oy * p->stride_h - p->pad_h + fy * p->dil_h;
+      const uint8_t* r;
+      if (iy < 0 || iy >= p->in_h) {
+        r = zero_row;
+      } else {
+        const int32_t key = b * p->in_h + iy;
+        const int32_t slot = iy % slots;
+        uint8_t* dst = pairs + (size_t)slot * prow_bytes;
+        if (tags[slot] != key) {
+          rd.row = input + (size_t)key * in_row_bytes;
+          build<kUnsigned>(p, rd, dst);
+          tags[slot] = key;
+        }
+        r = dst;
+      }
+      for (int32_t hx = 0; hx < hx_n; hx++) {
+        q[fy * hx_n + hx] = r + (size_t)hx * group_bytes;
+      }
     }
-    switch (nu - u) {
-      case 3:
-        units<3, kUnsigned, kLeftShift>(taps, l, out, valid, u, c);
-        break;
-      case 2:
-        units<2, kUnsigned, kLeftShift>(taps, l, out, valid, u, c);
-        break;
-      case 1:
-        units<1, kUnsigned, kLeftShift>(taps, l, out, valid, u, c);
-        break;
-      default:
-        break;
+    uint8_t* out_row = output + (size_t)row * out_row_lanes;
+    size_t st_off = 0;
+    for (size_t l = 0; l < out_row_lanes; l += sl, st_off += step_bytes) {
+      const size_t left = out_row_lanes - l;
+      const int32_t valid = (int32_t)(left < sl ? left : sl);
+      for (int32_t g = 0; g < ngroups; g++) {
+        qs[g] = q[g] + st_off;
+      }
+      if (ngroups == 6) {  // 3x3
+        step<6, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+      } else {
+        step<0, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+      }
     }
-  };
-  auto xor_bytes = [](uint8_t*, uint8_t, size_t) {};  // AVX2 stages the bytes as they are (xor_byte 0)
-  whittle_q8_dwconv_rows::rows(xor_bytes, p, input, output, scratch, row_begin, row_end, 2, step);
+  }
 }
 
 template <bool kUnsigned>

@@ -1,5 +1,5 @@
-// Portable helpers of the row-staged q8 depthwise kernels (q8_dwconv2d_minmax_rows*): row
-// staging and the row/step driver. No ISA flags needed, static inline only, so each kernel
+// Portable helpers of the row-based q8 depthwise kernels (q8_dwconv2d_minmax_rows*): the row
+// staging of the VNNI kernel's fallback mode (direct_mode 0). No ISA flags needed, static inline only, so each kernel
 // file gets its own copy compiled (and auto-vectorized) with its own flags. Layout and
 // algebra: native/include/whittle/dwconv_rows.h.
 #ifndef WHITTLE_KERNELS_Q8_DWCONV_ROWS_COMMON_H_
@@ -91,67 +91,6 @@ static inline void stage_row(const XorBytes& xor_bytes, const Params* p, const u
   }
   if (p->xor_byte != 0) {
     xor_bytes(dst, (uint8_t)p->xor_byte, total);
-  }
-}
-
-// The rows [row_begin, row_end) (batch * out_h): stages the input rows each needs (each once
-// while it stays in the scratch's row_slots), sets the tap pointers (taps[t] for t = fy * kw + fx,
-// then pad_taps more pointing at taps[0]: the zero-weight taps that fill the last group), and
-// calls step(taps, lane offset, output, valid lanes) once per step of step_pixels pixels.
-template <class Step, class XorBytes>
-static inline void rows(const XorBytes& xor_bytes, const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
-                        int32_t row_end, int32_t group_taps, const Step& step) {
-  const int32_t kh = p->kh, kw = p->kw;
-  const int32_t ntaps = kh * kw;
-  const int32_t slots = p->row_slots;
-  int32_t* tags = static_cast<int32_t*>(scratch);
-  uint8_t* staged = static_cast<uint8_t*>(scratch) + (((size_t)slots * 4 + 63) & ~(size_t)63);
-  const size_t row_bytes = (size_t)p->row_bytes;
-  for (int32_t i = 0; i < slots; i++) {
-    tags[i] = -1;
-  }
-  const uint8_t* zero_row = at<uint8_t>(p, p->zero_row_offset);
-  const size_t oc = (size_t)p->out_c;
-  const size_t in_row_bytes = (size_t)p->in_w * (size_t)p->in_c;
-  size_t toff[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
-  for (int32_t fx = 0; fx < kw; fx++) {
-    const int32_t d = fx * p->dil_w;
-    toff[fx] = (size_t)(d % p->stride_w) * (size_t)p->phase_bytes + (size_t)(d / p->stride_w) * oc;
-  }
-  const int32_t padded = (ntaps + group_taps - 1) / group_taps * group_taps;
-  const uint8_t* taps[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS + 4];
-  const size_t step_lanes = (size_t)p->step_pixels * oc;
-  const size_t out_row_lanes = (size_t)p->out_w * oc;
-  for (int32_t row = row_begin; row < row_end; row++) {
-    const int32_t b = row / p->out_h;
-    const int32_t oy = row - b * p->out_h;
-    for (int32_t fy = 0; fy < kh; fy++) {
-      const int32_t iy = oy * p->stride_h - p->pad_h + fy * p->dil_h;
-      const uint8_t* r;
-      if (iy < 0 || iy >= p->in_h) {
-        r = zero_row;
-      } else {
-        const int32_t key = b * p->in_h + iy;
-        const int32_t slot = iy % slots;
-        uint8_t* dst = staged + (size_t)slot * row_bytes;
-        if (tags[slot] != key) {
-          stage_row(xor_bytes, p, input + (size_t)key * in_row_bytes, dst);
-          tags[slot] = key;
-        }
-        r = dst;
-      }
-      for (int32_t fx = 0; fx < kw; fx++) {
-        taps[fy * kw + fx] = r + toff[fx];
-      }
-    }
-    for (int32_t t = ntaps; t < padded; t++) {
-      taps[t] = taps[0];
-    }
-    uint8_t* out_row = output + (size_t)row * out_row_lanes;
-    for (size_t l = 0; l < out_row_lanes; l += step_lanes) {
-      const size_t left = out_row_lanes - l;
-      step(taps, l, out_row + l, (int32_t)(left < step_lanes ? left : step_lanes));
-    }
   }
 }
 

@@ -1,52 +1,50 @@
-/* DEPTHWISE_CONV_2D int8/uint8, row-staged kernels (q8_dwconv2d_minmax_rows*): any depth
- * multiplier, any channel count, any stride and dilation; written for few channels over many
- * pixels (person_detect, MobileNet's first layers) where channel-blocked kernels waste lanes.
+/* DEPTHWISE_CONV_2D int8/uint8, row-based kernels (q8_dwconv2d_minmax_rows*): any depth
+ * multiplier, channel count, stride and dilation; written for few channels over many pixels
+ * (person_detect, MobileNet's first layers), where channel-blocked kernels waste lanes, and as
+ * fast as those on many channels.
  *
- * Each input row a task needs is staged once into the worker's scratch, in the layout that
- * makes every tap a plain contiguous load: padded columns j (input column j - pad_w, or the
- * input zero point outside the row) split into stride_w phases (phase j % stride_w, index
- * j / stride_w), each column expanded to out_c bytes (byte oc = input channel oc / mult), and
- * XORed with xor_byte (0x80 for the VNNI kernel: int8 becomes the unsigned operand of
- * vpdpbusd). Tap (fy, fx) of output lane l = ox * out_c + oc then reads byte
- *   (fx * dil_w % stride_w) * phase_bytes + (fx * dil_w / stride_w) * out_c + l
- * of staged row fy: the lanes of a row are contiguous for every tap, whatever the stride or the
- * multiplier. Rows above and below the input read zero_row (the zero point, XORed).
+ * Output lanes of a row are (pixel, output channel) pairs in output order. A step is
+ * step_pixels pixels (step_lanes = step_pixels * out_c lanes) in `vectors` vectors of 64 lanes
+ * (VNNI) or units of 16 (AVX2); the row has `steps` steps; lanes past step_lanes (and past the
+ * row) are computed but never stored.
  *
- * A step is step_pixels output pixels (step_lanes = step_pixels * out_c lanes, in `vectors`
- * vectors of 64 lanes (AVX-512) or units of 16 (AVX2)); taps go in groups of 4 (VNNI: four
- * taps' bytes interleaved per int32 lane, one vpdpbusd) or 2 (AVX2: int16 pairs, vpmaddwd).
- * The byte interleave permutes lanes within 128-bit blocks; the packed weights and per-lane
- * constants follow the permutation, and the final packs (packssdw, packsswb) undo it.
+ * Each input row a task needs is turned once into a "tap row" kept in the scratch (row_slots of
+ * them, direct-mapped by input row): per horizontal group gx of taps (x_groups = ceil(kw / 4)
+ * for VNNI: quads, ceil(kw / 2) for AVX2: pairs), per step and vector, the group's taps' values
+ * of each lane interleaved as the dot instruction wants them: VNNI 4 x 64 bytes (4 bytes per
+ * int32 lane, XORed with 0x80 = x + 128, vpdpbusd's unsigned operand), AVX2 2 x 32 bytes (2
+ * int16 per int32 lane, vpmaddwd). qrow_bytes = x_groups * steps * vectors * (256 or 64). An
+ * output row then costs kh * x_groups dot instructions per accumulator and no shuffles. The
+ * interleave permutes lanes within 128-bit blocks (accumulator a, dword j = 4k + i holds lane
+ * 16k + 4a + i (VNNI) or 8k + 4a + i (AVX2)); the packed weights and constants follow it, and
+ * the final packs (packssdw, packsswb / packuswb) undo it.
  *
- * VNNI only: each staged row is turned once into its "quad row" (qrow_bytes in the scratch):
- * per horizontal group gx of 4 taps (x_groups = ceil(kw / 4)), per step and vector, the four
- * taps' bytes of each lane interleaved as vpdpbusd wants them (4 x 64 bytes, accumulator order),
- * so an output row costs kh * x_groups vpdpbusd per accumulator and no shuffles; a quad row
- * serves every output row that reads its input row (kh / stride_h of them).
- *
- * direct_mode (VNNI): how quads are built. 0: from the staged row; else straight from the input
- * row with byte-masked loads (zero point outside it): 1 stride 1 and multiplier 1 (contiguous
- * lanes), 2 stride 2, multiplier 1, in_c 8, 16 or 32 (vpermt2q picks every other pixel of 128
- * bytes), 3 multiplier 1 and in_c a multiple of 64 (a vector is 64 channels of one pixel),
- * 4 in_c 1 and mult dividing 64 with (64 / mult - 1) * stride_w < 16 (a 16-byte window
- * broadcast and spread by pshufb).
+ * direct_mode: how a tap's bytes are read from the input row. VNNI: 1 stride 1 and multiplier
+ * 1 (contiguous lanes), 2 stride 2, multiplier 1, in_c 8, 16 or 32 (vpermt2q keeps every other
+ * pixel of 128 bytes), 3 multiplier 1 and in_c a multiple of 64 (a vector is 64 channels of one
+ * pixel), 4 in_c 1 and mult dividing 64 with (64 / mult - 1) * stride_w < 16 (a 16-byte window
+ * broadcast and spread by pshufb); byte-masked loads give the zero point outside the row. 0:
+ * the row is first staged (padded columns split into stride_w phases of phase_bytes, each
+ * expanded to out_c bytes, XORed with xor_byte) into a row of row_bytes, and the taps read it.
+ * AVX2: 1 as VNNI, 2 stride 2 and in_c 8, 3 multiplier 1 and in_c a multiple of 16, 4 in_c 1 and
+ * mult dividing 16 with (16 / mult - 1) * stride_w < 16; units reaching past the row, and mode
+ * 0, gather their 16 bytes one by one.
  *
  * Block at the params address: this header (192 bytes), then at weights_offset
- *   VNNI: [kh * x_groups][vectors][4 accumulators] 64 bytes: 16 int32 lanes x 4 int8 taps
- *         (group g = fy * x_groups + gx, byte b: tap (fy, 4 gx + b), zero past kw)
- *   AVX2: [units][tap_groups][2 accumulators] 32 bytes: 8 int32 lanes x 2 int16 taps
- * (accumulator a, dword j = 4k + i holds lane 16k + 4a + i (VNNI) or 8k + 4a + i (AVX2)),
+ *   [kh * x_groups][vectors][accumulators] vectors: VNNI 4 x 64 bytes (16 int32 lanes x 4 int8
+ *   taps), AVX2 2 x 32 bytes (8 int32 lanes x 2 int16 taps); group g = fy * x_groups + gx,
+ *   tap b of the group is (fy, gx * group + b), zero past kw;
  * at consts_offset per (vector, accumulator):
- *   VNNI: 10 x 64 bytes: bias', left shift, multiplier (dwords), multiplier of the odd lanes
- *         (at the even dwords), then int64 per even / odd lane: R, N, S (see the kernel)
+ *   VNNI: 10 x 64 bytes: bias', left shift, multiplier (dwords), the odd lanes' multipliers (at
+ *         the even dwords), then int64 per even / odd lane: R, N, S (see the kernel)
  *   AVX2:  6 x 32 bytes: bias', left shift, multiplier, right mask, right half, right shift
- * and zero_row (row_bytes bytes) at zero_row_offset. Lanes past step_lanes have zero weights
- * and are never stored.
+ * (bias' = bias + (input_offset - (xor_byte ? 128 : 0)) * sum of the channel's w_eff), and at
+ * zero_row_offset the tap row of a row of zero points (rows above and below the input):
+ * max(row_bytes, qrow_bytes) bytes.
  *
  * Entry points: (params, input, output, scratch, first output row, end output row), rows
- * counting batch * out_h; scratch: a 64-byte aligned array of row_slots int32 tags, then
- * AVX2: row_slots staged rows of row_bytes; VNNI: one staged row of row_bytes, then row_slots
- * quad rows of qrow_bytes. zero_row is max(row_bytes, qrow_bytes) bytes.
+ * counting batch * out_h; scratch: a 64-byte aligned array of row_slots int32 tags, then (VNNI)
+ * one staged row of row_bytes, then row_slots tap rows of qrow_bytes.
  */
 #ifndef WHITTLE_DWCONV_ROWS_H_
 #define WHITTLE_DWCONV_ROWS_H_

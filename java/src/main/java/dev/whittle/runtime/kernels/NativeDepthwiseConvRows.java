@@ -196,9 +196,9 @@ public final class NativeDepthwiseConvRows
         long stepLanes = (long) px * outC;
         long vectors = (stepLanes + isa.unitLanes - 1) / isa.unitLanes;
         boolean vnni = isa == Isa.AVX512VNNI;
-        // VNNI: groups of 4 horizontal taps of one kernel row (quad rows); AVX2: pairs of taps in order.
-        int xGroups = (p.kw() + 3) / 4;
-        int groups = vnni ? p.kh() * xGroups : (taps + isa.groupTaps - 1) / isa.groupTaps;
+        // Groups of 4 (VNNI: quad rows) or 2 (AVX2: pair rows) horizontal taps of one kernel row.
+        int xGroups = (p.kw() + isa.groupTaps - 1) / isa.groupTaps;
+        int groups = p.kh() * xGroups;
         long steps = (p.outW() + px - 1) / px;
         int s = p.strideW();
         long nj = p.outW() + (long) (p.kw() - 1) * p.dilW() / s + 1;
@@ -206,8 +206,8 @@ public final class NativeDepthwiseConvRows
         // Loads of the last step read up to vectors * unitLanes lanes past its first pixel.
         long rowBytes = (s * phaseBytes + vectors * isa.unitLanes + stepLanes + 64 + 63) / 64 * 64;
         long slots = (long) (p.kh() - 1) * p.dilH() + 1;
-        long qrowBytes = vnni ? xGroups * steps * vectors * 256 : 0;
-        long scratch = (4 * slots + 63) / 64 * 64 + (vnni ? rowBytes + slots * qrowBytes : slots * rowBytes);
+        long qrowBytes = xGroups * steps * vectors * isa.accs * isa.vecBytes;
+        long scratch = (4 * slots + 63) / 64 * 64 + (vnni ? rowBytes : 0) + slots * qrowBytes;
         long zeroBytes = Math.max(rowBytes, qrowBytes);
         long weightsOff = HEADER_BYTES;
         long weightsBytes = vectors * groups * isa.accs * isa.vecBytes;
@@ -230,11 +230,18 @@ public final class NativeDepthwiseConvRows
             p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), mult, outC, px, (int) stepLanes, (int) vectors,
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
-                    | (clamp ? FLAG_CLAMP : 0), (int) qrowBytes, xGroups, (int) steps, vnni ? directMode(p) : 0};
+                    | (clamp ? FLAG_CLAMP : 0), (int) qrowBytes, xGroups, (int) steps, vnni ? directMode(p) : directModeAvx2(p)};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
         }
-        m.asSlice(zeroOff, zeroBytes).fill((byte) (zero ^ xor));
+        if (vnni) {
+            m.asSlice(zeroOff, zeroBytes).fill((byte) (zero ^ xor));
+        } else {
+            // Pair rows hold int16: the zero point as int16 in every half.
+            for (long z = 0; z + 2 <= zeroBytes; z += 2) {
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, zeroOff + z, (short) zero);
+            }
+        }
         // Per output channel: bias' = bias + (input_offset - xor) * sum(w_eff) (the staged bytes
         // are x ^ 0x80 = x + 128 on VNNI), and the requantization constants.
         int io = p.inputOffset();
@@ -247,17 +254,11 @@ public final class NativeDepthwiseConvRows
                     long stepLane = (long) v * isa.unitLanes + lane;
                     int ch = stepLane < stepLanes ? (int) (stepLane % outC) : -1;
                     for (int g = 0; g < groups; g++) {
-                        // VNNI [group][vector][acc]; AVX2 [vector][group][acc].
-                        long wVec = weightsOff + ((vnni ? (long) g * vectors + v : (long) v * groups + g) * isa.accs
-                                + a) * isa.vecBytes;
+                        // [group][vector][acc]
+                        long wVec = weightsOff + (((long) g * vectors + v) * isa.accs + a) * isa.vecBytes;
                         for (int b = 0; b < isa.groupTaps; b++) {
-                            int t;
-                            if (vnni) {
-                                int fx = (g % xGroups) * 4 + b;
-                                t = fx < p.kw() ? (g / xGroups) * p.kw() + fx : taps;
-                            } else {
-                                t = g * isa.groupTaps + b;
-                            }
+                            int fx = (g % xGroups) * isa.groupTaps + b;
+                            int t = fx < p.kw() ? (g / xGroups) * p.kw() + fx : taps;
                             int w = ch >= 0 && t < taps ? wEff[t * outC + ch] : 0;
                             if (isa == Isa.AVX512VNNI) {
                                 m.set(ValueLayout.JAVA_BYTE, wVec + 4L * j + b, (byte) w);
@@ -291,6 +292,26 @@ public final class NativeDepthwiseConvRows
             return 3;
         }
         if (c == 1 && m <= 64 && 64 % m == 0 && (64L / m - 1) * s < 16) {
+            return 4;
+        }
+        return 0;
+    }
+
+    /** How the AVX2 kernel reads a tap's 16 bytes (dwconv_rows.h, direct_mode): 0 byte by byte. */
+    static int directModeAvx2(DepthwiseConvParams p) {
+        int c = p.inC();
+        int m = p.multiplier();
+        int s = p.strideW();
+        if (m == 1 && s == 1) {
+            return 1;
+        }
+        if (m == 1 && s == 2 && c == 8) {
+            return 2;
+        }
+        if (m == 1 && c % 16 == 0) {
+            return 3;
+        }
+        if (c == 1 && m <= 16 && 16 % m == 0 && (16L / m - 1) * s < 16) {
             return 4;
         }
         return 0;
