@@ -136,42 +136,51 @@ struct Reader {
   uint8_t zp;
   __m128i ctl;  // mode 4
 
-  // Any geometry, one byte at a time: the zero point outside the row.
-  __m128i gather(int64_t l, int64_t dx) const {
+  // Any geometry, one byte at a time: the zero point outside the row. Lane l is (pixel px,
+  // output channel c).
+  __m128i gather(int64_t px, int64_t c, int64_t dx) const {
     alignas(16) uint8_t b[16];
+    int64_t ic = c / mult, m = c % mult;
     for (int j = 0; j < 16; j++) {
-      const int64_t lane = l + j;
-      const int64_t ix = (lane / out_c) * s + dx;
-      b[j] = ix >= 0 && ix < in_w ? row[ix * in_c + (lane % out_c) / mult] : zp;
+      const int64_t ix = px * s + dx;
+      b[j] = ix >= 0 && ix < in_w ? row[ix * in_c + ic] : zp;
+      if (++m == mult) {
+        m = 0;
+        if (++ic == in_c) {
+          ic = 0;
+          px++;
+        }
+      }
     }
     return _mm_load_si128(reinterpret_cast<const __m128i*>(b));
   }
 
+  // Lanes [l, l + 16), lane l being (pixel px, output channel c).
   template <int kMode>
-  WHITTLE_DW_INLINE __m128i load(int64_t l, int64_t dx) const {
+  WHITTLE_DW_INLINE __m128i load(int64_t l, int64_t px, int64_t c, int64_t dx) const {
     if (kMode == 1) {  // stride 1, multiplier 1: contiguous bytes
       const int64_t idx = l + dx * in_c;
       if (idx >= 0 && idx + 16 <= in_w * in_c) {
         return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + idx));
       }
     } else if (kMode == 2) {  // stride 2, multiplier 1, 8 channels: pixels 2p and 2p + 2
-      const int64_t ix = 2 * (l / 8) + dx;
+      const int64_t ix = 2 * px + dx;
       if (ix >= 0 && ix + 2 < in_w) {
         return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8)),
                                   _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8 + 16)));
       }
     } else if (kMode == 3) {  // multiplier 1, channels a multiple of 16: within one pixel
-      const int64_t ix = (l / in_c) * s + dx;
+      const int64_t ix = px * s + dx;
       if (ix >= 0 && ix < in_w) {
-        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + ix * in_c + l % in_c));
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + ix * in_c + c));
       }
     } else if (kMode == 4) {  // one channel, multiplier m | 16: a 16-byte window spread by pshufb
-      const int64_t idx = (l / mult) * s + dx;
+      const int64_t idx = px * s + dx;
       if (idx >= 0 && idx + 16 <= in_w) {
         return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + idx)), ctl);
       }
     }
-    return gather(l, dx);
+    return gather(px, c, dx);
   }
 };
 
@@ -189,11 +198,20 @@ void build_pairs(const Params* p, const Reader& rd, uint8_t* prow) {
     const int64_t da = (int64_t)f0 * p->dil_w - p->pad_w;
     // A missing second tap has zero weights: any bytes do (the first tap's).
     const int64_t db = (int64_t)(f0 + 1 < kw ? f0 + 1 : f0) * p->dil_w - p->pad_w;
+    const int64_t oc = p->out_c;
+    const int64_t adv_px = 16 / oc, adv_c = 16 % oc;
     for (int32_t st = 0; st < steps; st++) {
       int64_t l = (int64_t)st * sl;
+      int64_t px = (int64_t)st * p->step_pixels, c = 0;  // lane l = (px, c), no division per unit
       for (int32_t u = 0; u < nu; u++, l += 16, dst += 2) {
-        const __m128i a8 = rd.load<kMode>(l, da);
-        const __m128i b8 = rd.load<kMode>(l, db);
+        const __m128i a8 = rd.load<kMode>(l, px, c, da);
+        const __m128i b8 = rd.load<kMode>(l, px, c, db);
+        px += adv_px;
+        c += adv_c;
+        if (c >= oc) {
+          c -= oc;
+          px++;
+        }
         const __m256i a = kUnsigned ? _mm256_cvtepu8_epi16(a8) : _mm256_cvtepi8_epi16(a8);
         const __m256i b = kUnsigned ? _mm256_cvtepu8_epi16(b8) : _mm256_cvtepi8_epi16(b8);
         _mm256_store_si256(dst, _mm256_unpacklo_epi16(a, b));

@@ -210,21 +210,22 @@ WHITTLE_DW_INLINE __m512i load_bytes(const Direct& d, int64_t idx) {
 }
 
 // 64 lanes starting at output lane l (of the row) for horizontal tap offset dx = fx * dil_w - pad_w.
+// Lanes [l, l + 64), lane l being (pixel px, output channel c).
 template <int kMode>
-WHITTLE_DW_INLINE __m512i load_tap(const Direct& d, int64_t l, int64_t dx) {
+WHITTLE_DW_INLINE __m512i load_tap(const Direct& d, int64_t l, int64_t px, int64_t c, int64_t dx) {
   switch (kMode) {
     case 1:  // stride 1, multiplier 1: the lanes are contiguous input bytes
       return load_bytes(d, l + dx * d.c);
     case 2: {  // stride 2, multiplier 1, c in {8, 16, 32}: every other pixel of 128 bytes
-      const int64_t idx = (2 * (l / d.c) + dx) * d.c;
+      const int64_t idx = (2 * px + dx) * d.c;
       return _mm512_permutex2var_epi64(load_bytes(d, idx), d.perm, load_bytes(d, idx + 64));
     }
     case 3: {  // multiplier 1, c a multiple of 64: the vector is 64 channels of one pixel
-      const int64_t px = (l / d.c) * d.s + dx;
-      return px >= 0 && px * d.c < d.n ? _mm512_loadu_si512(d.row + px * d.c + l % d.c) : d.zp;
+      const int64_t ix = px * d.s + dx;
+      return ix >= 0 && ix * d.c < d.n ? _mm512_loadu_si512(d.row + ix * d.c + c) : d.zp;
     }
     default: {  // one input channel, multiplier m | 64: 64 / m pixels from a 16-byte window
-      const int64_t idx = (l / d.m) * d.s + dx;
+      const int64_t idx = px * d.s + dx;
       __m128i w;
       if (idx >= 0 && idx + 16 <= d.n) {
         w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d.row + idx));
@@ -253,13 +254,22 @@ void build_quads_direct(const Params* p, const Direct& d, uint8_t* qrow) {
     const int64_t db = (int64_t)(f0 + 1 < kw ? f0 + 1 : f0) * p->dil_w - p->pad_w;
     const int64_t dc = (int64_t)(f0 + 2 < kw ? f0 + 2 : f0) * p->dil_w - p->pad_w;
     const int64_t dd = (int64_t)(f0 + 3 < kw ? f0 + 3 : f0) * p->dil_w - p->pad_w;
+    const int64_t oc = p->out_c;
+    const int64_t adv_px = 64 / oc, adv_c = 64 % oc;
     for (int32_t st = 0; st < steps; st++) {
       int64_t l = (int64_t)st * sl;
+      int64_t px = (int64_t)st * p->step_pixels, c = 0;  // lane l = (px, c), no division per vector
       for (int32_t v = 0; v < nv; v++, l += 64, dst += 4) {
-        const __m512i xa = load_tap<kMode>(d, l, da);
-        const __m512i xb = load_tap<kMode>(d, l, db);
-        const __m512i xc = load_tap<kMode>(d, l, dc);
-        const __m512i xd = load_tap<kMode>(d, l, dd);
+        const __m512i xa = load_tap<kMode>(d, l, px, c, da);
+        const __m512i xb = load_tap<kMode>(d, l, px, c, db);
+        const __m512i xc = load_tap<kMode>(d, l, px, c, dc);
+        const __m512i xd = load_tap<kMode>(d, l, px, c, dd);
+        px += adv_px;
+        c += adv_c;
+        if (c >= oc) {
+          c -= oc;
+          px++;
+        }
         const __m512i ab_lo = _mm512_unpacklo_epi8(xa, xb);
         const __m512i ab_hi = _mm512_unpackhi_epi8(xa, xb);
         const __m512i cd_lo = _mm512_unpacklo_epi8(xc, xd);
