@@ -5,9 +5,9 @@
 // accumulator order). An output unit then costs kh * ceil(kw / 2) vpmaddwd + vpaddd per 8 lanes
 // and no shuffles (x in [-128, 255], w_eff in [-255, 255]: each pair sum is exact in int32),
 // where the mul32 kernels (16c, 64l) spend a widen, a vpmulld and an add per tap and 8 lanes.
-// The taps' bytes are read straight from the input row (direct_mode: contiguous, every other
-// pixel, within one pixel, or one channel spread by pshufb); units that reach past the row, and
-// geometries no mode covers, gather their 16 bytes one by one with the zero point outside.
+// The taps' bytes are read from a copy of the input row padded with zero points (direct_mode:
+// contiguous, every other pixel, within one pixel, or one channel spread by pshufb; geometries no
+// mode covers gather their 16 bytes one by one).
 // Output stage as the 16c kernel (TFLite's MultiplyByQuantizedMultiplier): bit-exact with
 // DepthwiseConvKernels.
 #include <immintrin.h>
@@ -133,17 +133,14 @@ inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t
 struct Reader {
   const uint8_t* row;
   int64_t in_w, in_c, out_c, mult, s;
-  uint8_t zp;
   __m128i ctl;  // mode 4
 
-  // Any geometry, one byte at a time: the zero point outside the row. Lane l is (pixel px,
-  // output channel c).
+  // Any geometry, one byte at a time. Lane l is (pixel px, output channel c).
   __m128i gather(int64_t px, int64_t c, int64_t dx) const {
     alignas(16) uint8_t b[16];
     int64_t ic = c / mult, m = c % mult;
     for (int j = 0; j < 16; j++) {
-      const int64_t ix = px * s + dx;
-      b[j] = ix >= 0 && ix < in_w ? row[ix * in_c + ic] : zp;
+      b[j] = row[(px * s + dx) * in_c + ic];
       if (++m == mult) {
         m = 0;
         if (++ic == in_c) {
@@ -155,30 +152,20 @@ struct Reader {
     return _mm_load_si128(reinterpret_cast<const __m128i*>(b));
   }
 
-  // Lanes [l, l + 16), lane l being (pixel px, output channel c).
+  // Lanes [l, l + 16), lane l being (pixel px, output channel c). row is padded with zero
+  // points on both sides far enough for every lane's taps (see run), so no load checks bounds.
   template <int kMode>
   WHITTLE_DW_INLINE __m128i load(int64_t l, int64_t px, int64_t c, int64_t dx) const {
     if (kMode == 1) {  // stride 1, multiplier 1: contiguous bytes
-      const int64_t idx = l + dx * in_c;
-      if (idx >= 0 && idx + 16 <= in_w * in_c) {
-        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + idx));
-      }
+      return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + l + dx * in_c));
     } else if (kMode == 2) {  // stride 2, multiplier 1, 8 channels: pixels 2p and 2p + 2
       const int64_t ix = 2 * px + dx;
-      if (ix >= 0 && ix + 2 < in_w) {
-        return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8)),
-                                  _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8 + 16)));
-      }
+      return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8)),
+                                _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8 + 16)));
     } else if (kMode == 3) {  // multiplier 1, channels a multiple of 16: within one pixel
-      const int64_t ix = px * s + dx;
-      if (ix >= 0 && ix < in_w) {
-        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + ix * in_c + c));
-      }
+      return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + (px * s + dx) * in_c + c));
     } else if (kMode == 4) {  // one channel, multiplier m | 16: a 16-byte window spread by pshufb
-      const int64_t idx = px * s + dx;
-      if (idx >= 0 && idx + 16 <= in_w) {
-        return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + idx)), ctl);
-      }
+      return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + px * s + dx)), ctl);
     }
     return gather(px, c, dx);
   }
@@ -259,7 +246,12 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const int32_t slots = p->row_slots;
   const size_t oc = (size_t)p->out_c;
   int32_t* tags = static_cast<int32_t*>(scratch);
-  uint8_t* pairs = static_cast<uint8_t*>(scratch) + (((size_t)slots * 4 + 63) & ~(size_t)63);
+  // The padded input row (phase_bytes of zero points on the left, the row, zero points to
+  // row_bytes), then the pair rows.
+  uint8_t* padded = static_cast<uint8_t*>(scratch) + (((size_t)slots * 4 + 63) & ~(size_t)63);
+  uint8_t* pairs = padded + (size_t)p->row_bytes;
+  const size_t left = (size_t)p->phase_bytes;
+  memset(padded, p->zero_byte, (size_t)p->row_bytes);
   const size_t prow_bytes = (size_t)p->qrow_bytes;
   const size_t group_bytes = (size_t)p->steps * (size_t)nu * 64;
   const size_t step_bytes = (size_t)nu * 64;
@@ -269,13 +261,12 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   // Rows above and below the input: every int16 the zero point, so are its pairs.
   const uint8_t* zero_row = whittle_q8_dwconv_rows::at<uint8_t>(p, p->zero_row_offset);
   Reader rd;
-  rd.row = nullptr;
+  rd.row = padded + left;
   rd.in_w = p->in_w;
   rd.in_c = p->in_c;
   rd.out_c = p->out_c;
   rd.mult = p->mult;
   rd.s = p->stride_w;
-  rd.zp = (uint8_t)p->zero_byte;
   alignas(16) uint8_t ctl[16];
   for (int j = 0; j < 16; j++) {
     ctl[j] = (uint8_t)((j / p->mult) * p->stride_w);
@@ -299,7 +290,7 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         const int32_t slot = iy % slots;
         uint8_t* dst = pairs + (size_t)slot * prow_bytes;
         if (tags[slot] != key) {
-          rd.row = input + (size_t)key * in_row_bytes;
+          memcpy(padded + left, input + (size_t)key * in_row_bytes, in_row_bytes);
           build<kUnsigned>(p, rd, dst);
           tags[slot] = key;
         }

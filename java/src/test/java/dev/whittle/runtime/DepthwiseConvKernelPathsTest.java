@@ -129,9 +129,11 @@ class DepthwiseConvKernelPathsTest {
         return switch (path) {
             case REFERENCE -> family.name() + "__reference";
             case JAVA -> JavaDepthwiseConv.kernelName(family);
-            // The row-staged kernels take every node here; uint8 on AVX-512 goes to the lane-mapped
-            // kernel (depth multiplier above 1 or few channels) or the channel-blocked one.
-            case AVX2 -> NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2);
+            // The row kernels take every node here they prefer; uint8 on AVX-512 goes to the
+            // lane-mapped kernel (depth multiplier above 1 or few channels) or the channel-blocked one.
+            case AVX2 -> NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, s.c(), s.mult())
+                    ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
+                    : NativeDepthwiseConv.kernelName(family, "16c__avx2");
             case AVX512VNNI -> NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
                     : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx512" : "32c__avx512");

@@ -95,6 +95,17 @@ public final class NativeDepthwiseConvRows
         return family.name() + "_minmax_" + isa.tile;
     }
 
+    /**
+     * Whether this kernel takes a node of {@code inC} channels and depth multiplier {@code mult}
+     * on {@code isa} (when the rest of it is in range): AVX-512 VNNI every one; AVX2 those the
+     * 64l kernel took, a depth multiplier or fewer than 32 channels, where its lanes were wasted
+     * (on 32 channels and more the channel-blocked 16c kernel is as fast: the output stage, the
+     * same in both, dominates).
+     */
+    public static boolean prefers(Isa isa, int inC, int mult) {
+        return isa == Isa.AVX512VNNI || mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS;
+    }
+
     /** Whether {@code isa}'s kernel exists for {@code family} (AVX-512 VNNI: int8 weights only). */
     public static boolean covers(KernelFamily<?> family, Isa isa) {
         return isa == Isa.AVX2 || !family.name().startsWith("qu8_");
@@ -139,7 +150,7 @@ public final class NativeDepthwiseConvRows
      */
     public static NativeDepthwiseConvRows create(KernelFamily<?> family, Isa isa, DepthwiseConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
-        if (!covers(family, isa)) {
+        if (!covers(family, isa) || !prefers(isa, p.inC(), p.multiplier())) {
             return null;
         }
         boolean unsigned = family.name().startsWith("qu8_");
@@ -207,7 +218,17 @@ public final class NativeDepthwiseConvRows
         long rowBytes = (s * phaseBytes + vectors * isa.unitLanes + stepLanes + 64 + 63) / 64 * 64;
         long slots = (long) (p.kh() - 1) * p.dilH() + 1;
         long qrowBytes = xGroups * steps * vectors * isa.accs * isa.vecBytes;
-        long scratch = (4 * slots + 63) / 64 * 64 + (vnni ? rowBytes : 0) + slots * qrowBytes;
+        if (!vnni) {
+            // AVX2 reads a copy of the input row padded with zero points: phaseBytes on the left
+            // (pad_w pixels and one more), and to rowBytes every pixel any lane's tap reaches
+            // (junk lanes of the last step included), plus a 16-byte load's overreach.
+            long leftPx = p.padW() + 1L;
+            long lastPx = steps * px + (vectors * isa.unitLanes + outC - 1) / outC + 1;
+            long rightPx = lastPx * s + (long) (p.kw() - 1) * p.dilW() + 1;
+            phaseBytes = leftPx * inC;
+            rowBytes = ((leftPx + Math.max(p.inW(), rightPx) + 2) * inC + 32 + 63) / 64 * 64;
+        }
+        long scratch = (4 * slots + 63) / 64 * 64 + rowBytes + slots * qrowBytes;
         long zeroBytes = Math.max(rowBytes, qrowBytes);
         long weightsOff = HEADER_BYTES;
         long weightsBytes = vectors * groups * isa.accs * isa.vecBytes;
