@@ -96,14 +96,16 @@ public final class NativeDepthwiseConvRows
     }
 
     /**
-     * Whether this kernel takes a node of {@code inC} channels and depth multiplier {@code mult}
-     * on {@code isa} (when the rest of it is in range): AVX-512 VNNI every one; AVX2 those the
-     * 64l kernel took, a depth multiplier or fewer than 32 channels, where its lanes were wasted
-     * (on 32 channels and more the channel-blocked 16c kernel is as fast: the output stage, the
-     * same in both, dominates).
+     * Whether this kernel takes a node of {@code inC} channels, depth multiplier {@code mult} and
+     * horizontal stride {@code strideW} on {@code isa} (when the rest of it is in range): those
+     * the 64l kernel took (a depth multiplier or fewer than 32 channels), where its lanes were
+     * wasted; and on AVX-512 VNNI also every node whose taps it reads straight from the input
+     * row (direct mode; on AVX2 the channel-blocked 16c kernel is as fast on 32 channels and
+     * more: the output stage, the same in both, dominates; with a staged row, so is 32c).
      */
-    public static boolean prefers(Isa isa, int inC, int mult) {
-        return isa == Isa.AVX512VNNI || mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS;
+    public static boolean prefers(Isa isa, int inC, int mult, int strideW) {
+        return mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS
+                || (isa == Isa.AVX512VNNI && directMode(inC, mult, strideW) != 0);
     }
 
     /** Whether {@code isa}'s kernel exists for {@code family} (AVX-512 VNNI: int8 weights only). */
@@ -150,7 +152,7 @@ public final class NativeDepthwiseConvRows
      */
     public static NativeDepthwiseConvRows create(KernelFamily<?> family, Isa isa, DepthwiseConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
-        if (!covers(family, isa) || !prefers(isa, p.inC(), p.multiplier())) {
+        if (!covers(family, isa) || !prefers(isa, p.inC(), p.multiplier(), p.strideW())) {
             return null;
         }
         boolean unsigned = family.name().startsWith("qu8_");
@@ -251,7 +253,8 @@ public final class NativeDepthwiseConvRows
             p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), mult, outC, px, (int) stepLanes, (int) vectors,
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
-                    | (clamp ? FLAG_CLAMP : 0), (int) qrowBytes, xGroups, (int) steps, vnni ? directMode(p) : directModeAvx2(p)};
+                    | (clamp ? FLAG_CLAMP : 0), (int) qrowBytes, xGroups, (int) steps,
+            vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
         }
@@ -299,10 +302,7 @@ public final class NativeDepthwiseConvRows
     }
 
     /** How the VNNI kernel builds quad rows (dwconv_rows.h, direct_mode): 0 from a staged row. */
-    static int directMode(DepthwiseConvParams p) {
-        int c = p.inC();
-        int m = p.multiplier();
-        int s = p.strideW();
+    static int directMode(int c, int m, int s) {
         if (m == 1 && s == 1) {
             return 1;
         }
