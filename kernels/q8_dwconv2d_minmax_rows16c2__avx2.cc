@@ -110,22 +110,13 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_
 
 template <int kGroups, bool kUnsigned, bool kLeftShift>
 inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t valid, int32_t nu, const Ctx& c) {
+  // Two units (4 accumulators) per pass: with more, the 16 ymm registers spill.
   int32_t u = 0;
-  for (; u + 4 <= nu; u += 4) {
-    units<4, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+  for (; u + 2 <= nu; u += 2) {
+    units<2, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
   }
-  switch (nu - u) {
-    case 3:
-      units<3, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
-      break;
-    case 2:
-      units<2, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
-      break;
-    case 1:
-      units<1, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
-      break;
-    default:
-      break;
+  if (u < nu) {
+    units<1, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
   }
 }
 
