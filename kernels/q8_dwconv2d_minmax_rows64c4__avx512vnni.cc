@@ -37,6 +37,39 @@ struct Ctx {
   __m512i out_offset, vmin, vmax;
 };
 
+// The per-lane constants of one accumulator (k: its 10 vectors).
+struct Rq {
+  __m512i lsh, m, mo, re, ro, ne, no, se, so;
+  WHITTLE_DW_INLINE explicit Rq(const __m512i* k)
+      : lsh(_mm512_load_si512(k + 1)), m(_mm512_load_si512(k + 2)), mo(_mm512_load_si512(k + 3)),
+        re(_mm512_load_si512(k + 4)), ro(_mm512_load_si512(k + 5)), ne(_mm512_load_si512(k + 6)),
+        no(_mm512_load_si512(k + 7)), se(_mm512_load_si512(k + 8)), so(_mm512_load_si512(k + 9)) {}
+};
+
+template <bool kLeftShift, bool kClamp>
+WHITTLE_DW_INLINE __m512i requant(const Rq& k, __m512i acc, const Ctx& c) {
+  const __m512i x = kLeftShift ? _mm512_sllv_epi32(acc, k.lsh) : acc;
+  const __m512i lim = _mm512_set1_epi64(-(int64_t(1) << 30));
+  __m512i pe = _mm512_mul_epi32(x, k.m);
+  __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), k.mo);
+  const __mmask8 ne = _mm512_cmpgt_epi64_mask(lim, pe);
+  const __mmask8 no = _mm512_cmpgt_epi64_mask(lim, po);
+  pe = _mm512_add_epi64(pe, k.re);
+  po = _mm512_add_epi64(po, k.ro);
+  pe = _mm512_mask_sub_epi64(pe, ne, pe, k.ne);
+  po = _mm512_mask_sub_epi64(po, no, po, k.no);
+  pe = _mm512_srav_epi64(pe, k.se);
+  po = _mm512_srav_epi64(po, k.so);
+  // Odd lanes' results sit in the low dwords of po's qwords: swap them into the odd dwords.
+  __m512i q = _mm512_mask_shuffle_epi32(pe, (__mmask16)0xAAAA, po, (_MM_PERM_ENUM)0xB1);
+  q = _mm512_add_epi32(q, c.out_offset);
+  if (kClamp) {
+    q = _mm512_min_epi32(_mm512_max_epi32(q, c.vmin), c.vmax);
+  }
+  return q;
+}
+
+// As above, the constants read from memory (operands of the instructions that use them).
 template <bool kLeftShift, bool kClamp>
 WHITTLE_DW_INLINE __m512i requant(const __m512i* k, __m512i acc, const Ctx& c) {
   const __m512i x = kLeftShift ? _mm512_sllv_epi32(acc, _mm512_load_si512(k + 1)) : acc;
@@ -51,7 +84,6 @@ WHITTLE_DW_INLINE __m512i requant(const __m512i* k, __m512i acc, const Ctx& c) {
   po = _mm512_mask_sub_epi64(po, no, po, _mm512_load_si512(k + 7));
   pe = _mm512_srav_epi64(pe, _mm512_load_si512(k + 8));
   po = _mm512_srav_epi64(po, _mm512_load_si512(k + 9));
-  // Odd lanes' results sit in the low dwords of po's qwords: swap them into the odd dwords.
   __m512i q = _mm512_mask_shuffle_epi32(pe, (__mmask16)0xAAAA, po, (_MM_PERM_ENUM)0xB1);
   q = _mm512_add_epi32(q, c.out_offset);
   if (kClamp) {
@@ -62,68 +94,120 @@ WHITTLE_DW_INLINE __m512i requant(const __m512i* k, __m512i acc, const Ctx& c) {
 
 // Vectors [v0, v0 + N) of step st: quad rows q[g] (group g = fy * x_groups + gx), each at the
 // step's first vector; output lanes [64 v, 64 v + 64) of the step at out.
-template <int N, int kGroups, bool kLeftShift, bool kClamp>
+// Output lanes [64 v, 64 v + 64) of a step, those below valid.
+WHITTLE_DW_INLINE void store(uint8_t* out, int32_t valid, int32_t v, __m512i bytes) {
+  const int32_t n = valid - 64 * v;
+  if (n >= 64) {
+    _mm512_storeu_si512(out + 64 * (size_t)v, bytes);
+  } else if (n > 0) {
+    _mm512_mask_storeu_epi8(out + 64 * (size_t)v, (__mmask64)((1ull << n) - 1), bytes);
+  }
+}
+
+// kShared: every vector of a step has the same lane -> channel map (out_c divides 64), so the N
+// vectors share one set of weights and constants: loaded once, not N times (loads, not
+// arithmetic, bound this loop: per vector 12 quads, 12 weights and 36 constants otherwise).
+template <int N, int kGroups, bool kShared, bool kLeftShift, bool kClamp>
 WHITTLE_DW_INLINE void vectors(const uint8_t* const* q, int32_t ngroups_rt, uint8_t* out, int32_t valid, int32_t v0,
                                const Ctx& c) {
   // kGroups > 0: the group count known (3x3: 3), so the loop unrolls and the accumulators stay
   // in place (GCC otherwise copies them around the loop's back edge).
   const int32_t ngroups = kGroups > 0 ? kGroups : ngroups_rt;
+  const size_t kv0 = kShared ? 0 : (size_t)v0;
   __m512i acc[N][4];
   #pragma GCC unroll 4
-  for (int i = 0; i < N; i++) {
+  for (int a = 0; a < 4; a++) {
+    const __m512i bias = _mm512_load_si512(c.k + (kv0 * 4 + a) * 10);
     #pragma GCC unroll 4
-    for (int a = 0; a < 4; a++) {
-      acc[i][a] = _mm512_load_si512(c.k + ((size_t)(v0 + i) * 4 + a) * 10);
+    for (int i = 0; i < N; i++) {
+      acc[i][a] = kShared ? bias : _mm512_load_si512(c.k + ((size_t)(v0 + i) * 4 + a) * 10);
     }
   }
   // Weights [group][vector][accumulator]: for one group, the N vectors' weights and quads are
   // at constant offsets from two pointers.
-  const __m512i* w = c.w + (size_t)v0 * 4;
+  const __m512i* w = c.w + kv0 * 4;
   const size_t w_group = (size_t)c.vectors * 4;
   #pragma GCC unroll 8
   for (int32_t g = 0; g < ngroups; g++, w += w_group) {
     const __m512i* qg = reinterpret_cast<const __m512i*>(q[g]) + (size_t)v0 * 4;
+    __m512i ws[4];
+    #pragma GCC unroll 4
+    for (int a = 0; a < 4; a++) {
+      ws[a] = _mm512_load_si512(w + a);
+    }
     #pragma GCC unroll 4
     for (int i = 0; i < N; i++) {
       #pragma GCC unroll 4
       for (int a = 0; a < 4; a++) {
-        acc[i][a] = _mm512_dpbusd_epi32(acc[i][a], _mm512_load_si512(qg + 4 * i + a), _mm512_load_si512(w + 4 * i + a));
+        acc[i][a] = _mm512_dpbusd_epi32(acc[i][a], _mm512_load_si512(qg + 4 * i + a),
+                                        kShared ? ws[a] : _mm512_load_si512(w + 4 * i + a));
       }
     }
   }
+  // The packs undo the unpacks' lane permutation; their saturation is the int8 clamp.
+  __m512i bytes[N];
+  if (kShared) {
+    // Accumulator by accumulator, the constants loaded once for the N vectors; packed as soon
+    // as a pair is done (few registers live).
+    __m512i lo[N], hi[N];
+    #pragma GCC unroll 2
+    for (int half = 0; half < 2; half++) {
+      const Rq k0(c.k + (2 * half) * 10);
+      __m512i r0[N];
+      #pragma GCC unroll 4
+      for (int i = 0; i < N; i++) {
+        r0[i] = requant<kLeftShift, kClamp>(k0, acc[i][2 * half], c);
+      }
+      const Rq k1(c.k + (2 * half + 1) * 10);
+      #pragma GCC unroll 4
+      for (int i = 0; i < N; i++) {
+        const __m512i w16 = _mm512_packs_epi32(r0[i], requant<kLeftShift, kClamp>(k1, acc[i][2 * half + 1], c));
+        if (half == 0) {
+          lo[i] = w16;
+        } else {
+          hi[i] = w16;
+        }
+      }
+    }
+    #pragma GCC unroll 4
+    for (int i = 0; i < N; i++) {
+      bytes[i] = _mm512_packs_epi16(lo[i], hi[i]);
+    }
+  } else {
+    #pragma GCC unroll 4
+    for (int i = 0; i < N; i++) {
+      const __m512i* k = c.k + (size_t)(v0 + i) * 40;
+      const __m512i r0 = requant<kLeftShift, kClamp>(k, acc[i][0], c);
+      const __m512i r1 = requant<kLeftShift, kClamp>(k + 10, acc[i][1], c);
+      const __m512i r2 = requant<kLeftShift, kClamp>(k + 20, acc[i][2], c);
+      const __m512i r3 = requant<kLeftShift, kClamp>(k + 30, acc[i][3], c);
+      bytes[i] = _mm512_packs_epi16(_mm512_packs_epi32(r0, r1), _mm512_packs_epi32(r2, r3));
+      store(out, valid, v0 + i, bytes[i]);
+    }
+    return;
+  }
   #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
-    const __m512i* k = c.k + (size_t)(v0 + i) * 40;
-    const __m512i r0 = requant<kLeftShift, kClamp>(k, acc[i][0], c);
-    const __m512i r1 = requant<kLeftShift, kClamp>(k + 10, acc[i][1], c);
-    const __m512i r2 = requant<kLeftShift, kClamp>(k + 20, acc[i][2], c);
-    const __m512i r3 = requant<kLeftShift, kClamp>(k + 30, acc[i][3], c);
-    // The packs undo the unpacks' lane permutation; their saturation is the int8 clamp.
-    const __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(r0, r1), _mm512_packs_epi32(r2, r3));
-    const int32_t n = valid - 64 * (v0 + i);
-    if (n >= 64) {
-      _mm512_storeu_si512(out + 64 * (size_t)(v0 + i), bytes);
-    } else if (n > 0) {
-      _mm512_mask_storeu_epi8(out + 64 * (size_t)(v0 + i), (__mmask64)((1ull << n) - 1), bytes);
-    }
+    store(out, valid, v0 + i, bytes[i]);
   }
 }
 
-template <int kGroups, bool kLeftShift, bool kClamp>
+
+template <int kGroups, bool kShared, bool kLeftShift, bool kClamp>
 inline void step(const uint8_t* const* qs, int32_t ngroups, uint8_t* out, int32_t valid, int32_t nv, const Ctx& c) {
   int32_t v = 0;
   for (; v + 4 <= nv; v += 4) {
-    vectors<4, kGroups, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
+    vectors<4, kGroups, kShared, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
   }
   switch (nv - v) {
     case 3:
-      vectors<3, kGroups, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
+      vectors<3, kGroups, kShared, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
       break;
     case 2:
-      vectors<2, kGroups, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
+      vectors<2, kGroups, kShared, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
       break;
     case 1:
-      vectors<1, kGroups, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
+      vectors<1, kGroups, kShared, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
       break;
     default:
       break;
@@ -344,6 +428,8 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const size_t out_row_lanes = (size_t)p->out_w * oc;
   const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   Direct direct = direct_for(p);
+  // Every vector maps its 64 lanes to channels lane % out_c when out_c divides 64.
+  const bool shared = 64 % p->out_c == 0;
   for (int32_t row = row_begin; row < row_end; row++) {
     const int32_t b = row / p->out_h;
     const int32_t oy = row - b * p->out_h;
@@ -395,9 +481,15 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         qs[g] = q[g] + st_off;
       }
       if (ngroups == 3) {
-        step<3, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
+        if (shared) {
+          step<3, true, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
+        } else {
+          step<3, false, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
+        }
+      } else if (shared) {
+        step<0, true, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
       } else {
-        step<0, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
+        step<0, false, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
       }
     }
   }
