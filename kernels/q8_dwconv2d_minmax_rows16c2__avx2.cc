@@ -56,33 +56,37 @@ WHITTLE_DW_INLINE __m256i requant(const __m256i* k, __m256i acc, const Ctx& c) {
 
 // Units [u0, u0 + N) of one step: pair rows q[g] at the step's first unit; lanes [16 u, 16 u + 16)
 // of the step at out.
-template <int N, int kGroups, bool kUnsigned, bool kLeftShift>
+// kShared: every unit of a step has the same lane -> channel map (out_c divides 16): the N units
+// read unit 0's weights and constants (the same addresses: loaded once).
+template <int N, int kGroups, bool kShared, bool kUnsigned, bool kLeftShift>
 WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_t* out, int32_t valid, int32_t u0,
                              const Ctx& c) {
   const int32_t ngroups = kGroups > 0 ? kGroups : ngroups_rt;
   __m256i acc[N][2];
   #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
-    acc[i][0] = _mm256_load_si256(c.k + ((size_t)(u0 + i) * 2) * 6);
-    acc[i][1] = _mm256_load_si256(c.k + ((size_t)(u0 + i) * 2 + 1) * 6);
+    const size_t ku = kShared ? 0 : (size_t)(u0 + i);
+    acc[i][0] = _mm256_load_si256(c.k + (ku * 2) * 6);
+    acc[i][1] = _mm256_load_si256(c.k + (ku * 2 + 1) * 6);
   }
-  const __m256i* w = c.w + (size_t)u0 * 2;
+  const __m256i* w = c.w + (kShared ? 0 : (size_t)u0 * 2);
   const size_t w_group = (size_t)c.units * 2;
   #pragma GCC unroll 8
   for (int32_t g = 0; g < ngroups; g++, w += w_group) {
     const __m256i* qg = reinterpret_cast<const __m256i*>(q[g]) + (size_t)u0 * 2;
     #pragma GCC unroll 4
     for (int i = 0; i < N; i++) {
+      const int wi = kShared ? 0 : 2 * i;
       acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_load_si256(qg + 2 * i),
-                                                                _mm256_load_si256(w + 2 * i)));
+                                                                _mm256_load_si256(w + wi)));
       acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_load_si256(qg + 2 * i + 1),
-                                                                _mm256_load_si256(w + 2 * i + 1)));
+                                                                _mm256_load_si256(w + wi + 1)));
     }
   }
   __m256i words[N];
   #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
-    const __m256i* k = c.k + (size_t)(u0 + i) * 12;
+    const __m256i* k = c.k + (kShared ? 0 : (size_t)(u0 + i) * 12);
     // packssdw undoes the unpacks' permutation: 16 int16 lanes in order.
     words[i] = _mm256_packs_epi32(requant<kLeftShift>(k, acc[i][0], c), requant<kLeftShift>(k + 6, acc[i][1], c));
   }
@@ -108,15 +112,15 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_
   }
 }
 
-template <int kGroups, bool kUnsigned, bool kLeftShift>
+template <int kGroups, bool kShared, bool kUnsigned, bool kLeftShift>
 inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t valid, int32_t nu, const Ctx& c) {
   // Two units (4 accumulators) per pass: with more, the 16 ymm registers spill.
   int32_t u = 0;
   for (; u + 2 <= nu; u += 2) {
-    units<2, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+    units<2, kGroups, kShared, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
   }
   if (u < nu) {
-    units<1, kGroups, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+    units<1, kGroups, kShared, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
   }
 }
 
@@ -268,6 +272,7 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const size_t out_row_lanes = (size_t)p->out_w * oc;
   const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   const uint8_t* qs[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  const bool shared = 16 % p->out_c == 0;
   for (int32_t row = row_begin; row < row_end; row++) {
     const int32_t b = row / p->out_h;
     const int32_t oy = row - b * p->out_h;
@@ -300,9 +305,15 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         qs[g] = q[g] + st_off;
       }
       if (ngroups == 6) {  // 3x3
-        step<6, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+        if (shared) {
+          step<6, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+        } else {
+          step<6, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+        }
+      } else if (shared) {
+        step<0, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
       } else {
-        step<0, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+        step<0, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
       }
     }
   }
