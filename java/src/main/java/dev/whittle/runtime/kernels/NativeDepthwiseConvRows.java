@@ -402,7 +402,21 @@ public final class NativeDepthwiseConvRows
             reference.run(p, s);
             return;
         }
-        s.parallelFor(tasks(s), this, p);
+        int n = tasks(s);
+        if (n == 1) {
+            // One task: the call itself, without the pool's dispatch.
+            call(p, s, s.workerScratchAddress(0), 0, rows);
+            return;
+        }
+        s.parallelFor(n, this, p);
+    }
+
+    private void call(DepthwiseConvParams p, ExecutionState s, long scratch, int begin, int end) {
+        try {
+            handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), scratch, begin, end);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
     }
 
     @Override
@@ -410,12 +424,7 @@ public final class NativeDepthwiseConvRows
         int n = tasks(s);
         int begin = (int) ((long) rows * task / n);
         int end = (int) ((long) rows * (task + 1) / n);
-        try {
-            handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()),
-                    s.workerScratchAddress(worker), begin, end);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+        call(p, s, s.workerScratchAddress(worker), begin, end);
     }
 
     /** Keeps the packed block reachable as long as the kernel. */
