@@ -99,13 +99,16 @@ public final class NativeDepthwiseConvRows
      * Whether this kernel takes a node of {@code inC} channels, depth multiplier {@code mult} and
      * horizontal stride {@code strideW} on {@code isa} (when the rest of it is in range): those
      * the 64l kernel took (a depth multiplier or fewer than 32 channels), where its lanes were
-     * wasted; and on AVX-512 VNNI also every node whose taps it reads straight from the input
-     * row (direct mode; on AVX2 the channel-blocked 16c kernel is as fast on 32 channels and
-     * more: the output stage, the same in both, dominates; with a staged row, so is 32c).
+     * wasted; on AVX2 also stride 1 up to 64 channels (measured faster than 16c there; on more
+     * channels, and with stride 2, 16c is as fast or faster: the output stage, the same in both,
+     * dominates); on AVX-512 VNNI every node whose taps it reads straight from the input row
+     * (direct mode; with a staged row, 32c is faster on many channels).
      */
     public static boolean prefers(Isa isa, int inC, int mult, int strideW) {
-        return mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS
-                || (isa == Isa.AVX512VNNI && directMode(inC, mult, strideW) != 0);
+        if (mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS) {
+            return true;
+        }
+        return isa == Isa.AVX2 ? strideW == 1 && inC <= 64 : directMode(inC, mult, strideW) != 0;
     }
 
     /** Whether {@code isa}'s kernel exists for {@code family} (AVX-512 VNNI: int8 weights only). */
