@@ -15,6 +15,7 @@ import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.NativeDepthwiseConv;
+import dev.whittle.runtime.kernels.NativeDepthwiseConvRows;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -128,9 +129,15 @@ class DepthwiseConvKernelPathsTest {
         return switch (path) {
             case REFERENCE -> family.name() + "__reference";
             case JAVA -> JavaDepthwiseConv.kernelName(family);
-            // Depth multiplier above 1 or few channels: the lane-mapped kernels.
-            case AVX2 -> NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx2" : "16c__avx2");
-            case AVX512VNNI -> NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx512" : "32c__avx512");
+            // The row kernels take every node here they prefer; uint8 on AVX-512 goes to the
+            // lane-mapped kernel (depth multiplier above 1 or few channels) or the channel-blocked one.
+            case AVX2 -> NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, s.c(), s.mult(), s.sw())
+                    ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
+                    : NativeDepthwiseConv.kernelName(family, "16c__avx2");
+            case AVX512VNNI -> NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
+                    && NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX512VNNI, s.c(), s.mult(), s.sw())
+                    ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
+                    : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx512" : "32c__avx512");
             default -> throw new AssertionError("no depthwise kernel expected on " + path);
         };
     }
@@ -165,13 +172,18 @@ class DepthwiseConvKernelPathsTest {
                 : TensorType.INT8, new int[] {s.batch(), s.h(), s.w(), s.c()}, s.seed() + 1);
         byte[] expected = run(m, KernelPath.REFERENCE, 1, dispatched.name() + "__reference", input);
         int n = 0;
+        // A path with several kernels (row-staged, lane-mapped, channel-blocked) is run once: dispatch picks one.
+        java.util.Set<KernelPath> paths = new java.util.TreeSet<>();
         for (KernelEntry<DepthwiseConvKernelFactory> e : KernelRegistry.available(family)) {
-            if (e.path() == KernelPath.REFERENCE) {
+            paths.add(e.path());
+        }
+        for (KernelPath path : paths) {
+            if (path == KernelPath.REFERENCE) {
                 continue;
             }
-            String kernel = expectedKernel(dispatched, e.path(), s);
+            String kernel = expectedKernel(dispatched, path, s);
             for (int threads : new int[] {1, 3}) {
-                assertArrayEquals(expected, run(m, e.path(), threads, kernel, input),
+                assertArrayEquals(expected, run(m, path, threads, kernel, input),
                         kernel + " (" + threads + " threads) differs from the reference on " + family + " " + s);
             }
             n++;

@@ -154,6 +154,12 @@ public final class KernelRegistry {
             dwNative(QS8_QC8W_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
             dwReference(QU8_DWCONV2D), dwJava(QU8_DWCONV2D), dwNative(QU8_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
             dwNative(QU8_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
+            // Row-staged depthwise (NativeDepthwiseConvRows, kernels/q8_dwconv2d_minmax_rows*): listed after
+            // the kernels above on the same path, so dispatch tries it first; it declines (null) uint8 on
+            // AVX-512 VNNI and weights outside int8 there, and the kernels above take those nodes.
+            dwRows(QS8_DWCONV2D, KernelPath.AVX2), dwRows(QS8_DWCONV2D, KernelPath.AVX512VNNI),
+            dwRows(QS8_QC8W_DWCONV2D, KernelPath.AVX2), dwRows(QS8_QC8W_DWCONV2D, KernelPath.AVX512VNNI),
+            dwRows(QU8_DWCONV2D, KernelPath.AVX2),
             // element-wise, pooling and data-movement ops (kernels/elementwise)
             new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.JAVA,
                     (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::create, ALWAYS),
@@ -261,6 +267,14 @@ public final class KernelRegistry {
             KernelPath path, String tileIsa) {
         return new KernelEntry<>(f, path, NativeDepthwiseConv.factory(f, tileIsa),
                 NativeDepthwiseConv.exported(f, tileIsa));
+    }
+
+    private static KernelEntry<DepthwiseConvKernelFactory> dwRows(KernelFamily<DepthwiseConvKernelFactory> f,
+            KernelPath path) {
+        NativeDepthwiseConvRows.Isa isa = path == KernelPath.AVX2 ? NativeDepthwiseConvRows.Isa.AVX2
+                : NativeDepthwiseConvRows.Isa.AVX512VNNI;
+        return new KernelEntry<>(f, path, NativeDepthwiseConvRows.factory(f, isa),
+                NativeDepthwiseConvRows.exported(f, isa));
     }
 
     private static ConvKernelFactory javaConv(KernelFamily<ConvKernelFactory> family) {

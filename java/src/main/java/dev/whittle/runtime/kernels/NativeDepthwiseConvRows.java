@@ -1,0 +1,442 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.DepthwiseConvKernels;
+import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * DEPTHWISE_CONV_2D int8/uint8 on libwhittle's row-staged kernels
+ * ({@code q8_dwconv2d_minmax_rows*}, layout in {@code native/include/whittle/dwconv_rows.h}):
+ * any depth multiplier, channel count, stride and dilation. Each input row is staged once per
+ * task into the worker's scratch (padded, split into stride phases, each column expanded to the
+ * output channels), so every tap of a step is one contiguous load of (pixel, channel) lanes; the
+ * taps are summed in groups (4 per int32 lane by vpdpbusd on AVX-512 VNNI, 2 by vpmaddwd on
+ * AVX2). Weights, bias (input offset folded in) and per-lane requantization constants are
+ * packed here, at prepare, in the lane order the kernels' unpacks produce.
+ *
+ * <p>Bit-exact with {@link DepthwiseConvKernels}: int32 sums wrap, so the regrouped sum is the
+ * same integer; the output stage is TFLite's {@code MultiplyByQuantizedMultiplier}.
+ *
+ * <p>Threading: tasks are ranges of output rows ({@code batch * outH}), one native call each
+ * with its worker's scratch.
+ */
+public final class NativeDepthwiseConvRows
+        implements Kernel<DepthwiseConvParams>, ParallelTask<DepthwiseConvParams>, WorkerScratch {
+
+    /** The two kernels: tile name, lanes per vector (unit), taps per int32 lane, most step lanes. */
+    public enum Isa {
+        /** AVX2: units of 16 lanes, tap pairs (vpmaddwd); qs8, qs8_qc8w, qu8. */
+        AVX2("rows16c2__avx2", 16, 2, 64, 32, 2, 6),
+        /** AVX-512 VNNI: vectors of 64 lanes, tap quads (vpdpbusd); int8 weights only (qs8, qs8_qc8w). */
+        AVX512VNNI("rows64c4__avx512vnni", 64, 4, 256, 64, 4, 10);
+
+        final String tile;
+        final int unitLanes;
+        final int groupTaps;
+        final int maxStepLanes;
+        final int vecBytes;
+        final int accs;
+        final int constVecs;
+
+        Isa(String tile, int unitLanes, int groupTaps, int maxStepLanes, int vecBytes, int accs, int constVecs) {
+            this.tile = tile;
+            this.unitLanes = unitLanes;
+            this.groupTaps = groupTaps;
+            this.maxStepLanes = maxStepLanes;
+            this.vecBytes = vecBytes;
+            this.accs = accs;
+            this.constVecs = constVecs;
+        }
+
+        /** The tile and ISA part of the kernel name ({@code rows64c4__avx512vnni}). */
+        public String tile() {
+            return tile;
+        }
+    }
+
+    /** Taps (kh * kw) the kernels take ({@code WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS}). */
+    static final int MAX_TAPS = 256;
+    private static final int HEADER_BYTES = 192;
+    private static final int FLAG_LEFT_SHIFT = 1;
+    private static final int FLAG_CLAMP = 2;
+    private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT);
+
+    private final String name;
+    private final Kernel<DepthwiseConvParams> reference;
+    private final MethodHandle handle;
+    private final MemorySegment block;
+    private final long blockAddress;
+    private final int rows;
+    private final long scratchBytes;
+
+    private NativeDepthwiseConvRows(String name, Kernel<DepthwiseConvParams> reference, MethodHandle handle,
+            MemorySegment block, int rows, long scratchBytes) {
+        this.name = name;
+        this.reference = reference;
+        this.handle = handle;
+        this.block = block;
+        this.blockAddress = block.address();
+        this.rows = rows;
+        this.scratchBytes = scratchBytes;
+    }
+
+    /** {@code qs8_qc8w_dwconv2d_minmax_rows64c4__avx512vnni} for that family and ISA. */
+    public static String kernelName(KernelFamily<?> family, Isa isa) {
+        return family.name() + "_minmax_" + isa.tile;
+    }
+
+    /**
+     * Whether this kernel takes a node of {@code inC} channels, depth multiplier {@code mult} and
+     * horizontal stride {@code strideW} on {@code isa} (when the rest of it is in range): those
+     * the 64l kernel took (a depth multiplier or fewer than 32 channels), where its lanes were
+     * wasted; on AVX2 also stride 1 up to 64 channels (measured faster than 16c there; on more
+     * channels, and with stride 2, 16c is as fast or faster: the output stage, the same in both,
+     * dominates); on AVX-512 VNNI every node whose taps it reads straight from the input row
+     * (direct mode; with a staged row, 32c is faster on many channels).
+     */
+    public static boolean prefers(Isa isa, int inC, int mult, int strideW) {
+        if (mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS) {
+            return true;
+        }
+        return isa == Isa.AVX2 ? strideW == 1 && inC <= 64 : directMode(inC, mult, strideW) != 0;
+    }
+
+    /** Whether {@code isa}'s kernel exists for {@code family} (AVX-512 VNNI: int8 weights only). */
+    public static boolean covers(KernelFamily<?> family, Isa isa) {
+        return isa == Isa.AVX2 || !family.name().startsWith("qu8_");
+    }
+
+    /** Registry factory. */
+    public static DepthwiseConvKernelFactory factory(KernelFamily<DepthwiseConvKernelFactory> family, Isa isa) {
+        return (p, filter, bias) -> create(family, isa, p, filter, bias);
+    }
+
+    /** Registry supplier: whether libwhittle exports the kernel. */
+    public static java.util.function.BooleanSupplier exported(KernelFamily<?> family, Isa isa) {
+        return covers(family, isa) ? NativeKernels.exported("whittle_" + kernelName(family, isa)) : () -> false;
+    }
+
+    /**
+     * The pixels per step for {@code outC} channels over {@code outW} pixels: the most pixels
+     * (lanes at most {@code maxStepLanes}, or one pixel) that waste the fewest vector lanes on a row.
+     */
+    static int stepPixels(int outW, int outC, int unitLanes, int maxStepLanes) {
+        int maxP = Math.max(1, Math.min(outW, maxStepLanes / outC));
+        int best = 1;
+        long bestCost = Long.MAX_VALUE;
+        for (int px = 1; px <= maxP; px++) {
+            long steps = (outW + px - 1) / px;
+            long units = ((long) px * outC + unitLanes - 1) / unitLanes;
+            // Lanes computed per row, plus a small cost per step (its loop and tap setup).
+            long cost = steps * units * unitLanes + steps * 8L;
+            if (cost <= bestCost) {
+                bestCost = cost;
+                best = px;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The kernel for one node, or null for what it does not take: more than {@value #MAX_TAPS}
+     * taps, a bias that is not constant, requantization constants outside TFLite's ranges, zero
+     * points outside the type, sizes whose packed block or staged rows pass 2 GiB, and on
+     * AVX-512 VNNI uint8 or weights {@code w + filterOffset} outside int8.
+     */
+    public static NativeDepthwiseConvRows create(KernelFamily<?> family, Isa isa, DepthwiseConvParams p,
+            ByteBuffer filter, ByteBuffer bias) {
+        if (!covers(family, isa) || !prefers(isa, p.inC(), p.multiplier(), p.strideW())) {
+            return null;
+        }
+        boolean unsigned = family.name().startsWith("qu8_");
+        int lo = unsigned ? 0 : -128;
+        int hi = unsigned ? 255 : 127;
+        int inC = p.inC();
+        int mult = p.multiplier();
+        int taps = p.kh() * p.kw();
+        if (inC < 1 || mult < 1 || p.kh() < 1 || p.kw() < 1 || taps > MAX_TAPS || p.batches() < 1
+                || p.inH() < 1 || p.inW() < 1 || p.outH() < 1 || p.outW() < 1 || p.strideH() < 1 || p.strideW() < 1
+                || p.dilH() < 1 || p.dilW() < 1 || p.padH() < 0 || p.padW() < 0 || (long) inC * mult > 65536) {
+            return null;
+        }
+        int outC = inC * mult;
+        if (p.bias() >= 0 && bias == null) {
+            return null;
+        }
+        int zero = -p.inputOffset();
+        if (zero < lo || zero > hi || p.actMin() < lo || p.actMax() > hi || p.actMin() > p.actMax()
+                || p.outputOffset() < lo || p.outputOffset() > hi) {
+            return null;
+        }
+        if (p.multipliers().length < outC || p.shifts().length < outC || filter.limit() < (long) taps * outC
+                || (bias != null && bias.limit() < 4L * outC)) {
+            return null;
+        }
+        for (int o = 0; o < outC; o++) {
+            if (p.multipliers()[o] < 0 || p.shifts()[o] < -31 || p.shifts()[o] > 30) {
+                return null;
+            }
+        }
+        long inElems = (long) p.batches() * p.inH() * p.inW() * inC;
+        long outElems = (long) p.batches() * p.outH() * p.outW() * outC;
+        if (inElems > Integer.MAX_VALUE || outElems > Integer.MAX_VALUE
+                || (long) p.outW() * p.strideW() + (long) p.kw() * p.dilW() > Integer.MAX_VALUE / 2
+                || (long) p.outH() * p.strideH() + (long) p.kh() * p.dilH() > Integer.MAX_VALUE / 2) {
+            return null;
+        }
+        int[] wEff = new int[taps * outC];
+        for (int i = 0; i < wEff.length; i++) {
+            int raw = filter.get(i);
+            wEff[i] = (unsigned ? raw & 0xFF : raw) + p.filterOffset();
+            if (isa == Isa.AVX512VNNI && (wEff[i] < -128 || wEff[i] > 127)) {
+                return null; // vpdpbusd's signed operand is int8
+            }
+        }
+        String name = kernelName(family, isa);
+        String symbol = "whittle_" + name;
+        if (!NativeKernels.has(symbol)) {
+            return null;
+        }
+        // Geometry (see dwconv_rows.h).
+        int px = stepPixels(p.outW(), outC, isa.unitLanes, isa.maxStepLanes);
+        long stepLanes = (long) px * outC;
+        long vectors = (stepLanes + isa.unitLanes - 1) / isa.unitLanes;
+        boolean vnni = isa == Isa.AVX512VNNI;
+        // Groups of 4 (VNNI: quad rows) or 2 (AVX2: pair rows) horizontal taps of one kernel row.
+        int xGroups = (p.kw() + isa.groupTaps - 1) / isa.groupTaps;
+        int groups = p.kh() * xGroups;
+        long steps = (p.outW() + px - 1) / px;
+        int s = p.strideW();
+        long nj = p.outW() + (long) (p.kw() - 1) * p.dilW() / s + 1;
+        long phaseBytes = nj * outC;
+        // Loads of the last step read up to vectors * unitLanes lanes past its first pixel.
+        long rowBytes = (s * phaseBytes + vectors * isa.unitLanes + stepLanes + 64 + 63) / 64 * 64;
+        long slots = (long) (p.kh() - 1) * p.dilH() + 1;
+        long qrowBytes = xGroups * steps * vectors * isa.accs * isa.vecBytes;
+        if (!vnni) {
+            // AVX2 reads a copy of the input row padded with zero points: phaseBytes on the left
+            // (pad_w pixels and one more), and to rowBytes every pixel any lane's tap reaches
+            // (junk lanes of the last step included), plus a 16-byte load's overreach.
+            long leftPx = p.padW() + 1L;
+            long lastPx = steps * px + (vectors * isa.unitLanes + outC - 1) / outC + 1;
+            long rightPx = lastPx * s + (long) (p.kw() - 1) * p.dilW() + 1;
+            phaseBytes = leftPx * inC;
+            rowBytes = ((leftPx + Math.max(p.inW(), rightPx) + 2) * inC + 32 + 63) / 64 * 64;
+        }
+        long scratch = (4 * slots + 63) / 64 * 64 + rowBytes + slots * qrowBytes;
+        long zeroBytes = Math.max(rowBytes, qrowBytes);
+        long weightsOff = HEADER_BYTES;
+        long weightsBytes = vectors * groups * isa.accs * isa.vecBytes;
+        long constsOff = weightsOff + weightsBytes;
+        long constsBytes = vectors * isa.accs * isa.constVecs * isa.vecBytes;
+        long zeroOff = constsOff + constsBytes;
+        long total = zeroOff + zeroBytes;
+        if (total > Integer.MAX_VALUE || scratch > Integer.MAX_VALUE || rowBytes > Integer.MAX_VALUE / 4
+                || qrowBytes > Integer.MAX_VALUE / 4) {
+            return null;
+        }
+        boolean leftShift = false;
+        for (int o = 0; o < outC; o++) {
+            leftShift |= p.shifts()[o] > 0;
+        }
+        boolean clamp = p.actMin() > lo || p.actMax() < hi;
+        int xor = isa == Isa.AVX512VNNI ? 0x80 : 0;
+        MemorySegment m = NativeKernels.allocate(total);
+        int[] header = {p.batches(), p.inH(), p.inW(), inC, p.outH(), p.outW(), p.kh(), p.kw(), p.strideH(),
+            p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), mult, outC, px, (int) stepLanes, (int) vectors,
+            groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
+            (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
+                    | (clamp ? FLAG_CLAMP : 0), (int) qrowBytes, xGroups, (int) steps,
+            vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
+        for (int i = 0; i < header.length; i++) {
+            m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
+        }
+        if (vnni) {
+            m.asSlice(zeroOff, zeroBytes).fill((byte) (zero ^ xor));
+        } else {
+            // Pair rows hold int16: the zero point as int16 in every half.
+            for (long z = 0; z + 2 <= zeroBytes; z += 2) {
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, zeroOff + z, (short) zero);
+            }
+        }
+        // Per output channel: bias' = bias + (input_offset - xor) * sum(w_eff) (the staged bytes
+        // are x ^ 0x80 = x + 128 on VNNI), and the requantization constants.
+        int io = p.inputOffset();
+        int shiftIn = xor;
+        int laneDwords = isa.vecBytes / 4;
+        for (int v = 0; v < vectors; v++) {
+            for (int a = 0; a < isa.accs; a++) {
+                for (int j = 0; j < laneDwords; j++) {
+                    int lane = (isa == Isa.AVX512VNNI ? 16 : 8) * (j / 4) + 4 * a + (j % 4);
+                    long stepLane = (long) v * isa.unitLanes + lane;
+                    int ch = stepLane < stepLanes ? (int) (stepLane % outC) : -1;
+                    for (int g = 0; g < groups; g++) {
+                        // [group][vector][acc]
+                        long wVec = weightsOff + (((long) g * vectors + v) * isa.accs + a) * isa.vecBytes;
+                        for (int b = 0; b < isa.groupTaps; b++) {
+                            int fx = (g % xGroups) * isa.groupTaps + b;
+                            int t = fx < p.kw() ? (g / xGroups) * p.kw() + fx : taps;
+                            int w = ch >= 0 && t < taps ? wEff[t * outC + ch] : 0;
+                            if (isa == Isa.AVX512VNNI) {
+                                m.set(ValueLayout.JAVA_BYTE, wVec + 4L * j + b, (byte) w);
+                            } else {
+                                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, wVec + 4L * j + 2L * b, (short) w);
+                            }
+                        }
+                    }
+                    long k = constsOff + ((long) v * isa.accs + a) * isa.constVecs * isa.vecBytes;
+                    writeConsts(m, k, isa, j, ch, p, bias, wEff, taps, outC, io - shiftIn);
+                }
+            }
+        }
+        MethodHandle h = NativeKernels.handle(symbol, SIGNATURE);
+        return new NativeDepthwiseConvRows(name, NativeDepthwiseConv.referenceOf(family), h, m,
+                p.batches() * p.outH(), scratch);
+    }
+
+    /** How the VNNI kernel builds quad rows (dwconv_rows.h, direct_mode): 0 from a staged row. */
+    static int directMode(int c, int m, int s) {
+        if (m == 1 && s == 1) {
+            return 1;
+        }
+        if (m == 1 && s == 2 && (c == 8 || c == 16 || c == 32)) {
+            return 2;
+        }
+        if (m == 1 && c % 64 == 0) {
+            return 3;
+        }
+        if (c == 1 && m <= 64 && 64 % m == 0 && (64L / m - 1) * s < 16) {
+            return 4;
+        }
+        return 0;
+    }
+
+    /** How the AVX2 kernel reads a tap's 16 bytes (dwconv_rows.h, direct_mode): 0 byte by byte. */
+    static int directModeAvx2(DepthwiseConvParams p) {
+        int c = p.inC();
+        int m = p.multiplier();
+        int s = p.strideW();
+        if (m == 1 && s == 1) {
+            return 1;
+        }
+        if (m == 1 && s == 2 && c == 8) {
+            return 2;
+        }
+        if (m == 1 && c % 16 == 0) {
+            return 3;
+        }
+        if (c == 1 && m <= 16 && 16 % m == 0 && (16L / m - 1) * s < 16) {
+            return 4;
+        }
+        return 0;
+    }
+
+    private static void writeConsts(MemorySegment m, long k, Isa isa, int j, int ch, DepthwiseConvParams p,
+            ByteBuffer bias, int[] wEff, int taps, int outC, int offset) {
+        int vb = isa.vecBytes;
+        int biasV = 0;
+        int mult = 0;
+        int left = 0;
+        int right = 31;
+        if (ch >= 0) {
+            int sum = 0;
+            for (int t = 0; t < taps; t++) {
+                sum += wEff[t * outC + ch];
+            }
+            biasV = (bias != null ? bias.getInt(4 * ch) : 0) + offset * sum;
+            int shift = p.shifts()[ch];
+            left = shift > 0 ? shift : 0;
+            right = shift > 0 ? 0 : -shift;
+            mult = p.multipliers()[ch];
+        }
+        m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 4L * j, biasV);
+        m.set(ValueLayout.JAVA_INT_UNALIGNED, k + vb + 4L * j, left);
+        m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 2L * vb + 4L * j, mult);
+        if (isa == Isa.AVX2) {
+            int mask = (int) ((1L << right) - 1);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 3L * vb + 4L * j, mask);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 4L * vb + 4L * j, mask >> 1);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 5L * vb + 4L * j, right);
+            return;
+        }
+        // VNNI: the odd lanes' multiplier at the even dwords (vpmuldq reads those), then per
+        // lane as int64 at qword j / 2 of the even (j even) or odd (j odd) vector: R, N, S.
+        int odd = j & 1;
+        long q = 8L * (j / 2);
+        if (odd == 1) {
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 3L * vb + 4L * (j - 1), mult);
+        }
+        long r = (1L << 30) + (right > 0 ? 1L << (30 + right) : 0L);
+        long n = right > 0 ? 1L << 31 : 0L;
+        m.set(ValueLayout.JAVA_LONG_UNALIGNED, k + (4L + odd) * vb + q, r);
+        m.set(ValueLayout.JAVA_LONG_UNALIGNED, k + (6L + odd) * vb + q, n);
+        m.set(ValueLayout.JAVA_LONG_UNALIGNED, k + (8L + odd) * vb + q, 31L + right);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long workerScratchBytes() {
+        return scratchBytes;
+    }
+
+    private int tasks(ExecutionState s) {
+        int threads = s.threads();
+        return threads <= 1 ? 1 : Math.min(rows, threads * 4);
+    }
+
+    @Override
+    public void run(DepthwiseConvParams p, ExecutionState s) {
+        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+            // Not in native memory (folding at compile time), or no scratch: the reference computes the same.
+            reference.run(p, s);
+            return;
+        }
+        int n = tasks(s);
+        if (n == 1) {
+            // One task: the call itself, without the pool's dispatch.
+            call(p, s, s.workerScratchAddress(0), 0, rows);
+            return;
+        }
+        s.parallelFor(n, this, p);
+    }
+
+    private void call(DepthwiseConvParams p, ExecutionState s, long scratch, int begin, int end) {
+        try {
+            handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), scratch, begin, end);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+
+    @Override
+    public void run(DepthwiseConvParams p, ExecutionState s, int task, int worker) {
+        int n = tasks(s);
+        int begin = (int) ((long) rows * task / n);
+        int end = (int) ((long) rows * (task + 1) / n);
+        call(p, s, s.workerScratchAddress(worker), begin, end);
+    }
+
+    /** Keeps the packed block reachable as long as the kernel. */
+    MemorySegment block() {
+        return block;
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

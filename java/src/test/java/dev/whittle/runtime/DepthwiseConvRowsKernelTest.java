@@ -1,0 +1,152 @@
+package dev.whittle.runtime;
+
+import dev.whittle.CpuFeatures;
+import dev.whittle.runtime.DepthwiseConvKernelPathsTest.Spec;
+import dev.whittle.runtime.kernels.DepthwiseConvKernelFactory;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelPath;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.NativeDepthwiseConvRows;
+import dev.whittle.runtime.kernels.NativeKernels;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The row kernels ({@code *_dwconv2d_minmax_rows64c4__avx512vnni}, {@code *_rows16c2__avx2},
+ * {@link NativeDepthwiseConvRows}) on every path this machine runs, bit for bit against the
+ * reference kernel, threads 1 and 3, the dispatched kernel asserted by
+ * {@link DepthwiseConvKernelPathsTest#check}. Sweeps every way they read taps (direct_mode:
+ * stride 1; stride 2 with 8, 16, 32 channels; 64k channels; one channel times a multiplier; the
+ * staged / gathered fallback for the rest), step widths around the vector (channels 1..70,
+ * multipliers 1, 2, 8), kernels 3x3, 5x5, 1x1, 2x4, 7x1, strides 1..3, dilation, SAME and VALID,
+ * rows narrower than a step, batch 2, zero points at both ends, saturating and tiny multipliers,
+ * RELU / RELU6 / none. The shapes of person_detect's depthwise layers run at full size.
+ */
+class DepthwiseConvRowsKernelTest {
+    @AfterEach
+    void clearProperty() {
+        System.clearProperty(KernelPath.PROPERTY);
+    }
+
+    /** Whether a row kernel runs here for the family (else the sweep would test nothing new). */
+    static boolean rowsAvailable(KernelFamily<?> family) {
+        CpuFeatures cpu = CpuFeatures.detect();
+        for (NativeDepthwiseConvRows.Isa isa : NativeDepthwiseConvRows.Isa.values()) {
+            KernelPath path = isa == NativeDepthwiseConvRows.Isa.AVX2 ? KernelPath.AVX2 : KernelPath.AVX512VNNI;
+            if (NativeDepthwiseConvRows.covers(family, isa) && path.supportedBy(cpu)
+                    && NativeKernels.has("whittle_" + NativeDepthwiseConvRows.kernelName(family, isa))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static void check(KernelFamily<DepthwiseConvKernelFactory> family, Spec s) {
+        DepthwiseConvKernelPathsTest.check(family, s);
+    }
+
+    @Test
+    void channelsAndMultipliers() {
+        KernelFamily<DepthwiseConvKernelFactory> family = KernelRegistry.QS8_QC8W_DWCONV2D;
+        org.junit.jupiter.api.Assumptions.assumeTrue(rowsAvailable(family), "no row kernel on this machine");
+        int i = 0;
+        for (int mult : new int[] {1, 2, 8}) {
+            int maxC = mult == 1 ? 70 : mult == 2 ? 35 : 9;
+            for (int c = 1; c <= maxC; c++) {
+                if (mult == 2 && c > 20 && c != 32 && c != 33 && c != 35) {
+                    continue;
+                }
+                int stride = 1 + i % 2;
+                boolean dil = i % 7 == 5;
+                Spec s = new Spec(i % 9 == 0 ? 2 : 1, 6 + i % 5, 9 + i % 13, c, mult, 3, 3, stride, stride,
+                        dil ? 2 : 1, dil ? 2 : 1, i % 3 != 2, new int[] {0, 3, 1}[i % 3], i % 4 != 1, i % 3,
+                        i % 6 == 5 ? 1 : i % 6 == 4 ? 2 : 0, 7000 + i);
+                check(family, s);
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void directModesAndFallbacks() {
+        int[][] cases = {
+            // h, w, c, mult, kh, kw, sh, sw, dh, dw
+            {9, 21, 8, 1, 3, 3, 2, 2, 1, 1},     // stride 2, 8 channels
+            {8, 19, 16, 1, 3, 3, 2, 2, 1, 1},    // stride 2, 16 channels
+            {7, 17, 32, 1, 3, 3, 2, 2, 1, 1},    // stride 2, 32 channels
+            {6, 9, 64, 1, 3, 3, 2, 2, 1, 1},     // 64 channels, stride 2
+            {5, 7, 128, 1, 3, 3, 1, 3, 1, 1},    // 128 channels, stride 3
+            {20, 33, 1, 8, 3, 3, 2, 2, 1, 1},    // one channel x 8, stride 2 (person_detect's first)
+            {11, 37, 1, 4, 3, 3, 1, 1, 1, 1},    // one channel x 4
+            {9, 30, 1, 16, 3, 3, 2, 2, 1, 1},    // one channel x 16
+            {10, 23, 3, 2, 3, 3, 2, 2, 1, 1},    // fallback (staged / gathered)
+            {7, 26, 24, 1, 3, 3, 2, 2, 1, 1},    // stride 2, 24 channels: fallback
+            {9, 14, 12, 1, 5, 5, 1, 1, 1, 1},    // 5x5: two horizontal groups
+            {6, 15, 10, 1, 2, 4, 1, 2, 1, 2},    // 2x4, dilation 2 horizontally
+            {13, 6, 16, 1, 7, 1, 1, 1, 2, 1},    // 7x1, dilation 2 vertically
+            {5, 8, 40, 1, 1, 1, 1, 1, 1, 1},     // 1x1
+            {3, 2, 5, 3, 3, 3, 1, 1, 1, 1},      // rows narrower than a step
+            {12, 70, 2, 1, 3, 3, 1, 1, 1, 1},    // many pixels per step
+        };
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
+            if (!rowsAvailable(family)) {
+                continue;
+            }
+            for (int[] g : cases) {
+                for (boolean same : new boolean[] {true, false}) {
+                    if (!same && (g[0] - (g[4] - 1) * g[8] < 1 || g[1] - (g[5] - 1) * g[9] < 1)) {
+                        continue;
+                    }
+                    Spec s = new Spec(i % 5 == 0 ? 2 : 1, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9],
+                            same, new int[] {3, 0, 1}[i % 3], i % 4 != 3, i % 3, i % 5 == 2 ? 1 : i % 5 == 4 ? 2 : 0,
+                            8000 + i);
+                    check(family, s);
+                    i++;
+                }
+            }
+        }
+        assertTrue(i > 0 || !rowsAvailable(KernelRegistry.QS8_QC8W_DWCONV2D));
+    }
+
+    @Test
+    void extremes() {
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
+            if (!rowsAvailable(family)) {
+                continue;
+            }
+            for (int extremes = 0; extremes < 3; extremes++) {
+                for (int scale = 0; scale < 3; scale++) {
+                    for (int[] cm : new int[][] {{8, 1}, {1, 8}, {16, 1}}) {
+                        Spec s = new Spec(1, 7, 13, cm[0], cm[1], 3, 3, 1 + i % 2, 1 + i % 2, 1, 1, i % 2 == 0,
+                                new int[] {0, 3, 1}[i % 3], i % 2 == 1, extremes, scale, 9000 + i);
+                        check(family, s);
+                        i++;
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void personDetectShapes() {
+        KernelFamily<DepthwiseConvKernelFactory> family = KernelRegistry.QS8_QC8W_DWCONV2D;
+        org.junit.jupiter.api.Assumptions.assumeTrue(rowsAvailable(family), "no row kernel on this machine");
+        // h, w, c, mult, stride: person_detect_int8's depthwise layers (3x3, SAME, RELU6).
+        List<int[]> layers = List.of(new int[] {96, 96, 1, 8, 2}, new int[] {48, 48, 8, 1, 1},
+                new int[] {48, 48, 16, 1, 2}, new int[] {24, 24, 32, 1, 1}, new int[] {24, 24, 32, 1, 2},
+                new int[] {12, 12, 64, 1, 1}, new int[] {12, 12, 64, 1, 2}, new int[] {6, 6, 128, 1, 1},
+                new int[] {6, 6, 128, 1, 2}, new int[] {3, 3, 256, 1, 1});
+        int i = 0;
+        for (int[] g : layers) {
+            check(family, new Spec(1, g[0], g[1], g[2], g[3], 3, 3, g[4], g[4], 1, 1, true, 3, true, i % 3, 0,
+                    9500 + i));
+            i++;
+        }
+    }
+}

@@ -1,0 +1,357 @@
+// DEPTHWISE_CONV_2D, int8 and uint8 (qs8, qs8_qc8w, qu8), any depth multiplier and channel
+// count, AVX2: row-based (native/include/whittle/dwconv_rows.h). Each input row a task needs
+// becomes once its "pair row": per pair of horizontal taps, per step and unit of 16 (pixel,
+// channel) lanes, both taps' values widened to int16 and interleaved per int32 lane (64 bytes,
+// accumulator order). An output unit then costs kh * ceil(kw / 2) vpmaddwd + vpaddd per 8 lanes
+// and no shuffles (x in [-128, 255], w_eff in [-255, 255]: each pair sum is exact in int32),
+// where the mul32 kernels (16c, 64l) spend a widen, a vpmulld and an add per tap and 8 lanes.
+// The taps' bytes are read from a copy of the input row padded with zero points (direct_mode:
+// contiguous, every other pixel, within one pixel, or one channel spread by pshufb; geometries no
+// mode covers gather their 16 bytes one by one).
+// Output stage as the 16c kernel (TFLite's MultiplyByQuantizedMultiplier): bit-exact with
+// DepthwiseConvKernels.
+#include <immintrin.h>
+#include <string.h>
+
+#include "q8_dwconv_rows_common.h"
+#include "whittle/dwconv_rows.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12 reports its own intrinsic headers' deliberately undefined vectors (_mm*_undefined_*).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+
+namespace {
+
+#define WHITTLE_DW_INLINE inline __attribute__((always_inline))
+
+using whittle_q8_dwconv_rows::Params;
+
+struct Ctx {
+  const __m256i* w;  // [groups][units][2]
+  const __m256i* k;  // [units][2][6]
+  int32_t units;
+  __m256i out_offset, vmin, vmax;
+};
+
+// TFLite's MultiplyByQuantizedMultiplier, + output offset, clamp; 8 lanes (as the 16c kernel).
+template <bool kLeftShift>
+WHITTLE_DW_INLINE __m256i requant(const __m256i* k, __m256i acc, const Ctx& c) {
+  const __m256i x = kLeftShift ? _mm256_sllv_epi32(acc, _mm256_load_si256(k + 1)) : acc;
+  const __m256i m = _mm256_load_si256(k + 2);
+  const __m256i nudge = _mm256_set1_epi64x(int64_t(1) << 30);
+  __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, m), nudge);
+  __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(m, 32)), nudge);
+  pe = _mm256_srli_epi64(pe, 31);
+  po = _mm256_slli_epi64(po, 1);
+  const __m256i h = _mm256_blend_epi32(pe, po, 0xAA);
+  const __m256i rem = _mm256_and_si256(h, _mm256_load_si256(k + 3));
+  const __m256i thr = _mm256_sub_epi32(_mm256_load_si256(k + 4), _mm256_srai_epi32(h, 31));
+  __m256i q = _mm256_srav_epi32(h, _mm256_load_si256(k + 5));
+  q = _mm256_sub_epi32(q, _mm256_cmpgt_epi32(rem, thr));
+  q = _mm256_add_epi32(q, c.out_offset);
+  return _mm256_min_epi32(_mm256_max_epi32(q, c.vmin), c.vmax);
+}
+
+// Units [u0, u0 + N) of one step: pair rows q[g] at the step's first unit; lanes [16 u, 16 u + 16)
+// of the step at out.
+// kShared: every unit of a step has the same lane -> channel map (out_c divides 16): the N units
+// read unit 0's weights and constants (the same addresses: loaded once).
+template <int N, int kGroups, bool kShared, bool kUnsigned, bool kLeftShift>
+WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_t* out, int32_t valid, int32_t u0,
+                             const Ctx& c) {
+  const int32_t ngroups = kGroups > 0 ? kGroups : ngroups_rt;
+  __m256i acc[N][2];
+  #pragma GCC unroll 4
+  for (int i = 0; i < N; i++) {
+    const size_t ku = kShared ? 0 : (size_t)(u0 + i);
+    acc[i][0] = _mm256_load_si256(c.k + (ku * 2) * 6);
+    acc[i][1] = _mm256_load_si256(c.k + (ku * 2 + 1) * 6);
+  }
+  const __m256i* w = c.w + (kShared ? 0 : (size_t)u0 * 2);
+  const size_t w_group = (size_t)c.units * 2;
+  #pragma GCC unroll 8
+  for (int32_t g = 0; g < ngroups; g++, w += w_group) {
+    const __m256i* qg = reinterpret_cast<const __m256i*>(q[g]) + (size_t)u0 * 2;
+    #pragma GCC unroll 4
+    for (int i = 0; i < N; i++) {
+      const int wi = kShared ? 0 : 2 * i;
+      acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(_mm256_load_si256(qg + 2 * i),
+                                                                _mm256_load_si256(w + wi)));
+      acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(_mm256_load_si256(qg + 2 * i + 1),
+                                                                _mm256_load_si256(w + wi + 1)));
+    }
+  }
+  __m256i words[N];
+  #pragma GCC unroll 4
+  for (int i = 0; i < N; i++) {
+    const __m256i* k = c.k + (kShared ? 0 : (size_t)(u0 + i) * 12);
+    // packssdw undoes the unpacks' permutation: 16 int16 lanes in order.
+    words[i] = _mm256_packs_epi32(requant<kLeftShift>(k, acc[i][0], c), requant<kLeftShift>(k + 6, acc[i][1], c));
+  }
+  #pragma GCC unroll 2
+  for (int i = 0; i < N; i += 2) {
+    const __m256i hi = i + 1 < N ? words[i + 1] : words[i];
+    __m256i b = kUnsigned ? _mm256_packus_epi16(words[i], hi) : _mm256_packs_epi16(words[i], hi);
+    b = _mm256_permute4x64_epi64(b, 0xD8);
+    const int32_t n = valid - 16 * (u0 + i);
+    const int32_t lanes_here = i + 1 < N ? 32 : 16;
+    uint8_t* o = out + 16 * (size_t)(u0 + i);
+    if (n >= lanes_here) {
+      if (lanes_here == 32) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), b);
+      } else {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm256_castsi256_si128(b));
+      }
+    } else if (n > 0) {
+      alignas(32) uint8_t tmp[32];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), b);
+      memcpy(o, tmp, (size_t)n);
+    }
+  }
+}
+
+template <int kGroups, bool kShared, bool kUnsigned, bool kLeftShift>
+inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t valid, int32_t nu, const Ctx& c) {
+  // Two units (4 accumulators) per pass: with more, the 16 ymm registers spill.
+  int32_t u = 0;
+  for (; u + 2 <= nu; u += 2) {
+    units<2, kGroups, kShared, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+  }
+  if (u < nu) {
+    units<1, kGroups, kShared, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+  }
+}
+
+// Reads the 16 bytes of one tap for lanes [l, l + 16) of an input row (see direct_mode).
+struct Reader {
+  const uint8_t* row;
+  int64_t in_w, in_c, out_c, mult, s;
+  __m128i ctl;  // mode 4
+
+  // Any geometry, one byte at a time. Lane l is (pixel px, output channel c).
+  __m128i gather(int64_t px, int64_t c, int64_t dx) const {
+    alignas(16) uint8_t b[16];
+    int64_t ic = c / mult, m = c % mult;
+    for (int j = 0; j < 16; j++) {
+      b[j] = row[(px * s + dx) * in_c + ic];
+      if (++m == mult) {
+        m = 0;
+        if (++ic == in_c) {
+          ic = 0;
+          px++;
+        }
+      }
+    }
+    return _mm_load_si128(reinterpret_cast<const __m128i*>(b));
+  }
+
+  // Lanes [l, l + 16), lane l being (pixel px, output channel c). row is padded with zero
+  // points on both sides far enough for every lane's taps (see run), so no load checks bounds.
+  template <int kMode>
+  WHITTLE_DW_INLINE __m128i load(int64_t l, int64_t px, int64_t c, int64_t dx) const {
+    if (kMode == 1) {  // stride 1, multiplier 1: contiguous bytes
+      return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + l + dx * in_c));
+    } else if (kMode == 2) {  // stride 2, multiplier 1, 8 channels: pixels 2p and 2p + 2
+      const int64_t ix = 2 * px + dx;
+      return _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8)),
+                                _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + ix * 8 + 16)));
+    } else if (kMode == 3) {  // multiplier 1, channels a multiple of 16: within one pixel
+      return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + (px * s + dx) * in_c + c));
+    } else if (kMode == 4) {  // one channel, multiplier m | 16: a 16-byte window spread by pshufb
+      return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + px * s + dx)), ctl);
+    }
+    return gather(px, c, dx);
+  }
+};
+
+// The pair row of one input row: per horizontal pair, step and unit, 2 x 32 bytes.
+template <int kMode, bool kUnsigned>
+void build_pairs(const Params* p, const Reader& rd, uint8_t* prow) {
+  const int32_t kw = p->kw;
+  const int32_t hx_n = p->x_groups;
+  const int32_t nu = p->vectors;
+  const int32_t steps = p->steps;
+  const int64_t sl = p->step_lanes;
+  __m256i* dst = reinterpret_cast<__m256i*>(prow);
+  for (int32_t hx = 0; hx < hx_n; hx++) {
+    const int32_t f0 = 2 * hx;
+    const int64_t da = (int64_t)f0 * p->dil_w - p->pad_w;
+    // A missing second tap has zero weights: any bytes do (the first tap's).
+    const int64_t db = (int64_t)(f0 + 1 < kw ? f0 + 1 : f0) * p->dil_w - p->pad_w;
+    const int64_t oc = p->out_c;
+    const int64_t adv_px = 16 / oc, adv_c = 16 % oc;
+    for (int32_t st = 0; st < steps; st++) {
+      int64_t l = (int64_t)st * sl;
+      int64_t px = (int64_t)st * p->step_pixels, c = 0;  // lane l = (px, c), no division per unit
+      for (int32_t u = 0; u < nu; u++, l += 16, dst += 2) {
+        const __m128i a8 = rd.load<kMode>(l, px, c, da);
+        const __m128i b8 = rd.load<kMode>(l, px, c, db);
+        px += adv_px;
+        c += adv_c;
+        if (c >= oc) {
+          c -= oc;
+          px++;
+        }
+        const __m256i a = kUnsigned ? _mm256_cvtepu8_epi16(a8) : _mm256_cvtepi8_epi16(a8);
+        const __m256i b = kUnsigned ? _mm256_cvtepu8_epi16(b8) : _mm256_cvtepi8_epi16(b8);
+        _mm256_store_si256(dst, _mm256_unpacklo_epi16(a, b));
+        _mm256_store_si256(dst + 1, _mm256_unpackhi_epi16(a, b));
+      }
+    }
+  }
+}
+
+template <bool kUnsigned>
+void build(const Params* p, const Reader& rd, uint8_t* prow) {
+  switch (p->direct_mode) {
+    case 1:
+      build_pairs<1, kUnsigned>(p, rd, prow);
+      break;
+    case 2:
+      build_pairs<2, kUnsigned>(p, rd, prow);
+      break;
+    case 3:
+      build_pairs<3, kUnsigned>(p, rd, prow);
+      break;
+    case 4:
+      build_pairs<4, kUnsigned>(p, rd, prow);
+      break;
+    default:
+      build_pairs<0, kUnsigned>(p, rd, prow);
+      break;
+  }
+}
+
+template <bool kUnsigned, bool kLeftShift>
+void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
+         int32_t row_end) {
+  Ctx c;
+  c.w = whittle_q8_dwconv_rows::at<__m256i>(p, p->weights_offset);
+  c.k = whittle_q8_dwconv_rows::at<__m256i>(p, p->consts_offset);
+  c.units = p->vectors;
+  c.out_offset = _mm256_set1_epi32(p->output_offset);
+  c.vmin = _mm256_set1_epi32(p->act_min);
+  c.vmax = _mm256_set1_epi32(p->act_max);
+  const int32_t nu = p->vectors;
+  const int32_t kh = p->kh;
+  const int32_t hx_n = p->x_groups;
+  const int32_t ngroups = kh * hx_n;
+  const int32_t slots = p->row_slots;
+  const size_t oc = (size_t)p->out_c;
+  int32_t* tags = static_cast<int32_t*>(scratch);
+  // The padded input row (phase_bytes of zero points on the left, the row, zero points to
+  // row_bytes), then the pair rows.
+  uint8_t* padded = static_cast<uint8_t*>(scratch) + (((size_t)slots * 4 + 63) & ~(size_t)63);
+  uint8_t* pairs = padded + (size_t)p->row_bytes;
+  const size_t left = (size_t)p->phase_bytes;
+  memset(padded, p->zero_byte, (size_t)p->row_bytes);
+  const size_t prow_bytes = (size_t)p->qrow_bytes;
+  const size_t group_bytes = (size_t)p->steps * (size_t)nu * 64;
+  const size_t step_bytes = (size_t)nu * 64;
+  for (int32_t i = 0; i < slots; i++) {
+    tags[i] = -1;
+  }
+  // Rows above and below the input: every int16 the zero point, so are its pairs.
+  const uint8_t* zero_row = whittle_q8_dwconv_rows::at<uint8_t>(p, p->zero_row_offset);
+  Reader rd;
+  rd.row = padded + left;
+  rd.in_w = p->in_w;
+  rd.in_c = p->in_c;
+  rd.out_c = p->out_c;
+  rd.mult = p->mult;
+  rd.s = p->stride_w;
+  alignas(16) uint8_t ctl[16];
+  for (int j = 0; j < 16; j++) {
+    ctl[j] = (uint8_t)((j / p->mult) * p->stride_w);
+  }
+  rd.ctl = _mm_load_si128(reinterpret_cast<const __m128i*>(ctl));
+  const size_t in_row_bytes = (size_t)p->in_w * (size_t)p->in_c;
+  const size_t sl = (size_t)p->step_lanes;
+  const size_t out_row_lanes = (size_t)p->out_w * oc;
+  const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  const uint8_t* qs[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  const bool shared = 16 % p->out_c == 0;
+  for (int32_t row = row_begin; row < row_end; row++) {
+    const int32_t b = row / p->out_h;
+    const int32_t oy = row - b * p->out_h;
+    for (int32_t fy = 0; fy < kh; fy++) {
+      const int32_t iy = oy * p->stride_h - p->pad_h + fy * p->dil_h;
+      const uint8_t* r;
+      if (iy < 0 || iy >= p->in_h) {
+        r = zero_row;
+      } else {
+        const int32_t key = b * p->in_h + iy;
+        const int32_t slot = iy % slots;
+        uint8_t* dst = pairs + (size_t)slot * prow_bytes;
+        if (tags[slot] != key) {
+          memcpy(padded + left, input + (size_t)key * in_row_bytes, in_row_bytes);
+          build<kUnsigned>(p, rd, dst);
+          tags[slot] = key;
+        }
+        r = dst;
+      }
+      for (int32_t hx = 0; hx < hx_n; hx++) {
+        q[fy * hx_n + hx] = r + (size_t)hx * group_bytes;
+      }
+    }
+    uint8_t* out_row = output + (size_t)row * out_row_lanes;
+    size_t st_off = 0;
+    for (size_t l = 0; l < out_row_lanes; l += sl, st_off += step_bytes) {
+      const size_t left = out_row_lanes - l;
+      const int32_t valid = (int32_t)(left < sl ? left : sl);
+      for (int32_t g = 0; g < ngroups; g++) {
+        qs[g] = q[g] + st_off;
+      }
+      if (ngroups == 6) {  // 3x3
+        if (shared) {
+          step<6, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+        } else {
+          step<6, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+        }
+      } else if (shared) {
+        step<0, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+      } else {
+        step<0, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+      }
+    }
+  }
+}
+
+template <bool kUnsigned>
+void dwconv(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
+            int32_t row_end) {
+  if ((p->flags & WHITTLE_Q8_DWCONV_ROWS_LEFT_SHIFT) != 0) {
+    run<kUnsigned, true>(p, input, output, scratch, row_begin, row_end);
+  } else {
+    run<kUnsigned, false>(p, input, output, scratch, row_begin, row_end);
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+WHITTLE_API void whittle_qs8_dwconv2d_minmax_rows16c2__avx2(const whittle_q8_dwconv_rows_params* p,
+                                                            const int8_t* input, int8_t* output, void* scratch,
+                                                            int32_t row_begin, int32_t row_end) {
+  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin,
+                row_end);
+}
+
+WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_rows16c2__avx2(const whittle_q8_dwconv_rows_params* p,
+                                                                 const int8_t* input, int8_t* output, void* scratch,
+                                                                 int32_t row_begin, int32_t row_end) {
+  // Per-tensor weights are per-channel weights with equal scales: the same code.
+  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin,
+                row_end);
+}
+
+WHITTLE_API void whittle_qu8_dwconv2d_minmax_rows16c2__avx2(const whittle_q8_dwconv_rows_params* p,
+                                                            const uint8_t* input, uint8_t* output, void* scratch,
+                                                            int32_t row_begin, int32_t row_end) {
+  dwconv<true>(p, input, output, scratch, row_begin, row_end);
+}
+
+}  // extern "C"

@@ -1,0 +1,93 @@
+/* DEPTHWISE_CONV_2D int8/uint8, row-based kernels (q8_dwconv2d_minmax_rows*): any depth
+ * multiplier, channel count, stride and dilation; written for few channels over many pixels
+ * (person_detect, MobileNet's first layers), where channel-blocked kernels waste lanes, and as
+ * fast as those on many channels.
+ *
+ * Output lanes of a row are (pixel, output channel) pairs in output order. A step is
+ * step_pixels pixels (step_lanes = step_pixels * out_c lanes) in `vectors` vectors of 64 lanes
+ * (VNNI) or units of 16 (AVX2); the row has `steps` steps; lanes past step_lanes (and past the
+ * row) are computed but never stored.
+ *
+ * Each input row a task needs is turned once into a "tap row" kept in the scratch (row_slots of
+ * them, direct-mapped by input row): per horizontal group gx of taps (x_groups = ceil(kw / 4)
+ * for VNNI: quads, ceil(kw / 2) for AVX2: pairs), per step and vector, the group's taps' values
+ * of each lane interleaved as the dot instruction wants them: VNNI 4 x 64 bytes (4 bytes per
+ * int32 lane, XORed with 0x80 = x + 128, vpdpbusd's unsigned operand), AVX2 2 x 32 bytes (2
+ * int16 per int32 lane, vpmaddwd). qrow_bytes = x_groups * steps * vectors * (256 or 64). An
+ * output row then costs kh * x_groups dot instructions per accumulator and no shuffles. The
+ * interleave permutes lanes within 128-bit blocks (accumulator a, dword j = 4k + i holds lane
+ * 16k + 4a + i (VNNI) or 8k + 4a + i (AVX2)); the packed weights and constants follow it, and
+ * the final packs (packssdw, packsswb / packuswb) undo it.
+ *
+ * direct_mode: how a tap's bytes are read from the input row. VNNI: 1 stride 1 and multiplier
+ * 1 (contiguous lanes), 2 stride 2, multiplier 1, in_c 8, 16 or 32 (vpermt2q keeps every other
+ * pixel of 128 bytes), 3 multiplier 1 and in_c a multiple of 64 (a vector is 64 channels of one
+ * pixel), 4 in_c 1 and mult dividing 64 with (64 / mult - 1) * stride_w < 16 (a 16-byte window
+ * broadcast and spread by pshufb); byte-masked loads give the zero point outside the row. 0:
+ * the row is first staged (padded columns split into stride_w phases of phase_bytes, each
+ * expanded to out_c bytes, XORed with xor_byte) into a row of row_bytes, and the taps read it.
+ * AVX2: 1 as VNNI, 2 stride 2 and in_c 8, 3 multiplier 1 and in_c a multiple of 16, 4 in_c 1 and
+ * mult dividing 16 with (16 / mult - 1) * stride_w < 16; units reaching past the row, and mode
+ * 0, gather their 16 bytes one by one.
+ *
+ * Block at the params address: this header (192 bytes), then at weights_offset
+ *   [kh * x_groups][vectors][accumulators] vectors: VNNI 4 x 64 bytes (16 int32 lanes x 4 int8
+ *   taps), AVX2 2 x 32 bytes (8 int32 lanes x 2 int16 taps); group g = fy * x_groups + gx,
+ *   tap b of the group is (fy, gx * group + b), zero past kw;
+ * at consts_offset per (vector, accumulator):
+ *   VNNI: 10 x 64 bytes: bias', left shift, multiplier (dwords), the odd lanes' multipliers (at
+ *         the even dwords), then int64 per even / odd lane: R, N, S (see the kernel)
+ *   AVX2:  6 x 32 bytes: bias', left shift, multiplier, right mask, right half, right shift
+ * (bias' = bias + (input_offset - (xor_byte ? 128 : 0)) * sum of the channel's w_eff), and at
+ * zero_row_offset the tap row of a row of zero points (rows above and below the input):
+ * max(row_bytes, qrow_bytes) bytes.
+ *
+ * Entry points: (params, input, output, scratch, first output row, end output row), rows
+ * counting batch * out_h; scratch: a 64-byte aligned array of row_slots int32 tags, then (VNNI)
+ * one staged row of row_bytes, then row_slots tap rows of qrow_bytes.
+ */
+#ifndef WHITTLE_DWCONV_ROWS_H_
+#define WHITTLE_DWCONV_ROWS_H_
+
+#include <stdint.h>
+
+#include "whittle/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct whittle_q8_dwconv_rows_params {
+  int32_t batches, in_h, in_w, in_c;
+  int32_t out_h, out_w, kh, kw;
+  int32_t stride_h, stride_w, dil_h, dil_w;
+  int32_t pad_h, pad_w, mult, out_c;
+  int32_t step_pixels, step_lanes, vectors, tap_groups;
+  int32_t phase_bytes, row_bytes, row_slots, xor_byte;
+  int32_t zero_byte, weights_offset, consts_offset, zero_row_offset;
+  int32_t output_offset, act_min, act_max, flags;
+  int32_t qrow_bytes, x_groups, steps, direct_mode;
+} whittle_q8_dwconv_rows_params;
+
+/* flags: some channel has a left shift; the activation range is narrower than the type's. */
+#define WHITTLE_Q8_DWCONV_ROWS_LEFT_SHIFT 1
+#define WHITTLE_Q8_DWCONV_ROWS_CLAMP 2
+/* The most taps (kh * kw) the kernels take: tap pointers live on the stack. */
+#define WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS 256
+
+#define WHITTLE_Q8_DWCONV_ROWS_DECL(dtype, tile, ctype)                                                          \
+  WHITTLE_API void whittle_##dtype##_dwconv2d_minmax_##tile(const whittle_q8_dwconv_rows_params* p,              \
+                                                             const ctype* input, ctype* output, void* scratch,   \
+                                                             int32_t row_begin, int32_t row_end);
+WHITTLE_Q8_DWCONV_ROWS_DECL(qs8, rows16c2__avx2, int8_t)
+WHITTLE_Q8_DWCONV_ROWS_DECL(qs8_qc8w, rows16c2__avx2, int8_t)
+WHITTLE_Q8_DWCONV_ROWS_DECL(qu8, rows16c2__avx2, uint8_t)
+WHITTLE_Q8_DWCONV_ROWS_DECL(qs8, rows64c4__avx512vnni, int8_t)
+WHITTLE_Q8_DWCONV_ROWS_DECL(qs8_qc8w, rows64c4__avx512vnni, int8_t)
+#undef WHITTLE_Q8_DWCONV_ROWS_DECL
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WHITTLE_DWCONV_ROWS_H_ */
