@@ -51,6 +51,17 @@ WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_fully_connected_sparse_32x1c2__avx2);
 WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_fully_connected_sparse_32x1c2__avx2);
 WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_32x1c2__avx2);
 
+/* AVX-512 VNNI: vpdpbusd, tiles of 64/32/16 pixels x 1 output channel, K in quads (1x4
+ * blocks): pair_offset holds (k / 4) * 256, pair_value the 4 int8 weights of a block (a uint8
+ * layer's quad outside int8 split into 2-3 blocks at the same offset); gemm.kp: K rounded up
+ * to 64. */
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_conv2d_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_conv2d_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_conv2d_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_fully_connected_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_fully_connected_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_64x1c4__avx512vnni);
+
 #ifdef __cplusplus
 }
 #endif
