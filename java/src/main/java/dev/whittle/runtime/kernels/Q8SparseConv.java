@@ -25,9 +25,10 @@ public final class Q8SparseConv extends NativeGemmKernel<ConvParams> {
 
     /** The registry factory for the AVX-512 VNNI kernels. */
     static WeightFormatConvFactory vnni() {
-        return (dense, p, filter, bias, stats) -> create(dense, Q8SparseGemm.Isa.AVX512VNNI, p, filter, bias);
+        return (dense, p, filter, bias, stats) -> create(dense, null, p, filter, bias);
     }
 
+    /** {@code isa} null: the VNNI kernel for the layer ({@link Q8SparseGemm#vnniIsa}). */
     static Q8SparseConv create(KernelFamily<ConvKernelFactory> dense, Q8SparseGemm.Isa isa, ConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
         boolean unsigned = dense == KernelRegistry.QU8_CONV2D;
@@ -37,11 +38,14 @@ public final class Q8SparseConv extends NativeGemmKernel<ConvParams> {
         }
         int k = p.kh() * p.kw() * p.inC();
         long pixels = (long) p.batches() * p.outH() * p.outW();
-        if (filter.capacity() < (long) p.outC() * k
-                || !Q8SparseGemm.pays(isa, dense, filter, p.outC(), k, unsigned ? -p.filterOffset() : 0, pixels)) {
+        if (filter.capacity() < (long) p.outC() * k) {
             return null;
         }
         Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(dense, p);
+        isa = isa != null ? isa : Q8SparseGemm.vnniIsa(spec);
+        if (!Q8SparseGemm.pays(isa, dense, filter, p.outC(), k, unsigned ? -p.filterOffset() : 0, pixels)) {
+            return null;
+        }
         Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + isa.suffix, isa, spec, filter,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8SparseConv(gemm, reference);

@@ -23,6 +23,15 @@ final class Q8SparseGemm implements NativeGemm {
     static final String AVX2_SUFFIX = "sparse_32x1c2__avx2";
     /** Kernel name suffix: tiles of 64 pixels x 1 channel, K in quads (vpdpbusd). */
     static final String VNNI_SUFFIX = "sparse_64x1c4__avx512vnni";
+    /** Kernel name suffix: 4 rows x 16 channels, non-zero weights gathered 4 per lane (vpermt2b, vpdpbusd). */
+    static final String VNNI_ROWS_SUFFIX = "sparse_4x16c4__avx512vnni";
+    /** The rows kernel's K segment: the 128-byte table of vpermt2b. */
+    static final int ROWS_SEGMENT = 128;
+    /**
+     * Layers with at most this many output pixels run the rows kernel instead of the 64x1c4
+     * tiles (where it can: direct rows, VBMI).
+     */
+    static final long ROWS_MAX_PIXELS = 8;
     /** Pixels per packed tile (the native WHITTLE_Q8_SPARSE_TILE). */
     static final int TILE = 32;
     private static final int GROUP = 16;
@@ -59,6 +68,11 @@ final class Q8SparseGemm implements NativeGemm {
     static final double AUTO_VNNI_MIN_ZERO_QUADS = 0.35;
     /** auto, the VNNI sparse kernel: fewest output pixels (a 16-pixel tile mostly empty below). */
     static final long AUTO_VNNI_MIN_PIXELS = 16;
+    /**
+     * auto, the rows kernel: at most this fraction of the dense kernel's steps (a step costs
+     * a vpermt2b and a vpdpbusd per row and 128 bytes, the dense kernel's one vpdpbusd and 64).
+     */
+    static final double AUTO_ROWS_MAX_STEPS = 0.45;
     /** auto, the VNNI sparse kernel: smallest K. */
     static final int AUTO_VNNI_MIN_K = 1;
 
@@ -114,6 +128,31 @@ final class Q8SparseGemm implements NativeGemm {
     }
 
     /**
+     * The rows kernel's steps (per 16-channel group and 128-K segment: the densest channel's
+     * non-zeros / 4, rounded up) over the dense kernel's (32 per group and segment); uint8
+     * weights split into two entries are not counted (rare; an estimate for the cost model).
+     */
+    static double rowsStepFraction(ByteBuffer w, int n, int k, int zero) {
+        long steps = 0;
+        int groups = (n + GROUP - 1) / GROUP;
+        int segments = (k + ROWS_SEGMENT - 1) / ROWS_SEGMENT;
+        for (int g = 0; g < groups; g++) {
+            for (int seg = 0; seg < segments; seg++) {
+                int most = 0;
+                for (int o = g * GROUP; o < Math.min(n, g * GROUP + GROUP); o++) {
+                    int c = 0;
+                    for (int i = seg * ROWS_SEGMENT; i < Math.min(k, seg * ROWS_SEGMENT + ROWS_SEGMENT); i++) {
+                        c += (w.get(o * k + i) & 0xFF) != zero ? 1 : 0;
+                    }
+                    most = Math.max(most, c);
+                }
+                steps += (most + 3) / 4;
+            }
+        }
+        return (double) steps / ((long) groups * segments * (ROWS_SEGMENT / 4));
+    }
+
+    /**
      * Whether the weight-format dispatch may use the kernel of {@code isa} on a layer: always
      * under {@code --kernels sparse} (to measure, or for the memory), under {@code auto} only
      * where the benchmark shows it faster than the dense kernel dispatch would run instead
@@ -122,6 +161,9 @@ final class Q8SparseGemm implements NativeGemm {
     static boolean pays(Isa isa, KernelFamily<?> dense, ByteBuffer w, int n, int k, int zero, long pixels) {
         if (WeightFormat.current() != WeightFormat.AUTO) {
             return true;
+        }
+        if (isa == Isa.AVX512VNNI_ROWS) {
+            return rowsStepFraction(w, n, k, zero) <= AUTO_ROWS_MAX_STEPS;
         }
         if (isa == Isa.AVX512VNNI) {
             return pixels >= AUTO_VNNI_MIN_PIXELS && k >= AUTO_VNNI_MIN_K
@@ -137,12 +179,38 @@ final class Q8SparseGemm implements NativeGemm {
         return zeroPairs(w, n, k, zero) >= (vnniDense ? AUTO_MIN_ZERO_PAIRS_VS_VNNI : AUTO_MIN_ZERO_PAIRS);
     }
 
-    /** The two instruction sets, with their block size along K, tile and packed row alignment. */
+    /**
+     * Whether output pixel m reads exactly input pixel m (the rows kernel copies rows, it does
+     * not gather): FULLY_CONNECTED, and 1x1 stride-1 unpadded CONV_2D.
+     */
+    static boolean direct(Q8Gemm.Spec s) {
+        return s.kh() == 1 && s.kw() == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 0 && s.padW() == 0
+                && s.inH() == s.outH() && s.inW() == s.outW();
+    }
+
+    /**
+     * The VNNI kernel for a layer: the rows kernel where it has at most {@link #ROWS_MAX_PIXELS}
+     * output pixels, reads them directly and the CPU has VBMI (vpermt2b); else the 64x1c4 tiles.
+     */
+    static Isa vnniIsa(Q8Gemm.Spec s) {
+        long pixels = (long) s.batches() * s.outH() * s.outW();
+        boolean rows = pixels <= ROWS_MAX_PIXELS && direct(s)
+                && dev.whittle.CpuFeatures.detect().has(dev.whittle.CpuFeatures.Feature.AVX512_VBMI)
+                && NativeKernels.has("whittle_qs8_fully_connected_" + VNNI_ROWS_SUFFIX);
+        return rows ? Isa.AVX512VNNI_ROWS : Isa.AVX512VNNI;
+    }
+
+    /** The kinds of kernel, with their block size along K, tile and packed row alignment. */
     enum Isa {
         /** vpmaddwd on int16 pairs: 1x2 blocks, tiles of 32 pixels, K staged in rows of 16. */
         AVX2(AVX2_SUFFIX, 2, TILE, 16),
         /** vpdpbusd on uint8 activations x int8 weights: 1x4 blocks, tiles of 64 pixels, rows of 64. */
-        AVX512VNNI(VNNI_SUFFIX, 4, 64, 64);
+        AVX512VNNI(VNNI_SUFFIX, 4, 64, 64),
+        /**
+         * AVX-512 VNNI + VBMI, few direct rows: 4 rows x 16 channels per pass, vpermt2b gathers
+         * per channel from 128-K segments ({@link #packRows}).
+         */
+        AVX512VNNI_ROWS(VNNI_ROWS_SUFFIX, 4, 4, ROWS_SEGMENT);
 
         final String suffix;
         final int block;
@@ -164,29 +232,66 @@ final class Q8SparseGemm implements NativeGemm {
         this.split = new Q8GemmLayout.Split(m, n, isa.tile, GROUP, (n + GROUP - 1) / GROUP, 2 * isa.tile, 0);
         int np = Q8Gemm.roundUp(n, GROUP);
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
-        // Alignment, the packed tile [kp/B][tile][B] (4 bytes per pixel and block on both ISAs:
-        // 2 int16 or 4 uint8), the staged output [16][tile], the raw rows [tile][kp] with the 16
-        // bytes a gathered row may write past its end, slack.
-        this.scratchBytes = 64 + (long) (kp / isa.block) * isa.tile * 4 + GROUP * isa.tile + (long) isa.tile * kp + 64;
+        // Tile kernels: alignment, the packed tile [kp/B][tile][B] (4 bytes per pixel and block
+        // on both ISAs: 2 int16 or 4 uint8), the staged output [16][tile], the raw rows
+        // [tile][kp] with the 16 bytes a gathered row may write past its end, slack. Rows
+        // kernel: alignment, 4 rows of kp bytes.
+        this.scratchBytes = isa == Isa.AVX512VNNI_ROWS ? 64 + 4L * kp + 64
+                : 64 + (long) (kp / isa.block) * isa.tile * 4 + GROUP * isa.tile + (long) isa.tile * kp + 64;
+        int wo = s.weightsOffset();
+        int[] sums = new int[n];
+        for (int o = 0; o < n; o++) {
+            for (int i = 0; i < k; i++) {
+                sums[o] += weff(w, o, k, i, s.unsigned(), wo);
+            }
+        }
+        Packed packed = isa == Isa.AVX512VNNI_ROWS ? packRows(s, k, kp, w) : packBlocks(isa, s, k, w);
+        this.nonZeroPairs = packed.count();
+        this.rowStart = packed.rowStart();
+        this.pairOffset = packed.pairOffset();
+        this.pairValue = packed.pairValue();
+        this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
+        this.params = NativeKernels.allocate(PARAMS_BYTES);
+        // vpdpbusd multiplies uint8 activations: int8 inputs are packed as x + 128 (x ^ 0x80).
+        int activationBias = isa != Isa.AVX2 && !s.unsigned() ? 128 : 0;
+        int io = s.inputOffset();
+        for (int o = 0; o < n; o++) {
+            // As the dense kernels: const = bias + inputOffset * sum_k w_eff (- 128 * sum for
+            // the +128 of int8 activations on VNNI).
+            int c = (io - activationBias) * sums[o] + (bias != null ? bias.getInt(o * 4) : 0);
+            Q8GemmLayout.putOutputStage(channel, np, o, c, s.multipliers()[o], s.shifts()[o]);
+        }
+        // The dense header (whittle_q8_gemm_params, as Q8Gemm writes it); kp = K rounded to the
+        // ISA's staged row length.
+        Q8GemmLayout.putHeader(params, s, k, kp, np, isa.tile, 0, 0, 0L, channel.address());
+        params.set(ValueLayout.JAVA_LONG, 256, rowStart.address());
+        params.set(ValueLayout.JAVA_LONG, 264, pairOffset.address());
+        params.set(ValueLayout.JAVA_LONG, 272, pairValue.address());
+    }
+
+    /** The three native arrays of a format and its entry count. */
+    private record Packed(MemorySegment rowStart, MemorySegment pairOffset, MemorySegment pairValue, long count) {
+    }
+
+    /**
+     * The tile kernels' format: per channel its non-zero 1xB blocks (offset of the block's row
+     * in the packed tile, the weights: 2 int16 on AVX2, 4 int8 on VNNI), an even count per channel.
+     */
+    private static Packed packBlocks(Isa isa, Q8Gemm.Spec s, int k, ByteBuffer w) {
+        int n = s.outC();
         int wo = s.weightsOffset();
         int blocks = (k + isa.block - 1) / isa.block;
         int rowBytes = isa.tile * 4;
         Ints offsets = new Ints();
         Ints values = new Ints();
         int[] starts = new int[n + 1];
-        int[] constants = new int[n];
-        // vpdpbusd multiplies uint8 activations: int8 inputs are packed as x + 128 (x ^ 0x80).
-        int activationBias = isa == Isa.AVX512VNNI && !s.unsigned() ? 128 : 0;
-        int io = s.inputOffset();
         int[] res = new int[isa.block];
         for (int o = 0; o < n; o++) {
             starts[o] = offsets.size;
-            int sum = 0;
             for (int b = 0; b < blocks; b++) {
                 for (int i = 0; i < isa.block; i++) {
                     int kk = b * isa.block + i;
                     res[i] = kk < k ? weff(w, o, k, kk, s.unsigned(), wo) : 0;
-                    sum += res[i];
                 }
                 if (isa == Isa.AVX2) {
                     if (res[0] != 0 || res[1] != 0) {
@@ -215,30 +320,80 @@ final class Q8SparseGemm implements NativeGemm {
                 offsets.add(0);
                 values.add(0);
             }
-            // As the dense kernels: const = bias + inputOffset * sum_k w_eff (- 128 * sum for
-            // the +128 of int8 activations on VNNI).
-            constants[o] = (io - activationBias) * sum + (bias != null ? bias.getInt(o * 4) : 0);
         }
         starts[n] = offsets.size;
-        long count = offsets.size;
-        this.nonZeroPairs = count;
-        this.rowStart = NativeKernels.allocate(4L * (n + 1));
-        this.pairOffset = NativeKernels.allocate(Math.max(4, 4 * count));
-        this.pairValue = NativeKernels.allocate(Math.max(4, 4 * count));
-        this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
-        this.params = NativeKernels.allocate(PARAMS_BYTES);
+        MemorySegment rowStart = NativeKernels.allocate(4L * (n + 1));
+        MemorySegment pairOffset = NativeKernels.allocate(Math.max(4, 4L * offsets.size));
+        MemorySegment pairValue = NativeKernels.allocate(Math.max(4, 4L * values.size));
         MemorySegment.copy(starts, 0, rowStart, ValueLayout.JAVA_INT, 0, n + 1);
         MemorySegment.copy(offsets.data, 0, pairOffset, ValueLayout.JAVA_INT, 0, offsets.size);
         MemorySegment.copy(values.data, 0, pairValue, ValueLayout.JAVA_INT, 0, values.size);
-        for (int o = 0; o < n; o++) {
-            Q8GemmLayout.putOutputStage(channel, np, o, constants[o], s.multipliers()[o], s.shifts()[o]);
+        return new Packed(rowStart, pairOffset, pairValue, offsets.size);
+    }
+
+    /**
+     * The rows kernel's format ({@code q8_conv2d_sparse_4x16c4__avx512vnni.cc}): per group of
+     * 16 channels and segment of 128 K, steps of 64 index bytes (channel l's next 4 non-zero
+     * weights' positions in the segment at bytes 4l..4l+3) and 64 int8 weights; a group's
+     * segment takes as many steps as its densest channel needs (entries / 4, rounded up).
+     */
+    private static Packed packRows(Q8Gemm.Spec s, int k, int kp, ByteBuffer w) {
+        int n = s.outC();
+        int wo = s.weightsOffset();
+        int groups = (n + GROUP - 1) / GROUP;
+        int segments = kp / ROWS_SEGMENT;
+        byte[] steps = new byte[groups * segments];
+        int[] groupStart = new int[groups];
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        // Per lane, the segment's entries: index and int8 weight (a uint8 layer's weight outside
+        // int8 as 2-3 entries with the same index).
+        int[][] idx = new int[GROUP][3 * ROWS_SEGMENT];
+        int[][] val = new int[GROUP][3 * ROWS_SEGMENT];
+        int[] count = new int[GROUP];
+        for (int g = 0; g < groups; g++) {
+            groupStart[g] = data.size();
+            for (int seg = 0; seg < segments; seg++) {
+                int most = 0;
+                for (int l = 0; l < GROUP; l++) {
+                    count[l] = 0;
+                    int o = g * GROUP + l;
+                    for (int i = 0; o < n && i < ROWS_SEGMENT && seg * ROWS_SEGMENT + i < k; i++) {
+                        int v = weff(w, o, k, seg * ROWS_SEGMENT + i, s.unsigned(), wo);
+                        while (v != 0) {
+                            int part = Math.max(-128, Math.min(127, v));
+                            v -= part;
+                            idx[l][count[l]] = i;
+                            val[l][count[l]++] = part;
+                        }
+                    }
+                    most = Math.max(most, count[l]);
+                }
+                int t = (most + 3) / 4;
+                steps[g * segments + seg] = (byte) t;
+                byte[] step = new byte[128];
+                for (int j = 0; j < t; j++) {
+                    java.util.Arrays.fill(step, (byte) 0);
+                    for (int l = 0; l < GROUP; l++) {
+                        for (int b = 0; b < 4; b++) {
+                            int e = 4 * j + b;
+                            if (e < count[l]) {
+                                step[4 * l + b] = (byte) idx[l][e];
+                                step[64 + 4 * l + b] = (byte) val[l][e];
+                            }
+                        }
+                    }
+                    data.writeBytes(step);
+                }
+            }
         }
-        // The dense header (whittle_q8_gemm_params, as Q8Gemm writes it); kp = K rounded to the
-        // ISA's staged row length.
-        Q8GemmLayout.putHeader(params, s, k, kp, np, isa.tile, 0, 0, 0L, channel.address());
-        params.set(ValueLayout.JAVA_LONG, 256, rowStart.address());
-        params.set(ValueLayout.JAVA_LONG, 264, pairOffset.address());
-        params.set(ValueLayout.JAVA_LONG, 272, pairValue.address());
+        byte[] bytes = data.toByteArray();
+        MemorySegment rowStart = NativeKernels.allocate(Math.max(4, steps.length));
+        MemorySegment pairOffset = NativeKernels.allocate(4L * groups);
+        MemorySegment pairValue = NativeKernels.allocate(Math.max(64, bytes.length));
+        MemorySegment.copy(steps, 0, rowStart, ValueLayout.JAVA_BYTE, 0, steps.length);
+        MemorySegment.copy(groupStart, 0, pairOffset, ValueLayout.JAVA_INT, 0, groups);
+        MemorySegment.copy(bytes, 0, pairValue, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        return new Packed(rowStart, pairOffset, pairValue, bytes.length / 128);
     }
 
     /** A growable int array (no boxing for the ~10^5 blocks of a layer). */
@@ -277,7 +432,12 @@ final class Q8SparseGemm implements NativeGemm {
             Math.toIntExact(Math.multiplyExact((long) s.outC(), (long) k));
             // block offsets (k / B) * tile * 4 and the packed tile (64 kp bytes on both ISAs) in int32
             Math.toIntExact(Math.multiplyExact((long) kp, 64L) + 4096);
+            // the rows format: at most 3 entries per weight, a step of 128 bytes per 4 entries
+            Math.toIntExact(Math.multiplyExact(Math.multiplyExact((long) s.outC() + GROUP, (long) kp), 6L) / 16 + 4096);
         } catch (ArithmeticException e) {
+            return null;
+        }
+        if (isa == Isa.AVX512VNNI_ROWS && !direct(s)) {
             return null;
         }
         if (!Q8GemmLayout.validQuant(s, w, k, bias)) {

@@ -1,0 +1,169 @@
+// int8/uint8 FULLY_CONNECTED and pointwise CONV_2D with few output pixels (1-4 per pass) on
+// unstructured sparse weights, AVX-512 VNNI + VBMI: weights-major, 16 output channels per
+// register (one per dword lane), any non-zero weight anywhere in a 128-K segment.
+//
+// Why not the 64x1c4 tile kernel: at 1-8 pixels its 16-pixel vectors are mostly empty (FC
+// 1280 -> 1001 at batch 1: 0.1-0.2x the dense VNNI kernel). Here the lanes are output channels,
+// as in the dense kernel, and the sparsity is skipped per channel with a byte permute: per
+// 128-K segment the activations of a row sit in two zmm registers (a 128-byte table), and a
+// step is, per row, one vpermt2b that gathers for each of the 16 channels the 4 activation
+// bytes of its next 4 non-zero weights, and one vpdpbusd with those 4 int8 weights. The index
+// and weight bytes are loaded once per step for all rows (1-4). A (16-channel group, segment)
+// takes ceil(max over its channels of non-zeros / 4) steps, where the dense kernel takes 32
+// vpdpbusd: 1x1 granularity, so at 80% random zeros (~26 of 128 per channel, max of 16 ~ 33)
+// 9 steps, at 90% ~5 (see kernels/README.md for the measured numbers).
+//
+// Exactness as the 64x1c4 kernel: uint8 activations (int8 inputs x ^ 0x80 = x + 128, folded
+// into the per-channel constant), int8 weights (a uint8 layer's w + filterOffset outside int8
+// stored as 2-3 entries with the same index), int32 wrapping sums; the dense VNNI kernel's
+// requantization with lanes = channels.
+//
+// Format (Q8SparseGemm writes it): steps[g * segments + s] (uint8) per group and segment;
+// group_start[g] (int32): byte offset of group g's steps in data; data: per step 64 index
+// bytes (lane l's 4 bytes at 4l: positions 0..127 in the segment) then 64 int8 weight bytes.
+#include <immintrin.h>
+#include <string.h>
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include "q8_gemm_common.h"
+#include "q8_requant_avx512.h"
+#include "whittle/q8_sparse.h"
+
+// vpermt2b is AVX512_VBMI, which the avx512vnni ISA flags do not include (Cascade Lake has
+// VNNI without VBMI): only this file's functions use it, and Java dispatches them only where
+// CpuFeatures reports AVX512_VBMI.
+#define WHITTLE_VBMI __attribute__((target("avx512vbmi")))
+
+namespace {
+
+using whittle_q8_avx512::load_requant;
+using whittle_q8_avx512::Requant;
+using whittle_q8_avx512::requantize;
+
+constexpr int kSegment = 128;
+
+template <int MR, bool GL>
+WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_t* x, uint8_t* output, int32_t m,
+                                int32_t g0, int32_t g1) {
+  const whittle_q8_gemm_params* p = &sp->gemm;
+  const int32_t kp = p->kp;
+  const int32_t segments = kp / kSegment;
+  const int32_t n_total = p->out_c;
+  const uint8_t* steps = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(sp->row_start));
+  const int32_t* group_start = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(sp->pair_offset));
+  const uint8_t* data = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(sp->pair_value));
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST);
+  const __m512i off = _mm512_set1_epi32(p->output_offset);
+  const __m512i lo = _mm512_set1_epi32(p->act_min);
+  const __m512i hi = _mm512_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  for (int32_t g = g0; g < g1; g++) {
+    // Two accumulators per row (even and odd steps): one vpdpbusd chain per row would wait
+    // on its latency at 1-2 rows.
+    __m512i a[MR], b[MR];
+    const __m512i c0 = _mm512_loadu_si512(cnst + 16 * g);
+    for (int r = 0; r < MR; r++) {
+      a[r] = c0;
+      b[r] = _mm512_setzero_si512();
+    }
+    const uint8_t* d = data + group_start[g];
+    const uint8_t* st = steps + (size_t) g * segments;
+    for (int32_t s = 0; s < segments; s++) {
+      __m512i t0[MR], t1[MR];
+      for (int r = 0; r < MR; r++) {
+        t0[r] = _mm512_load_si512(x + (size_t) r * kp + s * kSegment);
+        t1[r] = _mm512_load_si512(x + (size_t) r * kp + s * kSegment + 64);
+      }
+      int32_t t = st[s];
+      for (; t >= 2; t -= 2) {
+        const __m512i i0 = _mm512_loadu_si512(d);
+        const __m512i w0 = _mm512_loadu_si512(d + 64);
+        const __m512i i1 = _mm512_loadu_si512(d + 128);
+        const __m512i w1 = _mm512_loadu_si512(d + 192);
+        d += 256;
+        for (int r = 0; r < MR; r++) {
+          a[r] = _mm512_dpbusd_epi32(a[r], _mm512_permutex2var_epi8(t0[r], i0, t1[r]), w0);
+          b[r] = _mm512_dpbusd_epi32(b[r], _mm512_permutex2var_epi8(t0[r], i1, t1[r]), w1);
+        }
+      }
+      if (t != 0) {
+        const __m512i i0 = _mm512_loadu_si512(d);
+        const __m512i w0 = _mm512_loadu_si512(d + 64);
+        d += 128;
+        for (int r = 0; r < MR; r++) {
+          a[r] = _mm512_dpbusd_epi32(a[r], _mm512_permutex2var_epi8(t0[r], i0, t1[r]), w0);
+        }
+      }
+    }
+    const Requant rq = load_requant(p, 16 * g);
+    const int32_t nc = n_total - 16 * g < 16 ? n_total - 16 * g : 16;
+    const __mmask16 lanes = (__mmask16) ((1u << nc) - 1);
+    for (int r = 0; r < MR; r++) {
+      // Clamped to the output type's range, so the truncating vpmovdb is exact for both.
+      const __m512i q = requantize(_mm512_add_epi32(a[r], b[r]), rq, hl, GL, off, lo, hi);
+      _mm_mask_storeu_epi8(output + (size_t) (m + r) * n_total + 16 * g, lanes, _mm512_cvtepi32_epi8(q));
+    }
+  }
+}
+
+template <bool GL, bool U>
+WHITTLE_VBMI static void run_t(const whittle_q8_sparse_params* sp, const uint8_t* input, uint8_t* output,
+                               void* scratch, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
+  const whittle_q8_gemm_params* p = &sp->gemm;
+  const int32_t k = p->k;
+  const int32_t kp = p->kp;
+  // Scratch (Q8SparseGemm sizes it): 4 rows of kp uint8 activations.
+  uint8_t* x = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~static_cast<uintptr_t>(63));
+  const __m512i flip = _mm512_set1_epi8(U ? 0 : (char) 0x80);
+  const int32_t g0 = n0 / 16;
+  const int32_t g1 = (n1 + 15) / 16;
+  for (int32_t m = m0; m < m1; m += 4) {
+    const int32_t mr = m1 - m < 4 ? m1 - m : 4;
+    for (int32_t r = 0; r < mr; r++) {
+      // Direct rows only (FULLY_CONNECTED, 1x1 stride-1 unpadded CONV_2D: Java checks).
+      uint8_t* row = x + (size_t) r * kp;
+      memcpy(row, input + (size_t) (m + r) * k, (size_t) k);
+      // The padding K past k is left as it is: only zero weights index it.
+      for (int32_t c = 0; c < kp; c += 64) {
+        _mm512_store_si512(row + c, _mm512_xor_si512(_mm512_load_si512(row + c), flip));
+      }
+    }
+    switch (mr) {
+      case 1:
+        rows_t<1, GL>(sp, x, output, m, g0, g1);
+        break;
+      case 2:
+        rows_t<2, GL>(sp, x, output, m, g0, g1);
+        break;
+      case 3:
+        rows_t<3, GL>(sp, x, output, m, g0, g1);
+        break;
+      default:
+        rows_t<4, GL>(sp, x, output, m, g0, g1);
+        break;
+    }
+  }
+}
+
+WHITTLE_VBMI static void run(const whittle_q8_sparse_params* sp, const uint8_t* input, uint8_t* output, void* scratch,
+                             int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
+  WHITTLE_Q8_RUN_GL_U(&sp->gemm, run_t, sp, input, output, scratch, m0, m1, n0, n1);
+}
+
+}  // namespace
+
+static_assert(sizeof(whittle_q8_sparse_params) == 320, "params block layout is mirrored by Java");
+
+#define WHITTLE_Q8_SPARSE_VBMI(name) \
+  extern "C" WHITTLE_Q8_SPARSE_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_SPARSE_VBMI(whittle_qs8_conv2d_sparse_4x16c4__avx512vnni)
+WHITTLE_Q8_SPARSE_VBMI(whittle_qs8_qc8w_conv2d_sparse_4x16c4__avx512vnni)
+WHITTLE_Q8_SPARSE_VBMI(whittle_qu8_conv2d_sparse_4x16c4__avx512vnni)
+WHITTLE_Q8_SPARSE_VBMI(whittle_qs8_fully_connected_sparse_4x16c4__avx512vnni)
+WHITTLE_Q8_SPARSE_VBMI(whittle_qs8_qc8w_fully_connected_sparse_4x16c4__avx512vnni)
+WHITTLE_Q8_SPARSE_VBMI(whittle_qu8_fully_connected_sparse_4x16c4__avx512vnni)
