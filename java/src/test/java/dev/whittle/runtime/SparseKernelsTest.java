@@ -122,11 +122,11 @@ class SparseKernelsTest {
     }
 
     /**
-     * The AVX-512 VNNI rows kernel ({@code *_sparse_4x16c4__avx512vnni}: 1-8 direct output
-     * rows, 128-K segments): K around the segments, batches 1..8 (passes of 4 rows and their
+     * The AVX-512 VNNI rows kernel ({@code *_sparse_4x16c4__avx512vnni}: direct rows, passes of
+     * 4, 128-K segments): K around the segments, batches 1..8 (passes of 4 rows and their
      * tails), channels around the 16-lane groups, the three dtypes with zero points at both
-     * ends (uint8 weights outside int8 split into entries), sparsity 0..100%; and the tile kernel
-     * from 9 pixels on.
+     * ends (uint8 weights outside int8 split into entries), sparsity 0..100%; a pointwise conv
+     * runs it, an im2col conv the 64x1c4 tile kernel.
      */
     @Test
     void vnniRowsKernel() {
@@ -156,17 +156,21 @@ class SparseKernelsTest {
                 System.clearProperty(KernelPath.PROPERTY);
             }
         }
-        Conv c = new Conv(1, 3, 3, 40, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
-        Model pointwise = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D, c, 9, WeightFormatHarness.unstructured(0.8));
-        WeightFormatHarness.check(pointwise, KernelRegistry.CONV2D_SPARSE, WeightFormat.SPARSE, "_sparse_", "3x3 pixels",
-                9, 0);
-        System.setProperty(KernelPath.PROPERTY, "avx512vnni");
-        System.setProperty(WeightFormat.PROPERTY, "sparse");
-        try {
-            List<String> names = OpProfile.kernelNames(CompiledModel.compile(pointwise));
-            assertTrue(names.stream().anyMatch(x -> x.endsWith("_sparse_64x1c4__avx512vnni")), names.toString());
-        } finally {
-            System.clearProperty(KernelPath.PROPERTY);
+        Conv pw = new Conv(1, 9, 7, 40, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        Conv im2col = new Conv(1, 9, 7, 8, 24, 3, 3, 1, 1, 1, 1, 1, 0, 0, 0, true);
+        for (Conv c : List.of(pw, im2col)) {
+            Model conv = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D, c, 9, WeightFormatHarness.unstructured(0.8));
+            WeightFormatHarness.check(conv, KernelRegistry.CONV2D_SPARSE, WeightFormat.SPARSE, "_sparse_", c.label(), 9,
+                    0);
+            System.setProperty(KernelPath.PROPERTY, "avx512vnni");
+            System.setProperty(WeightFormat.PROPERTY, "sparse");
+            try {
+                List<String> names = OpProfile.kernelNames(CompiledModel.compile(conv));
+                String expected = c == pw ? "_sparse_4x16c4__avx512vnni" : "_sparse_64x1c4__avx512vnni";
+                assertTrue(names.stream().anyMatch(x -> x.endsWith(expected)), c.label() + ": " + names);
+            } finally {
+                System.clearProperty(KernelPath.PROPERTY);
+            }
         }
     }
 
