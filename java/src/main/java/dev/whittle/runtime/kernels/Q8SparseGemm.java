@@ -60,17 +60,29 @@ final class Q8SparseGemm implements NativeGemm {
     static final double AUTO_MIN_ZERO_PAIRS_VS_VNNI = 0.78;
     /** auto, against the VNNI dense kernel: at smaller K the per-output requantization dominates. */
     static final int AUTO_MIN_K_VS_VNNI = 64;
-    /** auto, the VNNI sparse kernel against the VNNI dense kernel: the fraction of all-zero 1x4 blocks from which it wins. */
-    static final double AUTO_VNNI_MIN_ZERO_QUADS = 0.35;
-    /** auto, the VNNI sparse kernel: fewest output pixels (a 16-pixel tile mostly empty below). */
-    static final long AUTO_VNNI_MIN_PIXELS = 16;
     /**
-     * auto, the rows kernel: at most this fraction of the dense kernel's steps (a step costs
-     * a vpermt2b and a vpdpbusd per row and 128 bytes, the dense kernel's one vpdpbusd and 64).
+     * auto, the 64x1c4 VNNI tile kernel (im2col convolutions, and VNNI CPUs without VBMI) against
+     * the dense VNNI kernel: the fraction of all-zero 1x4 blocks from which it wins. Measured
+     * (Cmp harness over SparseGemmBenchmark, min of 150 interleaved invokes, qu8, random zeros,
+     * z4 ~ s^4): 0.93/0.97/1.07/0.93 at 80% (z4 0.41) and 1.00/1.08/1.36/1.45 at 90% (z4 0.66)
+     * on 56x56x24x144, 28x28x32x192, 14x14x96x576, 7x7x320x1280: each 64-MAC vpdpbusd needs its
+     * own 64-byte activation load, and Zen 4 loads one zmm per cycle (kernels/README.md).
+     */
+    static final double AUTO_VNNI_MIN_ZERO_QUADS = 0.62;
+    /** auto, the VNNI tile kernel: fewest output pixels (one 16-pixel vector per block below). */
+    static final long AUTO_VNNI_MIN_PIXELS = 16;
+    /** auto, the VNNI tile kernel: smallest K (K = 24, 32: 1.00-1.08 at 90%; requantization dominates). */
+    static final int AUTO_VNNI_MIN_K = 64;
+    /**
+     * auto, the rows kernel ({@code 4x16c4}): at most this fraction of the dense kernel's steps
+     * ({@link #rowsStepFraction}: a step costs a vpermt2b and a vpdpbusd per row and 128 bytes,
+     * the dense kernel's one vpdpbusd and 64). Measured (as above, qu8 and qs8_qc8w alike):
+     * break-even at ~60% random zeros (steps ~0.5: 0.85-0.88 at 50%, 1.01-1.04 at 60%, 1.17-1.24
+     * at 70%, 1.4-1.8 at 80%, 1.8-2.9 at 90% on 14x14x96x576, 7x7x320x1280, FC 1280 -> 1001 at
+     * batch 1 and 4); K = 24 (one 16-channel group's densest channel rounds up to half the dense
+     * steps at 80%): 0.97-1.07 at 80%, 1.08-1.16 at 90%.
      */
     static final double AUTO_ROWS_MAX_STEPS = 0.45;
-    /** auto, the VNNI sparse kernel: smallest K. */
-    static final int AUTO_VNNI_MIN_K = 1;
 
     final String name;
     final int m;
