@@ -18,9 +18,9 @@
 // stored as 2-3 entries with the same index), int32 wrapping sums; the dense VNNI kernel's
 // requantization with lanes = channels.
 //
-// Format (Q8SparseGemm writes it): steps[g * segments + s] (uint8) per group and segment;
+// Format (Q8SparseGemm writes it): reserved[0] = the segment (64 or 128); steps[g * segments + s] (uint8) per group and segment;
 // group_start[g] (int32): byte offset of group g's steps in data; data: per step 64 index
-// bytes (lane l's 4 bytes at 4l: positions 0..127 in the segment) then 64 int8 weight bytes.
+// bytes (lane l's 4 bytes at 4l: positions in the segment) then 64 int8 weight bytes.
 #include <immintrin.h>
 #include <string.h>
 
@@ -44,14 +44,15 @@ using whittle_q8_avx512::load_requant;
 using whittle_q8_avx512::Requant;
 using whittle_q8_avx512::requantize;
 
-constexpr int kSegment = 128;
-
-template <int MR, bool GL>
+// SEG 128: vpermt2b over a two-register table (fewer steps: FULLY_CONNECTED at 1-3 rows, where
+// the weight bytes are the cost); SEG 64: vpermb over one register (~25% cheaper per step than
+// vpermt2b on Zen 4, ~12% more steps: the convolutions, compute-bound).
+template <int MR, bool GL, int SEG>
 WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_t* x, uint8_t* output, int32_t m,
                                 int32_t g0, int32_t g1) {
   const whittle_q8_gemm_params* p = &sp->gemm;
   const int32_t kp = p->kp;
-  const int32_t segments = kp / kSegment;
+  const int32_t segments = kp / SEG;
   const int32_t n_total = p->out_c;
   const uint8_t* steps = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(sp->row_start));
   const int32_t* group_start = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(sp->pair_offset));
@@ -73,26 +74,28 @@ WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_
     const uint8_t* d = data + group_start[g];
     const uint8_t* st = steps + (size_t) g * segments;
     for (int32_t s = 0; s < segments; s++) {
-      const uint8_t* xs = x + (size_t) s * kSegment;
-      // The row's 128 activations of the segment: vpermt2b's two-register table.
-#define WHITTLE_TABLE(r) \
-  const __m512i l##r = _mm512_load_si512(xs + (size_t) (r) * kp), h##r = _mm512_load_si512(xs + (size_t) (r) * kp + 64)
+      const uint8_t* xs = x + (size_t) s * SEG;
+      // The row's SEG activations of the segment: the permute's table (h unused at SEG 64).
+      __m512i l0 = zero, h0 = zero, l1 = zero, h1 = zero, l2 = zero, h2 = zero, l3 = zero, h3 = zero;
+#define WHITTLE_TABLE(r)                                              \
+  l##r = _mm512_load_si512(xs + (size_t) (r) * kp);                  \
+  if (SEG == 128) {                                                   \
+    h##r = _mm512_load_si512(xs + (size_t) (r) * kp + 64);           \
+  }
       WHITTLE_TABLE(0);
-      __m512i l1 = zero, h1 = zero, l2 = zero, h2 = zero, l3 = zero, h3 = zero;
       if (MR > 1) {
-        l1 = _mm512_load_si512(xs + (size_t) kp);
-        h1 = _mm512_load_si512(xs + (size_t) kp + 64);
+        WHITTLE_TABLE(1);
       }
       if (MR > 2) {
-        l2 = _mm512_load_si512(xs + (size_t) 2 * kp);
-        h2 = _mm512_load_si512(xs + (size_t) 2 * kp + 64);
+        WHITTLE_TABLE(2);
       }
       if (MR > 3) {
-        l3 = _mm512_load_si512(xs + (size_t) 3 * kp);
-        h3 = _mm512_load_si512(xs + (size_t) 3 * kp + 64);
+        WHITTLE_TABLE(3);
       }
 #undef WHITTLE_TABLE
-#define WHITTLE_STEP(acc, r, i, w) acc = _mm512_dpbusd_epi32(acc, _mm512_permutex2var_epi8(l##r, i, h##r), w)
+#define WHITTLE_STEP(acc, r, i, w)                                                                                \
+  acc = _mm512_dpbusd_epi32(                                                                                      \
+      acc, SEG == 128 ? _mm512_permutex2var_epi8(l##r, i, h##r) : _mm512_permutexvar_epi8(i, l##r), w)
       int32_t t = st[s];
       if (MR <= 2) {
         for (; t >= 4; t -= 4) {
@@ -203,18 +206,19 @@ WHITTLE_VBMI static void run_t(const whittle_q8_sparse_params* sp, const uint8_t
         _mm512_store_si512(row + c, _mm512_xor_si512(_mm512_load_si512(row + c), flip));
       }
     }
+    const bool wide = sp->reserved[0] == 128;
     switch (mr) {
       case 1:
-        rows_t<1, GL>(sp, x, output, m, g0, g1);
+        wide ? rows_t<1, GL, 128>(sp, x, output, m, g0, g1) : rows_t<1, GL, 64>(sp, x, output, m, g0, g1);
         break;
       case 2:
-        rows_t<2, GL>(sp, x, output, m, g0, g1);
+        wide ? rows_t<2, GL, 128>(sp, x, output, m, g0, g1) : rows_t<2, GL, 64>(sp, x, output, m, g0, g1);
         break;
       case 3:
-        rows_t<3, GL>(sp, x, output, m, g0, g1);
+        wide ? rows_t<3, GL, 128>(sp, x, output, m, g0, g1) : rows_t<3, GL, 64>(sp, x, output, m, g0, g1);
         break;
       default:
-        rows_t<4, GL>(sp, x, output, m, g0, g1);
+        wide ? rows_t<4, GL, 128>(sp, x, output, m, g0, g1) : rows_t<4, GL, 64>(sp, x, output, m, g0, g1);
         break;
     }
   }

@@ -42,7 +42,7 @@ public final class Q8SparseConv extends NativeGemmKernel<ConvParams> {
             return null;
         }
         Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(dense, p);
-        isa = isa != null ? isa : Q8SparseGemm.vnniIsa(spec);
+        isa = isa != null ? isa : Q8SparseGemm.vnniIsa(spec, filter, unsigned ? -p.filterOffset() : 0);
         if (!Q8SparseGemm.pays(isa, dense, filter, p.outC(), k, unsigned ? -p.filterOffset() : 0, pixels)) {
             return null;
         }

@@ -39,7 +39,7 @@ public final class Q8SparseFullyConnected extends NativeGemmKernel<QuantParams> 
         // The byte whose real value is zero (w + weightsOffset = 0).
         int zero = -p.weightsOffset() & 0xFF;
         Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(dense, p);
-        isa = isa != null ? isa : Q8SparseGemm.vnniIsa(spec);
+        isa = isa != null ? isa : Q8SparseGemm.vnniIsa(spec, weights, zero);
         if (!Q8SparseGemm.pays(isa, dense, weights, p.outFeatures(), p.inFeatures(), zero, p.batches())) {
             return null;
         }

@@ -25,8 +25,6 @@ final class Q8SparseGemm implements NativeGemm {
     static final String VNNI_SUFFIX = "sparse_64x1c4__avx512vnni";
     /** Kernel name suffix: 4 rows x 16 channels, non-zero weights gathered 4 per lane (vpermt2b, vpdpbusd). */
     static final String VNNI_ROWS_SUFFIX = "sparse_4x16c4__avx512vnni";
-    /** The rows kernel's K segment: the 128-byte table of vpermt2b. */
-    static final int ROWS_SEGMENT = 128;
 
     /** Pixels per packed tile (the native WHITTLE_Q8_SPARSE_TILE). */
     static final int TILE = 32;
@@ -136,20 +134,20 @@ final class Q8SparseGemm implements NativeGemm {
     }
 
     /**
-     * The rows kernel's steps (per 16-channel group and 128-K segment: the densest channel's
-     * non-zeros / 4, rounded up) over the dense kernel's (32 per group and segment); uint8
+     * The rows kernel's steps (per 16-channel group and K segment: the densest channel's
+     * non-zeros / 4, rounded up) over the dense kernel's (K / 4 per group); uint8
      * weights split into two entries are not counted (rare; an estimate for the cost model).
      */
-    static double rowsStepFraction(ByteBuffer w, int n, int k, int zero) {
+    static double rowsStepFraction(ByteBuffer w, int n, int k, int zero, int segment) {
         long steps = 0;
         int groups = (n + GROUP - 1) / GROUP;
-        int segments = (k + ROWS_SEGMENT - 1) / ROWS_SEGMENT;
+        int segments = (k + segment - 1) / segment;
         for (int g = 0; g < groups; g++) {
             for (int seg = 0; seg < segments; seg++) {
                 int most = 0;
                 for (int o = g * GROUP; o < Math.min(n, g * GROUP + GROUP); o++) {
                     int c = 0;
-                    for (int i = seg * ROWS_SEGMENT; i < Math.min(k, seg * ROWS_SEGMENT + ROWS_SEGMENT); i++) {
+                    for (int i = seg * segment; i < Math.min(k, seg * segment + segment); i++) {
                         c += (w.get(o * k + i) & 0xFF) != zero ? 1 : 0;
                     }
                     most = Math.max(most, c);
@@ -157,7 +155,7 @@ final class Q8SparseGemm implements NativeGemm {
                 steps += (most + 3) / 4;
             }
         }
-        return (double) steps / ((long) groups * segments * (ROWS_SEGMENT / 4));
+        return (double) steps / ((long) groups * ((k + 3) / 4));
     }
 
     /**
@@ -170,8 +168,8 @@ final class Q8SparseGemm implements NativeGemm {
         if (WeightFormat.current() != WeightFormat.AUTO) {
             return true;
         }
-        if (isa == Isa.AVX512VNNI_ROWS) {
-            return rowsStepFraction(w, n, k, zero) <= AUTO_ROWS_MAX_STEPS;
+        if (isa.rows()) {
+            return rowsStepFraction(w, n, k, zero, isa.rowAlign) <= AUTO_ROWS_MAX_STEPS;
         }
         if (isa == Isa.AVX512VNNI) {
             return pixels >= AUTO_VNNI_MIN_PIXELS && k >= AUTO_VNNI_MIN_K
@@ -198,15 +196,35 @@ final class Q8SparseGemm implements NativeGemm {
 
     /**
      * The VNNI kernel for a layer: the rows kernel where it reads its rows directly and the CPU
-     * has VBMI (vpermt2b), else the 64x1c4 tiles. The rows kernel is 1.2-1.6x the tile kernel on
+     * has VBMI (vpermb), else the 64x1c4 tiles. The rows kernel is 1.2-1.8x the tile kernel on
      * every MobileNet v2 1x1 shape at 80-90% zeros, and 8-20x at 1-8 pixels (kernels/README.md).
+     * Its segment: 128 K (vpermt2b, fewer steps and bytes) below 4 output pixels, where the
+     * weight bytes are the cost (FC 1280 -> 1001 at batch 1, 80/90%: 1.64/2.64x dense against
+     * 1.49/2.24x on 64-K segments); from 4 pixels on, 64 K (vpermb, ~25% cheaper per step on
+     * Zen 4) unless that takes over {@link #ROWS_SEGMENT64_COST}^-1 times the 128-K steps
+     * (7x7x320x1280: 1.71 against 1.58x at 80%, 7x7x960x160 1.94 against 1.71x, FC at batch 4
+     * 1.98 against 1.81x; 14x14x96x576, where 96 K leaves a half-empty 64-K segment: 1.35 against
+     * 1.38x).
      */
-    static Isa vnniIsa(Q8Gemm.Spec s) {
+    static Isa vnniIsa(Q8Gemm.Spec s, ByteBuffer w, int zero) {
         boolean rows = direct(s)
                 && dev.whittle.CpuFeatures.detect().has(dev.whittle.CpuFeatures.Feature.AVX512_VBMI)
                 && NativeKernels.has("whittle_qs8_fully_connected_" + VNNI_ROWS_SUFFIX);
-        return rows ? Isa.AVX512VNNI_ROWS : Isa.AVX512VNNI;
+        if (!rows) {
+            return Isa.AVX512VNNI;
+        }
+        long pixels = (long) s.batches() * s.outH() * s.outW();
+        if (pixels < 4) {
+            return Isa.AVX512VNNI_ROWS;
+        }
+        int k = s.inC();
+        double wide = rowsStepFraction(w, s.outC(), k, zero, 128);
+        double narrow = rowsStepFraction(w, s.outC(), k, zero, 64);
+        return ROWS_SEGMENT64_COST * narrow <= wide ? Isa.AVX512VNNI_ROWS64 : Isa.AVX512VNNI_ROWS;
     }
+
+    /** A 64-K step (vpermb + vpdpbusd) against a 128-K step (vpermt2b + vpdpbusd), measured on Zen 4. */
+    static final double ROWS_SEGMENT64_COST = 0.8;
 
     /** The kinds of kernel, with their block size along K, tile and packed row alignment. */
     enum Isa {
@@ -218,7 +236,13 @@ final class Q8SparseGemm implements NativeGemm {
          * AVX-512 VNNI + VBMI, few direct rows: 4 rows x 16 channels per pass, vpermt2b gathers
          * per channel from 128-K segments ({@link #packRows}).
          */
-        AVX512VNNI_ROWS(VNNI_ROWS_SUFFIX, 4, 4, ROWS_SEGMENT);
+        AVX512VNNI_ROWS(VNNI_ROWS_SUFFIX, 4, 4, 128),
+        /** As {@link #AVX512VNNI_ROWS} on 64-K segments: vpermb (one-register table). */
+        AVX512VNNI_ROWS64(VNNI_ROWS_SUFFIX, 4, 4, 64);
+
+        boolean rows() {
+            return this == AVX512VNNI_ROWS || this == AVX512VNNI_ROWS64;
+        }
 
         final String suffix;
         final int block;
@@ -244,7 +268,7 @@ final class Q8SparseGemm implements NativeGemm {
         // on both ISAs: 2 int16 or 4 uint8), the staged output [16][tile], the raw rows
         // [tile][kp] with the 16 bytes a gathered row may write past its end, slack. Rows
         // kernel: alignment, 4 rows of kp bytes.
-        this.scratchBytes = isa == Isa.AVX512VNNI_ROWS ? 64 + 4L * kp + 64
+        this.scratchBytes = isa.rows() ? 64 + 4L * kp + 64
                 : 64 + (long) (kp / isa.block) * isa.tile * 4 + GROUP * isa.tile + (long) isa.tile * kp + 64;
         int wo = s.weightsOffset();
         int[] sums = new int[n];
@@ -253,7 +277,7 @@ final class Q8SparseGemm implements NativeGemm {
                 sums[o] += weff(w, o, k, i, s.unsigned(), wo);
             }
         }
-        Packed packed = isa == Isa.AVX512VNNI_ROWS ? packRows(s, k, kp, w) : packBlocks(isa, s, k, w);
+        Packed packed = isa.rows() ? packRows(s, k, kp, isa.rowAlign, w) : packBlocks(isa, s, k, w);
         this.nonZeroPairs = packed.count();
         this.rowStart = packed.rowStart();
         this.pairOffset = packed.pairOffset();
@@ -275,6 +299,7 @@ final class Q8SparseGemm implements NativeGemm {
         params.set(ValueLayout.JAVA_LONG, 256, rowStart.address());
         params.set(ValueLayout.JAVA_LONG, 264, pairOffset.address());
         params.set(ValueLayout.JAVA_LONG, 272, pairValue.address());
+        params.set(ValueLayout.JAVA_INT, 280, isa.rows() ? isa.rowAlign : 0);
     }
 
     /** The three native arrays of a format and its entry count. */
@@ -345,18 +370,18 @@ final class Q8SparseGemm implements NativeGemm {
      * weights' positions in the segment at bytes 4l..4l+3) and 64 int8 weights; a group's
      * segment takes as many steps as its densest channel needs (entries / 4, rounded up).
      */
-    private static Packed packRows(Q8Gemm.Spec s, int k, int kp, ByteBuffer w) {
+    private static Packed packRows(Q8Gemm.Spec s, int k, int kp, int segment, ByteBuffer w) {
         int n = s.outC();
         int wo = s.weightsOffset();
         int groups = (n + GROUP - 1) / GROUP;
-        int segments = kp / ROWS_SEGMENT;
+        int segments = kp / segment;
         byte[] steps = new byte[groups * segments];
         int[] groupStart = new int[groups];
         java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
         // Per lane, the segment's entries: index and int8 weight (a uint8 layer's weight outside
         // int8 as 2-3 entries with the same index).
-        int[][] idx = new int[GROUP][3 * ROWS_SEGMENT];
-        int[][] val = new int[GROUP][3 * ROWS_SEGMENT];
+        int[][] idx = new int[GROUP][3 * segment];
+        int[][] val = new int[GROUP][3 * segment];
         int[] count = new int[GROUP];
         for (int g = 0; g < groups; g++) {
             groupStart[g] = data.size();
@@ -365,8 +390,8 @@ final class Q8SparseGemm implements NativeGemm {
                 for (int l = 0; l < GROUP; l++) {
                     count[l] = 0;
                     int o = g * GROUP + l;
-                    for (int i = 0; o < n && i < ROWS_SEGMENT && seg * ROWS_SEGMENT + i < k; i++) {
-                        int v = weff(w, o, k, seg * ROWS_SEGMENT + i, s.unsigned(), wo);
+                    for (int i = 0; o < n && i < segment && seg * segment + i < k; i++) {
+                        int v = weff(w, o, k, seg * segment + i, s.unsigned(), wo);
                         while (v != 0) {
                             int part = Math.max(-128, Math.min(127, v));
                             v -= part;
@@ -441,11 +466,12 @@ final class Q8SparseGemm implements NativeGemm {
             // block offsets (k / B) * tile * 4 and the packed tile (64 kp bytes on both ISAs) in int32
             Math.toIntExact(Math.multiplyExact((long) kp, 64L) + 4096);
             // the rows format: at most 3 entries per weight, a step of 128 bytes per 4 entries
-            Math.toIntExact(Math.multiplyExact(Math.multiplyExact((long) s.outC() + GROUP, (long) kp), 6L) / 16 + 4096);
+            // (groups x (3 kp / 4 + kp / 64) steps of 128 bytes: ~6.2 (outC + 16) kp) in int32
+            Math.toIntExact(Math.multiplyExact(Math.multiplyExact((long) s.outC() + GROUP, (long) kp), 7L) + 4096);
         } catch (ArithmeticException e) {
             return null;
         }
-        if (isa == Isa.AVX512VNNI_ROWS && !direct(s)) {
+        if (isa.rows() && !direct(s)) {
             return null;
         }
         if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
