@@ -151,6 +151,7 @@ class SparseKernelsTest {
             System.setProperty(WeightFormat.PROPERTY, "sparse");
             try {
                 List<String> names = OpProfile.kernelNames(CompiledModel.compile(m));
+                // (batches >= 16 with zeros in aligned 1x4 blocks may take the tiles: not here)
                 assertTrue(names.stream().anyMatch(x -> x.endsWith("_sparse_4x16c4__avx512vnni")), label + ": " + names);
             } finally {
                 System.clearProperty(KernelPath.PROPERTY);
