@@ -10,13 +10,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The prepared half of the blocked unstructured sparse int8/uint8 kernels
- * ({@code kernels/q8_conv2d_sparse_*}, {@code native/include/whittle/q8_sparse.h}): per output
- * channel only the non-zero 1x2 blocks along K (pairs of adjacent K values), as the pair's
- * byte offset in the packed activation tile and its two weights {@code w + filterOffset} in
- * int16; the dense GEMM's params header (geometry, offsets, requantization: written by the
- * same rules as {@link Q8Gemm}, the oracle being the same reference kernel); the task split.
- * Why 1x2 blocks: see the kernel file.
+ * The prepared half of the unstructured sparse int8/uint8 kernels
+ * ({@code kernels/q8_conv2d_sparse_*}, {@code native/include/whittle/q8_sparse.h}), one
+ * {@link Isa} each: the AVX2 tiles (per output channel its non-zero 1x2 blocks along K: tile
+ * offset and two int16 {@code w + filterOffset}), the AVX-512 VNNI tiles (1x4 blocks, four
+ * int8 weights) and the AVX-512 VNNI rows kernel (per 16 channels and K segment, steps of index
+ * and weight bytes: {@link #packRows}); the dense GEMM's params header (geometry, offsets,
+ * requantization: written by the same rules as {@link Q8Gemm}, the oracle being the same
+ * reference kernel); the task split; the cost model of {@code --kernels auto}. Why these
+ * formats, and the measurements behind the constants: kernels/README.md.
  */
 final class Q8SparseGemm implements NativeGemm {
     /** Kernel name suffix: tiles of 32 pixels x 1 channel, K in pairs. */
