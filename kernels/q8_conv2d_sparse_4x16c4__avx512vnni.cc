@@ -18,7 +18,8 @@
 // stored as 2-3 entries with the same index), int32 wrapping sums; the dense VNNI kernel's
 // requantization with lanes = channels.
 //
-// Format (Q8SparseGemm writes it): reserved[0] = the segment (64 or 128); steps[g * segments + s] (uint8) per group and segment;
+// Format (Q8SparseGemm writes it): reserved[0] = the window (64 or 128 K), reserved[1] = the
+// stride between windows, reserved[2] = the windows; steps[g * windows + s] (uint8) per group and segment;
 // group_start[g] (int32): byte offset of group g's steps in data; data: per step 64 index
 // bytes (lane l's 4 bytes at 4l: positions in the segment) then 64 int8 weight bytes.
 #include <immintrin.h>
@@ -52,7 +53,10 @@ WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_
                                 int32_t g0, int32_t g1) {
   const whittle_q8_gemm_params* p = &sp->gemm;
   const int32_t kp = p->kp;
-  const int32_t segments = kp / SEG;
+  // Windows of SEG K starting every `stride` K (Q8SparseGemm.packRows): an entry may run in
+  // the window where its stride-chunk starts or in an earlier one that still covers it.
+  const int32_t stride = sp->reserved[1];
+  const int32_t segments = sp->reserved[2];
   const int32_t n_total = p->out_c;
   const uint8_t* steps = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(sp->row_start));
   const int32_t* group_start = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(sp->pair_offset));
@@ -74,13 +78,17 @@ WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_
     const uint8_t* d = data + group_start[g];
     const uint8_t* st = steps + (size_t) g * segments;
     for (int32_t s = 0; s < segments; s++) {
-      const uint8_t* xs = x + (size_t) s * SEG;
+      int32_t t = st[s];
+      if (t == 0) {
+        continue;
+      }
+      const uint8_t* xs = x + (size_t) s * stride;
       // The row's SEG activations of the segment: the permute's table (h unused at SEG 64).
       __m512i l0 = zero, h0 = zero, l1 = zero, h1 = zero, l2 = zero, h2 = zero, l3 = zero, h3 = zero;
 #define WHITTLE_TABLE(r)                                              \
-  l##r = _mm512_load_si512(xs + (size_t) (r) * kp);                  \
+  l##r = _mm512_loadu_si512(xs + (size_t) (r) * kp);                 \
   if (SEG == 128) {                                                   \
-    h##r = _mm512_load_si512(xs + (size_t) (r) * kp + 64);           \
+    h##r = _mm512_loadu_si512(xs + (size_t) (r) * kp + 64);          \
   }
       WHITTLE_TABLE(0);
       if (MR > 1) {
@@ -96,7 +104,6 @@ WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_
 #define WHITTLE_STEP(acc, r, i, w)                                                                                \
   acc = _mm512_dpbusd_epi32(                                                                                      \
       acc, SEG == 128 ? _mm512_permutex2var_epi8(l##r, i, h##r) : _mm512_permutexvar_epi8(i, l##r), w)
-      int32_t t = st[s];
       if (MR <= 2) {
         for (; t >= 4; t -= 4) {
           const __m512i i0 = _mm512_loadu_si512(d);

@@ -67,7 +67,8 @@ WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_64x1c4__avx512vnn
  * channel's activations of its non-zero weights from a 128-K segment. row_start: uint8 steps
  * per (16-channel group, segment); pair_offset: int32 byte offset of each group's steps in
  * pair_value; pair_value: per step 64 index bytes and 64 int8 weights; reserved[0]: the K
- * segment, 128 (vpermt2b) or 64 (vpermb); gemm.kp: K rounded up to the segment. */
+ * window, 128 (vpermt2b) or 64 (vpermb); reserved[1]: the stride between windows; reserved[2]:
+ * the windows per group; gemm.kp: the row length read (past K by at least a window). */
 WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_conv2d_sparse_4x16c4__avx512vnni);
 WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_conv2d_sparse_4x16c4__avx512vnni);
 WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_conv2d_sparse_4x16c4__avx512vnni);

@@ -140,24 +140,72 @@ final class Q8SparseGemm implements NativeGemm {
      * non-zeros / 4, rounded up) over the dense kernel's (K / 4 per group); uint8
      * weights split into two entries are not counted (rare; an estimate for the cost model).
      */
-    static double rowsStepFraction(ByteBuffer w, int n, int k, int zero, int segment) {
+    static double rowsStepFraction(ByteBuffer w, int n, int k, int zero, int width, int stride) {
         long steps = 0;
         int groups = (n + GROUP - 1) / GROUP;
-        int segments = (k + segment - 1) / segment;
+        int[][] pos = new int[GROUP][k];
+        int[] count = new int[GROUP];
         for (int g = 0; g < groups; g++) {
-            for (int seg = 0; seg < segments; seg++) {
-                int most = 0;
-                for (int o = g * GROUP; o < Math.min(n, g * GROUP + GROUP); o++) {
-                    int c = 0;
-                    for (int i = seg * segment; i < Math.min(k, seg * segment + segment); i++) {
-                        c += (w.get(o * k + i) & 0xFF) != zero ? 1 : 0;
+            for (int l = 0; l < GROUP; l++) {
+                count[l] = 0;
+                int o = g * GROUP + l;
+                for (int i = 0; o < n && i < k; i++) {
+                    if ((w.get(o * k + i) & 0xFF) != zero) {
+                        pos[l][count[l]++] = i;
                     }
-                    most = Math.max(most, c);
                 }
-                steps += (most + 3) / 4;
             }
+            steps += schedule(pos, null, count, k, width, stride, null, null);
         }
         return (double) steps / ((long) groups * ((k + 3) / 4));
+    }
+
+    /**
+     * The rows kernel's schedule of one 16-channel group: lane l's entries at positions
+     * {@code pos[l][0..count[l])} (ascending) run in windows of {@code width} K starting every
+     * {@code stride} K. Window j must take the entries of its first stride (no later window
+     * covers them) and takes that many steps (the densest lane's count / 4, rounded up); the
+     * lanes with room fill it with their next entries the window still covers, so a lane dense
+     * in one stretch of K runs ahead where the others are dense. Returns the steps; writes the
+     * steps per window to {@code stepsOut} and the step bytes (64 index bytes relative to the
+     * window, then the 64 weights of {@code val}) to {@code data} when given.
+     */
+    private static long schedule(int[][] pos, int[][] val, int[] count, int k, int width, int stride, byte[] stepsOut,
+            java.io.ByteArrayOutputStream data) {
+        int windows = (k + stride - 1) / stride;
+        int[] next = new int[GROUP];
+        long total = 0;
+        byte[] step = new byte[128];
+        for (int j = 0; j < windows; j++) {
+            int start = j * stride;
+            int most = 0;
+            for (int l = 0; l < GROUP; l++) {
+                int e = next[l];
+                while (e < count[l] && pos[l][e] < start + stride) {
+                    e++;
+                }
+                most = Math.max(most, e - next[l]);
+            }
+            int t = (most + 3) / 4;
+            total += t;
+            if (stepsOut != null) {
+                stepsOut[j] = (byte) t;
+            }
+            for (int i = 0; i < t; i++) {
+                java.util.Arrays.fill(step, (byte) 0);
+                for (int l = 0; l < GROUP; l++) {
+                    for (int b = 0; b < 4 && next[l] < count[l] && pos[l][next[l]] < start + width; b++) {
+                        step[4 * l + b] = (byte) (pos[l][next[l]] - start);
+                        step[64 + 4 * l + b] = val == null ? 0 : (byte) val[l][next[l]];
+                        next[l]++;
+                    }
+                }
+                if (data != null) {
+                    data.writeBytes(step);
+                }
+            }
+        }
+        return total;
     }
 
     /**
@@ -171,7 +219,7 @@ final class Q8SparseGemm implements NativeGemm {
             return true;
         }
         if (isa.rows()) {
-            return rowsStepFraction(w, n, k, zero, isa.rowAlign) <= AUTO_ROWS_MAX_STEPS;
+            return rowsStepFraction(w, n, k, zero, isa.rowAlign, isa.stride) <= AUTO_ROWS_MAX_STEPS;
         }
         if (isa == Isa.AVX512VNNI) {
             return pixels >= AUTO_VNNI_MIN_PIXELS && k >= AUTO_VNNI_MIN_K
@@ -220,8 +268,10 @@ final class Q8SparseGemm implements NativeGemm {
             return Isa.AVX512VNNI_ROWS;
         }
         int k = s.inC();
-        double wide = rowsStepFraction(w, s.outC(), k, zero, 128);
-        double narrow = rowsStepFraction(w, s.outC(), k, zero, 64);
+        double wide = rowsStepFraction(w, s.outC(), k, zero, Isa.AVX512VNNI_ROWS.rowAlign,
+                Isa.AVX512VNNI_ROWS.stride);
+        double narrow = rowsStepFraction(w, s.outC(), k, zero, Isa.AVX512VNNI_ROWS64.rowAlign,
+                Isa.AVX512VNNI_ROWS64.stride);
         double rowsCost = Math.min(wide, ROWS_SEGMENT64_COST * narrow);
         if (pixels >= 16 && 1 - zeroBlocks(w, s.outC(), k, zero, 4) < TILES_PER_ROWS_COST * rowsCost) {
             // Zeros in aligned 1x4 blocks (block-pruned layers): the tiles skip whole blocks, while
@@ -244,16 +294,16 @@ final class Q8SparseGemm implements NativeGemm {
     /** The kinds of kernel, with their block size along K, tile and packed row alignment. */
     enum Isa {
         /** vpmaddwd on int16 pairs: 1x2 blocks, tiles of 32 pixels, K staged in rows of 16. */
-        AVX2(AVX2_SUFFIX, 2, TILE, 16),
+        AVX2(AVX2_SUFFIX, 2, TILE, 16, 0),
         /** vpdpbusd on uint8 activations x int8 weights: 1x4 blocks, tiles of 64 pixels, rows of 64. */
-        AVX512VNNI(VNNI_SUFFIX, 4, 64, 64),
+        AVX512VNNI(VNNI_SUFFIX, 4, 64, 64, 0),
         /**
          * AVX-512 VNNI + VBMI, few direct rows: 4 rows x 16 channels per pass, vpermt2b gathers
          * per channel from 128-K segments ({@link #packRows}).
          */
-        AVX512VNNI_ROWS(VNNI_ROWS_SUFFIX, 4, 4, 128),
-        /** As {@link #AVX512VNNI_ROWS} on 64-K segments: vpermb (one-register table). */
-        AVX512VNNI_ROWS64(VNNI_ROWS_SUFFIX, 4, 4, 64);
+        AVX512VNNI_ROWS(VNNI_ROWS_SUFFIX, 4, 4, 128, 64),
+        /** As {@link #AVX512VNNI_ROWS} on 64-K windows every 16 K: vpermb (one-register table). */
+        AVX512VNNI_ROWS64(VNNI_ROWS_SUFFIX, 4, 4, 64, 32);
 
         boolean rows() {
             return this == AVX512VNNI_ROWS || this == AVX512VNNI_ROWS64;
@@ -263,8 +313,11 @@ final class Q8SparseGemm implements NativeGemm {
         final int block;
         final int tile;
         final int rowAlign;
+        /** Rows kernel: K between the starts of consecutive windows of {@code rowAlign} K. */
+        final int stride;
 
-        Isa(String suffix, int block, int tile, int rowAlign) {
+        Isa(String suffix, int block, int tile, int rowAlign, int stride) {
+            this.stride = stride;
             this.suffix = suffix;
             this.block = block;
             this.tile = tile;
@@ -292,7 +345,7 @@ final class Q8SparseGemm implements NativeGemm {
                 sums[o] += weff(w, o, k, i, s.unsigned(), wo);
             }
         }
-        Packed packed = isa.rows() ? packRows(s, k, kp, isa.rowAlign, w) : packBlocks(isa, s, k, w);
+        Packed packed = isa.rows() ? packRows(s, k, isa.rowAlign, isa.stride, w) : packBlocks(isa, s, k, w);
         this.nonZeroPairs = packed.count();
         this.rowStart = packed.rowStart();
         this.pairOffset = packed.pairOffset();
@@ -315,6 +368,8 @@ final class Q8SparseGemm implements NativeGemm {
         params.set(ValueLayout.JAVA_LONG, 264, pairOffset.address());
         params.set(ValueLayout.JAVA_LONG, 272, pairValue.address());
         params.set(ValueLayout.JAVA_INT, 280, isa.rows() ? isa.rowAlign : 0);
+        params.set(ValueLayout.JAVA_INT, 284, isa.rows() ? isa.stride : 0);
+        params.set(ValueLayout.JAVA_INT, 288, isa.rows() ? (k + isa.stride - 1) / isa.stride : 0);
     }
 
     /** The three native arrays of a format and its entry count. */
@@ -385,54 +440,37 @@ final class Q8SparseGemm implements NativeGemm {
      * weights' positions in the segment at bytes 4l..4l+3) and 64 int8 weights; a group's
      * segment takes as many steps as its densest channel needs (entries / 4, rounded up).
      */
-    private static Packed packRows(Q8Gemm.Spec s, int k, int kp, int segment, ByteBuffer w) {
+    private static Packed packRows(Q8Gemm.Spec s, int k, int width, int stride, ByteBuffer w) {
         int n = s.outC();
         int wo = s.weightsOffset();
         int groups = (n + GROUP - 1) / GROUP;
-        int segments = kp / segment;
-        byte[] steps = new byte[groups * segments];
+        int windows = (k + stride - 1) / stride;
+        byte[] steps = new byte[groups * windows];
         int[] groupStart = new int[groups];
         java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
-        // Per lane, the segment's entries: index and int8 weight (a uint8 layer's weight outside
-        // int8 as 2-3 entries with the same index).
-        int[][] idx = new int[GROUP][3 * segment];
-        int[][] val = new int[GROUP][3 * segment];
+        // Per lane its entries: position and int8 weight (a uint8 layer's weight outside int8 as
+        // 2-3 entries at the same position).
+        int[][] pos = new int[GROUP][3 * k];
+        int[][] val = new int[GROUP][3 * k];
         int[] count = new int[GROUP];
+        byte[] groupSteps = new byte[windows];
         for (int g = 0; g < groups; g++) {
             groupStart[g] = data.size();
-            for (int seg = 0; seg < segments; seg++) {
-                int most = 0;
-                for (int l = 0; l < GROUP; l++) {
-                    count[l] = 0;
-                    int o = g * GROUP + l;
-                    for (int i = 0; o < n && i < segment && seg * segment + i < k; i++) {
-                        int v = weff(w, o, k, seg * segment + i, s.unsigned(), wo);
-                        while (v != 0) {
-                            int part = Math.max(-128, Math.min(127, v));
-                            v -= part;
-                            idx[l][count[l]] = i;
-                            val[l][count[l]++] = part;
-                        }
+            for (int l = 0; l < GROUP; l++) {
+                count[l] = 0;
+                int o = g * GROUP + l;
+                for (int i = 0; o < n && i < k; i++) {
+                    int v = weff(w, o, k, i, s.unsigned(), wo);
+                    while (v != 0) {
+                        int part = Math.max(-128, Math.min(127, v));
+                        v -= part;
+                        pos[l][count[l]] = i;
+                        val[l][count[l]++] = part;
                     }
-                    most = Math.max(most, count[l]);
-                }
-                int t = (most + 3) / 4;
-                steps[g * segments + seg] = (byte) t;
-                byte[] step = new byte[128];
-                for (int j = 0; j < t; j++) {
-                    java.util.Arrays.fill(step, (byte) 0);
-                    for (int l = 0; l < GROUP; l++) {
-                        for (int b = 0; b < 4; b++) {
-                            int e = 4 * j + b;
-                            if (e < count[l]) {
-                                step[4 * l + b] = (byte) idx[l][e];
-                                step[64 + 4 * l + b] = (byte) val[l][e];
-                            }
-                        }
-                    }
-                    data.writeBytes(step);
                 }
             }
+            schedule(pos, val, count, k, width, stride, groupSteps, data);
+            System.arraycopy(groupSteps, 0, steps, g * windows, windows);
         }
         byte[] bytes = data.toByteArray();
         MemorySegment rowStart = NativeKernels.allocate(Math.max(4, steps.length));
@@ -475,7 +513,8 @@ final class Q8SparseGemm implements NativeGemm {
         int kp;
         try {
             k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
-            kp = Q8Gemm.roundUp(k, isa.rowAlign);
+            // rows kernel: the last window reads up to a window past K
+            kp = isa.rows() ? Q8Gemm.roundUp(k + isa.rowAlign, 64) : Q8Gemm.roundUp(k, isa.rowAlign);
             Q8GemmLayout.pixels(s);
             Math.toIntExact(Math.multiplyExact((long) s.outC(), (long) k));
             // block offsets (k / B) * tile * 4 and the packed tile (64 kp bytes on both ISAs) in int32
