@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * ({@code kernels/q8_conv2d_sparse_*}, {@code native/include/whittle/q8_sparse.h}), one
  * {@link Isa} each: the AVX2 tiles (per output channel its non-zero 1x2 blocks along K: tile
  * offset and two int16 {@code w + filterOffset}), the AVX-512 VNNI tiles (1x4 blocks, four
- * int8 weights) and the AVX-512 VNNI rows kernel (per 16 channels and K segment, steps of index
+ * int8 weights) and the AVX-512 VNNI rows kernel (per 16 channels and K window, steps of index
  * and weight bytes: {@link #packRows}); the dense GEMM's params header (geometry, offsets,
  * requantization: written by the same rules as {@link Q8Gemm}, the oracle being the same
  * reference kernel); the task split; the cost model of {@code --kernels auto}. Why these
@@ -75,14 +75,14 @@ final class Q8SparseGemm implements NativeGemm {
     static final int AUTO_VNNI_MIN_K = 64;
     /**
      * auto, the rows kernel ({@code 4x16c4}): at most this fraction of the dense kernel's steps
-     * ({@link #rowsStepFraction}: a step costs a vpermt2b and a vpdpbusd per row and 128 bytes,
-     * the dense kernel's one vpdpbusd and 64). Measured (as above, qu8 and qs8_qc8w alike):
-     * break-even at ~60% random zeros (steps ~0.5: 0.85-0.88 at 50%, 1.01-1.04 at 60%, 1.17-1.24
-     * at 70%, 1.4-1.8 at 80%, 1.8-2.9 at 90% on 14x14x96x576, 7x7x320x1280, FC 1280 -> 1001 at
-     * batch 1 and 4); K = 24 (one 16-channel group's densest channel rounds up to half the dense
-     * steps at 80%): 0.97-1.07 at 80%, 1.08-1.16 at 90%.
+     * ({@link #rowsStepFraction}: a step costs a vpermb and a vpdpbusd per row and 128 bytes,
+     * the dense kernel's one vpdpbusd and 64). Measured (SparseGemmCompare, min of 200
+     * interleaved invokes, qu8 and qs8_qc8w; step fractions from the packer's schedule on the
+     * same random weights): 0.88-1.15x at 50% zeros (steps 0.53-0.60 of dense; 0.73 at K = 24),
+     * 1.02-1.60x at 70% (0.33-0.40; 0.53 at K = 24: 1.02), 1.03-2.38x at 80%, 1.08-3.5x at 90%
+     * on the MobileNet v2 1x1 shapes and FC 1280 -> 1001 at batch 1 and 4: break-even at ~0.5.
      */
-    static final double AUTO_ROWS_MAX_STEPS = 0.45;
+    static final double AUTO_ROWS_MAX_STEPS = 0.50;
 
     final String name;
     final int m;
@@ -136,8 +136,8 @@ final class Q8SparseGemm implements NativeGemm {
     }
 
     /**
-     * The rows kernel's steps (per 16-channel group and K segment: the densest channel's
-     * non-zeros / 4, rounded up) over the dense kernel's (K / 4 per group); uint8
+     * The rows kernel's steps ({@link #schedule}: per 16-channel group and window, the densest
+     * channel's non-zeros / 4, rounded up) over the dense kernel's (K / 4 per group); uint8
      * weights split into two entries are not counted (rare; an estimate for the cost model).
      */
     static double rowsStepFraction(ByteBuffer w, int n, int k, int zero, int width, int stride) {
@@ -247,14 +247,12 @@ final class Q8SparseGemm implements NativeGemm {
     /**
      * The VNNI kernel for a layer: the rows kernel where it reads its rows directly and the CPU
      * has VBMI (vpermb), else the 64x1c4 tiles. The rows kernel is 1.2-1.8x the tile kernel on
-     * every MobileNet v2 1x1 shape at 80-90% zeros, and 8-20x at 1-8 pixels (kernels/README.md).
-     * Its segment: 128 K (vpermt2b, fewer steps and bytes) below 4 output pixels, where the
-     * weight bytes are the cost (FC 1280 -> 1001 at batch 1, 80/90%: 1.64/2.64x dense against
-     * 1.49/2.24x on 64-K segments); from 4 pixels on, 64 K (vpermb, ~25% cheaper per step on
-     * Zen 4) unless that takes over {@link #ROWS_SEGMENT64_COST}^-1 times the 128-K steps
-     * (7x7x320x1280: 1.71 against 1.58x at 80%, 7x7x960x160 1.94 against 1.71x, FC at batch 4
-     * 1.98 against 1.81x; 14x14x96x576, where 96 K leaves a half-empty 64-K segment: 1.35 against
-     * 1.38x).
+     * the MobileNet v2 1x1 shapes at 80-90% random zeros, and 8-20x at 1-8 pixels
+     * (kernels/README.md). Its windows: 128 K every 64 K (vpermt2b, fewer steps and bytes) below
+     * 4 output pixels, where the weight bytes are the cost; from 4 pixels on 64 K every 32 K
+     * (vpermb, ~25% cheaper per step on Zen 4) unless that takes over
+     * {@link #ROWS_SEGMENT64_COST}^-1 times the 128-K steps. Where the zeros come in aligned 1x4
+     * blocks the tiles skip more ({@link #TILES_PER_ROWS_COST}).
      */
     static Isa vnniIsa(Q8Gemm.Spec s, ByteBuffer w, int zero) {
         boolean rows = direct(s)
@@ -298,11 +296,11 @@ final class Q8SparseGemm implements NativeGemm {
         /** vpdpbusd on uint8 activations x int8 weights: 1x4 blocks, tiles of 64 pixels, rows of 64. */
         AVX512VNNI(VNNI_SUFFIX, 4, 64, 64, 0),
         /**
-         * AVX-512 VNNI + VBMI, few direct rows: 4 rows x 16 channels per pass, vpermt2b gathers
-         * per channel from 128-K segments ({@link #packRows}).
+         * AVX-512 VNNI + VBMI, direct rows: 4 rows x 16 channels per pass, vpermt2b gathers per
+         * channel from 128-K windows every 64 K ({@link #packRows}).
          */
         AVX512VNNI_ROWS(VNNI_ROWS_SUFFIX, 4, 4, 128, 64),
-        /** As {@link #AVX512VNNI_ROWS} on 64-K windows every 16 K: vpermb (one-register table). */
+        /** As {@link #AVX512VNNI_ROWS} on 64-K windows every 32 K: vpermb (one-register table). */
         AVX512VNNI_ROWS64(VNNI_ROWS_SUFFIX, 4, 4, 64, 32);
 
         boolean rows() {
@@ -436,9 +434,9 @@ final class Q8SparseGemm implements NativeGemm {
 
     /**
      * The rows kernel's format ({@code q8_conv2d_sparse_4x16c4__avx512vnni.cc}): per group of
-     * 16 channels and segment of 128 K, steps of 64 index bytes (channel l's next 4 non-zero
-     * weights' positions in the segment at bytes 4l..4l+3) and 64 int8 weights; a group's
-     * segment takes as many steps as its densest channel needs (entries / 4, rounded up).
+     * 16 channels and window of {@code width} K (one every {@code stride} K), steps of 64 index
+     * bytes (channel l's next 4 non-zero weights' positions in the window at bytes 4l..4l+3) and
+     * 64 int8 weights, as {@link #schedule} orders them.
      */
     private static Packed packRows(Q8Gemm.Spec s, int k, int width, int stride, ByteBuffer w) {
         int n = s.outC();
