@@ -1,27 +1,28 @@
-// int8/uint8 FULLY_CONNECTED and pointwise CONV_2D with few output pixels (1-4 per pass) on
-// unstructured sparse weights, AVX-512 VNNI + VBMI: weights-major, 16 output channels per
-// register (one per dword lane), any non-zero weight anywhere in a 128-K segment.
+// int8/uint8 FULLY_CONNECTED and pointwise (direct) CONV_2D on unstructured sparse weights,
+// AVX-512 VNNI + VBMI: weights-major, 1-4 output rows per pass x 16 output channels per
+// register (one per dword lane), any non-zero weight anywhere in a K window.
 //
-// Why not the 64x1c4 tile kernel: at 1-8 pixels its 16-pixel vectors are mostly empty (FC
-// 1280 -> 1001 at batch 1: 0.1-0.2x the dense VNNI kernel). Here the lanes are output channels,
-// as in the dense kernel, and the sparsity is skipped per channel with a byte permute: per
-// 128-K segment the activations of a row sit in two zmm registers (a 128-byte table), and a
-// step is, per row, one vpermt2b that gathers for each of the 16 channels the 4 activation
-// bytes of its next 4 non-zero weights, and one vpdpbusd with those 4 int8 weights. The index
-// and weight bytes are loaded once per step for all rows (1-4). A (16-channel group, segment)
-// takes ceil(max over its channels of non-zeros / 4) steps, where the dense kernel takes 32
-// vpdpbusd: 1x1 granularity, so at 80% random zeros (~26 of 128 per channel, max of 16 ~ 33)
-// 9 steps, at 90% ~5 (see kernels/README.md for the measured numbers).
+// Why not the 64x1c4 tile kernel: that one needs a 64-byte activation load per vpdpbusd and
+// is load-bound (0.9-1.1x the dense VNNI kernel at 80% zeros), and at 1-8 pixels its 16-pixel
+// vectors are mostly empty (FC 1280 -> 1001 at batch 1: 0.1-0.2x). Here the lanes are output
+// channels, as in the dense kernel, and the sparsity is skipped per channel with a byte
+// permute: per K window the activations of a row sit in one zmm register (64 K, vpermb) or two
+// (128 K, vpermt2b), and a step is, per row, one permute that gathers for each of the 16
+// channels the 4 activation bytes of its next 4 non-zero weights, and one vpdpbusd with those
+// 4 int8 weights. The index and weight bytes are loaded once per step for all rows. A window
+// takes as many steps as its densest channel needs; windows overlap (64 K every 32 K, 128 K
+// every 64 K) so that a channel with room runs ahead (Q8SparseGemm.schedule): ~0.25 of the
+// dense kernel's vpdpbusd at 80% random zeros, ~0.15 at 90% (kernels/README.md: measured).
 //
 // Exactness as the 64x1c4 kernel: uint8 activations (int8 inputs x ^ 0x80 = x + 128, folded
 // into the per-channel constant), int8 weights (a uint8 layer's w + filterOffset outside int8
-// stored as 2-3 entries with the same index), int32 wrapping sums; the dense VNNI kernel's
+// stored as 2-3 entries at the same position), int32 wrapping sums; the dense VNNI kernel's
 // requantization with lanes = channels.
 //
 // Format (Q8SparseGemm writes it): reserved[0] = the window (64 or 128 K), reserved[1] = the
-// stride between windows, reserved[2] = the windows; steps[g * windows + s] (uint8) per group and segment;
-// group_start[g] (int32): byte offset of group g's steps in data; data: per step 64 index
-// bytes (lane l's 4 bytes at 4l: positions in the segment) then 64 int8 weight bytes.
+// stride between windows, reserved[2] = the windows; steps[g * windows + s] (uint8) per group
+// and window; group_start[g] (int32): byte offset of group g's steps in data; data: per step
+// 64 index bytes (lane l's 4 bytes at 4l: positions in the window) then 64 int8 weights.
 #include <immintrin.h>
 #include <string.h>
 
@@ -47,7 +48,7 @@ using whittle_q8_avx512::requantize;
 
 // SEG 128: vpermt2b over a two-register table (fewer steps: FULLY_CONNECTED at 1-3 rows, where
 // the weight bytes are the cost); SEG 64: vpermb over one register (~25% cheaper per step than
-// vpermt2b on Zen 4, ~12% more steps: the convolutions, compute-bound).
+// vpermt2b on Zen 4, a few % more steps: 4 rows and more, compute-bound).
 template <int MR, bool GL, int SEG>
 WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_t* x, uint8_t* output, int32_t m,
                                 int32_t g0, int32_t g1) {
