@@ -103,6 +103,9 @@ uint64_t probe() {
         if (bit(l7.ebx, 30)) mask |= WHITTLE_CPU_AVX512BW;
         if (bit(l7.ebx, 31)) mask |= WHITTLE_CPU_AVX512VL;
         if (bit(l7.ecx, 11)) mask |= WHITTLE_CPU_AVX512_VNNI;
+        // vpermb / vpermt2b (byte permutes across the whole register): Ice Lake, Zen 4; not
+        // Skylake-X or Cascade Lake, which have VNNI.
+        if (bit(l7.ecx, 1)) mask |= WHITTLE_CPU_AVX512_VBMI;
       }
     }
     // Leaf 7 EAX = highest valid subleaf. AVX-VNNI (the VEX-encoded vpdpbusd on YMM,

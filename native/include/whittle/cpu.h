@@ -23,6 +23,7 @@
 #define WHITTLE_CPU_AVX512VL    (UINT64_C(1) << 5)
 #define WHITTLE_CPU_AVX512_VNNI (UINT64_C(1) << 6)
 #define WHITTLE_CPU_AVX_VNNI    (UINT64_C(1) << 7)
+#define WHITTLE_CPU_AVX512_VBMI (UINT64_C(1) << 8)
 
 /* AArch64: bits 16..31 */
 #define WHITTLE_CPU_NEON        (UINT64_C(1) << 16)

@@ -51,6 +51,31 @@ WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_fully_connected_sparse_32x1c2__avx2);
 WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_fully_connected_sparse_32x1c2__avx2);
 WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_32x1c2__avx2);
 
+/* AVX-512 VNNI: vpdpbusd, tiles of 64/32/16 pixels x 1 output channel, K in quads (1x4
+ * blocks): pair_offset holds (k / 4) * 256, pair_value the 4 int8 weights of a block (a uint8
+ * layer's quad outside int8 split into 2-3 blocks at the same offset); gemm.kp: K rounded up
+ * to 64. */
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_conv2d_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_conv2d_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_conv2d_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_fully_connected_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_fully_connected_sparse_64x1c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_64x1c4__avx512vnni);
+
+/* AVX-512 VNNI + VBMI, few output pixels (direct rows only: FULLY_CONNECTED, unpadded 1x1
+ * stride-1 CONV_2D): 1-4 rows x 16 output channels per register, vpermt2b gathers each
+ * channel's activations of its non-zero weights from a 128-K segment. row_start: uint8 steps
+ * per (16-channel group, segment); pair_offset: int32 byte offset of each group's steps in
+ * pair_value; pair_value: per step 64 index bytes and 64 int8 weights; reserved[0]: the K
+ * window, 128 (vpermt2b) or 64 (vpermb); reserved[1]: the stride between windows; reserved[2]:
+ * the windows per group; gemm.kp: the row length read (past K by at least a window). */
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_conv2d_sparse_4x16c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_conv2d_sparse_4x16c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_conv2d_sparse_4x16c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_fully_connected_sparse_4x16c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_fully_connected_sparse_4x16c4__avx512vnni);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_4x16c4__avx512vnni);
+
 #ifdef __cplusplus
 }
 #endif

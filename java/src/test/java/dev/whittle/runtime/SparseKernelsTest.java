@@ -1,10 +1,12 @@
 package dev.whittle.runtime;
 
+import dev.whittle.CpuFeatures;
 import dev.whittle.model.Model;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.Q8GemmConvTest.Conv;
 import dev.whittle.runtime.kernels.ConvKernelFactory;
 import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.WeightFormat;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The blocked unstructured sparse kernels ({@code *_sparse_32x1c2__*}, families
+ * The blocked unstructured sparse kernels ({@code *_sparse_32x1c2__avx2},
+ * {@code *_sparse_64x1c4__avx512vnni}, {@code *_sparse_4x16c4__avx512vnni}; families
  * {@code conv2d_sparse} and {@code fully_connected_sparse}) against the dense reference kernel
  * on the same weights, bit for bit, with {@code --kernels sparse}, on every available path at 1
  * and 3 threads, the dispatched kernel checked ({@link WeightFormatHarness#check}). Sweeps:
@@ -116,6 +119,60 @@ class SparseKernelsTest {
                     300 + i, extremes);
         }
         assertTrue(ran > 0);
+    }
+
+    /**
+     * The AVX-512 VNNI rows kernel ({@code *_sparse_4x16c4__avx512vnni}: direct rows, passes of
+     * 4, 128-K segments): K around the segments, batches 1..8 (passes of 4 rows and their
+     * tails), channels around the 16-lane groups, the three dtypes with zero points at both
+     * ends (uint8 weights outside int8 split into entries), sparsity 0..100%; a pointwise conv
+     * runs it, an im2col conv the 64x1c4 tile kernel.
+     */
+    @Test
+    void vnniRowsKernel() {
+        Assumptions.assumeTrue(KernelRegistry.available(KernelRegistry.FULLY_CONNECTED_SPARSE).stream()
+                .anyMatch(e -> e.path() == KernelPath.AVX512VNNI)
+                && CpuFeatures.detect().has(CpuFeatures.Feature.AVX512_VBMI), "no AVX-512 VNNI + VBMI");
+        TensorType[] types = {TensorType.INT8, TensorType.INT8, TensorType.UINT8};
+        int[] ks = {1, 5, 63, 127, 128, 129, 200, 255, 256, 257, 400};
+        for (int i = 0; i < 22; i++) {
+            int k = ks[i % ks.length];
+            int n = CHANNELS[(i * 5 + 3) % CHANNELS.length];
+            int batches = 1 + i % 8;
+            double s = SPARSITY[i % SPARSITY.length];
+            int extremes = i % 3;
+            TensorType type = types[i % 3];
+            Model m = Q8GemmFullyConnectedTest.build(type, i % 3 == 1, batches, k, n, extremes, (i / 3) % 3, i % 4 != 3,
+                    i % 5 == 2 ? 3 : 0, 500 + i, shaper(i, s));
+            String label = type + " fc " + batches + "x" + k + " -> " + n + " sparsity " + s + " extremes " + extremes;
+            WeightFormatHarness.check(m, KernelRegistry.FULLY_CONNECTED_SPARSE, WeightFormat.SPARSE, "_sparse_", label,
+                    500 + i, extremes);
+            System.setProperty(KernelPath.PROPERTY, "avx512vnni");
+            System.setProperty(WeightFormat.PROPERTY, "sparse");
+            try {
+                List<String> names = OpProfile.kernelNames(CompiledModel.compile(m));
+                // (batches >= 16 with zeros in aligned 1x4 blocks may take the tiles: not here)
+                assertTrue(names.stream().anyMatch(x -> x.endsWith("_sparse_4x16c4__avx512vnni")), label + ": " + names);
+            } finally {
+                System.clearProperty(KernelPath.PROPERTY);
+            }
+        }
+        Conv pw = new Conv(1, 9, 7, 40, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        Conv im2col = new Conv(1, 9, 7, 8, 24, 3, 3, 1, 1, 1, 1, 1, 0, 0, 0, true);
+        for (Conv c : List.of(pw, im2col)) {
+            Model conv = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D, c, 9, WeightFormatHarness.unstructured(0.8));
+            WeightFormatHarness.check(conv, KernelRegistry.CONV2D_SPARSE, WeightFormat.SPARSE, "_sparse_", c.label(), 9,
+                    0);
+            System.setProperty(KernelPath.PROPERTY, "avx512vnni");
+            System.setProperty(WeightFormat.PROPERTY, "sparse");
+            try {
+                List<String> names = OpProfile.kernelNames(CompiledModel.compile(conv));
+                String expected = c == pw ? "_sparse_4x16c4__avx512vnni" : "_sparse_64x1c4__avx512vnni";
+                assertTrue(names.stream().anyMatch(x -> x.endsWith(expected)), c.label() + ": " + names);
+            } finally {
+                System.clearProperty(KernelPath.PROPERTY);
+            }
+        }
     }
 
     @Test

@@ -199,6 +199,11 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs8_conv2d_" + Q8SparseGemm.AVX2_SUFFIX)),
             new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.AVX2, Q8SparseFullyConnected.avx2(),
                     NativeKernels.exported("whittle_qs8_fully_connected_" + Q8SparseGemm.AVX2_SUFFIX)),
+            // ... and 1x4 blocks along K, AVX-512 VNNI (vpdpbusd).
+            new KernelEntry<>(CONV2D_SPARSE, KernelPath.AVX512VNNI, Q8SparseConv.vnni(),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8SparseGemm.VNNI_SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.AVX512VNNI, Q8SparseFullyConnected.vnni(),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8SparseGemm.VNNI_SUFFIX)),
             // LUT-decoded clustered int8/uint8 weights (Q8LutGemm, kernels/q8_gemm_lut4_*): one entry
             // per family and path; the kernel name is the dense family's + the layout's suffix (AVX2:
             // "_lut4_8x2c8__avx2" below Q8LutGemm.AVX2_PANEL_MIN_M pixels, "_lut4_4x16c2__avx2" from it).

@@ -20,11 +20,17 @@ public final class Q8SparseConv extends NativeGemmKernel<ConvParams> {
 
     /** The registry factory for the AVX2 kernels. */
     static WeightFormatConvFactory avx2() {
-        return (dense, p, filter, bias, stats) -> create(dense, Q8SparseGemm.AVX2_SUFFIX, p, filter, bias);
+        return (dense, p, filter, bias, stats) -> create(dense, Q8SparseGemm.Isa.AVX2, p, filter, bias);
     }
 
-    static Q8SparseConv create(KernelFamily<ConvKernelFactory> dense, String suffix, ConvParams p, ByteBuffer filter,
-            ByteBuffer bias) {
+    /** The registry factory for the AVX-512 VNNI kernels. */
+    static WeightFormatConvFactory vnni() {
+        return (dense, p, filter, bias, stats) -> create(dense, null, p, filter, bias);
+    }
+
+    /** {@code isa} null: the VNNI kernel for the layer ({@link Q8SparseGemm#vnniIsa}). */
+    static Q8SparseConv create(KernelFamily<ConvKernelFactory> dense, Q8SparseGemm.Isa isa, ConvParams p,
+            ByteBuffer filter, ByteBuffer bias) {
         boolean unsigned = dense == KernelRegistry.QU8_CONV2D;
         Kernel<ConvParams> reference = Q8Gemm.convReference(dense);
         if (reference == null || p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
@@ -32,12 +38,15 @@ public final class Q8SparseConv extends NativeGemmKernel<ConvParams> {
         }
         int k = p.kh() * p.kw() * p.inC();
         long pixels = (long) p.batches() * p.outH() * p.outW();
-        if (filter.capacity() < (long) p.outC() * k
-                || !Q8SparseGemm.pays(dense, filter, p.outC(), k, unsigned ? -p.filterOffset() : 0, pixels)) {
+        if (filter.capacity() < (long) p.outC() * k) {
             return null;
         }
         Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(dense, p);
-        Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + suffix, spec, filter,
+        isa = isa != null ? isa : Q8SparseGemm.vnniIsa(spec, filter, unsigned ? -p.filterOffset() : 0);
+        if (!Q8SparseGemm.pays(isa, dense, filter, p.outC(), k, unsigned ? -p.filterOffset() : 0, pixels)) {
+            return null;
+        }
+        Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + isa.suffix, isa, spec, filter,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8SparseConv(gemm, reference);
     }

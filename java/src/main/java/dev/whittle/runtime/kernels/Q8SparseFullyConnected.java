@@ -20,10 +20,16 @@ public final class Q8SparseFullyConnected extends NativeGemmKernel<QuantParams> 
 
     /** The registry factory for the AVX2 kernels. */
     static WeightFormatFcFactory avx2() {
-        return (dense, p, weights, bias, stats) -> create(dense, Q8SparseGemm.AVX2_SUFFIX, p, weights, bias);
+        return (dense, p, weights, bias, stats) -> create(dense, Q8SparseGemm.Isa.AVX2, p, weights, bias);
     }
 
-    static Q8SparseFullyConnected create(KernelFamily<QuantizedFullyConnectedFactory> dense, String suffix,
+    /** The registry factory for the AVX-512 VNNI kernels. */
+    static WeightFormatFcFactory vnni() {
+        return (dense, p, weights, bias, stats) -> create(dense, null, p, weights, bias);
+    }
+
+    /** {@code isa} null: the VNNI kernel for the layer ({@link Q8SparseGemm#vnniIsa}). */
+    static Q8SparseFullyConnected create(KernelFamily<QuantizedFullyConnectedFactory> dense, Q8SparseGemm.Isa isa,
             QuantParams p, ByteBuffer weights, ByteBuffer bias) {
         Kernel<QuantParams> reference = Q8Gemm.fullyConnectedReference(dense);
         if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null) || p.inFeatures() < 1
@@ -32,11 +38,12 @@ public final class Q8SparseFullyConnected extends NativeGemmKernel<QuantParams> 
         }
         // The byte whose real value is zero (w + weightsOffset = 0).
         int zero = -p.weightsOffset() & 0xFF;
-        if (!Q8SparseGemm.pays(dense, weights, p.outFeatures(), p.inFeatures(), zero, p.batches())) {
+        Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(dense, p);
+        isa = isa != null ? isa : Q8SparseGemm.vnniIsa(spec, weights, zero);
+        if (!Q8SparseGemm.pays(isa, dense, weights, p.outFeatures(), p.inFeatures(), zero, p.batches())) {
             return null;
         }
-        Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(dense, p);
-        Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + suffix, spec, weights,
+        Q8SparseGemm gemm = Q8SparseGemm.create(dense.name() + "_" + isa.suffix, isa, spec, weights,
                 p.bias() >= 0 ? bias : null);
         return gemm == null ? null : new Q8SparseFullyConnected(gemm, reference);
     }

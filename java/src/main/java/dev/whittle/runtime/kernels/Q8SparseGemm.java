@@ -10,17 +10,24 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The prepared half of the blocked unstructured sparse int8/uint8 kernels
- * ({@code kernels/q8_conv2d_sparse_*}, {@code native/include/whittle/q8_sparse.h}): per output
- * channel only the non-zero 1x2 blocks along K (pairs of adjacent K values), as the pair's
- * byte offset in the packed activation tile and its two weights {@code w + filterOffset} in
- * int16; the dense GEMM's params header (geometry, offsets, requantization: written by the
- * same rules as {@link Q8Gemm}, the oracle being the same reference kernel); the task split.
- * Why 1x2 blocks: see the kernel file.
+ * The prepared half of the unstructured sparse int8/uint8 kernels
+ * ({@code kernels/q8_conv2d_sparse_*}, {@code native/include/whittle/q8_sparse.h}), one
+ * {@link Isa} each: the AVX2 tiles (per output channel its non-zero 1x2 blocks along K: tile
+ * offset and two int16 {@code w + filterOffset}), the AVX-512 VNNI tiles (1x4 blocks, four
+ * int8 weights) and the AVX-512 VNNI rows kernel (per 16 channels and K window, steps of index
+ * and weight bytes: {@link #packRows}); the dense GEMM's params header (geometry, offsets,
+ * requantization: written by the same rules as {@link Q8Gemm}, the oracle being the same
+ * reference kernel); the task split; the cost model of {@code --kernels auto}. Why these
+ * formats, and the measurements behind the constants: kernels/README.md.
  */
 final class Q8SparseGemm implements NativeGemm {
     /** Kernel name suffix: tiles of 32 pixels x 1 channel, K in pairs. */
     static final String AVX2_SUFFIX = "sparse_32x1c2__avx2";
+    /** Kernel name suffix: tiles of 64 pixels x 1 channel, K in quads (vpdpbusd). */
+    static final String VNNI_SUFFIX = "sparse_64x1c4__avx512vnni";
+    /** Kernel name suffix: 4 rows x 16 channels, non-zero weights gathered 4 per lane (vpermt2b, vpdpbusd). */
+    static final String VNNI_ROWS_SUFFIX = "sparse_4x16c4__avx512vnni";
+
     /** Pixels per packed tile (the native WHITTLE_Q8_SPARSE_TILE). */
     static final int TILE = 32;
     private static final int GROUP = 16;
@@ -53,6 +60,29 @@ final class Q8SparseGemm implements NativeGemm {
     static final double AUTO_MIN_ZERO_PAIRS_VS_VNNI = 0.78;
     /** auto, against the VNNI dense kernel: at smaller K the per-output requantization dominates. */
     static final int AUTO_MIN_K_VS_VNNI = 64;
+    /**
+     * auto, the 64x1c4 VNNI tile kernel (im2col convolutions, and VNNI CPUs without VBMI) against
+     * the dense VNNI kernel: the fraction of all-zero 1x4 blocks from which it wins. Measured
+     * (Cmp harness over SparseGemmBenchmark, min of 150 interleaved invokes, qu8, random zeros,
+     * z4 ~ s^4): 0.93/0.97/1.07/0.93 at 80% (z4 0.41) and 1.00/1.08/1.36/1.45 at 90% (z4 0.66)
+     * on 56x56x24x144, 28x28x32x192, 14x14x96x576, 7x7x320x1280: each 64-MAC vpdpbusd needs its
+     * own 64-byte activation load, and Zen 4 loads one zmm per cycle (kernels/README.md).
+     */
+    static final double AUTO_VNNI_MIN_ZERO_QUADS = 0.62;
+    /** auto, the VNNI tile kernel: fewest output pixels (one 16-pixel vector per block below). */
+    static final long AUTO_VNNI_MIN_PIXELS = 16;
+    /** auto, the VNNI tile kernel: smallest K (K = 24, 32: 1.00-1.08 at 90%; requantization dominates). */
+    static final int AUTO_VNNI_MIN_K = 64;
+    /**
+     * auto, the rows kernel ({@code 4x16c4}): at most this fraction of the dense kernel's steps
+     * ({@link #rowsStepFraction}: a step costs a vpermb and a vpdpbusd per row and 128 bytes,
+     * the dense kernel's one vpdpbusd and 64). Measured (SparseGemmCompare, min of 200
+     * interleaved invokes, qu8 and qs8_qc8w; step fractions from the packer's schedule on the
+     * same random weights): 0.88-1.15x at 50% zeros (steps 0.53-0.60 of dense; 0.73 at K = 24),
+     * 1.02-1.60x at 70% (0.33-0.40; 0.53 at K = 24: 1.02), 1.03-2.38x at 80%, 1.08-3.5x at 90%
+     * on the MobileNet v2 1x1 shapes and FC 1280 -> 1001 at batch 1 and 4: break-even at ~0.5.
+     */
+    static final double AUTO_ROWS_MAX_STEPS = 0.50;
 
     final String name;
     final int m;
@@ -86,26 +116,114 @@ final class Q8SparseGemm implements NativeGemm {
 
     /** Fraction of 1x2 blocks along K of {@code [n][k]} weights that are all zero ({@code zero}: the zero byte). */
     static double zeroPairs(ByteBuffer w, int n, int k, int zero) {
-        long zeroPairs = 0;
-        int pairs = (k + 1) / 2;
+        return zeroBlocks(w, n, k, zero, 2);
+    }
+
+    /** Fraction of 1xB blocks along K of {@code [n][k]} weights that are all zero ({@code zero}: the zero byte). */
+    static double zeroBlocks(ByteBuffer w, int n, int k, int zero, int b) {
+        long zeros = 0;
+        int blocks = (k + b - 1) / b;
         for (int o = 0; o < n; o++) {
-            for (int i = 0; i < k; i += 2) {
-                boolean z = (w.get(o * k + i) & 0xFF) == zero && (i + 1 >= k || (w.get(o * k + i + 1) & 0xFF) == zero);
-                zeroPairs += z ? 1 : 0;
+            for (int i = 0; i < k; i += b) {
+                boolean z = true;
+                for (int j = i; j < Math.min(k, i + b) && z; j++) {
+                    z = (w.get(o * k + j) & 0xFF) == zero;
+                }
+                zeros += z ? 1 : 0;
             }
         }
-        return (double) zeroPairs / ((long) n * pairs);
+        return (double) zeros / ((long) n * blocks);
     }
 
     /**
-     * Whether the weight-format dispatch may use this kernel on a layer: always under
-     * {@code --kernels sparse} (to measure, or for the memory), under {@code auto} only where
-     * the benchmark shows it faster than the dense kernel dispatch would run instead (AVX2, or
-     * AVX-512 VNNI where the CPU has it and {@code -Dwhittle.kernels} allows it).
+     * The rows kernel's steps ({@link #schedule}: per 16-channel group and window, the densest
+     * channel's non-zeros / 4, rounded up) over the dense kernel's (K / 4 per group); uint8
+     * weights split into two entries are not counted (rare; an estimate for the cost model).
      */
-    static boolean pays(KernelFamily<?> dense, ByteBuffer w, int n, int k, int zero, long pixels) {
+    static double rowsStepFraction(ByteBuffer w, int n, int k, int zero, int width, int stride) {
+        long steps = 0;
+        int groups = (n + GROUP - 1) / GROUP;
+        int[][] pos = new int[GROUP][k];
+        int[] count = new int[GROUP];
+        for (int g = 0; g < groups; g++) {
+            for (int l = 0; l < GROUP; l++) {
+                count[l] = 0;
+                int o = g * GROUP + l;
+                for (int i = 0; o < n && i < k; i++) {
+                    if ((w.get(o * k + i) & 0xFF) != zero) {
+                        pos[l][count[l]++] = i;
+                    }
+                }
+            }
+            steps += schedule(pos, null, count, k, width, stride, null, null);
+        }
+        return (double) steps / ((long) groups * ((k + 3) / 4));
+    }
+
+    /**
+     * The rows kernel's schedule of one 16-channel group: lane l's entries at positions
+     * {@code pos[l][0..count[l])} (ascending) run in windows of {@code width} K starting every
+     * {@code stride} K. Window j must take the entries of its first stride (no later window
+     * covers them) and takes that many steps (the densest lane's count / 4, rounded up); the
+     * lanes with room fill it with their next entries the window still covers, so a lane dense
+     * in one stretch of K runs ahead where the others are dense. Returns the steps; writes the
+     * steps per window to {@code stepsOut} and the step bytes (64 index bytes relative to the
+     * window, then the 64 weights of {@code val}) to {@code data} when given.
+     */
+    private static long schedule(int[][] pos, int[][] val, int[] count, int k, int width, int stride, byte[] stepsOut,
+            java.io.ByteArrayOutputStream data) {
+        int windows = (k + stride - 1) / stride;
+        int[] next = new int[GROUP];
+        long total = 0;
+        byte[] step = new byte[128];
+        for (int j = 0; j < windows; j++) {
+            int start = j * stride;
+            int most = 0;
+            for (int l = 0; l < GROUP; l++) {
+                int e = next[l];
+                while (e < count[l] && pos[l][e] < start + stride) {
+                    e++;
+                }
+                most = Math.max(most, e - next[l]);
+            }
+            int t = (most + 3) / 4;
+            total += t;
+            if (stepsOut != null) {
+                stepsOut[j] = (byte) t;
+            }
+            for (int i = 0; i < t; i++) {
+                java.util.Arrays.fill(step, (byte) 0);
+                for (int l = 0; l < GROUP; l++) {
+                    for (int b = 0; b < 4 && next[l] < count[l] && pos[l][next[l]] < start + width; b++) {
+                        step[4 * l + b] = (byte) (pos[l][next[l]] - start);
+                        step[64 + 4 * l + b] = val == null ? 0 : (byte) val[l][next[l]];
+                        next[l]++;
+                    }
+                }
+                if (data != null) {
+                    data.writeBytes(step);
+                }
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Whether the weight-format dispatch may use the kernel of {@code isa} on a layer: always
+     * under {@code --kernels sparse} (to measure, or for the memory), under {@code auto} only
+     * where the benchmark shows it faster than the dense kernel dispatch would run instead
+     * (AVX2, or AVX-512 VNNI where the CPU has it and {@code -Dwhittle.kernels} allows it).
+     */
+    static boolean pays(Isa isa, KernelFamily<?> dense, ByteBuffer w, int n, int k, int zero, long pixels) {
         if (WeightFormat.current() != WeightFormat.AUTO) {
             return true;
+        }
+        if (isa.rows()) {
+            return rowsStepFraction(w, n, k, zero, isa.rowAlign, isa.stride) <= AUTO_ROWS_MAX_STEPS;
+        }
+        if (isa == Isa.AVX512VNNI) {
+            return pixels >= AUTO_VNNI_MIN_PIXELS && k >= AUTO_VNNI_MIN_K
+                    && zeroBlocks(w, n, k, zero, 4) >= AUTO_VNNI_MIN_ZERO_QUADS;
         }
         if (pixels < AUTO_MIN_PIXELS) {
             return false;
@@ -117,67 +235,262 @@ final class Q8SparseGemm implements NativeGemm {
         return zeroPairs(w, n, k, zero) >= (vnniDense ? AUTO_MIN_ZERO_PAIRS_VS_VNNI : AUTO_MIN_ZERO_PAIRS);
     }
 
-    private Q8SparseGemm(String name, Q8Gemm.Spec s, int k, int kp, ByteBuffer w, ByteBuffer bias) {
+    /**
+     * Whether output pixel m reads exactly input pixel m (the rows kernel copies rows, it does
+     * not gather): FULLY_CONNECTED, and 1x1 stride-1 unpadded CONV_2D.
+     */
+    static boolean direct(Q8Gemm.Spec s) {
+        return s.kh() == 1 && s.kw() == 1 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 0 && s.padW() == 0
+                && s.inH() == s.outH() && s.inW() == s.outW();
+    }
+
+    /**
+     * The VNNI kernel for a layer: the rows kernel where it reads its rows directly and the CPU
+     * has VBMI (vpermb), else the 64x1c4 tiles. The rows kernel is 1.2-1.8x the tile kernel on
+     * the MobileNet v2 1x1 shapes at 80-90% random zeros, and 8-20x at 1-8 pixels
+     * (kernels/README.md). Its windows: 128 K every 64 K (vpermt2b, fewer steps and bytes) below
+     * 4 output pixels, where the weight bytes are the cost; from 4 pixels on 64 K every 32 K
+     * (vpermb, ~25% cheaper per step on Zen 4) unless that takes over
+     * {@link #ROWS_SEGMENT64_COST}^-1 times the 128-K steps. Where the zeros come in aligned 1x4
+     * blocks the tiles skip more ({@link #TILES_PER_ROWS_COST}).
+     */
+    static Isa vnniIsa(Q8Gemm.Spec s, ByteBuffer w, int zero) {
+        boolean rows = direct(s)
+                && dev.whittle.CpuFeatures.detect().has(dev.whittle.CpuFeatures.Feature.AVX512_VBMI)
+                && NativeKernels.has("whittle_qs8_fully_connected_" + VNNI_ROWS_SUFFIX);
+        if (!rows) {
+            return Isa.AVX512VNNI;
+        }
+        long pixels = (long) s.batches() * s.outH() * s.outW();
+        if (pixels < 4) {
+            return Isa.AVX512VNNI_ROWS;
+        }
+        int k = s.inC();
+        double wide = rowsStepFraction(w, s.outC(), k, zero, Isa.AVX512VNNI_ROWS.rowAlign,
+                Isa.AVX512VNNI_ROWS.stride);
+        double narrow = rowsStepFraction(w, s.outC(), k, zero, Isa.AVX512VNNI_ROWS64.rowAlign,
+                Isa.AVX512VNNI_ROWS64.stride);
+        double rowsCost = Math.min(wide, ROWS_SEGMENT64_COST * narrow);
+        if (pixels >= 16 && 1 - zeroBlocks(w, s.outC(), k, zero, 4) < TILES_PER_ROWS_COST * rowsCost) {
+            // Zeros in aligned 1x4 blocks (block-pruned layers): the tiles skip whole blocks, while
+            // the rows kernel's lanes then hold multiples of 4 non-zeros and wait on the densest.
+            return Isa.AVX512VNNI;
+        }
+        return ROWS_SEGMENT64_COST * narrow <= wide ? Isa.AVX512VNNI_ROWS64 : Isa.AVX512VNNI_ROWS;
+    }
+
+    /**
+     * The tile kernel's cost per non-zero 1x4 block against the rows kernel's per step (both
+     * relative to the dense kernel), fitted on 7x7x320x1280 and 14x14x96x576 at 90% random zeros:
+     * tiles 1.36-1.45x dense at 34% non-zero blocks, rows 1.68-2.40x at 0.17-0.20 of the steps.
+     */
+    static final double TILES_PER_ROWS_COST = 1.0;
+
+    /** A 64-K step (vpermb + vpdpbusd) against a 128-K step (vpermt2b + vpdpbusd), measured on Zen 4. */
+    static final double ROWS_SEGMENT64_COST = 0.8;
+
+    /** The kinds of kernel, with their block size along K, tile and packed row alignment. */
+    enum Isa {
+        /** vpmaddwd on int16 pairs: 1x2 blocks, tiles of 32 pixels, K staged in rows of 16. */
+        AVX2(AVX2_SUFFIX, 2, TILE, 16, 0),
+        /** vpdpbusd on uint8 activations x int8 weights: 1x4 blocks, tiles of 64 pixels, rows of 64. */
+        AVX512VNNI(VNNI_SUFFIX, 4, 64, 64, 0),
+        /**
+         * AVX-512 VNNI + VBMI, direct rows: 4 rows x 16 channels per pass, vpermt2b gathers per
+         * channel from 128-K windows every 64 K ({@link #packRows}).
+         */
+        AVX512VNNI_ROWS(VNNI_ROWS_SUFFIX, 4, 4, 128, 64),
+        /** As {@link #AVX512VNNI_ROWS} on 64-K windows every 32 K: vpermb (one-register table). */
+        AVX512VNNI_ROWS64(VNNI_ROWS_SUFFIX, 4, 4, 64, 32);
+
+        boolean rows() {
+            return this == AVX512VNNI_ROWS || this == AVX512VNNI_ROWS64;
+        }
+
+        final String suffix;
+        final int block;
+        final int tile;
+        final int rowAlign;
+        /** Rows kernel: K between the starts of consecutive windows of {@code rowAlign} K. */
+        final int stride;
+
+        Isa(String suffix, int block, int tile, int rowAlign, int stride) {
+            this.stride = stride;
+            this.suffix = suffix;
+            this.block = block;
+            this.tile = tile;
+            this.rowAlign = rowAlign;
+        }
+    }
+
+    private Q8SparseGemm(String name, Isa isa, Q8Gemm.Spec s, int k, int kp, ByteBuffer w, ByteBuffer bias) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
-        this.split = new Q8GemmLayout.Split(m, n, TILE, GROUP, (n + GROUP - 1) / GROUP, 2 * TILE, 0);
+        this.split = new Q8GemmLayout.Split(m, n, isa.tile, GROUP, (n + GROUP - 1) / GROUP, 2 * isa.tile, 0);
         int np = Q8Gemm.roundUp(n, GROUP);
         this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
-        // Alignment, the packed tile [kp/2][32][2] int16, the staged output [16][32], the raw
-        // rows [32][kp] with the 16 bytes a gathered row may write past its end, slack.
-        this.scratchBytes = 64 + (long) (kp / 2) * TILE * 4 + GROUP * TILE + (long) TILE * kp + 64;
+        // Tile kernels: alignment, the packed tile [kp/B][tile][B] (4 bytes per pixel and block
+        // on both ISAs: 2 int16 or 4 uint8), the staged output [16][tile], the raw rows
+        // [tile][kp] with the 16 bytes a gathered row may write past its end, slack. Rows
+        // kernel: alignment, 4 rows of kp bytes.
+        this.scratchBytes = isa.rows() ? 64 + 4L * kp + 64
+                : 64 + (long) (kp / isa.block) * isa.tile * 4 + GROUP * isa.tile + (long) isa.tile * kp + 64;
         int wo = s.weightsOffset();
-        int pairs = (k + 1) / 2;
-        long count = 0;
+        int[] sums = new int[n];
         for (int o = 0; o < n; o++) {
-            long rowCount = 0;
-            for (int i = 0; i < pairs; i++) {
-                boolean nonZero = weff(w, o, k, 2 * i, s.unsigned(), wo) != 0
-                        || (2 * i + 1 < k && weff(w, o, k, 2 * i + 1, s.unsigned(), wo) != 0);
-                rowCount += nonZero ? 1 : 0;
+            for (int i = 0; i < k; i++) {
+                sums[o] += weff(w, o, k, i, s.unsigned(), wo);
             }
-            count += rowCount + (rowCount & 1);
         }
-        this.nonZeroPairs = count;
-        this.rowStart = NativeKernels.allocate(4L * (n + 1));
-        this.pairOffset = NativeKernels.allocate(Math.max(4, 4 * count));
-        this.pairValue = NativeKernels.allocate(Math.max(4, 4 * count));
+        Packed packed = isa.rows() ? packRows(s, k, isa.rowAlign, isa.stride, w) : packBlocks(isa, s, k, w);
+        this.nonZeroPairs = packed.count();
+        this.rowStart = packed.rowStart();
+        this.pairOffset = packed.pairOffset();
+        this.pairValue = packed.pairValue();
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
         this.params = NativeKernels.allocate(PARAMS_BYTES);
+        // vpdpbusd multiplies uint8 activations: int8 inputs are packed as x + 128 (x ^ 0x80).
+        int activationBias = isa != Isa.AVX2 && !s.unsigned() ? 128 : 0;
         int io = s.inputOffset();
-        long at = 0;
         for (int o = 0; o < n; o++) {
-            rowStart.setAtIndex(ValueLayout.JAVA_INT, o, (int) at);
-            int sum = 0;
-            for (int i = 0; i < pairs; i++) {
-                int w0 = weff(w, o, k, 2 * i, s.unsigned(), wo);
-                int w1 = 2 * i + 1 < k ? weff(w, o, k, 2 * i + 1, s.unsigned(), wo) : 0;
-                sum += w0 + w1;
-                if (w0 != 0 || w1 != 0) {
-                    pairOffset.setAtIndex(ValueLayout.JAVA_INT, at, i * TILE * 4);
-                    pairValue.setAtIndex(ValueLayout.JAVA_INT, at, (w0 & 0xFFFF) | (w1 << 16));
-                    at++;
-                }
-            }
-            if (((at - rowStart.getAtIndex(ValueLayout.JAVA_INT, o)) & 1) != 0) {
-                // An even count per channel: the kernel's loop takes two blocks at a time, and a
-                // data-dependent tail is one more mispredicted branch per channel. The padding
-                // block multiplies pair 0 by zero weights.
-                pairOffset.setAtIndex(ValueLayout.JAVA_INT, at, 0);
-                pairValue.setAtIndex(ValueLayout.JAVA_INT, at, 0);
-                at++;
-            }
-            // As the dense AVX2 kernel: const = bias + inputOffset * sum_k w_eff.
-            int c = io * sum + (bias != null ? bias.getInt(o * 4) : 0);
+            // As the dense kernels: const = bias + inputOffset * sum_k w_eff (- 128 * sum for
+            // the +128 of int8 activations on VNNI).
+            int c = (io - activationBias) * sums[o] + (bias != null ? bias.getInt(o * 4) : 0);
             Q8GemmLayout.putOutputStage(channel, np, o, c, s.multipliers()[o], s.shifts()[o]);
         }
-        rowStart.setAtIndex(ValueLayout.JAVA_INT, n, (int) at);
-        // The dense header (whittle_q8_gemm_params, as Q8Gemm writes it); kp = K rounded to 16.
-        Q8GemmLayout.putHeader(params, s, k, kp, np, TILE, 0, 0, 0L, channel.address());
+        // The dense header (whittle_q8_gemm_params, as Q8Gemm writes it); kp = K rounded to the
+        // ISA's staged row length.
+        Q8GemmLayout.putHeader(params, s, k, kp, np, isa.tile, 0, 0, 0L, channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, rowStart.address());
         params.set(ValueLayout.JAVA_LONG, 264, pairOffset.address());
         params.set(ValueLayout.JAVA_LONG, 272, pairValue.address());
+        params.set(ValueLayout.JAVA_INT, 280, isa.rows() ? isa.rowAlign : 0);
+        params.set(ValueLayout.JAVA_INT, 284, isa.rows() ? isa.stride : 0);
+        params.set(ValueLayout.JAVA_INT, 288, isa.rows() ? (k + isa.stride - 1) / isa.stride : 0);
+    }
+
+    /** The three native arrays of a format and its entry count. */
+    private record Packed(MemorySegment rowStart, MemorySegment pairOffset, MemorySegment pairValue, long count) {
+    }
+
+    /**
+     * The tile kernels' format: per channel its non-zero 1xB blocks (offset of the block's row
+     * in the packed tile, the weights: 2 int16 on AVX2, 4 int8 on VNNI), an even count per channel.
+     */
+    private static Packed packBlocks(Isa isa, Q8Gemm.Spec s, int k, ByteBuffer w) {
+        int n = s.outC();
+        int wo = s.weightsOffset();
+        int blocks = (k + isa.block - 1) / isa.block;
+        int rowBytes = isa.tile * 4;
+        Ints offsets = new Ints();
+        Ints values = new Ints();
+        int[] starts = new int[n + 1];
+        int[] res = new int[isa.block];
+        for (int o = 0; o < n; o++) {
+            starts[o] = offsets.size;
+            for (int b = 0; b < blocks; b++) {
+                for (int i = 0; i < isa.block; i++) {
+                    int kk = b * isa.block + i;
+                    res[i] = kk < k ? weff(w, o, k, kk, s.unsigned(), wo) : 0;
+                }
+                if (isa == Isa.AVX2) {
+                    if (res[0] != 0 || res[1] != 0) {
+                        offsets.add(b * rowBytes);
+                        values.add((res[0] & 0xFFFF) | (res[1] << 16));
+                    }
+                    continue;
+                }
+                // int8 weights: a uint8 layer's w + filterOffset in [-255, 255] that does not
+                // fit int8 becomes 2-3 blocks at the same offset whose weights sum to it.
+                while (res[0] != 0 || res[1] != 0 || res[2] != 0 || res[3] != 0) {
+                    int packed = 0;
+                    for (int i = 0; i < 4; i++) {
+                        int part = Math.max(-128, Math.min(127, res[i]));
+                        res[i] -= part;
+                        packed |= (part & 0xFF) << (8 * i);
+                    }
+                    offsets.add(b * rowBytes);
+                    values.add(packed);
+                }
+            }
+            if (((offsets.size - starts[o]) & 1) != 0) {
+                // An even count per channel: the kernels take two blocks at a time, and a
+                // data-dependent tail is one more mispredicted branch per channel. The padding
+                // block multiplies block 0 by zero weights.
+                offsets.add(0);
+                values.add(0);
+            }
+        }
+        starts[n] = offsets.size;
+        MemorySegment rowStart = NativeKernels.allocate(4L * (n + 1));
+        MemorySegment pairOffset = NativeKernels.allocate(Math.max(4, 4L * offsets.size));
+        MemorySegment pairValue = NativeKernels.allocate(Math.max(4, 4L * values.size));
+        MemorySegment.copy(starts, 0, rowStart, ValueLayout.JAVA_INT, 0, n + 1);
+        MemorySegment.copy(offsets.data, 0, pairOffset, ValueLayout.JAVA_INT, 0, offsets.size);
+        MemorySegment.copy(values.data, 0, pairValue, ValueLayout.JAVA_INT, 0, values.size);
+        return new Packed(rowStart, pairOffset, pairValue, offsets.size);
+    }
+
+    /**
+     * The rows kernel's format ({@code q8_conv2d_sparse_4x16c4__avx512vnni.cc}): per group of
+     * 16 channels and window of {@code width} K (one every {@code stride} K), steps of 64 index
+     * bytes (channel l's next 4 non-zero weights' positions in the window at bytes 4l..4l+3) and
+     * 64 int8 weights, as {@link #schedule} orders them.
+     */
+    private static Packed packRows(Q8Gemm.Spec s, int k, int width, int stride, ByteBuffer w) {
+        int n = s.outC();
+        int wo = s.weightsOffset();
+        int groups = (n + GROUP - 1) / GROUP;
+        int windows = (k + stride - 1) / stride;
+        byte[] steps = new byte[groups * windows];
+        int[] groupStart = new int[groups];
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        // Per lane its entries: position and int8 weight (a uint8 layer's weight outside int8 as
+        // 2-3 entries at the same position).
+        int[][] pos = new int[GROUP][3 * k];
+        int[][] val = new int[GROUP][3 * k];
+        int[] count = new int[GROUP];
+        byte[] groupSteps = new byte[windows];
+        for (int g = 0; g < groups; g++) {
+            groupStart[g] = data.size();
+            for (int l = 0; l < GROUP; l++) {
+                count[l] = 0;
+                int o = g * GROUP + l;
+                for (int i = 0; o < n && i < k; i++) {
+                    int v = weff(w, o, k, i, s.unsigned(), wo);
+                    while (v != 0) {
+                        int part = Math.max(-128, Math.min(127, v));
+                        v -= part;
+                        pos[l][count[l]] = i;
+                        val[l][count[l]++] = part;
+                    }
+                }
+            }
+            schedule(pos, val, count, k, width, stride, groupSteps, data);
+            System.arraycopy(groupSteps, 0, steps, g * windows, windows);
+        }
+        byte[] bytes = data.toByteArray();
+        MemorySegment rowStart = NativeKernels.allocate(Math.max(4, steps.length));
+        MemorySegment pairOffset = NativeKernels.allocate(4L * groups);
+        MemorySegment pairValue = NativeKernels.allocate(Math.max(64, bytes.length));
+        MemorySegment.copy(steps, 0, rowStart, ValueLayout.JAVA_BYTE, 0, steps.length);
+        MemorySegment.copy(groupStart, 0, pairOffset, ValueLayout.JAVA_INT, 0, groups);
+        MemorySegment.copy(bytes, 0, pairValue, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        return new Packed(rowStart, pairOffset, pairValue, bytes.length / 128);
+    }
+
+    /** A growable int array (no boxing for the ~10^5 blocks of a layer). */
+    private static final class Ints {
+        int[] data = new int[256];
+        int size;
+
+        void add(int v) {
+            if (size == data.length) {
+                data = java.util.Arrays.copyOf(data, 2 * size);
+            }
+            data[size++] = v;
+        }
     }
 
     private static int weff(ByteBuffer w, int o, int k, int i, boolean unsigned, int wo) {
@@ -190,7 +503,7 @@ final class Q8SparseGemm implements NativeGemm {
      * {@link Q8Gemm#create}: sizes past int32 indexing, shifts outside [-31, 31], a padding value
      * outside the byte type, a weight offset that leaves int16).
      */
-    static Q8SparseGemm create(String name, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias) {
+    static Q8SparseGemm create(String name, Isa isa, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias) {
         if (!Q8GemmLayout.validGeometry(s)) {
             return null;
         }
@@ -198,18 +511,25 @@ final class Q8SparseGemm implements NativeGemm {
         int kp;
         try {
             k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
-            kp = Q8Gemm.roundUp(k, 16);
+            // rows kernel: the last window reads up to a window past K
+            kp = isa.rows() ? Q8Gemm.roundUp(k + isa.rowAlign, 64) : Q8Gemm.roundUp(k, isa.rowAlign);
             Q8GemmLayout.pixels(s);
             Math.toIntExact(Math.multiplyExact((long) s.outC(), (long) k));
-            // pair offsets (k / 2) * 128 and the packed tile in int32
-            Math.toIntExact(Math.multiplyExact((long) kp, 2L * TILE) + 4096);
+            // block offsets (k / B) * tile * 4 and the packed tile (64 kp bytes on both ISAs) in int32
+            Math.toIntExact(Math.multiplyExact((long) kp, 64L) + 4096);
+            // the rows format: at most 3 entries per weight, a step of 128 bytes per 4 entries
+            // (groups x (3 kp / 4 + kp / 64) steps of 128 bytes: ~6.2 (outC + 16) kp) in int32
+            Math.toIntExact(Math.multiplyExact(Math.multiplyExact((long) s.outC() + GROUP, (long) kp), 7L) + 4096);
         } catch (ArithmeticException e) {
+            return null;
+        }
+        if (isa.rows() && !direct(s)) {
             return null;
         }
         if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
-        return new Q8SparseGemm(name, s, k, kp, w.duplicate().order(w.order()),
+        return new Q8SparseGemm(name, isa, s, k, kp, w.duplicate().order(w.order()),
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN));
     }
 

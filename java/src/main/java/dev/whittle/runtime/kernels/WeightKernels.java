@@ -26,15 +26,16 @@ import java.util.function.Function;
 public final class WeightKernels {
     /**
      * auto: blocked sparse only from this fraction of all-zero 1x4 blocks on (below, dense wins).
-     * Calibrated with {@code SparseGemmBenchmark} (AVX2, one thread, MobileNet v2 1x1 shapes,
-     * same weights dense vs sparse): the sparse kernels work on 1x2 blocks and break even with
-     * the dense GEMM at about 40-45% all-zero 1x2 blocks (unstructured sparsity ~0.65; 1.0-1.2x at
-     * 0.6, 1.1-1.4x at 0.7, 1.3-1.7x at 0.8, 1.5-2.3x at 0.9). With zeros where magnitude pruning
-     * leaves them a 1xB block is zero with probability ~s^B, so 45% zero pairs is ~20% zero 1x4
-     * blocks; this gate lets such layers through and the sparse factory decides on its own
-     * measured 1x2 blocks ({@code Q8SparseGemm.AUTO_MIN_ZERO_PAIRS}, and at least 8 output pixels).
+     * A first gate; each sparse kernel then decides on its own measure of the layer
+     * ({@code Q8SparseGemm.AUTO_*}). Calibrated with SparseGemmBenchmark shapes (MobileNet v2
+     * 1x1 convs and FC 1280 -> 1001, one thread, same weights, min of interleaved invokes;
+     * kernels/README.md "Blocked unstructured sparse"): the fastest sparse kernel breaks even
+     * with the dense kernel of its ISA at ~50-60% random zeros (AVX-512 VNNI rows kernel
+     * {@code 4x16c4}: 0.88-1.15x at 50%, 1.02-1.60x at 70%, 1.03-2.38x at 80%; AVX2
+     * {@code 32x1c2}: 1.04-1.05x at 50% on K >= 24, 1.1-1.4x at 70%, 1.4-1.9x at 80%). With zeros
+     * where magnitude pruning leaves them a 1x4 block is zero with probability ~s^4: 0.13 at 60%.
      */
-    static final double AUTO_SPARSE_MIN_ZERO_BLOCKS = 0.20;
+    static final double AUTO_SPARSE_MIN_ZERO_BLOCKS = 0.12;
     /**
      * auto: 2:4 only when at least this many values per output channel (K) remain to skip.
      * Calibrated with Sparse24Benchmark-shaped layers (kernels/README.md "2:4"): the 2:4 conv
