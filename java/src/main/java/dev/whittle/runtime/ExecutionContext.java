@@ -130,7 +130,16 @@ public final class ExecutionContext implements AutoCloseable {
     /** Runs every operator in order. Allocates nothing. */
     public void invoke() {
         checkOpen();
-        model.run(state);
+        if (pool == null) {
+            model.run(state);
+            return;
+        }
+        pool.begin();
+        try {
+            model.run(state);
+        } finally {
+            pool.end();
+        }
     }
 
     /** A copy of graph output {@code i} as computed by the last {@link #invoke()}. */
@@ -205,6 +214,15 @@ public final class ExecutionContext implements AutoCloseable {
      */
     public void invoke(OpProfile profile) {
         checkOpen();
-        model.runProfiled(state, profile);
+        if (pool == null) {
+            model.runProfiled(state, profile);
+            return;
+        }
+        pool.begin();
+        try {
+            model.runProfiled(state, profile);
+        } finally {
+            pool.end();
+        }
     }
 }

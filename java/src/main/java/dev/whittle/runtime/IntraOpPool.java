@@ -16,15 +16,20 @@ import java.util.concurrent.locks.LockSupport;
  * wakes late, after its run finished, can never claim a task of the next run with the
  * previous run's fields: its claim fails and it goes back to waiting.
  *
- * <p>Between operators the workers spin briefly (the next operator usually follows within
- * microseconds) and then park, so an idle context costs no CPU. Nothing is allocated per run:
+ * <p>Between operators of one invoke the workers spin (the next operator usually follows
+ * within microseconds) and then park; once the invoke is over ({@link #end}) they park after a
+ * few microseconds instead, so that a context between invokes leaves the cores to the rest of
+ * the process (a service's other threads, or TFLite's own pool in a side-by-side benchmark),
+ * and {@link #begin} wakes them while the invoking thread starts the first operator. Nothing is allocated per run:
  * the task, its parameters and the state are published through fields before the volatile
  * run number. A task's exception is rethrown on the invoking thread; the run's remaining tasks
  * are then skipped.
  */
 final class IntraOpPool implements AutoCloseable {
-    /** Spin iterations before a waiting thread parks (tens of microseconds). */
+    /** Spin iterations before a waiting thread parks during an invoke (hundreds of microseconds). */
     private static final int SPINS = 1 << 14;
+    /** Spin iterations before a waiting worker parks between invokes (a few microseconds). */
+    private static final int IDLE_SPINS = 1 << 8;
 
     private final Thread[] workers;
     /** (run << 32) | index of the next unclaimed task. */
@@ -33,6 +38,8 @@ final class IntraOpPool implements AutoCloseable {
     private final AtomicInteger completed = new AtomicInteger();
     private volatile int run;
     private volatile boolean closed;
+    /** Whether an invoke is under way ({@link #begin} .. {@link #end}). */
+    private volatile boolean active;
     private volatile Thread caller;
 
     // Published before the run write, read after the run read.
@@ -56,6 +63,19 @@ final class IntraOpPool implements AutoCloseable {
         for (Thread t : workers) {
             t.start();
         }
+    }
+
+    /** An invoke starts: wake the workers so they are spinning by its first parallel operator. */
+    void begin() {
+        active = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+
+    /** The invoke is over: waiting workers park soon rather than spin. */
+    void end() {
+        active = false;
     }
 
     /** Number of workers, the invoking thread included. */
@@ -144,7 +164,7 @@ final class IntraOpPool implements AutoCloseable {
             int spins = 0;
             int r;
             while ((r = run) == seen && !closed) {
-                if (++spins < SPINS) {
+                if (++spins < (active ? SPINS : IDLE_SPINS)) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);

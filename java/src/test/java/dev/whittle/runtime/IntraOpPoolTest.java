@@ -38,6 +38,44 @@ class IntraOpPoolTest {
     }
 
     @Test
+    void workersParkOnceTheInvokeIsOverAndServeTheNextOne() throws InterruptedException {
+        try (IntraOpPool pool = new IntraOpPool(3, "idle-test")) {
+            ExecutionState s = stateWith(pool);
+            for (int invoke = 0; invoke < 3; invoke++) {
+                pool.begin();
+                AtomicIntegerArray hits = new AtomicIntegerArray(64);
+                for (int op = 0; op < 20; op++) {
+                    s.parallelFor(64, (AtomicIntegerArray h, ExecutionState st, int task, int worker) -> h.incrementAndGet(task),
+                            hits);
+                }
+                pool.end();
+                for (int i = 0; i < 64; i++) {
+                    assertEquals(20, hits.get(i));
+                }
+                // between invokes no worker may keep spinning: each must reach WAITING (parked)
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (!allParked("idle-test") && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                assertTrue(allParked("idle-test"), "a worker kept running between invokes");
+            }
+        }
+    }
+
+    private static boolean allParked(String name) {
+        int found = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(name + "-worker-")) {
+                found++;
+                if (t.getState() != Thread.State.WAITING) {
+                    return false;
+                }
+            }
+        }
+        return found == 2;
+    }
+
+    @Test
     void aTaskFailureIsRethrownOnTheInvokingThreadAndThePoolStaysUsable() {
         try (IntraOpPool pool = new IntraOpPool(2, "test")) {
             ExecutionState s = stateWith(pool);
