@@ -1,0 +1,178 @@
+package dev.whittle.internal.vectorization;
+
+/**
+ * One int8/uint8 DEPTHWISE_CONV_2D node packed for {@link Int8DepthwiseKernels}: the filter as
+ * int32 {@code w' = w + filterOffset} in {@code [tap][cp]} (channels padded with zeros to whole
+ * vectors), the bias three ways, and the output stage's per-channel constants. Immutable;
+ * shared by every context and thread.
+ *
+ * <p>The reference sums {@code (w + filterOffset) * (x + inputOffset)} over the taps inside the
+ * image, adds the bias, then TFLite's {@code MultiplyByQuantizedMultiplier}. All in wrapping
+ * int32, so regrouping is exact: {@code sum w' (x + io) = sum w' x + sum io w'}. A pixel whose
+ * taps are all inside starts from {@link #folded} ({@code bias + io * sum_t w'}) and adds
+ * {@code w' x} per tap; a border pixel starts from {@link #bias} and adds {@link #weightsIo}
+ * ({@code io * w'}) per valid tap once per channel vector (shared by the pixels of a call).
+ *
+ * <p>Layouts ({@link #mode}): {@link #CONTIGUOUS} depth multiplier 1, lane {@code c} reads input
+ * channel {@code c}; {@link #BROADCAST} one input channel, every lane reads it; {@link #SHUFFLE}
+ * any other multiplier, lane {@code oc} reads input channel {@code oc / mult}, i.e. the vector
+ * loaded at input channel {@code oc0 / mult} rearranged by {@link #shuffle}. A {@link #group}
+ * above 1 (depth multiplier 1, stride 1, channels dividing the lanes, e.g. 8 channels in 16
+ * lanes) puts {@code group} adjacent pixels in one vector: the filter, bias and constants are
+ * repeated {@code group} times ({@code cp = lanes}), and the input and output of those pixels
+ * are contiguous.
+ */
+public final class Int8Depthwise {
+    /** Depth multiplier 1: channels in lanes, one load per tap. */
+    public static final int CONTIGUOUS = 0;
+    /** One input channel: its byte broadcast to every lane. */
+    public static final int BROADCAST = 1;
+    /** Depth multiplier above 1 with several input channels: a load then a lane shuffle. */
+    public static final int SHUFFLE = 2;
+
+    final int mode;
+    final int lanes;
+    final int group;
+    /** Output channels of one pixel group ({@code group * outC}) rounded up to lanes. */
+    final int cp;
+    /** Real output channels (bytes) of one pixel group: {@code group * outC}. */
+    final int width;
+    final int inC;
+    final int mult;
+    final int taps;
+    final boolean unsigned;
+    final int inputOffset;
+    final int[] weights;
+    final int[] weightsIo;
+    final int[] bias;
+    final int[] folded;
+    /** {@link #SHUFFLE}: per lane of each channel block, the lane of the loaded input vector. */
+    final int[] shuffle;
+    final int[] multipliers;
+    final int[] shifts;
+    final long[] multipliersLong;
+    final int[] leftShifts;
+    final int[] rightShifts;
+    /** gemmlowp: {@code 2^right - 1}. */
+    final int[] masks;
+    final int outputOffset;
+    final int actMin;
+    final int actMax;
+
+    private Int8Depthwise(int mode, int lanes, int group, int cp, int width, int inC, int mult, int taps,
+            boolean unsigned, int inputOffset, int[] weights, int[] weightsIo, int[] bias, int[] folded,
+            int[] shuffle, int[] multipliers, int[] shifts, int outputOffset, int actMin, int actMax) {
+        this.mode = mode;
+        this.lanes = lanes;
+        this.group = group;
+        this.cp = cp;
+        this.width = width;
+        this.inC = inC;
+        this.mult = mult;
+        this.taps = taps;
+        this.unsigned = unsigned;
+        this.inputOffset = inputOffset;
+        this.weights = weights;
+        this.weightsIo = weightsIo;
+        this.bias = bias;
+        this.folded = folded;
+        this.shuffle = shuffle;
+        this.multipliers = multipliers;
+        this.shifts = shifts;
+        this.multipliersLong = new long[cp];
+        this.leftShifts = new int[cp];
+        this.rightShifts = new int[cp];
+        this.masks = new int[cp];
+        for (int j = 0; j < cp; j++) {
+            multipliersLong[j] = multipliers[j];
+            leftShifts[j] = Math.max(shifts[j], 0);
+            int right = Math.max(-shifts[j], 0);
+            rightShifts[j] = right;
+            masks[j] = (int) ((1L << right) - 1);
+        }
+        this.outputOffset = outputOffset;
+        this.actMin = actMin;
+        this.actMax = actMax;
+    }
+
+    /**
+     * Packs one node, or returns null outside what the kernels handle (a negative multiplier,
+     * a shift outside {@code [-31, 30]}, more than 2^28 packed ints).
+     *
+     * @param filter {@code [taps][inC * mult]} raw filter bytes
+     * @param group pixels per vector (1, or {@code lanes / inC} for the grouped layout)
+     * @param bias int32 per output channel, or null
+     */
+    public static Int8Depthwise pack(Int8DepthwiseKernels kernels, byte[] filter, int taps, int inC, int mult,
+            int group, boolean unsigned, int[] bias, int inputOffset, int filterOffset, int outputOffset,
+            int[] multipliers, int[] shifts, int actMin, int actMax) {
+        int lanes = kernels.lanes();
+        int outC = inC * mult;
+        int width = group * outC;
+        if (group > 1 && (mult != 1 || width != lanes)) {
+            return null;
+        }
+        int cp = (width + lanes - 1) / lanes * lanes;
+        if ((long) taps * cp > 1 << 28) {
+            return null;
+        }
+        for (int o = 0; o < outC; o++) {
+            if (multipliers[o] < 0 || shifts[o] < -31 || shifts[o] > 30) {
+                return null;
+            }
+        }
+        int mode = mult == 1 ? CONTIGUOUS : inC == 1 ? BROADCAST : SHUFFLE;
+        int[] w = new int[taps * cp];
+        int[] wio = new int[taps * cp];
+        int[] b = new int[cp];
+        int[] f = new int[cp];
+        int[] m = new int[cp];
+        int[] s = new int[cp];
+        for (int l = 0; l < width; l++) {
+            int o = l % outC;
+            int sum = 0;
+            for (int t = 0; t < taps; t++) {
+                int raw = filter[t * outC + o];
+                int v = (unsigned ? raw & 0xFF : raw) + filterOffset;
+                w[t * cp + l] = v;
+                wio[t * cp + l] = v * inputOffset;
+                sum += v;
+            }
+            b[l] = bias == null ? 0 : bias[o];
+            f[l] = b[l] + inputOffset * sum;
+            m[l] = multipliers[o];
+            s[l] = shifts[o];
+        }
+        int[] shuffle = null;
+        if (mode == SHUFFLE) {
+            shuffle = new int[cp];
+            for (int oc = 0; oc < cp; oc++) {
+                int oc0 = oc / lanes * lanes;
+                // Lanes past the channels read lane 0 (their weights are 0).
+                shuffle[oc] = oc < outC ? oc / mult - oc0 / mult : 0;
+            }
+        }
+        return new Int8Depthwise(mode, lanes, group, cp, width, inC, mult, taps, unsigned, inputOffset, w, wio, b,
+                f, shuffle, m, s, outputOffset, actMin, actMax);
+    }
+
+    /** The layout: {@link #CONTIGUOUS}, {@link #BROADCAST} or {@link #SHUFFLE}. */
+    public int mode() {
+        return mode;
+    }
+
+    /** Pixels per vector group. */
+    public int group() {
+        return group;
+    }
+
+    /** Padded channels of one pixel group. */
+    public int cp() {
+        return cp;
+    }
+
+    /** Output bytes of one pixel group ({@code group * outC}). */
+    public int width() {
+        return width;
+    }
+}
