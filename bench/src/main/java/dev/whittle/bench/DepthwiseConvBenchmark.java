@@ -34,7 +34,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * DEPTHWISE_CONV_2D int8/uint8 kernels per path on MobileNet v2's depthwise shapes (3x3, SAME,
- * batch 1): {@code HxWxC/stride}. One single-operator model per trial through the real dispatch
+ * batch 1): {@code HxWxC/stride}, and person_detect's first two ({@code HxWxCxM/stride}: depth
+ * multiplier M). Path {@code java} is the Java path's Vector API kernel
+ * ({@code *_dwconv2d_minmax_16c__panama512}). One single-operator model per trial through the real dispatch
  * ({@code -Dwhittle.kernels=path} before compile), one intra-op thread. GMAC/s is the aux
  * counter {@code gmac} (JMH prints it as {@code ops/s}).
  */
@@ -45,7 +47,8 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 @State(Scope.Thread)
 public class DepthwiseConvBenchmark {
-    @Param({"112x112x32/1", "112x112x96/2", "56x56x144/1", "28x28x192/1", "14x14x576/1", "7x7x960/1"})
+    @Param({"112x112x32/1", "112x112x96/2", "56x56x144/1", "28x28x192/1", "14x14x576/1", "7x7x960/1", "96x96x1x8/2",
+        "48x48x8/1"})
     public String shape;
 
     /** {@code qs8_qc8w} (int8, per-channel weights) or {@code qu8} (uint8, the quant MobileNets). */
@@ -67,13 +70,14 @@ public class DepthwiseConvBenchmark {
         int h = Integer.parseInt(hwc[0]);
         int w = Integer.parseInt(hwc[1]);
         int c = Integer.parseInt(hwc[2]);
+        int mult = hwc.length > 3 ? Integer.parseInt(hwc[3]) : 1;
         int stride = Integer.parseInt(sp[1]);
         boolean u8 = dtype.equals("qu8");
         String before = System.getProperty(KernelPath.PROPERTY);
         System.setProperty(KernelPath.PROPERTY, path);
         CompiledModel compiled;
         try {
-            compiled = CompiledModel.compile(model(h, w, c, stride, u8));
+            compiled = CompiledModel.compile(model(h, w, c, mult, stride, u8));
         } finally {
             if (before == null) {
                 System.clearProperty(KernelPath.PROPERTY);
@@ -91,7 +95,7 @@ public class DepthwiseConvBenchmark {
                 ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN)));
         int oh = (h + stride - 1) / stride;
         int ow = (w + stride - 1) / stride;
-        gmacPerInvoke = (double) oh * ow * c * 9 / 1e9;
+        gmacPerInvoke = (double) oh * ow * c * mult * 9 / 1e9;
     }
 
     @TearDown(Level.Trial)
@@ -99,10 +103,11 @@ public class DepthwiseConvBenchmark {
         context.close();
     }
 
-    static Model model(int h, int w, int c, int stride, boolean u8) {
+    static Model model(int h, int w, int inC, int mult, int stride, boolean u8) {
+        int c = inC * mult;
         ModelBuilder b = new ModelBuilder("dw_bench");
         TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
-        int x = b.input("x", type, Quantization.perTensor(0.02f, u8 ? 128 : -3), 1, h, w, c);
+        int x = b.input("x", type, Quantization.perTensor(0.02f, u8 ? 128 : -3), 1, h, w, inC);
         byte[] wv = new byte[9 * c];
         new SplittableRandom(1).nextBytes(wv);
         int wt;
@@ -122,7 +127,7 @@ public class DepthwiseConvBenchmark {
         int oh = (h + stride - 1) / stride;
         int ow = (w + stride - 1) / stride;
         BuiltinOptions o = BuiltinOptions.of("DepthwiseConv2DOptions").set("padding", 0).set("stride_h", stride)
-                .set("stride_w", stride).set("depth_multiplier", 1).set("fused_activation_function", 3)
+                .set("stride_w", stride).set("depth_multiplier", mult).set("fused_activation_function", 3)
                 .set("dilation_h_factor", 1).set("dilation_w_factor", 1);
         b.output(b.op(BuiltinOperator.DEPTHWISE_CONV_2D, 2, o, new int[] {x, wt, bt},
                 TensorSpec.quantized("y", type, Quantization.perTensor(0.05f, u8 ? 0 : -128), 1, oh, ow, c))[0]);

@@ -22,12 +22,14 @@ public interface Int8DepthwiseKernels {
     /** Per-thread work arrays of {@link #run}, sized for one node. */
     final class Scratch {
         final int[] acc;
+        final int[] start;
         final byte[] bytes;
         final MemorySegment bytesSegment;
 
         /** For nodes of at most {@code cp} padded channels and {@code lanes} lanes. */
         public Scratch(int cp, int lanes) {
             acc = new int[MAX_PIXELS * lanes];
+            start = new int[lanes];
             bytes = new byte[MAX_PIXELS * cp + 2 * lanes];
             bytesSegment = MemorySegment.ofArray(bytes);
         }

@@ -80,29 +80,37 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
         byte[] bytes = s.bytes;
         int mask = d.unsigned ? 0xFF : -1;
         for (int c = 0; c < cp; c += L) {
-            IntVector start = interior ? IntVector.fromArray(INTS, d.folded, c) : start(d, tapW, taps, c);
+            // The start vector goes through an array: a vector argument of a call C2 does not
+            // inline is boxed on the heap.
+            int[] st = d.folded;
+            int so = c;
+            if (!interior) {
+                start(d, tapW, taps, c, s.start);
+                st = s.start;
+                so = 0;
+            }
             if (d.mode == Int8Depthwise.CONTIGUOUS) {
                 if (pixels == 4) {
-                    contiguous4(d.weights, in, inOff + c, inStep, tapIn, tapW, taps, c, start, mask, acc);
+                    contiguous4(d.weights, in, inOff + c, inStep, tapIn, tapW, taps, c, st, so, mask, acc);
                 } else {
                     for (int j = 0; j < pixels; j++) {
-                        contiguous1(d.weights, in, inOff + c + j * inStep, tapIn, tapW, taps, c, start, mask, acc,
+                        contiguous1(d.weights, in, inOff + c + j * inStep, tapIn, tapW, taps, c, st, so, mask, acc,
                                 j * L);
                     }
                 }
             } else if (d.mode == Int8Depthwise.BROADCAST) {
                 if (pixels == 4) {
-                    broadcast4(d.weights, in, inOff, inStep, tapIn, tapW, taps, c, start, mask, acc);
+                    broadcast4(d.weights, in, inOff, inStep, tapIn, tapW, taps, c, st, so, mask, acc);
                 } else {
                     for (int j = 0; j < pixels; j++) {
-                        broadcast1(d.weights, in, inOff + j * inStep, tapIn, tapW, taps, c, start, mask, acc, j * L);
+                        broadcast1(d.weights, in, inOff + j * inStep, tapIn, tapW, taps, c, st, so, mask, acc, j * L);
                     }
                 }
             } else {
-                VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, d.shuffle, c);
                 long at = inOff + c / d.mult;
                 for (int j = 0; j < pixels; j++) {
-                    shuffled1(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, start, mask, sh, acc, j * L);
+                    shuffled1(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, mask, d.shuffle, acc,
+                            j * L);
                 }
             }
             for (int j = 0; j < pixels; j++) {
@@ -117,12 +125,12 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     /** A border call's start: the bias plus {@code io * w'} of each valid tap. */
-    private static IntVector start(Int8Depthwise d, int[] tapW, int taps, int c) {
+    private static void start(Int8Depthwise d, int[] tapW, int taps, int c, int[] into) {
         IntVector v = IntVector.fromArray(INTS, d.bias, c);
         for (int t = 0; t < taps; t++) {
             v = v.add(IntVector.fromArray(INTS, d.weightsIo, tapW[t] + c));
         }
-        return v;
+        v.intoArray(into, 0);
     }
 
     private static IntVector load(MemorySegment in, long at, int mask) {
@@ -131,11 +139,11 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void contiguous4(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, IntVector start, int mask, int[] acc) {
-        IntVector a0 = start;
-        IntVector a1 = start;
-        IntVector a2 = start;
-        IntVector a3 = start;
+            int c, int[] st, int so, int mask, int[] acc) {
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
+        IntVector a1 = a0;
+        IntVector a2 = a0;
+        IntVector a3 = a0;
         for (int t = 0; t < taps; t++) {
             IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
             long x = at + tapIn[t];
@@ -151,8 +159,8 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void contiguous1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            IntVector start, int mask, int[] acc, int accOff) {
-        IntVector a0 = start;
+            int[] st, int so, int mask, int[] acc, int accOff) {
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
         for (int t = 0; t < taps; t++) {
             a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(load(in, at + tapIn[t], mask)));
         }
@@ -160,11 +168,11 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void broadcast4(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, IntVector start, int mask, int[] acc) {
-        IntVector a0 = start;
-        IntVector a1 = start;
-        IntVector a2 = start;
-        IntVector a3 = start;
+            int c, int[] st, int so, int mask, int[] acc) {
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
+        IntVector a1 = a0;
+        IntVector a2 = a0;
+        IntVector a3 = a0;
         for (int t = 0; t < taps; t++) {
             IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
             long x = at + tapIn[t];
@@ -180,8 +188,8 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void broadcast1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            IntVector start, int mask, int[] acc, int accOff) {
-        IntVector a0 = start;
+            int[] st, int so, int mask, int[] acc, int accOff) {
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
         for (int t = 0; t < taps; t++) {
             a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(in.get(ValueLayout.JAVA_BYTE, at + tapIn[t])
                     & mask));
@@ -190,8 +198,9 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void shuffled1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            IntVector start, int mask, VectorShuffle<Integer> sh, int[] acc, int accOff) {
-        IntVector a0 = start;
+            int[] st, int so, int mask, int[] shuffle, int[] acc, int accOff) {
+        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
         for (int t = 0; t < taps; t++) {
             a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(load(in, at + tapIn[t], mask).rearrange(sh)));
         }
