@@ -126,16 +126,19 @@ class Int8DepthwiseJavaPathTest {
 
     @Test
     void fewChannelsWideRows() {
-        // Multiplier 1, stride 1, channels dividing the lanes: several pixels per vector, with
-        // a partial group at the end of the interior and border pixels on both sides.
+        // Output channels dividing the lanes: several pixels per vector (multiplier 1 at stride 1;
+        // multipliers above 1 at strides 1 and 2), with a partial group at the end of the
+        // interior and border pixels on both sides.
         int i = 0;
         for (KernelFamily<DepthwiseConvKernelFactory> family : FAMILIES) {
-            for (int c : new int[] {1, 2, 4, 8, 16}) {
+            for (int[] cm : new int[][] {{1, 1}, {2, 1}, {4, 1}, {8, 1}, {16, 1}, {1, 8}, {1, 2}, {1, 4}, {2, 4},
+                {2, 2}, {4, 2}, {3, 2}, {1, 16}}) {
                 for (boolean same : new boolean[] {true, false}) {
                     int dil = i % 4 == 3 ? 2 : 1;
                     boolean k5 = i % 3 == 2;
-                    Spec s = new Spec(1 + (i % 4 == 1 ? 1 : 0), 7 + i % 3, 23 + i % 9, c, 1, k5 ? 5 : 3, k5 ? 5 : 3,
-                            i % 5 == 4 ? 2 : 1, 1, dil, dil, same, i % 2 == 0 ? 3 : 0, i % 3 != 1, i % 3,
+                    int stride = cm[1] > 1 ? 1 + i % 2 : i % 5 == 4 ? 2 : 1;
+                    Spec s = new Spec(1 + (i % 4 == 1 ? 1 : 0), 7 + i % 3, 23 + i % 9, cm[0], cm[1], k5 ? 5 : 3,
+                            k5 ? 5 : 3, stride, stride, dil, dil, same, i % 2 == 0 ? 3 : 0, i % 3 != 1, i % 3,
                             i % 5 == 2 ? 1 : i % 5 == 3 ? 2 : 0, 9000 + i);
                     check(family, s);
                     i++;
@@ -193,11 +196,14 @@ class Int8DepthwiseJavaPathTest {
             for (int iter = 0; iter < 400; iter++) {
                 int lanes = fast.lanes();
                 int inC = 1 + r.nextInt(40);
-                int mult = new int[] {1, 1, 2, 3, 8}[r.nextInt(5)];
+                int mult = new int[] {1, 1, 2, 3, 4, 8}[r.nextInt(6)];
                 if (iter % 7 == 0) {
                     inC = 1;
+                } else if (iter % 7 == 1) {
+                    inC = 1 + r.nextInt(4);
                 }
-                int group = mult == 1 && lanes % inC == 0 && inC < lanes && r.nextBoolean() ? lanes / inC : 1;
+                int stride = 1 + r.nextInt(2);
+                boolean grouped = r.nextInt(3) != 0;
                 int taps = 1 + r.nextInt(25);
                 boolean unsigned = r.nextBoolean();
                 int outC = inC * mult;
@@ -218,11 +224,12 @@ class Int8DepthwiseJavaPathTest {
                 int oo = unsigned ? r.nextInt(256) : r.nextInt(-128, 128);
                 int actMin = unsigned ? r.nextInt(64) : r.nextInt(-128, -64);
                 int actMax = unsigned ? 255 - r.nextInt(64) : r.nextInt(64, 128);
-                Int8Depthwise da = Int8Depthwise.pack(fast, filter, taps, inC, mult, group, unsigned, bias, io, fo, oo,
-                        mults, shifts, actMin, actMax);
-                Int8Depthwise db = Int8Depthwise.pack(plain, filter, taps, inC, mult, plain.lanes() % inC == 0
-                        && group > 1 ? plain.lanes() / inC : 1, unsigned, bias, io, fo, oo, mults, shifts, actMin,
-                        actMax);
+                int group = grouped ? Int8Depthwise.group(lanes, inC, mult, stride) : 1;
+                Int8Depthwise da = Int8Depthwise.pack(fast, filter, taps, inC, mult, group, stride, unsigned, bias, io,
+                        fo, oo, mults, shifts, actMin, actMax);
+                Int8Depthwise db = Int8Depthwise.pack(plain, filter, taps, inC, mult,
+                        grouped ? Int8Depthwise.group(plain.lanes(), inC, mult, stride) : 1, stride, unsigned, bias, io,
+                        fo, oo, mults, shifts, actMin, actMax);
                 int width = Math.min(da.width(), db.width());
                 int pixels = 1 + r.nextInt(Int8DepthwiseKernels.MAX_PIXELS);
                 int used = 1 + r.nextInt(taps);
@@ -247,7 +254,8 @@ class Int8DepthwiseJavaPathTest {
                 plain.run(db, pixels, in, inBytes, inOff, inStep, tapIn, tapWb, nTaps, interior, outB, 0, width,
                         width, new Int8DepthwiseKernels.Scratch(db.cp(), plain.lanes()));
                 assertArrayEquals(outB.toArray(ValueLayout.JAVA_BYTE), outA.toArray(ValueLayout.JAVA_BYTE),
-                        "iteration " + iter + ": inC " + inC + " mult " + mult + " group " + group + " taps " + nTaps
+                        "iteration " + iter + ": inC " + inC + " mult " + mult + " group " + da.group() + "/"
+                        + db.group() + " stride " + stride + " taps " + nTaps
                         + " pixels " + pixels + " unsigned " + unsigned);
             }
         }

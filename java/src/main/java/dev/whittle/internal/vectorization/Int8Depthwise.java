@@ -15,12 +15,15 @@ package dev.whittle.internal.vectorization;
  *
  * <p>Layouts ({@link #mode}): {@link #CONTIGUOUS} depth multiplier 1, lane {@code c} reads input
  * channel {@code c}; {@link #BROADCAST} one input channel, every lane reads it; {@link #SHUFFLE}
- * any other multiplier, lane {@code oc} reads input channel {@code oc / mult}, i.e. the vector
- * loaded at input channel {@code oc0 / mult} rearranged by {@link #shuffle}. A {@link #group}
- * above 1 (depth multiplier 1, stride 1, channels dividing the lanes, e.g. 8 channels in 16
- * lanes) puts {@code group} adjacent pixels in one vector: the filter, bias and constants are
- * repeated {@code group} times ({@code cp = lanes}), and the input and output of those pixels
- * are contiguous.
+ * any other multiplier, lane {@code l} reads the byte {@link #laneOffset}{@code [l]} past the
+ * pixel: the vector of bytes loaded at {@code laneOffset[c0]} for a block of lanes {@code c0..}
+ * rearranged by {@link #shuffle}. A {@link #group} above 1 puts {@code group} adjacent pixels
+ * in one vector (the filter, bias and constants repeated {@code group} times, {@code cp = lanes},
+ * the pixels' outputs contiguous): {@link #CONTIGUOUS} with stride 1 and channels dividing the
+ * lanes (8 channels: 2 pixels per AVX-512 vector), where their inputs are contiguous too;
+ * {@link #SHUFFLE} when the output channels divide the lanes and the group's input bytes fit in
+ * one vector (person_detect's 1 channel x 8 at stride 2: lane {@code l} reads byte
+ * {@code (l / 8) * 2}).
  */
 public final class Int8Depthwise {
     /** Depth multiplier 1: channels in lanes, one load per tap. */
@@ -46,6 +49,10 @@ public final class Int8Depthwise {
     final int[] weightsIo;
     final int[] bias;
     final int[] folded;
+    /** Bytes past a pixel (group) that whole-vector loads touch. */
+    final long reach;
+    /** Per lane, the input byte it reads relative to the pixel (group) it belongs to. */
+    final int[] laneOffset;
     /** {@link #SHUFFLE}: per lane of each channel block, the lane of the loaded input vector. */
     final int[] shuffle;
     final int[] multipliers;
@@ -61,7 +68,8 @@ public final class Int8Depthwise {
 
     private Int8Depthwise(int mode, int lanes, int group, int cp, int width, int inC, int mult, int taps,
             boolean unsigned, int inputOffset, int[] weights, int[] weightsIo, int[] bias, int[] folded,
-            int[] shuffle, int[] multipliers, int[] shifts, int outputOffset, int actMin, int actMax) {
+            int[] laneOffset, int[] shuffle, int[] multipliers, int[] shifts, int outputOffset, int actMin,
+            int actMax) {
         this.mode = mode;
         this.lanes = lanes;
         this.group = group;
@@ -76,7 +84,13 @@ public final class Int8Depthwise {
         this.weightsIo = weightsIo;
         this.bias = bias;
         this.folded = folded;
+        this.laneOffset = laneOffset;
         this.shuffle = shuffle;
+        long reach = 0;
+        for (int c = 0; c < cp; c += lanes) {
+            reach = Math.max(reach, mode == CONTIGUOUS ? c + lanes : mode == BROADCAST ? 1 : laneOffset[c] + lanes);
+        }
+        this.reach = reach;
         this.multipliers = multipliers;
         this.shifts = shifts;
         this.multipliersLong = new long[cp];
@@ -100,16 +114,17 @@ public final class Int8Depthwise {
      * a shift outside {@code [-31, 30]}, more than 2^28 packed ints).
      *
      * @param filter {@code [taps][inC * mult]} raw filter bytes
-     * @param group pixels per vector (1, or {@code lanes / inC} for the grouped layout)
+     * @param group pixels per vector: 1, or {@link #group(int, int, int, int)}'s
+     * @param strideW the horizontal stride (the grouped layouts' pixel step)
      * @param bias int32 per output channel, or null
      */
     public static Int8Depthwise pack(Int8DepthwiseKernels kernels, byte[] filter, int taps, int inC, int mult,
-            int group, boolean unsigned, int[] bias, int inputOffset, int filterOffset, int outputOffset,
+            int group, int strideW, boolean unsigned, int[] bias, int inputOffset, int filterOffset, int outputOffset,
             int[] multipliers, int[] shifts, int actMin, int actMax) {
         int lanes = kernels.lanes();
         int outC = inC * mult;
         int width = group * outC;
-        if (group > 1 && (mult != 1 || width != lanes)) {
+        if (group > 1 && group != group(lanes, inC, mult, strideW)) {
             return null;
         }
         int cp = (width + lanes - 1) / lanes * lanes;
@@ -121,7 +136,7 @@ public final class Int8Depthwise {
                 return null;
             }
         }
-        int mode = mult == 1 ? CONTIGUOUS : inC == 1 ? BROADCAST : SHUFFLE;
+        int mode = mult == 1 ? CONTIGUOUS : inC == 1 && group == 1 ? BROADCAST : SHUFFLE;
         int[] w = new int[taps * cp];
         int[] wio = new int[taps * cp];
         int[] b = new int[cp];
@@ -143,17 +158,38 @@ public final class Int8Depthwise {
             m[l] = multipliers[o];
             s[l] = shifts[o];
         }
-        int[] shuffle = null;
+        int[] laneOffset = new int[cp];
+        for (int l = 0; l < width; l++) {
+            int o = l % outC;
+            laneOffset[l] = (l / outC) * strideW * inC + (mode == CONTIGUOUS ? o : mode == BROADCAST ? 0 : o / mult);
+        }
+        int[] shuffle = new int[cp];
         if (mode == SHUFFLE) {
-            shuffle = new int[cp];
-            for (int oc = 0; oc < cp; oc++) {
-                int oc0 = oc / lanes * lanes;
+            for (int l = 0; l < width; l++) {
                 // Lanes past the channels read lane 0 (their weights are 0).
-                shuffle[oc] = oc < outC ? oc / mult - oc0 / mult : 0;
+                shuffle[l] = laneOffset[l] - laneOffset[l / lanes * lanes];
             }
         }
         return new Int8Depthwise(mode, lanes, group, cp, width, inC, mult, taps, unsigned, inputOffset, w, wio, b,
-                f, shuffle, m, s, outputOffset, actMin, actMax);
+                f, laneOffset, shuffle, m, s, outputOffset, actMin, actMax);
+    }
+
+    /**
+     * Pixels per vector for a node ({@link #pack}'s {@code group}): depth multiplier 1 at stride 1
+     * with channels dividing the lanes, {@code lanes / inC}; a multiplier above 1 with output
+     * channels dividing the lanes and the group's input bytes within one vector,
+     * {@code lanes / outC}; else 1.
+     */
+    public static int group(int lanes, int inC, int mult, int strideW) {
+        int outC = inC * mult;
+        if (outC >= lanes || lanes % outC != 0) {
+            return 1;
+        }
+        int g = lanes / outC;
+        if (mult == 1) {
+            return strideW == 1 ? g : 1;
+        }
+        return (long) (g - 1) * strideW * inC + (outC - 1) / mult < lanes ? g : 1;
     }
 
     /** The layout: {@link #CONTIGUOUS}, {@link #BROADCAST} or {@link #SHUFFLE}. */

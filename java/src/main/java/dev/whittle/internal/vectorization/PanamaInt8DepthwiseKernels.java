@@ -65,12 +65,7 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
             maxTap = Math.max(maxTap, tapIn[t]);
         }
         int cp = d.cp;
-        long span = switch (d.mode) {
-            case Int8Depthwise.CONTIGUOUS -> cp;
-            case Int8Depthwise.BROADCAST -> 1;
-            default -> (cp - L) / d.mult + L;
-        };
-        if (inOff + (pixels - 1) * inStep + maxTap + span > inEnd) {
+        if (inOff + (pixels - 1) * inStep + maxTap + d.reach > inEnd) {
             // Whole-vector loads would leave the input (its last pixels): the twin reads bytes.
             ScalarInt8DepthwiseKernels.INSTANCE.run(d, pixels, in, inEnd, inOff, inStep, tapIn, tapW, taps, interior, out,
                     outOff, outStep, outBytes, s);
@@ -107,10 +102,14 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
                     }
                 }
             } else {
-                long at = inOff + c / d.mult;
-                for (int j = 0; j < pixels; j++) {
-                    shuffled1(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, mask, d.shuffle, acc,
-                            j * L);
+                long at = inOff + d.laneOffset[c];
+                if (pixels == 4) {
+                    shuffled4(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, mask, d.shuffle, acc);
+                } else {
+                    for (int j = 0; j < pixels; j++) {
+                        shuffled1(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, mask, d.shuffle, acc,
+                                j * L);
+                    }
                 }
             }
             for (int j = 0; j < pixels; j++) {
@@ -205,6 +204,27 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
             a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(load(in, at + tapIn[t], mask).rearrange(sh)));
         }
         a0.intoArray(acc, accOff);
+    }
+
+    private static void shuffled4(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
+            int c, int[] st, int so, int mask, int[] shuffle, int[] acc) {
+        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
+        IntVector a1 = a0;
+        IntVector a2 = a0;
+        IntVector a3 = a0;
+        for (int t = 0; t < taps; t++) {
+            IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
+            long x = at + tapIn[t];
+            a0 = a0.add(wv.mul(load(in, x, mask).rearrange(sh)));
+            a1 = a1.add(wv.mul(load(in, x + step, mask).rearrange(sh)));
+            a2 = a2.add(wv.mul(load(in, x + 2 * step, mask).rearrange(sh)));
+            a3 = a3.add(wv.mul(load(in, x + 3 * step, mask).rearrange(sh)));
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
     }
 
     /** gemmlowp's {@code MultiplyByQuantizedMultiplier}, offset, clamp: HALF accumulators to bytes. */

@@ -45,11 +45,7 @@ final class ScalarInt8DepthwiseKernels implements Int8DepthwiseKernels {
                         acc += d.weightsIo[tapW[t] + l];
                     }
                 }
-                long lane = switch (d.mode) {
-                    case Int8Depthwise.CONTIGUOUS -> l;
-                    case Int8Depthwise.BROADCAST -> 0;
-                    default -> l / d.mult;
-                };
+                long lane = d.laneOffset[l];
                 for (int t = 0; t < taps; t++) {
                     int x = in.get(ValueLayout.JAVA_BYTE, base + tapIn[t] + lane) & mask;
                     acc += w[tapW[t] + l] * x;

@@ -19,8 +19,8 @@ import java.nio.ByteBuffer;
  * ({@link Int8Depthwise}). Per output row the valid filter rows are listed once; pixels whose
  * taps are all inside along x go up to four groups per call sharing that list, border pixels
  * one at a time with their own list of valid taps (the only branches are per row, pixel or
- * tap). Few channels with depth multiplier 1 and stride 1 put several pixels in one vector
- * ({@link Int8Depthwise#group()}: 8 channels = 2 pixels per AVX-512 vector).
+ * tap). Few channels put several pixels in one vector ({@link Int8Depthwise#group}: 8 channels,
+ * or 1 channel x 8, = 2 pixels per AVX-512 vector).
  *
  * <p>Bit-exact with {@link DepthwiseConvKernels}: int32 sums wrap, so the regrouped sum is
  * the same integer, and the output stage is TFLite's {@code MultiplyByQuantizedMultiplier}.
@@ -127,11 +127,10 @@ public final class JavaDepthwiseConv implements Kernel<DepthwiseConvParams>, Par
             }
         }
         int lanes = kernels.lanes();
-        // Few channels, multiplier 1, stride 1: adjacent pixels share a vector.
-        int group = p.multiplier() == 1 && p.strideW() == 1 && p.inC() < lanes && lanes % p.inC() == 0
-                ? lanes / p.inC() : 1;
-        Int8Depthwise d = Int8Depthwise.pack(kernels, w, taps, p.inC(), p.multiplier(), group, unsigned, b,
-                p.inputOffset(), p.filterOffset(), p.outputOffset(), p.multipliers(), p.shifts(), p.actMin(),
+        // Few channels: adjacent pixels share a vector.
+        int group = Int8Depthwise.group(lanes, p.inC(), p.multiplier(), p.strideW());
+        Int8Depthwise d = Int8Depthwise.pack(kernels, w, taps, p.inC(), p.multiplier(), group, p.strideW(), unsigned,
+                b, p.inputOffset(), p.filterOffset(), p.outputOffset(), p.multipliers(), p.shifts(), p.actMin(),
                 p.actMax());
         if (d == null) {
             return null;
