@@ -48,5 +48,6 @@ public interface Int8DepthwiseKernels {
      * @param tapW offsets into the packed weights ({@code t * cp} for tap {@code t})
      */
     void run(Int8Depthwise d, int pixels, MemorySegment in, long inEnd, long inOff, long inStep, long[] tapIn,
-            int[] tapW, int taps, boolean interior, MemorySegment out, long outOff, long outStep, int outBytes, Scratch s);
+            int[] tapW, int taps, boolean interior, MemorySegment out, long outOff, long outStep, int outBytes,
+            Scratch s);
 }

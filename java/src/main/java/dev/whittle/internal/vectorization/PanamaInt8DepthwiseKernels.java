@@ -43,6 +43,12 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     private static final int HALF = L / 2;
     private static final long ROUND_BIAS = (1L << 62) + (1L << 30);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    // Signed and unsigned loops are separate methods so that each widening is a constant
+    // conversion (vpmovsxbd / vpmovzxbd) with nothing after it. The loads are written out in
+    // each loop, not in a helper: a helper returning a vector that C2 fails to inline (its
+    // node-count cutoff, reached once a caller inlined several loops) boxes every load.
+    private static final VectorOperators.Conversion<Byte, Integer> SX = VectorOperators.B2I;
+    private static final VectorOperators.Conversion<Byte, Integer> ZX = VectorOperators.ZERO_EXTEND_B2I;
 
     private PanamaInt8DepthwiseKernels() {
     }
@@ -59,7 +65,8 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
 
     @Override
     public void run(Int8Depthwise d, int pixels, MemorySegment in, long inEnd, long inOff, long inStep, long[] tapIn,
-            int[] tapW, int taps, boolean interior, MemorySegment out, long outOff, long outStep, int outBytes, Scratch s) {
+            int[] tapW, int taps, boolean interior, MemorySegment out, long outOff, long outStep, int outBytes,
+            Scratch s) {
         long maxTap = 0;
         for (int t = 0; t < taps; t++) {
             maxTap = Math.max(maxTap, tapIn[t]);
@@ -67,8 +74,8 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
         int cp = d.cp;
         if (inOff + (pixels - 1) * inStep + maxTap + d.reach > inEnd) {
             // Whole-vector loads would leave the input (its last pixels): the twin reads bytes.
-            ScalarInt8DepthwiseKernels.INSTANCE.run(d, pixels, in, inEnd, inOff, inStep, tapIn, tapW, taps, interior, out,
-                    outOff, outStep, outBytes, s);
+            ScalarInt8DepthwiseKernels.INSTANCE.run(d, pixels, in, inEnd, inOff, inStep, tapIn, tapW, taps, interior,
+                    out, outOff, outStep, outBytes, s);
             return;
         }
         int[] acc = s.acc;
@@ -85,12 +92,19 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
                 so = 0;
             }
             if (d.mode == Int8Depthwise.CONTIGUOUS) {
-                if (pixels == 4) {
-                    contiguous4(d.weights, in, inOff + c, inStep, tapIn, tapW, taps, c, st, so, mask, acc);
+                if (pixels == 4 && d.unsigned) {
+                    contiguous4U(d.weights, in, inOff + c, inStep, tapIn, tapW, taps, c, st, so, acc);
+                } else if (pixels == 4) {
+                    contiguous4(d.weights, in, inOff + c, inStep, tapIn, tapW, taps, c, st, so, acc);
                 } else {
                     for (int j = 0; j < pixels; j++) {
-                        contiguous1(d.weights, in, inOff + c + j * inStep, tapIn, tapW, taps, c, st, so, mask, acc,
-                                j * L);
+                        if (d.unsigned) {
+                            contiguous1U(d.weights, in, inOff + c + j * inStep, tapIn, tapW, taps, c, st, so,
+                                    acc, j * L);
+                        } else {
+                            contiguous1(d.weights, in, inOff + c + j * inStep, tapIn, tapW, taps, c, st, so,
+                                    acc, j * L);
+                        }
                     }
                 }
             } else if (d.mode == Int8Depthwise.BROADCAST) {
@@ -103,12 +117,19 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
                 }
             } else {
                 long at = inOff + d.laneOffset[c];
-                if (pixels == 4) {
-                    shuffled4(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, mask, d.shuffle, acc);
+                if (pixels == 4 && d.unsigned) {
+                    shuffled4U(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, d.shuffle, acc);
+                } else if (pixels == 4) {
+                    shuffled4(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, d.shuffle, acc);
                 } else {
                     for (int j = 0; j < pixels; j++) {
-                        shuffled1(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, mask, d.shuffle, acc,
-                                j * L);
+                        if (d.unsigned) {
+                            shuffled1U(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, d.shuffle,
+                                    acc, j * L);
+                        } else {
+                            shuffled1(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, d.shuffle,
+                                    acc, j * L);
+                        }
                     }
                 }
             }
@@ -132,13 +153,8 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
         v.intoArray(into, 0);
     }
 
-    private static IntVector load(MemorySegment in, long at, int mask) {
-        return ((IntVector) ByteVector.fromMemorySegment(BYTES, in, at, LE).convertShape(VectorOperators.B2I, INTS, 0))
-                .and(mask);
-    }
-
     private static void contiguous4(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, int[] st, int so, int mask, int[] acc) {
+            int c, int[] st, int so, int[] acc) {
         IntVector a0 = IntVector.fromArray(INTS, st, so);
         IntVector a1 = a0;
         IntVector a2 = a0;
@@ -146,10 +162,46 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
         for (int t = 0; t < taps; t++) {
             IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
             long x = at + tapIn[t];
-            a0 = a0.add(wv.mul(load(in, x, mask)));
-            a1 = a1.add(wv.mul(load(in, x + step, mask)));
-            a2 = a2.add(wv.mul(load(in, x + 2 * step, mask)));
-            a3 = a3.add(wv.mul(load(in, x + 3 * step, mask)));
+            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
+                    .convertShape(SX, INTS, 0);
+            IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
+                    .convertShape(SX, INTS, 0);
+            IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
+                    .convertShape(SX, INTS, 0);
+            IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
+                    .convertShape(SX, INTS, 0);
+            a0 = a0.add(wv.mul(x0));
+            a1 = a1.add(wv.mul(x1));
+            a2 = a2.add(wv.mul(x2));
+            a3 = a3.add(wv.mul(x3));
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+    }
+
+    private static void contiguous4U(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
+            int c, int[] st, int so, int[] acc) {
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
+        IntVector a1 = a0;
+        IntVector a2 = a0;
+        IntVector a3 = a0;
+        for (int t = 0; t < taps; t++) {
+            IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
+            long x = at + tapIn[t];
+            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
+                    .convertShape(ZX, INTS, 0);
+            IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
+                    .convertShape(ZX, INTS, 0);
+            IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
+                    .convertShape(ZX, INTS, 0);
+            IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
+                    .convertShape(ZX, INTS, 0);
+            a0 = a0.add(wv.mul(x0));
+            a1 = a1.add(wv.mul(x1));
+            a2 = a2.add(wv.mul(x2));
+            a3 = a3.add(wv.mul(x3));
         }
         a0.intoArray(acc, 0);
         a1.intoArray(acc, L);
@@ -158,10 +210,23 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void contiguous1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            int[] st, int so, int mask, int[] acc, int accOff) {
+            int[] st, int so, int[] acc, int accOff) {
         IntVector a0 = IntVector.fromArray(INTS, st, so);
         for (int t = 0; t < taps; t++) {
-            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(load(in, at + tapIn[t], mask)));
+            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
+                    .convertShape(SX, INTS, 0);
+            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+        }
+        a0.intoArray(acc, accOff);
+    }
+
+    private static void contiguous1U(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
+            int[] st, int so, int[] acc, int accOff) {
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
+        for (int t = 0; t < taps; t++) {
+            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
+                    .convertShape(ZX, INTS, 0);
+            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
         }
         a0.intoArray(acc, accOff);
     }
@@ -196,18 +261,8 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
         a0.intoArray(acc, accOff);
     }
 
-    private static void shuffled1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            int[] st, int so, int mask, int[] shuffle, int[] acc, int accOff) {
-        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        for (int t = 0; t < taps; t++) {
-            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(load(in, at + tapIn[t], mask).rearrange(sh)));
-        }
-        a0.intoArray(acc, accOff);
-    }
-
     private static void shuffled4(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, int[] st, int so, int mask, int[] shuffle, int[] acc) {
+            int c, int[] st, int so, int[] shuffle, int[] acc) {
         VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
         IntVector a0 = IntVector.fromArray(INTS, st, so);
         IntVector a1 = a0;
@@ -216,15 +271,86 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
         for (int t = 0; t < taps; t++) {
             IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
             long x = at + tapIn[t];
-            a0 = a0.add(wv.mul(load(in, x, mask).rearrange(sh)));
-            a1 = a1.add(wv.mul(load(in, x + step, mask).rearrange(sh)));
-            a2 = a2.add(wv.mul(load(in, x + 2 * step, mask).rearrange(sh)));
-            a3 = a3.add(wv.mul(load(in, x + 3 * step, mask).rearrange(sh)));
+            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
+                    .convertShape(SX, INTS, 0)
+                    .rearrange(sh);
+            IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
+                    .convertShape(SX, INTS, 0)
+                    .rearrange(sh);
+            IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
+                    .convertShape(SX, INTS, 0)
+                    .rearrange(sh);
+            IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
+                    .convertShape(SX, INTS, 0)
+                    .rearrange(sh);
+            a0 = a0.add(wv.mul(x0));
+            a1 = a1.add(wv.mul(x1));
+            a2 = a2.add(wv.mul(x2));
+            a3 = a3.add(wv.mul(x3));
         }
         a0.intoArray(acc, 0);
         a1.intoArray(acc, L);
         a2.intoArray(acc, 2 * L);
         a3.intoArray(acc, 3 * L);
+    }
+
+    private static void shuffled4U(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
+            int c, int[] st, int so, int[] shuffle, int[] acc) {
+        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
+        IntVector a1 = a0;
+        IntVector a2 = a0;
+        IntVector a3 = a0;
+        for (int t = 0; t < taps; t++) {
+            IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
+            long x = at + tapIn[t];
+            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
+                    .convertShape(ZX, INTS, 0)
+                    .rearrange(sh);
+            IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
+                    .convertShape(ZX, INTS, 0)
+                    .rearrange(sh);
+            IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
+                    .convertShape(ZX, INTS, 0)
+                    .rearrange(sh);
+            IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
+                    .convertShape(ZX, INTS, 0)
+                    .rearrange(sh);
+            a0 = a0.add(wv.mul(x0));
+            a1 = a1.add(wv.mul(x1));
+            a2 = a2.add(wv.mul(x2));
+            a3 = a3.add(wv.mul(x3));
+        }
+        a0.intoArray(acc, 0);
+        a1.intoArray(acc, L);
+        a2.intoArray(acc, 2 * L);
+        a3.intoArray(acc, 3 * L);
+    }
+
+    private static void shuffled1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
+            int[] st, int so, int[] shuffle, int[] acc, int accOff) {
+        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
+        for (int t = 0; t < taps; t++) {
+            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
+                    .convertShape(SX, INTS, 0)
+                    .rearrange(sh);
+            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+        }
+        a0.intoArray(acc, accOff);
+    }
+
+    private static void shuffled1U(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
+            int[] st, int so, int[] shuffle, int[] acc, int accOff) {
+        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
+        IntVector a0 = IntVector.fromArray(INTS, st, so);
+        for (int t = 0; t < taps; t++) {
+            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
+                    .convertShape(ZX, INTS, 0)
+                    .rearrange(sh);
+            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+        }
+        a0.intoArray(acc, accOff);
     }
 
     /** gemmlowp's {@code MultiplyByQuantizedMultiplier}, offset, clamp: HALF accumulators to bytes. */

@@ -30,7 +30,8 @@ final class ScalarInt8DepthwiseKernels implements Int8DepthwiseKernels {
 
     @Override
     public void run(Int8Depthwise d, int pixels, MemorySegment in, long inEnd, long inOff, long inStep, long[] tapIn,
-            int[] tapW, int taps, boolean interior, MemorySegment out, long outOff, long outStep, int outBytes, Scratch s) {
+            int[] tapW, int taps, boolean interior, MemorySegment out, long outOff, long outStep, int outBytes,
+            Scratch s) {
         int mask = d.unsigned ? 0xFF : -1;
         int[] w = d.weights;
         for (int j = 0; j < pixels; j++) {
