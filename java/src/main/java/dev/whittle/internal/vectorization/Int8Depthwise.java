@@ -49,6 +49,8 @@ public final class Int8Depthwise {
     final int[] weightsIo;
     final int[] bias;
     final int[] folded;
+    /** {@link Int8DepthwiseKernels#prepare}'s constants for the kernels that packed this node. */
+    Object prepared;
     /** Bytes past a pixel (group) that whole-vector loads touch. */
     final long reach;
     /** Per lane, the input byte it reads relative to the pixel (group) it belongs to. */
@@ -170,8 +172,10 @@ public final class Int8Depthwise {
                 shuffle[l] = laneOffset[l] - laneOffset[l / lanes * lanes];
             }
         }
-        return new Int8Depthwise(mode, lanes, group, cp, width, inC, mult, taps, unsigned, inputOffset, w, wio, b,
-                f, laneOffset, shuffle, m, s, outputOffset, actMin, actMax);
+        Int8Depthwise d = new Int8Depthwise(mode, lanes, group, cp, width, inC, mult, taps, unsigned, inputOffset, w,
+                wio, b, f, laneOffset, shuffle, m, s, outputOffset, actMin, actMax);
+        d.prepared = kernels.prepare(d);
+        return d;
     }
 
     /**

@@ -19,6 +19,14 @@ public interface Int8DepthwiseKernels {
     /** The ISA suffix of kernel names: {@code panama256}, {@code panama512} or {@code scalar}. */
     String isa();
 
+    /**
+     * Kernel-specific constants of a node, made once at {@link Int8Depthwise#pack} (the Vector
+     * API kernels' lane shuffles), or null.
+     */
+    default Object prepare(Int8Depthwise d) {
+        return null;
+    }
+
     /** Per-thread work arrays of {@link #run}, sized for one node. */
     final class Scratch {
         final int[] acc;

@@ -63,6 +63,20 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
         return "panama" + INTS.vectorBitSize();
     }
 
+    /** The lane shuffle of each channel block ({@link Int8Depthwise#SHUFFLE}), made once per node. */
+    @Override
+    public Object prepare(Int8Depthwise d) {
+        if (d.mode != Int8Depthwise.SHUFFLE) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        VectorShuffle<Integer>[] shuffles = new VectorShuffle[d.cp / L];
+        for (int b = 0; b < shuffles.length; b++) {
+            shuffles[b] = VectorShuffle.fromArray(INTS, d.shuffle, b * L);
+        }
+        return shuffles;
+    }
+
     @Override
     public void run(Int8Depthwise d, int pixels, MemorySegment in, long inEnd, long inOff, long inStep, long[] tapIn,
             int[] tapW, int taps, boolean interior, MemorySegment out, long outOff, long outStep, int outBytes,
@@ -117,17 +131,19 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
                 }
             } else {
                 long at = inOff + d.laneOffset[c];
+                @SuppressWarnings("unchecked")
+                VectorShuffle<Integer> sh = ((VectorShuffle<Integer>[]) d.prepared)[c / L];
                 if (pixels == 4 && d.unsigned) {
-                    shuffled4U(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, d.shuffle, acc);
+                    shuffled4U(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, sh, acc);
                 } else if (pixels == 4) {
-                    shuffled4(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, d.shuffle, acc);
+                    shuffled4(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, sh, acc);
                 } else {
                     for (int j = 0; j < pixels; j++) {
                         if (d.unsigned) {
-                            shuffled1U(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, d.shuffle,
+                            shuffled1U(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, sh,
                                     acc, j * L);
                         } else {
-                            shuffled1(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, d.shuffle,
+                            shuffled1(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, sh,
                                     acc, j * L);
                         }
                     }
@@ -262,8 +278,7 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void shuffled4(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, int[] st, int so, int[] shuffle, int[] acc) {
-        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
+            int c, int[] st, int so, VectorShuffle<Integer> sh, int[] acc) {
         IntVector a0 = IntVector.fromArray(INTS, st, so);
         IntVector a1 = a0;
         IntVector a2 = a0;
@@ -295,8 +310,7 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void shuffled4U(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, int[] st, int so, int[] shuffle, int[] acc) {
-        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
+            int c, int[] st, int so, VectorShuffle<Integer> sh, int[] acc) {
         IntVector a0 = IntVector.fromArray(INTS, st, so);
         IntVector a1 = a0;
         IntVector a2 = a0;
@@ -328,8 +342,7 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void shuffled1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            int[] st, int so, int[] shuffle, int[] acc, int accOff) {
-        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
+            int[] st, int so, VectorShuffle<Integer> sh, int[] acc, int accOff) {
         IntVector a0 = IntVector.fromArray(INTS, st, so);
         for (int t = 0; t < taps; t++) {
             IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
@@ -341,8 +354,7 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     private static void shuffled1U(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            int[] st, int so, int[] shuffle, int[] acc, int accOff) {
-        VectorShuffle<Integer> sh = VectorShuffle.fromArray(INTS, shuffle, c);
+            int[] st, int so, VectorShuffle<Integer> sh, int[] acc, int accOff) {
         IntVector a0 = IntVector.fromArray(INTS, st, so);
         for (int t = 0; t < taps; t++) {
             IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
