@@ -61,9 +61,15 @@ public final class Int8Depthwise {
     final int[] shifts;
     final long[] multipliersLong;
     final int[] leftShifts;
-    final int[] rightShifts;
-    /** gemmlowp: {@code 2^right - 1}. */
-    final int[] masks;
+    /** Whether any channel shifts left (else the kernels skip that step). */
+    final boolean anyLeftShift;
+    // The output stage in long lanes (PanamaInt8DepthwiseKernels#requantize), per channel with
+    // e = the right shift: round[c] = 2^30 + (e > 0 ? 2^(30 + e) : 0), negative[c] = (e > 0 ?
+    // 2^31 : 0), shift[c] = 31 + e, signFix[c] = max(e - 1, 0).
+    final long[] round;
+    final long[] negative;
+    final long[] shift;
+    final int[] signFix;
     final int outputOffset;
     final int actMin;
     final int actMax;
@@ -97,15 +103,22 @@ public final class Int8Depthwise {
         this.shifts = shifts;
         this.multipliersLong = new long[cp];
         this.leftShifts = new int[cp];
-        this.rightShifts = new int[cp];
-        this.masks = new int[cp];
+        this.round = new long[cp];
+        this.negative = new long[cp];
+        this.shift = new long[cp];
+        this.signFix = new int[cp];
+        boolean left = false;
         for (int j = 0; j < cp; j++) {
             multipliersLong[j] = multipliers[j];
             leftShifts[j] = Math.max(shifts[j], 0);
-            int right = Math.max(-shifts[j], 0);
-            rightShifts[j] = right;
-            masks[j] = (int) ((1L << right) - 1);
+            left |= leftShifts[j] != 0;
+            int e = Math.max(-shifts[j], 0);
+            round[j] = (1L << 30) + (e > 0 ? 1L << (30 + e) : 0);
+            negative[j] = e > 0 ? 1L << 31 : 0;
+            shift[j] = 31 + e;
+            signFix[j] = Math.max(e - 1, 0);
         }
+        this.anyLeftShift = left;
         this.outputOffset = outputOffset;
         this.actMin = actMin;
         this.actMax = actMax;

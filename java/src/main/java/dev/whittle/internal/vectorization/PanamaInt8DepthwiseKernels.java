@@ -21,10 +21,10 @@ import java.nio.ByteOrder;
  * the Vector API has no {@code vpmaddwd}, and a uint8 product {@code (w - zp) * x} needs 17
  * bits anyway.
  *
- * <p>The output stage is {@link PanamaInt8GemmKernels}'s gemmlowp one: half an int vector at
- * a time in long lanes, {@code floor((x * m + 2^30) / 2^31)} as a logical shift of
- * {@code x * m + 2^62 + 2^30}, then RoundingDivideByPOT in int lanes. Accumulators go through
- * the scratch arrays between the two (C2 boxes vectors passed to calls it does not inline).
+ * <p>The output stage is TFLite's {@code MultiplyByQuantizedMultiplier} with both roundings
+ * fused into one in long lanes ({@link #requantize}), half an int vector at a time.
+ * Accumulators go through the scratch arrays between the two (C2 boxes vectors passed to
+ * calls it does not inline).
  */
 final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     static final PanamaInt8DepthwiseKernels INSTANCE = new PanamaInt8DepthwiseKernels();
@@ -41,7 +41,6 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
             VectorShape.forBitSize(Math.max(64, HALF_INTS.length() * 8)));
     private static final int L = INTS.length();
     private static final int HALF = L / 2;
-    private static final long ROUND_BIAS = (1L << 62) + (1L << 30);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     // Signed and unsigned loops are separate methods so that each widening is a constant
     // conversion (vpmovsxbd / vpmovzxbd) with nothing after it. The loads are written out in
@@ -105,48 +104,23 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
                 st = s.start;
                 so = 0;
             }
-            if (d.mode == Int8Depthwise.CONTIGUOUS) {
-                if (pixels == 4 && d.unsigned) {
-                    contiguous4U(d.weights, in, inOff + c, inStep, tapIn, tapW, taps, c, st, so, acc);
-                } else if (pixels == 4) {
-                    contiguous4(d.weights, in, inOff + c, inStep, tapIn, tapW, taps, c, st, so, acc);
-                } else {
-                    for (int j = 0; j < pixels; j++) {
-                        if (d.unsigned) {
-                            contiguous1U(d.weights, in, inOff + c + j * inStep, tapIn, tapW, taps, c, st, so,
-                                    acc, j * L);
-                        } else {
-                            contiguous1(d.weights, in, inOff + c + j * inStep, tapIn, tapW, taps, c, st, so,
-                                    acc, j * L);
-                        }
-                    }
-                }
+            // One method per layout and signedness, each with its 4-pixel and 1-pixel loops:
+            // too big for C2 to inline here, so each is compiled on its own with the whole
+            // inlining budget (a vector op left un-inlined boxes its vectors on the heap).
+            if (d.mode == Int8Depthwise.CONTIGUOUS && d.unsigned) {
+                contiguousU(d.weights, in, inOff + c, inStep, pixels, tapIn, tapW, taps, c, st, so, acc);
+            } else if (d.mode == Int8Depthwise.CONTIGUOUS) {
+                contiguous(d.weights, in, inOff + c, inStep, pixels, tapIn, tapW, taps, c, st, so, acc);
             } else if (d.mode == Int8Depthwise.BROADCAST) {
-                if (pixels == 4) {
-                    broadcast4(d.weights, in, inOff, inStep, tapIn, tapW, taps, c, st, so, mask, acc);
-                } else {
-                    for (int j = 0; j < pixels; j++) {
-                        broadcast1(d.weights, in, inOff + j * inStep, tapIn, tapW, taps, c, st, so, mask, acc, j * L);
-                    }
-                }
+                broadcast(d.weights, in, inOff, inStep, pixels, tapIn, tapW, taps, c, st, so, mask, acc);
             } else {
-                long at = inOff + d.laneOffset[c];
                 @SuppressWarnings("unchecked")
                 VectorShuffle<Integer> sh = ((VectorShuffle<Integer>[]) d.prepared)[c / L];
-                if (pixels == 4 && d.unsigned) {
-                    shuffled4U(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, sh, acc);
-                } else if (pixels == 4) {
-                    shuffled4(d.weights, in, at, inStep, tapIn, tapW, taps, c, st, so, sh, acc);
+                long at = inOff + d.laneOffset[c];
+                if (d.unsigned) {
+                    shuffledU(d.weights, in, at, inStep, pixels, tapIn, tapW, taps, c, st, so, sh, acc);
                 } else {
-                    for (int j = 0; j < pixels; j++) {
-                        if (d.unsigned) {
-                            shuffled1U(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, sh,
-                                    acc, j * L);
-                        } else {
-                            shuffled1(d.weights, in, at + j * inStep, tapIn, tapW, taps, c, st, so, sh,
-                                    acc, j * L);
-                        }
-                    }
+                    shuffled(d.weights, in, at, inStep, pixels, tapIn, tapW, taps, c, st, so, sh, acc);
                 }
             }
             for (int j = 0; j < pixels; j++) {
@@ -169,218 +143,240 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
         v.intoArray(into, 0);
     }
 
-    private static void contiguous4(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, int[] st, int so, int[] acc) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        IntVector a1 = a0;
-        IntVector a2 = a0;
-        IntVector a3 = a0;
-        for (int t = 0; t < taps; t++) {
-            IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
-            long x = at + tapIn[t];
-            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
-                    .convertShape(SX, INTS, 0);
-            IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
-                    .convertShape(SX, INTS, 0);
-            IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
-                    .convertShape(SX, INTS, 0);
-            IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
-                    .convertShape(SX, INTS, 0);
-            a0 = a0.add(wv.mul(x0));
-            a1 = a1.add(wv.mul(x1));
-            a2 = a2.add(wv.mul(x2));
-            a3 = a3.add(wv.mul(x3));
+    private static void contiguous(int[] w, MemorySegment in, long at, long step, int pixels, long[] tapIn, int[] tapW,
+            int taps, int c, int[] st, int so, int[] acc) {
+        if (pixels == 4) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            IntVector a1 = a0;
+            IntVector a2 = a0;
+            IntVector a3 = a0;
+            for (int t = 0; t < taps; t++) {
+                IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
+                long x = at + tapIn[t];
+                IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
+                        .convertShape(SX, INTS, 0);
+                IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
+                        .convertShape(SX, INTS, 0);
+                IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
+                        .convertShape(SX, INTS, 0);
+                IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
+                        .convertShape(SX, INTS, 0);
+                a0 = a0.add(wv.mul(x0));
+                a1 = a1.add(wv.mul(x1));
+                a2 = a2.add(wv.mul(x2));
+                a3 = a3.add(wv.mul(x3));
+            }
+            a0.intoArray(acc, 0);
+            a1.intoArray(acc, L);
+            a2.intoArray(acc, 2 * L);
+            a3.intoArray(acc, 3 * L);
+            return;
         }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        a2.intoArray(acc, 2 * L);
-        a3.intoArray(acc, 3 * L);
+        for (int j = 0; j < pixels; j++) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            long at1 = at + j * step;
+            for (int t = 0; t < taps; t++) {
+                IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at1 + tapIn[t], LE)
+                        .convertShape(SX, INTS, 0);
+                a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+            }
+            a0.intoArray(acc, j * L);
+        }
     }
 
-    private static void contiguous4U(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, int[] st, int so, int[] acc) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        IntVector a1 = a0;
-        IntVector a2 = a0;
-        IntVector a3 = a0;
-        for (int t = 0; t < taps; t++) {
-            IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
-            long x = at + tapIn[t];
-            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
-                    .convertShape(ZX, INTS, 0);
-            IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
-                    .convertShape(ZX, INTS, 0);
-            IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
-                    .convertShape(ZX, INTS, 0);
-            IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
-                    .convertShape(ZX, INTS, 0);
-            a0 = a0.add(wv.mul(x0));
-            a1 = a1.add(wv.mul(x1));
-            a2 = a2.add(wv.mul(x2));
-            a3 = a3.add(wv.mul(x3));
+    private static void contiguousU(int[] w, MemorySegment in, long at, long step, int pixels, long[] tapIn, int[] tapW,
+            int taps, int c, int[] st, int so, int[] acc) {
+        if (pixels == 4) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            IntVector a1 = a0;
+            IntVector a2 = a0;
+            IntVector a3 = a0;
+            for (int t = 0; t < taps; t++) {
+                IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
+                long x = at + tapIn[t];
+                IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
+                        .convertShape(ZX, INTS, 0);
+                IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
+                        .convertShape(ZX, INTS, 0);
+                IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
+                        .convertShape(ZX, INTS, 0);
+                IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
+                        .convertShape(ZX, INTS, 0);
+                a0 = a0.add(wv.mul(x0));
+                a1 = a1.add(wv.mul(x1));
+                a2 = a2.add(wv.mul(x2));
+                a3 = a3.add(wv.mul(x3));
+            }
+            a0.intoArray(acc, 0);
+            a1.intoArray(acc, L);
+            a2.intoArray(acc, 2 * L);
+            a3.intoArray(acc, 3 * L);
+            return;
         }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        a2.intoArray(acc, 2 * L);
-        a3.intoArray(acc, 3 * L);
+        for (int j = 0; j < pixels; j++) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            long at1 = at + j * step;
+            for (int t = 0; t < taps; t++) {
+                IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at1 + tapIn[t], LE)
+                        .convertShape(ZX, INTS, 0);
+                a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+            }
+            a0.intoArray(acc, j * L);
+        }
     }
 
-    private static void contiguous1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            int[] st, int so, int[] acc, int accOff) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        for (int t = 0; t < taps; t++) {
-            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
-                    .convertShape(SX, INTS, 0);
-            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+    private static void broadcast(int[] w, MemorySegment in, long at, long step, int pixels, long[] tapIn, int[] tapW,
+            int taps, int c, int[] st, int so, int mask, int[] acc) {
+        if (pixels == 4) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            IntVector a1 = a0;
+            IntVector a2 = a0;
+            IntVector a3 = a0;
+            for (int t = 0; t < taps; t++) {
+                IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
+                long x = at + tapIn[t];
+                int x0 = in.get(ValueLayout.JAVA_BYTE, x) & mask;
+                int x1 = in.get(ValueLayout.JAVA_BYTE, x + step) & mask;
+                int x2 = in.get(ValueLayout.JAVA_BYTE, x + 2 * step) & mask;
+                int x3 = in.get(ValueLayout.JAVA_BYTE, x + 3 * step) & mask;
+                a0 = a0.add(wv.mul(x0));
+                a1 = a1.add(wv.mul(x1));
+                a2 = a2.add(wv.mul(x2));
+                a3 = a3.add(wv.mul(x3));
+            }
+            a0.intoArray(acc, 0);
+            a1.intoArray(acc, L);
+            a2.intoArray(acc, 2 * L);
+            a3.intoArray(acc, 3 * L);
+            return;
         }
-        a0.intoArray(acc, accOff);
+        for (int j = 0; j < pixels; j++) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            long at1 = at + j * step;
+            for (int t = 0; t < taps; t++) {
+                int x0 = in.get(ValueLayout.JAVA_BYTE, at1 + tapIn[t]) & mask;
+                a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+            }
+            a0.intoArray(acc, j * L);
+        }
     }
 
-    private static void contiguous1U(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            int[] st, int so, int[] acc, int accOff) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        for (int t = 0; t < taps; t++) {
-            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
-                    .convertShape(ZX, INTS, 0);
-            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+    private static void shuffled(int[] w, MemorySegment in, long at, long step, int pixels, long[] tapIn, int[] tapW,
+            int taps, int c, int[] st, int so, VectorShuffle<Integer> sh, int[] acc) {
+        if (pixels == 4) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            IntVector a1 = a0;
+            IntVector a2 = a0;
+            IntVector a3 = a0;
+            for (int t = 0; t < taps; t++) {
+                IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
+                long x = at + tapIn[t];
+                IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
+                        .convertShape(SX, INTS, 0)
+                        .rearrange(sh);
+                IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
+                        .convertShape(SX, INTS, 0)
+                        .rearrange(sh);
+                IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
+                        .convertShape(SX, INTS, 0)
+                        .rearrange(sh);
+                IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
+                        .convertShape(SX, INTS, 0)
+                        .rearrange(sh);
+                a0 = a0.add(wv.mul(x0));
+                a1 = a1.add(wv.mul(x1));
+                a2 = a2.add(wv.mul(x2));
+                a3 = a3.add(wv.mul(x3));
+            }
+            a0.intoArray(acc, 0);
+            a1.intoArray(acc, L);
+            a2.intoArray(acc, 2 * L);
+            a3.intoArray(acc, 3 * L);
+            return;
         }
-        a0.intoArray(acc, accOff);
+        for (int j = 0; j < pixels; j++) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            long at1 = at + j * step;
+            for (int t = 0; t < taps; t++) {
+                IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at1 + tapIn[t], LE)
+                        .convertShape(SX, INTS, 0)
+                        .rearrange(sh);
+                a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+            }
+            a0.intoArray(acc, j * L);
+        }
     }
 
-    private static void broadcast4(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, int[] st, int so, int mask, int[] acc) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        IntVector a1 = a0;
-        IntVector a2 = a0;
-        IntVector a3 = a0;
-        for (int t = 0; t < taps; t++) {
-            IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
-            long x = at + tapIn[t];
-            a0 = a0.add(wv.mul(in.get(ValueLayout.JAVA_BYTE, x) & mask));
-            a1 = a1.add(wv.mul(in.get(ValueLayout.JAVA_BYTE, x + step) & mask));
-            a2 = a2.add(wv.mul(in.get(ValueLayout.JAVA_BYTE, x + 2 * step) & mask));
-            a3 = a3.add(wv.mul(in.get(ValueLayout.JAVA_BYTE, x + 3 * step) & mask));
+    private static void shuffledU(int[] w, MemorySegment in, long at, long step, int pixels, long[] tapIn, int[] tapW,
+            int taps, int c, int[] st, int so, VectorShuffle<Integer> sh, int[] acc) {
+        if (pixels == 4) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            IntVector a1 = a0;
+            IntVector a2 = a0;
+            IntVector a3 = a0;
+            for (int t = 0; t < taps; t++) {
+                IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
+                long x = at + tapIn[t];
+                IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
+                        .convertShape(ZX, INTS, 0)
+                        .rearrange(sh);
+                IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
+                        .convertShape(ZX, INTS, 0)
+                        .rearrange(sh);
+                IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
+                        .convertShape(ZX, INTS, 0)
+                        .rearrange(sh);
+                IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
+                        .convertShape(ZX, INTS, 0)
+                        .rearrange(sh);
+                a0 = a0.add(wv.mul(x0));
+                a1 = a1.add(wv.mul(x1));
+                a2 = a2.add(wv.mul(x2));
+                a3 = a3.add(wv.mul(x3));
+            }
+            a0.intoArray(acc, 0);
+            a1.intoArray(acc, L);
+            a2.intoArray(acc, 2 * L);
+            a3.intoArray(acc, 3 * L);
+            return;
         }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        a2.intoArray(acc, 2 * L);
-        a3.intoArray(acc, 3 * L);
+        for (int j = 0; j < pixels; j++) {
+            IntVector a0 = IntVector.fromArray(INTS, st, so);
+            long at1 = at + j * step;
+            for (int t = 0; t < taps; t++) {
+                IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at1 + tapIn[t], LE)
+                        .convertShape(ZX, INTS, 0)
+                        .rearrange(sh);
+                a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
+            }
+            a0.intoArray(acc, j * L);
+        }
     }
 
-    private static void broadcast1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            int[] st, int so, int mask, int[] acc, int accOff) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        for (int t = 0; t < taps; t++) {
-            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(in.get(ValueLayout.JAVA_BYTE, at + tapIn[t])
-                    & mask));
-        }
-        a0.intoArray(acc, accOff);
-    }
-
-    private static void shuffled4(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, int[] st, int so, VectorShuffle<Integer> sh, int[] acc) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        IntVector a1 = a0;
-        IntVector a2 = a0;
-        IntVector a3 = a0;
-        for (int t = 0; t < taps; t++) {
-            IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
-            long x = at + tapIn[t];
-            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
-                    .convertShape(SX, INTS, 0)
-                    .rearrange(sh);
-            IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
-                    .convertShape(SX, INTS, 0)
-                    .rearrange(sh);
-            IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
-                    .convertShape(SX, INTS, 0)
-                    .rearrange(sh);
-            IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
-                    .convertShape(SX, INTS, 0)
-                    .rearrange(sh);
-            a0 = a0.add(wv.mul(x0));
-            a1 = a1.add(wv.mul(x1));
-            a2 = a2.add(wv.mul(x2));
-            a3 = a3.add(wv.mul(x3));
-        }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        a2.intoArray(acc, 2 * L);
-        a3.intoArray(acc, 3 * L);
-    }
-
-    private static void shuffled4U(int[] w, MemorySegment in, long at, long step, long[] tapIn, int[] tapW, int taps,
-            int c, int[] st, int so, VectorShuffle<Integer> sh, int[] acc) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        IntVector a1 = a0;
-        IntVector a2 = a0;
-        IntVector a3 = a0;
-        for (int t = 0; t < taps; t++) {
-            IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
-            long x = at + tapIn[t];
-            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x, LE)
-                    .convertShape(ZX, INTS, 0)
-                    .rearrange(sh);
-            IntVector x1 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + step, LE)
-                    .convertShape(ZX, INTS, 0)
-                    .rearrange(sh);
-            IntVector x2 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 2 * step, LE)
-                    .convertShape(ZX, INTS, 0)
-                    .rearrange(sh);
-            IntVector x3 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, x + 3 * step, LE)
-                    .convertShape(ZX, INTS, 0)
-                    .rearrange(sh);
-            a0 = a0.add(wv.mul(x0));
-            a1 = a1.add(wv.mul(x1));
-            a2 = a2.add(wv.mul(x2));
-            a3 = a3.add(wv.mul(x3));
-        }
-        a0.intoArray(acc, 0);
-        a1.intoArray(acc, L);
-        a2.intoArray(acc, 2 * L);
-        a3.intoArray(acc, 3 * L);
-    }
-
-    private static void shuffled1(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            int[] st, int so, VectorShuffle<Integer> sh, int[] acc, int accOff) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        for (int t = 0; t < taps; t++) {
-            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
-                    .convertShape(SX, INTS, 0)
-                    .rearrange(sh);
-            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
-        }
-        a0.intoArray(acc, accOff);
-    }
-
-    private static void shuffled1U(int[] w, MemorySegment in, long at, long[] tapIn, int[] tapW, int taps, int c,
-            int[] st, int so, VectorShuffle<Integer> sh, int[] acc, int accOff) {
-        IntVector a0 = IntVector.fromArray(INTS, st, so);
-        for (int t = 0; t < taps; t++) {
-            IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at + tapIn[t], LE)
-                    .convertShape(ZX, INTS, 0)
-                    .rearrange(sh);
-            a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
-        }
-        a0.intoArray(acc, accOff);
-    }
-
-    /** gemmlowp's {@code MultiplyByQuantizedMultiplier}, offset, clamp: HALF accumulators to bytes. */
+    /**
+     * gemmlowp's {@code MultiplyByQuantizedMultiplier}, offset, clamp: HALF accumulators to
+     * bytes. Both roundings in one, in long lanes: with {@code p = x * m} and right shift
+     * {@code e}, SaturatingRoundingDoublingHighMul is {@code s = floor((p + 2^30) / 2^31)} and
+     * RoundingDivideByPOT is {@code floor((s + 2^(e-1) - (s < 0)) / 2^e)} ({@code s} when
+     * {@code e = 0}); floors of floors by powers of two nest, so the result is
+     * {@code floor((p + 2^30 + 2^(30+e) - 2^31 (p < -2^30)) / 2^(31+e))}, no intermediate
+     * overflowing ({@code |p| < 2^62}). AVX2 has no 64-bit arithmetic shift, so the shift is
+     * logical: its low {@code 33 - e} bits are right and the result fits in them, so it is
+     * sign-extended from there in int lanes. 5 fewer vector ops than the two roundings apart.
+     */
     private static void requantize(Int8Depthwise d, int c, int[] acc, int accOff, byte[] bytes, int bytesOff) {
-        IntVector x = IntVector.fromArray(HALF_INTS, acc, accOff)
-                .lanewise(VectorOperators.LSHL, IntVector.fromArray(HALF_INTS, d.leftShifts, c));
+        IntVector x = IntVector.fromArray(HALF_INTS, acc, accOff);
+        if (d.anyLeftShift) {
+            x = x.lanewise(VectorOperators.LSHL, IntVector.fromArray(HALF_INTS, d.leftShifts, c));
+        }
         LongVector p = ((LongVector) x.convertShape(VectorOperators.I2L, LONGS, 0))
                 .mul(LongVector.fromArray(LONGS, d.multipliersLong, c));
-        // floor((p + 2^30) / 2^31) + 2^31 in [0, 2^32): its low 32 bits minus 2^31 are
-        // SaturatingRoundingDoublingHighMul (its one saturating case, MIN * MIN, cannot occur:
-        // multipliers are non-negative).
-        IntVector s = ((IntVector) p.add(ROUND_BIAS).lanewise(VectorOperators.LSHR, 31)
-                .convertShape(VectorOperators.L2I, HALF_INTS, 0)).lanewise(VectorOperators.XOR, Integer.MIN_VALUE);
-        IntVector m = IntVector.fromArray(HALF_INTS, d.masks, c);
-        // RoundingDivideByPOT: remainder > (mask >> 1) + (s < 0 ? 1 : 0) rounds up.
-        IntVector threshold = m.lanewise(VectorOperators.ASHR, 1).add(s.lanewise(VectorOperators.LSHR, 31));
-        IntVector up = s.and(m).compare(VectorOperators.GT, threshold).toVector().reinterpretAsInts();
-        IntVector r = s.lanewise(VectorOperators.ASHR, IntVector.fromArray(HALF_INTS, d.rightShifts, c)).sub(up);
+        LongVector q = p.add(LongVector.fromArray(LONGS, d.round, c))
+                .sub(LongVector.fromArray(LONGS, d.negative, c), p.compare(VectorOperators.LT, -(1L << 30)));
+        IntVector fix = IntVector.fromArray(HALF_INTS, d.signFix, c);
+        IntVector r = ((IntVector) q.lanewise(VectorOperators.LSHR, LongVector.fromArray(LONGS, d.shift, c))
+                .convertShape(VectorOperators.L2I, HALF_INTS, 0))
+                .lanewise(VectorOperators.LSHL, fix).lanewise(VectorOperators.ASHR, fix);
         ((ByteVector) r.add(d.outputOffset).max(d.actMin).min(d.actMax)
                 .convertShape(VectorOperators.I2B, HALF_BYTES, 0)).intoArray(bytes, bytesOff);
     }
