@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 2; dilation 2; SAME and VALID; odd sizes; batch 2; zero points at both ends; saturating and
  * tiny requantization; per-tensor (qs8, qu8) and per-channel (qs8_qc8w); RELU6 and none; with
  * and without bias. Then the two {@link Int8DepthwiseKernels} against each other on random
- * calls, so the twin is tested where the Vector API runs.
+ * calls, so the twin is tested where the Vector API runs, and no allocation per invoke.
  */
 class Int8DepthwiseJavaPathTest {
     static final List<KernelFamily<DepthwiseConvKernelFactory>> FAMILIES = DepthwiseConvKernelPathsTest.FAMILIES;
@@ -172,6 +172,56 @@ class Int8DepthwiseJavaPathTest {
                 check(family, new Spec(1, g[0] / 3, g[0], g[1], g[2], 3, 3, g[3], g[3], 1, 1, true, 3, true, i % 3,
                         0, 9800 + i));
                 i++;
+            }
+        }
+    }
+
+    /**
+     * After warm-up an invoke allocates nothing: the Vector API loops are compiled with every
+     * vector in registers (a vector crossing a call C2 did not inline is boxed on the heap;
+     * which loops were hot first once decided that). Three layouts in one JVM, after the
+     * sweeps above have profiled all of them: grouped contiguous (8 channels), grouped shuffle
+     * (1 channel x 8, stride 2), channel blocks (33 channels, uint8).
+     */
+    @Test
+    void javaPathInvokeDoesNotAllocate() {
+        List<Object[]> nodes = List.of(
+                new Object[] {KernelRegistry.QS8_QC8W_DWCONV2D, new Spec(1, 6, 21, 8, 1, 3, 3, 1, 1, 1, 1, true, 3,
+                        true, 0, 0, 11)},
+                new Object[] {KernelRegistry.QS8_DWCONV2D, new Spec(1, 6, 22, 1, 8, 3, 3, 2, 2, 1, 1, true, 3, true, 1,
+                        0, 12)},
+                new Object[] {KernelRegistry.QU8_DWCONV2D, new Spec(1, 5, 9, 33, 1, 3, 3, 1, 1, 1, 1, true, 0, true, 2,
+                        0, 13)});
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().threadId();
+        for (Object[] node : nodes) {
+            @SuppressWarnings("unchecked")
+            KernelFamily<DepthwiseConvKernelFactory> family = (KernelFamily<DepthwiseConvKernelFactory>) node[0];
+            Spec s = (Spec) node[1];
+            System.setProperty(KernelPath.PROPERTY, KernelPath.JAVA.label());
+            CompiledModel compiled = CompiledModel.compile(DepthwiseConvKernelPathsTest.build(family, s));
+            System.clearProperty(KernelPath.PROPERTY);
+            assertTrue(OpProfile.kernelNames(compiled).get(0).equals(JavaDepthwiseConv.kernelName(family)),
+                    OpProfile.kernelNames(compiled).toString());
+            try (ExecutionContext c = compiled.newContext()) {
+                c.setInput(0, Differential.randomInput(family == KernelRegistry.QU8_DWCONV2D ? TensorType.UINT8
+                        : TensorType.INT8, new int[] {s.batch(), s.h(), s.w(), s.c()}, 5));
+                // Rounds until one is clean (C2 compiles on threads that share a loaded
+                // machine), giving up after 60 s, as Int8ConvJavaPathTest does.
+                long allocated = Long.MAX_VALUE;
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                for (int round = 0; (round < 40 || System.nanoTime() < deadline) && allocated >= 4 * 1024; round++) {
+                    for (int i = 0; i < 5_000; i++) {
+                        c.invoke();
+                    }
+                    long before = mx.getThreadAllocatedBytes(tid);
+                    for (int i = 0; i < 1000; i++) {
+                        c.invoke();
+                    }
+                    allocated = mx.getThreadAllocatedBytes(tid) - before;
+                }
+                assertTrue(allocated < 4 * 1024, allocated + " bytes allocated by 1000 invokes of " + family + " " + s);
             }
         }
     }
