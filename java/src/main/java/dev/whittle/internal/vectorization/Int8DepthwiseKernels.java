@@ -38,7 +38,9 @@ public interface Int8DepthwiseKernels {
         public Scratch(int cp, int lanes) {
             acc = new int[MAX_PIXELS * lanes];
             start = new int[lanes];
-            bytes = new byte[MAX_PIXELS * cp + 2 * lanes];
+            // Rows of cp + lanes bytes: on AVX2 a half vector's bytes are stored 8 at a time with
+            // 4 real, and the spill past a pixel's row must not reach the next one.
+            bytes = new byte[MAX_PIXELS * (cp + lanes) + 2 * lanes];
             bytesSegment = MemorySegment.ofArray(bytes);
         }
     }

@@ -125,12 +125,12 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
             }
             for (int j = 0; j < pixels; j++) {
                 for (int h = 0; h < L; h += HALF) {
-                    requantize(d, c + h, acc, j * L + h, bytes, j * cp + c + h);
+                    requantize(d, c + h, acc, j * L + h, bytes, j * (cp + L) + c + h);
                 }
             }
         }
         for (int j = 0; j < pixels; j++) {
-            copy(s, j * cp, out, outOff + j * outStep, outBytes);
+            copy(s, j * (cp + L), out, outOff + j * outStep, outBytes);
         }
     }
 
