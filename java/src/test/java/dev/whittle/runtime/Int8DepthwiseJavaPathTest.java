@@ -30,9 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code Int8DepthwiseKernels}: {@code qs8_dwconv2d_minmax_16c__panama512} where the Vector API
  * runs, its plain-Java twin elsewhere) against the reference kernel, bit for bit, through
  * compiled single-op models in native memory with 1 and 3 intra-op threads; every run asserts
- * the dispatched kernel name. Sweeps: channels 1..70; depth multipliers 1, 2, 8 (one input
- * channel: the broadcast layout; several: the shuffled one); few channels with multiplier 1
- * and stride 1 over wide rows (several pixels per vector); kernels 3x3 and 5x5; strides 1 and
+ * the dispatched kernel name. Sweeps: channels 1..70; depth multipliers 1, 2, 8 (the shuffled
+ * layout, per channel block or several pixels per vector); few output channels over wide
+ * rows (several pixels per vector); kernels 3x3 and 5x5; strides 1 and
  * 2; dilation 2; SAME and VALID; odd sizes; batch 2; zero points at both ends; saturating and
  * tiny requantization; per-tensor (qs8, qu8) and per-channel (qs8_qc8w); RELU6 and none; with
  * and without bias. Then the two {@link Int8DepthwiseKernels} against each other on random

@@ -14,8 +14,7 @@ package dev.whittle.internal.vectorization;
  * ({@code io * w'}) per valid tap once per channel vector (shared by the pixels of a call).
  *
  * <p>Layouts ({@link #mode}): {@link #CONTIGUOUS} depth multiplier 1, lane {@code c} reads input
- * channel {@code c}; {@link #BROADCAST} one input channel, every lane reads it; {@link #SHUFFLE}
- * any other multiplier, lane {@code l} reads the byte {@link #laneOffset}{@code [l]} past the
+ * channel {@code c}; {@link #SHUFFLE} any other multiplier, lane {@code l} reads the byte {@link #laneOffset}{@code [l]} past the
  * pixel: the vector of bytes loaded at {@code laneOffset[c0]} for a block of lanes {@code c0..}
  * rearranged by {@link #shuffle}. A {@link #group} above 1 puts {@code group} adjacent pixels
  * in one vector (the filter, bias and constants repeated {@code group} times, {@code cp = lanes},
@@ -28,9 +27,10 @@ package dev.whittle.internal.vectorization;
 public final class Int8Depthwise {
     /** Depth multiplier 1: channels in lanes, one load per tap. */
     public static final int CONTIGUOUS = 0;
-    /** One input channel: its byte broadcast to every lane. */
-    public static final int BROADCAST = 1;
-    /** Depth multiplier above 1 with several input channels: a load then a lane shuffle. */
+    /**
+     * Depth multiplier above 1: a load then a lane shuffle (also for one input channel: a
+     * broadcast of a scalar byte per tap and pixel was slower, and boxed vectors on AVX2).
+     */
     public static final int SHUFFLE = 2;
 
     final int mode;
@@ -96,7 +96,7 @@ public final class Int8Depthwise {
         this.shuffle = shuffle;
         long reach = 0;
         for (int c = 0; c < cp; c += lanes) {
-            reach = Math.max(reach, mode == CONTIGUOUS ? c + lanes : mode == BROADCAST ? 1 : laneOffset[c] + lanes);
+            reach = Math.max(reach, mode == CONTIGUOUS ? c + lanes : laneOffset[c] + lanes);
         }
         this.reach = reach;
         this.multipliers = multipliers;
@@ -151,7 +151,7 @@ public final class Int8Depthwise {
                 return null;
             }
         }
-        int mode = mult == 1 ? CONTIGUOUS : inC == 1 && group == 1 ? BROADCAST : SHUFFLE;
+        int mode = mult == 1 ? CONTIGUOUS : SHUFFLE;
         int[] w = new int[taps * cp];
         int[] wio = new int[taps * cp];
         int[] b = new int[cp];
@@ -176,7 +176,7 @@ public final class Int8Depthwise {
         int[] laneOffset = new int[cp];
         for (int l = 0; l < width; l++) {
             int o = l % outC;
-            laneOffset[l] = (l / outC) * strideW * inC + (mode == CONTIGUOUS ? o : mode == BROADCAST ? 0 : o / mult);
+            laneOffset[l] = (l / outC) * strideW * inC + (mode == CONTIGUOUS ? o : o / mult);
         }
         int[] shuffle = new int[cp];
         if (mode == SHUFFLE) {
@@ -209,7 +209,7 @@ public final class Int8Depthwise {
         return (long) (g - 1) * strideW * inC + (outC - 1) / mult < lanes ? g : 1;
     }
 
-    /** The layout: {@link #CONTIGUOUS}, {@link #BROADCAST} or {@link #SHUFFLE}. */
+    /** The layout: {@link #CONTIGUOUS} or {@link #SHUFFLE}. */
     public int mode() {
         return mode;
     }

@@ -93,7 +93,6 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
         }
         int[] acc = s.acc;
         byte[] bytes = s.bytes;
-        int mask = d.unsigned ? 0xFF : -1;
         for (int c = 0; c < cp; c += L) {
             // The start vector goes through an array: a vector argument of a call C2 does not
             // inline is boxed on the heap.
@@ -111,8 +110,6 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
                 contiguousU(d.weights, in, inOff + c, inStep, pixels, tapIn, tapW, taps, c, st, so, acc);
             } else if (d.mode == Int8Depthwise.CONTIGUOUS) {
                 contiguous(d.weights, in, inOff + c, inStep, pixels, tapIn, tapW, taps, c, st, so, acc);
-            } else if (d.mode == Int8Depthwise.BROADCAST) {
-                broadcast(d.weights, in, inOff, inStep, pixels, tapIn, tapW, taps, c, st, so, mask, acc);
             } else {
                 @SuppressWarnings("unchecked")
                 VectorShuffle<Integer> sh = ((VectorShuffle<Integer>[]) d.prepared)[c / L];
@@ -219,42 +216,6 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
             for (int t = 0; t < taps; t++) {
                 IntVector x0 = (IntVector) ByteVector.fromMemorySegment(BYTES, in, at1 + tapIn[t], LE)
                         .convertShape(ZX, INTS, 0);
-                a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
-            }
-            a0.intoArray(acc, j * L);
-        }
-    }
-
-    private static void broadcast(int[] w, MemorySegment in, long at, long step, int pixels, long[] tapIn, int[] tapW,
-            int taps, int c, int[] st, int so, int mask, int[] acc) {
-        if (pixels == 4) {
-            IntVector a0 = IntVector.fromArray(INTS, st, so);
-            IntVector a1 = a0;
-            IntVector a2 = a0;
-            IntVector a3 = a0;
-            for (int t = 0; t < taps; t++) {
-                IntVector wv = IntVector.fromArray(INTS, w, tapW[t] + c);
-                long x = at + tapIn[t];
-                int x0 = in.get(ValueLayout.JAVA_BYTE, x) & mask;
-                int x1 = in.get(ValueLayout.JAVA_BYTE, x + step) & mask;
-                int x2 = in.get(ValueLayout.JAVA_BYTE, x + 2 * step) & mask;
-                int x3 = in.get(ValueLayout.JAVA_BYTE, x + 3 * step) & mask;
-                a0 = a0.add(wv.mul(x0));
-                a1 = a1.add(wv.mul(x1));
-                a2 = a2.add(wv.mul(x2));
-                a3 = a3.add(wv.mul(x3));
-            }
-            a0.intoArray(acc, 0);
-            a1.intoArray(acc, L);
-            a2.intoArray(acc, 2 * L);
-            a3.intoArray(acc, 3 * L);
-            return;
-        }
-        for (int j = 0; j < pixels; j++) {
-            IntVector a0 = IntVector.fromArray(INTS, st, so);
-            long at1 = at + j * step;
-            for (int t = 0; t < taps; t++) {
-                int x0 = in.get(ValueLayout.JAVA_BYTE, at1 + tapIn[t]) & mask;
                 a0 = a0.add(IntVector.fromArray(INTS, w, tapW[t] + c).mul(x0));
             }
             a0.intoArray(acc, j * L);
