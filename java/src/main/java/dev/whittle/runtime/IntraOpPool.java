@@ -17,10 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * previous run's fields: its claim fails and it goes back to waiting.
  *
  * <p>Between operators of one invoke the workers spin (the next operator usually follows
- * within microseconds) and then park; once the invoke is over ({@link #end}) they park after a
- * few microseconds instead, so that a context between invokes leaves the cores to the rest of
- * the process (a service's other threads, or TFLite's own pool in a side-by-side benchmark),
- * and {@link #begin} wakes them while the invoking thread starts the first operator. Nothing is allocated per run:
+ * within microseconds) and then park; once the invoke is over ({@link #end}) they spin for
+ * {@code -Dwhittle.pool.idleSpins} iterations (default: as long) before parking, and
+ * {@link #begin} wakes parked workers while the invoking thread starts the first operator. Nothing is allocated per run:
  * the task, its parameters and the state are published through fields before the volatile
  * run number. A task's exception is rethrown on the invoking thread; the run's remaining tasks
  * are then skipped.
@@ -28,8 +27,16 @@ import java.util.concurrent.locks.LockSupport;
 final class IntraOpPool implements AutoCloseable {
     /** Spin iterations before a waiting thread parks during an invoke (hundreds of microseconds). */
     private static final int SPINS = 1 << 14;
-    /** Spin iterations before a waiting worker parks between invokes (a few microseconds). */
-    private static final int IDLE_SPINS = 1 << 8;
+    /**
+     * Spin iterations before a waiting worker parks between invokes: {@value #IDLE_SPINS_PROPERTY}
+     * (OpenMP's block time). The default spins as long as within an invoke, since a thread that
+     * invokes back to back (a benchmark, a busy service) measured 1.5x slower on person_detect
+     * at 2 threads when its workers parked after a few microseconds and had to be woken for the
+     * next invoke; a service that invokes now and then, and wants the cores for its other
+     * threads meanwhile, sets it low (256: a few microseconds).
+     */
+    static final String IDLE_SPINS_PROPERTY = "whittle.pool.idleSpins";
+    private static final int IDLE_SPINS = Math.max(0, Integer.getInteger(IDLE_SPINS_PROPERTY, SPINS));
 
     private final Thread[] workers;
     /** (run << 32) | index of the next unclaimed task. */
@@ -110,6 +117,11 @@ final class IntraOpPool implements AutoCloseable {
                 LockSupport.parkNanos(this, 20_000);
             }
         }
+        // Close the run's counter before the next run's fields are written: a worker that woke
+        // late for this run may read the next run's task count (plain fields), and with this
+        // run's counter still open it could claim index count_r, below the next count, and
+        // run it with the next run's task and parameters (the task then ran twice).
+        ticket.set(((long) r << 32) | Integer.MAX_VALUE);
         this.task = null;
         this.params = null;
         this.state = null;

@@ -21,7 +21,7 @@ class IntraOpPoolTest {
         try (IntraOpPool pool = new IntraOpPool(3, "test")) {
             ExecutionState s = stateWith(pool);
             assertEquals(3, s.threads());
-            for (int round = 0; round < 500; round++) {
+            for (int round = 0; round < 20_000; round++) {
                 int count = 1 + round % 37;
                 AtomicIntegerArray hits = new AtomicIntegerArray(count);
                 AtomicIntegerArray workers = new AtomicIntegerArray(3);
