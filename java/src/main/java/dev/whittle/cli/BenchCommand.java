@@ -40,7 +40,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code whittle bench MODEL}: Whittle's runtime and TFLite side by side in one process, on the
  * same seeded inputs, runs interleaved (one invoke of each per round, so drift in the
- * machine's load hits both alike); median/p90/p99 of each and the ratio Whittle/TFLite.
+ * machine's load hits both alike; with several threads, blocks of 10 invokes each after an
+ * untimed one, so that neither is timed against the other's spinning workers);
+ * median/p90/p99 of each and the ratio Whittle/TFLite.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Latency of Whittle's runtime and of TFLite on the same inputs, interleaved in one process.", "",
@@ -57,6 +59,9 @@ final class BenchCommand implements Callable<Integer> {
             description = {"tflite (with XNNPACK), tflite-builtin (TFLite's own kernels), both, none, and/or",
                     "dense (Whittle again with --kernels dense: what pruning/clustering buys); default: ${DEFAULT-VALUE}"})
     List<String> compare;
+
+    /** Invokes in a row per contender when timing several threads (see the timed loop). */
+    private static final int BLOCK = 10;
 
     @Option(names = "--warmup", defaultValue = "20", description = "untimed rounds first, at least (default: ${DEFAULT-VALUE})")
     int warmup;
@@ -222,22 +227,32 @@ final class BenchCommand implements Callable<Integer> {
                 warmRounds++;
             }
             this.warmedUp = warmRounds;
-            for (int round = 0; round < iterations; round++) {
-                // Inputs again every round, untimed: Whittle's arena planner (as of this
-                // writing) lets later tensors reuse a graph input's memory, unlike TFLite's,
-                // so an input does not survive an invoke.
-                setInputs(whittles, tfl, inputs);
+            // With several threads, each contender runs a block of invokes in a row, after one
+            // untimed invoke: both runtimes' workers spin a while after an invoke, so one invoke
+            // each would time every runtime against the other's still-spinning workers (on a
+            // 2-core machine that made either side up to 4x slower, depending on who went first).
+            int block = threads > 1 ? Math.min(BLOCK, iterations) : 1;
+            for (int round = 0; round < iterations; round += block) {
+                int n = Math.min(block, iterations - round);
                 // Rotate who goes first, so that neither always runs on the other's warm caches.
                 for (int j = 0; j < contenders; j++) {
-                    int c = Math.floorMod(round + j, contenders);
-                    long t0 = System.nanoTime();
-                    if (c < w) {
-                        whittles.get(c).invoke();
-                    } else {
-                        tfl.get(c - w).invoke();
+                    int c = Math.floorMod(round / block + j, contenders);
+                    for (int k = block > 1 ? -1 : 0; k < n; k++) {
+                        // Inputs again every invoke, untimed: Whittle's arena planner (as of this
+                        // writing) lets later tensors reuse a graph input's memory, unlike
+                        // TFLite's, so an input does not survive an invoke.
+                        setInputs(whittles, tfl, inputs);
+                        long t0 = System.nanoTime();
+                        if (c < w) {
+                            whittles.get(c).invoke();
+                        } else {
+                            tfl.get(c - w).invoke();
+                        }
+                        long dt = System.nanoTime() - t0;
+                        if (k >= 0) {
+                            nanos[c][round + k] = dt;
+                        }
                     }
-                    long dt = System.nanoTime() - t0;
-                    nanos[c][round] = dt;
                 }
             }
             List<Series> series = new ArrayList<>();
