@@ -1,6 +1,6 @@
 // int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on LUT-coded clustered weights, AVX2, for
-// layers with many output pixels: the dense 4x16c2 microkernel (q8_conv2d_gemm_4x16c2__avx2.cc,
-// copied unchanged below) on int16 weights decoded from 4-bit indices one 16-channel panel at a
+// layers with many output pixels: the dense 4x16c2 microkernel (q8_gemm_4x16c2_avx2.h, shared with
+// q8_conv2d_gemm_4x16c2__avx2.cc) on int16 weights decoded from 4-bit indices one 16-channel panel at a
 // time into the worker's scratch. Few pixels (FULLY_CONNECTED at batch 1): q8_gemm_lut4_8x2c8,
 // which decodes in registers (Q8LutGemm picks one of the two formats at prepare by M).
 //
@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "q8_gemm_common.h"
+#include "q8_gemm_4x16c2_avx2.h"
 #include "q8_requant_avx2.h"
 #include "whittle/q8_lut.h"
 
@@ -33,137 +34,7 @@ namespace {
 
 using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
-constexpr int kMR = 4;
-constexpr int kNR = 16;
-
-// As the dense kernel's.
-// Widens count bytes (signed or unsigned) to int16, or writes count copies of the zero point.
-static inline void widen(const uint8_t* src, int16_t* dst, int32_t count, bool is_unsigned, int16_t zero) {
-  if (src == nullptr) {
-    const __m256i z = _mm256_set1_epi16(zero);
-    int32_t i = 0;
-    for (; i + 16 <= count; i += 16) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), z);
-    }
-    for (; i < count; i++) {
-      dst[i] = zero;
-    }
-    return;
-  }
-  int32_t i = 0;
-  if (is_unsigned) {
-    for (; i + 16 <= count; i += 16) {
-      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepu8_epi16(b));
-    }
-    for (; i < count; i++) {
-      dst[i] = (int16_t) src[i];
-    }
-  } else {
-    for (; i + 16 <= count; i += 16) {
-      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_cvtepi8_epi16(b));
-    }
-    for (; i < count; i++) {
-      dst[i] = (int16_t) (int8_t) src[i];
-    }
-  }
-}
-
-// The dense kernel's microtile, unchanged. GL: gemmlowp rounding (else ruy's); U: uint8 output. Template arguments, so the per-row
-// store has no branches.
-template <int MR, bool GL, bool U>
-WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
-                             const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
-  // The accumulators start from the per-channel constant (bias and offset terms).
-  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
-  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
-  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
-  __m256i acc0[MR], acc1[MR];
-  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    acc0[r] = c0;
-    acc1[r] = c1;
-  }
-  const int32_t pairs = p->kp >> 1;
-  if (MR == 4) {
-    // The full tile's K loop in asm: GCC schedules the four broadcasts first and then spills
-    // an accumulator every iteration (18 live ymm), which puts a store-forwarding round trip on
-    // the loop-carried path. Here 8 accumulators + 2 weight rows + 3 temporaries = 13 ymm.
-    const int16_t* a0 = a;
-    const int16_t* a1 = a + a_stride;
-    const int16_t* a2 = a + 2 * (size_t) a_stride;
-    const int16_t* a3 = a + 3 * (size_t) a_stride;
-    const int16_t* wp = w;
-    intptr_t i = 0;
-    const intptr_t end = (intptr_t) pairs * 4;
-    __m256i b0, b1, x, t0, t1;
-    __asm__ volatile(
-        "1:\n\t"
-        "vmovdqa (%[w]), %[b0]\n\t"
-        "vmovdqa 32(%[w]), %[b1]\n\t"
-        "vpbroadcastd (%[a0],%[i]), %[x]\n\t"
-        "vpmaddwd %[b0], %[x], %[t0]\n\t"
-        "vpmaddwd %[b1], %[x], %[t1]\n\t"
-        "vpaddd %[t0], %[c00], %[c00]\n\t"
-        "vpaddd %[t1], %[c01], %[c01]\n\t"
-        "vpbroadcastd (%[a1],%[i]), %[x]\n\t"
-        "vpmaddwd %[b0], %[x], %[t0]\n\t"
-        "vpmaddwd %[b1], %[x], %[t1]\n\t"
-        "vpaddd %[t0], %[c10], %[c10]\n\t"
-        "vpaddd %[t1], %[c11], %[c11]\n\t"
-        "vpbroadcastd (%[a2],%[i]), %[x]\n\t"
-        "vpmaddwd %[b0], %[x], %[t0]\n\t"
-        "vpmaddwd %[b1], %[x], %[t1]\n\t"
-        "vpaddd %[t0], %[c20], %[c20]\n\t"
-        "vpaddd %[t1], %[c21], %[c21]\n\t"
-        "vpbroadcastd (%[a3],%[i]), %[x]\n\t"
-        "vpmaddwd %[b0], %[x], %[t0]\n\t"
-        "vpmaddwd %[b1], %[x], %[t1]\n\t"
-        "vpaddd %[t0], %[c30], %[c30]\n\t"
-        "vpaddd %[t1], %[c31], %[c31]\n\t"
-        "add $64, %[w]\n\t"
-        "add $4, %[i]\n\t"
-        "cmp %[end], %[i]\n\t"
-        "jne 1b\n\t"
-        : [c00] "+x"(acc0[0]), [c01] "+x"(acc1[0]), [c10] "+x"(acc0[1 % MR]), [c11] "+x"(acc1[1 % MR]),
-          [c20] "+x"(acc0[2 % MR]), [c21] "+x"(acc1[2 % MR]), [c30] "+x"(acc0[3 % MR]), [c31] "+x"(acc1[3 % MR]),
-          [w] "+r"(wp), [i] "+r"(i), [b0] "=&x"(b0), [b1] "=&x"(b1), [x] "=&x"(x), [t0] "=&x"(t0), [t1] "=&x"(t1)
-        : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [end] "r"(end)
-        : "cc", "memory");
-  } else
-  for (int32_t q = 0; q < pairs; q++) {
-    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-    const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
-    w += 32;
-    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-      int32_t pair;
-      memcpy(&pair, a + (size_t) r * a_stride + 2 * q, 4);
-      const __m256i x = _mm256_set1_epi32(pair);
-      acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(x, b0));
-      acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(x, b1));
-    }
-  }
-  const Requant r0 = load_requant(p, n);
-  const Requant r1 = load_requant(p, n + 8);
-  const __m256i off = _mm256_set1_epi32(p->output_offset);
-  const __m256i lo = _mm256_set1_epi32(p->act_min);
-  const __m256i hi = _mm256_set1_epi32(p->act_max);
-  const bool gl = GL;
-  const bool hl = p->has_left_shift != 0;
-  const bool u = U;
-  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    const __m128i bytes = narrow(requantize(acc0[r], r0, hl, gl, off, lo, hi), requantize(acc1[r], r1, hl, gl, off, lo, hi), u);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    if (nc == kNR) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
-    } else {
-      alignas(16) uint8_t tmp[16];
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
-      memcpy(dst, tmp, (size_t) nc);
-    }
-  }
-}
-
+using namespace whittle_q8_4x16c2_avx2;  // NOLINT: kMR, kNR, widen, microtile (the dense kernel's)
 
 // Decodes a panel's kp / 2 K pairs of indices into the dense int16 layout (64 bytes per pair).
 template <bool SHARED>

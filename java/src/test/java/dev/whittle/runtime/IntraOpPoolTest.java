@@ -53,11 +53,18 @@ class IntraOpPoolTest {
                     assertEquals(20, hits.get(i));
                 }
                 // between invokes no worker may keep spinning: each must reach WAITING (parked)
+                // and stay there (a permit left by an unpark wakes it once, briefly)
                 long deadline = System.nanoTime() + 10_000_000_000L;
-                while (!allParked("idle-test") && System.nanoTime() < deadline) {
-                    Thread.sleep(1);
+                boolean parked = false;
+                while (!parked && System.nanoTime() < deadline) {
+                    if (allParked("idle-test")) {
+                        Thread.sleep(5);
+                        parked = allParked("idle-test");
+                    } else {
+                        Thread.sleep(1);
+                    }
                 }
-                assertTrue(allParked("idle-test"), "a worker kept running between invokes");
+                assertTrue(parked, "a worker kept running between invokes");
             }
         }
     }
