@@ -280,12 +280,13 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     }
 
     /**
-     * The lane-mapped kernel ({@code *_64l__avx2}, {@code *_64l__avx512}) for one node: any
-     * depth multiplier, any channel count; several output pixels per step when channels are
-     * few. Null for what it does not take (as {@link #create}).
+     * The node checks shared by the kernels that map pixels to lanes ({@link #createLanes},
+     * {@link NativeDepthwiseConvRows#create}): positive geometry, at most {@value #MAX_TAPS} taps
+     * and 65536 output channels, a constant bias, zero points and clamps inside the type,
+     * per-channel arrays and constants long enough and within TFLite's ranges, and element
+     * counts and spatial extents the native int32 arithmetic can hold.
      */
-    static NativeDepthwiseConv createLanes(KernelFamily<?> family, String tileIsa, DepthwiseConvParams p,
-            ByteBuffer filter, ByteBuffer bias) {
+    static boolean lanesAccept(KernelFamily<?> family, DepthwiseConvParams p, ByteBuffer filter, ByteBuffer bias) {
         boolean unsigned = family.name().startsWith("qu8_");
         int lo = unsigned ? 0 : -128;
         int hi = unsigned ? 255 : 127;
@@ -295,31 +296,52 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         if (inC < 1 || mult < 1 || p.kh() < 1 || p.kw() < 1 || taps > MAX_TAPS || p.batches() < 1
                 || p.inH() < 1 || p.inW() < 1 || p.outH() < 1 || p.outW() < 1 || p.strideH() < 1 || p.strideW() < 1
                 || p.dilH() < 1 || p.dilW() < 1 || p.padH() < 0 || p.padW() < 0 || (long) inC * mult > 65536) {
-            return null;
+            return false;
         }
         int outC = inC * mult;
         if (p.bias() >= 0 && bias == null) {
-            return null;
+            return false;
         }
         int zero = -p.inputOffset();
         if (zero < lo || zero > hi || p.actMin() < lo || p.actMax() > hi || p.actMin() > p.actMax()) {
-            return null;
+            return false;
         }
         if (p.multipliers().length < outC || p.shifts().length < outC || filter.limit() < (long) taps * outC
                 || (bias != null && bias.limit() < 4L * outC)) {
-            return null;
+            return false;
         }
         for (int o = 0; o < outC; o++) {
             if (p.multipliers()[o] < 0 || p.shifts()[o] < -31 || p.shifts()[o] > 30) {
-                return null;
+                return false;
             }
         }
         long inElems = (long) p.batches() * p.inH() * p.inW() * inC;
         long outElems = (long) p.batches() * p.outH() * p.outW() * outC;
         if (inElems > Integer.MAX_VALUE || outElems > Integer.MAX_VALUE
                 || (long) p.outW() * p.strideW() + (long) p.kw() * p.dilW() > Integer.MAX_VALUE / 2
-                || (long) p.outH() * p.strideH() + (long) p.kh() * p.dilH() > Integer.MAX_VALUE / 2
-                || (long) p.strideW() * inC * LANES_PER_STEP > Integer.MAX_VALUE / 2) {
+                || (long) p.outH() * p.strideH() + (long) p.kh() * p.dilH() > Integer.MAX_VALUE / 2) {
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The lane-mapped kernel ({@code *_64l__avx2}, {@code *_64l__avx512}) for one node: any
+     * depth multiplier, any channel count; several output pixels per step when channels are
+     * few. Null for what it does not take (as {@link #create}).
+     */
+    static NativeDepthwiseConv createLanes(KernelFamily<?> family, String tileIsa, DepthwiseConvParams p,
+            ByteBuffer filter, ByteBuffer bias) {
+        if (!lanesAccept(family, p, filter, bias)) {
+            return null;
+        }
+        boolean unsigned = family.name().startsWith("qu8_");
+        int inC = p.inC();
+        int mult = p.multiplier();
+        int taps = p.kh() * p.kw();
+        int outC = inC * mult;
+        int zero = -p.inputOffset();
+        if ((long) p.strideW() * inC * LANES_PER_STEP > Integer.MAX_VALUE / 2) {
             return null;
         }
         String isa = tileIsa.substring(tileIsa.indexOf("__") + 2);

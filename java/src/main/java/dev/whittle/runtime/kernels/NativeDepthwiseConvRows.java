@@ -161,39 +161,17 @@ public final class NativeDepthwiseConvRows
         boolean unsigned = family.name().startsWith("qu8_");
         int lo = unsigned ? 0 : -128;
         int hi = unsigned ? 255 : 127;
-        int inC = p.inC();
-        int mult = p.multiplier();
-        int taps = p.kh() * p.kw();
-        if (inC < 1 || mult < 1 || p.kh() < 1 || p.kw() < 1 || taps > MAX_TAPS || p.batches() < 1
-                || p.inH() < 1 || p.inW() < 1 || p.outH() < 1 || p.outW() < 1 || p.strideH() < 1 || p.strideW() < 1
-                || p.dilH() < 1 || p.dilW() < 1 || p.padH() < 0 || p.padW() < 0 || (long) inC * mult > 65536) {
-            return null;
-        }
-        int outC = inC * mult;
-        if (p.bias() >= 0 && bias == null) {
-            return null;
-        }
-        int zero = -p.inputOffset();
-        if (zero < lo || zero > hi || p.actMin() < lo || p.actMax() > hi || p.actMin() > p.actMax()
+        // lanesAccept bounds taps by NativeDepthwiseConv.MAX_TAPS; this kernel's own native limit is
+        // checked too, so the two constants may differ
+        if (!NativeDepthwiseConv.lanesAccept(family, p, filter, bias) || p.kh() * p.kw() > MAX_TAPS
                 || p.outputOffset() < lo || p.outputOffset() > hi) {
             return null;
         }
-        if (p.multipliers().length < outC || p.shifts().length < outC || filter.limit() < (long) taps * outC
-                || (bias != null && bias.limit() < 4L * outC)) {
-            return null;
-        }
-        for (int o = 0; o < outC; o++) {
-            if (p.multipliers()[o] < 0 || p.shifts()[o] < -31 || p.shifts()[o] > 30) {
-                return null;
-            }
-        }
-        long inElems = (long) p.batches() * p.inH() * p.inW() * inC;
-        long outElems = (long) p.batches() * p.outH() * p.outW() * outC;
-        if (inElems > Integer.MAX_VALUE || outElems > Integer.MAX_VALUE
-                || (long) p.outW() * p.strideW() + (long) p.kw() * p.dilW() > Integer.MAX_VALUE / 2
-                || (long) p.outH() * p.strideH() + (long) p.kh() * p.dilH() > Integer.MAX_VALUE / 2) {
-            return null;
-        }
+        int inC = p.inC();
+        int mult = p.multiplier();
+        int taps = p.kh() * p.kw();
+        int outC = inC * mult;
+        int zero = -p.inputOffset();
         int[] wEff = new int[taps * outC];
         for (int i = 0; i < wEff.length; i++) {
             int raw = filter.get(i);
