@@ -46,8 +46,8 @@ typedef struct whittle_q8_gemm_params {
   int32_t input_zero_point; /* the raw byte value of padding taps (x + inputOffset = 0) */
   int32_t output_offset, act_min, act_max;
   int32_t is_unsigned; /* 1: uint8 activations */
-  int32_t row_coef;    /* avx512vnni: coefficient of each packed row's byte sum */
-  int32_t x_flip;      /* avx512vnni: 0x80 for int8 (to unsigned bytes), else 0 */
+  int32_t row_coef;    /* avx512vnni, neondot: coefficient of each packed row's byte sum */
+  int32_t x_flip;      /* avx512vnni: 0x80 for int8 (to unsigned bytes); neondot: 0x80 for uint8 (to signed) */
   int32_t has_left_shift; /* 1 when some channel has a positive shift */
   int64_t weights;     /* address of the packed weight panels */
   int64_t channel;     /* address of WHITTLE_Q8_CH_COUNT arrays of np int32 */
@@ -78,6 +78,15 @@ WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_qc8w_fully_connected_gemm_8x16c4__avx512vn
 WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_fully_connected_gemm_8x16c4__avx512vnni);
 /* Independent vpdpbusd chains in registers: 12 * 64 MACs per iteration. */
 WHITTLE_API int32_t whittle_qs8_peak__avx512vnni(int64_t iterations);
+
+/* NEON DotProd (AArch64): int8 x int8 (sdot by element), 4 pixels x 16 channels, K in quads;
+ * the AVX-512 VNNI weight panels, activations moved to signed bytes. */
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_conv2d_gemm_4x16c4__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_qc8w_conv2d_gemm_4x16c4__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_conv2d_gemm_4x16c4__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_fully_connected_gemm_4x16c4__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_qc8w_fully_connected_gemm_4x16c4__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_fully_connected_gemm_4x16c4__neondot);
 
 #ifdef __cplusplus
 }

@@ -193,6 +193,12 @@ public final class KernelRegistry {
             q8Conv(QS8_CONV2D, KernelPath.AVX2), q8Conv(QS8_CONV2D, KernelPath.AVX512VNNI),
             q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX2), q8Conv(QS8_QC8W_CONV2D, KernelPath.AVX512VNNI),
             q8Conv(QU8_CONV2D, KernelPath.AVX2), q8Conv(QU8_CONV2D, KernelPath.AVX512VNNI),
+            // NEON DotProd (AArch64) int8/uint8 GEMM, CONV_2D and FULLY_CONNECTED
+            // (kernels/q8_conv2d_gemm_4x16c4__neondot.cc; tested under qemu: NeonGemmVectorsTest).
+            q8Fc(QS8_FULLY_CONNECTED, KernelPath.NEON), q8Fc(QS8_QC8W_FULLY_CONNECTED, KernelPath.NEON),
+            q8Fc(QU8_FULLY_CONNECTED, KernelPath.NEON),
+            q8Conv(QS8_CONV2D, KernelPath.NEON), q8Conv(QS8_QC8W_CONV2D, KernelPath.NEON),
+            q8Conv(QU8_CONV2D, KernelPath.NEON),
             // Blocked unstructured sparse int8/uint8 (issue 9; Q8SparseGemm, kernels/q8_conv2d_sparse_*):
             // 1x2 blocks along K, AVX2.
             new KernelEntry<>(CONV2D_SPARSE, KernelPath.AVX2, Q8SparseConv.avx2(),
@@ -287,7 +293,8 @@ public final class KernelRegistry {
     }
 
     private static Q8Gemm.Isa q8Isa(KernelPath path) {
-        return path == KernelPath.AVX2 ? Q8Gemm.Isa.AVX2 : Q8Gemm.Isa.AVX512VNNI;
+        return path == KernelPath.AVX2 ? Q8Gemm.Isa.AVX2
+                : path == KernelPath.NEON ? Q8Gemm.Isa.NEONDOT : Q8Gemm.Isa.AVX512VNNI;
     }
 
     /** A native GEMM FULLY_CONNECTED entry: symbol {@code whittle_<family>_gemm_<tile>__<isa>}. */

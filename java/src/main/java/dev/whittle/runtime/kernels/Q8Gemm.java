@@ -32,7 +32,12 @@ final class Q8Gemm implements NativeGemm {
         /** vpmaddwd: int16 weights {@code w + filterOffset}, activations widened to int16, K in pairs. */
         AVX2("gemm_4x16c2__avx2", 4, 2),
         /** vpdpbusd: int8 weights, activations moved to uint8, K in quads, per-pixel byte sums. */
-        AVX512VNNI("gemm_8x16c4__avx512vnni", 8, 1);
+        AVX512VNNI("gemm_8x16c4__avx512vnni", 8, 1),
+        /**
+         * AArch64 sdot: the AVX-512 VNNI weight panels, activations moved to int8 (uint8 XOR 0x80)
+         * instead of uint8, per-pixel byte sums as VNNI; 4 pixels x 16 channels.
+         */
+        NEONDOT("gemm_4x16c4__neondot", 4, 1);
 
         final String suffix;
         final int mr;
@@ -124,14 +129,14 @@ final class Q8Gemm implements NativeGemm {
                 : family == KernelRegistry.QS8_QC8W_FULLY_CONNECTED ? FullyConnectedReference.QS8_QC8W : null;
     }
 
-    private Q8Gemm(String name, Isa isa, Spec s, int k, int kp, int mb, ByteBuffer w, ByteBuffer bias) {
+    private Q8Gemm(String name, Isa isa, Spec s, int k, int kp, int mb, ByteBuffer w, ByteBuffer bias, boolean bind) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
         this.np = roundUp(n, NR);
         this.mr = isa.mr;
         this.split = new Q8GemmLayout.Split(m, n, mr, NR, np / NR, 8 * mr, np);
-        this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
+        this.handle = bind ? NativeKernels.handle("whittle_" + name, SIGNATURE) : null;
         int rowBytes = kp * isa.elementBytes;
         // The packed block, 64 bytes of slack (or one staged row of raw bytes with its slack, on
         // AVX2), the per-row sums, alignment.
@@ -142,7 +147,7 @@ final class Q8Gemm implements NativeGemm {
 
         int io = s.inputOffset();
         int wo = s.weightsOffset();
-        int flip = s.unsigned() ? 0 : 0x80;
+        int flip = isa == Isa.NEONDOT ? (s.unsigned() ? 0x80 : 0) : (s.unsigned() ? 0 : 0x80);
         int[] constants = new int[np];
         int rowCoef = 0;
         if (isa == Isa.AVX2) {
@@ -164,7 +169,8 @@ final class Q8Gemm implements NativeGemm {
         } else {
             // x_u = x + d, w_s = w_eff - c (see q8_conv2d_gemm_8x16c4__avx512vnni.cc):
             // const = bias + (io - d) * sum_k w_s + K * c * (io - d); per pixel c * sum_k x_u.
-            int d = s.unsigned() ? 0 : 128;
+            // NEON DotProd: signed activations x_s = x + d (q8_conv2d_gemm_4x16c4__neondot.cc).
+            int d = isa == Isa.NEONDOT ? (s.unsigned() ? -128 : 0) : (s.unsigned() ? 0 : 128);
             int c = s.unsigned() ? 128 + wo : wo;
             rowCoef = c;
             for (int o = 0; o < n; o++) {
@@ -185,7 +191,7 @@ final class Q8Gemm implements NativeGemm {
             int c = constants[o] + (bias != null ? bias.getInt(o * 4) : 0);
             Q8GemmLayout.putOutputStage(channel, np, o, c, s.multipliers()[o], s.shifts()[o]);
         }
-        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, rowCoef, isa == Isa.AVX512VNNI ? flip : 0,
+        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, rowCoef, isa != Isa.AVX2 ? flip : 0,
                 weights.address(), channel.address());
     }
 
@@ -199,6 +205,15 @@ final class Q8Gemm implements NativeGemm {
      * @param bias int32 per output channel, or null
      */
     static Q8Gemm create(String name, Isa isa, Spec s, ByteBuffer w, ByteBuffer bias) {
+        return create(name, isa, s, w, bias, true);
+    }
+
+    /**
+     * As {@link #create(String, Isa, Spec, ByteBuffer, ByteBuffer)}; {@code bind = false} packs
+     * without looking up the kernel's symbol (which this library may not export: the NEON
+     * kernels packed on x86 for the test vectors that run under qemu); such a GEMM cannot run.
+     */
+    static Q8Gemm create(String name, Isa isa, Spec s, ByteBuffer w, ByteBuffer bias, boolean bind) {
         if (!Q8GemmLayout.validGeometry(s)) {
             return null;
         }
@@ -227,7 +242,7 @@ final class Q8Gemm implements NativeGemm {
             return null;
         }
         return new Q8Gemm(name, isa, s, k, kp, (int) mb, w.duplicate().order(w.order()),
-                bias == null ? null : bias.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN));
+                bias == null ? null : bias.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN), bind);
     }
 
     /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
@@ -240,6 +255,18 @@ final class Q8Gemm implements NativeGemm {
     @Override
     public void run(ExecutionState s, long input, long output, long scratch, int task) {
         split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, task);
+    }
+
+    /**
+     * What a test replays elsewhere (the NEON vectors): the params block, weight panels and
+     * channel block as written at prepare, and the task split.
+     */
+    MemorySegment[] blocks() {
+        return new MemorySegment[] {params, weights, channel};
+    }
+
+    Q8GemmLayout.Split split() {
+        return split;
     }
 
     static int roundUp(int v, int multiple) {

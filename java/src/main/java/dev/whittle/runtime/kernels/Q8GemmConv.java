@@ -26,12 +26,20 @@ public final class Q8GemmConv extends NativeGemmKernel<ConvParams> {
     static Q8GemmConv create(KernelFamily<ConvKernelFactory> family, Q8Gemm.Isa isa, ConvParams p, ByteBuffer filter,
             ByteBuffer bias) {
         Kernel<ConvParams> reference = Q8Gemm.convReference(family);
-        if (reference == null || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
+        Q8Gemm gemm = reference == null ? null : gemm(family, isa, p, filter, bias, true);
+        return gemm == null ? null : new Q8GemmConv(gemm, reference);
+    }
+
+    /**
+     * The node's packed GEMM, or null where this kernel declines it; {@code bind = false}: see
+     * {@link Q8Gemm#create(String, Q8Gemm.Isa, Q8Gemm.Spec, ByteBuffer, ByteBuffer, boolean)}.
+     */
+    static Q8Gemm gemm(KernelFamily<ConvKernelFactory> family, Q8Gemm.Isa isa, ConvParams p, ByteBuffer filter,
+            ByteBuffer bias, boolean bind) {
+        if (p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
             return null;
         }
-        Q8Gemm.Spec spec = Q8Gemm.Spec.ofConv(family, p);
-        Q8Gemm gemm = Q8Gemm.create(family.name() + "_" + isa.suffix, isa, spec, filter,
-                p.bias() >= 0 ? bias : null);
-        return gemm == null ? null : new Q8GemmConv(gemm, reference);
+        return Q8Gemm.create(family.name() + "_" + isa.suffix, isa, Q8Gemm.Spec.ofConv(family, p), filter,
+                p.bias() >= 0 ? bias : null, bind);
     }
 }

@@ -27,12 +27,20 @@ public final class Q8GemmFullyConnected extends NativeGemmKernel<QuantParams> {
     static Q8GemmFullyConnected create(KernelFamily<QuantizedFullyConnectedFactory> family, Q8Gemm.Isa isa,
             QuantParams p, ByteBuffer weights, ByteBuffer bias) {
         Kernel<QuantParams> reference = Q8Gemm.fullyConnectedReference(family);
-        if (reference == null || p.biasIs64() || (p.bias() >= 0 && bias == null)) {
+        Q8Gemm gemm = reference == null ? null : gemm(family, isa, p, weights, bias, true);
+        return gemm == null ? null : new Q8GemmFullyConnected(gemm, reference);
+    }
+
+    /**
+     * The node's packed GEMM, or null where this kernel declines it; {@code bind = false}: see
+     * {@link Q8Gemm#create(String, Q8Gemm.Isa, Q8Gemm.Spec, ByteBuffer, ByteBuffer, boolean)}.
+     */
+    static Q8Gemm gemm(KernelFamily<QuantizedFullyConnectedFactory> family, Q8Gemm.Isa isa, QuantParams p,
+            ByteBuffer weights, ByteBuffer bias, boolean bind) {
+        if (p.biasIs64() || (p.bias() >= 0 && bias == null)) {
             return null;
         }
-        Q8Gemm.Spec spec = Q8Gemm.Spec.ofFullyConnected(family, p);
-        Q8Gemm gemm = Q8Gemm.create(family.name() + "_" + isa.suffix, isa, spec, weights,
-                p.bias() >= 0 ? bias : null);
-        return gemm == null ? null : new Q8GemmFullyConnected(gemm, reference);
+        return Q8Gemm.create(family.name() + "_" + isa.suffix, isa, Q8Gemm.Spec.ofFullyConnected(family, p),
+                weights, p.bias() >= 0 ? bias : null, bind);
     }
 }

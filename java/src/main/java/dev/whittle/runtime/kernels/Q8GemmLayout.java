@@ -122,8 +122,33 @@ final class Q8GemmLayout {
                 int chunk = pixelChunk(threads);
                 return (m + chunk - 1) / chunk;
             }
-            int chunk = (groups + 4 * threads - 1) / (4 * threads);
+            int chunk = groupChunk(threads);
             return (groups + chunk - 1) / chunk;
+        }
+
+        private int groupChunk(int threads) {
+            return (groups + 4 * threads - 1) / (4 * threads);
+        }
+
+        /** The first output pixel of task {@code task} of {@link #tasks}{@code (threads)}. */
+        int m0(int threads, int task) {
+            return threads > 1 && splitsPixels(threads) ? task * pixelChunk(threads) : 0;
+        }
+
+        /** The end (exclusive) of task {@code task}'s output pixels. */
+        int m1(int threads, int task) {
+            return threads > 1 && splitsPixels(threads) ? Math.min(m, m0(threads, task) + pixelChunk(threads)) : m;
+        }
+
+        /** The first output channel of task {@code task} (a multiple of {@code group}). */
+        int n0(int threads, int task) {
+            return threads > 1 && !splitsPixels(threads) ? task * groupChunk(threads) * group : 0;
+        }
+
+        /** The end (exclusive) of task {@code task}'s output channels. */
+        int n1(int threads, int task) {
+            return threads > 1 && !splitsPixels(threads) ? Math.min(n, n0(threads, task) + groupChunk(threads) * group)
+                    : n;
         }
 
         /**
@@ -132,23 +157,9 @@ final class Q8GemmLayout {
          */
         void invoke(MethodHandle handle, String name, long params, int threads, long input, long output,
                 long scratch, int task) {
-            int m0 = 0;
-            int m1 = m;
-            int n0 = 0;
-            int n1 = n;
-            if (threads > 1) {
-                if (splitsPixels(threads)) {
-                    int chunk = pixelChunk(threads);
-                    m0 = task * chunk;
-                    m1 = Math.min(m, m0 + chunk);
-                } else {
-                    int chunk = (groups + 4 * threads - 1) / (4 * threads);
-                    n0 = task * chunk * group;
-                    n1 = Math.min(n, n0 + chunk * group);
-                }
-            }
             try {
-                handle.invokeExact(params, input, output, scratch, m0, m1, n0, n1);
+                handle.invokeExact(params, input, output, scratch, m0(threads, task), m1(threads, task),
+                        n0(threads, task), n1(threads, task));
             } catch (Throwable t) {
                 throw new IllegalStateException(name + " failed", t);
             }

@@ -1,0 +1,234 @@
+package dev.whittle.runtime;
+
+import dev.whittle.CpuFeatures;
+import dev.whittle.TensorData;
+import dev.whittle.model.Model;
+import dev.whittle.model.TensorType;
+import dev.whittle.runtime.kernels.ConvKernelFactory;
+import dev.whittle.runtime.kernels.KernelEntry;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelPath;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.NeonGemmVectors;
+import dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The NEON DotProd GEMM kernels ({@code q*_{conv2d,fully_connected}_gemm_4x16c4__neondot}) against
+ * the reference kernels, bit for bit, on an x86 machine: no aarch64 JVM is needed. For every
+ * node of the sweeps of {@link Q8GemmConvTest} and {@link Q8GemmFullyConnectedTest} (pixels,
+ * channels and K around the tiles, 1x1 / 3x3 / 5x5 / 2x4 windows, strides, dilation, SAME and
+ * VALID, batch 2, zero points at both ends, saturating and tiny multipliers, RELU / RELU6, with
+ * and without bias; int8, per-channel int8 and uint8, so ruy's and gemmlowp's rounding), the
+ * single-op model runs on the reference path, and the node's prepared params are packed for
+ * NEON by the production packer ({@link NeonGemmVectors}); input, expected output and the task
+ * ranges of 1, 2 and 3 threads go to a vector file, which {@code cmake/test-aarch64.sh}
+ * replays through a cross-built libwhittle under {@code qemu-aarch64 -cpu max}. Skipped (not
+ * failed) without the cross compiler or qemu; set {@code -Dwhittle.aarch64.require=true} to
+ * make their absence a failure (a CI job that installs them).
+ */
+class NeonGemmVectorsTest {
+    private static final String CROSS_CXX = "aarch64-linux-gnu-g++";
+
+    @AfterEach
+    void clearProperty() {
+        System.clearProperty(KernelPath.PROPERTY);
+    }
+
+    @Test
+    void everyDenseFamilyHasANeonEntryThatThisX86CpuCannotRun() {
+        for (KernelFamily<?> f : List.of(KernelRegistry.QS8_CONV2D, KernelRegistry.QS8_QC8W_CONV2D,
+                KernelRegistry.QU8_CONV2D, KernelRegistry.QS8_FULLY_CONNECTED,
+                KernelRegistry.QS8_QC8W_FULLY_CONNECTED, KernelRegistry.QU8_FULLY_CONNECTED)) {
+            assertTrue(KernelRegistry.entries(f).stream().anyMatch(e -> e.path() == KernelPath.NEON),
+                    f + " has no NEON entry");
+            if (!CpuFeatures.detect().has(CpuFeatures.Feature.NEON)) {
+                assertTrue(KernelRegistry.available(f).stream().noneMatch(e -> e.path() == KernelPath.NEON),
+                        f + ": NEON entry available on a CPU without NEON");
+            }
+        }
+    }
+
+    @Test
+    void neonKernelsMatchTheReferenceUnderQemu() throws Exception {
+        Path root = repositoryRoot();
+        Path script = root.resolve("cmake/test-aarch64.sh");
+        boolean require = Boolean.getBoolean("whittle.aarch64.require");
+        String missing = !onPath(CROSS_CXX) ? CROSS_CXX + " (apt-get install g++-aarch64-linux-gnu)"
+                : !onPath("qemu-aarch64") ? "qemu-aarch64 (apt-get install qemu-user)"
+                : !onPath("cmake") ? "cmake" : null;
+        if (missing != null) {
+            assertTrue(!require, "whittle.aarch64.require is set but there is no " + missing);
+            Assumptions.abort("NEON kernels not tested: no " + missing);
+        }
+
+        Path vectors = root.resolve("java/target/neon-vectors/q8_gemm.bin");
+        long t0 = System.nanoTime();
+        int conv = 0;
+        int fc = 0;
+        try (NeonGemmVectors out = new NeonGemmVectors(vectors)) {
+            for (KernelFamily<ConvKernelFactory> family : Q8GemmConvTest.FAMILIES) {
+                long seed = 1;
+                for (Q8GemmConvTest.Conv c : Q8GemmConvTest.sweep()) {
+                    conv += addConv(out, family, c, seed++);
+                }
+                conv += addConv(out, family, new Q8GemmConvTest.Conv(1, 17, 17, 3, 32, 3, 3, 2, 2, 1, 1, 0, 3, 0, 0,
+                        true), 11);
+                conv += addConv(out, family, new Q8GemmConvTest.Conv(1, 14, 14, 24, 144, 1, 1, 1, 1, 1, 1, 1, 3, 0, 0,
+                        true), 12);
+                conv += addConv(out, family, new Q8GemmConvTest.Conv(1, 1, 1, 1280, 1001, 1, 1, 1, 1, 1, 1, 1, 0, 0,
+                        0, true), 13);
+                // K around the 16-byte step and its quad tail (kp % 16 = 0, 4, 8, 12), 3x3 im2col.
+                for (int inC : new int[] {1, 2, 5, 7, 8, 9, 12, 13, 16, 23}) {
+                    conv += addConv(out, family, new Q8GemmConvTest.Conv(1, 6, 7, inC, 19, 3, 3, 1, 1, 1, 1,
+                            inC % 2, inC % 3 == 0 ? 3 : 0, inC % 3, inC % 4 == 1 ? 1 : 0, inC % 5 != 2), 100 + inC);
+                }
+            }
+            int i = 0;
+            for (TensorType type : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+                for (boolean perChannel : type == TensorType.INT8 ? new boolean[] {false, true}
+                        : new boolean[] {false}) {
+                    for (int k : Q8GemmFullyConnectedTest.SIZES) {
+                        for (int j = 0; j < 3; j++) {
+                            int n = Q8GemmFullyConnectedTest.SIZES[(i * 7 + j * 5) % Q8GemmFullyConnectedTest.SIZES.length];
+                            int batches = 1 + i % 5;
+                            int extremes = i % 3;
+                            int scale = i % 7 == 3 ? 1 : i % 7 == 5 ? 2 : 0;
+                            String label = type + (perChannel ? " per-channel " : " ") + batches + "x" + k + "->" + n
+                                    + " extremes " + extremes + " scale " + scale;
+                            Model m = Q8GemmFullyConnectedTest.build(type, perChannel, batches, k, n, extremes, scale,
+                                    i % 6 != 1, i % 4 == 2 ? 3 : 0, i);
+                            fc += addFc(out, m, label, i, extremes);
+                            i++;
+                        }
+                    }
+                }
+            }
+            fc += addFc(out, Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, 1, 256, 1001, 0, 0, true, 0, 1),
+                    "qu8 1x256->1001", 1, 0);
+            fc += addFc(out, Q8GemmFullyConnectedTest.build(TensorType.INT8, true, 3, 1024, 130, 1, 0, true, 0, 2),
+                    "qs8_qc8w 3x1024->130", 2, 1);
+            assertEquals(conv + fc, out.cases());
+        }
+        long t1 = System.nanoTime();
+
+        Path build = root.resolve("java/target/aarch64-build");
+        ProcessBuilder pb = new ProcessBuilder(script.toString(), build.toString(), vectors.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
+        long t2 = System.nanoTime();
+        System.out.printf("NeonGemmVectorsTest: %d conv + %d fully-connected cases; vectors %.1f s, cross build +"
+                + " qemu %.1f s%n%s", conv, fc, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
+        if (p.exitValue() == 77) {
+            assertTrue(!require, output);
+            Assumptions.abort(output.strip());
+        }
+        assertEquals(0, p.exitValue(), "NEON kernels differ from the reference under qemu:\n" + output);
+        assertTrue(output.contains("q8_gemm_vectors: " + (conv + fc) + " cases"), output);
+        assertTrue(output.contains(" 0 failed"), output);
+    }
+
+    /** The conv node of {@code c} on the reference path, added as a NEON vector; 1 if added. */
+    private static int addConv(NeonGemmVectors out, KernelFamily<ConvKernelFactory> family, Q8GemmConvTest.Conv c,
+            long seed) {
+        Model model = Q8GemmConvTest.build(family, c, seed);
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        CompiledModel ref = CompiledModel.compile(model);
+        System.clearProperty(KernelPath.PROPERTY);
+        TensorData in = Q8GemmConvTest.input(ref, seed + 1, c.extremes());
+        byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+        ConvParams p = (ConvParams) ref.nodePrepared(0);
+        // The op picks the family from the filter's quantization (per-axis with one channel is
+        // per-tensor): the NEON kernel of the family the reference kernel belongs to.
+        KernelFamily<ConvKernelFactory> actual = p.kernel() == ConvKernels.QU8 ? KernelRegistry.QU8_CONV2D
+                : p.kernel() == ConvKernels.QS8_QC8W ? KernelRegistry.QS8_QC8W_CONV2D : KernelRegistry.QS8_CONV2D;
+        int k = p.kh() * p.kw() * p.inC();
+        String name = out.conv(actual, p, constant(ref, p.filter(), p.outC() * k),
+                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outC()) : null, in.bytes(), expected,
+                actual + " " + c.label());
+        assertNotNull(name, "the NEON kernel declined " + c.label());
+        assertEquals(actual.name() + "_gemm_4x16c4__neondot", name);
+        return 1;
+    }
+
+    private static int addFc(NeonGemmVectors out, Model model, String label, long seed, int extremes)
+            throws ReflectiveOperationException {
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        CompiledModel ref = CompiledModel.compile(model);
+        System.clearProperty(KernelPath.PROPERTY);
+        TensorData in = Q8GemmConvTest.input(ref, seed, extremes);
+        byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+        // FullyConnected prepares a (kernel, params) record.
+        Object prepared = ref.nodePrepared(0);
+        Object kernel = null;
+        QuantParams p = null;
+        for (RecordComponent rc : prepared.getClass().getRecordComponents()) {
+            rc.getAccessor().setAccessible(true);
+            Object v = rc.getAccessor().invoke(prepared);
+            if (rc.getName().equals("kernel")) {
+                kernel = v;
+            } else if (v instanceof QuantParams q) {
+                p = q;
+            }
+        }
+        assertNotNull(p, label + ": no QuantParams in " + prepared);
+        KernelFamily<QuantizedFullyConnectedFactory> family = kernel == FullyConnectedReference.QU8
+                ? KernelRegistry.QU8_FULLY_CONNECTED : kernel == FullyConnectedReference.QS8_QC8W
+                ? KernelRegistry.QS8_QC8W_FULLY_CONNECTED : KernelRegistry.QS8_FULLY_CONNECTED;
+        String name = out.fullyConnected(family, p, constant(ref, p.weights(), p.outFeatures() * p.inFeatures()),
+                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outFeatures()) : null, in.bytes(), expected,
+                family + " " + label);
+        assertNotNull(name, "the NEON kernel declined " + label);
+        assertEquals(family.name() + "_gemm_4x16c4__neondot", name);
+        return 1;
+    }
+
+    /** A constant tensor's bytes as the op hands them to a kernel factory (from position 0). */
+    private static ByteBuffer constant(CompiledModel m, int tensor, int bytes) {
+        return m.constantsView().slice(m.constantOffset(tensor), bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Path repositoryRoot() throws IOException {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("cmake/test-aarch64.sh"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IOException("no cmake/test-aarch64.sh above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+}

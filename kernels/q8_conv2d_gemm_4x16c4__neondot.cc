@@ -1,0 +1,287 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on AArch64 NEON with the dot-product
+// extension (Armv8.2-A DotProd: Cortex-A55/A75 and later, Neoverse, Apple M1): 4 output
+// pixels x 16 output channels per microtile, K in quads (c4).
+//
+// The multiply: sdot, int8 x int8 summed in fours into int32 (no intermediate saturation:
+// 4 * 128 * 128 fits easily), 16 MACs per instruction; the by-element form
+// (sdot v.4s, w.16b, x.4b[lane]) multiplies 4 channels' quads by one pixel's quad taken from
+// a register that holds 4 quads of the pixel's row, so a 16-K step is 1 row load per pixel,
+// 4 weight loads per quad and 16 sdot per pixel. 4x16 = 16 accumulators + 4 weight + 4 row
+// registers of the 32: the largest tile with a 16-channel panel that leaves no spill.
+//
+// Weights: the AVX-512 VNNI panels unchanged (q8_conv2d_gemm_8x16c4__avx512vnni.cc; per
+// 16-channel panel and K quad, 16 lanes x 4 bytes, w_s = w_eff - c as a signed byte), so one
+// tested Java packer serves both ISAs: each 16-byte quarter of a quad's 64 bytes is 4 channels,
+// one sdot operand. sdot wants both sides signed (usdot, mixed signs, needs I8MM), so here the
+// activations are moved to SIGNED bytes where VNNI moves them to unsigned:
+//   activations  x_s = x + d      (d = 0 for int8; d = -128 for uint8: the byte XOR 0x80)
+// and with the same c as VNNI the same identity holds, exactly in wrapping int32:
+//   sum_k w_eff (x + io) = sum_k w_s x_s + c * sum_k x_s + (io - d) * sum_k w_s + K c (io - d)
+// Java (Q8Gemm, Isa.NEONDOT) folds the per-channel terms with this d; the per-pixel
+// c * sum_k x_s (a signed sum, taken with an sdot against ones) is skipped when c = 0 (every
+// int8 convolution). Padding taps are gathered as the input zero point (x + io = 0); the K
+// padding up to a multiple of 4 is zero on both sides and left out of the sums.
+//
+// Requantization (q8_gemm.h): sqrdmulh is exactly (x * m + 2^30) >> 31 for every Q0.31
+// multiplier (it saturates only for INT32_MIN * INT32_MIN, which Java rejects), which is both
+// ruy's and gemmlowp's doubling high multiply; the final shift and its rounding as in
+// q8_requant_avx2.h, lane for lane.
+#include <arm_neon.h>
+#include <string.h>
+
+#include "q8_gemm_common.h"
+
+namespace {
+
+constexpr int kMR = 4;
+constexpr int kNR = 16;
+
+// Writes the k bytes of src moved to signed (XOR flip) into dst (src may be dst), zeros
+// dst[k, kp), and returns the (wrapping) sum of the k moved bytes when wanted.
+WHITTLE_Q8_INLINE int32_t transform_row(const uint8_t* src, uint8_t* dst, int32_t k, int32_t kp, uint8_t flip,
+                                        bool want_sum) {
+  const uint8x16_t f = vdupq_n_u8(flip);
+  const int8x16_t ones = vdupq_n_s8(1);
+  int32x4_t sums = vdupq_n_s32(0);
+  int32_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    const int8x16_t v = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(src + i), f));
+    vst1q_s8(reinterpret_cast<int8_t*>(dst + i), v);
+    if (want_sum) {
+      sums = vdotq_s32(sums, v, ones);
+    }
+  }
+  uint32_t s = want_sum ? (uint32_t) vaddvq_s32(sums) : 0;
+  for (; i < k; i++) {
+    const int8_t v = (int8_t) (src[i] ^ flip);
+    dst[i] = (uint8_t) v;
+    s += (uint32_t) (int32_t) v;
+  }
+  for (; i < kp; i++) {
+    dst[i] = 0;
+  }
+  return (int32_t) s;
+}
+
+// The output stage of 4 channels, one per lane.
+struct Requant {
+  int32x4_t mult, left, neg_right, nudge, ovf, sat, mask, half;
+};
+
+WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  Requant r;
+  r.mult = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_MULT) + n);
+  r.left = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_LEFT) + n);
+  r.neg_right = vnegq_s32(vld1q_s32(channel_array(p, WHITTLE_Q8_CH_RIGHT) + n));
+  r.nudge = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_NUDGE) + n);
+  r.ovf = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_OVF) + n);
+  r.sat = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_SAT) + n);
+  r.mask = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_MASK) + n);
+  r.half = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_HALF) + n);
+  return r;
+}
+
+// acc -> clamped output value: RuyMath.multiplyByQuantizedMultiplier (GL = false) or
+// FixedPoint.multiplyByQuantizedMultiplier (GL = true), + output offset, clamp.
+template <bool GL>
+WHITTLE_Q8_INLINE int32x4_t requantize(int32x4_t acc, const Requant& r, bool has_left, int32x4_t out_off,
+                                       int32x4_t lo, int32x4_t hi) {
+  int32x4_t x = acc;
+  if (has_left) {
+    x = vshlq_s32(x, r.left);  // wrapping, as the reference's int shift
+  }
+  const int32x4_t v = vqrdmulhq_s32(x, r.mult);
+  int32x4_t out;
+  if (GL) {
+    // RoundingDivideByPOT: halves away from zero (threshold + 1 for negative v).
+    const int32x4_t rem = vandq_s32(v, r.mask);
+    const int32x4_t thr = vsubq_s32(r.half, vreinterpretq_s32_u32(vcltzq_s32(v)));
+    out = vsubq_s32(vshlq_s32(v, r.neg_right), vreinterpretq_s32_u32(vcgtq_s32(rem, thr)));
+  } else {
+    // ruy: halves up, 1 << (31 - right) where v + nudge would pass INT32_MAX.
+    const int32x4_t shifted = vshlq_s32(vaddq_s32(v, r.nudge), r.neg_right);
+    out = vbslq_s32(vcgtq_s32(v, r.ovf), r.sat, shifted);
+  }
+  out = vaddq_s32(out, out_off);
+  return vminq_s32(vmaxq_s32(out, lo), hi);
+}
+
+// One quad (lane L of the rows' registers) of a 16-K step: 4 weight loads, MR x 4 sdot.
+template <int MR, int L>
+WHITTLE_Q8_INLINE void quad_step(int32x4_t (&acc)[kMR][4], const int8x16_t (&x)[kMR], const int8_t* w) {
+  const int8x16_t b0 = vld1q_s8(w + 64 * L);
+  const int8x16_t b1 = vld1q_s8(w + 64 * L + 16);
+  const int8x16_t b2 = vld1q_s8(w + 64 * L + 32);
+  const int8x16_t b3 = vld1q_s8(w + 64 * L + 48);
+  _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+    acc[r][0] = vdotq_laneq_s32(acc[r][0], b0, x[r], L);
+    acc[r][1] = vdotq_laneq_s32(acc[r][1], b1, x[r], L);
+    acc[r][2] = vdotq_laneq_s32(acc[r][2], b2, x[r], L);
+    acc[r][3] = vdotq_laneq_s32(acc[r][3], b3, x[r], L);
+  }
+}
+
+// GL: gemmlowp rounding (else ruy's); U: uint8 output.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
+                                 const int32_t* row_terms, const int8_t* w, int32_t n, int32_t nc, uint8_t* out,
+                                 int32_t out_stride) {
+  // The accumulators start from the per-channel constant (bias and offset terms).
+  const int32_t* cc = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  int32x4_t acc[kMR][4];
+  _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+    const int32x4_t t = vdupq_n_s32(row_terms[r]);
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      acc[r][j] = vaddq_s32(vld1q_s32(cc + 4 * j), t);
+    }
+  }
+  const int32_t kp = p->kp;
+  int32_t kk = 0;
+  if (MR == 1) {
+    // One pixel (FULLY_CONNECTED at batch 1): a second set of accumulators for the odd quads,
+    // so consecutive sdot do not all wait on one another's latency.
+    int32x4_t odd[kMR][4];
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      odd[0][j] = vdupq_n_s32(0);
+    }
+    for (; kk + 16 <= kp; kk += 16) {
+      int8x16_t x[kMR];
+      x[0] = vld1q_s8(reinterpret_cast<const int8_t*>(a + kk));
+      quad_step<1, 0>(acc, x, w);
+      quad_step<1, 1>(odd, x, w);
+      quad_step<1, 2>(acc, x, w);
+      quad_step<1, 3>(odd, x, w);
+      w += 256;
+    }
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      acc[0][j] = vaddq_s32(acc[0][j], odd[0][j]);
+    }
+  } else {
+    for (; kk + 16 <= kp; kk += 16) {
+      int8x16_t x[kMR];
+      _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+        x[r] = vld1q_s8(reinterpret_cast<const int8_t*>(a + (size_t) r * a_stride + kk));
+      }
+      quad_step<MR, 0>(acc, x, w);
+      quad_step<MR, 1>(acc, x, w);
+      quad_step<MR, 2>(acc, x, w);
+      quad_step<MR, 3>(acc, x, w);
+      w += 256;
+    }
+  }
+  // The last kp % 16 bytes, a quad at a time (rows are read no further than kp).
+  for (; kk < kp; kk += 4) {
+    int8x16_t x[kMR];
+    _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+      int32_t quad;
+      memcpy(&quad, a + (size_t) r * a_stride + kk, 4);
+      x[r] = vreinterpretq_s8_s32(vdupq_n_s32(quad));
+    }
+    quad_step<MR, 0>(acc, x, w);
+    w += 64;
+  }
+
+  const int32x4_t off = vdupq_n_s32(p->output_offset);
+  const int32x4_t lo = vdupq_n_s32(p->act_min);
+  const int32x4_t hi = vdupq_n_s32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  int32x4_t v[kMR][4];
+  _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+    const Requant rq = load_requant(p, n + 4 * j);
+    _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+      v[r][j] = requantize<GL>(acc[r][j], rq, hl, off, lo, hi);
+    }
+  }
+  _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+    // Clamped into the output type's range: the narrowing cannot saturate.
+    const int16x8_t h0 = vcombine_s16(vmovn_s32(v[r][0]), vmovn_s32(v[r][1]));
+    const int16x8_t h1 = vcombine_s16(vmovn_s32(v[r][2]), vmovn_s32(v[r][3]));
+    const uint8x16_t bytes = U ? vcombine_u8(vqmovun_s16(h0), vqmovun_s16(h1))
+                               : vreinterpretq_u8_s8(vcombine_s8(vqmovn_s16(h0), vqmovn_s16(h1)));
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == kNR) {
+      vst1q_u8(dst, bytes);
+    } else {
+      uint8_t tmp[kNR];
+      vst1q_u8(tmp, bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  uint8_t* a = static_cast<uint8_t*>(scratch);
+  // After the packed block: 64 bytes of slack for gather_bytes, then the rows' sum terms.
+  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const uint8_t flip = (uint8_t) p->x_flip;
+  const uint32_t coef = (uint32_t) p->row_coef;
+  const bool want_sum = coef != 0;
+  const int8_t* weights = reinterpret_cast<const int8_t*>(static_cast<uintptr_t>(p->weights));
+  const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
+  // int8 rows of a direct layer (FULLY_CONNECTED, 1x1 stride-1 conv) with K a multiple of 4 are
+  // already what sdot wants: the microtiles read the input in place.
+  const bool in_place = direct && flip == 0 && !want_sum && kp == k;
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    const uint8_t* rows_at = a;
+    if (in_place) {
+      rows_at = input + (size_t) mb0 * k;
+      for (int32_t r = 0; r < rows; r++) {
+        row_terms[r] = 0;
+      }
+    } else {
+      whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+      for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+        uint8_t* row = a + (size_t) r * kp;
+        const uint8_t* bytes = input + (size_t) px.m * k;
+        if (!direct) {
+          whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+          bytes = row;
+        }
+        row_terms[r] = (int32_t) (coef * (uint32_t) transform_row(bytes, row, k, kp, flip, want_sum));
+      }
+    }
+    for (int32_t n = n0; n < n1; n += kNR) {
+      const int8_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
+      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        microtile<kMR, GL, U>(p, rows_at + (size_t) r * kp, kp, row_terms + r, panel, n, nc,
+                              out + (size_t) r * n_total, n_total);
+      }
+      const uint8_t* ar = rows_at + (size_t) r * kp;
+      uint8_t* outr = out + (size_t) r * n_total;
+      switch (rows - r) {
+        case 3: microtile<3, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
+        case 2: microtile<2, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
+        case 1: microtile<1, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
+        default: break;
+      }
+    }
+  }
+}
+
+static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  WHITTLE_Q8_RUN_GL_U(p, run_t, p, input, output, scratch, m0, m1, n0, n1);
+}
+
+}  // namespace
+
+#define WHITTLE_Q8_GEMM_NEONDOT(name) \
+  extern "C" WHITTLE_Q8_GEMM_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_GEMM_NEONDOT(whittle_qs8_conv2d_gemm_4x16c4__neondot)
+WHITTLE_Q8_GEMM_NEONDOT(whittle_qs8_qc8w_conv2d_gemm_4x16c4__neondot)
+WHITTLE_Q8_GEMM_NEONDOT(whittle_qu8_conv2d_gemm_4x16c4__neondot)
+WHITTLE_Q8_GEMM_NEONDOT(whittle_qs8_fully_connected_gemm_4x16c4__neondot)
+WHITTLE_Q8_GEMM_NEONDOT(whittle_qs8_qc8w_fully_connected_gemm_4x16c4__neondot)
+WHITTLE_Q8_GEMM_NEONDOT(whittle_qu8_fully_connected_gemm_4x16c4__neondot)

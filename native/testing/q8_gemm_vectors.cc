@@ -1,0 +1,207 @@
+// Runs recorded test vectors of the q8 GEMM kernels (whittle_q8_gemm_params, q8_gemm.h)
+// through a libwhittle built for this machine, and compares every output byte:
+//
+//   q8_gemm_vectors <libwhittle.so> <vectors.bin>...
+//
+// The vectors are written on x86 by the Java test NeonGemmVectorsTest: for each case the
+// params block exactly as Java's Q8Gemm packer writes it at prepare (its two pointer fields
+// are rewritten here to this process's copies), the packed weight panels, the per-channel
+// output stage, the input, the bytes the Java reference kernel produced, the scratch size
+// and the task ranges of 1 and 3 threads. So a cross-built kernel (NEON under qemu) is
+// checked against the scalar oracle through the same C ABI and the same packing Java uses.
+// Built only with -DWHITTLE_BUILD_VECTOR_TESTS=ON (cmake/test-aarch64.sh).
+//
+// Each run starts from an output filled with a canary (and 64 guard bytes after it) and a
+// scratch filled with garbage, so a kernel that skips a byte, writes past the tensor or
+// relies on zeroed scratch fails. Exit status: 0 all equal, 1 a mismatch, 2 bad usage/file.
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <string>
+#include <vector>
+
+#include "whittle/cpu.h"
+#include "whittle/q8_gemm.h"
+
+namespace {
+
+typedef void (*GemmFn)(const whittle_q8_gemm_params*, const uint8_t*, uint8_t*, void*, int32_t, int32_t, int32_t,
+                       int32_t);
+typedef uint64_t (*FeaturesFn)(void);
+
+struct Reader {
+  std::vector<uint8_t> data;
+  size_t at = 0;
+  bool ok = true;
+
+  bool need(size_t n) {
+    if (!ok || data.size() - at < n) {
+      ok = false;
+      return false;
+    }
+    return true;
+  }
+  uint32_t u32() {
+    uint32_t v = 0;
+    if (need(4)) {
+      memcpy(&v, &data[at], 4);
+      at += 4;
+    }
+    return v;
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    if (need(8)) {
+      memcpy(&v, &data[at], 8);
+      at += 8;
+    }
+    return v;
+  }
+  std::vector<uint8_t> bytes() {
+    const uint32_t n = u32();
+    std::vector<uint8_t> out;
+    if (need(n)) {
+      out.assign(data.begin() + (long) at, data.begin() + (long) (at + n));
+      at += n;
+    }
+    return out;
+  }
+};
+
+// 64-aligned copy of src with `extra` more bytes filled with `fill` (freed by the caller).
+uint8_t* aligned_copy(const std::vector<uint8_t>& src, size_t size, size_t extra, uint8_t fill) {
+  const size_t total = (size + extra + 63) / 64 * 64 + 64;
+  uint8_t* p = static_cast<uint8_t*>(aligned_alloc(64, total));
+  memset(p, fill, total);
+  if (!src.empty()) {
+    memcpy(p, src.data(), src.size() < size ? src.size() : size);
+  }
+  return p;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s <libwhittle.so> <vectors.bin>...\n", argv[0]);
+    return 2;
+  }
+  void* lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) {
+    fprintf(stderr, "q8_gemm_vectors: cannot load %s: %s\n", argv[1], dlerror());
+    return 2;
+  }
+  FeaturesFn features = reinterpret_cast<FeaturesFn>(dlsym(lib, "whittle_cpu_features"));
+  if (features != nullptr) {
+    const uint64_t f = features();
+    printf("q8_gemm_vectors: whittle_cpu_features NEON=%d DOTPROD=%d I8MM=%d\n", (f & WHITTLE_CPU_NEON) != 0,
+           (f & WHITTLE_CPU_DOTPROD) != 0, (f & WHITTLE_CPU_I8MM) != 0);
+  }
+  int cases = 0;
+  int runs = 0;
+  int failures = 0;
+  for (int arg = 2; arg < argc; arg++) {
+    Reader in;
+    FILE* f = fopen(argv[arg], "rb");
+    if (f == nullptr) {
+      fprintf(stderr, "q8_gemm_vectors: cannot open %s\n", argv[arg]);
+      return 2;
+    }
+    uint8_t buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+      in.data.insert(in.data.end(), buf, buf + got);
+    }
+    fclose(f);
+    if (in.u32() != 0x56385157u /* "WQ8V" */ || in.u32() != 1) {
+      fprintf(stderr, "q8_gemm_vectors: %s is not a version-1 vector file\n", argv[arg]);
+      return 2;
+    }
+    const uint32_t count = in.u32();
+    for (uint32_t c = 0; c < count && in.ok; c++) {
+      const std::vector<uint8_t> name_bytes = in.bytes();
+      const std::vector<uint8_t> label_bytes = in.bytes();
+      const std::vector<uint8_t> params_bytes = in.bytes();
+      const std::vector<uint8_t> weights_bytes = in.bytes();
+      const std::vector<uint8_t> channel_bytes = in.bytes();
+      const std::vector<uint8_t> input_bytes = in.bytes();
+      const std::vector<uint8_t> expected = in.bytes();
+      const uint64_t scratch_bytes = in.u64();
+      const uint32_t run_count = in.u32();
+      if (!in.ok || params_bytes.size() != sizeof(whittle_q8_gemm_params)) {
+        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", argv[arg], c);
+        return 2;
+      }
+      const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
+      const std::string label(label_bytes.begin(), label_bytes.end());
+      GemmFn fn = reinterpret_cast<GemmFn>(dlsym(lib, name.c_str()));
+      if (fn == nullptr) {
+        fprintf(stderr, "q8_gemm_vectors: %s does not export %s\n", argv[1], name.c_str());
+        return 2;
+      }
+      uint8_t* weights = aligned_copy(weights_bytes, weights_bytes.size(), 0, 0);
+      uint8_t* channel = aligned_copy(channel_bytes, channel_bytes.size(), 0, 0);
+      uint8_t* input = aligned_copy(input_bytes, input_bytes.size(), 0, 0);
+      whittle_q8_gemm_params params;
+      memcpy(&params, params_bytes.data(), sizeof params);
+      // The pointer fields held Java's addresses: point them at this process's copies.
+      params.weights = (int64_t) (uintptr_t) weights;
+      params.channel = (int64_t) (uintptr_t) channel;
+      cases++;
+      for (uint32_t r = 0; r < run_count; r++) {
+        const uint32_t calls = in.u32();
+        std::vector<int32_t> ranges(4 * (size_t) calls);
+        for (auto& v : ranges) {
+          v = (int32_t) in.u32();
+        }
+        if (!in.ok) {
+          fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", argv[arg], c);
+          return 2;
+        }
+        // Two canaries over the runs, so an unwritten byte that equals one of them is still caught.
+        const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
+        uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
+        uint8_t* scratch = aligned_copy({}, scratch_bytes, 0, 0xA5);
+        for (uint32_t call = 0; call < calls; call++) {
+          const int32_t* q = &ranges[4 * (size_t) call];
+          fn(&params, input, output, scratch, q[0], q[1], q[2], q[3]);
+        }
+        runs++;
+        size_t bad = 0;
+        size_t first = 0;
+        for (size_t i = 0; i < expected.size(); i++) {
+          if (output[i] != expected[i]) {
+            if (bad++ == 0) first = i;
+          }
+        }
+        size_t guard = 0;
+        for (size_t i = expected.size(); i < expected.size() + 64; i++) {
+          guard += output[i] != canary;
+        }
+        if (bad != 0 || guard != 0) {
+          failures++;
+          fprintf(stderr, "FAIL %s [%s] run %u (%u calls): %zu of %zu bytes differ", name.c_str(), label.c_str(), r,
+                  calls, bad, expected.size());
+          if (bad != 0) {
+            fprintf(stderr, ", first at %zu: expected %d got %d", first, expected[first], output[first]);
+          }
+          fprintf(stderr, "; %zu guard bytes written\n", guard);
+        }
+        free(output);
+        free(scratch);
+      }
+      free(weights);
+      free(channel);
+      free(input);
+    }
+    if (!in.ok) {
+      fprintf(stderr, "q8_gemm_vectors: %s truncated\n", argv[arg]);
+      return 2;
+    }
+  }
+  printf("q8_gemm_vectors: %d cases, %d runs, %d failed\n", cases, runs, failures);
+  return failures == 0 ? 0 : 1;
+}
