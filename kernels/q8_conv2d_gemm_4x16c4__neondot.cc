@@ -5,8 +5,8 @@
 // The multiply: sdot, int8 x int8 summed in fours into int32 (no intermediate saturation:
 // 4 * 128 * 128 fits easily), 16 MACs per instruction; the by-element form
 // (sdot v.4s, w.16b, x.4b[lane]) multiplies 4 channels' quads by one pixel's quad taken from
-// a register that holds 4 quads of the pixel's row, so a 16-K step is 1 row load per pixel,
-// 4 weight loads per quad and 16 sdot per pixel. 4x16 = 16 accumulators + 4 weight + 4 row
+// a register that holds 2 quads of the pixel's row, so an 8-K step is 1 row load per pixel,
+// 4 weight loads per quad and 8 sdot per pixel. 4x16 = 16 accumulators + 8 weight + 4 row
 // registers of the 32: the largest tile with a 16-channel panel that leaves no spill.
 //
 // Weights: the AVX-512 VNNI panels unchanged (q8_conv2d_gemm_8x16c4__avx512vnni.cc; per
@@ -107,18 +107,18 @@ WHITTLE_Q8_INLINE int32x4_t requantize(int32x4_t acc, const Requant& r, bool has
   return vminq_s32(vmaxq_s32(out, lo), hi);
 }
 
-// One quad (lane L of the rows' registers) of a 16-K step: 4 weight loads, MR x 4 sdot.
+// One quad (lane L of the rows' 8-byte registers) of an 8-K step: 4 weight loads, MR x 4 sdot.
 template <int MR, int L>
-WHITTLE_Q8_INLINE void quad_step(int32x4_t (&acc)[kMR][4], const int8x16_t (&x)[kMR], const int8_t* w) {
+WHITTLE_Q8_INLINE void quad_step(int32x4_t (&acc)[kMR][4], const int8x8_t (&x)[kMR], const int8_t* w) {
   const int8x16_t b0 = vld1q_s8(w + 64 * L);
   const int8x16_t b1 = vld1q_s8(w + 64 * L + 16);
   const int8x16_t b2 = vld1q_s8(w + 64 * L + 32);
   const int8x16_t b3 = vld1q_s8(w + 64 * L + 48);
   _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
-    acc[r][0] = vdotq_laneq_s32(acc[r][0], b0, x[r], L);
-    acc[r][1] = vdotq_laneq_s32(acc[r][1], b1, x[r], L);
-    acc[r][2] = vdotq_laneq_s32(acc[r][2], b2, x[r], L);
-    acc[r][3] = vdotq_laneq_s32(acc[r][3], b3, x[r], L);
+    acc[r][0] = vdotq_lane_s32(acc[r][0], b0, x[r], L);
+    acc[r][1] = vdotq_lane_s32(acc[r][1], b1, x[r], L);
+    acc[r][2] = vdotq_lane_s32(acc[r][2], b2, x[r], L);
+    acc[r][3] = vdotq_lane_s32(acc[r][3], b3, x[r], L);
   }
 }
 
@@ -138,6 +138,8 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
   const int32_t kp = p->kp;
   int32_t kk = 0;
+  // Steps of 8 K (two quads per row register): 16 accumulators + 4 row registers + 8 weight
+  // registers fit the 32 without a spill (16-K steps made GCC hoist 16 weight loads and spill).
   if (MR == 1) {
     // One pixel (FULLY_CONNECTED at batch 1): a second set of accumulators for the odd quads,
     // so consecutive sdot do not all wait on one another's latency.
@@ -145,41 +147,36 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
     _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
       odd[0][j] = vdupq_n_s32(0);
     }
-    for (; kk + 16 <= kp; kk += 16) {
-      int8x16_t x[kMR];
-      x[0] = vld1q_s8(reinterpret_cast<const int8_t*>(a + kk));
+    for (; kk + 8 <= kp; kk += 8) {
+      int8x8_t x[kMR];
+      x[0] = vld1_s8(reinterpret_cast<const int8_t*>(a + kk));
       quad_step<1, 0>(acc, x, w);
       quad_step<1, 1>(odd, x, w);
-      quad_step<1, 2>(acc, x, w);
-      quad_step<1, 3>(odd, x, w);
-      w += 256;
+      w += 128;
     }
     _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
       acc[0][j] = vaddq_s32(acc[0][j], odd[0][j]);
     }
   } else {
-    for (; kk + 16 <= kp; kk += 16) {
-      int8x16_t x[kMR];
+    for (; kk + 8 <= kp; kk += 8) {
+      int8x8_t x[kMR];
       _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
-        x[r] = vld1q_s8(reinterpret_cast<const int8_t*>(a + (size_t) r * a_stride + kk));
+        x[r] = vld1_s8(reinterpret_cast<const int8_t*>(a + (size_t) r * a_stride + kk));
       }
       quad_step<MR, 0>(acc, x, w);
       quad_step<MR, 1>(acc, x, w);
-      quad_step<MR, 2>(acc, x, w);
-      quad_step<MR, 3>(acc, x, w);
-      w += 256;
+      w += 128;
     }
   }
-  // The last kp % 16 bytes, a quad at a time (rows are read no further than kp).
-  for (; kk < kp; kk += 4) {
-    int8x16_t x[kMR];
+  // The last quad when kp % 8 = 4 (rows are read no further than kp).
+  if (kk < kp) {
+    int8x8_t x[kMR];
     _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
       int32_t quad;
       memcpy(&quad, a + (size_t) r * a_stride + kk, 4);
-      x[r] = vreinterpretq_s8_s32(vdupq_n_s32(quad));
+      x[r] = vreinterpret_s8_s32(vdup_n_s32(quad));
     }
     quad_step<MR, 0>(acc, x, w);
-    w += 64;
   }
 
   const int32x4_t off = vdupq_n_s32(p->output_offset);
