@@ -129,6 +129,11 @@ class NeonGemmVectorsTest {
                     "qu8 1x256->1001", 1, 0);
             fc += addFc(out, Q8GemmFullyConnectedTest.build(TensorType.INT8, true, 3, 1024, 130, 1, 0, true, 0, 2),
                     "qs8_qc8w 3x1024->130", 2, 1);
+            // ruy's overflow branch (v + nudge past INT32_MAX gives 1 << (31 - right)): accumulators
+            // near INT32_MAX (the bias) and a multiplier just under 2^31 with right shift 20.
+            for (TensorType type : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+                fc += addFc(out, nearOverflow(type), type + " near-overflow", 7, 0);
+            }
             assertEquals(conv + fc, out.cases());
         }
         long t1 = System.nanoTime();
@@ -205,6 +210,33 @@ class NeonGemmVectorsTest {
         assertNotNull(name, "the NEON kernel declined " + label);
         assertEquals(family.name() + "_gemm_4x16c4__neondot", name);
         return 1;
+    }
+
+    /**
+     * FULLY_CONNECTED 3x4 -> 20 with zero weights (the accumulator is the bias) and biases from
+     * INT32_MAX down, output scale 2^20 (1 + 2^-20): multiplier 2^31 - 2^11, shift -20, so
+     * v = (acc * m + 2^30) >> 31 comes within the rounding nudge (2^19) of INT32_MAX.
+     */
+    private static Model nearOverflow(TensorType type) {
+        boolean u8 = type == TensorType.UINT8;
+        int zp = u8 ? 128 : 0;
+        dev.whittle.model.ModelBuilder b = new dev.whittle.model.ModelBuilder("fc");
+        int x = b.input("x", type, dev.whittle.model.Quantization.perTensor(1f, zp), 3, 4);
+        byte[] w = new byte[20 * 4];
+        java.util.Arrays.fill(w, (byte) zp);
+        int wi = b.constant("w", type, dev.whittle.model.Quantization.perTensor(1f, zp), ByteBuffer.wrap(w), 20, 4);
+        int[] bias = new int[20];
+        for (int i = 0; i < bias.length; i++) {
+            bias[i] = Integer.MAX_VALUE - i * 100_000;
+        }
+        int bi = b.constant("b", bias, dev.whittle.model.Quantization.perTensor(1f, 0), 20);
+        float outScale = (float) (Math.scalb(1.0, 20) * (1 + Math.scalb(1.0, -20)));
+        dev.whittle.model.ModelBuilder.TensorSpec y = dev.whittle.model.ModelBuilder.TensorSpec.quantized("y", type,
+                dev.whittle.model.Quantization.perTensor(outScale, u8 ? 0 : -128), 3, 20);
+        b.output(b.op(dev.whittle.model.BuiltinOperator.FULLY_CONNECTED, 11,
+                dev.whittle.model.BuiltinOptions.of("FullyConnectedOptions").set("fused_activation_function", 0),
+                new int[] {x, wi, bi}, y)[0]);
+        return b.build();
     }
 
     /** A constant tensor's bytes as the op hands them to a kernel factory (from position 0). */

@@ -173,7 +173,8 @@ class Q8GemmConvTest {
             // The op picks the family from the filter's quantization (per-axis with one
             // channel is per-tensor), so any of the three GEMM kernels of this path.
             List<String> kernels = OpProfile.kernelNames(fast);
-            assertTrue(kernels.stream().anyMatch(k -> k.contains("_conv2d_gemm_") && k.endsWith("__" + e.path().label())),
+            // contains: the NEON path (label neon) runs kernels of ISA neondot
+            assertTrue(kernels.stream().anyMatch(k -> k.contains("_conv2d_gemm_") && k.contains("__" + e.path().label())),
                     family + " " + c.label() + ": dispatched " + kernels);
             for (int threads : new int[] {1, 3}) {
                 assertArrayEquals(expected, run(fast, in, threads),

@@ -107,7 +107,7 @@ class Q8GemmFullyConnectedTest {
             CompiledModel fast = CompiledModel.compile(model);
             List<String> kernels = OpProfile.kernelNames(fast);
             assertTrue(kernels.stream().anyMatch(k -> k.contains("_fully_connected_gemm_")
-                    && k.endsWith("__" + e.path().label())), label + ": dispatched " + kernels);
+                    && k.contains("__" + e.path().label())), label + ": dispatched " + kernels);
             for (int threads : new int[] {1, 3}) {
                 assertArrayEquals(expected, Q8GemmConvTest.run(fast, in, threads),
                         kernels + " threads " + threads + " differs from the reference on " + label);
