@@ -3,6 +3,8 @@
 //
 //   q8_gemm_vectors <libwhittle.so> <vectors.bin>...
 //
+// (and the depthwise kernels' vectors, whittle_q8_dwconv_params of dwconv.h, in "WDWV" files)
+//
 // The vectors are written on x86 by the Java test NeonGemmVectorsTest: for each case the
 // params block exactly as Java's Q8Gemm packer writes it at prepare (its two pointer fields
 // are rewritten here to this process's copies), the packed weight panels, the per-channel
@@ -24,12 +26,14 @@
 #include <vector>
 
 #include "whittle/cpu.h"
+#include "whittle/dwconv.h"
 #include "whittle/q8_gemm.h"
 
 namespace {
 
 typedef void (*GemmFn)(const whittle_q8_gemm_params*, const uint8_t*, uint8_t*, void*, int32_t, int32_t, int32_t,
                        int32_t);
+typedef void (*DwconvFn)(const whittle_q8_dwconv_params*, const uint8_t*, uint8_t*, int32_t, int32_t);
 typedef uint64_t (*FeaturesFn)(void);
 
 struct Reader {
@@ -82,6 +86,85 @@ uint8_t* aligned_copy(const std::vector<uint8_t>& src, size_t size, size_t extra
   return p;
 }
 
+// Compares output with expected (and the 64 guard bytes after it with the canary); prints a
+// FAIL line and returns false on any difference.
+bool compare(const uint8_t* output, const std::vector<uint8_t>& expected, uint8_t canary, const std::string& name,
+             const std::string& label, uint32_t run, uint32_t calls) {
+  size_t bad = 0;
+  size_t first = 0;
+  for (size_t i = 0; i < expected.size(); i++) {
+    if (output[i] != expected[i]) {
+      if (bad++ == 0) first = i;
+    }
+  }
+  size_t guard = 0;
+  for (size_t i = expected.size(); i < expected.size() + 64; i++) {
+    guard += output[i] != canary;
+  }
+  if (bad == 0 && guard == 0) {
+    return true;
+  }
+  fprintf(stderr, "FAIL %s [%s] run %u (%u calls): %zu of %zu bytes differ", name.c_str(), label.c_str(), run, calls,
+          bad, expected.size());
+  if (bad != 0) {
+    fprintf(stderr, ", first at %zu: expected %d got %d", first, expected[first], output[first]);
+  }
+  fprintf(stderr, "; %zu guard bytes written\n", guard);
+  return false;
+}
+
+// A depthwise vector file ("WDWV"): per case name, label, the whole params block (offsets
+// only, no pointers), input, expected, u32 runs, per run u32 calls and i32 row_begin, row_end.
+int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs) {
+  int failures = 0;
+  const uint32_t count = in.u32();
+  for (uint32_t c = 0; c < count && in.ok; c++) {
+    const std::vector<uint8_t> name_bytes = in.bytes();
+    const std::vector<uint8_t> label_bytes = in.bytes();
+    const std::vector<uint8_t> block_bytes = in.bytes();
+    const std::vector<uint8_t> input_bytes = in.bytes();
+    const std::vector<uint8_t> expected = in.bytes();
+    const uint32_t run_count = in.u32();
+    if (!in.ok || block_bytes.size() < sizeof(whittle_q8_dwconv_params)) {
+      fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
+      return -1;
+    }
+    const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
+    const std::string label(label_bytes.begin(), label_bytes.end());
+    DwconvFn fn = reinterpret_cast<DwconvFn>(dlsym(lib, name.c_str()));
+    if (fn == nullptr) {
+      fprintf(stderr, "q8_gemm_vectors: the library does not export %s\n", name.c_str());
+      return -1;
+    }
+    uint8_t* block = aligned_copy(block_bytes, block_bytes.size(), 0, 0);
+    uint8_t* input = aligned_copy(input_bytes, input_bytes.size(), 0, 0);
+    const whittle_q8_dwconv_params* params = reinterpret_cast<const whittle_q8_dwconv_params*>(block);
+    (*cases)++;
+    for (uint32_t r = 0; r < run_count; r++) {
+      const uint32_t calls = in.u32();
+      std::vector<int32_t> ranges(2 * (size_t) calls);
+      for (auto& v : ranges) {
+        v = (int32_t) in.u32();
+      }
+      if (!in.ok) {
+        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
+        return -1;
+      }
+      const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
+      uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
+      for (uint32_t call = 0; call < calls; call++) {
+        fn(params, input, output, ranges[2 * (size_t) call], ranges[2 * (size_t) call + 1]);
+      }
+      (*runs)++;
+      failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;
+      free(output);
+    }
+    free(block);
+    free(input);
+  }
+  return failures;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,9 +199,18 @@ int main(int argc, char** argv) {
       in.data.insert(in.data.end(), buf, buf + got);
     }
     fclose(f);
-    if (in.u32() != 0x56385157u /* "WQ8V" */ || in.u32() != 1) {
+    const uint32_t magic = in.u32();
+    if ((magic != 0x56385157u /* "WQ8V" */ && magic != 0x56574457u /* "WDWV" */) || in.u32() != 1) {
       fprintf(stderr, "q8_gemm_vectors: %s is not a version-1 vector file\n", argv[arg]);
       return 2;
+    }
+    if (magic == 0x56574457u) {
+      const int failed = run_dwconv(in, lib, argv[arg], &cases, &runs);
+      if (failed < 0) {
+        return 2;
+      }
+      failures += failed;
+      continue;
     }
     const uint32_t count = in.u32();
     for (uint32_t c = 0; c < count && in.ok; c++) {
@@ -170,25 +262,8 @@ int main(int argc, char** argv) {
           fn(&params, input, output, scratch, q[0], q[1], q[2], q[3]);
         }
         runs++;
-        size_t bad = 0;
-        size_t first = 0;
-        for (size_t i = 0; i < expected.size(); i++) {
-          if (output[i] != expected[i]) {
-            if (bad++ == 0) first = i;
-          }
-        }
-        size_t guard = 0;
-        for (size_t i = expected.size(); i < expected.size() + 64; i++) {
-          guard += output[i] != canary;
-        }
-        if (bad != 0 || guard != 0) {
+        if (!compare(output, expected, canary, name, label, r, calls)) {
           failures++;
-          fprintf(stderr, "FAIL %s [%s] run %u (%u calls): %zu of %zu bytes differ", name.c_str(), label.c_str(), r,
-                  calls, bad, expected.size());
-          if (bad != 0) {
-            fprintf(stderr, ", first at %zu: expected %d got %d", first, expected[first], output[first]);
-          }
-          fprintf(stderr, "; %zu guard bytes written\n", guard);
         }
         free(output);
         free(scratch);

@@ -59,6 +59,13 @@ WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_32c__avx512(const whittle_q8_d
     int8_t* output, int32_t row_begin, int32_t row_end);
 WHITTLE_API void whittle_qu8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const uint8_t* input,
                                                          uint8_t* output, int32_t row_begin, int32_t row_end);
+/* AArch64 Advanced SIMD: 16 channels per step, the same block as the AVX2 16c kernel. */
+WHITTLE_API void whittle_qs8_dwconv2d_minmax_16c__neon(const whittle_q8_dwconv_params* p, const int8_t* input,
+                                                       int8_t* output, int32_t row_begin, int32_t row_end);
+WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_16c__neon(const whittle_q8_dwconv_params* p, const int8_t* input,
+    int8_t* output, int32_t row_begin, int32_t row_end);
+WHITTLE_API void whittle_qu8_dwconv2d_minmax_16c__neon(const whittle_q8_dwconv_params* p, const uint8_t* input,
+                                                       uint8_t* output, int32_t row_begin, int32_t row_end);
 
 /* The lane-mapped kernels (q8_dwconv2d_minmax_64l_*): any depth multiplier, and few channels.
  *

@@ -5,14 +5,18 @@ import dev.whittle.TensorData;
 import dev.whittle.model.Model;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.kernels.ConvKernelFactory;
+import dev.whittle.runtime.kernels.DepthwiseConvKernelFactory;
 import dev.whittle.runtime.kernels.KernelEntry;
 import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.NeonDwconvVectors;
 import dev.whittle.runtime.kernels.NeonGemmVectors;
 import dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory;
 import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
+import dev.whittle.runtime.kernels.reference.DepthwiseConvKernels;
+import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
 import org.junit.jupiter.api.AfterEach;
@@ -35,18 +39,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The NEON DotProd GEMM kernels ({@code q*_{conv2d,fully_connected}_gemm_4x16c4__neondot}) against
- * the reference kernels, bit for bit, on an x86 machine: no aarch64 JVM is needed. For every
- * node of the sweeps of {@link Q8GemmConvTest} and {@link Q8GemmFullyConnectedTest} (pixels,
- * channels and K around the tiles, 1x1 / 3x3 / 5x5 / 2x4 windows, strides, dilation, SAME and
- * VALID, batch 2, zero points at both ends, saturating and tiny multipliers, RELU / RELU6, with
- * and without bias; int8, per-channel int8 and uint8, so ruy's and gemmlowp's rounding), the
- * single-op model runs on the reference path, and the node's prepared params are packed for
- * NEON by the production packer ({@link NeonGemmVectors}); input, expected output and the task
- * ranges of 1, 2 and 3 threads go to a vector file, which {@code cmake/test-aarch64.sh}
- * replays through a cross-built libwhittle under {@code qemu-aarch64 -cpu max}. Skipped (not
- * failed) without the cross compiler or qemu; set {@code -Dwhittle.aarch64.require=true} to
- * make their absence a failure (a CI job that installs them).
+ * The NEON kernels against the reference kernels, bit for bit, on an x86 machine (no aarch64
+ * JVM needed): the DotProd GEMMs ({@code q*_{conv2d,fully_connected}_gemm_4x16c4__neondot}) and
+ * the depthwise {@code q*_dwconv2d_minmax_16c__neon}. For every node of the sweeps of
+ * {@link Q8GemmConvTest}, {@link Q8GemmFullyConnectedTest} and {@link DepthwiseConvKernelPathsTest}
+ * (pixels, channels and K around the tiles, 1x1 / 3x3 / 5x5 / 2x4 windows, strides, dilation,
+ * SAME and VALID, batch 2, zero points at both ends, saturating and tiny multipliers, RELU /
+ * RELU6, with and without bias; int8, per-channel int8 and uint8, so ruy's and gemmlowp's
+ * rounding; plus ruy's overflow branch), the single-op model runs on the reference path, and
+ * the node's prepared params are packed for NEON by the production packers
+ * ({@link NeonGemmVectors}, {@link NeonDwconvVectors}); input, expected output and the task
+ * ranges of 1, 2 and 3 threads go to vector files, which {@code cmake/test-aarch64.sh} replays
+ * through a cross-built libwhittle under {@code qemu-aarch64 -cpu max}. Skipped (not failed)
+ * without the cross compiler or qemu; {@code -Dwhittle.aarch64.require=true} makes their
+ * absence a failure (for a CI job that installs them).
  */
 class NeonGemmVectorsTest {
     private static final String CROSS_CXX = "aarch64-linux-gnu-g++";
@@ -57,10 +63,11 @@ class NeonGemmVectorsTest {
     }
 
     @Test
-    void everyDenseFamilyHasANeonEntryThatThisX86CpuCannotRun() {
+    void everyNeonFamilyHasAnEntryThatANonNeonCpuCannotRun() {
         for (KernelFamily<?> f : List.of(KernelRegistry.QS8_CONV2D, KernelRegistry.QS8_QC8W_CONV2D,
                 KernelRegistry.QU8_CONV2D, KernelRegistry.QS8_FULLY_CONNECTED,
-                KernelRegistry.QS8_QC8W_FULLY_CONNECTED, KernelRegistry.QU8_FULLY_CONNECTED)) {
+                KernelRegistry.QS8_QC8W_FULLY_CONNECTED, KernelRegistry.QU8_FULLY_CONNECTED,
+                KernelRegistry.QS8_DWCONV2D, KernelRegistry.QS8_QC8W_DWCONV2D, KernelRegistry.QU8_DWCONV2D)) {
             assertTrue(KernelRegistry.entries(f).stream().anyMatch(e -> e.path() == KernelPath.NEON),
                     f + " has no NEON entry");
             if (!CpuFeatures.detect().has(CpuFeatures.Feature.NEON)) {
@@ -136,25 +143,103 @@ class NeonGemmVectorsTest {
             }
             assertEquals(conv + fc, out.cases());
         }
+        Path dwVectors = root.resolve("java/target/neon-vectors/q8_dwconv.bin");
+        int dw = 0;
+        try (NeonDwconvVectors out = new NeonDwconvVectors(dwVectors)) {
+            dw = addDepthwise(out);
+            assertEquals(dw, out.cases());
+        }
         long t1 = System.nanoTime();
 
         Path build = root.resolve("java/target/aarch64-build");
-        ProcessBuilder pb = new ProcessBuilder(script.toString(), build.toString(), vectors.toString())
+        ProcessBuilder pb = new ProcessBuilder(script.toString(), build.toString(), vectors.toString(),
+                dwVectors.toString())
                 .redirectErrorStream(true);
         pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
         long t2 = System.nanoTime();
-        System.out.printf("NeonGemmVectorsTest: %d conv + %d fully-connected cases; vectors %.1f s, cross build +"
-                + " qemu %.1f s%n%s", conv, fc, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
+        System.out.printf("NeonGemmVectorsTest: %d conv + %d fully-connected + %d depthwise cases; vectors %.1f s,"
+                + " cross build + qemu %.1f s%n%s", conv, fc, dw, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
         if (p.exitValue() == 77) {
             assertTrue(!require, output);
             Assumptions.abort(output.strip());
         }
         assertEquals(0, p.exitValue(), "NEON kernels differ from the reference under qemu:\n" + output);
-        assertTrue(output.contains("q8_gemm_vectors: " + (conv + fc) + " cases"), output);
+        assertTrue(output.contains("q8_gemm_vectors: " + (conv + fc + dw) + " cases"), output);
         assertTrue(output.contains(" 0 failed"), output);
+    }
+
+    /**
+     * The depthwise nodes (depth multiplier 1) of {@link DepthwiseConvKernelPathsTest}'s channel
+     * sweep (1..33, 48, 64, 65 channels: the 16-channel step, its overlapping tail and the
+     * fewer-than-16 path) and geometry sweep, each family; returns how many were added.
+     */
+    private static int addDepthwise(NeonDwconvVectors out) {
+        int[] channels = new int[36];
+        for (int i = 0; i < 33; i++) {
+            channels[i] = i + 1;
+        }
+        channels[33] = 64;
+        channels[34] = 65;
+        channels[35] = 48;
+        int[][] geometry = {
+            // batch, h, w, c, kh, kw, sh, sw, dh, dw
+            {2, 9, 8, 3, 3, 3, 2, 2, 1, 1},
+            {1, 11, 10, 17, 3, 3, 1, 1, 2, 2},
+            {2, 10, 11, 33, 5, 5, 2, 2, 1, 1},
+            {1, 9, 9, 7, 3, 3, 2, 1, 2, 1},
+            {1, 5, 6, 40, 1, 1, 1, 1, 1, 1},
+            {1, 6, 7, 24, 2, 4, 2, 3, 1, 2},
+            {2, 3, 3, 9, 5, 5, 1, 1, 1, 1},
+            {1, 13, 13, 96, 3, 3, 2, 2, 1, 1},
+        };
+        int added = 0;
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
+            for (int c : channels) {
+                boolean k5 = i % 4 == 3;
+                added += addDepthwise(out, family, new DepthwiseConvKernelPathsTest.Spec(1 + (i % 7 == 0 ? 1 : 0),
+                        5 + i % 3, 6 + i % 4, c, 1, k5 ? 5 : 3, k5 ? 5 : 3, 1 + i % 2, 1 + (i / 2) % 2, 1, 1, i % 3 != 0,
+                        new int[] {0, 1, 3, 2}[i % 4], i % 5 != 0, i % 3, i % 6 == 5 ? 1 : i % 6 == 4 ? 2 : 0, 100 + i));
+                i++;
+            }
+            for (int[] g : geometry) {
+                for (boolean same : new boolean[] {true, false}) {
+                    if (!same && (g[1] - (g[4] - 1) * g[8] < 1 || g[2] - (g[5] - 1) * g[9] < 1)) {
+                        continue;
+                    }
+                    added += addDepthwise(out, family, new DepthwiseConvKernelPathsTest.Spec(g[0], g[1], g[2], g[3],
+                            1, g[4], g[5], g[6], g[7], g[8], g[9], same, new int[] {0, 3, 1}[i % 3], i % 4 != 1,
+                            i % 3, i % 5 == 2 ? 1 : i % 5 == 4 ? 2 : 0, 500 + i));
+                    i++;
+                }
+            }
+        }
+        return added;
+    }
+
+    private static int addDepthwise(NeonDwconvVectors out, KernelFamily<DepthwiseConvKernelFactory> family,
+            DepthwiseConvKernelPathsTest.Spec s) {
+        Model model = DepthwiseConvKernelPathsTest.build(family, s);
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        CompiledModel ref = CompiledModel.compile(model);
+        System.clearProperty(KernelPath.PROPERTY);
+        TensorData in = Differential.randomInput(family == KernelRegistry.QU8_DWCONV2D ? TensorType.UINT8
+                : TensorType.INT8, new int[] {s.batch(), s.h(), s.w(), s.c()}, s.seed() + 1);
+        byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+        DepthwiseConvParams p = (DepthwiseConvParams) ref.nodePrepared(0);
+        // One per-axis scale is a per-tensor quantization: the op picks the family of its reference kernel.
+        KernelFamily<DepthwiseConvKernelFactory> actual = p.kernel() == DepthwiseConvKernels.QU8
+                ? KernelRegistry.QU8_DWCONV2D : p.kernel() == DepthwiseConvKernels.QS8_QC8W
+                ? KernelRegistry.QS8_QC8W_DWCONV2D : KernelRegistry.QS8_DWCONV2D;
+        int taps = p.kh() * p.kw();
+        String name = out.add(actual, p, constant(ref, p.filter(), taps * p.inC()),
+                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.inC()) : null, in.bytes(), expected, actual + " " + s);
+        assertNotNull(name, "the NEON depthwise kernel declined " + s);
+        assertEquals(actual.name() + "_minmax_" + NeonDwconvVectors.TILE_ISA, name);
+        return 1;
     }
 
     /** The conv node of {@code c} on the reference path, added as a NEON vector; 1 if added. */

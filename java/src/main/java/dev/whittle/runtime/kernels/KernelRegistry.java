@@ -199,6 +199,11 @@ public final class KernelRegistry {
             q8Fc(QU8_FULLY_CONNECTED, KernelPath.NEON),
             q8Conv(QS8_CONV2D, KernelPath.NEON), q8Conv(QS8_QC8W_CONV2D, KernelPath.NEON),
             q8Conv(QU8_CONV2D, KernelPath.NEON),
+            // NEON (AArch64 baseline) int8/uint8 depthwise, depth multiplier 1
+            // (kernels/q8_dwconv2d_minmax_16c__neon.cc, the AVX2 16c block).
+            dwNative(QS8_DWCONV2D, KernelPath.NEON, "16c__neon"),
+            dwNative(QS8_QC8W_DWCONV2D, KernelPath.NEON, "16c__neon"),
+            dwNative(QU8_DWCONV2D, KernelPath.NEON, "16c__neon"),
             // Blocked unstructured sparse int8/uint8 (issue 9; Q8SparseGemm, kernels/q8_conv2d_sparse_*):
             // 1x2 blocks along K, AVX2.
             new KernelEntry<>(CONV2D_SPARSE, KernelPath.AVX2, Q8SparseConv.avx2(),

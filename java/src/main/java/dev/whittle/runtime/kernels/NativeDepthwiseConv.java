@@ -78,7 +78,21 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
      */
     public static NativeDepthwiseConv create(KernelFamily<?> family, String tileIsa, DepthwiseConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
-        if (p.multiplier() != 1 || p.inC() < LANES_BELOW_CHANNELS) {
+        return create(family, tileIsa, p, filter, bias, true);
+    }
+
+    /**
+     * As {@link #create(KernelFamily, String, DepthwiseConvParams, ByteBuffer, ByteBuffer)};
+     * {@code bind = false} packs the channel-blocked kernel's block without looking up its
+     * symbol (the NEON kernels' test vectors, packed on x86 and run under qemu) and never the
+     * lane-mapped one; such a kernel cannot run.
+     */
+    static NativeDepthwiseConv create(KernelFamily<?> family, String tileIsa, DepthwiseConvParams p,
+            ByteBuffer filter, ByteBuffer bias, boolean bind) {
+        if (!bind && p.multiplier() != 1) {
+            return null;
+        }
+        if (bind && (p.multiplier() != 1 || p.inC() < LANES_BELOW_CHANNELS)) {
             NativeDepthwiseConv lanes = createLanes(family, tileIsa, p, filter, bias);
             if (lanes != null || p.multiplier() != 1) {
                 return lanes;
@@ -120,7 +134,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         }
         String name = kernelName(family, tileIsa);
         String symbol = "whittle_" + name;
-        if (!NativeKernels.has(symbol)) {
+        if (bind && !NativeKernels.has(symbol)) {
             return null;
         }
         int cp = (c + PAD_CHANNELS - 1) / PAD_CHANNELS * PAD_CHANNELS;
@@ -164,7 +178,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
             m.set(ValueLayout.JAVA_INT_UNALIGNED, rshOff + 4L * o, right);
         }
         m.asSlice(zeroOff, cp + 64).fill((byte) zero);
-        MethodHandle h = NativeKernels.handle(symbol, SIGNATURE);
+        MethodHandle h = bind ? NativeKernels.handle(symbol, SIGNATURE) : null;
         return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH());
     }
 
