@@ -3,7 +3,8 @@
 //
 //   q8_gemm_vectors <libwhittle.so> <vectors.bin>...
 //
-// (and the depthwise kernels' vectors, whittle_q8_dwconv_params of dwconv.h, in "WDWV" files)
+// (and the depthwise kernels' vectors, whittle_q8_dwconv_params of dwconv.h, in "WDWV" files,
+// and the 16x8 GEMM's, whittle_qs16_gemm_params of qs16.h, in "WQ16" files)
 //
 // The vectors are written on x86 by the Java test NeonGemmVectorsTest: for each case the
 // params block exactly as Java's Q8Gemm packer writes it at prepare (its two pointer fields
@@ -28,12 +29,15 @@
 #include "whittle/cpu.h"
 #include "whittle/dwconv.h"
 #include "whittle/q8_gemm.h"
+#include "whittle/qs16.h"
 
 namespace {
 
 typedef void (*GemmFn)(const whittle_q8_gemm_params*, const uint8_t*, uint8_t*, void*, int32_t, int32_t, int32_t,
                        int32_t);
 typedef void (*DwconvFn)(const whittle_q8_dwconv_params*, const uint8_t*, uint8_t*, int32_t, int32_t);
+typedef void (*Qs16Fn)(const whittle_qs16_gemm_params*, const int16_t*, int16_t*, int16_t*, int64_t, int64_t,
+                       int64_t, int64_t);
 typedef uint64_t (*FeaturesFn)(void);
 
 struct Reader {
@@ -165,6 +169,72 @@ int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs) {
   return failures;
 }
 
+// A 16x8 GEMM vector file ("WQ16"): per case name, label, the whole params block (its six
+// pointer fields point into it: relocated from u64 old_base), input, expected, u64 scratch
+// bytes, u32 runs, per run u32 calls and i64 m0, m1, n0, n1.
+int run_qs16(Reader& in, void* lib, const char* file, int* cases, int* runs) {
+  int failures = 0;
+  const uint32_t count = in.u32();
+  for (uint32_t c = 0; c < count && in.ok; c++) {
+    const std::vector<uint8_t> name_bytes = in.bytes();
+    const std::vector<uint8_t> label_bytes = in.bytes();
+    const std::vector<uint8_t> block_bytes = in.bytes();
+    const uint64_t old_base = in.u64();
+    const std::vector<uint8_t> input_bytes = in.bytes();
+    const std::vector<uint8_t> expected = in.bytes();
+    const uint64_t scratch_bytes = in.u64();
+    const uint32_t run_count = in.u32();
+    if (!in.ok || block_bytes.size() < sizeof(whittle_qs16_gemm_params)) {
+      fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
+      return -1;
+    }
+    const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
+    const std::string label(label_bytes.begin(), label_bytes.end());
+    Qs16Fn fn = reinterpret_cast<Qs16Fn>(dlsym(lib, name.c_str()));
+    if (fn == nullptr) {
+      fprintf(stderr, "q8_gemm_vectors: the library does not export %s\n", name.c_str());
+      return -1;
+    }
+    uint8_t* block = aligned_copy(block_bytes, block_bytes.size(), 0, 0);
+    uint8_t* input = aligned_copy(input_bytes, input_bytes.size(), 0, 0);
+    // weights, bias, mult, shift, rnd, scale: byte offsets 192..232.
+    for (size_t off = 192; off <= 232; off += 8) {
+      uint64_t v;
+      memcpy(&v, block + off, 8);
+      v = (uint64_t) (uintptr_t) block + (v - old_base);
+      memcpy(block + off, &v, 8);
+    }
+    const whittle_qs16_gemm_params* params = reinterpret_cast<const whittle_qs16_gemm_params*>(block);
+    (*cases)++;
+    for (uint32_t r = 0; r < run_count; r++) {
+      const uint32_t calls = in.u32();
+      std::vector<int64_t> ranges(4 * (size_t) calls);
+      for (auto& v : ranges) {
+        v = (int64_t) in.u64();
+      }
+      if (!in.ok) {
+        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
+        return -1;
+      }
+      const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
+      uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
+      uint8_t* scratch = aligned_copy({}, scratch_bytes, 0, 0xA5);
+      for (uint32_t call = 0; call < calls; call++) {
+        const int64_t* q = &ranges[4 * (size_t) call];
+        fn(params, reinterpret_cast<const int16_t*>(input), reinterpret_cast<int16_t*>(output),
+           reinterpret_cast<int16_t*>(scratch), q[0], q[1], q[2], q[3]);
+      }
+      (*runs)++;
+      failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;
+      free(output);
+      free(scratch);
+    }
+    free(block);
+    free(input);
+  }
+  return failures;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -200,12 +270,14 @@ int main(int argc, char** argv) {
     }
     fclose(f);
     const uint32_t magic = in.u32();
-    if ((magic != 0x56385157u /* "WQ8V" */ && magic != 0x56574457u /* "WDWV" */) || in.u32() != 1) {
+    if ((magic != 0x56385157u /* "WQ8V" */ && magic != 0x56574457u /* "WDWV" */ &&
+         magic != 0x36315157u /* "WQ16" */) || in.u32() != 1) {
       fprintf(stderr, "q8_gemm_vectors: %s is not a version-1 vector file\n", argv[arg]);
       return 2;
     }
-    if (magic == 0x56574457u) {
-      const int failed = run_dwconv(in, lib, argv[arg], &cases, &runs);
+    if (magic == 0x56574457u || magic == 0x36315157u) {
+      const int failed = magic == 0x56574457u ? run_dwconv(in, lib, argv[arg], &cases, &runs)
+                                              : run_qs16(in, lib, argv[arg], &cases, &runs);
       if (failed < 0) {
         return 2;
       }

@@ -79,6 +79,11 @@ WHITTLE_API void whittle_qs16_qc8w_conv2d_gemm_4x16c2__avx2(const whittle_qs16_g
     const int16_t* input, int16_t* output, int16_t* scratch, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 WHITTLE_API void whittle_qs16_qc8w_fully_connected_gemm_4x16c2__avx2(const whittle_qs16_gemm_params* p,
     const int16_t* input, int16_t* output, int16_t* scratch, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+/* AArch64 Advanced SIMD (smlal by element), the AVX2 panels. */
+WHITTLE_API void whittle_qs16_qc8w_conv2d_gemm_4x16c2__neon(const whittle_qs16_gemm_params* p,
+    const int16_t* input, int16_t* output, int16_t* scratch, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
+WHITTLE_API void whittle_qs16_qc8w_fully_connected_gemm_4x16c2__neon(const whittle_qs16_gemm_params* p,
+    const int16_t* input, int16_t* output, int16_t* scratch, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 WHITTLE_API void whittle_qs16_qc8w_conv2d_gemm_8x32c2__avx512vnni(const whittle_qs16_gemm_params* p,
     const int16_t* input, int16_t* output, int16_t* scratch, int64_t m0, int64_t m1, int64_t n0, int64_t n1);
 WHITTLE_API void whittle_qs16_qc8w_fully_connected_gemm_8x32c2__avx512vnni(const whittle_qs16_gemm_params* p,

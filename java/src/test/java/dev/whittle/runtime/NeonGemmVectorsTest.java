@@ -12,6 +12,7 @@ import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.NeonDwconvVectors;
 import dev.whittle.runtime.kernels.NeonGemmVectors;
+import dev.whittle.runtime.kernels.NeonQs16Vectors;
 import dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory;
 import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
@@ -41,14 +42,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The NEON kernels against the reference kernels, bit for bit, on an x86 machine (no aarch64
  * JVM needed): the DotProd GEMMs ({@code q*_{conv2d,fully_connected}_gemm_4x16c4__neondot}) and
- * the depthwise {@code q*_dwconv2d_minmax_16c__neon}. For every node of the sweeps of
- * {@link Q8GemmConvTest}, {@link Q8GemmFullyConnectedTest} and {@link DepthwiseConvKernelPathsTest}
+ * the depthwise {@code q*_dwconv2d_minmax_16c__neon} and the 16x8
+ * {@code qs16_qc8w_{conv2d,fully_connected}_gemm_4x16c2__neon}. For every node of the sweeps of
+ * {@link Q8GemmConvTest}, {@link Q8GemmFullyConnectedTest}, {@link DepthwiseConvKernelPathsTest}
+ * and {@link Qs16KernelPathsTest}
  * (pixels, channels and K around the tiles, 1x1 / 3x3 / 5x5 / 2x4 windows, strides, dilation,
  * SAME and VALID, batch 2, zero points at both ends, saturating and tiny multipliers, RELU /
  * RELU6, with and without bias; int8, per-channel int8 and uint8, so ruy's and gemmlowp's
  * rounding; plus ruy's overflow branch), the single-op model runs on the reference path, and
  * the node's prepared params are packed for NEON by the production packers
- * ({@link NeonGemmVectors}, {@link NeonDwconvVectors}); input, expected output and the task
+ * ({@link NeonGemmVectors}, {@link NeonDwconvVectors}, {@link NeonQs16Vectors}); input, expected output and the task
  * ranges of 1, 2 and 3 threads go to vector files, which {@code cmake/test-aarch64.sh} replays
  * through a cross-built libwhittle under {@code qemu-aarch64 -cpu max}. Skipped (not failed)
  * without the cross compiler or qemu; {@code -Dwhittle.aarch64.require=true} makes their
@@ -67,7 +70,8 @@ class NeonGemmVectorsTest {
         for (KernelFamily<?> f : List.of(KernelRegistry.QS8_CONV2D, KernelRegistry.QS8_QC8W_CONV2D,
                 KernelRegistry.QU8_CONV2D, KernelRegistry.QS8_FULLY_CONNECTED,
                 KernelRegistry.QS8_QC8W_FULLY_CONNECTED, KernelRegistry.QU8_FULLY_CONNECTED,
-                KernelRegistry.QS8_DWCONV2D, KernelRegistry.QS8_QC8W_DWCONV2D, KernelRegistry.QU8_DWCONV2D)) {
+                KernelRegistry.QS8_DWCONV2D, KernelRegistry.QS8_QC8W_DWCONV2D, KernelRegistry.QU8_DWCONV2D,
+                KernelRegistry.QS16_QC8W_CONV2D, KernelRegistry.QS16_QC8W_FULLY_CONNECTED)) {
             assertTrue(KernelRegistry.entries(f).stream().anyMatch(e -> e.path() == KernelPath.NEON),
                     f + " has no NEON entry");
             if (!CpuFeatures.detect().has(CpuFeatures.Feature.NEON)) {
@@ -149,25 +153,32 @@ class NeonGemmVectorsTest {
             dw = addDepthwise(out);
             assertEquals(dw, out.cases());
         }
+        Path qs16Vectors = root.resolve("java/target/neon-vectors/qs16_gemm.bin");
+        int qs16 = 0;
+        try (NeonQs16Vectors out = new NeonQs16Vectors(qs16Vectors)) {
+            qs16 = addQs16(out);
+            assertEquals(qs16, out.cases());
+        }
         long t1 = System.nanoTime();
 
         Path build = root.resolve("java/target/aarch64-build");
         ProcessBuilder pb = new ProcessBuilder(script.toString(), build.toString(), vectors.toString(),
-                dwVectors.toString())
+                dwVectors.toString(), qs16Vectors.toString())
                 .redirectErrorStream(true);
         pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
         long t2 = System.nanoTime();
-        System.out.printf("NeonGemmVectorsTest: %d conv + %d fully-connected + %d depthwise cases; vectors %.1f s,"
-                + " cross build + qemu %.1f s%n%s", conv, fc, dw, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
+        System.out.printf("NeonGemmVectorsTest: %d conv + %d fully-connected + %d depthwise + %d 16x8 cases; vectors"
+                + " %.1f s, cross build + qemu %.1f s%n%s", conv, fc, dw, qs16, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
+                output);
         if (p.exitValue() == 77) {
             assertTrue(!require, output);
             Assumptions.abort(output.strip());
         }
         assertEquals(0, p.exitValue(), "NEON kernels differ from the reference under qemu:\n" + output);
-        assertTrue(output.contains("q8_gemm_vectors: " + (conv + fc + dw) + " cases"), output);
+        assertTrue(output.contains("q8_gemm_vectors: " + (conv + fc + dw + qs16) + " cases"), output);
         assertTrue(output.contains(" 0 failed"), output);
     }
 
@@ -240,6 +251,99 @@ class NeonGemmVectorsTest {
         assertNotNull(name, "the NEON depthwise kernel declined " + s);
         assertEquals(actual.name() + "_minmax_" + NeonDwconvVectors.TILE_ISA, name);
         return 1;
+    }
+
+    /**
+     * The 16x8 nodes of {@link Qs16KernelPathsTest}: its CONV_2D cases (both paddings, every
+     * data kind: extremes, the largest positive sums, saturating scales), K above the int32
+     * flush bound (1080, 1100, 1200), FULLY_CONNECTED with int64 bias (double stage), int32
+     * bias (ruy) and none; returns how many were added.
+     */
+    private static int addQs16(NeonQs16Vectors out) throws ReflectiveOperationException {
+        int added = 0;
+        int i = 0;
+        for (int[] g : Qs16KernelPathsTest.CONV_CASES) {
+            for (int padding = 0; padding < 2; padding++) {
+                int[] c = g.clone();
+                c[10] = (g[10] + padding) % 2;
+                if (c[10] == 1 && (c[0] < (c[4] - 1) * c[8] + 1 || c[1] < (c[5] - 1) * c[9] + 1)) {
+                    continue;
+                }
+                Qs16KernelPathsTest.Data d = Qs16KernelPathsTest.Data.values()[i % 4];
+                int batch = i % 3 == 2 ? 2 : 1;
+                added += addQs16Conv(out, Qs16KernelPathsTest.conv(false, c, batch, Qs16KernelPathsTest.ACTS[i % 4],
+                        i % 5 != 4, d, 100 + i), Qs16KernelPathsTest.inputData(new int[] {batch, c[0], c[1], c[2]}, d,
+                        7 + i), "conv " + java.util.Arrays.toString(c) + " " + d);
+                i++;
+            }
+        }
+        for (Qs16KernelPathsTest.Data d : Qs16KernelPathsTest.Data.values()) {
+            int[] g3 = {4, 5, 120, 20, 3, 3, 1, 1, 1, 1, 0};
+            added += addQs16Conv(out, Qs16KernelPathsTest.conv(false, g3, 1, 0, true, d, 5),
+                    Qs16KernelPathsTest.inputData(new int[] {1, 4, 5, 120}, d, 6), "conv K=1080 " + d);
+            int[] g1 = {3, 3, 1100, 33, 1, 1, 1, 1, 1, 1, 1};
+            added += addQs16Conv(out, Qs16KernelPathsTest.conv(false, g1, 1, 0, d != Qs16KernelPathsTest.Data.SCALES,
+                    d, 9), Qs16KernelPathsTest.inputData(new int[] {1, 3, 3, 1100}, d, 10), "conv 1x1 K=1100 " + d);
+        }
+        int[] sizes = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65};
+        i = 0;
+        for (TensorType bias : new TensorType[] {TensorType.INT64, TensorType.INT32, null}) {
+            for (int cols : sizes) {
+                int units = sizes[(i * 5) % sizes.length];
+                Qs16KernelPathsTest.Data d = Qs16KernelPathsTest.Data.values()[i % 4];
+                int batch = 1 + i % 4;
+                added += addQs16Fc(out, Qs16KernelPathsTest.fc(batch, cols, units, Qs16KernelPathsTest.ACTS[i % 4],
+                        bias, i % 3 != 0, d, 500 + i), Qs16KernelPathsTest.inputData(new int[] {batch, cols}, d, 9 + i),
+                        "fc " + batch + "x" + cols + "->" + units + " bias " + bias + " " + d);
+                i++;
+            }
+            for (Qs16KernelPathsTest.Data d : Qs16KernelPathsTest.Data.values()) {
+                added += addQs16Fc(out, Qs16KernelPathsTest.fc(3, 1200, 40, 0, bias, true, d, 77),
+                        Qs16KernelPathsTest.inputData(new int[] {3, 1200}, d, 78), "fc 3x1200->40 bias " + bias + " "
+                                + d);
+            }
+        }
+        return added;
+    }
+
+    private static int addQs16Conv(NeonQs16Vectors out, Model model, TensorData in, String label) {
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        CompiledModel ref = CompiledModel.compile(model);
+        System.clearProperty(KernelPath.PROPERTY);
+        byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+        ConvParams p = (ConvParams) ref.nodePrepared(0);
+        int k = p.kh() * p.kw() * p.inC();
+        String name = out.conv(p, constant(ref, p.filter(), p.outC() * k),
+                p.bias() >= 0 ? constant(ref, p.bias(), 8 * p.outC()) : null, in.bytes(), expected, label);
+        assertNotNull(name, "the NEON 16x8 kernel declined " + label);
+        assertEquals("qs16_qc8w_conv2d_gemm_4x16c2__neon", name);
+        return 1;
+    }
+
+    private static int addQs16Fc(NeonQs16Vectors out, Model model, TensorData in, String label)
+            throws ReflectiveOperationException {
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        CompiledModel ref = CompiledModel.compile(model);
+        System.clearProperty(KernelPath.PROPERTY);
+        byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+        QuantParams p = fcParams(ref.nodePrepared(0), label);
+        String name = out.fullyConnected(p, constant(ref, p.weights(), p.outFeatures() * p.inFeatures()),
+                p.bias() >= 0 ? constant(ref, p.bias(), (p.biasIs64() ? 8 : 4) * p.outFeatures()) : null, in.bytes(),
+                expected, label);
+        assertNotNull(name, "the NEON 16x8 kernel declined " + label);
+        assertEquals("qs16_qc8w_fully_connected_gemm_4x16c2__neon", name);
+        return 1;
+    }
+
+    /** FullyConnected prepares a (kernel, params) record: its QuantParams. */
+    private static QuantParams fcParams(Object prepared, String label) throws ReflectiveOperationException {
+        for (RecordComponent rc : prepared.getClass().getRecordComponents()) {
+            rc.getAccessor().setAccessible(true);
+            if (rc.getAccessor().invoke(prepared) instanceof QuantParams q) {
+                return q;
+            }
+        }
+        throw new AssertionError(label + ": no QuantParams in " + prepared);
     }
 
     /** The conv node of {@code c} on the reference path, added as a NEON vector; 1 if added. */

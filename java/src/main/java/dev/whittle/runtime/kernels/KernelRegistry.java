@@ -199,6 +199,14 @@ public final class KernelRegistry {
             q8Fc(QU8_FULLY_CONNECTED, KernelPath.NEON),
             q8Conv(QS8_CONV2D, KernelPath.NEON), q8Conv(QS8_QC8W_CONV2D, KernelPath.NEON),
             q8Conv(QU8_CONV2D, KernelPath.NEON),
+            // NEON 16x8 CONV_2D and FULLY_CONNECTED (kernels/qs16_qc8w_gemm_4x16c2__neon.cc, the AVX2 panels).
+            new KernelEntry<>(QS16_QC8W_CONV2D, KernelPath.NEON,
+                    (ConvKernelFactory) (p, w, b) -> Qs16NativeConv.create(Qs16Gemm.Isa.NEON, p, w, b),
+                    NativeKernels.exported("whittle_qs16_qc8w_conv2d_gemm_4x16c2__neon")),
+            new KernelEntry<>(QS16_QC8W_FULLY_CONNECTED, KernelPath.NEON,
+                    (QuantizedFullyConnectedFactory) (p, w, b) -> Qs16NativeFullyConnected.create(Qs16Gemm.Isa.NEON,
+                            p, w, b),
+                    NativeKernels.exported("whittle_qs16_qc8w_fully_connected_gemm_4x16c2__neon")),
             // NEON (AArch64 baseline) int8/uint8 depthwise, depth multiplier 1
             // (kernels/q8_dwconv2d_minmax_16c__neon.cc, the AVX2 16c block).
             dwNative(QS8_DWCONV2D, KernelPath.NEON, "16c__neon"),

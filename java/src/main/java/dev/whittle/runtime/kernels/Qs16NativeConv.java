@@ -62,6 +62,11 @@ public final class Qs16NativeConv implements Kernel<ConvParams>, ParallelTask<Co
                 rnd, null, p.actMin(), p.actMax()));
     }
 
+    /** The packed GEMM (the NEON test vectors replay it under qemu). */
+    Qs16Gemm gemm() {
+        return gemm;
+    }
+
     @Override
     public String name() {
         return gemm.name;

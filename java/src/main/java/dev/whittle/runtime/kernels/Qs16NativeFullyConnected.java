@@ -66,6 +66,11 @@ public final class Qs16NativeFullyConnected implements Kernel<QuantParams>, Para
                 wide ? FullyConnectedReference.QS16_QC8W : FullyConnectedReference.QS16_QC8W_GEMM);
     }
 
+    /** The packed GEMM (the NEON test vectors replay it under qemu). */
+    Qs16Gemm gemm() {
+        return gemm;
+    }
+
     @Override
     public String name() {
         return gemm.name;
