@@ -23,14 +23,17 @@ namespace {
 constexpr int MR = 4;
 
 // Pair L (k = 2L, 2L + 1 of the rows' registers) of NB blocks of 8 channels.
+// Inlined with its loops unrolled, or GCC keeps the accumulators on the stack.
+#define WHITTLE_QS16_INLINE static inline __attribute__((always_inline))
+
 template <int NB, int L>
-static inline void pair_step(int32x4_t (&c)[MR][2 * NB], const int16x8_t (&x)[MR], const int16_t* wp) {
-  for (int j = 0; j < NB; j++) {
+WHITTLE_QS16_INLINE void pair_step(int32x4_t (&c)[MR][2 * NB], const int16x8_t (&x)[MR], const int16_t* wp) {
+  _Pragma("GCC unroll 2") for (int j = 0; j < NB; j++) {
     const int16x8_t a = vld1q_s16(wp + 16 * j);
     const int16x8_t b = vld1q_s16(wp + 16 * j + 8);
     const int16x8_t k0 = vuzp1q_s16(a, b);  // w[2L][8 channels]
     const int16x8_t k1 = vuzp2q_s16(a, b);  // w[2L + 1][8 channels]
-    for (int i = 0; i < MR; i++) {
+    _Pragma("GCC unroll 4") for (int i = 0; i < MR; i++) {
       c[i][2 * j] = vmlal_laneq_s16(c[i][2 * j], vget_low_s16(k0), x[i], 2 * L);
       c[i][2 * j + 1] = vmlal_high_laneq_s16(c[i][2 * j + 1], k0, x[i], 2 * L);
       c[i][2 * j] = vmlal_laneq_s16(c[i][2 * j], vget_low_s16(k1), x[i], 2 * L + 1);
@@ -41,14 +44,14 @@ static inline void pair_step(int32x4_t (&c)[MR][2 * NB], const int16x8_t (&x)[MR
 
 // acc64[i][0..8*NB) += sum over k of a[i][k] * w[k][c]: NB blocks of 8 channels.
 template <int NB>
-static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, int64_t (*acc64)[16]) {
+WHITTLE_QS16_INLINE void tile(const int16_t* const* a, int64_t k, const int16_t* w, int64_t (*acc64)[16]) {
   const int64_t pairs = (k + 1) / 2;
   for (int64_t p0 = 0; p0 < pairs; p0 += 252) {
     // 252 = 63 steps of 4 pairs: at most WHITTLE_QS16_PAIRS_PER_FLUSH pairs per int32 sum.
     const int64_t p1 = p0 + 252 < pairs ? p0 + 252 : pairs;
     int32x4_t c[MR][2 * NB];
-    for (int i = 0; i < MR; i++) {
-      for (int j = 0; j < 2 * NB; j++) {
+    _Pragma("GCC unroll 4") for (int i = 0; i < MR; i++) {
+      _Pragma("GCC unroll 4") for (int j = 0; j < 2 * NB; j++) {
         c[i][j] = vdupq_n_s32(0);
       }
     }
@@ -58,7 +61,7 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
     // has no padding element).
     for (; q + 4 <= p1 && 2 * q + 8 <= k; q += 4) {
       int16x8_t x[MR];
-      for (int i = 0; i < MR; i++) {
+      _Pragma("GCC unroll 4") for (int i = 0; i < MR; i++) {
         x[i] = vld1q_s16(a[i] + 2 * q);
       }
       pair_step<NB, 0>(c, x, wp);
@@ -72,7 +75,7 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
       // into a zeroed register image (the odd k's partner is 0, as its padded weight).
       const int64_t left = p1 - q;
       int16x8_t x[MR];
-      for (int i = 0; i < MR; i++) {
+      _Pragma("GCC unroll 4") for (int i = 0; i < MR; i++) {
         int16_t buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         const int64_t n = k - 2 * q < 8 ? k - 2 * q : 8;
         memcpy(buf, a[i] + 2 * q, (size_t) n * 2);
@@ -83,8 +86,8 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
       if (left > 2) pair_step<NB, 2>(c, x, wp + 2 * NB * 16);
       if (left > 3) pair_step<NB, 3>(c, x, wp + 3 * NB * 16);
     }
-    for (int i = 0; i < MR; i++) {
-      for (int j = 0; j < 2 * NB; j++) {
+    _Pragma("GCC unroll 4") for (int i = 0; i < MR; i++) {
+      _Pragma("GCC unroll 4") for (int j = 0; j < 2 * NB; j++) {
         int64_t* d = &acc64[i][4 * j];
         vst1q_s64(d, vaddq_s64(vld1q_s64(d), vmovl_s32(vget_low_s32(c[i][j]))));
         vst1q_s64(d + 2, vaddq_s64(vld1q_s64(d + 2), vmovl_high_s32(c[i][j])));
