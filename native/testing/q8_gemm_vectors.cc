@@ -16,8 +16,11 @@
 //
 // Each run starts from an output filled with a canary (and 64 guard bytes after it) and a
 // scratch filled with garbage, so a kernel that skips a byte, writes past the tensor or
-// relies on zeroed scratch fails. Exit status: 0 all equal, 1 a mismatch, 2 bad usage/file.
+// relies on zeroed scratch fails; inputs and the q8 weight panels end at an inaccessible page,
+// so reading past them faults. Exit status: 0 all equal, 1 a mismatch, 2 bad usage/file.
 #include <dlfcn.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +93,34 @@ uint8_t* aligned_copy(const std::vector<uint8_t>& src, size_t size, size_t extra
   return p;
 }
 
+// A copy of src that ends exactly where an inaccessible page begins, so a kernel reading
+// past the end of the tensor (or of the weight panels) faults instead of passing by luck.
+struct Guarded {
+  uint8_t* base = nullptr;
+  size_t length = 0;
+  uint8_t* data = nullptr;
+
+  explicit Guarded(const std::vector<uint8_t>& src) {
+    const size_t page = (size_t) sysconf(_SC_PAGESIZE);
+    const size_t body = (src.size() + page - 1) / page * page;
+    length = body + page;
+    void* m = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+      fprintf(stderr, "q8_gemm_vectors: mmap failed\n");
+      exit(2);
+    }
+    base = static_cast<uint8_t*>(m);
+    mprotect(base + body, page, PROT_NONE);
+    data = base + body - src.size();
+    if (!src.empty()) {
+      memcpy(data, src.data(), src.size());
+    }
+  }
+  ~Guarded() { munmap(base, length); }
+  Guarded(const Guarded&) = delete;
+  Guarded& operator=(const Guarded&) = delete;
+};
+
 // Compares output with expected (and the 64 guard bytes after it with the canary); prints a
 // FAIL line and returns false on any difference.
 bool compare(const uint8_t* output, const std::vector<uint8_t>& expected, uint8_t canary, const std::string& name,
@@ -141,7 +172,8 @@ int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs) {
       return -1;
     }
     uint8_t* block = aligned_copy(block_bytes, block_bytes.size(), 0, 0);
-    uint8_t* input = aligned_copy(input_bytes, input_bytes.size(), 0, 0);
+    Guarded guarded_input(input_bytes);
+    uint8_t* input = guarded_input.data;
     const whittle_q8_dwconv_params* params = reinterpret_cast<const whittle_q8_dwconv_params*>(block);
     (*cases)++;
     for (uint32_t r = 0; r < run_count; r++) {
@@ -164,7 +196,6 @@ int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs) {
       free(output);
     }
     free(block);
-    free(input);
   }
   return failures;
 }
@@ -196,7 +227,8 @@ int run_qs16(Reader& in, void* lib, const char* file, int* cases, int* runs) {
       return -1;
     }
     uint8_t* block = aligned_copy(block_bytes, block_bytes.size(), 0, 0);
-    uint8_t* input = aligned_copy(input_bytes, input_bytes.size(), 0, 0);
+    Guarded guarded_input(input_bytes);
+    uint8_t* input = guarded_input.data;
     // weights, bias, mult, shift, rnd, scale: byte offsets 192..232.
     for (size_t off = 192; off <= 232; off += 8) {
       uint64_t v;
@@ -230,7 +262,6 @@ int run_qs16(Reader& in, void* lib, const char* file, int* cases, int* runs) {
       free(scratch);
     }
     free(block);
-    free(input);
   }
   return failures;
 }
@@ -306,9 +337,11 @@ int main(int argc, char** argv) {
         fprintf(stderr, "q8_gemm_vectors: %s does not export %s\n", argv[1], name.c_str());
         return 2;
       }
-      uint8_t* weights = aligned_copy(weights_bytes, weights_bytes.size(), 0, 0);
+      Guarded guarded_weights(weights_bytes);  // a multiple of 64 bytes: stays 64-aligned
+      uint8_t* weights = guarded_weights.data;
       uint8_t* channel = aligned_copy(channel_bytes, channel_bytes.size(), 0, 0);
-      uint8_t* input = aligned_copy(input_bytes, input_bytes.size(), 0, 0);
+      Guarded guarded_input(input_bytes);
+    uint8_t* input = guarded_input.data;
       whittle_q8_gemm_params params;
       memcpy(&params, params_bytes.data(), sizeof params);
       // The pointer fields held Java's addresses: point them at this process's copies.
@@ -340,10 +373,8 @@ int main(int argc, char** argv) {
         free(output);
         free(scratch);
       }
-      free(weights);
       free(channel);
-      free(input);
-    }
+      }
     if (!in.ok) {
       fprintf(stderr, "q8_gemm_vectors: %s truncated\n", argv[arg]);
       return 2;
