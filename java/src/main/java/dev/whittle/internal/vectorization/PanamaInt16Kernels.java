@@ -1,0 +1,323 @@
+package dev.whittle.internal.vectorization;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The 16x8 kernels on the Vector API.
+ *
+ * <p>GEMM ({@code 4x32} on AVX-512, {@code 4x16} on AVX2): as {@link PanamaInt8GemmKernels},
+ * an outer product per k: one vector of weight bytes per half tile, sign-extended to int
+ * lanes ({@code vpmovsxbd}), times each row's broadcast int16 activation ({@code vpmulld}),
+ * eight int accumulators. An int16 x int8 product fits int32 (at most {@code 2^22}), and the
+ * K loop runs in blocks of {@link Int16Gemm#K_BLOCK} = 256 k whose int32 sums cannot
+ * overflow ({@code 256 * 2^22 = 2^30}); each block's sums are widened and added to int64
+ * accumulators in scratch (one widen per 256 multiply-adds), so any K is exact.
+ *
+ * <p>Depthwise ({@code 16c} / {@code 8c}): channels in int lanes, per tap the input shorts
+ * sign-extended ({@code vpmovsxwd}) times the int weights; at most 511 taps, exact in int32.
+ *
+ * <p>Output stage (CONV_2D, depthwise): TFLite's int64 {@code MultiplyByQuantizedMultiplier}
+ * in long lanes, half an int vector at a time ({@link Int16Stage}: the arithmetic shift as a
+ * logical one of the sign-flipped product); the FULLY_CONNECTED stages (ruy's, double) run
+ * per output from the int64 sums ({@link Int16Gemm#output}): one per K multiply-adds.
+ *
+ * <p>JIT: as in {@link PanamaInt8GemmKernels}, vectors never cross a call (accumulators go
+ * through the scratch), so no vector is boxed if C2 declines to inline a callee.
+ */
+final class PanamaInt16Kernels implements Int16Kernels {
+    static final PanamaInt16Kernels INSTANCE = new PanamaInt16Kernels();
+
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    private static final int L = INTS.length();
+    private static final int HALF = L / 2;
+    private static final int NR = 2 * L;
+    private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, INTS.vectorShape());
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class,
+            VectorShape.forBitSize(Math.max(64, L * 8)));
+    private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(L * 16));
+    private static final VectorSpecies<Integer> HALF_INTS = VectorSpecies.of(int.class,
+            VectorShape.forBitSize(INTS.vectorBitSize() / 2));
+    private static final VectorSpecies<Short> HALF_SHORTS = VectorSpecies.of(short.class,
+            VectorShape.forBitSize(Math.max(64, HALF * 16)));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int K_BLOCK = Int16Gemm.K_BLOCK;
+    // Scratch layout: int64 accumulators, int32 block sums, one row of output shorts.
+    private static final long LONG_ACC = 0;
+    private static final long INT_ACC = 8L * MR * NR;
+    private static final long OUT_ROW = INT_ACC + 4L * MR * NR;
+    private static final long TMP_BYTES = OUT_ROW + 2L * NR + 64;
+
+    private PanamaInt16Kernels() {
+    }
+
+    /** The int vector width in bits. */
+    static int bits() {
+        return INTS.vectorBitSize();
+    }
+
+    @Override
+    public int nr() {
+        return NR;
+    }
+
+    @Override
+    public int lanes() {
+        return L;
+    }
+
+    @Override
+    public long tmpBytes() {
+        return TMP_BYTES;
+    }
+
+    @Override
+    public void gemm(Int16Gemm g, int tile, int rows, MemorySegment a, long aOff, long aStride, MemorySegment out,
+            long outOff, long outStride, MemorySegment tmp, long tmpOff) {
+        if (rows == MR && g.n - tile * NR <= L) {
+            rows4Narrow(g, tile, a, aOff, aStride, tmp, tmpOff);
+        } else if (rows == MR) {
+            rows4(g, tile, a, aOff, aStride, tmp, tmpOff);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                row1(g, tile, a, aOff + r * aStride, tmp, tmpOff + 8L * NR * r, tmpOff + INT_ACC + 4L * NR * r);
+            }
+        }
+        finish(g, tile, rows, out, outOff, outStride, tmp, tmpOff);
+    }
+
+    private static void rows4(Int16Gemm g, int tile, MemorySegment a, long aOff, long aStride, MemorySegment tmp,
+            long tmpOff) {
+        int k = g.k;
+        byte[] w = g.packed;
+        long r0 = aOff;
+        long r1 = r0 + aStride;
+        long r2 = r1 + aStride;
+        long r3 = r2 + aStride;
+        long ints = tmpOff + INT_ACC;
+        for (int kb = 0; kb < k; kb += K_BLOCK) {
+            int ke = Math.min(k, kb + K_BLOCK);
+            IntVector a00 = IntVector.zero(INTS);
+            IntVector a01 = a00;
+            IntVector a10 = a00;
+            IntVector a11 = a00;
+            IntVector a20 = a00;
+            IntVector a21 = a00;
+            IntVector a30 = a00;
+            IntVector a31 = a00;
+            int wo = (tile * k + kb) * NR;
+            for (int i = kb; i < ke; i++, wo += NR) {
+                IntVector w0 = (IntVector) ByteVector.fromArray(BYTES, w, wo).convertShape(VectorOperators.B2I, INTS, 0);
+                IntVector w1 = (IntVector) ByteVector.fromArray(BYTES, w, wo + L)
+                        .convertShape(VectorOperators.B2I, INTS, 0);
+                int x0 = a.get(ValueLayout.JAVA_SHORT_UNALIGNED, r0 + 2L * i);
+                int x1 = a.get(ValueLayout.JAVA_SHORT_UNALIGNED, r1 + 2L * i);
+                int x2 = a.get(ValueLayout.JAVA_SHORT_UNALIGNED, r2 + 2L * i);
+                int x3 = a.get(ValueLayout.JAVA_SHORT_UNALIGNED, r3 + 2L * i);
+                a00 = a00.add(w0.mul(x0));
+                a01 = a01.add(w1.mul(x0));
+                a10 = a10.add(w0.mul(x1));
+                a11 = a11.add(w1.mul(x1));
+                a20 = a20.add(w0.mul(x2));
+                a21 = a21.add(w1.mul(x2));
+                a30 = a30.add(w0.mul(x3));
+                a31 = a31.add(w1.mul(x3));
+            }
+            a00.intoMemorySegment(tmp, ints, LE);
+            a01.intoMemorySegment(tmp, ints + 4L * L, LE);
+            a10.intoMemorySegment(tmp, ints + 4L * NR, LE);
+            a11.intoMemorySegment(tmp, ints + 4L * (NR + L), LE);
+            a20.intoMemorySegment(tmp, ints + 8L * NR, LE);
+            a21.intoMemorySegment(tmp, ints + 4L * (2 * NR + L), LE);
+            a30.intoMemorySegment(tmp, ints + 12L * NR, LE);
+            a31.intoMemorySegment(tmp, ints + 4L * (3 * NR + L), LE);
+            widen(tmp, ints, tmpOff + LONG_ACC, MR * NR, kb == 0);
+        }
+    }
+
+    /** {@link #rows4} for a tile whose channels fit one int vector: half the multiplies. */
+    private static void rows4Narrow(Int16Gemm g, int tile, MemorySegment a, long aOff, long aStride,
+            MemorySegment tmp, long tmpOff) {
+        int k = g.k;
+        byte[] w = g.packed;
+        long r0 = aOff;
+        long r1 = r0 + aStride;
+        long r2 = r1 + aStride;
+        long r3 = r2 + aStride;
+        long ints = tmpOff + INT_ACC;
+        for (int kb = 0; kb < k; kb += K_BLOCK) {
+            int ke = Math.min(k, kb + K_BLOCK);
+            IntVector a0 = IntVector.zero(INTS);
+            IntVector a1 = a0;
+            IntVector a2 = a0;
+            IntVector a3 = a0;
+            int wo = (tile * k + kb) * NR;
+            for (int i = kb; i < ke; i++, wo += NR) {
+                IntVector w0 = (IntVector) ByteVector.fromArray(BYTES, w, wo).convertShape(VectorOperators.B2I, INTS, 0);
+                a0 = a0.add(w0.mul(a.get(ValueLayout.JAVA_SHORT_UNALIGNED, r0 + 2L * i)));
+                a1 = a1.add(w0.mul(a.get(ValueLayout.JAVA_SHORT_UNALIGNED, r1 + 2L * i)));
+                a2 = a2.add(w0.mul(a.get(ValueLayout.JAVA_SHORT_UNALIGNED, r2 + 2L * i)));
+                a3 = a3.add(w0.mul(a.get(ValueLayout.JAVA_SHORT_UNALIGNED, r3 + 2L * i)));
+            }
+            // The second half of each row is left as it was: finish reads only real channels.
+            a0.intoMemorySegment(tmp, ints, LE);
+            a1.intoMemorySegment(tmp, ints + 4L * NR, LE);
+            a2.intoMemorySegment(tmp, ints + 8L * NR, LE);
+            a3.intoMemorySegment(tmp, ints + 12L * NR, LE);
+            for (int r = 0; r < MR; r++) {
+                widen(tmp, ints + 4L * NR * r, tmpOff + LONG_ACC + 8L * NR * r, L, kb == 0);
+            }
+        }
+    }
+
+    private static void row1(Int16Gemm g, int tile, MemorySegment a, long row, MemorySegment tmp, long longs,
+            long ints) {
+        int k = g.k;
+        byte[] w = g.packed;
+        for (int kb = 0; kb < k; kb += K_BLOCK) {
+            int ke = Math.min(k, kb + K_BLOCK);
+            IntVector a0 = IntVector.zero(INTS);
+            IntVector a1 = a0;
+            int wo = (tile * k + kb) * NR;
+            for (int i = kb; i < ke; i++, wo += NR) {
+                int x = a.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * i);
+                a0 = a0.add(((IntVector) ByteVector.fromArray(BYTES, w, wo).convertShape(VectorOperators.B2I, INTS, 0))
+                        .mul(x));
+                a1 = a1.add(((IntVector) ByteVector.fromArray(BYTES, w, wo + L)
+                        .convertShape(VectorOperators.B2I, INTS, 0)).mul(x));
+            }
+            a0.intoMemorySegment(tmp, ints, LE);
+            a1.intoMemorySegment(tmp, ints + 4L * L, LE);
+            widen(tmp, ints, longs, NR, kb == 0);
+        }
+    }
+
+    /** {@code count} int sums at {@code ints} into the long accumulators at {@code longs} (set when {@code first}). */
+    private static void widen(MemorySegment tmp, long ints, long longs, int count, boolean first) {
+        for (int h = 0; h < count; h += HALF) {
+            LongVector v = (LongVector) IntVector.fromMemorySegment(HALF_INTS, tmp, ints + 4L * h, LE)
+                    .convertShape(VectorOperators.I2L, LONGS, 0);
+            if (!first) {
+                v = v.add(LongVector.fromMemorySegment(LONGS, tmp, longs + 8L * h, LE));
+            }
+            v.intoMemorySegment(tmp, longs + 8L * h, LE);
+        }
+    }
+
+    /** The output stage of {@code rows} rows of int64 sums ({@code NR} per row at {@code LONG_ACC}). */
+    private static void finish(Int16Gemm g, int tile, int rows, MemorySegment out, long outOff, long outStride,
+            MemorySegment tmp, long tmpOff) {
+        int c = tile * NR;
+        int cols = Math.min(NR, g.n - c);
+        for (int r = 0; r < rows; r++) {
+            long acc = tmpOff + LONG_ACC + 8L * NR * r;
+            long dst = outOff + r * outStride + 2L * c;
+            if (g.stage != Int16Gemm.STAGE_INT64) {
+                for (int j = 0; j < cols; j++) {
+                    out.set(ValueLayout.JAVA_SHORT_UNALIGNED, dst + 2L * j,
+                            (short) g.output(tmp.get(ValueLayout.JAVA_LONG_UNALIGNED, acc + 8L * j), c + j));
+                }
+                continue;
+            }
+            for (int h = 0; h < cols; h += HALF) {
+                if (h + HALF <= cols) {
+                    requantize(g.bias, g.reduced, g.rounding, g.totalShifts, g.signOffsets, c + h, g.actMin, g.actMax,
+                            tmp, acc + 8L * h, out, dst + 2L * h);
+                } else {
+                    long row = tmpOff + OUT_ROW;
+                    requantize(g.bias, g.reduced, g.rounding, g.totalShifts, g.signOffsets, c + h, g.actMin, g.actMax,
+                            tmp, acc + 8L * h, tmp, row);
+                    for (int j = h; j < cols; j++) {
+                        out.set(ValueLayout.JAVA_SHORT_UNALIGNED, dst + 2L * j,
+                                tmp.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * (j - h)));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * TFLite's int64 {@code MultiplyByQuantizedMultiplier} of {@code HALF} int64 sums of channels
+     * {@code c..} (plus their bias), clamped, written as shorts at {@code dstOff}.
+     */
+    private static void requantize(long[] bias, long[] reduced, long[] rounding, long[] totalShifts,
+            long[] signOffsets, int c, int actMin, int actMax, MemorySegment src, long srcOff, MemorySegment dst,
+            long dstOff) {
+        LongVector acc = LongVector.fromMemorySegment(LONGS, src, srcOff, LE).add(LongVector.fromArray(LONGS, bias, c));
+        LongVector p = acc.mul(LongVector.fromArray(LONGS, reduced, c)).add(LongVector.fromArray(LONGS, rounding, c));
+        LongVector q = p.lanewise(VectorOperators.XOR, Long.MIN_VALUE)
+                .lanewise(VectorOperators.LSHR, LongVector.fromArray(LONGS, totalShifts, c))
+                .sub(LongVector.fromArray(LONGS, signOffsets, c));
+        IntVector r = ((IntVector) q.convertShape(VectorOperators.L2I, HALF_INTS, 0)).max(actMin).min(actMax);
+        ((ShortVector) r.convertShape(VectorOperators.I2S, HALF_SHORTS, 0)).intoMemorySegment(dst, dstOff, LE);
+    }
+
+    @Override
+    public void depthwise(Int16Depthwise d, MemorySegment in, long inOff, MemorySegment out, long outOff, int b,
+            int oy, int ox0, int ox1, MemorySegment tmp, long tmpOff) {
+        int c = d.c;
+        int full = c / L * L;
+        int cp = d.cp;
+        int[] w = d.weights;
+        long ints = tmpOff + INT_ACC;
+        long longs = tmpOff + LONG_ACC;
+        long inRow0 = (long) b * d.inH;
+        for (int ox = ox0; ox < ox1; ox++) {
+            long dst = outOff + 2L * (((long) b * d.outH + oy) * d.outW + ox) * c;
+            for (int c0 = 0; c0 < full; c0 += L) {
+                IntVector acc = IntVector.zero(INTS);
+                for (int fy = 0; fy < d.kh; fy++) {
+                    int iy = oy * d.strideH - d.padH + d.dilH * fy;
+                    if (iy < 0 || iy >= d.inH) {
+                        continue;
+                    }
+                    long rowBase = inOff + 2L * (((inRow0 + iy) * d.inW) * c + c0);
+                    int wt = fy * d.kw * cp + c0;
+                    for (int fx = 0; fx < d.kw; fx++, wt += cp) {
+                        int ix = ox * d.strideW - d.padW + d.dilW * fx;
+                        if (ix < 0 || ix >= d.inW) {
+                            continue;
+                        }
+                        IntVector x = (IntVector) ShortVector.fromMemorySegment(SHORTS, in, rowBase + 2L * ix * c, LE)
+                                .convertShape(VectorOperators.S2I, INTS, 0);
+                        acc = acc.add(x.mul(IntVector.fromArray(INTS, w, wt)));
+                    }
+                }
+                acc.intoMemorySegment(tmp, ints, LE);
+                widen(tmp, ints, longs, L, true);
+                for (int h = 0; h < L; h += HALF) {
+                    requantize(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0 + h, d.actMin,
+                            d.actMax, tmp, longs + 8L * h, out, dst + 2L * (c0 + h));
+                }
+            }
+            for (int ch = full; ch < c; ch++) {
+                long acc = 0;
+                for (int fy = 0; fy < d.kh; fy++) {
+                    int iy = oy * d.strideH - d.padH + d.dilH * fy;
+                    if (iy < 0 || iy >= d.inH) {
+                        continue;
+                    }
+                    for (int fx = 0; fx < d.kw; fx++) {
+                        int ix = ox * d.strideW - d.padW + d.dilW * fx;
+                        if (ix < 0 || ix >= d.inW) {
+                            continue;
+                        }
+                        long src = inOff + 2L * (((inRow0 + iy) * d.inW + ix) * c + ch);
+                        acc += in.get(ValueLayout.JAVA_SHORT_UNALIGNED, src) * w[(fy * d.kw + fx) * cp + ch];
+                    }
+                }
+                out.set(ValueLayout.JAVA_SHORT_UNALIGNED, dst + 2L * ch, (short) d.output(acc, ch));
+            }
+        }
+    }
+}
