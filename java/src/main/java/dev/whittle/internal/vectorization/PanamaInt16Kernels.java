@@ -267,57 +267,102 @@ final class PanamaInt16Kernels implements Int16Kernels {
             int oy, int ox0, int ox1, MemorySegment tmp, long tmpOff) {
         int c = d.c;
         int full = c / L * L;
-        int cp = d.cp;
-        int[] w = d.weights;
-        long ints = tmpOff + INT_ACC;
-        long longs = tmpOff + LONG_ACC;
-        long inRow0 = (long) b * d.inH;
+        // Channels past the whole vectors: one half vector when at least HALF remain (8 channels on
+        // AVX-512: MobileNet's first depthwise), the rest one at a time.
+        int half = c - full >= HALF ? full + HALF : full;
+        // Valid taps of this row: the same for every pixel.
+        int fy0 = 0;
+        while (fy0 < d.kh && oy * d.strideH - d.padH + d.dilH * fy0 < 0) {
+            fy0++;
+        }
+        int fy1 = d.kh;
+        while (fy1 > fy0 && oy * d.strideH - d.padH + d.dilH * (fy1 - 1) >= d.inH) {
+            fy1--;
+        }
         for (int ox = ox0; ox < ox1; ox++) {
             long dst = outOff + 2L * (((long) b * d.outH + oy) * d.outW + ox) * c;
-            for (int c0 = 0; c0 < full; c0 += L) {
-                IntVector acc = IntVector.zero(INTS);
-                for (int fy = 0; fy < d.kh; fy++) {
-                    int iy = oy * d.strideH - d.padH + d.dilH * fy;
-                    if (iy < 0 || iy >= d.inH) {
-                        continue;
-                    }
-                    long rowBase = inOff + 2L * (((inRow0 + iy) * d.inW) * c + c0);
-                    int wt = fy * d.kw * cp + c0;
-                    for (int fx = 0; fx < d.kw; fx++, wt += cp) {
-                        int ix = ox * d.strideW - d.padW + d.dilW * fx;
-                        if (ix < 0 || ix >= d.inW) {
-                            continue;
-                        }
-                        IntVector x = (IntVector) ShortVector.fromMemorySegment(SHORTS, in, rowBase + 2L * ix * c, LE)
-                                .convertShape(VectorOperators.S2I, INTS, 0);
-                        acc = acc.add(x.mul(IntVector.fromArray(INTS, w, wt)));
-                    }
-                }
-                acc.intoMemorySegment(tmp, ints, LE);
-                widen(tmp, ints, longs, L, true);
-                for (int h = 0; h < L; h += HALF) {
-                    requantize(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0 + h, d.actMin,
-                            d.actMax, tmp, longs + 8L * h, out, dst + 2L * (c0 + h));
-                }
+            int fx0 = 0;
+            while (fx0 < d.kw && ox * d.strideW - d.padW + d.dilW * fx0 < 0) {
+                fx0++;
             }
-            for (int ch = full; ch < c; ch++) {
+            int fx1 = d.kw;
+            while (fx1 > fx0 && ox * d.strideW - d.padW + d.dilW * (fx1 - 1) >= d.inW) {
+                fx1--;
+            }
+            for (int c0 = 0; c0 < full; c0 += L) {
+                dwVector(d, in, inOff, b, oy, ox, fy0, fy1, fx0, fx1, c0, out, dst, tmp, tmpOff);
+            }
+            if (half > full) {
+                dwHalf(d, in, inOff, b, oy, ox, fy0, fy1, fx0, fx1, full, out, dst, tmp, tmpOff);
+            }
+            for (int ch = half; ch < c; ch++) {
                 long acc = 0;
-                for (int fy = 0; fy < d.kh; fy++) {
+                for (int fy = fy0; fy < fy1; fy++) {
                     int iy = oy * d.strideH - d.padH + d.dilH * fy;
-                    if (iy < 0 || iy >= d.inH) {
-                        continue;
-                    }
-                    for (int fx = 0; fx < d.kw; fx++) {
+                    for (int fx = fx0; fx < fx1; fx++) {
                         int ix = ox * d.strideW - d.padW + d.dilW * fx;
-                        if (ix < 0 || ix >= d.inW) {
-                            continue;
-                        }
-                        long src = inOff + 2L * (((inRow0 + iy) * d.inW + ix) * c + ch);
-                        acc += in.get(ValueLayout.JAVA_SHORT_UNALIGNED, src) * w[(fy * d.kw + fx) * cp + ch];
+                        long src = inOff + 2L * ((((long) b * d.inH + iy) * d.inW + ix) * c + ch);
+                        acc += in.get(ValueLayout.JAVA_SHORT_UNALIGNED, src) * d.weights[(fy * d.kw + fx) * d.cp + ch];
                     }
                 }
                 out.set(ValueLayout.JAVA_SHORT_UNALIGNED, dst + 2L * ch, (short) d.output(acc, ch));
             }
         }
+    }
+
+    /** Channels {@code [c0, c0 + L)} of one pixel whose valid taps are {@code [fy0, fy1) x [fx0, fx1)}. */
+    private static void dwVector(Int16Depthwise d, MemorySegment in, long inOff, int b, int oy, int ox, int fy0,
+            int fy1, int fx0, int fx1, int c0, MemorySegment out, long dst, MemorySegment tmp, long tmpOff) {
+        int c = d.c;
+        int cp = d.cp;
+        int[] w = d.weights;
+        IntVector acc = IntVector.zero(INTS);
+        for (int fy = fy0; fy < fy1; fy++) {
+            int iy = oy * d.strideH - d.padH + d.dilH * fy;
+            long src = inOff + 2L * ((((long) b * d.inH + iy) * d.inW + ox * d.strideW - d.padW + d.dilW * fx0) * c
+                    + c0);
+            long step = 2L * d.dilW * c;
+            int wt = (fy * d.kw + fx0) * cp + c0;
+            for (int fx = fx0; fx < fx1; fx++, wt += cp, src += step) {
+                IntVector x = (IntVector) ShortVector.fromMemorySegment(SHORTS, in, src, LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                acc = acc.add(x.mul(IntVector.fromArray(INTS, w, wt)));
+            }
+        }
+        long ints = tmpOff + INT_ACC;
+        long longs = tmpOff + LONG_ACC;
+        acc.intoMemorySegment(tmp, ints, LE);
+        widen(tmp, ints, longs, L, true);
+        for (int h = 0; h < L; h += HALF) {
+            requantize(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0 + h, d.actMin, d.actMax, tmp,
+                    longs + 8L * h, out, dst + 2L * (c0 + h));
+        }
+    }
+
+    /** {@link #dwVector} for {@code HALF} channels. */
+    private static void dwHalf(Int16Depthwise d, MemorySegment in, long inOff, int b, int oy, int ox, int fy0,
+            int fy1, int fx0, int fx1, int c0, MemorySegment out, long dst, MemorySegment tmp, long tmpOff) {
+        int c = d.c;
+        int cp = d.cp;
+        int[] w = d.weights;
+        IntVector acc = IntVector.zero(HALF_INTS);
+        for (int fy = fy0; fy < fy1; fy++) {
+            int iy = oy * d.strideH - d.padH + d.dilH * fy;
+            long src = inOff + 2L * ((((long) b * d.inH + iy) * d.inW + ox * d.strideW - d.padW + d.dilW * fx0) * c
+                    + c0);
+            long step = 2L * d.dilW * c;
+            int wt = (fy * d.kw + fx0) * cp + c0;
+            for (int fx = fx0; fx < fx1; fx++, wt += cp, src += step) {
+                IntVector x = (IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, in, src, LE)
+                        .convertShape(VectorOperators.S2I, HALF_INTS, 0);
+                acc = acc.add(x.mul(IntVector.fromArray(HALF_INTS, w, wt)));
+            }
+        }
+        long ints = tmpOff + INT_ACC;
+        long longs = tmpOff + LONG_ACC;
+        acc.intoMemorySegment(tmp, ints, LE);
+        widen(tmp, ints, longs, HALF, true);
+        requantize(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0, d.actMin, d.actMax, tmp, longs,
+                out, dst + 2L * c0);
     }
 }
