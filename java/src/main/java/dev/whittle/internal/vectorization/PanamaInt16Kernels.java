@@ -21,7 +21,8 @@ import java.nio.ByteOrder;
  * eight int accumulators. An int16 x int8 product fits int32 (at most {@code 2^22}), and the
  * K loop runs in blocks of {@link Int16Gemm#K_BLOCK} = 256 k whose int32 sums cannot
  * overflow ({@code 256 * 2^22 = 2^30}); each block's sums are widened and added to int64
- * accumulators in scratch (one widen per 256 multiply-adds), so any K is exact.
+ * accumulators in scratch (one widen per 256 multiply-adds), so any K is exact. With
+ * K <= 256 (one block) the int32 sums go straight to the output stage.
  *
  * <p>Depthwise ({@code 16c} / {@code 8c}): channels in int lanes, per tap the input shorts
  * sign-extended ({@code vpmovsxwd}) times the int weights; at most 511 taps, exact in int32.
@@ -141,7 +142,9 @@ final class PanamaInt16Kernels implements Int16Kernels {
             a21.intoMemorySegment(tmp, ints + 4L * (2 * NR + L), LE);
             a30.intoMemorySegment(tmp, ints + 12L * NR, LE);
             a31.intoMemorySegment(tmp, ints + 4L * (3 * NR + L), LE);
-            widen(tmp, ints, tmpOff + LONG_ACC, MR * NR, kb == 0);
+            if (k > K_BLOCK) {
+                widen(tmp, ints, tmpOff + LONG_ACC, MR * NR, kb == 0);
+            }
         }
     }
 
@@ -174,8 +177,10 @@ final class PanamaInt16Kernels implements Int16Kernels {
             a1.intoMemorySegment(tmp, ints + 4L * NR, LE);
             a2.intoMemorySegment(tmp, ints + 8L * NR, LE);
             a3.intoMemorySegment(tmp, ints + 12L * NR, LE);
-            for (int r = 0; r < MR; r++) {
-                widen(tmp, ints + 4L * NR * r, tmpOff + LONG_ACC + 8L * NR * r, L, kb == 0);
+            if (k > K_BLOCK) {
+                for (int r = 0; r < MR; r++) {
+                    widen(tmp, ints + 4L * NR * r, tmpOff + LONG_ACC + 8L * NR * r, L, kb == 0);
+                }
             }
         }
     }
@@ -198,7 +203,9 @@ final class PanamaInt16Kernels implements Int16Kernels {
             }
             a0.intoMemorySegment(tmp, ints, LE);
             a1.intoMemorySegment(tmp, ints + 4L * L, LE);
-            widen(tmp, ints, longs, NR, kb == 0);
+            if (k > K_BLOCK) {
+                widen(tmp, ints, longs, NR, kb == 0);
+            }
         }
     }
 
@@ -214,29 +221,41 @@ final class PanamaInt16Kernels implements Int16Kernels {
         }
     }
 
-    /** The output stage of {@code rows} rows of int64 sums ({@code NR} per row at {@code LONG_ACC}). */
+    /**
+     * The output stage of {@code rows} rows of sums: int64 ones ({@code NR} per row at
+     * {@code LONG_ACC}) when K spans several blocks, else the exact int32 ones of the single
+     * block ({@code INT_ACC}), which skip the widening.
+     */
     private static void finish(Int16Gemm g, int tile, int rows, MemorySegment out, long outOff, long outStride,
             MemorySegment tmp, long tmpOff) {
         int c = tile * NR;
         int cols = Math.min(NR, g.n - c);
+        boolean wide = g.k > K_BLOCK;
         for (int r = 0; r < rows; r++) {
-            long acc = tmpOff + LONG_ACC + 8L * NR * r;
+            long acc = wide ? tmpOff + LONG_ACC + 8L * NR * r : tmpOff + INT_ACC + 4L * NR * r;
+            int bytes = wide ? 8 : 4;
             long dst = outOff + r * outStride + 2L * c;
             if (g.stage != Int16Gemm.STAGE_INT64) {
                 for (int j = 0; j < cols; j++) {
-                    out.set(ValueLayout.JAVA_SHORT_UNALIGNED, dst + 2L * j,
-                            (short) g.output(tmp.get(ValueLayout.JAVA_LONG_UNALIGNED, acc + 8L * j), c + j));
+                    long sum = wide ? tmp.get(ValueLayout.JAVA_LONG_UNALIGNED, acc + 8L * j)
+                            : tmp.get(ValueLayout.JAVA_INT_UNALIGNED, acc + 4L * j);
+                    out.set(ValueLayout.JAVA_SHORT_UNALIGNED, dst + 2L * j, (short) g.output(sum, c + j));
                 }
                 continue;
             }
             for (int h = 0; h < cols; h += HALF) {
-                if (h + HALF <= cols) {
+                boolean whole = h + HALF <= cols;
+                long row = tmpOff + OUT_ROW;
+                MemorySegment target = whole ? out : tmp;
+                long at = whole ? dst + 2L * h : row;
+                if (wide) {
                     requantize(g.bias, g.reduced, g.rounding, g.totalShifts, g.signOffsets, c + h, g.actMin, g.actMax,
-                            tmp, acc + 8L * h, out, dst + 2L * h);
+                            tmp, acc + 8L * h, target, at);
                 } else {
-                    long row = tmpOff + OUT_ROW;
-                    requantize(g.bias, g.reduced, g.rounding, g.totalShifts, g.signOffsets, c + h, g.actMin, g.actMax,
-                            tmp, acc + 8L * h, tmp, row);
+                    requantizeInts(g.bias, g.reduced, g.rounding, g.totalShifts, g.signOffsets, c + h, g.actMin,
+                            g.actMax, tmp, acc + 4L * h, target, at);
+                }
+                if (!whole) {
                     for (int j = h; j < cols; j++) {
                         out.set(ValueLayout.JAVA_SHORT_UNALIGNED, dst + 2L * j,
                                 tmp.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * (j - h)));
@@ -244,6 +263,20 @@ final class PanamaInt16Kernels implements Int16Kernels {
                 }
             }
         }
+    }
+
+    /** {@link #requantize} of {@code HALF} exact int32 sums. */
+    private static void requantizeInts(long[] bias, long[] reduced, long[] rounding, long[] totalShifts,
+            long[] signOffsets, int c, int actMin, int actMax, MemorySegment src, long srcOff, MemorySegment dst,
+            long dstOff) {
+        LongVector acc = ((LongVector) IntVector.fromMemorySegment(HALF_INTS, src, srcOff, LE)
+                .convertShape(VectorOperators.I2L, LONGS, 0)).add(LongVector.fromArray(LONGS, bias, c));
+        LongVector p = acc.mul(LongVector.fromArray(LONGS, reduced, c)).add(LongVector.fromArray(LONGS, rounding, c));
+        LongVector q = p.lanewise(VectorOperators.XOR, Long.MIN_VALUE)
+                .lanewise(VectorOperators.LSHR, LongVector.fromArray(LONGS, totalShifts, c))
+                .sub(LongVector.fromArray(LONGS, signOffsets, c));
+        IntVector r = ((IntVector) q.convertShape(VectorOperators.L2I, HALF_INTS, 0)).max(actMin).min(actMax);
+        ((ShortVector) r.convertShape(VectorOperators.I2S, HALF_SHORTS, 0)).intoMemorySegment(dst, dstOff, LE);
     }
 
     /**
@@ -330,12 +363,10 @@ final class PanamaInt16Kernels implements Int16Kernels {
             }
         }
         long ints = tmpOff + INT_ACC;
-        long longs = tmpOff + LONG_ACC;
         acc.intoMemorySegment(tmp, ints, LE);
-        widen(tmp, ints, longs, L, true);
         for (int h = 0; h < L; h += HALF) {
-            requantize(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0 + h, d.actMin, d.actMax, tmp,
-                    longs + 8L * h, out, dst + 2L * (c0 + h));
+            requantizeInts(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0 + h, d.actMin, d.actMax,
+                    tmp, ints + 4L * h, out, dst + 2L * (c0 + h));
         }
     }
 
@@ -359,10 +390,8 @@ final class PanamaInt16Kernels implements Int16Kernels {
             }
         }
         long ints = tmpOff + INT_ACC;
-        long longs = tmpOff + LONG_ACC;
         acc.intoMemorySegment(tmp, ints, LE);
-        widen(tmp, ints, longs, HALF, true);
-        requantize(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0, d.actMin, d.actMax, tmp, longs,
+        requantizeInts(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0, d.actMin, d.actMax, tmp, ints,
                 out, dst + 2L * c0);
     }
 }
