@@ -17,6 +17,7 @@ public final class Int16Depthwise {
     /** {@code 511 * 2^22 < 2^31}. */
     public static final int MAX_TAPS = 511;
 
+    final int batches;
     final int inH;
     final int inW;
     final int c;
@@ -44,6 +45,7 @@ public final class Int16Depthwise {
 
     private Int16Depthwise(int[] g, int cp, int[] weights, long[] bias, int[] multipliers, int[] shifts, int actMin,
             int actMax) {
+        this.batches = g[13];
         this.inH = g[0];
         this.inW = g[1];
         this.c = g[2];
@@ -74,7 +76,7 @@ public final class Int16Depthwise {
     /**
      * Packs one node, or null when it is outside what the kernels handle.
      *
-     * @param geometry inH, inW, channels, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padH, padW
+     * @param geometry inH, inW, channels, outH, outW, kh, kw, strideH, strideW, dilH, dilW, padH, padW, batches
      * @param filter {@code [kh][kw][channels]} int8
      * @param bias per channel, or null
      */

@@ -300,9 +300,6 @@ final class PanamaInt16Kernels implements Int16Kernels {
             int oy, int ox0, int ox1, MemorySegment tmp, long tmpOff) {
         int c = d.c;
         int full = c / L * L;
-        // Channels past the whole vectors: one half vector when at least HALF remain (8 channels on
-        // AVX-512: MobileNet's first depthwise), the rest one at a time.
-        int half = c - full >= HALF ? full + HALF : full;
         // Valid taps of this row: the same for every pixel.
         int fy0 = 0;
         while (fy0 < d.kh && oy * d.strideH - d.padH + d.dilH * fy0 < 0) {
@@ -325,10 +322,19 @@ final class PanamaInt16Kernels implements Int16Kernels {
             for (int c0 = 0; c0 < full; c0 += L) {
                 dwVector(d, in, inOff, b, oy, ox, fy0, fy1, fx0, fx1, c0, out, dst, tmp, tmpOff);
             }
-            if (half > full) {
-                dwHalf(d, in, inOff, b, oy, ox, fy0, fy1, fx0, fx1, full, out, dst, tmp, tmpOff);
+            if (full == c) {
+                continue;
             }
-            for (int ch = half; ch < c; ch++) {
+            // The last channels: a whole vector too (the lanes past the channels read the next
+            // pixel's inputs and are dropped) unless its last load would pass the end of the input.
+            boolean inside = fy1 > fy0 && fx1 > fx0 && ((((long) b * d.inH + oy * d.strideH - d.padH
+                    + d.dilH * (fy1 - 1)) * d.inW + ox * d.strideW - d.padW + d.dilW * (fx1 - 1)) * c + full + L
+                    <= (long) d.batches * d.inH * d.inW * c);
+            if (inside) {
+                dwVector(d, in, inOff, b, oy, ox, fy0, fy1, fx0, fx1, full, out, dst, tmp, tmpOff);
+                continue;
+            }
+            for (int ch = full; ch < c; ch++) {
                 long acc = 0;
                 for (int fy = fy0; fy < fy1; fy++) {
                     int iy = oy * d.strideH - d.padH + d.dilH * fy;
@@ -343,7 +349,13 @@ final class PanamaInt16Kernels implements Int16Kernels {
         }
     }
 
-    /** Channels {@code [c0, c0 + L)} of one pixel whose valid taps are {@code [fy0, fy1) x [fx0, fx1)}. */
+    /**
+     * Channels {@code [c0, min(c0 + L, c))} of one pixel whose valid taps are
+     * {@code [fy0, fy1) x [fx0, fx1)}; whole vector loads (the caller checks they stay in the
+     * input). Whole half vectors of outputs go through the vector stage, the rest one by one.
+     * One species throughout ({@code INTS}, {@code SHORTS}): a half-width loop beside this one
+     * made C2 sometimes compile the shared Vector API templates for the wrong shape and box.
+     */
     private static void dwVector(Int16Depthwise d, MemorySegment in, long inOff, int b, int oy, int ox, int fy0,
             int fy1, int fx0, int fx1, int c0, MemorySegment out, long dst, MemorySegment tmp, long tmpOff) {
         int c = d.c;
@@ -364,34 +376,15 @@ final class PanamaInt16Kernels implements Int16Kernels {
         }
         long ints = tmpOff + INT_ACC;
         acc.intoMemorySegment(tmp, ints, LE);
-        for (int h = 0; h < L; h += HALF) {
+        int valid = Math.min(L, c - c0);
+        int h = 0;
+        for (; h + HALF <= valid; h += HALF) {
             requantizeInts(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0 + h, d.actMin, d.actMax,
                     tmp, ints + 4L * h, out, dst + 2L * (c0 + h));
         }
-    }
-
-    /** {@link #dwVector} for {@code HALF} channels. */
-    private static void dwHalf(Int16Depthwise d, MemorySegment in, long inOff, int b, int oy, int ox, int fy0,
-            int fy1, int fx0, int fx1, int c0, MemorySegment out, long dst, MemorySegment tmp, long tmpOff) {
-        int c = d.c;
-        int cp = d.cp;
-        int[] w = d.weights;
-        IntVector acc = IntVector.zero(HALF_INTS);
-        for (int fy = fy0; fy < fy1; fy++) {
-            int iy = oy * d.strideH - d.padH + d.dilH * fy;
-            long src = inOff + 2L * ((((long) b * d.inH + iy) * d.inW + ox * d.strideW - d.padW + d.dilW * fx0) * c
-                    + c0);
-            long step = 2L * d.dilW * c;
-            int wt = (fy * d.kw + fx0) * cp + c0;
-            for (int fx = fx0; fx < fx1; fx++, wt += cp, src += step) {
-                IntVector x = (IntVector) ShortVector.fromMemorySegment(HALF_SHORTS, in, src, LE)
-                        .convertShape(VectorOperators.S2I, HALF_INTS, 0);
-                acc = acc.add(x.mul(IntVector.fromArray(HALF_INTS, w, wt)));
-            }
+        for (; h < valid; h++) {
+            out.set(ValueLayout.JAVA_SHORT_UNALIGNED, dst + 2L * (c0 + h),
+                    (short) d.output(tmp.get(ValueLayout.JAVA_INT_UNALIGNED, ints + 4L * h), c0 + h));
         }
-        long ints = tmpOff + INT_ACC;
-        acc.intoMemorySegment(tmp, ints, LE);
-        requantizeInts(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0, d.actMin, d.actMax, tmp, ints,
-                out, dst + 2L * c0);
     }
 }

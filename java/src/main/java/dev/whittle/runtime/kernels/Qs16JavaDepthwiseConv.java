@@ -72,7 +72,7 @@ public final class Qs16JavaDepthwiseConv implements Kernel<DepthwiseConvParams>,
             }
         }
         int[] geometry = {p.inH(), p.inW(), c, p.outH(), p.outW(), p.kh(), p.kw(), p.strideH(), p.strideW(), p.dilH(),
-            p.dilW(), p.padH(), p.padW()};
+            p.dilW(), p.padH(), p.padW(), p.batches()};
         Int16Kernels kernels = provider.int16();
         Int16Depthwise node = Int16Depthwise.pack(kernels, geometry, w, b, p.multipliers(), p.shifts(), p.actMin(),
                 p.actMax());

@@ -120,8 +120,8 @@ class Int16KernelsTwinTest {
             int pad = (kh - 1) * dil / 2;
             int outH = (inH + 2 * pad - (kh - 1) * dil - 1) / stride + 1;
             int outW = (inW + 2 * pad - (kw - 1) * dil - 1) / stride + 1;
-            int[] geo = {inH, inW, c, outH, outW, kh, kw, stride, stride, dil, dil, pad, pad};
             int batches = 2;
+            int[] geo = {inH, inW, c, outH, outW, kh, kw, stride, stride, dil, dil, pad, pad, batches};
             short[] x = new short[batches * inH * inW * c];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (short) r.nextInt(65536);
