@@ -42,6 +42,19 @@ public final class Int16Depthwise {
     final long[] signOffsets;
     final int actMin;
     final int actMax;
+    /**
+     * Pixels per vector when the channels divide the lanes ({@code lanes / c > 1}) and the
+     * stride is 1 along W: adjacent pixels' channels are adjacent in memory, so one load holds
+     * {@code group} pixels; the weights and stage constants are repeated per pixel
+     * ({@code group*} arrays, {@code [taps][lanes]} and {@code [lanes]}). 1 otherwise.
+     */
+    final int group;
+    final int[] groupWeights;
+    final long[] groupBias;
+    final long[] groupReduced;
+    final long[] groupRounding;
+    final long[] groupTotalShifts;
+    final long[] groupSignOffsets;
 
     private Int16Depthwise(int[] g, int cp, int[] weights, long[] bias, int[] multipliers, int[] shifts, int actMin,
             int actMax) {
@@ -71,6 +84,26 @@ public final class Int16Depthwise {
         Int16Stage.fill(multipliers, shifts, c, reduced, rounding, totalShifts, signOffsets);
         this.actMin = actMin;
         this.actMax = actMax;
+        int taps = kh * kw;
+        this.group = cp % c == 0 && cp > c && strideW == 1 ? cp / c : 1;
+        int lanes = group > 1 ? cp : 0;
+        this.groupWeights = new int[taps * lanes];
+        this.groupBias = new long[lanes];
+        this.groupReduced = new long[lanes];
+        this.groupRounding = new long[lanes];
+        this.groupTotalShifts = new long[lanes];
+        this.groupSignOffsets = new long[lanes];
+        for (int j = 0; j < lanes; j++) {
+            int ch = j % c;
+            for (int t = 0; t < taps; t++) {
+                groupWeights[t * lanes + j] = weights[t * cp + ch];
+            }
+            groupBias[j] = bias[ch];
+            groupReduced[j] = reduced[ch];
+            groupRounding[j] = rounding[ch];
+            groupTotalShifts[j] = totalShifts[ch];
+            groupSignOffsets[j] = signOffsets[ch];
+        }
     }
 
     /**

@@ -309,8 +309,36 @@ final class PanamaInt16Kernels implements Int16Kernels {
         while (fy1 > fy0 && oy * d.strideH - d.padH + d.dilH * (fy1 - 1) >= d.inH) {
             fy1--;
         }
+        // Pixels whose whole window is inside the row: four at a time share each weight load.
+        int inLo = ceilDiv(d.padW, d.strideW);
+        int inHi = Math.min(ox1, Math.max(inLo, floorDiv(d.inW - 1 + d.padW - d.dilW * (d.kw - 1), d.strideW) + 1));
+        int quadEnd = full == 0 || inHi - Math.max(ox0, inLo) < 4 ? -1 : Math.max(ox0, inLo) + (inHi - Math.max(ox0,
+                inLo)) / 4 * 4;
+        // Channels dividing the lanes (8 on AVX-512, MobileNet's first depthwise): 4 vectors of
+        // `group` pixels each.
+        int span = 4 * d.group;
+        int groupEnd = d.group == 1 || L != d.cp || inHi - Math.max(ox0, inLo) < span ? -1
+                : Math.max(ox0, inLo) + (inHi - Math.max(ox0, inLo)) / span * span;
         for (int ox = ox0; ox < ox1; ox++) {
             long dst = outOff + 2L * (((long) b * d.outH + oy) * d.outW + ox) * c;
+            if (ox >= inLo && ox + span <= groupEnd) {
+                dwGroup4(d, in, inOff, b, oy, ox, fy0, fy1, out, dst, tmp, tmpOff);
+                ox += span - 1;
+                continue;
+            }
+            if (ox >= inLo && ox + 4 <= quadEnd) {
+                for (int c0 = 0; c0 < full; c0 += L) {
+                    dwVector4(d, in, inOff, b, oy, ox, fy0, fy1, c0, out, dst, tmp, tmpOff);
+                }
+                if (full < c) {
+                    for (int q = 0; q < 4; q++) {
+                        dwTail(d, in, inOff, b, oy, ox + q, fy0, fy1, 0, d.kw, full, out, dst + 2L * q * c, tmp,
+                                tmpOff);
+                    }
+                }
+                ox += 3;
+                continue;
+            }
             int fx0 = 0;
             while (fx0 < d.kw && ox * d.strideW - d.padW + d.dilW * fx0 < 0) {
                 fx0++;
@@ -322,9 +350,25 @@ final class PanamaInt16Kernels implements Int16Kernels {
             for (int c0 = 0; c0 < full; c0 += L) {
                 dwVector(d, in, inOff, b, oy, ox, fy0, fy1, fx0, fx1, c0, out, dst, tmp, tmpOff);
             }
-            if (full == c) {
-                continue;
+            if (full < c) {
+                dwTail(d, in, inOff, b, oy, ox, fy0, fy1, fx0, fx1, full, out, dst, tmp, tmpOff);
             }
+        }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return Math.floorDiv(a + b - 1, b);
+    }
+
+    private static int floorDiv(int a, int b) {
+        return Math.floorDiv(a, b);
+    }
+
+    /** Channels {@code [full, c)} of one pixel: a whole vector when its loads stay in the input, else one by one. */
+    private static void dwTail(Int16Depthwise d, MemorySegment in, long inOff, int b, int oy, int ox, int fy0,
+            int fy1, int fx0, int fx1, int full, MemorySegment out, long dst, MemorySegment tmp, long tmpOff) {
+        int c = d.c;
+        {
             // The last channels: a whole vector too (the lanes past the channels read the next
             // pixel's inputs and are dropped) unless its last load would pass the end of the input.
             boolean inside = fy1 > fy0 && fx1 > fx0 && ((((long) b * d.inH + oy * d.strideH - d.padH
@@ -332,7 +376,7 @@ final class PanamaInt16Kernels implements Int16Kernels {
                     <= (long) d.batches * d.inH * d.inW * c);
             if (inside) {
                 dwVector(d, in, inOff, b, oy, ox, fy0, fy1, fx0, fx1, full, out, dst, tmp, tmpOff);
-                continue;
+                return;
             }
             for (int ch = full; ch < c; ch++) {
                 long acc = 0;
@@ -345,6 +389,91 @@ final class PanamaInt16Kernels implements Int16Kernels {
                     }
                 }
                 out.set(ValueLayout.JAVA_SHORT_UNALIGNED, dst + 2L * ch, (short) d.output(acc, ch));
+            }
+        }
+    }
+
+    /**
+     * All channels of pixels {@code ox..ox + 4 * group - 1} (windows inside the row, stride 1
+     * along W): each vector holds {@code group} adjacent pixels, loaded as one.
+     */
+    private static void dwGroup4(Int16Depthwise d, MemorySegment in, long inOff, int b, int oy, int ox, int fy0,
+            int fy1, MemorySegment out, long dst, MemorySegment tmp, long tmpOff) {
+        int c = d.c;
+        int[] w = d.groupWeights;
+        long vec = 2L * L;
+        long step = 2L * d.dilW * c;
+        IntVector a0 = IntVector.zero(INTS);
+        IntVector a1 = a0;
+        IntVector a2 = a0;
+        IntVector a3 = a0;
+        for (int fy = fy0; fy < fy1; fy++) {
+            int iy = oy * d.strideH - d.padH + d.dilH * fy;
+            long src = inOff + 2L * ((((long) b * d.inH + iy) * d.inW + ox - d.padW) * c);
+            int wt = fy * d.kw * L;
+            for (int fx = 0; fx < d.kw; fx++, wt += L, src += step) {
+                IntVector wv = IntVector.fromArray(INTS, w, wt);
+                a0 = a0.add(((IntVector) ShortVector.fromMemorySegment(SHORTS, in, src, LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0)).mul(wv));
+                a1 = a1.add(((IntVector) ShortVector.fromMemorySegment(SHORTS, in, src + vec, LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0)).mul(wv));
+                a2 = a2.add(((IntVector) ShortVector.fromMemorySegment(SHORTS, in, src + 2 * vec, LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0)).mul(wv));
+                a3 = a3.add(((IntVector) ShortVector.fromMemorySegment(SHORTS, in, src + 3 * vec, LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0)).mul(wv));
+            }
+        }
+        long ints = tmpOff + INT_ACC;
+        a0.intoMemorySegment(tmp, ints, LE);
+        a1.intoMemorySegment(tmp, ints + 4L * L, LE);
+        a2.intoMemorySegment(tmp, ints + 8L * L, LE);
+        a3.intoMemorySegment(tmp, ints + 12L * L, LE);
+        for (int h = 0; h < 4 * L; h += HALF) {
+            requantizeInts(d.groupBias, d.groupReduced, d.groupRounding, d.groupTotalShifts, d.groupSignOffsets,
+                    h % L, d.actMin, d.actMax, tmp, ints + 4L * h, out, dst + 2L * h);
+        }
+    }
+
+    /**
+     * Channels {@code [c0, c0 + L)} of pixels {@code ox..ox + 3}, whose windows are inside the
+     * row (all {@code kw} taps): each weight vector is loaded once for the four.
+     */
+    private static void dwVector4(Int16Depthwise d, MemorySegment in, long inOff, int b, int oy, int ox, int fy0,
+            int fy1, int c0, MemorySegment out, long dst, MemorySegment tmp, long tmpOff) {
+        int c = d.c;
+        int cp = d.cp;
+        int[] w = d.weights;
+        long pixel = 2L * d.strideW * c;
+        long step = 2L * d.dilW * c;
+        IntVector a0 = IntVector.zero(INTS);
+        IntVector a1 = a0;
+        IntVector a2 = a0;
+        IntVector a3 = a0;
+        for (int fy = fy0; fy < fy1; fy++) {
+            int iy = oy * d.strideH - d.padH + d.dilH * fy;
+            long src = inOff + 2L * ((((long) b * d.inH + iy) * d.inW + ox * d.strideW - d.padW) * c + c0);
+            int wt = fy * d.kw * cp + c0;
+            for (int fx = 0; fx < d.kw; fx++, wt += cp, src += step) {
+                IntVector wv = IntVector.fromArray(INTS, w, wt);
+                a0 = a0.add(((IntVector) ShortVector.fromMemorySegment(SHORTS, in, src, LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0)).mul(wv));
+                a1 = a1.add(((IntVector) ShortVector.fromMemorySegment(SHORTS, in, src + pixel, LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0)).mul(wv));
+                a2 = a2.add(((IntVector) ShortVector.fromMemorySegment(SHORTS, in, src + 2 * pixel, LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0)).mul(wv));
+                a3 = a3.add(((IntVector) ShortVector.fromMemorySegment(SHORTS, in, src + 3 * pixel, LE)
+                        .convertShape(VectorOperators.S2I, INTS, 0)).mul(wv));
+            }
+        }
+        long ints = tmpOff + INT_ACC;
+        a0.intoMemorySegment(tmp, ints, LE);
+        a1.intoMemorySegment(tmp, ints + 4L * L, LE);
+        a2.intoMemorySegment(tmp, ints + 8L * L, LE);
+        a3.intoMemorySegment(tmp, ints + 12L * L, LE);
+        for (int q = 0; q < 4; q++) {
+            for (int h = 0; h < L; h += HALF) {
+                requantizeInts(d.bias, d.reduced, d.rounding, d.totalShifts, d.signOffsets, c0 + h, d.actMin,
+                        d.actMax, tmp, ints + 4L * (q * L + h), out, dst + 2L * (q * c + c0 + h));
             }
         }
     }

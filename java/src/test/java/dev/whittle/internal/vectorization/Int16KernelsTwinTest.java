@@ -108,7 +108,7 @@ class Int16KernelsTwinTest {
     @Test
     void depthwiseMatchesTwin() {
         SplittableRandom r = new SplittableRandom(7);
-        int[] channels = {1, 7, 8, 9, 16, 17, 33, 64, 70};
+        int[] channels = {1, 2, 4, 7, 8, 9, 16, 17, 33, 64, 70};
         for (int ci = 0; ci < channels.length; ci++) {
             int c = channels[ci];
             int kh = 1 + 2 * (ci % 3);
@@ -116,7 +116,7 @@ class Int16KernelsTwinTest {
             int stride = 1 + ci % 2;
             int dil = ci % 4 == 3 ? 2 : 1;
             int inH = 7;
-            int inW = 6;
+            int inW = 37;
             int pad = (kh - 1) * dil / 2;
             int outH = (inH + 2 * pad - (kh - 1) * dil - 1) / stride + 1;
             int outW = (inW + 2 * pad - (kw - 1) * dil - 1) / stride + 1;
