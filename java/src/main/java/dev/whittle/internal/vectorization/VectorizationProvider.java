@@ -45,6 +45,9 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
     /** The int8 GEMM micro-kernel of the Java path's convolutions and fully connected layers. */
     public abstract Int8GemmKernels int8Gemm();
 
+    /** The 16x8 kernels (int16 activations, int8 weights) of the Java path's CONV_2D, FC, depthwise. */
+    public abstract Int16Kernels int16();
+
     @Override
     public String toString() {
         return isa();
@@ -72,7 +75,11 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
             }
             java.lang.reflect.Field f = c.getDeclaredField("INSTANCE");
             f.setAccessible(true);
-            return new Panama((Int8GemmKernels) f.get(null), width);
+            // The 16x8 kernels, loaded by name for the same reason.
+            java.lang.reflect.Field f16 = Class.forName(VectorizationProvider.class.getPackageName()
+                    + ".PanamaInt16Kernels").getDeclaredField("INSTANCE");
+            f16.setAccessible(true);
+            return new Panama((Int8GemmKernels) f.get(null), (Int16Kernels) f16.get(null), width);
         } catch (ReflectiveOperationException | LinkageError e) {
             LOG.log(System.Logger.Level.WARNING, "Java Vector API present but unusable (" + e
                     + "): Whittle's java kernels run their plain-Java twins");
@@ -98,15 +105,22 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
         public Int8GemmKernels int8Gemm() {
             return ScalarInt8GemmKernels.INSTANCE;
         }
+
+        @Override
+        public Int16Kernels int16() {
+            return ScalarInt16Kernels.INSTANCE;
+        }
     }
 
     /** The Vector API kernels. */
     static final class Panama extends VectorizationProvider {
         private final Int8GemmKernels gemm;
+        private final Int16Kernels int16;
         private final String isa;
 
-        Panama(Int8GemmKernels gemm, int bits) {
+        Panama(Int8GemmKernels gemm, Int16Kernels int16, int bits) {
             this.gemm = gemm;
+            this.int16 = int16;
             this.isa = String.format(Locale.ROOT, "panama%d", bits);
         }
 
@@ -123,6 +137,11 @@ public abstract sealed class VectorizationProvider permits VectorizationProvider
         @Override
         public Int8GemmKernels int8Gemm() {
             return gemm;
+        }
+
+        @Override
+        public Int16Kernels int16() {
+            return int16;
         }
     }
 }

@@ -146,6 +146,16 @@ public final class KernelRegistry {
                     (QuantizedFullyConnectedFactory) (p, w, b) -> Qs16NativeFullyConnected.create(
                             Qs16Gemm.Isa.AVX512VNNI, p, w, b),
                     NativeKernels.exported("whittle_qs16_qc8w_fully_connected_gemm_8x32c2__avx512vnni")),
+            // Java path, 16x8 (issue 6): Vector API kernels (internal/vectorization/PanamaInt16Kernels, plain twin
+            // ScalarInt16Kernels): Qs16JavaConv (1x1 direct, im2col), Qs16JavaFullyConnected, Qs16JavaDepthwiseConv.
+            new KernelEntry<>(QS16_QC8W_CONV2D, KernelPath.JAVA,
+                    (ConvKernelFactory) (p, w, b) -> Qs16JavaConv.create(VectorizationProvider.get(), p, w, b), ALWAYS),
+            new KernelEntry<>(QS16_QC8W_FULLY_CONNECTED, KernelPath.JAVA,
+                    (QuantizedFullyConnectedFactory) (p, w, b) -> Qs16JavaFullyConnected.create(
+                            VectorizationProvider.get(), p, w, b), ALWAYS),
+            new KernelEntry<>(QS16_QC8W_DWCONV2D, KernelPath.JAVA,
+                    (DepthwiseConvKernelFactory) (p, w, b) -> Qs16JavaDepthwiseConv.create(VectorizationProvider.get(),
+                            p, w, b), ALWAYS),
             // DEPTHWISE_CONV_2D int8/uint8: JavaDepthwiseConv, NativeDepthwiseConv (kernels/q8_dwconv2d_*).
             dwReference(QS8_DWCONV2D), dwJava(QS8_DWCONV2D), dwNative(QS8_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
             dwNative(QS8_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
