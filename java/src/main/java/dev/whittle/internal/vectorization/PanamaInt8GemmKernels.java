@@ -200,7 +200,7 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
      * The output stage of {@code rows} rows of accumulators ({@code NR} ints per row at
      * {@code tmpOff + 2 * NR}), written as bytes at {@code outOff + r * outStride + tile * NR}.
      */
-    private static void finish(Int8Gemm g, int tile, int rows, MemorySegment rowSums, long rowSumsOff,
+    static void finish(Int8Gemm g, int tile, int rows, MemorySegment rowSums, long rowSumsOff,
             MemorySegment out, long outOff, long outStride, MemorySegment tmp, long tmpOff) {
         int c = tile * NR;
         int cols = g.n - c;

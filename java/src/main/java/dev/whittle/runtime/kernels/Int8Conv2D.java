@@ -238,4 +238,18 @@ public final class Int8Conv2D implements Kernel<ConvParams>, WorkerScratch, Para
     public String toString() {
         return name;
     }
+
+    // ---- issue 9, Java weight-format kernels (JavaWeightKernels): this driver (im2col, blocks,
+    // tasks, reference fallback) over another micro-kernel ----
+
+    /**
+     * This class's driver over {@code kernels} and {@code gemm} (a weight-format micro-kernel
+     * bound to its own weights), for a node that {@link #create} would accept; the caller
+     * checked it ({@link JavaWeightKernels}).
+     */
+    static Int8Conv2D withKernels(String name, Int8GemmKernels kernels, Int8Gemm gemm, ConvParams p) {
+        int k = p.kh() * p.kw() * p.inC();
+        int pixels = p.batches() * p.outH() * p.outW();
+        return new Int8Conv2D(name, kernels, gemm, p, k, pixels);
+    }
 }

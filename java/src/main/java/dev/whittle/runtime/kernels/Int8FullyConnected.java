@@ -124,4 +124,13 @@ public final class Int8FullyConnected implements Kernel<QuantParams>, WorkerScra
     public String toString() {
         return name;
     }
+
+    // ---- issue 9, Java weight-format kernels (JavaWeightKernels): this driver over another
+    // micro-kernel ----
+
+    /** This class's driver over {@code kernels} and {@code gemm}, for a node {@link #create} would accept. */
+    static Int8FullyConnected withKernels(String name, Int8GemmKernels kernels, Int8Gemm gemm,
+            Kernel<QuantParams> reference, QuantParams p) {
+        return new Int8FullyConnected(name, kernels, gemm, reference, p);
+    }
 }

@@ -227,6 +227,12 @@ public final class KernelRegistry {
             new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.AVX512VNNI,
                     Q8Sp24FullyConnected.factory(Q8Sp24Gemm.Isa.AVX512VNNI),
                     NativeKernels.exported("whittle_qs8_fully_connected_sp24_8x16__avx512vnni")),
+            // Java path weight-format kernels (issue 9, Java Vector API versions; JavaWeightKernels):
+            // accepted only where the node's dense family runs on the Java path.
+            new KernelEntry<>(CONV2D_LUT, KernelPath.JAVA, JavaWeightKernels.lutConv(VectorizationProvider.get(), true),
+                    ALWAYS),
+            new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.JAVA,
+                    JavaWeightKernels.lutFc(VectorizationProvider.get(), true), ALWAYS),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,
