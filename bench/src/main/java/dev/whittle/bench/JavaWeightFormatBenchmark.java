@@ -29,17 +29,33 @@ public final class JavaWeightFormatBenchmark {
     private JavaWeightFormatBenchmark() {
     }
 
-    /** outC x inC weights with 16 values for the whole layer (15 random + the zero point). */
+    /**
+     * outC x inC weights: {@code lut}: 16 values for the whole layer (15 random + the zero point);
+     * {@code sparseNN}: NN% of them the zero point at random, the rest random; {@code sp24}: 2 of
+     * every 4 along K the zero point.
+     */
     static byte[] weights(String format, int outC, int inC, boolean u8, int zero) {
         SplittableRandom r = new SplittableRandom(1);
         byte[] w = new byte[outC * inC];
-        int[] table = new int[16];
-        table[0] = zero;
-        for (int i = 1; i < 16; i++) {
-            table[i] = u8 ? r.nextInt(256) : r.nextInt(-127, 128);
+        if (format.equals("lut")) {
+            int[] table = new int[16];
+            table[0] = zero;
+            for (int i = 1; i < 16; i++) {
+                table[i] = u8 ? r.nextInt(256) : r.nextInt(-127, 128);
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (byte) table[r.nextInt(16)];
+            }
+            return w;
         }
+        double zeros = format.equals("sp24") ? 0 : Integer.parseInt(format.substring("sparse".length())) / 100.0;
         for (int i = 0; i < w.length; i++) {
-            w[i] = (byte) table[r.nextInt(16)];
+            int v;
+            do {
+                v = u8 ? r.nextInt(256) : r.nextInt(-127, 128);
+            } while (v == zero);
+            boolean pruned = format.equals("sp24") ? (i % inC) % 4 >= 2 : r.nextDouble() < zeros;
+            w[i] = (byte) (pruned ? zero : v);
         }
         return w;
     }

@@ -82,7 +82,9 @@ class JavaWeightKernelsTest {
                 assertArrayEquals(expected, Q8GemmConvTest.run(java, in, threads),
                         kernel + " threads " + threads + " differs from the reference on " + label);
                 if (tag != null) {
-                    assertArrayEquals(expected, plain(java, dense, in, threads),
+                    JavaWeightKernels.Format f = kernel.contains("_lut4_") ? JavaWeightKernels.Format.LUT
+                            : kernel.contains("_sp24_") ? JavaWeightKernels.Format.SP24 : JavaWeightKernels.Format.SPARSE;
+                    assertArrayEquals(expected, plain(java, dense, f, in, threads),
                             kernel + " plain twin, threads " + threads + " differs on " + label);
                 }
             }
@@ -94,7 +96,8 @@ class JavaWeightKernelsTest {
 
     /** Runs the plain-Java twin of node 0's format kernel in a context of the compiled model. */
     @SuppressWarnings("unchecked")
-    private static byte[] plain(CompiledModel c, KernelFamily<?> dense, TensorData x, int threads) {
+    private static byte[] plain(CompiledModel c, KernelFamily<?> dense, JavaWeightKernels.Format format,
+            TensorData x, int threads) {
         Object prepared = c.nodePrepared(0);
         try (ExecutionContext ctx = c.newContext(threads)) {
             Object params = prepared;
@@ -115,7 +118,7 @@ class JavaWeightKernelsTest {
                 ByteBuffer bias = p.bias() < 0 ? null : slice(state, p.bias(), p.outC() * 4);
                 WeightStats stats = WeightStats.of(filter, p.outC(), k, p.inC(), !dense.name().startsWith("qu8"),
                         dense.name().startsWith("qu8") ? p.filterOffset() : 0);
-                twin = (Kernel<Object>) (Kernel<?>) JavaWeightKernels.lutConv(VectorizationProvider.plain(), false)
+                twin = (Kernel<Object>) (Kernel<?>) JavaWeightKernels.conv(format, VectorizationProvider.plain(), false)
                         .create((KernelFamily<ConvKernelFactory>) dense, p, filter, bias, stats);
             } else {
                 QuantParams p = (QuantParams) params;
@@ -123,7 +126,7 @@ class JavaWeightKernelsTest {
                 ByteBuffer bias = p.bias() < 0 ? null : slice(state, p.bias(), p.outFeatures() * 4);
                 WeightStats stats = WeightStats.of(w, p.outFeatures(), p.inFeatures(), p.inFeatures(),
                         !dense.name().startsWith("qu8"), p.weightsOffset());
-                twin = (Kernel<Object>) (Kernel<?>) JavaWeightKernels.lutFc(VectorizationProvider.plain(), false)
+                twin = (Kernel<Object>) (Kernel<?>) JavaWeightKernels.fc(format, VectorizationProvider.plain(), false)
                         .create((KernelFamily<dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory>) dense, p,
                                 w, bias, stats);
             }
@@ -142,22 +145,32 @@ class JavaWeightKernelsTest {
 
     private static void conv(KernelFamily<ConvKernelFactory> family, Conv c, long seed,
             WeightFormatHarness.Shaper shaper, String tag) {
+        conv(family, c, seed, shaper, WeightFormat.LUT, tag);
+    }
+
+    private static void conv(KernelFamily<ConvKernelFactory> family, Conv c, long seed,
+            WeightFormatHarness.Shaper shaper, WeightFormat format, String tag) {
         Model m = Q8GemmConvTest.build(family, c, seed, shaper);
         // One channel with per-axis scales is per-tensor quantization: the qs8 family.
         KernelFamily<?> dense = family == KernelRegistry.QS8_QC8W_CONV2D && c.outC() == 1 ? KernelRegistry.QS8_CONV2D
                 : family;
-        check(m, dense, WeightFormat.LUT, tag, family.name() + " " + c.label(), seed, c.extremes());
+        check(m, dense, format, tag, family.name() + " " + c.label(), seed, c.extremes());
     }
 
     private static void fc(TensorType type, boolean perChannel, int batches, int k, int n, int extremes, int scale,
             long seed, WeightFormatHarness.Shaper shaper) {
+        fc(type, perChannel, batches, k, n, extremes, scale, seed, shaper, WeightFormat.LUT, LUT);
+    }
+
+    private static void fc(TensorType type, boolean perChannel, int batches, int k, int n, int extremes, int scale,
+            long seed, WeightFormatHarness.Shaper shaper, WeightFormat format, String tag) {
         Model m = Q8GemmFullyConnectedTest.build(type, perChannel, batches, k, n, extremes, scale, seed % 3 != 0, 0,
                 seed, shaper);
         KernelFamily<?> dense = type == TensorType.UINT8 ? KernelRegistry.QU8_FULLY_CONNECTED
                 : perChannel && n > 1 ? KernelRegistry.QS8_QC8W_FULLY_CONNECTED : KernelRegistry.QS8_FULLY_CONNECTED;
         String label = type + (perChannel ? " per-channel" : "") + " fc " + batches + "x" + k + " -> " + n
                 + " extremes " + extremes + " scale " + scale;
-        check(m, dense, WeightFormat.LUT, LUT, label, seed, extremes);
+        check(m, dense, format, tag, label, seed, extremes);
     }
 
     @Test
@@ -255,5 +268,116 @@ class JavaWeightKernelsTest {
     void registeredOnTheJavaPath() {
         assertEquals(KernelPath.JAVA, KernelRegistry.available(KernelRegistry.CONV2D_LUT).get(0).path());
         assertEquals(KernelPath.JAVA, KernelRegistry.available(KernelRegistry.FULLY_CONNECTED_LUT).get(0).path());
+    }
+
+    // ---- sparse (pixels in lanes) and 2:4 ----
+
+    private static final String SPARSE = "_sp"; // _sparse_ or _sp24_ (2:4-conforming layers)
+
+    @Test
+    void sparseSparsities() {
+        long seed = 1000;
+        double[] sparsities = {0, 0.5, 0.8, 0.95, 1.0};
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (double sp : sparsities) {
+                conv(f, new Conv(2, 5, 7, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                        WeightFormatHarness.unstructured(sp), WeightFormat.SPARSE, SPARSE);
+            }
+            conv(f, new Conv(1, 6, 6, 40, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.8).then(WeightFormatHarness.zeroRows(3)), WeightFormat.SPARSE,
+                    SPARSE);
+            conv(f, new Conv(1, 6, 6, 64, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.blocks(0.8, 4), WeightFormat.SPARSE, SPARSE);
+            conv(f, new Conv(1, 5, 7, 48, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.blocks(0.8, 16), WeightFormat.SPARSE, SPARSE);
+        }
+    }
+
+    @Test
+    void sparseConvChannelsAndK() {
+        long seed = 1100;
+        int i = 0;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int oc : OUT) {
+                int inC = K[(i * 7) % K.length];
+                boolean three = i % 3 == 1;
+                int stride = i % 4 == 2 ? 2 : 1;
+                int batch = i % 5 == 0 ? 2 : 1;
+                int padding = i % 2;
+                Conv c = new Conv(batch, three ? 7 : 9, three ? 6 : 7, inC, oc, three ? 3 : 1, three ? 3 : 1, stride,
+                        stride, 1, 1, padding, i % 7 == 3 ? 3 : 0, 0, 0, i % 6 != 5);
+                conv(f, c, seed++, WeightFormatHarness.unstructured(i % 2 == 0 ? 0.8 : 0.6), WeightFormat.SPARSE,
+                        SPARSE);
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void sparseBlocksOfRowsAndExtremes() {
+        long seed = 1200;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            // K = 700: 32 rows per block, 35 pixels: two blocks, one of 3 pixels
+            conv(f, new Conv(1, 5, 7, 700, 19, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.9), WeightFormat.SPARSE, SPARSE);
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {0, 1, 2}) {
+                    conv(f, new Conv(2, 5, 5, 9, 20, 3, 3, 2, 2, 1, 1, extremes - 1, 0, extremes, scale, true),
+                            seed++, WeightFormatHarness.unstructured(0.7), WeightFormat.SPARSE, SPARSE);
+                }
+            }
+        }
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {1, 2}) {
+                    fc(t, false, 3, 65, 33, extremes, scale, seed++, WeightFormatHarness.unstructured(0.8),
+                            WeightFormat.SPARSE, SPARSE);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sparseFullyConnected() {
+        long seed = 1300;
+        int i = 0;
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int batches : new int[] {1, 2, 7, 16, 17, 33}) {
+                int k = K[(i * 5) % K.length];
+                int n = OUT[(i * 3) % OUT.length];
+                fc(t, t == TensorType.INT8 && i % 2 == 0, batches, k, n, 0, 0, seed++,
+                        WeightFormatHarness.unstructured(0.3 * (i % 4)), WeightFormat.SPARSE, SPARSE);
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void sp24ConvAndFullyConnected() {
+        long seed = 1400;
+        int i = 0;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int inC : new int[] {4, 8, 16, 32, 64}) {
+                int oc = OUT[(i * 5) % OUT.length];
+                boolean three = i % 2 == 1;
+                conv(f, new Conv(1 + i % 2, 6, 5, inC, oc, three ? 3 : 1, three ? 3 : 1, 1 + i % 3 / 2, 1 + i % 3 / 2, 1,
+                        1, i % 2, 0, i % 3, i % 3, true), seed++, WeightFormatHarness.sparse24(), WeightFormat.SPARSE,
+                        "_sp24_");
+                i++;
+            }
+        }
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            fc(t, false, 5, 128, 40, 0, 0, seed++, WeightFormatHarness.sparse24(), WeightFormat.SPARSE, "_sp24_");
+        }
+    }
+
+    @Test
+    void sparseAutoDeclinesDenseLayers() {
+        long seed = 1500;
+        Conv c = new Conv(1, 6, 6, 32, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            conv(f, c, seed++, WeightFormatHarness.unstructured(0.2), WeightFormat.AUTO, null);
+            conv(f, c, seed++, WeightFormatHarness.unstructured(0.9), WeightFormat.DENSE, null);
+        }
     }
 }

@@ -205,4 +205,31 @@ public final class Int8Gemm {
         System.arraycopy(shifts, 0, s, 0, n);
         return new Int8Gemm(k, n, nr, new byte[0], constants, wo, unsigned, ruy, m, s, outputOffset, actMin, actMax);
     }
+
+    /**
+     * An output stage with the given per-channel constants and no row sums ({@code rowOffset}
+     * 0): for the sparse kernels, whose accumulators are {@code sum_k (w + wo) * a} with the
+     * input-offset term folded into {@code constants}. With {@code lanes > 1}, every channel's
+     * values repeated {@code lanes} times (channel {@code c} at {@code [c * lanes, c * lanes +
+     * lanes)}), for kernels with pixels in the vector lanes. Null where {@link #pack} would be.
+     */
+    static Int8Gemm ofConstants(int k, int n, int nr, int lanes, int[] constants, boolean unsigned, boolean ruy,
+            int[] multipliers, int[] shifts, int outputOffset, int actMin, int actMax) {
+        for (int j = 0; j < n; j++) {
+            if (multipliers[j] < 0 || shifts[j] < -31 || shifts[j] > 30) {
+                return null;
+            }
+        }
+        int nl = n * lanes;
+        int np = (nl + nr - 1) / nr * nr;
+        int[] c = new int[np];
+        int[] m = new int[np];
+        int[] s = new int[np];
+        for (int j = 0; j < nl; j++) {
+            c[j] = constants[j / lanes];
+            m[j] = multipliers[j / lanes];
+            s[j] = shifts[j / lanes];
+        }
+        return new Int8Gemm(k, nl, nr, new byte[0], c, 0, unsigned, ruy, m, s, outputOffset, actMin, actMax);
+    }
 }

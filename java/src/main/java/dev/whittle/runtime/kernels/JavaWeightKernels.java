@@ -2,6 +2,7 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.internal.vectorization.Int8GemmKernels;
 import dev.whittle.internal.vectorization.Int8LutGemm;
+import dev.whittle.internal.vectorization.Int8SparseGemm;
 import dev.whittle.internal.vectorization.VectorizationProvider;
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
@@ -30,6 +31,12 @@ public final class JavaWeightKernels {
      * kernels/README.md "Java path weight formats").
      */
     static final long AUTO_LUT_MAX_M = 0;
+    /** auto: the Java sparse kernels from this many output pixels (rows) on: pixels are its vector lanes. */
+    static final long AUTO_SPARSE_MIN_M = 16;
+    /** auto: the Java sparse kernel from this fraction of zero weights on. */
+    static final double AUTO_SPARSE_MIN_ZEROS = 0.6;
+    /** auto: the Java sparse kernel on a 2:4 layer (50% zeros) only from this K on. */
+    static final int AUTO_SP24_MIN_K = 1 << 30;
 
     private JavaWeightKernels() {
     }
@@ -55,18 +62,71 @@ public final class JavaWeightKernels {
         return b;
     }
 
+    /** The weight formats with a Java kernel. */
+    public enum Format {
+        /** 4-bit indices into one 16-entry table per layer ({@link Int8LutGemm}). */
+        LUT("lut4"),
+        /** Non-zero weights per channel, any pattern ({@link Int8SparseGemm}). */
+        SPARSE("sparse"),
+        /** The sparse kernel on 2:4 layers ({@link Int8SparseGemm}; the 2:4 family's entry). */
+        SP24("sp24");
+
+        final String variant;
+
+        Format(String variant) {
+            this.variant = variant;
+        }
+
+        /** The variant in kernel names ({@code lut4}, {@code sparse}, {@code sp24}). */
+        public String variant() {
+            return variant;
+        }
+    }
+
+    /** What a format packs for one node: the micro-kernel, its output stage, its bytes. */
+    private record Packed(String tile, Int8GemmKernels kernels, dev.whittle.internal.vectorization.Int8Gemm gemm,
+            long bytes) {
+    }
+
+    /** Whether the format can run (and, gated in auto, should run) a layer of these weights and rows. */
+    private static boolean accepts(Format f, WeightStats stats, long rows, boolean gated) {
+        boolean auto = gated && WeightFormat.current() == WeightFormat.AUTO;
+        return switch (f) {
+            case LUT -> stats.distinctLayer() <= Int8LutGemm.MAX_VALUES && (!auto || rows <= AUTO_LUT_MAX_M);
+            case SPARSE -> !auto || (rows >= AUTO_SPARSE_MIN_M && stats.sparsity() >= AUTO_SPARSE_MIN_ZEROS);
+            case SP24 -> stats.conforms24() && (!auto || (rows >= AUTO_SPARSE_MIN_M && stats.k() >= AUTO_SP24_MIN_K));
+        };
+    }
+
+    private static Packed pack(Format f, VectorizationProvider provider, byte[] w, int k, int n, boolean unsigned,
+            int[] bias, int inputOffset, int weightsOffset, int outputOffset, int[] multipliers, int[] shifts,
+            int actMin, int actMax, boolean ruy, int maxRows) {
+        if (f == Format.LUT) {
+            Int8LutGemm lut = Int8LutGemm.pack(provider, w, k, n, unsigned, bias, inputOffset, weightsOffset,
+                    outputOffset, multipliers, shifts, actMin, actMax, ruy);
+            return lut == null ? null
+                    : new Packed(Int8GemmKernels.MR + "x" + lut.kernels().nr(), lut.kernels(), lut.gemm(),
+                            lut.packedBytes());
+        }
+        Int8SparseGemm sp = Int8SparseGemm.pack(provider, w, k, n, unsigned, bias, inputOffset, weightsOffset,
+                outputOffset, multipliers, shifts, actMin, actMax, ruy, maxRows);
+        return sp == null ? null
+                : new Packed((provider.vectorized() ? sp.kernels().nr() : 1) + "x1", sp.kernels(), sp.gemm(),
+                        sp.packedBytes());
+    }
+
     /**
-     * The LUT-16 CONV_2D factory ({@link KernelRegistry#CONV2D_LUT} on the Java path): layers
-     * with at most 16 distinct weight values ({@code whittle cluster --clusters 16}).
+     * The CONV_2D factory of format {@code f} on the Java path ({@link KernelRegistry#CONV2D_LUT},
+     * {@code CONV2D_SPARSE}, {@code CONV2D_SP24}).
      *
-     * @param gated whether {@code auto} applies the cost model (false: accept whatever the
-     *     kernel can run, for tests of the twin)
+     * @param gated whether only nodes whose dense family runs on the Java path are taken, and
+     *     {@code auto} applies the cost model (false: whatever the kernel can run, for tests of
+     *     the twin)
      */
-    public static WeightFormatConvFactory lutConv(VectorizationProvider provider, boolean gated) {
+    public static WeightFormatConvFactory conv(Format f, VectorizationProvider provider, boolean gated) {
         return (dense, p, filter, bias, stats) -> {
             if (!int8Family(dense.name()) || (gated && !denseOnJava(dense)) || p.groups() != 1
-                    || p.filterInC() != p.inC() || p.batches() < 1 || (p.bias() >= 0 && bias == null)
-                    || stats.distinctLayer() > Int8LutGemm.MAX_VALUES) {
+                    || p.filterInC() != p.inC() || p.batches() < 1 || (p.bias() >= 0 && bias == null)) {
                 return null;
             }
             int k;
@@ -81,31 +141,28 @@ public final class JavaWeightKernels {
             } catch (ArithmeticException e) {
                 return null;
             }
-            if (k == 0 || pixels == 0 || p.outC() == 0
-                    || (gated && WeightFormat.current() == WeightFormat.AUTO && pixels > AUTO_LUT_MAX_M)) {
+            if (k == 0 || pixels == 0 || p.outC() == 0 || !accepts(f, stats, pixels, gated)) {
                 return null;
             }
             boolean unsigned = dense.name().startsWith("qu8_");
             byte[] w = new byte[weights];
             filter.get(0, w);
-            Int8LutGemm lut = Int8LutGemm.pack(provider, w, k, p.outC(), unsigned,
-                    bias(p.bias() >= 0 ? bias : null, p.outC()), p.inputOffset(), unsigned ? p.filterOffset() : 0,
-                    p.outputOffset(), p.multipliers(), p.shifts(), p.actMin(), p.actMax(), !unsigned);
-            if (lut == null) {
+            Packed packed = pack(f, provider, w, k, p.outC(), unsigned, bias(p.bias() >= 0 ? bias : null, p.outC()),
+                    p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(), p.shifts(),
+                    p.actMin(), p.actMax(), !unsigned, Math.min(pixels, Int8GemmBlocks.rowsPerBlock(k)));
+            if (packed == null) {
                 return null;
             }
-            String name = dense.name() + "_lut4_" + Int8GemmKernels.MR + "x" + lut.kernels().nr() + "__"
-                    + provider.isa();
-            return new Conv(Int8Conv2D.withKernels(name, lut.kernels(), lut.gemm(), p), lut.packedBytes());
+            String name = dense.name() + "_" + f.variant + "_" + packed.tile() + "__" + provider.isa();
+            return new Conv(Int8Conv2D.withKernels(name, packed.kernels(), packed.gemm(), p), packed.bytes());
         };
     }
 
-    /** The LUT-16 FULLY_CONNECTED factory ({@link KernelRegistry#FULLY_CONNECTED_LUT} on the Java path). */
-    public static WeightFormatFcFactory lutFc(VectorizationProvider provider, boolean gated) {
+    /** The FULLY_CONNECTED factory of format {@code f} on the Java path; {@code gated} as {@link #conv}. */
+    public static WeightFormatFcFactory fc(Format f, VectorizationProvider provider, boolean gated) {
         return (dense, p, weights, bias, stats) -> {
             String family = dense.name();
-            if (!int8Family(family) || (gated && !denseOnJava(dense))
-                    || stats.distinctLayer() > Int8LutGemm.MAX_VALUES) {
+            if (!int8Family(family) || (gated && !denseOnJava(dense))) {
                 return null;
             }
             boolean unsigned = family.startsWith("qu8_");
@@ -116,20 +173,20 @@ public final class JavaWeightKernels {
             if ((p.bias() >= 0 && bias == null) || k <= 0 || n <= 0 || p.batches() <= 0
                     || (long) k * n > Integer.MAX_VALUE - 64
                     || (long) p.batches() * Math.max(k, n) > Integer.MAX_VALUE
-                    || (gated && WeightFormat.current() == WeightFormat.AUTO && p.batches() > AUTO_LUT_MAX_M)) {
+                    || !accepts(f, stats, p.batches(), gated)) {
                 return null;
             }
             byte[] w = new byte[k * n];
             weights.get(0, w);
-            Int8LutGemm lut = Int8LutGemm.pack(provider, w, k, n, unsigned, bias(p.bias() >= 0 ? bias : null, n),
+            Packed packed = pack(f, provider, w, k, n, unsigned, bias(p.bias() >= 0 ? bias : null, n),
                     p.inputOffset(), p.weightsOffset(), p.outputOffset(), p.multipliers(), p.shifts(), p.actMin(),
-                    p.actMax(), true);
-            if (lut == null) {
+                    p.actMax(), true, Math.min(p.batches(), Int8GemmBlocks.rowsPerBlock(k)));
+            if (packed == null) {
                 return null;
             }
-            String name = family + "_lut4_" + Int8GemmKernels.MR + "x" + lut.kernels().nr() + "__" + provider.isa();
-            return new FullyConnected(Int8FullyConnected.withKernels(name, lut.kernels(), lut.gemm(), reference, p),
-                    lut.packedBytes());
+            String name = family + "_" + f.variant + "_" + packed.tile() + "__" + provider.isa();
+            return new FullyConnected(Int8FullyConnected.withKernels(name, packed.kernels(), packed.gemm(), reference,
+                    p), packed.bytes());
         };
     }
 

@@ -1,0 +1,151 @@
+package dev.whittle.internal.vectorization;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+/**
+ * One int8/uint8 GEMM node with pruned weights packed for the Java path's sparse micro-kernels
+ * ({@code sparse}, and {@code sp24} for 2:4 layers): per output channel the list of its non-zero
+ * effective weights {@code we = w + weightsOffset} (so a pruned uint8 weight, equal to its zero
+ * point, is skipped) as (K index, value) pairs of shorts, any pattern (1x1 blocks). The
+ * accumulator of channel {@code c} for a row is {@code constants[c] + sum_j a[k_j] * we_j} with
+ * {@code constants[c] = bias[c] + inputOffset * sum_k we[c, k]}: the reference's
+ * {@code sum_k we (a + inputOffset)} regrouped in wrapping int32, so the same integer.
+ *
+ * <p>The Vector API kernel ({@link PanamaInt8SparseKernels}) puts output pixels in the lanes
+ * (XNNPACK's SpMM, on a transposed block of activations); the twin ({@link ScalarInt8SparseKernels})
+ * walks rows and channels. Both requantize with the dense kernel's output stage.
+ */
+public final class Int8SparseGemm {
+    private static final class Panama {
+        static final MethodHandle NEW = lookup();
+
+        private static MethodHandle lookup() {
+            try {
+                Class<?> c = Class.forName(Int8SparseGemm.class.getPackageName() + ".PanamaInt8SparseKernels");
+                return MethodHandles.privateLookupIn(c, MethodHandles.lookup()).findConstructor(c,
+                        MethodType.methodType(void.class, Int8SparseGemm.class));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    final int k;
+    final int n;
+    final int maxRows;
+    final boolean unsigned;
+    final int[] start;
+    final short[] index;
+    final short[] value;
+    final int[] constants;
+    final int[] multipliers;
+    final int[] shifts;
+    final boolean ruy;
+    final int outputOffset;
+    final int actMin;
+    final int actMax;
+    private Int8Gemm gemm;
+    private Int8GemmKernels kernels;
+
+    private Int8SparseGemm(int k, int n, int maxRows, boolean unsigned, int[] start, short[] index, short[] value,
+            int[] constants, int[] multipliers, int[] shifts, boolean ruy, int outputOffset, int actMin, int actMax) {
+        this.k = k;
+        this.n = n;
+        this.maxRows = maxRows;
+        this.unsigned = unsigned;
+        this.start = start;
+        this.index = index;
+        this.value = value;
+        this.constants = constants;
+        this.multipliers = multipliers;
+        this.shifts = shifts;
+        this.ruy = ruy;
+        this.outputOffset = outputOffset;
+        this.actMin = actMin;
+        this.actMax = actMax;
+    }
+
+    /**
+     * Packs one node for {@code provider}'s sparse kernel, or null where it cannot (K past
+     * 32767, a multiplier outside the output stage's range). Arguments as {@link Int8Gemm#pack};
+     * {@code maxRows}: the most rows the driver passes in one block.
+     */
+    public static Int8SparseGemm pack(VectorizationProvider provider, byte[] weights, int k, int n, boolean unsigned,
+            int[] bias, int inputOffset, int weightsOffset, int outputOffset, int[] multipliers, int[] shifts,
+            int actMin, int actMax, boolean ruy, int maxRows) {
+        if (k > Short.MAX_VALUE || k <= 0 || n <= 0 || maxRows <= 0) {
+            return null;
+        }
+        int[] start = new int[n + 1];
+        int nonzeros = 0;
+        for (int c = 0; c < n; c++) {
+            for (int i = 0; i < k; i++) {
+                int w = (unsigned ? weights[c * k + i] & 0xFF : weights[c * k + i]) + weightsOffset;
+                if (w != 0) {
+                    nonzeros++;
+                }
+            }
+            start[c + 1] = nonzeros;
+        }
+        short[] index = new short[nonzeros];
+        short[] value = new short[nonzeros];
+        int[] constants = new int[n];
+        int j = 0;
+        for (int c = 0; c < n; c++) {
+            int sum = 0;
+            for (int i = 0; i < k; i++) {
+                int w = (unsigned ? weights[c * k + i] & 0xFF : weights[c * k + i]) + weightsOffset;
+                if (w != 0) {
+                    index[j] = (short) i;
+                    value[j++] = (short) w;
+                    sum += w;
+                }
+            }
+            constants[c] = inputOffset * sum + (bias == null ? 0 : bias[c]);
+        }
+        Int8SparseGemm s = new Int8SparseGemm(k, n, maxRows, unsigned, start, index, value, constants,
+                java.util.Arrays.copyOf(multipliers, n), java.util.Arrays.copyOf(shifts, n), ruy, outputOffset, actMin,
+                actMax);
+        int nr = provider.int8Gemm().nr() / 2;
+        s.gemm = Int8Gemm.ofConstants(k, n, nr, 1, constants, unsigned, ruy, multipliers, shifts, outputOffset,
+                actMin, actMax);
+        if (s.gemm == null) {
+            return null;
+        }
+        if (provider.vectorized()) {
+            try {
+                s.kernels = (Int8GemmKernels) Panama.NEW.invoke(s);
+            } catch (Throwable e) {
+                throw new IllegalStateException(e);
+            }
+        } else {
+            s.kernels = new ScalarInt8SparseKernels(s);
+        }
+        if (s.kernels.nr() != nr) {
+            throw new IllegalStateException("sparse kernel tiles " + s.kernels.nr() + " != " + nr);
+        }
+        return s;
+    }
+
+    /** The output stage (no weights): the driver's tile count and geometry. */
+    public Int8Gemm gemm() {
+        return gemm;
+    }
+
+    /** The micro-kernel bound to this node (an {@link Int8BlockKernels}). */
+    public Int8GemmKernels kernels() {
+        return kernels;
+    }
+
+    /** Non-zero weights kept. */
+    public int nonzeros() {
+        return index.length;
+    }
+
+    /** Bytes of indices, values and channel starts. */
+    public long packedBytes() {
+        return 4L * index.length + 4L * start.length;
+    }
+}

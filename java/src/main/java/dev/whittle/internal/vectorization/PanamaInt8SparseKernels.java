@@ -1,0 +1,134 @@
+package dev.whittle.internal.vectorization;
+
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The sparse micro-kernel on the Vector API ({@code sparse_16x1__panama512},
+ * {@code sparse_8x1__panama256}): output pixels in the int lanes (XNNPACK's SpMM). A block's
+ * activations are transposed once into int rows of pixels per k ({@code x[k][m]}, widened as the
+ * dtype reads them), shared by every channel of the block; then per output channel and per two
+ * vectors of pixels, each non-zero weight is one broadcast multiply-add of the row
+ * {@code x[k_j]} ({@code vpmulld}, {@code vpaddd}): the work is proportional to the non-zeros,
+ * whatever their pattern, and no lane is reduced. The channel's output stage is the dense
+ * kernel's ({@link PanamaInt8GemmKernels#requantizeRuy}), on constants repeated per lane; the
+ * bytes are stored one per pixel (stride N).
+ *
+ * <p>Why pixels, not channels, in the lanes: with channels in the lanes (the dense outer
+ * product) a k can be skipped only where a whole vector of channels is zero, which random
+ * pruning almost never gives (0.8^16 at 80%).
+ */
+final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels {
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
+    private static final int L = INTS.length();
+    private static final int HALF = L / 2;
+
+    private final Int8SparseGemm s;
+    /** Channel {@code c}'s output stage at {@code [c * L, c * L + L)}. */
+    private final Int8Gemm lanes;
+    /** Pixels per transposed row: the driver's most rows, rounded up to two vectors. */
+    private final int stride;
+
+    PanamaInt8SparseKernels(Int8SparseGemm s) {
+        this.s = s;
+        this.lanes = Int8Gemm.ofConstants(s.k, s.n, L, L, s.constants, s.unsigned, s.ruy, s.multipliers, s.shifts,
+                s.outputOffset, s.actMin, s.actMax);
+        this.stride = (s.maxRows + 2 * L - 1) / (2 * L) * (2 * L);
+    }
+
+    @Override
+    public int nr() {
+        return L;
+    }
+
+    @Override
+    public long tmpBytes() {
+        return 4L * s.k * stride + 4L * 2 * L + 4L * L + 64;
+    }
+
+    @Override
+    public void run(Int8Gemm g, int tile, int rows, MemorySegment a, long aOff, long aStride, MemorySegment rowSums,
+            long rowSumsOff, MemorySegment out, long outOff, long outStride, MemorySegment tmp, long tmpOff) {
+        throw new UnsupportedOperationException("a block kernel: runBlock");
+    }
+
+    @Override
+    public void runBlock(int rows, MemorySegment mem, long a, int c0, int c1, long out, long tmp) {
+        int k = s.k;
+        int mask = s.unsigned ? 0xFF : -1;
+        long x = tmp;
+        long rowBytes = 4L * stride;
+        for (int r = 0; r < rows; r++) {
+            long row = a + (long) r * k;
+            long dst = x + 4L * r;
+            for (int i = 0; i < k; i++) {
+                mem.set(ValueLayout.JAVA_INT_UNALIGNED, dst + i * rowBytes, mem.get(ValueLayout.JAVA_BYTE, row + i) & mask);
+            }
+        }
+        long acc = x + 4L * k * stride;
+        long bytes = acc + 8L * L;
+        int pad = (rows + L - 1) / L * L;
+        for (int c = c0; c < c1; c++) {
+            int m = 0;
+            for (; m + 2 * L <= pad; m += 2 * L) {
+                channel2(c, mem, x + 4L * m, rowBytes, acc);
+                store(c, mem, acc, bytes, out, m, Math.min(2 * L, rows - m), 2);
+            }
+            if (m < pad) {
+                channel1(c, mem, x + 4L * m, rowBytes, acc);
+                store(c, mem, acc, bytes, out, m, rows - m, 1);
+            }
+        }
+    }
+
+    /** Two vectors of pixels of channel {@code c}: accumulators to {@code acc}. */
+    private void channel2(int c, MemorySegment mem, long x, long rowBytes, long acc) {
+        short[] index = s.index;
+        short[] value = s.value;
+        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
+        IntVector s1 = s0;
+        for (int j = s.start[c], end = s.start[c + 1]; j < end; j++) {
+            long o = x + index[j] * rowBytes;
+            int w = value[j];
+            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o, ByteOrder.LITTLE_ENDIAN).mul(w));
+            s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
+        }
+        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
+        s1.intoMemorySegment(mem, acc + 4L * L, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private void channel1(int c, MemorySegment mem, long x, long rowBytes, long acc) {
+        short[] index = s.index;
+        short[] value = s.value;
+        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
+        for (int j = s.start[c], end = s.start[c + 1]; j < end; j++) {
+            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, x + index[j] * rowBytes, ByteOrder.LITTLE_ENDIAN)
+                    .mul(value[j]));
+        }
+        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Requantizes {@code vectors} vectors of accumulators of channel {@code c} and stores {@code count} bytes. */
+    private void store(int c, MemorySegment mem, long acc, long bytes, long out, int m, int count, int vectors) {
+        for (int v = 0; v < vectors; v++) {
+            for (int h = 0; h < L; h += HALF) {
+                if (lanes.ruy) {
+                    PanamaInt8GemmKernels.requantizeRuy(lanes, c * L + h, 0, mem, acc + 4L * (v * L + h),
+                            bytes + v * L + h);
+                } else {
+                    PanamaInt8GemmKernels.requantizeGemmlowp(lanes, c * L + h, 0, mem, acc + 4L * (v * L + h),
+                            bytes + v * L + h);
+                }
+            }
+        }
+        int n = s.n;
+        long dst = out + (long) m * n + c;
+        for (int i = 0; i < count; i++) {
+            mem.set(ValueLayout.JAVA_BYTE, dst + (long) i * n, mem.get(ValueLayout.JAVA_BYTE, bytes + i));
+        }
+    }
+}
