@@ -132,6 +132,12 @@ class JavaWeightKernelsTest {
             }
             assertNotNull(twin);
             assertTrue(twin.name().endsWith("__scalar"), twin.name());
+            // The context sized its worker scratch for the dispatched kernel; the twin must fit in it.
+            Object dispatched = params instanceof ConvParams cp ? cp.kernel() : null;
+            if (dispatched instanceof dev.whittle.runtime.kernels.WorkerScratch ws) {
+                assertTrue(((dev.whittle.runtime.kernels.WorkerScratch) twin).workerScratchBytes() <= ws.workerScratchBytes(),
+                        twin.name() + " needs more scratch than " + dispatched);
+            }
             twin.run(params, state);
             return ctx.output(0).bytes();
         } catch (ReflectiveOperationException e) {

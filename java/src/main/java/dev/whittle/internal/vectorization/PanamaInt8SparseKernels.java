@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * The sparse micro-kernel on the Vector API ({@code sparse_16x1__panama512},
  * {@code sparse_8x1__panama256}): output pixels in the int lanes (XNNPACK's SpMM). A block's
  * activations are transposed once into int rows of pixels per k ({@code x[k][m]}, widened as the
- * dtype reads them), shared by every channel of the block; then per output channel and per two
+ * dtype reads them), shared by every channel of the block; then per output channel and per four
  * vectors of pixels, each non-zero weight is one broadcast multiply-add of the row
  * {@code x[k_j]} ({@code vpmulld}, {@code vpaddd}): the work is proportional to the non-zeros,
  * whatever their pattern, and no lane is reduced. The channel's output stage is the dense
@@ -30,14 +30,14 @@ final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
     private final Int8SparseGemm s;
     /** Channel {@code c}'s output stage at {@code [c * L, c * L + L)}. */
     private final Int8Gemm lanes;
-    /** Pixels per transposed row: the driver's most rows, rounded up to two vectors. */
+    /** Pixels per transposed row: the driver's most rows, rounded up to a vector. */
     private final int stride;
 
     PanamaInt8SparseKernels(Int8SparseGemm s) {
         this.s = s;
         this.lanes = Int8Gemm.ofConstants(s.k, s.n, L, L, s.constants, s.unsigned, s.ruy, s.multipliers, s.shifts,
                 s.outputOffset, s.actMin, s.actMax);
-        this.stride = (s.maxRows + 2 * L - 1) / (2 * L) * (2 * L);
+        this.stride = (s.maxRows + L - 1) / L * L;
     }
 
     @Override
@@ -47,7 +47,7 @@ final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
 
     @Override
     public long tmpBytes() {
-        return 4L * s.k * stride + 4L * 2 * L + 4L * L + 64;
+        return 4L * s.k * stride + 4L * 4 * L + 4L * L + 64;
     }
 
     @Override
@@ -70,30 +70,60 @@ final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
             }
         }
         long acc = x + 4L * k * stride;
-        long bytes = acc + 8L * L;
+        long bytes = acc + 16L * L;
         int pad = (rows + L - 1) / L * L;
         for (int c = c0; c < c1; c++) {
             int m = 0;
+            for (; m + 4 * L <= pad; m += 4 * L) {
+                channel4(c, mem, x + 4L * m, rowBytes, acc);
+                store(c, mem, acc, bytes, out, m, Math.min(4 * L, rows - m), 4);
+            }
             for (; m + 2 * L <= pad; m += 2 * L) {
                 channel2(c, mem, x + 4L * m, rowBytes, acc);
                 store(c, mem, acc, bytes, out, m, Math.min(2 * L, rows - m), 2);
             }
-            if (m < pad) {
+            for (; m < pad; m += L) {
                 channel1(c, mem, x + 4L * m, rowBytes, acc);
                 store(c, mem, acc, bytes, out, m, rows - m, 1);
             }
         }
     }
 
+    /** Four vectors of pixels of channel {@code c}: four accumulator chains per non-zero's scalar loads. */
+    private void channel4(int c, MemorySegment mem, long x, long rowBytes, long acc) {
+        short[] index = s.index;
+        byte[] value = s.value;
+        int wmask = s.wmask;
+        int wo = s.wo;
+        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
+        IntVector s1 = s0;
+        IntVector s2 = s0;
+        IntVector s3 = s0;
+        for (int j = s.start[c], end = s.start[c + 1]; j < end; j++) {
+            long o = x + index[j] * rowBytes;
+            int w = (value[j] & wmask) + wo;
+            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o, ByteOrder.LITTLE_ENDIAN).mul(w));
+            s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
+            s2 = s2.add(IntVector.fromMemorySegment(INTS, mem, o + 8L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
+            s3 = s3.add(IntVector.fromMemorySegment(INTS, mem, o + 12L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
+        }
+        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
+        s1.intoMemorySegment(mem, acc + 4L * L, ByteOrder.LITTLE_ENDIAN);
+        s2.intoMemorySegment(mem, acc + 8L * L, ByteOrder.LITTLE_ENDIAN);
+        s3.intoMemorySegment(mem, acc + 12L * L, ByteOrder.LITTLE_ENDIAN);
+    }
+
     /** Two vectors of pixels of channel {@code c}: accumulators to {@code acc}. */
     private void channel2(int c, MemorySegment mem, long x, long rowBytes, long acc) {
         short[] index = s.index;
-        short[] value = s.value;
+        byte[] value = s.value;
+        int wmask = s.wmask;
+        int wo = s.wo;
         IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
         IntVector s1 = s0;
         for (int j = s.start[c], end = s.start[c + 1]; j < end; j++) {
             long o = x + index[j] * rowBytes;
-            int w = value[j];
+            int w = (value[j] & wmask) + wo;
             s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o, ByteOrder.LITTLE_ENDIAN).mul(w));
             s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
         }
@@ -103,11 +133,13 @@ final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
 
     private void channel1(int c, MemorySegment mem, long x, long rowBytes, long acc) {
         short[] index = s.index;
-        short[] value = s.value;
+        byte[] value = s.value;
+        int wmask = s.wmask;
+        int wo = s.wo;
         IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
         for (int j = s.start[c], end = s.start[c + 1]; j < end; j++) {
             s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, x + index[j] * rowBytes, ByteOrder.LITTLE_ENDIAN)
-                    .mul(value[j]));
+                    .mul((value[j] & wmask) + wo));
         }
         s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
     }

@@ -38,7 +38,7 @@ final class ScalarInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
             for (int c = c0; c < c1; c++) {
                 int acc = s.constants[c];
                 for (int j = s.start[c]; j < s.start[c + 1]; j++) {
-                    acc += (mem.get(ValueLayout.JAVA_BYTE, row + s.index[j]) & mask) * s.value[j];
+                    acc += (mem.get(ValueLayout.JAVA_BYTE, row + s.index[j]) & mask) * ((s.value[j] & s.wmask) + s.wo);
                 }
                 int v = s.ruy ? RuyMath.multiplyByQuantizedMultiplier(acc, s.multipliers[c], s.shifts[c])
                         : FixedPoint.multiplyByQuantizedMultiplier(acc, s.multipliers[c], s.shifts[c]);

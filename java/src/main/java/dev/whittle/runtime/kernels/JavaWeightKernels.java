@@ -83,9 +83,24 @@ public final class JavaWeightKernels {
         }
     }
 
-    /** What a format packs for one node: the micro-kernel, its output stage, its bytes. */
+    /** What a format packs for one node: the micro-kernel, its output stage, its bytes, rows per block. */
     private record Packed(String tile, Int8GemmKernels kernels, dev.whittle.internal.vectorization.Int8Gemm gemm,
-            long bytes) {
+            long bytes, int rowsPerBlock) {
+    }
+
+    /**
+     * The sparse kernels' transposed activations (4 bytes per pixel and k) per block: up to this
+     * many bytes, so a block's x[k][m] stays in L2 while every channel's non-zeros walk it, and
+     * each block reads the layer's non-zeros once (K = 1280 at 49 pixels: one block, not four).
+     */
+    private static final long SPARSE_BLOCK_BYTES = 192 * 1024;
+
+    /** Rows per block of the sparse kernels: as many as fit, evenly spread, a multiple of {@code lanes}. */
+    static int sparseRowsPerBlock(int k, long rows, int lanes) {
+        long most = Math.max(2L * lanes, Math.min(512, SPARSE_BLOCK_BYTES / (4L * k)) / lanes * lanes);
+        long blocks = (rows + most - 1) / most;
+        long even = (rows + blocks - 1) / blocks;
+        return (int) Math.min(most, (even + lanes - 1) / lanes * lanes);
     }
 
     /** Whether the format can run (and, gated in auto, should run) a layer of these weights and rows. */
@@ -100,19 +115,21 @@ public final class JavaWeightKernels {
 
     private static Packed pack(Format f, VectorizationProvider provider, byte[] w, int k, int n, boolean unsigned,
             int[] bias, int inputOffset, int weightsOffset, int outputOffset, int[] multipliers, int[] shifts,
-            int actMin, int actMax, boolean ruy, int maxRows) {
+            int actMin, int actMax, boolean ruy, long rows) {
         if (f == Format.LUT) {
             Int8LutGemm lut = Int8LutGemm.pack(provider, w, k, n, unsigned, bias, inputOffset, weightsOffset,
                     outputOffset, multipliers, shifts, actMin, actMax, ruy);
             return lut == null ? null
                     : new Packed(Int8GemmKernels.MR + "x" + lut.kernels().nr(), lut.kernels(), lut.gemm(),
-                            lut.packedBytes());
+                            lut.packedBytes(), Int8GemmBlocks.rowsPerBlock(k));
         }
+        int lanes = provider.int8Gemm().nr() / 2;
+        int block = sparseRowsPerBlock(k, rows, lanes);
         Int8SparseGemm sp = Int8SparseGemm.pack(provider, w, k, n, unsigned, bias, inputOffset, weightsOffset,
-                outputOffset, multipliers, shifts, actMin, actMax, ruy, maxRows);
+                outputOffset, multipliers, shifts, actMin, actMax, ruy, block);
         return sp == null ? null
                 : new Packed((provider.vectorized() ? sp.kernels().nr() : 1) + "x1", sp.kernels(), sp.gemm(),
-                        sp.packedBytes());
+                        sp.packedBytes(), block);
     }
 
     /**
@@ -149,12 +166,13 @@ public final class JavaWeightKernels {
             filter.get(0, w);
             Packed packed = pack(f, provider, w, k, p.outC(), unsigned, bias(p.bias() >= 0 ? bias : null, p.outC()),
                     p.inputOffset(), unsigned ? p.filterOffset() : 0, p.outputOffset(), p.multipliers(), p.shifts(),
-                    p.actMin(), p.actMax(), !unsigned, Math.min(pixels, Int8GemmBlocks.rowsPerBlock(k)));
+                    p.actMin(), p.actMax(), !unsigned, pixels);
             if (packed == null) {
                 return null;
             }
             String name = dense.name() + "_" + f.variant + "_" + packed.tile() + "__" + provider.isa();
-            return new Conv(Int8Conv2D.withKernels(name, packed.kernels(), packed.gemm(), p), packed.bytes());
+            return new Conv(Int8Conv2D.withKernels(name, packed.kernels(), packed.gemm(), p, packed.rowsPerBlock()),
+                    packed.bytes());
         };
     }
 
@@ -180,13 +198,13 @@ public final class JavaWeightKernels {
             weights.get(0, w);
             Packed packed = pack(f, provider, w, k, n, unsigned, bias(p.bias() >= 0 ? bias : null, n),
                     p.inputOffset(), p.weightsOffset(), p.outputOffset(), p.multipliers(), p.shifts(), p.actMin(),
-                    p.actMax(), true, Math.min(p.batches(), Int8GemmBlocks.rowsPerBlock(k)));
+                    p.actMax(), true, p.batches());
             if (packed == null) {
                 return null;
             }
             String name = family + "_" + f.variant + "_" + packed.tile() + "__" + provider.isa();
             return new FullyConnected(Int8FullyConnected.withKernels(name, packed.kernels(), packed.gemm(), reference,
-                    p), packed.bytes());
+                    p, packed.rowsPerBlock()), packed.bytes());
         };
     }
 
