@@ -50,11 +50,18 @@ public final class Int8SparseGemm {
     final int outputOffset;
     final int actMin;
     final int actMax;
+    /** 2:4 layout ({@link #pack24}): {@code value} holds 2 bytes per group of 4 K, {@code positions} a nibble. */
+    final boolean sp24;
+    /** 2:4: per channel {@code ceil(K / 8)} bytes; group {@code g}'s nibble {@code p0 | p1 << 2} at bit {@code 4 * (g & 1)}. */
+    final byte[] positions;
     private Int8Gemm gemm;
     private Int8GemmKernels kernels;
 
     private Int8SparseGemm(int k, int n, int maxRows, boolean unsigned, int[] start, short[] index, byte[] value,
-            int wo, int[] constants, int[] multipliers, int[] shifts, boolean ruy, int outputOffset, int actMin, int actMax) {
+            int wo, int[] constants, int[] multipliers, int[] shifts, boolean ruy, int outputOffset, int actMin, int actMax,
+            byte[] positions) {
+        this.sp24 = positions != null;
+        this.positions = positions;
         this.k = k;
         this.n = n;
         this.maxRows = maxRows;
@@ -113,7 +120,64 @@ public final class Int8SparseGemm {
         }
         Int8SparseGemm s = new Int8SparseGemm(k, n, maxRows, unsigned, start, index, value, weightsOffset, constants,
                 java.util.Arrays.copyOf(multipliers, n), java.util.Arrays.copyOf(shifts, n), ruy, outputOffset, actMin,
-                actMax);
+                actMax, null);
+        return s.finish(provider);
+    }
+
+    /**
+     * Packs a 2:4 layer (at most 2 non-zero effective weights in every aligned group of 4 along
+     * K, K a multiple of 4) in the 2:4 layout: per channel and group the 2 kept raw bytes (a group
+     * with fewer keeps a weight equal to {@code -weightsOffset}: zero) and their positions as a
+     * nibble, 0.625 of dense int8's bytes. Null where the weights are not 2:4.
+     */
+    public static Int8SparseGemm pack24(VectorizationProvider provider, byte[] weights, int k, int n,
+            boolean unsigned, int[] bias, int inputOffset, int weightsOffset, int outputOffset, int[] multipliers,
+            int[] shifts, int actMin, int actMax, boolean ruy, int maxRows) {
+        if (k % 4 != 0 || k <= 0 || n <= 0 || maxRows <= 0 || (long) n * k > Integer.MAX_VALUE - 64) {
+            return null;
+        }
+        int groups = k / 4;
+        int posBytes = (groups + 1) / 2;
+        byte[] value = new byte[n * groups * 2];
+        byte[] positions = new byte[n * posBytes];
+        int[] constants = new int[n];
+        byte empty = (byte) -weightsOffset;
+        for (int c = 0; c < n; c++) {
+            int sum = 0;
+            for (int g = 0; g < groups; g++) {
+                int kept = 0;
+                int nibble = 0;
+                int v = (c * groups + g) * 2;
+                value[v] = empty;
+                value[v + 1] = empty;
+                for (int q = 0; q < 4; q++) {
+                    byte raw = weights[c * k + 4 * g + q];
+                    int w = (unsigned ? raw & 0xFF : raw) + weightsOffset;
+                    if (w != 0) {
+                        if (kept == 2) {
+                            return null;
+                        }
+                        value[v + kept] = raw;
+                        nibble |= q << (2 * kept);
+                        kept++;
+                        sum += w;
+                    }
+                }
+                positions[c * posBytes + g / 2] |= (byte) (nibble << (4 * (g & 1)));
+            }
+            constants[c] = inputOffset * sum + (bias == null ? 0 : bias[c]);
+        }
+        if (((unsigned ? empty & 0xFF : empty) + weightsOffset) != 0) {
+            return null; // -weightsOffset is not a weight byte: no zero to fill a slot with
+        }
+        Int8SparseGemm s = new Int8SparseGemm(k, n, maxRows, unsigned, new int[n + 1], new short[0], value,
+                weightsOffset, constants, java.util.Arrays.copyOf(multipliers, n), java.util.Arrays.copyOf(shifts, n),
+                ruy, outputOffset, actMin, actMax, positions);
+        return s.finish(provider);
+    }
+
+    private Int8SparseGemm finish(VectorizationProvider provider) {
+        Int8SparseGemm s = this;
         int nr = provider.int8Gemm().nr() / 2;
         s.gemm = Int8Gemm.ofConstants(k, n, nr, 1, constants, unsigned, ruy, multipliers, shifts, outputOffset,
                 actMin, actMax);
@@ -145,13 +209,8 @@ public final class Int8SparseGemm {
         return kernels;
     }
 
-    /** Non-zero weights kept. */
-    public int nonzeros() {
-        return index.length;
-    }
-
-    /** Bytes of indices, values and channel starts. */
+    /** Bytes of indices, values and channel starts (2:4: values and positions). */
     public long packedBytes() {
-        return 3L * index.length + 4L * start.length;
+        return sp24 ? value.length + positions.length : 3L * index.length + 4L * start.length;
     }
 }

@@ -72,6 +72,20 @@ final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
         long acc = x + 4L * k * stride;
         long bytes = acc + 16L * L;
         int pad = (rows + L - 1) / L * L;
+        if (s.sp24) {
+            for (int c = c0; c < c1; c++) {
+                int m = 0;
+                for (; m + 4 * L <= pad; m += 4 * L) {
+                    channel4Sp24(c, mem, x + 4L * m, rowBytes, acc);
+                    store(c, mem, acc, bytes, out, m, Math.min(4 * L, rows - m), 4);
+                }
+                for (; m < pad; m += L) {
+                    channel1Sp24(c, mem, x + 4L * m, rowBytes, acc);
+                    store(c, mem, acc, bytes, out, m, rows - m, 1);
+                }
+            }
+            return;
+        }
         for (int c = c0; c < c1; c++) {
             int m = 0;
             for (; m + 4 * L <= pad; m += 4 * L) {
@@ -87,6 +101,61 @@ final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
                 store(c, mem, acc, bytes, out, m, rows - m, 1);
             }
         }
+    }
+
+    /** {@link #channel4} on the 2:4 layout: per group of 4 K, two rows {@code x[4g + p]} with their weights. */
+    private void channel4Sp24(int c, MemorySegment mem, long x, long rowBytes, long acc) {
+        byte[] value = s.value;
+        byte[] positions = s.positions;
+        int wmask = s.wmask;
+        int wo = s.wo;
+        int groups = s.k / 4;
+        int pb = c * ((groups + 1) / 2);
+        int v = c * groups * 2;
+        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
+        IntVector s1 = s0;
+        IntVector s2 = s0;
+        IntVector s3 = s0;
+        for (int g = 0; g < groups; g++, v += 2) {
+            int nibble = positions[pb + (g >> 1)] >> ((g & 1) << 2);
+            long o = x + 4L * g * rowBytes;
+            long o0 = o + (nibble & 3) * rowBytes;
+            long o1 = o + ((nibble >> 2) & 3) * rowBytes;
+            int w0 = (value[v] & wmask) + wo;
+            int w1 = (value[v + 1] & wmask) + wo;
+            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o0, ByteOrder.LITTLE_ENDIAN).mul(w0))
+                    .add(IntVector.fromMemorySegment(INTS, mem, o1, ByteOrder.LITTLE_ENDIAN).mul(w1));
+            s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o0 + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w0))
+                    .add(IntVector.fromMemorySegment(INTS, mem, o1 + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w1));
+            s2 = s2.add(IntVector.fromMemorySegment(INTS, mem, o0 + 8L * L, ByteOrder.LITTLE_ENDIAN).mul(w0))
+                    .add(IntVector.fromMemorySegment(INTS, mem, o1 + 8L * L, ByteOrder.LITTLE_ENDIAN).mul(w1));
+            s3 = s3.add(IntVector.fromMemorySegment(INTS, mem, o0 + 12L * L, ByteOrder.LITTLE_ENDIAN).mul(w0))
+                    .add(IntVector.fromMemorySegment(INTS, mem, o1 + 12L * L, ByteOrder.LITTLE_ENDIAN).mul(w1));
+        }
+        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
+        s1.intoMemorySegment(mem, acc + 4L * L, ByteOrder.LITTLE_ENDIAN);
+        s2.intoMemorySegment(mem, acc + 8L * L, ByteOrder.LITTLE_ENDIAN);
+        s3.intoMemorySegment(mem, acc + 12L * L, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private void channel1Sp24(int c, MemorySegment mem, long x, long rowBytes, long acc) {
+        byte[] value = s.value;
+        byte[] positions = s.positions;
+        int wmask = s.wmask;
+        int wo = s.wo;
+        int groups = s.k / 4;
+        int pb = c * ((groups + 1) / 2);
+        int v = c * groups * 2;
+        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
+        for (int g = 0; g < groups; g++, v += 2) {
+            int nibble = positions[pb + (g >> 1)] >> ((g & 1) << 2);
+            long o = x + 4L * g * rowBytes;
+            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o + (nibble & 3) * rowBytes, ByteOrder.LITTLE_ENDIAN)
+                    .mul((value[v] & wmask) + wo))
+                    .add(IntVector.fromMemorySegment(INTS, mem, o + ((nibble >> 2) & 3) * rowBytes,
+                            ByteOrder.LITTLE_ENDIAN).mul((value[v + 1] & wmask) + wo));
+        }
+        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Four vectors of pixels of channel {@code c}: four accumulator chains per non-zero's scalar loads. */

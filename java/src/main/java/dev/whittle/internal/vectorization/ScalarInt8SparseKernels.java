@@ -37,6 +37,18 @@ final class ScalarInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
             long row = a + (long) r * s.k;
             for (int c = c0; c < c1; c++) {
                 int acc = s.constants[c];
+                if (s.sp24) {
+                    int groups = s.k / 4;
+                    int posBytes = (groups + 1) / 2;
+                    for (int g = 0; g < groups; g++) {
+                        int nibble = (s.positions[c * posBytes + g / 2] >> (4 * (g & 1))) & 15;
+                        int v = (c * groups + g) * 2;
+                        acc += (mem.get(ValueLayout.JAVA_BYTE, row + 4 * g + (nibble & 3)) & mask)
+                                * ((s.value[v] & s.wmask) + s.wo);
+                        acc += (mem.get(ValueLayout.JAVA_BYTE, row + 4 * g + (nibble >> 2)) & mask)
+                                * ((s.value[v + 1] & s.wmask) + s.wo);
+                    }
+                }
                 for (int j = s.start[c]; j < s.start[c + 1]; j++) {
                     acc += (mem.get(ValueLayout.JAVA_BYTE, row + s.index[j]) & mask) * ((s.value[j] & s.wmask) + s.wo);
                 }

@@ -125,8 +125,11 @@ public final class JavaWeightKernels {
         }
         int lanes = provider.int8Gemm().nr() / 2;
         int block = sparseRowsPerBlock(k, rows, lanes);
-        Int8SparseGemm sp = Int8SparseGemm.pack(provider, w, k, n, unsigned, bias, inputOffset, weightsOffset,
-                outputOffset, multipliers, shifts, actMin, actMax, ruy, block);
+        Int8SparseGemm sp = f == Format.SP24
+                ? Int8SparseGemm.pack24(provider, w, k, n, unsigned, bias, inputOffset, weightsOffset, outputOffset,
+                        multipliers, shifts, actMin, actMax, ruy, block)
+                : Int8SparseGemm.pack(provider, w, k, n, unsigned, bias, inputOffset, weightsOffset, outputOffset,
+                        multipliers, shifts, actMin, actMax, ruy, block);
         return sp == null ? null
                 : new Packed((provider.vectorized() ? sp.kernels().nr() : 1) + "x1", sp.kernels(), sp.gemm(),
                         sp.packedBytes(), block);
