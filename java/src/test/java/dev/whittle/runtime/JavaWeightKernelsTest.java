@@ -384,6 +384,16 @@ class JavaWeightKernelsTest {
         for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
             conv(f, c, seed++, WeightFormatHarness.unstructured(0.2), WeightFormat.AUTO, null);
             conv(f, c, seed++, WeightFormatHarness.unstructured(0.9), WeightFormat.DENSE, null);
+            // auto takes the sparse kernel from 75% zeros, K >= 64 and 32 pixels (JavaWeightKernels.AUTO_SPARSE_*)
+            conv(f, new Conv(1, 8, 8, 96, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.85), WeightFormat.AUTO, "_sparse_");
+            conv(f, new Conv(1, 8, 8, 32, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.85), WeightFormat.AUTO, null);
+            // auto never takes the Java LUT or 2:4 kernels (slower than dense: JavaWeightKernels)
+            conv(f, new Conv(1, 8, 8, 96, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.clustered(16, false), WeightFormat.AUTO, null);
+            conv(f, new Conv(1, 8, 8, 96, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.sparse24(), WeightFormat.AUTO, null);
         }
     }
 }

@@ -25,18 +25,52 @@ import java.nio.ByteOrder;
  * native dense one. In {@code auto} it also applies its own cost model (below).
  */
 public final class JavaWeightKernels {
+    // The cost model of the Java path (auto). Measured with JavaWeightFormatBenchmark.main (bench/):
+    // the dense Java GEMM and the format kernel on the same qu8 weights, one process, invoked
+    // alternately 100-150 times on one thread, min times; Zen 4, AVX-512 (panama512), a shared
+    // 2-vCPU machine (ratios within ~5% are noise). dense / format, MobileNet v2 1x1 shapes
+    // HxWxKxN and the FC 1280 -> 1001 (kernels/README.md "Java path weight formats"):
+    //
+    //   shape            lut4   sparse 50%  80%   90%   sp24
+    //   56x56x24x144     0.90   0.87  1.01-1.32 1.08   0.89
+    //   56x56x144x24     0.87   1.03  1.31-1.40 1.37-1.58 0.93
+    //   28x28x32x192     0.91   0.83  1.03-1.10 0.97-1.16 0.87
+    //   28x28x192x32     0.87   0.89  1.20-1.36 1.28-1.41 0.84
+    //   14x14x96x576     0.87   1.00  1.42-1.59 1.59-1.89 0.92
+    //   14x14x576x96     0.85   0.93  1.57-1.80 2.19-2.43 0.75
+    //   7x7x320x1280     0.84   1.02  1.98-2.21 2.70-3.20 0.96
+    //   FC batch 1       0.96   0.12  0.26-0.46 0.42-0.46 0.06
+    //   FC batch 4       0.84   0.28  0.60-0.61 1.11-1.14 0.15
+
     /**
-     * auto: the Java LUT kernel runs where the layer has at most this many output pixels (rows).
-     * Measured with {@code JavaWeightKernelsBenchmark.main} (see its comment and
-     * kernels/README.md "Java path weight formats").
+     * auto: the Java LUT kernel never (at most this many rows: none). It decodes two k per index
+     * load into the dense kernel's outer product, so it does the dense work plus the decode:
+     * 0.84-0.91 of dense on the 1x1 shapes, 0.84-0.96 on the FC (table above). {@code
+     * -Dwhittle.weights=lut} forces it, for the memory (indices 0.50-0.57 of dense int8 at K >= 32).
      */
     static final long AUTO_LUT_MAX_M = 0;
-    /** auto: the Java sparse kernels from this many output pixels (rows) on: pixels are its vector lanes. */
-    static final long AUTO_SPARSE_MIN_M = 16;
-    /** auto: the Java sparse kernel from this fraction of zero weights on. */
-    static final double AUTO_SPARSE_MIN_ZEROS = 0.6;
-    /** auto: the Java sparse kernel on a 2:4 layer (50% zeros) only from this K on. */
-    static final int AUTO_SP24_MIN_K = 1 << 30;
+    /**
+     * auto: the Java sparse kernel from this many output pixels (rows) on: pixels are its vector
+     * lanes, so at FC batch 1-4 most lanes idle (0.12-0.61 of dense, 1.11 only at 90% and batch
+     * 4); 7x7 (49 pixels) measured 1.98-3.20 at 80-90%.
+     */
+    static final long AUTO_SPARSE_MIN_M = 32;
+    /** auto: the Java sparse kernel from this fraction of zero weights on (50%: 0.83-1.03; 80%: 1.01-2.21). */
+    static final double AUTO_SPARSE_MIN_ZEROS = 0.75;
+    /**
+     * auto: the Java sparse kernel from this K on: at K = 24..32 the transposition, the per-channel
+     * output stage and the one-byte stores per pixel cost as much as the skipped multiplies
+     * (1.01-1.32 at 80%, 0.97-1.16 at 90%, noisy), from K = 96 it pays (1.42-3.20).
+     */
+    static final int AUTO_SPARSE_MIN_K = 64;
+    /**
+     * auto: the Java 2:4 kernel never: at 50% zeros the sparse kernel is at parity (0.83-1.03) and
+     * the 2:4 layout's position decode makes it 0.75-0.96 (the Vector API has no int16
+     * multiply-add to pair the two kept weights, and gathering activations per channel lane costs
+     * as much as the multiplies it saves). {@code -Dwhittle.weights=sparse} forces it, for the
+     * memory (0.625 of dense int8).
+     */
+    static final boolean AUTO_SP24 = false;
 
     private JavaWeightKernels() {
     }
@@ -108,8 +142,9 @@ public final class JavaWeightKernels {
         boolean auto = gated && WeightFormat.current() == WeightFormat.AUTO;
         return switch (f) {
             case LUT -> stats.distinctLayer() <= Int8LutGemm.MAX_VALUES && (!auto || rows <= AUTO_LUT_MAX_M);
-            case SPARSE -> !auto || (rows >= AUTO_SPARSE_MIN_M && stats.sparsity() >= AUTO_SPARSE_MIN_ZEROS);
-            case SP24 -> stats.conforms24() && (!auto || (rows >= AUTO_SPARSE_MIN_M && stats.k() >= AUTO_SP24_MIN_K));
+            case SPARSE -> !auto || (rows >= AUTO_SPARSE_MIN_M && stats.sparsity() >= AUTO_SPARSE_MIN_ZEROS
+                    && stats.k() >= AUTO_SPARSE_MIN_K);
+            case SP24 -> stats.conforms24() && (!auto || AUTO_SP24);
         };
     }
 
