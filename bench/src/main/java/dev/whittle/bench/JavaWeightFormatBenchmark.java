@@ -117,6 +117,17 @@ public final class JavaWeightFormatBenchmark {
                     t[i][r] = System.nanoTime() - t0;
                 }
             }
+            // bytes allocated per invoke (0 when C2 kept every vector in registers)
+            com.sun.management.ThreadMXBean mx =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long[] alloc = new long[2];
+            for (int i = 0; i < 2; i++) {
+                long before = mx.getThreadAllocatedBytes(Thread.currentThread().threadId());
+                for (int r = 0; r < 10; r++) {
+                    ctx[i].invoke();
+                }
+                alloc[i] = (mx.getThreadAllocatedBytes(Thread.currentThread().threadId()) - before) / 10;
+            }
             double[] min = new double[2];
             double[] med = new double[2];
             for (int i = 0; i < 2; i++) {
@@ -127,9 +138,10 @@ public final class JavaWeightFormatBenchmark {
             }
             System.out.printf(Locale.ROOT,
                     "RESULT %s %-6s %-15s dense %8.1f us (med %8.1f) %5.1f GMAC/s | %s %8.1f us (med %8.1f) %5.1f"
-                            + " GMAC/s | dense/fmt min %.2f med %.2f | bytes %.2f | %s vs %s%n",
+                            + " GMAC/s | dense/fmt min %.2f med %.2f | bytes %.2f | alloc/invoke %d %d | %s vs %s%n",
                     dtype, format, shape, min[0], med[0], gmac / min[0] * 1e6, format, min[1], med[1],
-                    gmac / min[1] * 1e6, min[0] / min[1], med[0] / med[1], (double) bytes[1] / bytes[0], names[1],
+                    gmac / min[1] * 1e6, min[0] / min[1], med[0] / med[1], (double) bytes[1] / bytes[0], alloc[0], alloc[1],
+                    names[1],
                     names[0]);
         }
     }

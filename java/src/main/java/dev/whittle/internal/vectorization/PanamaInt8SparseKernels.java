@@ -47,7 +47,7 @@ final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
 
     @Override
     public long tmpBytes() {
-        return 4L * s.k * stride + 4L * 4 * L + 4L * L + 64;
+        return 4L * s.k * stride + 4L * stride + stride + 64;
     }
 
     @Override
@@ -70,165 +70,133 @@ final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
             }
         }
         long acc = x + 4L * k * stride;
-        long bytes = acc + 16L * L;
+        long bytes = acc + 4L * stride;
         int pad = (rows + L - 1) / L * L;
-        if (s.sp24) {
-            for (int c = c0; c < c1; c++) {
-                int m = 0;
-                for (; m + 4 * L <= pad; m += 4 * L) {
-                    channel4Sp24(c, mem, x + 4L * m, rowBytes, acc);
-                    store(c, mem, acc, bytes, out, m, Math.min(4 * L, rows - m), 4);
-                }
-                for (; m < pad; m += L) {
-                    channel1Sp24(c, mem, x + 4L * m, rowBytes, acc);
-                    store(c, mem, acc, bytes, out, m, rows - m, 1);
-                }
-            }
-            return;
-        }
+        // Two calls per channel, neither with a vector argument or result, each too big to be
+        // inlined here: C2 compiles each on its own inlining budget. Inlined into one method
+        // (channel loops, output stage), a whole-model run boxed the vectors of the inner loop.
         for (int c = c0; c < c1; c++) {
-            int m = 0;
-            for (; m + 4 * L <= pad; m += 4 * L) {
-                channel4(c, mem, x + 4L * m, rowBytes, acc);
-                store(c, mem, acc, bytes, out, m, Math.min(4 * L, rows - m), 4);
+            if (s.sp24) {
+                channelSp24(c, mem, x, rowBytes, acc, pad);
+            } else {
+                channel(c, mem, x, rowBytes, acc, pad);
             }
-            for (; m + 2 * L <= pad; m += 2 * L) {
-                channel2(c, mem, x + 4L * m, rowBytes, acc);
-                store(c, mem, acc, bytes, out, m, Math.min(2 * L, rows - m), 2);
-            }
-            for (; m < pad; m += L) {
-                channel1(c, mem, x + 4L * m, rowBytes, acc);
-                store(c, mem, acc, bytes, out, m, rows - m, 1);
-            }
+            store(c, mem, acc, bytes, out, rows, pad);
         }
     }
 
-    /** {@link #channel4} on the 2:4 layout: per group of 4 K, two rows {@code x[4g + p]} with their weights. */
-    private void channel4Sp24(int c, MemorySegment mem, long x, long rowBytes, long acc) {
+    /**
+     * Channel {@code c}'s accumulators for pixels {@code [0, pad)} into {@code acc}: four vectors
+     * of pixels per pass over its non-zeros (four chains per non-zero's scalar loads), then one.
+     */
+    private void channel(int c, MemorySegment mem, long x, long rowBytes, long acc, int pad) {
+        short[] index = s.index;
+        byte[] value = s.value;
+        int wmask = s.wmask;
+        int wo = s.wo;
+        int j0 = s.start[c];
+        int j1 = s.start[c + 1];
+        IntVector start = IntVector.broadcast(INTS, s.constants[c]);
+        int m = 0;
+        for (; m + 4 * L <= pad; m += 4 * L) {
+            long xm = x + 4L * m;
+            IntVector s0 = start;
+            IntVector s1 = start;
+            IntVector s2 = start;
+            IntVector s3 = start;
+            for (int j = j0; j < j1; j++) {
+                long o = xm + index[j] * rowBytes;
+                int w = (value[j] & wmask) + wo;
+                s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o, ByteOrder.LITTLE_ENDIAN).mul(w));
+                s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
+                s2 = s2.add(IntVector.fromMemorySegment(INTS, mem, o + 8L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
+                s3 = s3.add(IntVector.fromMemorySegment(INTS, mem, o + 12L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
+            }
+            long am = acc + 4L * m;
+            s0.intoMemorySegment(mem, am, ByteOrder.LITTLE_ENDIAN);
+            s1.intoMemorySegment(mem, am + 4L * L, ByteOrder.LITTLE_ENDIAN);
+            s2.intoMemorySegment(mem, am + 8L * L, ByteOrder.LITTLE_ENDIAN);
+            s3.intoMemorySegment(mem, am + 12L * L, ByteOrder.LITTLE_ENDIAN);
+        }
+        for (; m < pad; m += L) {
+            long xm = x + 4L * m;
+            IntVector s0 = start;
+            for (int j = j0; j < j1; j++) {
+                s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, xm + index[j] * rowBytes, ByteOrder.LITTLE_ENDIAN)
+                        .mul((value[j] & wmask) + wo));
+            }
+            s0.intoMemorySegment(mem, acc + 4L * m, ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    /** {@link #channel} on the 2:4 layout: per group of 4 K, two rows {@code x[4g + p]} with their weights. */
+    private void channelSp24(int c, MemorySegment mem, long x, long rowBytes, long acc, int pad) {
         byte[] value = s.value;
         byte[] positions = s.positions;
         int wmask = s.wmask;
         int wo = s.wo;
         int groups = s.k / 4;
         int pb = c * ((groups + 1) / 2);
-        int v = c * groups * 2;
-        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
-        IntVector s1 = s0;
-        IntVector s2 = s0;
-        IntVector s3 = s0;
-        for (int g = 0; g < groups; g++, v += 2) {
-            int nibble = positions[pb + (g >> 1)] >> ((g & 1) << 2);
-            long o = x + 4L * g * rowBytes;
-            long o0 = o + (nibble & 3) * rowBytes;
-            long o1 = o + ((nibble >> 2) & 3) * rowBytes;
-            int w0 = (value[v] & wmask) + wo;
-            int w1 = (value[v + 1] & wmask) + wo;
-            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o0, ByteOrder.LITTLE_ENDIAN).mul(w0))
-                    .add(IntVector.fromMemorySegment(INTS, mem, o1, ByteOrder.LITTLE_ENDIAN).mul(w1));
-            s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o0 + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w0))
-                    .add(IntVector.fromMemorySegment(INTS, mem, o1 + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w1));
-            s2 = s2.add(IntVector.fromMemorySegment(INTS, mem, o0 + 8L * L, ByteOrder.LITTLE_ENDIAN).mul(w0))
-                    .add(IntVector.fromMemorySegment(INTS, mem, o1 + 8L * L, ByteOrder.LITTLE_ENDIAN).mul(w1));
-            s3 = s3.add(IntVector.fromMemorySegment(INTS, mem, o0 + 12L * L, ByteOrder.LITTLE_ENDIAN).mul(w0))
-                    .add(IntVector.fromMemorySegment(INTS, mem, o1 + 12L * L, ByteOrder.LITTLE_ENDIAN).mul(w1));
+        int v0 = c * groups * 2;
+        IntVector start = IntVector.broadcast(INTS, s.constants[c]);
+        int m = 0;
+        for (; m + 4 * L <= pad; m += 4 * L) {
+            long xm = x + 4L * m;
+            IntVector s0 = start;
+            IntVector s1 = start;
+            IntVector s2 = start;
+            IntVector s3 = start;
+            for (int g = 0, v = v0; g < groups; g++, v += 2) {
+                int nibble = positions[pb + (g >> 1)] >> ((g & 1) << 2);
+                long o = xm + 4L * g * rowBytes;
+                long o0 = o + (nibble & 3) * rowBytes;
+                long o1 = o + ((nibble >> 2) & 3) * rowBytes;
+                int w0 = (value[v] & wmask) + wo;
+                int w1 = (value[v + 1] & wmask) + wo;
+                s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o0, ByteOrder.LITTLE_ENDIAN).mul(w0)
+                        .add(IntVector.fromMemorySegment(INTS, mem, o1, ByteOrder.LITTLE_ENDIAN).mul(w1)));
+                s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o0 + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w0)
+                        .add(IntVector.fromMemorySegment(INTS, mem, o1 + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w1)));
+                s2 = s2.add(IntVector.fromMemorySegment(INTS, mem, o0 + 8L * L, ByteOrder.LITTLE_ENDIAN).mul(w0)
+                        .add(IntVector.fromMemorySegment(INTS, mem, o1 + 8L * L, ByteOrder.LITTLE_ENDIAN).mul(w1)));
+                s3 = s3.add(IntVector.fromMemorySegment(INTS, mem, o0 + 12L * L, ByteOrder.LITTLE_ENDIAN).mul(w0)
+                        .add(IntVector.fromMemorySegment(INTS, mem, o1 + 12L * L, ByteOrder.LITTLE_ENDIAN).mul(w1)));
+            }
+            long am = acc + 4L * m;
+            s0.intoMemorySegment(mem, am, ByteOrder.LITTLE_ENDIAN);
+            s1.intoMemorySegment(mem, am + 4L * L, ByteOrder.LITTLE_ENDIAN);
+            s2.intoMemorySegment(mem, am + 8L * L, ByteOrder.LITTLE_ENDIAN);
+            s3.intoMemorySegment(mem, am + 12L * L, ByteOrder.LITTLE_ENDIAN);
         }
-        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
-        s1.intoMemorySegment(mem, acc + 4L * L, ByteOrder.LITTLE_ENDIAN);
-        s2.intoMemorySegment(mem, acc + 8L * L, ByteOrder.LITTLE_ENDIAN);
-        s3.intoMemorySegment(mem, acc + 12L * L, ByteOrder.LITTLE_ENDIAN);
+        for (; m < pad; m += L) {
+            long xm = x + 4L * m;
+            IntVector s0 = start;
+            for (int g = 0, v = v0; g < groups; g++, v += 2) {
+                int nibble = positions[pb + (g >> 1)] >> ((g & 1) << 2);
+                long o = xm + 4L * g * rowBytes;
+                s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o + (nibble & 3) * rowBytes, ByteOrder.LITTLE_ENDIAN)
+                        .mul((value[v] & wmask) + wo)
+                        .add(IntVector.fromMemorySegment(INTS, mem, o + ((nibble >> 2) & 3) * rowBytes,
+                                ByteOrder.LITTLE_ENDIAN).mul((value[v + 1] & wmask) + wo)));
+            }
+            s0.intoMemorySegment(mem, acc + 4L * m, ByteOrder.LITTLE_ENDIAN);
+        }
     }
 
-    private void channel1Sp24(int c, MemorySegment mem, long x, long rowBytes, long acc) {
-        byte[] value = s.value;
-        byte[] positions = s.positions;
-        int wmask = s.wmask;
-        int wo = s.wo;
-        int groups = s.k / 4;
-        int pb = c * ((groups + 1) / 2);
-        int v = c * groups * 2;
-        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
-        for (int g = 0; g < groups; g++, v += 2) {
-            int nibble = positions[pb + (g >> 1)] >> ((g & 1) << 2);
-            long o = x + 4L * g * rowBytes;
-            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o + (nibble & 3) * rowBytes, ByteOrder.LITTLE_ENDIAN)
-                    .mul((value[v] & wmask) + wo))
-                    .add(IntVector.fromMemorySegment(INTS, mem, o + ((nibble >> 2) & 3) * rowBytes,
-                            ByteOrder.LITTLE_ENDIAN).mul((value[v + 1] & wmask) + wo));
-        }
-        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** Four vectors of pixels of channel {@code c}: four accumulator chains per non-zero's scalar loads. */
-    private void channel4(int c, MemorySegment mem, long x, long rowBytes, long acc) {
-        short[] index = s.index;
-        byte[] value = s.value;
-        int wmask = s.wmask;
-        int wo = s.wo;
-        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
-        IntVector s1 = s0;
-        IntVector s2 = s0;
-        IntVector s3 = s0;
-        for (int j = s.start[c], end = s.start[c + 1]; j < end; j++) {
-            long o = x + index[j] * rowBytes;
-            int w = (value[j] & wmask) + wo;
-            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o, ByteOrder.LITTLE_ENDIAN).mul(w));
-            s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
-            s2 = s2.add(IntVector.fromMemorySegment(INTS, mem, o + 8L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
-            s3 = s3.add(IntVector.fromMemorySegment(INTS, mem, o + 12L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
-        }
-        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
-        s1.intoMemorySegment(mem, acc + 4L * L, ByteOrder.LITTLE_ENDIAN);
-        s2.intoMemorySegment(mem, acc + 8L * L, ByteOrder.LITTLE_ENDIAN);
-        s3.intoMemorySegment(mem, acc + 12L * L, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** Two vectors of pixels of channel {@code c}: accumulators to {@code acc}. */
-    private void channel2(int c, MemorySegment mem, long x, long rowBytes, long acc) {
-        short[] index = s.index;
-        byte[] value = s.value;
-        int wmask = s.wmask;
-        int wo = s.wo;
-        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
-        IntVector s1 = s0;
-        for (int j = s.start[c], end = s.start[c + 1]; j < end; j++) {
-            long o = x + index[j] * rowBytes;
-            int w = (value[j] & wmask) + wo;
-            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o, ByteOrder.LITTLE_ENDIAN).mul(w));
-            s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o + 4L * L, ByteOrder.LITTLE_ENDIAN).mul(w));
-        }
-        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
-        s1.intoMemorySegment(mem, acc + 4L * L, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private void channel1(int c, MemorySegment mem, long x, long rowBytes, long acc) {
-        short[] index = s.index;
-        byte[] value = s.value;
-        int wmask = s.wmask;
-        int wo = s.wo;
-        IntVector s0 = IntVector.broadcast(INTS, s.constants[c]);
-        for (int j = s.start[c], end = s.start[c + 1]; j < end; j++) {
-            s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, x + index[j] * rowBytes, ByteOrder.LITTLE_ENDIAN)
-                    .mul((value[j] & wmask) + wo));
-        }
-        s0.intoMemorySegment(mem, acc, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** Requantizes {@code vectors} vectors of accumulators of channel {@code c} and stores {@code count} bytes. */
-    private void store(int c, MemorySegment mem, long acc, long bytes, long out, int m, int count, int vectors) {
-        for (int v = 0; v < vectors; v++) {
-            for (int h = 0; h < L; h += HALF) {
-                if (lanes.ruy) {
-                    PanamaInt8GemmKernels.requantizeRuy(lanes, c * L + h, 0, mem, acc + 4L * (v * L + h),
-                            bytes + v * L + h);
-                } else {
-                    PanamaInt8GemmKernels.requantizeGemmlowp(lanes, c * L + h, 0, mem, acc + 4L * (v * L + h),
-                            bytes + v * L + h);
-                }
+    /** Requantizes channel {@code c}'s {@code pad} accumulators and stores the first {@code rows} bytes (stride N). */
+    private void store(int c, MemorySegment mem, long acc, long bytes, long out, int rows, int pad) {
+        if (lanes.ruy) {
+            for (int m = 0; m < pad; m += HALF) {
+                PanamaInt8GemmKernels.requantizeRuy(lanes, c * L + m % L, 0, mem, acc + 4L * m, bytes + m);
+            }
+        } else {
+            for (int m = 0; m < pad; m += HALF) {
+                PanamaInt8GemmKernels.requantizeGemmlowp(lanes, c * L + m % L, 0, mem, acc + 4L * m, bytes + m);
             }
         }
         int n = s.n;
-        long dst = out + (long) m * n + c;
-        for (int i = 0; i < count; i++) {
+        long dst = out + c;
+        for (int i = 0; i < rows; i++) {
             mem.set(ValueLayout.JAVA_BYTE, dst + (long) i * n, mem.get(ValueLayout.JAVA_BYTE, bytes + i));
         }
     }
