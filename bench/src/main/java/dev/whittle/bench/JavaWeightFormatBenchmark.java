@@ -140,7 +140,8 @@ public final class JavaWeightFormatBenchmark {
                     "RESULT %s %-6s %-15s dense %8.1f us (med %8.1f) %5.1f GMAC/s | %s %8.1f us (med %8.1f) %5.1f"
                             + " GMAC/s | dense/fmt min %.2f med %.2f | bytes %.2f | alloc/invoke %d %d | %s vs %s%n",
                     dtype, format, shape, min[0], med[0], gmac / min[0] * 1e6, format, min[1], med[1],
-                    gmac / min[1] * 1e6, min[0] / min[1], med[0] / med[1], (double) bytes[1] / bytes[0], alloc[0], alloc[1],
+                    gmac / min[1] * 1e6, min[0] / min[1], med[0] / med[1], (double) bytes[1] / bytes[0], alloc[0],
+                    alloc[1],
                     names[1],
                     names[0]);
         }

@@ -83,7 +83,8 @@ class JavaWeightKernelsTest {
                         kernel + " threads " + threads + " differs from the reference on " + label);
                 if (tag != null) {
                     JavaWeightKernels.Format f = kernel.contains("_lut4_") ? JavaWeightKernels.Format.LUT
-                            : kernel.contains("_sp24_") ? JavaWeightKernels.Format.SP24 : JavaWeightKernels.Format.SPARSE;
+                            : kernel.contains("_sp24_") ? JavaWeightKernels.Format.SP24
+                            : JavaWeightKernels.Format.SPARSE;
                     assertArrayEquals(expected, plain(java, dense, f, in, threads),
                             kernel + " plain twin, threads " + threads + " differs on " + label);
                 }
@@ -135,7 +136,8 @@ class JavaWeightKernelsTest {
             // The context sized its worker scratch for the dispatched kernel; the twin must fit in it.
             Object dispatched = params instanceof ConvParams cp ? cp.kernel() : null;
             if (dispatched instanceof dev.whittle.runtime.kernels.WorkerScratch ws) {
-                assertTrue(((dev.whittle.runtime.kernels.WorkerScratch) twin).workerScratchBytes() <= ws.workerScratchBytes(),
+                long need = ((dev.whittle.runtime.kernels.WorkerScratch) twin).workerScratchBytes();
+                assertTrue(need <= ws.workerScratchBytes(),
                         twin.name() + " needs more scratch than " + dispatched);
             }
             twin.run(params, state);
@@ -366,8 +368,9 @@ class JavaWeightKernelsTest {
             for (int inC : new int[] {4, 8, 16, 32, 64}) {
                 int oc = OUT[(i * 5) % OUT.length];
                 boolean three = i % 2 == 1;
-                conv(f, new Conv(1 + i % 2, 6, 5, inC, oc, three ? 3 : 1, three ? 3 : 1, 1 + i % 3 / 2, 1 + i % 3 / 2, 1,
-                        1, i % 2, 0, i % 3, i % 3, true), seed++, WeightFormatHarness.sparse24(), WeightFormat.SPARSE,
+                int s = 1 + i % 3 / 2;
+                conv(f, new Conv(1 + i % 2, 6, 5, inC, oc, three ? 3 : 1, three ? 3 : 1, s, s, 1, 1, i % 2, 0, i % 3,
+                        i % 3, true), seed++, WeightFormatHarness.sparse24(), WeightFormat.SPARSE,
                         "_sp24_");
                 i++;
             }

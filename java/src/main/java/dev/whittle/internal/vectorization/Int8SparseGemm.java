@@ -52,14 +52,17 @@ public final class Int8SparseGemm {
     final int actMax;
     /** 2:4 layout ({@link #pack24}): {@code value} holds 2 bytes per group of 4 K, {@code positions} a nibble. */
     final boolean sp24;
-    /** 2:4: per channel {@code ceil(K / 8)} bytes; group {@code g}'s nibble {@code p0 | p1 << 2} at bit {@code 4 * (g & 1)}. */
+    /**
+     * 2:4: per channel {@code ceil(K / 8)} bytes; group {@code g}'s nibble {@code p0 | p1 << 2} at
+     * bit {@code 4 * (g & 1)}.
+     */
     final byte[] positions;
     private Int8Gemm gemm;
     private Int8GemmKernels kernels;
 
     private Int8SparseGemm(int k, int n, int maxRows, boolean unsigned, int[] start, short[] index, byte[] value,
-            int wo, int[] constants, int[] multipliers, int[] shifts, boolean ruy, int outputOffset, int actMin, int actMax,
-            byte[] positions) {
+            int wo, int[] constants, int[] multipliers, int[] shifts, boolean ruy, int outputOffset, int actMin,
+            int actMax, byte[] positions) {
         this.sp24 = positions != null;
         this.positions = positions;
         this.k = k;

@@ -66,7 +66,8 @@ final class PanamaInt8SparseKernels implements Int8GemmKernels, Int8BlockKernels
             long row = a + (long) r * k;
             long dst = x + 4L * r;
             for (int i = 0; i < k; i++) {
-                mem.set(ValueLayout.JAVA_INT_UNALIGNED, dst + i * rowBytes, mem.get(ValueLayout.JAVA_BYTE, row + i) & mask);
+                mem.set(ValueLayout.JAVA_INT_UNALIGNED, dst + i * rowBytes,
+                        mem.get(ValueLayout.JAVA_BYTE, row + i) & mask);
             }
         }
         long acc = x + 4L * k * stride;

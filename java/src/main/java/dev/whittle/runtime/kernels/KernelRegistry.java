@@ -229,14 +229,16 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs8_fully_connected_sp24_8x16__avx512vnni")),
             // Java path weight-format kernels (issue 9, Java Vector API versions; JavaWeightKernels):
             // accepted only where the node's dense family runs on the Java path.
-            javaFormat(CONV2D_LUT, JavaWeightKernels.conv(JavaWeightKernels.Format.LUT, VectorizationProvider.get(), true)),
+            javaFormat(CONV2D_LUT,
+                    JavaWeightKernels.conv(JavaWeightKernels.Format.LUT, VectorizationProvider.get(), true)),
             javaFormat(FULLY_CONNECTED_LUT,
                     JavaWeightKernels.fc(JavaWeightKernels.Format.LUT, VectorizationProvider.get(), true)),
             javaFormat(CONV2D_SPARSE,
                     JavaWeightKernels.conv(JavaWeightKernels.Format.SPARSE, VectorizationProvider.get(), true)),
             javaFormat(FULLY_CONNECTED_SPARSE,
                     JavaWeightKernels.fc(JavaWeightKernels.Format.SPARSE, VectorizationProvider.get(), true)),
-            javaFormat(CONV2D_SP24, JavaWeightKernels.conv(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
+            javaFormat(CONV2D_SP24,
+                    JavaWeightKernels.conv(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
             javaFormat(FULLY_CONNECTED_SP24,
                     JavaWeightKernels.fc(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
