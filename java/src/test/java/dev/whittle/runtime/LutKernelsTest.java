@@ -42,7 +42,8 @@ class LutKernelsTest {
     }
 
     private static boolean none() {
-        return KernelRegistry.available(KernelRegistry.CONV2D_LUT).isEmpty();
+        // The Java-path entry is tested by JavaWeightKernelsTest (WeightFormatHarness skips it).
+        return KernelRegistry.available(KernelRegistry.CONV2D_LUT).stream().allMatch(e -> e.path() == KernelPath.JAVA);
     }
 
     private static void conv(KernelFamily<ConvKernelFactory> family, Conv c, long seed,
@@ -173,6 +174,9 @@ class LutKernelsTest {
                 Model m = Q8GemmConvTest.build(f, c, seed, WeightFormatHarness.clustered(16, seed % 2 == 0));
                 conv(f, c, seed++, WeightFormatHarness.clustered(16, seed % 2 == 0));
                 for (var e : KernelRegistry.available(KernelRegistry.CONV2D_LUT)) {
+                    if (e.path() == KernelPath.JAVA) {
+                        continue; // native layouts only; the Java path: JavaWeightKernelsTest
+                    }
                     System.setProperty(KernelPath.PROPERTY, e.path().label());
                     System.setProperty(WeightFormat.PROPERTY, "lut");
                     String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
@@ -206,6 +210,9 @@ class LutKernelsTest {
                     WeightFormatHarness.check(m, KernelRegistry.CONV2D_LUT, WeightFormat.LUT, null, f.name(), seed++,
                             0);
                     for (var e : KernelRegistry.available(KernelRegistry.CONV2D_LUT)) {
+                        if (e.path() == KernelPath.JAVA) {
+                            continue; // native layouts only; the Java path: JavaWeightKernelsTest
+                        }
                         System.setProperty(WeightFormat.PROPERTY, "lut");
                         System.setProperty(KernelPath.PROPERTY, e.path().label());
                         String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
@@ -223,6 +230,9 @@ class LutKernelsTest {
             WeightFormatHarness.check(m, KernelRegistry.FULLY_CONNECTED_LUT, WeightFormat.LUT, null, "fc", seed++,
                     u8 ? 1 : 0);
             for (var e : KernelRegistry.available(KernelRegistry.FULLY_CONNECTED_LUT)) {
+                if (e.path() == KernelPath.JAVA) {
+                    continue; // native layouts only; the Java path: JavaWeightKernelsTest
+                }
                 System.setProperty(WeightFormat.PROPERTY, "lut");
                 System.setProperty(KernelPath.PROPERTY, e.path().label());
                 String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
@@ -240,6 +250,9 @@ class LutKernelsTest {
     void autoTakesTheLutKernelAtOnePixelAndManyPixels() {
         assumeFalse(none(), "no LUT kernel on this machine");
         for (var e : KernelRegistry.available(KernelRegistry.CONV2D_LUT)) {
+            if (e.path() == KernelPath.JAVA) {
+                continue; // native layouts only; the Java path: JavaWeightKernelsTest
+            }
             for (int batches : new int[] {1, 4}) {
                 Model m = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, batches, 256, 40, 0, 0, true, 0, 9,
                         WeightFormatHarness.clustered(16, true));

@@ -167,4 +167,69 @@ public final class Int8Gemm {
     public boolean unsignedInput() {
         return unsignedInput;
     }
+    // ---- issue 9, Java weight-format kernels (Int8FormatGemm): the same constants and output
+    // stage as pack(), without the dense packed bytes (a format kernel keeps its own weights) ----
+
+    /**
+     * As {@link #pack}, but keeps no packed weights: the per-channel constants (column sums of
+     * the signed weights, zero-point terms, bias) and the output stage only, for a micro-kernel
+     * that reads its weights from another format. Null where {@link #pack} would be.
+     */
+    static Int8Gemm constantsOnly(int nr, byte[] weights, int k, int n, boolean unsigned, int[] bias,
+            int inputOffset, int weightsOffset, int outputOffset, int[] multipliers, int[] shifts, int actMin,
+            int actMax, boolean ruy) {
+        int tiles = (n + nr - 1) / nr;
+        if ((long) tiles * nr * Math.max(k, 1) > Integer.MAX_VALUE - 64) {
+            return null;
+        }
+        int np = tiles * nr;
+        for (int j = 0; j < n; j++) {
+            if (multipliers[j] < 0 || shifts[j] < -31 || shifts[j] > 30) {
+                return null;
+            }
+        }
+        int flip = unsigned ? 0x80 : 0;
+        int wo = weightsOffset + flip;
+        int[] constants = new int[np];
+        int kTerm = k * inputOffset * wo;
+        for (int j = 0; j < n; j++) {
+            int colSum = 0;
+            for (int i = 0; i < k; i++) {
+                colSum += (byte) (weights[j * k + i] ^ flip);
+            }
+            constants[j] = inputOffset * colSum + kTerm + (bias == null ? 0 : bias[j]);
+        }
+        int[] m = new int[np];
+        int[] s = new int[np];
+        System.arraycopy(multipliers, 0, m, 0, n);
+        System.arraycopy(shifts, 0, s, 0, n);
+        return new Int8Gemm(k, n, nr, new byte[0], constants, wo, unsigned, ruy, m, s, outputOffset, actMin, actMax);
+    }
+
+    /**
+     * An output stage with the given per-channel constants and no row sums ({@code rowOffset}
+     * 0): for the sparse kernels, whose accumulators are {@code sum_k (w + wo) * a} with the
+     * input-offset term folded into {@code constants}. With {@code lanes > 1}, every channel's
+     * values repeated {@code lanes} times (channel {@code c} at {@code [c * lanes, c * lanes +
+     * lanes)}), for kernels with pixels in the vector lanes. Null where {@link #pack} would be.
+     */
+    static Int8Gemm ofConstants(int k, int n, int nr, int lanes, int[] constants, boolean unsigned, boolean ruy,
+            int[] multipliers, int[] shifts, int outputOffset, int actMin, int actMax) {
+        for (int j = 0; j < n; j++) {
+            if (multipliers[j] < 0 || shifts[j] < -31 || shifts[j] > 30) {
+                return null;
+            }
+        }
+        int nl = n * lanes;
+        int np = (nl + nr - 1) / nr * nr;
+        int[] c = new int[np];
+        int[] m = new int[np];
+        int[] s = new int[np];
+        for (int j = 0; j < nl; j++) {
+            c[j] = constants[j / lanes];
+            m[j] = multipliers[j / lanes];
+            s[j] = shifts[j / lanes];
+        }
+        return new Int8Gemm(k, nl, nr, new byte[0], c, 0, unsigned, ruy, m, s, outputOffset, actMin, actMax);
+    }
 }

@@ -200,7 +200,7 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
      * The output stage of {@code rows} rows of accumulators ({@code NR} ints per row at
      * {@code tmpOff + 2 * NR}), written as bytes at {@code outOff + r * outStride + tile * NR}.
      */
-    private static void finish(Int8Gemm g, int tile, int rows, MemorySegment rowSums, long rowSumsOff,
+    static void finish(Int8Gemm g, int tile, int rows, MemorySegment rowSums, long rowSumsOff,
             MemorySegment out, long outOff, long outStride, MemorySegment tmp, long tmpOff) {
         int c = tile * NR;
         int cols = g.n - c;
@@ -241,7 +241,7 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
      * part-selecting ones).
      */
     /** ruy: {@code RuyMath.multiplyByQuantizedMultiplier}, offset, clamp, in place. */
-    private static void requantizeRuy(Int8Gemm g, int c, int rowTerm, MemorySegment tmp, long off, long bytesOff) {
+    static void requantizeRuy(Int8Gemm g, int c, int rowTerm, MemorySegment tmp, long off, long bytesOff) {
         IntVector x = IntVector.fromMemorySegment(HALF_INTS, tmp, off, ByteOrder.LITTLE_ENDIAN)
                 .add(rowTerm)
                 .lanewise(VectorOperators.LSHL, IntVector.fromArray(HALF_INTS, g.leftShifts, c));
@@ -260,7 +260,7 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
     }
 
     /** gemmlowp: {@code FixedPoint.multiplyByQuantizedMultiplier}, offset, clamp, in place. */
-    private static void requantizeGemmlowp(Int8Gemm g, int c, int rowTerm, MemorySegment tmp, long off,
+    static void requantizeGemmlowp(Int8Gemm g, int c, int rowTerm, MemorySegment tmp, long off,
             long bytesOff) {
         IntVector x = IntVector.fromMemorySegment(HALF_INTS, tmp, off, ByteOrder.LITTLE_ENDIAN)
                 .add(rowTerm)

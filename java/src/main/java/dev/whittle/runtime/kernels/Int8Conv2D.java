@@ -57,7 +57,8 @@ public final class Int8Conv2D implements Kernel<ConvParams>, WorkerScratch, Para
     private final int padH;
     private final int padW;
 
-    private Int8Conv2D(String name, Int8GemmKernels kernels, Int8Gemm gemm, ConvParams p, int k, int pixels) {
+    private Int8Conv2D(String name, Int8GemmKernels kernels, Int8Gemm gemm, ConvParams p, int k, int pixels,
+            int rowsPerBlock) {
         this.name = name;
         this.kernels = kernels;
         this.gemm = gemm;
@@ -67,7 +68,7 @@ public final class Int8Conv2D implements Kernel<ConvParams>, WorkerScratch, Para
         this.pixels = pixels;
         this.direct = p.kh() == 1 && p.kw() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0
                 && p.padW() == 0 && p.outH() == p.inH() && p.outW() == p.inW();
-        this.rowsPerBlock = Int8GemmBlocks.rowsPerBlock(k);
+        this.rowsPerBlock = rowsPerBlock;
         this.rowBlocks = (pixels + rowsPerBlock - 1) / rowsPerBlock;
         this.panelBytes = direct ? 0 : Int8GemmBlocks.align((long) rowsPerBlock * k);
         this.padByte = (byte) -p.inputOffset();
@@ -135,7 +136,7 @@ public final class Int8Conv2D implements Kernel<ConvParams>, WorkerScratch, Para
             return null;
         }
         String name = family.name() + "_gemm_" + Int8GemmKernels.MR + "x" + kernels.nr() + "__" + provider.isa();
-        return new Int8Conv2D(name, kernels, g, p, k, pixels);
+        return new Int8Conv2D(name, kernels, g, p, k, pixels, Int8GemmBlocks.rowsPerBlock(k));
     }
 
     @Override
@@ -237,5 +238,21 @@ public final class Int8Conv2D implements Kernel<ConvParams>, WorkerScratch, Para
     @Override
     public String toString() {
         return name;
+    }
+
+    // ---- issue 9, Java weight-format kernels (JavaWeightKernels): this driver (im2col, blocks,
+    // tasks, reference fallback) over another micro-kernel ----
+
+    /**
+     * This class's driver over {@code kernels} and {@code gemm} (a weight-format micro-kernel
+     * bound to its own weights), for a node that {@link #create} would accept; the caller
+     * checked it ({@link JavaWeightKernels}); rows per block as given ({@link Int8GemmBlocks#rowsPerBlock}
+     * for a 4-row micro-kernel, any count for an {@code Int8BlockKernels}).
+     */
+    static Int8Conv2D withKernels(String name, Int8GemmKernels kernels, Int8Gemm gemm, ConvParams p,
+            int rowsPerBlock) {
+        int k = p.kh() * p.kw() * p.inC();
+        int pixels = p.batches() * p.outH() * p.outW();
+        return new Int8Conv2D(name, kernels, gemm, p, k, pixels, rowsPerBlock);
     }
 }

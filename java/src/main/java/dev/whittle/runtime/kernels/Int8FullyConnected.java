@@ -35,7 +35,7 @@ public final class Int8FullyConnected implements Kernel<QuantParams>, WorkerScra
     private final int rowBlocks;
 
     private Int8FullyConnected(String name, Int8GemmKernels kernels, Int8Gemm gemm, Kernel<QuantParams> reference,
-            QuantParams p) {
+            QuantParams p, int rowsPerBlock) {
         this.name = name;
         this.kernels = kernels;
         this.gemm = gemm;
@@ -43,7 +43,7 @@ public final class Int8FullyConnected implements Kernel<QuantParams>, WorkerScra
         this.input = p.input();
         this.output = p.output();
         this.batches = p.batches();
-        this.rowsPerBlock = Int8GemmBlocks.rowsPerBlock(p.inFeatures());
+        this.rowsPerBlock = rowsPerBlock;
         this.rowBlocks = (batches + rowsPerBlock - 1) / rowsPerBlock;
     }
 
@@ -84,7 +84,7 @@ public final class Int8FullyConnected implements Kernel<QuantParams>, WorkerScra
             return reference;
         }
         String name = family.name() + "_gemm_" + Int8GemmKernels.MR + "x" + kernels.nr() + "__" + provider.isa();
-        return new Int8FullyConnected(name, kernels, g, reference, p);
+        return new Int8FullyConnected(name, kernels, g, reference, p, Int8GemmBlocks.rowsPerBlock(k));
     }
 
     @Override
@@ -123,5 +123,14 @@ public final class Int8FullyConnected implements Kernel<QuantParams>, WorkerScra
     @Override
     public String toString() {
         return name;
+    }
+
+    // ---- issue 9, Java weight-format kernels (JavaWeightKernels): this driver over another
+    // micro-kernel ----
+
+    /** This class's driver over {@code kernels} and {@code gemm}, for a node {@link #create} would accept. */
+    static Int8FullyConnected withKernels(String name, Int8GemmKernels kernels, Int8Gemm gemm,
+            Kernel<QuantParams> reference, QuantParams p, int rowsPerBlock) {
+        return new Int8FullyConnected(name, kernels, gemm, reference, p, rowsPerBlock);
     }
 }

@@ -1,5 +1,6 @@
 package dev.whittle.runtime.kernels;
 
+import dev.whittle.internal.vectorization.Int8BlockKernels;
 import dev.whittle.internal.vectorization.Int8Gemm;
 import dev.whittle.internal.vectorization.Int8GemmKernels;
 
@@ -58,6 +59,12 @@ final class Int8GemmBlocks {
         int k = g.k();
         long sums = scratch;
         long tmp = scratch + align(4L * MAX_ROWS);
+        if (kernels instanceof Int8BlockKernels block) {
+            // issue 9, Java sparse kernels (JavaWeightKernels): the whole block in one call
+            int nr = kernels.nr();
+            block.runBlock(rows, NATIVE, a, t0 * nr, Math.min(g.n(), t1 * nr), out, tmp);
+            return;
+        }
         if (g.rowOffset() != 0) {
             int mask = g.unsignedInput() ? 0xFF : -1;
             for (int r = 0; r < rows; r++) {

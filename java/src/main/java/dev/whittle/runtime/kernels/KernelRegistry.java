@@ -256,6 +256,20 @@ public final class KernelRegistry {
             new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.AVX512VNNI,
                     Q8Sp24FullyConnected.factory(Q8Sp24Gemm.Isa.AVX512VNNI),
                     NativeKernels.exported("whittle_qs8_fully_connected_sp24_8x16__avx512vnni")),
+            // Java path weight-format kernels (issue 9, Java Vector API versions; JavaWeightKernels):
+            // accepted only where the node's dense family runs on the Java path.
+            javaFormat(CONV2D_LUT,
+                    JavaWeightKernels.conv(JavaWeightKernels.Format.LUT, VectorizationProvider.get(), true)),
+            javaFormat(FULLY_CONNECTED_LUT,
+                    JavaWeightKernels.fc(JavaWeightKernels.Format.LUT, VectorizationProvider.get(), true)),
+            javaFormat(CONV2D_SPARSE,
+                    JavaWeightKernels.conv(JavaWeightKernels.Format.SPARSE, VectorizationProvider.get(), true)),
+            javaFormat(FULLY_CONNECTED_SPARSE,
+                    JavaWeightKernels.fc(JavaWeightKernels.Format.SPARSE, VectorizationProvider.get(), true)),
+            javaFormat(CONV2D_SP24,
+                    JavaWeightKernels.conv(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
+            javaFormat(FULLY_CONNECTED_SP24,
+                    JavaWeightKernels.fc(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,
@@ -318,6 +332,11 @@ public final class KernelRegistry {
     private static Q8Gemm.Isa q8Isa(KernelPath path) {
         return path == KernelPath.AVX2 ? Q8Gemm.Isa.AVX2
                 : path == KernelPath.NEON ? Q8Gemm.Isa.NEONDOT : Q8Gemm.Isa.AVX512VNNI;
+    }
+
+    /** A Java-path weight-format entry (issue 9, JavaWeightKernels). */
+    private static <F> KernelEntry<F> javaFormat(KernelFamily<F> family, F factory) {
+        return new KernelEntry<>(family, KernelPath.JAVA, factory, ALWAYS);
     }
 
     /** A native GEMM FULLY_CONNECTED entry: symbol {@code whittle_<family>_gemm_<tile>__<isa>}. */

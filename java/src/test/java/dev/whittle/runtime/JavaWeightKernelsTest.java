@@ -1,0 +1,402 @@
+package dev.whittle.runtime;
+
+import dev.whittle.TensorData;
+import dev.whittle.internal.vectorization.VectorizationProvider;
+import dev.whittle.model.Model;
+import dev.whittle.model.TensorType;
+import dev.whittle.runtime.Q8GemmConvTest.Conv;
+import dev.whittle.runtime.kernels.ConvKernelFactory;
+import dev.whittle.runtime.kernels.JavaWeightKernels;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelPath;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.WeightFormat;
+import dev.whittle.runtime.kernels.WeightStats;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Java-path weight-format kernels ({@link JavaWeightKernels}: {@code *_lut4_4x<nr>__panama*})
+ * against the dense reference, bit for bit, under {@code -Dwhittle.kernels=java} with the format
+ * forced, at 1 and 3 threads, the dispatched kernel's name checked; and the plain-Java twin
+ * ({@code __scalar}) on the same node. LUT: qs8, qs8_qc8w and qu8; 1, 2, 3, 8, 15, 16 values per
+ * layer, alone and with 50% and 100% zeros and all-zero rows; output channels 1..70 and K
+ * around the pair and vector sizes (1..9, 15..17, 31..33, 63..65); 1x1 and 3x3, strides 1 and
+ * 2, SAME and VALID, batch 2; zero points at both ends; saturating and tiny multipliers; FC at
+ * batch 1..5. Declined: per-channel tables and more than 16 values (the dense Java GEMM runs,
+ * same outputs); {@code -Dwhittle.weights=dense} forces dense.
+ *
+ * <p>Run on 256-bit vectors too: {@code -Dwhittle.jvm.flags="--add-modules jdk.incubator.vector
+ * --enable-native-access=ALL-UNNAMED -XX:UseAVX=2"}.
+ */
+class JavaWeightKernelsTest {
+    private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,
+            KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
+    private static final int[] OUT = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 70};
+    private static final int[] K = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65};
+    private static final String LUT = "_lut4_";
+
+    @AfterEach
+    void clear() {
+        System.clearProperty(KernelPath.PROPERTY);
+        System.clearProperty(WeightFormat.PROPERTY);
+    }
+
+    private static String isa() {
+        return "__" + VectorizationProvider.get().isa();
+    }
+
+    /**
+     * Compiles {@code m} on the Java path with {@code format}, checks the dispatched kernel name
+     * contains {@code tag} (null: a dense {@code _gemm_} kernel), compares with the reference at
+     * 1 and 3 threads, and the plain twin where a format kernel ran.
+     */
+    private static void check(Model m, KernelFamily<?> dense, WeightFormat format, String tag, String label,
+            long seed, int extremes) {
+        try {
+            System.setProperty(KernelPath.PROPERTY, "reference");
+            System.setProperty(WeightFormat.PROPERTY, "dense");
+            CompiledModel ref = CompiledModel.compile(m);
+            TensorData in = Q8GemmConvTest.input(ref, seed + 1, extremes);
+            byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+            System.setProperty(KernelPath.PROPERTY, "java");
+            System.setProperty(WeightFormat.PROPERTY, format.label());
+            CompiledModel java = CompiledModel.compile(m);
+            String kernel = OpProfile.kernelNames(java).get(0);
+            String want = tag == null ? "_gemm_" : tag;
+            assertTrue(kernel.contains(want) && kernel.endsWith(isa()), label + ": expected a " + want + " kernel"
+                    + isa() + ", dispatched " + kernel + " because " + OpProfile.kernelChoices(java));
+            for (int threads : new int[] {1, 3}) {
+                assertArrayEquals(expected, Q8GemmConvTest.run(java, in, threads),
+                        kernel + " threads " + threads + " differs from the reference on " + label);
+                if (tag != null) {
+                    JavaWeightKernels.Format f = kernel.contains("_lut4_") ? JavaWeightKernels.Format.LUT
+                            : kernel.contains("_sp24_") ? JavaWeightKernels.Format.SP24
+                            : JavaWeightKernels.Format.SPARSE;
+                    assertArrayEquals(expected, plain(java, dense, f, in, threads),
+                            kernel + " plain twin, threads " + threads + " differs on " + label);
+                }
+            }
+        } finally {
+            System.clearProperty(KernelPath.PROPERTY);
+            System.clearProperty(WeightFormat.PROPERTY);
+        }
+    }
+
+    /** Runs the plain-Java twin of node 0's format kernel in a context of the compiled model. */
+    @SuppressWarnings("unchecked")
+    private static byte[] plain(CompiledModel c, KernelFamily<?> dense, JavaWeightKernels.Format format,
+            TensorData x, int threads) {
+        Object prepared = c.nodePrepared(0);
+        try (ExecutionContext ctx = c.newContext(threads)) {
+            Object params = prepared;
+            if (!(prepared instanceof ConvParams)) {
+                // FULLY_CONNECTED prepares (kernel, params): the ops package's record
+                java.lang.reflect.Method get = prepared.getClass().getDeclaredMethod("params");
+                get.setAccessible(true);
+                params = get.invoke(prepared);
+            }
+            ctx.setInput(0, x);
+            java.lang.reflect.Field field = ExecutionContext.class.getDeclaredField("state");
+            field.setAccessible(true);
+            ExecutionState state = (ExecutionState) field.get(ctx);
+            Kernel<Object> twin;
+            if (params instanceof ConvParams p) {
+                int k = p.kh() * p.kw() * p.inC();
+                ByteBuffer filter = slice(state, p.filter(), p.outC() * k);
+                ByteBuffer bias = p.bias() < 0 ? null : slice(state, p.bias(), p.outC() * 4);
+                WeightStats stats = WeightStats.of(filter, p.outC(), k, p.inC(), !dense.name().startsWith("qu8"),
+                        dense.name().startsWith("qu8") ? p.filterOffset() : 0);
+                twin = (Kernel<Object>) (Kernel<?>) JavaWeightKernels.conv(format, VectorizationProvider.plain(), false)
+                        .create((KernelFamily<ConvKernelFactory>) dense, p, filter, bias, stats);
+            } else {
+                QuantParams p = (QuantParams) params;
+                ByteBuffer w = slice(state, p.weights(), p.outFeatures() * p.inFeatures());
+                ByteBuffer bias = p.bias() < 0 ? null : slice(state, p.bias(), p.outFeatures() * 4);
+                WeightStats stats = WeightStats.of(w, p.outFeatures(), p.inFeatures(), p.inFeatures(),
+                        !dense.name().startsWith("qu8"), p.weightsOffset());
+                twin = (Kernel<Object>) (Kernel<?>) JavaWeightKernels.fc(format, VectorizationProvider.plain(), false)
+                        .create((KernelFamily<dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory>) dense, p,
+                                w, bias, stats);
+            }
+            assertNotNull(twin);
+            assertTrue(twin.name().endsWith("__scalar"), twin.name());
+            // The context sized its worker scratch for the dispatched kernel; the twin must fit in it.
+            Object dispatched = params instanceof ConvParams cp ? cp.kernel() : null;
+            if (dispatched instanceof dev.whittle.runtime.kernels.WorkerScratch ws) {
+                long need = ((dev.whittle.runtime.kernels.WorkerScratch) twin).workerScratchBytes();
+                assertTrue(need <= ws.workerScratchBytes(),
+                        twin.name() + " needs more scratch than " + dispatched);
+            }
+            twin.run(params, state);
+            return ctx.output(0).bytes();
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static ByteBuffer slice(ExecutionState s, int tensor, int bytes) {
+        return s.buffer(tensor).slice(s.offset(tensor), bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static void conv(KernelFamily<ConvKernelFactory> family, Conv c, long seed,
+            WeightFormatHarness.Shaper shaper, String tag) {
+        conv(family, c, seed, shaper, WeightFormat.LUT, tag);
+    }
+
+    private static void conv(KernelFamily<ConvKernelFactory> family, Conv c, long seed,
+            WeightFormatHarness.Shaper shaper, WeightFormat format, String tag) {
+        Model m = Q8GemmConvTest.build(family, c, seed, shaper);
+        // One channel with per-axis scales is per-tensor quantization: the qs8 family.
+        KernelFamily<?> dense = family == KernelRegistry.QS8_QC8W_CONV2D && c.outC() == 1 ? KernelRegistry.QS8_CONV2D
+                : family;
+        check(m, dense, format, tag, family.name() + " " + c.label(), seed, c.extremes());
+    }
+
+    private static void fc(TensorType type, boolean perChannel, int batches, int k, int n, int extremes, int scale,
+            long seed, WeightFormatHarness.Shaper shaper) {
+        fc(type, perChannel, batches, k, n, extremes, scale, seed, shaper, WeightFormat.LUT, LUT);
+    }
+
+    private static void fc(TensorType type, boolean perChannel, int batches, int k, int n, int extremes, int scale,
+            long seed, WeightFormatHarness.Shaper shaper, WeightFormat format, String tag) {
+        Model m = Q8GemmFullyConnectedTest.build(type, perChannel, batches, k, n, extremes, scale, seed % 3 != 0, 0,
+                seed, shaper);
+        KernelFamily<?> dense = type == TensorType.UINT8 ? KernelRegistry.QU8_FULLY_CONNECTED
+                : perChannel && n > 1 ? KernelRegistry.QS8_QC8W_FULLY_CONNECTED : KernelRegistry.QS8_FULLY_CONNECTED;
+        String label = type + (perChannel ? " per-channel" : "") + " fc " + batches + "x" + k + " -> " + n
+                + " extremes " + extremes + " scale " + scale;
+        check(m, dense, format, tag, label, seed, extremes);
+    }
+
+    @Test
+    void lutClustersPerLayer() {
+        long seed = 1;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int clusters : new int[] {1, 2, 3, 8, 15, 16}) {
+                conv(f, new Conv(1, 5, 4, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                        WeightFormatHarness.clustered(clusters, false), LUT);
+            }
+        }
+    }
+
+    @Test
+    void lutConvChannelsAndK() {
+        long seed = 100;
+        int i = 0;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int oc : OUT) {
+                int inC = K[i % K.length];
+                boolean three = i % 3 == 1;
+                int stride = i % 4 == 2 ? 2 : 1;
+                int batch = i % 5 == 0 ? 2 : 1;
+                int padding = i % 2;
+                Conv c = new Conv(batch, three ? 6 : 5, three ? 5 : 7, inC, oc, three ? 3 : 1, three ? 3 : 1, stride,
+                        stride, 1, 1, padding, i % 7 == 3 ? 3 : 0, 0, 0, i % 6 != 5);
+                conv(f, c, seed++, WeightFormatHarness.clustered(16, false), LUT);
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void lutZeroPointsAtBothEndsAndSaturation() {
+        long seed = 300;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {0, 1, 2}) {
+                    conv(f, new Conv(2, 5, 5, 9, 20, 3, 3, 2, 2, 1, 1, extremes - 1, 0, extremes, scale, true),
+                            seed++, WeightFormatHarness.clustered(16, false), LUT);
+                }
+            }
+        }
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {1, 2}) {
+                    fc(t, false, 2, 65, 33, extremes, scale, seed++, WeightFormatHarness.clustered(16, false));
+                }
+            }
+        }
+    }
+
+    @Test
+    void lutSparsityAndZeroRows() {
+        long seed = 400;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            conv(f, new Conv(1, 6, 6, 31, 18, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.clustered(16, false).then(WeightFormatHarness.unstructured(0.5)), LUT);
+            conv(f, new Conv(1, 5, 5, 7, 9, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.5).then(WeightFormatHarness.clustered(15, false)), LUT);
+            conv(f, new Conv(1, 4, 4, 16, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, false), seed++,
+                    WeightFormatHarness.unstructured(1.0), LUT);
+            conv(f, new Conv(1, 4, 5, 24, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.clustered(8, false).then(WeightFormatHarness.zeroRows(3)), LUT);
+        }
+    }
+
+    @Test
+    void lutFullyConnected() {
+        long seed = 500;
+        int i = 0;
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int n : new int[] {1, 7, 16, 17, 33, 70}) {
+                int k = K[(i * 5) % K.length];
+                fc(t, t == TensorType.INT8 && i % 2 == 0, 1 + i % 5, k, n, 0, 0, seed++,
+                        WeightFormatHarness.clustered(1 + i % 16, false));
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void lutDeclinesPerChannelTablesAndForcedDense() {
+        long seed = 600;
+        Conv c = new Conv(1, 5, 4, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            conv(f, c, seed++, WeightFormatHarness.clustered(16, true), null);
+            conv(f, c, seed++, WeightFormatHarness.clustered(40, false), null);
+            Model m = Q8GemmConvTest.build(f, c, seed, WeightFormatHarness.clustered(16, false));
+            check(m, f, WeightFormat.DENSE, null, f.name() + " dense forced", seed++, 0);
+        }
+    }
+
+    @Test
+    void registeredOnTheJavaPath() {
+        assertEquals(KernelPath.JAVA, KernelRegistry.available(KernelRegistry.CONV2D_LUT).get(0).path());
+        assertEquals(KernelPath.JAVA, KernelRegistry.available(KernelRegistry.FULLY_CONNECTED_LUT).get(0).path());
+    }
+
+    // ---- sparse (pixels in lanes) and 2:4 ----
+
+    private static final String SPARSE = "_sp"; // _sparse_ or _sp24_ (2:4-conforming layers)
+
+    @Test
+    void sparseSparsities() {
+        long seed = 1000;
+        double[] sparsities = {0, 0.5, 0.8, 0.95, 1.0};
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (double sp : sparsities) {
+                conv(f, new Conv(2, 5, 7, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                        WeightFormatHarness.unstructured(sp), WeightFormat.SPARSE, SPARSE);
+            }
+            conv(f, new Conv(1, 6, 6, 40, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.8).then(WeightFormatHarness.zeroRows(3)), WeightFormat.SPARSE,
+                    SPARSE);
+            conv(f, new Conv(1, 6, 6, 64, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.blocks(0.8, 4), WeightFormat.SPARSE, SPARSE);
+            conv(f, new Conv(1, 5, 7, 48, 20, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.blocks(0.8, 16), WeightFormat.SPARSE, SPARSE);
+        }
+    }
+
+    @Test
+    void sparseConvChannelsAndK() {
+        long seed = 1100;
+        int i = 0;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int oc : OUT) {
+                int inC = K[(i * 7) % K.length];
+                boolean three = i % 3 == 1;
+                int stride = i % 4 == 2 ? 2 : 1;
+                int batch = i % 5 == 0 ? 2 : 1;
+                int padding = i % 2;
+                Conv c = new Conv(batch, three ? 7 : 9, three ? 6 : 7, inC, oc, three ? 3 : 1, three ? 3 : 1, stride,
+                        stride, 1, 1, padding, i % 7 == 3 ? 3 : 0, 0, 0, i % 6 != 5);
+                conv(f, c, seed++, WeightFormatHarness.unstructured(i % 2 == 0 ? 0.8 : 0.6), WeightFormat.SPARSE,
+                        SPARSE);
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void sparseBlocksOfRowsAndExtremes() {
+        long seed = 1200;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            // K = 700: 32 rows per block, 35 pixels: two blocks, one of 3 pixels
+            conv(f, new Conv(1, 5, 7, 700, 19, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.9), WeightFormat.SPARSE, SPARSE);
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {0, 1, 2}) {
+                    conv(f, new Conv(2, 5, 5, 9, 20, 3, 3, 2, 2, 1, 1, extremes - 1, 0, extremes, scale, true),
+                            seed++, WeightFormatHarness.unstructured(0.7), WeightFormat.SPARSE, SPARSE);
+                }
+            }
+        }
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {1, 2}) {
+                    fc(t, false, 3, 65, 33, extremes, scale, seed++, WeightFormatHarness.unstructured(0.8),
+                            WeightFormat.SPARSE, SPARSE);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sparseFullyConnected() {
+        long seed = 1300;
+        int i = 0;
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int batches : new int[] {1, 2, 7, 16, 17, 33}) {
+                int k = K[(i * 5) % K.length];
+                int n = OUT[(i * 3) % OUT.length];
+                fc(t, t == TensorType.INT8 && i % 2 == 0, batches, k, n, 0, 0, seed++,
+                        WeightFormatHarness.unstructured(0.3 * (i % 4)), WeightFormat.SPARSE, SPARSE);
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void sp24ConvAndFullyConnected() {
+        long seed = 1400;
+        int i = 0;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int inC : new int[] {4, 8, 16, 32, 64}) {
+                int oc = OUT[(i * 5) % OUT.length];
+                boolean three = i % 2 == 1;
+                int s = 1 + i % 3 / 2;
+                conv(f, new Conv(1 + i % 2, 6, 5, inC, oc, three ? 3 : 1, three ? 3 : 1, s, s, 1, 1, i % 2, 0, i % 3,
+                        i % 3, true), seed++, WeightFormatHarness.sparse24(), WeightFormat.SPARSE,
+                        "_sp24_");
+                i++;
+            }
+        }
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            fc(t, false, 5, 128, 40, 0, 0, seed++, WeightFormatHarness.sparse24(), WeightFormat.SPARSE, "_sp24_");
+        }
+    }
+
+    @Test
+    void sparseAutoDeclinesDenseLayers() {
+        long seed = 1500;
+        Conv c = new Conv(1, 6, 6, 32, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            conv(f, c, seed++, WeightFormatHarness.unstructured(0.2), WeightFormat.AUTO, null);
+            conv(f, c, seed++, WeightFormatHarness.unstructured(0.9), WeightFormat.DENSE, null);
+            // auto takes the sparse kernel from 75% zeros, K >= 64 and 32 pixels (JavaWeightKernels.AUTO_SPARSE_*)
+            conv(f, new Conv(1, 8, 8, 96, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.85), WeightFormat.AUTO, "_sparse_");
+            conv(f, new Conv(1, 8, 8, 32, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.85), WeightFormat.AUTO, null);
+            // auto never takes the Java LUT or 2:4 kernels (slower than dense: JavaWeightKernels)
+            conv(f, new Conv(1, 8, 8, 96, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.clustered(16, false), WeightFormat.AUTO, null);
+            conv(f, new Conv(1, 8, 8, 96, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.sparse24(), WeightFormat.AUTO, null);
+        }
+    }
+}
