@@ -242,6 +242,11 @@ final class Q8Gemm implements NativeGemm {
         split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, task);
     }
 
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int from, int to) {
+        split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, from, to);
+    }
+
     static int roundUp(int v, int multiple) {
         return Math.addExact(v, multiple - 1) / multiple * multiple;
     }

@@ -132,6 +132,16 @@ final class Q8GemmLayout {
          */
         void invoke(MethodHandle handle, String name, long params, int threads, long input, long output,
                 long scratch, int task) {
+            invoke(handle, name, params, threads, input, output, scratch, task, task + 1);
+        }
+
+        /**
+         * Calls {@code handle} once on tasks {@code [from, to)} of {@link #tasks}{@code (threads)}:
+         * their pixels or channel groups are consecutive, and every output element is computed
+         * the same way whichever call covers it.
+         */
+        void invoke(MethodHandle handle, String name, long params, int threads, long input, long output,
+                long scratch, int from, int to) {
             int m0 = 0;
             int m1 = m;
             int n0 = 0;
@@ -139,12 +149,12 @@ final class Q8GemmLayout {
             if (threads > 1) {
                 if (splitsPixels(threads)) {
                     int chunk = pixelChunk(threads);
-                    m0 = task * chunk;
-                    m1 = Math.min(m, m0 + chunk);
+                    m0 = from * chunk;
+                    m1 = Math.min(m, to * chunk);
                 } else {
                     int chunk = (groups + 4 * threads - 1) / (4 * threads);
-                    n0 = task * chunk * group;
-                    n1 = Math.min(n, n0 + chunk * group);
+                    n0 = from * chunk * group;
+                    n1 = Math.min(n, to * chunk * group);
                 }
             }
             try {
