@@ -18,7 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  * has not been scheduled yet (a loaded machine) delays nothing: the others take its share.
  * Each worker adds its number of finished tasks to the shared counter once per run, not once
  * per task. A run thus costs a handful of cache-line transfers instead of two contended atomics
- * per task (measured: 570 ns -> see the class's test and the report for numbers).
+ * per task: on 2 vCPUs of a Zen 4, a run of 8 empty tasks went from 570 to 330 ns, and the
+ * worker now lands on the rows it wrote in the operator before (person_detect at 2 threads,
+ * interleaved with the previous pool: 89 -> 75 us).
  *
  * <p>A slot holds {@code run << 32 | front << 16 | back}: a worker that wakes late, after its
  * run finished, can never claim a task of the next run with the previous run's fields, since
