@@ -14,4 +14,15 @@ package dev.whittle.runtime;
 public interface ParallelTask<P> {
     /** Runs task {@code task} on worker {@code worker}. */
     void run(P params, ExecutionState state, int task, int worker);
+
+    /**
+     * Runs tasks {@code from..to-1} on worker {@code worker}, in order; the pool hands a worker
+     * consecutive tasks at once. Kernels whose tasks are consecutive ranges of rows or pixels
+     * override it to cover them in one call, with the results of the tasks one by one.
+     */
+    default void run(P params, ExecutionState state, int from, int to, int worker) {
+        for (int i = from; i < to; i++) {
+            run(params, state, i, worker);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.whittle.runtime;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -33,6 +34,86 @@ class IntraOpPoolTest {
                     assertEquals(1, hits.get(i), "round " + round + " task " + i);
                 }
                 assertEquals(count, workers.get(0) + workers.get(1) + workers.get(2));
+            }
+        }
+    }
+
+    /**
+     * Late workers: tasks yield or sleep at random, so a worker often wakes after the others
+     * finished its run (stolen from the back of its range) or while the next run is being
+     * published; its claims carry the old run number and must fail. Each run has its own
+     * params, so a task run with a stale run's params leaves the new run's slot at 0.
+     */
+    @Test
+    @Timeout(120) // a lost or double-counted claim hangs the run: fail instead
+    void lateWorkersNeverRunATaskOfAnotherRunAndStealingLosesNone() {
+        for (int threads = 2; threads <= 3; threads++) {
+            try (IntraOpPool pool = new IntraOpPool(threads, "stress")) {
+                ExecutionState s = stateWith(pool);
+                java.util.SplittableRandom random = new java.util.SplittableRandom(threads);
+                for (int round = 0; round < 20_000; round++) {
+                    if (round % 5000 == 0) {
+                        pool.begin();
+                    } else if (round % 5000 == 2500) {
+                        pool.end(); // workers may park: runs must still be served
+                    }
+                    int count = 2 + random.nextInt(40);
+                    int mode = random.nextInt(4);
+                    AtomicIntegerArray hits = new AtomicIntegerArray(count);
+                    s.parallelFor(count, (AtomicIntegerArray h, ExecutionState st, int task, int worker) -> {
+                        if (worker != 0 && mode == 1 && task % 3 == 0) {
+                            Thread.yield();
+                        } else if (worker != 0 && mode == 2 && task == 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+                        }
+                        h.incrementAndGet(task);
+                    }, hits);
+                    for (int i = 0; i < count; i++) {
+                        assertEquals(1, hits.get(i), threads + " threads, round " + round + " task " + i);
+                    }
+                }
+                pool.end();
+            }
+        }
+    }
+
+    /** More tasks than a slot can index run in chunks of consecutive tasks, each exactly once. */
+    @Test
+    @Timeout(120) // a lost or double-counted claim hangs the run: fail instead
+    void moreTasksThanASlotIndexesRunOnceEach() {
+        try (IntraOpPool pool = new IntraOpPool(2, "many")) {
+            ExecutionState s = stateWith(pool);
+            for (int count : new int[] {IntraOpPool.MAX_SLOT_TASKS - 1, IntraOpPool.MAX_SLOT_TASKS,
+                IntraOpPool.MAX_SLOT_TASKS + 1, 3 * IntraOpPool.MAX_SLOT_TASKS + 7, 1_000_003}) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(count);
+                s.parallelFor(count, (AtomicIntegerArray h, ExecutionState st, int task, int worker) -> h.incrementAndGet(task),
+                        hits);
+                for (int i = 0; i < count; i++) {
+                    assertEquals(1, hits.get(i), "count " + count + " task " + i);
+                }
+            }
+        }
+    }
+
+    /** A failing task in one chunk of a chunked run still ends the run and rethrows once. */
+    @Test
+    @Timeout(120) // a lost or double-counted claim hangs the run: fail instead
+    void aFailureInAChunkedRunIsRethrown() {
+        try (IntraOpPool pool = new IntraOpPool(3, "fail-many")) {
+            ExecutionState s = stateWith(pool);
+            int count = 2 * IntraOpPool.MAX_SLOT_TASKS + 5;
+            IllegalArgumentException boom = new IllegalArgumentException("boom");
+            assertSame(boom, assertThrows(IllegalArgumentException.class,
+                    () -> s.parallelFor(count, (Object p, ExecutionState st, int task, int worker) -> {
+                        if (task == count - 3) {
+                            throw boom;
+                        }
+                    }, null)));
+            AtomicIntegerArray hits = new AtomicIntegerArray(5);
+            s.parallelFor(5, (AtomicIntegerArray h, ExecutionState st, int task, int worker) -> h.incrementAndGet(task),
+                    hits);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(1, hits.get(i));
             }
         }
     }

@@ -34,6 +34,7 @@ class IntraOpThreadsTest {
     @CsvSource({
             "mobilenet_v2_1.0_224_quant.tflite, auto",
             "mobilenet_v2_1.0_224_quant.tflite, java",
+            "mobilenet_v1_0.25_224_quant.tflite, auto",
             "person_detect_int8.tflite, auto",
             "person_detect_int8.tflite, java",
             "mobilenet_v1_0.25_224_float.tflite, auto",

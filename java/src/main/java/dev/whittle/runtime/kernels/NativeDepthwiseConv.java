@@ -480,9 +480,15 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
 
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int task, int worker) {
+        run(p, s, task, task + 1, worker);
+    }
+
+    /** Tasks {@code [from, to)} are consecutive rows: one call. */
+    @Override
+    public void run(DepthwiseConvParams p, ExecutionState s, int from, int to, int worker) {
         int n = tasks(s);
-        int begin = (int) ((long) rows * task / n);
-        int end = (int) ((long) rows * (task + 1) / n);
+        int begin = (int) ((long) rows * from / n);
+        int end = (int) ((long) rows * to / n);
         try {
             handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), begin, end);
         } catch (Throwable t) {

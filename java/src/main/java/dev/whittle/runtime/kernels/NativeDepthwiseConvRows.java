@@ -408,6 +408,15 @@ public final class NativeDepthwiseConvRows
         call(p, s, s.workerScratchAddress(worker), begin, end);
     }
 
+    /** Tasks {@code [from, to)} are consecutive rows: one call. */
+    @Override
+    public void run(DepthwiseConvParams p, ExecutionState s, int from, int to, int worker) {
+        int n = tasks(s);
+        int begin = (int) ((long) rows * from / n);
+        int end = (int) ((long) rows * to / n);
+        call(p, s, s.workerScratchAddress(worker), begin, end);
+    }
+
     /** Keeps the packed block reachable as long as the kernel. */
     MemorySegment block() {
         return block;

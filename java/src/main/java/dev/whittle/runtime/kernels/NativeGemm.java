@@ -16,6 +16,13 @@ interface NativeGemm {
     /** Runs task {@code task} of {@link #tasks}{@code (threads)}. */
     void run(ExecutionState s, long input, long output, long scratch, int task);
 
+    /** Runs tasks {@code [from, to)} of {@link #tasks}{@code (threads)}, as one call where the layout allows. */
+    default void run(ExecutionState s, long input, long output, long scratch, int from, int to) {
+        for (int task = from; task < to; task++) {
+            run(s, input, output, scratch, task);
+        }
+    }
+
     /** Bytes of the packed weights. */
     long weightBytes();
 

@@ -63,6 +63,12 @@ abstract class NativeGemmKernel<P> implements Kernel<P>, ParallelTask<P>, Worker
     }
 
     @Override
+    public final void run(P p, ExecutionState s, int from, int to, int worker) {
+        gemm.run(s, s.address(input.applyAsInt(p)), s.address(output.applyAsInt(p)), s.workerScratchAddress(worker),
+                from, to);
+    }
+
+    @Override
     public final String toString() {
         return gemm.name();
     }

@@ -135,7 +135,15 @@ final class Q8Gemm implements NativeGemm {
         this.n = s.outC();
         this.np = roundUp(n, NR);
         this.mr = isa.mr;
-        this.split = new Q8GemmLayout.Split(m, n, mr, NR, np / NR, 8 * mr, np);
+        // Pixels are split where they are many (8 tiles per thread) or many for the channels;
+        // with few weights (64 Ki: person_detect's and MobileNet v1 0.25's 6x6 and 7x7
+        // layers) already from 4 tiles, since each worker then reads its own rows of the input,
+        // written by itself in the operator before, instead of every row (half of them from
+        // the other core's cache), and all the weights, which stay in its L2 across invokes.
+        // Measured at 2 threads, interleaved in one process: person_detect 75.7 -> 72.6 us,
+        // MobileNet v1 0.25 unchanged (540 us).
+        int pixelsAlways = (long) kp * np <= 1 << 16 ? Math.min(np, 4 * mr) : np;
+        this.split = new Q8GemmLayout.Split(m, n, mr, NR, np / NR, 8 * mr, pixelsAlways);
         this.handle = bind ? NativeKernels.handle("whittle_" + name, SIGNATURE) : null;
         int rowBytes = kp * isa.elementBytes;
         // The packed block, 64 bytes of slack (or one staged row of raw bytes with its slack, on
@@ -267,6 +275,11 @@ final class Q8Gemm implements NativeGemm {
 
     Q8GemmLayout.Split split() {
         return split;
+    }
+
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int from, int to) {
+        split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, from, to);
     }
 
     static int roundUp(int v, int multiple) {

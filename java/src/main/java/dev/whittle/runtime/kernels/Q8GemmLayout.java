@@ -157,9 +157,19 @@ final class Q8GemmLayout {
          */
         void invoke(MethodHandle handle, String name, long params, int threads, long input, long output,
                 long scratch, int task) {
+            invoke(handle, name, params, threads, input, output, scratch, task, task + 1);
+        }
+
+        /**
+         * Calls {@code handle} once on tasks {@code [from, to)} of {@link #tasks}{@code (threads)}:
+         * their pixels or channel groups are consecutive, and every output element is computed
+         * the same way whichever call covers it.
+         */
+        void invoke(MethodHandle handle, String name, long params, int threads, long input, long output,
+                long scratch, int from, int to) {
             try {
-                handle.invokeExact(params, input, output, scratch, m0(threads, task), m1(threads, task),
-                        n0(threads, task), n1(threads, task));
+                handle.invokeExact(params, input, output, scratch, m0(threads, from), m1(threads, to - 1),
+                        n0(threads, from), n1(threads, to - 1));
             } catch (Throwable t) {
                 throw new IllegalStateException(name + " failed", t);
             }

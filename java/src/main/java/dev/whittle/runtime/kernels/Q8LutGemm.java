@@ -415,6 +415,11 @@ final class Q8LutGemm implements NativeGemm {
         split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, task);
     }
 
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int from, int to) {
+        split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, from, to);
+    }
+
     /** The registry factory of {@link KernelRegistry#CONV2D_LUT} on AVX2. */
     static WeightFormatConvFactory convFactory(Layout layout) {
         return (dense, p, filter, bias, stats) -> {

@@ -367,4 +367,9 @@ final class Q8Sp24Gemm implements NativeGemm {
     public void run(ExecutionState s, long input, long output, long scratch, int task) {
         split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, task);
     }
+
+    @Override
+    public void run(ExecutionState s, long input, long output, long scratch, int from, int to) {
+        split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, from, to);
+    }
 }

@@ -84,6 +84,17 @@ public final class Pool2DJava implements Kernel<Pool2DKernels.Params>, ParallelT
         range(p, s, Tasks.start(pixels, task, tasks), Tasks.start(pixels, task + 1, tasks));
     }
 
+    /** Per-thread channel accumulators (kernels are shared by contexts and their workers). */
+    private static final ThreadLocal<int[][]> ACCUMULATORS = ThreadLocal.withInitial(() -> new int[1][0]);
+
+    private static int[] accumulators(int channels) {
+        int[][] holder = ACCUMULATORS.get();
+        if (holder[0].length < channels) {
+            holder[0] = new int[channels];
+        }
+        return holder[0];
+    }
+
     /** Output pixels {@code from..to-1} (pixel = (b * outH + oy) * outW + ox). */
     private void range(Pool2DKernels.Params p, ExecutionState s, int from, int to) {
         MemorySegment in = Mem.of(s, p.input(), inBytes);
@@ -121,18 +132,37 @@ public final class Pool2DJava implements Kernel<Pool2DKernels.Params>, ParallelT
                     }
                 }
                 case UINT8, INT8, INT16 -> {
-                    for (int ch = 0; ch < c; ch++) {
-                        int acc = max ? Integer.MIN_VALUE : 0;
-                        for (int fy = yStart; fy < yEnd; fy++) {
-                            long row = base + (long) fy * rowIn + ch;
-                            for (int fx = xStart; fx < xEnd; fx++) {
-                                long at = row + (long) fx * c;
-                                int v = type == TensorType.UINT8 ? in.get(Mem.I8, at) & 0xFF
-                                        : type == TensorType.INT8 ? in.get(Mem.I8, at) : in.get(Mem.I16, at << 1);
-                                acc = max ? Math.max(acc, v) : acc + v;
+                    // Channels innermost, into per-thread accumulators: the window's rows are
+                    // contiguous runs of channels, so the loop over channels is long and
+                    // vectorizes, where a window of 3x3 taps per channel was 9 scalar steps of
+                    // loop overhead (person_detect's global 3x3 pool: 3.2 us). Same sums, in
+                    // any order (integers).
+                    int[] acc = accumulators(c);
+                    java.util.Arrays.fill(acc, 0, c, max ? Integer.MIN_VALUE : 0);
+                    for (int fy = yStart; fy < yEnd; fy++) {
+                        for (int fx = xStart; fx < xEnd; fx++) {
+                            long at = base + (long) fy * rowIn + (long) fx * c;
+                            if (type == TensorType.UINT8) {
+                                for (int ch = 0; ch < c; ch++) {
+                                    int v = in.get(Mem.I8, at + ch) & 0xFF;
+                                    acc[ch] = max ? Math.max(acc[ch], v) : acc[ch] + v;
+                                }
+                            } else if (type == TensorType.INT8) {
+                                for (int ch = 0; ch < c; ch++) {
+                                    int v = in.get(Mem.I8, at + ch);
+                                    acc[ch] = max ? Math.max(acc[ch], v) : acc[ch] + v;
+                                }
+                            } else {
+                                for (int ch = 0; ch < c; ch++) {
+                                    int v = in.get(Mem.I16, (at + ch) << 1);
+                                    acc[ch] = max ? Math.max(acc[ch], v) : acc[ch] + v;
+                                }
                             }
                         }
-                        int res = max ? acc : acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                    }
+                    for (int ch = 0; ch < c; ch++) {
+                        int a = acc[ch];
+                        int res = max ? a : a > 0 ? (a + count / 2) / count : (a - count / 2) / count;
                         res = Math.min(Math.max(res, p.quantMin()), p.quantMax());
                         if (type == TensorType.INT16) {
                             out.set(Mem.I16, (o + ch) << 1, (short) res);
