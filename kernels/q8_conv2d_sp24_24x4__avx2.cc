@@ -42,15 +42,14 @@ using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
 constexpr int kMR = 4;
 constexpr int kNR = 16;
-// Calls of at least kTilePixels pixels run the lanes = pixels tiles where K >= kTileMinK, or
-// K >= kTileMinKWide with N >= kTileWideN; others the lanes = channels path. Measured
-// (kernels/README.md "2:4"): at K = 16..32 the tiles' fixed costs (the sums' transposes per
-// output, the pair building per pixel) weigh about what the 4..8 groups save: they win at
-// K = 24..32 with N >= 144 (1.14-1.22x against 1.12-1.15x), tie at K = 16, lose at N = 16.
+// Calls of at least kTilePixels pixels run the lanes = pixels tiles where K >= kTileMinK; others
+// the lanes = channels path. Measured (min of 40 interleaved invokes, qu8, against dense;
+// kernels/README.md "2:4"): since the tiles requantize with pixels in lanes (store_tile) they
+// win from K = 12 at any N (K = 16: 1.38x at N = 96 and 1.24x at N = 24 against the lanes =
+// channels path's 1.16x and 1.12x; K = 12, N = 64: 1.19x against 1.06x), tie at K = 8 and lose
+// at K = 4 (0.85x against 1.06x: one group cannot pay for the pair building).
 constexpr int kTilePixels = 8;
-constexpr int kTileMinK = 64;
-constexpr int kTileMinKWide = 24;
-constexpr int kTileWideN = 64;
+constexpr int kTileMinK = 12;
 
 // Pattern id -> vpshufb control dword: the byte indices of int16 x[a] and x[b] in the
 // broadcast quad. Ids 6 and 7 never occur (the packer writes 0..5).
@@ -726,7 +725,7 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
   // The lanes = pixels tiles for all but a tail of 1..3 pixels (a tile of 8 would compute 5 to 7
   // padding pixels), which the lanes = channels path takes, as it takes calls of fewer than 8.
   const int32_t tail = (m1 - m0) % 8 < 4 ? (m1 - m0) % 8 : 0;
-  const bool tiles = p->k >= kTileMinK || (p->k >= kTileMinKWide && p->out_c >= kTileWideN);
+  const bool tiles = p->k >= kTileMinK;
   const int32_t mt = m1 - m0 >= kTilePixels && tiles ? m1 - tail : m0;
   if (mt > m0) {
     WHITTLE_Q8_RUN_GL_U(p, run_tiles, p, input, output, scratch, m0, mt, n0, n1);
