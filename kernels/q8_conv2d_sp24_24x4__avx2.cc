@@ -311,7 +311,7 @@ WHITTLE_Q8_INLINE __m256i pair_control(int a, int b, bool is_unsigned) {
 // Per 4 groups and 8 pixels: 4 row loads pairs (vinserti128), a 4x4 dword transpose per lane
 // (8 unpacks) puts each group's 4 bytes of pixel i in dword i, then one vpshufb per pattern.
 template <int P, bool U>
-static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
+__attribute__((noinline)) static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
                        int32_t m, int32_t valid, int32_t kq, uint8_t* raw, uint8_t* pairs) {
   const int32_t k = p->k;
   const uint8_t* rows[8 * P];
@@ -498,47 +498,59 @@ WHITTLE_Q8_INLINE void block(const int16_t* w, const uint8_t* meta, const uint8_
 // clamp to the clamped bounds give the same bytes as clamping in int32 then packing, both
 // being monotone clamps).
 
-// The requantization of one channel broadcast over 8 pixels, up to the output offset; the
-// values of the Requant struct broadcast from channel n's entries.
-template <bool GL>
-WHITTLE_Q8_INLINE __m256i requant_pixels(__m256i x, const whittle_q8_gemm_params* p, int32_t n, bool hl, __m256i off) {
+// The per-channel arrays of the output stage at the first channel of a 16-channel step: each
+// value is then one vpbroadcastd from base + constant offset (recomputing channel_array per
+// channel cost ~10 scalar instructions per 8 outputs).
+struct ChannelStage {
+  const int32_t *mult, *left, *right, *mask, *half, *nudge, *sat, *ovf;
+};
+
+WHITTLE_Q8_INLINE ChannelStage channel_stage(const whittle_q8_gemm_params* p, int32_t n) {
   using whittle_q8::channel_array;
-  if (hl) {
-    x = _mm256_sllv_epi32(x, _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_LEFT)[n]));
+  return {channel_array(p, WHITTLE_Q8_CH_MULT) + n,  channel_array(p, WHITTLE_Q8_CH_LEFT) + n,
+          channel_array(p, WHITTLE_Q8_CH_RIGHT) + n, channel_array(p, WHITTLE_Q8_CH_MASK) + n,
+          channel_array(p, WHITTLE_Q8_CH_HALF) + n,  channel_array(p, WHITTLE_Q8_CH_NUDGE) + n,
+          channel_array(p, WHITTLE_Q8_CH_SAT) + n,   channel_array(p, WHITTLE_Q8_CH_OVF) + n};
+}
+
+// The requantization of channel c of the step broadcast over 8 pixels, up to the output offset:
+// the dense kernel's (q8_requant_avx2.h requantize) op for op, its Requant values broadcast.
+template <bool GL, bool HL>
+WHITTLE_Q8_INLINE __m256i requant_pixels(__m256i x, const ChannelStage& ch, int c, __m256i off) {
+  if (HL) {
+    x = _mm256_sllv_epi32(x, _mm256_set1_epi32(ch.left[c]));
   }
   // m in every dword: vpmuldq reads the low dword of each qword, so the odd lanes need no shift
   // of the multiplier.
-  const __m256i mult = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_MULT)[n]);
+  const __m256i mult = _mm256_set1_epi32(ch.mult[c]);
   const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
   __m256i even = _mm256_mul_epi32(x, mult);
   __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), mult);
   even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
   odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
   const __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
-  const __m256i right = _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_RIGHT)[n]);
+  const __m256i right = _mm256_set1_epi32(ch.right[c]);
   __m256i out;
   if (GL) {
-    const __m256i rem = _mm256_and_si256(v, _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_MASK)[n]));
-    const __m256i thr = _mm256_sub_epi32(_mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_HALF)[n]),
-                                         _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
+    const __m256i rem = _mm256_and_si256(v, _mm256_set1_epi32(ch.mask[c]));
+    const __m256i thr =
+        _mm256_sub_epi32(_mm256_set1_epi32(ch.half[c]), _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
     out = _mm256_sub_epi32(_mm256_srav_epi32(v, right), _mm256_cmpgt_epi32(rem, thr));
   } else {
-    const __m256i shifted =
-        _mm256_srav_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_NUDGE)[n])), right);
-    out = _mm256_blendv_epi8(shifted, _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_SAT)[n]),
-                             _mm256_cmpgt_epi32(v, _mm256_set1_epi32(channel_array(p, WHITTLE_Q8_CH_OVF)[n])));
+    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(ch.nudge[c])), right);
+    out = _mm256_blendv_epi8(shifted, _mm256_set1_epi32(ch.sat[c]),
+                             _mm256_cmpgt_epi32(v, _mm256_set1_epi32(ch.ovf[c])));
   }
   return _mm256_add_epi32(out, off);
 }
 
 // Sums of the tile's pixels [m, m + valid) x channels [n0, n1) (sums[(block * P + j) * 4 + c]:
 // channel n0 + 4 * block + c, pixels 8j..8j+7) -> output bytes.
-template <int P, bool GL, bool U>
-static void store_tile(const whittle_q8_gemm_params* p, const __m256i* sums, uint8_t* output, int32_t m,
-                       int32_t valid, int32_t n0, int32_t n1) {
+template <int P, bool GL, bool U, bool HL>
+static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, uint8_t* output, int32_t m,
+                         int32_t valid, int32_t n0, int32_t n1) {
   const int32_t n_total = p->out_c;
   const __m256i off = _mm256_set1_epi32(p->output_offset);
-  const bool hl = p->has_left_shift != 0;
   const int32_t bmin = U ? 0 : -128, bmax = U ? 255 : 127;
   auto clampi = [](int32_t v, int32_t a, int32_t b) { return v < a ? a : v > b ? b : v; };
   const __m256i lo = _mm256_set1_epi8((char) clampi(p->act_min, bmin, bmax));
@@ -549,14 +561,15 @@ static void store_tile(const whittle_q8_gemm_params* p, const __m256i* sums, uin
   for (int32_t n = n0; n < n1; n += 16) {
     const int32_t nc = n_total - n < 16 ? n_total - n : 16;
     const __m256i* s = sums + (size_t) ((n - n0) / kC) * P * kC;
+    const ChannelStage ch = channel_stage(p, n);
     for (int j = 0; j < P && 8 * j < valid; j++) {
       __m256i quad[4];
       _Pragma("GCC unroll 4") for (int q = 0; q < 4; q++) {
         const __m256i* sq = s + (size_t) (q * P + j) * kC;
-        const __m256i v0 = requant_pixels<GL>(sq[0], p, n + 4 * q, hl, off);
-        const __m256i v1 = requant_pixels<GL>(sq[1], p, n + 4 * q + 1, hl, off);
-        const __m256i v2 = requant_pixels<GL>(sq[2], p, n + 4 * q + 2, hl, off);
-        const __m256i v3 = requant_pixels<GL>(sq[3], p, n + 4 * q + 3, hl, off);
+        const __m256i v0 = requant_pixels<GL, HL>(sq[0], ch, 4 * q, off);
+        const __m256i v1 = requant_pixels<GL, HL>(sq[1], ch, 4 * q + 1, off);
+        const __m256i v2 = requant_pixels<GL, HL>(sq[2], ch, 4 * q + 2, off);
+        const __m256i v3 = requant_pixels<GL, HL>(sq[3], ch, 4 * q + 3, off);
         const __m256i w01 = _mm256_packs_epi32(v0, v1);
         const __m256i w23 = _mm256_packs_epi32(v2, v3);
         __m256i b = U ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23);
@@ -586,6 +599,16 @@ static void store_tile(const whittle_q8_gemm_params* p, const __m256i* sums, uin
         }
       }
     }
+  }
+}
+
+template <int P, bool GL, bool U>
+__attribute__((noinline)) static void store_tile(const whittle_q8_gemm_params* p, const __m256i* sums, uint8_t* output, int32_t m,
+                       int32_t valid, int32_t n0, int32_t n1) {
+  if (p->has_left_shift != 0) {
+    store_tile_t<P, GL, U, true>(p, sums, output, m, valid, n0, n1);
+  } else {
+    store_tile_t<P, GL, U, false>(p, sums, output, m, valid, n0, n1);
   }
 }
 
