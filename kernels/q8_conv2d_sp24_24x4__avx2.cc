@@ -306,23 +306,27 @@ WHITTLE_Q8_INLINE __m256i pair_control(int a, int b, bool is_unsigned) {
 
 // Pixels [m, m + valid) of the tile (8 * P rows; rows past valid repeat row 0, their sums are
 // never stored) -> pairs: per group g, pixel vector j and pattern, 8 pixels' (x_a, x_b) int16
-// at pairs + (g * P + j) * 192 + pattern * 32. Rows are read in place (1x1, stride 1, K a
-// multiple of 16) or staged in raw (8 * P rows of kq = K rounded up to 16 bytes, zero padded).
+// at pairs + (g * P + j) * 192 + pattern * 32. Rows are read in place (1x1, stride 1; see
+// below) or staged in raw (8 * P rows of kq = K rounded up to 16 bytes, zero padded).
 // Per 4 groups and 8 pixels: 4 row loads pairs (vinserti128), a 4x4 dword transpose per lane
 // (8 unpacks) puts each group's 4 bytes of pixel i in dword i, then one vpshufb per pattern.
 template <int P, bool U>
-__attribute__((noinline)) static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
-                       int32_t m, int32_t valid, int32_t kq, uint8_t* raw, uint8_t* pairs) {
+__attribute__((noinline)) static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input,
+                                                 const uint8_t* input_end, bool direct, int32_t m, int32_t valid, int32_t kq, uint8_t* raw, uint8_t* pairs) {
   const int32_t k = p->k;
   const uint8_t* rows[8 * P];
   whittle_q8::Pixel px = whittle_q8::pixel_at(p, m);
-  const bool in_place = direct && k == kq;
+  // Rows are read in place, kq bytes from the pixel's first: with K % 16 != 0 (K = 24) the
+  // bytes past K are the next pixel's, which land in groups past K / 4 that no block reads; a
+  // row whose kq bytes would pass the input's end is staged (a memcpy + memset per row cost
+  // ~10% at 56x56x24x144).
+  const size_t in_bytes = (size_t) (input_end - input);
   for (int32_t r = 0; r < 8 * P; r++) {
     if (r >= valid) {
       rows[r] = rows[0];
       continue;
     }
-    if (in_place) {
+    if (direct && (size_t) px.m * k + kq <= in_bytes) {
       rows[r] = input + (size_t) px.m * k;
     } else {
       uint8_t* row = raw + (size_t) r * kq;
