@@ -25,10 +25,11 @@
 // measured ~1.6x on the inner loop. The pair vectors are 3x the dense kernel's widened
 // activations (24 bytes per pixel and group), so K is walked in chunks of 32 groups (18 KB of
 // pair vectors, L1-resident while every channel block passes over them). Costs the dense
-// kernel does not pay: building the pairs (a transpose and 6 blends per group and 8 pixels,
-// shared by all channels: ~25% of the time at N = 24, ~2% at N >= 96) and the 8x8 transposes
-// of the int32 sums before the dense kernel's requantization (the per-output requantization
-// is ~50% of either kernel's time at K = 24).
+// kernel does not pay: building the pairs (a transpose and 6 vpshufb + 6 stores per group and 8
+// pixels, shared by all channels: ~20% of the time at N = 32, ~2% at N >= 96). The output stage
+// requantizes the sums as they come, 8 pixels of one channel per vector (store_tile), and
+// transposes bytes after packing: the per-output requantization is still ~55% of the time at
+// K = 16..24 (perf, 112x112x16x96), the dense kernel's own op for op.
 #include <immintrin.h>
 #include <string.h>
 
