@@ -311,9 +311,12 @@ WHITTLE_Q8_INLINE __m256i pair_control(int a, int b, bool is_unsigned) {
 // below) or staged in raw (8 * P rows of kq = K rounded up to 16 bytes, zero padded).
 // Per 4 groups and 8 pixels: 4 row loads pairs (vinserti128), a 4x4 dword transpose per lane
 // (8 unpacks) puts each group's 4 bytes of pixel i in dword i, then one vpshufb per pattern.
+// (noinline, as store_tile: one call per tile, and perf then shows the build / multiply-add /
+// output split of the kernel's time.)
 template <int P, bool U>
 __attribute__((noinline)) static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input,
-                                                 const uint8_t* input_end, bool direct, int32_t m, int32_t valid, int32_t kq, uint8_t* raw, uint8_t* pairs) {
+                                                 const uint8_t* input_end, bool direct, int32_t m, int32_t valid,
+                                                 int32_t kq, uint8_t* raw, uint8_t* pairs) {
   const int32_t k = p->k;
   const uint8_t* rows[8 * P];
   whittle_q8::Pixel px = whittle_q8::pixel_at(p, m);
@@ -608,8 +611,8 @@ static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, u
 }
 
 template <int P, bool GL, bool U>
-__attribute__((noinline)) static void store_tile(const whittle_q8_gemm_params* p, const __m256i* sums, uint8_t* output, int32_t m,
-                       int32_t valid, int32_t n0, int32_t n1) {
+__attribute__((noinline)) static void store_tile(const whittle_q8_gemm_params* p, const __m256i* sums,
+                                                 uint8_t* output, int32_t m, int32_t valid, int32_t n0, int32_t n1) {
   if (p->has_left_shift != 0) {
     store_tile_t<P, GL, U, true>(p, sums, output, m, valid, n0, n1);
   } else {
