@@ -25,10 +25,11 @@
 // measured ~1.6x on the inner loop. The pair vectors are 3x the dense kernel's widened
 // activations (24 bytes per pixel and group), so K is walked in chunks of 32 groups (18 KB of
 // pair vectors, L1-resident while every channel block passes over them). Costs the dense
-// kernel does not pay: building the pairs (a transpose and 6 blends per group and 8 pixels,
-// shared by all channels: ~25% of the time at N = 24, ~2% at N >= 96) and the 8x8 transposes
-// of the int32 sums before the dense kernel's requantization (the per-output requantization
-// is ~50% of either kernel's time at K = 24).
+// kernel does not pay: building the pairs (a transpose and 6 vpshufb + 6 stores per group and 8
+// pixels, shared by all channels: ~20% of the time at N = 32, ~2% at N >= 96). The output stage
+// requantizes the sums as they come, 8 pixels of one channel per vector (store_tile), and
+// transposes bytes after packing: the per-output requantization is still ~55% of the time at
+// K = 16..24 (perf, 112x112x16x96), the dense kernel's own op for op.
 #include <immintrin.h>
 #include <string.h>
 
@@ -42,15 +43,14 @@ using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
 constexpr int kMR = 4;
 constexpr int kNR = 16;
-// Calls of at least kTilePixels pixels run the lanes = pixels tiles where K >= kTileMinK, or
-// K >= kTileMinKWide with N >= kTileWideN; others the lanes = channels path. Measured
-// (kernels/README.md "2:4"): at K = 16..32 the tiles' fixed costs (the sums' transposes per
-// output, the pair building per pixel) weigh about what the 4..8 groups save: they win at
-// K = 24..32 with N >= 144 (1.14-1.22x against 1.12-1.15x), tie at K = 16, lose at N = 16.
+// Calls of at least kTilePixels pixels run the lanes = pixels tiles where K >= kTileMinK; others
+// the lanes = channels path. Measured (min of 40 interleaved invokes, qu8, against dense;
+// kernels/README.md "2:4"): since the tiles requantize with pixels in lanes (store_tile) they
+// win from K = 12 at any N (K = 16: 1.38x at N = 96 and 1.24x at N = 24 against the lanes =
+// channels path's 1.16x and 1.12x; K = 12, N = 64: 1.19x against 1.06x), tie at K = 8 and lose
+// at K = 4 (0.85x against 1.06x: one group cannot pay for the pair building).
 constexpr int kTilePixels = 8;
-constexpr int kTileMinK = 64;
-constexpr int kTileMinKWide = 24;
-constexpr int kTileWideN = 64;
+constexpr int kTileMinK = 12;
 
 // Pattern id -> vpshufb control dword: the byte indices of int16 x[a] and x[b] in the
 // broadcast quad. Ids 6 and 7 never occur (the packer writes 0..5).
@@ -293,26 +293,6 @@ constexpr int kPairVectorBytes = 32; // one pattern's pair vector (8 pixels x 2 
 constexpr int kGroupVectorBytes = 6 * kPairVectorBytes;  // one pixel vector's 6 patterns of a group
 constexpr int kChunkGroups = 32;     // 32 groups x 576 bytes = 18 KB of pair vectors per K chunk
 
-// 8x8 transpose of int32 lanes: r[i] holds row i; on return r[j] holds column j.
-WHITTLE_Q8_INLINE void transpose8x8(__m256i r[8]) {
-  const __m256i t0 = _mm256_unpacklo_epi32(r[0], r[1]), t1 = _mm256_unpackhi_epi32(r[0], r[1]);
-  const __m256i t2 = _mm256_unpacklo_epi32(r[2], r[3]), t3 = _mm256_unpackhi_epi32(r[2], r[3]);
-  const __m256i t4 = _mm256_unpacklo_epi32(r[4], r[5]), t5 = _mm256_unpackhi_epi32(r[4], r[5]);
-  const __m256i t6 = _mm256_unpacklo_epi32(r[6], r[7]), t7 = _mm256_unpackhi_epi32(r[6], r[7]);
-  const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
-  const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
-  const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
-  const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
-  r[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
-  r[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
-  r[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
-  r[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
-  r[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
-  r[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
-  r[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
-  r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
-}
-
 // vpshufb controls: pattern (a, b) -> per dword of 4 activation bytes, the int16 pair (x_a, x_b):
 // zero-extended ([a, -, b, -]) for uint8, or in the high bytes ([-, a, -, b]) for int8, then
 // vpsraw 8 sign-extends them.
@@ -327,23 +307,30 @@ WHITTLE_Q8_INLINE __m256i pair_control(int a, int b, bool is_unsigned) {
 
 // Pixels [m, m + valid) of the tile (8 * P rows; rows past valid repeat row 0, their sums are
 // never stored) -> pairs: per group g, pixel vector j and pattern, 8 pixels' (x_a, x_b) int16
-// at pairs + (g * P + j) * 192 + pattern * 32. Rows are read in place (1x1, stride 1, K a
-// multiple of 16) or staged in raw (8 * P rows of kq = K rounded up to 16 bytes, zero padded).
+// at pairs + (g * P + j) * 192 + pattern * 32. Rows are read in place (1x1, stride 1; see
+// below) or staged in raw (8 * P rows of kq = K rounded up to 16 bytes, zero padded).
 // Per 4 groups and 8 pixels: 4 row loads pairs (vinserti128), a 4x4 dword transpose per lane
 // (8 unpacks) puts each group's 4 bytes of pixel i in dword i, then one vpshufb per pattern.
+// (noinline, as store_tile: one call per tile, and perf then shows the build / multiply-add /
+// output split of the kernel's time.)
 template <int P, bool U>
-static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
-                       int32_t m, int32_t valid, int32_t kq, uint8_t* raw, uint8_t* pairs) {
+__attribute__((noinline)) static void pack_pairs(const whittle_q8_gemm_params* p, const uint8_t* input,
+                                                 const uint8_t* input_end, bool direct, int32_t m, int32_t valid,
+                                                 int32_t kq, uint8_t* raw, uint8_t* pairs) {
   const int32_t k = p->k;
   const uint8_t* rows[8 * P];
   whittle_q8::Pixel px = whittle_q8::pixel_at(p, m);
-  const bool in_place = direct && k == kq;
+  // Rows are read in place, kq bytes from the pixel's first: with K % 16 != 0 (K = 24) the
+  // bytes past K are the next pixel's, which land in groups past K / 4 that no block reads; a
+  // row whose kq bytes would pass the input's end is staged (a memcpy + memset per row cost
+  // ~10% at 56x56x24x144).
+  const size_t in_bytes = (size_t) (input_end - input);
   for (int32_t r = 0; r < 8 * P; r++) {
     if (r >= valid) {
       rows[r] = rows[0];
       continue;
     }
-    if (in_place) {
+    if (direct && (size_t) px.m * k + kq <= in_bytes) {
       rows[r] = input + (size_t) px.m * k;
     } else {
       uint8_t* row = raw + (size_t) r * kq;
@@ -504,6 +491,135 @@ WHITTLE_Q8_INLINE void block(const int16_t* w, const uint8_t* meta, const uint8_
   }
 }
 
+// ---- Output stage of the tiles, pixels in lanes ---------------------------------------------
+//
+// The sums come out of the blocks with 8 pixels of one channel per vector. The dense kernel's
+// output stage wants channels in lanes, which cost an 8x8 int32 transpose per 64 outputs (24
+// shuffles) and then a narrow per 16 (4 shuffles) and a clamp per 8 (2 ops). Here each vector
+// is requantized as it is, the channel's constants broadcast (loads, not ALU ops), and the
+// transpose happens on bytes: 4 channels' vectors -> 2 vpackssdw + 1 vpackuswb/vpacksswb + 1
+// vpshufb (each dword one pixel's 4 channels), the clamp as vpmaxub/vpminub (vpmaxsb/vpminsb)
+// on 32 bytes at once, then a 4x4 dword transpose of the 4 quads (8 unpacks) leaves each
+// pixel's 16 channel bytes in one 128-bit lane: per 128 outputs 28 shuffle/clamp ops (before:
+// 88). The requantization itself is the dense kernel's integer algebra, op for op
+// (q8_requant_avx2.h requantize, without its int32 clamp: the saturating packs then the byte
+// clamp to the clamped bounds give the same bytes as clamping in int32 then packing, both
+// being monotone clamps).
+
+// The per-channel arrays of the output stage at the first channel of a 16-channel step: each
+// value is then one vpbroadcastd from base + constant offset (recomputing channel_array per
+// channel cost ~10 scalar instructions per 8 outputs).
+struct ChannelStage {
+  const int32_t *mult, *left, *right, *mask, *half, *nudge, *sat, *ovf;
+};
+
+WHITTLE_Q8_INLINE ChannelStage channel_stage(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  return {channel_array(p, WHITTLE_Q8_CH_MULT) + n,  channel_array(p, WHITTLE_Q8_CH_LEFT) + n,
+          channel_array(p, WHITTLE_Q8_CH_RIGHT) + n, channel_array(p, WHITTLE_Q8_CH_MASK) + n,
+          channel_array(p, WHITTLE_Q8_CH_HALF) + n,  channel_array(p, WHITTLE_Q8_CH_NUDGE) + n,
+          channel_array(p, WHITTLE_Q8_CH_SAT) + n,   channel_array(p, WHITTLE_Q8_CH_OVF) + n};
+}
+
+// The requantization of channel c of the step broadcast over 8 pixels, up to the output offset:
+// the dense kernel's (q8_requant_avx2.h requantize) op for op, its Requant values broadcast.
+template <bool GL, bool HL>
+WHITTLE_Q8_INLINE __m256i requant_pixels(__m256i x, const ChannelStage& ch, int c, __m256i off) {
+  if (HL) {
+    x = _mm256_sllv_epi32(x, _mm256_set1_epi32(ch.left[c]));
+  }
+  // m in every dword: vpmuldq reads the low dword of each qword, so the odd lanes need no shift
+  // of the multiplier.
+  const __m256i mult = _mm256_set1_epi32(ch.mult[c]);
+  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
+  __m256i even = _mm256_mul_epi32(x, mult);
+  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), mult);
+  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
+  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
+  const __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
+  const __m256i right = _mm256_set1_epi32(ch.right[c]);
+  __m256i out;
+  if (GL) {
+    const __m256i rem = _mm256_and_si256(v, _mm256_set1_epi32(ch.mask[c]));
+    const __m256i thr =
+        _mm256_sub_epi32(_mm256_set1_epi32(ch.half[c]), _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
+    out = _mm256_sub_epi32(_mm256_srav_epi32(v, right), _mm256_cmpgt_epi32(rem, thr));
+  } else {
+    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(ch.nudge[c])), right);
+    out = _mm256_blendv_epi8(shifted, _mm256_set1_epi32(ch.sat[c]),
+                             _mm256_cmpgt_epi32(v, _mm256_set1_epi32(ch.ovf[c])));
+  }
+  return _mm256_add_epi32(out, off);
+}
+
+// Sums of the tile's pixels [m, m + valid) x channels [n0, n1) (sums[(block * P + j) * 4 + c]:
+// channel n0 + 4 * block + c, pixels 8j..8j+7) -> output bytes.
+template <int P, bool GL, bool U, bool HL>
+static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, uint8_t* output, int32_t m,
+                         int32_t valid, int32_t n0, int32_t n1) {
+  const int32_t n_total = p->out_c;
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const int32_t bmin = U ? 0 : -128, bmax = U ? 255 : 127;
+  auto clampi = [](int32_t v, int32_t a, int32_t b) { return v < a ? a : v > b ? b : v; };
+  const __m256i lo = _mm256_set1_epi8((char) clampi(p->act_min, bmin, bmax));
+  const __m256i hi = _mm256_set1_epi8((char) clampi(p->act_max, bmin, bmax));
+  // per lane: pixel i's bytes of channels 0..3 (packed as channel-major runs of 4 pixels)
+  const __m256i gather = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5,
+                                          9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  for (int32_t n = n0; n < n1; n += 16) {
+    const int32_t nc = n_total - n < 16 ? n_total - n : 16;
+    const __m256i* s = sums + (size_t) ((n - n0) / kC) * P * kC;
+    const ChannelStage ch = channel_stage(p, n);
+    for (int j = 0; j < P && 8 * j < valid; j++) {
+      __m256i quad[4];
+      _Pragma("GCC unroll 4") for (int q = 0; q < 4; q++) {
+        const __m256i* sq = s + (size_t) (q * P + j) * kC;
+        const __m256i v0 = requant_pixels<GL, HL>(sq[0], ch, 4 * q, off);
+        const __m256i v1 = requant_pixels<GL, HL>(sq[1], ch, 4 * q + 1, off);
+        const __m256i v2 = requant_pixels<GL, HL>(sq[2], ch, 4 * q + 2, off);
+        const __m256i v3 = requant_pixels<GL, HL>(sq[3], ch, 4 * q + 3, off);
+        const __m256i w01 = _mm256_packs_epi32(v0, v1);
+        const __m256i w23 = _mm256_packs_epi32(v2, v3);
+        __m256i b = U ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23);
+        b = U ? _mm256_min_epu8(_mm256_max_epu8(b, lo), hi) : _mm256_min_epi8(_mm256_max_epi8(b, lo), hi);
+        quad[q] = _mm256_shuffle_epi8(b, gather);
+      }
+      const __m256i t0 = _mm256_unpacklo_epi32(quad[0], quad[1]), t1 = _mm256_unpackhi_epi32(quad[0], quad[1]);
+      const __m256i t2 = _mm256_unpacklo_epi32(quad[2], quad[3]), t3 = _mm256_unpackhi_epi32(quad[2], quad[3]);
+      // row[i]: pixel 8j + i (low lane) and 8j + 4 + i (high lane), 16 channels each
+      const __m256i row[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
+                              _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+      const int32_t rows = valid - 8 * j < 8 ? valid - 8 * j : 8;
+      uint8_t* dst = output + (size_t) (m + 8 * j) * n_total + n;
+      if (nc == 16 && rows == 8) {
+        _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++) {
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (size_t) i * n_total), _mm256_castsi256_si128(row[i]));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (size_t) (i + 4) * n_total),
+                           _mm256_extracti128_si256(row[i], 1));
+        }
+      } else {
+        alignas(32) uint8_t tmp[4][32];
+        _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++) {
+          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp[i]), row[i]);
+        }
+        for (int32_t i = 0; i < rows; i++) {
+          memcpy(dst + (size_t) i * n_total, tmp[i & 3] + 16 * (i >> 2), (size_t) nc);
+        }
+      }
+    }
+  }
+}
+
+template <int P, bool GL, bool U>
+__attribute__((noinline)) static void store_tile(const whittle_q8_gemm_params* p, const __m256i* sums,
+                                                 uint8_t* output, int32_t m, int32_t valid, int32_t n0, int32_t n1) {
+  if (p->has_left_shift != 0) {
+    store_tile_t<P, GL, U, true>(p, sums, output, m, valid, n0, n1);
+  } else {
+    store_tile_t<P, GL, U, false>(p, sums, output, m, valid, n0, n1);
+  }
+}
+
 // One tile: pixels [m, m + valid) (valid <= 8 * P) x channels [n0, n1).
 template <int P, bool GL, bool U>
 static void tile_t(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
@@ -511,7 +627,6 @@ static void tile_t(const whittle_q8_gemm_params* p, const uint8_t* input, const 
                    int32_t valid, int32_t n0, int32_t n1) {
   pack_pairs<P, U>(p, input, input_end, direct, m, valid, kq, raw, pairs);
   const int32_t groups = p->k >> 2;
-  const int32_t n_total = p->out_c;
   // Channel blocks up to n1 rounded to 4 (the panel's padding channels have zero weights; the
   // output pass reads, and drops, the sums of the rest of the last panel).
   const int32_t n_end = (n1 + kC - 1) & ~(kC - 1);
@@ -527,39 +642,7 @@ static void tile_t(const whittle_q8_gemm_params* p, const uint8_t* input, const 
                sums + (size_t) ((n - n0) / kC) * P * kC, g0 == 0 ? cnst + n : nullptr);
     }
   }
-  const __m256i off = _mm256_set1_epi32(p->output_offset);
-  const __m256i lo = _mm256_set1_epi32(p->act_min);
-  const __m256i hi = _mm256_set1_epi32(p->act_max);
-  const bool hl = p->has_left_shift != 0;
-  for (int32_t n = n0; n < n1; n += 16) {
-    const int32_t nc = n_total - n < 16 ? n_total - n : 16;
-    const Requant r0 = load_requant(p, n);
-    const Requant r1 = load_requant(p, n + 8);
-    const __m256i* s = sums + (size_t) ((n - n0) / kC) * P * kC;
-    for (int j = 0; j < P && 8 * j < valid; j++) {
-      // sums[(block * P + j) * 4 + c]: channel 4 * block + c, pixels 8j..8j+7
-      __m256i c0[8], c1[8];
-      _Pragma("GCC unroll 8") for (int ch = 0; ch < 8; ch++) {
-        c0[ch] = s[((ch >> 2) * P + j) * kC + (ch & 3)];
-        c1[ch] = s[((2 + (ch >> 2)) * P + j) * kC + (ch & 3)];
-      }
-      transpose8x8(c0);
-      transpose8x8(c1);
-      const int32_t rows = valid - 8 * j < 8 ? valid - 8 * j : 8;
-      for (int32_t i = 0; i < rows; i++) {
-        const __m128i bytes =
-            narrow(requantize(c0[i], r0, hl, GL, off, lo, hi), requantize(c1[i], r1, hl, GL, off, lo, hi), U);
-        uint8_t* dst = output + (size_t) (m + 8 * j + i) * n_total + n;
-        if (nc == 16) {
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
-        } else {
-          alignas(16) uint8_t tmp[16];
-          _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
-          memcpy(dst, tmp, (size_t) nc);
-        }
-      }
-    }
-  }
+  store_tile<P, GL, U>(p, sums, output, m, valid, n0, n1);
 }
 
 template <bool GL, bool U>
@@ -673,7 +756,7 @@ static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* 
   // The lanes = pixels tiles for all but a tail of 1..3 pixels (a tile of 8 would compute 5 to 7
   // padding pixels), which the lanes = channels path takes, as it takes calls of fewer than 8.
   const int32_t tail = (m1 - m0) % 8 < 4 ? (m1 - m0) % 8 : 0;
-  const bool tiles = p->k >= kTileMinK || (p->k >= kTileMinKWide && p->out_c >= kTileWideN);
+  const bool tiles = p->k >= kTileMinK;
   const int32_t mt = m1 - m0 >= kTilePixels && tiles ? m1 - tail : m0;
   if (mt > m0) {
     WHITTLE_Q8_RUN_GL_U(p, run_tiles, p, input, output, scratch, m0, mt, n0, n1);

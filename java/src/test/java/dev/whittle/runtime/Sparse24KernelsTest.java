@@ -106,14 +106,15 @@ class Sparse24KernelsTest {
                     true));
             i++;
         }
-        // The AVX2 lanes = pixels tiles (8+ pixels, K >= 64 or K >= 24 with N >= 64): pixel
-        // counts around the 24-pixel tile and its 1..3-pixel tail (23, 24, 25, 27, 49), K over
-        // several 128-K chunks, in place (K % 16 == 0) and staged (K % 16 != 0), N around the
-        // 4-channel blocks.
+        // The AVX2 lanes = pixels tiles (8+ pixels, K >= 12): pixel counts around the 24-pixel
+        // tile and its 1..3-pixel tail (23, 24, 25, 27, 49), K over several 128-K chunks, in
+        // place (K % 16 == 0) and staged (K % 16 != 0), N around the 4-channel blocks and the
+        // 16-channel stores of the pixels-in-lanes output stage; K = 12..20 (the smallest tiles).
         int[][] tiles = {
             // batch, h, w, inC, outC
             {1, 1, 23, 64, 24}, {1, 4, 6, 132, 5}, {1, 5, 5, 260, 33}, {1, 3, 9, 68, 18}, {1, 7, 7, 196, 70},
             {2, 5, 5, 300, 16}, {1, 7, 7, 96, 1}, {1, 5, 5, 24, 64}, {1, 4, 5, 32, 70},
+            {1, 5, 5, 12, 7}, {1, 3, 9, 16, 33}, {2, 4, 4, 20, 48}, {1, 1, 8, 8, 16}, {1, 1, 9, 4, 17},
         };
         for (int[] t : tiles) {
             out.add(new Conv(t[0], t[1], t[2], t[3], t[4], 1, 1, 1, 1, 1, 1, 1, i % 3, i % 3,
