@@ -222,6 +222,13 @@ public final class KernelRegistry {
             dwNative(QS8_DWCONV2D, KernelPath.NEON, "16c__neon"),
             dwNative(QS8_QC8W_DWCONV2D, KernelPath.NEON, "16c__neon"),
             dwNative(QU8_DWCONV2D, KernelPath.NEON, "16c__neon"),
+            // NEON DotProd (AArch64) weight-format kernels (issue 9, NEON; tested under qemu:
+            // NeonFormatVectorsTest): LUT-16, the VNNI panel format decoded with TBL
+            // (kernels/q8_gemm_lut4_4x16c4__neondot.cc). Same factories and WeightKernels cost model as x86.
+            new KernelEntry<>(CONV2D_LUT, KernelPath.NEON, Q8LutGemm.convFactory(Q8LutGemm.Layout.PANEL_NEON),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8LutGemm.Layout.PANEL_NEON.suffix)),
+            new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.NEON, Q8LutGemm.fcFactory(Q8LutGemm.Layout.PANEL_NEON),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8LutGemm.Layout.PANEL_NEON.suffix)),
             // Blocked unstructured sparse int8/uint8 (issue 9; Q8SparseGemm, kernels/q8_conv2d_sparse_*):
             // 1x2 blocks along K, AVX2.
             new KernelEntry<>(CONV2D_SPARSE, KernelPath.AVX2, Q8SparseConv.avx2(),

@@ -1,0 +1,282 @@
+package dev.whittle.runtime;
+
+import dev.whittle.CpuFeatures;
+import dev.whittle.TensorData;
+import dev.whittle.model.Model;
+import dev.whittle.model.TensorType;
+import dev.whittle.runtime.Q8GemmConvTest.Conv;
+import dev.whittle.runtime.kernels.ConvKernelFactory;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelPath;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.NeonFormatVectors;
+import dev.whittle.runtime.kernels.QuantizedFullyConnectedFactory;
+import dev.whittle.runtime.kernels.WeightFormat;
+import dev.whittle.runtime.kernels.reference.ConvKernels;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The NEON DotProd weight-format kernels (issue 9) against the reference kernels, bit for bit, on
+ * an x86 machine, the design of {@link NeonGemmVectorsTest}: every node of the sweeps below runs
+ * on the reference path (the dense oracle), is packed for NEON by the production packer
+ * ({@link NeonFormatVectors}) and written with its input, expected output and the task ranges of
+ * 1, 2 and 3 threads to a vector file, which {@code cmake/test-aarch64.sh} replays through a
+ * cross-built libwhittle under {@code qemu-aarch64 -cpu max}. Skipped (not failed) without the
+ * cross compiler or qemu; {@code -Dwhittle.aarch64.require=true} makes their absence a failure.
+ *
+ * <p>LUT-16 ({@code *_lut4_4x16c4__neondot}): the sweeps of {@link LutKernelsTest}: qs8,
+ * qs8_qc8w and qu8; 1, 2, 3, 4, 8, 12, 15 and 16 clusters per layer (one shared table: the
+ * 1-register TBL) and per channel (4-register TBL), alone and with 50% / 100% zeros; output
+ * channels 1..70 and K around the 8-K index block (1..9, 15..17, 31..33, 63..65, 1280); 1x1 and
+ * 3x3, strides 1 and 2, SAME and VALID, batch 2; zero points at both ends; saturating and tiny
+ * multipliers; FULLY_CONNECTED at batch 1..17 (int8 rows read in place where K % 8 = 0); several
+ * pixel blocks per task (400 pixels at K = 1280).
+ */
+class NeonFormatVectorsTest {
+    private static final String CROSS_CXX = "aarch64-linux-gnu-g++";
+    private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,
+            KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
+    private static final int[] OUT = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 70};
+    private static final int[] K = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65};
+    private static final String LUT = "_lut4_4x16c4__neondot";
+
+    @AfterEach
+    void clearProperty() {
+        System.clearProperty(KernelPath.PROPERTY);
+        System.clearProperty(WeightFormat.PROPERTY);
+    }
+
+    @Test
+    void everyNeonFormatFamilyHasAnEntryThatANonNeonCpuCannotRun() {
+        for (KernelFamily<?> f : List.of(KernelRegistry.CONV2D_LUT, KernelRegistry.FULLY_CONNECTED_LUT)) {
+            assertTrue(KernelRegistry.entries(f).stream().anyMatch(e -> e.path() == KernelPath.NEON),
+                    f + " has no NEON entry");
+            if (!CpuFeatures.detect().has(CpuFeatures.Feature.NEON)) {
+                assertTrue(KernelRegistry.available(f).stream().noneMatch(e -> e.path() == KernelPath.NEON),
+                        f + ": NEON entry available on a CPU without NEON");
+            }
+        }
+    }
+
+    @Test
+    void neonFormatKernelsMatchTheReferenceUnderQemu() throws Exception {
+        Path root = repositoryRoot();
+        Path script = root.resolve("cmake/test-aarch64.sh");
+        boolean require = Boolean.getBoolean("whittle.aarch64.require");
+        String missing = !onPath(CROSS_CXX) ? CROSS_CXX + " (apt-get install g++-aarch64-linux-gnu)"
+                : !onPath("qemu-aarch64") ? "qemu-aarch64 (apt-get install qemu-user)"
+                : !onPath("cmake") ? "cmake" : null;
+        if (missing != null) {
+            assertTrue(!require, "whittle.aarch64.require is set but there is no " + missing);
+            Assumptions.abort("NEON weight-format kernels not tested: no " + missing);
+        }
+        Path vectors = root.resolve("java/target/neon-vectors/q8_formats.bin");
+        long t0 = System.nanoTime();
+        int lut;
+        try (NeonFormatVectors out = new NeonFormatVectors(vectors)) {
+            lut = addLut(out);
+            assertEquals(lut, out.cases());
+        }
+        long t1 = System.nanoTime();
+        Path build = root.resolve("java/target/aarch64-build");
+        ProcessBuilder pb = new ProcessBuilder(script.toString(), build.toString(), vectors.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
+        long t2 = System.nanoTime();
+        System.out.printf("NeonFormatVectorsTest: %d LUT cases; vectors %.1f s, cross build + qemu %.1f s%n%s", lut,
+                (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
+        if (p.exitValue() == 77) {
+            assertTrue(!require, output);
+            Assumptions.abort(output.strip());
+        }
+        assertEquals(0, p.exitValue(), "NEON weight-format kernels differ from the reference under qemu:\n" + output);
+        assertTrue(output.contains("q8_gemm_vectors: " + lut + " cases"), output);
+        assertTrue(output.contains(" 0 failed"), output);
+    }
+
+    /** The LUT sweeps (LutKernelsTest's, see the class comment); returns how many cases were added. */
+    private static int addLut(NeonFormatVectors out) throws ReflectiveOperationException {
+        int n = 0;
+        long seed = 1;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int clusters : new int[] {1, 2, 3, 4, 8, 12, 15, 16}) {
+                for (boolean perChannel : new boolean[] {true, false}) {
+                    n += lutConv(out, f, new Conv(1, 5, 4, 33, 17, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                            WeightFormatHarness.clustered(clusters, perChannel));
+                }
+            }
+        }
+        seed = 100;
+        int i = 0;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int oc : OUT) {
+                int inC = K[i % K.length];
+                boolean three = i % 3 == 1;
+                int stride = i % 4 == 2 ? 2 : 1;
+                int batch = i % 5 == 0 ? 2 : 1;
+                Conv c = new Conv(batch, three ? 6 : 5, three ? 5 : 7, inC, oc, three ? 3 : 1, three ? 3 : 1, stride,
+                        stride, 1, 1, i % 2, i % 7 == 3 ? 3 : 0, 0, 0, i % 6 != 5);
+                n += lutConv(out, f, c, seed++, WeightFormatHarness.clustered(16, i % 4 != 3));
+                i++;
+            }
+        }
+        seed = 300;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {0, 1, 2}) {
+                    n += lutConv(out, f, new Conv(2, 5, 5, 9, 20, 3, 3, 2, 2, 1, 1, extremes - 1, 0, extremes, scale,
+                            true), seed++, WeightFormatHarness.clustered(16, true));
+                }
+            }
+        }
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int extremes : new int[] {1, 2}) {
+                for (int scale : new int[] {1, 2}) {
+                    n += lutFc(out, t, false, 2, 65, 33, extremes, scale, seed++,
+                            WeightFormatHarness.clustered(16, true));
+                }
+            }
+        }
+        seed = 400;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            n += lutConv(out, f, new Conv(1, 6, 6, 31, 18, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.clustered(16, true).then(WeightFormatHarness.unstructured(0.5)));
+            n += lutConv(out, f, new Conv(1, 5, 5, 7, 9, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.unstructured(0.5).then(WeightFormatHarness.clustered(15, false)));
+            n += lutConv(out, f, new Conv(1, 4, 4, 16, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, false), seed++,
+                    WeightFormatHarness.unstructured(1.0));
+        }
+        n += lutFc(out, TensorType.UINT8, false, 1, 64, 17, 0, 0, seed++,
+                WeightFormatHarness.clustered(16, true).then(WeightFormatHarness.unstructured(0.5)));
+        n += lutFc(out, TensorType.INT8, true, 3, 33, 9, 0, 0, seed++,
+                WeightFormatHarness.unstructured(0.5).then(WeightFormatHarness.clustered(2, true)));
+        seed = 500;
+        i = 0;
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (boolean perChannel : t == TensorType.INT8 ? new boolean[] {false, true} : new boolean[] {false}) {
+                for (int units : new int[] {1, 2, 9, 16, 17, 33, 70}) {
+                    int k = K[(i * 5) % K.length] + (i % 3 == 0 ? 64 : 0);
+                    int batches = new int[] {1, 2, 4, 5, 8, 9, 17}[i % 7];
+                    n += lutFc(out, t, perChannel, batches, k, units, 0, 0, seed++,
+                            WeightFormatHarness.clustered(16, i % 2 == 0));
+                    i++;
+                }
+            }
+        }
+        n += lutFc(out, TensorType.UINT8, false, 1, 1280, 40, 0, 0, seed++, WeightFormatHarness.clustered(16, true));
+        n += lutFc(out, TensorType.INT8, true, 3, 1280, 70, 1, 0, seed++, WeightFormatHarness.clustered(16, true));
+        seed = 700;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int[] hw : new int[][] {{1, 1}, {1, 7}, {2, 4}, {3, 3}, {5, 5}, {10, 10}, {20, 20}}) {
+                int inC = hw[0] * hw[1] >= 25 ? 1280 : 40;
+                n += lutConv(out, f, new Conv(1, hw[0], hw[1], inC, 21, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                        WeightFormatHarness.clustered(16, seed % 2 == 0));
+            }
+        }
+        return n;
+    }
+
+    private static int lutConv(NeonFormatVectors out, KernelFamily<ConvKernelFactory> family, Conv c, long seed,
+            WeightFormatHarness.Shaper shaper) {
+        Model model = Q8GemmConvTest.build(family, c, seed, shaper);
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        CompiledModel ref = CompiledModel.compile(model);
+        System.clearProperty(KernelPath.PROPERTY);
+        TensorData in = Q8GemmConvTest.input(ref, seed + 1, c.extremes());
+        byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+        ConvParams p = (ConvParams) ref.nodePrepared(0);
+        // The op picks the dense family from the filter's quantization (one channel: per-tensor).
+        KernelFamily<ConvKernelFactory> dense = p.kernel() == ConvKernels.QU8 ? KernelRegistry.QU8_CONV2D
+                : p.kernel() == ConvKernels.QS8_QC8W ? KernelRegistry.QS8_QC8W_CONV2D : KernelRegistry.QS8_CONV2D;
+        int k = p.kh() * p.kw() * p.inC();
+        String label = dense + " " + c.label();
+        String name = out.lutConv(dense, p, constant(ref, p.filter(), p.outC() * k),
+                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outC()) : null, in.bytes(), expected, label);
+        assertNotNull(name, "the NEON LUT kernel declined " + label);
+        assertEquals(dense.name() + LUT, name);
+        return 1;
+    }
+
+    private static int lutFc(NeonFormatVectors out, TensorType type, boolean perChannel, int batches, int k, int n,
+            int extremes, int scale, long seed, WeightFormatHarness.Shaper shaper) throws ReflectiveOperationException {
+        Model model = Q8GemmFullyConnectedTest.build(type, perChannel, batches, k, n, extremes, scale, seed % 3 != 0,
+                0, seed, shaper);
+        String label = type + (perChannel ? " per-channel" : "") + " fc " + batches + "x" + k + " -> " + n
+                + " extremes " + extremes + " scale " + scale;
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        CompiledModel ref = CompiledModel.compile(model);
+        System.clearProperty(KernelPath.PROPERTY);
+        TensorData in = Q8GemmConvTest.input(ref, seed + 1, extremes);
+        byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+        Object prepared = ref.nodePrepared(0);
+        Object kernel = null;
+        QuantParams p = null;
+        for (RecordComponent rc : prepared.getClass().getRecordComponents()) {
+            rc.getAccessor().setAccessible(true);
+            Object v = rc.getAccessor().invoke(prepared);
+            if (rc.getName().equals("kernel")) {
+                kernel = v;
+            } else if (v instanceof QuantParams q) {
+                p = q;
+            }
+        }
+        assertNotNull(p, label + ": no QuantParams in " + prepared);
+        KernelFamily<QuantizedFullyConnectedFactory> dense = kernel == FullyConnectedReference.QU8
+                ? KernelRegistry.QU8_FULLY_CONNECTED : kernel == FullyConnectedReference.QS8_QC8W
+                ? KernelRegistry.QS8_QC8W_FULLY_CONNECTED : KernelRegistry.QS8_FULLY_CONNECTED;
+        String name = out.lutFullyConnected(dense, p, constant(ref, p.weights(), p.outFeatures() * p.inFeatures()),
+                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outFeatures()) : null, in.bytes(), expected,
+                dense + " " + label);
+        assertNotNull(name, "the NEON LUT kernel declined " + label);
+        assertEquals(dense.name() + LUT, name);
+        return 1;
+    }
+
+    /** A constant tensor's bytes as the op hands them to a kernel factory (from position 0). */
+    private static ByteBuffer constant(CompiledModel m, int tensor, int bytes) {
+        return m.constantsView().slice(m.constantOffset(tensor), bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Path repositoryRoot() throws IOException {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("cmake/test-aarch64.sh"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IOException("no cmake/test-aarch64.sh above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+}
