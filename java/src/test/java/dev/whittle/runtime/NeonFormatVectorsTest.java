@@ -58,7 +58,9 @@ class NeonFormatVectorsTest {
             KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
     private static final int[] OUT = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 70};
     private static final int[] K = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65};
-    private static final String LUT = "_lut4_4x16c4__neondot";
+    private static final int[] SPARSE_KS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65};
+    private static final double[] SPARSITY = {0, 0.5, 0.7, 0.9, 1.0};
+    private static final int[] CHANNELS = {1, 2, 3, 7, 15, 16, 17, 31, 33, 48, 63, 64, 65, 70};
 
     @AfterEach
     void clearProperty() {
@@ -68,7 +70,8 @@ class NeonFormatVectorsTest {
 
     @Test
     void everyNeonFormatFamilyHasAnEntryThatANonNeonCpuCannotRun() {
-        for (KernelFamily<?> f : List.of(KernelRegistry.CONV2D_LUT, KernelRegistry.FULLY_CONNECTED_LUT)) {
+        for (KernelFamily<?> f : List.of(KernelRegistry.CONV2D_LUT, KernelRegistry.FULLY_CONNECTED_LUT,
+                KernelRegistry.CONV2D_SPARSE, KernelRegistry.FULLY_CONNECTED_SPARSE)) {
             assertTrue(KernelRegistry.entries(f).stream().anyMatch(e -> e.path() == KernelPath.NEON),
                     f + " has no NEON entry");
             if (!CpuFeatures.detect().has(CpuFeatures.Feature.NEON)) {
@@ -93,9 +96,11 @@ class NeonFormatVectorsTest {
         Path vectors = root.resolve("java/target/neon-vectors/q8_formats.bin");
         long t0 = System.nanoTime();
         int lut;
+        int sparse;
         try (NeonFormatVectors out = new NeonFormatVectors(vectors)) {
             lut = addLut(out);
-            assertEquals(lut, out.cases());
+            sparse = addSparse(out);
+            assertEquals(lut + sparse, out.cases());
         }
         long t1 = System.nanoTime();
         Path build = root.resolve("java/target/aarch64-build");
@@ -106,14 +111,14 @@ class NeonFormatVectorsTest {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
         long t2 = System.nanoTime();
-        System.out.printf("NeonFormatVectorsTest: %d LUT cases; vectors %.1f s, cross build + qemu %.1f s%n%s", lut,
-                (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
+        System.out.printf("NeonFormatVectorsTest: %d LUT + %d sparse cases; vectors %.1f s, cross build + qemu %.1f s%n%s",
+                lut, sparse, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
         if (p.exitValue() == 77) {
             assertTrue(!require, output);
             Assumptions.abort(output.strip());
         }
         assertEquals(0, p.exitValue(), "NEON weight-format kernels differ from the reference under qemu:\n" + output);
-        assertTrue(output.contains("q8_gemm_vectors: " + lut + " cases"), output);
+        assertTrue(output.contains("q8_gemm_vectors: " + (lut + sparse) + " cases"), output);
         assertTrue(output.contains(" 0 failed"), output);
     }
 
@@ -199,8 +204,84 @@ class NeonFormatVectorsTest {
         return n;
     }
 
+    /** The weight formats with a NEON kernel, and the kernel name suffix each must dispatch. */
+    enum Kind {
+        LUT("_lut4_4x16c4__neondot"), SPARSE("_sparse_64x1c4__neondot");
+
+        final String suffix;
+
+        Kind(String suffix) {
+            this.suffix = suffix;
+        }
+    }
+
+    /** Unstructured, 1x4-blocked, or unstructured with every third channel all zero (SparseKernelsTest's). */
+    private static WeightFormatHarness.Shaper sparseShaper(int i, double sparsity) {
+        return switch (i % 3) {
+            case 0 -> WeightFormatHarness.unstructured(sparsity);
+            case 1 -> WeightFormatHarness.blocks(sparsity, 4);
+            default -> WeightFormatHarness.unstructured(sparsity).then(WeightFormatHarness.zeroRows(3));
+        };
+    }
+
+    /**
+     * SparseKernelsTest's sweeps (pointwise, im2col, FULLY_CONNECTED), twice as many cases each,
+     * plus the MobileNet 7x7x320 -> 1280 (49 pixels: one 64-pixel tile) and FC 1280 -> 1001 shapes
+     * at 80-90%; returns how many cases were added.
+     */
+    private static int addSparse(NeonFormatVectors out) throws ReflectiveOperationException {
+        int added = 0;
+        int[] widths = {1, 3, 7, 8, 9, 15, 16, 17, 24, 25, 31, 32, 33, 49, 65};
+        for (int i = 0; i < SPARSE_KS.length * 4; i++) {
+            int k = SPARSE_KS[i % SPARSE_KS.length] + (i >= 2 * SPARSE_KS.length ? 64 : 0);
+            int n = CHANNELS[(i * 5 + 2) % CHANNELS.length];
+            int w = widths[(i * 7 + 1) % widths.length];
+            double s = SPARSITY[i % SPARSITY.length];
+            Conv c = new Conv(i % 4 == 3 ? 2 : 1, 1 + i % 2, w, k, n, 1, 1, 1, 1, 1, 1, i % 2, i % 4 == 1 ? 3 : i % 2,
+                    i % 3, (i / 3) % 3, i % 7 != 6);
+            added += conv(out, Kind.SPARSE, FAMILIES.get(i % 3), c, 100 + i, sparseShaper(i, s));
+        }
+        int[] inCs = {1, 3, 4, 5, 7, 8, 16, 17};
+        for (int i = 0; i < 32; i++) {
+            int inC = inCs[i % inCs.length];
+            int n = CHANNELS[(i * 3 + 1) % CHANNELS.length];
+            int stride = 1 + i % 2;
+            int kh = i % 5 == 4 ? 1 : 3;
+            double s = SPARSITY[(i + 2) % SPARSITY.length];
+            Conv c = new Conv(i % 3 == 0 ? 2 : 1, 5 + i % 4, 4 + i % 5, inC, n, kh, 3, stride, stride, 1, 1,
+                    (i / 2) % 2, i % 4, (i + 1) % 3, i % 3, i % 5 != 3);
+            added += conv(out, Kind.SPARSE, FAMILIES.get((i + 1) % 3), c, 200 + i, sparseShaper(i, s));
+        }
+        TensorType[] types = {TensorType.INT8, TensorType.INT8, TensorType.UINT8};
+        for (int i = 0; i < SPARSE_KS.length * 2; i++) {
+            int k = SPARSE_KS[i % SPARSE_KS.length] + (i >= SPARSE_KS.length ? 64 : 0);
+            int n = CHANNELS[(i * 3 + 5) % CHANNELS.length];
+            int batches = 1 + i % 5 + (i % 6 == 5 ? 33 : 0);
+            double s = SPARSITY[(i + 1) % SPARSITY.length];
+            added += fc(out, Kind.SPARSE, types[i % 3], i % 3 == 1, batches, k, n, i % 3, (i / 2) % 3, i % 4 != 3,
+                    i % 3 == 2 ? 3 : 0, 300 + i, sparseShaper(i, s));
+        }
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            added += conv(out, Kind.SPARSE, f, new Conv(1, 7, 7, 320, 70, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), 900,
+                    WeightFormatHarness.unstructured(0.8));
+        }
+        added += fc(out, Kind.SPARSE, TensorType.UINT8, false, 4, 1280, 100, 0, 0, true, 0, 901,
+                WeightFormatHarness.unstructured(0.9));
+        return added;
+    }
+
     private static int lutConv(NeonFormatVectors out, KernelFamily<ConvKernelFactory> family, Conv c, long seed,
             WeightFormatHarness.Shaper shaper) {
+        return conv(out, Kind.LUT, family, c, seed, shaper);
+    }
+
+    private static int lutFc(NeonFormatVectors out, TensorType type, boolean perChannel, int batches, int k, int n,
+            int extremes, int scale, long seed, WeightFormatHarness.Shaper shaper) throws ReflectiveOperationException {
+        return fc(out, Kind.LUT, type, perChannel, batches, k, n, extremes, scale, seed % 3 != 0, 0, seed, shaper);
+    }
+
+    private static int conv(NeonFormatVectors out, Kind kind, KernelFamily<ConvKernelFactory> family, Conv c,
+            long seed, WeightFormatHarness.Shaper shaper) {
         Model model = Q8GemmConvTest.build(family, c, seed, shaper);
         System.setProperty(KernelPath.PROPERTY, "reference");
         CompiledModel ref = CompiledModel.compile(model);
@@ -213,17 +294,22 @@ class NeonFormatVectorsTest {
                 : p.kernel() == ConvKernels.QS8_QC8W ? KernelRegistry.QS8_QC8W_CONV2D : KernelRegistry.QS8_CONV2D;
         int k = p.kh() * p.kw() * p.inC();
         String label = dense + " " + c.label();
-        String name = out.lutConv(dense, p, constant(ref, p.filter(), p.outC() * k),
-                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outC()) : null, in.bytes(), expected, label);
-        assertNotNull(name, "the NEON LUT kernel declined " + label);
-        assertEquals(dense.name() + LUT, name);
+        ByteBuffer filter = constant(ref, p.filter(), p.outC() * k);
+        ByteBuffer bias = p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outC()) : null;
+        String name = switch (kind) {
+            case LUT -> out.lutConv(dense, p, filter, bias, in.bytes(), expected, label);
+            case SPARSE -> out.sparseConv(dense, p, filter, bias, in.bytes(), expected, label);
+        };
+        assertNotNull(name, "the NEON " + kind + " kernel declined " + label);
+        assertEquals(dense.name() + kind.suffix, name);
         return 1;
     }
 
-    private static int lutFc(NeonFormatVectors out, TensorType type, boolean perChannel, int batches, int k, int n,
-            int extremes, int scale, long seed, WeightFormatHarness.Shaper shaper) throws ReflectiveOperationException {
-        Model model = Q8GemmFullyConnectedTest.build(type, perChannel, batches, k, n, extremes, scale, seed % 3 != 0,
-                0, seed, shaper);
+    private static int fc(NeonFormatVectors out, Kind kind, TensorType type, boolean perChannel, int batches, int k,
+            int n, int extremes, int scale, boolean withBias, int activation, long seed,
+            WeightFormatHarness.Shaper shaper) throws ReflectiveOperationException {
+        Model model = Q8GemmFullyConnectedTest.build(type, perChannel, batches, k, n, extremes, scale, withBias,
+                activation, seed, shaper);
         String label = type + (perChannel ? " per-channel" : "") + " fc " + batches + "x" + k + " -> " + n
                 + " extremes " + extremes + " scale " + scale;
         System.setProperty(KernelPath.PROPERTY, "reference");
@@ -247,11 +333,14 @@ class NeonFormatVectorsTest {
         KernelFamily<QuantizedFullyConnectedFactory> dense = kernel == FullyConnectedReference.QU8
                 ? KernelRegistry.QU8_FULLY_CONNECTED : kernel == FullyConnectedReference.QS8_QC8W
                 ? KernelRegistry.QS8_QC8W_FULLY_CONNECTED : KernelRegistry.QS8_FULLY_CONNECTED;
-        String name = out.lutFullyConnected(dense, p, constant(ref, p.weights(), p.outFeatures() * p.inFeatures()),
-                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outFeatures()) : null, in.bytes(), expected,
-                dense + " " + label);
-        assertNotNull(name, "the NEON LUT kernel declined " + label);
-        assertEquals(dense.name() + LUT, name);
+        ByteBuffer weights = constant(ref, p.weights(), p.outFeatures() * p.inFeatures());
+        ByteBuffer bias = p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outFeatures()) : null;
+        String name = switch (kind) {
+            case LUT -> out.lutFullyConnected(dense, p, weights, bias, in.bytes(), expected, dense + " " + label);
+            case SPARSE -> out.sparseFullyConnected(dense, p, weights, bias, in.bytes(), expected, dense + " " + label);
+        };
+        assertNotNull(name, "the NEON " + kind + " kernel declined " + label);
+        assertEquals(dense.name() + kind.suffix, name);
         return 1;
     }
 

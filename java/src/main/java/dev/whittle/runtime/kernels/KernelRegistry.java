@@ -229,6 +229,11 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs8_conv2d_" + Q8LutGemm.Layout.PANEL_NEON.suffix)),
             new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.NEON, Q8LutGemm.fcFactory(Q8LutGemm.Layout.PANEL_NEON),
                     NativeKernels.exported("whittle_qs8_fully_connected_" + Q8LutGemm.Layout.PANEL_NEON.suffix)),
+            // ... blocked unstructured sparse, the VNNI 1x4 tile format (kernels/q8_conv2d_sparse_64x1c4__neondot.cc).
+            new KernelEntry<>(CONV2D_SPARSE, KernelPath.NEON, Q8SparseConv.neon(),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8SparseGemm.NEON_SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.NEON, Q8SparseFullyConnected.neon(),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8SparseGemm.NEON_SUFFIX)),
             // Blocked unstructured sparse int8/uint8 (issue 9; Q8SparseGemm, kernels/q8_conv2d_sparse_*):
             // 1x2 blocks along K, AVX2.
             new KernelEntry<>(CONV2D_SPARSE, KernelPath.AVX2, Q8SparseConv.avx2(),

@@ -85,6 +85,34 @@ public final class NeonFormatVectors implements AutoCloseable {
                 label);
     }
 
+    /**
+     * Adds a blocked-sparse CONV_2D node packed for {@code sparse_64x1c4__neondot} (as
+     * {@link Q8SparseConv#create} with {@code Isa.NEONDOT} under {@code --kernels sparse});
+     * returns the kernel name, or null when the kernel declines the node.
+     */
+    public String sparseConv(KernelFamily<ConvKernelFactory> dense, ConvParams p, ByteBuffer filter, ByteBuffer bias,
+            byte[] input, byte[] expected, String label) {
+        if (p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
+            return null;
+        }
+        Q8SparseGemm g = Q8SparseGemm.create(dense.name() + "_" + Q8SparseGemm.NEON_SUFFIX, Q8SparseGemm.Isa.NEONDOT,
+                Q8Gemm.Spec.ofConv(dense, p), filter, p.bias() >= 0 ? bias : null, false);
+        return g == null ? null : add(g.name(), g.blocks(), g.split(), g::tasks, g.scratchBytes(), input, expected,
+                label);
+    }
+
+    /** Adds a blocked-sparse FULLY_CONNECTED node; as {@link #sparseConv}. */
+    public String sparseFullyConnected(KernelFamily<QuantizedFullyConnectedFactory> dense, QuantParams p,
+            ByteBuffer weights, ByteBuffer bias, byte[] input, byte[] expected, String label) {
+        if (p.biasIs64() || (p.bias() >= 0 && bias == null)) {
+            return null;
+        }
+        Q8SparseGemm g = Q8SparseGemm.create(dense.name() + "_" + Q8SparseGemm.NEON_SUFFIX, Q8SparseGemm.Isa.NEONDOT,
+                Q8Gemm.Spec.ofFullyConnected(dense, p), weights, p.bias() >= 0 ? bias : null, false);
+        return g == null ? null : add(g.name(), g.blocks(), g.split(), g::tasks, g.scratchBytes(), input, expected,
+                label);
+    }
+
     private String add(String name, MemorySegment[] blocks, Q8GemmLayout.Split split,
             java.util.function.IntUnaryOperator tasksOf, long scratchBytes, byte[] input, byte[] expected,
             String label) {
