@@ -71,7 +71,8 @@ class NeonFormatVectorsTest {
     @Test
     void everyNeonFormatFamilyHasAnEntryThatANonNeonCpuCannotRun() {
         for (KernelFamily<?> f : List.of(KernelRegistry.CONV2D_LUT, KernelRegistry.FULLY_CONNECTED_LUT,
-                KernelRegistry.CONV2D_SPARSE, KernelRegistry.FULLY_CONNECTED_SPARSE)) {
+                KernelRegistry.CONV2D_SPARSE, KernelRegistry.FULLY_CONNECTED_SPARSE, KernelRegistry.CONV2D_SP24,
+                KernelRegistry.FULLY_CONNECTED_SP24)) {
             assertTrue(KernelRegistry.entries(f).stream().anyMatch(e -> e.path() == KernelPath.NEON),
                     f + " has no NEON entry");
             if (!CpuFeatures.detect().has(CpuFeatures.Feature.NEON)) {
@@ -97,10 +98,12 @@ class NeonFormatVectorsTest {
         long t0 = System.nanoTime();
         int lut;
         int sparse;
+        int sp24;
         try (NeonFormatVectors out = new NeonFormatVectors(vectors)) {
             lut = addLut(out);
             sparse = addSparse(out);
-            assertEquals(lut + sparse, out.cases());
+            sp24 = addSp24(out);
+            assertEquals(lut + sparse + sp24, out.cases());
         }
         long t1 = System.nanoTime();
         Path build = root.resolve("java/target/aarch64-build");
@@ -111,14 +114,14 @@ class NeonFormatVectorsTest {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
         long t2 = System.nanoTime();
-        System.out.printf("NeonFormatVectorsTest: %d LUT + %d sparse cases; vectors %.1f s, cross build + qemu %.1f s%n%s",
-                lut, sparse, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
+        System.out.printf("NeonFormatVectorsTest: %d LUT + %d sparse + %d 2:4 cases; vectors %.1f s, cross build + qemu"
+                + " %.1f s%n%s", lut, sparse, sp24, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
         if (p.exitValue() == 77) {
             assertTrue(!require, output);
             Assumptions.abort(output.strip());
         }
         assertEquals(0, p.exitValue(), "NEON weight-format kernels differ from the reference under qemu:\n" + output);
-        assertTrue(output.contains("q8_gemm_vectors: " + (lut + sparse) + " cases"), output);
+        assertTrue(output.contains("q8_gemm_vectors: " + (lut + sparse + sp24) + " cases"), output);
         assertTrue(output.contains(" 0 failed"), output);
     }
 
@@ -206,7 +209,7 @@ class NeonFormatVectorsTest {
 
     /** The weight formats with a NEON kernel, and the kernel name suffix each must dispatch. */
     enum Kind {
-        LUT("_lut4_4x16c4__neondot"), SPARSE("_sparse_64x1c4__neondot");
+        LUT("_lut4_4x16c4__neondot"), SPARSE("_sparse_64x1c4__neondot"), SP24("_sp24_16x1c8__neondot");
 
         final String suffix;
 
@@ -270,6 +273,90 @@ class NeonFormatVectorsTest {
         return added;
     }
 
+    /** A uint8 layer with a weight of 255 at zero point 0 (w - zero = 255: the 2:4 int8 kernels decline it). */
+    private static boolean declines255(ByteBuffer w, int weightsOffset, boolean u8) {
+        if (!u8 || weightsOffset != 0) {
+            return false;
+        }
+        for (int i = 0; i < w.capacity(); i++) {
+            if ((w.get(i) & 0xFF) == 255) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sparse24KernelsTest's weights: 2:4, some with all-zero rows. */
+    private static WeightFormatHarness.Shaper sp24Shaper(int i) {
+        return switch (i % 5) {
+            case 3 -> WeightFormatHarness.sparse24().then(WeightFormatHarness.zeroRows(5));
+            case 4 -> i % 10 == 9 ? WeightFormatHarness.sparse24().then(WeightFormatHarness.zeroRows(7))
+                    : WeightFormatHarness.sparse24();
+            default -> WeightFormatHarness.sparse24();
+        };
+    }
+
+    /** uint8 weights within 127 of their zero point (no residual blocks), Sparse24KernelsTest's. */
+    private static WeightFormatHarness.Shaper fitInt8() {
+        return (w, n, k, inner, zero, signed, r) -> {
+            for (int i = 0; i < n * k; i++) {
+                int v = w.get(i) & 0xff;
+                w.put(i, (byte) Math.max(Math.max(0, zero - 128), Math.min(Math.min(255, zero + 127), v)));
+            }
+        };
+    }
+
+    /**
+     * Sparse24KernelsTest's sweeps ({@link Sparse24KernelsTest#convSweep} on the three families,
+     * uint8 layers alternately within int8 of the zero point and not, i.e. with residual blocks;
+     * its FULLY_CONNECTED sweep), plus pixels around the 16-pixel tile and K over several 64-K
+     * chunks; returns how many cases were added (uint8 layers with a kept w - zero of 255 are
+     * declined, as on VNNI, and not counted).
+     */
+    private static int addSp24(NeonFormatVectors out) throws ReflectiveOperationException {
+        int added = 0;
+        long seed = 1;
+        for (KernelFamily<ConvKernelFactory> family : FAMILIES) {
+            for (Conv c : Sparse24KernelsTest.convSweep()) {
+                boolean u8 = family == KernelRegistry.QU8_CONV2D;
+                boolean fit = !u8 || seed % 2 == 0;
+                added += conv(out, Kind.SP24, family, c, seed, fit && u8 ? fitInt8().then(sp24Shaper((int) seed))
+                        : sp24Shaper((int) seed));
+                seed++;
+            }
+        }
+        int[] in = {4, 8, 12, 16, 20, 28, 32, 36, 60, 64, 68, 72};
+        int[] outs = {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 47, 48, 63, 64, 65, 70};
+        int i = 0;
+        for (TensorType type : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (boolean perChannel : type == TensorType.INT8 ? new boolean[] {false, true} : new boolean[] {false}) {
+                for (int k : in) {
+                    for (int j = 0; j < 2; j++) {
+                        int n = outs[(i * 7 + j * 5) % outs.length];
+                        boolean u8 = type == TensorType.UINT8;
+                        boolean fit = !u8 || i % 2 == 0;
+                        added += fc(out, Kind.SP24, type, perChannel, 1 + i % 5 + (i % 4 == 3 ? 15 : 0), k, n, i % 3,
+                                i % 7 == 3 ? 1 : i % 7 == 5 ? 2 : 0, i % 6 != 1, i % 4 == 2 ? 3 : 0, i,
+                                fit && u8 ? fitInt8().then(sp24Shaper(i)) : sp24Shaper(i));
+                        i++;
+                    }
+                }
+            }
+        }
+        // pixels around the 16-pixel tile, K over several 64-K chunks (and an odd 8-K step count)
+        int[][] tiles = {{1, 15, 64, 24}, {1, 16, 132, 5}, {1, 17, 260, 33}, {2, 16, 68, 18}, {1, 49, 196, 70},
+            {1, 33, 300, 16}, {1, 31, 516, 17}};
+        for (int[] t : tiles) {
+            for (KernelFamily<ConvKernelFactory> family : FAMILIES) {
+                boolean u8 = family == KernelRegistry.QU8_CONV2D;
+                added += conv(out, Kind.SP24, family, new Conv(t[0], 1, t[1], t[2], t[3], 1, 1, 1, 1, 1, 1, 1, 0, i % 3,
+                        0, true), 800 + i, u8 && i % 2 == 0 ? fitInt8().then(sp24Shaper(i)) : sp24Shaper(i));
+                i++;
+            }
+        }
+        return added;
+    }
+
     private static int lutConv(NeonFormatVectors out, KernelFamily<ConvKernelFactory> family, Conv c, long seed,
             WeightFormatHarness.Shaper shaper) {
         return conv(out, Kind.LUT, family, c, seed, shaper);
@@ -299,7 +386,11 @@ class NeonFormatVectorsTest {
         String name = switch (kind) {
             case LUT -> out.lutConv(dense, p, filter, bias, in.bytes(), expected, label);
             case SPARSE -> out.sparseConv(dense, p, filter, bias, in.bytes(), expected, label);
+            case SP24 -> out.sp24Conv(dense, p, filter, bias, in.bytes(), expected, label);
         };
+        if (name == null && kind == Kind.SP24 && declines255(filter, p.filterOffset(), dense == KernelRegistry.QU8_CONV2D)) {
+            return 0;
+        }
         assertNotNull(name, "the NEON " + kind + " kernel declined " + label);
         assertEquals(dense.name() + kind.suffix, name);
         return 1;
@@ -338,7 +429,12 @@ class NeonFormatVectorsTest {
         String name = switch (kind) {
             case LUT -> out.lutFullyConnected(dense, p, weights, bias, in.bytes(), expected, dense + " " + label);
             case SPARSE -> out.sparseFullyConnected(dense, p, weights, bias, in.bytes(), expected, dense + " " + label);
+            case SP24 -> out.sp24FullyConnected(dense, p, weights, bias, in.bytes(), expected, dense + " " + label);
         };
+        if (name == null && kind == Kind.SP24
+                && declines255(weights, p.weightsOffset(), dense == KernelRegistry.QU8_FULLY_CONNECTED)) {
+            return 0;
+        }
         assertNotNull(name, "the NEON " + kind + " kernel declined " + label);
         assertEquals(dense.name() + kind.suffix, name);
         return 1;

@@ -234,6 +234,11 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs8_conv2d_" + Q8SparseGemm.NEON_SUFFIX)),
             new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.NEON, Q8SparseFullyConnected.neon(),
                     NativeKernels.exported("whittle_qs8_fully_connected_" + Q8SparseGemm.NEON_SUFFIX)),
+            // ... 2:4, lanes = pixels on the 36 pattern-pair combinations (kernels/q8_conv2d_sp24_16x1c8__neondot.cc).
+            new KernelEntry<>(CONV2D_SP24, KernelPath.NEON, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.NEONDOT),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8Sp24Gemm.Isa.NEONDOT.suffix)),
+            new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.NEON, Q8Sp24FullyConnected.factory(Q8Sp24Gemm.Isa.NEONDOT),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8Sp24Gemm.Isa.NEONDOT.suffix)),
             // Blocked unstructured sparse int8/uint8 (issue 9; Q8SparseGemm, kernels/q8_conv2d_sparse_*):
             // 1x2 blocks along K, AVX2.
             new KernelEntry<>(CONV2D_SPARSE, KernelPath.AVX2, Q8SparseConv.avx2(),

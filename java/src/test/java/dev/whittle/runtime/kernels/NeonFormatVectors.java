@@ -113,6 +113,34 @@ public final class NeonFormatVectors implements AutoCloseable {
                 label);
     }
 
+    /**
+     * Adds a 2:4 CONV_2D node packed for {@code sp24_16x1c8__neondot} (as {@link Q8Sp24Conv#create}
+     * on NEON); returns the kernel name, or null when the kernel declines the node (not 2:4, or a
+     * uint8 kept {@code w - zero} of 255).
+     */
+    public String sp24Conv(KernelFamily<ConvKernelFactory> dense, ConvParams p, ByteBuffer filter, ByteBuffer bias,
+            byte[] input, byte[] expected, String label) {
+        if (p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
+            return null;
+        }
+        Q8Sp24Gemm g = Q8Sp24Gemm.create(dense.name() + "_" + Q8Sp24Gemm.Isa.NEONDOT.suffix, Q8Sp24Gemm.Isa.NEONDOT,
+                Q8Gemm.Spec.ofConv(dense, p), filter, p.bias() >= 0 ? bias : null, false);
+        return g == null ? null : add(g.name(), g.blocks(), g.split(), g::tasks, g.scratchBytes(), input, expected,
+                label);
+    }
+
+    /** Adds a 2:4 FULLY_CONNECTED node; as {@link #sp24Conv}. */
+    public String sp24FullyConnected(KernelFamily<QuantizedFullyConnectedFactory> dense, QuantParams p,
+            ByteBuffer weights, ByteBuffer bias, byte[] input, byte[] expected, String label) {
+        if (p.biasIs64() || (p.bias() >= 0 && bias == null)) {
+            return null;
+        }
+        Q8Sp24Gemm g = Q8Sp24Gemm.create(dense.name() + "_" + Q8Sp24Gemm.Isa.NEONDOT.suffix, Q8Sp24Gemm.Isa.NEONDOT,
+                Q8Gemm.Spec.ofFullyConnected(dense, p), weights, p.bias() >= 0 ? bias : null, false);
+        return g == null ? null : add(g.name(), g.blocks(), g.split(), g::tasks, g.scratchBytes(), input, expected,
+                label);
+    }
+
     private String add(String name, MemorySegment[] blocks, Q8GemmLayout.Split split,
             java.util.function.IntUnaryOperator tasksOf, long scratchBytes, byte[] input, byte[] expected,
             String label) {
