@@ -98,6 +98,14 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c4__neondot);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c4__neondot);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c4__neondot);
 
+/* NEON DotProd, few pixels: the VNNI c16 format, one vqtbl1q_s8 per 16 weights straight into sdot. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c16__neondot);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,7 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * cross-built libwhittle under {@code qemu-aarch64 -cpu max}. Skipped (not failed) without the
  * cross compiler or qemu; {@code -Dwhittle.aarch64.require=true} makes their absence a failure.
  *
- * <p>LUT-16 ({@code *_lut4_4x16c4__neondot}): the sweeps of {@link LutKernelsTest}: qs8,
+ * <p>LUT-16 ({@code *_lut4_4x16c4__neondot}, decoded panels, from 8 output pixels;
+ * {@code *_lut4_4x16c16__neondot}, in registers, below): the sweeps of {@link LutKernelsTest}: qs8,
  * qs8_qc8w and qu8; 1, 2, 3, 4, 8, 12, 15 and 16 clusters per layer (one shared table: the
  * 1-register TBL) and per channel (4-register TBL), alone and with 50% / 100% zeros; output
  * channels 1..70 and K around the 8-K index block (1..9, 15..17, 31..33, 63..65, 1280); 1x1 and
@@ -196,6 +197,21 @@ class NeonFormatVectorsTest {
         }
         n += lutFc(out, TensorType.UINT8, false, 1, 1280, 40, 0, 0, seed++, WeightFormatHarness.clustered(16, true));
         n += lutFc(out, TensorType.INT8, true, 3, 1280, 70, 1, 0, seed++, WeightFormatHarness.clustered(16, true));
+        // the in-register kernel (below 8 pixels): K around its 32-K blocks, channels around its
+        // 4-channel groups and the panels, batch 1..7, shared and per-channel tables, extremes
+        seed = 600;
+        int[] c16k = {1, 7, 31, 32, 33, 63, 64, 65, 95, 96, 97, 200, 1280};
+        int[] c16n = {1, 3, 4, 5, 15, 16, 17, 33, 70};
+        i = 0;
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (boolean perChannel : t == TensorType.INT8 ? new boolean[] {false, true} : new boolean[] {false}) {
+                for (int k : c16k) {
+                    n += lutFc(out, t, perChannel, 1 + i % 7, k, c16n[i % c16n.length], i % 3, i % 5 == 2 ? 1 : 0,
+                            seed++, WeightFormatHarness.clustered(new int[] {1, 2, 16, 9}[i % 4], i % 3 != 0));
+                    i++;
+                }
+            }
+        }
         seed = 700;
         for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
             for (int[] hw : new int[][] {{1, 1}, {1, 7}, {2, 4}, {3, 3}, {5, 5}, {10, 10}, {20, 20}}) {
@@ -271,6 +287,11 @@ class NeonFormatVectorsTest {
         added += fc(out, Kind.SPARSE, TensorType.UINT8, false, 4, 1280, 100, 0, 0, true, 0, 901,
                 WeightFormatHarness.unstructured(0.9));
         return added;
+    }
+
+    /** The kernel a node of {@code pixels} output pixels must get: LUT decodes in registers below 8. */
+    private static String suffix(Kind kind, long pixels) {
+        return kind == Kind.LUT && pixels < 8 ? "_lut4_4x16c16__neondot" : kind.suffix;
     }
 
     /** A uint8 layer with a weight of 255 at zero point 0 (w - zero = 255: the 2:4 int8 kernels decline it). */
@@ -392,7 +413,7 @@ class NeonFormatVectorsTest {
             return 0;
         }
         assertNotNull(name, "the NEON " + kind + " kernel declined " + label);
-        assertEquals(dense.name() + kind.suffix, name);
+        assertEquals(dense.name() + suffix(kind, (long) p.batches() * p.outH() * p.outW()), name);
         return 1;
     }
 
@@ -436,7 +457,7 @@ class NeonFormatVectorsTest {
             return 0;
         }
         assertNotNull(name, "the NEON " + kind + " kernel declined " + label);
-        assertEquals(dense.name() + kind.suffix, name);
+        assertEquals(dense.name() + suffix(kind, p.batches()), name);
         return 1;
     }
 

@@ -61,6 +61,12 @@ final class Q8LutGemm implements NativeGemm {
      * per-tile lane reduction makes it 0.68-0.71 at M = 49 and 196, where panels give 0.93-1.01.
      */
     static final int VNNI_PANEL_MIN_M = 8;
+    /**
+     * NEON: layers with at least this many output pixels take {@code lut4_4x16c4__neondot}
+     * (decoded panels), fewer {@code lut4_4x16c16__neondot} (in registers). Not calibrated (no
+     * Arm hardware here): VNNI's threshold, the two NEON kernels having the VNNI kernels' shapes.
+     */
+    static final int NEON_PANEL_MIN_M = 8;
 
     /** The three index layouts (one per kernel), the kernel files say why each. */
     enum Layout {
@@ -76,7 +82,12 @@ final class Q8LutGemm implements NativeGemm {
          * The PANEL_VNNI indices and tables byte for byte, decoded with TBL for the dense NEON
          * DotProd 4x16c4 microkernel (AArch64, every M; constants of the NEON dense kernel).
          */
-        PANEL_NEON("lut4_4x16c4__neondot", 4, 8, 1);
+        PANEL_NEON("lut4_4x16c4__neondot", 4, 8, 1),
+        /**
+         * The C16_VNNI indices and tables byte for byte, decoded in registers with one
+         * {@code vqtbl1q_s8} per 16 weights straight into {@code sdot} (AArch64, few pixels).
+         */
+        C16_NEON("lut4_4x16c16__neondot", 4, 32, 1);
 
         final String suffix;
         final int mr;
@@ -161,7 +172,8 @@ final class Q8LutGemm implements NativeGemm {
         }
         int field25 = 0;
         int field26 = 0;
-        if (layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI || layout == Layout.PANEL_NEON) {
+        boolean neon = layout == Layout.PANEL_NEON || layout == Layout.C16_NEON;
+        if (layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI || neon) {
             // The dense VNNI kernel's packed bytes w_s (w, or w - 128 for uint8) as table entries,
             // and its constants: x_u = x + d, const = bias + (io - d) sum_k w_s + K c (io - d),
             // c * sum_k x_u per pixel (q8_conv2d_gemm_8x16c4__avx512vnni.cc).
@@ -170,7 +182,7 @@ final class Q8LutGemm implements NativeGemm {
             int c = signed ? wo : 128 + wo;
             field25 = c;
             field26 = signed ? 0x80 : 0;
-            if (layout == Layout.PANEL_NEON) {
+            if (neon) {
                 // NEON DotProd: the same table bytes w_s, activations moved to SIGNED bytes,
                 // x_s = x + d with d = -128 for uint8 (x ^ 0x80), 0 for int8; the same c
                 // (q8_conv2d_gemm_4x16c4__neondot.cc, Q8Gemm's NEONDOT constants).
@@ -185,7 +197,7 @@ final class Q8LutGemm implements NativeGemm {
                 int panel = o / GROUP;
                 int lane = o % GROUP;
                 long base = (long) panel * GROUP * kp / 2;
-                boolean c16 = layout == Layout.C16_VNNI;
+                boolean c16 = layout == Layout.C16_VNNI || layout == Layout.C16_NEON;
                 for (int kk = 0; kk < k; kk++) {
                     // PANEL: block kk / 8, byte channel * 4 + kk % 4, nibble (kk / 4) % 2;
                     // C16: block kk / 32, zmm channel % 4, lane channel / 4, byte kk % 16, nibble (kk % 32) / 16
@@ -295,7 +307,7 @@ final class Q8LutGemm implements NativeGemm {
             // the row block, the rows' sums, one staged row
             case C8_AVX2 -> (long) mb * kp * 2 + 4L * (mb + layout.mr) + k + 64 + 64;
             // alignment, the decoded panel, the row block, one staged row or the sums
-            case PANEL_AVX2, PANEL_VNNI, C16_VNNI, PANEL_NEON -> 64 + GROUP * rowBytes + mb * rowBytes + k + 64 + 4L * mb + 64;
+            case PANEL_AVX2, PANEL_VNNI, C16_VNNI, PANEL_NEON, C16_NEON -> 64 + GROUP * rowBytes + mb * rowBytes + k + 64 + 4L * mb + 64;
         };
         // The dense GEMM's header (Q8Gemm, q8_gemm.h), then the LUT fields (q8_lut.h).
         Q8GemmLayout.putHeader(params, s, k, kp, np, mb, field25, field26, indices.address(), channel.address());
@@ -391,12 +403,14 @@ final class Q8LutGemm implements NativeGemm {
             layout = Layout.PANEL_AVX2;
         } else if (layout == Layout.PANEL_VNNI && m < VNNI_PANEL_MIN_M) {
             layout = Layout.C16_VNNI;
+        } else if (layout == Layout.PANEL_NEON && m < NEON_PANEL_MIN_M) {
+            layout = Layout.C16_NEON;
         }
         kp = Q8Gemm.roundUp(k, layout.kBlock);
         int mr = layout.mr;
         long rowBytes = (long) kp * layout.elementBytes;
         long mb;
-        if (layout == Layout.C8_AVX2 || layout == Layout.C16_VNNI) {
+        if (layout == Layout.C8_AVX2 || layout == Layout.C16_VNNI || layout == Layout.C16_NEON) {
             mb = Math.max(1, BLOCK_BYTES / rowBytes) / mr * mr;
             mb = Math.max(mr, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), mr))));
         } else {
