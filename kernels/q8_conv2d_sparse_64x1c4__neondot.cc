@@ -27,9 +27,10 @@
 // channels, so a gather of 4 non-zero activations per channel per lane would take a TBL per 4
 // channels per row; the tiles need no gather. Not measured: no Arm hardware here (tested for
 // exactness under qemu only). Designed for Cortex-A76-class cores: two 128-bit loads and two
-// sdot per cycle, so a block's 16 loads and 16 sdot balance; the dense NEON kernel does 4 pixels
-// x 16 channels per 4 loads + 16 sdot... per 8 K, i.e. more MACs per load, which is why, as on
-// VNNI, the tiles pay only at high sparsity (Q8SparseGemm.pays assumes the VNNI break-even).
+// sdot per cycle, so a block's 16 loads and 16 sdot balance; the dense NEON kernel loads one
+// weight register per 4 sdot (by element from a row register), i.e. more MACs per load, which is
+// why, as on VNNI, the tiles pay only at high sparsity (Q8SparseGemm.pays assumes the VNNI
+// break-even).
 #include <arm_neon.h>
 #include <stddef.h>
 #include <string.h>
@@ -140,9 +141,17 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
   const bool hl = p->has_left_shift != 0;
   for (int32_t c = 0; c < nc; c++) {
     const int32_t o = n + c;
+    // Tiles of 16 and 32 pixels: a second accumulator set for the odd block of each pair, so
+    // that 4 (8) accumulators do not chain two dependent sdot per step (latency ~4 cycles on
+    // Cortex-A76); 64-pixel tiles have 16 independent chains already.
+    constexpr bool kTwo = V <= 8;
     int32x4_t acc[V];
+    int32x4_t odd[kTwo ? V : 1];
     _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) {
       acc[v] = vdupq_n_s32(cnst[o]);
+    }
+    _Pragma("GCC unroll 8") for (int v = 0; v < (kTwo ? V : 1); v++) {
+      odd[v] = vdupq_n_s32(0);
     }
     const int32_t j1 = start[o + 1];
     for (int32_t j = start[o]; j < j1; j += 2) {  // the count is even (the packer pads it)
@@ -153,7 +162,16 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
         acc[v] = vdotq_lane_s32(acc[v], vld1q_s8(p0 + 16 * v), w, 0);
       }
       _Pragma("GCC unroll 16") for (int v = 0; v < V; v++) {
-        acc[v] = vdotq_lane_s32(acc[v], vld1q_s8(p1 + 16 * v), w, 1);
+        if (kTwo) {
+          odd[v] = vdotq_lane_s32(odd[v], vld1q_s8(p1 + 16 * v), w, 1);
+        } else {
+          acc[v] = vdotq_lane_s32(acc[v], vld1q_s8(p1 + 16 * v), w, 1);
+        }
+      }
+    }
+    if (kTwo) {
+      _Pragma("GCC unroll 8") for (int v = 0; v < V; v++) {
+        acc[v] = vaddq_s32(acc[v], odd[kTwo ? v : 0]);
       }
     }
     const Requant rq = broadcast_requant(p, o);

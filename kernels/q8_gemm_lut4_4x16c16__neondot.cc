@@ -48,6 +48,12 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
       acc[r][j] = vdupq_n_s32(0);
     }
   }
+  // One pixel: a second accumulator set for the high nibbles, so that consecutive sdot do not
+  // all wait on one another's latency (4 accumulators alone).
+  int32x4_t hacc[4];
+  _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+    hacc[j] = vdupq_n_s32(0);
+  }
   const uint8x16_t low = vdupq_n_u8(0x0F);
   const int32_t blocks = p->kp / 32;
   for (int32_t b = 0; b < blocks; b++, idx += 256) {
@@ -63,8 +69,17 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
       const int8x16_t xh = vld1q_s8(reinterpret_cast<const int8_t*>(a + (size_t) r * a_stride + 32 * b + 16));
       _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
         acc[r][j] = vdotq_s32(acc[r][j], wl[j], xl);
-        acc[r][j] = vdotq_s32(acc[r][j], wh[j], xh);
+        if (MR == 1) {
+          hacc[j] = vdotq_s32(hacc[j], wh[j], xh);
+        } else {
+          acc[r][j] = vdotq_s32(acc[r][j], wh[j], xh);
+        }
       }
+    }
+  }
+  if (MR == 1) {
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      acc[0][j] = vaddq_s32(acc[0][j], hacc[j]);
     }
   }
   const int32x4_t cc = vld1q_s32(whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n);
