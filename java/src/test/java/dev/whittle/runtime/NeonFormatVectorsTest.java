@@ -83,6 +83,84 @@ class NeonFormatVectorsTest {
         }
     }
 
+    /**
+     * The registry's NEON entries build the NEON kernels through the x86 kernels' factories (what
+     * an Arm JVM dispatches, with the same WeightStats and cost model): under {@code --kernels
+     * lut|sparse}, a clustered / pruned / 2:4 CONV_2D and FULLY_CONNECTED node gets its NEON
+     * kernel (on x86 the factory stops at binding the symbol, which names it); under auto, the
+     * 2:4 kernel declines below 16 pixels.
+     */
+    @Test
+    void neonFactoriesBuildTheNeonKernels() throws ReflectiveOperationException {
+        Conv big = new Conv(1, 6, 6, 64, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        Conv small = new Conv(1, 1, 3, 64, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        record Case(Conv c, KernelFamily<dev.whittle.runtime.kernels.WeightFormatConvFactory> format, String weights,
+                WeightFormatHarness.Shaper shaper, String suffix) {
+        }
+        List<Case> cases = List.of(
+                new Case(big, KernelRegistry.CONV2D_LUT, "lut", WeightFormatHarness.clustered(16, true),
+                        "_lut4_4x16c4__neondot"),
+                new Case(small, KernelRegistry.CONV2D_LUT, "lut", WeightFormatHarness.clustered(16, false),
+                        "_lut4_4x16c16__neondot"),
+                new Case(big, KernelRegistry.CONV2D_SPARSE, "sparse", WeightFormatHarness.unstructured(0.9),
+                        "_sparse_64x1c4__neondot"),
+                new Case(big, KernelRegistry.CONV2D_SP24, "sparse", WeightFormatHarness.sparse24(),
+                        "_sp24_16x1c8__neondot"));
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (Case k : cases) {
+                Model model = Q8GemmConvTest.build(f, k.c(), 5, k.shaper());
+                System.setProperty(KernelPath.PROPERTY, "reference");
+                CompiledModel ref = CompiledModel.compile(model);
+                System.clearProperty(KernelPath.PROPERTY);
+                ConvParams p = (ConvParams) ref.nodePrepared(0);
+                KernelFamily<ConvKernelFactory> dense = p.kernel() == ConvKernels.QU8 ? KernelRegistry.QU8_CONV2D
+                        : p.kernel() == ConvKernels.QS8_QC8W ? KernelRegistry.QS8_QC8W_CONV2D : KernelRegistry.QS8_CONV2D;
+                ByteBuffer filter = constant(ref, p.filter(), p.outC() * p.inC());
+                ByteBuffer bias = constant(ref, p.bias(), 4 * p.outC());
+                try {
+                    System.setProperty(WeightFormat.PROPERTY, k.weights());
+                    assertEquals(dense.name() + k.suffix(),
+                            NeonFormatVectors.neonFactoryKernel(k.format(), dense, p, filter, bias), k.toString());
+                    if (k.format() == KernelRegistry.CONV2D_SP24) {
+                        System.setProperty(WeightFormat.PROPERTY, "auto");
+                        Model tiny = Q8GemmConvTest.build(f, small, 5, k.shaper());
+                        System.setProperty(KernelPath.PROPERTY, "reference");
+                        CompiledModel tr = CompiledModel.compile(tiny);
+                        System.clearProperty(KernelPath.PROPERTY);
+                        ConvParams tp = (ConvParams) tr.nodePrepared(0);
+                        assertEquals(null, NeonFormatVectors.neonFactoryKernel(k.format(), dense, tp,
+                                constant(tr, tp.filter(), tp.outC() * tp.inC()), constant(tr, tp.bias(), 4 * tp.outC())),
+                                "2:4 auto at 3 pixels");
+                    }
+                } finally {
+                    System.clearProperty(WeightFormat.PROPERTY);
+                }
+            }
+        }
+        // FULLY_CONNECTED at batch 1: the in-register LUT kernel
+        Model fcModel = Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, 1, 256, 33, 0, 0, true, 0, 3,
+                WeightFormatHarness.clustered(16, true));
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        CompiledModel ref = CompiledModel.compile(fcModel);
+        System.clearProperty(KernelPath.PROPERTY);
+        QuantParams q = null;
+        for (RecordComponent rc : ref.nodePrepared(0).getClass().getRecordComponents()) {
+            rc.getAccessor().setAccessible(true);
+            if (rc.getAccessor().invoke(ref.nodePrepared(0)) instanceof QuantParams qp) {
+                q = qp;
+            }
+        }
+        assertNotNull(q);
+        try {
+            System.setProperty(WeightFormat.PROPERTY, "auto");
+            assertEquals("qu8_fully_connected_lut4_4x16c16__neondot", NeonFormatVectors.neonFactoryKernel(
+                    KernelRegistry.FULLY_CONNECTED_LUT, KernelRegistry.QU8_FULLY_CONNECTED, q,
+                    constant(ref, q.weights(), 33 * 256), constant(ref, q.bias(), 4 * 33)));
+        } finally {
+            System.clearProperty(WeightFormat.PROPERTY);
+        }
+    }
+
     @Test
     void neonFormatKernelsMatchTheReferenceUnderQemu() throws Exception {
         Path root = repositoryRoot();

@@ -141,6 +141,48 @@ public final class NeonFormatVectors implements AutoCloseable {
                 label);
     }
 
+    /**
+     * The kernel the registry's NEON entry of {@code format} builds for a CONV_2D node, through the
+     * production factory (the one an Arm JVM dispatches to, with the same {@link WeightStats} and
+     * cost model): its name where the library exports it (an aarch64 JVM), else the symbol the
+     * factory tried to bind, read from the library's "does not export" error (this x86 library
+     * has no NEON symbol); null where the factory declines the node.
+     */
+    public static String neonFactoryKernel(KernelFamily<WeightFormatConvFactory> format,
+            KernelFamily<ConvKernelFactory> dense, ConvParams p, ByteBuffer filter, ByteBuffer bias) {
+        KernelEntry<WeightFormatConvFactory> e = KernelRegistry.entries(format).stream()
+                .filter(x -> x.path() == KernelPath.NEON).findFirst().orElseThrow();
+        try {
+            var k = e.factory().create(dense, p, filter, bias, stats(dense, p, filter));
+            return k == null ? null : k.name();
+        } catch (IllegalStateException ex) {
+            String m = String.valueOf(ex.getMessage());
+            int at = m.indexOf("does not export whittle_");
+            if (at < 0) {
+                throw ex;
+            }
+            return m.substring(at + "does not export whittle_".length()).split("[: ]")[0];
+        }
+    }
+
+    /** As {@link #neonFactoryKernel(KernelFamily, KernelFamily, ConvParams, ByteBuffer, ByteBuffer)}, FULLY_CONNECTED. */
+    public static String neonFactoryKernel(KernelFamily<WeightFormatFcFactory> format,
+            KernelFamily<QuantizedFullyConnectedFactory> dense, QuantParams p, ByteBuffer weights, ByteBuffer bias) {
+        KernelEntry<WeightFormatFcFactory> e = KernelRegistry.entries(format).stream()
+                .filter(x -> x.path() == KernelPath.NEON).findFirst().orElseThrow();
+        try {
+            var k = e.factory().create(dense, p, weights, bias, stats(dense, p, weights));
+            return k == null ? null : k.name();
+        } catch (IllegalStateException ex) {
+            String m = String.valueOf(ex.getMessage());
+            int at = m.indexOf("does not export whittle_");
+            if (at < 0) {
+                throw ex;
+            }
+            return m.substring(at + "does not export whittle_".length()).split("[: ]")[0];
+        }
+    }
+
     private String add(String name, MemorySegment[] blocks, Q8GemmLayout.Split split,
             java.util.function.IntUnaryOperator tasksOf, long scratchBytes, byte[] input, byte[] expected,
             String label) {
