@@ -266,6 +266,100 @@ int run_qs16(Reader& in, void* lib, const char* file, int* cases, int* runs) {
   return failures;
 }
 
+
+// A weight-format vector file ("WFMV": the NEON LUT / sparse / 2:4 kernels, whose params blocks
+// start with whittle_q8_gemm_params and hold pointers to more blocks): per case name, label,
+// u32 blocks, per block u64 the address Java gave it and its bytes (block 0: the params block),
+// input, expected, u64 scratch bytes, u32 runs, per run u32 calls and i32 m0, m1, n0, n1. Every
+// 8-byte field of the params block that held an address inside a block is pointed at this
+// process's copy of it; the other blocks end at an inaccessible page, like the weight panels.
+int run_format(Reader& in, void* lib, const char* file, int* cases, int* runs) {
+  int failures = 0;
+  const uint32_t count = in.u32();
+  for (uint32_t c = 0; c < count && in.ok; c++) {
+    const std::vector<uint8_t> name_bytes = in.bytes();
+    const std::vector<uint8_t> label_bytes = in.bytes();
+    const uint32_t block_count = in.u32();
+    if (!in.ok || block_count < 1 || block_count > 16) {
+      fprintf(stderr, "q8_gemm_vectors: %s: case %u: bad block count\n", file, c);
+      return -1;
+    }
+    std::vector<uint64_t> old_at(block_count);
+    std::vector<std::vector<uint8_t>> blocks(block_count);
+    for (uint32_t b = 0; b < block_count; b++) {
+      old_at[b] = in.u64();
+      blocks[b] = in.bytes();
+    }
+    const std::vector<uint8_t> input_bytes = in.bytes();
+    const std::vector<uint8_t> expected = in.bytes();
+    const uint64_t scratch_bytes = in.u64();
+    const uint32_t run_count = in.u32();
+    if (!in.ok || blocks[0].size() < sizeof(whittle_q8_gemm_params)) {
+      fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
+      return -1;
+    }
+    const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
+    const std::string label(label_bytes.begin(), label_bytes.end());
+    GemmFn fn = reinterpret_cast<GemmFn>(dlsym(lib, name.c_str()));
+    if (fn == nullptr) {
+      fprintf(stderr, "q8_gemm_vectors: the library does not export %s\n", name.c_str());
+      return -1;
+    }
+    uint8_t* params = aligned_copy(blocks[0], blocks[0].size(), 0, 0);
+    std::vector<Guarded*> copies;
+    for (uint32_t b = 1; b < block_count; b++) {
+      copies.push_back(new Guarded(blocks[b]));
+    }
+    int relocated = 0;
+    for (size_t off = 0; off + 8 <= blocks[0].size(); off += 8) {
+      uint64_t v;
+      memcpy(&v, params + off, 8);
+      for (uint32_t b = 1; b < block_count; b++) {
+        if (v >= old_at[b] && v < old_at[b] + (blocks[b].empty() ? 1 : blocks[b].size())) {
+          v = (uint64_t) (uintptr_t) copies[b - 1]->data + (v - old_at[b]);
+          memcpy(params + off, &v, 8);
+          relocated++;
+          break;
+        }
+      }
+    }
+    if (relocated == 0) {
+      fprintf(stderr, "q8_gemm_vectors: %s: case %u: no pointer field relocated\n", file, c);
+      return -1;
+    }
+    Guarded guarded_input(input_bytes);
+    uint8_t* input = guarded_input.data;
+    (*cases)++;
+    for (uint32_t r = 0; r < run_count; r++) {
+      const uint32_t calls = in.u32();
+      std::vector<int32_t> ranges(4 * (size_t) calls);
+      for (auto& v : ranges) {
+        v = (int32_t) in.u32();
+      }
+      if (!in.ok) {
+        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
+        return -1;
+      }
+      const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
+      uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
+      uint8_t* scratch = aligned_copy({}, scratch_bytes, 0, 0xA5);
+      for (uint32_t call = 0; call < calls; call++) {
+        const int32_t* q = &ranges[4 * (size_t) call];
+        fn(reinterpret_cast<const whittle_q8_gemm_params*>(params), input, output, scratch, q[0], q[1], q[2], q[3]);
+      }
+      (*runs)++;
+      failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;
+      free(output);
+      free(scratch);
+    }
+    for (Guarded* g : copies) {
+      delete g;
+    }
+    free(params);
+  }
+  return failures;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -302,13 +396,14 @@ int main(int argc, char** argv) {
     fclose(f);
     const uint32_t magic = in.u32();
     if ((magic != 0x56385157u /* "WQ8V" */ && magic != 0x56574457u /* "WDWV" */ &&
-         magic != 0x36315157u /* "WQ16" */) || in.u32() != 1) {
+         magic != 0x36315157u /* "WQ16" */ && magic != 0x564d4657u /* "WFMV" */) || in.u32() != 1) {
       fprintf(stderr, "q8_gemm_vectors: %s is not a version-1 vector file\n", argv[arg]);
       return 2;
     }
-    if (magic == 0x56574457u || magic == 0x36315157u) {
-      const int failed = magic == 0x56574457u ? run_dwconv(in, lib, argv[arg], &cases, &runs)
-                                              : run_qs16(in, lib, argv[arg], &cases, &runs);
+    if (magic == 0x56574457u || magic == 0x36315157u || magic == 0x564d4657u) {
+      const int failed = magic == 0x56574457u   ? run_dwconv(in, lib, argv[arg], &cases, &runs)
+                         : magic == 0x36315157u ? run_qs16(in, lib, argv[arg], &cases, &runs)
+                                                : run_format(in, lib, argv[arg], &cases, &runs);
       if (failed < 0) {
         return 2;
       }

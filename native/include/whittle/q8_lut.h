@@ -89,6 +89,23 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c16__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c16__avx512vnni);
 
+/* NEON DotProd (AArch64; issue 9, NEON weight formats): the VNNI panel format, 16-channel panels
+ * decoded with TBL into scratch, the dense 4x16c4 NEON microkernel over them. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x16c4__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_4x16c4__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c4__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c4__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c4__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c4__neondot);
+
+/* NEON DotProd, few pixels: the VNNI c16 format, one vqtbl1q_s8 per 16 weights straight into sdot. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c16__neondot);
+
 #ifdef __cplusplus
 }
 #endif

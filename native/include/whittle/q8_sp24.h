@@ -48,6 +48,17 @@ WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_fully_connected_sp24_8x16__avx512vnni);
 WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_qc8w_fully_connected_sp24_8x16__avx512vnni);
 WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_fully_connected_sp24_8x16__avx512vnni);
 
+/* NEON DotProd (AArch64; issue 9, NEON weight formats): lanes = pixels, 16-pixel tiles, per 8 K
+ * one sdot per 4 pixels on the 4 kept activations of the channel's pattern pair (36 combinations
+ * built per tile); per channel and 8 K 4 int8 kept weights + 1 combination byte (at offset 128),
+ * the VNNI residual blocks (136..152); kp = K rounded up to 8. */
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_conv2d_sp24_16x1c8__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_qc8w_conv2d_sp24_16x1c8__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_conv2d_sp24_16x1c8__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_fully_connected_sp24_16x1c8__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_qc8w_fully_connected_sp24_16x1c8__neondot);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_fully_connected_sp24_16x1c8__neondot);
+
 #ifdef __cplusplus
 }
 #endif

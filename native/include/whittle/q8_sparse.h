@@ -76,6 +76,16 @@ WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_fully_connected_sparse_4x16c4__avx512vnn
 WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_fully_connected_sparse_4x16c4__avx512vnni);
 WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_4x16c4__avx512vnni);
 
+/* NEON DotProd (AArch64; issue 9, NEON weight formats): the AVX-512 VNNI tile format (1x4 blocks,
+ * offsets (k / 4) * 256), int8 activations (uint8: x ^ 0x80), sdot by element; gemm.kp: K
+ * rounded up to 64. */
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_conv2d_sparse_64x1c4__neondot);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_conv2d_sparse_64x1c4__neondot);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_conv2d_sparse_64x1c4__neondot);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_fully_connected_sparse_64x1c4__neondot);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_fully_connected_sparse_64x1c4__neondot);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_64x1c4__neondot);
+
 #ifdef __cplusplus
 }
 #endif

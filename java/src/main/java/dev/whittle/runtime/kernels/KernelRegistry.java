@@ -222,6 +222,23 @@ public final class KernelRegistry {
             dwNative(QS8_DWCONV2D, KernelPath.NEON, "16c__neon"),
             dwNative(QS8_QC8W_DWCONV2D, KernelPath.NEON, "16c__neon"),
             dwNative(QU8_DWCONV2D, KernelPath.NEON, "16c__neon"),
+            // NEON DotProd (AArch64) weight-format kernels (issue 9, NEON; tested under qemu:
+            // NeonFormatVectorsTest): LUT-16, the VNNI panel format decoded with TBL
+            // (kernels/q8_gemm_lut4_4x16c4__neondot.cc). Same factories and WeightKernels cost model as x86.
+            new KernelEntry<>(CONV2D_LUT, KernelPath.NEON, Q8LutGemm.convFactory(Q8LutGemm.Layout.PANEL_NEON),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8LutGemm.Layout.PANEL_NEON.suffix)),
+            new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.NEON, Q8LutGemm.fcFactory(Q8LutGemm.Layout.PANEL_NEON),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8LutGemm.Layout.PANEL_NEON.suffix)),
+            // ... blocked unstructured sparse, the VNNI 1x4 tile format (kernels/q8_conv2d_sparse_64x1c4__neondot.cc).
+            new KernelEntry<>(CONV2D_SPARSE, KernelPath.NEON, Q8SparseConv.neon(),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8SparseGemm.NEON_SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.NEON, Q8SparseFullyConnected.neon(),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8SparseGemm.NEON_SUFFIX)),
+            // ... 2:4, lanes = pixels on the 36 pattern-pair combinations (kernels/q8_conv2d_sp24_16x1c8__neondot.cc).
+            new KernelEntry<>(CONV2D_SP24, KernelPath.NEON, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.NEONDOT),
+                    NativeKernels.exported("whittle_qs8_conv2d_" + Q8Sp24Gemm.Isa.NEONDOT.suffix)),
+            new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.NEON, Q8Sp24FullyConnected.factory(Q8Sp24Gemm.Isa.NEONDOT),
+                    NativeKernels.exported("whittle_qs8_fully_connected_" + Q8Sp24Gemm.Isa.NEONDOT.suffix)),
             // Blocked unstructured sparse int8/uint8 (issue 9; Q8SparseGemm, kernels/q8_conv2d_sparse_*):
             // 1x2 blocks along K, AVX2.
             new KernelEntry<>(CONV2D_SPARSE, KernelPath.AVX2, Q8SparseConv.avx2(),

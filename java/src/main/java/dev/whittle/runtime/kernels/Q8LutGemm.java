@@ -61,6 +61,12 @@ final class Q8LutGemm implements NativeGemm {
      * per-tile lane reduction makes it 0.68-0.71 at M = 49 and 196, where panels give 0.93-1.01.
      */
     static final int VNNI_PANEL_MIN_M = 8;
+    /**
+     * NEON: layers with at least this many output pixels take {@code lut4_4x16c4__neondot}
+     * (decoded panels), fewer {@code lut4_4x16c16__neondot} (in registers). Not calibrated (no
+     * Arm hardware here): VNNI's threshold, the two NEON kernels having the VNNI kernels' shapes.
+     */
+    static final int NEON_PANEL_MIN_M = 8;
 
     /** The three index layouts (one per kernel), the kernel files say why each. */
     enum Layout {
@@ -71,7 +77,17 @@ final class Q8LutGemm implements NativeGemm {
         /** 16-channel panels in the dense 8x16c4 order (AVX-512 VNNI, many pixels). */
         PANEL_VNNI("lut4_8x16c4__avx512vnni", 8, 8, 1),
         /** One channel per 128-bit lane, 16 K per lane, decoded in registers (AVX-512 VNNI, few pixels). */
-        C16_VNNI("lut4_4x16c16__avx512vnni", 4, 32, 1);
+        C16_VNNI("lut4_4x16c16__avx512vnni", 4, 32, 1),
+        /**
+         * The PANEL_VNNI indices and tables byte for byte, decoded with TBL for the dense NEON
+         * DotProd 4x16c4 microkernel (AArch64, every M; constants of the NEON dense kernel).
+         */
+        PANEL_NEON("lut4_4x16c4__neondot", 4, 8, 1),
+        /**
+         * The C16_VNNI indices and tables byte for byte, decoded in registers with one
+         * {@code vqtbl1q_s8} per 16 weights straight into {@code sdot} (AArch64, few pixels).
+         */
+        C16_NEON("lut4_4x16c16__neondot", 4, 32, 1);
 
         final String suffix;
         final int mr;
@@ -117,7 +133,7 @@ final class Q8LutGemm implements NativeGemm {
     private final MemorySegment channel;
 
     private Q8LutGemm(String name, Layout layout, Q8Gemm.Spec s, int k, int kp, int mb, ByteBuffer w,
-            ByteBuffer bias, boolean shared, boolean five) {
+            ByteBuffer bias, boolean shared, boolean five, boolean bind) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
@@ -127,11 +143,12 @@ final class Q8LutGemm implements NativeGemm {
         // panel in every task (extra work ~ (tasks - 1) N K), a channel split packs every pixel
         // in every task (~ (tasks - 1) M K, at a similar cost per byte). Not measured: the 2
         // shared vCPUs gave no parallel speed-up for dense or LUT while calibrating.
-        boolean channels = (layout == Layout.PANEL_AVX2 || layout == Layout.PANEL_VNNI) && np / GROUP >= 4
+        boolean channels = (layout == Layout.PANEL_AVX2 || layout == Layout.PANEL_VNNI
+                || layout == Layout.PANEL_NEON) && np / GROUP >= 4
                 && m <= 2L * n;
         this.split = channels ? new Q8GemmLayout.Split(m, n, layout.mr, GROUP, np / GROUP, 1 << 20, 0)
                 : new Q8GemmLayout.Split(m, n, layout.mr, GROUP, np / GROUP, 8 * layout.mr, np);
-        this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
+        this.handle = bind ? NativeKernels.handle("whittle_" + name, SIGNATURE) : null;
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
         this.params = NativeKernels.allocate(PARAMS_BYTES);
         boolean signed = !s.unsigned();
@@ -155,7 +172,8 @@ final class Q8LutGemm implements NativeGemm {
         }
         int field25 = 0;
         int field26 = 0;
-        if (layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI) {
+        boolean neon = layout == Layout.PANEL_NEON || layout == Layout.C16_NEON;
+        if (layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI || neon) {
             // The dense VNNI kernel's packed bytes w_s (w, or w - 128 for uint8) as table entries,
             // and its constants: x_u = x + d, const = bias + (io - d) sum_k w_s + K c (io - d),
             // c * sum_k x_u per pixel (q8_conv2d_gemm_8x16c4__avx512vnni.cc).
@@ -164,6 +182,13 @@ final class Q8LutGemm implements NativeGemm {
             int c = signed ? wo : 128 + wo;
             field25 = c;
             field26 = signed ? 0x80 : 0;
+            if (neon) {
+                // NEON DotProd: the same table bytes w_s, activations moved to SIGNED bytes,
+                // x_s = x + d with d = -128 for uint8 (x ^ 0x80), 0 for int8; the same c
+                // (q8_conv2d_gemm_4x16c4__neondot.cc, Q8Gemm's NEONDOT constants).
+                d = signed ? 0 : -128;
+                field26 = signed ? 0 : 0x80;
+            }
             this.indices = NativeKernels.allocate((long) np * kp / 2);
             // lut5: per panel 256 more bytes of tables (entries 16..31), 2 kp bytes of bitplane
             this.tables = NativeKernels.allocate((shared ? 256 : 16L * np) * (five ? 2 : 1));
@@ -172,7 +197,7 @@ final class Q8LutGemm implements NativeGemm {
                 int panel = o / GROUP;
                 int lane = o % GROUP;
                 long base = (long) panel * GROUP * kp / 2;
-                boolean c16 = layout == Layout.C16_VNNI;
+                boolean c16 = layout == Layout.C16_VNNI || layout == Layout.C16_NEON;
                 for (int kk = 0; kk < k; kk++) {
                     // PANEL: block kk / 8, byte channel * 4 + kk % 4, nibble (kk / 4) % 2;
                     // C16: block kk / 32, zmm channel % 4, lane channel / 4, byte kk % 16, nibble (kk % 32) / 16
@@ -282,7 +307,7 @@ final class Q8LutGemm implements NativeGemm {
             // the row block, the rows' sums, one staged row
             case C8_AVX2 -> (long) mb * kp * 2 + 4L * (mb + layout.mr) + k + 64 + 64;
             // alignment, the decoded panel, the row block, one staged row or the sums
-            case PANEL_AVX2, PANEL_VNNI, C16_VNNI -> 64 + GROUP * rowBytes + mb * rowBytes + k + 64 + 4L * mb + 64;
+            case PANEL_AVX2, PANEL_VNNI, C16_VNNI, PANEL_NEON, C16_NEON -> 64 + GROUP * rowBytes + mb * rowBytes + k + 64 + 4L * mb + 64;
         };
         // The dense GEMM's header (Q8Gemm, q8_gemm.h), then the LUT fields (q8_lut.h).
         Q8GemmLayout.putHeader(params, s, k, kp, np, mb, field25, field26, indices.address(), channel.address());
@@ -345,6 +370,16 @@ final class Q8LutGemm implements NativeGemm {
      */
     static Q8LutGemm create(String family, Layout layout, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias,
             WeightStats stats) {
+        return create(family, layout, s, w, bias, stats, true);
+    }
+
+    /**
+     * As {@link #create(String, Layout, Q8Gemm.Spec, ByteBuffer, ByteBuffer, WeightStats)};
+     * {@code bind = false} packs without looking up the kernel's symbol (the NEON kernels packed
+     * on x86 for the test vectors replayed under qemu); such a GEMM cannot run.
+     */
+    static Q8LutGemm create(String family, Layout layout, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias,
+            WeightStats stats, boolean bind) {
         boolean vnni = layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI;
         if (stats.distinctChannelMax() > (vnni ? MAX_VALUES_5 : MAX_VALUES) || !Q8GemmLayout.validGeometry(s)) {
             return null;
@@ -368,12 +403,14 @@ final class Q8LutGemm implements NativeGemm {
             layout = Layout.PANEL_AVX2;
         } else if (layout == Layout.PANEL_VNNI && m < VNNI_PANEL_MIN_M) {
             layout = Layout.C16_VNNI;
+        } else if (layout == Layout.PANEL_NEON && m < NEON_PANEL_MIN_M) {
+            layout = Layout.C16_NEON;
         }
         kp = Q8Gemm.roundUp(k, layout.kBlock);
         int mr = layout.mr;
         long rowBytes = (long) kp * layout.elementBytes;
         long mb;
-        if (layout == Layout.C8_AVX2 || layout == Layout.C16_VNNI) {
+        if (layout == Layout.C8_AVX2 || layout == Layout.C16_VNNI || layout == Layout.C16_NEON) {
             mb = Math.max(1, BLOCK_BYTES / rowBytes) / mr * mr;
             mb = Math.max(mr, Math.min(mb, Math.min(512, Q8Gemm.roundUp((int) Math.min(m, 1 << 20), mr))));
         } else {
@@ -400,7 +437,7 @@ final class Q8LutGemm implements NativeGemm {
         }
         String suffix = five ? layout.suffix.replace("lut4_", "lut5_") : layout.suffix;
         return new Q8LutGemm(family + "_" + suffix, layout, s, k, kp, (int) mb, weights,
-                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five);
+                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five, bind);
     }
 
     /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
@@ -418,6 +455,18 @@ final class Q8LutGemm implements NativeGemm {
     @Override
     public void run(ExecutionState s, long input, long output, long scratch, int from, int to) {
         split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, from, to);
+    }
+
+    /**
+     * What a test replays elsewhere (the NEON vectors): the params block, then every block its
+     * pointer fields point at (indices, tables, the channel block), as written at prepare.
+     */
+    MemorySegment[] blocks() {
+        return new MemorySegment[] {params, indices, tables, channel};
+    }
+
+    Q8GemmLayout.Split split() {
+        return split;
     }
 
     /** The registry factory of {@link KernelRegistry#CONV2D_LUT} on AVX2. */

@@ -36,7 +36,16 @@ final class Q8Sp24Gemm implements NativeGemm {
          * plus {@link Residual} blocks where some are outside int8 (uint8 layers), activations moved
          * to unsigned, 8 pixels x 16 channels, K padded to 8.
          */
-        AVX512VNNI("sp24_8x16__avx512vnni", 8, 8, 1);
+        AVX512VNNI("sp24_8x16__avx512vnni", 8, 8, 1),
+        /**
+         * AArch64 sdot, lanes = pixels (q8_conv2d_sp24_16x1c8__neondot.cc): per channel and 8 K
+         * the 4 kept int8 weights and the index 0..35 of the two groups' pattern pair (the
+         * VNNI residual blocks for uint8), 16-pixel tiles.
+         */
+        NEONDOT("sp24_16x1c8__neondot", 16, 8, 1);
+
+        /** NEON: 8-K steps per chunk of activation combinations (36 x 64 bytes each), q8_conv2d_sp24_16x1c8__neondot.cc. */
+        static final int NEON_CHUNK = 8;
 
         final String suffix;
         final int mr;
@@ -94,14 +103,14 @@ final class Q8Sp24Gemm implements NativeGemm {
     }
 
     private Q8Sp24Gemm(String name, Isa isa, Q8Gemm.Spec s, int k, int kp, int mb, MemorySegment weights,
-            MemorySegment meta, Residual residual, int[] sums, ByteBuffer bias) {
+            MemorySegment meta, Residual residual, int[] sums, ByteBuffer bias, boolean bind) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
         this.np = Q8Gemm.roundUp(n, NR);
         this.mr = isa.mr;
         this.split = new Q8GemmLayout.Split(m, n, mr, NR, np / NR, 8 * mr, np);
-        this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
+        this.handle = bind ? NativeKernels.handle("whittle_" + name, SIGNATURE) : null;
         this.weights = weights;
         this.meta = meta;
         this.residual = residual;
@@ -112,7 +121,11 @@ final class Q8Sp24Gemm implements NativeGemm {
         // 24 raw rows of kq = K rounded up to 16 bytes, slack and alignment, the tile's 6 pair
         // vectors per group (kq / 4 groups x 3 x 192 bytes), the int32 sums (np x 24 pixels).
         long kq = Q8Gemm.roundUp(k, 16);
-        this.scratchBytes = isa == Isa.AVX2
+        this.scratchBytes = isa == Isa.NEONDOT
+                // alignment, 16 raw rows of kp and slack, a chunk of combinations, the int32 sums
+                // (np x 16 pixels), the staged output (16 x 16), slack
+                ? 64 + 16L * kp + 64 + Isa.NEON_CHUNK * 36L * 64 + 64L * np + 256 + 64
+                : isa == Isa.AVX2
                 ? Math.max(2L * mb * k + k + 64 + 64 + 24L * k + 64, 24 * kq + 128 + 144 * kq + 96L * np + 64)
                 : (long) mb * kp + 64 + 64 + 8L * kp + 64;
         this.channel = NativeKernels.allocate(4L * CHANNEL_ARRAYS * np);
@@ -120,12 +133,17 @@ final class Q8Sp24Gemm implements NativeGemm {
         int io = s.inputOffset();
         // VNNI moves int8 activations to unsigned (x_u = x + d): see its kernel file.
         int d = isa == Isa.AVX512VNNI && !s.unsigned() ? 128 : 0;
+        if (isa == Isa.NEONDOT) {
+            // sdot: signed activations, uint8 x ^ 0x80 = x - 128
+            d = s.unsigned() ? -128 : 0;
+        }
         for (int o = 0; o < n; o++) {
             // const = bias + (inputOffset - d) * sum_k w_eff (pruned weights have w_eff = 0).
             int c = (io - d) * sums[o] + (bias != null ? bias.getInt(o * 4) : 0);
             Q8GemmLayout.putOutputStage(channel, np, o, c, s.multipliers()[o], s.shifts()[o]);
         }
-        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, 0, d, weights.address(), channel.address());
+        Q8GemmLayout.putHeader(params, s, k, kp, np, mb, 0, isa == Isa.NEONDOT ? (s.unsigned() ? 0x80 : 0) : d,
+                weights.address(), channel.address());
         params.set(ValueLayout.JAVA_LONG, 128, meta.address());
         if (residual != null) {
             params.set(ValueLayout.JAVA_LONG, 136, residual.starts().address());
@@ -156,6 +174,15 @@ final class Q8Sp24Gemm implements NativeGemm {
      * with more than 2 non-zero weights ({@code w + weightsOffset != 0}).
      */
     static Q8Sp24Gemm create(String name, Isa isa, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias) {
+        return create(name, isa, s, w, bias, true);
+    }
+
+    /**
+     * As {@link #create(String, Isa, Q8Gemm.Spec, ByteBuffer, ByteBuffer)}; {@code bind = false}
+     * packs without looking up the kernel's symbol (the NEON kernels packed on x86 for the test
+     * vectors replayed under qemu); such a GEMM cannot run.
+     */
+    static Q8Sp24Gemm create(String name, Isa isa, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias, boolean bind) {
         if (!Q8GemmLayout.validGeometry(s) || s.inC() % 4 != 0) {
             return null;
         }
@@ -228,7 +255,7 @@ final class Q8Sp24Gemm implements NativeGemm {
             }
             sums[o] = sum;
         }
-        if (isa == Isa.AVX512VNNI && !fitsResidual) {
+        if (isa != Isa.AVX2 && !fitsResidual) {
             return null;
         }
         Residual residual = null;
@@ -252,6 +279,24 @@ final class Q8Sp24Gemm implements NativeGemm {
                     meta.set(ValueLayout.JAVA_BYTE, (panel * groups + g) * 16 + lane, (byte) (id | id << 5));
                 }
             }
+        } else if (isa == Isa.NEONDOT) {
+            // Per channel, per 8 K: the VNNI lane's 4 bytes (w_a, w_b of group 2q, w_a, w_b of
+            // 2q + 1, clamped to int8) and one byte p_2q * 6 + p_2q+1 (a missing last group:
+            // pattern 0, zero weights); the VNNI residual blocks.
+            int octs = kp / 8;
+            packed = NativeKernels.allocate(Math.max(8, (long) n * octs * 4 + 4));
+            meta = NativeKernels.allocate(Math.max(8, (long) n * octs));
+            for (int o = 0; o < n; o++) {
+                for (int g = 0; g < groups; g++) {
+                    long q = (long) o * octs + g / 2;
+                    long at = q * 4 + (g % 2) * 2;
+                    packed.set(ValueLayout.JAVA_BYTE, at, (byte) clampInt8(kept[2 * (o * groups + g)]));
+                    packed.set(ValueLayout.JAVA_BYTE, at + 1, (byte) clampInt8(kept[2 * (o * groups + g) + 1]));
+                    int prev = meta.get(ValueLayout.JAVA_BYTE, q);
+                    meta.set(ValueLayout.JAVA_BYTE, q, (byte) (prev + pattern[o * groups + g] * (g % 2 == 0 ? 6 : 1)));
+                }
+            }
+            residual = residual(kept, n, groups, octs, np);
         } else {
             // Per panel, per 8 K: 16 lanes x (w_a, w_b of group 2q, w_a, w_b of 2q + 1) int8; 16
             // bytes p_2q | p_2q+1 << 4 (a missing last group: pattern 0, zero weights).
@@ -275,7 +320,21 @@ final class Q8Sp24Gemm implements NativeGemm {
             residual = residual(kept, n, groups, octs, np);
         }
         return new Q8Sp24Gemm(name, isa, s, k, kp, (int) mb, packed, meta, residual, sums,
-                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), bind);
+    }
+
+    /**
+     * What a test replays elsewhere (the NEON vectors): the params block, then every block its
+     * pointer fields point at, as written at prepare.
+     */
+    MemorySegment[] blocks() {
+        return residual == null ? new MemorySegment[] {params, weights, meta, channel}
+                : new MemorySegment[] {params, weights, meta, channel, residual.starts(), residual.octs(),
+                        residual.weights()};
+    }
+
+    Q8GemmLayout.Split split() {
+        return split;
     }
 
     private static int clampInt8(int v) {
@@ -341,6 +400,11 @@ final class Q8Sp24Gemm implements NativeGemm {
     static boolean denseIsFaster(KernelFamily<?> dense, Isa isa, long m) {
         if (WeightFormat.current() != WeightFormat.AUTO) {
             return false;
+        }
+        if (isa == Isa.NEONDOT) {
+            // Not calibrated (no Arm hardware here). Below 16 pixels a 16-pixel tile is mostly
+            // padding: dense runs there.
+            return m < 16;
         }
         if (isa == Isa.AVX512VNNI) {
             // Fewer than 4 output pixels (FULLY_CONNECTED at batch 1..3): the controls are built

@@ -23,6 +23,11 @@ public final class Q8SparseConv extends NativeGemmKernel<ConvParams> {
         return (dense, p, filter, bias, stats) -> create(dense, Q8SparseGemm.Isa.AVX2, p, filter, bias);
     }
 
+    /** The registry factory for the NEON DotProd kernels (AArch64). */
+    static WeightFormatConvFactory neon() {
+        return (dense, p, filter, bias, stats) -> create(dense, Q8SparseGemm.Isa.NEONDOT, p, filter, bias);
+    }
+
     /** The registry factory for the AVX-512 VNNI kernels. */
     static WeightFormatConvFactory vnni() {
         return (dense, p, filter, bias, stats) -> create(dense, null, p, filter, bias);

@@ -23,6 +23,11 @@ public final class Q8SparseFullyConnected extends NativeGemmKernel<QuantParams> 
         return (dense, p, weights, bias, stats) -> create(dense, Q8SparseGemm.Isa.AVX2, p, weights, bias);
     }
 
+    /** The registry factory for the NEON DotProd kernels (AArch64). */
+    static WeightFormatFcFactory neon() {
+        return (dense, p, weights, bias, stats) -> create(dense, Q8SparseGemm.Isa.NEONDOT, p, weights, bias);
+    }
+
     /** The registry factory for the AVX-512 VNNI kernels. */
     static WeightFormatFcFactory vnni() {
         return (dense, p, weights, bias, stats) -> create(dense, null, p, weights, bias);

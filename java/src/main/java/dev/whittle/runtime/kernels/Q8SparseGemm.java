@@ -27,6 +27,8 @@ final class Q8SparseGemm implements NativeGemm {
     static final String VNNI_SUFFIX = "sparse_64x1c4__avx512vnni";
     /** Kernel name suffix: 4 rows x 16 channels, non-zero weights gathered 4 per lane (vpermt2b, vpdpbusd). */
     static final String VNNI_ROWS_SUFFIX = "sparse_4x16c4__avx512vnni";
+    /** Kernel name suffix: NEON DotProd tiles of 64 pixels x 1 channel, K in quads (sdot by element). */
+    static final String NEON_SUFFIX = "sparse_64x1c4__neondot";
 
     /** Pixels per packed tile (the native WHITTLE_Q8_SPARSE_TILE). */
     static final int TILE = 32;
@@ -221,7 +223,10 @@ final class Q8SparseGemm implements NativeGemm {
         if (isa.rows()) {
             return rowsStepFraction(w, n, k, zero, isa.rowAlign, isa.stride) <= AUTO_ROWS_MAX_STEPS;
         }
-        if (isa == Isa.AVX512VNNI) {
+        if (isa == Isa.AVX512VNNI || isa == Isa.NEONDOT) {
+            // NEON: not calibrated (no Arm hardware here); its tiles have the VNNI tiles'
+            // structure (one activation load per 16-MAC sdot, the dense NEON kernel's 4 pixels per
+            // weight load), so the same break-even is assumed.
             return pixels >= AUTO_VNNI_MIN_PIXELS && k >= AUTO_VNNI_MIN_K
                     && zeroBlocks(w, n, k, zero, 4) >= AUTO_VNNI_MIN_ZERO_QUADS;
         }
@@ -301,7 +306,12 @@ final class Q8SparseGemm implements NativeGemm {
          */
         AVX512VNNI_ROWS(VNNI_ROWS_SUFFIX, 4, 4, 128, 64),
         /** As {@link #AVX512VNNI_ROWS} on 64-K windows every 32 K: vpermb (one-register table). */
-        AVX512VNNI_ROWS64(VNNI_ROWS_SUFFIX, 4, 4, 64, 32);
+        AVX512VNNI_ROWS64(VNNI_ROWS_SUFFIX, 4, 4, 64, 32),
+        /**
+         * AArch64 sdot on int8 activations (uint8: x ^ 0x80) x int8 weights: the VNNI tile format
+         * (1x4 blocks, 64-pixel tiles, rows of 64) with the NEON activation bias.
+         */
+        NEONDOT(NEON_SUFFIX, 4, 64, 64, 0);
 
         boolean rows() {
             return this == AVX512VNNI_ROWS || this == AVX512VNNI_ROWS64;
@@ -323,13 +333,14 @@ final class Q8SparseGemm implements NativeGemm {
         }
     }
 
-    private Q8SparseGemm(String name, Isa isa, Q8Gemm.Spec s, int k, int kp, ByteBuffer w, ByteBuffer bias) {
+    private Q8SparseGemm(String name, Isa isa, Q8Gemm.Spec s, int k, int kp, ByteBuffer w, ByteBuffer bias,
+            boolean bind) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
         this.split = new Q8GemmLayout.Split(m, n, isa.tile, GROUP, (n + GROUP - 1) / GROUP, 2 * isa.tile, 0);
         int np = Q8Gemm.roundUp(n, GROUP);
-        this.handle = NativeKernels.handle("whittle_" + name, SIGNATURE);
+        this.handle = bind ? NativeKernels.handle("whittle_" + name, SIGNATURE) : null;
         // Tile kernels: alignment, the packed tile [kp/B][tile][B] (4 bytes per pixel and block
         // on both ISAs: 2 int16 or 4 uint8), the staged output [16][tile], the raw rows
         // [tile][kp] with the 16 bytes a gathered row may write past its end, slack. Rows
@@ -352,6 +363,10 @@ final class Q8SparseGemm implements NativeGemm {
         this.params = NativeKernels.allocate(PARAMS_BYTES);
         // vpdpbusd multiplies uint8 activations: int8 inputs are packed as x + 128 (x ^ 0x80).
         int activationBias = isa != Isa.AVX2 && !s.unsigned() ? 128 : 0;
+        if (isa == Isa.NEONDOT) {
+            // sdot multiplies int8 by int8: uint8 inputs are packed as x - 128 (x ^ 0x80), int8 as they are.
+            activationBias = s.unsigned() ? -128 : 0;
+        }
         int io = s.inputOffset();
         for (int o = 0; o < n; o++) {
             // As the dense kernels: const = bias + inputOffset * sum_k w_eff (- 128 * sum for
@@ -504,6 +519,15 @@ final class Q8SparseGemm implements NativeGemm {
      * outside the byte type, a weight offset that leaves int16).
      */
     static Q8SparseGemm create(String name, Isa isa, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias) {
+        return create(name, isa, s, w, bias, true);
+    }
+
+    /**
+     * As {@link #create(String, Isa, Q8Gemm.Spec, ByteBuffer, ByteBuffer)}; {@code bind = false}
+     * packs without looking up the kernel's symbol (the NEON kernels packed on x86 for the test
+     * vectors replayed under qemu); such a GEMM cannot run.
+     */
+    static Q8SparseGemm create(String name, Isa isa, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias, boolean bind) {
         if (!Q8GemmLayout.validGeometry(s)) {
             return null;
         }
@@ -530,7 +554,19 @@ final class Q8SparseGemm implements NativeGemm {
             return null;
         }
         return new Q8SparseGemm(name, isa, s, k, kp, w.duplicate().order(w.order()),
-                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN));
+                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), bind);
+    }
+
+    /**
+     * What a test replays elsewhere (the NEON vectors): the params block, then every block its
+     * pointer fields point at, as written at prepare.
+     */
+    MemorySegment[] blocks() {
+        return new MemorySegment[] {params, rowStart, pairOffset, pairValue, channel};
+    }
+
+    Q8GemmLayout.Split split() {
+        return split;
     }
 
     /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */

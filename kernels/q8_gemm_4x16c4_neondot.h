@@ -1,0 +1,192 @@
+// The dense int8/uint8 4x16c4 NEON DotProd GEMM microkernel (q8_conv2d_gemm_4x16c4__neondot.cc
+// explains the arithmetic): the row transform (to signed bytes, with the byte sum) and the
+// MR x 16 microtile with the fused requantization. Shared by the dense kernel and by the LUT
+// kernel (q8_gemm_lut4_4x16c4__neondot.cc), which runs it on panels it decodes in the same layout.
+// Include only from a file compiled with the neondot ISA flags.
+#ifndef WHITTLE_KERNELS_Q8_GEMM_4X16C4_NEONDOT_H_
+#define WHITTLE_KERNELS_Q8_GEMM_4X16C4_NEONDOT_H_
+
+#include <arm_neon.h>
+#include <string.h>
+
+#include "q8_gemm_common.h"
+
+namespace whittle_q8_4x16c4_neondot {
+
+constexpr int kMR = 4;
+constexpr int kNR = 16;
+
+// Writes the k bytes of src moved to signed (XOR flip) into dst (src may be dst), zeros
+// dst[k, kp), and returns the (wrapping) sum of the k moved bytes when wanted.
+WHITTLE_Q8_INLINE int32_t transform_row(const uint8_t* src, uint8_t* dst, int32_t k, int32_t kp, uint8_t flip,
+                                        bool want_sum) {
+  const uint8x16_t f = vdupq_n_u8(flip);
+  const int8x16_t ones = vdupq_n_s8(1);
+  int32x4_t sums = vdupq_n_s32(0);
+  int32_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    const int8x16_t v = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(src + i), f));
+    vst1q_s8(reinterpret_cast<int8_t*>(dst + i), v);
+    if (want_sum) {
+      sums = vdotq_s32(sums, v, ones);
+    }
+  }
+  uint32_t s = want_sum ? (uint32_t) vaddvq_s32(sums) : 0;
+  for (; i < k; i++) {
+    const int8_t v = (int8_t) (src[i] ^ flip);
+    dst[i] = (uint8_t) v;
+    s += (uint32_t) (int32_t) v;
+  }
+  for (; i < kp; i++) {
+    dst[i] = 0;
+  }
+  return (int32_t) s;
+}
+
+// The output stage of 4 channels, one per lane.
+struct Requant {
+  int32x4_t mult, left, neg_right, nudge, ovf, sat, mask, half;
+};
+
+WHITTLE_Q8_INLINE Requant load_requant(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  Requant r;
+  r.mult = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_MULT) + n);
+  r.left = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_LEFT) + n);
+  r.neg_right = vnegq_s32(vld1q_s32(channel_array(p, WHITTLE_Q8_CH_RIGHT) + n));
+  r.nudge = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_NUDGE) + n);
+  r.ovf = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_OVF) + n);
+  r.sat = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_SAT) + n);
+  r.mask = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_MASK) + n);
+  r.half = vld1q_s32(channel_array(p, WHITTLE_Q8_CH_HALF) + n);
+  return r;
+}
+
+// acc -> clamped output value: RuyMath.multiplyByQuantizedMultiplier (GL = false) or
+// FixedPoint.multiplyByQuantizedMultiplier (GL = true), + output offset, clamp.
+template <bool GL>
+WHITTLE_Q8_INLINE int32x4_t requantize(int32x4_t acc, const Requant& r, bool has_left, int32x4_t out_off,
+                                       int32x4_t lo, int32x4_t hi) {
+  int32x4_t x = acc;
+  if (has_left) {
+    x = vshlq_s32(x, r.left);  // wrapping, as the reference's int shift
+  }
+  const int32x4_t v = vqrdmulhq_s32(x, r.mult);
+  int32x4_t out;
+  if (GL) {
+    // RoundingDivideByPOT: halves away from zero (threshold + 1 for negative v).
+    const int32x4_t rem = vandq_s32(v, r.mask);
+    const int32x4_t thr = vsubq_s32(r.half, vreinterpretq_s32_u32(vcltzq_s32(v)));
+    out = vsubq_s32(vshlq_s32(v, r.neg_right), vreinterpretq_s32_u32(vcgtq_s32(rem, thr)));
+  } else {
+    // ruy: halves up, 1 << (31 - right) where v + nudge would pass INT32_MAX.
+    const int32x4_t shifted = vshlq_s32(vaddq_s32(v, r.nudge), r.neg_right);
+    out = vbslq_s32(vcgtq_s32(v, r.ovf), r.sat, shifted);
+  }
+  out = vaddq_s32(out, out_off);
+  return vminq_s32(vmaxq_s32(out, lo), hi);
+}
+
+// One quad (lane L of the rows' 8-byte registers) of an 8-K step: 4 weight loads, MR x 4 sdot.
+template <int MR, int L>
+WHITTLE_Q8_INLINE void quad_step(int32x4_t (&acc)[kMR][4], const int8x8_t (&x)[kMR], const int8_t* w) {
+  const int8x16_t b0 = vld1q_s8(w + 64 * L);
+  const int8x16_t b1 = vld1q_s8(w + 64 * L + 16);
+  const int8x16_t b2 = vld1q_s8(w + 64 * L + 32);
+  const int8x16_t b3 = vld1q_s8(w + 64 * L + 48);
+  _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+    acc[r][0] = vdotq_lane_s32(acc[r][0], b0, x[r], L);
+    acc[r][1] = vdotq_lane_s32(acc[r][1], b1, x[r], L);
+    acc[r][2] = vdotq_lane_s32(acc[r][2], b2, x[r], L);
+    acc[r][3] = vdotq_lane_s32(acc[r][3], b3, x[r], L);
+  }
+}
+
+// GL: gemmlowp rounding (else ruy's); U: uint8 output.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
+                                 const int32_t* row_terms, const int8_t* w, int32_t n, int32_t nc, uint8_t* out,
+                                 int32_t out_stride) {
+  // The accumulators start from the per-channel constant (bias and offset terms).
+  const int32_t* cc = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  int32x4_t acc[kMR][4];
+  _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+    const int32x4_t t = vdupq_n_s32(row_terms[r]);
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      acc[r][j] = vaddq_s32(vld1q_s32(cc + 4 * j), t);
+    }
+  }
+  const int32_t kp = p->kp;
+  int32_t kk = 0;
+  // Steps of 8 K (two quads per row register): 16 accumulators + 4 row registers + 8 weight
+  // registers fit the 32 without a spill (16-K steps made GCC hoist 16 weight loads and spill).
+  if (MR == 1) {
+    // One pixel (FULLY_CONNECTED at batch 1): a second set of accumulators for the odd quads,
+    // so consecutive sdot do not all wait on one another's latency.
+    int32x4_t odd[kMR][4];
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      odd[0][j] = vdupq_n_s32(0);
+    }
+    for (; kk + 8 <= kp; kk += 8) {
+      int8x8_t x[kMR];
+      x[0] = vld1_s8(reinterpret_cast<const int8_t*>(a + kk));
+      quad_step<1, 0>(acc, x, w);
+      quad_step<1, 1>(odd, x, w);
+      w += 128;
+    }
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      acc[0][j] = vaddq_s32(acc[0][j], odd[0][j]);
+    }
+  } else {
+    for (; kk + 8 <= kp; kk += 8) {
+      int8x8_t x[kMR];
+      _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+        x[r] = vld1_s8(reinterpret_cast<const int8_t*>(a + (size_t) r * a_stride + kk));
+      }
+      quad_step<MR, 0>(acc, x, w);
+      quad_step<MR, 1>(acc, x, w);
+      w += 128;
+    }
+  }
+  // The last quad when kp % 8 = 4 (rows are read no further than kp).
+  if (kk < kp) {
+    int8x8_t x[kMR];
+    _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+      int32_t quad;
+      memcpy(&quad, a + (size_t) r * a_stride + kk, 4);
+      x[r] = vreinterpret_s8_s32(vdup_n_s32(quad));
+    }
+    quad_step<MR, 0>(acc, x, w);
+  }
+
+  const int32x4_t off = vdupq_n_s32(p->output_offset);
+  const int32x4_t lo = vdupq_n_s32(p->act_min);
+  const int32x4_t hi = vdupq_n_s32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  int32x4_t v[kMR][4];
+  _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+    const Requant rq = load_requant(p, n + 4 * j);
+    _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+      v[r][j] = requantize<GL>(acc[r][j], rq, hl, off, lo, hi);
+    }
+  }
+  _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+    // Clamped into the output type's range: the narrowing cannot saturate.
+    const int16x8_t h0 = vcombine_s16(vmovn_s32(v[r][0]), vmovn_s32(v[r][1]));
+    const int16x8_t h1 = vcombine_s16(vmovn_s32(v[r][2]), vmovn_s32(v[r][3]));
+    const uint8x16_t bytes = U ? vcombine_u8(vqmovun_s16(h0), vqmovun_s16(h1))
+                               : vreinterpretq_u8_s8(vcombine_s8(vqmovn_s16(h0), vqmovn_s16(h1)));
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == kNR) {
+      vst1q_u8(dst, bytes);
+    } else {
+      uint8_t tmp[kNR];
+      vst1q_u8(tmp, bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+}  // namespace whittle_q8_4x16c4_neondot
+
+#endif  // WHITTLE_KERNELS_Q8_GEMM_4X16C4_NEONDOT_H_

@@ -1,0 +1,181 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on LUT-coded clustered weights, AArch64 NEON
+// with DotProd, for few output pixels (FULLY_CONNECTED at batch 1..7, tiny images): the 4-bit
+// indices decoded in registers, one vqtbl1q_s8 per 16 weights straight into sdot; nothing stored.
+//
+// Format: the AVX-512 VNNI c16 format of q8_gemm_lut4_4x16c16__avx512vnni.cc byte for byte
+// (Q8LutGemm.Layout.C16_NEON): per 16-channel panel and 32-K block 256 index bytes, channel c's
+// 16 bytes at 64 (c % 4) + 16 (c / 4) (byte i: K = 32 b + i in the low nibble, 32 b + 16 + i in
+// the high one); per panel 256 bytes of tables, channel c's 16 entries at the same position
+// (64 (c % 4) + 16 (c / 4)); the entries are the dense kernel's packed bytes (w, or w - 128 for
+// uint8), the per-channel constants and the per-row term those of the dense NEON kernel
+// (q8_conv2d_gemm_4x16c4__neondot.cc: activations moved to signed bytes).
+//
+// Why one channel per register here: vqtbl1q_s8 looks up ONE 16-entry table, so a register whose
+// 16 bytes all belong to one channel decodes with a single TBL (after one AND or USHR for the
+// nibble), where the dense layout (4 channels per register, as the by-element sdot wants) needs a
+// 4-register TBL. The price: the full-vector sdot (16 K of one channel x 16 K of one pixel) leaves
+// 4 partial sums per lane to add (two ADDP per 4 channels and pixel, once per tile). Tile: up to 4
+// pixels x 4 channels (16 accumulators, 4 tables, 8 decoded registers, 2 rows), per 32 K: 4
+// index loads, 4 AND + 4 USHR + 8 TBL, MR x 8 sdot. At one pixel that is 3 ALU ops per 16
+// weights where the dense kernel does 1 sdot, on half the weight bytes: it pays where the weight
+// stream is the cost (FULLY_CONNECTED at batch 1 with weights out of cache). Not measured (no
+// Arm hardware here; exactness is tested under qemu); designed for Cortex-A76-class cores.
+#include <arm_neon.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "q8_gemm_4x16c4_neondot.h"
+#include "whittle/q8_lut.h"
+
+namespace {
+
+using namespace whittle_q8_4x16c4_neondot;  // NOLINT: Requant, load_requant, requantize, transform_row
+
+constexpr int kMR = 4;
+
+// Channels n .. n + 3 (panel positions 4 g .. 4 g + 3; nc4 of them stored) of MR pixels.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
+                                 const int32_t* row_terms, const uint8_t* idx, const uint8_t* tb, int32_t n,
+                                 int32_t nc4, uint8_t* out, int32_t out_stride) {
+  int8x16_t t[4];
+  _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+    t[j] = vld1q_s8(reinterpret_cast<const int8_t*>(tb + 64 * j));
+  }
+  int32x4_t acc[kMR][4];
+  _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      acc[r][j] = vdupq_n_s32(0);
+    }
+  }
+  // One pixel: a second accumulator set for the high nibbles, so that consecutive sdot do not
+  // all wait on one another's latency (4 accumulators alone).
+  int32x4_t hacc[4];
+  _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+    hacc[j] = vdupq_n_s32(0);
+  }
+  const uint8x16_t low = vdupq_n_u8(0x0F);
+  const int32_t blocks = p->kp / 32;
+  for (int32_t b = 0; b < blocks; b++, idx += 256) {
+    int8x16_t wl[4];
+    int8x16_t wh[4];
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      const uint8x16_t v = vld1q_u8(idx + 64 * j);
+      wl[j] = vqtbl1q_s8(t[j], vandq_u8(v, low));
+      wh[j] = vqtbl1q_s8(t[j], vshrq_n_u8(v, 4));
+    }
+    _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+      const int8x16_t xl = vld1q_s8(reinterpret_cast<const int8_t*>(a + (size_t) r * a_stride + 32 * b));
+      const int8x16_t xh = vld1q_s8(reinterpret_cast<const int8_t*>(a + (size_t) r * a_stride + 32 * b + 16));
+      _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+        acc[r][j] = vdotq_s32(acc[r][j], wl[j], xl);
+        if (MR == 1) {
+          hacc[j] = vdotq_s32(hacc[j], wh[j], xh);
+        } else {
+          acc[r][j] = vdotq_s32(acc[r][j], wh[j], xh);
+        }
+      }
+    }
+  }
+  if (MR == 1) {
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+      acc[0][j] = vaddq_s32(acc[0][j], hacc[j]);
+    }
+  }
+  const int32x4_t cc = vld1q_s32(whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n);
+  const Requant rq = load_requant(p, n);
+  const int32x4_t off = vdupq_n_s32(p->output_offset);
+  const int32x4_t lo = vdupq_n_s32(p->act_min);
+  const int32x4_t hi = vdupq_n_s32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
+    // lane j: the sum of channel n + j's 4 partial sums
+    const int32x4_t s = vpaddq_s32(vpaddq_s32(acc[r][0], acc[r][1]), vpaddq_s32(acc[r][2], acc[r][3]));
+    const int32x4_t v = requantize<GL>(vaddq_s32(vaddq_s32(s, cc), vdupq_n_s32(row_terms[r])), rq, hl, off, lo, hi);
+    // clamped into the output type's range: the narrowing cannot saturate
+    const int16x8_t h = vcombine_s16(vmovn_s32(v), vmovn_s32(v));
+    const uint8x8_t bytes = U ? vqmovun_s16(h) : vreinterpret_u8_s8(vqmovn_s16(h));
+    uint8_t tmp[8];
+    vst1_u8(tmp, bytes);
+    memcpy(out + (size_t) r * out_stride, tmp, (size_t) nc4);
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  const whittle_q8_gemm_params* p = &lp->gemm;
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  // Scratch: alignment, the packed rows, 64 bytes of slack for gather_bytes, the rows' sum terms.
+  uint8_t* a = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~(uintptr_t) 63);
+  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const uint8_t flip = (uint8_t) p->x_flip;
+  const uint32_t coef = (uint32_t) p->row_coef;
+  const bool want_sum = coef != 0;
+  const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
+  const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
+  const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
+  const bool in_place = direct && flip == 0 && !want_sum && kp == k;
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    const uint8_t* rows_at = a;
+    if (in_place) {
+      rows_at = input + (size_t) mb0 * k;
+      for (int32_t r = 0; r < rows; r++) {
+        row_terms[r] = 0;
+      }
+    } else {
+      whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+      for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+        uint8_t* row = a + (size_t) r * kp;
+        const uint8_t* bytes = input + (size_t) px.m * k;
+        if (!direct) {
+          whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+          bytes = row;
+        }
+        row_terms[r] = (int32_t) (coef * (uint32_t) transform_row(bytes, row, k, kp, flip, want_sum));
+      }
+    }
+    for (int32_t n = n0; n < n1 && n < n_total; n += 4) {
+      const size_t panel = (size_t) (n / 16);
+      const int32_t g = (n % 16) / 4;  // quarter of the panel: channel offset 16 g in each 64 bytes
+      const uint8_t* idx = indices + panel * 16 * (size_t) kp / 2 + 16 * g;
+      const uint8_t* tb = tables + panel * (size_t) lp->table_stride + 16 * g;
+      const int32_t nc4 = n_total - n < 4 ? n_total - n : 4;
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        microtile<kMR, GL, U>(p, rows_at + (size_t) r * kp, kp, row_terms + r, idx, tb, n, nc4,
+                              out + (size_t) r * n_total, n_total);
+      }
+      const uint8_t* ar = rows_at + (size_t) r * kp;
+      uint8_t* outr = out + (size_t) r * n_total;
+      switch (rows - r) {
+        case 3: microtile<3, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, nc4, outr, n_total); break;
+        case 2: microtile<2, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, nc4, outr, n_total); break;
+        case 1: microtile<1, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, nc4, outr, n_total); break;
+        default: break;
+      }
+    }
+  }
+}
+
+static void run(const whittle_q8_lut_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                int32_t m1, int32_t n0, int32_t n1) {
+  WHITTLE_Q8_RUN_GL_U(&p->gemm, run_t, p, input, output, scratch, m0, m1, n0, n1);
+}
+
+}  // namespace
+
+#define WHITTLE_Q8_LUT_C16_NEONDOT(name) \
+  extern "C" WHITTLE_Q8_LUT_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_conv2d_lut4_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_qc8w_conv2d_lut4_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qu8_conv2d_lut4_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_fully_connected_lut4_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qu8_fully_connected_lut4_4x16c16__neondot)
