@@ -1,0 +1,98 @@
+// f32_qs8_quantize__avx2, f32_qu8_quantize__avx2, f32_qs16_quantize__avx2: QUANTIZE float32 ->
+// int8/uint8/int16, per tensor, 8 elements per step. Bit-exact with UnaryKernels.quantize:
+// the same IEEE double division x / scale (vdivpd is correctly rounded, as Java's is; a
+// multiplication by 1/scale would round differently), std::round's halves away from zero as
+// trunc + (|v| - trunc(|v|) >= 0.5) (the subtraction is exact), then Java's (int) cast: NaN
+// to 0 (cvttpd2dq gives INT_MIN, so NaN lanes are zeroed first), >= 2^31 to INT_MAX (min with
+// 2147483647.0 first), <= -2^31-1 to INT_MIN (cvttpd2dq's own out-of-range value). The zero
+// point is added with int32 wrap-around (vpaddd), as Java's int addition wraps.
+#pragma GCC optimize("fp-contract=off")
+
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "whittle/quantize.h"
+
+namespace {
+
+inline __m128i to_int(__m256d x, __m256d scale) {
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  const __m256d v = _mm256_div_pd(x, scale);
+  const __m256d a = _mm256_andnot_pd(sign, v);
+  __m256d t = _mm256_round_pd(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256d up = _mm256_cmp_pd(_mm256_sub_pd(a, t), _mm256_set1_pd(0.5), _CMP_GE_OQ);
+  t = _mm256_add_pd(t, _mm256_and_pd(up, _mm256_set1_pd(1.0)));
+  __m256d r = _mm256_or_pd(t, _mm256_and_pd(v, sign));
+  // min returns its second operand for a NaN first operand; the NaN lanes are then zeroed
+  r = _mm256_min_pd(r, _mm256_set1_pd(2147483647.0));
+  r = _mm256_andnot_pd(_mm256_cmp_pd(v, v, _CMP_UNORD_Q), r);
+  return _mm256_cvttpd_epi32(r);
+}
+
+// 8 int32 results of in[0..7], zero point added (wrapping) and clamped to [lo, hi].
+inline __m128i step(const float* in, __m256d scale, __m256i zp, __m256i lo, __m256i hi) {
+  const __m256 x = _mm256_loadu_ps(in);
+  const __m128i a = to_int(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), scale);
+  const __m128i b = to_int(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), scale);
+  __m256i q = _mm256_add_epi32(_mm256_set_m128i(b, a), zp);
+  q = _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
+  // in range of int16 now: the saturating pack is exact
+  return _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+}
+
+// Kind 0: int8, 1: uint8, 2: int16.
+template <int kKind>
+inline void store8(void* out, __m128i q16) {
+  if (kKind == 2) {
+    _mm_storeu_si128(static_cast<__m128i*>(out), q16);
+  } else if (kKind == 1) {
+    _mm_storel_epi64(static_cast<__m128i*>(out), _mm_packus_epi16(q16, q16));
+  } else {
+    _mm_storel_epi64(static_cast<__m128i*>(out), _mm_packs_epi16(q16, q16));
+  }
+}
+
+template <int kKind>
+void quantize(const float* in, void* out, int64_t from, int64_t to, double scale, int32_t zero_point) {
+  constexpr int kBytes = kKind == 2 ? 2 : 1;
+  const __m256d vs = _mm256_set1_pd(scale);
+  const __m256i zp = _mm256_set1_epi32(zero_point);
+  const __m256i lo = _mm256_set1_epi32(kKind == 2 ? -32768 : kKind == 1 ? 0 : -128);
+  const __m256i hi = _mm256_set1_epi32(kKind == 2 ? 32767 : kKind == 1 ? 255 : 127);
+  char* o = static_cast<char*>(out);
+  int64_t i = from;
+  for (; i + 8 <= to; i += 8) {
+    store8<kKind>(o + i * kBytes, step(in + i, vs, zp, lo, hi));
+  }
+  if (i < to) {
+    // the tail through a zero-padded copy: the same instructions as the full steps
+    const int n = static_cast<int>(to - i);
+    float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    alignas(16) char res[16];
+    memcpy(buf, in + i, sizeof(float) * n);
+    store8<kKind>(res, step(buf, vs, zp, lo, hi));
+    memcpy(o + i * kBytes, res, static_cast<size_t>(n) * kBytes);
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+WHITTLE_API void whittle_f32_qs8_quantize__avx2(const float* in, int8_t* out, int64_t from, int64_t to, double scale,
+                                                int32_t zero_point) {
+  quantize<0>(in, out, from, to, scale, zero_point);
+}
+
+WHITTLE_API void whittle_f32_qu8_quantize__avx2(const float* in, uint8_t* out, int64_t from, int64_t to,
+                                                double scale, int32_t zero_point) {
+  quantize<1>(in, out, from, to, scale, zero_point);
+}
+
+WHITTLE_API void whittle_f32_qs16_quantize__avx2(const float* in, int16_t* out, int64_t from, int64_t to,
+                                                 double scale, int32_t zero_point) {
+  quantize<2>(in, out, from, to, scale, zero_point);
+}
+
+}  // extern "C"
