@@ -12,18 +12,18 @@
 
 namespace {
 
+// 0.5 - 2^-54: see f32_q_quantize_8__avx2.cc
+constexpr double kRoundBias = 0.49999999999999994;
+
 inline __m256i to_int(__m512d x, __m512d scale) {
   const __m512d v = _mm512_div_pd(x, scale);
-  const __m512d a = _mm512_abs_pd(v);
-  __m512d t = _mm512_roundscale_pd(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __mmask8 up = _mm512_cmp_pd_mask(_mm512_sub_pd(a, t), _mm512_set1_pd(0.5), _CMP_GE_OQ);
-  t = _mm512_mask_add_pd(t, up, t, _mm512_set1_pd(1.0));
   const __m512i sign = _mm512_set1_epi64(INT64_MIN);
-  __m512d r = _mm512_castsi512_pd(
-      _mm512_or_si512(_mm512_castpd_si512(t), _mm512_and_si512(_mm512_castpd_si512(v), sign)));
-  // min returns its second operand for a NaN first operand; the NaN lanes are then zeroed
-  r = _mm512_min_pd(r, _mm512_set1_pd(2147483647.0));
-  r = _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(v, v, _CMP_ORD_Q), r);
+  const __m512d bias = _mm512_castsi512_pd(_mm512_ternarylogic_epi64(
+      _mm512_castpd_si512(v), sign, _mm512_castpd_si512(_mm512_set1_pd(kRoundBias)), 0xEA));  // (v & sign) | bias
+  const __m512d w = _mm512_add_pd(v, bias);
+  // NaN lanes to +0 (Java's cast), the rest at most 2^31-1 (its saturation; below -2^31 the
+  // conversion's own INT_MIN)
+  const __m512d r = _mm512_maskz_min_pd(_mm512_cmp_pd_mask(v, v, _CMP_ORD_Q), w, _mm512_set1_pd(2147483647.0));
   return _mm512_cvttpd_epi32(r);
 }
 

@@ -1,10 +1,10 @@
 // f32_qs8_quantize__avx2, f32_qu8_quantize__avx2, f32_qs16_quantize__avx2: QUANTIZE float32 ->
 // int8/uint8/int16, per tensor, 8 elements per step. Bit-exact with UnaryKernels.quantize:
 // the same IEEE double division x / scale (vdivpd is correctly rounded, as Java's is; a
-// multiplication by 1/scale would round differently), std::round's halves away from zero as
-// trunc + (|v| - trunc(|v|) >= 0.5) (the subtraction is exact), then Java's (int) cast: NaN
-// to 0 (cvttpd2dq gives INT_MIN, so NaN lanes are zeroed first), >= 2^31 to INT_MAX (min with
-// 2147483647.0 first), <= -2^31-1 to INT_MIN (cvttpd2dq's own out-of-range value). The zero
+// multiplication by 1/scale would round differently), then std::round (halves away from zero)
+// and Java's (int) cast in one truncating conversion of v + copysign(kRoundBias, v): NaN to 0
+// (cvttpd2dq gives INT_MIN, so NaN lanes are zeroed first), >= 2^31 to INT_MAX (min with
+// 2147483647.0 first), < -2^31 to INT_MIN (cvttpd2dq's own out-of-range value). The zero
 // point is added with int32 wrap-around (vpaddd), as Java's int addition wraps.
 #pragma GCC optimize("fp-contract=off")
 
@@ -16,18 +16,21 @@
 
 namespace {
 
+// 0.5 - 2^-54, the double below one half. For finite v, RN(|v| + kRoundBias) truncates to
+// floor(|v| + 1/2): a fraction of exactly 1/2 gives a sum within 2^-54 of the next integer,
+// which rounds to it (to even at |v| = 1/2: 1 - 2^-54 ties to 1.0); a fraction below 1/2 is at
+// most 1/2 - ulp(v), so the sum stays at least ulp/2 + 2^-54 below the next integer and rounds
+// below it; from 2^52 on, v is an integer and the bias is below half an ulp.
+constexpr double kRoundBias = 0.49999999999999994;
+
 inline __m128i to_int(__m256d x, __m256d scale) {
-  const __m256d sign = _mm256_set1_pd(-0.0);
   const __m256d v = _mm256_div_pd(x, scale);
-  const __m256d a = _mm256_andnot_pd(sign, v);
-  __m256d t = _mm256_round_pd(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-  const __m256d up = _mm256_cmp_pd(_mm256_sub_pd(a, t), _mm256_set1_pd(0.5), _CMP_GE_OQ);
-  t = _mm256_add_pd(t, _mm256_and_pd(up, _mm256_set1_pd(1.0)));
-  __m256d r = _mm256_or_pd(t, _mm256_and_pd(v, sign));
+  // trunc(v + copysign(0.5 - 2^-54, v)) is std::round(v) for every finite v (kRoundBias)
+  const __m256d w = _mm256_add_pd(v, _mm256_or_pd(_mm256_and_pd(v, _mm256_set1_pd(-0.0)), _mm256_set1_pd(kRoundBias)));
   // min returns its second operand for a NaN first operand; the NaN lanes are then zeroed
-  r = _mm256_min_pd(r, _mm256_set1_pd(2147483647.0));
+  __m256d r = _mm256_min_pd(w, _mm256_set1_pd(2147483647.0));
   r = _mm256_andnot_pd(_mm256_cmp_pd(v, v, _CMP_UNORD_Q), r);
-  return _mm256_cvttpd_epi32(r);
+  return _mm256_cvttpd_epi32(r);  // truncates; below -2^31 gives INT_MIN, as Java's cast
 }
 
 // 8 int32 results of in[0..7], zero point added (wrapping) and clamped to [lo, hi].

@@ -5,7 +5,6 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,9 +16,9 @@ import java.nio.ByteOrder;
 /**
  * QUANTIZE float32 to int8/uint8/int16 on the Vector API, the steps of {@link ScalarQuantizeLoops}
  * lane for lane: widen to double, divide (the reference's double division: a product with
- * 1/scale would round differently), clamp, truncate with D2I (Java's cast), round half away
- * from zero on the exact fraction, add the zero point (int lanes wrap like Java's int), clamp,
- * narrow. One preferred double vector per step (4 lanes with AVX2, 8 with AVX-512), the floats,
+ * 1/scale would round differently), add copysign(0.5 - 2^-54, v) (bit operations), convert with
+ * D2I (Java's cast: truncating, saturating, NaN to 0), add the zero point (int lanes wrap like
+ * Java's int), clamp, narrow. One preferred double vector per step (4 lanes with AVX2, 8 with AVX-512), the floats,
  * ints and narrow outputs in species of the same lane count.
  */
 final class PanamaQuantizeLoops implements QuantizeLoops {
@@ -37,6 +36,8 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_64;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final long SIGN = Long.MIN_VALUE;
+    private static final long BIAS = Double.doubleToRawLongBits(ScalarQuantizeLoops.ROUND_BIAS);
 
     private PanamaQuantizeLoops() {
     }
@@ -54,12 +55,9 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
         for (; i < end; i += L) {
             DoubleVector v = ((DoubleVector) FloatVector.fromMemorySegment(F, in, 4L * i, LE)
                     .convertShape(VectorOperators.F2D, D, 0)).div(scale);
-            DoubleVector c = v.max(-2147483648.0).min(2147483647.0);
-            IntVector t = (IntVector) c.convertShape(VectorOperators.D2I, I, 0);
-            DoubleVector f = c.sub((DoubleVector) t.convertShape(VectorOperators.I2D, D, 0));
-            VectorMask<Integer> up = f.compare(VectorOperators.GE, 0.5).cast(I);
-            VectorMask<Integer> down = f.compare(VectorOperators.LE, -0.5).cast(I);
-            IntVector q = t.add(1, up).sub(1, down).add(zeroPoint).max(lo).min(hi);
+            DoubleVector bias = (DoubleVector) v.reinterpretAsLongs().and(SIGN).or(BIAS).reinterpretAsDoubles();
+            IntVector t = (IntVector) v.add(bias).convertShape(VectorOperators.D2I, I, 0);
+            IntVector q = t.add(zeroPoint).max(lo).min(hi);
             if (outBytes == 2) {
                 q.convertShape(VectorOperators.I2S, S, 0).intoMemorySegment(out, 2L * i, LE);
             } else if (L == 8) {

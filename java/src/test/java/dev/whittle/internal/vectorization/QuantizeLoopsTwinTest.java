@@ -6,9 +6,12 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * {@link QuantizeLoops}: the JVM's loop (Panama where the module is there) and the plain twin
@@ -42,6 +45,42 @@ class QuantizeLoopsTwinTest {
             MemorySegment out = arena.allocate((long) bytes * x.length, 64);
             loops.quantize(in, out, from, to, scale, zp, lo, hi, bytes);
             return out.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /**
+     * The rounding step alone on doubles: (int) (v + copysign(0.5 - 2^-54, v)) is
+     * (int) std::round(v) at every half and its neighbours, in each binade up to 2^60, at the
+     * int32 limits, for 0.5 - 2^-54 itself, +-0, NaN, +-Inf and random bits.
+     */
+    @Test
+    void roundingBias() {
+        List<Double> v = new ArrayList<>(List.of(0.49999999999999994, 0.5, 0.0, -0.0, Double.NaN,
+                Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE, Double.MAX_VALUE,
+                2147483647.5, 2147483646.5, -2147483648.5, -2147483647.5, 2147483648.0, -2147483649.0));
+        for (int e = -3; e <= 60; e++) {
+            double p = Math.scalb(1.0, e);
+            for (double base : new double[] {p, p + 0.5, p - 0.5, p * 1.5 + 0.5, Math.floor(p * 1.37) + 0.5}) {
+                double up = base;
+                double down = base;
+                v.add(base);
+                for (int j = 0; j < 3; j++) {
+                    up = Math.nextUp(up);
+                    down = Math.nextDown(down);
+                    v.add(up);
+                    v.add(down);
+                }
+            }
+        }
+        SplittableRandom r = new SplittableRandom(7);
+        for (int i = 0; i < 100_000; i++) {
+            v.add(Double.longBitsToDouble(r.nextLong()));
+            v.add(r.nextInt() + (r.nextBoolean() ? 0.5 : r.nextDouble()));
+        }
+        for (double d : v) {
+            for (double x : new double[] {d, -d}) {
+                assertEquals((int) CppMath.round(x), ScalarQuantizeLoops.round(x), "round " + x);
+            }
         }
     }
 
