@@ -29,9 +29,9 @@ inline __m256i to_int(__m512d x, __m512d scale) {
 
 template <int kKind>
 inline void step(const float* in, void* out, __mmask16 m, __m512d scale, __m512i zp, __m512i lo, __m512i hi) {
-  const __m512 x = _mm512_maskz_loadu_ps(m, in);
-  const __m256i a = to_int(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), scale);
-  const __m256i b = to_int(_mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))), scale);
+  // two 8-float loads straight into the widening conversions: no cross-lane extract
+  const __m256i a = to_int(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(static_cast<__mmask8>(m), in)), scale);
+  const __m256i b = to_int(_mm512_cvtps_pd(_mm256_maskz_loadu_ps(static_cast<__mmask8>(m >> 8), in + 8)), scale);
   __m512i q = _mm512_add_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), zp);
   q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
   if (kKind == 2) {

@@ -35,9 +35,9 @@ inline __m128i to_int(__m256d x, __m256d scale) {
 
 // 8 int32 results of in[0..7], zero point added (wrapping) and clamped to [lo, hi].
 inline __m128i step(const float* in, __m256d scale, __m256i zp, __m256i lo, __m256i hi) {
-  const __m256 x = _mm256_loadu_ps(in);
-  const __m128i a = to_int(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), scale);
-  const __m128i b = to_int(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), scale);
+  // two 4-float loads straight into the widening conversions: no cross-lane extract
+  const __m128i a = to_int(_mm256_cvtps_pd(_mm_loadu_ps(in)), scale);
+  const __m128i b = to_int(_mm256_cvtps_pd(_mm_loadu_ps(in + 4)), scale);
   __m256i q = _mm256_add_epi32(_mm256_set_m128i(b, a), zp);
   q = _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
   // in range of int16 now: the saturating pack is exact
