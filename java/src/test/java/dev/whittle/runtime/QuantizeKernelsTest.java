@@ -196,28 +196,4 @@ class QuantizeKernelsTest {
         }
         assertTrue(own > 0, "ran " + own);
     }
-
-    /**
-     * DEQUANTIZE int16 ({@code qs16_f32_dequantize__java}; the native paths keep it): every int16
-     * extreme, scales whose products overflow to infinity or fall to denormals, sizes 1..70 and
-     * large ones over threads.
-     */
-    @Test
-    void dequantizeInt16() {
-        int own = 0;
-        float[] scales = {3.0517578e-5f, 1.7e-5f, 0.1f, 1e35f, 1e-40f, Float.MIN_VALUE, 2.9f};
-        int i = 0;
-        for (int n : new int[] {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 65, 70, 65537, 100003}) {
-            float scale = scales[i++ % scales.length];
-            ModelBuilder b = new ModelBuilder("dequantize");
-            int[] shape = {1, n};
-            int x = b.input("x", TensorType.INT16, Quantization.perTensor(scale, 0), shape);
-            b.output(b.op(BuiltinOperator.DEQUANTIZE, 1, null, new int[] {x},
-                    TensorSpec.of("y", TensorType.FLOAT32, shape))[0]);
-            own += FastKernelHarness.checkPaths("dequantize int16 scale " + scale + " n " + n, b.build(),
-                    List.of(FastKernelHarness.random(TensorType.INT16, shape, n, 5)),
-                    ElementwiseFamilies.QUANTIZED_UNARY, "qs16_f32_dequantize", false, true);
-        }
-        assertTrue(own > 0, "ran " + own);
-    }
 }

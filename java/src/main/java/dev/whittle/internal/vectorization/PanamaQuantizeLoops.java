@@ -71,17 +71,4 @@ final class PanamaQuantizeLoops implements QuantizeLoops {
             ScalarQuantizeLoops.INSTANCE.quantize(in, out, i, to, scale, zeroPoint, lo, hi, outBytes);
         }
     }
-
-    @Override
-    public void dequantize16(MemorySegment in, MemorySegment out, int from, int to, float scale) {
-        int i = from;
-        int end = from + (to - from) / L * L;
-        for (; i < end; i += L) {
-            ((FloatVector) ShortVector.fromMemorySegment(S, in, 2L * i, LE).convertShape(VectorOperators.S2F, F, 0))
-                    .mul(scale).intoMemorySegment(out, 4L * i, LE);
-        }
-        if (i < to) {
-            ScalarQuantizeLoops.INSTANCE.dequantize16(in, out, i, to, scale);
-        }
-    }
 }

@@ -18,13 +18,6 @@ public interface QuantizeLoops {
     void quantize(MemorySegment in, MemorySegment out, int from, int to, double scale, int zeroPoint, int lo, int hi,
             int outBytes);
 
-    /**
-     * DEQUANTIZE int16 (zero point 0) to float32, elements {@code from..to-1}: {@code (float) q * scale}
-     * in float, which is the reference's {@code (float) ((double) scale * q)}: the double product
-     * of a 24-bit and a 16-bit significand is exact, so both round the exact product once to float.
-     */
-    void dequantize16(MemorySegment in, MemorySegment out, int from, int to, float scale);
-
     /** The loop for this JVM: Panama when {@link VectorizationProvider#get()} is vectorized, else the twin. */
     static QuantizeLoops get() {
         return QuantizeVectorization.INSTANCE;

@@ -46,13 +46,6 @@ final class ScalarQuantizeLoops implements QuantizeLoops {
     }
 
     @Override
-    public void dequantize16(MemorySegment in, MemorySegment out, int from, int to, float scale) {
-        for (int i = from; i < to; i++) {
-            out.set(F32, 4L * i, in.get(I16, 2L * i) * scale);
-        }
-    }
-
-    @Override
     public String isa() {
         return "scalar";
     }

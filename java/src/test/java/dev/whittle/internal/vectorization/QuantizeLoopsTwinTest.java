@@ -123,33 +123,4 @@ class QuantizeLoopsTwinTest {
                     QuantizeLoops.get().isa() + ", " + label);
         }
     }
-
-    /** DEQUANTIZE int16: every int16 value, against {@code (float) ((double) scale * q)}, random float scales. */
-    @Test
-    void dequantize16AllValues() {
-        SplittableRandom r = new SplittableRandom(8);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment in = arena.allocate(2L * 65536, 64);
-            MemorySegment out = arena.allocate(4L * 65536, 64);
-            for (int q = 0; q < 65536; q++) {
-                in.setAtIndex(ValueLayout.JAVA_SHORT, q, (short) q);
-            }
-            for (int round = 0; round < 40; round++) {
-                float scale = round == 0 ? Float.MIN_VALUE : round == 1 ? Float.MAX_VALUE
-                        : Float.intBitsToFloat(r.nextInt(0, 0x7f800000));
-                int from = r.nextInt(0, 20);
-                for (QuantizeLoops loops : new QuantizeLoops[] {QuantizeLoops.plain(), QuantizeLoops.get()}) {
-                    out.fill((byte) 0);
-                    loops.dequantize16(in, out, from, 65536, scale);
-                    for (int q = from; q < 65536; q++) {
-                        float want = (float) ((double) scale * (short) q);
-                        float got = out.getAtIndex(ValueLayout.JAVA_FLOAT, q);
-                        if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got)) {
-                            assertEquals(want, got, loops.isa() + " scale " + scale + " q " + (short) q);
-                        }
-                    }
-                }
-            }
-        }
-    }
 }

@@ -45,13 +45,8 @@ public final class QuantizeKernels {
         return "f32_" + out + "_quantize";
     }
 
-    /** The Java factory: QUANTIZE from float32, and DEQUANTIZE from int16 ({@code qs16_f32_dequantize__java}). */
+    /** The Java factory. */
     public static Kernel<UnaryParams> create(UnaryParams p) {
-        if (p.inType() == TensorType.INT16 && p.outType() == TensorType.FLOAT32 && p.count() > 0
-                && p.inZeroPoint() == 0 && p.kernel().name().equals("qs16_f32_dequantize__reference")
-                && p.scale() == (float) p.scale()) {
-            return new Dequantize16(p);
-        }
         String base = accepts(p);
         return base == null ? null : new Java(base + "__java", p);
     }
@@ -135,23 +130,6 @@ public final class QuantizeKernels {
         @Override
         void range(UnaryParams p, ExecutionState s, int from, int to) {
             java(p, s, from, to);
-        }
-    }
-
-    /** {@code qs16_f32_dequantize__java}. */
-    private static final class Dequantize16 extends Ranged {
-        private final float scale;
-
-        Dequantize16(UnaryParams p) {
-            super("qs16_f32_dequantize__java", p);
-            this.scale = (float) p.scale();
-        }
-
-        @Override
-        void range(UnaryParams p, ExecutionState s, int from, int to) {
-            MemorySegment in = Mem.of(s, p.input(), 2L * count);
-            MemorySegment out = Mem.of(s, p.output(), 4L * count);
-            QuantizeLoops.get().dequantize16(in, out, from, to, scale);
         }
     }
 
