@@ -154,6 +154,8 @@ class ResizeArgUnaryKernelsTest {
         return b.build();
     }
 
+    // The native paths of the family (QUANTIZE from float32 only) decline these nodes: a forced
+    // ISA keeps the Java table kernels (nativeDeclines).
     @Test
     void tableKernels() {
         int own = 0;
@@ -175,24 +177,24 @@ class ResizeArgUnaryKernelsTest {
                             Quantization.perTensor(so, zo), shape);
                     own += FastKernelHarness.checkPaths("requantize " + in + "->" + out + " n " + size, m,
                             List.of(FastKernelHarness.random(in, shape, n, 9)), ElementwiseFamilies.QUANTIZED_UNARY,
-                            prefix(in) + "_" + prefix(out) + "_requantize_lut", false);
+                            prefix(in) + "_" + prefix(out) + "_requantize_lut", false, true);
                     n++;
                 }
                 Quantization qi = Quantization.perTensor(0.03 + size * 1e-4, lo + 77);
                 own += FastKernelHarness.checkPaths("dequantize " + in + " n " + size,
                         unary(BuiltinOperator.DEQUANTIZE, in, qi, TensorType.FLOAT32, null, shape),
                         List.of(FastKernelHarness.random(in, shape, n, 9)), ElementwiseFamilies.QUANTIZED_UNARY,
-                        prefix(in) + "_f32_dequantize_lut", false);
+                        prefix(in) + "_f32_dequantize_lut", false, true);
                 Quantization logOut = Quantization.perTensor(1 / 256.0, lo);
                 own += FastKernelHarness.checkPaths("logistic " + in + " n " + size,
                         unary(BuiltinOperator.LOGISTIC, in, qi, in, logOut, shape),
                         List.of(FastKernelHarness.random(in, shape, n, 9)), ElementwiseFamilies.QUANTIZED_UNARY,
-                        prefix(in) + "_logistic_lut", false);
+                        prefix(in) + "_logistic_lut", false, true);
                 Quantization tanhOut = Quantization.perTensor(1 / 128.0, in == TensorType.INT8 ? 0 : 128);
                 own += FastKernelHarness.checkPaths("tanh " + in + " n " + size,
                         unary(BuiltinOperator.TANH, in, qi, in, tanhOut, shape),
                         List.of(FastKernelHarness.random(in, shape, n, 9)), ElementwiseFamilies.QUANTIZED_UNARY,
-                        prefix(in) + "_tanh_lut", false);
+                        prefix(in) + "_tanh_lut", false, true);
             }
         }
         assertTrue(own >= sizes.length * 10, "ran " + own);

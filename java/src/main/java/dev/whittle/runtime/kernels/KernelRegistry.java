@@ -9,6 +9,7 @@ import dev.whittle.runtime.kernels.elementwise.F32BinaryKernels;
 import dev.whittle.runtime.kernels.elementwise.PadJava;
 import dev.whittle.runtime.kernels.elementwise.Pool2DJava;
 import dev.whittle.runtime.kernels.elementwise.PreparedKernelFactory;
+import dev.whittle.runtime.kernels.elementwise.QuantizeKernels;
 import dev.whittle.runtime.kernels.elementwise.QuantizedBinaryKernels;
 import dev.whittle.runtime.kernels.elementwise.ReduceJava;
 import dev.whittle.runtime.kernels.elementwise.ReduceKernelFactory;
@@ -184,6 +185,15 @@ public final class KernelRegistry {
                     (PreparedKernelFactory<ArgMinMaxKernels.Params>) ArgMinMaxJava::create, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.QUANTIZED_UNARY, KernelPath.JAVA,
                     (PreparedKernelFactory<UnaryParams>) UnaryLutKernels::create, ALWAYS),
+            // QUANTIZE float32 -> int8/uint8/int16 (elementwise/QuantizeKernels, kernels/f32_q_quantize_*)
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_UNARY, KernelPath.JAVA,
+                    (PreparedKernelFactory<UnaryParams>) QuantizeKernels::create, ALWAYS),
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_UNARY, KernelPath.AVX2,
+                    (PreparedKernelFactory<UnaryParams>) QuantizeKernels::createAvx2,
+                    NativeKernels.exported("whittle_f32_qs16_quantize__avx2")),
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_UNARY, KernelPath.AVX512VNNI,
+                    (PreparedKernelFactory<UnaryParams>) QuantizeKernels::createAvx512,
+                    NativeKernels.exported("whittle_f32_qs16_quantize__avx512vnni")),
             new KernelEntry<>(ElementwiseFamilies.AVERAGE_POOL2D, KernelPath.JAVA,
                     (PreparedKernelFactory<Pool2DKernels.Params>) Pool2DJava::average, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.MAX_POOL2D, KernelPath.JAVA,

@@ -32,8 +32,8 @@ public final class Quantize implements Op<UnaryParams> {
             if (out != TensorType.INT8 && out != TensorType.UINT8 && out != TensorType.INT16) {
                 throw ctx.unsupported("float32 quantizes to INT8, UINT8 or INT16 only");
             }
-            return new UnaryParams(UnaryKernels.quantize(out), ctx.input(0), ctx.output(0), n, in, out, 0, outZp,
-                    outScale, 0, 0, null);
+            return UnaryLutKernels.fastest(new UnaryParams(UnaryKernels.quantize(out), ctx.input(0), ctx.output(0), n,
+                    in, out, 0, outZp, outScale, 0, 0, null));
         }
         boolean ok = switch (in) {
             case INT8, UINT8 -> out == TensorType.INT8 || out == TensorType.UINT8;
