@@ -308,5 +308,10 @@ class Qs16LutKernelsTest {
         byte[] out = Qs16KernelPathsTest.run(m, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {1, 4, 4, 256},
                 Data.RANDOM, 1), "qs16_qc8w_conv2d_gemm", "17 values");
         assertTrue(out.length > 0);
+        // auto: one pixel is below Qs16LutGemm.AUTO_MIN_M, so the dense kernel runs.
+        System.setProperty(WeightFormat.PROPERTY, "auto");
+        Model one = fc(1, 256, 40, 0, TensorType.INT64, true, Data.RANDOM, 3, lut(16, true, 0, 0));
+        Qs16KernelPathsTest.run(one, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {1, 256}, Data.RANDOM, 3),
+                "qs16_qc8w_fully_connected_gemm", "auto, one pixel");
     }
 }

@@ -43,6 +43,21 @@ final class Qs16LutGemm {
     /** Gathered rows per block: the block's rows stay in L2 while every panel walks them. */
     private static final long BLOCK_BYTES = 128 * 1024;
     private static final int MAX_MB = 512;
+    /**
+     * auto ({@code -Dwhittle.weights=auto}): the LUT kernels only from this many output pixels on,
+     * and only where the dense 16x8 kernel would run on AVX2 (not AVX-512 VNNI). Calibrated with
+     * {@code Qs16WeightFormatCompare.main} (Zen 4, one thread, dense and LUT layers of the same 16
+     * clusters per channel invoked alternately, min of 150, shared machine): LUT / dense AVX2 speed
+     * 0.95-0.99 at 49..12544 pixels with K >= 32 (112x112x8x16 0.95, 56x56x32x32 0.98, 28x28x64x64
+     * 0.99, 14x14x128x128 0.98, 7x7x256x256 0.96), 0.74 at 3x3 stride 2 over 3 channels (K = 27:
+     * the panel is decoded per 512-pixel block and the tile is small), 0.66-0.69 at one pixel
+     * (FC 256 / 1280 -> 1001 batch 1, the logits 1x1 conv; weights hot in L2, so the 4x smaller
+     * weights save nothing while the decode, ~21 ops per 32 weights, is paid for one pixel) and at
+     * batch 4; against the dense AVX-512 VNNI kernel 0.70-0.75 at 784..12544 pixels. So auto
+     * takes it where it is at parity (AVX2-only machines, many pixels, K >= 64 by
+     * WeightKernels.AUTO_LUT_PANEL_MIN_K) for the memory; {@code --kernels lut} everywhere.
+     */
+    static final long AUTO_MIN_M = 784;
     /** Below this many multiply-adds a node runs as one task. */
     private static final long MIN_TASK_MACS = 1L << 17;
 
@@ -224,8 +239,29 @@ final class Qs16LutGemm {
         return out;
     }
 
+    /** auto's veto (see {@link #AUTO_MIN_M}): too few pixels, or a VNNI dense kernel in reach. */
+    private static boolean autoDeclines(long m, KernelFamily<?> dense) {
+        if (WeightFormat.current() != WeightFormat.AUTO) {
+            return false;
+        }
+        if (m < AUTO_MIN_M) {
+            return true;
+        }
+        java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
+        for (KernelEntry<?> e : KernelRegistry.available(dense)) {
+            if (e.path() == KernelPath.AVX512VNNI && allowed.contains(e.path())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Qs16LutGemm of(String op, long[] geometry, ByteBuffer weights, int n, int k, long[] bias, int stage,
-            long[] mult, long[] shift, long[] rnd, double[] scale, int actMin, int actMax, WeightStats stats) {
+            long[] mult, long[] shift, long[] rnd, double[] scale, int actMin, int actMax, WeightStats stats,
+            KernelFamily<?> dense) {
+        if (autoDeclines(geometry[0] * geometry[4] * geometry[5], dense)) {
+            return null;
+        }
         if (stats.distinctChannelMax() > 16 || (long) n * k > Integer.MAX_VALUE || k <= 0) {
             return null;
         }
@@ -326,7 +362,7 @@ final class Qs16LutGemm {
             long[] geometry = {p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), n, p.kh(), p.kw(),
                 p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW()};
             Qs16LutGemm g = of("conv2d", geometry, filter, n, (int) k, b, Qs16Gemm.STAGE_INT64, mult, shift, rnd, null,
-                    p.actMin(), p.actMax(), stats);
+                    p.actMin(), p.actMax(), stats, dense);
             return g == null ? null : new Conv(g);
         };
     }
@@ -365,7 +401,7 @@ final class Qs16LutGemm {
             long[] geometry = {1, 1, p.batches(), p.inFeatures(), 1, p.batches(), n, 1, 1, 1, 1, 1, 1, 0, 0};
             Qs16LutGemm g = of("fully_connected", geometry, weights, n, p.inFeatures(), b,
                     wide ? Qs16Gemm.STAGE_DOUBLE : Qs16Gemm.STAGE_RUY, mult, shift, rnd,
-                    wide ? p.realScales().clone() : null, p.actMin(), p.actMax(), stats);
+                    wide ? p.realScales().clone() : null, p.actMin(), p.actMax(), stats, dense);
             return g == null ? null : new Fc(g,
                     wide ? FullyConnectedReference.QS16_QC8W : FullyConnectedReference.QS16_QC8W_GEMM);
         };
