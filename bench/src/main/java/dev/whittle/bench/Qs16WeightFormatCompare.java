@@ -26,16 +26,26 @@ import java.util.SplittableRandom;
  * format layer in one process, invoked alternately {@code rounds} times, one thread; prints the
  * minimum times, dense / format (above 1: the format is faster), dense-equivalent GMAC/s, bytes.
  * <pre>java -cp bench/target/benchmarks.jar dev.whittle.bench.Qs16WeightFormatCompare [rounds] [format]
- * [shapes] [clusters] [dense paths] [format path]</pre>
+ * [shapes] [clusters] [dense paths] [format path] [sparsity]</pre>
+ * (clusters 256: random weights, the fraction {@code sparsity} of them zero.)
  * Shapes: {@code HxWxCinxCout} (1x1), {@code k3s2HxWxCinxCout}, {@code fcBxKxN}.
  */
 public final class Qs16WeightFormatCompare {
+    /** Fraction of random zeros when clusters > 255 (args[6]). */
+    static double sparsity;
+
     private Qs16WeightFormatCompare() {
     }
 
     /** outC x k weights, {@code clusters} values per output channel (one of them 0). */
     static byte[] weights(int outC, int k, int clusters, SplittableRandom r) {
         byte[] w = new byte[outC * k];
+        if (clusters > 255) {
+            for (int i = 0; i < w.length; i++) {
+                w[i] = r.nextDouble() < sparsity ? 0 : (byte) r.nextInt(-127, 128);
+            }
+            return w;
+        }
         for (int o = 0; o < outC; o++) {
             int[] t = new int[clusters];
             for (int i = 1; i < clusters; i++) {
@@ -110,6 +120,7 @@ public final class Qs16WeightFormatCompare {
         int clusters = args.length > 3 ? Integer.parseInt(args[3]) : 16;
         String[] densePaths = (args.length > 4 ? args[4] : "avx2,avx512vnni").split(",");
         String fmtPath = args.length > 5 ? args[5] : "avx2";
+        sparsity = args.length > 6 ? Double.parseDouble(args[6]) : 0;
         for (String shape : shapes) {
             Model m = model(shape, clusters);
             int n = densePaths.length + 1;

@@ -102,4 +102,28 @@ class Qs16SparseKernelsTest {
         Model m = Qs16LutKernelsTest.fc(2, 2000, 20, 0, TensorType.INT64, true, Data.MAX_POSITIVE, 5, null);
         check(m, Qs16KernelPathsTest.inputData(new int[] {2, 2000}, Data.MAX_POSITIVE, 5), FC, "fc max positive");
     }
+
+    @Test
+    void autoFollowsTheCostModel() {
+        assumeTrue(avx2(KernelRegistry.CONV2D_SPARSE), "no AVX2");
+        System.setProperty(WeightFormat.PROPERTY, "auto");
+        // K = 128, 196 pixels, 90% zeros: sparse (Qs16SparseGemm.AUTO_*).
+        int[] g = {14, 14, 128, 24, 1, 1, 1, 1, 1, 1, 0};
+        Model m = Qs16LutKernelsTest.conv(g, 1, 0, true, Data.RANDOM, 11, WeightFormatHarness.unstructured(0.9));
+        TensorData in = Qs16KernelPathsTest.inputData(new int[] {1, 14, 14, 128}, Data.RANDOM, 12);
+        System.setProperty(WeightFormat.PROPERTY, "dense");
+        byte[] expected = Qs16KernelPathsTest.run(m, "reference", 1, in, "", "auto K 128");
+        System.setProperty(WeightFormat.PROPERTY, "auto");
+        assertArrayEquals(expected, Qs16KernelPathsTest.run(m, "avx2", 1, in, CONV, "auto K 128"));
+        // K = 32: dense.
+        int[] h = {14, 14, 32, 24, 1, 1, 1, 1, 1, 1, 0};
+        Model small = Qs16LutKernelsTest.conv(h, 1, 0, true, Data.RANDOM, 13, WeightFormatHarness.unstructured(0.9));
+        Qs16KernelPathsTest.run(small, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {1, 14, 14, 32}, Data.RANDOM,
+                14), "qs16_qc8w_conv2d_gemm", "auto K 32");
+        // One pixel: dense.
+        Model one = Qs16LutKernelsTest.fc(1, 512, 40, 0, TensorType.INT64, true, Data.RANDOM, 15,
+                WeightFormatHarness.unstructured(0.95));
+        Qs16KernelPathsTest.run(one, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {1, 512}, Data.RANDOM, 16),
+                "qs16_qc8w_fully_connected_gemm", "auto one pixel");
+    }
 }

@@ -31,14 +31,34 @@ final class Qs16SparseGemm {
     private static final int TILE = 32;
     private static final long HEADER = 272;
     private static final long MIN_TASK_MACS = 1L << 17;
-    /**
-     * auto: the sparse kernel only where at least this fraction of the layer's 1x2 blocks along K
-     * is all zero (below, the dense AVX2 kernel is as fast). Calibrated with
-     * {@code Qs16WeightFormatCompare.main} (see kernels/README.md, "16x8 weight formats").
+    /*
+     * auto's cost model, calibrated with Qs16WeightFormatCompare.main (Zen 4, one thread, dense
+     * AVX2, dense AVX-512 VNNI and sparse layers of the same random weights invoked alternately,
+     * min of 100, shared machine; dense / sparse, above 1 the sparse kernel is faster; random
+     * zeros s, so a 1x2 block is zero with probability s^2: 0.25 / 0.64 / 0.81 at 50 / 80 / 90%):
+     *
+     *   layer (K)            vs AVX2 50% 80% 90%    vs VNNI 50% 80% 90%
+     *   112x112x8x16 (8)         0.73 0.79 0.83         0.63 0.68 0.72
+     *   56x56x32x32 (32)         0.96 1.06 1.11         0.68 0.76 0.80
+     *   28x28x64x64 (64)         1.25 1.46 1.56         0.89 1.04 1.11
+     *   14x14x128x128 (128)      1.49 2.01 2.34         1.09 1.48 1.71
+     *   7x7x256x256 (256)        1.65 2.58 3.35         1.29 2.01 2.65
+     *   FC 256 -> 1001 batch 1   0.35 0.62 0.93         0.49 0.87 1.31
+     *   FC 256 -> 1001 batch 32  1.71 2.16 2.44         1.39 1.75 1.98
+     *
+     * The 32-pixel tile packs the activations once and then pays one vpmaddwd per non-zero block
+     * and 8 pixels, and no int64 flush per 4x16 tile, so from K = 64 it is faster than the dense
+     * AVX2 kernel even at 50%; below K = 64 the per-output stage and packing dominate; below 32
+     * pixels the tile runs mostly empty.
      */
-    static final double AUTO_MIN_ZERO_PAIRS = 0.5;
-    /** auto: ... and at least this fraction where the dense kernel would run on AVX-512 VNNI. */
-    static final double AUTO_MIN_ZERO_PAIRS_VS_VNNI = 0.75;
+    /** auto: the sparse kernel only from this K on ... */
+    static final int AUTO_MIN_K = 64;
+    /** ... with at least this fraction of all-zero 1x2 blocks (against the dense AVX2 kernel) ... */
+    static final double AUTO_MIN_ZERO_PAIRS = 0.25;
+    /** ... against a dense AVX-512 VNNI kernel: K >= this with {@link #AUTO_MIN_ZERO_PAIRS}, ... */
+    static final int AUTO_MIN_K_VS_VNNI = 128;
+    /** ... or K >= {@link #AUTO_MIN_K} with at least this fraction of zero 1x2 blocks. */
+    static final double AUTO_MIN_ZERO_PAIRS_VS_VNNI = 0.6;
     /** auto: not below this many output pixels (a tile of 32 pixels would run mostly empty). */
     static final long AUTO_MIN_M = 32;
 
@@ -118,7 +138,12 @@ final class Qs16SparseGemm {
             for (KernelEntry<?> e : KernelRegistry.available(dense)) {
                 vnni |= e.path() == KernelPath.AVX512VNNI && allowed.contains(e.path());
             }
-            if (node.m() < AUTO_MIN_M || zeroPairs < (vnni ? AUTO_MIN_ZERO_PAIRS_VS_VNNI : AUTO_MIN_ZERO_PAIRS)) {
+            int k = node.k();
+            boolean pays = vnni
+                    ? (k >= AUTO_MIN_K_VS_VNNI && zeroPairs >= AUTO_MIN_ZERO_PAIRS)
+                            || (k >= AUTO_MIN_K && zeroPairs >= AUTO_MIN_ZERO_PAIRS_VS_VNNI)
+                    : k >= AUTO_MIN_K && zeroPairs >= AUTO_MIN_ZERO_PAIRS;
+            if (node.m() < AUTO_MIN_M || !pays) {
                 return null;
             }
         }
