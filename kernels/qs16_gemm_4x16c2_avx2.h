@@ -23,16 +23,18 @@ static inline __m256i load_pair(const int16_t* a) {
   return _mm256_set1_epi32(v);
 }
 
-// acc64[i][0..8*NB) += sum over k of a[i][k] * w[k][c]: NB blocks of 8 channels.
-template <int NB>
+// acc64[i][0..8*NB) += sum over k of a[i][k] * w[k][c] for the first R (<= MR) rows: NB blocks
+// of 8 channels. R < MR for the last tile of a range (one pixel: FULLY_CONNECTED at batch 1, the
+// logits 1x1 conv), which then does only its own rows' multiply-adds.
+template <int R, int NB>
 static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, int64_t (*acc64)[16]) {
   const int64_t full = k / 2;
   const int64_t total = full + (k & 1);
   for (int64_t p0 = 0; p0 < total; p0 += WHITTLE_QS16_PAIRS_PER_FLUSH) {
     const int64_t p1 = p0 + WHITTLE_QS16_PAIRS_PER_FLUSH < total ? p0 + WHITTLE_QS16_PAIRS_PER_FLUSH : total;
     const int64_t pe = p1 < full ? p1 : full;
-    __m256i c[MR][NB];
-    for (int i = 0; i < MR; i++) {
+    __m256i c[R][NB];
+    for (int i = 0; i < R; i++) {
       for (int j = 0; j < NB; j++) {
         c[i][j] = _mm256_setzero_si256();
       }
@@ -43,7 +45,7 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
       for (int j = 0; j < NB; j++) {
         b[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + j * 16));
       }
-      for (int i = 0; i < MR; i++) {
+      for (int i = 0; i < R; i++) {
         const __m256i x = load_pair(a[i] + 2 * q);
         for (int j = 0; j < NB; j++) {
           c[i][j] = _mm256_add_epi32(c[i][j], _mm256_madd_epi16(x, b[j]));
@@ -53,7 +55,7 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
     }
     if (p1 > full) {
       // Odd K: the last pair is (a[k - 1], 0), read as one int16 so nothing past the row is read.
-      for (int i = 0; i < MR; i++) {
+      for (int i = 0; i < R; i++) {
         const __m256i x = _mm256_set1_epi32((int32_t) (uint16_t) a[i][2 * full]);
         for (int j = 0; j < NB; j++) {
           const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + j * 16));
@@ -61,7 +63,7 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
         }
       }
     }
-    for (int i = 0; i < MR; i++) {
+    for (int i = 0; i < R; i++) {
       for (int j = 0; j < NB; j++) {
         __m256i* d = reinterpret_cast<__m256i*>(&acc64[i][8 * j]);
         const __m256i lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(c[i][j]));
@@ -114,9 +116,19 @@ static inline void microtile(const whittle_qs16_gemm_params* p, const int16_t* c
     memcpy(acc[i], p->bias + c0, (size_t) width * 8);
   }
   if (width == 16) {
-    tile<2>(a, p->k, w, acc);
+    switch (rows) {
+      case 1: tile<1, 2>(a, p->k, w, acc); break;
+      case 2: tile<2, 2>(a, p->k, w, acc); break;
+      case 3: tile<3, 2>(a, p->k, w, acc); break;
+      default: tile<MR, 2>(a, p->k, w, acc); break;
+    }
   } else {
-    tile<1>(a, p->k, w, acc);
+    switch (rows) {
+      case 1: tile<1, 1>(a, p->k, w, acc); break;
+      case 2: tile<2, 1>(a, p->k, w, acc); break;
+      case 3: tile<3, 1>(a, p->k, w, acc); break;
+      default: tile<MR, 1>(a, p->k, w, acc); break;
+    }
   }
   const int64_t count = p->out_c - c0 < width ? p->out_c - c0 : width;
   for (int i = 0; i < rows; i++) {

@@ -50,7 +50,8 @@ final class Qs16LutGemm {
      * clusters per channel invoked alternately, min of 150, shared machine): LUT / dense AVX2 speed
      * 0.95-0.99 at 49..12544 pixels with K >= 32 (112x112x8x16 0.95, 56x56x32x32 0.98, 28x28x64x64
      * 0.99, 14x14x128x128 0.98, 7x7x256x256 0.96), 0.74 at 3x3 stride 2 over 3 channels (K = 27:
-     * the panel is decoded per 512-pixel block and the tile is small), 0.66-0.69 at one pixel
+     * the panel is decoded per 512-pixel block and the tile is small), 0.43-0.57 at one pixel
+     * (0.66-0.69 before the dense tile stopped repeating the last row)
      * (FC 256 / 1280 -> 1001 batch 1, the logits 1x1 conv; weights hot in L2, so the 4x smaller
      * weights save nothing while the decode, ~21 ops per 32 weights, is paid for one pixel) and at
      * batch 4; against the dense AVX-512 VNNI kernel 0.70-0.75 at 784..12544 pixels. So auto
