@@ -272,6 +272,18 @@ public final class KernelRegistry {
             new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.AVX512VNNI,
                     Q8LutGemm.fcFactory(Q8LutGemm.Layout.PANEL_VNNI),
                     NativeKernels.exported("whittle_qs8_fully_connected_" + Q8LutGemm.Layout.PANEL_VNNI.suffix)),
+            // LUT-decoded clustered 16x8 weights (issue 9, "and 16x8"; Qs16LutGemm,
+            // kernels/qs16_qc8w_gemm_lut4_4x16c2__avx2.cc): 16x8 nodes only (the q8 entries decline them).
+            new KernelEntry<>(CONV2D_LUT, KernelPath.AVX2, Qs16LutGemm.convFactory(),
+                    NativeKernels.exported("whittle_qs16_qc8w_conv2d_" + Qs16LutGemm.SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.AVX2, Qs16LutGemm.fcFactory(),
+                    NativeKernels.exported("whittle_qs16_qc8w_fully_connected_" + Qs16LutGemm.SUFFIX)),
+            // Blocked sparse 16x8 weights (issue 9; Qs16SparseGemm, kernels/qs16_qc8w_conv2d_sparse_32x1c2__avx2.cc):
+            // 16x8 nodes only (the q8 entries decline them).
+            new KernelEntry<>(CONV2D_SPARSE, KernelPath.AVX2, Qs16SparseGemm.convFactory(),
+                    NativeKernels.exported("whittle_qs16_qc8w_conv2d_" + Qs16SparseGemm.SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.AVX2, Qs16SparseGemm.fcFactory(),
+                    NativeKernels.exported("whittle_qs16_qc8w_fully_connected_" + Qs16SparseGemm.SUFFIX)),
             // 2:4 structured sparse int8/uint8 CONV_2D and FULLY_CONNECTED (issue 9; Q8Sp24Gemm):
             // one entry per path serves qs8, qs8_qc8w and qu8 (the dense family picks the symbol).
             new KernelEntry<>(CONV2D_SP24, KernelPath.AVX2, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.AVX2),

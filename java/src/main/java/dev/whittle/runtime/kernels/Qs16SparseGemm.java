@@ -1,0 +1,306 @@
+package dev.whittle.runtime.kernels;
+
+import dev.whittle.internal.nativelib.NativeLibrary;
+import dev.whittle.runtime.ExecutionState;
+import dev.whittle.runtime.Kernel;
+import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * 16x8 CONV_2D and FULLY_CONNECTED on blocked unstructured sparse int8 weights (issue 9, "and
+ * 16x8"): {@code qs16_qc8w_conv2d_sparse_32x1c2__avx2}, {@code qs16_qc8w_fully_connected_sparse_32x1c2__avx2}
+ * ({@code kernels/qs16_qc8w_conv2d_sparse_32x1c2__avx2.cc}, params {@code whittle/qs16_sparse.h}):
+ * per output channel its non-zero 1x2 blocks along K (byte offset of the K pair's row in the
+ * packed tile, the two weights as int16), 32 output pixels in the lanes; the int32 -> int64 flush
+ * every 255 blocks and the output stages are the dense qs16 kernels', so the outputs are the
+ * reference's integers.
+ */
+final class Qs16SparseGemm {
+    static final String SUFFIX = "sparse_32x1c2__avx2";
+    private static final int TILE = 32;
+    private static final long HEADER = 272;
+    private static final long MIN_TASK_MACS = 1L << 17;
+    /*
+     * auto's cost model, calibrated with Qs16WeightFormatCompare.main (Zen 4, one thread, dense
+     * AVX2, dense AVX-512 VNNI and sparse layers of the same random weights invoked alternately,
+     * min of 100, shared machine; dense / sparse, above 1 the sparse kernel is faster; random
+     * zeros s, so a 1x2 block is zero with probability s^2: 0.25 / 0.64 / 0.81 at 50 / 80 / 90%):
+     *
+     *   layer (K)            vs AVX2 50% 80% 90%    vs VNNI 50% 80% 90%
+     *   112x112x8x16 (8)         0.73 0.79 0.83         0.63 0.68 0.72
+     *   56x56x32x32 (32)         0.96 1.06 1.11         0.68 0.76 0.80
+     *   28x28x64x64 (64)         1.25 1.46 1.56         0.89 1.04 1.11
+     *   14x14x128x128 (128)      1.49 2.01 2.34         1.09 1.48 1.71
+     *   7x7x256x256 (256)        1.65 2.58 3.35         1.29 2.01 2.65
+     *   FC 256 -> 1001 batch 1   0.35 0.62 0.93         0.49 0.87 1.31
+     *   FC 256 -> 1001 batch 32  1.71 2.16 2.44         1.39 1.75 1.98
+     *
+     * The 32-pixel tile packs the activations once and then pays one vpmaddwd per non-zero block
+     * and 8 pixels, and no int64 flush per 4x16 tile, so from K = 64 it is faster than the dense
+     * AVX2 kernel even at 50%; below K = 64 the per-output stage and packing dominate; below 32
+     * pixels the tile runs mostly empty.
+     */
+    /** auto: the sparse kernel only from this K on ... */
+    static final int AUTO_MIN_K = 64;
+    /** ... with at least this fraction of all-zero 1x2 blocks (against the dense AVX2 kernel) ... */
+    static final double AUTO_MIN_ZERO_PAIRS = 0.25;
+    /** ... against a dense AVX-512 VNNI kernel: K >= this with {@link #AUTO_MIN_ZERO_PAIRS}, ... */
+    static final int AUTO_MIN_K_VS_VNNI = 128;
+    /** ... or K >= {@link #AUTO_MIN_K} with at least this fraction of zero 1x2 blocks. */
+    static final double AUTO_MIN_ZERO_PAIRS_VS_VNNI = 0.6;
+    /** auto: not below this many output pixels (a tile of 32 pixels would run mostly empty). */
+    static final long AUTO_MIN_M = 32;
+
+    final String name;
+    final Qs16FormatNode node;
+    final MemorySegment block;
+    final MemorySegment codes;
+    final MethodHandle call;
+    final long m;
+    final long kp;
+    final int n;
+    final long blocks;
+
+    private Qs16SparseGemm(String op, Qs16FormatNode node, ByteBuffer w, int[] rowStart) {
+        this.name = "qs16_qc8w_" + op + "_" + SUFFIX;
+        this.node = node;
+        this.m = node.m();
+        this.kp = node.kp();
+        this.n = node.n();
+        int k = node.k();
+        this.blocks = rowStart[n];
+        this.block = node.paramsBlock(HEADER, 1, Qs16Gemm.roundUp(n, 8));
+        this.codes = NativeKernels.allocate(4L * (n + 1) + 8L * Math.max(1, blocks));
+        long offsetsAt = 4L * (n + 1);
+        long weightsAt = offsetsAt + 4L * blocks;
+        for (int c = 0; c <= n; c++) {
+            codes.set(ValueLayout.JAVA_INT, 4L * c, rowStart[c]);
+        }
+        long b = 0;
+        for (int c = 0; c < n; c++) {
+            for (int j = 0; j < (k + 1) / 2; j++) {
+                byte w0 = w.get(c * k + 2 * j);
+                byte w1 = 2 * j + 1 < k ? w.get(c * k + 2 * j + 1) : 0;
+                if (w0 != 0 || w1 != 0) {
+                    codes.set(ValueLayout.JAVA_INT, offsetsAt + 4 * b, j * TILE * 4);
+                    codes.set(ValueLayout.JAVA_INT, weightsAt + 4 * b, (w0 & 0xFFFF) | (w1 << 16));
+                    b++;
+                }
+            }
+        }
+        long base = codes.address();
+        block.set(JAVA_LONG, 240, base);
+        block.set(JAVA_LONG, 248, base + offsetsAt);
+        block.set(JAVA_LONG, 256, base + weightsAt);
+        this.call = NativeLibrary.get().downcall("whittle_" + name,
+                FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                        JAVA_LONG),
+                Linker.Option.critical(false)).orElse(null);
+    }
+
+    /** Per-channel prefix sums of non-zero 1x2 blocks ({@code n + 1} entries). */
+    static int[] rowStart(ByteBuffer w, int n, int k) {
+        int[] start = new int[n + 1];
+        for (int c = 0; c < n; c++) {
+            int count = 0;
+            for (int j = 0; j < (k + 1) / 2; j++) {
+                if (w.get(c * k + 2 * j) != 0 || (2 * j + 1 < k && w.get(c * k + 2 * j + 1) != 0)) {
+                    count++;
+                }
+            }
+            start[c + 1] = start[c] + count;
+        }
+        return start;
+    }
+
+    private static Qs16SparseGemm of(String op, Qs16FormatNode node, ByteBuffer weights,
+            KernelFamily<?> dense) {
+        if (node == null) {
+            return null;
+        }
+        ByteBuffer w = weights.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int[] start = rowStart(w, node.n(), node.k());
+        if (WeightFormat.current() == WeightFormat.AUTO) {
+            double zeroPairs = 1 - (double) start[node.n()] / ((double) node.n() * ((node.k() + 1) / 2));
+            boolean vnni = false;
+            java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
+            for (KernelEntry<?> e : KernelRegistry.available(dense)) {
+                vnni |= e.path() == KernelPath.AVX512VNNI && allowed.contains(e.path());
+            }
+            int k = node.k();
+            boolean pays = vnni
+                    ? (k >= AUTO_MIN_K_VS_VNNI && zeroPairs >= AUTO_MIN_ZERO_PAIRS)
+                            || (k >= AUTO_MIN_K && zeroPairs >= AUTO_MIN_ZERO_PAIRS_VS_VNNI)
+                    : k >= AUTO_MIN_K && zeroPairs >= AUTO_MIN_ZERO_PAIRS;
+            if (node.m() < AUTO_MIN_M || !pays) {
+                return null;
+            }
+        }
+        return new Qs16SparseGemm(op, node, w, start);
+    }
+
+    long workerScratchBytes() {
+        return 64 + 64 * kp + 2 * kp + 64;
+    }
+
+    long packedWeightBytes() {
+        return 4L * (n + 1) + 8L * blocks;
+    }
+
+    long rowSplits(int threads) {
+        long tiles = (m + TILE - 1) / TILE;
+        if (threads <= 1 || 2 * blocks * m < MIN_TASK_MACS * 2) {
+            return 1;
+        }
+        return Math.min(tiles, 4L * threads);
+    }
+
+    long channelSplits(int threads) {
+        if (threads <= 1 || 2 * blocks * m < MIN_TASK_MACS * 2) {
+            return 1;
+        }
+        long want = 4L * threads;
+        long rows = rowSplits(threads);
+        return rows >= want ? 1 : Math.min(n, (want + rows - 1) / rows);
+    }
+
+    int tasks(int threads) {
+        return (int) (rowSplits(threads) * channelSplits(threads));
+    }
+
+    void run(long input, long output, long scratch, int task, int threads) {
+        long tiles = (m + TILE - 1) / TILE;
+        long mSplit = rowSplits(threads);
+        long nSplit = channelSplits(threads);
+        long tm = task / nSplit;
+        long tn = task % nSplit;
+        long m0 = Math.min(m, tiles * tm / mSplit * TILE);
+        long m1 = Math.min(m, tiles * (tm + 1) / mSplit * TILE);
+        long n0 = (long) n * tn / nSplit;
+        long n1 = (long) n * (tn + 1) / nSplit;
+        if (m0 >= m1 || n0 >= n1) {
+            return;
+        }
+        if (call == null) {
+            throw new IllegalStateException("libwhittle lacks " + name);
+        }
+        try {
+            call.invokeExact(block.address(), input, output, scratch, m0, m1, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+
+    static WeightFormatConvFactory convFactory() {
+        return (dense, p, filter, bias, stats) -> {
+            Qs16SparseGemm g = of("conv2d", Qs16FormatNode.conv(dense, p, bias), filter, dense);
+            return g == null ? null : new Conv(g);
+        };
+    }
+
+    static WeightFormatFcFactory fcFactory() {
+        return (dense, p, weights, bias, stats) -> {
+            Qs16SparseGemm g = of("fully_connected", Qs16FormatNode.fc(dense, p, bias), weights, dense);
+            return g == null ? null : new Fc(g);
+        };
+    }
+
+    static final class Conv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch, PackedWeights {
+        private final Qs16SparseGemm gemm;
+
+        Conv(Qs16SparseGemm gemm) {
+            this.gemm = gemm;
+        }
+
+        @Override
+        public String name() {
+            return gemm.name;
+        }
+
+        @Override
+        public long workerScratchBytes() {
+            return gemm.workerScratchBytes();
+        }
+
+        @Override
+        public long packedWeightBytes() {
+            return gemm.packedWeightBytes();
+        }
+
+        @Override
+        public void run(ConvParams p, ExecutionState s) {
+            long in = s.address(p.input());
+            long out = s.address(p.output());
+            if (in == 0 || out == 0 || s.workerScratchAddress(0) == 0) {
+                gemm.node.convReference().run(p, s);
+                return;
+            }
+            int tasks = gemm.tasks(s.threads());
+            if (tasks == 1) {
+                gemm.run(in, out, s.workerScratchAddress(0), 0, 1);
+            } else {
+                s.parallelFor(tasks, this, p);
+            }
+        }
+
+        @Override
+        public void run(ConvParams p, ExecutionState s, int task, int worker) {
+            gemm.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
+        }
+    }
+
+    static final class Fc implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch, PackedWeights {
+        private final Qs16SparseGemm gemm;
+
+        Fc(Qs16SparseGemm gemm) {
+            this.gemm = gemm;
+        }
+
+        @Override
+        public String name() {
+            return gemm.name;
+        }
+
+        @Override
+        public long workerScratchBytes() {
+            return gemm.workerScratchBytes();
+        }
+
+        @Override
+        public long packedWeightBytes() {
+            return gemm.packedWeightBytes();
+        }
+
+        @Override
+        public void run(QuantParams p, ExecutionState s) {
+            long in = s.address(p.input());
+            long out = s.address(p.output());
+            if (in == 0 || out == 0 || s.workerScratchAddress(0) == 0) {
+                gemm.node.fcReference().run(p, s);
+                return;
+            }
+            int tasks = gemm.tasks(s.threads());
+            if (tasks == 1) {
+                gemm.run(in, out, s.workerScratchAddress(0), 0, 1);
+            } else {
+                s.parallelFor(tasks, this, p);
+            }
+        }
+
+        @Override
+        public void run(QuantParams p, ExecutionState s, int task, int worker) {
+            gemm.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
+        }
+    }
+}
