@@ -27,6 +27,7 @@
 
 #include "q8_gemm_common.h"
 #include "q8_pack_avx512.h"
+#include "q8_requant_avx2.h"
 #include "q8_requant_avx512.h"
 
 namespace {
@@ -100,6 +101,110 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
 }
 
+// The last panel's microtile where it has at most 8 real channels (N = 8 of a first
+// MobileNet v1 0.25 layer, N = 24, 40, 56): the low half of each 64-byte weight row on ymm,
+// so no multiply-add or requantization is spent on the 8 padding channels (a 512-bit op
+// costs two 256-bit ones on Zen 4, one port pair on Ice Lake). Same arithmetic as microtile.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
+                                  const int32_t* row_terms, const uint8_t* w, int32_t n, __mmask8 store_mask,
+                                  uint8_t* out, int32_t out_stride) {
+  const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+      whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n));
+  __m256i acc[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc[r] = c;
+  }
+  const int32_t quads = p->kp >> 2;
+  for (int32_t q = 0; q < quads; q++) {
+    const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+    w += 64;
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      int32_t quad;
+      memcpy(&quad, a + (size_t) r * a_stride + 4 * q, 4);
+      acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_set1_epi32(quad), b);
+    }
+  }
+  const whittle_q8_avx2::Requant rq = whittle_q8_avx2::load_requant(p, n);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m256i v = whittle_q8_avx2::requantize(_mm256_add_epi32(acc[r], _mm256_set1_epi32(row_terms[r])), rq, hl,
+                                                  GL, off, lo, hi);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (U) {
+      _mm256_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
+    } else {
+      _mm256_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
+    }
+  }
+}
+
+// im2col of one output pixel straight into its packed row: each run of input bytes is moved
+// to unsigned (XOR flip) in a register and stored with a byte mask, the K padding zeroed, and
+// the byte sum returned when wanted. Replaces gather_bytes + transform_row for convolutions
+// that are not 1x1: those staged the row with overlapping 8/16-byte copies and re-read it at
+// once with one wide load, a store-forwarding failure per pixel (the hottest instruction of
+// MobileNet's first layer, Cin = 3, nine 3-byte taps). Masked loads do not fault on the
+// lanes they leave out, so no run is over-read.
+WHITTLE_Q8_INLINE uint32_t gather_transform(const whittle_q8_gemm_params* p, const uint8_t* input,
+                                            const whittle_q8::Pixel& px, uint8_t* row, uint8_t flip, bool want_sum) {
+  const __m512i f = _mm512_set1_epi8((char) flip);
+  const uint8_t pad = (uint8_t) ((uint8_t) p->input_zero_point ^ flip);
+  const __m512i padv = _mm512_set1_epi8((char) pad);
+  __m512i sums = _mm512_setzero_si512();
+  uint32_t pad_sum = 0;
+  int32_t at = 0;
+  whittle_q8::gather_row(p, input, false, px, [&](const uint8_t* src, int32_t count) {
+    for (int32_t i = 0; i < count; i += 64) {
+      const int32_t left = count - i;
+      const __mmask64 m = left >= 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << left) - 1);
+      if (src == nullptr) {
+        _mm512_mask_storeu_epi8(row + at + i, m, padv);
+      } else {
+        // Lanes outside m load as 0 and stay 0, so the sum takes real bytes only.
+        const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), _mm512_maskz_mov_epi8(m, f));
+        _mm512_mask_storeu_epi8(row + at + i, m, v);
+        if (want_sum) {
+          sums = _mm512_add_epi64(sums, _mm512_sad_epu8(v, _mm512_setzero_si512()));
+        }
+      }
+    }
+    if (src == nullptr) {
+      pad_sum += (uint32_t) count * pad;
+    }
+    at += count;
+  });
+  // kp - k < 4 zero bytes (zero on both sides of the product, left out of the sums).
+  _mm512_mask_storeu_epi8(row + at, (((__mmask64) 1 << (p->kp - at)) - 1), _mm512_setzero_si512());
+  return want_sum ? (uint32_t) _mm512_reduce_add_epi64(sums) + pad_sum : 0;
+}
+
+// The rows of a block on microtile8 (a panel with at most 8 real channels).
+template <bool GL, bool U>
+static void run_half(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t kp, const int32_t* row_terms,
+                     const uint8_t* panel, int32_t n, __mmask8 mask, uint8_t* out, int32_t n_total, int32_t rows) {
+  int32_t r = 0;
+  for (; r + kMR <= rows; r += kMR) {
+    microtile8<kMR, GL, U>(p, a + (size_t) r * kp, kp, row_terms + r, panel, n, mask, out + (size_t) r * n_total,
+                           n_total);
+  }
+  const uint8_t* ar = a + (size_t) r * kp;
+  uint8_t* outr = out + (size_t) r * n_total;
+  switch (rows - r) {
+    case 7: microtile8<7, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 6: microtile8<6, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 5: microtile8<5, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 4: microtile8<4, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 3: microtile8<3, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 2: microtile8<2, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 1: microtile8<1, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    default: break;
+  }
+}
+
 template <bool GL, bool U>
 static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                 int32_t m1, int32_t n0, int32_t n1) {
@@ -108,7 +213,6 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   uint8_t* a = static_cast<uint8_t*>(scratch);
   // After the packed block: 64 bytes of slack for gather_bytes, then the rows' sum terms.
   int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
-  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const uint8_t flip = (uint8_t) p->x_flip;
   const uint32_t coef = (uint32_t) p->row_coef;
   const bool want_sum = coef != 0;
@@ -120,18 +224,19 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
     for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       uint8_t* row = a + (size_t) r * kp;
-      const uint8_t* bytes = input + (size_t) px.m * k;
-      if (!direct) {
-        whittle_q8::gather_bytes(p, input, input_end, false, px, row);
-        bytes = row;
-      }
-      row_terms[r] = (int32_t) (coef * transform_row(bytes, row, k, kp, flip, want_sum));
+      const uint32_t sum = direct ? transform_row(input + (size_t) px.m * k, row, k, kp, flip, want_sum)
+                                  : gather_transform(p, input, px, row, flip, want_sum);
+      row_terms[r] = (int32_t) (coef * sum);
     }
     for (int32_t n = n0; n < n1; n += kNR) {
       const uint8_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       const __mmask16 store_mask = (__mmask16) ((1u << nc) - 1);
       uint8_t* out = output + (size_t) mb0 * n_total + n;
+      if (nc <= 8) {
+        run_half<GL, U>(p, a, kp, row_terms, panel, n, (__mmask8) ((1u << nc) - 1), out, n_total, rows);
+        continue;
+      }
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
         microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, row_terms + r, panel, n, store_mask, out + (size_t) r * n_total,
