@@ -132,11 +132,28 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
+  const whittle_q8::SmallRuns small(p, input);
+  const int32_t in_c = p->in_c;
+  const int32_t kw = p->kw;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
     for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       int16_t* row = a + (size_t) r * kp;
+      const uint8_t* src = direct ? nullptr : small.interior(input, in_c, kw, px);
+      if (src != nullptr) {
+        // kh runs of small.run bytes, each one 16-byte load widened to one 32-byte store (see
+        // SmallRuns), the K padding zeroed by an 8-byte store (the next row or the block's
+        // slack takes the excess).
+        for (int32_t fy = 0; fy < small.kh; fy++) {
+          const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step));
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + fy * small.run),
+                              is_unsigned ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b));
+        }
+        const uint64_t zero = 0;
+        memcpy(row + k, &zero, 8);
+        continue;
+      }
       if (!direct) {
         gather_widen(p, input, input_end, px, row, is_unsigned);
         continue;

@@ -143,43 +143,50 @@ WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const uint8_t
 }
 
 // im2col of one output pixel straight into its packed row: each run of input bytes is moved
-// to unsigned (XOR flip) in a register and stored with a byte mask, the K padding zeroed, and
-// the byte sum returned when wanted. Replaces gather_bytes + transform_row for convolutions
-// that are not 1x1: those staged the row with overlapping 8/16-byte copies and re-read it at
-// once with one wide load, a store-forwarding failure per pixel (the hottest instruction of
-// MobileNet's first layer, Cin = 3, nine 3-byte taps). Masked loads do not fault on the
-// lanes they leave out, so no run is over-read.
+// to unsigned (XOR flip) in a register and stored 16 bytes at a time (up to 15 past the run:
+// the next run, the K padding or the next row overwrite them; the scratch has 64 bytes of
+// slack after the block), the K padding zeroed, and the byte sum returned when wanted.
+// Replaces gather_bytes + transform_row for convolutions that are not 1x1, which staged the
+// row and re-read it with a 64-byte masked load and wrote it with a masked store: on Zen 4 a
+// masked 512-bit store costs tens of cycles, the bulk of MobileNet's first layer (Cin = 3,
+// three 9-byte runs per pixel). Only a run's tail that ends within 16 bytes of the input's end
+// takes a masked (never faulting) load.
 WHITTLE_Q8_INLINE uint32_t gather_transform(const whittle_q8_gemm_params* p, const uint8_t* input,
-                                            const whittle_q8::Pixel& px, uint8_t* row, uint8_t flip, bool want_sum) {
-  const __m512i f = _mm512_set1_epi8((char) flip);
+                                            const uint8_t* input_end, const whittle_q8::Pixel& px, uint8_t* row,
+                                            uint8_t flip, bool want_sum) {
+  const __m128i f = _mm_set1_epi8((char) flip);
   const uint8_t pad = (uint8_t) ((uint8_t) p->input_zero_point ^ flip);
-  const __m512i padv = _mm512_set1_epi8((char) pad);
-  __m512i sums = _mm512_setzero_si512();
+  const __m128i padv = _mm_set1_epi8((char) pad);
+  __m128i sums = _mm_setzero_si128();
   uint32_t pad_sum = 0;
   int32_t at = 0;
   whittle_q8::gather_row(p, input, false, px, [&](const uint8_t* src, int32_t count) {
-    for (int32_t i = 0; i < count; i += 64) {
-      const int32_t left = count - i;
-      const __mmask64 m = left >= 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << left) - 1);
-      if (src == nullptr) {
-        _mm512_mask_storeu_epi8(row + at + i, m, padv);
-      } else {
-        // Lanes outside m load as 0 and stay 0, so the sum takes real bytes only.
-        const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), _mm512_maskz_mov_epi8(m, f));
-        _mm512_mask_storeu_epi8(row + at + i, m, v);
+    if (src == nullptr) {
+      for (int32_t i = 0; i < count; i += 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(row + at + i), padv);
+      }
+      pad_sum += (uint32_t) count * pad;
+    } else {
+      for (int32_t i = 0; i < count; i += 16) {
+        const int32_t left = count - i;
+        const __mmask16 m = left >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << left) - 1);
+        const __m128i raw = src + i + 16 <= input_end
+                                ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))
+                                : _mm_maskz_loadu_epi8(m, src + i);
+        const __m128i v = _mm_xor_si128(raw, f);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(row + at + i), v);
         if (want_sum) {
-          sums = _mm512_add_epi64(sums, _mm512_sad_epu8(v, _mm512_setzero_si512()));
+          // Bytes past the run are left out of the sum (zeroed in the register only).
+          sums = _mm_add_epi64(sums, _mm_sad_epu8(_mm_maskz_mov_epi8(m, v), _mm_setzero_si128()));
         }
       }
-    }
-    if (src == nullptr) {
-      pad_sum += (uint32_t) count * pad;
     }
     at += count;
   });
   // kp - k < 4 zero bytes (zero on both sides of the product, left out of the sums).
-  _mm512_mask_storeu_epi8(row + at, (((__mmask64) 1 << (p->kp - at)) - 1), _mm512_setzero_si512());
-  return want_sum ? (uint32_t) _mm512_reduce_add_epi64(sums) + pad_sum : 0;
+  const uint32_t zero = 0;
+  memcpy(row + at, &zero, 4);
+  return want_sum ? (uint32_t) (_mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1)) + pad_sum : 0;
 }
 
 // The rows of a block on microtile8 (a panel with at most 8 real channels).
@@ -213,19 +220,44 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   uint8_t* a = static_cast<uint8_t*>(scratch);
   // After the packed block: 64 bytes of slack for gather_bytes, then the rows' sum terms.
   int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const uint8_t flip = (uint8_t) p->x_flip;
   const uint32_t coef = (uint32_t) p->row_coef;
   const bool want_sum = coef != 0;
   const uint8_t* weights = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(p->weights));
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
+  const whittle_q8::SmallRuns small(p, input);
+  const int32_t in_c = p->in_c;
+  const int32_t kw = p->kw;
+  const __m128i flip16 = _mm_set1_epi8((char) flip);
+  const __mmask16 run_mask = (__mmask16) ((1u << (small.run < 16 ? small.run : 16)) - 1);
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
     for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       uint8_t* row = a + (size_t) r * kp;
+      const uint8_t* src = direct ? nullptr : small.interior(input, in_c, kw, px);
+      if (src != nullptr) {
+        // kh runs of small.run bytes, each one 16-byte load (see SmallRuns), the K padding
+        // zeroed by a 4-byte store (the next row or the block's slack takes the excess).
+        __m128i sums = _mm_setzero_si128();
+        for (int32_t fy = 0; fy < small.kh; fy++) {
+          const __m128i v = _mm_xor_si128(
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step)), flip16);
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(row + fy * small.run), v);
+          if (want_sum) {
+            sums = _mm_add_epi64(sums, _mm_sad_epu8(_mm_maskz_mov_epi8(run_mask, v), _mm_setzero_si128()));
+          }
+        }
+        const uint32_t zero = 0;
+        memcpy(row + k, &zero, 4);
+        row_terms[r] = want_sum ? (int32_t) (coef * (uint32_t) (_mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1)))
+                                : 0;
+        continue;
+      }
       const uint32_t sum = direct ? transform_row(input + (size_t) px.m * k, row, k, kp, flip, want_sum)
-                                  : gather_transform(p, input, px, row, flip, want_sum);
+                                  : gather_transform(p, input, input_end, px, row, flip, want_sum);
       row_terms[r] = (int32_t) (coef * sum);
     }
     for (int32_t n = n0; n < n1; n += kNR) {
