@@ -135,33 +135,42 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const whittle_q8::SmallRuns small(p, input);
   const int32_t in_c = p->in_c;
   const int32_t kw = p->kw;
+  const int32_t out_w = p->out_w;
+  const size_t src_step = (size_t) p->stride_w * p->in_c;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
-      int16_t* row = a + (size_t) r * kp;
-      const uint8_t* src = direct ? nullptr : small.interior(input, in_c, kw, px);
-      if (src != nullptr) {
-        // kh runs of small.run bytes, each one 16-byte load widened to one 32-byte store (see
-        // SmallRuns), the K padding zeroed by an 8-byte store (the next row or the block's
-        // slack takes the excess).
-        for (int32_t fy = 0; fy < small.kh; fy++) {
-          const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step));
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + fy * small.run),
-                              is_unsigned ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b));
+    for (int32_t r = 0; r < rows;) {
+      const uint8_t* src = nullptr;
+      const int32_t run_px = direct ? 0 : small.interior(input, in_c, kw, out_w, px, rows - r, &src);
+      if (run_px > 0) {
+        // Interior pixels of one output row: kh runs of small.run bytes each, one 16-byte load
+        // widened to one 32-byte store per run (see SmallRuns), the K padding zeroed by an
+        // 8-byte store (the next row or the block's slack takes the excess).
+        for (int32_t j = 0; j < run_px; j++, r++, src += src_step) {
+          int16_t* row = a + (size_t) r * kp;
+          for (int32_t fy = 0; fy < small.kh; fy++) {
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + fy * small.run),
+                                is_unsigned ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b));
+          }
+          const uint64_t zero = 0;
+          memcpy(row + k, &zero, 8);
         }
-        const uint64_t zero = 0;
-        memcpy(row + k, &zero, 8);
+        whittle_q8::advance_pixels(p, &px, run_px);
         continue;
       }
+      int16_t* row = a + (size_t) r * kp;
       if (!direct) {
         gather_widen(p, input, input_end, px, row, is_unsigned);
-        continue;
+      } else {
+        widen(input + (size_t) px.m * k, row, k, is_unsigned, 0);
+        for (int32_t i = k; i < kp; i++) {
+          row[i] = 0;
+        }
       }
-      widen(input + (size_t) px.m * k, row, k, is_unsigned, 0);
-      for (int32_t i = k; i < kp; i++) {
-        row[i] = 0;
-      }
+      r++;
+      whittle_q8::next_pixel(p, &px);
     }
     for (int32_t n = n0; n < n1; n += kNR) {
       const int16_t* panel = weights + (size_t) (n / kNR) * kp * kNR;

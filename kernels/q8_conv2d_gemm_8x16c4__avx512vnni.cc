@@ -230,35 +230,46 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const whittle_q8::SmallRuns small(p, input);
   const int32_t in_c = p->in_c;
   const int32_t kw = p->kw;
+  const int32_t out_w = p->out_w;
+  const size_t src_step = (size_t) p->stride_w * p->in_c;
   const __m128i flip16 = _mm_set1_epi8((char) flip);
   const __mmask16 run_mask = (__mmask16) ((1u << (small.run < 16 ? small.run : 16)) - 1);
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
-      uint8_t* row = a + (size_t) r * kp;
-      const uint8_t* src = direct ? nullptr : small.interior(input, in_c, kw, px);
-      if (src != nullptr) {
-        // kh runs of small.run bytes, each one 16-byte load (see SmallRuns), the K padding
-        // zeroed by a 4-byte store (the next row or the block's slack takes the excess).
-        __m128i sums = _mm_setzero_si128();
-        for (int32_t fy = 0; fy < small.kh; fy++) {
-          const __m128i v = _mm_xor_si128(
-              _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step)), flip16);
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(row + fy * small.run), v);
-          if (want_sum) {
-            sums = _mm_add_epi64(sums, _mm_sad_epu8(_mm_maskz_mov_epi8(run_mask, v), _mm_setzero_si128()));
+    for (int32_t r = 0; r < rows;) {
+      const uint8_t* src = nullptr;
+      const int32_t run_px = direct ? 0 : small.interior(input, in_c, kw, out_w, px, rows - r, &src);
+      if (run_px > 0) {
+        // Interior pixels of one output row: kh runs of small.run bytes each, one 16-byte load
+        // per run (see SmallRuns), the K padding zeroed by a 4-byte store (the next row or the
+        // block's slack takes the excess).
+        for (int32_t j = 0; j < run_px; j++, r++, src += src_step) {
+          uint8_t* row = a + (size_t) r * kp;
+          __m128i sums = _mm_setzero_si128();
+          for (int32_t fy = 0; fy < small.kh; fy++) {
+            const __m128i v = _mm_xor_si128(
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step)), flip16);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(row + fy * small.run), v);
+            if (want_sum) {
+              sums = _mm_add_epi64(sums, _mm_sad_epu8(_mm_maskz_mov_epi8(run_mask, v), _mm_setzero_si128()));
+            }
           }
+          const uint32_t zero = 0;
+          memcpy(row + k, &zero, 4);
+          row_terms[r] = want_sum
+                             ? (int32_t) (coef * (uint32_t) (_mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1)))
+                             : 0;
         }
-        const uint32_t zero = 0;
-        memcpy(row + k, &zero, 4);
-        row_terms[r] = want_sum ? (int32_t) (coef * (uint32_t) (_mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1)))
-                                : 0;
+        whittle_q8::advance_pixels(p, &px, run_px);
         continue;
       }
+      uint8_t* row = a + (size_t) r * kp;
       const uint32_t sum = direct ? transform_row(input + (size_t) px.m * k, row, k, kp, flip, want_sum)
                                   : gather_transform(p, input, input_end, px, row, flip, want_sum);
       row_terms[r] = (int32_t) (coef * sum);
+      r++;
+      whittle_q8::next_pixel(p, &px);
     }
     for (int32_t n = n0; n < n1; n += kNR) {
       const uint8_t* panel = weights + (size_t) (n / kNR) * kp * kNR;

@@ -53,6 +53,19 @@ static inline Pixel pixel_at(const whittle_q8_gemm_params* p, int32_t m) {
   return px;
 }
 
+// Advances px by count pixels along its output row (count <= out_w - ox).
+static inline void advance_pixels(const whittle_q8_gemm_params* p, Pixel* px, int32_t count) {
+  px->m += count;
+  px->ox += count;
+  if (px->ox == p->out_w) {
+    px->ox = 0;
+    if (++px->oy == p->out_h) {
+      px->oy = 0;
+      px->b++;
+    }
+  }
+}
+
 static inline void next_pixel(const whittle_q8_gemm_params* p, Pixel* px) {
   px->m++;
   if (++px->ox == p->out_w) {
@@ -165,16 +178,29 @@ struct SmallRuns {
         image((size_t) p->in_h * p->in_w * p->in_c),
         last(input + input_bytes(p) - 16), on(p->dil_w == 1 && p->kw * p->in_c <= 16) {}
 
-  // The first run of pixel px when all its taps are inside the image and every run can be
-  // loaded with 16 bytes inside the input; else nullptr (the caller takes gather_row).
-  const uint8_t* interior(const uint8_t* input, int32_t c, int32_t kw, const Pixel& px) const {
+  // How many pixels from px on (along its output row, at most max) have every tap inside the
+  // image and every run loadable with 16 bytes inside the input; *src = px's first run. 0:
+  // the caller takes gather_row for px. The pixels' first runs are sw * c bytes apart.
+  int32_t interior(const uint8_t* input, int32_t c, int32_t kw, int32_t out_w, const Pixel& px, int32_t max,
+                   const uint8_t** src) const {
     const int32_t iy = px.oy * sh - ph;
     const int32_t ix = px.ox * sw - pw;
     if (!on || iy < 0 || iy + (kh - 1) * dh >= in_h || ix < 0 || ix + kw > in_w) {
-      return nullptr;
+      return 0;
     }
-    const uint8_t* src = input + (size_t) px.b * image + ((size_t) iy * in_w + ix) * c;
-    return src + (size_t) (kh - 1) * row_step <= last ? src : nullptr;
+    const uint8_t* s = input + (size_t) px.b * image + ((size_t) iy * in_w + ix) * c;
+    const uint8_t* s_last = s + (size_t) (kh - 1) * row_step;
+    if (s_last > last) {
+      return 0;
+    }
+    // Right edge of the image, end of the output row, the input's end (the last row's loads).
+    int64_t n = (int64_t) (in_w - kw - ix) / sw + 1;
+    n = n < out_w - px.ox ? n : out_w - px.ox;
+    n = n < max ? n : max;
+    const int64_t by_end = (int64_t) (last - s_last) / ((int64_t) sw * c) + 1;
+    n = n < by_end ? n : by_end;
+    *src = s;
+    return (int32_t) n;
   }
 
  private:
