@@ -27,12 +27,104 @@ using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
 using namespace whittle_q8_4x16c2_avx2;  // NOLINT: kMR, kNR, widen, microtile
 
+// The last panel's microtile where it has at most 8 real channels (N = 8 of a first
+// MobileNet v1 0.25 layer, N = 24, 40, 56): the low 8 channels of each pair row only, 8 pixels
+// per tile, so no multiply-add or requantization is spent on padding channels.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+                                  const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
+  const __m256i c = ld_channel(p, WHITTLE_Q8_CH_CONST, n);
+  __m256i acc[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc[r] = c;
+  }
+  const int32_t pairs = p->kp >> 1;
+  for (int32_t q = 0; q < pairs; q++) {
+    const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+    w += 32;
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      int32_t pair;
+      memcpy(&pair, a + (size_t) r * a_stride + 2 * q, 4);
+      acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(_mm256_set1_epi32(pair), b));
+    }
+  }
+  const Requant rq = load_requant(p, n);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m256i v = requantize(acc[r], rq, hl, GL, off, lo, hi);
+    const __m128i bytes = narrow(v, v, U);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (nc == 8) {
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), bytes);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
+      memcpy(dst, tmp, (size_t) nc);
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_half(const whittle_q8_gemm_params* p, const int16_t* a, int32_t kp, const int16_t* panel, int32_t n,
+                     int32_t nc, uint8_t* out, int32_t n_total, int32_t rows) {
+  int32_t r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    microtile8<8, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
+  }
+  const int16_t* ar = a + (size_t) r * kp;
+  uint8_t* outr = out + (size_t) r * n_total;
+  switch (rows - r) {
+    case 7: microtile8<7, GL, U>(p, ar, kp, panel, n, nc, outr, n_total); break;
+    case 6: microtile8<6, GL, U>(p, ar, kp, panel, n, nc, outr, n_total); break;
+    case 5: microtile8<5, GL, U>(p, ar, kp, panel, n, nc, outr, n_total); break;
+    case 4: microtile8<4, GL, U>(p, ar, kp, panel, n, nc, outr, n_total); break;
+    case 3: microtile8<3, GL, U>(p, ar, kp, panel, n, nc, outr, n_total); break;
+    case 2: microtile8<2, GL, U>(p, ar, kp, panel, n, nc, outr, n_total); break;
+    case 1: microtile8<1, GL, U>(p, ar, kp, panel, n, nc, outr, n_total); break;
+    default: break;
+  }
+}
+
+// im2col of one output pixel straight into its packed int16 row: each run of input bytes is
+// widened in a register and stored, 16 values at a time (up to 15 past the run: the next run,
+// the K padding or the next row overwrite them; the scratch has slack after the block). The
+// old path staged the raw bytes with overlapping copies and widened them from there, a
+// store-forwarding failure per pixel at small Cin. Runs are over-read only inside the input.
+WHITTLE_Q8_INLINE void gather_widen(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end,
+                                    const whittle_q8::Pixel& px, int16_t* row, bool is_unsigned) {
+  const uint8_t zb = (uint8_t) p->input_zero_point;
+  const __m256i padv = _mm256_set1_epi16(is_unsigned ? (int16_t) zb : (int16_t) (int8_t) zb);
+  int32_t at = 0;
+  whittle_q8::gather_row(p, input, false, px, [&](const uint8_t* src, int32_t count) {
+    for (int32_t i = 0; i < count; i += 16) {
+      __m256i v = padv;
+      if (src != nullptr) {
+        __m128i b;
+        if (src + i + 16 <= input_end) {
+          b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+        } else {
+          alignas(16) uint8_t tmp[16] = {0};
+          memcpy(tmp, src + i, (size_t) (count - i < 16 ? count - i : 16));
+          b = _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
+        }
+        v = is_unsigned ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b);
+      }
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + at + i), v);
+    }
+    at += count;
+  });
+  for (int32_t i = at; i < p->kp; i++) {
+    row[i] = 0;
+  }
+}
+
 template <bool GL, bool U>
 static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                 int32_t m1, int32_t n0, int32_t n1) {
   int16_t* a = static_cast<int16_t*>(scratch);
-  // Raw bytes of one gathered row, after the packed block (Q8Gemm sizes the scratch).
-  uint8_t* stage = reinterpret_cast<uint8_t*>(a + (size_t) p->mb * p->kp);
   const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const int32_t kp = p->kp;
   const int32_t k = p->k;
@@ -40,25 +132,54 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
+  const whittle_q8::SmallRuns small(p, input);
+  const int32_t in_c = p->in_c;
+  const int32_t kw = p->kw;
+  const int32_t out_w = p->out_w;
+  const size_t src_step = (size_t) p->stride_w * p->in_c;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+    for (int32_t r = 0; r < rows;) {
+      const uint8_t* src = nullptr;
+      const int32_t run_px = direct ? 0 : small.interior(input, in_c, kw, out_w, px, rows - r, &src);
+      if (run_px > 0) {
+        // Interior pixels of one output row: kh runs of small.run bytes each, one 16-byte load
+        // widened to one 32-byte store per run (see SmallRuns), the K padding zeroed by an
+        // 8-byte store (the next row or the block's slack takes the excess).
+        for (int32_t j = 0; j < run_px; j++, r++, src += src_step) {
+          int16_t* row = a + (size_t) r * kp;
+          for (int32_t fy = 0; fy < small.kh; fy++) {
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + fy * small.run),
+                                is_unsigned ? _mm256_cvtepu8_epi16(b) : _mm256_cvtepi8_epi16(b));
+          }
+          const uint64_t zero = 0;
+          memcpy(row + k, &zero, 8);
+        }
+        whittle_q8::advance_pixels(p, &px, run_px);
+        continue;
+      }
       int16_t* row = a + (size_t) r * kp;
-      const uint8_t* bytes = input + (size_t) px.m * k;
       if (!direct) {
-        whittle_q8::gather_bytes(p, input, input_end, false, px, stage);
-        bytes = stage;
+        gather_widen(p, input, input_end, px, row, is_unsigned);
+      } else {
+        widen(input + (size_t) px.m * k, row, k, is_unsigned, 0);
+        for (int32_t i = k; i < kp; i++) {
+          row[i] = 0;
+        }
       }
-      widen(bytes, row, k, is_unsigned, 0);
-      for (int32_t i = k; i < kp; i++) {
-        row[i] = 0;
-      }
+      r++;
+      whittle_q8::next_pixel(p, &px);
     }
     for (int32_t n = n0; n < n1; n += kNR) {
       const int16_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       uint8_t* out = output + (size_t) mb0 * n_total + n;
+      if (nc <= 8) {
+        run_half<GL, U>(p, a, kp, panel, n, nc, out, n_total, rows);
+        continue;
+      }
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
         microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);

@@ -27,6 +27,7 @@
 
 #include "q8_gemm_common.h"
 #include "q8_pack_avx512.h"
+#include "q8_requant_avx2.h"
 #include "q8_requant_avx512.h"
 
 namespace {
@@ -100,6 +101,117 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
 }
 
+// The last panel's microtile where it has at most 8 real channels (N = 8 of a first
+// MobileNet v1 0.25 layer, N = 24, 40, 56): the low half of each 64-byte weight row on ymm,
+// so no multiply-add or requantization is spent on the 8 padding channels (a 512-bit op
+// costs two 256-bit ones on Zen 4, one port pair on Ice Lake). Same arithmetic as microtile.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
+                                  const int32_t* row_terms, const uint8_t* w, int32_t n, __mmask8 store_mask,
+                                  uint8_t* out, int32_t out_stride) {
+  const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+      whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n));
+  __m256i acc[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc[r] = c;
+  }
+  const int32_t quads = p->kp >> 2;
+  for (int32_t q = 0; q < quads; q++) {
+    const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+    w += 64;
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      int32_t quad;
+      memcpy(&quad, a + (size_t) r * a_stride + 4 * q, 4);
+      acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_set1_epi32(quad), b);
+    }
+  }
+  const whittle_q8_avx2::Requant rq = whittle_q8_avx2::load_requant(p, n);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m256i v = whittle_q8_avx2::requantize(_mm256_add_epi32(acc[r], _mm256_set1_epi32(row_terms[r])), rq, hl,
+                                                  GL, off, lo, hi);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (U) {
+      _mm256_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
+    } else {
+      _mm256_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
+    }
+  }
+}
+
+// im2col of one output pixel straight into its packed row: each run of input bytes is moved
+// to unsigned (XOR flip) in a register and stored 16 bytes at a time (up to 15 past the run:
+// the next run, the K padding or the next row overwrite them; the scratch has 64 bytes of
+// slack after the block), the K padding zeroed, and the byte sum returned when wanted.
+// Replaces gather_bytes + transform_row for convolutions that are not 1x1, which staged the
+// row and re-read it with a 64-byte masked load and wrote it with a masked store: on Zen 4 a
+// masked 512-bit store costs tens of cycles, the bulk of MobileNet's first layer (Cin = 3,
+// three 9-byte runs per pixel). Only a run's tail that ends within 16 bytes of the input's end
+// takes a masked (never faulting) load.
+WHITTLE_Q8_INLINE uint32_t gather_transform(const whittle_q8_gemm_params* p, const uint8_t* input,
+                                            const uint8_t* input_end, const whittle_q8::Pixel& px, uint8_t* row,
+                                            uint8_t flip, bool want_sum) {
+  const __m128i f = _mm_set1_epi8((char) flip);
+  const uint8_t pad = (uint8_t) ((uint8_t) p->input_zero_point ^ flip);
+  const __m128i padv = _mm_set1_epi8((char) pad);
+  __m128i sums = _mm_setzero_si128();
+  uint32_t pad_sum = 0;
+  int32_t at = 0;
+  whittle_q8::gather_row(p, input, false, px, [&](const uint8_t* src, int32_t count) {
+    if (src == nullptr) {
+      for (int32_t i = 0; i < count; i += 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(row + at + i), padv);
+      }
+      pad_sum += (uint32_t) count * pad;
+    } else {
+      for (int32_t i = 0; i < count; i += 16) {
+        const int32_t left = count - i;
+        const __mmask16 m = left >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << left) - 1);
+        const __m128i raw = src + i + 16 <= input_end
+                                ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))
+                                : _mm_maskz_loadu_epi8(m, src + i);
+        const __m128i v = _mm_xor_si128(raw, f);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(row + at + i), v);
+        if (want_sum) {
+          // Bytes past the run are left out of the sum (zeroed in the register only).
+          sums = _mm_add_epi64(sums, _mm_sad_epu8(_mm_maskz_mov_epi8(m, v), _mm_setzero_si128()));
+        }
+      }
+    }
+    at += count;
+  });
+  // kp - k < 4 zero bytes (zero on both sides of the product, left out of the sums).
+  const uint32_t zero = 0;
+  memcpy(row + at, &zero, 4);
+  return want_sum ? (uint32_t) (_mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1)) + pad_sum : 0;
+}
+
+// The rows of a block on microtile8 (a panel with at most 8 real channels).
+template <bool GL, bool U>
+static void run_half(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t kp, const int32_t* row_terms,
+                     const uint8_t* panel, int32_t n, __mmask8 mask, uint8_t* out, int32_t n_total, int32_t rows) {
+  int32_t r = 0;
+  for (; r + kMR <= rows; r += kMR) {
+    microtile8<kMR, GL, U>(p, a + (size_t) r * kp, kp, row_terms + r, panel, n, mask, out + (size_t) r * n_total,
+                           n_total);
+  }
+  const uint8_t* ar = a + (size_t) r * kp;
+  uint8_t* outr = out + (size_t) r * n_total;
+  switch (rows - r) {
+    case 7: microtile8<7, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 6: microtile8<6, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 5: microtile8<5, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 4: microtile8<4, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 3: microtile8<3, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 2: microtile8<2, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 1: microtile8<1, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    default: break;
+  }
+}
+
 template <bool GL, bool U>
 static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                 int32_t m1, int32_t n0, int32_t n1) {
@@ -115,23 +227,59 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const uint8_t* weights = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(p->weights));
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
+  const whittle_q8::SmallRuns small(p, input);
+  const int32_t in_c = p->in_c;
+  const int32_t kw = p->kw;
+  const int32_t out_w = p->out_w;
+  const size_t src_step = (size_t) p->stride_w * p->in_c;
+  const __m128i flip16 = _mm_set1_epi8((char) flip);
+  const __mmask16 run_mask = (__mmask16) ((1u << (small.run < 16 ? small.run : 16)) - 1);
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
-      uint8_t* row = a + (size_t) r * kp;
-      const uint8_t* bytes = input + (size_t) px.m * k;
-      if (!direct) {
-        whittle_q8::gather_bytes(p, input, input_end, false, px, row);
-        bytes = row;
+    for (int32_t r = 0; r < rows;) {
+      const uint8_t* src = nullptr;
+      const int32_t run_px = direct ? 0 : small.interior(input, in_c, kw, out_w, px, rows - r, &src);
+      if (run_px > 0) {
+        // Interior pixels of one output row: kh runs of small.run bytes each, one 16-byte load
+        // per run (see SmallRuns), the K padding zeroed by a 4-byte store (the next row or the
+        // block's slack takes the excess).
+        for (int32_t j = 0; j < run_px; j++, r++, src += src_step) {
+          uint8_t* row = a + (size_t) r * kp;
+          __m128i sums = _mm_setzero_si128();
+          for (int32_t fy = 0; fy < small.kh; fy++) {
+            const __m128i v = _mm_xor_si128(
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step)), flip16);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(row + fy * small.run), v);
+            if (want_sum) {
+              sums = _mm_add_epi64(sums, _mm_sad_epu8(_mm_maskz_mov_epi8(run_mask, v), _mm_setzero_si128()));
+            }
+          }
+          const uint32_t zero = 0;
+          memcpy(row + k, &zero, 4);
+          row_terms[r] = want_sum
+                             ? (int32_t) (coef * (uint32_t) (_mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1)))
+                             : 0;
+        }
+        whittle_q8::advance_pixels(p, &px, run_px);
+        continue;
       }
-      row_terms[r] = (int32_t) (coef * transform_row(bytes, row, k, kp, flip, want_sum));
+      uint8_t* row = a + (size_t) r * kp;
+      const uint32_t sum = direct ? transform_row(input + (size_t) px.m * k, row, k, kp, flip, want_sum)
+                                  : gather_transform(p, input, input_end, px, row, flip, want_sum);
+      row_terms[r] = (int32_t) (coef * sum);
+      r++;
+      whittle_q8::next_pixel(p, &px);
     }
     for (int32_t n = n0; n < n1; n += kNR) {
       const uint8_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       const __mmask16 store_mask = (__mmask16) ((1u << nc) - 1);
       uint8_t* out = output + (size_t) mb0 * n_total + n;
+      if (nc <= 8) {
+        run_half<GL, U>(p, a, kp, row_terms, panel, n, (__mmask8) ((1u << nc) - 1), out, n_total, rows);
+        continue;
+      }
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
         microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, row_terms + r, panel, n, store_mask, out + (size_t) r * n_total,
