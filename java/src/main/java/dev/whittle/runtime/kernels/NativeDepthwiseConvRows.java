@@ -26,7 +26,13 @@ import java.nio.ByteBuffer;
  * same integer; the output stage is TFLite's {@code MultiplyByQuantizedMultiplier}.
  *
  * <p>Threading: tasks are ranges of output rows ({@code batch * outH}), one native call each
- * with its worker's scratch.
+ * with its worker's scratch. Layers of few rows (fewer than 4 per thread) and several vectors
+ * per step (many channels: person_detect's 6x6x128 and 3x3x256, MobileNet's 7x7x256) are split
+ * by vectors instead ({@link #parts}): task {@code t} is row {@code t % rows} of part
+ * {@code t / rows}, part {@code k} the vectors {@code [k * vectors / parts, (k + 1) * vectors /
+ * parts)} of every step, so each worker computes its lanes of every row and builds the tap rows
+ * of those lanes only, where 3 or 6 rows cut in 2 were uneven and each worker built the tap rows
+ * of the input rows it shares with the other.
  */
 public final class NativeDepthwiseConvRows
         implements Kernel<DepthwiseConvParams>, ParallelTask<DepthwiseConvParams>, WorkerScratch {
@@ -69,7 +75,7 @@ public final class NativeDepthwiseConvRows
     private static final int FLAG_CLAMP = 2;
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT);
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
 
     private final String name;
     private final Kernel<DepthwiseConvParams> reference;
@@ -77,16 +83,19 @@ public final class NativeDepthwiseConvRows
     private final MemorySegment block;
     private final long blockAddress;
     private final int rows;
+    /** Vectors (VNNI) or units (AVX2) per step. */
+    private final int vectors;
     private final long scratchBytes;
 
     private NativeDepthwiseConvRows(String name, Kernel<DepthwiseConvParams> reference, MethodHandle handle,
-            MemorySegment block, int rows, long scratchBytes) {
+            MemorySegment block, int rows, int vectors, long scratchBytes) {
         this.name = name;
         this.reference = reference;
         this.handle = handle;
         this.block = block;
         this.blockAddress = block.address();
         this.rows = rows;
+        this.vectors = vectors;
         this.scratchBytes = scratchBytes;
     }
 
@@ -279,7 +288,7 @@ public final class NativeDepthwiseConvRows
         }
         MethodHandle h = NativeKernels.handle(symbol, SIGNATURE);
         return new NativeDepthwiseConvRows(name, NativeDepthwiseConv.referenceOf(family), h, m,
-                p.batches() * p.outH(), scratch);
+                p.batches() * p.outH(), (int) vectors, scratch);
     }
 
     /** How the VNNI kernel builds quad rows (dwconv_rows.h, direct_mode): 0 from a staged row. */
@@ -371,9 +380,21 @@ public final class NativeDepthwiseConvRows
         return scratchBytes;
     }
 
+    /**
+     * Parts the vectors of a step are cut into for {@code threads} threads: as many as threads
+     * (at most one vector each) when there are fewer than 4 rows per thread, else 1 (rows).
+     */
+    public static int parts(int rows, int vectors, int threads) {
+        return threads > 1 && vectors > 1 && rows < 4 * threads ? Math.min(threads, vectors) : 1;
+    }
+
     private int tasks(ExecutionState s) {
         int threads = s.threads();
-        return threads <= 1 ? 1 : Math.min(rows, threads * 4);
+        if (threads <= 1) {
+            return 1;
+        }
+        int parts = parts(rows, vectors, threads);
+        return parts > 1 ? parts * rows : Math.min(rows, threads * 4);
     }
 
     @Override
@@ -386,15 +407,17 @@ public final class NativeDepthwiseConvRows
         int n = tasks(s);
         if (n == 1) {
             // One task: the call itself, without the pool's dispatch.
-            call(p, s, s.workerScratchAddress(0), 0, rows);
+            call(p, s, s.workerScratchAddress(0), 0, rows, 0, vectors);
             return;
         }
         s.parallelFor(n, this, p);
     }
 
-    private void call(DepthwiseConvParams p, ExecutionState s, long scratch, int begin, int end) {
+    private void call(DepthwiseConvParams p, ExecutionState s, long scratch, int begin, int end, int vBegin,
+            int vEnd) {
         try {
-            handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), scratch, begin, end);
+            handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), scratch, begin, end, vBegin,
+                    vEnd);
         } catch (Throwable t) {
             throw new IllegalStateException(name + " failed", t);
         }
@@ -402,19 +425,24 @@ public final class NativeDepthwiseConvRows
 
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int task, int worker) {
-        int n = tasks(s);
-        int begin = (int) ((long) rows * task / n);
-        int end = (int) ((long) rows * (task + 1) / n);
-        call(p, s, s.workerScratchAddress(worker), begin, end);
+        run(p, s, task, task + 1, worker);
     }
 
-    /** Tasks {@code [from, to)} are consecutive rows: one call. */
+    /** Tasks {@code [from, to)} are consecutive rows (of one part, or of consecutive parts): a call per part. */
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int from, int to, int worker) {
-        int n = tasks(s);
-        int begin = (int) ((long) rows * from / n);
-        int end = (int) ((long) rows * to / n);
-        call(p, s, s.workerScratchAddress(worker), begin, end);
+        long scratch = s.workerScratchAddress(worker);
+        int parts = parts(rows, vectors, s.threads());
+        if (parts == 1) {
+            int n = tasks(s);
+            call(p, s, scratch, (int) ((long) rows * from / n), (int) ((long) rows * to / n), 0, vectors);
+            return;
+        }
+        for (int k = from / rows; k * rows < to; k++) {
+            int begin = Math.max(from, k * rows) - k * rows;
+            int end = Math.min(to, (k + 1) * rows) - k * rows;
+            call(p, s, scratch, begin, end, vectors * k / parts, vectors * (k + 1) / parts);
+        }
     }
 
     /** Keeps the packed block reachable as long as the kernel. */
