@@ -37,6 +37,7 @@ class IntraOpThreadsTest {
             "mobilenet_v1_0.25_224_quant.tflite, auto",
             "person_detect_int8.tflite, auto",
             "person_detect_int8.tflite, java",
+            "person_detect_int8.tflite, avx2",
             "mobilenet_v1_0.25_224_float.tflite, auto",
             "seanet_conv5_16x8.tflite, auto"})
     void threadsGiveIdenticalOutputs(String name, String path) throws Exception {

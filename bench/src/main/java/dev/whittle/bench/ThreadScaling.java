@@ -1,0 +1,137 @@
+package dev.whittle.bench;
+
+import dev.whittle.TensorData;
+import dev.whittle.model.Model;
+import dev.whittle.model.io.ModelReader;
+import dev.whittle.model.io.ModelRepair;
+import dev.whittle.runtime.CompiledModel;
+import dev.whittle.runtime.ExecutionContext;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Whole-model latency at 1 thread against N threads (intra-op), in one process and interleaved,
+ * so that both see the same machine: per round, a block of {@code block} invokes on the 1-thread
+ * context, then a block on each N-thread context; the time per invoke of each block is one
+ * sample. Prints min, p10 and p50 of each contender and the ratios of min and p50 to 1 thread.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ *     -cp bench/target/benchmarks.jar dev.whittle.bench.ThreadScaling \
+ *     [--rounds 100] [--block 10] [--threads 2[,3..]] MODEL.tflite [MODEL2.tflite ...]
+ * </pre>
+ *
+ * A model is a path or a name in the shared models folder ({@link SharedModels}). Only numbers
+ * taken on a quiet machine mean anything (the load average is printed first).
+ */
+public final class ThreadScaling {
+    private ThreadScaling() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = 100;
+        int block = 10;
+        int[] threads = {2};
+        java.util.List<String> models = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--block" -> block = Integer.parseInt(args[++i]);
+                case "--threads" -> threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                default -> models.add(args[i]);
+            }
+        }
+        if (models.isEmpty()) {
+            models = java.util.List.of("person_detect_int8.tflite", "mobilenet_v1_0.25_224_quant.tflite");
+        }
+        System.out.println("# load " + Files.readString(Path.of("/proc/loadavg")).trim() + ", "
+                + Runtime.getRuntime().availableProcessors() + " CPUs, rounds " + rounds + " x block " + block);
+        for (String name : models) {
+            measure(name, rounds, block, threads);
+        }
+    }
+
+    private static void measure(String name, int rounds, int block, int[] threads) throws Exception {
+        Path path = Path.of(name);
+        byte[] bytes = Files.isRegularFile(path) ? Files.readAllBytes(path) : SharedModels.read(name);
+        Model parsed = ModelReader.read(bytes);
+        ModelRepair.repair(parsed);
+        CompiledModel compiled = CompiledModel.compile(parsed);
+        int n = threads.length + 1;
+        ExecutionContext[] contexts = new ExecutionContext[n];
+        int[] counts = new int[n];
+        counts[0] = 1;
+        System.arraycopy(threads, 0, counts, 1, threads.length);
+        try {
+            for (int c = 0; c < n; c++) {
+                contexts[c] = compiled.newContext(counts[c]);
+                fillInputs(compiled, contexts[c]);
+            }
+            // Warm-up: the JIT, the caches, the workers.
+            long warmEnd = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < warmEnd) {
+                for (ExecutionContext c : contexts) {
+                    for (int i = 0; i < block; i++) {
+                        c.invoke();
+                    }
+                }
+            }
+            double[][] us = new double[n][rounds];
+            for (int r = 0; r < rounds; r++) {
+                for (int c = 0; c < n; c++) {
+                    ExecutionContext ctx = contexts[c];
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < block; i++) {
+                        ctx.invoke();
+                    }
+                    us[c][r] = (System.nanoTime() - t0) / 1e3 / block;
+                }
+            }
+            for (double[] u : us) {
+                Arrays.sort(u);
+            }
+            System.out.println(name);
+            for (int c = 0; c < n; c++) {
+                double[] u = us[c];
+                String ratio = c == 0 ? "" : String.format("  speed-up min %.2fx p50 %.2fx", us[0][0] / u[0],
+                        us[0][rounds / 2] / u[rounds / 2]);
+                System.out.printf("  %d thread%s: min %8.1f us  p10 %8.1f  p50 %8.1f  p90 %8.1f%s%n", counts[c],
+                        counts[c] == 1 ? " " : "s", u[0], u[rounds / 10], u[rounds / 2], u[rounds * 9 / 10], ratio);
+            }
+        } finally {
+            for (ExecutionContext c : contexts) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    private static void fillInputs(CompiledModel compiled, ExecutionContext context) {
+        SplittableRandom random = new SplittableRandom(42);
+        for (int i = 0; i < compiled.inputCount(); i++) {
+            var t = compiled.tensorInfo(compiled.inputTensorIndex(i));
+            ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(t.type().bytesFor(t.elementCount())))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            switch (t.type()) {
+                case FLOAT32 -> {
+                    while (data.hasRemaining()) {
+                        data.putFloat((float) (random.nextDouble() * 2 - 1));
+                    }
+                }
+                default -> {
+                    while (data.hasRemaining()) {
+                        data.put((byte) random.nextInt(256));
+                    }
+                }
+            }
+            data.flip();
+            context.setInput(i, new TensorData(t.type(), t.shape(), data));
+        }
+    }
+}
