@@ -136,7 +136,8 @@ class DepthwiseConvRowsKernelTest {
 
     /**
      * Layers of few rows and many channels, which threads split by vectors (lanes) of every step
-     * instead of rows: 2, 3 and 4 threads (parts of one or more vectors, uneven parts, parts
+     * (row kernels) or by channel blocks (16c, 32c: the paths where those run) instead of rows:
+     * 2, 3 and 4 threads (parts of one or more vectors, uneven parts, parts
      * spanning a range call), steps of several pixels, strides 1 and 2, 3x3 and 5x5, batch 2.
      */
     @Test
@@ -176,6 +177,11 @@ class DepthwiseConvRowsKernelTest {
         assertEquals(2, NativeDepthwiseConvRows.parts(6, 2, 3));
         assertEquals(1, NativeDepthwiseConvRows.parts(3, 1, 2));
         assertEquals(1, NativeDepthwiseConvRows.parts(48, 4, 2));
+        // The channel-blocked kernels (16c, 32c): whole blocks.
+        assertEquals(2, dev.whittle.runtime.kernels.NativeDepthwiseConv.parts(3, 8, 2));
+        assertEquals(1, dev.whittle.runtime.kernels.NativeDepthwiseConv.parts(3, 1, 2));
+        assertEquals(1, dev.whittle.runtime.kernels.NativeDepthwiseConv.parts(12, 8, 2));
+        assertEquals(4, dev.whittle.runtime.kernels.NativeDepthwiseConv.parts(7, 16, 4));
     }
 
     @Test
