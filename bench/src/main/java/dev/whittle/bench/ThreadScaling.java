@@ -18,18 +18,25 @@ import java.util.SplittableRandom;
  * Whole-model latency at 1 thread against N threads (intra-op), in one process and interleaved,
  * so that both see the same machine: per round, a block of {@code block} invokes on the 1-thread
  * context, then a block on each N-thread context; the time per invoke of each block is one
- * sample. Prints min, p10 and p50 of each contender and the ratios of min and p50 to 1 thread.
+ * sample. Before each block the harness sleeps 3 ms (the previous context's workers park) and
+ * runs one untimed invoke (this context's workers wake). Prints min, p10 and p50 of each contender and the ratios of min and p50 to 1 thread.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *     -cp bench/target/benchmarks.jar dev.whittle.bench.ThreadScaling \
- *     [--rounds 100] [--block 10] [--threads 2[,3..]] MODEL.tflite [MODEL2.tflite ...]
+ *     [--rounds 100] [--block 10] [--threads 2[,3..]] [--ab] MODEL.tflite [MODEL2.tflite ...]
  * </pre>
+ *
+ * {@code --ab} adds, per thread count, a context of the model compiled with
+ * {@code -Dwhittle.threads.fewRowsSplit=false} (nodes of few rows split by rows and pixel tiles,
+ * as before the channel / vector splits), interleaved with the others.
  *
  * A model is a path or a name in the shared models folder ({@link SharedModels}). Only numbers
  * taken on a quiet machine mean anything (the load average is printed first).
  */
 public final class ThreadScaling {
+    private static final String FEW_ROWS_SPLIT = "whittle.threads.fewRowsSplit";
+
     private ThreadScaling() {
     }
 
@@ -37,12 +44,14 @@ public final class ThreadScaling {
         int rounds = 100;
         int block = 10;
         int[] threads = {2};
+        boolean ab = false;
         java.util.List<String> models = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--block" -> block = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--ab" -> ab = true;
                 default -> models.add(args[i]);
             }
         }
@@ -52,25 +61,44 @@ public final class ThreadScaling {
         System.out.println("# load " + Files.readString(Path.of("/proc/loadavg")).trim() + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs, rounds " + rounds + " x block " + block);
         for (String name : models) {
-            measure(name, rounds, block, threads);
+            measure(name, rounds, block, threads, ab);
         }
     }
 
-    private static void measure(String name, int rounds, int block, int[] threads) throws Exception {
+    private static void measure(String name, int rounds, int block, int[] threads, boolean ab) throws Exception {
         Path path = Path.of(name);
         byte[] bytes = Files.isRegularFile(path) ? Files.readAllBytes(path) : SharedModels.read(name);
         Model parsed = ModelReader.read(bytes);
         ModelRepair.repair(parsed);
         CompiledModel compiled = CompiledModel.compile(parsed);
-        int n = threads.length + 1;
+        CompiledModel old = null;
+        if (ab) {
+            System.setProperty(FEW_ROWS_SPLIT, "false");
+            try {
+                old = CompiledModel.compile(parsed);
+            } finally {
+                System.clearProperty(FEW_ROWS_SPLIT);
+            }
+        }
+        int n = threads.length * (ab ? 2 : 1) + 1;
         ExecutionContext[] contexts = new ExecutionContext[n];
         int[] counts = new int[n];
+        String[] labels = new String[n];
         counts[0] = 1;
-        System.arraycopy(threads, 0, counts, 1, threads.length);
+        labels[0] = "";
+        for (int t = 0; t < threads.length; t++) {
+            counts[1 + t] = threads[t];
+            labels[1 + t] = "";
+            if (ab) {
+                counts[1 + threads.length + t] = threads[t];
+                labels[1 + threads.length + t] = " (fewRowsSplit=false)";
+            }
+        }
         try {
             for (int c = 0; c < n; c++) {
-                contexts[c] = compiled.newContext(counts[c]);
-                fillInputs(compiled, contexts[c]);
+                CompiledModel model = labels[c].isEmpty() ? compiled : old;
+                contexts[c] = model.newContext(counts[c]);
+                fillInputs(model, contexts[c]);
             }
             // Warm-up: the JIT, the caches, the workers.
             long warmEnd = System.nanoTime() + 3_000_000_000L;
@@ -85,6 +113,11 @@ public final class ThreadScaling {
             for (int r = 0; r < rounds; r++) {
                 for (int c = 0; c < n; c++) {
                     ExecutionContext ctx = contexts[c];
+                    // The other contexts' workers spin for a while after their block
+                    // (whittle.pool.idleSpins) and would take a core from this one: let them
+                    // park, then wake this one's with an untimed invoke.
+                    Thread.sleep(3);
+                    ctx.invoke();
                     long t0 = System.nanoTime();
                     for (int i = 0; i < block; i++) {
                         ctx.invoke();
@@ -100,8 +133,9 @@ public final class ThreadScaling {
                 double[] u = us[c];
                 String ratio = c == 0 ? "" : String.format("  speed-up min %.2fx p50 %.2fx", us[0][0] / u[0],
                         us[0][rounds / 2] / u[rounds / 2]);
-                System.out.printf("  %d thread%s: min %8.1f us  p10 %8.1f  p50 %8.1f  p90 %8.1f%s%n", counts[c],
-                        counts[c] == 1 ? " " : "s", u[0], u[rounds / 10], u[rounds / 2], u[rounds * 9 / 10], ratio);
+                System.out.printf("  %d thread%s: min %8.1f us  p10 %8.1f  p50 %8.1f  p90 %8.1f%s%s%n", counts[c],
+                        counts[c] == 1 ? " " : "s", u[0], u[rounds / 10], u[rounds / 2], u[rounds * 9 / 10], ratio,
+                        labels[c]);
             }
         } finally {
             for (ExecutionContext c : contexts) {

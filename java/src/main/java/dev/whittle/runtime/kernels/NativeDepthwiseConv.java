@@ -45,6 +45,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     private final int channels;
     /** Channels per block of a channel-blocked kernel (16, 32); 0 for the lane-mapped ones (rows only). */
     private final int channelBlock;
+    private final boolean channelRange;
 
     private NativeDepthwiseConv(String name, Kernel<DepthwiseConvParams> reference, MethodHandle handle,
             MemorySegment block, int rows, int channels, int channelBlock) {
@@ -55,7 +56,8 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         this.blockAddress = block.address();
         this.rows = rows;
         this.channels = channels;
-        this.channelBlock = channelBlock;
+        this.channelRange = channelBlock != 0;
+        this.channelBlock = fewRowsSplit() ? channelBlock : 0;
     }
 
     /** The kernel name for {@code family} and {@code tileIsa} ({@code 16c__avx2}): {@code qs8_dwconv2d_minmax_16c__avx2}. */
@@ -474,6 +476,19 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     }
 
     /**
+     * {@value #FEW_ROWS_SPLIT_PROPERTY} (default true): whether kernels created now split nodes
+     * of few rows by channels or vectors, and GEMMs of few uneven pixel tiles by channel groups,
+     * at several threads; false keeps rows and pixel tiles (to compare the two in one process:
+     * {@code bench/.../ThreadScaling --ab}).
+     */
+    public static final String FEW_ROWS_SPLIT_PROPERTY = "whittle.threads.fewRowsSplit";
+
+    /** The current {@value #FEW_ROWS_SPLIT_PROPERTY}, read when a kernel is created. */
+    static boolean fewRowsSplit() {
+        return !"false".equals(System.getProperty(FEW_ROWS_SPLIT_PROPERTY));
+    }
+
+    /**
      * Parts the channels are cut into for {@code threads} threads: as many as threads (at most
      * one whole block each) when there are fewer than 4 rows per thread, else 1 (rows).
      */
@@ -529,7 +544,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
 
     private void call(DepthwiseConvParams p, ExecutionState s, int begin, int end, int c0, int c1) {
         try {
-            if (channelBlock == 0) {
+            if (!channelRange) {
                 handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), begin, end);
             } else {
                 handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), begin, end, c0, c1);

@@ -86,6 +86,8 @@ public final class NativeDepthwiseConvRows
     /** Vectors (VNNI) or units (AVX2) per step. */
     private final int vectors;
     private final long scratchBytes;
+    /** {@link NativeDepthwiseConv#fewRowsSplit} when created. */
+    private final boolean fewRowsSplit = NativeDepthwiseConv.fewRowsSplit();
 
     private NativeDepthwiseConvRows(String name, Kernel<DepthwiseConvParams> reference, MethodHandle handle,
             MemorySegment block, int rows, int vectors, long scratchBytes) {
@@ -393,7 +395,7 @@ public final class NativeDepthwiseConvRows
         if (threads <= 1) {
             return 1;
         }
-        int parts = parts(rows, vectors, threads);
+        int parts = fewRowsSplit ? parts(rows, vectors, threads) : 1;
         return parts > 1 ? parts * rows : Math.min(rows, threads * 4);
     }
 
@@ -432,7 +434,7 @@ public final class NativeDepthwiseConvRows
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int from, int to, int worker) {
         long scratch = s.workerScratchAddress(worker);
-        int parts = parts(rows, vectors, s.threads());
+        int parts = fewRowsSplit ? parts(rows, vectors, s.threads()) : 1;
         if (parts == 1) {
             int n = tasks(s);
             call(p, s, scratch, (int) ((long) rows * from / n), (int) ((long) rows * to / n), 0, vectors);

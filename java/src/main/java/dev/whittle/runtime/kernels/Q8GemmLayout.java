@@ -106,12 +106,18 @@ final class Q8GemmLayout {
      * unevenly (person_detect's 6x6 layers: 36 pixels in tiles of 8, 16 and 20 pixels for 2
      * workers) go to channel groups when those split evenly (8 groups: 4 and 4).
      */
-    record Split(int m, int n, int mTile, int group, int groups, int pixelsPerThread, int pixelsAlways) {
+    record Split(int m, int n, int mTile, int group, int groups, int pixelsPerThread, int pixelsAlways,
+            boolean balance) {
+        /** With the balance check as {@link NativeDepthwiseConv#fewRowsSplit} says now. */
+        Split(int m, int n, int mTile, int group, int groups, int pixelsPerThread, int pixelsAlways) {
+            this(m, n, mTile, group, groups, pixelsPerThread, pixelsAlways, NativeDepthwiseConv.fewRowsSplit());
+        }
+
         private boolean splitsPixels(int threads) {
             if (m >= pixelsPerThread * threads) {
                 return true;
             }
-            return pixelsAlways > 0 && m >= pixelsAlways && !groupsBalanceBetter(threads);
+            return pixelsAlways > 0 && m >= pixelsAlways && !(balance && groupsBalanceBetter(threads));
         }
 
         /**
