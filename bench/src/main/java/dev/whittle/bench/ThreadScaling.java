@@ -29,7 +29,8 @@ import java.util.SplittableRandom;
  *
  * {@code --ab} adds, per thread count, a context of the model compiled with
  * {@code -Dwhittle.threads.fewRowsSplit=false} (nodes of few rows split by rows and pixel tiles,
- * as before the channel / vector splits), interleaved with the others.
+ * as before the channel / vector splits), interleaved with the others. {@code --ops} then prints
+ * each operator's least time per context (profiled invokes, same interleaving).
  *
  * A model is a path or a name in the shared models folder ({@link SharedModels}). Only numbers
  * taken on a quiet machine mean anything (the load average is printed first).
@@ -45,6 +46,7 @@ public final class ThreadScaling {
         int block = 10;
         int[] threads = {2};
         boolean ab = false;
+        boolean ops = false;
         java.util.List<String> models = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -52,6 +54,7 @@ public final class ThreadScaling {
                 case "--block" -> block = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--ab" -> ab = true;
+                case "--ops" -> ops = true;
                 default -> models.add(args[i]);
             }
         }
@@ -61,11 +64,12 @@ public final class ThreadScaling {
         System.out.println("# load " + Files.readString(Path.of("/proc/loadavg")).trim() + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs, rounds " + rounds + " x block " + block);
         for (String name : models) {
-            measure(name, rounds, block, threads, ab);
+            measure(name, rounds, block, threads, ab, ops);
         }
     }
 
-    private static void measure(String name, int rounds, int block, int[] threads, boolean ab) throws Exception {
+    private static void measure(String name, int rounds, int block, int[] threads, boolean ab, boolean ops)
+            throws Exception {
         Path path = Path.of(name);
         byte[] bytes = Files.isRegularFile(path) ? Files.readAllBytes(path) : SharedModels.read(name);
         Model parsed = ModelReader.read(bytes);
@@ -137,6 +141,9 @@ public final class ThreadScaling {
                         counts[c] == 1 ? " " : "s", u[0], u[rounds / 10], u[rounds / 2], u[rounds * 9 / 10], ratio,
                         labels[c]);
             }
+            if (ops) {
+                perOp(contexts, labels, counts, rounds, block, compiled, old);
+            }
         } finally {
             for (ExecutionContext c : contexts) {
                 if (c != null) {
@@ -144,6 +151,58 @@ public final class ThreadScaling {
                 }
             }
         }
+    }
+
+    /**
+     * Per operator, the least time of any profiled invoke (OpProfile, one invoke at a time),
+     * same interleaving as the whole model; microseconds, one column per context.
+     */
+    private static void perOp(ExecutionContext[] contexts, String[] labels, int[] counts, int rounds, int block,
+            CompiledModel compiled, CompiledModel old) throws InterruptedException {
+        int n = contexts.length;
+        dev.whittle.runtime.OpProfile[] profiles = new dev.whittle.runtime.OpProfile[n];
+        for (int c = 0; c < n; c++) {
+            profiles[c] = dev.whittle.runtime.OpProfile.of(labels[c].isEmpty() ? compiled : old);
+        }
+        int nops = profiles[0].entries().size();
+        long[][] min = new long[n][nops];
+        for (long[] m : min) {
+            Arrays.fill(m, Long.MAX_VALUE);
+        }
+        for (int r = 0; r < rounds; r++) {
+            for (int c = 0; c < n; c++) {
+                Thread.sleep(3);
+                contexts[c].invoke();
+                for (int i = 0; i < block; i++) {
+                    profiles[c].reset();
+                    contexts[c].invoke(profiles[c]);
+                    var e = profiles[c].entries();
+                    for (int o = 0; o < nops; o++) {
+                        min[c][o] = Math.min(min[c][o], e.get(o).nanos());
+                    }
+                }
+            }
+        }
+        StringBuilder head = new StringBuilder("  op  kernel                                              ");
+        for (int c = 0; c < n; c++) {
+            head.append(String.format(" %7s", counts[c] + "t" + (labels[c].isEmpty() ? "" : "-old")));
+        }
+        System.out.println(head + "   (min us per op)");
+        long[] sums = new long[n];
+        var entries = profiles[0].entries();
+        for (int o = 0; o < nops; o++) {
+            StringBuilder line = new StringBuilder(String.format("  %2d  %-52s", o, entries.get(o).kernel()));
+            for (int c = 0; c < n; c++) {
+                line.append(String.format(" %7.2f", min[c][o] / 1e3));
+                sums[c] += min[c][o];
+            }
+            System.out.println(line);
+        }
+        StringBuilder line = new StringBuilder(String.format("  %-56s", "sum"));
+        for (int c = 0; c < n; c++) {
+            line.append(String.format(" %7.2f", sums[c] / 1e3));
+        }
+        System.out.println(line);
     }
 
     private static void fillInputs(CompiledModel compiled, ExecutionContext context) {

@@ -31,6 +31,7 @@ class DepthwiseConvRowsKernelTest {
     @AfterEach
     void clearProperty() {
         System.clearProperty(KernelPath.PROPERTY);
+        System.clearProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY);
     }
 
     /** Whether a row kernel runs here for the family (else the sweep would test nothing new). */
@@ -142,6 +143,8 @@ class DepthwiseConvRowsKernelTest {
      */
     @Test
     void vectorSplitForFewRows() {
+        // Small nodes run serially by default: split them all here.
+        System.setProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY, "0");
         int[][] cases = {
             // h, w, c, mult, k, stride
             {3, 3, 256, 1, 3, 1},   // person_detect's last: 3 rows, 4 vectors (VNNI) of one pixel

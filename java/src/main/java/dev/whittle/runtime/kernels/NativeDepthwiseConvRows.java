@@ -88,6 +88,16 @@ public final class NativeDepthwiseConvRows
     private final long scratchBytes;
     /** {@link NativeDepthwiseConv#fewRowsSplit} when created. */
     private final boolean fewRowsSplit = NativeDepthwiseConv.fewRowsSplit();
+    /**
+     * {@value #SERIAL_MACS_PROPERTY} (default {@value #SERIAL_MACS}): nodes of fewer
+     * multiply-adds run on the invoking thread alone at any thread count. Measured on Zen 4
+     * (per-op minimum, 1 vs 2 threads): person_detect's 3x3x128 and 3x3x256 layers (10 and
+     * 21 K MACs, 1.0 and 1.3 us) took 1.2 and 1.7 us on 2 threads, the hand-off to the worker
+     * and back costing more than the half saved; its 6x6x128 ones (41 K, 2.25 us) 1.8 us.
+     */
+    public static final String SERIAL_MACS_PROPERTY = "whittle.dwconv.serialMacs";
+    static final long SERIAL_MACS = 32_768;
+    private final boolean serial;
 
     private NativeDepthwiseConvRows(String name, Kernel<DepthwiseConvParams> reference, MethodHandle handle,
             MemorySegment block, int rows, int vectors, long scratchBytes) {
@@ -99,6 +109,10 @@ public final class NativeDepthwiseConvRows
         this.rows = rows;
         this.vectors = vectors;
         this.scratchBytes = scratchBytes;
+        long macs = (long) rows * block.get(ValueLayout.JAVA_INT_UNALIGNED, 5 * 4)
+                * block.get(ValueLayout.JAVA_INT_UNALIGNED, 15 * 4) * block.get(ValueLayout.JAVA_INT_UNALIGNED, 6 * 4)
+                * block.get(ValueLayout.JAVA_INT_UNALIGNED, 7 * 4);
+        this.serial = macs < Long.getLong(SERIAL_MACS_PROPERTY, SERIAL_MACS);
     }
 
     /** {@code qs8_qc8w_dwconv2d_minmax_rows64c4__avx512vnni} for that family and ISA. */
@@ -392,7 +406,7 @@ public final class NativeDepthwiseConvRows
 
     private int tasks(ExecutionState s) {
         int threads = s.threads();
-        if (threads <= 1) {
+        if (threads <= 1 || serial) {
             return 1;
         }
         int parts = fewRowsSplit ? parts(rows, vectors, threads) : 1;
@@ -434,7 +448,7 @@ public final class NativeDepthwiseConvRows
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int from, int to, int worker) {
         long scratch = s.workerScratchAddress(worker);
-        int parts = fewRowsSplit ? parts(rows, vectors, s.threads()) : 1;
+        int parts = fewRowsSplit && !serial ? parts(rows, vectors, s.threads()) : 1;
         if (parts == 1) {
             int n = tasks(s);
             call(p, s, scratch, (int) ((long) rows * from / n), (int) ((long) rows * to / n), 0, vectors);
