@@ -28,8 +28,8 @@ import java.util.SplittableRandom;
  * </pre>
  *
  * {@code --ab} adds, per thread count, a context of the model compiled with
- * {@code -Dwhittle.threads.fewRowsSplit=false} (nodes of few rows split by rows and pixel tiles,
- * as before the channel / vector splits), interleaved with the others. {@code --ops} then prints
+ * {@code -Dwhittle.threads.fewRowsSplit=true} (nodes of few rows split by channels or vectors,
+ * GEMMs of few uneven pixel tiles by channel groups), interleaved with the others. {@code --ops} then prints
  * each operator's least time per context (profiled invokes, same interleaving).
  *
  * A model is a path or a name in the shared models folder ({@link SharedModels}). Only numbers
@@ -77,7 +77,7 @@ public final class ThreadScaling {
         CompiledModel compiled = CompiledModel.compile(parsed);
         CompiledModel old = null;
         if (ab) {
-            System.setProperty(FEW_ROWS_SPLIT, "false");
+            System.setProperty(FEW_ROWS_SPLIT, "true");
             try {
                 old = CompiledModel.compile(parsed);
             } finally {
@@ -95,7 +95,7 @@ public final class ThreadScaling {
             labels[1 + t] = "";
             if (ab) {
                 counts[1 + threads.length + t] = threads[t];
-                labels[1 + threads.length + t] = " (fewRowsSplit=false)";
+                labels[1 + threads.length + t] = " (fewRowsSplit=true)";
             }
         }
         try {
@@ -185,7 +185,7 @@ public final class ThreadScaling {
         }
         StringBuilder head = new StringBuilder("  op  kernel                                              ");
         for (int c = 0; c < n; c++) {
-            head.append(String.format(" %7s", counts[c] + "t" + (labels[c].isEmpty() ? "" : "-old")));
+            head.append(String.format(" %7s", counts[c] + "t" + (labels[c].isEmpty() ? "" : "-few")));
         }
         System.out.println(head + "   (min us per op)");
         long[] sums = new long[n];

@@ -32,6 +32,7 @@ class DepthwiseConvRowsKernelTest {
     void clearProperty() {
         System.clearProperty(KernelPath.PROPERTY);
         System.clearProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY);
+        System.clearProperty(dev.whittle.runtime.kernels.NativeDepthwiseConv.FEW_ROWS_SPLIT_PROPERTY);
     }
 
     /** Whether a row kernel runs here for the family (else the sweep would test nothing new). */
@@ -145,6 +146,8 @@ class DepthwiseConvRowsKernelTest {
     void vectorSplitForFewRows() {
         // Small nodes run serially by default: split them all here.
         System.setProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY, "0");
+        // The vector / channel split is off by default (whittle.threads.fewRowsSplit): on here.
+        System.setProperty(dev.whittle.runtime.kernels.NativeDepthwiseConv.FEW_ROWS_SPLIT_PROPERTY, "true");
         int[][] cases = {
             // h, w, c, mult, k, stride
             {3, 3, 256, 1, 3, 1},   // person_detect's last: 3 rows, 4 vectors (VNNI) of one pixel

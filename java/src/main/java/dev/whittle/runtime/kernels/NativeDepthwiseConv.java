@@ -23,6 +23,11 @@ import java.nio.ByteBuffer;
  * same integer, and the output stage is TFLite's {@code MultiplyByQuantizedMultiplier}.
  *
  * <p>Threading: tasks are ranges of output rows ({@code batch * outH}), one native call each.
+ * With {@link #FEW_ROWS_SPLIT_PROPERTY} (off by default), the channel-blocked kernels split
+ * layers of few rows (fewer than 4 per thread) and several channel blocks by channels instead
+ * ({@link #parts}): task {@code t} is row {@code t % rows} of part {@code t / rows}, part
+ * {@code k} the whole blocks {@code [k * blocks / parts, (k + 1) * blocks / parts)} (the last
+ * part also the channels past the last whole block).
  */
 public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, ParallelTask<DepthwiseConvParams> {
     /** Taps (kh * kw) the kernels take ({@code WHITTLE_Q8_DWCONV_MAX_TAPS}). */
@@ -476,16 +481,21 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     }
 
     /**
-     * {@value #FEW_ROWS_SPLIT_PROPERTY} (default true): whether kernels created now split nodes
+     * {@value #FEW_ROWS_SPLIT_PROPERTY} (default false): whether kernels created now split nodes
      * of few rows by channels or vectors, and GEMMs of few uneven pixel tiles by channel groups,
-     * at several threads; false keeps rows and pixel tiles (to compare the two in one process:
-     * {@code bench/.../ThreadScaling --ab}).
+     * at several threads, instead of rows and pixel tiles. Off by default: on person_detect at 2
+     * threads (Zen 4, 2 vCPUs, per-op minimum, interleaved in one process,
+     * {@code bench/.../ThreadScaling --ab --ops}) the balanced split of the 6x6 layers won in
+     * one run of three and lost in two (6x6x128 depthwise 1.8 us against 1.45 us by rows, the
+     * GEMMs after it 2.7 against 2.35 us), the whole model 73-94 us against 73-85 us: each
+     * worker then reads half of its input from the other core's cache, where rows and pixel
+     * tiles keep the rows a worker wrote on its core; MobileNet v1 0.25 was unchanged.
      */
     public static final String FEW_ROWS_SPLIT_PROPERTY = "whittle.threads.fewRowsSplit";
 
     /** The current {@value #FEW_ROWS_SPLIT_PROPERTY}, read when a kernel is created. */
     static boolean fewRowsSplit() {
-        return !"false".equals(System.getProperty(FEW_ROWS_SPLIT_PROPERTY));
+        return "true".equals(System.getProperty(FEW_ROWS_SPLIT_PROPERTY));
     }
 
     /**

@@ -26,9 +26,11 @@ import java.nio.ByteBuffer;
  * same integer; the output stage is TFLite's {@code MultiplyByQuantizedMultiplier}.
  *
  * <p>Threading: tasks are ranges of output rows ({@code batch * outH}), one native call each
- * with its worker's scratch. Layers of few rows (fewer than 4 per thread) and several vectors
- * per step (many channels: person_detect's 6x6x128 and 3x3x256, MobileNet's 7x7x256) are split
- * by vectors instead ({@link #parts}): task {@code t} is row {@code t % rows} of part
+ * with its worker's scratch; nodes under {@value #SERIAL_MACS} MACs run serially. With
+ * {@link NativeDepthwiseConv#FEW_ROWS_SPLIT_PROPERTY} (off by default: it measured slower, see
+ * there), layers of few rows (fewer than 4 per thread) and several vectors per step (many
+ * channels: person_detect's 6x6x128, MobileNet's 7x7x256) are split by vectors instead
+ * ({@link #parts}): task {@code t} is row {@code t % rows} of part
  * {@code t / rows}, part {@code k} the vectors {@code [k * vectors / parts, (k + 1) * vectors /
  * parts)} of every step, so each worker computes its lanes of every row and builds the tap rows
  * of those lanes only, where 3 or 6 rows cut in 2 were uneven and each worker built the tap rows

@@ -102,7 +102,8 @@ final class Q8GemmLayout {
      * (multiples of {@code mTile}, about 4 per thread) where the pixels are many, else blocks of
      * the {@code groups} channel groups of {@code group} channels. The pixels are split where
      * {@code m >= pixelsPerThread * threads}, or {@code m >= pixelsAlways} when that is positive
-     * and the channel groups would not share the work out more evenly: few pixel tiles cut
+     * and, where {@code balance} ({@link NativeDepthwiseConv#FEW_ROWS_SPLIT_PROPERTY}, off by
+     * default), the channel groups would not share the work out more evenly: few pixel tiles cut
      * unevenly (person_detect's 6x6 layers: 36 pixels in tiles of 8, 16 and 20 pixels for 2
      * workers) go to channel groups when those split evenly (8 groups: 4 and 4).
      */

@@ -9,9 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@link Q8GemmLayout.Split}: which way a node is cut, and that its tasks cover it exactly once. */
 class Q8GemmSplitTest {
     /** The split Q8Gemm makes on AVX-512 VNNI (tiles of 8) for few weights. */
-    private static Q8GemmLayout.Split fewWeights(int m, int n) {
+    private static Q8GemmLayout.Split fewWeights(int m, int n, boolean balance) {
         int np = (n + 15) / 16 * 16;
-        return new Q8GemmLayout.Split(m, n, 8, 16, np / 16, 64, Math.min(np, 32));
+        return new Q8GemmLayout.Split(m, n, 8, 16, np / 16, 64, Math.min(np, 32), balance);
+    }
+
+    private static Q8GemmLayout.Split fewWeights(int m, int n) {
+        return fewWeights(m, n, true);
+    }
+
+    @Test
+    void balanceOffKeepsPixelTiles() {
+        Q8GemmLayout.Split s = fewWeights(36, 128, false);
+        assertEquals(16, s.m0(2, 2));
+        assertEquals(0, s.n0(2, 2));
+        assertFalse(new Q8GemmLayout.Split(36, 128, 8, 16, 8, 64, 32).balance(), "off by default");
     }
 
     @Test
@@ -34,7 +46,7 @@ class Q8GemmSplitTest {
     void tasksCoverEveryOutputOnce() {
         for (int m = 1; m <= 80; m += 7) {
             for (int n : new int[] {1, 16, 40, 128, 256}) {
-                Q8GemmLayout.Split s = fewWeights(m, n);
+                Q8GemmLayout.Split s = fewWeights(m, n, (m + n) % 2 == 0);
                 for (int threads = 1; threads <= 4; threads++) {
                     int[] hits = new int[m * n];
                     int tasks = s.tasks(threads);
