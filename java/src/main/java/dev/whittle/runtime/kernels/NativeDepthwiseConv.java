@@ -485,11 +485,11 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
      * of few rows by channels or vectors, and GEMMs of few uneven pixel tiles by channel groups,
      * at several threads, instead of rows and pixel tiles. Off by default: on person_detect at 2
      * threads (Zen 4, 2 vCPUs, per-op minimum, interleaved in one process,
-     * {@code bench/.../ThreadScaling --ab --ops}) the balanced split of the 6x6 layers won in
-     * one run of three and lost in two (6x6x128 depthwise 1.8 us against 1.45 us by rows, the
-     * GEMMs after it 2.7 against 2.35 us), the whole model 73-94 us against 73-85 us: each
-     * worker then reads half of its input from the other core's cache, where rows and pixel
-     * tiles keep the rows a worker wrote on its core; MobileNet v1 0.25 was unchanged.
+     * {@code bench/.../ThreadScaling --ab --ops}) the balanced split of the 6x6 layers lost in
+     * all three runs (6x6x128 depthwise 1.8-2.3 us against 1.4-1.8 us by rows, the GEMMs after
+     * it 2.7-3.2 against 2.35-2.7 us; sum of the ops 75-91 against 71-85 us): each worker then
+     * reads half of its input from the other core's cache, where rows and pixel tiles keep the
+     * rows a worker wrote on its core. MobileNet v1 0.25 was unchanged (537.7 against 537.6 us).
      */
     public static final String FEW_ROWS_SPLIT_PROPERTY = "whittle.threads.fewRowsSplit";
 

@@ -93,9 +93,10 @@ public final class NativeDepthwiseConvRows
     /**
      * {@value #SERIAL_MACS_PROPERTY} (default {@value #SERIAL_MACS}): nodes of fewer
      * multiply-adds run on the invoking thread alone at any thread count. Measured on Zen 4
-     * (per-op minimum, 1 vs 2 threads): person_detect's 3x3x128 and 3x3x256 layers (10 and
-     * 21 K MACs, 1.0 and 1.3 us) took 1.2 and 1.7 us on 2 threads, the hand-off to the worker
-     * and back costing more than the half saved; its 6x6x128 ones (41 K, 2.25 us) 1.8 us.
+     * (per-op minimum, 1 vs 2 threads, {@code ThreadScaling --ops}): person_detect's 3x3x128 and
+     * 3x3x256 layers (10 and 21 K MACs, 0.87 and 1.15 us on 1 thread) took 1.09 and 1.47 us on 2
+     * threads split by rows, the hand-off to the worker and back costing more than the half
+     * saved (0.90 and 1.14 us serial); its 6x6x128 ones (41 K, 2.05 us) 1.6-1.9 us.
      */
     public static final String SERIAL_MACS_PROPERTY = "whittle.dwconv.serialMacs";
     static final long SERIAL_MACS = 32_768;
