@@ -87,8 +87,14 @@ inline __m128i block16(const uint8_t* const* taps, int32_t ntaps, size_t off, co
 
 template <bool kUnsigned>
 void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* output, int32_t row_begin,
-            int32_t row_end) {
+            int32_t row_end, int32_t ch_begin, int32_t ch_end) {
   const size_t channels = (size_t)p->channels;
+  // Channels [cb, ce): cb a multiple of the block, ce one too or the channel count.
+  const size_t cb = ch_begin > 0 ? (size_t)ch_begin : 0;
+  const size_t ce = ch_end > 0 && (size_t)ch_end < channels ? (size_t)ch_end : channels;
+  if (cb >= ce) {
+    return;
+  }
   const size_t cp = (size_t)p->channels_padded;
   const int32_t ntaps = p->kh * p->kw;
   const int32_t* bias = at<int32_t>(p, p->bias_offset);
@@ -132,13 +138,13 @@ void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* ou
         memcpy(o, tmp, channels);
         continue;
       }
-      size_t c = 0;
-      for (; c + 16 <= channels; c += 16) {
+      size_t c = cb;
+      for (; c + 16 <= ce; c += 16) {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c), block16<kUnsigned>(taps, ntaps, c, w, cp, c, bias, rq));
       }
-      if (c < channels) {
+      if (c < ce) {
         // The last 16 channels again, overlapping: recomputed outputs are the same bytes.
-        c = channels - 16;
+        c = ce - 16;
         _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c), block16<kUnsigned>(taps, ntaps, c, w, cp, c, bias, rq));
       }
     }
@@ -150,19 +156,25 @@ void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* ou
 extern "C" {
 
 WHITTLE_API void whittle_qs8_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                       int8_t* output, int32_t row_begin, int32_t row_end) {
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin, row_end);
+                                                       int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end) {
+  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin,
+                row_end, ch_begin, ch_end);
 }
 
 WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                            int8_t* output, int32_t row_begin, int32_t row_end) {
+                                                            int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end) {
   // Per-tensor weights are per-channel weights with equal scales: the same code.
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin, row_end);
+  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin,
+                row_end, ch_begin, ch_end);
 }
 
 WHITTLE_API void whittle_qu8_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const uint8_t* input,
-                                                       uint8_t* output, int32_t row_begin, int32_t row_end) {
-  dwconv<true>(p, input, output, row_begin, row_end);
+                                                       uint8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end) {
+  dwconv<true>(p, input, output, row_begin,
+                row_end, ch_begin, ch_end);
 }
 
 }  // extern "C"

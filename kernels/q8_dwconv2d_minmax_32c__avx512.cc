@@ -84,8 +84,14 @@ inline void block32(const uint8_t* const* taps, int32_t ntaps, size_t c, const i
 
 template <bool kUnsigned>
 void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* output, int32_t row_begin,
-            int32_t row_end) {
+            int32_t row_end, int32_t ch_begin, int32_t ch_end) {
   const size_t channels = (size_t)p->channels;
+  // Channels [cb, ce): cb a multiple of the block, ce one too or the channel count.
+  const size_t cb = ch_begin > 0 ? (size_t)ch_begin : 0;
+  const size_t ce = ch_end > 0 && (size_t)ch_end < channels ? (size_t)ch_end : channels;
+  if (cb >= ce) {
+    return;
+  }
   const size_t cp = (size_t)p->channels_padded;
   const int32_t ntaps = p->kh * p->kw;
   const int32_t* bias = at<int32_t>(p, p->bias_offset);
@@ -115,10 +121,11 @@ void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* ou
     for (int32_t ox = 0; ox < p->out_w; ox++) {
       whittle_q8_dwconv::tap_pointers(p, rows, ox, zero, taps);
       uint8_t* o = out_row + (size_t)ox * channels;
-      for (size_t c = 0; c < full; c += 32) {
+      const size_t cf = ce < full ? ce : full;
+      for (size_t c = cb; c < cf; c += 32) {
         block32<kUnsigned, false>(taps, ntaps, c, w, cp, bias, rq, o, 0, 0);
       }
-      if (rest != 0) {
+      if (rest != 0 && ce == channels) {
         block32<kUnsigned, true>(taps, ntaps, full, w, cp, bias, rq, o, m0, m1);
       }
     }
@@ -130,19 +137,25 @@ void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* ou
 extern "C" {
 
 WHITTLE_API void whittle_qs8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                         int8_t* output, int32_t row_begin, int32_t row_end) {
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin, row_end);
+                                                         int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end) {
+  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin,
+                row_end, ch_begin, ch_end);
 }
 
 WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                            int8_t* output, int32_t row_begin, int32_t row_end) {
+                                                            int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end) {
   // Per-tensor weights are per-channel weights with equal scales: the same code.
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin, row_end);
+  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin,
+                row_end, ch_begin, ch_end);
 }
 
 WHITTLE_API void whittle_qu8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const uint8_t* input,
-                                                         uint8_t* output, int32_t row_begin, int32_t row_end) {
-  dwconv<true>(p, input, output, row_begin, row_end);
+                                                         uint8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end) {
+  dwconv<true>(p, input, output, row_begin,
+                row_end, ch_begin, ch_end);
 }
 
 }  // extern "C"

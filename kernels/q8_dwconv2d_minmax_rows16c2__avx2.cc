@@ -113,9 +113,9 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_
 }
 
 template <int kGroups, bool kShared, bool kUnsigned, bool kLeftShift>
-inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t valid, int32_t nu, const Ctx& c) {
+inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t valid, int32_t u, int32_t nu,
+                 const Ctx& c) {
   // Two units (4 accumulators) per pass: with more, the 16 ymm registers spill.
-  int32_t u = 0;
   for (; u + 2 <= nu; u += 2) {
     units<2, kGroups, kShared, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
   }
@@ -168,13 +168,12 @@ struct Reader {
 
 // The pair row of one input row: per horizontal pair, step and unit, 2 x 32 bytes.
 template <int kMode, bool kUnsigned>
-void build_pairs(const Params* p, const Reader& rd, uint8_t* prow) {
+void build_pairs(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t ue) {
   const int32_t kw = p->kw;
   const int32_t hx_n = p->x_groups;
   const int32_t nu = p->vectors;
   const int32_t steps = p->steps;
   const int64_t sl = p->step_lanes;
-  __m256i* dst = reinterpret_cast<__m256i*>(prow);
   for (int32_t hx = 0; hx < hx_n; hx++) {
     const int32_t f0 = 2 * hx;
     const int64_t da = (int64_t)f0 * p->dil_w - p->pad_w;
@@ -183,9 +182,11 @@ void build_pairs(const Params* p, const Reader& rd, uint8_t* prow) {
     const int64_t oc = p->out_c;
     const int64_t adv_px = 16 / oc, adv_c = 16 % oc;
     for (int32_t st = 0; st < steps; st++) {
-      int64_t l = (int64_t)st * sl;
-      int64_t px = (int64_t)st * p->step_pixels, c = 0;  // lane l = (px, c), no division per unit
-      for (int32_t u = 0; u < nu; u++, l += 16, dst += 2) {
+      int64_t l = (int64_t)st * sl + (int64_t)ub * 16;
+      // lane l = (px, c), no division per unit
+      int64_t px = (int64_t)st * p->step_pixels + (int64_t)ub * 16 / oc, c = (int64_t)ub * 16 % oc;
+      __m256i* dst = reinterpret_cast<__m256i*>(prow) + (((size_t)hx * steps + st) * nu + ub) * 2;
+      for (int32_t u = ub; u < ue; u++, l += 16, dst += 2) {
         const __m128i a8 = rd.load<kMode>(l, px, c, da);
         const __m128i b8 = rd.load<kMode>(l, px, c, db);
         px += adv_px;
@@ -204,29 +205,29 @@ void build_pairs(const Params* p, const Reader& rd, uint8_t* prow) {
 }
 
 template <bool kUnsigned>
-void build(const Params* p, const Reader& rd, uint8_t* prow) {
+void build(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t ue) {
   switch (p->direct_mode) {
     case 1:
-      build_pairs<1, kUnsigned>(p, rd, prow);
+      build_pairs<1, kUnsigned>(p, rd, prow, ub, ue);
       break;
     case 2:
-      build_pairs<2, kUnsigned>(p, rd, prow);
+      build_pairs<2, kUnsigned>(p, rd, prow, ub, ue);
       break;
     case 3:
-      build_pairs<3, kUnsigned>(p, rd, prow);
+      build_pairs<3, kUnsigned>(p, rd, prow, ub, ue);
       break;
     case 4:
-      build_pairs<4, kUnsigned>(p, rd, prow);
+      build_pairs<4, kUnsigned>(p, rd, prow, ub, ue);
       break;
     default:
-      build_pairs<0, kUnsigned>(p, rd, prow);
+      build_pairs<0, kUnsigned>(p, rd, prow, ub, ue);
       break;
   }
 }
 
 template <bool kUnsigned, bool kLeftShift>
 void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
-         int32_t row_end) {
+         int32_t row_end, int32_t ub, int32_t ue) {
   Ctx c;
   c.w = whittle_q8_dwconv_rows::at<__m256i>(p, p->weights_offset);
   c.k = whittle_q8_dwconv_rows::at<__m256i>(p, p->consts_offset);
@@ -287,7 +288,7 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         uint8_t* dst = pairs + (size_t)slot * prow_bytes;
         if (tags[slot] != key) {
           memcpy(padded + left, input + (size_t)key * in_row_bytes, in_row_bytes);
-          build<kUnsigned>(p, rd, dst);
+          build<kUnsigned>(p, rd, dst, ub, ue);
           tags[slot] = key;
         }
         r = dst;
@@ -306,14 +307,14 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
       }
       if (ngroups == 6) {  // 3x3
         if (shared) {
-          step<6, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+          step<6, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, ub, ue, c);
         } else {
-          step<6, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+          step<6, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, ub, ue, c);
         }
       } else if (shared) {
-        step<0, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+        step<0, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, ub, ue, c);
       } else {
-        step<0, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, nu, c);
+        step<0, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, ub, ue, c);
       }
     }
   }
@@ -321,11 +322,20 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
 
 template <bool kUnsigned>
 void dwconv(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
-            int32_t row_end) {
+            int32_t row_end, int32_t ub, int32_t ue) {
+  if (ub < 0) {
+    ub = 0;
+  }
+  if (ue > p->vectors) {
+    ue = p->vectors;
+  }
+  if (ub >= ue) {
+    return;
+  }
   if ((p->flags & WHITTLE_Q8_DWCONV_ROWS_LEFT_SHIFT) != 0) {
-    run<kUnsigned, true>(p, input, output, scratch, row_begin, row_end);
+    run<kUnsigned, true>(p, input, output, scratch, row_begin, row_end, ub, ue);
   } else {
-    run<kUnsigned, false>(p, input, output, scratch, row_begin, row_end);
+    run<kUnsigned, false>(p, input, output, scratch, row_begin, row_end, ub, ue);
   }
 }
 
@@ -335,23 +345,26 @@ extern "C" {
 
 WHITTLE_API void whittle_qs8_dwconv2d_minmax_rows16c2__avx2(const whittle_q8_dwconv_rows_params* p,
                                                             const int8_t* input, int8_t* output, void* scratch,
-                                                            int32_t row_begin, int32_t row_end) {
+                                                            int32_t row_begin, int32_t row_end,
+    int32_t vec_begin, int32_t vec_end) {
   dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin,
-                row_end);
+                row_end, vec_begin, vec_end);
 }
 
 WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_rows16c2__avx2(const whittle_q8_dwconv_rows_params* p,
                                                                  const int8_t* input, int8_t* output, void* scratch,
-                                                                 int32_t row_begin, int32_t row_end) {
+                                                                 int32_t row_begin, int32_t row_end,
+    int32_t vec_begin, int32_t vec_end) {
   // Per-tensor weights are per-channel weights with equal scales: the same code.
   dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin,
-                row_end);
+                row_end, vec_begin, vec_end);
 }
 
 WHITTLE_API void whittle_qu8_dwconv2d_minmax_rows16c2__avx2(const whittle_q8_dwconv_rows_params* p,
                                                             const uint8_t* input, uint8_t* output, void* scratch,
-                                                            int32_t row_begin, int32_t row_end) {
-  dwconv<true>(p, input, output, scratch, row_begin, row_end);
+                                                            int32_t row_begin, int32_t row_end,
+    int32_t vec_begin, int32_t vec_end) {
+  dwconv<true>(p, input, output, scratch, row_begin, row_end, vec_begin, vec_end);
 }
 
 }  // extern "C"

@@ -194,8 +194,8 @@ WHITTLE_DW_INLINE void vectors(const uint8_t* const* q, int32_t ngroups_rt, uint
 
 
 template <int kGroups, bool kShared, bool kLeftShift, bool kClamp>
-inline void step(const uint8_t* const* qs, int32_t ngroups, uint8_t* out, int32_t valid, int32_t nv, const Ctx& c) {
-  int32_t v = 0;
+inline void step(const uint8_t* const* qs, int32_t ngroups, uint8_t* out, int32_t valid, int32_t v, int32_t nv,
+                 const Ctx& c) {
   for (; v + 4 <= nv; v += 4) {
     vectors<4, kGroups, kShared, kLeftShift, kClamp>(qs, ngroups, out, valid, v, c);
   }
@@ -227,7 +227,7 @@ inline void xor_bytes(uint8_t* d, uint8_t x, size_t n) {
 }
 
 // The quad row of staged row u: per horizontal group, step and vector, 4 x 64 bytes.
-void build_quads(const Params* p, const uint8_t* u, const size_t* toff, uint8_t* qrow) {
+void build_quads(const Params* p, const uint8_t* u, const size_t* toff, uint8_t* qrow, int32_t vb, int32_t ve) {
   const int32_t kw = p->kw;
   const int32_t gx_n = p->x_groups;
   const int32_t nv = p->vectors;
@@ -241,10 +241,10 @@ void build_quads(const Params* p, const uint8_t* u, const size_t* toff, uint8_t*
     const uint8_t* tb = u + toff[f0 + 1 < kw ? f0 + 1 : f0];
     const uint8_t* tc = u + toff[f0 + 2 < kw ? f0 + 2 : f0];
     const uint8_t* td = u + toff[f0 + 3 < kw ? f0 + 3 : f0];
-    __m512i* dst = reinterpret_cast<__m512i*>(qrow + (size_t)gx * group_bytes);
     for (int32_t st = 0; st < steps; st++) {
-      size_t l = (size_t)st * sl;
-      for (int32_t v = 0; v < nv; v++, l += 64, dst += 4) {
+      size_t l = (size_t)st * sl + (size_t)vb * 64;
+      __m512i* dst = reinterpret_cast<__m512i*>(qrow + (size_t)gx * group_bytes) + ((size_t)st * nv + vb) * 4;
+      for (int32_t v = vb; v < ve; v++, l += 64, dst += 4) {
         const __m512i xa = _mm512_loadu_si512(ta + l);
         const __m512i xb = _mm512_loadu_si512(tb + l);
         const __m512i xc = _mm512_loadu_si512(tc + l);
@@ -324,14 +324,13 @@ WHITTLE_DW_INLINE __m512i load_tap(const Direct& d, int64_t l, int64_t px, int64
 
 // The quad row of input row `row` built directly (see Direct).
 template <int kMode>
-void build_quads_direct(const Params* p, const Direct& d, uint8_t* qrow) {
+void build_quads_direct(const Params* p, const Direct& d, uint8_t* qrow, int32_t vb, int32_t ve) {
   const int32_t kw = p->kw;
   const int32_t gx_n = p->x_groups;
   const int32_t nv = p->vectors;
   const int32_t steps = p->steps;
   const int64_t sl = p->step_lanes;
   const __m512i flip = _mm512_set1_epi8((char)0x80);
-  __m512i* dst = reinterpret_cast<__m512i*>(qrow);
   for (int32_t gx = 0; gx < gx_n; gx++) {
     const int32_t f0 = 4 * gx;
     const int64_t da = (int64_t)f0 * p->dil_w - p->pad_w;
@@ -341,9 +340,11 @@ void build_quads_direct(const Params* p, const Direct& d, uint8_t* qrow) {
     const int64_t oc = p->out_c;
     const int64_t adv_px = 64 / oc, adv_c = 64 % oc;
     for (int32_t st = 0; st < steps; st++) {
-      int64_t l = (int64_t)st * sl;
-      int64_t px = (int64_t)st * p->step_pixels, c = 0;  // lane l = (px, c), no division per vector
-      for (int32_t v = 0; v < nv; v++, l += 64, dst += 4) {
+      int64_t l = (int64_t)st * sl + (int64_t)vb * 64;
+      // lane l = (px, c), no division per vector
+      int64_t px = (int64_t)st * p->step_pixels + (int64_t)vb * 64 / oc, c = (int64_t)vb * 64 % oc;
+      __m512i* dst = reinterpret_cast<__m512i*>(qrow) + (((size_t)gx * steps + st) * nv + vb) * 4;
+      for (int32_t v = vb; v < ve; v++, l += 64, dst += 4) {
         const __m512i xa = load_tap<kMode>(d, l, px, c, da);
         const __m512i xb = load_tap<kMode>(d, l, px, c, db);
         const __m512i xc = load_tap<kMode>(d, l, px, c, dc);
@@ -393,7 +394,7 @@ Direct direct_for(const Params* p) {
 
 template <bool kLeftShift, bool kClamp>
 void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
-         int32_t row_end) {
+         int32_t row_end, int32_t vb, int32_t ve) {
   Ctx c;
   c.w = whittle_q8_dwconv_rows::at<__m512i>(p, p->weights_offset);
   c.k = whittle_q8_dwconv_rows::at<__m512i>(p, p->consts_offset);
@@ -447,21 +448,21 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
             direct.row = input + (size_t)key * in_row_bytes;
             switch (direct.mode) {
               case 1:
-                build_quads_direct<1>(p, direct, dst);
+                build_quads_direct<1>(p, direct, dst, vb, ve);
                 break;
               case 2:
-                build_quads_direct<2>(p, direct, dst);
+                build_quads_direct<2>(p, direct, dst, vb, ve);
                 break;
               case 3:
-                build_quads_direct<3>(p, direct, dst);
+                build_quads_direct<3>(p, direct, dst, vb, ve);
                 break;
               default:
-                build_quads_direct<4>(p, direct, dst);
+                build_quads_direct<4>(p, direct, dst, vb, ve);
                 break;
             }
           } else {
             whittle_q8_dwconv_rows::stage_row(xor_bytes, p, input + (size_t)key * in_row_bytes, u);
-            build_quads(p, u, toff, dst);
+            build_quads(p, u, toff, dst, vb, ve);
           }
           tags[slot] = key;
         }
@@ -482,33 +483,42 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
       }
       if (ngroups == 3) {
         if (shared) {
-          step<3, true, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
+          step<3, true, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, vb, ve, c);
         } else {
-          step<3, false, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
+          step<3, false, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, vb, ve, c);
         }
       } else if (shared) {
-        step<0, true, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
+        step<0, true, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, vb, ve, c);
       } else {
-        step<0, false, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, nv, c);
+        step<0, false, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, vb, ve, c);
       }
     }
   }
 }
 
 void dwconv(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
-            int32_t row_end) {
+            int32_t row_end, int32_t vb, int32_t ve) {
+  if (vb < 0) {
+    vb = 0;
+  }
+  if (ve > p->vectors) {
+    ve = p->vectors;
+  }
+  if (vb >= ve) {
+    return;
+  }
   const bool ls = (p->flags & WHITTLE_Q8_DWCONV_ROWS_LEFT_SHIFT) != 0;
   const bool clamp = (p->flags & WHITTLE_Q8_DWCONV_ROWS_CLAMP) != 0;
   if (ls) {
     if (clamp) {
-      run<true, true>(p, input, output, scratch, row_begin, row_end);
+      run<true, true>(p, input, output, scratch, row_begin, row_end, vb, ve);
     } else {
-      run<true, false>(p, input, output, scratch, row_begin, row_end);
+      run<true, false>(p, input, output, scratch, row_begin, row_end, vb, ve);
     }
   } else if (clamp) {
-    run<false, true>(p, input, output, scratch, row_begin, row_end);
+    run<false, true>(p, input, output, scratch, row_begin, row_end, vb, ve);
   } else {
-    run<false, false>(p, input, output, scratch, row_begin, row_end);
+    run<false, false>(p, input, output, scratch, row_begin, row_end, vb, ve);
   }
 }
 
@@ -518,16 +528,20 @@ extern "C" {
 
 WHITTLE_API void whittle_qs8_dwconv2d_minmax_rows64c4__avx512vnni(const whittle_q8_dwconv_rows_params* p,
                                                                   const int8_t* input, int8_t* output, void* scratch,
-                                                                  int32_t row_begin, int32_t row_end) {
-  dwconv(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin, row_end);
+                                                                  int32_t row_begin, int32_t row_end, int32_t vec_begin,
+                                                                  int32_t vec_end) {
+  dwconv(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin, row_end,
+         vec_begin, vec_end);
 }
 
 WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_rows64c4__avx512vnni(const whittle_q8_dwconv_rows_params* p,
                                                                        const int8_t* input, int8_t* output,
                                                                        void* scratch, int32_t row_begin,
-                                                                       int32_t row_end) {
+                                                                       int32_t row_end, int32_t vec_begin,
+                                                                       int32_t vec_end) {
   // Per-tensor weights are per-channel weights with equal scales: the same code.
-  dwconv(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin, row_end);
+  dwconv(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin, row_end,
+         vec_begin, vec_end);
 }
 
 }  // extern "C"

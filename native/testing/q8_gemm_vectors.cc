@@ -38,7 +38,8 @@ namespace {
 
 typedef void (*GemmFn)(const whittle_q8_gemm_params*, const uint8_t*, uint8_t*, void*, int32_t, int32_t, int32_t,
                        int32_t);
-typedef void (*DwconvFn)(const whittle_q8_dwconv_params*, const uint8_t*, uint8_t*, int32_t, int32_t);
+typedef void (*DwconvFn)(const whittle_q8_dwconv_params*, const uint8_t*, uint8_t*, int32_t, int32_t, int32_t,
+                         int32_t);
 typedef void (*Qs16Fn)(const whittle_qs16_gemm_params*, const int16_t*, int16_t*, int16_t*, int64_t, int64_t,
                        int64_t, int64_t);
 typedef uint64_t (*FeaturesFn)(void);
@@ -189,7 +190,7 @@ int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs) {
       const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
       uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
       for (uint32_t call = 0; call < calls; call++) {
-        fn(params, input, output, ranges[2 * (size_t) call], ranges[2 * (size_t) call + 1]);
+        fn(params, input, output, ranges[2 * (size_t) call], ranges[2 * (size_t) call + 1], 0, params->channels);
       }
       (*runs)++;
       failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;

@@ -20,7 +20,10 @@
  * MultiplyByQuantizedMultiplier, + output_offset, clamp to [act_min, act_max].
  *
  * Entry points: (params, input, output, first output row, end output row) where rows count
- * batch * out_h. Tensors are NHWC, channels = in channels = out channels.
+ * batch * out_h; the channel-blocked kernels (16c, 32c) also take (first channel, end channel):
+ * the channels [ch_begin, ch_end) of those rows, ch_begin a multiple of the block and ch_end
+ * one too or the channel count (0, channels: all), so that threads can split layers of few
+ * rows and many channels by channels. Tensors are NHWC, channels = in channels = out channels.
  */
 #ifndef WHITTLE_DWCONV_H_
 #define WHITTLE_DWCONV_H_
@@ -48,24 +51,33 @@ typedef struct whittle_q8_dwconv_params {
 #define WHITTLE_Q8_DWCONV_MAX_TAPS 256
 
 WHITTLE_API void whittle_qs8_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                       int8_t* output, int32_t row_begin, int32_t row_end);
+                                                       int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end);
 WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const int8_t* input,
-    int8_t* output, int32_t row_begin, int32_t row_end);
+    int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end);
 WHITTLE_API void whittle_qu8_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const uint8_t* input,
-                                                       uint8_t* output, int32_t row_begin, int32_t row_end);
+                                                       uint8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end);
 WHITTLE_API void whittle_qs8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                         int8_t* output, int32_t row_begin, int32_t row_end);
+                                                         int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end);
 WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const int8_t* input,
-    int8_t* output, int32_t row_begin, int32_t row_end);
+    int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end);
 WHITTLE_API void whittle_qu8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const uint8_t* input,
-                                                         uint8_t* output, int32_t row_begin, int32_t row_end);
+                                                         uint8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end);
 /* AArch64 Advanced SIMD: 16 channels per step, the same block as the AVX2 16c kernel. */
 WHITTLE_API void whittle_qs8_dwconv2d_minmax_16c__neon(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                       int8_t* output, int32_t row_begin, int32_t row_end);
+                                                       int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end);
 WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_16c__neon(const whittle_q8_dwconv_params* p, const int8_t* input,
-    int8_t* output, int32_t row_begin, int32_t row_end);
+    int8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end);
 WHITTLE_API void whittle_qu8_dwconv2d_minmax_16c__neon(const whittle_q8_dwconv_params* p, const uint8_t* input,
-                                                       uint8_t* output, int32_t row_begin, int32_t row_end);
+                                                       uint8_t* output, int32_t row_begin, int32_t row_end,
+    int32_t ch_begin, int32_t ch_end);
 
 /* The lane-mapped kernels (q8_dwconv2d_minmax_64l_*): any depth multiplier, and few channels.
  *

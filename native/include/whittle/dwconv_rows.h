@@ -42,9 +42,12 @@
  * zero_row_offset the tap row of a row of zero points (rows above and below the input):
  * max(row_bytes, qrow_bytes) bytes.
  *
- * Entry points: (params, input, output, scratch, first output row, end output row), rows
- * counting batch * out_h; scratch: a 64-byte aligned array of row_slots int32 tags, then (VNNI)
- * one staged row of row_bytes, then row_slots tap rows of qrow_bytes.
+ * Entry points: (params, input, output, scratch, first output row, end output row, first vector,
+ * end vector), rows counting batch * out_h; the call computes vectors [vec_begin, vec_end) of
+ * every step of those rows (all of them: 0, vectors), so that threads can split layers of few
+ * rows and many channels by vectors (lanes) instead of rows; scratch: a 64-byte aligned array of
+ * row_slots int32 tags, then (VNNI) one staged row of row_bytes, then row_slots tap rows of
+ * qrow_bytes.
  */
 #ifndef WHITTLE_DWCONV_ROWS_H_
 #define WHITTLE_DWCONV_ROWS_H_
@@ -78,7 +81,8 @@ typedef struct whittle_q8_dwconv_rows_params {
 #define WHITTLE_Q8_DWCONV_ROWS_DECL(dtype, tile, ctype)                                                          \
   WHITTLE_API void whittle_##dtype##_dwconv2d_minmax_##tile(const whittle_q8_dwconv_rows_params* p,              \
                                                              const ctype* input, ctype* output, void* scratch,   \
-                                                             int32_t row_begin, int32_t row_end);
+                                                             int32_t row_begin, int32_t row_end,       \
+                                                             int32_t vec_begin, int32_t vec_end);
 WHITTLE_Q8_DWCONV_ROWS_DECL(qs8, rows16c2__avx2, int8_t)
 WHITTLE_Q8_DWCONV_ROWS_DECL(qs8_qc8w, rows16c2__avx2, int8_t)
 WHITTLE_Q8_DWCONV_ROWS_DECL(qu8, rows16c2__avx2, uint8_t)

@@ -166,6 +166,11 @@ class DepthwiseConvKernelPathsTest {
 
     /** Runs every available path, threads 1 and 3, against the reference; returns the kernels run. */
     static int check(KernelFamily<DepthwiseConvKernelFactory> family, Spec s) {
+        return check(family, s, 1, 3);
+    }
+
+    /** Runs every available path at each of {@code threadCounts} against the reference; returns the kernels run. */
+    static int check(KernelFamily<DepthwiseConvKernelFactory> family, Spec s, int... threadCounts) {
         Model m = build(family, s);
         // One per-axis scale is a per-tensor quantization: the op picks the qs8 family.
         KernelFamily<DepthwiseConvKernelFactory> dispatched =
@@ -185,7 +190,7 @@ class DepthwiseConvKernelPathsTest {
                 continue;
             }
             String kernel = expectedKernel(dispatched, path, s);
-            for (int threads : new int[] {1, 3}) {
+            for (int threads : threadCounts) {
                 assertArrayEquals(expected, run(m, path, threads, kernel, input),
                         kernel + " (" + threads + " threads) differs from the reference on " + family + " " + s);
             }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -30,6 +31,8 @@ class DepthwiseConvRowsKernelTest {
     @AfterEach
     void clearProperty() {
         System.clearProperty(KernelPath.PROPERTY);
+        System.clearProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY);
+        System.clearProperty(dev.whittle.runtime.kernels.NativeDepthwiseConv.FEW_ROWS_SPLIT_PROPERTY);
     }
 
     /** Whether a row kernel runs here for the family (else the sweep would test nothing new). */
@@ -131,6 +134,60 @@ class DepthwiseConvRowsKernelTest {
                 }
             }
         }
+    }
+
+    /**
+     * Layers of few rows and many channels, which threads split by vectors (lanes) of every step
+     * (row kernels) or by channel blocks (16c, 32c: the paths where those run) instead of rows:
+     * 2, 3 and 4 threads (parts of one or more vectors, uneven parts, parts
+     * spanning a range call), steps of several pixels, strides 1 and 2, 3x3 and 5x5, batch 2.
+     */
+    @Test
+    void vectorSplitForFewRows() {
+        // Small nodes run serially by default: split them all here.
+        System.setProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY, "0");
+        // The vector / channel split is off by default (whittle.threads.fewRowsSplit): on here.
+        System.setProperty(dev.whittle.runtime.kernels.NativeDepthwiseConv.FEW_ROWS_SPLIT_PROPERTY, "true");
+        int[][] cases = {
+            // h, w, c, mult, k, stride
+            {3, 3, 256, 1, 3, 1},   // person_detect's last: 3 rows, 4 vectors (VNNI) of one pixel
+            {6, 6, 128, 1, 3, 1},   // 6 rows, 2 pixels per step
+            {6, 6, 128, 1, 3, 2},   // stride 2 to 3 rows
+            {7, 7, 256, 1, 3, 1},   // MobileNet's 7x7x256
+            {4, 5, 96, 1, 5, 1},    // 96 channels: steps of partial vectors, 5x5
+            {2, 9, 200, 1, 3, 2},   // 200 channels, one row
+            {5, 4, 20, 4, 3, 1},    // multiplier 4: 80 lanes per pixel
+            {3, 11, 40, 1, 3, 1},   // 40 channels: a vector mixes pixels
+        };
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
+            if (!rowsAvailable(family)) {
+                continue;
+            }
+            for (int[] g : cases) {
+                Spec s = new Spec(i % 3 == 1 ? 2 : 1, g[0], g[1], g[2], g[3], g[4], g[4], g[5], g[5], 1, 1,
+                        true, new int[] {3, 0, 1}[i % 3], i % 4 != 3, i % 3, i % 5 == 2 ? 1 : 0, 9700 + i);
+                DepthwiseConvKernelPathsTest.check(family, s, 1, 2, 3, 4);
+                i++;
+            }
+        }
+    }
+
+    @Test
+    void partsCutVectorsOnlyForFewRows() {
+        assertEquals(1, NativeDepthwiseConvRows.parts(3, 4, 1));
+        assertEquals(2, NativeDepthwiseConvRows.parts(3, 4, 2));
+        assertEquals(2, NativeDepthwiseConvRows.parts(7, 4, 2));
+        assertEquals(1, NativeDepthwiseConvRows.parts(8, 4, 2));
+        assertEquals(3, NativeDepthwiseConvRows.parts(6, 4, 3));
+        assertEquals(2, NativeDepthwiseConvRows.parts(6, 2, 3));
+        assertEquals(1, NativeDepthwiseConvRows.parts(3, 1, 2));
+        assertEquals(1, NativeDepthwiseConvRows.parts(48, 4, 2));
+        // The channel-blocked kernels (16c, 32c): whole blocks.
+        assertEquals(2, dev.whittle.runtime.kernels.NativeDepthwiseConv.parts(3, 8, 2));
+        assertEquals(1, dev.whittle.runtime.kernels.NativeDepthwiseConv.parts(3, 1, 2));
+        assertEquals(1, dev.whittle.runtime.kernels.NativeDepthwiseConv.parts(12, 8, 2));
+        assertEquals(4, dev.whittle.runtime.kernels.NativeDepthwiseConv.parts(7, 16, 4));
     }
 
     @Test

@@ -23,6 +23,11 @@ import java.nio.ByteBuffer;
  * same integer, and the output stage is TFLite's {@code MultiplyByQuantizedMultiplier}.
  *
  * <p>Threading: tasks are ranges of output rows ({@code batch * outH}), one native call each.
+ * With {@link #FEW_ROWS_SPLIT_PROPERTY} (off by default), the channel-blocked kernels split
+ * layers of few rows (fewer than 4 per thread) and several channel blocks by channels instead
+ * ({@link #parts}): task {@code t} is row {@code t % rows} of part {@code t / rows}, part
+ * {@code k} the whole blocks {@code [k * blocks / parts, (k + 1) * blocks / parts)} (the last
+ * part also the channels past the last whole block).
  */
 public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, ParallelTask<DepthwiseConvParams> {
     /** Taps (kh * kw) the kernels take ({@code WHITTLE_Q8_DWCONV_MAX_TAPS}). */
@@ -31,6 +36,10 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     private static final int PAD_CHANNELS = 32;
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+    /** The channel-blocked kernels' ({@code 16c}, {@code 32c}): rows, then channels {@code [ch_begin, ch_end)}. */
+    private static final FunctionDescriptor SIGNATURE_CHANNELS = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
 
     private final String name;
     private final Kernel<DepthwiseConvParams> reference;
@@ -38,15 +47,22 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     private final MemorySegment block;
     private final long blockAddress;
     private final int rows;
+    private final int channels;
+    /** Channels per block of a channel-blocked kernel (16, 32); 0 for the lane-mapped ones (rows only). */
+    private final int channelBlock;
+    private final boolean channelRange;
 
     private NativeDepthwiseConv(String name, Kernel<DepthwiseConvParams> reference, MethodHandle handle,
-            MemorySegment block, int rows) {
+            MemorySegment block, int rows, int channels, int channelBlock) {
         this.name = name;
         this.reference = reference;
         this.handle = handle;
         this.block = block;
         this.blockAddress = block.address();
         this.rows = rows;
+        this.channels = channels;
+        this.channelRange = channelBlock != 0;
+        this.channelBlock = fewRowsSplit() ? channelBlock : 0;
     }
 
     /** The kernel name for {@code family} and {@code tileIsa} ({@code 16c__avx2}): {@code qs8_dwconv2d_minmax_16c__avx2}. */
@@ -178,8 +194,9 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
             m.set(ValueLayout.JAVA_INT_UNALIGNED, rshOff + 4L * o, right);
         }
         m.asSlice(zeroOff, cp + 64).fill((byte) zero);
-        MethodHandle h = bind ? NativeKernels.handle(symbol, SIGNATURE) : null;
-        return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH());
+        MethodHandle h = bind ? NativeKernels.handle(symbol, SIGNATURE_CHANNELS) : null;
+        return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH(), p.inC(),
+                tileIsa.startsWith("32c") ? 32 : 16);
     }
 
     /** Below this many channels (and for any depth multiplier) the lane-mapped kernel runs. */
@@ -427,7 +444,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
             writeMapping(m, singleOff, single, taps, outC, wEff, consts);
         }
         MethodHandle h = NativeKernels.handle(symbol, SIGNATURE);
-        return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH());
+        return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH(), outC, 0);
     }
 
     private static void writeMapping(MemorySegment m, long off, LaneMapping map, int taps, int outC, int[] wEff,
@@ -463,9 +480,43 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         return name;
     }
 
+    /**
+     * {@value #FEW_ROWS_SPLIT_PROPERTY} (default false): whether kernels created now split nodes
+     * of few rows by channels or vectors, and GEMMs of few uneven pixel tiles by channel groups,
+     * at several threads, instead of rows and pixel tiles. Off by default: on person_detect at 2
+     * threads (Zen 4, 2 vCPUs, per-op minimum, interleaved in one process,
+     * {@code bench/.../ThreadScaling --ab --ops}) the balanced split of the 6x6 layers lost in
+     * all three runs (6x6x128 depthwise 1.8-2.3 us against 1.4-1.8 us by rows, the GEMMs after
+     * it 2.7-3.2 against 2.35-2.7 us; sum of the ops 75-91 against 71-85 us): each worker then
+     * reads half of its input from the other core's cache, where rows and pixel tiles keep the
+     * rows a worker wrote on its core. MobileNet v1 0.25 was unchanged (537.7 against 537.6 us).
+     */
+    public static final String FEW_ROWS_SPLIT_PROPERTY = "whittle.threads.fewRowsSplit";
+
+    /** The current {@value #FEW_ROWS_SPLIT_PROPERTY}, read when a kernel is created. */
+    static boolean fewRowsSplit() {
+        return "true".equals(System.getProperty(FEW_ROWS_SPLIT_PROPERTY));
+    }
+
+    /**
+     * Parts the channels are cut into for {@code threads} threads: as many as threads (at most
+     * one whole block each) when there are fewer than 4 rows per thread, else 1 (rows).
+     */
+    public static int parts(int rows, int wholeBlocks, int threads) {
+        return threads > 1 && wholeBlocks > 1 && rows < 4 * threads ? Math.min(threads, wholeBlocks) : 1;
+    }
+
+    private int parts(ExecutionState s) {
+        return channelBlock == 0 ? 1 : parts(rows, channels / channelBlock, s.threads());
+    }
+
     private int tasks(ExecutionState s) {
         int threads = s.threads();
-        return threads <= 1 ? 1 : Math.min(rows, threads * 4);
+        if (threads <= 1) {
+            return 1;
+        }
+        int parts = parts(s);
+        return parts > 1 ? parts * rows : Math.min(rows, threads * 4);
     }
 
     @Override
@@ -483,14 +534,31 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         run(p, s, task, task + 1, worker);
     }
 
-    /** Tasks {@code [from, to)} are consecutive rows: one call. */
+    /** Tasks {@code [from, to)} are consecutive rows (of one part, or of consecutive parts): a call per part. */
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int from, int to, int worker) {
-        int n = tasks(s);
-        int begin = (int) ((long) rows * from / n);
-        int end = (int) ((long) rows * to / n);
+        int parts = parts(s);
+        if (parts == 1) {
+            int n = tasks(s);
+            call(p, s, (int) ((long) rows * from / n), (int) ((long) rows * to / n), 0, channels);
+            return;
+        }
+        int blocks = channels / channelBlock;
+        for (int k = from / rows; k * rows < to; k++) {
+            int begin = Math.max(from, k * rows) - k * rows;
+            int end = Math.min(to, (k + 1) * rows) - k * rows;
+            int c1 = k == parts - 1 ? channels : blocks * (k + 1) / parts * channelBlock;
+            call(p, s, begin, end, blocks * k / parts * channelBlock, c1);
+        }
+    }
+
+    private void call(DepthwiseConvParams p, ExecutionState s, int begin, int end, int c0, int c1) {
         try {
-            handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), begin, end);
+            if (!channelRange) {
+                handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), begin, end);
+            } else {
+                handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), begin, end, c0, c1);
+            }
         } catch (Throwable t) {
             throw new IllegalStateException(name + " failed", t);
         }

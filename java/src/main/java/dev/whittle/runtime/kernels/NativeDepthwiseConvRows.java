@@ -26,7 +26,15 @@ import java.nio.ByteBuffer;
  * same integer; the output stage is TFLite's {@code MultiplyByQuantizedMultiplier}.
  *
  * <p>Threading: tasks are ranges of output rows ({@code batch * outH}), one native call each
- * with its worker's scratch.
+ * with its worker's scratch; nodes under {@value #SERIAL_MACS} MACs run serially. With
+ * {@link NativeDepthwiseConv#FEW_ROWS_SPLIT_PROPERTY} (off by default: it measured slower, see
+ * there), layers of few rows (fewer than 4 per thread) and several vectors per step (many
+ * channels: person_detect's 6x6x128, MobileNet's 7x7x256) are split by vectors instead
+ * ({@link #parts}): task {@code t} is row {@code t % rows} of part
+ * {@code t / rows}, part {@code k} the vectors {@code [k * vectors / parts, (k + 1) * vectors /
+ * parts)} of every step, so each worker computes its lanes of every row and builds the tap rows
+ * of those lanes only, where 3 or 6 rows cut in 2 were uneven and each worker built the tap rows
+ * of the input rows it shares with the other.
  */
 public final class NativeDepthwiseConvRows
         implements Kernel<DepthwiseConvParams>, ParallelTask<DepthwiseConvParams>, WorkerScratch {
@@ -69,7 +77,7 @@ public final class NativeDepthwiseConvRows
     private static final int FLAG_CLAMP = 2;
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT);
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
 
     private final String name;
     private final Kernel<DepthwiseConvParams> reference;
@@ -77,17 +85,37 @@ public final class NativeDepthwiseConvRows
     private final MemorySegment block;
     private final long blockAddress;
     private final int rows;
+    /** Vectors (VNNI) or units (AVX2) per step. */
+    private final int vectors;
     private final long scratchBytes;
+    /** {@link NativeDepthwiseConv#fewRowsSplit} when created. */
+    private final boolean fewRowsSplit = NativeDepthwiseConv.fewRowsSplit();
+    /**
+     * {@value #SERIAL_MACS_PROPERTY} (default {@value #SERIAL_MACS}): nodes of fewer
+     * multiply-adds run on the invoking thread alone at any thread count. Measured on Zen 4
+     * (per-op minimum, 1 vs 2 threads, {@code ThreadScaling --ops}): person_detect's 3x3x128 and
+     * 3x3x256 layers (10 and 21 K MACs, 0.87 and 1.15 us on 1 thread) took 1.09 and 1.47 us on 2
+     * threads split by rows, the hand-off to the worker and back costing more than the half
+     * saved (0.90 and 1.14 us serial); its 6x6x128 ones (41 K, 2.05 us) 1.6-1.9 us.
+     */
+    public static final String SERIAL_MACS_PROPERTY = "whittle.dwconv.serialMacs";
+    static final long SERIAL_MACS = 32_768;
+    private final boolean serial;
 
     private NativeDepthwiseConvRows(String name, Kernel<DepthwiseConvParams> reference, MethodHandle handle,
-            MemorySegment block, int rows, long scratchBytes) {
+            MemorySegment block, int rows, int vectors, long scratchBytes) {
         this.name = name;
         this.reference = reference;
         this.handle = handle;
         this.block = block;
         this.blockAddress = block.address();
         this.rows = rows;
+        this.vectors = vectors;
         this.scratchBytes = scratchBytes;
+        long macs = (long) rows * block.get(ValueLayout.JAVA_INT_UNALIGNED, 5 * 4)
+                * block.get(ValueLayout.JAVA_INT_UNALIGNED, 15 * 4) * block.get(ValueLayout.JAVA_INT_UNALIGNED, 6 * 4)
+                * block.get(ValueLayout.JAVA_INT_UNALIGNED, 7 * 4);
+        this.serial = macs < Long.getLong(SERIAL_MACS_PROPERTY, SERIAL_MACS);
     }
 
     /** {@code qs8_qc8w_dwconv2d_minmax_rows64c4__avx512vnni} for that family and ISA. */
@@ -279,7 +307,7 @@ public final class NativeDepthwiseConvRows
         }
         MethodHandle h = NativeKernels.handle(symbol, SIGNATURE);
         return new NativeDepthwiseConvRows(name, NativeDepthwiseConv.referenceOf(family), h, m,
-                p.batches() * p.outH(), scratch);
+                p.batches() * p.outH(), (int) vectors, scratch);
     }
 
     /** How the VNNI kernel builds quad rows (dwconv_rows.h, direct_mode): 0 from a staged row. */
@@ -371,9 +399,21 @@ public final class NativeDepthwiseConvRows
         return scratchBytes;
     }
 
+    /**
+     * Parts the vectors of a step are cut into for {@code threads} threads: as many as threads
+     * (at most one vector each) when there are fewer than 4 rows per thread, else 1 (rows).
+     */
+    public static int parts(int rows, int vectors, int threads) {
+        return threads > 1 && vectors > 1 && rows < 4 * threads ? Math.min(threads, vectors) : 1;
+    }
+
     private int tasks(ExecutionState s) {
         int threads = s.threads();
-        return threads <= 1 ? 1 : Math.min(rows, threads * 4);
+        if (threads <= 1 || serial) {
+            return 1;
+        }
+        int parts = fewRowsSplit ? parts(rows, vectors, threads) : 1;
+        return parts > 1 ? parts * rows : Math.min(rows, threads * 4);
     }
 
     @Override
@@ -386,15 +426,17 @@ public final class NativeDepthwiseConvRows
         int n = tasks(s);
         if (n == 1) {
             // One task: the call itself, without the pool's dispatch.
-            call(p, s, s.workerScratchAddress(0), 0, rows);
+            call(p, s, s.workerScratchAddress(0), 0, rows, 0, vectors);
             return;
         }
         s.parallelFor(n, this, p);
     }
 
-    private void call(DepthwiseConvParams p, ExecutionState s, long scratch, int begin, int end) {
+    private void call(DepthwiseConvParams p, ExecutionState s, long scratch, int begin, int end, int vBegin,
+            int vEnd) {
         try {
-            handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), scratch, begin, end);
+            handle.invokeExact(blockAddress, s.address(p.input()), s.address(p.output()), scratch, begin, end, vBegin,
+                    vEnd);
         } catch (Throwable t) {
             throw new IllegalStateException(name + " failed", t);
         }
@@ -402,19 +444,24 @@ public final class NativeDepthwiseConvRows
 
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int task, int worker) {
-        int n = tasks(s);
-        int begin = (int) ((long) rows * task / n);
-        int end = (int) ((long) rows * (task + 1) / n);
-        call(p, s, s.workerScratchAddress(worker), begin, end);
+        run(p, s, task, task + 1, worker);
     }
 
-    /** Tasks {@code [from, to)} are consecutive rows: one call. */
+    /** Tasks {@code [from, to)} are consecutive rows (of one part, or of consecutive parts): a call per part. */
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int from, int to, int worker) {
-        int n = tasks(s);
-        int begin = (int) ((long) rows * from / n);
-        int end = (int) ((long) rows * to / n);
-        call(p, s, s.workerScratchAddress(worker), begin, end);
+        long scratch = s.workerScratchAddress(worker);
+        int parts = fewRowsSplit && !serial ? parts(rows, vectors, s.threads()) : 1;
+        if (parts == 1) {
+            int n = tasks(s);
+            call(p, s, scratch, (int) ((long) rows * from / n), (int) ((long) rows * to / n), 0, vectors);
+            return;
+        }
+        for (int k = from / rows; k * rows < to; k++) {
+            int begin = Math.max(from, k * rows) - k * rows;
+            int end = Math.min(to, (k + 1) * rows) - k * rows;
+            call(p, s, scratch, begin, end, vectors * k / parts, vectors * (k + 1) / parts);
+        }
     }
 
     /** Keeps the packed block reachable as long as the kernel. */

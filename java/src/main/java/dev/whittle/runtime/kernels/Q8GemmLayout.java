@@ -101,11 +101,48 @@ final class Q8GemmLayout {
      * The split of {@code m} pixels x {@code n} channels into tasks: contiguous blocks of pixels
      * (multiples of {@code mTile}, about 4 per thread) where the pixels are many, else blocks of
      * the {@code groups} channel groups of {@code group} channels. The pixels are split where
-     * {@code m >= pixelsPerThread * threads}, or {@code m >= pixelsAlways} when that is positive.
+     * {@code m >= pixelsPerThread * threads}, or {@code m >= pixelsAlways} when that is positive
+     * and, where {@code balance} ({@link NativeDepthwiseConv#FEW_ROWS_SPLIT_PROPERTY}, off by
+     * default), the channel groups would not share the work out more evenly: few pixel tiles cut
+     * unevenly (person_detect's 6x6 layers: 36 pixels in tiles of 8, 16 and 20 pixels for 2
+     * workers) go to channel groups when those split evenly (8 groups: 4 and 4).
      */
-    record Split(int m, int n, int mTile, int group, int groups, int pixelsPerThread, int pixelsAlways) {
+    record Split(int m, int n, int mTile, int group, int groups, int pixelsPerThread, int pixelsAlways,
+            boolean balance) {
+        /** With the balance check as {@link NativeDepthwiseConv#fewRowsSplit} says now. */
+        Split(int m, int n, int mTile, int group, int groups, int pixelsPerThread, int pixelsAlways) {
+            this(m, n, mTile, group, groups, pixelsPerThread, pixelsAlways, NativeDepthwiseConv.fewRowsSplit());
+        }
+
         private boolean splitsPixels(int threads) {
-            return m >= pixelsPerThread * threads || (pixelsAlways > 0 && m >= pixelsAlways);
+            if (m >= pixelsPerThread * threads) {
+                return true;
+            }
+            return pixelsAlways > 0 && m >= pixelsAlways && !(balance && groupsBalanceBetter(threads));
+        }
+
+        /**
+         * Whether the most work one worker gets of the static split (worker {@code w} owns tasks
+         * {@code [w * tasks / threads, (w + 1) * tasks / threads)}, as {@code IntraOpPool}) is
+         * smaller, by more than 1/32 of the node, with channel groups than with pixel blocks.
+         */
+        boolean groupsBalanceBetter(int threads) {
+            int pc = pixelChunk(threads);
+            int pt = (m + pc - 1) / pc;
+            int gc = groupChunk(threads);
+            int gt = (groups + gc - 1) / gc;
+            long pixelMax = 0;
+            long groupMax = 0;
+            for (int w = 0; w < threads; w++) {
+                long p0 = Math.min(m, (long) pt * w / threads * pc);
+                long p1 = Math.min(m, (long) pt * (w + 1) / threads * pc);
+                pixelMax = Math.max(pixelMax, p1 - p0);
+                long g0 = Math.min(groups, (long) gt * w / threads * gc);
+                long g1 = Math.min(groups, (long) gt * (w + 1) / threads * gc);
+                groupMax = Math.max(groupMax, g1 - g0);
+            }
+            // pixelMax / m against groupMax / groups, in integers.
+            return 32 * groupMax * m + (long) m * groups < 32 * pixelMax * groups;
         }
 
         private int pixelChunk(int threads) {
