@@ -325,45 +325,11 @@ final class Qs16LutGemm {
         }
     }
 
-    /** The CONV_2D factory of the {@code CONV2D_LUT} family: 16x8 nodes only. */
+    /** The CONV_2D factory of the {@code CONV2D_LUT} family: 16x8 nodes only (checks: {@link Qs16FormatNode#conv}). */
     static WeightFormatConvFactory convFactory() {
         return (dense, p, filter, bias, stats) -> {
-            if (dense != KernelRegistry.QS16_QC8W_CONV2D || p.groups() != 1 || p.filterInC() != p.inC()
-                    || p.inputOffset() != 0 || p.outputOffset() != 0 || p.filterOffset() != 0
-                    || (p.bias() >= 0 && bias == null) || p.batches() <= 0 || p.outH() <= 0 || p.outW() <= 0
-                    || p.inC() <= 0 || p.outC() <= 0 || p.kh() <= 0 || p.kw() <= 0) {
-                return null;
-            }
-            int n = p.outC();
-            long[] mult = new long[n];
-            long[] shift = new long[n];
-            long[] rnd = new long[n];
-            for (int c = 0; c < n; c++) {
-                int mm = p.multipliers()[c];
-                int s = p.shifts()[c];
-                if (mm < 0 || s < -31 || s >= 8) {
-                    return null; // the reference throws for these; let it
-                }
-                mult[c] = Qs16Gemm.reducedMultiplier(mm);
-                shift[c] = 15 - s;
-                rnd[c] = 1L << (shift[c] - 1);
-            }
-            long[] b = null;
-            if (bias != null) {
-                ByteBuffer bb = bias.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                b = new long[n];
-                for (int c = 0; c < n; c++) {
-                    b[c] = bb.getLong(c * 8);
-                }
-            }
-            long k = (long) p.kh() * p.kw() * p.inC();
-            if (k * n > Integer.MAX_VALUE) {
-                return null;
-            }
-            long[] geometry = {p.batches(), p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), n, p.kh(), p.kw(),
-                p.strideH(), p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW()};
-            Qs16LutGemm g = of("conv2d", geometry, filter, n, (int) k, b, Qs16Gemm.STAGE_INT64, mult, shift, rnd, null,
-                    p.actMin(), p.actMax(), stats, dense);
+            Qs16FormatNode node = Qs16FormatNode.conv(dense, p, bias);
+            Qs16LutGemm g = node == null ? null : of("conv2d", node, filter, stats, dense);
             return g == null ? null : new Conv(g);
         };
     }
@@ -371,41 +337,16 @@ final class Qs16LutGemm {
     /** The FULLY_CONNECTED factory of the {@code FULLY_CONNECTED_LUT} family: 16x8 nodes only. */
     static WeightFormatFcFactory fcFactory() {
         return (dense, p, weights, bias, stats) -> {
-            if (dense != KernelRegistry.QS16_QC8W_FULLY_CONNECTED || p.inputOffset() != 0 || p.weightsOffset() != 0
-                    || p.outputOffset() != 0 || (p.bias() >= 0 && bias == null) || p.batches() <= 0
-                    || p.inFeatures() <= 0 || p.outFeatures() <= 0
-                    || (long) p.inFeatures() * p.outFeatures() > Integer.MAX_VALUE) {
-                return null;
-            }
-            boolean wide = p.realScales() != null;
-            int n = p.outFeatures();
-            long[] b = null;
-            if (bias != null) {
-                ByteBuffer bb = bias.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                b = new long[n];
-                for (int c = 0; c < n; c++) {
-                    b[c] = p.biasIs64() ? bb.getLong(c * 8) : bb.getInt(c * 4);
-                }
-            }
-            long[] mult = null;
-            long[] shift = null;
-            long[] rnd = null;
-            if (!wide) {
-                mult = new long[n];
-                shift = new long[n];
-                rnd = new long[n];
-                for (int c = 0; c < n; c++) {
-                    mult[c] = p.multipliers()[c];
-                    shift[c] = p.shifts()[c];
-                }
-            }
-            long[] geometry = {1, 1, p.batches(), p.inFeatures(), 1, p.batches(), n, 1, 1, 1, 1, 1, 1, 0, 0};
-            Qs16LutGemm g = of("fully_connected", geometry, weights, n, p.inFeatures(), b,
-                    wide ? Qs16Gemm.STAGE_DOUBLE : Qs16Gemm.STAGE_RUY, mult, shift, rnd,
-                    wide ? p.realScales().clone() : null, p.actMin(), p.actMax(), stats, dense);
-            return g == null ? null : new Fc(g,
-                    wide ? FullyConnectedReference.QS16_QC8W : FullyConnectedReference.QS16_QC8W_GEMM);
+            Qs16FormatNode node = Qs16FormatNode.fc(dense, p, bias);
+            Qs16LutGemm g = node == null ? null : of("fully_connected", node, weights, stats, dense);
+            return g == null ? null : new Fc(g, node.fcReference());
         };
+    }
+
+    private static Qs16LutGemm of(String op, Qs16FormatNode node, ByteBuffer weights, WeightStats stats,
+            KernelFamily<?> dense) {
+        return of(op, node.geometry(), weights, node.n(), node.k(), node.bias(), node.stage(), node.mult(),
+                node.shift(), node.rnd(), node.scale(), node.actMin(), node.actMax(), stats, dense);
     }
 
     /** CONV_2D: the reference runs when the tensors are not in native memory. */
