@@ -43,6 +43,9 @@ typedef void (*DwconvFn)(const whittle_q8_dwconv_params*, const uint8_t*, uint8_
 typedef void (*Qs16Fn)(const whittle_qs16_gemm_params*, const int16_t*, int16_t*, int16_t*, int64_t, int64_t,
                        int64_t, int64_t);
 typedef uint64_t (*FeaturesFn)(void);
+// NEON gaps (issue 6): the lane-mapped q8 depthwise ("WDWL") and the 16x8 depthwise ("WQDW").
+typedef void (*DwconvLanesFn)(const void*, const uint8_t*, uint8_t*, int32_t, int32_t);
+typedef void (*Qs16DwFn)(const whittle_qs16_dwconv_params*, const int16_t*, int16_t*, int64_t, int64_t);
 
 struct Reader {
   std::vector<uint8_t> data;
@@ -151,7 +154,7 @@ bool compare(const uint8_t* output, const std::vector<uint8_t>& expected, uint8_
 
 // A depthwise vector file ("WDWV"): per case name, label, the whole params block (offsets
 // only, no pointers), input, expected, u32 runs, per run u32 calls and i32 row_begin, row_end.
-int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs) {
+int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs, bool lanes = false) {
   int failures = 0;
   const uint32_t count = in.u32();
   for (uint32_t c = 0; c < count && in.ok; c++) {
@@ -190,7 +193,13 @@ int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs) {
       const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
       uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
       for (uint32_t call = 0; call < calls; call++) {
-        fn(params, input, output, ranges[2 * (size_t) call], ranges[2 * (size_t) call + 1], 0, params->channels);
+        if (lanes) {
+          // The lane-mapped kernels (whittle_q8_dwconv_lanes_params): rows only.
+          reinterpret_cast<DwconvLanesFn>(fn)(block, input, output, ranges[2 * (size_t) call],
+                                              ranges[2 * (size_t) call + 1]);
+        } else {
+          fn(params, input, output, ranges[2 * (size_t) call], ranges[2 * (size_t) call + 1], 0, params->channels);
+        }
       }
       (*runs)++;
       failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;
@@ -267,6 +276,67 @@ int run_qs16(Reader& in, void* lib, const char* file, int* cases, int* runs) {
   return failures;
 }
 
+
+// A 16x8 depthwise vector file ("WQDW", NEON gaps): per case name, label, the whole params block
+// (its five pointer fields, bytes 160..192, point into it: relocated from u64 old_base), input,
+// expected, u32 runs, per run u32 calls and i64 r0, r1 (output rows).
+int run_qs16_dw(Reader& in, void* lib, const char* file, int* cases, int* runs) {
+  int failures = 0;
+  const uint32_t count = in.u32();
+  for (uint32_t c = 0; c < count && in.ok; c++) {
+    const std::vector<uint8_t> name_bytes = in.bytes();
+    const std::vector<uint8_t> label_bytes = in.bytes();
+    const std::vector<uint8_t> block_bytes = in.bytes();
+    const uint64_t old_base = in.u64();
+    const std::vector<uint8_t> input_bytes = in.bytes();
+    const std::vector<uint8_t> expected = in.bytes();
+    const uint32_t run_count = in.u32();
+    if (!in.ok || block_bytes.size() < sizeof(whittle_qs16_dwconv_params)) {
+      fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
+      return -1;
+    }
+    const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
+    const std::string label(label_bytes.begin(), label_bytes.end());
+    Qs16DwFn fn = reinterpret_cast<Qs16DwFn>(dlsym(lib, name.c_str()));
+    if (fn == nullptr) {
+      fprintf(stderr, "q8_gemm_vectors: the library does not export %s\n", name.c_str());
+      return -1;
+    }
+    // The block ends at an inaccessible page: the weights are its last bytes.
+    Guarded guarded_block(block_bytes);
+    uint8_t* block = guarded_block.data;
+    for (size_t off = 160; off <= 192; off += 8) {
+      uint64_t v;
+      memcpy(&v, block + off, 8);
+      v = (uint64_t) (uintptr_t) block + (v - old_base);
+      memcpy(block + off, &v, 8);
+    }
+    Guarded guarded_input(input_bytes);
+    const whittle_qs16_dwconv_params* params = reinterpret_cast<const whittle_qs16_dwconv_params*>(block);
+    (*cases)++;
+    for (uint32_t r = 0; r < run_count; r++) {
+      const uint32_t calls = in.u32();
+      std::vector<int64_t> ranges(2 * (size_t) calls);
+      for (auto& v : ranges) {
+        v = (int64_t) in.u64();
+      }
+      if (!in.ok) {
+        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
+        return -1;
+      }
+      const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
+      uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
+      for (uint32_t call = 0; call < calls; call++) {
+        fn(params, reinterpret_cast<const int16_t*>(guarded_input.data), reinterpret_cast<int16_t*>(output),
+           ranges[2 * (size_t) call], ranges[2 * (size_t) call + 1]);
+      }
+      (*runs)++;
+      failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;
+      free(output);
+    }
+  }
+  return failures;
+}
 
 // A weight-format vector file ("WFMV": the NEON LUT / sparse / 2:4 kernels, whose params blocks
 // start with whittle_q8_gemm_params and hold pointers to more blocks): per case name, label,
@@ -396,6 +466,20 @@ int main(int argc, char** argv) {
     }
     fclose(f);
     const uint32_t magic = in.u32();
+    // NEON gaps (issue 6): "WDWL" lane-mapped q8 depthwise, "WQDW" 16x8 depthwise.
+    if (magic == 0x4c574457u || magic == 0x57445157u) {
+      if (in.u32() != 1) {
+        fprintf(stderr, "q8_gemm_vectors: %s is not a version-1 vector file\n", argv[arg]);
+        return 2;
+      }
+      const int failed = magic == 0x4c574457u ? run_dwconv(in, lib, argv[arg], &cases, &runs, true)
+                                              : run_qs16_dw(in, lib, argv[arg], &cases, &runs);
+      if (failed < 0) {
+        return 2;
+      }
+      failures += failed;
+      continue;
+    }
     if ((magic != 0x56385157u /* "WQ8V" */ && magic != 0x56574457u /* "WDWV" */ &&
          magic != 0x36315157u /* "WQ16" */ && magic != 0x564d4657u /* "WFMV" */) || in.u32() != 1) {
       fprintf(stderr, "q8_gemm_vectors: %s is not a version-1 vector file\n", argv[arg]);

@@ -121,6 +121,10 @@ WHITTLE_Q8_DWCONV_LANES_DECL(qu8, avx2, uint8_t)
 WHITTLE_Q8_DWCONV_LANES_DECL(qs8, avx512, int8_t)
 WHITTLE_Q8_DWCONV_LANES_DECL(qs8_qc8w, avx512, int8_t)
 WHITTLE_Q8_DWCONV_LANES_DECL(qu8, avx512, uint8_t)
+/* NEON gaps (issue 6): AArch64 Advanced SIMD, the same block (tbl for pshufb, smlal). */
+WHITTLE_Q8_DWCONV_LANES_DECL(qs8, neon, int8_t)
+WHITTLE_Q8_DWCONV_LANES_DECL(qs8_qc8w, neon, int8_t)
+WHITTLE_Q8_DWCONV_LANES_DECL(qu8, neon, uint8_t)
 #undef WHITTLE_Q8_DWCONV_LANES_DECL
 
 #ifdef __cplusplus

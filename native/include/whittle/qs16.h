@@ -92,6 +92,9 @@ WHITTLE_API void whittle_qs16_qc8w_fully_connected_gemm_8x32c2__avx512vnni(const
 /* Output rows (b * out_h + oy) [r0, r1), all channels. */
 WHITTLE_API void whittle_qs16_qc8w_dwconv2d_16c__avx2(const whittle_qs16_dwconv_params* p,
     const int16_t* input, int16_t* output, int64_t r0, int64_t r1);
+/* AArch64 Advanced SIMD, the same block (uzp1/uzp2 of the weight pairs, smlal). */
+WHITTLE_API void whittle_qs16_qc8w_dwconv2d_16c__neon(const whittle_qs16_dwconv_params* p,
+    const int16_t* input, int16_t* output, int64_t r0, int64_t r1);
 
 
 #ifdef __cplusplus

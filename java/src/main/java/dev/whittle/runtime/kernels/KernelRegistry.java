@@ -232,6 +232,11 @@ public final class KernelRegistry {
             dwNative(QS8_DWCONV2D, KernelPath.NEON, "16c__neon"),
             dwNative(QS8_QC8W_DWCONV2D, KernelPath.NEON, "16c__neon"),
             dwNative(QU8_DWCONV2D, KernelPath.NEON, "16c__neon"),
+            // NEON 16x8 depthwise (issue 6, NEON gaps; kernels/qs16_qc8w_dwconv2d_16c__neon.cc, the AVX2 block;
+            // tested under qemu: NeonDepthwiseVectorsTest).
+            new KernelEntry<>(QS16_QC8W_DWCONV2D, KernelPath.NEON,
+                    (DepthwiseConvKernelFactory) Qs16NativeDepthwiseConv::neon,
+                    NativeKernels.exported("whittle_" + Qs16NativeDepthwiseConv.NEON_NAME)),
             // NEON DotProd (AArch64) weight-format kernels (issue 9, NEON; tested under qemu:
             // NeonFormatVectorsTest): LUT-16, the VNNI panel format decoded with TBL
             // (kernels/q8_gemm_lut4_4x16c4__neondot.cc). Same factories and WeightKernels cost model as x86.

@@ -363,6 +363,16 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
      */
     static NativeDepthwiseConv createLanes(KernelFamily<?> family, String tileIsa, DepthwiseConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
+        return createLanes(family, tileIsa, p, filter, bias, true);
+    }
+
+    /**
+     * As {@link #createLanes(KernelFamily, String, DepthwiseConvParams, ByteBuffer, ByteBuffer)};
+     * {@code bind = false} packs the block without looking up the symbol (the NEON {@code 64l}
+     * test vectors, packed on x86 and replayed under qemu): such a kernel cannot run.
+     */
+    static NativeDepthwiseConv createLanes(KernelFamily<?> family, String tileIsa, DepthwiseConvParams p,
+            ByteBuffer filter, ByteBuffer bias, boolean bind) {
         if (!lanesAccept(family, p, filter, bias)) {
             return null;
         }
@@ -378,7 +388,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         String isa = tileIsa.substring(tileIsa.indexOf("__") + 2);
         String name = kernelName(family, "64l__" + isa);
         String symbol = "whittle_" + name;
-        if (!NativeKernels.has(symbol)) {
+        if (bind && !NativeKernels.has(symbol)) {
             return null;
         }
         // Interior output columns: every tap inside the row.
@@ -443,7 +453,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         if (singleOff != groupOff) {
             writeMapping(m, singleOff, single, taps, outC, wEff, consts);
         }
-        MethodHandle h = NativeKernels.handle(symbol, SIGNATURE);
+        MethodHandle h = bind ? NativeKernels.handle(symbol, SIGNATURE) : null;
         return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH(), outC, 0);
     }
 

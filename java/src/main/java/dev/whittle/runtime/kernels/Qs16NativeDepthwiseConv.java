@@ -31,16 +31,20 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class Qs16NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, ParallelTask<DepthwiseConvParams> {
     private static final String NAME = "qs16_qc8w_dwconv2d_16c__avx2";
+    /** The NEON kernel (AArch64 baseline): the same block (kernels/qs16_qc8w_dwconv2d_16c__neon.cc). */
+    public static final String NEON_NAME = "qs16_qc8w_dwconv2d_16c__neon";
     private static final int VEC = 16;
     private static final long HEADER = 256;
     private static final long MIN_TASK_MACS = 1L << 16;
 
+    private final String name;
     private final MemorySegment block;
     private final MethodHandle call;
     private final long rows;
     private final long macs;
 
-    private Qs16NativeDepthwiseConv(MemorySegment block, MethodHandle call, long rows, long macs) {
+    private Qs16NativeDepthwiseConv(String name, MemorySegment block, MethodHandle call, long rows, long macs) {
+        this.name = name;
         this.block = block;
         this.call = call;
         this.rows = rows;
@@ -49,6 +53,21 @@ public final class Qs16NativeDepthwiseConv implements Kernel<DepthwiseConvParams
 
     /** The kernel for one node, or null for what it does not handle. */
     static Qs16NativeDepthwiseConv create(DepthwiseConvParams p, ByteBuffer filter, ByteBuffer bias) {
+        return create(NAME, p, filter, bias, true);
+    }
+
+    /** The NEON kernel for one node (registry factory of the NEON path), or null. */
+    static Qs16NativeDepthwiseConv neon(DepthwiseConvParams p, ByteBuffer filter, ByteBuffer bias) {
+        return create(NEON_NAME, p, filter, bias, true);
+    }
+
+    /**
+     * The kernel {@code name} (the AVX2 or NEON one: the same block) for one node, or null;
+     * {@code bind = false} packs the block without looking up the symbol (the NEON test vectors,
+     * packed on x86 and replayed under qemu): such a kernel cannot run.
+     */
+    static Qs16NativeDepthwiseConv create(String name, DepthwiseConvParams p, ByteBuffer filter, ByteBuffer bias,
+            boolean bind) {
         int taps = p.kh() * p.kw();
         if (p.multiplier() != 1 || p.inputOffset() != 0 || p.outputOffset() != 0 || p.filterOffset() != 0
                 || (p.bias() >= 0 && bias == null) || p.batches() <= 0 || p.outH() <= 0 || p.outW() <= 0
@@ -106,19 +125,25 @@ public final class Qs16NativeDepthwiseConv implements Kernel<DepthwiseConvParams
                 }
             }
         }
-        MethodHandle call = NativeLibrary.get().downcall("whittle_" + NAME,
+        MethodHandle call = !bind ? null : NativeLibrary.get().downcall("whittle_" + name,
                 FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-                Linker.Option.critical(false)).orElseThrow(() -> new IllegalStateException("libwhittle lacks " + NAME));
+                Linker.Option.critical(false)).orElseThrow(() -> new IllegalStateException("libwhittle lacks " + name));
         long rows = (long) p.batches() * p.outH();
-        return new Qs16NativeDepthwiseConv(block, call, rows, rows * p.outW() * c * taps);
+        return new Qs16NativeDepthwiseConv(name, block, call, rows, rows * p.outW() * c * taps);
     }
 
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
-    private int tasks(int threads) {
+    /** The packed block (test vectors). */
+    MemorySegment block() {
+        return block;
+    }
+
+    /** Tasks of {@code threads} threads: task t runs rows [rows * t / tasks, rows * (t + 1) / tasks). */
+    int tasks(int threads) {
         if (threads <= 1 || macs < 2 * MIN_TASK_MACS) {
             return 1;
         }
@@ -154,7 +179,7 @@ public final class Qs16NativeDepthwiseConv implements Kernel<DepthwiseConvParams
         try {
             call.invokeExact(block.address(), in, out, r0, r1);
         } catch (Throwable t) {
-            throw new IllegalStateException(NAME + " failed", t);
+            throw new IllegalStateException(name + " failed", t);
         }
     }
 }

@@ -1,0 +1,270 @@
+package dev.whittle.runtime;
+
+import dev.whittle.CpuFeatures;
+import dev.whittle.TensorData;
+import dev.whittle.model.Model;
+import dev.whittle.model.TensorType;
+import dev.whittle.runtime.kernels.DepthwiseConvKernelFactory;
+import dev.whittle.runtime.kernels.KernelFamily;
+import dev.whittle.runtime.kernels.KernelPath;
+import dev.whittle.runtime.kernels.KernelRegistry;
+import dev.whittle.runtime.kernels.NeonDepthwiseVectors;
+import dev.whittle.runtime.kernels.reference.DepthwiseConvKernels;
+import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The NEON depthwise kernels of issue 6's NEON gaps against the reference kernels, bit for bit,
+ * on an x86 machine (the {@link NeonGemmVectorsTest} design: vectors written here, replayed by a
+ * cross-built libwhittle under {@code qemu-aarch64 -cpu max} through {@code cmake/test-aarch64.sh}):
+ * <ul>
+ * <li>{@code qs16_qc8w_dwconv2d_16c__neon} (16x8, depth multiplier 1): channels 1..70 (the
+ * 16-channel step, its tail of 1..15, several blocks), {@link Qs16KernelPathsTest#DW_CASES}
+ * (1x1 / 2x4 / 3x2 / 3x3 / 5x5 windows, strides 1 and 2, dilation 2, SAME and VALID), a 17x17
+ * window (289 taps: the int32 bound), batch 2, every {@link Qs16KernelPathsTest.Data} (int16 and
+ * int8 extremes, the largest positive sums, int64 biases near both ends, tiny and saturating
+ * multipliers), every fused activation, with and without bias;</li>
+ * <li>{@code q*_dwconv2d_minmax_64l__neon} (int8, per-channel int8, uint8; lane-mapped): depth
+ * multipliers 1..4 with input channels 1..20 (and 1..31 at multiplier 1: the fewer-than-32-channel
+ * nodes the NEON path now gives it), 1x1 / 3x3 / 5x5 / 2x4 windows, strides 1 and 2 (and 3),
+ * dilation, SAME and VALID, batch 2, zero points at both ends of the range, saturating and tiny
+ * multipliers, RELU / RELU6, with and without bias.</li>
+ * </ul>
+ * Each node is asserted to be packed for the NEON kernel it names (so the reference is never
+ * compared with itself); the row ranges of 1, 2 and 3 tasks and one call per row are replayed.
+ * Skipped (not failed) without the cross compiler or qemu; {@code -Dwhittle.aarch64.require=true}
+ * makes their absence a failure.
+ */
+class NeonDepthwiseVectorsTest {
+    private static final String CROSS_CXX = "aarch64-linux-gnu-g++";
+
+    @AfterEach
+    void clearProperty() {
+        System.clearProperty(KernelPath.PROPERTY);
+    }
+
+    @Test
+    void neonDepthwiseEntriesExistAndANonNeonCpuCannotRunThem() {
+        KernelFamily<DepthwiseConvKernelFactory> f = KernelRegistry.QS16_QC8W_DWCONV2D;
+        assertTrue(KernelRegistry.entries(f).stream().anyMatch(e -> e.path() == KernelPath.NEON), f + " has no NEON entry");
+        if (!CpuFeatures.detect().has(CpuFeatures.Feature.NEON)) {
+            for (KernelFamily<DepthwiseConvKernelFactory> g : List.of(f, KernelRegistry.QS8_DWCONV2D,
+                    KernelRegistry.QS8_QC8W_DWCONV2D, KernelRegistry.QU8_DWCONV2D)) {
+                assertTrue(KernelRegistry.available(g).stream().noneMatch(e -> e.path() == KernelPath.NEON),
+                        g + ": NEON entry available on a CPU without NEON");
+            }
+        }
+    }
+
+    @Test
+    void neonDepthwiseKernelsMatchTheReferenceUnderQemu() throws Exception {
+        Path root = repositoryRoot();
+        Path script = root.resolve("cmake/test-aarch64.sh");
+        boolean require = Boolean.getBoolean("whittle.aarch64.require");
+        String missing = !onPath(CROSS_CXX) ? CROSS_CXX + " (apt-get install g++-aarch64-linux-gnu)"
+                : !onPath("qemu-aarch64") ? "qemu-aarch64 (apt-get install qemu-user)"
+                : !onPath("cmake") ? "cmake" : null;
+        if (missing != null) {
+            assertTrue(!require, "whittle.aarch64.require is set but there is no " + missing);
+            Assumptions.abort("NEON depthwise kernels not tested: no " + missing);
+        }
+        Path lanesFile = root.resolve("java/target/neon-vectors/q8_dwconv_lanes.bin");
+        Path qs16File = root.resolve("java/target/neon-vectors/qs16_dwconv.bin");
+        long t0 = System.nanoTime();
+        int lanes;
+        int qs16;
+        try (NeonDepthwiseVectors out = new NeonDepthwiseVectors(lanesFile, qs16File)) {
+            qs16 = addQs16(out);
+            lanes = addLanes(out);
+            assertEquals(qs16, out.qs16Cases());
+            assertEquals(lanes, out.lanesCases());
+        }
+        long t1 = System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder(script.toString(), root.resolve("java/target/aarch64-build").toString(),
+                lanesFile.toString(), qs16File.toString()).redirectErrorStream(true);
+        pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
+        long t2 = System.nanoTime();
+        System.out.printf("NeonDepthwiseVectorsTest: %d 16x8 + %d lane-mapped int8/uint8 cases; vectors %.1f s, cross"
+                + " build + qemu %.1f s%n%s", qs16, lanes, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
+        if (p.exitValue() == 77) {
+            assertTrue(!require, output);
+            Assumptions.abort(output.strip());
+        }
+        assertEquals(0, p.exitValue(), "NEON depthwise kernels differ from the reference under qemu:\n" + output);
+        assertTrue(output.contains("q8_gemm_vectors: " + (qs16 + lanes) + " cases"), output);
+        assertTrue(output.contains(" 0 failed"), output);
+    }
+
+    /** The 16x8 nodes (depth multiplier 1); returns how many were added. */
+    private static int addQs16(NeonDepthwiseVectors out) {
+        int added = 0;
+        int i = 0;
+        for (int[] g : Qs16KernelPathsTest.DW_CASES) {
+            for (int padding = 0; padding < 2; padding++) {
+                int[] c = g.clone();
+                c[10] = (g[10] + padding) % 2;
+                if (c[10] == 1 && (c[0] < (c[4] - 1) * c[8] + 1 || c[1] < (c[5] - 1) * c[9] + 1)) {
+                    continue;
+                }
+                added += addQs16(out, c, i % 3 == 2 ? 2 : 1, Qs16KernelPathsTest.ACTS[i % 4], i % 5 != 4,
+                        Qs16KernelPathsTest.Data.values()[i % 4], 300 + i);
+                i++;
+            }
+        }
+        // Channels 1..70: the 16-channel step, the partial block of every size, several blocks.
+        for (int ch = 1; ch <= 70; ch++) {
+            boolean k5 = ch % 4 == 3;
+            int[] c = {5 + ch % 3, 6 + ch % 4, ch, 1, k5 ? 5 : 3, k5 ? 5 : 3, 1 + ch % 2, 1 + (ch / 2) % 2,
+                1 + (ch % 5 == 1 ? 1 : 0), 1, ch % 3 == 0 ? 1 : 0};
+            if (c[10] == 1 && (c[0] < (c[4] - 1) * c[8] + 1 || c[1] < (c[5] - 1) * c[9] + 1)) {
+                c[10] = 0;
+            }
+            added += addQs16(out, c, ch % 7 == 0 ? 2 : 1, Qs16KernelPathsTest.ACTS[ch % 4], ch % 6 != 1,
+                    Qs16KernelPathsTest.Data.values()[ch % 4], 700 + ch);
+        }
+        // A 17x17 window: 289 taps (145 pairs), every kind of data.
+        for (Qs16KernelPathsTest.Data d : Qs16KernelPathsTest.Data.values()) {
+            added += addQs16(out, new int[] {17, 17, 20, 1, 17, 17, 1, 1, 1, 1, 0}, 1, 0, true, d, 3);
+        }
+        return added;
+    }
+
+    private static int addQs16(NeonDepthwiseVectors out, int[] g, int batch, int act, boolean bias,
+            Qs16KernelPathsTest.Data d, long seed) {
+        Model model = Qs16KernelPathsTest.conv(true, g, batch, act, bias, d, seed);
+        TensorData in = Qs16KernelPathsTest.inputData(new int[] {batch, g[0], g[1], g[2]}, d, seed + 1);
+        String label = "qs16 dwconv " + Arrays.toString(g) + " batch " + batch + " act " + act + " bias " + bias + " "
+                + d;
+        CompiledModel ref = reference(model);
+        byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+        DepthwiseConvParams p = (DepthwiseConvParams) ref.nodePrepared(0);
+        int taps = p.kh() * p.kw();
+        String name = out.addQs16(p, constant(ref, p.filter(), taps * p.inC()),
+                p.bias() >= 0 ? constant(ref, p.bias(), 8 * p.inC()) : null, in.bytes(), expected, label);
+        assertNotNull(name, "the NEON 16x8 depthwise kernel declined " + label);
+        assertEquals("qs16_qc8w_dwconv2d_16c__neon", name);
+        return 1;
+    }
+
+    /** The int8/uint8 nodes the NEON path gives the lane-mapped kernel; returns how many were added. */
+    private static int addLanes(NeonDepthwiseVectors out) {
+        int[][] geometry = {
+            // batch, h, w, c, kh, kw, sh, sw, dh, dw
+            {2, 9, 8, 3, 3, 3, 2, 2, 1, 1},
+            {1, 11, 10, 5, 3, 3, 1, 1, 2, 2},
+            {2, 10, 11, 8, 5, 5, 2, 2, 1, 1},
+            {1, 9, 9, 7, 3, 3, 2, 1, 2, 1},
+            {1, 5, 6, 16, 1, 1, 1, 1, 1, 1},
+            {1, 6, 7, 6, 2, 4, 2, 3, 1, 2},
+            {2, 3, 3, 9, 5, 5, 1, 1, 1, 1},
+            {1, 13, 13, 1, 3, 3, 2, 2, 1, 1},
+            {1, 12, 12, 32, 3, 3, 1, 1, 1, 1},
+        };
+        int added = 0;
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
+            for (int mult = 1; mult <= 4; mult++) {
+                int maxC = mult == 1 ? 31 : 20;
+                for (int c = 1; c <= maxC; c += family == KernelRegistry.QS8_DWCONV2D ? 1 : 2) {
+                    boolean k5 = i % 4 == 3;
+                    added += addLanes(out, family, new DepthwiseConvKernelPathsTest.Spec(1 + (i % 7 == 0 ? 1 : 0),
+                            5 + i % 3, 6 + i % 4, c, mult, k5 ? 5 : 3, k5 ? 5 : 3, 1 + i % 2, 1 + (i / 2) % 2,
+                            1 + (i % 9 == 4 ? 1 : 0), 1, i % 3 != 0, new int[] {0, 1, 3, 2}[i % 4], i % 5 != 0, i % 3,
+                            i % 6 == 5 ? 1 : i % 6 == 4 ? 2 : 0, 100 + i));
+                    i++;
+                }
+            }
+            for (int[] g : geometry) {
+                for (boolean same : new boolean[] {true, false}) {
+                    if (!same && (g[1] - (g[4] - 1) * g[8] < 1 || g[2] - (g[5] - 1) * g[9] < 1)) {
+                        continue;
+                    }
+                    int mult = 1 + i % 4;
+                    added += addLanes(out, family, new DepthwiseConvKernelPathsTest.Spec(g[0], g[1], g[2], g[3], mult,
+                            g[4], g[5], g[6], g[7], g[8], g[9], same, new int[] {0, 3, 1}[i % 3], i % 4 != 1, i % 3,
+                            i % 5 == 2 ? 1 : i % 5 == 4 ? 2 : 0, 500 + i));
+                    i++;
+                }
+            }
+        }
+        return added;
+    }
+
+    private static int addLanes(NeonDepthwiseVectors out, KernelFamily<DepthwiseConvKernelFactory> family,
+            DepthwiseConvKernelPathsTest.Spec s) {
+        Model model = DepthwiseConvKernelPathsTest.build(family, s);
+        CompiledModel ref = reference(model);
+        TensorData in = Differential.randomInput(family == KernelRegistry.QU8_DWCONV2D ? TensorType.UINT8
+                : TensorType.INT8, new int[] {s.batch(), s.h(), s.w(), s.c()}, s.seed() + 1);
+        byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+        DepthwiseConvParams p = (DepthwiseConvParams) ref.nodePrepared(0);
+        if (!NeonDepthwiseVectors.neonTakesLanes(p)) {
+            return 0; // 32 channels at multiplier 1: the 16c kernel's (NeonGemmVectorsTest)
+        }
+        // One per-axis scale is a per-tensor quantization: the op picks the family of its reference kernel.
+        KernelFamily<DepthwiseConvKernelFactory> actual = p.kernel() == DepthwiseConvKernels.QU8
+                ? KernelRegistry.QU8_DWCONV2D : p.kernel() == DepthwiseConvKernels.QS8_QC8W
+                ? KernelRegistry.QS8_QC8W_DWCONV2D : KernelRegistry.QS8_DWCONV2D;
+        int taps = p.kh() * p.kw();
+        int outC = p.inC() * p.multiplier();
+        String name = out.addLanes(actual, p, constant(ref, p.filter(), taps * outC),
+                p.bias() >= 0 ? constant(ref, p.bias(), 4 * outC) : null, in.bytes(), expected, actual + " " + s);
+        assertNotNull(name, "the NEON lane-mapped depthwise kernel declined " + s);
+        assertEquals(actual.name() + "_minmax_" + NeonDepthwiseVectors.LANES_TILE_ISA, name);
+        return 1;
+    }
+
+    private static CompiledModel reference(Model model) {
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        try {
+            return CompiledModel.compile(model);
+        } finally {
+            System.clearProperty(KernelPath.PROPERTY);
+        }
+    }
+
+    /** A constant tensor's bytes as the op hands them to a kernel factory (from position 0). */
+    private static ByteBuffer constant(CompiledModel m, int tensor, int bytes) {
+        return m.constantsView().slice(m.constantOffset(tensor), bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Path repositoryRoot() throws IOException {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("cmake/test-aarch64.sh"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IOException("no cmake/test-aarch64.sh above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+}
