@@ -87,6 +87,14 @@ WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_conv2d_gemm_4x16c4__neondot);
 WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_fully_connected_gemm_4x16c4__neondot);
 WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_qc8w_fully_connected_gemm_4x16c4__neondot);
 WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_fully_connected_gemm_4x16c4__neondot);
+/* NEON gaps (issue 6): AArch64 NEON I8MM (smmla), int8 x int8 2x8x2 blocks, 4 pixels x 16 channels,
+ * K in octets (kp = K rounded up to 8); the neondot arithmetic, panels of channel pairs. */
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_conv2d_gemm_4x16c8__neoni8mm);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_qc8w_conv2d_gemm_4x16c8__neoni8mm);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_conv2d_gemm_4x16c8__neoni8mm);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_fully_connected_gemm_4x16c8__neoni8mm);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qs8_qc8w_fully_connected_gemm_4x16c8__neoni8mm);
+WHITTLE_Q8_GEMM_SIGNATURE(whittle_qu8_fully_connected_gemm_4x16c8__neoni8mm);
 
 #ifdef __cplusplus
 }

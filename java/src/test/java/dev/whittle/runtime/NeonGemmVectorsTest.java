@@ -95,10 +95,13 @@ class NeonGemmVectorsTest {
         }
 
         Path vectors = root.resolve("java/target/neon-vectors/q8_gemm.bin");
+        // NEON gaps (issue 6): every dense node also packed for the I8MM GEMM (q*_gemm_4x16c8__neoni8mm).
+        Path i8mmVectors = root.resolve("java/target/neon-vectors/q8_gemm_i8mm.bin");
+        int i8mm;
         long t0 = System.nanoTime();
         int conv = 0;
         int fc = 0;
-        try (NeonGemmVectors out = new NeonGemmVectors(vectors)) {
+        try (NeonGemmVectors out = new NeonGemmVectors(vectors, i8mmVectors)) {
             for (KernelFamily<ConvKernelFactory> family : Q8GemmConvTest.FAMILIES) {
                 long seed = 1;
                 for (Q8GemmConvTest.Conv c : Q8GemmConvTest.sweep()) {
@@ -146,6 +149,8 @@ class NeonGemmVectorsTest {
                 fc += addFc(out, nearOverflow(type), type + " near-overflow", 7, 0);
             }
             assertEquals(conv + fc, out.cases());
+            i8mm = out.i8mmCases();
+            assertEquals(conv + fc, i8mm);
         }
         Path dwVectors = root.resolve("java/target/neon-vectors/q8_dwconv.bin");
         int dw = 0;
@@ -163,22 +168,22 @@ class NeonGemmVectorsTest {
 
         Path build = root.resolve("java/target/aarch64-build");
         ProcessBuilder pb = new ProcessBuilder(script.toString(), build.toString(), vectors.toString(),
-                dwVectors.toString(), qs16Vectors.toString())
+                dwVectors.toString(), qs16Vectors.toString(), i8mmVectors.toString())
                 .redirectErrorStream(true);
         pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
         long t2 = System.nanoTime();
-        System.out.printf("NeonGemmVectorsTest: %d conv + %d fully-connected + %d depthwise + %d 16x8 cases; vectors"
-                + " %.1f s, cross build + qemu %.1f s%n%s", conv, fc, dw, qs16, (t1 - t0) / 1e9, (t2 - t1) / 1e9,
-                output);
+        System.out.printf("NeonGemmVectorsTest: %d conv + %d fully-connected + %d depthwise + %d 16x8 + %d I8MM cases;"
+                + " vectors %.1f s, cross build + qemu %.1f s%n%s", conv, fc, dw, qs16, i8mm, (t1 - t0) / 1e9,
+                (t2 - t1) / 1e9, output);
         if (p.exitValue() == 77) {
             assertTrue(!require, output);
             Assumptions.abort(output.strip());
         }
         assertEquals(0, p.exitValue(), "NEON kernels differ from the reference under qemu:\n" + output);
-        assertTrue(output.contains("q8_gemm_vectors: " + (conv + fc + dw + qs16) + " cases"), output);
+        assertTrue(output.contains("q8_gemm_vectors: " + (conv + fc + dw + qs16 + i8mm) + " cases"), output);
         assertTrue(output.contains(" 0 failed"), output);
     }
 

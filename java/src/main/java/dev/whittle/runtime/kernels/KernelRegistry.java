@@ -237,6 +237,11 @@ public final class KernelRegistry {
             new KernelEntry<>(QS16_QC8W_DWCONV2D, KernelPath.NEON,
                     (DepthwiseConvKernelFactory) Qs16NativeDepthwiseConv::neon,
                     NativeKernels.exported("whittle_" + Qs16NativeDepthwiseConv.NEON_NAME)),
+            // NEON I8MM int8/uint8 GEMM (issue 6, NEON gaps; kernels/q8_conv2d_gemm_4x16c8__neoni8mm.cc; tested under
+            // qemu: NeonGemmVectorsTest). Same path as the DotProd entries above, listed after them so fastestOr tries
+            // these first; the factory declines on a CPU without I8MM (HWCAP2_I8MM), and the DotProd kernel runs.
+            q8FcI8mm(QS8_FULLY_CONNECTED), q8FcI8mm(QS8_QC8W_FULLY_CONNECTED), q8FcI8mm(QU8_FULLY_CONNECTED),
+            q8ConvI8mm(QS8_CONV2D), q8ConvI8mm(QS8_QC8W_CONV2D), q8ConvI8mm(QU8_CONV2D),
             // NEON DotProd (AArch64) weight-format kernels (issue 9, NEON; tested under qemu:
             // NeonFormatVectorsTest): LUT-16, the VNNI panel format decoded with TBL
             // (kernels/q8_gemm_lut4_4x16c4__neondot.cc). Same factories and WeightKernels cost model as x86.
@@ -389,6 +394,28 @@ public final class KernelRegistry {
         Q8Gemm.Isa isa = q8Isa(path);
         return new KernelEntry<>(family, path, Q8GemmFullyConnected.factory(family, isa),
                 NativeKernels.exported("whittle_" + family.name() + "_" + isa.suffix));
+    }
+
+    /** Whether the CPU has Arm's int8 matrix multiply (smmla): the I8MM GEMM entries' factories require it. */
+    private static boolean hasI8mm() {
+        return CpuFeatures.detect().has(CpuFeatures.Feature.I8MM);
+    }
+
+    /** A NEON I8MM GEMM FULLY_CONNECTED entry (NEON gaps): on {@link KernelPath#NEON}, declining without I8MM. */
+    private static KernelEntry<QuantizedFullyConnectedFactory> q8FcI8mm(
+            KernelFamily<QuantizedFullyConnectedFactory> family) {
+        QuantizedFullyConnectedFactory f = Q8GemmFullyConnected.factory(family, Q8Gemm.Isa.NEONI8MM);
+        return new KernelEntry<>(family, KernelPath.NEON,
+                (QuantizedFullyConnectedFactory) (p, w, b) -> hasI8mm() ? f.create(p, w, b) : null,
+                NativeKernels.exported("whittle_" + family.name() + "_" + Q8Gemm.Isa.NEONI8MM.suffix));
+    }
+
+    /** A NEON I8MM GEMM CONV_2D entry (NEON gaps): as {@link #q8FcI8mm}. */
+    private static KernelEntry<ConvKernelFactory> q8ConvI8mm(KernelFamily<ConvKernelFactory> family) {
+        ConvKernelFactory f = Q8GemmConv.factory(family, Q8Gemm.Isa.NEONI8MM);
+        return new KernelEntry<>(family, KernelPath.NEON,
+                (ConvKernelFactory) (p, w, b) -> hasI8mm() ? f.create(p, w, b) : null,
+                NativeKernels.exported("whittle_" + family.name() + "_" + Q8Gemm.Isa.NEONI8MM.suffix));
     }
 
     /** A native GEMM CONV_2D entry. */

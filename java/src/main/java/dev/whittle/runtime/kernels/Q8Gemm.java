@@ -37,7 +37,23 @@ final class Q8Gemm implements NativeGemm {
          * AArch64 sdot: the AVX-512 VNNI weight panels, activations moved to int8 (uint8 XOR 0x80)
          * instead of uint8, per-pixel byte sums as VNNI; 4 pixels x 16 channels.
          */
-        NEONDOT("gemm_4x16c4__neondot", 4, 1);
+        NEONDOT("gemm_4x16c4__neondot", 4, 1),
+        /**
+         * AArch64 smmla (I8MM; issue 6, NEON gaps): the NEONDOT arithmetic (signed activations,
+         * same constants), panels of channel pairs {@code [kp / 8][8 pairs][2 channels][8 K]},
+         * kp = K rounded up to 8; 4 pixels x 16 channels.
+         */
+        NEONI8MM("gemm_4x16c8__neoni8mm", 4, 1);
+
+        /** Whether activations are moved to signed bytes (the Arm kernels: sdot, smmla). */
+        boolean signedActivations() {
+            return this == NEONDOT || this == NEONI8MM;
+        }
+
+        /** K is padded to a multiple of this (the packed rows' and panels' kp). */
+        int kBlock() {
+            return this == NEONI8MM ? 8 : 4;
+        }
 
         final String suffix;
         final int mr;
@@ -155,7 +171,7 @@ final class Q8Gemm implements NativeGemm {
 
         int io = s.inputOffset();
         int wo = s.weightsOffset();
-        int flip = isa == Isa.NEONDOT ? (s.unsigned() ? 0x80 : 0) : (s.unsigned() ? 0 : 0x80);
+        int flip = isa.signedActivations() ? (s.unsigned() ? 0x80 : 0) : (s.unsigned() ? 0 : 0x80);
         int[] constants = new int[np];
         int rowCoef = 0;
         if (isa == Isa.AVX2) {
@@ -178,7 +194,7 @@ final class Q8Gemm implements NativeGemm {
             // x_u = x + d, w_s = w_eff - c (see q8_conv2d_gemm_8x16c4__avx512vnni.cc):
             // const = bias + (io - d) * sum_k w_s + K * c * (io - d); per pixel c * sum_k x_u.
             // NEON DotProd: signed activations x_s = x + d (q8_conv2d_gemm_4x16c4__neondot.cc).
-            int d = isa == Isa.NEONDOT ? (s.unsigned() ? -128 : 0) : (s.unsigned() ? 0 : 128);
+            int d = isa.signedActivations() ? (s.unsigned() ? -128 : 0) : (s.unsigned() ? 0 : 128);
             int c = s.unsigned() ? 128 + wo : wo;
             rowCoef = c;
             for (int o = 0; o < n; o++) {
@@ -190,7 +206,10 @@ final class Q8Gemm implements NativeGemm {
                     int raw = w.get(o * k + i);
                     int ws = s.unsigned() ? (raw & 0xFF) - 128 : raw;
                     sum += ws;
-                    weights.set(ValueLayout.JAVA_BYTE, base + (long) (i >> 2) * NR * 4 + lane * 4 + (i & 3), (byte) ws);
+                    // I8MM: per K octet, channel pair lane / 2 is 16 bytes (lane's 8 K at (lane % 2) * 8).
+                    long at = isa == Isa.NEONI8MM ? base + (long) (i >> 3) * NR * 8 + lane * 8 + (i & 7)
+                            : base + (long) (i >> 2) * NR * 4 + lane * 4 + (i & 3);
+                    weights.set(ValueLayout.JAVA_BYTE, at, (byte) ws);
                 }
                 constants[o] = (io - d) * sum + k * c * (io - d);
             }
@@ -231,7 +250,7 @@ final class Q8Gemm implements NativeGemm {
         long m;
         try {
             k = Math.multiplyExact(Math.multiplyExact(s.kh(), s.kw()), s.inC());
-            kp = roundUp(k, 4);
+            kp = roundUp(k, isa.kBlock());
             np = roundUp(s.outC(), NR);
             m = Q8GemmLayout.pixels(s);
             Math.toIntExact(Math.multiplyExact((long) np * kp, 2L * isa.elementBytes));

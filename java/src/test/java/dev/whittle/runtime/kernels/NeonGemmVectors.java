@@ -33,9 +33,41 @@ public final class NeonGemmVectors implements AutoCloseable {
     private final Path file;
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private int cases;
+    // NEON gaps (issue 6): the ISA packed for, and a twin file of the same nodes for the I8MM GEMM.
+    private final Q8Gemm.Isa isa;
+    private final NeonGemmVectors i8mm;
 
     public NeonGemmVectors(Path file) {
+        this(file, Q8Gemm.Isa.NEONDOT, null);
+    }
+
+    /**
+     * Vectors of the DotProd GEMM in {@code file} and of the same nodes packed for the I8MM GEMM
+     * ({@code q*_gemm_4x16c8__neoni8mm}, {@link Q8Gemm.Isa#NEONI8MM}) in {@code i8mmFile}; each
+     * add returns the DotProd kernel's name after checking that the I8MM kernel took the node too.
+     */
+    public NeonGemmVectors(Path file, Path i8mmFile) {
+        this(file, Q8Gemm.Isa.NEONDOT, new NeonGemmVectors(i8mmFile, Q8Gemm.Isa.NEONI8MM, null));
+    }
+
+    private NeonGemmVectors(Path file, Q8Gemm.Isa isa, NeonGemmVectors i8mm) {
         this.file = file;
+        this.isa = isa;
+        this.i8mm = i8mm;
+    }
+
+    /** Cases written to the I8MM twin file (0 without one). */
+    public int i8mmCases() {
+        return i8mm == null ? 0 : i8mm.cases();
+    }
+
+    /** The I8MM twin's name for a node the DotProd kernel took: it must take it too. */
+    private String twin(String name, String twinName) {
+        if (name != null && i8mm != null && !(name.replace(Q8Gemm.Isa.NEONDOT.suffix, Q8Gemm.Isa.NEONI8MM.suffix))
+                .equals(twinName)) {
+            throw new AssertionError("the I8MM GEMM took " + twinName + " where the DotProd one took " + name);
+        }
+        return name;
     }
 
     /** Cases written so far. */
@@ -49,14 +81,16 @@ public final class NeonGemmVectors implements AutoCloseable {
      */
     public String conv(KernelFamily<ConvKernelFactory> family, ConvParams p, ByteBuffer filter, ByteBuffer bias,
             byte[] input, byte[] expected, String label) {
-        return add(Q8GemmConv.gemm(family, Q8Gemm.Isa.NEONDOT, p, filter, bias, false), input, expected, label);
+        String name = add(Q8GemmConv.gemm(family, isa, p, filter, bias, false), input, expected, label);
+        return i8mm == null ? name : twin(name, i8mm.conv(family, p, filter, bias, input, expected, label));
     }
 
     /** Adds a FULLY_CONNECTED node; as {@link #conv}. */
     public String fullyConnected(KernelFamily<QuantizedFullyConnectedFactory> family, QuantParams p,
             ByteBuffer weights, ByteBuffer bias, byte[] input, byte[] expected, String label) {
-        return add(Q8GemmFullyConnected.gemm(family, Q8Gemm.Isa.NEONDOT, p, weights, bias, false), input, expected,
-                label);
+        String name = add(Q8GemmFullyConnected.gemm(family, isa, p, weights, bias, false), input, expected, label);
+        return i8mm == null ? name
+                : twin(name, i8mm.fullyConnected(family, p, weights, bias, input, expected, label));
     }
 
     private String add(Q8Gemm gemm, byte[] input, byte[] expected, String label) {
@@ -103,6 +137,9 @@ public final class NeonGemmVectors implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (i8mm != null) {
+            i8mm.close();
+        }
         Files.createDirectories(file.toAbsolutePath().getParent());
         try (OutputStream out = Files.newOutputStream(file)) {
             out.write(ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(0x56385157).putInt(1)
