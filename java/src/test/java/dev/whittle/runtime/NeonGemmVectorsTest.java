@@ -81,6 +81,47 @@ class NeonGemmVectorsTest {
         }
     }
 
+    /**
+     * NEON gaps (issue 6): each dense int8/uint8 family has two NEON entries, DotProd then I8MM, so
+     * {@code fastestOr} (which tries the later entries of a path first) asks the I8MM factory
+     * first; on a CPU without I8MM (every x86 machine) that factory declines every node.
+     */
+    @Test
+    void i8mmEntriesFollowTheDotProdOnesOnTheNeonPath() {
+        for (KernelFamily<ConvKernelFactory> f : Q8GemmConvTest.FAMILIES) {
+            List<KernelEntry<ConvKernelFactory>> neon = KernelRegistry.entries(f).stream()
+                    .filter(e -> e.path() == KernelPath.NEON).toList();
+            assertEquals(2, neon.size(), f + ": NEON entries");
+        }
+        for (KernelFamily<QuantizedFullyConnectedFactory> f : List.of(KernelRegistry.QS8_FULLY_CONNECTED,
+                KernelRegistry.QS8_QC8W_FULLY_CONNECTED, KernelRegistry.QU8_FULLY_CONNECTED)) {
+            List<KernelEntry<QuantizedFullyConnectedFactory>> neon = KernelRegistry.entries(f).stream()
+                    .filter(e -> e.path() == KernelPath.NEON).toList();
+            assertEquals(2, neon.size(), f + ": NEON entries");
+            if (!CpuFeatures.detect().has(CpuFeatures.Feature.I8MM)) {
+                Model m = Q8GemmFullyConnectedTest.build(f == KernelRegistry.QU8_FULLY_CONNECTED ? TensorType.UINT8
+                        : TensorType.INT8, f == KernelRegistry.QS8_QC8W_FULLY_CONNECTED, 3, 40, 20, 0, 0, true, 0, 1);
+                System.setProperty(KernelPath.PROPERTY, "reference");
+                CompiledModel ref = CompiledModel.compile(m);
+                System.clearProperty(KernelPath.PROPERTY);
+                Object prepared = ref.nodePrepared(0);
+                for (RecordComponent rc : prepared.getClass().getRecordComponents()) {
+                    rc.getAccessor().setAccessible(true);
+                    try {
+                        if (rc.getAccessor().invoke(prepared) instanceof QuantParams q) {
+                            assertEquals(null, neon.get(1).factory().create(q,
+                                    constant(ref, q.weights(), q.outFeatures() * q.inFeatures()),
+                                    q.bias() >= 0 ? constant(ref, q.bias(), 4 * q.outFeatures()) : null),
+                                    f + ": the I8MM factory took a node on a CPU without I8MM");
+                        }
+                    } catch (ReflectiveOperationException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void neonKernelsMatchTheReferenceUnderQemu() throws Exception {
         Path root = repositoryRoot();

@@ -401,12 +401,16 @@ public final class KernelRegistry {
         return CpuFeatures.detect().has(CpuFeatures.Feature.I8MM);
     }
 
-    /** A NEON I8MM GEMM FULLY_CONNECTED entry (NEON gaps): on {@link KernelPath#NEON}, declining without I8MM. */
+    /**
+     * A NEON I8MM GEMM FULLY_CONNECTED entry (NEON gaps): on {@link KernelPath#NEON}, declining without
+     * I8MM, and at batch 1, where smmla's second pixel row would be a discarded copy (16 useful MACs
+     * per instruction, as sdot, plus the row zips): the DotProd kernel takes those.
+     */
     private static KernelEntry<QuantizedFullyConnectedFactory> q8FcI8mm(
             KernelFamily<QuantizedFullyConnectedFactory> family) {
         QuantizedFullyConnectedFactory f = Q8GemmFullyConnected.factory(family, Q8Gemm.Isa.NEONI8MM);
         return new KernelEntry<>(family, KernelPath.NEON,
-                (QuantizedFullyConnectedFactory) (p, w, b) -> hasI8mm() ? f.create(p, w, b) : null,
+                (QuantizedFullyConnectedFactory) (p, w, b) -> hasI8mm() && p.batches() > 1 ? f.create(p, w, b) : null,
                 NativeKernels.exported("whittle_" + family.name() + "_" + Q8Gemm.Isa.NEONI8MM.suffix));
     }
 
