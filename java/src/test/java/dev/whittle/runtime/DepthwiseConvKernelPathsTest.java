@@ -138,9 +138,9 @@ class DepthwiseConvKernelPathsTest {
                     && NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX512VNNI, s.c(), s.mult(), s.sw())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
                     : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx512" : "32c__avx512");
-            // NEON: the channel-blocked kernel; no lane-mapped one (depth multiplier above 1: Java).
-            case NEON -> s.mult() == 1 ? NativeDepthwiseConv.kernelName(family, "16c__neon")
-                    : JavaDepthwiseConv.kernelName(family);
+            // NEON: the lane-mapped kernel where x86 takes it (depth multiplier above 1, few channels),
+            // else the channel-blocked one (NEON gaps, issue 6).
+            case NEON -> NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__neon" : "16c__neon");
             default -> throw new AssertionError("no depthwise kernel expected on " + path);
         };
     }
