@@ -9,6 +9,7 @@ import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.NeonDepthwiseVectors;
+import dev.whittle.runtime.kernels.NeonDwconvVectors;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvKernels;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
 import org.junit.jupiter.api.AfterEach;
@@ -37,15 +38,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ul>
  * <li>{@code qs16_qc8w_dwconv2d_16c__neon} (16x8, depth multiplier 1): channels 1..70 (the
  * 16-channel step, its tail of 1..15, several blocks), {@link Qs16KernelPathsTest#DW_CASES}
- * (1x1 / 2x4 / 3x2 / 3x3 / 5x5 windows, strides 1 and 2, dilation 2, SAME and VALID), a 17x17
- * window (289 taps: the int32 bound), batch 2, every {@link Qs16KernelPathsTest.Data} (int16 and
+ * (1x1 / 2x4 / 3x2 / 3x3 / 5x5 windows, strides 1 and 2, dilation 2, SAME and VALID), 17x17
+ * and 22x23 windows (289 and 506 taps: near the int32 bound), batch 2, every {@link Qs16KernelPathsTest.Data} (int16 and
  * int8 extremes, the largest positive sums, int64 biases near both ends, tiny and saturating
  * multipliers), every fused activation, with and without bias;</li>
  * <li>{@code q*_dwconv2d_minmax_64l__neon} (int8, per-channel int8, uint8; lane-mapped): depth
  * multipliers 1..4 with input channels 1..20 (and 1..31 at multiplier 1: the fewer-than-32-channel
  * nodes the NEON path now gives it), 1x1 / 3x3 / 5x5 / 2x4 windows, strides 1 and 2 (and 3),
  * dilation, SAME and VALID, batch 2, zero points at both ends of the range, saturating and tiny
- * multipliers, RELU / RELU6, with and without bias.</li>
+ * multipliers, RELU / RELU6, with and without bias;</li>
+ * <li>{@code q*_dwconv2d_minmax_16c__neon} (depth multiplier 1) at 34..70 channels, beyond
+ * {@link NeonGemmVectorsTest}'s channel sweep.</li>
  * </ul>
  * Each node is asserted to be packed for the NEON kernel it names (so the reference is never
  * compared with itself); the row ranges of 1, 2 and 3 tasks and one call per row are replayed.
@@ -85,6 +88,7 @@ class NeonDepthwiseVectorsTest {
             assertTrue(!require, "whittle.aarch64.require is set but there is no " + missing);
             Assumptions.abort("NEON depthwise kernels not tested: no " + missing);
         }
+        Path blockedFile = root.resolve("java/target/neon-vectors/q8_dwconv_16c_wide.bin");
         Path lanesFile = root.resolve("java/target/neon-vectors/q8_dwconv_lanes.bin");
         Path qs16File = root.resolve("java/target/neon-vectors/qs16_dwconv.bin");
         long t0 = System.nanoTime();
@@ -96,22 +100,28 @@ class NeonDepthwiseVectorsTest {
             assertEquals(qs16, out.qs16Cases());
             assertEquals(lanes, out.lanesCases());
         }
+        int blocked;
+        try (NeonDwconvVectors out = new NeonDwconvVectors(blockedFile)) {
+            blocked = addBlocked(out);
+            assertEquals(blocked, out.cases());
+        }
         long t1 = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(script.toString(), root.resolve("java/target/aarch64-build").toString(),
-                lanesFile.toString(), qs16File.toString()).redirectErrorStream(true);
+                lanesFile.toString(), qs16File.toString(), blockedFile.toString()).redirectErrorStream(true);
         pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
         long t2 = System.nanoTime();
-        System.out.printf("NeonDepthwiseVectorsTest: %d 16x8 + %d lane-mapped int8/uint8 cases; vectors %.1f s, cross"
-                + " build + qemu %.1f s%n%s", qs16, lanes, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
+        System.out.printf("NeonDepthwiseVectorsTest: %d 16x8 + %d lane-mapped + %d channel-blocked int8/uint8 cases;"
+                + " vectors %.1f s, cross build + qemu %.1f s%n%s", qs16, lanes, blocked, (t1 - t0) / 1e9,
+                (t2 - t1) / 1e9, output);
         if (p.exitValue() == 77) {
             assertTrue(!require, output);
             Assumptions.abort(output.strip());
         }
         assertEquals(0, p.exitValue(), "NEON depthwise kernels differ from the reference under qemu:\n" + output);
-        assertTrue(output.contains("q8_gemm_vectors: " + (qs16 + lanes) + " cases"), output);
+        assertTrue(output.contains("q8_gemm_vectors: " + (qs16 + lanes + blocked) + " cases"), output);
         assertTrue(output.contains(" 0 failed"), output);
     }
 
@@ -142,9 +152,12 @@ class NeonDepthwiseVectorsTest {
             added += addQs16(out, c, ch % 7 == 0 ? 2 : 1, Qs16KernelPathsTest.ACTS[ch % 4], ch % 6 != 1,
                     Qs16KernelPathsTest.Data.values()[ch % 4], 700 + ch);
         }
-        // A 17x17 window: 289 taps (145 pairs), every kind of data.
+        // A 17x17 window: 289 taps (145 pairs), every kind of data; a 22x23 one (506 taps, near the
+        // factory's 510): the largest positive sums reach 506 * 2^22, just under 2^31, in one int32 lane.
         for (Qs16KernelPathsTest.Data d : Qs16KernelPathsTest.Data.values()) {
             added += addQs16(out, new int[] {17, 17, 20, 1, 17, 17, 1, 1, 1, 1, 0}, 1, 0, true, d, 3);
+            added += addQs16(out, new int[] {22, 23, 18, 1, 22, 23, 1, 1, 1, 1, 1}, 1, 0, d != Qs16KernelPathsTest.Data
+                    .MAX_POSITIVE, d, 5);
         }
         return added;
     }
@@ -232,6 +245,40 @@ class NeonDepthwiseVectorsTest {
         assertNotNull(name, "the NEON lane-mapped depthwise kernel declined " + s);
         assertEquals(actual.name() + "_minmax_" + NeonDepthwiseVectors.LANES_TILE_ISA, name);
         return 1;
+    }
+
+    /**
+     * int8/uint8 at depth multiplier 1 with 34..70 channels on the channel-blocked
+     * {@code q*_dwconv2d_minmax_16c__neon} (2 to 5 blocks, every overlapping tail); returns how many
+     * were added.
+     */
+    private static int addBlocked(NeonDwconvVectors out) {
+        int added = 0;
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
+            for (int c = 34 + i % 3; c <= 70; c += 3) {
+                DepthwiseConvKernelPathsTest.Spec s = new DepthwiseConvKernelPathsTest.Spec(1 + (i % 5 == 0 ? 1 : 0),
+                        4 + i % 3, 5 + i % 2, c, 1, 3, 3, 1 + i % 2, 1 + (i / 2) % 2, 1, 1, i % 3 != 1,
+                        new int[] {0, 1, 3}[i % 3], i % 4 != 0, i % 3, i % 5 == 3 ? 1 : i % 5 == 4 ? 2 : 0, 900 + i);
+                Model model = DepthwiseConvKernelPathsTest.build(family, s);
+                CompiledModel ref = reference(model);
+                TensorData in = Differential.randomInput(family == KernelRegistry.QU8_DWCONV2D ? TensorType.UINT8
+                        : TensorType.INT8, new int[] {s.batch(), s.h(), s.w(), s.c()}, s.seed() + 1);
+                byte[] expected = Q8GemmConvTest.run(ref, in, 1);
+                DepthwiseConvParams p = (DepthwiseConvParams) ref.nodePrepared(0);
+                KernelFamily<DepthwiseConvKernelFactory> actual = p.kernel() == DepthwiseConvKernels.QU8
+                        ? KernelRegistry.QU8_DWCONV2D : p.kernel() == DepthwiseConvKernels.QS8_QC8W
+                        ? KernelRegistry.QS8_QC8W_DWCONV2D : KernelRegistry.QS8_DWCONV2D;
+                int taps = p.kh() * p.kw();
+                String name = out.add(actual, p, constant(ref, p.filter(), taps * p.inC()),
+                        p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.inC()) : null, in.bytes(), expected,
+                        actual + " " + s);
+                assertEquals(actual.name() + "_minmax_" + NeonDwconvVectors.TILE_ISA, name, "" + s);
+                added++;
+                i++;
+            }
+        }
+        return added;
     }
 
     private static CompiledModel reference(Model model) {
