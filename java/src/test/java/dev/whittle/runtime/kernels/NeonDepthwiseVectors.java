@@ -114,7 +114,8 @@ public final class NeonDepthwiseVectors implements AutoCloseable {
         long rows = (long) p.batches() * p.outH();
         u32(out, TASKS.length + 1);
         for (int threads : TASKS) {
-            // As Qs16NativeDepthwiseConv.run: task t takes rows [rows * t / tasks, rows * (t + 1) / tasks).
+            // Row ranges as Qs16NativeDepthwiseConv.run cuts them (task t: [rows * t / tasks, rows * (t + 1) / tasks)),
+            // 1, 2 and 3 tasks (the production count, 4 per thread, applies only above its MAC threshold).
             int tasks = threads == 1 ? 1 : (int) Math.min(rows, threads);
             u32(out, tasks);
             for (int t = 0; t < tasks; t++) {
