@@ -467,13 +467,27 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const uint8_t* meta = metadata(p);
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
+  const bool in_place = direct && flip == 0 && kp == k;
   const __m512i low = _mm512_load_si512(kLow);
   const __m512i high = _mm512_load_si512(kHigh);
   const Residual res = residual(p);
-  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
-    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+  // In place (below) the block holds no staged rows, so it is at least 64 pixels and takes a
+  // last block of under 8 pixels with it: each block expands a panel's controls (5 ops and a
+  // store per 8 K) once, and a 7x7 layer at K = 960 (p->mb = 16) expanded them 4 times, once
+  // for a single pixel (~10% of the kernel).
+  const int32_t blk = in_place && p->mb < 64 ? 64 : p->mb;
+  for (int32_t mb0 = m0, rows = 0; mb0 < m1; mb0 += rows) {
+    rows = m1 - mb0 < blk ? m1 - mb0 : blk;
+    if (in_place && m1 - mb0 - rows < kMR) {
+      rows = m1 - mb0;
+    }
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+    // uint8 1x1 convolutions and FULLY_CONNECTED with K % 8 == 0 (every 2:4 layer of MobileNet
+    // v2) need no row transform (no flip, no K padding): the microtiles read the input in place.
+    // Staging cost a masked 64-byte load and store per pixel and 64 K (a masked zmm store is
+    // slow on Zen 4), ~10% of the kernel at K = 24.
+    const uint8_t* ab = in_place ? input + (size_t) mb0 * k : a;
+    for (int32_t r = 0; !in_place && r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       uint8_t* row = a + (size_t) r * kp;
       const uint8_t* bytes = input + (size_t) px.m * k;
       if (!direct) {
@@ -497,15 +511,15 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
       const __mmask16 store_mask = (__mmask16) ((1u << nc) - 1);
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       if (nc <= 8) {
-        run_half<GL, U>(p, a, kp, panel, c, panel_meta, octs, n, res, (__mmask8) ((1u << nc) - 1), out, n_total, rows);
+        run_half<GL, U>(p, ab, kp, panel, c, panel_meta, octs, n, res, (__mmask8) ((1u << nc) - 1), out, n_total, rows);
         continue;
       }
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, c, panel_meta, octs, n, res, store_mask,
+        microtile<kMR, GL, U>(p, ab + (size_t) r * kp, kp, panel, c, panel_meta, octs, n, res, store_mask,
                               out + (size_t) r * n_total, n_total);
       }
-      const uint8_t* ar = a + (size_t) r * kp;
+      const uint8_t* ar = ab + (size_t) r * kp;
       uint8_t* outr = out + (size_t) r * n_total;
       switch (rows - r) {
         case 7: microtile<7, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, store_mask, outr, n_total); break;
