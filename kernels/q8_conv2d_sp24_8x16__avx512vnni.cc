@@ -73,6 +73,142 @@ static inline Residual residual(const whittle_q8_gemm_params* p) {
                   reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(at[2]))};
 }
 
+// The output stage (session 7). Measured on Zen 4 (a loop of requantize + store over 16 int32
+// outputs): the dense kernels' requantize costs ~10 vpdpbusd-slots per 16 outputs (18 zmm ops, 2
+// of them compares into mask registers) and the masked vpmovusdb store 2 more; at K = 24 the
+// dense kernel spends 6 slots on its multiply-adds and 2:4 about 4, so the output stage is over
+// half of both, and 2:4 could not pass ~1.2x there with it. Same integers, fewer ops:
+// - gemmlowp's RoundingDivideByPOT(v, s) for s >= 1 is ceil(((v - [v < 0]) >> (s - 1)) / 2):
+//   nested floors, floor((floor((v - [v<0]) / 2^(s-1)) + 1) / 2) = floor((v + 2^(s-1) - [v<0]) / 2^s),
+//   ties away from zero as gemmlowp's (v & mask) > (mask >> 1) + [v < 0]. v - [v < 0] is
+//   v + (v >> 31) (v >= -(2^31 - 1) after the doubling high multiply with m >= 0: no wrap), and
+//   z - (z >> 1) = ceil(z / 2) never wraps. Channels with s = 0 keep v (a masked subtract).
+//   5 shift/add ops, no compares, against 6 ops with 2 compares.
+// - The clamp: with the full range of the output type the saturating narrow is the clamp
+//   (vpmovsdb), or its upper half (max(v, 0), then vpmovusdb); fused activations keep both.
+// - Full 16-channel panels narrow in a register and store 16 bytes unmasked.
+struct Rq512 {
+  __m512i mult, left, right, nudge, ovf, sat, rm1;
+  __mmask16 pos;
+};
+
+template <bool GL>
+WHITTLE_Q8_INLINE Rq512 load_rq512(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  auto ld = [&](int which) { return _mm512_loadu_si512(channel_array(p, which) + n); };
+  Rq512 r;
+  r.mult = ld(WHITTLE_Q8_CH_MULT);
+  r.left = ld(WHITTLE_Q8_CH_LEFT);
+  r.right = ld(WHITTLE_Q8_CH_RIGHT);
+  if (GL) {
+    r.pos = _mm512_cmpgt_epi32_mask(r.right, _mm512_setzero_si512());
+    r.rm1 = _mm512_max_epi32(_mm512_sub_epi32(r.right, _mm512_set1_epi32(1)), _mm512_setzero_si512());
+  } else {
+    r.nudge = ld(WHITTLE_Q8_CH_NUDGE);
+    r.ovf = ld(WHITTLE_Q8_CH_OVF);
+    r.sat = ld(WHITTLE_Q8_CH_SAT);
+  }
+  return r;
+}
+
+struct Rq256 {
+  __m256i mult, left, right, nudge, ovf, sat, rm1;
+  __mmask8 pos;
+};
+
+template <bool GL>
+WHITTLE_Q8_INLINE Rq256 load_rq256(const whittle_q8_gemm_params* p, int32_t n) {
+  using whittle_q8::channel_array;
+  auto ld = [&](int which) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(channel_array(p, which) + n));
+  };
+  Rq256 r;
+  r.mult = ld(WHITTLE_Q8_CH_MULT);
+  r.left = ld(WHITTLE_Q8_CH_LEFT);
+  r.right = ld(WHITTLE_Q8_CH_RIGHT);
+  if (GL) {
+    r.pos = _mm256_cmpgt_epi32_mask(r.right, _mm256_setzero_si256());
+    r.rm1 = _mm256_max_epi32(_mm256_sub_epi32(r.right, _mm256_set1_epi32(1)), _mm256_setzero_si256());
+  } else {
+    r.nudge = ld(WHITTLE_Q8_CH_NUDGE);
+    r.ovf = ld(WHITTLE_Q8_CH_OVF);
+    r.sat = ld(WHITTLE_Q8_CH_SAT);
+  }
+  return r;
+}
+
+// Which clamp the store needs: 0 none (int8, full range), 1 max only (uint8 from 0 to 255), 2 both.
+template <bool U>
+static inline int clamp_kind(const whittle_q8_gemm_params* p) {
+  if (U) {
+    return p->act_max >= 255 ? (p->act_min <= 0 ? 1 : 2) : 2;
+  }
+  return p->act_min <= -128 && p->act_max >= 127 ? 0 : 2;
+}
+
+// The same integers as whittle_q8_avx512::requantize (q8_requant_avx512.h), before the clamp.
+template <bool GL>
+WHITTLE_Q8_INLINE __m512i requant512(__m512i x, const Rq512& r, bool has_left, __m512i out_off) {
+  if (has_left) {
+    x = _mm512_sllv_epi32(x, r.left);
+  }
+  const __m512i round = _mm512_set1_epi64(INT64_C(1) << 30);
+  __m512i even = _mm512_mul_epi32(x, r.mult);
+  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r.mult, 32));
+  even = _mm512_srli_epi64(_mm512_add_epi64(even, round), 31);
+  odd = _mm512_slli_epi64(_mm512_add_epi64(odd, round), 1);
+  const __m512i v = _mm512_mask_blend_epi32((__mmask16) 0xAAAA, even, odd);
+  __m512i out;
+  if (GL) {
+    const __m512i z = _mm512_srav_epi32(_mm512_add_epi32(v, _mm512_srai_epi32(v, 31)), r.rm1);
+    out = _mm512_mask_sub_epi32(v, r.pos, z, _mm512_srai_epi32(z, 1));
+  } else {
+    const __m512i shifted = _mm512_srav_epi32(_mm512_add_epi32(v, r.nudge), r.right);
+    out = _mm512_mask_blend_epi32(_mm512_cmpgt_epi32_mask(v, r.ovf), shifted, r.sat);
+  }
+  return _mm512_add_epi32(out, out_off);
+}
+
+template <bool GL>
+WHITTLE_Q8_INLINE __m256i requant256(__m256i x, const Rq256& r, bool has_left, __m256i out_off) {
+  if (has_left) {
+    x = _mm256_sllv_epi32(x, r.left);
+  }
+  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
+  __m256i even = _mm256_mul_epi32(x, r.mult);
+  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r.mult, 32));
+  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
+  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
+  const __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
+  __m256i out;
+  if (GL) {
+    const __m256i z = _mm256_srav_epi32(_mm256_add_epi32(v, _mm256_srai_epi32(v, 31)), r.rm1);
+    out = _mm256_mask_sub_epi32(v, r.pos, z, _mm256_srai_epi32(z, 1));
+  } else {
+    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, r.nudge), r.right);
+    out = _mm256_mask_blend_epi32(_mm256_cmpgt_epi32_mask(v, r.ovf), shifted, r.sat);
+  }
+  return _mm256_add_epi32(out, out_off);
+}
+
+// Clamps (per clamp_kind) and stores 16 outputs (nc of them when not full).
+template <bool U>
+WHITTLE_Q8_INLINE void store512(uint8_t* dst, __m512i v, int clamp, __m512i lo, __m512i hi, bool full,
+                                __mmask16 store_mask) {
+  if (clamp == 2) {
+    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+  } else if (U && clamp == 1) {
+    v = _mm512_max_epi32(v, _mm512_setzero_si512());
+  }
+  if (full) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), U ? _mm512_cvtusepi32_epi8(v) : _mm512_cvtsepi32_epi8(v));
+  } else if (U) {
+    _mm512_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
+  } else {
+    _mm512_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
+  }
+}
+
 WHITTLE_Q8_INLINE __m512i control(const uint8_t* meta, __m512i low, __m512i high) {
   const __m512i z = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta)));
   return _mm512_or_si512(_mm512_permutexvar_epi32(z, low), _mm512_permutexvar_epi32(_mm512_srli_epi32(z, 4), high));
@@ -135,6 +271,40 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
     _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
       acc[r] = _mm512_add_epi32(acc[r], acc2[r]);
     }
+  } else if (MR <= 2) {
+    // A block's last 1..2 pixels (7x7 layers: 49 = 6 x 8 + 1): one chain per pixel would wait
+    // on vpdpbusd's latency at every step (a 1-pixel tail cost half an 8-pixel tile); four
+    // independent chains per pixel overlap them.
+    __m512i acc2[MR], acc3[MR], acc4[MR];
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      acc2[r] = acc3[r] = acc4[r] = _mm512_setzero_si512();
+    }
+    int32_t q = 0;
+    for (; q + 4 <= octs; q += 4) {
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int64_t x[4];
+        memcpy(x, a + (size_t) r * a_stride + 8 * q, 32);
+        acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x[0]), ctrl[q]),
+                                     _mm512_load_si512(w + (size_t) q * 64));
+        acc2[r] = _mm512_dpbusd_epi32(acc2[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x[1]), ctrl[q + 1]),
+                                      _mm512_load_si512(w + (size_t) q * 64 + 64));
+        acc3[r] = _mm512_dpbusd_epi32(acc3[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x[2]), ctrl[q + 2]),
+                                      _mm512_load_si512(w + (size_t) q * 64 + 128));
+        acc4[r] = _mm512_dpbusd_epi32(acc4[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x[3]), ctrl[q + 3]),
+                                      _mm512_load_si512(w + (size_t) q * 64 + 192));
+      }
+    }
+    for (; q < octs; q++) {
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int64_t x;
+        memcpy(&x, a + (size_t) r * a_stride + 8 * q, 8);
+        acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_shuffle_epi8(_mm512_set1_epi64(x), ctrl[q]),
+                                     _mm512_load_si512(w + (size_t) q * 64));
+      }
+    }
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      acc[r] = _mm512_add_epi32(_mm512_add_epi32(acc[r], acc2[r]), _mm512_add_epi32(acc3[r], acc4[r]));
+    }
   } else {
     for (int32_t q = 0; q < octs; q++) {
       const __m512i b = _mm512_load_si512(w);
@@ -163,20 +333,121 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
       }
     }
   }
-  const Requant rq = load_requant(p, n);
+  const Rq512 rq = load_rq512<GL>(p, n);
   const __m512i off = _mm512_set1_epi32(p->output_offset);
   const __m512i lo = _mm512_set1_epi32(p->act_min);
   const __m512i hi = _mm512_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
+  const int clamp = clamp_kind<U>(p);
+  const bool full = store_mask == (__mmask16) 0xFFFF;
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    const __m512i v = requantize(acc[r], rq, hl, GL, off, lo, hi);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    // Clamped into the output type's range: the narrowing cannot saturate.
-    if (U) {
-      _mm512_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
-    } else {
-      _mm512_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
+    store512<U>(out + (size_t) r * out_stride, requant512<GL>(acc[r], rq, hl, off), clamp, lo, hi, full, store_mask);
+  }
+}
+
+// The last panel's microtile where it has at most 8 real channels (N = 24: MobileNet v2's
+// 56x56 project layers), on the low ymm half of each 64-byte row of weights and controls (a
+// channel's dword lane and its control sit in the same lane of both halves), as the dense
+// kernel's microtile8: no multiply-add or requantization spent on the 8 padding channels.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
+                                  const uint8_t* w, const __m512i* ctrl, const uint8_t* meta, int32_t octs, int32_t n,
+                                  const Residual& res, __mmask8 store_mask, uint8_t* out, int32_t out_stride) {
+  const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+      whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n));
+  __m256i acc[MR];
+  __m256i acc2[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc[r] = c;
+    acc2[r] = _mm256_setzero_si256();
+  }
+  const __m512i low = _mm512_load_si512(kLow);
+  const __m512i high = _mm512_load_si512(kHigh);
+  auto k_at = [&](int32_t q) {
+    return ctrl != nullptr ? _mm256_load_si256(reinterpret_cast<const __m256i*>(ctrl + q))
+                           : _mm512_castsi512_si256(control(meta + (size_t) q * 16, low, high));
+  };
+  // Two chains per pixel (ymm vpdpbusd: half the work per op, the same latency).
+  int32_t q = 0;
+  for (; q + 2 <= octs; q += 2) {
+    const __m256i k0 = k_at(q);
+    const __m256i k1 = k_at(q + 1);
+    const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + (size_t) q * 64));
+    const __m256i w1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + (size_t) q * 64 + 64));
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      int64_t x[2];
+      memcpy(x, a + (size_t) r * a_stride + 8 * q, 16);
+      acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_shuffle_epi8(_mm256_set1_epi64x(x[0]), k0), w0);
+      acc2[r] = _mm256_dpbusd_epi32(acc2[r], _mm256_shuffle_epi8(_mm256_set1_epi64x(x[1]), k1), w1);
     }
+  }
+  if (q < octs) {
+    const __m256i k0 = k_at(q);
+    const __m256i w0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + (size_t) q * 64));
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      int64_t x;
+      memcpy(&x, a + (size_t) r * a_stride + 8 * q, 8);
+      acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_shuffle_epi8(_mm256_set1_epi64x(x), k0), w0);
+    }
+  }
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc[r] = _mm256_add_epi32(acc[r], acc2[r]);
+  }
+  if (res.starts != nullptr) {
+    const int32_t panel = n / kNR;
+    for (int32_t j = res.starts[panel]; j < res.starts[panel + 1]; j++) {
+      const int32_t qq = res.octs[j];
+      const __m256i k = k_at(qq);
+      const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(res.weights + (size_t) j * 64));
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int64_t x;
+        memcpy(&x, a + (size_t) r * a_stride + 8 * qq, 8);
+        acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_shuffle_epi8(_mm256_set1_epi64x(x), k), b);
+      }
+    }
+  }
+  const Rq256 rq = load_rq256<GL>(p, n);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  const int clamp = clamp_kind<U>(p);
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    __m256i v = requant256<GL>(acc[r], rq, hl, off);
+    if (clamp == 2) {
+      v = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
+    } else if (U && clamp == 1) {
+      v = _mm256_max_epi32(v, _mm256_setzero_si256());
+    }
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (U) {
+      _mm256_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
+    } else {
+      _mm256_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_half(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t kp, const uint8_t* panel,
+                     const __m512i* c, const uint8_t* panel_meta, int32_t octs, int32_t n, const Residual& res,
+                     __mmask8 mask, uint8_t* out, int32_t n_total, int32_t rows) {
+  int32_t r = 0;
+  for (; r + kMR <= rows; r += kMR) {
+    microtile8<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, c, panel_meta, octs, n, res, mask,
+                           out + (size_t) r * n_total, n_total);
+  }
+  const uint8_t* ar = a + (size_t) r * kp;
+  uint8_t* outr = out + (size_t) r * n_total;
+  switch (rows - r) {
+    case 7: microtile8<7, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, mask, outr, n_total); break;
+    case 6: microtile8<6, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, mask, outr, n_total); break;
+    case 5: microtile8<5, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, mask, outr, n_total); break;
+    case 4: microtile8<4, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, mask, outr, n_total); break;
+    case 3: microtile8<3, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, mask, outr, n_total); break;
+    case 2: microtile8<2, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, mask, outr, n_total); break;
+    case 1: microtile8<1, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, mask, outr, n_total); break;
+    default: break;
   }
 }
 
@@ -196,13 +467,27 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const uint8_t* meta = metadata(p);
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
+  const bool in_place = direct && flip == 0 && kp == k;
   const __m512i low = _mm512_load_si512(kLow);
   const __m512i high = _mm512_load_si512(kHigh);
   const Residual res = residual(p);
-  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
-    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+  // In place (below) the block holds no staged rows, so it is at least 64 pixels and takes a
+  // last block of under 8 pixels with it: each block expands a panel's controls (5 ops and a
+  // store per 8 K) once, and a 7x7 layer at K = 960 (p->mb = 16) expanded them 4 times, once
+  // for a single pixel (~10% of the kernel).
+  const int32_t blk = in_place && p->mb < 64 ? 64 : p->mb;
+  for (int32_t mb0 = m0, rows = 0; mb0 < m1; mb0 += rows) {
+    rows = m1 - mb0 < blk ? m1 - mb0 : blk;
+    if (in_place && m1 - mb0 - rows < kMR) {
+      rows = m1 - mb0;
+    }
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-    for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+    // uint8 1x1 convolutions and FULLY_CONNECTED with K % 8 == 0 (every 2:4 layer of MobileNet
+    // v2) need no row transform (no flip, no K padding): the microtiles read the input in place.
+    // Staging cost a masked 64-byte load and store per pixel and 64 K (a masked zmm store is
+    // slow on Zen 4), ~10% of the kernel at K = 24.
+    const uint8_t* ab = in_place ? input + (size_t) mb0 * k : a;
+    for (int32_t r = 0; !in_place && r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       uint8_t* row = a + (size_t) r * kp;
       const uint8_t* bytes = input + (size_t) px.m * k;
       if (!direct) {
@@ -225,12 +510,16 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       const __mmask16 store_mask = (__mmask16) ((1u << nc) - 1);
       uint8_t* out = output + (size_t) mb0 * n_total + n;
+      if (nc <= 8) {
+        run_half<GL, U>(p, ab, kp, panel, c, panel_meta, octs, n, res, (__mmask8) ((1u << nc) - 1), out, n_total, rows);
+        continue;
+      }
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, c, panel_meta, octs, n, res, store_mask,
+        microtile<kMR, GL, U>(p, ab + (size_t) r * kp, kp, panel, c, panel_meta, octs, n, res, store_mask,
                               out + (size_t) r * n_total, n_total);
       }
-      const uint8_t* ar = a + (size_t) r * kp;
+      const uint8_t* ar = ab + (size_t) r * kp;
       uint8_t* outr = out + (size_t) r * n_total;
       switch (rows - r) {
         case 7: microtile<7, GL, U>(p, ar, kp, panel, c, panel_meta, octs, n, res, store_mask, outr, n_total); break;

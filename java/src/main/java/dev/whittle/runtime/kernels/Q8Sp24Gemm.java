@@ -395,7 +395,7 @@ final class Q8Sp24Gemm implements NativeGemm {
      * Whether, with {@code -Dwhittle.weights=auto}, the dense kernel of a node of {@code m}
      * output pixels is measured faster than this 2:4 kernel (kernels/README.md "2:4"): the
      * AVX2 2:4 kernel where the dense family runs on AVX-512 VNNI (146 against 195-230 GMAC/s
-     * at best), the VNNI one below 4 pixels. The factories then decline (dense runs).
+     * at best), the VNNI one below 8 pixels. The factories then decline (dense runs).
      */
     static boolean denseIsFaster(KernelFamily<?> dense, Isa isa, long m) {
         if (WeightFormat.current() != WeightFormat.AUTO) {
@@ -407,9 +407,13 @@ final class Q8Sp24Gemm implements NativeGemm {
             return m < 16;
         }
         if (isa == Isa.AVX512VNNI) {
-            // Fewer than 4 output pixels (FULLY_CONNECTED at batch 1..3): the controls are built
-            // per use and the 2:4 VNNI kernel measured 0.92x to 1.04x of the dense one.
-            return m < 4;
+            // Fewer than 8 output pixels (FULLY_CONNECTED at batch 1..7): a panel's controls (5
+            // ops per 16 channels and 8 K) serve only m pixels, whose 2:4 steps cost 2 ops each
+            // against dense's 2 vpdpbusd. Session 7, direct C harness calling both kernels (qu8,
+            // min of 400, Zen 4): m = 1 0.90x (K = 320, N = 256) and 1.06x (1280 -> 1001), m = 2
+            // 1.13x / 1.24x, m = 3 1.02x / 1.06x, m = 4 0.93x / 0.91x; m = 8 1.12x (1280 -> 1001),
+            // and every MobileNet v2 layer (49+ pixels) 1.3-1.9x. (Session 5: m < 4, 0.92x-1.04x.)
+            return m < 8;
         }
         java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
         for (KernelEntry<?> e : KernelRegistry.available(dense)) {
