@@ -284,6 +284,12 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs16_qc8w_conv2d_" + Qs16SparseGemm.SUFFIX)),
             new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.AVX2, Qs16SparseGemm.fcFactory(),
                     NativeKernels.exported("whittle_qs16_qc8w_fully_connected_" + Qs16SparseGemm.SUFFIX)),
+            // 2:4 structured sparse 16x8 weights (issue 9; Qs16Sp24Gemm,
+            // kernels/qs16_qc8w_conv2d_sp24_32x1c4__avx2.cc): 16x8 dense families only.
+            new KernelEntry<>(CONV2D_SP24, KernelPath.AVX2, Qs16Sp24Gemm.convFactory(),
+                    NativeKernels.exported("whittle_qs16_qc8w_conv2d_" + Qs16Sp24Gemm.SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.AVX2, Qs16Sp24Gemm.fcFactory(),
+                    NativeKernels.exported("whittle_qs16_qc8w_fully_connected_" + Qs16Sp24Gemm.SUFFIX)),
             // 2:4 structured sparse int8/uint8 CONV_2D and FULLY_CONNECTED (issue 9; Q8Sp24Gemm):
             // one entry per path serves qs8, qs8_qc8w and qu8 (the dense family picks the symbol).
             new KernelEntry<>(CONV2D_SP24, KernelPath.AVX2, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.AVX2),
