@@ -147,6 +147,11 @@ class Qs16Sp24KernelsTest {
         byte[] expected = Qs16KernelPathsTest.run(m, "reference", 1, in, "", "auto K 128");
         System.setProperty(WeightFormat.PROPERTY, "auto");
         assertArrayEquals(expected, Qs16KernelPathsTest.run(m, "avx2", 1, in, CONV, "auto K 128"));
+        // K = 32: dense.
+        int[] h = {14, 14, 32, 24, 1, 1, 1, 1, 1, 1, 0};
+        Model small = Qs16LutKernelsTest.conv(h, 1, 0, true, Data.RANDOM, 13, WeightFormatHarness.sparse24());
+        Qs16KernelPathsTest.run(small, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {1, 14, 14, 32}, Data.RANDOM,
+                14), "qs16_qc8w_conv2d_gemm", "auto K 32");
         // One pixel: dense.
         Model one = Qs16LutKernelsTest.fc(1, 512, 40, 0, TensorType.INT64, true, Data.RANDOM, 15,
                 WeightFormatHarness.sparse24());

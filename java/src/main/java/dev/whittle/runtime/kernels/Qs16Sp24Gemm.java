@@ -37,11 +37,27 @@ final class Qs16Sp24Gemm {
     /** Pattern ids (whittle/qs16_sp24.h): the kept positions of each id. */
     static final int[][] PAIRS = {{0, 1}, {2, 3}, {0, 2}, {1, 3}, {0, 3}, {1, 2}};
     /*
-     * auto's cost model: MEASUREMENT PENDING.
+     * auto's cost model, calibrated with Qs16WeightFormatCompare.main (args: 200 sparse SHAPES -24
+     * avx2,avx512vnni avx2; Zen 4 shared with 4 other jobs at load ~5, one thread, the dense AVX2, dense
+     * AVX-512 VNNI and 2:4 layers of the same random 2:4 weights invoked alternately, min of 200;
+     * dense / 2:4, above 1 the 2:4 kernel is faster), MobileNet v1 0.25 shapes:
+     *
+     *   layer (K)              vs AVX2  vs VNNI       layer (K)                vs AVX2  vs VNNI
+     *   112x112x8x16 (8)         0.58    0.51         14x14x64x128 (64)          1.08    0.79
+     *   56x56x16x32 (16)         0.68    0.55         14x14x128x128 (128)        1.46    1.10
+     *   56x56x32x32 (32)         0.82    0.59         7x7x128x256 (128)          1.27    1.00
+     *   28x28x32x64 (32)         0.82    0.59         7x7x256x256 (256)          1.67    1.40
+     *   28x28x64x64 (64)         1.16    0.87         FC 256 -> 1001 batch 32    1.78    1.44
+     *   1x1x256x1001 (1 pixel)   0.09    0.47         FC 256 -> 1001 batch 1     0.14    0.48
+     *
+     * Below K = 64 the per-output work (int64 flush, the int64 output stage, one int16 store per
+     * pixel) outweighs the halved multiply-adds; below 32 pixels the tile runs mostly empty.
      */
-    /** auto: the 2:4 kernel only from this K on ... */
+    /** auto: the 2:4 kernel only from this K on, against a dense AVX2 kernel ... */
     static final int AUTO_MIN_K = 64;
-    /** ... and this many output pixels (a 32-pixel tile runs mostly empty below). */
+    /** ... and from this K on against a dense AVX-512 VNNI kernel (1.40-1.44x at K = 256, 1.00-1.10x at 128) ... */
+    static final int AUTO_MIN_K_VS_VNNI = 256;
+    /** ... and from this many output pixels on. */
     static final long AUTO_MIN_M = 32;
 
     final String name;
@@ -138,7 +154,7 @@ final class Qs16Sp24Gemm {
         for (KernelEntry<?> e : KernelRegistry.available(dense)) {
             vnni |= e.path() == KernelPath.AVX512VNNI && allowed.contains(e.path());
         }
-        return !vnni && node.k() >= AUTO_MIN_K && node.m() >= AUTO_MIN_M;
+        return node.k() >= (vnni ? AUTO_MIN_K_VS_VNNI : AUTO_MIN_K) && node.m() >= AUTO_MIN_M;
     }
 
     long workerScratchBytes() {
