@@ -95,13 +95,18 @@ static inline void build8(const int16_t* const* r, int64_t groups, uint8_t* tile
   }
 }
 
-// acc[0..32) (vector positions) += this channel's groups over the pair tile (int64 sums, exact).
+// acc[0..8 * NB) (vector positions) += this channel's groups over the first NB 8-pixel blocks of
+// the pair tile (int64 sums, exact). NB < 4 for a tile of at most 8 * NB pixels (the last one of
+// a range, or a layer of few pixels), which then does only those blocks' multiply-adds.
+template <int NB>
 static inline void channel_sums(const whittle_qs16_sp24_params* sp, const uint8_t* tile, int64_t c, int64_t* acc) {
   const int64_t groups = sp->groups;
   const int32_t* wp = sp->pair_weights + c * groups;
   const uint8_t* id = sp->pattern + c * groups;
   for (int64_t f0 = 0; f0 < groups; f0 += WHITTLE_QS16_PAIRS_PER_FLUSH) {
     const int64_t f1 = groups - f0 < WHITTLE_QS16_PAIRS_PER_FLUSH ? groups : f0 + WHITTLE_QS16_PAIRS_PER_FLUSH;
+    // Named accumulators and constant conditions (an array indexed in a loop here compiled to
+    // stack round trips per group: 2.2x slower at 7x7x256x256).
     __m256i s0 = _mm256_setzero_si256();
     __m256i s1 = _mm256_setzero_si256();
     __m256i s2 = _mm256_setzero_si256();
@@ -111,12 +116,12 @@ static inline void channel_sums(const whittle_qs16_sp24_params* sp, const uint8_
       const __m256i w = _mm256_set1_epi32(wp[g]);
       const __m256i* x = reinterpret_cast<const __m256i*>(t + (int64_t) id[g] * (kTile * 4));
       s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(_mm256_load_si256(x), w));
-      s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(_mm256_load_si256(x + 1), w));
-      s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(_mm256_load_si256(x + 2), w));
-      s3 = _mm256_add_epi32(s3, _mm256_madd_epi16(_mm256_load_si256(x + 3), w));
+      if (NB > 1) s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(_mm256_load_si256(x + 1), w));
+      if (NB > 2) s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(_mm256_load_si256(x + 2), w));
+      if (NB > 3) s3 = _mm256_add_epi32(s3, _mm256_madd_epi16(_mm256_load_si256(x + 3), w));
     }
     const __m256i s[4] = {s0, s1, s2, s3};
-    for (int q = 0; q < 4; q++) {
+    for (int q = 0; q < NB; q++) {
       __m256i* d = reinterpret_cast<__m256i*>(acc + 8 * q);
       _mm256_store_si256(d, _mm256_add_epi64(_mm256_load_si256(d),
           _mm256_cvtepi32_epi64(_mm256_castsi256_si128(s[q]))));
@@ -137,8 +142,10 @@ static void run(const whittle_qs16_sp24_params* sp, const int16_t* input, int16_
   alignas(32) int32_t out32[kTile];
   for (int64_t t0 = m0; t0 < m1; t0 += kTile) {
     const int64_t rows = m1 - t0 < kTile ? m1 - t0 : kTile;
-    // Pixels past `rows` repeat the last one (their sums are computed and dropped).
-    for (int64_t b = 0; b < kTile / 8; b++) {
+    const int nb = (int) ((rows + 7) / 8);
+    const int64_t lanes = 8 * nb;
+    // Pixels past `rows` in the last block repeat the last one (their sums are computed and dropped).
+    for (int64_t b = 0; b < nb; b++) {
       const int16_t* r[8];
       for (int i = 0; i < 8; i++) {
         const int64_t px = 8 * b + i;
@@ -148,29 +155,34 @@ static void run(const whittle_qs16_sp24_params* sp, const int16_t* input, int16_
     }
     for (int64_t c = n0; c < n1 && c < p->out_c; c++) {
       const __m256i bv = _mm256_set1_epi64x(p->bias[c]);
-      for (int q = 0; q < kTile; q += 4) {
+      for (int q = 0; q < lanes; q += 4) {
         _mm256_store_si256(reinterpret_cast<__m256i*>(acc + q), bv);
       }
-      channel_sums(sp, tile, c, acc);
+      switch (nb) {
+        case 1: channel_sums<1>(sp, tile, c, acc); break;
+        case 2: channel_sums<2>(sp, tile, c, acc); break;
+        case 3: channel_sums<3>(sp, tile, c, acc); break;
+        default: channel_sums<4>(sp, tile, c, acc); break;
+      }
       int16_t* out = output + t0 * p->out_c + c;
       if (p->stage == WHITTLE_QS16_STAGE_INT64) {
         const __m256i m = _mm256_set1_epi64x(p->mult[c]);
         const __m256i s = _mm256_set1_epi64x(p->shift[c]);
         const __m256i rnd = _mm256_set1_epi64x(p->rnd[c]);
         const __m256i idx = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
-        for (int q = 0; q < kTile; q += 4) {
+        for (int q = 0; q < lanes; q += 4) {
           const __m256i v = _mm256_permutevar8x32_epi32(
               stage4(_mm256_load_si256(reinterpret_cast<const __m256i*>(acc + q)), m, s, rnd), idx);
           _mm_store_si128(reinterpret_cast<__m128i*>(out32 + q), _mm256_castsi256_si128(v));
         }
-        for (int64_t q = 0; q < kTile; q++) {
+        for (int64_t q = 0; q < lanes; q++) {
           const int64_t r = (q & ~7) + kPixel[q & 7];
           if (r < rows) {
             out[r * p->out_c] = (int16_t) whittle_qs16::clamp32(out32[q], p->act_min, p->act_max);
           }
         }
       } else {
-        for (int64_t q = 0; q < kTile; q++) {
+        for (int64_t q = 0; q < lanes; q++) {
           const int64_t r = (q & ~7) + kPixel[q & 7];
           if (r < rows) {
             whittle_qs16::stage_row(p, acc + q, c, 1, out + r * p->out_c);

@@ -63,7 +63,7 @@ class Qs16Sp24KernelsTest {
 
     static final int[][] CONV_CASES = {
         // h, w, inC, outC, kh, kw, sh, sw, dh, dw, padding
-        {1, 1, 4, 1, 1, 1, 1, 1, 1, 1, 0},
+        {2, 2, 4, 1, 1, 1, 1, 1, 1, 1, 0},
         {5, 7, 4, 5, 3, 3, 1, 1, 1, 1, 0},
         {6, 5, 8, 16, 1, 1, 1, 1, 1, 1, 1},
         {7, 6, 12, 15, 1, 1, 2, 2, 1, 1, 0},
@@ -117,8 +117,8 @@ class Qs16Sp24KernelsTest {
     void fullyConnectedSp24() {
         assumeTrue(avx2(KernelRegistry.FULLY_CONNECTED_SP24), "no AVX2");
         int[][] cases = {
-            {1, 4, 1}, {1, 16, 15}, {2, 36, 17}, {1, 64, 70}, {5, 252, 31}, {3, 600, 9}, {2, 2000, 33},
-            {33, 96, 65}, {40, 256, 20},
+            {4, 4, 1}, {4, 16, 15}, {5, 36, 17}, {6, 64, 70}, {5, 252, 31}, {7, 600, 9}, {4, 2000, 33},
+            {33, 96, 65}, {40, 256, 20}, {9, 1020, 3},
         };
         int i = 0;
         for (int[] c : cases) {
@@ -131,9 +131,15 @@ class Qs16Sp24KernelsTest {
                 i++;
             }
         }
-        Model m = Qs16LutKernelsTest.fc(2, 2000, 20, 0, TensorType.INT64, true, Data.MAX_POSITIVE, 5,
+        Model m = Qs16LutKernelsTest.fc(4, 2000, 20, 0, TensorType.INT64, true, Data.MAX_POSITIVE, 5,
                 WeightFormatHarness.sparse24());
-        check(m, Qs16KernelPathsTest.inputData(new int[] {2, 2000}, Data.MAX_POSITIVE, 5), FC, "fc max positive");
+        check(m, Qs16KernelPathsTest.inputData(new int[] {4, 2000}, Data.MAX_POSITIVE, 5), FC, "fc max positive");
+        // Below 4 pixels not even --kernels sparse takes 2:4 (Qs16Sp24Gemm.MIN_M): the next candidate does.
+        System.setProperty(WeightFormat.PROPERTY, "sparse");
+        Model few = Qs16LutKernelsTest.fc(3, 64, 20, 0, TensorType.INT64, true, Data.RANDOM, 6,
+                WeightFormatHarness.sparse24());
+        Qs16KernelPathsTest.run(few, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {3, 64}, Data.RANDOM, 7),
+                "qs16_qc8w_fully_connected_sparse_32x1c2", "3 pixels");
     }
 
     @Test

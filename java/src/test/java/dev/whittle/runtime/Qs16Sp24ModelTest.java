@@ -100,7 +100,7 @@ class Qs16Sp24ModelTest {
     void nativeSp24SameAsDense() {
         assumeTrue(KernelRegistry.available(KernelRegistry.CONV2D_SP24).stream().anyMatch(e -> e.path() == KernelPath.AVX2),
                 "no AVX2");
-        // every pruned 1x1 layer (13) and the classifier
+        // every pruned 1x1 layer (13; the one-pixel classifier stays dense, Qs16Sp24Gemm.MIN_M)
         sameAsDense("sparse", "avx2", "qs16_qc8w_conv2d_sp24_", 13);
         // auto on AVX2: the layers with K >= 64 and >= 32 pixels (Qs16Sp24Gemm.AUTO_*)
         sameAsDense("auto", "avx2", "qs16_qc8w_conv2d_sp24_", 8);

@@ -59,6 +59,13 @@ final class Qs16Sp24Gemm {
     static final int AUTO_MIN_K_VS_VNNI = 256;
     /** ... and from this many output pixels on. */
     static final long AUTO_MIN_M = 32;
+    /**
+     * Every mode ({@code --kernels sparse} included): not below this many output pixels. The lanes
+     * are pixels, so a call computes at least 8; measured (same tool, 8-pixel blocks) at one pixel
+     * 44 against 7 us for 256 -> 1001 (0.16x), at 4 pixels 0.74x, at 9 pixels 0.98x. The dense
+     * kernel runs those layers (the int8 2:4 VNNI kernel declines below 4 pixels the same way).
+     */
+    static final long MIN_M = 4;
 
     final String name;
     final Qs16FormatNode node;
@@ -135,7 +142,7 @@ final class Qs16Sp24Gemm {
 
     private static Qs16Sp24Gemm of(String op, Qs16FormatNode node, ByteBuffer weights, WeightStats stats,
             KernelFamily<?> dense) {
-        if (node == null || !stats.conforms24() || node.k() % 4 != 0) {
+        if (node == null || !stats.conforms24() || node.k() % 4 != 0 || node.m() < MIN_M) {
             return null;
         }
         if (WeightFormat.current() == WeightFormat.AUTO && !pays(node, dense)) {
