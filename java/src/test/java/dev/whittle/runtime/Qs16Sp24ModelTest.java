@@ -111,4 +111,10 @@ class Qs16Sp24ModelTest {
         Differential.Result r = Differential.compare("16x8 2:4", model, 3);
         assertEquals(0, r.maxLsb(), "16x8 2:4: integer tensors differ from TFLite");
     }
+
+    @Test
+    void javaSp24SameAsDense() {
+        // --kernels java: every pruned 1x1 layer and the classifier on the Java 2:4 kernel
+        sameAsDense("sparse", "java", "qs16_qc8w_conv2d_sp24_", 14);
+    }
 }

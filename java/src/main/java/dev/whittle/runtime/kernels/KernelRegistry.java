@@ -315,6 +315,16 @@ public final class KernelRegistry {
                     JavaWeightKernels.conv(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
             javaFormat(FULLY_CONNECTED_SP24,
                     JavaWeightKernels.fc(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
+            // Java path 16x8 sparse and 2:4 kernels (issue 9; Qs16JavaFormatGemm): 16x8 nodes whose dense
+            // family runs on the Java path.
+            javaFormat(CONV2D_SPARSE,
+                    Qs16JavaFormatGemm.conv(Qs16JavaFormatGemm.Format.SPARSE, VectorizationProvider.get(), true)),
+            javaFormat(FULLY_CONNECTED_SPARSE,
+                    Qs16JavaFormatGemm.fc(Qs16JavaFormatGemm.Format.SPARSE, VectorizationProvider.get(), true)),
+            javaFormat(CONV2D_SP24,
+                    Qs16JavaFormatGemm.conv(Qs16JavaFormatGemm.Format.SP24, VectorizationProvider.get(), true)),
+            javaFormat(FULLY_CONNECTED_SP24,
+                    Qs16JavaFormatGemm.fc(Qs16JavaFormatGemm.Format.SP24, VectorizationProvider.get(), true)),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,
