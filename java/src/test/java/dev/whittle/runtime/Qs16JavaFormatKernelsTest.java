@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The Java path's 16x8 sparse and 2:4 kernels ({@code qs16_qc8w_*_sparse_<L>x1__<isa>},
- * {@code qs16_qc8w_*_sp24_<L>x1__<isa>}, {@code Qs16JavaFormatGemm}) under
+ * The Java path's 16x8 sparse, 2:4 and LUT-16 kernels ({@code qs16_qc8w_*_sparse_<L>x1__<isa>},
+ * {@code qs16_qc8w_*_sp24_<L>x1__<isa>}, {@code qs16_qc8w_*_lut4_<L>x1__<isa>}, {@code Qs16JavaFormatGemm}) under
  * {@code -Dwhittle.kernels=java} against the 16x8 reference, bit for bit, at 1 and 3 threads, the
  * dispatched name asserted: output channels 1..70, K around the groups of 4 and the 256-product
  * int32 flush (all inputs -32768 with weights -128 at K up to 2000), 0-100% zeros, all-zero
@@ -34,9 +34,13 @@ class Qs16JavaFormatKernelsTest {
     }
 
     static void check(Model m, TensorData in, String kernel, String label) {
+        check(m, in, kernel, label, "sparse");
+    }
+
+    static void check(Model m, TensorData in, String kernel, String label, String format) {
         System.setProperty(WeightFormat.PROPERTY, "dense");
         byte[] expected = Qs16KernelPathsTest.run(m, "reference", 1, in, "", label);
-        System.setProperty(WeightFormat.PROPERTY, "sparse");
+        System.setProperty(WeightFormat.PROPERTY, format);
         System.setProperty(KernelPath.PROPERTY, "java");
         String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
         System.clearProperty(KernelPath.PROPERTY);
@@ -114,5 +118,35 @@ class Qs16JavaFormatKernelsTest {
                 WeightFormatHarness.sparse24());
         check(m, Qs16KernelPathsTest.inputData(new int[] {2, 2000}, Data.MAX_POSITIVE, 5),
                 "qs16_qc8w_fully_connected_sp24_", "java fc max positive");
+    }
+
+    @Test
+    void clusteredLut() {
+        int i = 0;
+        for (int[] g : Qs16LutKernelsTest.CONV_CASES) {
+            int clusters = 1 + (i * 5) % 16;
+            Data d = new Data[] {Data.EXTREMES, Data.RANDOM, Data.SCALES}[i % 3];
+            int batch = i % 4 == 3 ? 2 : 1;
+            Model m = Qs16LutKernelsTest.conv(g, batch, new int[] {0, 1, 3, 2}[i % 4], i % 6 != 5, d, 6100 + i,
+                    Qs16LutKernelsTest.lut(clusters, i % 2 == 0, 0, i % 3 == 1 ? 3 : 0));
+            TensorData in = Qs16KernelPathsTest.inputData(new int[] {batch, g[0], g[1], g[2]}, d, 6200 + i);
+            checkLut(m, in, "qs16_qc8w_conv2d_lut4_", "java lut conv " + java.util.Arrays.toString(g) + " " + clusters);
+            i++;
+        }
+        for (TensorType bias : new TensorType[] {TensorType.INT64, TensorType.INT32, null}) {
+            Model m = Qs16LutKernelsTest.fc(3, 600, 33, 0, bias, true, Data.EXTREMES, 6300 + i,
+                    Qs16LutKernelsTest.lut(16, true, 0, 0));
+            checkLut(m, Qs16KernelPathsTest.inputData(new int[] {3, 600}, Data.EXTREMES, 6400 + i),
+                    "qs16_qc8w_fully_connected_lut4_", "java lut fc bias " + bias);
+            i++;
+        }
+        Model m = Qs16LutKernelsTest.conv(new int[] {3, 3, 2000, 17, 1, 1, 1, 1, 1, 1, 0}, 1, 0, true,
+                Data.MAX_POSITIVE, 8, null);
+        checkLut(m, Qs16KernelPathsTest.inputData(new int[] {1, 3, 3, 2000}, Data.MAX_POSITIVE, 8),
+                "qs16_qc8w_conv2d_lut4_", "java lut max positive");
+    }
+
+    private static void checkLut(Model m, TensorData in, String kernel, String label) {
+        check(m, in, kernel, label, "lut");
     }
 }

@@ -14,7 +14,9 @@ import java.lang.invoke.MethodType;
  * packed for the Java path's weight-format micro-kernels: {@code sparse} (per output channel its
  * non-zero weights, any pattern: an int K index and the weight byte, 5 bytes per non-zero) and
  * {@code sp24} (2:4 layers, {@link #pack24}: per group of 4 K the two kept weight bytes and a
- * byte of their positions, 3 bytes per 4 K: 0.75 of dense int8). The output stages are
+ * byte of their positions, 3 bytes per 4 K: 0.75 of dense int8) and {@code lut4} ({@link #packLut}:
+ * clustered layers, 4-bit indices into a 16-byte table per channel, K / 2 + 16 bytes per channel).
+ * The output stages are
  * {@link Int16Gemm}'s (CONV_2D's int64 {@code MultiplyByQuantizedMultiplier}, FULLY_CONNECTED's
  * ruy and double stages) on the exact int64 sum, so the outputs are the reference's integers.
  *
@@ -68,6 +70,9 @@ public final class Int16SparseGemm {
     final byte[] value;
     /** sp24: per channel and group of 4 K, {@code p0 | p1 << 2}; {@code value} holds 2 weights per group. */
     final byte[] positions;
+    /** lut4: per channel {@code ceil(K / 2)} bytes of 4-bit indices (k even in the low nibble) and a 16-byte table. */
+    final byte[] indices;
+    final byte[] tables;
     final long[] bias;
     final int[] multipliers;
     final int[] shifts;
@@ -82,6 +87,15 @@ public final class Int16SparseGemm {
 
     private Int16SparseGemm(int k, int n, int maxRows, int stage, int[] start, int[] index, byte[] value,
             byte[] positions, long[] bias, int[] multipliers, int[] shifts, double[] scales, int actMin, int actMax) {
+        this(k, n, maxRows, stage, start, index, value, positions, null, null, bias, multipliers, shifts, scales, actMin,
+                actMax);
+    }
+
+    private Int16SparseGemm(int k, int n, int maxRows, int stage, int[] start, int[] index, byte[] value,
+            byte[] positions, byte[] indices, byte[] tables, long[] bias, int[] multipliers, int[] shifts,
+            double[] scales, int actMin, int actMax) {
+        this.indices = indices;
+        this.tables = tables;
         this.k = k;
         this.n = n;
         this.maxRows = maxRows;
@@ -175,6 +189,43 @@ public final class Int16SparseGemm {
                 scales, actMin, actMax).bind(provider);
     }
 
+    /**
+     * The LUT-16 packing: per channel 4-bit indices into its own table of at most 16 values (a
+     * layer clustered per channel or per layer), or null when a channel has more than 16 values.
+     */
+    public static Int16SparseGemm packLut(VectorizationProvider provider, byte[] w, int k, int n, int maxRows,
+            long[] bias, int stage, int[] multipliers, int[] shifts, double[] scales, int actMin, int actMax) {
+        if (!valid(k, n, stage, multipliers, shifts)) {
+            return null;
+        }
+        int kb = (k + 1) / 2;
+        byte[] indices = new byte[n * kb];
+        byte[] tables = new byte[n * 16];
+        for (int c = 0; c < n; c++) {
+            int[] slot = new int[256];
+            java.util.Arrays.fill(slot, -1);
+            int used = 0;
+            for (int i = 0; i < k; i++) {
+                int v = w[c * k + i] & 0xFF;
+                if (slot[v] < 0) {
+                    if (used == 16) {
+                        return null;
+                    }
+                    slot[v] = used;
+                    tables[c * 16 + used++] = (byte) v;
+                }
+                indices[c * kb + i / 2] |= (byte) (slot[v] << (4 * (i & 1)));
+            }
+        }
+        return new Int16SparseGemm(k, n, maxRows, stage, null, null, null, null, indices, tables, bias, multipliers,
+                shifts, scales, actMin, actMax).bind(provider);
+    }
+
+    /** Whether this is the LUT-16 packing. */
+    public boolean lut() {
+        return indices != null;
+    }
+
     private Int16SparseGemm bind(VectorizationProvider provider) {
         if (provider.vectorized()) {
             try {
@@ -200,6 +251,9 @@ public final class Int16SparseGemm {
 
     /** Bytes of packed weight data (indices, values, positions). */
     public long packedBytes() {
+        if (indices != null) {
+            return indices.length + (long) tables.length;
+        }
         return positions != null ? 3L * positions.length : 5L * value.length + 4L * (n + 1);
     }
 

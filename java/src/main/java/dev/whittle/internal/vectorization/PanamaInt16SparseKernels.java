@@ -12,8 +12,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The 16x8 sparse and 2:4 micro-kernels on the Vector API ({@code sparse_16x1__panama512},
- * {@code sp24_16x1__panama512}; {@code _8x1__panama256}): output pixels in the int lanes, as the
+ * The 16x8 sparse, 2:4 and LUT-16 micro-kernels on the Vector API ({@code sparse_16x1__panama512},
+ * {@code sp24_16x1__panama512}, {@code lut4_16x1__panama512}; {@code _8x1__panama256}): output pixels in the int lanes, as the
  * int8 Java sparse kernel ({@link PanamaInt8SparseKernels}). A block's int16 activations are
  * transposed once into int rows {@code x[k][m]} shared by every channel; per channel and four
  * vectors of pixels each non-zero weight (2:4: each kept weight, two per group of 4 K, their rows
@@ -77,17 +77,18 @@ final class PanamaInt16SparseKernels implements Int16SparseGemm.Kernels {
         long shorts = longs + 8L * stride;
         int pad = (rows + L - 1) / L * L;
         boolean sp24 = s.positions != null;
-        int count = sp24 ? k / 2 : 0;
+        boolean lut = s.indices != null;
         for (int c = c0; c < c1; c++) {
-            int total = sp24 ? count : s.start[c + 1] - s.start[c];
             // Chunks of at most FLUSH products (2:4: FLUSH / 2 groups), each widened into the long sums.
             int step = sp24 ? FLUSH / 2 : FLUSH;
-            int units = sp24 ? k / 4 : total;
+            int units = sp24 ? k / 4 : lut ? k : s.start[c + 1] - s.start[c];
             boolean wide = units > step;
             for (int u = 0; u < Math.max(units, 1); u += step) {
                 int u1 = Math.min(units, u + step);
                 if (sp24) {
                     channelSp24(c, u, u1, mem, x, rowBytes, ints, pad);
+                } else if (lut) {
+                    channelLut(c, u, u1, mem, x, rowBytes, ints, pad);
                 } else {
                     channel(s.start[c] + u, s.start[c] + u1, mem, x, rowBytes, ints, pad);
                 }
@@ -180,6 +181,48 @@ final class PanamaInt16SparseKernels implements Int16SparseGemm.Kernels {
                 s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o + (p & 3) * rowBytes, LE).mul(value[v])
                         .add(IntVector.fromMemorySegment(INTS, mem, o + ((p >> 2) & 3) * rowBytes, LE)
                                 .mul(value[v + 1])));
+            }
+            s0.intoMemorySegment(mem, acc + 4L * m, LE);
+        }
+    }
+
+    /**
+     * Sums of channel {@code c}'s k in {@code [k0, k1)} of the LUT layout: each weight decoded from
+     * its nibble and the channel's table once per four vectors of pixels (the dense work, in the
+     * sparse kernel's loop: the Vector API has no byte shuffle into the int multiply).
+     */
+    private void channelLut(int c, int k0, int k1, MemorySegment mem, long x, long rowBytes, long acc, int pad) {
+        byte[] indices = s.indices;
+        byte[] tables = s.tables;
+        int ib = c * ((s.k + 1) / 2);
+        int tb = c * 16;
+        int m = 0;
+        for (; m + 4 * L <= pad; m += 4 * L) {
+            long xm = x + 4L * m;
+            IntVector s0 = IntVector.zero(INTS);
+            IntVector s1 = s0;
+            IntVector s2 = s0;
+            IntVector s3 = s0;
+            for (int j = k0; j < k1; j++) {
+                long o = xm + j * rowBytes;
+                int w = tables[tb + ((indices[ib + (j >> 1)] >> ((j & 1) << 2)) & 15)];
+                s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, o, LE).mul(w));
+                s1 = s1.add(IntVector.fromMemorySegment(INTS, mem, o + 4L * L, LE).mul(w));
+                s2 = s2.add(IntVector.fromMemorySegment(INTS, mem, o + 8L * L, LE).mul(w));
+                s3 = s3.add(IntVector.fromMemorySegment(INTS, mem, o + 12L * L, LE).mul(w));
+            }
+            long am = acc + 4L * m;
+            s0.intoMemorySegment(mem, am, LE);
+            s1.intoMemorySegment(mem, am + 4L * L, LE);
+            s2.intoMemorySegment(mem, am + 8L * L, LE);
+            s3.intoMemorySegment(mem, am + 12L * L, LE);
+        }
+        for (; m < pad; m += L) {
+            long xm = x + 4L * m;
+            IntVector s0 = IntVector.zero(INTS);
+            for (int j = k0; j < k1; j++) {
+                int w = tables[tb + ((indices[ib + (j >> 1)] >> ((j & 1) << 2)) & 15)];
+                s0 = s0.add(IntVector.fromMemorySegment(INTS, mem, xm + j * rowBytes, LE).mul(w));
             }
             s0.intoMemorySegment(mem, acc + 4L * m, LE);
         }

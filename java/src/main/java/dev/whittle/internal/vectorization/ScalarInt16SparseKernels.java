@@ -28,7 +28,13 @@ final class ScalarInt16SparseKernels implements Int16SparseGemm.Kernels {
             long row = a + 2L * r * k;
             for (int c = c0; c < c1; c++) {
                 long acc = s.bias[c];
-                if (s.positions != null) {
+                if (s.indices != null) {
+                    int kb = (k + 1) / 2;
+                    for (int i = 0; i < k; i++) {
+                        int idx = (s.indices[c * kb + i / 2] >> (4 * (i & 1))) & 15;
+                        acc += (long) mem.get(ValueLayout.JAVA_SHORT_UNALIGNED, row + 2L * i) * s.tables[c * 16 + idx];
+                    }
+                } else if (s.positions != null) {
                     int groups = k / 4;
                     for (int g = 0; g < groups; g++) {
                         int p = s.positions[c * groups + g];

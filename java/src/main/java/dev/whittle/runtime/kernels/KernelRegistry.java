@@ -315,7 +315,7 @@ public final class KernelRegistry {
                     JavaWeightKernels.conv(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
             javaFormat(FULLY_CONNECTED_SP24,
                     JavaWeightKernels.fc(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
-            // Java path 16x8 sparse and 2:4 kernels (issue 9; Qs16JavaFormatGemm): 16x8 nodes whose dense
+            // Java path 16x8 sparse, 2:4 and LUT-16 kernels (issue 9; Qs16JavaFormatGemm): 16x8 nodes whose dense
             // family runs on the Java path.
             javaFormat(CONV2D_SPARSE,
                     Qs16JavaFormatGemm.conv(Qs16JavaFormatGemm.Format.SPARSE, VectorizationProvider.get(), true)),
@@ -325,6 +325,10 @@ public final class KernelRegistry {
                     Qs16JavaFormatGemm.conv(Qs16JavaFormatGemm.Format.SP24, VectorizationProvider.get(), true)),
             javaFormat(FULLY_CONNECTED_SP24,
                     Qs16JavaFormatGemm.fc(Qs16JavaFormatGemm.Format.SP24, VectorizationProvider.get(), true)),
+            javaFormat(CONV2D_LUT,
+                    Qs16JavaFormatGemm.conv(Qs16JavaFormatGemm.Format.LUT, VectorizationProvider.get(), true)),
+            javaFormat(FULLY_CONNECTED_LUT,
+                    Qs16JavaFormatGemm.fc(Qs16JavaFormatGemm.Format.LUT, VectorizationProvider.get(), true)),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,

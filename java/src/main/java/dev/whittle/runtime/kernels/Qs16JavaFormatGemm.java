@@ -14,7 +14,8 @@ import java.nio.ByteBuffer;
 /**
  * 16x8 CONV_2D and FULLY_CONNECTED on pruned and 2:4 weights on the Java path (issue 9, "Java
  * Vector API versions" of the 16x8 formats): {@code qs16_qc8w_{conv2d,fully_connected}_sparse_16x1__panama512},
- * {@code _sp24_16x1__panama512} ({@code _8x1__panama256} on AVX2 JVMs, {@code _1x1__scalar} twins)
+ * {@code _sp24_16x1__panama512}, {@code _lut4_16x1__panama512} ({@code _8x1__panama256} on AVX2
+ * JVMs, {@code _1x1__scalar} twins)
  * on {@link Int16SparseGemm}'s micro-kernels: blocks of output pixels (a 1x1 stride-1 unpadded
  * convolution and FULLY_CONNECTED read the input in place, others im2col into the worker's scratch,
  * zeros for padding: the zero point is 0) times ranges of channels, one task each. Bit-exact with
@@ -35,6 +36,8 @@ public final class Qs16JavaFormatGemm {
     static final int AUTO_SPARSE_MIN_K = 64;
     /** auto: the Java 16x8 2:4 kernel (false: only with {@code --kernels sparse}). */
     static final boolean AUTO_SP24 = false;
+    /** auto: the Java 16x8 LUT kernel (false: only with {@code --kernels lut}). */
+    static final boolean AUTO_LUT = false;
     /** Channels per task range. */
     private static final int CHANNEL_TILE = 8;
 
@@ -43,7 +46,9 @@ public final class Qs16JavaFormatGemm {
         /** Non-zero weights per channel, any pattern. */
         SPARSE("sparse"),
         /** 2:4 layers: two kept weights and a position byte per group of 4 K. */
-        SP24("sp24");
+        SP24("sp24"),
+        /** Clustered layers (at most 16 values per channel): 4-bit indices and a table per channel. */
+        LUT("lut4");
 
         final String variant;
 
@@ -116,6 +121,7 @@ public final class Qs16JavaFormatGemm {
             case SPARSE -> !auto || (rows >= AUTO_SPARSE_MIN_M && stats.sparsity() >= AUTO_SPARSE_MIN_ZEROS
                     && stats.k() >= AUTO_SPARSE_MIN_K);
             case SP24 -> stats.conforms24() && (!auto || AUTO_SP24);
+            case LUT -> stats.distinctChannelMax() <= 16 && (!auto || AUTO_LUT);
         };
     }
 
@@ -129,11 +135,14 @@ public final class Qs16JavaFormatGemm {
         weights.get(0, w);
         int lanes = provider.vectorized() ? provider.int8Gemm().nr() / 2 : 4;
         int block = JavaWeightKernels.sparseRowsPerBlock(node.k(), node.m(), lanes);
-        Int16SparseGemm g = f == Format.SP24
-                ? Int16SparseGemm.pack24(provider, w, node.k(), node.n(), block, node.bias(), node.stage(),
-                        multipliers, shifts, scales, node.actMin(), node.actMax())
-                : Int16SparseGemm.pack(provider, w, node.k(), node.n(), block, node.bias(), node.stage(),
-                        multipliers, shifts, scales, node.actMin(), node.actMax());
+        Int16SparseGemm g = switch (f) {
+            case SP24 -> Int16SparseGemm.pack24(provider, w, node.k(), node.n(), block, node.bias(), node.stage(),
+                    multipliers, shifts, scales, node.actMin(), node.actMax());
+            case LUT -> Int16SparseGemm.packLut(provider, w, node.k(), node.n(), block, node.bias(), node.stage(),
+                    multipliers, shifts, scales, node.actMin(), node.actMax());
+            case SPARSE -> Int16SparseGemm.pack(provider, w, node.k(), node.n(), block, node.bias(), node.stage(),
+                    multipliers, shifts, scales, node.actMin(), node.actMax());
+        };
         if (g == null) {
             return null;
         }
