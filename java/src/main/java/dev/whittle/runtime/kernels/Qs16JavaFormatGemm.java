@@ -26,7 +26,26 @@ import java.nio.ByteBuffer;
  */
 public final class Qs16JavaFormatGemm {
     /*
-     * auto's cost model of the Java path, measured with Qs16JavaFormatCompare (bench/): MEASUREMENT PENDING.
+     * auto's cost model of the Java path, measured with Qs16WeightFormatCompare.main (bench/; args:
+     * 100 FORMAT SHAPES CLUSTERS java java SPARSITY): the dense Java 16x8 GEMM (gemm_4x32__panama512)
+     * and the format kernel on the same random weights, one process, invoked alternately 100 times,
+     * one thread, min times; Zen 4, AVX-512 JVM, shared 2-vCPU machine at load ~5 (ratios within
+     * ~5% are noise). dense / format, above 1 the format is faster:
+     *
+     *   shape (K)               sp24   sparse 80%  90%   lut4 (16/channel)
+     *   56x56x32x32 (32)        0.75   0.92       0.95   0.59
+     *   28x28x64x64 (64)        0.91   1.30       1.42   0.64
+     *   14x14x128x128 (128)     1.00   1.68       2.00   0.60
+     *   7x7x256x256 (256)       0.95   1.66       2.27   0.55
+     *   FC 256 -> 1001 batch 1  0.40   0.71       0.51   0.23
+     *   FC 256 -> 1001 batch 32 0.89   1.14       1.62   0.46
+     *
+     * 2:4 at 50% zeros does half the dense multiplies but pays a position decode and two row
+     * addresses per group (no int16 multiply-add in the Vector API to pair the kept weights), so
+     * it stays at parity at best; the LUT kernel decodes every weight from its nibble on the scalar
+     * side (no byte shuffle into the int multiply), 0.55-0.64: both only on request, for memory
+     * (2:4 0.75 of dense int8, LUT 0.56 at K = 256). Sparse pays from K = 64 at 80% zeros, not at
+     * K = 32 or with few pixels (lanes are pixels): the int8 Java kernel's gates hold.
      */
     /** auto: the Java 16x8 sparse kernel from this many output pixels on ... */
     static final long AUTO_SPARSE_MIN_M = 32;
