@@ -59,8 +59,14 @@ final class Qs16Sp24Gemm {
      */
     /** auto: the 2:4 kernel only from this K on, against a dense AVX2 kernel ... */
     static final int AUTO_MIN_K = 64;
-    /** ... and from this K on against a dense AVX-512 VNNI kernel (1.40-1.44x at K = 256, 1.00-1.10x at 128) ... */
-    static final int AUTO_MIN_K_VS_VNNI = 256;
+    /**
+     * ... and from this K on against a dense AVX-512 VNNI kernel: single layers without an
+     * activation 1.40-1.44x at K = 256, 1.00-1.10x at K = 128, 0.79-0.87x at K = 64; inside the 16x8
+     * MobileNet (Qs16FormatModelInterleaved ... native 60 sparse: the AVX2 2:4 kernel against the
+     * dense VNNI kernel, per node, RELU6 layers) 1.70x at K = 256, 1.29-1.37x at K = 128,
+     * 0.92-0.95x at K = 64 ...
+     */
+    static final int AUTO_MIN_K_VS_VNNI = 128;
     /** ... and from this many output pixels on. */
     static final long AUTO_MIN_M = 32;
     /**
