@@ -27,7 +27,8 @@ import java.util.SplittableRandom;
  * minimum times, dense / format (above 1: the format is faster), dense-equivalent GMAC/s, bytes.
  * <pre>java -cp bench/target/benchmarks.jar dev.whittle.bench.Qs16WeightFormatCompare [rounds] [format]
  * [shapes] [clusters] [dense paths] [format path] [sparsity]</pre>
- * (clusters 256: random weights, the fraction {@code sparsity} of them zero.)
+ * (clusters 256: random weights, the fraction {@code sparsity} of them zero; clusters -24: random
+ * weights pruned 2:4, two random positions kept in each group of 4 along K.)
  * Shapes: {@code HxWxCinxCout} (1x1), {@code k3s2HxWxCinxCout}, {@code fcBxKxN}.
  */
 public final class Qs16WeightFormatCompare {
@@ -40,6 +41,15 @@ public final class Qs16WeightFormatCompare {
     /** outC x k weights, {@code clusters} values per output channel (one of them 0). */
     static byte[] weights(int outC, int k, int clusters, SplittableRandom r) {
         byte[] w = new byte[outC * k];
+        if (clusters == -24) {
+            for (int i = 0; i < w.length; i += 4) {
+                int a = r.nextInt(4);
+                int b = (a + 1 + r.nextInt(3)) % 4;
+                w[i + a] = (byte) r.nextInt(-127, 128);
+                w[i + b] = (byte) r.nextInt(-127, 128);
+            }
+            return w;
+        }
         if (clusters > 255) {
             for (int i = 0; i < w.length; i++) {
                 w[i] = r.nextDouble() < sparsity ? 0 : (byte) r.nextInt(-127, 128);

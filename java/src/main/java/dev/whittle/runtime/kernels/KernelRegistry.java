@@ -294,6 +294,12 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs16_qc8w_conv2d_" + Qs16SparseGemm.SUFFIX)),
             new KernelEntry<>(FULLY_CONNECTED_SPARSE, KernelPath.AVX2, Qs16SparseGemm.fcFactory(),
                     NativeKernels.exported("whittle_qs16_qc8w_fully_connected_" + Qs16SparseGemm.SUFFIX)),
+            // 2:4 structured sparse 16x8 weights (issue 9; Qs16Sp24Gemm,
+            // kernels/qs16_qc8w_conv2d_sp24_32x1c4__avx2.cc): 16x8 dense families only.
+            new KernelEntry<>(CONV2D_SP24, KernelPath.AVX2, Qs16Sp24Gemm.convFactory(),
+                    NativeKernels.exported("whittle_qs16_qc8w_conv2d_" + Qs16Sp24Gemm.SUFFIX)),
+            new KernelEntry<>(FULLY_CONNECTED_SP24, KernelPath.AVX2, Qs16Sp24Gemm.fcFactory(),
+                    NativeKernels.exported("whittle_qs16_qc8w_fully_connected_" + Qs16Sp24Gemm.SUFFIX)),
             // 2:4 structured sparse int8/uint8 CONV_2D and FULLY_CONNECTED (issue 9; Q8Sp24Gemm):
             // one entry per path serves qs8, qs8_qc8w and qu8 (the dense family picks the symbol).
             new KernelEntry<>(CONV2D_SP24, KernelPath.AVX2, Q8Sp24Conv.factory(Q8Sp24Gemm.Isa.AVX2),
@@ -319,6 +325,20 @@ public final class KernelRegistry {
                     JavaWeightKernels.conv(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
             javaFormat(FULLY_CONNECTED_SP24,
                     JavaWeightKernels.fc(JavaWeightKernels.Format.SP24, VectorizationProvider.get(), true)),
+            // Java path 16x8 sparse, 2:4 and LUT-16 kernels (issue 9; Qs16JavaFormatGemm): 16x8 nodes whose dense
+            // family runs on the Java path.
+            javaFormat(CONV2D_SPARSE,
+                    Qs16JavaFormatGemm.conv(Qs16JavaFormatGemm.Format.SPARSE, VectorizationProvider.get(), true)),
+            javaFormat(FULLY_CONNECTED_SPARSE,
+                    Qs16JavaFormatGemm.fc(Qs16JavaFormatGemm.Format.SPARSE, VectorizationProvider.get(), true)),
+            javaFormat(CONV2D_SP24,
+                    Qs16JavaFormatGemm.conv(Qs16JavaFormatGemm.Format.SP24, VectorizationProvider.get(), true)),
+            javaFormat(FULLY_CONNECTED_SP24,
+                    Qs16JavaFormatGemm.fc(Qs16JavaFormatGemm.Format.SP24, VectorizationProvider.get(), true)),
+            javaFormat(CONV2D_LUT,
+                    Qs16JavaFormatGemm.conv(Qs16JavaFormatGemm.Format.LUT, VectorizationProvider.get(), true)),
+            javaFormat(FULLY_CONNECTED_LUT,
+                    Qs16JavaFormatGemm.fc(Qs16JavaFormatGemm.Format.LUT, VectorizationProvider.get(), true)),
             // float32 conv, depthwise, fully connected (F32NativeConv, F32NativeDepthwiseConv,
             // F32NativeFullyConnected)
             new KernelEntry<>(F32_CONV2D, KernelPath.REFERENCE,
