@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
 /**
  * person_detect's layers one by one (single-op int8 models, 1 thread), each path's min of N
  * interleaved invokes in us: {@code java -cp bench/target/benchmarks.jar
- * dev.whittle.bench.SmallLayerCompare [rounds] [paths] [layer prefix]}. Not JMH: on a loaded shared machine the
+ * dev.whittle.bench.SmallLayerCompare [rounds] [paths] [layer prefix]}
+ * ({@code -Dlayers=conv_56x56x24x144,dw_28x28x192/1/1} other layers, {@code -Du8=true} uint8). Not JMH: on a loaded shared machine the
  * minimum of many short interleaved invokes is the stable number (the per-layer times are 1-20 us).
  */
 public final class SmallLayerCompare {
@@ -32,6 +33,9 @@ public final class SmallLayerCompare {
         "dw 6x6x128/1/2", "conv 3x3x128x256", "dw 3x3x256/1/1", "conv 3x3x256x256",
     };
 
+    /** -Du8=true: uint8 models (the quantized MobileNets' type) instead of int8. */
+    private static final boolean U8 = Boolean.getBoolean("u8");
+
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         String[] paths = (args.length > 1 ? args[1] : "avx2,avx512vnni").split(",");
@@ -42,7 +46,8 @@ public final class SmallLayerCompare {
         System.out.println("   kernels");
         double[] total = new double[paths.length];
         String filter = args.length > 2 ? args[2] : "";
-        for (String layer : LAYERS) {
+        String[] layers = System.getProperty("layers") != null ? System.getProperty("layers").replace('_', ' ').split(",") : LAYERS;
+        for (String layer : layers) {
             if (!layer.startsWith(filter)) {
                 continue;
             }
@@ -60,7 +65,7 @@ public final class SmallLayerCompare {
                 }
                 byte[] x = new byte[n];
                 new SplittableRandom(3).nextBytes(x);
-                c.setInput(0, new TensorData(TensorType.INT8, shape, ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN)));
+                c.setInput(0, new TensorData(U8 ? TensorType.UINT8 : TensorType.INT8, shape, ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN)));
                 ctx.add(c);
             }
             long[] best = new long[paths.length];
@@ -108,11 +113,11 @@ public final class SmallLayerCompare {
         if (kind.equals("conv")) {
             String[] s = shape.split("x");
             return Int8GemmBenchmark.model(Integer.parseInt(s[0]), Integer.parseInt(s[1]), Integer.parseInt(s[2]),
-                    Integer.parseInt(s[3]), false);
+                    Integer.parseInt(s[3]), U8);
         }
         String[] a = shape.split("/");
         String[] s = a[0].split("x");
         return DepthwiseConvBenchmark.model(Integer.parseInt(s[0]), Integer.parseInt(s[1]), Integer.parseInt(s[2]),
-                Integer.parseInt(a[1]), Integer.parseInt(a[2]), false);
+                Integer.parseInt(a[1]), Integer.parseInt(a[2]), U8);
     }
 }
