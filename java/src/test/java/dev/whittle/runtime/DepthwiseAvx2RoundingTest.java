@@ -22,15 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The two final roundings of {@code *_dwconv2d_minmax_rows16c2__avx2}: the int32-nudge form
- * (WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC, taken when every right-shifting channel's accumulator is
+ * The two final roundings of {@code *_dwconv2d_minmax_rows16c2__avx2} and
+ * {@code *_dwconv2d_minmax_16c__avx2}: the int32-nudge form (WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC,
+ * WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC: taken when every right-shifting channel's accumulator is
  * below 2^30 for any input) and the remainder/threshold form (otherwise). The other depthwise
  * tests use small biases, so only the first; here biases near the 2^30 bound on either side
  * (just inside: the largest accumulators the fast form may see; just outside and near
  * INT32_MIN/MAX: the node falls back) and multipliers with right shifts of 16..30, against the
  * reference bit for bit, int8 and uint8, threads 1 and 3, the dispatched kernel asserted.
  */
-class DepthwiseRowsAvx2RoundingTest {
+class DepthwiseAvx2RoundingTest {
     @AfterEach
     void clearProperty() {
         System.clearProperty(KernelPath.PROPERTY);
@@ -84,7 +85,7 @@ class DepthwiseRowsAvx2RoundingTest {
         for (boolean u8 : new boolean[] {false, true}) {
             for (int base : bases) {
               for (double outScale : outScales) {
-                int[][] shapes = {{8, 1, 1}, {32, 1, 1}, {1, 8, 2}, {16, 1, 2}};
+                int[][] shapes = {{8, 1, 1}, {32, 1, 1}, {1, 8, 2}, {16, 1, 2}, {128, 1, 1}, {32, 1, 2}, {72, 1, 1}};
                 int[] sh = shapes[i % shapes.length];
                 int outC = sh[0] * sh[1];
                 int[] bias = new int[outC];
@@ -104,10 +105,14 @@ class DepthwiseRowsAvx2RoundingTest {
               }
             }
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(any, "no rows16c2 AVX2 kernel here");
+        org.junit.jupiter.api.Assumptions.assumeTrue(any, "no AVX2 depthwise kernel here");
+        assertTrue(SEEN.stream().anyMatch(k -> k.endsWith("_rows16c2__avx2")), "rows kernel never ran: " + SEEN);
+        assertTrue(SEEN.stream().anyMatch(k -> k.endsWith("_dwconv2d_minmax_16c__avx2")), "16c kernel never ran: " + SEEN);
     }
 
-    /** True when the AVX2 rows kernel ran (and matched). */
+    private static final java.util.Set<String> SEEN = new java.util.TreeSet<>();
+
+    /** True when an AVX2 kernel ran (and matched). */
     static boolean check(Model model, boolean u8, long seed, String label) {
         System.setProperty(KernelPath.PROPERTY, "reference");
         CompiledModel ref = CompiledModel.compile(model);
@@ -121,7 +126,9 @@ class DepthwiseRowsAvx2RoundingTest {
         System.setProperty(KernelPath.PROPERTY, "avx2");
         CompiledModel fast = CompiledModel.compile(model);
         List<String> kernels = OpProfile.kernelNames(fast);
-        assertTrue(kernels.get(0).endsWith("_dwconv2d_minmax_rows16c2__avx2"), label + ": dispatched " + kernels);
+        assertTrue(kernels.get(0).endsWith("_dwconv2d_minmax_rows16c2__avx2")
+                || kernels.get(0).endsWith("_dwconv2d_minmax_16c__avx2"), label + ": dispatched " + kernels);
+        SEEN.add(kernels.get(0));
         for (int threads : new int[] {1, 3}) {
             assertArrayEquals(expected, Q8GemmConvTest.run(fast, in, threads),
                     kernels + " threads " + threads + " differs from the reference on " + label);
