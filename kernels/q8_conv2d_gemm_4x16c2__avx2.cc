@@ -67,6 +67,150 @@ WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const int16_t
   }
 }
 
+// ruy's output stage (GL = false) in one rounding: RuyMath.multiplyByQuantizedMultiplier is
+//   floor((floor((y + 2^30) / 2^31) + nudge) / 2^right),  y = (x << left) * m,
+// nested floor divisions by powers of two with integer addends fold into
+//   floor((y + 2^30 + nudge * 2^31) / 2^(31 + right)),
+// and its saturating case (floor(..) + nudge past INT32_MAX) is that same exact quotient,
+// 1 << (31 - right). AVX2 has no 64-bit arithmetic shift: with 2^62 added (|y| < 2^62, and
+// 2^62 a multiple of 2^(31 + right)) the sum is non-negative and a logical shift floors it;
+// the extra 2^(31 - right) of the quotient goes into the per-channel output offset (int32
+// wrapping, as the two-step form's final add). 12 instructions per 8 outputs against 16
+// (17 uops with vpblendvb): at K = 8..32 the output stage costs more than the multiply-adds.
+struct RuyFold {
+  __m256i m_even, m_odd, c_even, c_odd, s_even, s_odd, off, left;
+};
+
+WHITTLE_Q8_INLINE RuyFold load_ruy_fold(const whittle_q8_gemm_params* p, int32_t n) {
+  RuyFold f;
+  const __m256i mult = ld_channel(p, WHITTLE_Q8_CH_MULT, n);
+  const __m256i right = ld_channel(p, WHITTLE_Q8_CH_RIGHT, n);
+  const __m256i nudge = ld_channel(p, WHITTLE_Q8_CH_NUDGE, n);  // 0 or 2^(right - 1): non-negative
+  const __m256i low = _mm256_set1_epi64x(INT64_C(0xFFFFFFFF));
+  const __m256i base = _mm256_set1_epi64x((INT64_C(1) << 62) + (INT64_C(1) << 30));
+  const __m256i s31 = _mm256_set1_epi64x(31);
+  f.left = ld_channel(p, WHITTLE_Q8_CH_LEFT, n);
+  f.m_even = mult;
+  f.m_odd = _mm256_srli_epi64(mult, 32);
+  f.c_even = _mm256_add_epi64(base, _mm256_slli_epi64(_mm256_and_si256(nudge, low), 31));
+  f.c_odd = _mm256_add_epi64(base, _mm256_slli_epi64(_mm256_srli_epi64(nudge, 32), 31));
+  f.s_even = _mm256_add_epi64(_mm256_and_si256(right, low), s31);
+  f.s_odd = _mm256_add_epi64(_mm256_srli_epi64(right, 32), s31);
+  const __m256i bias = _mm256_sllv_epi32(_mm256_set1_epi32(1), _mm256_sub_epi32(_mm256_set1_epi32(31), right));
+  f.off = _mm256_sub_epi32(_mm256_set1_epi32(p->output_offset), bias);
+  return f;
+}
+
+WHITTLE_Q8_INLINE __m256i requantize_ruy(__m256i acc, const RuyFold& f, bool has_left, __m256i lo, __m256i hi) {
+  const __m256i x = has_left ? _mm256_sllv_epi32(acc, f.left) : acc;
+  __m256i e = _mm256_add_epi64(_mm256_mul_epi32(x, f.m_even), f.c_even);
+  __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.m_odd), f.c_odd);
+  e = _mm256_srlv_epi64(e, f.s_even);
+  o = _mm256_slli_epi64(_mm256_srlv_epi64(o, f.s_odd), 32);
+  const __m256i v = _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), f.off);
+  return _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
+}
+
+// Two rows of 16 clamped int32 (lo/hi channel halves) -> 32 bytes, row a then row b: one
+// packssdw per row, one pack to bytes and one lane permute for both (the per-row narrow takes 4).
+WHITTLE_Q8_INLINE __m256i narrow2(__m256i a0, __m256i a1, __m256i b0, __m256i b1, bool is_unsigned) {
+  const __m256i wa = _mm256_packs_epi32(a0, a1);  // a0[0..3] a1[0..3] | a0[4..7] a1[4..7]
+  const __m256i wb = _mm256_packs_epi32(b0, b1);
+  const __m256i bytes = is_unsigned ? _mm256_packus_epi16(wa, wb) : _mm256_packs_epi16(wa, wb);
+  // dwords: a0lo a1lo b0lo b1lo | a0hi a1hi b0hi b1hi -> a0lo a0hi a1lo a1hi b0lo b0hi b1lo b1hi
+  return _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+// The 4 x 16 microtile of a full 16-channel panel with ruy's folded output stage (f: the
+// panel's two halves, computed once per panel and block, not per tile).
+template <int MR, bool U>
+WHITTLE_Q8_INLINE void microtile_ruy(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+                                     const int16_t* w, int32_t n, const RuyFold* f, uint8_t* out,
+                                     int32_t out_stride) {
+  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
+  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
+  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
+  __m256i acc0[MR], acc1[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc0[r] = c0;
+    acc1[r] = c1;
+  }
+  const int32_t pairs = p->kp >> 1;
+  if (MR == 4) {
+    // As microtile's asm loop (q8_gemm_4x16c2_avx2.h): 13 live ymm, no spills.
+    const int16_t* a0 = a;
+    const int16_t* a1 = a + a_stride;
+    const int16_t* a2 = a + 2 * (size_t) a_stride;
+    const int16_t* a3 = a + 3 * (size_t) a_stride;
+    const int16_t* wp = w;
+    intptr_t i = 0;
+    const intptr_t end = (intptr_t) pairs * 4;
+    __m256i b0, b1, x, t0, t1;
+    __asm__ volatile(
+        "1:\n\t"
+        "vmovdqa (%[w]), %[b0]\n\t"
+        "vmovdqa 32(%[w]), %[b1]\n\t"
+        "vpbroadcastd (%[a0],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c00], %[c00]\n\t"
+        "vpaddd %[t1], %[c01], %[c01]\n\t"
+        "vpbroadcastd (%[a1],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c10], %[c10]\n\t"
+        "vpaddd %[t1], %[c11], %[c11]\n\t"
+        "vpbroadcastd (%[a2],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c20], %[c20]\n\t"
+        "vpaddd %[t1], %[c21], %[c21]\n\t"
+        "vpbroadcastd (%[a3],%[i]), %[x]\n\t"
+        "vpmaddwd %[b0], %[x], %[t0]\n\t"
+        "vpmaddwd %[b1], %[x], %[t1]\n\t"
+        "vpaddd %[t0], %[c30], %[c30]\n\t"
+        "vpaddd %[t1], %[c31], %[c31]\n\t"
+        "add $64, %[w]\n\t"
+        "add $4, %[i]\n\t"
+        "cmp %[end], %[i]\n\t"
+        "jne 1b\n\t"
+        : [c00] "+x"(acc0[0]), [c01] "+x"(acc1[0]), [c10] "+x"(acc0[1 % MR]), [c11] "+x"(acc1[1 % MR]),
+          [c20] "+x"(acc0[2 % MR]), [c21] "+x"(acc1[2 % MR]), [c30] "+x"(acc0[3 % MR]), [c31] "+x"(acc1[3 % MR]),
+          [w] "+r"(wp), [i] "+r"(i), [b0] "=&x"(b0), [b1] "=&x"(b1), [x] "=&x"(x), [t0] "=&x"(t0), [t1] "=&x"(t1)
+        : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [end] "r"(end)
+        : "cc", "memory");
+  } else {
+    for (int32_t q = 0; q < pairs; q++) {
+      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
+      const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
+      w += 32;
+      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+        int32_t pair;
+        memcpy(&pair, a + (size_t) r * a_stride + 2 * q, 4);
+        const __m256i x = _mm256_set1_epi32(pair);
+        acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(x, b0));
+        acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(x, b1));
+      }
+    }
+  }
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r + 1 < MR; r += 2) {
+    const __m256i b = narrow2(requantize_ruy(acc0[r], f[0], hl, lo, hi), requantize_ruy(acc1[r], f[1], hl, lo, hi),
+                              requantize_ruy(acc0[r + 1], f[0], hl, lo, hi),
+                              requantize_ruy(acc1[r + 1], f[1], hl, lo, hi), U);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(b));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + out_stride), _mm256_extracti128_si256(b, 1));
+  }
+  if (MR % 2 == 1) {
+    const int r = MR - 1;
+    const __m128i bytes = narrow(requantize_ruy(acc0[r], f[0], hl, lo, hi), requantize_ruy(acc1[r], f[1], hl, lo, hi), U);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (size_t) r * out_stride), bytes);
+  }
+}
+
 template <bool GL, bool U>
 static void run_half(const whittle_q8_gemm_params* p, const int16_t* a, int32_t kp, const int16_t* panel, int32_t n,
                      int32_t nc, uint8_t* out, int32_t n_total, int32_t rows) {
@@ -160,6 +304,13 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
         whittle_q8::advance_pixels(p, &px, run_px);
         continue;
       }
+      if (direct && kp == k) {
+        // 1x1 stride 1 (and FULLY_CONNECTED) with K a multiple of 4: the block's rows are
+        // contiguous in the input and in the packed block alike, so one widening pass moves
+        // them all, 16 values per instruction pair (per row, K = 8 took a scalar loop).
+        widen(input + (size_t) px.m * k, a + (size_t) r * kp, (rows - r) * k, is_unsigned, 0);
+        break;
+      }
       int16_t* row = a + (size_t) r * kp;
       if (!direct) {
         gather_widen(p, input, input_end, px, row, is_unsigned);
@@ -181,6 +332,21 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
         continue;
       }
       int32_t r = 0;
+      if (!GL && nc == kNR) {
+        const RuyFold f[2] = {load_ruy_fold(p, n), load_ruy_fold(p, n + 8)};
+        const int16_t* ar = a;
+        uint8_t* outr = out;
+        for (; r + kMR <= rows; r += kMR, ar += (size_t) kMR * kp, outr += (size_t) kMR * n_total) {
+          microtile_ruy<kMR, U>(p, ar, kp, panel, n, f, outr, n_total);
+        }
+        switch (rows - r) {
+          case 3: microtile_ruy<3, U>(p, ar, kp, panel, n, f, outr, n_total); break;
+          case 2: microtile_ruy<2, U>(p, ar, kp, panel, n, f, outr, n_total); break;
+          case 1: microtile_ruy<1, U>(p, ar, kp, panel, n, f, outr, n_total); break;
+          default: break;
+        }
+        continue;
+      }
       for (; r + kMR <= rows; r += kMR) {
         microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
       }

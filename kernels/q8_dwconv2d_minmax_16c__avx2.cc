@@ -56,6 +56,29 @@ struct Requant {
     q = _mm256_add_epi32(q, out_offset);
     return _mm256_min_epi32(_mm256_max_epi32(q, vmin), vmax);
   }
+
+  // With WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC (|acc| < 2^30 where right > 0, so |h| < 2^30):
+  // RoundingDivideByPOT(h, r) = (h + 2^(r-1) - [h < 0]) >> r with the nudge added in int32;
+  // rmask holds 2^(r-1) or 0, rhalf the vpsrlvd count 31 or 32 (32: the term is 0 for r = 0).
+  // The odd lanes' multipliers are read 4 bytes on (inside the block: the next array follows).
+  // 16 ops per 8 channels against 19 (as q8_dwconv2d_minmax_rows16c2__avx2.cc).
+  inline __m256i apply_small(__m256i acc, size_t c) const {
+    const __m256i x = _mm256_sllv_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(lsh + c)));
+    const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mult + c));
+    const __m256i m_odd = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mult + c + 1));
+    const __m256i nudge = _mm256_set1_epi64x(int64_t(1) << 30);
+    __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, m), nudge);
+    __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), m_odd), nudge);
+    pe = _mm256_srli_epi64(pe, 31);
+    po = _mm256_slli_epi64(po, 1);
+    const __m256i h = _mm256_blend_epi32(pe, po, 0xAA);
+    const __m256i t = _mm256_sub_epi32(
+        _mm256_add_epi32(h, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rmask + c))),
+        _mm256_srlv_epi32(h, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rhalf + c))));
+    __m256i q = _mm256_srav_epi32(t, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rsh + c)));
+    q = _mm256_add_epi32(q, out_offset);
+    return _mm256_min_epi32(_mm256_max_epi32(q, vmin), vmax);
+  }
 };
 
 // 16 outputs from the 16 int32 in lo (channels 0..7) and hi (8..15), already clamped.
@@ -68,7 +91,7 @@ inline __m128i narrow16(__m256i lo, __m256i hi) {
 }
 
 // Channels [c, c + 16) of one output pixel, reading 16 bytes at taps[t] + c + off.
-template <bool kUnsigned>
+template <bool kUnsigned, bool kSmall>
 inline __m128i block16(const uint8_t* const* taps, int32_t ntaps, size_t off, const int32_t* w, size_t cp, size_t c,
                        const int32_t* bias, const Requant& rq) {
   __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + c));
@@ -82,11 +105,14 @@ inline __m128i block16(const uint8_t* const* taps, int32_t ntaps, size_t off, co
                                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wt + 8))));
     wt += cp;
   }
+  if (kSmall) {
+    return narrow16<kUnsigned>(rq.apply_small(a0, c), rq.apply_small(a1, c + 8));
+  }
   return narrow16<kUnsigned>(rq.apply(a0, c), rq.apply(a1, c + 8));
 }
 
-template <bool kUnsigned>
-void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* output, int32_t row_begin,
+template <bool kUnsigned, bool kSmall>
+void dwconv_t(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* output, int32_t row_begin,
             int32_t row_end, int32_t ch_begin, int32_t ch_end) {
   const size_t channels = (size_t)p->channels;
   // Channels [cb, ce): cb a multiple of the block, ce one too or the channel count.
@@ -134,20 +160,30 @@ void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* ou
           small_taps[t] = x;
         }
         alignas(16) uint8_t tmp[16];
-        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), block16<kUnsigned>(small_taps, ntaps, 0, w, cp, 0, bias, rq));
+        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), block16<kUnsigned, kSmall>(small_taps, ntaps, 0, w, cp, 0, bias, rq));
         memcpy(o, tmp, channels);
         continue;
       }
       size_t c = cb;
       for (; c + 16 <= ce; c += 16) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c), block16<kUnsigned>(taps, ntaps, c, w, cp, c, bias, rq));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c), block16<kUnsigned, kSmall>(taps, ntaps, c, w, cp, c, bias, rq));
       }
       if (c < ce) {
         // The last 16 channels again, overlapping: recomputed outputs are the same bytes.
         c = ce - 16;
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c), block16<kUnsigned>(taps, ntaps, c, w, cp, c, bias, rq));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + c), block16<kUnsigned, kSmall>(taps, ntaps, c, w, cp, c, bias, rq));
       }
     }
+  }
+}
+
+template <bool kUnsigned>
+void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* output, int32_t row_begin,
+            int32_t row_end, int32_t ch_begin, int32_t ch_end) {
+  if ((p->flags & WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC) != 0) {
+    dwconv_t<kUnsigned, true>(p, input, output, row_begin, row_end, ch_begin, ch_end);
+  } else {
+    dwconv_t<kUnsigned, false>(p, input, output, row_begin, row_end, ch_begin, ch_end);
   }
 }
 

@@ -35,6 +35,29 @@ struct Ctx {
   __m256i out_offset, vmin, vmax;
 };
 
+// The same with WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC (every right-shifting lane's |acc| < 2^30, so
+// |h| < 2^30): RoundingDivideByPOT(h, r) = (h + 2^(r-1) - [h < 0]) >> r (half away from zero)
+// with the nudge added in int32; k[3] = 2^(r-1) or 0, k[4] = 31 or 32 (vpsrlvd by 32 gives 0,
+// so a lane with r = 0 passes h unchanged). The odd lanes' multipliers are read 4 bytes on
+// (vpmuldq uses the low dword of each qword). 15 ops per 8 lanes against 18.
+template <bool kLeftShift>
+WHITTLE_DW_INLINE __m256i requant_small(const __m256i* k, __m256i acc, const Ctx& c) {
+  const __m256i x = kLeftShift ? _mm256_sllv_epi32(acc, _mm256_load_si256(k + 1)) : acc;
+  const __m256i m = _mm256_load_si256(k + 2);
+  const __m256i m_odd = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(reinterpret_cast<const int32_t*>(k + 2) + 1));
+  const __m256i nudge = _mm256_set1_epi64x(int64_t(1) << 30);
+  __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(x, m), nudge);
+  __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), m_odd), nudge);
+  pe = _mm256_srli_epi64(pe, 31);
+  po = _mm256_slli_epi64(po, 1);
+  const __m256i h = _mm256_blend_epi32(pe, po, 0xAA);
+  const __m256i t = _mm256_sub_epi32(_mm256_add_epi32(h, _mm256_load_si256(k + 3)),
+                                     _mm256_srlv_epi32(h, _mm256_load_si256(k + 4)));
+  __m256i q = _mm256_srav_epi32(t, _mm256_load_si256(k + 5));
+  q = _mm256_add_epi32(q, c.out_offset);
+  return _mm256_min_epi32(_mm256_max_epi32(q, c.vmin), c.vmax);
+}
+
 // TFLite's MultiplyByQuantizedMultiplier, + output offset, clamp; 8 lanes (as the 16c kernel).
 template <bool kLeftShift>
 WHITTLE_DW_INLINE __m256i requant(const __m256i* k, __m256i acc, const Ctx& c) {
@@ -58,7 +81,7 @@ WHITTLE_DW_INLINE __m256i requant(const __m256i* k, __m256i acc, const Ctx& c) {
 // of the step at out.
 // kShared: every unit of a step has the same lane -> channel map (out_c divides 16): the N units
 // read unit 0's weights and constants (the same addresses: loaded once).
-template <int N, int kGroups, bool kShared, bool kUnsigned, bool kLeftShift>
+template <int N, int kGroups, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
 WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_t* out, int32_t valid, int32_t u0,
                              const Ctx& c) {
   const int32_t ngroups = kGroups > 0 ? kGroups : ngroups_rt;
@@ -88,7 +111,12 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_
   for (int i = 0; i < N; i++) {
     const __m256i* k = c.k + (kShared ? 0 : (size_t)(u0 + i) * 12);
     // packssdw undoes the unpacks' permutation: 16 int16 lanes in order.
-    words[i] = _mm256_packs_epi32(requant<kLeftShift>(k, acc[i][0], c), requant<kLeftShift>(k + 6, acc[i][1], c));
+    if (kSmall) {
+      words[i] = _mm256_packs_epi32(requant_small<kLeftShift>(k, acc[i][0], c),
+                                    requant_small<kLeftShift>(k + 6, acc[i][1], c));
+    } else {
+      words[i] = _mm256_packs_epi32(requant<kLeftShift>(k, acc[i][0], c), requant<kLeftShift>(k + 6, acc[i][1], c));
+    }
   }
   #pragma GCC unroll 2
   for (int i = 0; i < N; i += 2) {
@@ -112,15 +140,15 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_
   }
 }
 
-template <int kGroups, bool kShared, bool kUnsigned, bool kLeftShift>
+template <int kGroups, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
 inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t valid, int32_t u, int32_t nu,
                  const Ctx& c) {
   // Two units (4 accumulators) per pass: with more, the 16 ymm registers spill.
   for (; u + 2 <= nu; u += 2) {
-    units<2, kGroups, kShared, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+    units<2, kGroups, kShared, kUnsigned, kLeftShift, kSmall>(q, ngroups, out, valid, u, c);
   }
   if (u < nu) {
-    units<1, kGroups, kShared, kUnsigned, kLeftShift>(q, ngroups, out, valid, u, c);
+    units<1, kGroups, kShared, kUnsigned, kLeftShift, kSmall>(q, ngroups, out, valid, u, c);
   }
 }
 
@@ -225,7 +253,7 @@ void build(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t
   }
 }
 
-template <bool kUnsigned, bool kLeftShift>
+template <bool kUnsigned, bool kLeftShift, bool kSmall>
 void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t row_begin,
          int32_t row_end, int32_t ub, int32_t ue) {
   Ctx c;
@@ -307,14 +335,14 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
       }
       if (ngroups == 6) {  // 3x3
         if (shared) {
-          step<6, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, ub, ue, c);
+          step<6, true, kUnsigned, kLeftShift, kSmall>(qs, ngroups, out_row + l, valid, ub, ue, c);
         } else {
-          step<6, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, ub, ue, c);
+          step<6, false, kUnsigned, kLeftShift, kSmall>(qs, ngroups, out_row + l, valid, ub, ue, c);
         }
       } else if (shared) {
-        step<0, true, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, ub, ue, c);
+        step<0, true, kUnsigned, kLeftShift, kSmall>(qs, ngroups, out_row + l, valid, ub, ue, c);
       } else {
-        step<0, false, kUnsigned, kLeftShift>(qs, ngroups, out_row + l, valid, ub, ue, c);
+        step<0, false, kUnsigned, kLeftShift, kSmall>(qs, ngroups, out_row + l, valid, ub, ue, c);
       }
     }
   }
@@ -332,10 +360,18 @@ void dwconv(const Params* p, const uint8_t* input, uint8_t* output, void* scratc
   if (ub >= ue) {
     return;
   }
-  if ((p->flags & WHITTLE_Q8_DWCONV_ROWS_LEFT_SHIFT) != 0) {
-    run<kUnsigned, true>(p, input, output, scratch, row_begin, row_end, ub, ue);
+  const bool ls = (p->flags & WHITTLE_Q8_DWCONV_ROWS_LEFT_SHIFT) != 0;
+  const bool small = (p->flags & WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC) != 0;
+  if (ls) {
+    if (small) {
+      run<kUnsigned, true, true>(p, input, output, scratch, row_begin, row_end, ub, ue);
+    } else {
+      run<kUnsigned, true, false>(p, input, output, scratch, row_begin, row_end, ub, ue);
+    }
+  } else if (small) {
+    run<kUnsigned, false, true>(p, input, output, scratch, row_begin, row_end, ub, ue);
   } else {
-    run<kUnsigned, false>(p, input, output, scratch, row_begin, row_end, ub, ue);
+    run<kUnsigned, false, false>(p, input, output, scratch, row_begin, row_end, ub, ue);
   }
 }
 

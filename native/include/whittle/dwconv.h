@@ -41,11 +41,16 @@ typedef struct whittle_q8_dwconv_params {
   int32_t out_h, out_w, kh, kw;
   int32_t stride_h, stride_w, dil_h, dil_w;
   int32_t pad_h, pad_w, output_offset, act_min;
-  int32_t act_max, channels_padded, max_taps_unused, reserved0;
+  int32_t act_max, channels_padded, max_taps_unused, flags; /* flags: WHITTLE_Q8_DWCONV_FLAG_* */
   int32_t bias_offset, multiplier_offset, left_shift_offset, right_mask_offset;
   int32_t right_half_offset, right_shift_offset, weights_offset, zero_offset;
   int32_t reserved[4];
 } whittle_q8_dwconv_params;
+
+/* AVX2 16c only: every right-shifting channel's |accumulator| < 2^30 for any input; the
+ * right_mask and right_half arrays then hold 2^(right-1) (0 for right = 0) and 31 (32 for
+ * right = 0), the final rounding's int32 nudge and sign-bit shift (q8_dwconv2d_minmax_16c__avx2.cc). */
+#define WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC 1
 
 /* The most taps (kh * kw) a kernel takes: its tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_MAX_TAPS 256

@@ -75,6 +75,10 @@ typedef struct whittle_q8_dwconv_rows_params {
 /* flags: some channel has a left shift; the activation range is narrower than the type's. */
 #define WHITTLE_Q8_DWCONV_ROWS_LEFT_SHIFT 1
 #define WHITTLE_Q8_DWCONV_ROWS_CLAMP 2
+/* AVX2 (rows16c2): every channel with a right shift has |accumulator| < 2^30 for any input, so
+ * the final rounding may add its nudge in int32; const vectors 3 and 4 then hold 2^(right-1)
+ * (0 for right = 0) and 31 (32 for right = 0) instead of the mask and the half. */
+#define WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC 4
 /* The most taps (kh * kw) the kernels take: tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS 256
 

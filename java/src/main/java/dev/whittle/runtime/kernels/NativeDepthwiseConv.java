@@ -33,6 +33,8 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     /** Taps (kh * kw) the kernels take ({@code WHITTLE_Q8_DWCONV_MAX_TAPS}). */
     static final int MAX_TAPS = 256;
     private static final int HEADER_BYTES = 128;
+    /** {@code WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC} (dwconv.h): the AVX2 16c kernel's int32-nudge rounding. */
+    private static final int FLAG_SMALL_ACC = 1;
     private static final int PAD_CHANNELS = 32;
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -165,8 +167,20 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         long zeroOff = wOff + arr * taps;
         long total = zeroOff + cp + 64;
         MemorySegment m = NativeKernels.allocate(total);
+        // AVX2 16c: the int32-nudge final rounding where every accumulator provably stays below
+        // 2^30 (WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC; NativeDepthwiseConvRows.smallAccumulators).
+        boolean smallAcc = false;
+        if (tileIsa.equals("16c__avx2")) {
+            int[] wEff = new int[taps * c];
+            for (int i = 0; i < wEff.length; i++) {
+                int raw = filter.get(i);
+                wEff[i] = (unsigned ? raw & 0xFF : raw) + p.filterOffset();
+            }
+            smallAcc = NativeDepthwiseConvRows.smallAccumulators(p, bias, wEff, taps, c, p.inputOffset());
+        }
         int[] header = {p.batches(), p.inH(), p.inW(), c, p.outH(), p.outW(), p.kh(), p.kw(), p.strideH(), p.strideW(),
-            p.dilH(), p.dilW(), p.padH(), p.padW(), p.outputOffset(), p.actMin(), p.actMax(), cp, 0, 0,
+            p.dilH(), p.dilW(), p.padH(), p.padW(), p.outputOffset(), p.actMin(), p.actMax(), cp, 0,
+            smallAcc ? FLAG_SMALL_ACC : 0,
             (int) biasOff, (int) multOff, (int) lshOff, (int) rmaskOff, (int) rhalfOff, (int) rshOff, (int) wOff,
             (int) zeroOff};
         for (int i = 0; i < header.length; i++) {
@@ -189,8 +203,8 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
             int mask = (int) ((1L << right) - 1);
             m.set(ValueLayout.JAVA_INT_UNALIGNED, multOff + 4L * o, p.multipliers()[o]);
             m.set(ValueLayout.JAVA_INT_UNALIGNED, lshOff + 4L * o, left);
-            m.set(ValueLayout.JAVA_INT_UNALIGNED, rmaskOff + 4L * o, mask);
-            m.set(ValueLayout.JAVA_INT_UNALIGNED, rhalfOff + 4L * o, mask >> 1);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, rmaskOff + 4L * o, smallAcc ? (right > 0 ? 1 << (right - 1) : 0) : mask);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, rhalfOff + 4L * o, smallAcc ? (right > 0 ? 31 : 32) : mask >> 1);
             m.set(ValueLayout.JAVA_INT_UNALIGNED, rshOff + 4L * o, right);
         }
         m.asSlice(zeroOff, cp + 64).fill((byte) zero);

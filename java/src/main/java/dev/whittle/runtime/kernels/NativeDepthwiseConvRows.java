@@ -75,6 +75,12 @@ public final class NativeDepthwiseConvRows
     private static final int HEADER_BYTES = 192;
     private static final int FLAG_LEFT_SHIFT = 1;
     private static final int FLAG_CLAMP = 2;
+    /**
+     * AVX2: every right-shifting channel's accumulator stays below 2^30 in magnitude for any
+     * input ({@link #smallAccumulators}), so the kernel's final rounding adds its nudge in int32
+     * ({@code WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC}; const vectors 3 and 4 change meaning).
+     */
+    private static final int FLAG_SMALL_ACC = 4;
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -257,12 +263,13 @@ public final class NativeDepthwiseConvRows
         }
         boolean clamp = p.actMin() > lo || p.actMax() < hi;
         int xor = isa == Isa.AVX512VNNI ? 0x80 : 0;
+        boolean smallAcc = isa == Isa.AVX2 && smallAccumulators(p, bias, wEff, taps, outC, p.inputOffset() - xor);
         MemorySegment m = NativeKernels.allocate(total);
         int[] header = {p.batches(), p.inH(), p.inW(), inC, p.outH(), p.outW(), p.kh(), p.kw(), p.strideH(),
             p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), mult, outC, px, (int) stepLanes, (int) vectors,
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
-                    | (clamp ? FLAG_CLAMP : 0), (int) qrowBytes, xGroups, (int) steps,
+                    | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0), (int) qrowBytes, xGroups, (int) steps,
             vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
@@ -301,7 +308,7 @@ public final class NativeDepthwiseConvRows
                         }
                     }
                     long k = constsOff + ((long) v * isa.accs + a) * isa.constVecs * isa.vecBytes;
-                    writeConsts(m, k, isa, j, ch, p, bias, wEff, taps, outC, io - shiftIn);
+                    writeConsts(m, k, isa, j, ch, p, bias, wEff, taps, outC, io - shiftIn, smallAcc);
                 }
             }
         }
@@ -347,8 +354,34 @@ public final class NativeDepthwiseConvRows
         return 0;
     }
 
+    /**
+     * Whether every channel that shifts right has an accumulator below 2^30 in magnitude for
+     * any input: |bias + offset * sum(w)| + 255 * sum|w| (the AVX2 kernel's int16 activations
+     * are raw bytes, at most 255 in magnitude; padding taps are zero-point bytes). Then the
+     * rounded product h = SRDHM(acc, m) (|h| <= |acc|) plus 2^(right - 1) stays inside int32.
+     */
+    static boolean smallAccumulators(DepthwiseConvParams p, ByteBuffer bias, int[] wEff, int taps, int outC,
+            int offset) {
+        for (int ch = 0; ch < outC; ch++) {
+            if (p.shifts()[ch] > 0) {
+                continue;
+            }
+            long sum = 0;
+            long abs = 0;
+            for (int t = 0; t < taps; t++) {
+                sum += wEff[t * outC + ch];
+                abs += Math.abs(wEff[t * outC + ch]);
+            }
+            long b = (bias != null ? bias.getInt(4 * ch) : 0) + (long) offset * sum;
+            if (Math.abs(b) + 255L * abs >= 1L << 30) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void writeConsts(MemorySegment m, long k, Isa isa, int j, int ch, DepthwiseConvParams p,
-            ByteBuffer bias, int[] wEff, int taps, int outC, int offset) {
+            ByteBuffer bias, int[] wEff, int taps, int outC, int offset, boolean smallAcc) {
         int vb = isa.vecBytes;
         int biasV = 0;
         int mult = 0;
@@ -368,6 +401,12 @@ public final class NativeDepthwiseConvRows
         m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 4L * j, biasV);
         m.set(ValueLayout.JAVA_INT_UNALIGNED, k + vb + 4L * j, left);
         m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 2L * vb + 4L * j, mult);
+        if (isa == Isa.AVX2 && smallAcc) {
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 3L * vb + 4L * j, right > 0 ? 1 << (right - 1) : 0);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 4L * vb + 4L * j, right > 0 ? 31 : 32);
+            m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 5L * vb + 4L * j, right);
+            return;
+        }
         if (isa == Isa.AVX2) {
             int mask = (int) ((1L << right) - 1);
             m.set(ValueLayout.JAVA_INT_UNALIGNED, k + 3L * vb + 4L * j, mask);
