@@ -564,6 +564,20 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         }
     }
 
+    /** Output rows ({@code batches * outH}): the bands of {@link #runRows}. */
+    int rows() {
+        return rows;
+    }
+
+    /**
+     * Output rows {@code [begin, end)}, every channel, in one call: a band of a fused depthwise
+     * + 1x1 pair ({@link FusedDwConvGemm}). The caller has checked that the tensors are in
+     * native memory.
+     */
+    void runRows(DepthwiseConvParams p, ExecutionState s, int begin, int end) {
+        call(p, s, begin, end, 0, channels);
+    }
+
     /** Keeps the packed block reachable as long as the kernel. */
     MemorySegment block() {
         return block;

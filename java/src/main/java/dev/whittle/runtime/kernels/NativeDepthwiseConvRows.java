@@ -464,6 +464,20 @@ public final class NativeDepthwiseConvRows
         }
     }
 
+    /** Output rows ({@code batches * outH}): the bands of {@link #runRows}. */
+    int rows() {
+        return rows;
+    }
+
+    /**
+     * Output rows {@code [begin, end)}, every channel, in one call on {@code worker}'s scratch:
+     * a band of a fused depthwise + 1x1 pair ({@link FusedDwConvGemm}). The caller has checked
+     * that the tensors and the scratch are in native memory.
+     */
+    void runRows(DepthwiseConvParams p, ExecutionState s, int worker, int begin, int end) {
+        call(p, s, s.workerScratchAddress(worker), begin, end, 0, vectors);
+    }
+
     /** Keeps the packed block reachable as long as the kernel. */
     MemorySegment block() {
         return block;

@@ -282,6 +282,19 @@ final class Q8Gemm implements NativeGemm {
         split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, from, to);
     }
 
+    /**
+     * Output pixels {@code [m0, m1)}, every channel, in one call: the 1x1 half of a fused
+     * depthwise + 1x1 band ({@link FusedDwConvGemm}). Each output element is computed the same
+     * way whichever call covers it, so any cut gives the same bytes.
+     */
+    void runPixels(long input, long output, long scratch, int m0, int m1) {
+        try {
+            handle.invokeExact(params.address(), input, output, scratch, m0, m1, 0, n);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+
     static int roundUp(int v, int multiple) {
         return Math.addExact(v, multiple - 1) / multiple * multiple;
     }
