@@ -289,6 +289,12 @@ public final class CompiledModel {
                 sizes[nt + s] = r.bytes();
             }
         }
+        for (Node n : nodes) {
+            if (n.op() instanceof FusedPairOp f && f.pair() != null) {
+                // a fused pair's depthwise copy beside the kernels' scratch
+                workerScratch = Math.max(workerScratch, f.pair().workerScratchBytes());
+            }
+        }
         for (int t = 0; t < nt; t++) {
             if (first[t] != ArenaPlan.NOT_PLANNED) {
                 if (!tensors[t].type().hasFixedSize()) {

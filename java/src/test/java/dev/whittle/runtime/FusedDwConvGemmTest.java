@@ -43,6 +43,7 @@ class FusedDwConvGemmTest {
         System.clearProperty(KernelPath.PROPERTY);
         System.clearProperty(FusedDwConvGemm.PROPERTY);
         System.clearProperty(FusedDwConvGemm.MIN_ROWS_PER_THREAD_PROPERTY);
+        System.clearProperty(FusedDwConvGemm.REPLICATE_PROPERTY);
     }
 
     /** The native paths this machine runs for int8 per-channel depthwise convolutions. */
@@ -216,23 +217,36 @@ class FusedDwConvGemmTest {
                 Model m = chain(in[0], in[1], in[2], in[3], blocks, false, 100 + i);
                 String label = path + " input " + java.util.Arrays.toString(in) + " blocks "
                         + java.util.Arrays.deepToString(blocks);
-                // 1 row per thread is enough here, so that few-row layers are fused too.
-                System.setProperty(FusedDwConvGemm.MIN_ROWS_PER_THREAD_PROPERTY, "1");
-                List<OpProfile.KernelChoice> choices = check(label, m, path, 7 + i);
-                assertEquals(blocks.length, fusedPairs(choices), label + ": pairs fused " + choices);
-                n++;
+                // default: bands from 2 rows per thread, fewer rows split by channels; then bands
+                // from 1 row per thread (few-row layers in uneven bands)
+                for (String minRows : new String[] {null, "1"}) {
+                    if (minRows != null) {
+                        System.setProperty(FusedDwConvGemm.MIN_ROWS_PER_THREAD_PROPERTY, minRows);
+                    }
+                    List<OpProfile.KernelChoice> choices = check(label + " minRows " + minRows, m, path, 7 + i);
+                    assertEquals(blocks.length, fusedPairs(choices), label + ": pairs fused " + choices);
+                    System.clearProperty(FusedDwConvGemm.MIN_ROWS_PER_THREAD_PROPERTY);
+                    n++;
+                }
             }
         }
         assertTrue(n > 0);
     }
 
     @Test
-    void defaultMinimumRowsKeepsFewRowLayersCorrect() {
+    void fewRowLayersSplitByChannelsOrOneAfterTheOther() {
         assumeTrue(!nativePaths().isEmpty(), "no native depthwise kernel on this machine");
-        // 6, 3 and 2 output rows: under 2 per thread at 2..4 threads run one after the other.
-        Model m = chain(1, 6, 7, 16, new int[][] {{3, 2, 1, 32, 1}, {3, 2, 1, 24, 1}, {3, 1, 1, 8, 1}}, false, 5);
+        // 3, 2 and 2 output rows: under 2 per thread at 2..4 threads, split by the 1x1's channels
+        // (64, 40, 8 channels: 4, 3 and 1 group of 16, the last one unsplit), more threads than rows
+        Model m = chain(1, 6, 7, 16, new int[][] {{3, 2, 1, 64, 1}, {3, 2, 1, 40, 1}, {3, 1, 1, 8, 1}}, false, 5);
         List<OpProfile.KernelChoice> choices = check("few rows", m, null, 3);
         assertEquals(3, fusedPairs(choices), choices.toString());
+        // batch 2, VALID, depth multiplier 2: 2 rows a batch
+        m = chain(2, 5, 9, 24, new int[][] {{3, 2, 2, 33, 0}}, false, 6);
+        assertEquals(1, fusedPairs(check("few rows, batch 2", m, null, 4)));
+        System.setProperty(FusedDwConvGemm.REPLICATE_PROPERTY, "false");
+        m = chain(1, 6, 7, 16, new int[][] {{3, 2, 1, 64, 1}, {3, 2, 1, 40, 1}}, false, 5);
+        assertEquals(2, fusedPairs(check("few rows, no channel split", m, null, 3)));
     }
 
     @Test
@@ -260,6 +274,40 @@ class FusedDwConvGemmTest {
         // the profile still names each node's own kernel
         assertTrue(on.get(0).kernel().contains("dwconv2d"), on.toString());
         assertTrue(on.get(1).kernel().contains("conv2d_gemm"), on.toString());
+    }
+
+    /**
+     * The single-pixel pools split by channels at 2 threads and more (Pool2DJava, person_detect's
+     * global average pool after the last fused pair): identical at threads 1..4 to the reference,
+     * 8-bit, 16-bit and float, average and max, channels around the split.
+     */
+    @Test
+    void globalPoolsSplitByChannels() {
+        int n = 0;
+        for (TensorType type : new TensorType[] {TensorType.INT8, TensorType.UINT8, TensorType.INT16,
+            TensorType.FLOAT32}) {
+            for (int c : new int[] {63, 128, 131, 256}) {
+                for (boolean max : new boolean[] {false, true}) {
+                    ModelBuilder b = new ModelBuilder("pool");
+                    Quantization q = type == TensorType.FLOAT32 ? null
+                            : Quantization.perTensor(0.05, type == TensorType.INT8 ? -5 : type == TensorType.UINT8 ? 120 : 0);
+                    int x = q == null ? b.input("x", type, 1, 3, 3, c) : b.input("x", type, q, 1, 3, 3, c);
+                    b.output(max ? b.maxPool2d("p", x, 3, 1, Padding.VALID) : b.averagePool2d("p", x, 3, 1, Padding.VALID));
+                    Model m = b.build();
+                    List<TensorData> inputs = Differential.randomInputs(CompiledModel.compile(m), c);
+                    byte[][] expected = run(m, inputs, "reference", true, 1, null);
+                    for (int threads = 1; threads <= 4; threads++) {
+                        List<OpProfile.KernelChoice> choices = new ArrayList<>();
+                        byte[][] got = run(m, inputs, null, true, threads, choices);
+                        assertTrue(choices.get(0).kernel().endsWith("pool2d__java"), choices.toString());
+                        assertArrayEquals(expected[0], got[0], type + " " + c + " channels max " + max + ", "
+                                + threads + " threads");
+                        n++;
+                    }
+                }
+            }
+        }
+        assertEquals(4 * 4 * 2 * 4, n);
     }
 
     /** The real models: fused vs unfused, threads 1..4, and the pairs fused. */

@@ -23,9 +23,18 @@ import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
  * intermediate tensor is still written in full (nothing else reads it, but its memory is
  * planned anyway; keeping it makes the fused and unfused runs comparable tensor by tensor).
  *
- * <p>At 1 thread, with tensors outside native memory (compile-time folding), or with fewer rows
- * than {@value #MIN_ROWS_PER_THREAD_PROPERTY} per thread, it runs the two kernels one after
- * the other, each as it would unfused (their own splits, serial small depthwise layers).
+ * <p>Layers of fewer rows than {@value #MIN_ROWS_PER_THREAD_PROPERTY} per thread (person_detect's
+ * and MobileNet's last 3x3 / 7x7 blocks: 3 rows cut 1 and 2, where the unfused pair ran the small
+ * depthwise on the invoking thread and then split the GEMM by channels, no faster than 1 thread)
+ * are split by output channels of the 1x1 instead, each task first computing the whole (small:
+ * at most {@value #REPLICATE_BYTES} bytes) depthwise output itself: task 0 into the intermediate
+ * tensor, the others into their worker's scratch, which their GEMM then reads. A depthwise of a
+ * microsecond is computed once per thread instead of once, but in parallel, and the pair costs
+ * one fork/join with no wait between the two.
+ *
+ * <p>At 1 thread, with tensors outside native memory (compile-time folding), or where neither
+ * split applies, it runs the two kernels one after the other, each as it would unfused (their
+ * own splits, serial small depthwise layers).
  */
 public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> {
     /** {@code -Dwhittle.fuse=false} turns the fusion off (A/B measurement); read at compile. */
@@ -38,6 +47,13 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
      */
     public static final String MIN_ROWS_PER_THREAD_PROPERTY = "whittle.fuse.minRowsPerThread";
     static final int MIN_ROWS_PER_THREAD = 2;
+    /** The largest depthwise output each worker computes in full for a channel split. */
+    static final int REPLICATE_BYTES = 64 * 1024;
+    /**
+     * {@value #REPLICATE_PROPERTY} (default true): whether few-row pairs are split by channels
+     * with the depthwise computed by every task (else run one after the other).
+     */
+    public static final String REPLICATE_PROPERTY = "whittle.fuse.replicate";
 
     private final DepthwiseConvParams dw;
     private final ConvParams pw;
@@ -47,8 +63,19 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
     private final Q8Gemm gemm;
     private final int rows;
     private final int outW;
+    /** Bytes of the depthwise output, 64-aligned: where the kernels' scratch starts in a worker's. */
+    private final long copyBytes;
+    private final long kernelScratch;
+    private final boolean replicate = !"false".equalsIgnoreCase(System.getProperty(REPLICATE_PROPERTY, "true"));
     private final int minRowsPerThread = Math.max(1, Integer.getInteger(MIN_ROWS_PER_THREAD_PROPERTY,
             MIN_ROWS_PER_THREAD));
+    /**
+     * {@value #TASKS_PER_THREAD_PROPERTY} (default {@value #TASKS_PER_THREAD}): bands per thread
+     * (at most one row each); more balance a late worker better, fewer cost less per call.
+     */
+    public static final String TASKS_PER_THREAD_PROPERTY = "whittle.fuse.tasksPerThread";
+    static final int TASKS_PER_THREAD = 4;
+    private final int tasksPerThread = Math.max(1, Integer.getInteger(TASKS_PER_THREAD_PROPERTY, TASKS_PER_THREAD));
 
     private FusedDwConvGemm(DepthwiseConvParams dw, ConvParams pw, NativeDepthwiseConvRows rowsKernel,
             NativeDepthwiseConv lanesKernel, Q8Gemm gemm, int rows) {
@@ -59,6 +86,26 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
         this.gemm = gemm;
         this.rows = rows;
         this.outW = dw.outW();
+        long out = (long) dw.batches() * dw.outH() * dw.outW() * dw.outC();
+        this.copyBytes = out <= REPLICATE_BYTES ? (out + 63) / 64 * 64 : 0;
+        this.kernelScratch = Math.max(rowsKernel != null ? rowsKernel.workerScratchBytes() : 0, gemm.scratchBytes);
+    }
+
+    /**
+     * Bytes of native scratch each worker needs: a copy of the depthwise output (for the channel
+     * split, when small enough), then the larger of the two kernels' scratch areas.
+     */
+    public long workerScratchBytes() {
+        return copyBytes + kernelScratch;
+    }
+
+    /** Tasks of the channel split: one per thread, at most one channel group of the GEMM each. */
+    private int channelTasks(int threads) {
+        return Math.min(threads, gemm.np / Q8Gemm.NR);
+    }
+
+    private boolean banded(int threads) {
+        return rows >= minRowsPerThread * threads;
     }
 
     /** Whether {@value #PROPERTY} allows fusing (default true). */
@@ -109,16 +156,20 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
         return pw;
     }
 
-    /** Runs both nodes: fused bands at 2 threads and more, else one after the other. */
+    /**
+     * Runs both nodes: at 2 threads and more fused, in bands of rows or split by channels,
+     * else one after the other.
+     */
     public void run(ExecutionState s) {
         int threads = s.threads();
-        if (threads <= 1 || rows < minRowsPerThread * threads || s.address(dw.input()) == 0
-                || s.address(dw.output()) == 0 || s.address(pw.output()) == 0 || s.workerScratchAddress(0) == 0) {
+        boolean fused = threads > 1 && (banded(threads) || (replicate && copyBytes > 0 && channelTasks(threads) > 1));
+        if (!fused || s.address(dw.input()) == 0 || s.address(dw.output()) == 0 || s.address(pw.output()) == 0
+                || s.workerScratchAddress(0) == 0) {
             dw.kernel().run(dw, s);
             pw.kernel().run(pw, s);
             return;
         }
-        s.parallelFor(Math.min(rows, 4 * threads), this, dw);
+        s.parallelFor(banded(threads) ? Math.min(rows, tasksPerThread * threads) : channelTasks(threads), this, dw);
     }
 
     @Override
@@ -126,19 +177,40 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
         run(p, s, task, task + 1, worker);
     }
 
-    /** Tasks {@code [from, to)}: one band of consecutive rows, depthwise then 1x1, one call each. */
+    /**
+     * Tasks {@code [from, to)}: banded, one band of consecutive rows, depthwise then 1x1, one call
+     * each; split by channels, the whole depthwise (into the intermediate tensor for task 0, else
+     * into the worker's copy) then the 1x1 on the tasks' channel groups, reading that.
+     */
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int from, int to, int worker) {
-        int n = Math.min(rows, 4 * s.threads());
-        int r0 = (int) ((long) rows * from / n);
-        int r1 = (int) ((long) rows * to / n);
-        if (rowsKernel != null) {
-            rowsKernel.runRows(dw, s, worker, r0, r1);
-        } else {
-            lanesKernel.runRows(dw, s, r0, r1);
+        int threads = s.threads();
+        long scratch = s.workerScratchAddress(worker);
+        long kernels = scratch + copyBytes;
+        if (banded(threads)) {
+            int n = Math.min(rows, tasksPerThread * threads);
+            int r0 = (int) ((long) rows * from / n);
+            int r1 = (int) ((long) rows * to / n);
+            long mid = s.address(dw.output());
+            depthwise(s, mid, kernels, r0, r1);
+            gemm.runRange(mid, s.address(pw.output()), kernels, r0 * outW, r1 * outW, 0, gemm.n);
+            return;
         }
-        gemm.runPixels(s.address(pw.input()), s.address(pw.output()), s.workerScratchAddress(worker), r0 * outW,
-                r1 * outW);
+        int n = channelTasks(threads);
+        int groups = gemm.np / Q8Gemm.NR;
+        long mid = from == 0 ? s.address(dw.output()) : scratch;
+        depthwise(s, mid, kernels, 0, rows);
+        int n0 = (int) ((long) groups * from / n) * Q8Gemm.NR;
+        int n1 = Math.min(gemm.n, (int) ((long) groups * to / n) * Q8Gemm.NR);
+        gemm.runRange(mid, s.address(pw.output()), kernels, 0, gemm.m, n0, n1);
+    }
+
+    private void depthwise(ExecutionState s, long output, long scratch, int r0, int r1) {
+        if (rowsKernel != null) {
+            rowsKernel.runRows(dw, s, output, scratch, r0, r1);
+        } else {
+            lanesKernel.runRows(dw, s, output, r0, r1);
+        }
     }
 
     @Override

@@ -283,13 +283,14 @@ final class Q8Gemm implements NativeGemm {
     }
 
     /**
-     * Output pixels {@code [m0, m1)}, every channel, in one call: the 1x1 half of a fused
-     * depthwise + 1x1 band ({@link FusedDwConvGemm}). Each output element is computed the same
-     * way whichever call covers it, so any cut gives the same bytes.
+     * Output pixels {@code [m0, m1)} of channels {@code [n0, n1)} ({@code n0} a multiple of
+     * {@link #NR}) in one call: the 1x1 half of a fused depthwise + 1x1 pair
+     * ({@link FusedDwConvGemm}). Each output element is computed the same way whichever call
+     * covers it, so any cut gives the same bytes.
      */
-    void runPixels(long input, long output, long scratch, int m0, int m1) {
+    void runRange(long input, long output, long scratch, int m0, int m1, int n0, int n1) {
         try {
-            handle.invokeExact(params.address(), input, output, scratch, m0, m1, 0, n);
+            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
         } catch (Throwable t) {
             throw new IllegalStateException(name + " failed", t);
         }
