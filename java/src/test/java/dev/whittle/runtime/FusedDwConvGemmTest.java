@@ -132,18 +132,33 @@ class FusedDwConvGemmTest {
         return v;
     }
 
-    /** Every output's bytes, with {@code path} ({@code null}: the default) and fusion on or off. */
-    private static byte[][] run(Model m, List<TensorData> inputs, String path, boolean fuse, int threads,
-            List<OpProfile.KernelChoice> choices) {
+    /** {@code m} compiled with {@code path} ({@code null}: the default) and fusion on or off. */
+    private static CompiledModel compile(Model m, String path, boolean fuse) {
         if (path != null) {
             System.setProperty(KernelPath.PROPERTY, path);
         }
         System.setProperty(FusedDwConvGemm.PROPERTY, Boolean.toString(fuse));
         try {
-            CompiledModel c = CompiledModel.compile(m);
-            if (choices != null) {
-                choices.addAll(OpProfile.kernelChoices(c));
-            }
+            return CompiledModel.compile(m);
+        } finally {
+            System.clearProperty(KernelPath.PROPERTY);
+            System.clearProperty(FusedDwConvGemm.PROPERTY);
+        }
+    }
+
+    /** Every output's bytes, with {@code path} ({@code null}: the default) and fusion on or off. */
+    private static byte[][] run(Model m, List<TensorData> inputs, String path, boolean fuse, int threads,
+            List<OpProfile.KernelChoice> choices) {
+        CompiledModel c = compile(m, path, fuse);
+        if (choices != null) {
+            choices.addAll(OpProfile.kernelChoices(c));
+        }
+        return run(c, inputs, threads);
+    }
+
+    /** Every output's bytes of two invokes (asserted equal) on a context of {@code threads}. */
+    private static byte[][] run(CompiledModel c, List<TensorData> inputs, int threads) {
+        {
             try (ExecutionContext ctx = c.newContext(threads)) {
                 for (int i = 0; i < inputs.size(); i++) {
                     ctx.setInput(i, inputs.get(i));
@@ -161,9 +176,6 @@ class FusedDwConvGemmTest {
                 }
                 return out;
             }
-        } finally {
-            System.clearProperty(KernelPath.PROPERTY);
-            System.clearProperty(FusedDwConvGemm.PROPERTY);
         }
     }
 
@@ -181,10 +193,12 @@ class FusedDwConvGemmTest {
             boolean reference) {
         List<TensorData> inputs = Differential.randomInputs(CompiledModel.compile(m), seed);
         byte[][] expected = run(m, inputs, reference ? "reference" : path, false, 1, null);
-        List<OpProfile.KernelChoice> choices = new ArrayList<>();
+        CompiledModel plain = compile(m, path, false);
+        CompiledModel pairs = compile(m, path, true);
+        List<OpProfile.KernelChoice> choices = OpProfile.kernelChoices(pairs);
         for (int threads = 1; threads <= 4; threads++) {
-            byte[][] unfused = run(m, inputs, path, false, threads, null);
-            byte[][] fused = run(m, inputs, path, true, threads, threads == 1 ? choices : null);
+            byte[][] unfused = run(plain, inputs, threads);
+            byte[][] fused = run(pairs, inputs, threads);
             for (int o = 0; o < expected.length; o++) {
                 assertArrayEquals(expected[o], unfused[o], label + " unfused, " + threads + " threads, output " + o);
                 assertArrayEquals(expected[o], fused[o], label + " fused, " + threads + " threads, output " + o
