@@ -313,7 +313,7 @@ class FusedDwConvGemmTest {
                     for (int threads = 1; threads <= 4; threads++) {
                         List<OpProfile.KernelChoice> choices = new ArrayList<>();
                         byte[][] got = run(m, inputs, null, true, threads, choices);
-                        assertTrue(choices.get(0).kernel().endsWith("pool2d__java"), choices.toString());
+                        assertTrue(choices.get(0).kernel().endsWith("pool2d__java"), choices.toString()); // float: not split
                         assertArrayEquals(expected[0], got[0], type + " " + c + " channels max " + max + ", "
                                 + threads + " threads");
                         n++;
