@@ -343,8 +343,9 @@ public final class CompiledModel {
         return head;
     }
 
+    /** {@code more}, then the kernel's own note (which tests and tools read from its end). */
     private static String join(String note, String more) {
-        return note == null || note.isEmpty() ? more : note + "; " + more;
+        return note == null || note.isEmpty() ? more : more + "; " + note;
     }
 
     /** Whether live operator {@code reader} is the only operator reading tensor {@code t}, and {@code t} no graph output. */

@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Fused DEPTHWISE_CONV_2D + 1x1 CONV_2D ({@link FusedDwConvGemm}): every output (and the
- * intermediate tensors, in a context that keeps them) identical fused and unfused
- * ({@code -Dwhittle.fuse=false}), at threads 1..4, and equal to the reference kernels; on
+ * Fused DEPTHWISE_CONV_2D + 1x1 CONV_2D ({@link FusedDwConvGemm}): every graph output (in
+ * {@link #depthwiseOutputReadElsewhereIsNotFused} the first depthwise output too) identical fused
+ * and unfused ({@code -Dwhittle.fuse=false}), at threads 1..4, and equal to the reference kernels; on
  * generated chains (odd row counts, stride 2, SAME/VALID padding, depth multiplier, batch 2,
  * fewer rows than threads, RELU6 and none) on every native path of the machine, and on the real
  * MobileNet-style models. Each case asserts that the pair was fused (the profile names the
@@ -261,6 +261,43 @@ class FusedDwConvGemmTest {
         System.setProperty(FusedDwConvGemm.REPLICATE_PROPERTY, "false");
         m = chain(1, 6, 7, 16, new int[][] {{3, 2, 1, 64, 1}, {3, 2, 1, 40, 1}}, false, 5);
         assertEquals(2, fusedPairs(check("few rows, no channel split", m, null, 3)));
+    }
+
+    /**
+     * The intermediate tensor of a fused pair is written in full, by bands or (channel split) by
+     * task 0: read back after invoke (the pair is the last node, so nothing reuses its memory).
+     */
+    @Test
+    void intermediateTensorWritten() {
+        assumeTrue(!nativePaths().isEmpty(), "no native depthwise kernel on this machine");
+        for (int h : new int[] {3, 12}) { // 3 rows: channel split at 2+ threads; 12: bands
+            Model m = chain(1, h, 10, 32, new int[][] {{3, 1, 1, 48, 1}}, false, 21 + h);
+            CompiledModel plain = compile(m, null, false);
+            CompiledModel pairs = compile(m, null, true);
+            assertEquals(1, fusedPairs(OpProfile.kernelChoices(pairs)));
+            int dw = -1;
+            for (int t = 0; t < pairs.tensorCount(); t++) {
+                if (pairs.tensorInfo(t).name().equals("dw0")) {
+                    dw = t;
+                }
+            }
+            assertTrue(dw >= 0);
+            List<TensorData> inputs = Differential.randomInputs(pairs, h);
+            byte[] expected = null;
+            for (int threads = 1; threads <= 4; threads++) {
+                for (CompiledModel c : new CompiledModel[] {plain, pairs}) {
+                    try (ExecutionContext ctx = c.newContext(threads)) {
+                        ctx.setInput(0, inputs.get(0));
+                        ctx.invoke();
+                        byte[] mid = ctx.tensor(dw).bytes();
+                        if (expected == null) {
+                            expected = mid;
+                        }
+                        assertArrayEquals(expected, mid, h + " rows, " + threads + " threads, fused " + (c == pairs));
+                    }
+                }
+            }
+        }
     }
 
     @Test
