@@ -28,7 +28,8 @@ import java.util.SplittableRandom;
  * </pre>
  *
  * {@code --ab} adds, per thread count, a context of the model compiled with
- * {@code -Dwhittle.threads.fewRowsSplit=true} (nodes of few rows split by channels or vectors,
+ * {@code -Dwhittle.threads.fewRowsSplit=true} ({@code --ab-prop NAME=VALUE}: with that property
+ * instead, e.g. {@code whittle.fuse=false}) (nodes of few rows split by channels or vectors,
  * GEMMs of few uneven pixel tiles by channel groups), interleaved with the others. {@code --ops} then prints
  * each operator's least time per context (profiled invokes, same interleaving).
  *
@@ -37,6 +38,9 @@ import java.util.SplittableRandom;
  */
 public final class ThreadScaling {
     private static final String FEW_ROWS_SPLIT = "whittle.threads.fewRowsSplit";
+    /** The property (and value) the {@code --ab} contexts are compiled with ({@code --ab-prop NAME=VALUE}). */
+    private static String abName = FEW_ROWS_SPLIT;
+    private static String abValue = "true";
 
     private ThreadScaling() {
     }
@@ -54,6 +58,12 @@ public final class ThreadScaling {
                 case "--block" -> block = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--ab" -> ab = true;
+                case "--ab-prop" -> {
+                    ab = true;
+                    String[] kv = args[++i].split("=", 2);
+                    abName = kv[0];
+                    abValue = kv.length > 1 ? kv[1] : "true";
+                }
                 case "--ops" -> ops = true;
                 default -> models.add(args[i]);
             }
@@ -77,11 +87,11 @@ public final class ThreadScaling {
         CompiledModel compiled = CompiledModel.compile(parsed);
         CompiledModel old = null;
         if (ab) {
-            System.setProperty(FEW_ROWS_SPLIT, "true");
+            System.setProperty(abName, abValue);
             try {
                 old = CompiledModel.compile(parsed);
             } finally {
-                System.clearProperty(FEW_ROWS_SPLIT);
+                System.clearProperty(abName);
             }
         }
         int n = threads.length * (ab ? 2 : 1) + 1;
@@ -95,7 +105,7 @@ public final class ThreadScaling {
             labels[1 + t] = "";
             if (ab) {
                 counts[1 + threads.length + t] = threads[t];
-                labels[1 + threads.length + t] = " (fewRowsSplit=true)";
+                labels[1 + threads.length + t] = " (" + abName + "=" + abValue + ")";
             }
         }
         try {
@@ -185,7 +195,7 @@ public final class ThreadScaling {
         }
         StringBuilder head = new StringBuilder("  op  kernel                                              ");
         for (int c = 0; c < n; c++) {
-            head.append(String.format(" %7s", counts[c] + "t" + (labels[c].isEmpty() ? "" : "-few")));
+            head.append(String.format(" %7s", counts[c] + "t" + (labels[c].isEmpty() ? "" : "-ab")));
         }
         System.out.println(head + "   (min us per op)");
         long[] sums = new long[n];

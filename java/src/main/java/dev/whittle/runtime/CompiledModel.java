@@ -9,6 +9,7 @@ import dev.whittle.model.Operator;
 import dev.whittle.model.OperatorCode;
 import dev.whittle.model.Subgraph;
 import dev.whittle.model.Tensor;
+import dev.whittle.runtime.kernels.FusedDwConvGemm;
 import dev.whittle.runtime.ops.OpRegistry;
 
 import java.nio.ByteBuffer;
@@ -37,8 +38,14 @@ import java.util.function.Function;
  * {@link #arenaBytes()} that each context allocates natively. See the package documentation.
  */
 public final class CompiledModel {
-    /** One prepared operator. */
-    private record Node(Op<Object> op, Object prepared, String kernelNote, long weightBytes) {
+    /**
+     * One prepared operator; {@code opName} is what a profile calls it (null: the class of
+     * {@code op}).
+     */
+    private record Node(Op<Object> op, Object prepared, String kernelNote, long weightBytes, String opName) {
+        Node(Op<Object> op, Object prepared, String kernelNote, long weightBytes) {
+            this(op, prepared, kernelNote, weightBytes, null);
+        }
     }
 
     private final Node[] nodes;
@@ -185,6 +192,10 @@ public final class CompiledModel {
             }
         }
         Node[] nodes = live.toArray(new Node[0]);
+        // Fused pairs (depthwise + its 1x1) run at the first position: both nodes' tensors and
+        // scratch areas are alive over both positions.
+        boolean[] fusedHead = FusedDwConvGemm.enabled() ? fuse(nodes, liveOps, g.outputs())
+                : new boolean[nodes.length];
 
         // Constants, folded ones included: one read-only block owned by the compiled model.
         int[] constantOffsets = new int[nt];
@@ -218,15 +229,17 @@ public final class CompiledModel {
         int nLive = nodes.length;
         for (int i = 0; i < nLive; i++) {
             Operator op = liveOps.get(i);
+            int lo = i > 0 && fusedHead[i - 1] ? i - 1 : i;
+            int hi = fusedHead[i] ? i + 1 : i;
             for (int t : op.outputs()) {
                 if (constantOffsets[t] >= 0) {
                     throw new UnsupportedModelException("operator " + liveNames.get(i) + " writes constant tensor "
                             + t + " '" + tensors[t].name() + "'");
                 }
                 if (first[t] == ArenaPlan.NOT_PLANNED) {
-                    first[t] = i;
+                    first[t] = lo;
                 }
-                last[t] = Math.max(last[t], i);
+                last[t] = Math.max(last[t], hi);
             }
             for (int t : op.inputs()) {
                 if (t < 0 || constantOffsets[t] >= 0) {
@@ -236,7 +249,7 @@ public final class CompiledModel {
                     throw new UnsupportedModelException("operator " + liveNames.get(i) + " reads tensor " + t + " '" + tensors[t].name()
                             + "', which is neither constant, a graph input nor written by an earlier operator");
                 }
-                last[t] = Math.max(last[t], i);
+                last[t] = Math.max(last[t], hi);
             }
         }
         // Graph inputs stay intact for the whole invoke, as in TFLite: a second invoke without a
@@ -269,10 +282,17 @@ public final class CompiledModel {
             }
             scratchBytes[s] = (int) r.bytes();
             if (p >= 0) {
-                // Alive only while its operator runs: shares bytes with every tensor dead then.
-                first[nt + s] = p;
-                last[nt + s] = p;
+                // Alive only while its operator runs (both positions of a fused pair): shares
+                // bytes with every tensor dead then.
+                first[nt + s] = p > 0 && fusedHead[p - 1] ? p - 1 : p;
+                last[nt + s] = fusedHead[p] ? p + 1 : p;
                 sizes[nt + s] = r.bytes();
+            }
+        }
+        for (Node n : nodes) {
+            if (n.op() instanceof FusedPairOp f && f.pair() != null) {
+                // a fused pair's depthwise copy beside the kernels' scratch
+                workerScratch = Math.max(workerScratch, f.pair().workerScratchBytes());
             }
         }
         for (int t = 0; t < nt; t++) {
@@ -288,6 +308,68 @@ public final class CompiledModel {
         ArenaPlan separate = ArenaPlan.plan(sizes, first, last, false);
         return new CompiledModel(nodes, tensors, g.inputs(), g.outputs(), constants.asReadOnlyBuffer()
                 .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate, nOps - nLive, scratchBytes, workerScratch);
+    }
+
+    /**
+     * Fuses each DEPTHWISE_CONV_2D whose output only the next live operator reads (not a graph
+     * output), when that is a 1x1 CONV_2D {@link FusedDwConvGemm} takes: the depthwise node then
+     * runs both ({@link FusedPairOp}) and the 1x1 node nothing. Both nodes keep their prepared
+     * records (so a profile names both kernels as unfused); the first is called
+     * {@code DepthwiseConv2D+Conv2D}, and the kernel notes say which is which.
+     *
+     * @return for each live node, whether it heads a fused pair
+     */
+    private static boolean[] fuse(Node[] nodes, List<Operator> ops, int[] graphOutputs) {
+        boolean[] head = new boolean[nodes.length];
+        for (int i = 0; i + 1 < nodes.length; i++) {
+            if (!(nodes[i].prepared() instanceof dev.whittle.runtime.kernels.reference.DepthwiseConvParams dw)
+                    || !(nodes[i + 1].prepared() instanceof dev.whittle.runtime.kernels.reference.ConvParams pw)
+                    || !onlyReader(dw.output(), i + 1, ops, graphOutputs)) {
+                continue;
+            }
+            FusedDwConvGemm pair = FusedDwConvGemm.create(dw, pw);
+            if (pair == null) {
+                continue;
+            }
+            Node a = nodes[i];
+            Node b = nodes[i + 1];
+            nodes[i] = new Node(new FusedPairOp(pair), a.prepared(), join(a.kernelNote(),
+                    "fused with the next 1x1 CONV_2D: time of both"), a.weightBytes(), "DepthwiseConv2D+Conv2D");
+            nodes[i + 1] = new Node(FusedPairOp.TAIL, b.prepared(), join(b.kernelNote(),
+                    "fused into the previous DEPTHWISE_CONV_2D"), b.weightBytes(), "Conv2D");
+            head[i] = true;
+            i++;
+        }
+        return head;
+    }
+
+    /** {@code more}, then the kernel's own note (which tests and tools read from its end). */
+    private static String join(String note, String more) {
+        return note == null || note.isEmpty() ? more : more + "; " + note;
+    }
+
+    /** Whether live operator {@code reader} is the only operator reading tensor {@code t}, and {@code t} no graph output. */
+    private static boolean onlyReader(int t, int reader, List<Operator> ops, int[] graphOutputs) {
+        for (int o : graphOutputs) {
+            if (o == t) {
+                return false;
+            }
+        }
+        for (int j = 0; j < ops.size(); j++) {
+            if (j == reader) {
+                continue;
+            }
+            for (int in : ops.get(j).inputs()) {
+                if (in == t) {
+                    return false;
+                }
+            }
+        }
+        int uses = 0;
+        for (int in : ops.get(reader).inputs()) {
+            uses += in == t ? 1 : 0;
+        }
+        return uses == 1;
     }
 
     /** For each tensor of {@code g}: whether it is a graph input or some operator's output. */
@@ -520,7 +602,8 @@ public final class CompiledModel {
 
     /** The implementation class of live operator {@code node}, e.g. {@code FullyConnected}. */
     String nodeOpName(int node) {
-        return nodes[node].op().getClass().getSimpleName();
+        Node n = nodes[node];
+        return n.opName() != null ? n.opName() : n.op().getClass().getSimpleName();
     }
 
     /** Why live operator {@code node} got its kernel, or the empty string when it did not say. */

@@ -588,6 +588,29 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         }
     }
 
+    /** Output rows ({@code batches * outH}): the bands of {@link #runRows}. */
+    int rows() {
+        return rows;
+    }
+
+    /**
+     * Output rows {@code [begin, end)}, every channel, in one call, written to {@code output} (the
+     * output tensor, or a buffer of its size): a band of a fused depthwise + 1x1 pair
+     * ({@link FusedDwConvGemm}). The caller has checked that the input and the output are native
+     * memory of the right sizes.
+     */
+    void runRows(DepthwiseConvParams p, ExecutionState s, long output, int begin, int end) {
+        try {
+            if (!channelRange) {
+                handle.invokeExact(blockAddress, s.address(p.input()), output, begin, end);
+            } else {
+                handle.invokeExact(blockAddress, s.address(p.input()), output, begin, end, 0, channels);
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+
     /** Keeps the packed block reachable as long as the kernel. */
     MemorySegment block() {
         return block;

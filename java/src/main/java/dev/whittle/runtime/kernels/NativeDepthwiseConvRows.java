@@ -503,6 +503,25 @@ public final class NativeDepthwiseConvRows
         }
     }
 
+    /** Output rows ({@code batches * outH}): the bands of {@link #runRows}. */
+    int rows() {
+        return rows;
+    }
+
+    /**
+     * Output rows {@code [begin, end)}, every channel, in one call, written to {@code output} (the
+     * output tensor, or a buffer of its size) with {@code scratch} ({@link #workerScratchBytes}):
+     * a band of a fused depthwise + 1x1 pair ({@link FusedDwConvGemm}). The caller has checked
+     * that the input, the output and the scratch are native memory of the right sizes.
+     */
+    void runRows(DepthwiseConvParams p, ExecutionState s, long output, long scratch, int begin, int end) {
+        try {
+            handle.invokeExact(blockAddress, s.address(p.input()), output, scratch, begin, end, 0, vectors);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+
     /** Keeps the packed block reachable as long as the kernel. */
     MemorySegment block() {
         return block;

@@ -31,6 +31,11 @@ abstract class NativeGemmKernel<P> implements Kernel<P>, ParallelTask<P>, Worker
         this.output = output;
     }
 
+    /** The prepared GEMM this kernel runs. */
+    final NativeGemm gemm() {
+        return gemm;
+    }
+
     @Override
     public final String name() {
         return gemm.name();

@@ -301,6 +301,20 @@ final class Q8Gemm implements NativeGemm {
         split.invoke(handle, name, params.address(), s.threads(), input, output, scratch, from, to);
     }
 
+    /**
+     * Output pixels {@code [m0, m1)} of channels {@code [n0, n1)} ({@code n0} a multiple of
+     * {@link #NR}) in one call: the 1x1 half of a fused depthwise + 1x1 pair
+     * ({@link FusedDwConvGemm}). Each output element is computed the same way whichever call
+     * covers it, so any cut gives the same bytes.
+     */
+    void runRange(long input, long output, long scratch, int m0, int m1, int n0, int n1) {
+        try {
+            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
+    }
+
     static int roundUp(int v, int multiple) {
         return Math.addExact(v, multiple - 1) / multiple * multiple;
     }
