@@ -180,56 +180,6 @@ WHITTLE_Q8_INLINE uint32_t gather_transform(const whittle_q8_gemm_params* p, con
   return want_sum ? (uint32_t) (_mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1)) + pad_sum : 0;
 }
 
-// transform_row (q8_pack_avx512.h) for the direct rows (1x1 stride 1, FULLY_CONNECTED) with
-// unmasked stores: each 16/32/64-byte chunk is loaded whole where that stays inside the input
-// (masked otherwise), the bytes past k zeroed in the register, and stored whole; a store runs
-// up to 63 bytes past the row, into the next rows (written after it) or the block's 64 bytes
-// of slack before row_terms. On Zen 4 a masked zmm store costs tens of cycles: at K = 16..32
-// (MobileNet v2's expand layers, person_detect's 1x1 layers) the staging cost more than the
-// multiply-adds. Rows of K <= 32 go through one xmm or ymm and a short byte-sum reduction.
-WHITTLE_Q8_INLINE uint32_t stage_row(const uint8_t* src, const uint8_t* src_end, uint8_t* dst, int32_t k, int32_t kp,
-                                     uint8_t flip, bool want_sum) {
-  if (kp <= 16) {
-    const __mmask16 m = (__mmask16) ((1u << k) - 1);
-    const __m128i raw = src + 16 <= src_end ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(src))
-                                            : _mm_maskz_loadu_epi8(m, src);
-    // Bytes past k are zeroed after the XOR (flipped they would not be).
-    const __m128i z = _mm_maskz_mov_epi8(m, _mm_xor_si128(raw, _mm_set1_epi8((char) flip)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), z);
-    if (!want_sum) {
-      return 0;
-    }
-    const __m128i s = _mm_sad_epu8(z, _mm_setzero_si128());
-    return (uint32_t) (_mm_cvtsi128_si32(s) + _mm_extract_epi32(s, 2));
-  }
-  if (kp <= 32) {
-    const __mmask32 m = (__mmask32) ((UINT64_C(1) << k) - 1);
-    const __m256i raw = src + 32 <= src_end ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src))
-                                            : _mm256_maskz_loadu_epi8(m, src);
-    const __m256i z = _mm256_maskz_mov_epi8(m, _mm256_xor_si256(raw, _mm256_set1_epi8((char) flip)));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), z);
-    if (!want_sum) {
-      return 0;
-    }
-    const __m256i s = _mm256_sad_epu8(z, _mm256_setzero_si256());
-    const __m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-    return (uint32_t) (_mm_cvtsi128_si32(t) + _mm_extract_epi32(t, 2));
-  }
-  const __m512i f = _mm512_set1_epi8((char) flip);
-  __m512i sums = _mm512_setzero_si512();
-  for (int32_t i = 0; i < kp; i += 64) {
-    const int32_t left = k - i;
-    const __mmask64 m = left >= 64 ? ~(__mmask64) 0 : left > 0 ? (((__mmask64) 1 << left) - 1) : 0;
-    const __m512i raw = src + i + 64 <= src_end ? _mm512_loadu_si512(src + i) : _mm512_maskz_loadu_epi8(m, src + i);
-    const __m512i v = _mm512_maskz_mov_epi8(m, _mm512_xor_si512(raw, f));
-    _mm512_storeu_si512(dst + i, v);
-    if (want_sum) {
-      sums = _mm512_add_epi64(sums, _mm512_sad_epu8(v, _mm512_setzero_si512()));
-    }
-  }
-  return want_sum ? (uint32_t) _mm512_reduce_add_epi64(sums) : 0;
-}
-
 // The rows of a block on microtile8 (a panel with at most 8 real channels).
 template <bool GL, bool U>
 static void run_half(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t kp, const int32_t* row_terms,

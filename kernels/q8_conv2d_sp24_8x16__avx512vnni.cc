@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "q8_gemm_common.h"
+#include "q8_pack_avx512.h"
 #include "q8_requant_avx512.h"
 #include "whittle/q8_sp24.h"
 
@@ -82,19 +83,6 @@ static inline Residual residual(const whittle_q8_gemm_params* p) {
 WHITTLE_Q8_INLINE __m512i control(const uint8_t* meta, __m512i low, __m512i high) {
   const __m512i z = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta)));
   return _mm512_or_si512(_mm512_permutexvar_epi32(z, low), _mm512_permutexvar_epi32(_mm512_srli_epi32(z, 4), high));
-}
-
-// The bytes of a row moved to unsigned (XOR flip), the K padding up to a multiple of 8 zeroed.
-static inline void transform_row(const uint8_t* src, uint8_t* dst, int32_t k, int32_t kp, uint8_t flip) {
-  const __m512i f = _mm512_set1_epi8((char) flip);
-  for (int32_t i = 0; i < kp; i += 64) {
-    const int32_t left = k - i;
-    const __mmask64 m = left >= 64 ? ~(__mmask64) 0 : left > 0 ? (((__mmask64) 1 << left) - 1) : 0;
-    const int32_t span = kp - i < 64 ? kp - i : 64;
-    const __mmask64 store = span == 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << span) - 1);
-    const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), _mm512_maskz_mov_epi8(m, f));
-    _mm512_mask_storeu_epi8(dst + i, store, v);
-  }
 }
 
 // ctrl: the panel's expanded controls, or null to build them from meta in registers (blocks
@@ -349,11 +337,14 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
     for (int32_t r = 0; !in_place && r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       uint8_t* row = a + (size_t) r * kp;
       const uint8_t* bytes = input + (size_t) px.m * k;
+      const uint8_t* bytes_end = input_end;
       if (!direct) {
         whittle_q8::gather_bytes(p, input, input_end, false, px, row);
         bytes = row;
+        bytes_end = a + (size_t) p->mb * kp + 64;
       }
-      transform_row(bytes, row, k, kp, flip);
+      // Unmasked stores (q8_pack_avx512.h): the block has 64 bytes of slack before ctrl.
+      stage_row(bytes, bytes_end, row, k, kp, flip, false);
     }
     const bool expand = rows >= 4;
     for (int32_t n = n0; n < n1; n += kNR) {
