@@ -33,7 +33,7 @@
 
 namespace {
 
-using namespace whittle_q8_avx512;  // NOLINT: FastRequant, fast_requantize, store16, transform_row
+using namespace whittle_q8_avx512;  // NOLINT: FastRequant, fast_requantize, store16, stage_row
 
 constexpr int kMR = 8;
 constexpr int kNR = 16;
