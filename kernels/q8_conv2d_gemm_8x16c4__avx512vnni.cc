@@ -14,7 +14,9 @@
 // skipped when c = 0 (every int8 convolution). Padding taps are gathered as the input zero
 // point, so x + io = 0 there (the reference skips them: the same sum); the K padding up to a
 // multiple of 4 is zero on both sides and left out of the sums.
-// The requantization (ruy's or gemmlowp's rounding, see q8_gemm.h) is fused into the store.
+// The requantization (ruy's or gemmlowp's rounding, see q8_gemm.h) is fused into the store:
+// q8_requant_avx512.h's fast_requantize + store16 (session 7: ~7 slots per 16 outputs against
+// ~12, half of the kernel at K = 16..32).
 // GCC 12's avx512fintrin.h makes its "undefined" vectors as __m512i __Y = __Y, which
 // -Wuninitialized reports at every inlined use of an intrinsic built on one; no value of
 // them is ever read.
@@ -27,12 +29,11 @@
 
 #include "q8_gemm_common.h"
 #include "q8_pack_avx512.h"
-#include "q8_requant_avx2.h"
 #include "q8_requant_avx512.h"
 
 namespace {
 
-using namespace whittle_q8_avx512;  // NOLINT: Requant, load_requant, requantize, transform_row
+using namespace whittle_q8_avx512;  // NOLINT: FastRequant, fast_requantize, store16, stage_row
 
 constexpr int kMR = 8;
 constexpr int kNR = 16;
@@ -82,22 +83,17 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
       acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(quad), b);
     }
   }
-  const Requant rq = load_requant(p, n);
+  // The cheaper output stage (q8_requant_avx512.h: fast_requantize, store16): same integers.
+  const FastRequant rq = load_fast_requant<GL>(p, n);
   const __m512i off = _mm512_set1_epi32(p->output_offset);
   const __m512i lo = _mm512_set1_epi32(p->act_min);
   const __m512i hi = _mm512_set1_epi32(p->act_max);
-  const bool gl = GL;
   const bool hl = p->has_left_shift != 0;
-  const bool u = U;
+  const int clamp = clamp_kind<U>(p);
+  const bool full = store_mask == (__mmask16) 0xFFFF;
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    const __m512i v = requantize(_mm512_add_epi32(acc[r], _mm512_set1_epi32(row_terms[r])), rq, hl, gl, off, lo, hi);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    // The values are clamped into the output type's range: the narrowing cannot saturate.
-    if (u) {
-      _mm512_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
-    } else {
-      _mm512_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
-    }
+    const __m512i v = fast_requantize<GL>(_mm512_add_epi32(acc[r], _mm512_set1_epi32(row_terms[r])), rq, hl, off);
+    store16<U>(out + (size_t) r * out_stride, v, clamp, lo, hi, full, store_mask);
   }
 }
 
@@ -125,20 +121,15 @@ WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const uint8_t
       acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_set1_epi32(quad), b);
     }
   }
-  const whittle_q8_avx2::Requant rq = whittle_q8_avx2::load_requant(p, n);
+  const FastRequant8 rq = load_fast_requant8<GL>(p, n);
   const __m256i off = _mm256_set1_epi32(p->output_offset);
   const __m256i lo = _mm256_set1_epi32(p->act_min);
   const __m256i hi = _mm256_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
+  const int clamp = clamp_kind<U>(p);
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    const __m256i v = whittle_q8_avx2::requantize(_mm256_add_epi32(acc[r], _mm256_set1_epi32(row_terms[r])), rq, hl,
-                                                  GL, off, lo, hi);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    if (U) {
-      _mm256_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
-    } else {
-      _mm256_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
-    }
+    const __m256i v = fast_requantize8<GL>(_mm256_add_epi32(acc[r], _mm256_set1_epi32(row_terms[r])), rq, hl, off);
+    store8<U>(out + (size_t) r * out_stride, v, clamp, lo, hi, store_mask);
   }
 }
 
@@ -265,7 +256,7 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
         continue;
       }
       uint8_t* row = a + (size_t) r * kp;
-      const uint32_t sum = direct ? transform_row(input + (size_t) px.m * k, row, k, kp, flip, want_sum)
+      const uint32_t sum = direct ? stage_row(input + (size_t) px.m * k, input_end, row, k, kp, flip, want_sum)
                                   : gather_transform(p, input, input_end, px, row, flip, want_sum);
       row_terms[r] = (int32_t) (coef * sum);
       r++;

@@ -33,12 +33,13 @@
 #include <string.h>
 
 #include "q8_gemm_common.h"
+#include "q8_pack_avx512.h"
 #include "q8_requant_avx512.h"
 #include "whittle/q8_sp24.h"
 
 namespace {
 
-using namespace whittle_q8_avx512;  // NOLINT: Requant, load_requant, requantize
+using namespace whittle_q8_avx512;  // NOLINT: FastRequant, fast_requantize, clamp_kind, store16
 
 constexpr int kMR = 8;
 constexpr int kNR = 16;
@@ -73,158 +74,15 @@ static inline Residual residual(const whittle_q8_gemm_params* p) {
                   reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(at[2]))};
 }
 
-// The output stage (session 7). Measured on Zen 4 (a loop of requantize + store over 16 int32
-// outputs): the dense kernels' requantize costs ~10 vpdpbusd-slots per 16 outputs (18 zmm ops, 2
-// of them compares into mask registers) and the masked vpmovusdb store 2 more; at K = 24 the
-// dense kernel spends 6 slots on its multiply-adds and 2:4 about 4, so the output stage is over
-// half of both, and 2:4 could not pass ~1.2x there with it. Same integers, fewer ops:
-// - gemmlowp's RoundingDivideByPOT(v, s) for s >= 1 is ceil(((v - [v < 0]) >> (s - 1)) / 2):
-//   nested floors, floor((floor((v - [v<0]) / 2^(s-1)) + 1) / 2) = floor((v + 2^(s-1) - [v<0]) / 2^s),
-//   ties away from zero as gemmlowp's (v & mask) > (mask >> 1) + [v < 0]. v - [v < 0] is
-//   v + (v >> 31) (v >= -(2^31 - 1) after the doubling high multiply with m >= 0: no wrap), and
-//   z - (z >> 1) = ceil(z / 2) never wraps. Channels with s = 0 keep v (a masked subtract).
-//   5 shift/add ops, no compares, against 6 ops with 2 compares.
-// - The clamp: with the full range of the output type the saturating narrow is the clamp
-//   (vpmovsdb), or its upper half (max(v, 0), then vpmovusdb); fused activations keep both.
-// - Full 16-channel panels narrow in a register and store 16 bytes unmasked.
-struct Rq512 {
-  __m512i mult, left, right, nudge, ovf, sat, rm1;
-  __mmask16 pos;
-};
-
-template <bool GL>
-WHITTLE_Q8_INLINE Rq512 load_rq512(const whittle_q8_gemm_params* p, int32_t n) {
-  using whittle_q8::channel_array;
-  auto ld = [&](int which) { return _mm512_loadu_si512(channel_array(p, which) + n); };
-  Rq512 r;
-  r.mult = ld(WHITTLE_Q8_CH_MULT);
-  r.left = ld(WHITTLE_Q8_CH_LEFT);
-  r.right = ld(WHITTLE_Q8_CH_RIGHT);
-  if (GL) {
-    r.pos = _mm512_cmpgt_epi32_mask(r.right, _mm512_setzero_si512());
-    r.rm1 = _mm512_max_epi32(_mm512_sub_epi32(r.right, _mm512_set1_epi32(1)), _mm512_setzero_si512());
-  } else {
-    r.nudge = ld(WHITTLE_Q8_CH_NUDGE);
-    r.ovf = ld(WHITTLE_Q8_CH_OVF);
-    r.sat = ld(WHITTLE_Q8_CH_SAT);
-  }
-  return r;
-}
-
-struct Rq256 {
-  __m256i mult, left, right, nudge, ovf, sat, rm1;
-  __mmask8 pos;
-};
-
-template <bool GL>
-WHITTLE_Q8_INLINE Rq256 load_rq256(const whittle_q8_gemm_params* p, int32_t n) {
-  using whittle_q8::channel_array;
-  auto ld = [&](int which) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(channel_array(p, which) + n));
-  };
-  Rq256 r;
-  r.mult = ld(WHITTLE_Q8_CH_MULT);
-  r.left = ld(WHITTLE_Q8_CH_LEFT);
-  r.right = ld(WHITTLE_Q8_CH_RIGHT);
-  if (GL) {
-    r.pos = _mm256_cmpgt_epi32_mask(r.right, _mm256_setzero_si256());
-    r.rm1 = _mm256_max_epi32(_mm256_sub_epi32(r.right, _mm256_set1_epi32(1)), _mm256_setzero_si256());
-  } else {
-    r.nudge = ld(WHITTLE_Q8_CH_NUDGE);
-    r.ovf = ld(WHITTLE_Q8_CH_OVF);
-    r.sat = ld(WHITTLE_Q8_CH_SAT);
-  }
-  return r;
-}
-
-// Which clamp the store needs: 0 none (int8, full range), 1 max only (uint8 from 0 to 255), 2 both.
-template <bool U>
-static inline int clamp_kind(const whittle_q8_gemm_params* p) {
-  if (U) {
-    return p->act_max >= 255 ? (p->act_min <= 0 ? 1 : 2) : 2;
-  }
-  return p->act_min <= -128 && p->act_max >= 127 ? 0 : 2;
-}
-
-// The same integers as whittle_q8_avx512::requantize (q8_requant_avx512.h), before the clamp.
-template <bool GL>
-WHITTLE_Q8_INLINE __m512i requant512(__m512i x, const Rq512& r, bool has_left, __m512i out_off) {
-  if (has_left) {
-    x = _mm512_sllv_epi32(x, r.left);
-  }
-  const __m512i round = _mm512_set1_epi64(INT64_C(1) << 30);
-  __m512i even = _mm512_mul_epi32(x, r.mult);
-  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(r.mult, 32));
-  even = _mm512_srli_epi64(_mm512_add_epi64(even, round), 31);
-  odd = _mm512_slli_epi64(_mm512_add_epi64(odd, round), 1);
-  const __m512i v = _mm512_mask_blend_epi32((__mmask16) 0xAAAA, even, odd);
-  __m512i out;
-  if (GL) {
-    const __m512i z = _mm512_srav_epi32(_mm512_add_epi32(v, _mm512_srai_epi32(v, 31)), r.rm1);
-    out = _mm512_mask_sub_epi32(v, r.pos, z, _mm512_srai_epi32(z, 1));
-  } else {
-    const __m512i shifted = _mm512_srav_epi32(_mm512_add_epi32(v, r.nudge), r.right);
-    out = _mm512_mask_blend_epi32(_mm512_cmpgt_epi32_mask(v, r.ovf), shifted, r.sat);
-  }
-  return _mm512_add_epi32(out, out_off);
-}
-
-template <bool GL>
-WHITTLE_Q8_INLINE __m256i requant256(__m256i x, const Rq256& r, bool has_left, __m256i out_off) {
-  if (has_left) {
-    x = _mm256_sllv_epi32(x, r.left);
-  }
-  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
-  __m256i even = _mm256_mul_epi32(x, r.mult);
-  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r.mult, 32));
-  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
-  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
-  const __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
-  __m256i out;
-  if (GL) {
-    const __m256i z = _mm256_srav_epi32(_mm256_add_epi32(v, _mm256_srai_epi32(v, 31)), r.rm1);
-    out = _mm256_mask_sub_epi32(v, r.pos, z, _mm256_srai_epi32(z, 1));
-  } else {
-    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, r.nudge), r.right);
-    out = _mm256_mask_blend_epi32(_mm256_cmpgt_epi32_mask(v, r.ovf), shifted, r.sat);
-  }
-  return _mm256_add_epi32(out, out_off);
-}
-
-// Clamps (per clamp_kind) and stores 16 outputs (nc of them when not full).
-template <bool U>
-WHITTLE_Q8_INLINE void store512(uint8_t* dst, __m512i v, int clamp, __m512i lo, __m512i hi, bool full,
-                                __mmask16 store_mask) {
-  if (clamp == 2) {
-    v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
-  } else if (U && clamp == 1) {
-    v = _mm512_max_epi32(v, _mm512_setzero_si512());
-  }
-  if (full) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), U ? _mm512_cvtusepi32_epi8(v) : _mm512_cvtsepi32_epi8(v));
-  } else if (U) {
-    _mm512_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
-  } else {
-    _mm512_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
-  }
-}
+// The output stage (session 7) is q8_requant_avx512.h's fast_requantize + store16 (written
+// here first, now shared with the dense and sparse VNNI kernels): gemmlowp's RoundingDivideByPOT
+// with shifts and adds and no compares, the clamp left to the saturating narrow where the
+// activation is the whole output range, full panels stored unmasked. At K = 24 the old one was
+// over half of the kernel, and 2:4 could not pass ~1.2x with it.
 
 WHITTLE_Q8_INLINE __m512i control(const uint8_t* meta, __m512i low, __m512i high) {
   const __m512i z = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(meta)));
   return _mm512_or_si512(_mm512_permutexvar_epi32(z, low), _mm512_permutexvar_epi32(_mm512_srli_epi32(z, 4), high));
-}
-
-// The bytes of a row moved to unsigned (XOR flip), the K padding up to a multiple of 8 zeroed.
-static inline void transform_row(const uint8_t* src, uint8_t* dst, int32_t k, int32_t kp, uint8_t flip) {
-  const __m512i f = _mm512_set1_epi8((char) flip);
-  for (int32_t i = 0; i < kp; i += 64) {
-    const int32_t left = k - i;
-    const __mmask64 m = left >= 64 ? ~(__mmask64) 0 : left > 0 ? (((__mmask64) 1 << left) - 1) : 0;
-    const int32_t span = kp - i < 64 ? kp - i : 64;
-    const __mmask64 store = span == 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << span) - 1);
-    const __m512i v = _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, src + i), _mm512_maskz_mov_epi8(m, f));
-    _mm512_mask_storeu_epi8(dst + i, store, v);
-  }
 }
 
 // ctrl: the panel's expanded controls, or null to build them from meta in registers (blocks
@@ -333,7 +191,7 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
       }
     }
   }
-  const Rq512 rq = load_rq512<GL>(p, n);
+  const FastRequant rq = load_fast_requant<GL>(p, n);
   const __m512i off = _mm512_set1_epi32(p->output_offset);
   const __m512i lo = _mm512_set1_epi32(p->act_min);
   const __m512i hi = _mm512_set1_epi32(p->act_max);
@@ -341,7 +199,7 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   const int clamp = clamp_kind<U>(p);
   const bool full = store_mask == (__mmask16) 0xFFFF;
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    store512<U>(out + (size_t) r * out_stride, requant512<GL>(acc[r], rq, hl, off), clamp, lo, hi, full, store_mask);
+    store16<U>(out + (size_t) r * out_stride, fast_requantize<GL>(acc[r], rq, hl, off), clamp, lo, hi, full, store_mask);
   }
 }
 
@@ -406,25 +264,14 @@ WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const uint8_t
       }
     }
   }
-  const Rq256 rq = load_rq256<GL>(p, n);
+  const FastRequant8 rq = load_fast_requant8<GL>(p, n);
   const __m256i off = _mm256_set1_epi32(p->output_offset);
   const __m256i lo = _mm256_set1_epi32(p->act_min);
   const __m256i hi = _mm256_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
   const int clamp = clamp_kind<U>(p);
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    __m256i v = requant256<GL>(acc[r], rq, hl, off);
-    if (clamp == 2) {
-      v = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
-    } else if (U && clamp == 1) {
-      v = _mm256_max_epi32(v, _mm256_setzero_si256());
-    }
-    uint8_t* dst = out + (size_t) r * out_stride;
-    if (U) {
-      _mm256_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
-    } else {
-      _mm256_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
-    }
+    store8<U>(out + (size_t) r * out_stride, fast_requantize8<GL>(acc[r], rq, hl, off), clamp, lo, hi, store_mask);
   }
 }
 
@@ -490,11 +337,14 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
     for (int32_t r = 0; !in_place && r < rows; r++, whittle_q8::next_pixel(p, &px)) {
       uint8_t* row = a + (size_t) r * kp;
       const uint8_t* bytes = input + (size_t) px.m * k;
+      const uint8_t* bytes_end = input_end;
       if (!direct) {
         whittle_q8::gather_bytes(p, input, input_end, false, px, row);
         bytes = row;
+        bytes_end = a + (size_t) p->mb * kp + 64;
       }
-      transform_row(bytes, row, k, kp, flip);
+      // Unmasked stores (q8_pack_avx512.h): the block has 64 bytes of slack before ctrl.
+      stage_row(bytes, bytes_end, row, k, kp, flip, false);
     }
     const bool expand = rows >= 4;
     for (int32_t n = n0; n < n1; n += kNR) {

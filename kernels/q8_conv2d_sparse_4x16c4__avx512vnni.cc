@@ -17,7 +17,7 @@
 // Exactness as the 64x1c4 kernel: uint8 activations (int8 inputs x ^ 0x80 = x + 128, folded
 // into the per-channel constant), int8 weights (a uint8 layer's w + filterOffset outside int8
 // stored as 2-3 entries at the same position), int32 wrapping sums; the dense VNNI kernel's
-// requantization with lanes = channels.
+// output stage with lanes = channels (q8_requant_avx512.h: fast_requantize + store16).
 //
 // Format (Q8SparseGemm writes it): reserved[0] = the window (64 or 128 K), reserved[1] = the
 // stride between windows, reserved[2] = the windows; steps[g * windows + s] (uint8) per group
@@ -42,14 +42,16 @@
 
 namespace {
 
-using whittle_q8_avx512::load_requant;
-using whittle_q8_avx512::Requant;
-using whittle_q8_avx512::requantize;
+using whittle_q8_avx512::clamp_kind;
+using whittle_q8_avx512::fast_requantize;
+using whittle_q8_avx512::FastRequant;
+using whittle_q8_avx512::load_fast_requant;
+using whittle_q8_avx512::store16;
 
 // SEG 128: vpermt2b over a two-register table (fewer steps: FULLY_CONNECTED at 1-3 rows, where
 // the weight bytes are the cost); SEG 64: vpermb over one register (~25% cheaper per step than
 // vpermt2b on Zen 4, a few % more steps: 4 rows and more, compute-bound).
-template <int MR, bool GL, int SEG>
+template <int MR, bool GL, bool U, int SEG>
 WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_t* x, uint8_t* output, int32_t m,
                                 int32_t g0, int32_t g1) {
   const whittle_q8_gemm_params* p = &sp->gemm;
@@ -67,6 +69,7 @@ WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_
   const __m512i lo = _mm512_set1_epi32(p->act_min);
   const __m512i hi = _mm512_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
+  const int clamp = clamp_kind<U>(p);
   for (int32_t g = g0; g < g1; g++) {
     // Named registers, not arrays: GCC keeps arrays of vectors on the stack (and did here).
     // Two accumulators per row (even and odd steps), four at 1-2 rows: vpdpbusd's latency
@@ -170,14 +173,15 @@ WHITTLE_VBMI static void rows_t(const whittle_q8_sparse_params* sp, const uint8_
       a0 = _mm512_add_epi32(a0, _mm512_add_epi32(e0, f0));
       a1 = _mm512_add_epi32(a1, _mm512_add_epi32(e1, f1));
     }
-    const Requant rq = load_requant(p, 16 * g);
+    // The GEMM kernels' output stage (q8_requant_avx512.h: fast_requantize + store16).
+    const FastRequant rq = load_fast_requant<GL>(p, 16 * g);
     const int32_t nc = n_total - 16 * g < 16 ? n_total - 16 * g : 16;
     const __mmask16 lanes = (__mmask16) ((1u << nc) - 1);
+    const bool full = nc == 16;
     uint8_t* out = output + (size_t) m * n_total + 16 * g;
-    // Clamped to the output type's range, so the truncating vpmovdb is exact for both.
-#define WHITTLE_STORE(r)                                                                              \
-  _mm_mask_storeu_epi8(out + (size_t) (r) * n_total, lanes,                                          \
-                       _mm512_cvtepi32_epi8(requantize(_mm512_add_epi32(a##r, b##r), rq, hl, GL, off, lo, hi)))
+#define WHITTLE_STORE(r)                                                                          \
+  store16<U>(out + (size_t) (r) * n_total, fast_requantize<GL>(_mm512_add_epi32(a##r, b##r), rq, hl, off), \
+             clamp, lo, hi, full, lanes)
     WHITTLE_STORE(0);
     if (MR > 1) {
       WHITTLE_STORE(1);
@@ -217,16 +221,16 @@ WHITTLE_VBMI static void run_t(const whittle_q8_sparse_params* sp, const uint8_t
     const bool wide = sp->reserved[0] == 128;
     switch (mr) {
       case 1:
-        wide ? rows_t<1, GL, 128>(sp, x, output, m, g0, g1) : rows_t<1, GL, 64>(sp, x, output, m, g0, g1);
+        wide ? rows_t<1, GL, U, 128>(sp, x, output, m, g0, g1) : rows_t<1, GL, U, 64>(sp, x, output, m, g0, g1);
         break;
       case 2:
-        wide ? rows_t<2, GL, 128>(sp, x, output, m, g0, g1) : rows_t<2, GL, 64>(sp, x, output, m, g0, g1);
+        wide ? rows_t<2, GL, U, 128>(sp, x, output, m, g0, g1) : rows_t<2, GL, U, 64>(sp, x, output, m, g0, g1);
         break;
       case 3:
-        wide ? rows_t<3, GL, 128>(sp, x, output, m, g0, g1) : rows_t<3, GL, 64>(sp, x, output, m, g0, g1);
+        wide ? rows_t<3, GL, U, 128>(sp, x, output, m, g0, g1) : rows_t<3, GL, U, 64>(sp, x, output, m, g0, g1);
         break;
       default:
-        wide ? rows_t<4, GL, 128>(sp, x, output, m, g0, g1) : rows_t<4, GL, 64>(sp, x, output, m, g0, g1);
+        wide ? rows_t<4, GL, U, 128>(sp, x, output, m, g0, g1) : rows_t<4, GL, U, 64>(sp, x, output, m, g0, g1);
         break;
     }
   }

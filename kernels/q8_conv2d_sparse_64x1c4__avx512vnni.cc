@@ -25,7 +25,8 @@
 //   acc = sum_blocks x_u * w + (bias + (inputOffset - 128 * signed) * sum_k w_eff)
 //
 // Output: as the AVX2 kernel: per channel the 64 pixels requantized (the dense VNNI kernel's
-// output stage, broadcast per channel), staged as [16 channels][64] bytes, transposed (16x16
+// output stage, fast_requantize, broadcast per channel; the clamp left to the saturating packs
+// where the activation is the whole output range), staged as [16 channels][64] bytes, transposed (16x16
 // bytes) into NHWC rows.
 #include <immintrin.h>
 #include <string.h>
@@ -44,26 +45,14 @@
 
 namespace {
 
-using whittle_q8_avx512::Requant;
-using whittle_q8_avx512::requantize;
+using whittle_q8_avx512::broadcast_fast_requant;
+using whittle_q8_avx512::fast_requantize;
+using whittle_q8_avx512::FastRequant;
+using whittle_q8_avx512::full_range;
 
 constexpr int kTile = 64;             // pixels per packed tile
 constexpr int kQuadRow = kTile * 4;   // bytes of one K quad's row in the packed tile
 constexpr int kGroup = 16;            // channels staged before the transpose
-
-WHITTLE_Q8_INLINE Requant broadcast_requant(const whittle_q8_gemm_params* p, int32_t n) {
-  using whittle_q8::channel_array;
-  Requant r;
-  r.mult = _mm512_set1_epi32(channel_array(p, WHITTLE_Q8_CH_MULT)[n]);
-  r.left = _mm512_set1_epi32(channel_array(p, WHITTLE_Q8_CH_LEFT)[n]);
-  r.right = _mm512_set1_epi32(channel_array(p, WHITTLE_Q8_CH_RIGHT)[n]);
-  r.nudge = _mm512_set1_epi32(channel_array(p, WHITTLE_Q8_CH_NUDGE)[n]);
-  r.ovf = _mm512_set1_epi32(channel_array(p, WHITTLE_Q8_CH_OVF)[n]);
-  r.sat = _mm512_set1_epi32(channel_array(p, WHITTLE_Q8_CH_SAT)[n]);
-  r.mask = _mm512_set1_epi32(channel_array(p, WHITTLE_Q8_CH_MASK)[n]);
-  r.half = _mm512_set1_epi32(channel_array(p, WHITTLE_Q8_CH_HALF)[n]);
-  return r;
-}
 
 // 16x16 transpose of dwords: 4 rounds of full-width interleaving of rows i and i + 8 (each
 // round rotates the 8-bit (row, column) address left by one bit; four rounds swap them).
@@ -153,6 +142,7 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
   const __m512i lo = _mm512_set1_epi32(p->act_min);
   const __m512i hi = _mm512_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
+  const bool clamp = !full_range<U>(p);
   // packs interleave the 128-bit lanes: dword 4L + v of the packed bytes holds pixels
   // 16v + 4L .. +3; this puts pixel group d at dword d.
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
@@ -182,11 +172,17 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
       }
 #undef WHITTLE_SPARSE_DP
     }
-    const Requant rq = broadcast_requant(p, o);
-    const __m512i q0 = requantize(_mm512_add_epi32(a0, b0), rq, hl, GL, off, lo, hi);
-    const __m512i q1 = V > 1 ? requantize(_mm512_add_epi32(a1, b1), rq, hl, GL, off, lo, hi) : q0;
-    const __m512i q2 = V > 2 ? requantize(_mm512_add_epi32(a2, b2), rq, hl, GL, off, lo, hi) : q0;
-    const __m512i q3 = V > 2 ? requantize(_mm512_add_epi32(a3, b3), rq, hl, GL, off, lo, hi) : q1;
+    // The GEMM kernels' output stage (q8_requant_avx512.h), broadcast per channel; the
+    // saturating packs below are the clamp where the activation is the whole output range.
+    const FastRequant rq = broadcast_fast_requant<GL>(p, o);
+    auto rq16 = [&](__m512i acc) __attribute__((always_inline)) {
+      const __m512i v = fast_requantize<GL>(acc, rq, hl, off);
+      return clamp ? _mm512_min_epi32(_mm512_max_epi32(v, lo), hi) : v;
+    };
+    const __m512i q0 = rq16(_mm512_add_epi32(a0, b0));
+    const __m512i q1 = V > 1 ? rq16(_mm512_add_epi32(a1, b1)) : q0;
+    const __m512i q2 = V > 2 ? rq16(_mm512_add_epi32(a2, b2)) : q0;
+    const __m512i q3 = V > 2 ? rq16(_mm512_add_epi32(a3, b3)) : q1;
     const __m512i w01 = _mm512_packs_epi32(q0, q1);
     const __m512i w23 = _mm512_packs_epi32(q2, q3);
     const __m512i bytes = U ? _mm512_packus_epi16(w01, w23) : _mm512_packs_epi16(w01, w23);
