@@ -1,17 +1,7 @@
 package dev.whittle.runtime.kernels;
 
-import dev.whittle.internal.nativelib.NativeLibrary;
-import dev.whittle.runtime.ExecutionState;
-import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
-import dev.whittle.runtime.kernels.reference.ConvParams;
-import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
-
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -26,11 +16,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * every 255 blocks and the output stages are the dense qs16 kernels', so the outputs are the
  * reference's integers.
  */
-final class Qs16SparseGemm {
+final class Qs16SparseGemm extends Qs16NativeFormatGemm.PixelTiles {
     static final String SUFFIX = "sparse_32x1c2__avx2";
-    private static final int TILE = 32;
     private static final long HEADER = 272;
-    private static final long MIN_TASK_MACS = 1L << 17;
     /*
      * auto's cost model, calibrated with Qs16WeightFormatCompare.main (Zen 4, one thread, dense
      * AVX2, dense AVX-512 VNNI and sparse layers of the same random weights invoked alternately,
@@ -62,25 +50,15 @@ final class Qs16SparseGemm {
     /** auto: not below this many output pixels (a tile of 32 pixels would run mostly empty). */
     static final long AUTO_MIN_M = 32;
 
-    final String name;
-    final Qs16FormatNode node;
-    final MemorySegment block;
     final MemorySegment codes;
-    final MethodHandle call;
-    final long m;
     final long kp;
-    final int n;
     final long blocks;
 
     private Qs16SparseGemm(String op, Qs16FormatNode node, ByteBuffer w, int[] rowStart) {
-        this.name = "qs16_qc8w_" + op + "_" + SUFFIX;
-        this.node = node;
-        this.m = node.m();
+        super("qs16_qc8w_" + op + "_" + SUFFIX, node, node.paramsBlock(HEADER, 1, Qs16Gemm.roundUp(node.n(), 8)));
         this.kp = node.kp();
-        this.n = node.n();
         int k = node.k();
         this.blocks = rowStart[n];
-        this.block = node.paramsBlock(HEADER, 1, Qs16Gemm.roundUp(n, 8));
         this.codes = NativeKernels.allocate(4L * (n + 1) + 8L * Math.max(1, blocks));
         long offsetsAt = 4L * (n + 1);
         long weightsAt = offsetsAt + 4L * blocks;
@@ -103,10 +81,6 @@ final class Qs16SparseGemm {
         block.set(JAVA_LONG, 240, base);
         block.set(JAVA_LONG, 248, base + offsetsAt);
         block.set(JAVA_LONG, 256, base + weightsAt);
-        this.call = NativeLibrary.get().downcall("whittle_" + name,
-                FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                        JAVA_LONG),
-                Linker.Option.critical(false)).orElse(null);
     }
 
     /** Per-channel prefix sums of non-zero 1x2 blocks ({@code n + 1} entries). */
@@ -133,11 +107,7 @@ final class Qs16SparseGemm {
         int[] start = rowStart(w, node.n(), node.k());
         if (WeightFormat.current() == WeightFormat.AUTO) {
             double zeroPairs = 1 - (double) start[node.n()] / ((double) node.n() * ((node.k() + 1) / 2));
-            boolean vnni = false;
-            java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
-            for (KernelEntry<?> e : KernelRegistry.available(dense)) {
-                vnni |= e.path() == KernelPath.AVX512VNNI && allowed.contains(e.path());
-            }
+            boolean vnni = denseOnVnni(dense);
             int k = node.k();
             boolean pays = vnni
                     ? (k >= AUTO_MIN_K_VS_VNNI && zeroPairs >= AUTO_MIN_ZERO_PAIRS)
@@ -150,157 +120,32 @@ final class Qs16SparseGemm {
         return new Qs16SparseGemm(op, node, w, start);
     }
 
+    @Override
     long workerScratchBytes() {
         return 64 + 64 * kp + 2 * kp + 64;
     }
 
+    @Override
     long packedWeightBytes() {
         return 4L * (n + 1) + 8L * blocks;
     }
 
-    long rowSplits(int threads) {
-        long tiles = (m + TILE - 1) / TILE;
-        if (threads <= 1 || 2 * blocks * m < MIN_TASK_MACS * 2) {
-            return 1;
-        }
-        return Math.min(tiles, 4L * threads);
-    }
-
-    long channelSplits(int threads) {
-        if (threads <= 1 || 2 * blocks * m < MIN_TASK_MACS * 2) {
-            return 1;
-        }
-        long want = 4L * threads;
-        long rows = rowSplits(threads);
-        return rows >= want ? 1 : Math.min(n, (want + rows - 1) / rows);
-    }
-
-    int tasks(int threads) {
-        return (int) (rowSplits(threads) * channelSplits(threads));
-    }
-
-    void run(long input, long output, long scratch, int task, int threads) {
-        long tiles = (m + TILE - 1) / TILE;
-        long mSplit = rowSplits(threads);
-        long nSplit = channelSplits(threads);
-        long tm = task / nSplit;
-        long tn = task % nSplit;
-        long m0 = Math.min(m, tiles * tm / mSplit * TILE);
-        long m1 = Math.min(m, tiles * (tm + 1) / mSplit * TILE);
-        long n0 = (long) n * tn / nSplit;
-        long n1 = (long) n * (tn + 1) / nSplit;
-        if (m0 >= m1 || n0 >= n1) {
-            return;
-        }
-        if (call == null) {
-            throw new IllegalStateException("libwhittle lacks " + name);
-        }
-        try {
-            call.invokeExact(block.address(), input, output, scratch, m0, m1, n0, n1);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+    @Override
+    long macs() {
+        return 2 * blocks * m;
     }
 
     static WeightFormatConvFactory convFactory() {
         return (dense, p, filter, bias, stats) -> {
             Qs16SparseGemm g = of("conv2d", Qs16FormatNode.conv(dense, p, bias), filter, dense);
-            return g == null ? null : new Conv(g);
+            return g == null ? null : g.conv();
         };
     }
 
     static WeightFormatFcFactory fcFactory() {
         return (dense, p, weights, bias, stats) -> {
             Qs16SparseGemm g = of("fully_connected", Qs16FormatNode.fc(dense, p, bias), weights, dense);
-            return g == null ? null : new Fc(g);
+            return g == null ? null : g.fc();
         };
-    }
-
-    static final class Conv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch, PackedWeights {
-        private final Qs16SparseGemm gemm;
-
-        Conv(Qs16SparseGemm gemm) {
-            this.gemm = gemm;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.workerScratchBytes();
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.packedWeightBytes();
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s) {
-            long in = s.address(p.input());
-            long out = s.address(p.output());
-            if (in == 0 || out == 0 || s.workerScratchAddress(0) == 0) {
-                gemm.node.convReference().run(p, s);
-                return;
-            }
-            int tasks = gemm.tasks(s.threads());
-            if (tasks == 1) {
-                gemm.run(in, out, s.workerScratchAddress(0), 0, 1);
-            } else {
-                s.parallelFor(tasks, this, p);
-            }
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
-        }
-    }
-
-    static final class Fc implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch, PackedWeights {
-        private final Qs16SparseGemm gemm;
-
-        Fc(Qs16SparseGemm gemm) {
-            this.gemm = gemm;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.workerScratchBytes();
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.packedWeightBytes();
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s) {
-            long in = s.address(p.input());
-            long out = s.address(p.output());
-            if (in == 0 || out == 0 || s.workerScratchAddress(0) == 0) {
-                gemm.node.fcReference().run(p, s);
-                return;
-            }
-            int tasks = gemm.tasks(s.threads());
-            if (tasks == 1) {
-                gemm.run(in, out, s.workerScratchAddress(0), 0, 1);
-            } else {
-                s.parallelFor(tasks, this, p);
-            }
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
-        }
     }
 }
