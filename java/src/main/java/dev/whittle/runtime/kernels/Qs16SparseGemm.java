@@ -20,33 +20,48 @@ final class Qs16SparseGemm extends Qs16NativeFormatGemm.PixelTiles {
     static final String SUFFIX = "sparse_32x1c2__avx2";
     private static final long HEADER = 272;
     /*
-     * auto's cost model, calibrated with Qs16WeightFormatCompare.main (Zen 4, one thread, dense
-     * AVX2, dense AVX-512 VNNI and sparse layers of the same random weights invoked alternately,
-     * min of 100, shared machine; dense / sparse, above 1 the sparse kernel is faster; random
-     * zeros s, so a 1x2 block is zero with probability s^2: 0.25 / 0.64 / 0.81 at 50 / 80 / 90%):
+     * auto's cost model, calibrated with Qs16WeightFormatCompare.main (args: 150 sparse SHAPES 256
+     * avx2,avx512vnni avx2 SPARSITY; Zen 4, one thread, dense AVX2, dense AVX-512 VNNI and sparse
+     * layers of the same random weights invoked alternately, min of 150, shared 2-vCPU machine at
+     * load ~5; dense / sparse, above 1 the sparse kernel is faster; random zeros s, so a 1x2 block
+     * is zero with probability s^2: 0.25 / 0.49 / 0.64 / 0.81 at 50 / 70 / 80 / 90%), measured
+     * after the kernel's vector clamp replaced a mispredicting scalar one:
      *
-     *   layer (K)            vs AVX2 50% 80% 90%    vs VNNI 50% 80% 90%
-     *   112x112x8x16 (8)         0.73 0.79 0.83         0.63 0.68 0.72
-     *   56x56x32x32 (32)         0.96 1.06 1.11         0.68 0.76 0.80
-     *   28x28x64x64 (64)         1.25 1.46 1.56         0.89 1.04 1.11
-     *   14x14x128x128 (128)      1.49 2.01 2.34         1.09 1.48 1.71
-     *   7x7x256x256 (256)        1.65 2.58 3.35         1.29 2.01 2.65
-     *   FC 256 -> 1001 batch 1   0.35 0.62 0.93         0.49 0.87 1.31
-     *   FC 256 -> 1001 batch 32  1.71 2.16 2.44         1.39 1.75 1.98
+     *   layer (K)            vs AVX2 50%  70%  80%  90%    vs VNNI 50%  70%  80%  90%
+     *   112x112x8x16 (8)         60%: 0.86, 80%: 0.91             60%: 0.75, 80%: 0.79
+     *   56x56x16x32 (16)         60%: 0.98, 80%: 1.04             60%: 0.70, 80%: 0.74
+     *   56x56x32x32 (32)         1.12 1.19 1.16 1.24            0.81 0.86 0.80 0.85
+     *   28x28x32x64 (32)         1.16 1.25 1.28 1.38            0.82 0.95 0.87 0.99
+     *   28x28x64x64 (64)         1.40 1.58 1.59 1.73            1.00 1.12 1.07 1.20
+     *   14x14x64x128 (64)        1.35 1.55 1.58 1.75            0.96 1.13 1.10 1.18
+     *   14x14x128x128 (128)      1.61 1.97 2.08 2.43            1.20 1.44 1.50 1.75
+     *   7x7x128x256 (128)                  1.94 2.56                      1.50 2.09
+     *   7x7x256x256 (256)        1.65 2.14 2.45 3.49            1.38 1.79 1.97 2.91
+     *   6x6x256x256 (36 pixels)  1.26 1.61                      1.02 1.30
+     *   4x4x256x256 (16 pixels)  60%: 1.26, 80%: 1.77             60%: 0.92, 80%: 1.31
+     *   FC 256 -> 1001 batch 8   60%: 0.79, 80%: 1.11             60%: 0.64, 80%: 0.90
+     *   FC 256 -> 1001 batch 32            2.13 2.51                      1.71 2.02
      *
      * The 32-pixel tile packs the activations once and then pays one vpmaddwd per non-zero block
-     * and 8 pixels, and no int64 flush per 4x16 tile, so from K = 64 it is faster than the dense
-     * AVX2 kernel even at 50%; below K = 64 the per-output stage and packing dominate; below 32
-     * pixels the tile runs mostly empty.
+     * and 8 pixels, and no int64 flush per 4x16 tile, so from K = 32 it is faster than the dense
+     * AVX2 kernel even at 50%; at K = 16 it breaks even, at K = 8 the per-output stage and packing
+     * dominate. The dense VNNI kernel does two int16 pairs per vpdpwssd lane, so against it the
+     * sparse kernel needs K >= 128 at 50% or K = 64 from ~70% zeros; never at K = 32. Below 32
+     * pixels the tile runs mostly empty (8 rows of an FC: 0.79-1.11x), so auto stops there.
+     * (Before the clamp fix, session 6: 28x28x64x64 1.25 / 1.46 / 1.56 at 50 / 80 / 90%, 14x14x128x128
+     * 1.49 / 2.01 / 2.34, 56x56x32x32 0.96 / 1.06 / 1.11 vs AVX2.) The first gate,
+     * WeightKernels.AUTO_SPARSE_MIN_ZERO_BLOCKS (1x4 blocks), still needs ~60% random zeros.
      */
     /** auto: the sparse kernel only from this K on ... */
-    static final int AUTO_MIN_K = 64;
+    static final int AUTO_MIN_K = 32;
     /** ... with at least this fraction of all-zero 1x2 blocks (against the dense AVX2 kernel) ... */
     static final double AUTO_MIN_ZERO_PAIRS = 0.25;
     /** ... against a dense AVX-512 VNNI kernel: K >= this with {@link #AUTO_MIN_ZERO_PAIRS}, ... */
     static final int AUTO_MIN_K_VS_VNNI = 128;
-    /** ... or K >= {@link #AUTO_MIN_K} with at least this fraction of zero 1x2 blocks. */
-    static final double AUTO_MIN_ZERO_PAIRS_VS_VNNI = 0.6;
+    /** ... or K >= {@link #AUTO_MIN_K_VS_VNNI_DENSE_ZEROS} with at least this fraction of zero 1x2 blocks. */
+    static final double AUTO_MIN_ZERO_PAIRS_VS_VNNI = 0.45;
+    /** The smaller K at which the sparse kernel beats the dense VNNI kernel on many zeros (64: 1.12x at 70%). */
+    static final int AUTO_MIN_K_VS_VNNI_DENSE_ZEROS = 64;
     /** auto: not below this many output pixels (a tile of 32 pixels would run mostly empty). */
     static final long AUTO_MIN_M = 32;
 
@@ -111,7 +126,7 @@ final class Qs16SparseGemm extends Qs16NativeFormatGemm.PixelTiles {
             int k = node.k();
             boolean pays = vnni
                     ? (k >= AUTO_MIN_K_VS_VNNI && zeroPairs >= AUTO_MIN_ZERO_PAIRS)
-                            || (k >= AUTO_MIN_K && zeroPairs >= AUTO_MIN_ZERO_PAIRS_VS_VNNI)
+                            || (k >= AUTO_MIN_K_VS_VNNI_DENSE_ZEROS && zeroPairs >= AUTO_MIN_ZERO_PAIRS_VS_VNNI)
                     : k >= AUTO_MIN_K && zeroPairs >= AUTO_MIN_ZERO_PAIRS;
             if (node.m() < AUTO_MIN_M || !pays) {
                 return null;
