@@ -123,7 +123,15 @@ class Qs16SparseKernelsTest {
         byte[] expected32 = Qs16KernelPathsTest.run(k32, "reference", 1, in32, "", "auto K 32");
         System.setProperty(WeightFormat.PROPERTY, "auto");
         assertArrayEquals(expected32, Qs16KernelPathsTest.run(k32, "avx2", 1, in32, CONV, "auto K 32"));
-        // K = 16: dense.
+        // K = 16 but only 8 output channels (the dense tile pads them to 16): sparse.
+        int[] e = {14, 14, 16, 8, 1, 1, 1, 1, 1, 1, 0};
+        Model narrow = Qs16LutKernelsTest.conv(e, 1, 0, true, Data.RANDOM, 19, WeightFormatHarness.unstructured(0.9));
+        TensorData in16 = Qs16KernelPathsTest.inputData(new int[] {1, 14, 14, 16}, Data.RANDOM, 20);
+        System.setProperty(WeightFormat.PROPERTY, "dense");
+        byte[] expected16 = Qs16KernelPathsTest.run(narrow, "reference", 1, in16, "", "auto N 8");
+        System.setProperty(WeightFormat.PROPERTY, "auto");
+        assertArrayEquals(expected16, Qs16KernelPathsTest.run(narrow, "avx2", 1, in16, CONV, "auto N 8"));
+        // K = 16, 24 channels: dense.
         int[] h = {14, 14, 16, 24, 1, 1, 1, 1, 1, 1, 0};
         Model small = Qs16LutKernelsTest.conv(h, 1, 0, true, Data.RANDOM, 13, WeightFormatHarness.unstructured(0.9));
         Qs16KernelPathsTest.run(small, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {1, 14, 14, 16}, Data.RANDOM,

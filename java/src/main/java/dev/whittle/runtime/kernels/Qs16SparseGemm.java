@@ -62,6 +62,19 @@ final class Qs16SparseGemm extends Qs16NativeFormatGemm.PixelTiles {
     static final double AUTO_MIN_ZERO_PAIRS_VS_VNNI = 0.45;
     /** The smaller K at which the sparse kernel beats the dense VNNI kernel on many zeros (64: 1.12x at 70%). */
     static final int AUTO_MIN_K_VS_VNNI_DENSE_ZEROS = 64;
+    /**
+     * auto, narrow layers (at most this many output channels): the dense tiles pad the channels
+     * (AVX2 to 16, VNNI to 32: three quarters of the VNNI kernel's work is padding at 8), the
+     * sparse kernel does not. Same tool, N = 8, dense / sparse at 60% and 80% zeros: vs VNNI
+     * 1.43-1.46 (3x3 stride 2 over 3 channels, K = 27), 1.60-1.62 (K = 8), 1.61-1.62 (K = 16),
+     * 1.64-1.70 (K = 32); vs AVX2 0.99-1.02 (K = 8), 1.06-1.09 (K = 16), 1.13-1.15 (K = 27),
+     * 1.20-1.25 (K = 32); at N = 16 (k3s2 224x224x3x16) parity with both (0.91-1.05).
+     */
+    static final int AUTO_NARROW_N = 8;
+    /** ... which take the sparse kernel from this K on against a dense AVX2 kernel ... */
+    static final int AUTO_NARROW_MIN_K = 16;
+    /** ... and from this K on against a dense VNNI kernel (both with {@link #AUTO_MIN_ZERO_PAIRS}). */
+    static final int AUTO_NARROW_MIN_K_VS_VNNI = 8;
     /** auto: not below this many output pixels (a tile of 32 pixels would run mostly empty). */
     static final long AUTO_MIN_M = 32;
 
@@ -124,10 +137,12 @@ final class Qs16SparseGemm extends Qs16NativeFormatGemm.PixelTiles {
             double zeroPairs = 1 - (double) start[node.n()] / ((double) node.n() * ((node.k() + 1) / 2));
             boolean vnni = denseOnVnni(dense);
             int k = node.k();
+            boolean narrow = node.n() <= AUTO_NARROW_N;
             boolean pays = vnni
                     ? (k >= AUTO_MIN_K_VS_VNNI && zeroPairs >= AUTO_MIN_ZERO_PAIRS)
                             || (k >= AUTO_MIN_K_VS_VNNI_DENSE_ZEROS && zeroPairs >= AUTO_MIN_ZERO_PAIRS_VS_VNNI)
-                    : k >= AUTO_MIN_K && zeroPairs >= AUTO_MIN_ZERO_PAIRS;
+                            || (narrow && k >= AUTO_NARROW_MIN_K_VS_VNNI && zeroPairs >= AUTO_MIN_ZERO_PAIRS)
+                    : k >= (narrow ? AUTO_NARROW_MIN_K : AUTO_MIN_K) && zeroPairs >= AUTO_MIN_ZERO_PAIRS;
             if (node.m() < AUTO_MIN_M || !pays) {
                 return null;
             }
