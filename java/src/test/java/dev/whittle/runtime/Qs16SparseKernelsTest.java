@@ -108,22 +108,31 @@ class Qs16SparseKernelsTest {
         assumeTrue(avx2(KernelRegistry.CONV2D_SPARSE), "no AVX2");
         System.setProperty(WeightFormat.PROPERTY, "auto");
         // K = 128, 196 pixels, 90% zeros: sparse (Qs16SparseGemm.AUTO_*).
-        int[] g = {14, 14, 128, 24, 1, 1, 1, 1, 1, 1, 0};
-        Model m = Qs16LutKernelsTest.conv(g, 1, 0, true, Data.RANDOM, 11, WeightFormatHarness.unstructured(0.9));
-        TensorData in = Qs16KernelPathsTest.inputData(new int[] {1, 14, 14, 128}, Data.RANDOM, 12);
-        System.setProperty(WeightFormat.PROPERTY, "dense");
-        byte[] expected = Qs16KernelPathsTest.run(m, "reference", 1, in, "", "auto K 128");
-        System.setProperty(WeightFormat.PROPERTY, "auto");
-        assertArrayEquals(expected, Qs16KernelPathsTest.run(m, "avx2", 1, in, CONV, "auto K 128"));
-        // K = 32: dense.
-        int[] h = {14, 14, 32, 24, 1, 1, 1, 1, 1, 1, 0};
+        autoTakesSparse(128, 24, 11, "auto K 128");
+        // K = 32 against the dense AVX2 kernel: sparse (1.12-1.38x since the vector clamp).
+        autoTakesSparse(32, 24, 17, "auto K 32");
+        // K = 16 but only 8 output channels (the dense tile pads them to 16): sparse.
+        autoTakesSparse(16, 8, 19, "auto N 8");
+        // K = 16, 24 channels: dense.
+        int[] h = {14, 14, 16, 24, 1, 1, 1, 1, 1, 1, 0};
         Model small = Qs16LutKernelsTest.conv(h, 1, 0, true, Data.RANDOM, 13, WeightFormatHarness.unstructured(0.9));
-        Qs16KernelPathsTest.run(small, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {1, 14, 14, 32}, Data.RANDOM,
-                14), "qs16_qc8w_conv2d_gemm", "auto K 32");
+        Qs16KernelPathsTest.run(small, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {1, 14, 14, 16}, Data.RANDOM,
+                14), "qs16_qc8w_conv2d_gemm", "auto K 16");
         // One pixel: dense.
         Model one = Qs16LutKernelsTest.fc(1, 512, 40, 0, TensorType.INT64, true, Data.RANDOM, 15,
                 WeightFormatHarness.unstructured(0.95));
         Qs16KernelPathsTest.run(one, "avx2", 1, Qs16KernelPathsTest.inputData(new int[] {1, 512}, Data.RANDOM, 16),
                 "qs16_qc8w_fully_connected_gemm", "auto one pixel");
+    }
+
+    /** A 14x14 1x1 conv with 90% zeros under auto on AVX2: the sparse kernel, the reference's integers. */
+    private static void autoTakesSparse(int inC, int outC, int seed, String label) {
+        int[] g = {14, 14, inC, outC, 1, 1, 1, 1, 1, 1, 0};
+        Model m = Qs16LutKernelsTest.conv(g, 1, 0, true, Data.RANDOM, seed, WeightFormatHarness.unstructured(0.9));
+        TensorData in = Qs16KernelPathsTest.inputData(new int[] {1, 14, 14, inC}, Data.RANDOM, seed + 1);
+        System.setProperty(WeightFormat.PROPERTY, "dense");
+        byte[] expected = Qs16KernelPathsTest.run(m, "reference", 1, in, "", label);
+        System.setProperty(WeightFormat.PROPERTY, "auto");
+        assertArrayEquals(expected, Qs16KernelPathsTest.run(m, "avx2", 1, in, CONV, label));
     }
 }

@@ -1,9 +1,5 @@
 package dev.whittle.runtime.kernels;
 
-import dev.whittle.internal.nativelib.NativeLibrary;
-
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -147,10 +143,7 @@ final class Qs16Gemm {
         }
         // Null where this library does not export the kernel (the registry never creates one
         // then; the NEON kernels' test vectors are packed on x86): run() then throws.
-        this.call = NativeLibrary.get().downcall("whittle_" + name,
-                FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                        JAVA_LONG),
-                Linker.Option.critical(false)).orElse(null);
+        this.call = Qs16NativeFormatGemm.downcall(name);
     }
 
     static int roundUp(int v, int to) {
@@ -205,17 +198,7 @@ final class Qs16Gemm {
         long m1 = Math.min(m, mBlocks * (tm + 1) / mSplit * isa.mr);
         long n0 = Math.min(nPadded, panels * tn / nSplit * isa.nr);
         long n1 = Math.min(nPadded, panels * (tn + 1) / nSplit * isa.nr);
-        if (m0 >= m1 || n0 >= n1) {
-            return;
-        }
-        if (call == null) {
-            throw new IllegalStateException("libwhittle lacks " + name);
-        }
-        try {
-            call.invokeExact(block.address(), input, output, scratch, m0, m1, n0, n1);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+        Qs16NativeFormatGemm.call(call, name, block.address(), input, output, scratch, m0, m1, n0, n1);
     }
 
     /** TFLite's 15-bit multiplier of the int64 {@code MultiplyByQuantizedMultiplier}. */

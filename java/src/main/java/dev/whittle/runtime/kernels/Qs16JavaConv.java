@@ -9,7 +9,6 @@ import dev.whittle.runtime.ParallelTask;
 import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
 
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -36,19 +35,7 @@ public final class Qs16JavaConv implements Kernel<ConvParams>, WorkerScratch, Pa
     private final long panelBytes;
     private final int input;
     private final int output;
-    private final int inH;
-    private final int inW;
-    private final int inC;
-    private final int outH;
-    private final int outW;
-    private final int kh;
-    private final int kw;
-    private final int strideH;
-    private final int strideW;
-    private final int dilH;
-    private final int dilW;
-    private final int padH;
-    private final int padW;
+    private final Qs16JavaGemmBlocks.Im2col im2col;
 
     private Qs16JavaConv(String name, Int16Kernels kernels, Int16Gemm gemm, ConvParams p, int k, int pixels) {
         this.name = name;
@@ -57,26 +44,13 @@ public final class Qs16JavaConv implements Kernel<ConvParams>, WorkerScratch, Pa
         this.k = k;
         this.n = p.outC();
         this.pixels = pixels;
-        this.direct = p.kh() == 1 && p.kw() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0
-                && p.padW() == 0 && p.outH() == p.inH() && p.outW() == p.inW();
+        this.im2col = Qs16JavaGemmBlocks.Im2col.of(p);
+        this.direct = im2col.direct();
         this.rowsPerBlock = Qs16JavaGemmBlocks.rowsPerBlock(k);
         this.rowBlocks = (pixels + rowsPerBlock - 1) / rowsPerBlock;
         this.panelBytes = direct ? 0 : Int8GemmBlocks.align(2L * rowsPerBlock * k);
         this.input = p.input();
         this.output = p.output();
-        this.inH = p.inH();
-        this.inW = p.inW();
-        this.inC = p.inC();
-        this.outH = p.outH();
-        this.outW = p.outW();
-        this.kh = p.kh();
-        this.kw = p.kw();
-        this.strideH = p.strideH();
-        this.strideW = p.strideW();
-        this.dilH = p.dilH();
-        this.dilW = p.dilW();
-        this.padH = p.padH();
-        this.padW = p.padW();
     }
 
     /** The kernel for one node, or null for what it does not handle (grouped, zero points, sizes, multipliers). */
@@ -156,74 +130,9 @@ public final class Qs16JavaConv implements Kernel<ConvParams>, WorkerScratch, Pa
             a = in + 2L * m0 * k;
         } else {
             a = scratch;
-            im2col(in, m0, rows, scratch);
+            im2col.rows(in, m0, rows, scratch);
         }
         Qs16JavaGemmBlocks.run(kernels, gemm, rows, a, t0, t1, s.address(output) + 2L * m0 * n, scratch + panelBytes);
-    }
-
-    /** Rows {@code [0, rows)} of the panel at {@code panel}: the receptive fields of pixels {@code m0..}. */
-    private void im2col(long in, int m0, int rows, long panel) {
-        int plane = outH * outW;
-        long tapRow = 2L * kw * inC;
-        long tap = 2L * inC;
-        for (int r = 0; r < rows; r++) {
-            int pixel = m0 + r;
-            int b = pixel / plane;
-            int rem = pixel - b * plane;
-            int oy = rem / outW;
-            int ox = rem - oy * outW;
-            long dst = panel + 2L * r * k;
-            int ix0 = ox * strideW - padW;
-            boolean rowInside = dilW == 1 && ix0 >= 0 && ix0 + kw <= inW;
-            for (int fy = 0; fy < kh; fy++) {
-                int iy = oy * strideH - padH + dilH * fy;
-                long d = dst + fy * tapRow;
-                if (iy < 0 || iy >= inH) {
-                    fill(d, tapRow);
-                    continue;
-                }
-                long rowBase = in + 2L * ((long) (b * inH + iy) * inW) * inC;
-                if (rowInside) {
-                    copy(rowBase + ix0 * tap, d, tapRow);
-                    continue;
-                }
-                for (int fx = 0; fx < kw; fx++) {
-                    int ix = ix0 + dilW * fx;
-                    long dt = d + fx * tap;
-                    if (ix < 0 || ix >= inW) {
-                        fill(dt, tap);
-                    } else {
-                        copy(rowBase + ix * tap, dt, tap);
-                    }
-                }
-            }
-        }
-    }
-
-    private static void fill(long dst, long bytes) {
-        long i = 0;
-        for (; i + 8 <= bytes; i += 8) {
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + i, 0L);
-        }
-        for (; i < bytes; i++) {
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_BYTE, dst + i, (byte) 0);
-        }
-    }
-
-    private static void copy(long src, long dst, long bytes) {
-        if (bytes >= 64) {
-            java.lang.foreign.MemorySegment.copy(Int8GemmBlocks.NATIVE, src, Int8GemmBlocks.NATIVE, dst, bytes);
-            return;
-        }
-        long i = 0;
-        for (; i + 8 <= bytes; i += 8) {
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + i,
-                    Int8GemmBlocks.NATIVE.get(ValueLayout.JAVA_LONG_UNALIGNED, src + i));
-        }
-        for (; i < bytes; i++) {
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_BYTE, dst + i, Int8GemmBlocks.NATIVE.get(ValueLayout.JAVA_BYTE,
-                    src + i));
-        }
     }
 
     @Override

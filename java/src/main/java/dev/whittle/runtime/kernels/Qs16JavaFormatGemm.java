@@ -2,13 +2,7 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.internal.vectorization.Int16SparseGemm;
 import dev.whittle.internal.vectorization.VectorizationProvider;
-import dev.whittle.runtime.ExecutionState;
-import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
-import dev.whittle.runtime.kernels.reference.ConvParams;
-import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
 
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 
 /**
@@ -24,7 +18,7 @@ import java.nio.ByteBuffer;
  * <p>A factory accepts a node only where its dense family runs on the Java path
  * ({@code -Dwhittle.kernels=java}, or no native library), as {@link JavaWeightKernels} does.
  */
-public final class Qs16JavaFormatGemm {
+public final class Qs16JavaFormatGemm extends Qs16FormatGemm {
     /*
      * auto's cost model of the Java path, measured with Qs16WeightFormatCompare.main (bench/; args:
      * 100 FORMAT SHAPES CLUSTERS java java SPARSITY): the dense Java 16x8 GEMM (gemm_4x32__panama512)
@@ -76,10 +70,9 @@ public final class Qs16JavaFormatGemm {
         }
     }
 
-    private final String name;
     private final Int16SparseGemm gemm;
     private final Int16SparseGemm.Kernels kernels;
-    private final Object reference;
+    private final Qs16JavaGemmBlocks.Im2col im2col;
     private final boolean direct;
     private final int rowsPerBlock;
     private final int pixels;
@@ -87,44 +80,16 @@ public final class Qs16JavaFormatGemm {
     private final int k;
     private final int n;
     private final long panelBytes;
-    private final int inH;
-    private final int inW;
-    private final int inC;
-    private final int outH;
-    private final int outW;
-    private final int kh;
-    private final int kw;
-    private final int strideH;
-    private final int strideW;
-    private final int dilH;
-    private final int dilW;
-    private final int padH;
-    private final int padW;
 
     private Qs16JavaFormatGemm(String name, Int16SparseGemm gemm, Qs16FormatNode node, int rowsPerBlock) {
-        this.name = name;
+        super(name, node.reference());
         this.gemm = gemm;
         this.kernels = gemm.kernels();
-        this.reference = node.reference();
-        long[] g = node.geometry();
         this.k = node.k();
         this.n = node.n();
         this.pixels = (int) node.m();
-        this.inH = (int) g[1];
-        this.inW = (int) g[2];
-        this.inC = (int) g[3];
-        this.outH = (int) g[4];
-        this.outW = (int) g[5];
-        this.kh = (int) g[7];
-        this.kw = (int) g[8];
-        this.strideH = (int) g[9];
-        this.strideW = (int) g[10];
-        this.dilH = (int) g[11];
-        this.dilW = (int) g[12];
-        this.padH = (int) g[13];
-        this.padW = (int) g[14];
-        this.direct = kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0 && outH == inH
-                && outW == inW;
+        this.im2col = Qs16JavaGemmBlocks.Im2col.of(node.geometry());
+        this.direct = im2col.direct();
         this.rowsPerBlock = rowsPerBlock;
         this.rowBlocks = (pixels + rowsPerBlock - 1) / rowsPerBlock;
         this.panelBytes = direct ? 0 : Int8GemmBlocks.align(2L * rowsPerBlock * k);
@@ -177,7 +142,7 @@ public final class Qs16JavaFormatGemm {
             }
             Qs16JavaFormatGemm g = of(f, provider, "conv2d", Qs16FormatNode.conv(dense, p, bias), filter,
                     p.multipliers(), p.shifts(), null, stats, gated);
-            return g == null ? null : new Conv(g);
+            return g == null ? null : g.conv();
         };
     }
 
@@ -191,10 +156,11 @@ public final class Qs16JavaFormatGemm {
             Qs16JavaFormatGemm g = of(f, provider, "fully_connected", Qs16FormatNode.fc(dense, p, bias), weights,
                     wide ? null : p.multipliers(), wide ? null : p.shifts(), wide ? p.realScales() : null, stats,
                     gated);
-            return g == null ? null : new Fc(g);
+            return g == null ? null : g.fc();
         };
     }
 
+    @Override
     long workerScratchBytes() {
         return panelBytes + Int8GemmBlocks.align(kernels.tmpBytes() + 64);
     }
@@ -203,10 +169,17 @@ public final class Qs16JavaFormatGemm {
         return (n + CHANNEL_TILE - 1) / CHANNEL_TILE;
     }
 
+    @Override
+    long packedWeightBytes() {
+        return gemm.packedBytes();
+    }
+
+    @Override
     int tasks(int threads) {
         return rowBlocks * Int8GemmBlocks.channelSplits(rowBlocks, channelTiles(), threads);
     }
 
+    @Override
     void run(long in, long out, long scratch, int task, int threads) {
         int tiles = channelTiles();
         int splits = Int8GemmBlocks.channelSplits(rowBlocks, tiles, threads);
@@ -224,162 +197,9 @@ public final class Qs16JavaFormatGemm {
             a = in + 2L * m0 * k;
         } else {
             a = scratch;
-            im2col(in, m0, rows, scratch);
+            im2col.rows(in, m0, rows, scratch);
         }
         long tmp = (scratch + panelBytes + 63) & ~63L;
         kernels.runBlock(rows, Int8GemmBlocks.NATIVE, a, c0, c1, out + 2L * m0 * n, tmp);
-    }
-
-    /** Rows {@code [0, rows)} of the panel at {@code panel}: the receptive fields of pixels {@code m0..}. */
-    private void im2col(long in, int m0, int rows, long panel) {
-        int plane = outH * outW;
-        long tapRow = 2L * kw * inC;
-        long tap = 2L * inC;
-        for (int r = 0; r < rows; r++) {
-            int pixel = m0 + r;
-            int b = pixel / plane;
-            int rem = pixel - b * plane;
-            int oy = rem / outW;
-            int ox = rem - oy * outW;
-            long dst = panel + 2L * r * k;
-            int ix0 = ox * strideW - padW;
-            boolean rowInside = dilW == 1 && ix0 >= 0 && ix0 + kw <= inW;
-            for (int fy = 0; fy < kh; fy++) {
-                int iy = oy * strideH - padH + dilH * fy;
-                long d = dst + fy * tapRow;
-                if (iy < 0 || iy >= inH) {
-                    fill(d, tapRow);
-                    continue;
-                }
-                long rowBase = in + 2L * ((long) (b * inH + iy) * inW) * inC;
-                if (rowInside) {
-                    copy(rowBase + ix0 * tap, d, tapRow);
-                    continue;
-                }
-                for (int fx = 0; fx < kw; fx++) {
-                    int ix = ix0 + dilW * fx;
-                    long dt = d + fx * tap;
-                    if (ix < 0 || ix >= inW) {
-                        fill(dt, tap);
-                    } else {
-                        copy(rowBase + ix * tap, dt, tap);
-                    }
-                }
-            }
-        }
-    }
-
-    private static void fill(long dst, long bytes) {
-        long i = 0;
-        for (; i + 8 <= bytes; i += 8) {
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + i, 0L);
-        }
-        for (; i < bytes; i++) {
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_BYTE, dst + i, (byte) 0);
-        }
-    }
-
-    private static void copy(long src, long dst, long bytes) {
-        if (bytes >= 64) {
-            java.lang.foreign.MemorySegment.copy(Int8GemmBlocks.NATIVE, src, Int8GemmBlocks.NATIVE, dst, bytes);
-            return;
-        }
-        long i = 0;
-        for (; i + 8 <= bytes; i += 8) {
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + i,
-                    Int8GemmBlocks.NATIVE.get(ValueLayout.JAVA_LONG_UNALIGNED, src + i));
-        }
-        for (; i < bytes; i++) {
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_BYTE, dst + i, Int8GemmBlocks.NATIVE.get(ValueLayout.JAVA_BYTE,
-                    src + i));
-        }
-    }
-
-    /** A Java-path 16x8 CONV_2D on a weight format. */
-    static final class Conv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch, PackedWeights {
-        private final Qs16JavaFormatGemm g;
-
-        Conv(Qs16JavaFormatGemm g) {
-            this.g = g;
-        }
-
-        @Override
-        public String name() {
-            return g.name;
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return g.workerScratchBytes();
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return g.gemm.packedBytes();
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public void run(ConvParams p, ExecutionState s) {
-            if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
-                ((Kernel<ConvParams>) g.reference).run(p, s);
-                return;
-            }
-            s.parallelFor(g.tasks(s.threads()), this, p);
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s, int task, int worker) {
-            g.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
-        }
-
-        @Override
-        public String toString() {
-            return g.name;
-        }
-    }
-
-    /** A Java-path 16x8 FULLY_CONNECTED on a weight format. */
-    static final class Fc implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch, PackedWeights {
-        private final Qs16JavaFormatGemm g;
-
-        Fc(Qs16JavaFormatGemm g) {
-            this.g = g;
-        }
-
-        @Override
-        public String name() {
-            return g.name;
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return g.workerScratchBytes();
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return g.gemm.packedBytes();
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public void run(QuantParams p, ExecutionState s) {
-            if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
-                ((Kernel<QuantParams>) g.reference).run(p, s);
-                return;
-            }
-            s.parallelFor(g.tasks(s.threads()), this, p);
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s, int task, int worker) {
-            g.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
-        }
-
-        @Override
-        public String toString() {
-            return g.name;
-        }
     }
 }

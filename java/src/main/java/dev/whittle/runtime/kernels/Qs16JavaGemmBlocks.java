@@ -2,6 +2,9 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.internal.vectorization.Int16Gemm;
 import dev.whittle.internal.vectorization.Int16Kernels;
+import dev.whittle.runtime.kernels.reference.ConvParams;
+
+import java.lang.foreign.ValueLayout;
 
 /**
  * How the Java path's 16x8 GEMM kernels ({@link Qs16JavaConv}, {@link Qs16JavaFullyConnected})
@@ -46,5 +49,98 @@ final class Qs16JavaGemmBlocks {
     /** The kernel name: {@code <family>_gemm_<MR>x<nr>__<isa>}. */
     static String name(String family, Int16Kernels kernels, String isa) {
         return family + "_gemm_" + Int16Kernels.MR + "x" + kernels.nr() + "__" + isa;
+    }
+
+    /**
+     * A convolution's receptive fields as rows of a GEMM panel (im2col) for the Java 16x8 kernels
+     * ({@link Qs16JavaConv}, {@link Qs16JavaFormatGemm}): row r of a block holds pixel
+     * {@code m0 + r}'s {@code K = kh * kw * inC} int16 taps, zeros for taps outside the image (the
+     * 16x8 zero point is 0).
+     */
+    record Im2col(int inH, int inW, int inC, int outH, int outW, int kh, int kw, int strideH, int strideW, int dilH,
+            int dilW, int padH, int padW) {
+        /** The geometry of a CONV_2D node. */
+        static Im2col of(ConvParams p) {
+            return new Im2col(p.inH(), p.inW(), p.inC(), p.outH(), p.outW(), p.kh(), p.kw(), p.strideH(), p.strideW(),
+                    p.dilH(), p.dilW(), p.padH(), p.padW());
+        }
+
+        /** The geometry {@link Qs16FormatNode#geometry()} holds. */
+        static Im2col of(long[] g) {
+            return new Im2col((int) g[1], (int) g[2], (int) g[3], (int) g[4], (int) g[5], (int) g[7], (int) g[8],
+                    (int) g[9], (int) g[10], (int) g[11], (int) g[12], (int) g[13], (int) g[14]);
+        }
+
+        /** A 1x1 stride-1 unpadded same-size convolution: the input's pixels are the panel's rows. */
+        boolean direct() {
+            return kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0 && outH == inH
+                    && outW == inW;
+        }
+
+        /** Rows {@code [0, rows)} of the panel at {@code panel}: the receptive fields of pixels {@code m0..}. */
+        void rows(long in, int m0, int rows, long panel) {
+            long k = (long) kh * kw * inC;
+            int plane = outH * outW;
+            long tapRow = 2L * kw * inC;
+            long tap = 2L * inC;
+            for (int r = 0; r < rows; r++) {
+                int pixel = m0 + r;
+                int b = pixel / plane;
+                int rem = pixel - b * plane;
+                int oy = rem / outW;
+                int ox = rem - oy * outW;
+                long dst = panel + 2L * r * k;
+                int ix0 = ox * strideW - padW;
+                boolean rowInside = dilW == 1 && ix0 >= 0 && ix0 + kw <= inW;
+                for (int fy = 0; fy < kh; fy++) {
+                    int iy = oy * strideH - padH + dilH * fy;
+                    long d = dst + fy * tapRow;
+                    if (iy < 0 || iy >= inH) {
+                        fill(d, tapRow);
+                        continue;
+                    }
+                    long rowBase = in + 2L * ((long) (b * inH + iy) * inW) * inC;
+                    if (rowInside) {
+                        copy(rowBase + ix0 * tap, d, tapRow);
+                        continue;
+                    }
+                    for (int fx = 0; fx < kw; fx++) {
+                        int ix = ix0 + dilW * fx;
+                        long dt = d + fx * tap;
+                        if (ix < 0 || ix >= inW) {
+                            fill(dt, tap);
+                        } else {
+                            copy(rowBase + ix * tap, dt, tap);
+                        }
+                    }
+                }
+            }
+        }
+
+        private static void fill(long dst, long bytes) {
+            long i = 0;
+            for (; i + 8 <= bytes; i += 8) {
+                Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + i, 0L);
+            }
+            for (; i < bytes; i++) {
+                Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_BYTE, dst + i, (byte) 0);
+            }
+        }
+
+        private static void copy(long src, long dst, long bytes) {
+            if (bytes >= 64) {
+                java.lang.foreign.MemorySegment.copy(Int8GemmBlocks.NATIVE, src, Int8GemmBlocks.NATIVE, dst, bytes);
+                return;
+            }
+            long i = 0;
+            for (; i + 8 <= bytes; i += 8) {
+                Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + i,
+                        Int8GemmBlocks.NATIVE.get(ValueLayout.JAVA_LONG_UNALIGNED, src + i));
+            }
+            for (; i < bytes; i++) {
+                Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_BYTE, dst + i, Int8GemmBlocks.NATIVE.get(ValueLayout.JAVA_BYTE,
+                        src + i));
+            }
+        }
     }
 }

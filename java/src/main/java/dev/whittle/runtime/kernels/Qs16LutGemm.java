@@ -1,19 +1,7 @@
 package dev.whittle.runtime.kernels;
 
-import dev.whittle.internal.nativelib.NativeLibrary;
-import dev.whittle.runtime.ExecutionState;
-import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
-import dev.whittle.runtime.kernels.reference.ConvKernels;
-import dev.whittle.runtime.kernels.reference.ConvParams;
-import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
-import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
-
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -33,7 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code whittle_qs16_gemm_params} as {@link Qs16Gemm} writes it (weights unused, n_padded a
  * multiple of 16) followed by the LUT fields.
  */
-final class Qs16LutGemm {
+final class Qs16LutGemm extends Qs16NativeFormatGemm {
     static final String SUFFIX = "lut4_4x16c2__avx2";
     private static final int MR = 4;
     private static final int NR = 16;
@@ -62,10 +50,7 @@ final class Qs16LutGemm {
     /** Below this many multiply-adds a node runs as one task. */
     private static final long MIN_TASK_MACS = 1L << 17;
 
-    final String name;
-    final MemorySegment block;
     final MemorySegment codes;
-    final MethodHandle call;
     final long m;
     final long k;
     final long kp;
@@ -75,59 +60,17 @@ final class Qs16LutGemm {
     final boolean direct;
     final long packedBytes;
 
-    private Qs16LutGemm(String op, long[] geometry, ByteBuffer weights, long[] bias, int stage, long[] mult,
-            long[] shift, long[] rnd, double[] scale, int actMin, int actMax, byte[][] tables, boolean shared) {
-        this.name = "qs16_qc8w_" + op + "_" + SUFFIX;
-        int outC = (int) geometry[6];
-        this.k = geometry[7] * geometry[8] * geometry[3];
-        this.kp = (k + 1) & ~1L;
+    private Qs16LutGemm(String op, Qs16FormatNode node, ByteBuffer weights, byte[][] tables, boolean shared) {
+        super("qs16_qc8w_" + op + "_" + SUFFIX, node.reference(),
+                node.paramsBlock(HEADER, NR, Qs16Gemm.roundUp(node.n(), NR)));
+        int outC = node.n();
+        this.k = node.k();
+        this.kp = node.kp();
         this.nPadded = Qs16Gemm.roundUp(outC, NR);
         this.panels = nPadded / NR;
-        this.m = geometry[0] * geometry[4] * geometry[5];
-        this.direct = geometry[7] == 1 && geometry[8] == 1 && geometry[13] == 0 && geometry[14] == 0;
+        this.m = node.m();
+        this.direct = node.direct();
         this.mb = (int) Math.max(MR, Math.min(MAX_MB, BLOCK_BYTES / (kp * 2) / MR * MR));
-        long arrays = 5L * nPadded * 8;
-        this.block = NativeKernels.allocate(HEADER + arrays);
-        long biasAt = HEADER;
-        long multAt = biasAt + nPadded * 8L;
-        long shiftAt = multAt + nPadded * 8L;
-        long rndAt = shiftAt + nPadded * 8L;
-        long scaleAt = rndAt + nPadded * 8L;
-        long[] header = new long[24];
-        System.arraycopy(geometry, 0, header, 0, 15);
-        header[15] = k;
-        header[16] = kp;
-        header[17] = direct ? 1 : 0;
-        header[18] = stage;
-        header[19] = NR;
-        header[20] = nPadded;
-        header[21] = actMin;
-        header[22] = actMax;
-        for (int i = 0; i < header.length; i++) {
-            block.set(JAVA_LONG, i * 8L, header[i]);
-        }
-        long base = block.address();
-        block.set(JAVA_LONG, 192, 0L);
-        block.set(JAVA_LONG, 200, base + biasAt);
-        block.set(JAVA_LONG, 208, base + multAt);
-        block.set(JAVA_LONG, 216, base + shiftAt);
-        block.set(JAVA_LONG, 224, base + rndAt);
-        block.set(JAVA_LONG, 232, base + scaleAt);
-        for (int c = 0; c < outC; c++) {
-            block.set(JAVA_LONG, biasAt + c * 8L, bias == null ? 0 : bias[c]);
-            if (scale != null) {
-                block.set(ValueLayout.JAVA_DOUBLE, scaleAt + c * 8L, scale[c]);
-            } else {
-                block.set(JAVA_LONG, multAt + c * 8L, mult[c]);
-                block.set(JAVA_LONG, shiftAt + c * 8L, shift[c]);
-                block.set(JAVA_LONG, rndAt + c * 8L, rnd[c]);
-            }
-        }
-        for (int c = outC; c < nPadded; c++) {
-            // Padding channels: a harmless stage (multiplier 0, shift 15); never stored.
-            block.set(JAVA_LONG, shiftAt + c * 8L, 15);
-            block.set(JAVA_LONG, rndAt + c * 8L, 1L << 14);
-        }
         // Codes: indices (panels x kp / 2 pairs x 16 bytes), then the table blocks.
         long indexBytes = (long) panels * 8 * kp;
         long tableBytes = (long) TABLE_STRIDE * (shared ? 1 : panels);
@@ -151,10 +94,6 @@ final class Qs16LutGemm {
         block.set(JAVA_LONG, 248, codes.address() + indexBytes);
         block.set(JAVA_LONG, 256, shared ? 0 : TABLE_STRIDE);
         block.set(JAVA_LONG, 264, mb);
-        this.call = NativeLibrary.get().downcall("whittle_" + name,
-                FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                        JAVA_LONG),
-                Linker.Option.critical(false)).orElse(null);
     }
 
     /** The 4-bit index of weight (c, kk), 0 past the channels or K (those weights are never used). */
@@ -245,22 +184,14 @@ final class Qs16LutGemm {
         if (WeightFormat.current() != WeightFormat.AUTO) {
             return false;
         }
-        if (m < AUTO_MIN_M) {
-            return true;
-        }
-        java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
-        for (KernelEntry<?> e : KernelRegistry.available(dense)) {
-            if (e.path() == KernelPath.AVX512VNNI && allowed.contains(e.path())) {
-                return true;
-            }
-        }
-        return false;
+        return m < AUTO_MIN_M || denseOnVnni(dense);
     }
 
-    private static Qs16LutGemm of(String op, long[] geometry, ByteBuffer weights, int n, int k, long[] bias, int stage,
-            long[] mult, long[] shift, long[] rnd, double[] scale, int actMin, int actMax, WeightStats stats,
+    private static Qs16LutGemm of(String op, Qs16FormatNode node, ByteBuffer weights, WeightStats stats,
             KernelFamily<?> dense) {
-        if (autoDeclines(geometry[0] * geometry[4] * geometry[5], dense)) {
+        int n = node.n();
+        int k = node.k();
+        if (autoDeclines(node.m(), dense)) {
             return null;
         }
         if (stats.distinctChannelMax() > 16 || (long) n * k > Integer.MAX_VALUE || k <= 0) {
@@ -273,10 +204,10 @@ final class Qs16LutGemm {
         if (t == null) {
             return null;
         }
-        return new Qs16LutGemm(op, geometry, w.slice().order(ByteOrder.LITTLE_ENDIAN), bias, stage, mult, shift, rnd,
-                scale, actMin, actMax, t, shared);
+        return new Qs16LutGemm(op, node, w.slice().order(ByteOrder.LITTLE_ENDIAN), t, shared);
     }
 
+    @Override
     long workerScratchBytes() {
         return 64 + 32 * kp + 8L * mb + (direct ? 0 : 2L * mb * kp);
     }
@@ -298,31 +229,25 @@ final class Qs16LutGemm {
         return Math.min(tiles, (want + panelSplits(threads) - 1) / panelSplits(threads));
     }
 
+    @Override
+    long packedWeightBytes() {
+        return packedBytes;
+    }
+
+    @Override
     int tasks(int threads) {
         return (int) (rowSplits(threads) * panelSplits(threads));
     }
 
+    @Override
     void run(long input, long output, long scratch, int task, int threads) {
         long tiles = (m + MR - 1) / MR;
         long mSplit = rowSplits(threads);
         long nSplit = panelSplits(threads);
         long tm = task / nSplit;
         long tn = task % nSplit;
-        long m0 = Math.min(m, tiles * tm / mSplit * MR);
-        long m1 = Math.min(m, tiles * (tm + 1) / mSplit * MR);
-        long n0 = (long) panels * tn / nSplit * NR;
-        long n1 = (long) panels * (tn + 1) / nSplit * NR;
-        if (m0 >= m1 || n0 >= n1) {
-            return;
-        }
-        if (call == null) {
-            throw new IllegalStateException("libwhittle lacks " + name);
-        }
-        try {
-            call.invokeExact(block.address(), input, output, scratch, m0, m1, n0, n1);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+        call(input, output, scratch, Math.min(m, tiles * tm / mSplit * MR), Math.min(m, tiles * (tm + 1) / mSplit * MR),
+                (long) panels * tn / nSplit * NR, (long) panels * (tn + 1) / nSplit * NR);
     }
 
     /** The CONV_2D factory of the {@code CONV2D_LUT} family: 16x8 nodes only (checks: {@link Qs16FormatNode#conv}). */
@@ -330,7 +255,7 @@ final class Qs16LutGemm {
         return (dense, p, filter, bias, stats) -> {
             Qs16FormatNode node = Qs16FormatNode.conv(dense, p, bias);
             Qs16LutGemm g = node == null ? null : of("conv2d", node, filter, stats, dense);
-            return g == null ? null : new Conv(g);
+            return g == null ? null : g.conv();
         };
     }
 
@@ -339,105 +264,7 @@ final class Qs16LutGemm {
         return (dense, p, weights, bias, stats) -> {
             Qs16FormatNode node = Qs16FormatNode.fc(dense, p, bias);
             Qs16LutGemm g = node == null ? null : of("fully_connected", node, weights, stats, dense);
-            return g == null ? null : new Fc(g, node.fcReference());
+            return g == null ? null : g.fc();
         };
-    }
-
-    private static Qs16LutGemm of(String op, Qs16FormatNode node, ByteBuffer weights, WeightStats stats,
-            KernelFamily<?> dense) {
-        return of(op, node.geometry(), weights, node.n(), node.k(), node.bias(), node.stage(), node.mult(),
-                node.shift(), node.rnd(), node.scale(), node.actMin(), node.actMax(), stats, dense);
-    }
-
-    /** CONV_2D: the reference runs when the tensors are not in native memory. */
-    static final class Conv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch, PackedWeights {
-        private final Qs16LutGemm gemm;
-
-        Conv(Qs16LutGemm gemm) {
-            this.gemm = gemm;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.workerScratchBytes();
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.packedBytes;
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s) {
-            long in = s.address(p.input());
-            long out = s.address(p.output());
-            if (in == 0 || out == 0 || s.workerScratchAddress(0) == 0) {
-                ConvKernels.QS16_QC8W.run(p, s);
-                return;
-            }
-            int tasks = gemm.tasks(s.threads());
-            if (tasks == 1) {
-                gemm.run(in, out, s.workerScratchAddress(0), 0, 1);
-            } else {
-                s.parallelFor(tasks, this, p);
-            }
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
-        }
-    }
-
-    /** FULLY_CONNECTED: the reference of the node's stage runs when the tensors are not in native memory. */
-    static final class Fc implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch, PackedWeights {
-        private final Qs16LutGemm gemm;
-        private final Kernel<QuantParams> reference;
-
-        Fc(Qs16LutGemm gemm, Kernel<QuantParams> reference) {
-            this.gemm = gemm;
-            this.reference = reference;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.workerScratchBytes();
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.packedBytes;
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s) {
-            long in = s.address(p.input());
-            long out = s.address(p.output());
-            if (in == 0 || out == 0 || s.workerScratchAddress(0) == 0) {
-                reference.run(p, s);
-                return;
-            }
-            int tasks = gemm.tasks(s.threads());
-            if (tasks == 1) {
-                gemm.run(in, out, s.workerScratchAddress(0), 0, 1);
-            } else {
-                s.parallelFor(tasks, this, p);
-            }
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
-        }
     }
 }

@@ -1,17 +1,7 @@
 package dev.whittle.runtime.kernels;
 
-import dev.whittle.internal.nativelib.NativeLibrary;
-import dev.whittle.runtime.ExecutionState;
-import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
-import dev.whittle.runtime.kernels.reference.ConvParams;
-import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
-
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -29,11 +19,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * reference's integers. Packed: 5 bytes per group of 4 K (62.5% of the dense AVX2 kernel's int16
  * panels, 125% of int8).
  */
-final class Qs16Sp24Gemm {
+final class Qs16Sp24Gemm extends Qs16NativeFormatGemm.PixelTiles {
     static final String SUFFIX = "sp24_32x1c4__avx2";
-    private static final int TILE = 32;
     private static final long HEADER = 272;
-    private static final long MIN_TASK_MACS = 1L << 17;
     /** Pattern ids (whittle/qs16_sp24.h): the kept positions of each id. */
     static final int[][] PAIRS = {{0, 1}, {2, 3}, {0, 2}, {1, 3}, {0, 3}, {1, 2}};
     /*
@@ -77,24 +65,14 @@ final class Qs16Sp24Gemm {
      */
     static final long MIN_M = 4;
 
-    final String name;
-    final Qs16FormatNode node;
-    final MemorySegment block;
     final MemorySegment codes;
-    final MethodHandle call;
-    final long m;
     final long kp;
-    final int n;
     final long groups;
 
     private Qs16Sp24Gemm(String op, Qs16FormatNode node, int[] pairWeights, byte[] pattern) {
-        this.name = "qs16_qc8w_" + op + "_" + SUFFIX;
-        this.node = node;
-        this.m = node.m();
+        super("qs16_qc8w_" + op + "_" + SUFFIX, node, node.paramsBlock(HEADER, 1, Qs16Gemm.roundUp(node.n(), 8)));
         this.kp = node.kp();
-        this.n = node.n();
         this.groups = node.k() / 4;
-        this.block = node.paramsBlock(HEADER, 1, Qs16Gemm.roundUp(n, 8));
         long count = (long) n * groups;
         this.codes = NativeKernels.allocate(5 * count + 8);
         long patternAt = 4 * count;
@@ -106,10 +84,6 @@ final class Qs16Sp24Gemm {
         block.set(JAVA_LONG, 240, base);
         block.set(JAVA_LONG, 248, base + patternAt);
         block.set(JAVA_LONG, 256, groups);
-        this.call = NativeLibrary.get().downcall("whittle_" + name,
-                FunctionDescriptor.ofVoid(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                        JAVA_LONG),
-                Linker.Option.critical(false)).orElse(null);
     }
 
     /**
@@ -166,165 +140,35 @@ final class Qs16Sp24Gemm {
 
     /** auto's cost model (see {@link #AUTO_MIN_K}). */
     static boolean pays(Qs16FormatNode node, KernelFamily<?> dense) {
-        boolean vnni = false;
-        java.util.Set<KernelPath> allowed = KernelPath.allowed(System.getProperty(KernelPath.PROPERTY));
-        for (KernelEntry<?> e : KernelRegistry.available(dense)) {
-            vnni |= e.path() == KernelPath.AVX512VNNI && allowed.contains(e.path());
-        }
-        return node.k() >= (vnni ? AUTO_MIN_K_VS_VNNI : AUTO_MIN_K) && node.m() >= AUTO_MIN_M;
+        return node.k() >= (denseOnVnni(dense) ? AUTO_MIN_K_VS_VNNI : AUTO_MIN_K) && node.m() >= AUTO_MIN_M;
     }
 
+    @Override
     long workerScratchBytes() {
         return 64 + 192 * kp + 16 * kp + 64;
     }
 
+    @Override
     long packedWeightBytes() {
         return 5L * n * groups;
     }
 
-    long rowSplits(int threads) {
-        long tiles = (m + TILE - 1) / TILE;
-        if (threads <= 1 || 4 * groups * n * m < MIN_TASK_MACS * 2) {
-            return 1;
-        }
-        return Math.min(tiles, 4L * threads);
-    }
-
-    long channelSplits(int threads) {
-        if (threads <= 1 || 4 * groups * n * m < MIN_TASK_MACS * 2) {
-            return 1;
-        }
-        long want = 4L * threads;
-        long rows = rowSplits(threads);
-        return rows >= want ? 1 : Math.min(n, (want + rows - 1) / rows);
-    }
-
-    int tasks(int threads) {
-        return (int) (rowSplits(threads) * channelSplits(threads));
-    }
-
-    void run(long input, long output, long scratch, int task, int threads) {
-        long tiles = (m + TILE - 1) / TILE;
-        long mSplit = rowSplits(threads);
-        long nSplit = channelSplits(threads);
-        long tm = task / nSplit;
-        long tn = task % nSplit;
-        long m0 = Math.min(m, tiles * tm / mSplit * TILE);
-        long m1 = Math.min(m, tiles * (tm + 1) / mSplit * TILE);
-        long n0 = (long) n * tn / nSplit;
-        long n1 = (long) n * (tn + 1) / nSplit;
-        if (m0 >= m1 || n0 >= n1) {
-            return;
-        }
-        if (call == null) {
-            throw new IllegalStateException("libwhittle lacks " + name);
-        }
-        try {
-            call.invokeExact(block.address(), input, output, scratch, m0, m1, n0, n1);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+    @Override
+    long macs() {
+        return 4 * groups * n * m;
     }
 
     static WeightFormatConvFactory convFactory() {
         return (dense, p, filter, bias, stats) -> {
             Qs16Sp24Gemm g = of("conv2d", Qs16FormatNode.conv(dense, p, bias), filter, stats, dense);
-            return g == null ? null : new Conv(g);
+            return g == null ? null : g.conv();
         };
     }
 
     static WeightFormatFcFactory fcFactory() {
         return (dense, p, weights, bias, stats) -> {
             Qs16Sp24Gemm g = of("fully_connected", Qs16FormatNode.fc(dense, p, bias), weights, stats, dense);
-            return g == null ? null : new Fc(g);
+            return g == null ? null : g.fc();
         };
-    }
-
-    static final class Conv implements Kernel<ConvParams>, ParallelTask<ConvParams>, WorkerScratch, PackedWeights {
-        private final Qs16Sp24Gemm gemm;
-
-        Conv(Qs16Sp24Gemm gemm) {
-            this.gemm = gemm;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.workerScratchBytes();
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.packedWeightBytes();
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s) {
-            long in = s.address(p.input());
-            long out = s.address(p.output());
-            if (in == 0 || out == 0 || s.workerScratchAddress(0) == 0) {
-                gemm.node.convReference().run(p, s);
-                return;
-            }
-            int tasks = gemm.tasks(s.threads());
-            if (tasks == 1) {
-                gemm.run(in, out, s.workerScratchAddress(0), 0, 1);
-            } else {
-                s.parallelFor(tasks, this, p);
-            }
-        }
-
-        @Override
-        public void run(ConvParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
-        }
-    }
-
-    static final class Fc implements Kernel<QuantParams>, ParallelTask<QuantParams>, WorkerScratch, PackedWeights {
-        private final Qs16Sp24Gemm gemm;
-
-        Fc(Qs16Sp24Gemm gemm) {
-            this.gemm = gemm;
-        }
-
-        @Override
-        public String name() {
-            return gemm.name;
-        }
-
-        @Override
-        public long workerScratchBytes() {
-            return gemm.workerScratchBytes();
-        }
-
-        @Override
-        public long packedWeightBytes() {
-            return gemm.packedWeightBytes();
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s) {
-            long in = s.address(p.input());
-            long out = s.address(p.output());
-            if (in == 0 || out == 0 || s.workerScratchAddress(0) == 0) {
-                gemm.node.fcReference().run(p, s);
-                return;
-            }
-            int tasks = gemm.tasks(s.threads());
-            if (tasks == 1) {
-                gemm.run(in, out, s.workerScratchAddress(0), 0, 1);
-            } else {
-                s.parallelFor(tasks, this, p);
-            }
-        }
-
-        @Override
-        public void run(QuantParams p, ExecutionState s, int task, int worker) {
-            gemm.run(s.address(p.input()), s.address(p.output()), s.workerScratchAddress(worker), task, s.threads());
-        }
     }
 }
