@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (every tile split of the in-register path), 127..130 and 200..300 (the 128-pixel switch to
  * panels, several blocks), 1..16 clusters per channel and per layer, qs8 / qs8_qc8w / qu8 conv
  * (1x1 and 3x3, stride 2, SAME/VALID, batch 2) and int8 / uint8 FC, zero points at both ends,
- * saturating and tiny multipliers. Skipped where the CPU or the library lacks VBMI.
+ * saturating and tiny multipliers, small-Cin 3x3 convolutions (K = 9..45). Skipped where the CPU or the library lacks VBMI.
  */
 class LutVbmiKernelsTest {
     private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,
@@ -150,6 +150,15 @@ class LutVbmiKernelsTest {
                     check(m, f.name() + " " + c.label(), seed++, extremes, true);
                     i++;
                 }
+            }
+        }
+        // small Cin (kw * Cin <= 16: the SmallRuns row packing), K = 27 as MobileNet's first layer
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int inC : new int[] {1, 3, 5}) {
+                Conv c = new Conv(inC == 5 ? 2 : 1, 17, 19, inC, 32 + inC, 3, 3, inC == 1 ? 1 : 2, 2, 1, 1, inC % 2,
+                        0, inC == 3 ? 1 : 0, 0, true);
+                Model m = Q8GemmConvTest.build(f, c, seed, WeightFormatHarness.clustered(16, true));
+                check(m, f.name() + " small Cin " + c.label(), seed++, c.extremes(), true);
             }
         }
         for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
