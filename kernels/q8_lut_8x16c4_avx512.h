@@ -57,6 +57,7 @@
 
 #include "q8_gemm_common.h"
 #include "q8_pack_avx512.h"
+#include "q8_requant_avx2.h"
 #include "q8_requant_avx512.h"
 #include "whittle/q8_lut.h"
 
@@ -252,6 +253,69 @@ WHITTLE_Q8_INLINE void tail(int32_t mr, const whittle_q8_gemm_params* p, const u
   }
 }
 
+// A decoded panel with at most 8 real channels (N = 24, 40, ...: MobileNet v2's 56x56x144x24),
+// as the dense kernel's microtile8 (q8_conv2d_gemm_8x16c4__avx512vnni.cc, session 6): the low
+// half of each 64-byte K quad (channels 0..7) on ymm, nothing spent on the padding channels.
+// Computing all 16 left 56x56x144x24 at 0.84-0.86 of that dense kernel.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
+                                  const int32_t* row_terms, const uint8_t* w, int32_t n, __mmask8 store_mask,
+                                  uint8_t* out, int32_t out_stride) {
+  const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+      whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n));
+  __m256i acc[MR];
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    acc[r] = c;
+  }
+  const int32_t quads = p->kp >> 2;
+  for (int32_t q = 0; q < quads; q++) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+    w += 64;
+    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+      int32_t quad;
+      memcpy(&quad, a + (size_t) r * a_stride + 4 * q, 4);
+      acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_set1_epi32(quad), b);
+    }
+  }
+  const whittle_q8_avx2::Requant rq = whittle_q8_avx2::load_requant(p, n);
+  const __m256i off = _mm256_set1_epi32(p->output_offset);
+  const __m256i lo = _mm256_set1_epi32(p->act_min);
+  const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const bool hl = p->has_left_shift != 0;
+  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
+    const __m256i v = whittle_q8_avx2::requantize(_mm256_add_epi32(acc[r], _mm256_set1_epi32(row_terms[r])), rq, hl,
+                                                  GL, off, lo, hi);
+    uint8_t* dst = out + (size_t) r * out_stride;
+    if (U) {
+      _mm256_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
+    } else {
+      _mm256_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
+    }
+  }
+}
+
+template <bool GL, bool U>
+static void run_half(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t kp, const int32_t* row_terms,
+                     const uint8_t* panel, int32_t n, __mmask8 mask, uint8_t* out, int32_t n_total, int32_t rows) {
+  int32_t r = 0;
+  for (; r + kMR <= rows; r += kMR) {
+    microtile8<kMR, GL, U>(p, a + (size_t) r * kp, kp, row_terms + r, panel, n, mask, out + (size_t) r * n_total,
+                           n_total);
+  }
+  const uint8_t* ar = a + (size_t) r * kp;
+  uint8_t* outr = out + (size_t) r * n_total;
+  switch (rows - r) {
+    case 7: microtile8<7, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 6: microtile8<6, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 5: microtile8<5, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 4: microtile8<4, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 3: microtile8<3, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 2: microtile8<2, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    case 1: microtile8<1, GL, U>(p, ar, kp, row_terms + r, panel, n, mask, outr, n_total); break;
+    default: break;
+  }
+}
+
 // 1..16 rows, weights decoded in registers.
 template <bool GL, bool U, bool SHARED, bool B5, bool VB>
 WHITTLE_Q8_INLINE void tail16(int32_t mr, const whittle_q8_gemm_params* p, const uint8_t* a, int32_t kp,
@@ -393,6 +457,10 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       // decode amortized over 16+ tiles, vpermi2b measured 0.97-0.98 of dense at 14x14x96x576
       // against 1.01 (both dtypes, one run each, noise ~2%).
       decode_panel<SHARED, B5, false>(t, idx, pb, blocks, panel);
+      if (nc <= 8) {
+        run_half<GL, U>(p, a, kp, row_terms, panel, n, (__mmask8) ((1u << nc) - 1), out, n_total, rows);
+        continue;
+      }
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
         microtile<kMR, GL, U, false, SHARED, B5, VB>(p, a + (size_t) r * kp, kp, row_terms + r, panel, nullptr, nullptr,
