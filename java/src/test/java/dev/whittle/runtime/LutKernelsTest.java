@@ -120,6 +120,26 @@ class LutKernelsTest {
         }
     }
 
+    /**
+     * Small Cin (kw * Cin <= 16: the SmallRuns row packing of the panel kernels, session 7) and
+     * 8-channel last panels (N = 24, 40: microtile8), on every path, enough pixels for the panel
+     * kernels (9x10 and more).
+     */
+    @Test
+    void smallCinAndEightChannelTails() {
+        assumeFalse(none(), "no LUT kernel on this machine");
+        long seed = 800;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int inC : new int[] {1, 3, 5}) {
+                Conv c = new Conv(inC == 5 ? 2 : 1, 17, 19, inC, inC == 3 ? 24 : 40, 3, 3, inC == 1 ? 1 : 2, 2, 1, 1,
+                        inC % 2, 0, inC == 3 ? 1 : 0, 0, true);
+                conv(f, c, seed++, WeightFormatHarness.clustered(16, true));
+            }
+            conv(f, new Conv(1, 9, 9, 48, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
+                    WeightFormatHarness.clustered(16, false));
+        }
+    }
+
     @Test
     void zerosStayZero() {
         assumeFalse(none(), "no LUT kernel on this machine");
