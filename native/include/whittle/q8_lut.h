@@ -68,6 +68,15 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_8x16c4__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_8x16c4__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_8x16c4__avx512vnni);
 
+/* AVX-512 VNNI + VBMI (dispatched only where the CPU has AVX512_VBMI): the same format, the
+ * per-channel tables looked up by vpermi2b, 8 channels per op (2 per 64 weights, not 4 vpshufb). */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4vbmi_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4vbmi_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4vbmi_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4vbmi_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4vbmi_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4vbmi_16x16c4__avx512vnni);
+
 /* AVX-512 VNNI, few pixels: one channel per 128-bit lane (c16), 1 vpshufb per 64 weights. */
 /* lut5 (same code, index_bits = 5): up to 32 values per channel, the 5th index bit as a mask. */
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_4x16c16__avx512vnni);

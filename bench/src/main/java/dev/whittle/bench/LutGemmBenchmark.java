@@ -92,7 +92,7 @@ public class LutGemmBenchmark {
         }
         OpProfile.KernelChoice k = OpProfile.kernelChoices(compiled).get(0);
         System.out.println("# kernel " + k.kernel() + ", weight bytes " + k.weightBytes() + " (" + k.why() + ")");
-        if (weights.equals("lut") != k.kernel().contains(clusters > 16 ? "_lut5_" : "_lut4_") || !k.kernel().endsWith("__" + path)) {
+        if (weights.equals("lut") != k.kernel().contains(clusters > 16 ? "_lut5_" : "_lut4") || !k.kernel().endsWith("__" + path)) {
             throw new IllegalStateException(weights + " on " + path + " dispatched " + k.kernel());
         }
         context = compiled.newContext(threads);

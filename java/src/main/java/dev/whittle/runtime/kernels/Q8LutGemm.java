@@ -436,9 +436,40 @@ final class Q8LutGemm implements NativeGemm {
             }
         }
         String suffix = five ? layout.suffix.replace("lut4_", "lut5_") : layout.suffix;
+        if (layout == Layout.PANEL_VNNI && !five && !shared && bind && vbmi(family)) {
+            suffix = VBMI_SUFFIX;
+        }
         return new Q8LutGemm(family + "_" + suffix, layout, s, k, kp, (int) mb, weights,
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five, bind);
     }
+
+    // --- VBMI panel decode (issue 9, session 7) ---
+    /**
+     * The PANEL_VNNI kernel with its per-channel tables looked up by {@code vpermi2b} (8 channels
+     * per op, 2 per 64 weights against 4 {@code vpshufb}): same indices, tables and params block,
+     * another symbol ({@code q8_gemm_lut4vbmi_16x16c4__avx512vnni.cc}, compiled for AVX512_VBMI).
+     * Taken for 4-bit per-channel tables where the CPU has VBMI (Ice Lake, Zen 4; not Cascade
+     * Lake) and the library has the symbol; shared tables (1 vpshufb already) and lut5 keep the
+     * vpshufb kernel. Blocks of at most 128 pixels also skip the panel: 16-pixel tiles decode in
+     * registers (q8_lut_8x16c4_avx512.h, kInRegisterMaxRows). LutGemmBenchmark.main, qu8 16
+     * clusters per channel, LUT / dense VNNI, interleaved min of 150-300 on a loaded Zen 4:
+     * 7x7x320x1280 0.92 -> 0.97, FC 1280 -> 1001 batch 8 / 16 / 32 0.87 / 0.75 / 0.86 -> 0.96 /
+     * 0.97 / 0.97 (kernels/README.md, LUT VBMI).
+     */
+    static final String VBMI_SUFFIX = "lut4vbmi_16x16c4__avx512vnni";
+    /**
+     * {@code -Dwhittle.lut.vbmi=false} keeps the vpshufb kernel on a VBMI CPU: for tests (both
+     * kernels on one machine) and comparisons.
+     */
+    static final String VBMI_PROPERTY = "whittle.lut.vbmi";
+
+    /** Whether the VBMI variant of the panel kernel can run here (CPU, library, property). */
+    static boolean vbmi(String family) {
+        return !"false".equals(System.getProperty(VBMI_PROPERTY))
+                && dev.whittle.CpuFeatures.detect().has(dev.whittle.CpuFeatures.Feature.AVX512_VBMI)
+                && NativeKernels.has("whittle_" + family + "_" + VBMI_SUFFIX);
+    }
+    // --- end VBMI ---
 
     /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
     @Override

@@ -78,6 +78,13 @@ public final class WeightKernels {
      * 14x14x576x160 -; 0.98 (the decode, ~5.5 ops per 64 weights on VNNI, is ~2-4% of a layer
      * of 196 pixels, whatever K); 49 (7x7x320x1280) 0.93; 0.91-0.93; 8-64 pixels 0.63-0.93. So
      * from 784 on (MobileNet v2's 28x28 stage and larger).
+     * <p>Session 7 (VBMI, {@code lut4vbmi_16x16c4__avx512vnni}: vpermi2b decode, 16-pixel tiles in
+     * registers up to 128 pixels; same benchmark, min of 150, load 5-7): 8-196 pixels now 0.95-0.98
+     * (7x7x320x1280 0.97-0.98, FC batch 8 / 16 / 32 0.96 / 0.97 / 0.97, 10x10x320x1280 0.96,
+     * 14x14x96x576 0.97-0.98), still below 1.0, so both thresholds stay. From 784 on: 56x56x24x144
+     * 1.00-1.03, 28x28x32x192 1.00-1.02, 56x56x144x24 0.98-1.00 (0.84-0.86 before the 8-channel
+     * last panel), 3x3 s2 224x224x3x32 0.97-1.07 (K = 27: auto keeps it dense by
+     * AUTO_LUT_PANEL_MIN_K). See kernels/README.md.
      */
     static final long AUTO_LUT_MIN_M = 784;
     /**

@@ -1,0 +1,21 @@
+// int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on LUT-coded clustered weights, AVX-512
+// VNNI + VBMI: q8_gemm_lut4_8x16c4__avx512vnni's kernel (same params block, indices and
+// tables, written by Q8LutGemm.java) with the per-channel tables looked up by vpermi2b, 8
+// channels per op: 2 vpermi2b per 64 weights instead of 4 vpshufb (q8_lut_8x16c4_avx512.h).
+//
+// vpermi2b is AVX512_VBMI, which the avx512vnni ISA flags do not include (Cascade Lake has VNNI
+// without VBMI): this whole TU is compiled for it, and Java binds these symbols only where
+// CpuFeatures reports AVX512_VBMI (Q8LutGemm.vbmi).
+#pragma GCC target("avx512vbmi")
+#define WHITTLE_Q8_LUT_VBMI 1
+#include "q8_lut_8x16c4_avx512.h"
+
+#define WHITTLE_Q8_LUT_AVX512VBMI(name) \
+  extern "C" WHITTLE_Q8_LUT_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
+
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_conv2d_lut4vbmi_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_qc8w_conv2d_lut4vbmi_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_conv2d_lut4vbmi_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_fully_connected_lut4vbmi_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_qc8w_fully_connected_lut4vbmi_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_fully_connected_lut4vbmi_16x16c4__avx512vnni)
