@@ -34,7 +34,7 @@ namespace {
 
 using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
-using namespace whittle_q8_4x16c2_avx2;  // NOLINT: kMR, kNR, widen, microtile (the dense kernel's)
+using namespace whittle_q8_4x16c2_avx2;  // NOLINT: kMR, kNR, widen, microtile, microtile8 (the dense kernel's)
 
 // Decodes a panel's kp / 2 K pairs of indices into the dense int16 layout (64 bytes per pair).
 template <bool SHARED>
@@ -72,47 +72,6 @@ static void decode_panel(const whittle_q8_gemm_params* p, const uint8_t* tb, con
     }
     _mm256_store_si256(reinterpret_cast<__m256i*>(dst + (size_t) j * 32), _mm256_add_epi16(y0, corr0));
     _mm256_store_si256(reinterpret_cast<__m256i*>(dst + (size_t) j * 32 + 16), _mm256_add_epi16(y1, corr1));
-  }
-}
-
-// (Session 7, copied from q8_conv2d_gemm_4x16c2__avx2.cc: a decoded LUT panel is the dense
-// panel.) The last panel's microtile where it has at most 8 real channels (N = 8 of a first
-// MobileNet v1 0.25 layer, N = 24, 40, 56): the low 8 channels of each pair row only, 8 pixels
-// per tile, so no multiply-add or requantization is spent on padding channels.
-template <int MR, bool GL, bool U>
-WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
-                                  const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
-  const __m256i c = ld_channel(p, WHITTLE_Q8_CH_CONST, n);
-  __m256i acc[MR];
-  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    acc[r] = c;
-  }
-  const int32_t pairs = p->kp >> 1;
-  for (int32_t q = 0; q < pairs; q++) {
-    const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-    w += 32;
-    _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-      int32_t pair;
-      memcpy(&pair, a + (size_t) r * a_stride + 2 * q, 4);
-      acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(_mm256_set1_epi32(pair), b));
-    }
-  }
-  const Requant rq = load_requant(p, n);
-  const __m256i off = _mm256_set1_epi32(p->output_offset);
-  const __m256i lo = _mm256_set1_epi32(p->act_min);
-  const __m256i hi = _mm256_set1_epi32(p->act_max);
-  const bool hl = p->has_left_shift != 0;
-  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    const __m256i v = requantize(acc[r], rq, hl, GL, off, lo, hi);
-    const __m128i bytes = narrow(v, v, U);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    if (nc == 8) {
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), bytes);
-    } else {
-      alignas(16) uint8_t tmp[16];
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
-      memcpy(dst, tmp, (size_t) nc);
-    }
   }
 }
 
