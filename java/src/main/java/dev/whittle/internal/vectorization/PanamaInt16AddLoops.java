@@ -2,9 +2,7 @@ package dev.whittle.internal.vectorization;
 
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -22,8 +20,8 @@ final class PanamaInt16AddLoops implements Int16AddLoops {
     private static final VectorSpecies<Long> LS = LongVector.SPECIES_PREFERRED.vectorBitSize() >= 512
             ? LongVector.SPECIES_512 : LongVector.SPECIES_256;
     private static final int L = LS.length();
-    private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(16 * L));
+    private static final VectorSpecies<Short> S = L == 8 ? ShortVector.SPECIES_128 : ShortVector.SPECIES_64;
+    private static final java.lang.foreign.ValueLayout.OfShort I16 = java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 
     private PanamaInt16AddLoops() {
@@ -45,13 +43,55 @@ final class PanamaInt16AddLoops implements Int16AddLoops {
 
     private static LongVector rdbpot(LongVector x, int e, long mask, long half) {
         LongVector rem = x.and(mask);
-        LongVector thr = x.lanewise(VectorOperators.ASHR, 63).neg().add(half);
-        VectorMask<Long> up = rem.compare(VectorOperators.GT, thr);
-        return x.lanewise(VectorOperators.ASHR, e).lanewise(VectorOperators.ADD, 1L, up);
+        LongVector thr = x.lanewise(VectorOperators.LSHR, 63).add(half);
+        // rem and thr are in [0, 2^31]: thr - rem is negative exactly when rem > thr.
+        return x.lanewise(VectorOperators.ASHR, e).add(thr.sub(rem).lanewise(VectorOperators.LSHR, 63));
     }
 
     private static LongVector load(MemorySegment s, long off) {
         return (LongVector) ShortVector.fromMemorySegment(S, s, off, NO).convertShape(VectorOperators.S2L, LS, 0);
+    }
+
+    private static LongVector scaled(MemorySegment s, long off, int ls, int zp, long m, int e, long mask, long half) {
+        return rdbpot(srdhm(wrap(load(s, off).add(zp).lanewise(VectorOperators.LSHL, ls)), m), e, mask, half);
+    }
+
+    private static int both(MemorySegment a, long ap, MemorySegment b, long bp, MemorySegment o, long op, int end,
+            int ls, int aOff, long am, int ae, long aMask, long aHalf, int bOff, long bm, int be, long bMask,
+            long bHalf, long om, int oe, long oMask, long oHalf, long oo, long min, long max, boolean sub) {
+        int k = 0;
+        if (sub) {
+            for (; k < end; k += L) {
+                LongVector sx = scaled(a, ap + 2L * k, ls, aOff, am, ae, aMask, aHalf);
+                LongVector sy = scaled(b, bp + 2L * k, ls, bOff, bm, be, bMask, bHalf);
+                store(o, op + 2L * k, sx.sub(sy), om, oe, oMask, oHalf, oo, min, max);
+            }
+        } else {
+            for (; k < end; k += L) {
+                LongVector sx = scaled(a, ap + 2L * k, ls, aOff, am, ae, aMask, aHalf);
+                LongVector sy = scaled(b, bp + 2L * k, ls, bOff, bm, be, bMask, bHalf);
+                store(o, op + 2L * k, sx.add(sy), om, oe, oMask, oHalf, oo, min, max);
+            }
+        }
+        return k;
+    }
+
+    /** One operand a vector (times sgn), the other the scaled constant c. */
+    private static int one(MemorySegment a, long ap, MemorySegment o, long op, int end, int ls, int aOff, long am,
+            int ae, long aMask, long aHalf, long sgn, long c, long om, int oe, long oMask, long oHalf, long oo,
+            long min, long max) {
+        int k = 0;
+        for (; k < end; k += L) {
+            LongVector sx = scaled(a, ap + 2L * k, ls, aOff, am, ae, aMask, aHalf);
+            store(o, op + 2L * k, sx.mul(sgn).add(c), om, oe, oMask, oHalf, oo, min, max);
+        }
+        return k;
+    }
+
+    private static void store(MemorySegment o, long off, LongVector sum, long om, int oe, long oMask, long oHalf,
+            long oo, long min, long max) {
+        LongVector v = wrap(rdbpot(srdhm(wrap(sum), om), oe, oMask, oHalf).add(oo)).max(min).min(max);
+        v.convertShape(VectorOperators.L2S, S, 0).intoMemorySegment(o, off, NO);
     }
 
     @Override
@@ -76,24 +116,21 @@ final class PanamaInt16AddLoops implements Int16AddLoops {
         long min = q.min();
         long max = q.max();
         boolean sub = q.subtract();
-        LongVector sxConst = aScalar ? LongVector.broadcast(LS,
-                ScalarInt16AddLoops.scaled(a.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, ap), aOff, ls,
-                        q.aMultiplier(), ae)) : null;
-        LongVector syConst = bScalar ? LongVector.broadcast(LS,
-                ScalarInt16AddLoops.scaled(b.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, bp), bOff, ls,
-                        q.bMultiplier(), be)) : null;
-        int k = 0;
+        // Separate loops per case: a vector chosen by a conditional inside the loop would be
+        // boxed (C2 does not scalarize vector phis), costing more than the arithmetic.
+        // One small method per case: a vector chosen by a conditional would be boxed, and a big
+        // method runs out of C2's inlining budget before every Vector API call is intrinsified.
+        long sgn = sub ? -1 : 1;
         int end = len / L * L;
-        for (; k < end; k += L) {
-            LongVector sx = sxConst != null ? sxConst
-                    : rdbpot(srdhm(wrap(load(a, ap + 2L * k).add(aOff).lanewise(VectorOperators.LSHL, ls)), am), ae,
-                            aMask, aHalf);
-            LongVector sy = syConst != null ? syConst
-                    : rdbpot(srdhm(wrap(load(b, bp + 2L * k).add(bOff).lanewise(VectorOperators.LSHL, ls)), bm), be,
-                            bMask, bHalf);
-            LongVector raw = wrap(sub ? sx.sub(sy) : sx.add(sy));
-            LongVector v = wrap(rdbpot(srdhm(raw, om), oe, oMask, oHalf).add(oo)).max(min).min(max);
-            v.convertShape(VectorOperators.L2S, S, 0).intoMemorySegment(o, op + 2L * k, NO);
+        int k = 0;
+        if (!aScalar && !bScalar) {
+            k = both(a, ap, b, bp, o, op, end, ls, aOff, am, ae, aMask, aHalf, bOff, bm, be, bMask, bHalf,
+                    om, oe, oMask, oHalf, oo, min, max, sub);
+        } else if (aScalar != bScalar) {
+            long c = aScalar ? ScalarInt16AddLoops.scaled(a.get(I16, ap), aOff, ls, q.aMultiplier(), ae)
+                    : sgn * ScalarInt16AddLoops.scaled(b.get(I16, bp), bOff, ls, q.bMultiplier(), be);
+            k = aScalar ? one(b, bp, o, op, end, ls, bOff, bm, be, bMask, bHalf, sgn, c, om, oe, oMask, oHalf, oo, min, max)
+                    : one(a, ap, o, op, end, ls, aOff, am, ae, aMask, aHalf, 1, c, om, oe, oMask, oHalf, oo, min, max);
         }
         if (k < len) {
             ScalarInt16AddLoops.INSTANCE.addSub(a, aScalar ? ap : ap + 2L * k, aScalar, b, bScalar ? bp : bp + 2L * k,
