@@ -32,28 +32,15 @@ final class PanamaInt16AddLoops implements Int16AddLoops {
         return "panama" + LS.vectorBitSize();
     }
 
-    /** Sign-extends the low 32 bits of each lane: Java's int wrap. */
-    private static LongVector wrap(LongVector v) {
-        return v.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32);
-    }
-
-    private static LongVector srdhm(LongVector a, long m) {
-        return a.mul(m).add(1L << 30).lanewise(VectorOperators.ASHR, 31);
-    }
-
-    private static LongVector rdbpot(LongVector x, int e, long mask, long half) {
-        LongVector rem = x.and(mask);
-        LongVector thr = x.lanewise(VectorOperators.LSHR, 63).add(half);
-        // rem and thr are in [0, 2^31]: thr - rem is negative exactly when rem > thr.
-        return x.lanewise(VectorOperators.ASHR, e).add(thr.sub(rem).lanewise(VectorOperators.LSHR, 63));
-    }
-
-    private static LongVector load(MemorySegment s, long off) {
-        return (LongVector) ShortVector.fromMemorySegment(S, s, off, NO).convertShape(VectorOperators.S2L, LS, 0);
-    }
-
+    // The steps are written out in scaled() and store() rather than through wrap/srdhm/rdbpot:
+    // nested helpers push the Vector API's own calls past C2's inlining depth, and a call left
+    // out-of-line boxes its vectors (measured on 320 elements, AVX-512: 1.7 us nested, 0.5 us flat).
     private static LongVector scaled(MemorySegment s, long off, int ls, int zp, long m, int e, long mask, long half) {
-        return rdbpot(srdhm(wrap(load(s, off).add(zp).lanewise(VectorOperators.LSHL, ls)), m), e, mask, half);
+        LongVector x = ((LongVector) ShortVector.fromMemorySegment(S, s, off, NO).convertShape(VectorOperators.S2L, LS, 0))
+                .add(zp).lanewise(VectorOperators.LSHL, ls + 32).lanewise(VectorOperators.ASHR, 32)
+                .mul(m).add(1L << 30).lanewise(VectorOperators.ASHR, 31);
+        LongVector thr = x.lanewise(VectorOperators.LSHR, 63).add(half);
+        return x.lanewise(VectorOperators.ASHR, e).add(thr.sub(x.and(mask)).lanewise(VectorOperators.LSHR, 63));
     }
 
     private static int both(MemorySegment a, long ap, MemorySegment b, long bp, MemorySegment o, long op, int end,
@@ -90,7 +77,11 @@ final class PanamaInt16AddLoops implements Int16AddLoops {
 
     private static void store(MemorySegment o, long off, LongVector sum, long om, int oe, long oMask, long oHalf,
             long oo, long min, long max) {
-        LongVector v = wrap(rdbpot(srdhm(wrap(sum), om), oe, oMask, oHalf).add(oo)).max(min).min(max);
+        LongVector x = sum.lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32)
+                .mul(om).add(1L << 30).lanewise(VectorOperators.ASHR, 31);
+        LongVector thr = x.lanewise(VectorOperators.LSHR, 63).add(oHalf);
+        LongVector v = x.lanewise(VectorOperators.ASHR, oe).add(thr.sub(x.and(oMask)).lanewise(VectorOperators.LSHR, 63))
+                .add(oo).lanewise(VectorOperators.LSHL, 32).lanewise(VectorOperators.ASHR, 32).max(min).min(max);
         v.convertShape(VectorOperators.L2S, S, 0).intoMemorySegment(o, off, NO);
     }
 
