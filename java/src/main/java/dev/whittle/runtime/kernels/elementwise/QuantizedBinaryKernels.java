@@ -1,5 +1,6 @@
 package dev.whittle.runtime.kernels.elementwise;
 
+import dev.whittle.internal.vectorization.Int16AddLoops;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.kernels.reference.BinaryKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
@@ -16,7 +17,9 @@ import java.lang.foreign.MemorySegment;
  *     clamp) into a 64 KiB table, and a node costs one table load per element. Bit-exact by
  *     construction, for every broadcast.</li>
  * <li>int16 ({@code qs16_add__java}, ...): the reference arithmetic per element, in loops
- *     over contiguous runs instead of the reference's per-element index arithmetic.</li>
+ *     over contiguous runs instead of the reference's per-element index arithmetic. ADD and SUB
+ *     runs that are contiguous or scalar on each side go to {@link Int16AddLoops} (Vector API in
+ *     long lanes, plain twin), the rest (strided runs, MUL, power-of-two scales) stay scalar.</li>
  * </ul>
  */
 public final class QuantizedBinaryKernels {
@@ -181,6 +184,9 @@ public final class QuantizedBinaryKernels {
         private final BinaryParams.Quant q;
         private final int lo;
         private final int hi;
+        /** ADD/SUB constants for {@link Int16AddLoops}; null when the op or the constants are not theirs. */
+        private final Int16AddLoops.Int16AddParams loopParams;
+        private final Int16AddLoops loops = Int16AddLoops.get();
 
         Int16(String name, BroadcastPlan plan, Op op, BinaryParams.Quant q, int lo, int hi) {
             super(name, plan, 2);
@@ -188,6 +194,16 @@ public final class QuantizedBinaryKernels {
             this.q = q;
             this.lo = lo;
             this.hi = hi;
+            Int16AddLoops.Int16AddParams lp = null;
+            if (op == Op.ADD || op == Op.SUB) {
+                lp = new Int16AddLoops.Int16AddParams(op == Op.SUB, q.leftShift(), q.aOffset(), q.aMultiplier(),
+                        -q.aShift(), q.bOffset(), q.bMultiplier(), -q.bShift(), q.outMultiplier(), -q.outShift(),
+                        q.outOffset(), lo, hi);
+                if (!lp.supported()) {
+                    lp = null;
+                }
+            }
+            this.loopParams = lp;
         }
 
         @Override
@@ -202,7 +218,10 @@ public final class QuantizedBinaryKernels {
             BinaryParams.Quant qq = q;
             int min = lo;
             int max = hi;
-            if (kind == Op.ADD || kind == Op.SUB) {
+            Int16AddLoops.Int16AddParams lp = loopParams;
+            if (lp != null && (sa == 0 || sa == 2) && (sb == 0 || sb == 2)) {
+                loops.addSub(a, ap, sa == 0, b, bp, sb == 0, o, op2, len, lp);
+            } else if (kind == Op.ADD || kind == Op.SUB) {
                 boolean subtract = kind == Op.SUB;
                 int ls = qq.leftShift();
                 int aOffset = qq.aOffset();
