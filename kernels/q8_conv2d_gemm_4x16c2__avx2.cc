@@ -87,72 +87,8 @@ template <int MR, bool U>
 WHITTLE_Q8_INLINE void microtile_ruy(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
                                      const int16_t* w, int32_t n, const RuyFold* f, uint8_t* out,
                                      int32_t out_stride) {
-  const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
-  const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
-  const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
   __m256i acc0[MR], acc1[MR];
-  _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    acc0[r] = c0;
-    acc1[r] = c1;
-  }
-  const int32_t pairs = p->kp >> 1;
-  if (MR == 4) {
-    // As microtile's asm loop (q8_gemm_4x16c2_avx2.h): 13 live ymm, no spills.
-    const int16_t* a0 = a;
-    const int16_t* a1 = a + a_stride;
-    const int16_t* a2 = a + 2 * (size_t) a_stride;
-    const int16_t* a3 = a + 3 * (size_t) a_stride;
-    const int16_t* wp = w;
-    intptr_t i = 0;
-    const intptr_t end = (intptr_t) pairs * 4;
-    __m256i b0, b1, x, t0, t1;
-    __asm__ volatile(
-        "1:\n\t"
-        "vmovdqa (%[w]), %[b0]\n\t"
-        "vmovdqa 32(%[w]), %[b1]\n\t"
-        "vpbroadcastd (%[a0],%[i]), %[x]\n\t"
-        "vpmaddwd %[b0], %[x], %[t0]\n\t"
-        "vpmaddwd %[b1], %[x], %[t1]\n\t"
-        "vpaddd %[t0], %[c00], %[c00]\n\t"
-        "vpaddd %[t1], %[c01], %[c01]\n\t"
-        "vpbroadcastd (%[a1],%[i]), %[x]\n\t"
-        "vpmaddwd %[b0], %[x], %[t0]\n\t"
-        "vpmaddwd %[b1], %[x], %[t1]\n\t"
-        "vpaddd %[t0], %[c10], %[c10]\n\t"
-        "vpaddd %[t1], %[c11], %[c11]\n\t"
-        "vpbroadcastd (%[a2],%[i]), %[x]\n\t"
-        "vpmaddwd %[b0], %[x], %[t0]\n\t"
-        "vpmaddwd %[b1], %[x], %[t1]\n\t"
-        "vpaddd %[t0], %[c20], %[c20]\n\t"
-        "vpaddd %[t1], %[c21], %[c21]\n\t"
-        "vpbroadcastd (%[a3],%[i]), %[x]\n\t"
-        "vpmaddwd %[b0], %[x], %[t0]\n\t"
-        "vpmaddwd %[b1], %[x], %[t1]\n\t"
-        "vpaddd %[t0], %[c30], %[c30]\n\t"
-        "vpaddd %[t1], %[c31], %[c31]\n\t"
-        "add $64, %[w]\n\t"
-        "add $4, %[i]\n\t"
-        "cmp %[end], %[i]\n\t"
-        "jne 1b\n\t"
-        : [c00] "+x"(acc0[0]), [c01] "+x"(acc1[0]), [c10] "+x"(acc0[1 % MR]), [c11] "+x"(acc1[1 % MR]),
-          [c20] "+x"(acc0[2 % MR]), [c21] "+x"(acc1[2 % MR]), [c30] "+x"(acc0[3 % MR]), [c31] "+x"(acc1[3 % MR]),
-          [w] "+r"(wp), [i] "+r"(i), [b0] "=&x"(b0), [b1] "=&x"(b1), [x] "=&x"(x), [t0] "=&x"(t0), [t1] "=&x"(t1)
-        : [a0] "r"(a0), [a1] "r"(a1), [a2] "r"(a2), [a3] "r"(a3), [end] "r"(end)
-        : "cc", "memory");
-  } else {
-    for (int32_t q = 0; q < pairs; q++) {
-      const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w));
-      const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(w + 16));
-      w += 32;
-      _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-        int32_t pair;
-        memcpy(&pair, a + (size_t) r * a_stride + 2 * q, 4);
-        const __m256i x = _mm256_set1_epi32(pair);
-        acc0[r] = _mm256_add_epi32(acc0[r], _mm256_madd_epi16(x, b0));
-        acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(x, b1));
-      }
-    }
-  }
+  accumulate<MR>(p, a, a_stride, w, n, acc0, acc1);
   const __m256i lo = _mm256_set1_epi32(p->act_min);
   const __m256i hi = _mm256_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;

@@ -52,16 +52,16 @@ static inline void widen(const uint8_t* src, int16_t* dst, int32_t count, bool i
   }
 }
 
-// GL: gemmlowp rounding (else ruy's); U: uint8 output. Template arguments, so the per-row
-// store has no branches.
-template <int MR, bool GL, bool U>
-WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
-                             const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
+// The K loop of a tile of MR pixels x 16 channels: the accumulators start from the per-channel
+// constant, then take every K pair of the panel. Shared by microtile and the dense kernel's
+// folded-ruy microtile (q8_conv2d_gemm_4x16c2__avx2.cc).
+template <int MR>
+WHITTLE_Q8_INLINE void accumulate(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+                                  const int16_t* w, int32_t n, __m256i (&acc0)[MR], __m256i (&acc1)[MR]) {
   // The accumulators start from the per-channel constant (bias and offset terms).
   const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST) + n;
   const __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst));
   const __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(cnst + 8));
-  __m256i acc0[MR], acc1[MR];
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
     acc0[r] = c0;
     acc1[r] = c1;
@@ -125,6 +125,15 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t*
       acc1[r] = _mm256_add_epi32(acc1[r], _mm256_madd_epi16(x, b1));
     }
   }
+}
+
+// GL: gemmlowp rounding (else ruy's); U: uint8 output. Template arguments, so the per-row
+// store has no branches.
+template <int MR, bool GL, bool U>
+WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
+                             const int16_t* w, int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
+  __m256i acc0[MR], acc1[MR];
+  accumulate<MR>(p, a, a_stride, w, n, acc0, acc1);
   const Requant r0 = load_requant(p, n);
   const Requant r1 = load_requant(p, n + 8);
   const __m256i off = _mm256_set1_epi32(p->output_offset);
