@@ -13,19 +13,11 @@ import dev.whittle.runtime.kernels.NeonDwconvVectors;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvKernels;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -56,7 +48,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * makes their absence a failure.
  */
 class NeonDepthwiseVectorsTest {
-    private static final String CROSS_CXX = "aarch64-linux-gnu-g++";
 
     @AfterEach
     void clearProperty() {
@@ -78,19 +69,10 @@ class NeonDepthwiseVectorsTest {
 
     @Test
     void neonDepthwiseKernelsMatchTheReferenceUnderQemu() throws Exception {
-        Path root = repositoryRoot();
-        Path script = root.resolve("cmake/test-aarch64.sh");
-        boolean require = Boolean.getBoolean("whittle.aarch64.require");
-        String missing = !onPath(CROSS_CXX) ? CROSS_CXX + " (apt-get install g++-aarch64-linux-gnu)"
-                : !onPath("qemu-aarch64") ? "qemu-aarch64 (apt-get install qemu-user)"
-                : !onPath("cmake") ? "cmake" : null;
-        if (missing != null) {
-            assertTrue(!require, "whittle.aarch64.require is set but there is no " + missing);
-            Assumptions.abort("NEON depthwise kernels not tested: no " + missing);
-        }
-        Path blockedFile = root.resolve("java/target/neon-vectors/q8_dwconv_16c_wide.bin");
-        Path lanesFile = root.resolve("java/target/neon-vectors/q8_dwconv_lanes.bin");
-        Path qs16File = root.resolve("java/target/neon-vectors/qs16_dwconv.bin");
+        AArch64Replay.assumeToolchain("NEON depthwise kernels");
+        Path blockedFile = AArch64Replay.vectors("q8_dwconv_16c_wide.bin");
+        Path lanesFile = AArch64Replay.vectors("q8_dwconv_lanes.bin");
+        Path qs16File = AArch64Replay.vectors("qs16_dwconv.bin");
         long t0 = System.nanoTime();
         int lanes;
         int qs16;
@@ -106,23 +88,9 @@ class NeonDepthwiseVectorsTest {
             assertEquals(blocked, out.cases());
         }
         long t1 = System.nanoTime();
-        ProcessBuilder pb = new ProcessBuilder(script.toString(), root.resolve("java/target/aarch64-build").toString(),
-                lanesFile.toString(), qs16File.toString(), blockedFile.toString()).redirectErrorStream(true);
-        pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
-        long t2 = System.nanoTime();
-        System.out.printf("NeonDepthwiseVectorsTest: %d 16x8 + %d lane-mapped + %d channel-blocked int8/uint8 cases;"
-                + " vectors %.1f s, cross build + qemu %.1f s%n%s", qs16, lanes, blocked, (t1 - t0) / 1e9,
-                (t2 - t1) / 1e9, output);
-        if (p.exitValue() == 77) {
-            assertTrue(!require, output);
-            Assumptions.abort(output.strip());
-        }
-        assertEquals(0, p.exitValue(), "NEON depthwise kernels differ from the reference under qemu:\n" + output);
-        assertTrue(output.contains("q8_gemm_vectors: " + (qs16 + lanes + blocked) + " cases"), output);
-        assertTrue(output.contains(" 0 failed"), output);
+        AArch64Replay.replay("NEON depthwise kernels", String.format("NeonDepthwiseVectorsTest: %d 16x8 + %d"
+                + " lane-mapped + %d channel-blocked int8/uint8 cases; vectors %.1f s", qs16, lanes, blocked,
+                (t1 - t0) / 1e9), qs16 + lanes + blocked, lanesFile, qs16File, blockedFile);
     }
 
     /** The 16x8 nodes (depth multiplier 1); returns how many were added. */
@@ -172,8 +140,8 @@ class NeonDepthwiseVectorsTest {
         byte[] expected = Q8GemmConvTest.run(ref, in, 1);
         DepthwiseConvParams p = (DepthwiseConvParams) ref.nodePrepared(0);
         int taps = p.kh() * p.kw();
-        String name = out.addQs16(p, constant(ref, p.filter(), taps * p.inC()),
-                p.bias() >= 0 ? constant(ref, p.bias(), 8 * p.inC()) : null, in.bytes(), expected, label);
+        String name = out.addQs16(p, AArch64Replay.constant(ref, p.filter(), taps * p.inC()),
+                p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 8 * p.inC()) : null, in.bytes(), expected, label);
         assertNotNull(name, "the NEON 16x8 depthwise kernel declined " + label);
         assertEquals("qs16_qc8w_dwconv2d_16c__neon", name);
         return 1;
@@ -240,8 +208,8 @@ class NeonDepthwiseVectorsTest {
                 ? KernelRegistry.QS8_QC8W_DWCONV2D : KernelRegistry.QS8_DWCONV2D;
         int taps = p.kh() * p.kw();
         int outC = p.inC() * p.multiplier();
-        String name = out.addLanes(actual, p, constant(ref, p.filter(), taps * outC),
-                p.bias() >= 0 ? constant(ref, p.bias(), 4 * outC) : null, in.bytes(), expected, actual + " " + s);
+        String name = out.addLanes(actual, p, AArch64Replay.constant(ref, p.filter(), taps * outC),
+                p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 4 * outC) : null, in.bytes(), expected, actual + " " + s);
         assertNotNull(name, "the NEON lane-mapped depthwise kernel declined " + s);
         assertEquals(actual.name() + "_minmax_" + NeonDepthwiseVectors.LANES_TILE_ISA, name);
         return 1;
@@ -270,8 +238,8 @@ class NeonDepthwiseVectorsTest {
                         ? KernelRegistry.QU8_DWCONV2D : p.kernel() == DepthwiseConvKernels.QS8_QC8W
                         ? KernelRegistry.QS8_QC8W_DWCONV2D : KernelRegistry.QS8_DWCONV2D;
                 int taps = p.kh() * p.kw();
-                String name = out.add(actual, p, constant(ref, p.filter(), taps * p.inC()),
-                        p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.inC()) : null, in.bytes(), expected,
+                String name = out.add(actual, p, AArch64Replay.constant(ref, p.filter(), taps * p.inC()),
+                        p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 4 * p.inC()) : null, in.bytes(), expected,
                         actual + " " + s);
                 assertEquals(actual.name() + "_minmax_" + NeonDwconvVectors.TILE_ISA, name, "" + s);
                 added++;
@@ -290,28 +258,4 @@ class NeonDepthwiseVectorsTest {
         }
     }
 
-    /** A constant tensor's bytes as the op hands them to a kernel factory (from position 0). */
-    private static ByteBuffer constant(CompiledModel m, int tensor, int bytes) {
-        return m.constantsView().slice(m.constantOffset(tensor), bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Path repositoryRoot() throws IOException {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("cmake/test-aarch64.sh"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null) {
-            throw new IOException("no cmake/test-aarch64.sh above " + Path.of("").toAbsolutePath());
-        }
-        return dir;
-    }
 }

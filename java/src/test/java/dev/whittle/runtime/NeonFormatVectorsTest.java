@@ -17,19 +17,12 @@ import dev.whittle.runtime.kernels.reference.ConvParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -54,7 +47,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pixel blocks per task (400 pixels at K = 1280).
  */
 class NeonFormatVectorsTest {
-    private static final String CROSS_CXX = "aarch64-linux-gnu-g++";
     private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,
             KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
     private static final int[] OUT = {1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 70};
@@ -115,8 +107,8 @@ class NeonFormatVectorsTest {
                 ConvParams p = (ConvParams) ref.nodePrepared(0);
                 KernelFamily<ConvKernelFactory> dense = p.kernel() == ConvKernels.QU8 ? KernelRegistry.QU8_CONV2D
                         : p.kernel() == ConvKernels.QS8_QC8W ? KernelRegistry.QS8_QC8W_CONV2D : KernelRegistry.QS8_CONV2D;
-                ByteBuffer filter = constant(ref, p.filter(), p.outC() * p.inC());
-                ByteBuffer bias = constant(ref, p.bias(), 4 * p.outC());
+                ByteBuffer filter = AArch64Replay.constant(ref, p.filter(), p.outC() * p.inC());
+                ByteBuffer bias = AArch64Replay.constant(ref, p.bias(), 4 * p.outC());
                 try {
                     System.setProperty(WeightFormat.PROPERTY, k.weights());
                     assertEquals(dense.name() + k.suffix(),
@@ -129,7 +121,7 @@ class NeonFormatVectorsTest {
                         System.clearProperty(KernelPath.PROPERTY);
                         ConvParams tp = (ConvParams) tr.nodePrepared(0);
                         assertEquals(null, NeonFormatVectors.neonFactoryKernel(k.format(), dense, tp,
-                                constant(tr, tp.filter(), tp.outC() * tp.inC()), constant(tr, tp.bias(), 4 * tp.outC())),
+                                AArch64Replay.constant(tr, tp.filter(), tp.outC() * tp.inC()), AArch64Replay.constant(tr, tp.bias(), 4 * tp.outC())),
                                 "2:4 auto at 3 pixels");
                     }
                 } finally {
@@ -155,7 +147,7 @@ class NeonFormatVectorsTest {
             System.setProperty(WeightFormat.PROPERTY, "auto");
             assertEquals("qu8_fully_connected_lut4_4x16c16__neondot", NeonFormatVectors.neonFactoryKernel(
                     KernelRegistry.FULLY_CONNECTED_LUT, KernelRegistry.QU8_FULLY_CONNECTED, q,
-                    constant(ref, q.weights(), 33 * 256), constant(ref, q.bias(), 4 * 33)));
+                    AArch64Replay.constant(ref, q.weights(), 33 * 256), AArch64Replay.constant(ref, q.bias(), 4 * 33)));
         } finally {
             System.clearProperty(WeightFormat.PROPERTY);
         }
@@ -163,17 +155,8 @@ class NeonFormatVectorsTest {
 
     @Test
     void neonFormatKernelsMatchTheReferenceUnderQemu() throws Exception {
-        Path root = repositoryRoot();
-        Path script = root.resolve("cmake/test-aarch64.sh");
-        boolean require = Boolean.getBoolean("whittle.aarch64.require");
-        String missing = !onPath(CROSS_CXX) ? CROSS_CXX + " (apt-get install g++-aarch64-linux-gnu)"
-                : !onPath("qemu-aarch64") ? "qemu-aarch64 (apt-get install qemu-user)"
-                : !onPath("cmake") ? "cmake" : null;
-        if (missing != null) {
-            assertTrue(!require, "whittle.aarch64.require is set but there is no " + missing);
-            Assumptions.abort("NEON weight-format kernels not tested: no " + missing);
-        }
-        Path vectors = root.resolve("java/target/neon-vectors/q8_formats.bin");
+        AArch64Replay.assumeToolchain("NEON weight-format kernels");
+        Path vectors = AArch64Replay.vectors("q8_formats.bin");
         long t0 = System.nanoTime();
         int lut;
         int sparse;
@@ -185,23 +168,8 @@ class NeonFormatVectorsTest {
             assertEquals(lut + sparse + sp24, out.cases());
         }
         long t1 = System.nanoTime();
-        Path build = root.resolve("java/target/aarch64-build");
-        ProcessBuilder pb = new ProcessBuilder(script.toString(), build.toString(), vectors.toString())
-                .redirectErrorStream(true);
-        pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
-        long t2 = System.nanoTime();
-        System.out.printf("NeonFormatVectorsTest: %d LUT + %d sparse + %d 2:4 cases; vectors %.1f s, cross build + qemu"
-                + " %.1f s%n%s", lut, sparse, sp24, (t1 - t0) / 1e9, (t2 - t1) / 1e9, output);
-        if (p.exitValue() == 77) {
-            assertTrue(!require, output);
-            Assumptions.abort(output.strip());
-        }
-        assertEquals(0, p.exitValue(), "NEON weight-format kernels differ from the reference under qemu:\n" + output);
-        assertTrue(output.contains("q8_gemm_vectors: " + (lut + sparse + sp24) + " cases"), output);
-        assertTrue(output.contains(" 0 failed"), output);
+        AArch64Replay.replay("NEON weight-format kernels", String.format("NeonFormatVectorsTest: %d LUT + %d sparse"
+                + " + %d 2:4 cases; vectors %.1f s", lut, sparse, sp24, (t1 - t0) / 1e9), lut + sparse + sp24, vectors);
     }
 
     /** The LUT sweeps (LutKernelsTest's, see the class comment); returns how many cases were added. */
@@ -480,8 +448,8 @@ class NeonFormatVectorsTest {
                 : p.kernel() == ConvKernels.QS8_QC8W ? KernelRegistry.QS8_QC8W_CONV2D : KernelRegistry.QS8_CONV2D;
         int k = p.kh() * p.kw() * p.inC();
         String label = dense + " " + c.label();
-        ByteBuffer filter = constant(ref, p.filter(), p.outC() * k);
-        ByteBuffer bias = p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outC()) : null;
+        ByteBuffer filter = AArch64Replay.constant(ref, p.filter(), p.outC() * k);
+        ByteBuffer bias = p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 4 * p.outC()) : null;
         String name = switch (kind) {
             case LUT -> out.lutConv(dense, p, filter, bias, in.bytes(), expected, label);
             case SPARSE -> out.sparseConv(dense, p, filter, bias, in.bytes(), expected, label);
@@ -523,8 +491,8 @@ class NeonFormatVectorsTest {
         KernelFamily<QuantizedFullyConnectedFactory> dense = kernel == FullyConnectedReference.QU8
                 ? KernelRegistry.QU8_FULLY_CONNECTED : kernel == FullyConnectedReference.QS8_QC8W
                 ? KernelRegistry.QS8_QC8W_FULLY_CONNECTED : KernelRegistry.QS8_FULLY_CONNECTED;
-        ByteBuffer weights = constant(ref, p.weights(), p.outFeatures() * p.inFeatures());
-        ByteBuffer bias = p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outFeatures()) : null;
+        ByteBuffer weights = AArch64Replay.constant(ref, p.weights(), p.outFeatures() * p.inFeatures());
+        ByteBuffer bias = p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 4 * p.outFeatures()) : null;
         String name = switch (kind) {
             case LUT -> out.lutFullyConnected(dense, p, weights, bias, in.bytes(), expected, dense + " " + label);
             case SPARSE -> out.sparseFullyConnected(dense, p, weights, bias, in.bytes(), expected, dense + " " + label);
@@ -539,28 +507,4 @@ class NeonFormatVectorsTest {
         return 1;
     }
 
-    /** A constant tensor's bytes as the op hands them to a kernel factory (from position 0). */
-    private static ByteBuffer constant(CompiledModel m, int tensor, int bytes) {
-        return m.constantsView().slice(m.constantOffset(tensor), bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Path repositoryRoot() throws IOException {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("cmake/test-aarch64.sh"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null) {
-            throw new IOException("no cmake/test-aarch64.sh above " + Path.of("").toAbsolutePath());
-        }
-        return dir;
-    }
 }

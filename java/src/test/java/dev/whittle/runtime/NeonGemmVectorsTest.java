@@ -21,19 +21,12 @@ import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
-import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -58,7 +51,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * absence a failure (for a CI job that installs them).
  */
 class NeonGemmVectorsTest {
-    private static final String CROSS_CXX = "aarch64-linux-gnu-g++";
 
     @AfterEach
     void clearProperty() {
@@ -110,8 +102,8 @@ class NeonGemmVectorsTest {
                     try {
                         if (rc.getAccessor().invoke(prepared) instanceof QuantParams q) {
                             assertEquals(null, neon.get(1).factory().create(q,
-                                    constant(ref, q.weights(), q.outFeatures() * q.inFeatures()),
-                                    q.bias() >= 0 ? constant(ref, q.bias(), 4 * q.outFeatures()) : null),
+                                    AArch64Replay.constant(ref, q.weights(), q.outFeatures() * q.inFeatures()),
+                                    q.bias() >= 0 ? AArch64Replay.constant(ref, q.bias(), 4 * q.outFeatures()) : null),
                                     f + ": the I8MM factory took a node on a CPU without I8MM");
                         }
                     } catch (ReflectiveOperationException e) {
@@ -124,20 +116,11 @@ class NeonGemmVectorsTest {
 
     @Test
     void neonKernelsMatchTheReferenceUnderQemu() throws Exception {
-        Path root = repositoryRoot();
-        Path script = root.resolve("cmake/test-aarch64.sh");
-        boolean require = Boolean.getBoolean("whittle.aarch64.require");
-        String missing = !onPath(CROSS_CXX) ? CROSS_CXX + " (apt-get install g++-aarch64-linux-gnu)"
-                : !onPath("qemu-aarch64") ? "qemu-aarch64 (apt-get install qemu-user)"
-                : !onPath("cmake") ? "cmake" : null;
-        if (missing != null) {
-            assertTrue(!require, "whittle.aarch64.require is set but there is no " + missing);
-            Assumptions.abort("NEON kernels not tested: no " + missing);
-        }
+        AArch64Replay.assumeToolchain("NEON kernels");
 
-        Path vectors = root.resolve("java/target/neon-vectors/q8_gemm.bin");
+        Path vectors = AArch64Replay.vectors("q8_gemm.bin");
         // NEON gaps (issue 6): every dense node also packed for the I8MM GEMM (q*_gemm_4x16c8__neoni8mm).
-        Path i8mmVectors = root.resolve("java/target/neon-vectors/q8_gemm_i8mm.bin");
+        Path i8mmVectors = AArch64Replay.vectors("q8_gemm_i8mm.bin");
         int i8mm;
         long t0 = System.nanoTime();
         int conv = 0;
@@ -193,13 +176,13 @@ class NeonGemmVectorsTest {
             i8mm = out.i8mmCases();
             assertEquals(conv + fc, i8mm);
         }
-        Path dwVectors = root.resolve("java/target/neon-vectors/q8_dwconv.bin");
+        Path dwVectors = AArch64Replay.vectors("q8_dwconv.bin");
         int dw = 0;
         try (NeonDwconvVectors out = new NeonDwconvVectors(dwVectors)) {
             dw = addDepthwise(out);
             assertEquals(dw, out.cases());
         }
-        Path qs16Vectors = root.resolve("java/target/neon-vectors/qs16_gemm.bin");
+        Path qs16Vectors = AArch64Replay.vectors("qs16_gemm.bin");
         int qs16 = 0;
         try (NeonQs16Vectors out = new NeonQs16Vectors(qs16Vectors)) {
             qs16 = addQs16(out);
@@ -207,25 +190,9 @@ class NeonGemmVectorsTest {
         }
         long t1 = System.nanoTime();
 
-        Path build = root.resolve("java/target/aarch64-build");
-        ProcessBuilder pb = new ProcessBuilder(script.toString(), build.toString(), vectors.toString(),
-                dwVectors.toString(), qs16Vectors.toString(), i8mmVectors.toString())
-                .redirectErrorStream(true);
-        pb.environment().put("WHITTLE_AARCH64_STRICT", "1");
-        Process p = pb.start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "test-aarch64.sh timed out");
-        long t2 = System.nanoTime();
-        System.out.printf("NeonGemmVectorsTest: %d conv + %d fully-connected + %d depthwise + %d 16x8 + %d I8MM cases;"
-                + " vectors %.1f s, cross build + qemu %.1f s%n%s", conv, fc, dw, qs16, i8mm, (t1 - t0) / 1e9,
-                (t2 - t1) / 1e9, output);
-        if (p.exitValue() == 77) {
-            assertTrue(!require, output);
-            Assumptions.abort(output.strip());
-        }
-        assertEquals(0, p.exitValue(), "NEON kernels differ from the reference under qemu:\n" + output);
-        assertTrue(output.contains("q8_gemm_vectors: " + (conv + fc + dw + qs16 + i8mm) + " cases"), output);
-        assertTrue(output.contains(" 0 failed"), output);
+        AArch64Replay.replay("NEON kernels", String.format("NeonGemmVectorsTest: %d conv + %d fully-connected + %d"
+                + " depthwise + %d 16x8 + %d I8MM cases; vectors %.1f s", conv, fc, dw, qs16, i8mm, (t1 - t0) / 1e9),
+                conv + fc + dw + qs16 + i8mm, vectors, dwVectors, qs16Vectors, i8mmVectors);
     }
 
     /**
@@ -292,8 +259,8 @@ class NeonGemmVectorsTest {
                 ? KernelRegistry.QU8_DWCONV2D : p.kernel() == DepthwiseConvKernels.QS8_QC8W
                 ? KernelRegistry.QS8_QC8W_DWCONV2D : KernelRegistry.QS8_DWCONV2D;
         int taps = p.kh() * p.kw();
-        String name = out.add(actual, p, constant(ref, p.filter(), taps * p.inC()),
-                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.inC()) : null, in.bytes(), expected, actual + " " + s);
+        String name = out.add(actual, p, AArch64Replay.constant(ref, p.filter(), taps * p.inC()),
+                p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 4 * p.inC()) : null, in.bytes(), expected, actual + " " + s);
         assertNotNull(name, "the NEON depthwise kernel declined " + s);
         assertEquals(actual.name() + "_minmax_" + NeonDwconvVectors.TILE_ISA, name);
         return 1;
@@ -359,8 +326,8 @@ class NeonGemmVectorsTest {
         byte[] expected = Q8GemmConvTest.run(ref, in, 1);
         ConvParams p = (ConvParams) ref.nodePrepared(0);
         int k = p.kh() * p.kw() * p.inC();
-        String name = out.conv(p, constant(ref, p.filter(), p.outC() * k),
-                p.bias() >= 0 ? constant(ref, p.bias(), 8 * p.outC()) : null, in.bytes(), expected, label);
+        String name = out.conv(p, AArch64Replay.constant(ref, p.filter(), p.outC() * k),
+                p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 8 * p.outC()) : null, in.bytes(), expected, label);
         assertNotNull(name, "the NEON 16x8 kernel declined " + label);
         assertEquals("qs16_qc8w_conv2d_gemm_4x16c2__neon", name);
         return 1;
@@ -373,8 +340,8 @@ class NeonGemmVectorsTest {
         System.clearProperty(KernelPath.PROPERTY);
         byte[] expected = Q8GemmConvTest.run(ref, in, 1);
         QuantParams p = fcParams(ref.nodePrepared(0), label);
-        String name = out.fullyConnected(p, constant(ref, p.weights(), p.outFeatures() * p.inFeatures()),
-                p.bias() >= 0 ? constant(ref, p.bias(), (p.biasIs64() ? 8 : 4) * p.outFeatures()) : null, in.bytes(),
+        String name = out.fullyConnected(p, AArch64Replay.constant(ref, p.weights(), p.outFeatures() * p.inFeatures()),
+                p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), (p.biasIs64() ? 8 : 4) * p.outFeatures()) : null, in.bytes(),
                 expected, label);
         assertNotNull(name, "the NEON 16x8 kernel declined " + label);
         assertEquals("qs16_qc8w_fully_connected_gemm_4x16c2__neon", name);
@@ -407,8 +374,8 @@ class NeonGemmVectorsTest {
         KernelFamily<ConvKernelFactory> actual = p.kernel() == ConvKernels.QU8 ? KernelRegistry.QU8_CONV2D
                 : p.kernel() == ConvKernels.QS8_QC8W ? KernelRegistry.QS8_QC8W_CONV2D : KernelRegistry.QS8_CONV2D;
         int k = p.kh() * p.kw() * p.inC();
-        String name = out.conv(actual, p, constant(ref, p.filter(), p.outC() * k),
-                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outC()) : null, in.bytes(), expected,
+        String name = out.conv(actual, p, AArch64Replay.constant(ref, p.filter(), p.outC() * k),
+                p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 4 * p.outC()) : null, in.bytes(), expected,
                 actual + " " + c.label());
         assertNotNull(name, "the NEON kernel declined " + c.label());
         assertEquals(actual.name() + "_gemm_4x16c4__neondot", name);
@@ -439,8 +406,8 @@ class NeonGemmVectorsTest {
         KernelFamily<QuantizedFullyConnectedFactory> family = kernel == FullyConnectedReference.QU8
                 ? KernelRegistry.QU8_FULLY_CONNECTED : kernel == FullyConnectedReference.QS8_QC8W
                 ? KernelRegistry.QS8_QC8W_FULLY_CONNECTED : KernelRegistry.QS8_FULLY_CONNECTED;
-        String name = out.fullyConnected(family, p, constant(ref, p.weights(), p.outFeatures() * p.inFeatures()),
-                p.bias() >= 0 ? constant(ref, p.bias(), 4 * p.outFeatures()) : null, in.bytes(), expected,
+        String name = out.fullyConnected(family, p, AArch64Replay.constant(ref, p.weights(), p.outFeatures() * p.inFeatures()),
+                p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 4 * p.outFeatures()) : null, in.bytes(), expected,
                 family + " " + label);
         assertNotNull(name, "the NEON kernel declined " + label);
         assertEquals(family.name() + "_gemm_4x16c4__neondot", name);
@@ -474,28 +441,4 @@ class NeonGemmVectorsTest {
         return b.build();
     }
 
-    /** A constant tensor's bytes as the op hands them to a kernel factory (from position 0). */
-    private static ByteBuffer constant(CompiledModel m, int tensor, int bytes) {
-        return m.constantsView().slice(m.constantOffset(tensor), bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Path repositoryRoot() throws IOException {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.exists(dir.resolve("cmake/test-aarch64.sh"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null) {
-            throw new IOException("no cmake/test-aarch64.sh above " + Path.of("").toAbsolutePath());
-        }
-        return dir;
-    }
 }
