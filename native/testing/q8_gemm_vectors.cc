@@ -152,67 +152,161 @@ bool compare(const uint8_t* output, const std::vector<uint8_t>& expected, uint8_
   return false;
 }
 
-// A depthwise vector file ("WDWV"): per case name, label, the whole params block (offsets
-// only, no pointers), input, expected, u32 runs, per run u32 calls and i32 row_begin, row_end.
-int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs, bool lanes = false) {
+// Looks up whittle_<name> in lib; prints why and returns nullptr when the library lacks it.
+void* lookup(void* lib, const std::vector<uint8_t>& name_bytes, std::string* name) {
+  *name = "whittle_" + std::string(name_bytes.begin(), name_bytes.end());
+  void* fn = dlsym(lib, name->c_str());
+  if (fn == nullptr) {
+    fprintf(stderr, "q8_gemm_vectors: the library does not export %s\n", name->c_str());
+  }
+  return fn;
+}
+
+// The 8-byte fields at byte offsets first..last of a params block held addresses inside the
+// block where Java placed it (old_base): point them at the same offsets of this copy.
+void relocate(uint8_t* block, size_t first, size_t last, uint64_t old_base) {
+  for (size_t off = first; off <= last; off += 8) {
+    uint64_t v;
+    memcpy(&v, block + off, 8);
+    v = (uint64_t) (uintptr_t) block + (v - old_base);
+    memcpy(block + off, &v, 8);
+  }
+}
+
+// What every case ends with: input, expected output, (u64 scratch bytes,) u32 runs.
+struct Tail {
+  std::vector<uint8_t> input;
+  std::vector<uint8_t> expected;
+  uint64_t scratch_bytes = 0;
+  uint32_t run_count = 0;
+
+  Tail(Reader& in, bool has_scratch) {
+    input = in.bytes();
+    expected = in.bytes();
+    scratch_bytes = has_scratch ? in.u64() : 0;
+    run_count = in.u32();
+  }
+};
+
+bool truncated(const Reader& in, const char* file, uint32_t c, bool short_block) {
+  if (!in.ok || short_block) {
+    fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
+    return true;
+  }
+  return false;
+}
+
+// The runs of one case: per run u32 calls, then per call `width` ranges (i32, or i64 when
+// wide). Each run starts from an output filled with a canary (two canaries over the runs, so
+// an unwritten byte equal to one is still caught; 64 guard bytes after it) and scratch filled
+// with garbage; call(output, scratch, ranges) makes one call. Returns how many runs failed, or
+// -1 when the file is truncated.
+template <typename Call>
+int replay_runs(Reader& in, const char* file, uint32_t c, const Tail& t, size_t width, bool wide,
+                const std::string& name, const std::vector<uint8_t>& label_bytes, int* runs, Call call) {
+  const std::string label(label_bytes.begin(), label_bytes.end());
+  int failures = 0;
+  for (uint32_t r = 0; r < t.run_count; r++) {
+    const uint32_t calls = in.u32();
+    std::vector<int64_t> ranges(width * (size_t) calls);
+    for (auto& v : ranges) {
+      v = wide ? (int64_t) in.u64() : (int64_t) (int32_t) in.u32();
+    }
+    if (truncated(in, file, c, false)) {
+      return -1;
+    }
+    const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
+    uint8_t* output = aligned_copy({}, t.expected.size(), 64, canary);
+    uint8_t* scratch = aligned_copy({}, t.scratch_bytes, 0, 0xA5);
+    for (uint32_t k = 0; k < calls; k++) {
+      call(output, scratch, &ranges[width * (size_t) k]);
+    }
+    (*runs)++;
+    failures += compare(output, t.expected, canary, name, label, r, calls) ? 0 : 1;
+    free(output);
+    free(scratch);
+  }
+  return failures;
+}
+
+// A GEMM vector file ("WQ8V"): per case name, label, the whittle_q8_gemm_params block (its two
+// pointer fields are pointed at this process's copies), the packed weight panels, the
+// per-channel output stage, input, expected, u64 scratch bytes, u32 runs, per run u32 calls and
+// i32 m0, m1, n0, n1.
+int run_gemm(Reader& in, void* lib, const char* file, int* cases, int* runs) {
+  int failures = 0;
+  const uint32_t count = in.u32();
+  for (uint32_t c = 0; c < count && in.ok; c++) {
+    const std::vector<uint8_t> name_bytes = in.bytes();
+    const std::vector<uint8_t> label_bytes = in.bytes();
+    const std::vector<uint8_t> params_bytes = in.bytes();
+    const std::vector<uint8_t> weights_bytes = in.bytes();
+    const std::vector<uint8_t> channel_bytes = in.bytes();
+    const Tail t(in, true);
+    if (truncated(in, file, c, params_bytes.size() != sizeof(whittle_q8_gemm_params))) return -1;
+    std::string name;
+    GemmFn fn = reinterpret_cast<GemmFn>(lookup(lib, name_bytes, &name));
+    if (fn == nullptr) return -1;
+    Guarded weights(weights_bytes);  // a multiple of 64 bytes: stays 64-aligned
+    uint8_t* channel = aligned_copy(channel_bytes, channel_bytes.size(), 0, 0);
+    Guarded input(t.input);
+    whittle_q8_gemm_params params;
+    memcpy(&params, params_bytes.data(), sizeof params);
+    params.weights = (int64_t) (uintptr_t) weights.data;
+    params.channel = (int64_t) (uintptr_t) channel;
+    (*cases)++;
+    const int failed = replay_runs(in, file, c, t, 4, false, name, label_bytes, runs,
+                                   [&](uint8_t* out, uint8_t* scratch, const int64_t* q) {
+                                     fn(&params, input.data, out, scratch, (int32_t) q[0], (int32_t) q[1],
+                                        (int32_t) q[2], (int32_t) q[3]);
+                                   });
+    free(channel);
+    if (failed < 0) return -1;
+    failures += failed;
+  }
+  return failures;
+}
+
+// A depthwise vector file ("WDWV"; "WDWL" for the lane-mapped kernels of
+// whittle_q8_dwconv_lanes_params, NEON gaps): per case name, label, the whole params block
+// (offsets only, no pointers), input, expected, u32 runs, per run u32 calls and i32 row_begin,
+// row_end.
+int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs, bool lanes) {
   int failures = 0;
   const uint32_t count = in.u32();
   for (uint32_t c = 0; c < count && in.ok; c++) {
     const std::vector<uint8_t> name_bytes = in.bytes();
     const std::vector<uint8_t> label_bytes = in.bytes();
     const std::vector<uint8_t> block_bytes = in.bytes();
-    const std::vector<uint8_t> input_bytes = in.bytes();
-    const std::vector<uint8_t> expected = in.bytes();
-    const uint32_t run_count = in.u32();
-    if (!in.ok || block_bytes.size() < sizeof(whittle_q8_dwconv_params)) {
-      fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
-      return -1;
-    }
-    const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
-    const std::string label(label_bytes.begin(), label_bytes.end());
-    DwconvFn fn = reinterpret_cast<DwconvFn>(dlsym(lib, name.c_str()));
-    if (fn == nullptr) {
-      fprintf(stderr, "q8_gemm_vectors: the library does not export %s\n", name.c_str());
-      return -1;
-    }
+    const Tail t(in, false);
+    if (truncated(in, file, c, block_bytes.size() < sizeof(whittle_q8_dwconv_params))) return -1;
+    std::string name;
+    void* fn = lookup(lib, name_bytes, &name);
+    if (fn == nullptr) return -1;
     uint8_t* block = aligned_copy(block_bytes, block_bytes.size(), 0, 0);
-    Guarded guarded_input(input_bytes);
-    uint8_t* input = guarded_input.data;
+    Guarded input(t.input);
     const whittle_q8_dwconv_params* params = reinterpret_cast<const whittle_q8_dwconv_params*>(block);
     (*cases)++;
-    for (uint32_t r = 0; r < run_count; r++) {
-      const uint32_t calls = in.u32();
-      std::vector<int32_t> ranges(2 * (size_t) calls);
-      for (auto& v : ranges) {
-        v = (int32_t) in.u32();
-      }
-      if (!in.ok) {
-        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
-        return -1;
-      }
-      const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
-      uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
-      for (uint32_t call = 0; call < calls; call++) {
-        if (lanes) {
-          // The lane-mapped kernels (whittle_q8_dwconv_lanes_params): rows only.
-          reinterpret_cast<DwconvLanesFn>(fn)(block, input, output, ranges[2 * (size_t) call],
-                                              ranges[2 * (size_t) call + 1]);
-        } else {
-          fn(params, input, output, ranges[2 * (size_t) call], ranges[2 * (size_t) call + 1], 0, params->channels);
-        }
-      }
-      (*runs)++;
-      failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;
-      free(output);
-    }
+    const int failed = replay_runs(in, file, c, t, 2, false, name, label_bytes, runs,
+                                   [&](uint8_t* out, uint8_t*, const int64_t* q) {
+                                     if (lanes) {
+                                       reinterpret_cast<DwconvLanesFn>(fn)(block, input.data, out, (int32_t) q[0],
+                                                                           (int32_t) q[1]);
+                                     } else {
+                                       reinterpret_cast<DwconvFn>(fn)(params, input.data, out, (int32_t) q[0],
+                                                                      (int32_t) q[1], 0, params->channels);
+                                     }
+                                   });
     free(block);
+    if (failed < 0) return -1;
+    failures += failed;
   }
   return failures;
 }
 
 // A 16x8 GEMM vector file ("WQ16"): per case name, label, the whole params block (its six
-// pointer fields point into it: relocated from u64 old_base), input, expected, u64 scratch
-// bytes, u32 runs, per run u32 calls and i64 m0, m1, n0, n1.
+// pointer fields, bytes 192..232, point into it: relocated from u64 old_base), input, expected,
+// u64 scratch bytes, u32 runs, per run u32 calls and i64 m0, m1, n0, n1.
 int run_qs16(Reader& in, void* lib, const char* file, int* cases, int* runs) {
   int failures = 0;
   const uint32_t count = in.u32();
@@ -221,61 +315,28 @@ int run_qs16(Reader& in, void* lib, const char* file, int* cases, int* runs) {
     const std::vector<uint8_t> label_bytes = in.bytes();
     const std::vector<uint8_t> block_bytes = in.bytes();
     const uint64_t old_base = in.u64();
-    const std::vector<uint8_t> input_bytes = in.bytes();
-    const std::vector<uint8_t> expected = in.bytes();
-    const uint64_t scratch_bytes = in.u64();
-    const uint32_t run_count = in.u32();
-    if (!in.ok || block_bytes.size() < sizeof(whittle_qs16_gemm_params)) {
-      fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
-      return -1;
-    }
-    const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
-    const std::string label(label_bytes.begin(), label_bytes.end());
-    Qs16Fn fn = reinterpret_cast<Qs16Fn>(dlsym(lib, name.c_str()));
-    if (fn == nullptr) {
-      fprintf(stderr, "q8_gemm_vectors: the library does not export %s\n", name.c_str());
-      return -1;
-    }
+    const Tail t(in, true);
+    if (truncated(in, file, c, block_bytes.size() < sizeof(whittle_qs16_gemm_params))) return -1;
+    std::string name;
+    Qs16Fn fn = reinterpret_cast<Qs16Fn>(lookup(lib, name_bytes, &name));
+    if (fn == nullptr) return -1;
     uint8_t* block = aligned_copy(block_bytes, block_bytes.size(), 0, 0);
-    Guarded guarded_input(input_bytes);
-    uint8_t* input = guarded_input.data;
-    // weights, bias, mult, shift, rnd, scale: byte offsets 192..232.
-    for (size_t off = 192; off <= 232; off += 8) {
-      uint64_t v;
-      memcpy(&v, block + off, 8);
-      v = (uint64_t) (uintptr_t) block + (v - old_base);
-      memcpy(block + off, &v, 8);
-    }
+    relocate(block, 192, 232, old_base);
+    Guarded input(t.input);
     const whittle_qs16_gemm_params* params = reinterpret_cast<const whittle_qs16_gemm_params*>(block);
     (*cases)++;
-    for (uint32_t r = 0; r < run_count; r++) {
-      const uint32_t calls = in.u32();
-      std::vector<int64_t> ranges(4 * (size_t) calls);
-      for (auto& v : ranges) {
-        v = (int64_t) in.u64();
-      }
-      if (!in.ok) {
-        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
-        return -1;
-      }
-      const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
-      uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
-      uint8_t* scratch = aligned_copy({}, scratch_bytes, 0, 0xA5);
-      for (uint32_t call = 0; call < calls; call++) {
-        const int64_t* q = &ranges[4 * (size_t) call];
-        fn(params, reinterpret_cast<const int16_t*>(input), reinterpret_cast<int16_t*>(output),
-           reinterpret_cast<int16_t*>(scratch), q[0], q[1], q[2], q[3]);
-      }
-      (*runs)++;
-      failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;
-      free(output);
-      free(scratch);
-    }
+    const int failed = replay_runs(in, file, c, t, 4, true, name, label_bytes, runs,
+                                   [&](uint8_t* out, uint8_t* scratch, const int64_t* q) {
+                                     fn(params, reinterpret_cast<const int16_t*>(input.data),
+                                        reinterpret_cast<int16_t*>(out), reinterpret_cast<int16_t*>(scratch), q[0],
+                                        q[1], q[2], q[3]);
+                                   });
     free(block);
+    if (failed < 0) return -1;
+    failures += failed;
   }
   return failures;
 }
-
 
 // A 16x8 depthwise vector file ("WQDW", NEON gaps): per case name, label, the whole params block
 // (its five pointer fields, bytes 160..192, point into it: relocated from u64 old_base), input,
@@ -288,52 +349,24 @@ int run_qs16_dw(Reader& in, void* lib, const char* file, int* cases, int* runs) 
     const std::vector<uint8_t> label_bytes = in.bytes();
     const std::vector<uint8_t> block_bytes = in.bytes();
     const uint64_t old_base = in.u64();
-    const std::vector<uint8_t> input_bytes = in.bytes();
-    const std::vector<uint8_t> expected = in.bytes();
-    const uint32_t run_count = in.u32();
-    if (!in.ok || block_bytes.size() < sizeof(whittle_qs16_dwconv_params)) {
-      fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
-      return -1;
-    }
-    const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
-    const std::string label(label_bytes.begin(), label_bytes.end());
-    Qs16DwFn fn = reinterpret_cast<Qs16DwFn>(dlsym(lib, name.c_str()));
-    if (fn == nullptr) {
-      fprintf(stderr, "q8_gemm_vectors: the library does not export %s\n", name.c_str());
-      return -1;
-    }
+    const Tail t(in, false);
+    if (truncated(in, file, c, block_bytes.size() < sizeof(whittle_qs16_dwconv_params))) return -1;
+    std::string name;
+    Qs16DwFn fn = reinterpret_cast<Qs16DwFn>(lookup(lib, name_bytes, &name));
+    if (fn == nullptr) return -1;
     // The block ends at an inaccessible page: the weights are its last bytes.
-    Guarded guarded_block(block_bytes);
-    uint8_t* block = guarded_block.data;
-    for (size_t off = 160; off <= 192; off += 8) {
-      uint64_t v;
-      memcpy(&v, block + off, 8);
-      v = (uint64_t) (uintptr_t) block + (v - old_base);
-      memcpy(block + off, &v, 8);
-    }
-    Guarded guarded_input(input_bytes);
-    const whittle_qs16_dwconv_params* params = reinterpret_cast<const whittle_qs16_dwconv_params*>(block);
+    Guarded block(block_bytes);
+    relocate(block.data, 160, 192, old_base);
+    Guarded input(t.input);
+    const whittle_qs16_dwconv_params* params = reinterpret_cast<const whittle_qs16_dwconv_params*>(block.data);
     (*cases)++;
-    for (uint32_t r = 0; r < run_count; r++) {
-      const uint32_t calls = in.u32();
-      std::vector<int64_t> ranges(2 * (size_t) calls);
-      for (auto& v : ranges) {
-        v = (int64_t) in.u64();
-      }
-      if (!in.ok) {
-        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
-        return -1;
-      }
-      const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
-      uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
-      for (uint32_t call = 0; call < calls; call++) {
-        fn(params, reinterpret_cast<const int16_t*>(guarded_input.data), reinterpret_cast<int16_t*>(output),
-           ranges[2 * (size_t) call], ranges[2 * (size_t) call + 1]);
-      }
-      (*runs)++;
-      failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;
-      free(output);
-    }
+    const int failed = replay_runs(in, file, c, t, 2, true, name, label_bytes, runs,
+                                   [&](uint8_t* out, uint8_t*, const int64_t* q) {
+                                     fn(params, reinterpret_cast<const int16_t*>(input.data),
+                                        reinterpret_cast<int16_t*>(out), q[0], q[1]);
+                                   });
+    if (failed < 0) return -1;
+    failures += failed;
   }
   return failures;
 }
@@ -361,21 +394,11 @@ int run_format(Reader& in, void* lib, const char* file, int* cases, int* runs) {
       old_at[b] = in.u64();
       blocks[b] = in.bytes();
     }
-    const std::vector<uint8_t> input_bytes = in.bytes();
-    const std::vector<uint8_t> expected = in.bytes();
-    const uint64_t scratch_bytes = in.u64();
-    const uint32_t run_count = in.u32();
-    if (!in.ok || blocks[0].size() < sizeof(whittle_q8_gemm_params)) {
-      fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
-      return -1;
-    }
-    const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
-    const std::string label(label_bytes.begin(), label_bytes.end());
-    GemmFn fn = reinterpret_cast<GemmFn>(dlsym(lib, name.c_str()));
-    if (fn == nullptr) {
-      fprintf(stderr, "q8_gemm_vectors: the library does not export %s\n", name.c_str());
-      return -1;
-    }
+    const Tail t(in, true);
+    if (truncated(in, file, c, blocks[0].size() < sizeof(whittle_q8_gemm_params))) return -1;
+    std::string name;
+    GemmFn fn = reinterpret_cast<GemmFn>(lookup(lib, name_bytes, &name));
+    if (fn == nullptr) return -1;
     uint8_t* params = aligned_copy(blocks[0], blocks[0].size(), 0, 0);
     std::vector<Guarded*> copies;
     for (uint32_t b = 1; b < block_count; b++) {
@@ -394,39 +417,24 @@ int run_format(Reader& in, void* lib, const char* file, int* cases, int* runs) {
         }
       }
     }
+    int failed = -1;
     if (relocated == 0) {
       fprintf(stderr, "q8_gemm_vectors: %s: case %u: no pointer field relocated\n", file, c);
-      return -1;
-    }
-    Guarded guarded_input(input_bytes);
-    uint8_t* input = guarded_input.data;
-    (*cases)++;
-    for (uint32_t r = 0; r < run_count; r++) {
-      const uint32_t calls = in.u32();
-      std::vector<int32_t> ranges(4 * (size_t) calls);
-      for (auto& v : ranges) {
-        v = (int32_t) in.u32();
-      }
-      if (!in.ok) {
-        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", file, c);
-        return -1;
-      }
-      const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
-      uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
-      uint8_t* scratch = aligned_copy({}, scratch_bytes, 0, 0xA5);
-      for (uint32_t call = 0; call < calls; call++) {
-        const int32_t* q = &ranges[4 * (size_t) call];
-        fn(reinterpret_cast<const whittle_q8_gemm_params*>(params), input, output, scratch, q[0], q[1], q[2], q[3]);
-      }
-      (*runs)++;
-      failures += compare(output, expected, canary, name, label, r, calls) ? 0 : 1;
-      free(output);
-      free(scratch);
+    } else {
+      Guarded input(t.input);
+      (*cases)++;
+      failed = replay_runs(in, file, c, t, 4, false, name, label_bytes, runs,
+                           [&](uint8_t* out, uint8_t* scratch, const int64_t* q) {
+                             fn(reinterpret_cast<const whittle_q8_gemm_params*>(params), input.data, out, scratch,
+                                (int32_t) q[0], (int32_t) q[1], (int32_t) q[2], (int32_t) q[3]);
+                           });
     }
     for (Guarded* g : copies) {
       delete g;
     }
     free(params);
+    if (failed < 0) return -1;
+    failures += failed;
   }
   return failures;
 }
@@ -466,99 +474,33 @@ int main(int argc, char** argv) {
     }
     fclose(f);
     const uint32_t magic = in.u32();
-    // NEON gaps (issue 6): "WDWL" lane-mapped q8 depthwise, "WQDW" 16x8 depthwise.
-    if (magic == 0x4c574457u || magic == 0x57445157u) {
-      if (in.u32() != 1) {
-        fprintf(stderr, "q8_gemm_vectors: %s is not a version-1 vector file\n", argv[arg]);
-        return 2;
-      }
-      const int failed = magic == 0x4c574457u ? run_dwconv(in, lib, argv[arg], &cases, &runs, true)
-                                              : run_qs16_dw(in, lib, argv[arg], &cases, &runs);
-      if (failed < 0) {
-        return 2;
-      }
-      failures += failed;
-      continue;
+    const uint32_t version = in.u32();
+    int failed = -2;
+    if (version != 1) {
+      failed = -2;
+    } else if (magic == 0x56385157u) {  // "WQ8V"
+      failed = run_gemm(in, lib, argv[arg], &cases, &runs);
+    } else if (magic == 0x56574457u || magic == 0x4c574457u) {  // "WDWV", "WDWL"
+      failed = run_dwconv(in, lib, argv[arg], &cases, &runs, magic == 0x4c574457u);
+    } else if (magic == 0x36315157u) {  // "WQ16"
+      failed = run_qs16(in, lib, argv[arg], &cases, &runs);
+    } else if (magic == 0x57445157u) {  // "WQDW"
+      failed = run_qs16_dw(in, lib, argv[arg], &cases, &runs);
+    } else if (magic == 0x564d4657u) {  // "WFMV"
+      failed = run_format(in, lib, argv[arg], &cases, &runs);
     }
-    if ((magic != 0x56385157u /* "WQ8V" */ && magic != 0x56574457u /* "WDWV" */ &&
-         magic != 0x36315157u /* "WQ16" */ && magic != 0x564d4657u /* "WFMV" */) || in.u32() != 1) {
+    if (failed == -2) {
       fprintf(stderr, "q8_gemm_vectors: %s is not a version-1 vector file\n", argv[arg]);
       return 2;
     }
-    if (magic == 0x56574457u || magic == 0x36315157u || magic == 0x564d4657u) {
-      const int failed = magic == 0x56574457u   ? run_dwconv(in, lib, argv[arg], &cases, &runs)
-                         : magic == 0x36315157u ? run_qs16(in, lib, argv[arg], &cases, &runs)
-                                                : run_format(in, lib, argv[arg], &cases, &runs);
-      if (failed < 0) {
-        return 2;
-      }
-      failures += failed;
-      continue;
+    if (failed < 0) {
+      return 2;
     }
-    const uint32_t count = in.u32();
-    for (uint32_t c = 0; c < count && in.ok; c++) {
-      const std::vector<uint8_t> name_bytes = in.bytes();
-      const std::vector<uint8_t> label_bytes = in.bytes();
-      const std::vector<uint8_t> params_bytes = in.bytes();
-      const std::vector<uint8_t> weights_bytes = in.bytes();
-      const std::vector<uint8_t> channel_bytes = in.bytes();
-      const std::vector<uint8_t> input_bytes = in.bytes();
-      const std::vector<uint8_t> expected = in.bytes();
-      const uint64_t scratch_bytes = in.u64();
-      const uint32_t run_count = in.u32();
-      if (!in.ok || params_bytes.size() != sizeof(whittle_q8_gemm_params)) {
-        fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", argv[arg], c);
-        return 2;
-      }
-      const std::string name("whittle_" + std::string(name_bytes.begin(), name_bytes.end()));
-      const std::string label(label_bytes.begin(), label_bytes.end());
-      GemmFn fn = reinterpret_cast<GemmFn>(dlsym(lib, name.c_str()));
-      if (fn == nullptr) {
-        fprintf(stderr, "q8_gemm_vectors: %s does not export %s\n", argv[1], name.c_str());
-        return 2;
-      }
-      Guarded guarded_weights(weights_bytes);  // a multiple of 64 bytes: stays 64-aligned
-      uint8_t* weights = guarded_weights.data;
-      uint8_t* channel = aligned_copy(channel_bytes, channel_bytes.size(), 0, 0);
-      Guarded guarded_input(input_bytes);
-    uint8_t* input = guarded_input.data;
-      whittle_q8_gemm_params params;
-      memcpy(&params, params_bytes.data(), sizeof params);
-      // The pointer fields held Java's addresses: point them at this process's copies.
-      params.weights = (int64_t) (uintptr_t) weights;
-      params.channel = (int64_t) (uintptr_t) channel;
-      cases++;
-      for (uint32_t r = 0; r < run_count; r++) {
-        const uint32_t calls = in.u32();
-        std::vector<int32_t> ranges(4 * (size_t) calls);
-        for (auto& v : ranges) {
-          v = (int32_t) in.u32();
-        }
-        if (!in.ok) {
-          fprintf(stderr, "q8_gemm_vectors: %s: case %u truncated\n", argv[arg], c);
-          return 2;
-        }
-        // Two canaries over the runs, so an unwritten byte that equals one of them is still caught.
-        const uint8_t canary = (r & 1) != 0 ? 0xA5 : 0x5A;
-        uint8_t* output = aligned_copy({}, expected.size(), 64, canary);
-        uint8_t* scratch = aligned_copy({}, scratch_bytes, 0, 0xA5);
-        for (uint32_t call = 0; call < calls; call++) {
-          const int32_t* q = &ranges[4 * (size_t) call];
-          fn(&params, input, output, scratch, q[0], q[1], q[2], q[3]);
-        }
-        runs++;
-        if (!compare(output, expected, canary, name, label, r, calls)) {
-          failures++;
-        }
-        free(output);
-        free(scratch);
-      }
-      free(channel);
-      }
     if (!in.ok) {
       fprintf(stderr, "q8_gemm_vectors: %s truncated\n", argv[arg]);
       return 2;
     }
+    failures += failed;
   }
   printf("q8_gemm_vectors: %d cases, %d runs, %d failed\n", cases, runs, failures);
   return failures == 0 ? 0 : 1;
