@@ -81,18 +81,10 @@ inline uint8x16_t block16(const uint8_t* const* taps, int32_t ntaps, size_t off,
 template <bool kUnsigned>
 void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* output, int32_t row_begin,
             int32_t row_end, int32_t ch_begin, int32_t ch_end) {
-  const size_t channels = (size_t)p->channels;
-  // Channels [cb, ce): cb a multiple of the block, ce one too or the channel count.
-  const size_t cb = ch_begin > 0 ? (size_t)ch_begin : 0;
-  const size_t ce = ch_end > 0 && (size_t)ch_end < channels ? (size_t)ch_end : channels;
-  if (cb >= ce) {
-    return;
-  }
   const size_t cp = (size_t)p->channels_padded;
   const int32_t ntaps = p->kh * p->kw;
   const int32_t* bias = at<int32_t>(p, p->bias_offset);
   const int32_t* w = at<int32_t>(p, p->weights_offset);
-  const uint8_t* zero = at<uint8_t>(p, p->zero_offset);
   Requant rq;
   rq.mult = at<int32_t>(p, p->multiplier_offset);
   rq.lsh = at<int32_t>(p, p->left_shift_offset);
@@ -103,45 +95,12 @@ void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* ou
   rq.vmin = vdupq_n_s32(p->act_min);
   rq.vmax = vdupq_n_s32(p->act_max);
 
-  const uint8_t* rows[WHITTLE_Q8_DWCONV_MAX_TAPS];
-  const uint8_t* taps[WHITTLE_Q8_DWCONV_MAX_TAPS];
-  // Fewer than 16 channels: as the AVX2 kernel, a 16-byte load may run into the next pixels
-  // (lanes never stored), except within 16 bytes of the tensor's end, where the tap's bytes
-  // are copied into a 16-byte slot first.
-  alignas(16) uint8_t small[WHITTLE_Q8_DWCONV_MAX_TAPS][16];
-  const uint8_t* small_taps[WHITTLE_Q8_DWCONV_MAX_TAPS];
-  const uint8_t* input_end = input + (size_t)p->batches * (size_t)p->in_h * (size_t)p->in_w * channels;
-  for (int32_t row = row_begin; row < row_end; row++) {
-    whittle_q8_dwconv::row_pointers(p, input, row, rows);
-    uint8_t* out_row = output + (size_t)row * (size_t)p->out_w * channels;
-    for (int32_t ox = 0; ox < p->out_w; ox++) {
-      whittle_q8_dwconv::tap_pointers(p, rows, ox, zero, taps);
-      uint8_t* o = out_row + (size_t)ox * channels;
-      if (channels < 16) {
-        for (int32_t t = 0; t < ntaps; t++) {
-          const uint8_t* x = taps[t];
-          if (x != zero && (size_t)(input_end - x) < 16) {
-            memcpy(small[t], x, channels);
-            x = small[t];
-          }
-          small_taps[t] = x;
-        }
-        alignas(16) uint8_t tmp[16];
-        vst1q_u8(tmp, block16<kUnsigned>(small_taps, ntaps, 0, w, cp, 0, bias, rq));
-        memcpy(o, tmp, channels);
-        continue;
-      }
-      size_t c = cb;
-      for (; c + 16 <= ce; c += 16) {
-        vst1q_u8(o + c, block16<kUnsigned>(taps, ntaps, c, w, cp, c, bias, rq));
-      }
-      if (c < ce) {
-        // The last 16 channels again, overlapping: recomputed outputs are the same bytes.
-        c = ce - 16;
-        vst1q_u8(o + c, block16<kUnsigned>(taps, ntaps, c, w, cp, c, bias, rq));
-      }
-    }
-  }
+  whittle_q8_dwconv::dwconv16_pixels(
+      p, input, output, row_begin, row_end, ch_begin, ch_end,
+      [&](const uint8_t* const* taps, size_t off, size_t c) {
+        return block16<kUnsigned>(taps, ntaps, off, w, cp, c, bias, rq);
+      },
+      [](uint8_t* dst, uint8x16_t v) { vst1q_u8(dst, v); });
 }
 
 }  // namespace

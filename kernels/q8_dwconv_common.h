@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "whittle/dwconv.h"
 
@@ -46,6 +47,63 @@ static inline void tap_pointers(const whittle_q8_dwconv_params* p, const uint8_t
   }
 }
 
+
+// The pixel loop of the 16-channel-block kernels (q8_dwconv2d_minmax_16c__avx2, __neon): output
+// rows [row_begin, row_end), channels [ch_begin, ch_end) (cb a multiple of 16, ce one too or
+// the channel count; 0, 0 = all). Per pixel, block(taps, off, c) computes channels [c, c + 16)
+// reading 16 bytes at taps[t] + off and store(dst, v) writes them; the last step overlaps the one
+// before (recomputed outputs are the same bytes). Fewer than 16 channels: a 16-byte load may run
+// past the pixel (into lanes that are never stored), except within 16 bytes of the tensor's end,
+// where the tap's bytes are copied into a 16-byte slot first; the result goes through a
+// 16-byte slot too.
+template <typename Block, typename Store>
+static inline void dwconv16_pixels(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* output,
+                                   int32_t row_begin, int32_t row_end, int32_t ch_begin, int32_t ch_end,
+                                   Block block, Store store) {
+  const size_t channels = (size_t)p->channels;
+  const size_t cb = ch_begin > 0 ? (size_t)ch_begin : 0;
+  const size_t ce = ch_end > 0 && (size_t)ch_end < channels ? (size_t)ch_end : channels;
+  if (cb >= ce) {
+    return;
+  }
+  const int32_t ntaps = p->kh * p->kw;
+  const uint8_t* zero = at<uint8_t>(p, p->zero_offset);
+  const uint8_t* rows[WHITTLE_Q8_DWCONV_MAX_TAPS];
+  const uint8_t* taps[WHITTLE_Q8_DWCONV_MAX_TAPS];
+  alignas(16) uint8_t small[WHITTLE_Q8_DWCONV_MAX_TAPS][16];
+  const uint8_t* small_taps[WHITTLE_Q8_DWCONV_MAX_TAPS];
+  const uint8_t* input_end = input + (size_t)p->batches * (size_t)p->in_h * (size_t)p->in_w * channels;
+  for (int32_t row = row_begin; row < row_end; row++) {
+    row_pointers(p, input, row, rows);
+    uint8_t* out_row = output + (size_t)row * (size_t)p->out_w * channels;
+    for (int32_t ox = 0; ox < p->out_w; ox++) {
+      tap_pointers(p, rows, ox, zero, taps);
+      uint8_t* o = out_row + (size_t)ox * channels;
+      if (channels < 16) {
+        for (int32_t t = 0; t < ntaps; t++) {
+          const uint8_t* x = taps[t];
+          if (x != zero && (size_t)(input_end - x) < 16) {
+            memcpy(small[t], x, channels);
+            x = small[t];
+          }
+          small_taps[t] = x;
+        }
+        alignas(16) uint8_t tmp[16];
+        store(tmp, block(small_taps, 0, 0));
+        memcpy(o, tmp, channels);
+        continue;
+      }
+      size_t c = cb;
+      for (; c + 16 <= ce; c += 16) {
+        store(o + c, block(taps, c, c));
+      }
+      if (c < ce) {
+        c = ce - 16;
+        store(o + c, block(taps, c, c));
+      }
+    }
+  }
+}
 
 // ---- Lane-mapped kernels (q8_dwconv2d_minmax_64l_*, whittle_q8_dwconv_lanes_params) ----
 
