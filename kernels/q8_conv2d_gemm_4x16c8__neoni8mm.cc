@@ -137,63 +137,20 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
 }
 
+// The microtile as gemm_rows calls it.
+struct SmmlaTile {
+  template <int MR, bool GL, bool U>
+  __attribute__((always_inline)) static void apply(const whittle_q8_gemm_params* p, const uint8_t* a,
+                                                   int32_t a_stride, const int32_t* row_terms, const int8_t* w,
+                                                   int32_t n, int32_t nc, uint8_t* out, int32_t out_stride) {
+    microtile<MR, GL, U>(p, a, a_stride, row_terms, w, n, nc, out, out_stride);
+  }
+};
+
 template <bool GL, bool U>
 static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                   int32_t m1, int32_t n0, int32_t n1) {
-  const int32_t kp = p->kp;
-  const int32_t k = p->k;
-  uint8_t* a = static_cast<uint8_t*>(scratch);
-  // After the packed block: 64 bytes of slack for gather_bytes, then the rows' sum terms.
-  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
-  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
-  const uint8_t flip = (uint8_t) p->x_flip;
-  const uint32_t coef = (uint32_t) p->row_coef;
-  const bool want_sum = coef != 0;
-  const int8_t* weights = reinterpret_cast<const int8_t*>(static_cast<uintptr_t>(p->weights));
-  const int32_t n_total = p->out_c;
-  const bool direct = whittle_q8::is_direct(p);
-  // int8 rows of a direct layer (FULLY_CONNECTED, 1x1 stride-1 conv) with K a multiple of 8 are
-  // already what smmla wants: the microtiles read the input in place.
-  const bool in_place = direct && flip == 0 && !want_sum && kp == k;
-  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
-    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
-    const uint8_t* rows_at = a;
-    if (in_place) {
-      rows_at = input + (size_t) mb0 * k;
-      for (int32_t r = 0; r < rows; r++) {
-        row_terms[r] = 0;
-      }
-    } else {
-      whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-      for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
-        uint8_t* row = a + (size_t) r * kp;
-        const uint8_t* bytes = input + (size_t) px.m * k;
-        if (!direct) {
-          whittle_q8::gather_bytes(p, input, input_end, false, px, row);
-          bytes = row;
-        }
-        row_terms[r] = (int32_t) (coef * (uint32_t) transform_row(bytes, row, k, kp, flip, want_sum));
-      }
-    }
-    for (int32_t n = n0; n < n1; n += kNR) {
-      const int8_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
-      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
-      uint8_t* out = output + (size_t) mb0 * n_total + n;
-      int32_t r = 0;
-      for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR, GL, U>(p, rows_at + (size_t) r * kp, kp, row_terms + r, panel, n, nc,
-                              out + (size_t) r * n_total, n_total);
-      }
-      const uint8_t* ar = rows_at + (size_t) r * kp;
-      uint8_t* outr = out + (size_t) r * n_total;
-      switch (rows - r) {
-        case 3: microtile<3, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
-        case 2: microtile<2, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
-        case 1: microtile<1, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
-        default: break;
-      }
-    }
-  }
+  whittle_q8_4x16c4_neondot::gemm_rows<SmmlaTile, GL, U>(p, input, output, scratch, m0, m1, n0, n1);
 }
 
 static void run(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,

@@ -187,6 +187,72 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
 }
 
+// The row loop of the dense NEON GEMMs (DotProd here, I8MM in q8_conv2d_gemm_4x16c8__neoni8mm.cc):
+// output pixels [m0, m1) in blocks of p->mb rows, each row gathered (im2col) or read in place
+// and moved to signed bytes (transform_row, with its sum term), then for every 16-channel panel
+// in [n0, n1) the Tile's MR x 16 microtile (Tile::template apply<MR, GL, U>, MR = kMR, then the
+// 3 / 2 / 1 remainder). Both panel layouts hold 16 channels x kp
+// bytes.
+template <typename Tile, bool GL, bool U>
+WHITTLE_Q8_INLINE void gemm_rows(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output,
+                                 void* scratch, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  uint8_t* a = static_cast<uint8_t*>(scratch);
+  // After the packed block: 64 bytes of slack for gather_bytes, then the rows' sum terms.
+  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
+  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
+  const uint8_t flip = (uint8_t) p->x_flip;
+  const uint32_t coef = (uint32_t) p->row_coef;
+  const bool want_sum = coef != 0;
+  const int8_t* weights = reinterpret_cast<const int8_t*>(static_cast<uintptr_t>(p->weights));
+  const int32_t n_total = p->out_c;
+  const bool direct = whittle_q8::is_direct(p);
+  // int8 rows of a direct layer (FULLY_CONNECTED, 1x1 stride-1 conv) with K already a multiple
+  // of the kernel's K step (kp == k) are what sdot / smmla want: the microtiles read the input
+  // in place.
+  const bool in_place = direct && flip == 0 && !want_sum && kp == k;
+  for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
+    const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
+    const uint8_t* rows_at = a;
+    if (in_place) {
+      rows_at = input + (size_t) mb0 * k;
+      for (int32_t r = 0; r < rows; r++) {
+        row_terms[r] = 0;
+      }
+    } else {
+      whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+      for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+        uint8_t* row = a + (size_t) r * kp;
+        const uint8_t* bytes = input + (size_t) px.m * k;
+        if (!direct) {
+          whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+          bytes = row;
+        }
+        row_terms[r] = (int32_t) (coef * (uint32_t) transform_row(bytes, row, k, kp, flip, want_sum));
+      }
+    }
+    for (int32_t n = n0; n < n1; n += kNR) {
+      const int8_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
+      const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
+      uint8_t* out = output + (size_t) mb0 * n_total + n;
+      int32_t r = 0;
+      for (; r + kMR <= rows; r += kMR) {
+        Tile::template apply<kMR, GL, U>(p, rows_at + (size_t) r * kp, kp, row_terms + r, panel, n, nc,
+                                         out + (size_t) r * n_total, n_total);
+      }
+      const uint8_t* ar = rows_at + (size_t) r * kp;
+      uint8_t* outr = out + (size_t) r * n_total;
+      switch (rows - r) {
+        case 3: Tile::template apply<3, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
+        case 2: Tile::template apply<2, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
+        case 1: Tile::template apply<1, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
+        default: break;
+      }
+    }
+  }
+}
+
 }  // namespace whittle_q8_4x16c4_neondot
 
 #endif  // WHITTLE_KERNELS_Q8_GEMM_4X16C4_NEONDOT_H_
