@@ -570,9 +570,16 @@ static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, u
     const int32_t nc = n_total - n < 16 ? n_total - n : 16;
     const __m256i* s = sums + (size_t) ((n - n0) / kC) * P * kC;
     const ChannelStage ch = channel_stage(p, n);
+    // A last step of <= 8 channels (N = 24: 56x56x144x24) requantizes 2 quads, not 4: the
+    // sums of channels past the block rounding are never read (session 8; kernels/README.md).
+    const int nq = nc <= 8 ? 2 : 4;
     for (int j = 0; j < P && 8 * j < valid; j++) {
-      __m256i quad[4];
+      __m256i quad[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                         _mm256_setzero_si256()};
       _Pragma("GCC unroll 4") for (int q = 0; q < 4; q++) {
+        if (q >= nq) {
+          break;
+        }
         const __m256i* sq = s + (size_t) (q * P + j) * kC;
         const __m256i v0 = requant_pixels<GL, HL>(sq[0], ch, 4 * q, off);
         const __m256i v1 = requant_pixels<GL, HL>(sq[1], ch, 4 * q + 1, off);
@@ -595,6 +602,12 @@ static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, u
         _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++) {
           _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (size_t) i * n_total), _mm256_castsi256_si128(row[i]));
           _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + (size_t) (i + 4) * n_total),
+                           _mm256_extracti128_si256(row[i], 1));
+        }
+      } else if (nc == 8 && rows == 8) {
+        _Pragma("GCC unroll 4") for (int i = 0; i < 4; i++) {
+          _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + (size_t) i * n_total), _mm256_castsi256_si128(row[i]));
+          _mm_storel_epi64(reinterpret_cast<__m128i*>(dst + (size_t) (i + 4) * n_total),
                            _mm256_extracti128_si256(row[i], 1));
         }
       } else {
@@ -633,8 +646,12 @@ static void tile_t(const whittle_q8_gemm_params* p, const uint8_t* input, const 
   const int16_t* weights = reinterpret_cast<const int16_t*>(static_cast<uintptr_t>(p->weights));
   const uint8_t* meta = metadata(p);
   const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST);
-  for (int32_t g0 = 0; g0 < groups; g0 += kChunkGroups) {
-    const int32_t count = groups - g0 < kChunkGroups ? groups - g0 : kChunkGroups;
+  // Chunks of equal size (K = 144: 18 + 18 groups, not 32 + 4: a short last chunk pays the
+  // accumulators' reload and store per channel block for little work; session 8).
+  const int32_t chunks = (groups + kChunkGroups - 1) / kChunkGroups;
+  const int32_t per_chunk = (groups + chunks - 1) / chunks;
+  for (int32_t g0 = 0; g0 < groups; g0 += per_chunk) {
+    const int32_t count = groups - g0 < per_chunk ? groups - g0 : per_chunk;
     const uint8_t* x = pairs + (size_t) g0 * P * kGroupVectorBytes;
     for (int32_t n = n0; n < n_end; n += kC) {
       const size_t at = (size_t) (n >> 4) * groups + g0;
