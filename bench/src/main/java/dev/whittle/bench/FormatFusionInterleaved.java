@@ -20,8 +20,8 @@ import java.util.TreeMap;
  * A whole model compiled four times in one process: two weight formats ({@code
  * -Dwhittle.weights}, e.g. {@code dense,sparse} or {@code dense,lut}) x depthwise + 1x1 fusion on
  * and off ({@code -Dwhittle.fuse}), all invoked alternately on contexts of {@code THREADS}
- * threads: the min wall time over the invokes of each (wall, not thread CPU time, as the
- * workers' time counts at 2 threads), the format ratios fused and unfused, and the min per
+ * threads: the min time over the invokes of each (wall at 2+ threads, where the workers' time
+ * counts; thread CPU time at 1, as {@link Sparse24ModelInterleaved}, for a shared machine), the format ratios fused and unfused, and the min per
  * operator over separately profiled invokes summed per operator type (a fused pair counts as
  * {@code DepthwiseConv2D+Conv2D}). Usage: {@code java --add-modules jdk.incubator.vector
  * --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar
@@ -60,6 +60,7 @@ public final class FormatFusionInterleaved {
             }
         }
         int v = ctx.size();
+        var bean = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int w = 0; w < 10; w++) for (ExecutionContext c : ctx) c.invoke();
         long[] best = new long[v];
         Arrays.fill(best, Long.MAX_VALUE);
@@ -71,16 +72,18 @@ public final class FormatFusionInterleaved {
         }
         for (int r = 0; r < n; r++) {
             for (int i = 0; i < v; i++) {
-                long t0 = System.nanoTime();
+                long t0 = threads == 1 ? bean.getCurrentThreadCpuTime() : System.nanoTime();
                 ctx.get(i).invoke();
-                best[i] = Math.min(best[i], System.nanoTime() - t0);
+                long t1 = threads == 1 ? bean.getCurrentThreadCpuTime() : System.nanoTime();
+                best[i] = Math.min(best[i], t1 - t0);
                 prof.get(i).reset();
                 ctx.get(i).invoke(prof.get(i));
                 List<OpProfile.Entry> e = prof.get(i).entries();
                 for (int k = 0; k < e.size(); k++) nodeBest[i][k] = Math.min(nodeBest[i][k], e.get(k).nanos());
             }
         }
-        System.out.printf("%s %s, %d threads, min of %d (wall):%n", a[0], path, threads, n);
+        System.out.printf("%s %s, %d threads, min of %d (%s):%n", a[0], path, threads, n,
+                threads == 1 ? "thread CPU time" : "wall");
         for (int i = 0; i < v; i++) {
             System.out.printf("  %-16s %7.3f ms%n", labels.get(i), best[i] / 1e6);
             TreeMap<String, Long> ops = new TreeMap<>();
