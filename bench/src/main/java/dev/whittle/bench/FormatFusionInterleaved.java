@@ -44,6 +44,7 @@ public final class FormatFusionInterleaved {
         List<String> labels = new ArrayList<>();
         List<ExecutionContext> ctx = new ArrayList<>();
         List<OpProfile> prof = new ArrayList<>();
+        List<List<String>> names = new ArrayList<>();
         for (String fuse : new String[] {"true", "false"}) {
             for (String f : formats) {
                 System.setProperty("whittle.kernels", path);
@@ -52,6 +53,7 @@ public final class FormatFusionInterleaved {
                 CompiledModel cm = CompiledModel.compile(model);
                 labels.add(f + (fuse.equals("true") ? " fused" : " unfused"));
                 prof.add(OpProfile.of(cm));
+                names.add(OpProfile.kernelNames(cm));
                 ExecutionContext c = cm.newContext(threads);
                 byte[] x = new byte[Arrays.stream(shape).reduce(1, (p, q) -> p * q)];
                 new SplittableRandom(2).nextBytes(x);
@@ -106,6 +108,16 @@ public final class FormatFusionInterleaved {
             StringBuilder sb = new StringBuilder(String.format("  %-24s", op));
             for (TreeMap<String, Long> m : byOp) sb.append(String.format(" %8.3f", m.getOrDefault(op, 0L) / 1e6));
             System.out.println(sb);
+        }
+        if (Boolean.getBoolean("layers")) {
+            // per node where the formats' kernels differ, unfused (-Dlayers=true)
+            for (int k = 0; k < nodeBest[nf].length; k++) {
+                if (!names.get(nf).get(k).equals(names.get(nf + 1).get(k))) {
+                    System.out.printf("  %3d %-40s %7.3f ms -> %-40s %7.3f ms  %.2fx%n", k, names.get(nf).get(k),
+                            nodeBest[nf][k] / 1e6, names.get(nf + 1).get(k), nodeBest[nf + 1][k] / 1e6,
+                            (double) nodeBest[nf][k] / nodeBest[nf + 1][k]);
+                }
+            }
         }
         for (ExecutionContext c : ctx) c.close();
     }
