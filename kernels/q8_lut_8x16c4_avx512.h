@@ -403,12 +403,17 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
         continue;
       }
       uint8_t* row = a + (size_t) r * kp;
-      const uint8_t* bytes = input + (size_t) px.m * k;
-      if (!direct) {
+      uint32_t sum;
+      if (direct) {
+        // 1x1 rows: the dense kernel's stage_row (unmasked stores, up to 63 bytes past the row:
+        // rows are staged in order and the block has 64 bytes of slack before row_terms);
+        // transform_row's masked stores left 112x112 K = 32 at 0.80x of dense (session 8).
+        sum = stage_row(input + (size_t) px.m * k, input_end, row, k, kp, flip, want_sum);
+      } else {
         whittle_q8::gather_bytes(p, input, input_end, false, px, row);
-        bytes = row;
+        sum = transform_row(row, row, k, kp, flip, want_sum);
       }
-      row_terms[r] = (int32_t) (coef * transform_row(bytes, row, k, kp, flip, want_sum));
+      row_terms[r] = (int32_t) (coef * sum);
       r++;
       whittle_q8::next_pixel(p, &px);
     }
