@@ -218,21 +218,20 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
       }
     }
   }
-  const Requant rq = load_requant(p, n);
+  // The dense kernel's cheaper output stage (q8_requant_avx512.h: fast_requantize, store16;
+  // session 8, issue 9): same integers as requantize, ~7 slots per 16 outputs against ~12, which
+  // left the K = 16..32 layers of clustered MobileNet v2 at 0.75-0.87x of the dense kernel.
+  const FastRequant rq = load_fast_requant<GL>(p, n);
   const __m512i off = _mm512_set1_epi32(p->output_offset);
   const __m512i lo = _mm512_set1_epi32(p->act_min);
   const __m512i hi = _mm512_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
+  const int clamp = clamp_kind<U>(p);
+  const bool full = store_mask == (__mmask16) 0xFFFF;
   _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
     const __m512i all = MR <= 2 ? _mm512_add_epi32(acc[r], acc2[r]) : acc[r];
-    const __m512i sum = _mm512_add_epi32(all, _mm512_set1_epi32(row_terms[r]));
-    const __m512i v = requantize(sum, rq, hl, GL, off, lo, hi);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    if (U) {
-      _mm512_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
-    } else {
-      _mm512_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
-    }
+    const __m512i v = fast_requantize<GL>(_mm512_add_epi32(all, _mm512_set1_epi32(row_terms[r])), rq, hl, off);
+    store16<U>(out + (size_t) r * out_stride, v, clamp, lo, hi, full, store_mask);
   }
 }
 
@@ -404,12 +403,17 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
         continue;
       }
       uint8_t* row = a + (size_t) r * kp;
-      const uint8_t* bytes = input + (size_t) px.m * k;
-      if (!direct) {
+      uint32_t sum;
+      if (direct) {
+        // 1x1 rows: the dense kernel's stage_row (unmasked stores, up to 63 bytes past the row:
+        // rows are staged in order and the block has 64 bytes of slack before row_terms);
+        // transform_row's masked stores left 112x112 K = 32 at 0.80x of dense (session 8).
+        sum = stage_row(input + (size_t) px.m * k, input_end, row, k, kp, flip, want_sum);
+      } else {
         whittle_q8::gather_bytes(p, input, input_end, false, px, row);
-        bytes = row;
+        sum = transform_row(row, row, k, kp, flip, want_sum);
       }
-      row_terms[r] = (int32_t) (coef * transform_row(bytes, row, k, kp, flip, want_sum));
+      row_terms[r] = (int32_t) (coef * sum);
       r++;
       whittle_q8::next_pixel(p, &px);
     }

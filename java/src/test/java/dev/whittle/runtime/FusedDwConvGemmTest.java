@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * that a depthwise output read elsewhere is not fused.
  */
 class FusedDwConvGemmTest {
-    private static final String FUSED_OP = "DepthwiseConv2D+Conv2D";
+    static final String FUSED_OP = "DepthwiseConv2D+Conv2D";
 
     @AfterEach
     void clear() {
@@ -47,7 +47,7 @@ class FusedDwConvGemmTest {
     }
 
     /** The native paths this machine runs for int8 per-channel depthwise convolutions. */
-    private static List<String> nativePaths() {
+    static List<String> nativePaths() {
         List<String> out = new ArrayList<>();
         for (var e : KernelRegistry.available(KernelRegistry.QS8_QC8W_DWCONV2D)) {
             if (e.path().isNative()) {
@@ -62,6 +62,15 @@ class FusedDwConvGemmTest {
      * DEPTHWISE_CONV_2D (RELU6) then a 1x1 CONV_2D (none).
      */
     static Model chain(int batch, int h, int w, int c, int[][] blocks, boolean dwAlsoOutput, long seed) {
+        return chain(batch, h, w, c, blocks, dwAlsoOutput, seed, null);
+    }
+
+    /**
+     * As above, the 1x1 weights ({@code [outC][inC]} int8, zero 0) then rewritten by
+     * {@code pwShape} (null: left random), for the weight-format kernels ({@code FusedFormatGemmTest}).
+     */
+    static Model chain(int batch, int h, int w, int c, int[][] blocks, boolean dwAlsoOutput, long seed,
+            WeightFormatHarness.Shaper pwShape) {
         SplittableRandom r = new SplittableRandom(seed);
         ModelBuilder b = new ModelBuilder("fused");
         double inScale = 0.05;
@@ -84,7 +93,12 @@ class FusedDwConvGemmTest {
             }
             int outC = blk[3];
             float[] ps = scales(r, outC);
-            int pw = b.constant("pw" + k + "/w", bytes(r, outC * outDw), Quantization.perAxis(ps, new long[outC], 0),
+            byte[] pwBytes = bytes(r, outC * outDw);
+            if (pwShape != null) {
+                pwShape.shape(java.nio.ByteBuffer.wrap(pwBytes), outC, outDw, outDw, 0, true,
+                        new SplittableRandom(seed * 31 + k));
+            }
+            int pw = b.constant("pw" + k + "/w", pwBytes, Quantization.perAxis(ps, new long[outC], 0),
                     outC, 1, 1, outDw);
             int pb = b.constant("pw" + k + "/b", ints(r, outC), biasQuant(dScale, ps), outC);
             x = b.conv2d("pw" + k, d, pw, pb, Padding.SAME, 1, Activation.NONE);
@@ -179,17 +193,17 @@ class FusedDwConvGemmTest {
         }
     }
 
-    private static long fusedPairs(List<OpProfile.KernelChoice> choices) {
+    static long fusedPairs(List<OpProfile.KernelChoice> choices) {
         return choices.stream().filter(ch -> ch.op().equals(FUSED_OP)).count();
     }
 
     /** Reference, unfused and fused at threads 1..4 agree; returns the fused compile's choices. */
-    private static List<OpProfile.KernelChoice> check(String label, Model m, String path, long seed) {
+    static List<OpProfile.KernelChoice> check(String label, Model m, String path, long seed) {
         return check(label, m, path, seed, true);
     }
 
     /** As above; without {@code reference}, against the unfused fast path at 1 thread. */
-    private static List<OpProfile.KernelChoice> check(String label, Model m, String path, long seed,
+    static List<OpProfile.KernelChoice> check(String label, Model m, String path, long seed,
             boolean reference) {
         List<TensorData> inputs = Differential.randomInputs(CompiledModel.compile(m), seed);
         byte[][] expected = run(m, inputs, reference ? "reference" : path, false, 1, null);

@@ -51,6 +51,12 @@ class Q8GemmOutputStageTest {
     /** A k x k convolution (1 x pixels image, SAME) with the output scale spread * 2^scaleExp. */
     static Model conv(TensorType type, boolean perChannel, int pixels, int inC, int outC, int k, int act,
             int scaleExp, long seed) {
+        return conv(type, perChannel, pixels, inC, outC, k, act, scaleExp, seed, null);
+    }
+
+    /** As above, the weights then rewritten by {@code shape} (null: left as drawn), for the weight-format kernels. */
+    static Model conv(TensorType type, boolean perChannel, int pixels, int inC, int outC, int k, int act,
+            int scaleExp, long seed, WeightFormatHarness.Shaper shape) {
         SplittableRandom r = new SplittableRandom(seed);
         boolean u8 = type == TensorType.UINT8;
         int lo = u8 ? 0 : -128;
@@ -77,6 +83,9 @@ class Q8GemmOutputStageTest {
             int v = uniform ? (u8 ? r.nextInt(256) : r.nextInt(-127, 128))
                     : (int) Math.round((u8 ? wZp : 0) + r.nextGaussian() * 50);
             w.put(i, (byte) Math.max(u8 ? 0 : -127, Math.min(u8 ? 255 : 127, v)));
+        }
+        if (shape != null) {
+            shape.shape(w, outC, kh * k * inC, inC, u8 ? wZp : 0, !u8, new SplittableRandom(seed + 77));
         }
         long[] zeros = new long[outC];
         Quantization wq = perChannel ? Quantization.perAxis(wScales, zeros, 0) : Quantization.perTensor(wScales[0], wZp);

@@ -60,7 +60,13 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
     /** One of the two: the row-staged kernel (worker scratch) or the channel-blocked one. */
     private final NativeDepthwiseConvRows rowsKernel;
     private final NativeDepthwiseConv lanesKernel;
-    private final Q8Gemm gemm;
+    /** The 1x1's GEMM: dense, 2:4, blocked sparse or LUT, all with the same pixel/channel-range entry. */
+    private final NativeGemm gemm;
+    /** The GEMM's output pixels and channels, and its channel groups (of {@code group} channels). */
+    private final int m;
+    private final int n;
+    private final int group;
+    private final int groups;
     private final int rows;
     private final int outW;
     /** Bytes of the depthwise output, 64-aligned: where the kernels' scratch starts in a worker's. */
@@ -78,17 +84,22 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
     private final int tasksPerThread = Math.max(1, Integer.getInteger(TASKS_PER_THREAD_PROPERTY, TASKS_PER_THREAD));
 
     private FusedDwConvGemm(DepthwiseConvParams dw, ConvParams pw, NativeDepthwiseConvRows rowsKernel,
-            NativeDepthwiseConv lanesKernel, Q8Gemm gemm, int rows) {
+            NativeDepthwiseConv lanesKernel, NativeGemm gemm, int rows) {
         this.dw = dw;
         this.pw = pw;
         this.rowsKernel = rowsKernel;
         this.lanesKernel = lanesKernel;
         this.gemm = gemm;
+        Q8GemmLayout.Split split = gemm.split();
+        this.m = split.m();
+        this.n = split.n();
+        this.group = split.group();
+        this.groups = (n + group - 1) / group;
         this.rows = rows;
         this.outW = dw.outW();
         long out = (long) dw.batches() * dw.outH() * dw.outW() * dw.outC();
         this.copyBytes = out <= REPLICATE_BYTES ? (out + 63) / 64 * 64 : 0;
-        this.kernelScratch = Math.max(rowsKernel != null ? rowsKernel.workerScratchBytes() : 0, gemm.scratchBytes);
+        this.kernelScratch = Math.max(rowsKernel != null ? rowsKernel.workerScratchBytes() : 0, gemm.scratchBytes());
     }
 
     /**
@@ -101,7 +112,7 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
 
     /** Tasks of the channel split: one per thread, at most one channel group of the GEMM each. */
     private int channelTasks(int threads) {
-        return Math.min(threads, gemm.np / Q8Gemm.NR);
+        return Math.min(threads, groups);
     }
 
     private boolean banded(int threads) {
@@ -115,8 +126,9 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
 
     /**
      * The fused pair, or null where it cannot be fused: the depthwise node must run on a native
-     * rows kernel, the convolution be a 1x1, stride 1, unpadded CONV_2D on the dense native
-     * GEMM ({@link Q8GemmConv}) reading the depthwise output with the same batches, rows and
+     * rows kernel, the convolution be a 1x1, stride 1, unpadded CONV_2D on a native 8-bit GEMM
+     * of any weight format ({@link NativeGemmKernel}: {@link Q8GemmConv} dense, {@link Q8Sp24Conv}
+     * 2:4, {@link Q8SparseConv} blocked sparse, {@code Q8LutGemm.Conv} LUT) reading the depthwise output with the same batches, rows and
      * columns. The caller checks that nothing else reads the depthwise output.
      */
     public static FusedDwConvGemm create(DepthwiseConvParams dw, ConvParams pw) {
@@ -126,10 +138,11 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
                 || pw.outW() != dw.outW()) {
             return null;
         }
-        if (!(pw.kernel() instanceof Q8GemmConv conv) || !(conv.gemm() instanceof Q8Gemm gemm)) {
+        if (!(pw.kernel() instanceof NativeGemmKernel<?> conv)) {
             return null;
         }
-        if (gemm.m != dw.batches() * dw.outH() * dw.outW()) {
+        NativeGemm gemm = conv.gemm();
+        if (gemm.split().m() != dw.batches() * dw.outH() * dw.outW() || gemm.split().n() != pw.outC()) {
             return null;
         }
         if (dw.kernel() instanceof NativeDepthwiseConvRows k) {
@@ -188,21 +201,20 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
         long scratch = s.workerScratchAddress(worker);
         long kernels = scratch + copyBytes;
         if (banded(threads)) {
-            int n = Math.min(rows, tasksPerThread * threads);
-            int r0 = (int) ((long) rows * from / n);
-            int r1 = (int) ((long) rows * to / n);
+            int bands = Math.min(rows, tasksPerThread * threads);
+            int r0 = (int) ((long) rows * from / bands);
+            int r1 = (int) ((long) rows * to / bands);
             long mid = s.address(dw.output());
             depthwise(s, mid, kernels, r0, r1);
-            gemm.runRange(mid, s.address(pw.output()), kernels, r0 * outW, r1 * outW, 0, gemm.n);
+            gemm.runRange(mid, s.address(pw.output()), kernels, r0 * outW, r1 * outW, 0, n);
             return;
         }
-        int n = channelTasks(threads);
-        int groups = gemm.np / Q8Gemm.NR;
+        int tasks = channelTasks(threads);
         long mid = from == 0 ? s.address(dw.output()) : scratch;
         depthwise(s, mid, kernels, 0, rows);
-        int n0 = (int) ((long) groups * from / n) * Q8Gemm.NR;
-        int n1 = Math.min(gemm.n, (int) ((long) groups * to / n) * Q8Gemm.NR);
-        gemm.runRange(mid, s.address(pw.output()), kernels, 0, gemm.m, n0, n1);
+        int n0 = (int) ((long) groups * from / tasks) * group;
+        int n1 = Math.min(n, (int) ((long) groups * to / tasks) * group);
+        gemm.runRange(mid, s.address(pw.output()), kernels, 0, m, n0, n1);
     }
 
     private void depthwise(ExecutionState s, long output, long scratch, int r0, int r1) {

@@ -23,6 +23,18 @@ interface NativeGemm {
         }
     }
 
+    /** The task split, and the GEMM's geometry: pixels, channels and the channel group of {@link #runRange}. */
+    Q8GemmLayout.Split split();
+
+    /**
+     * Output pixels {@code [m0, m1)} of channels {@code [n0, n1)} ({@code n0} a multiple of
+     * {@code split().group()}) in one native call, whatever the task split: the 1x1 half of a
+     * fused depthwise + 1x1 pair ({@link FusedDwConvGemm}). Each output element is computed the
+     * same way whichever call covers it (exact integer sums, the same output stage), so any cut
+     * gives the same bytes.
+     */
+    void runRange(long input, long output, long scratch, int m0, int m1, int n0, int n1);
+
     /** Bytes of the packed weights. */
     long weightBytes();
 

@@ -292,7 +292,8 @@ final class Q8Gemm implements NativeGemm {
         return new MemorySegment[] {params, weights, channel};
     }
 
-    Q8GemmLayout.Split split() {
+    @Override
+    public Q8GemmLayout.Split split() {
         return split;
     }
 
@@ -307,12 +308,9 @@ final class Q8Gemm implements NativeGemm {
      * ({@link FusedDwConvGemm}). Each output element is computed the same way whichever call
      * covers it, so any cut gives the same bytes.
      */
-    void runRange(long input, long output, long scratch, int m0, int m1, int n0, int n1) {
-        try {
-            handle.invokeExact(params.address(), input, output, scratch, m0, m1, n0, n1);
-        } catch (Throwable t) {
-            throw new IllegalStateException(name + " failed", t);
-        }
+    @Override
+    public void runRange(long input, long output, long scratch, int m0, int m1, int n0, int n1) {
+        Q8GemmLayout.call(handle, name, params.address(), input, output, scratch, m0, m1, n0, n1);
     }
 
     static int roundUp(int v, int multiple) {

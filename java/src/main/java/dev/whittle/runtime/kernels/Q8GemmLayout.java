@@ -204,12 +204,22 @@ final class Q8GemmLayout {
          */
         void invoke(MethodHandle handle, String name, long params, int threads, long input, long output,
                 long scratch, int from, int to) {
-            try {
-                handle.invokeExact(params, input, output, scratch, m0(threads, from), m1(threads, to - 1),
-                        n0(threads, from), n1(threads, to - 1));
-            } catch (Throwable t) {
-                throw new IllegalStateException(name + " failed", t);
-            }
+            call(handle, name, params, input, output, scratch, m0(threads, from), m1(threads, to - 1),
+                    n0(threads, from), n1(threads, to - 1));
+        }
+    }
+
+    /**
+     * Calls a GEMM kernel {@code handle (params, input, output, scratch, m0, m1, n0, n1)}: output
+     * pixels {@code [m0, m1)} of channels {@code [n0, n1)} ({@code n0} a multiple of the split's
+     * group), the signature of every 8-bit GEMM kernel (dense, 2:4, sparse, LUT).
+     */
+    static void call(MethodHandle handle, String name, long params, long input, long output, long scratch, int m0,
+            int m1, int n0, int n1) {
+        try {
+            handle.invokeExact(params, input, output, scratch, m0, m1, n0, n1);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
         }
     }
 }

@@ -496,8 +496,14 @@ final class Q8LutGemm implements NativeGemm {
         return new MemorySegment[] {params, indices, tables, channel};
     }
 
-    Q8GemmLayout.Split split() {
+    @Override
+    public Q8GemmLayout.Split split() {
         return split;
+    }
+
+    @Override
+    public void runRange(long input, long output, long scratch, int m0, int m1, int n0, int n1) {
+        Q8GemmLayout.call(handle, name, params.address(), input, output, scratch, m0, m1, n0, n1);
     }
 
     /** The registry factory of {@link KernelRegistry#CONV2D_LUT} on AVX2. */

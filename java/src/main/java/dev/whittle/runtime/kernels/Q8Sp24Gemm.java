@@ -333,8 +333,14 @@ final class Q8Sp24Gemm implements NativeGemm {
                         residual.weights()};
     }
 
-    Q8GemmLayout.Split split() {
+    @Override
+    public Q8GemmLayout.Split split() {
         return split;
+    }
+
+    @Override
+    public void runRange(long input, long output, long scratch, int m0, int m1, int n0, int n1) {
+        Q8GemmLayout.call(handle, name, params.address(), input, output, scratch, m0, m1, n0, n1);
     }
 
     private static int clampInt8(int v) {
