@@ -73,7 +73,7 @@ abstract class BinaryRunKernel implements Kernel<BinaryParams>, ParallelTask<Bin
         long aOff;
         long bOff;
         long oOff;
-        if (aAddr != 0 && bAddr != 0 && oAddr != 0) {
+        if (aAddr != 0 && bAddr != 0 && oAddr != 0 && Mem.ALL != null) {
             a = Mem.ALL;
             b = Mem.ALL;
             o = Mem.ALL;

@@ -25,9 +25,18 @@ final class Mem {
      * All of native memory, made once: kernels read tensors in native memory through it at
      * their {@link ExecutionState#address(int) addresses} without making a segment per call.
      * No bounds: the kernel's own index arithmetic (checked at prepare) keeps accesses inside
-     * the tensors.
+     * the tensors. Null where this module may not use restricted methods (no native access:
+     * the kernels then take slices, as for heap tensors).
      */
-    static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    static final MemorySegment ALL = all();
+
+    private static MemorySegment all() {
+        try {
+            return MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+        } catch (IllegalCallerException e) {
+            return null;
+        }
+    }
 
     /** {@code bytes} bytes of tensor {@code tensor} from its first byte. */
     static MemorySegment of(ExecutionState s, int tensor, long bytes) {
