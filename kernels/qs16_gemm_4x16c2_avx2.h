@@ -25,7 +25,9 @@ static inline __m256i load_pair(const int16_t* a) {
 
 // acc64[i][0..8*NB) += sum over k of a[i][k] * w[k][c] for the first R (<= MR) rows: NB blocks
 // of 8 channels. R < MR for the last tile of a range (one pixel: FULLY_CONNECTED at batch 1, the
-// logits 1x1 conv), which then does only its own rows' multiply-adds.
+// logits 1x1 conv), which then does only its own rows' multiply-adds. The loops over rows and
+// blocks are unrolled so the R * NB accumulators stay in registers (rolled, GCC kept some tiles'
+// accumulators in memory: a load and a store around every vpmaddwd).
 template <int R, int NB>
 static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, int64_t (*acc64)[16]) {
   const int64_t full = k / 2;
@@ -34,7 +36,9 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
     const int64_t p1 = p0 + WHITTLE_QS16_PAIRS_PER_FLUSH < total ? p0 + WHITTLE_QS16_PAIRS_PER_FLUSH : total;
     const int64_t pe = p1 < full ? p1 : full;
     __m256i c[R][NB];
+#pragma GCC unroll 4
     for (int i = 0; i < R; i++) {
+#pragma GCC unroll 2
       for (int j = 0; j < NB; j++) {
         c[i][j] = _mm256_setzero_si256();
       }
@@ -42,12 +46,15 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
     const int16_t* wp = w + p0 * NB * 16;
     for (int64_t q = p0; q < pe; q++) {
       __m256i b[NB];
+#pragma GCC unroll 2
       for (int j = 0; j < NB; j++) {
         b[j] = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + j * 16));
       }
-      for (int i = 0; i < R; i++) {
+#pragma GCC unroll 4
+    for (int i = 0; i < R; i++) {
         const __m256i x = load_pair(a[i] + 2 * q);
-        for (int j = 0; j < NB; j++) {
+#pragma GCC unroll 2
+      for (int j = 0; j < NB; j++) {
           c[i][j] = _mm256_add_epi32(c[i][j], _mm256_madd_epi16(x, b[j]));
         }
       }
@@ -55,15 +62,19 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
     }
     if (p1 > full) {
       // Odd K: the last pair is (a[k - 1], 0), read as one int16 so nothing past the row is read.
-      for (int i = 0; i < R; i++) {
+#pragma GCC unroll 4
+    for (int i = 0; i < R; i++) {
         const __m256i x = _mm256_set1_epi32((int32_t) (uint16_t) a[i][2 * full]);
-        for (int j = 0; j < NB; j++) {
+#pragma GCC unroll 2
+      for (int j = 0; j < NB; j++) {
           const __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(wp + j * 16));
           c[i][j] = _mm256_add_epi32(c[i][j], _mm256_madd_epi16(x, b));
         }
       }
     }
+#pragma GCC unroll 4
     for (int i = 0; i < R; i++) {
+#pragma GCC unroll 2
       for (int j = 0; j < NB; j++) {
         __m256i* d = reinterpret_cast<__m256i*>(&acc64[i][8 * j]);
         const __m256i lo = _mm256_cvtepi32_epi64(_mm256_castsi256_si128(c[i][j]));

@@ -19,16 +19,21 @@ static inline __m512i load_pair(const int16_t* a) {
   return _mm512_set1_epi32(v);
 }
 
-// acc64[i][0..16*NB) += sum over k of a[i][k] * w[k][c]: NB blocks of 16 channels.
-template <int NB>
+// acc64[i][0..16*NB) += sum over k of a[i][k] * w[k][c] for the first R (<= MR) rows: NB
+// blocks of 16 channels. The loops over rows and blocks are unrolled so the R * NB
+// accumulators stay in registers (rolled, GCC kept them in memory: a store and a reload around
+// every vpdpwssd, 2.5x slower); R < MR for short tiles, which then do only their own rows' work.
+template <int R, int NB>
 static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, int64_t (*acc64)[32]) {
   const int64_t full = k / 2;
   const int64_t total = full + (k & 1);
   for (int64_t p0 = 0; p0 < total; p0 += WHITTLE_QS16_PAIRS_PER_FLUSH) {
     const int64_t p1 = p0 + WHITTLE_QS16_PAIRS_PER_FLUSH < total ? p0 + WHITTLE_QS16_PAIRS_PER_FLUSH : total;
     const int64_t pe = p1 < full ? p1 : full;
-    __m512i c[MR][NB];
-    for (int i = 0; i < MR; i++) {
+    __m512i c[R][NB];
+#pragma GCC unroll 8
+    for (int i = 0; i < R; i++) {
+#pragma GCC unroll 2
       for (int j = 0; j < NB; j++) {
         c[i][j] = _mm512_setzero_si512();
       }
@@ -36,11 +41,14 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
     const int16_t* wp = w + p0 * NB * 32;
     for (int64_t q = p0; q < pe; q++) {
       __m512i b[NB];
+#pragma GCC unroll 2
       for (int j = 0; j < NB; j++) {
         b[j] = _mm512_load_si512(wp + j * 32);
       }
-      for (int i = 0; i < MR; i++) {
+#pragma GCC unroll 8
+      for (int i = 0; i < R; i++) {
         const __m512i x = load_pair(a[i] + 2 * q);
+#pragma GCC unroll 2
         for (int j = 0; j < NB; j++) {
           c[i][j] = _mm512_dpwssd_epi32(c[i][j], x, b[j]);
         }
@@ -49,14 +57,18 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
     }
     if (p1 > full) {
       // Odd K: the last pair is (a[k - 1], 0), read as one int16 so nothing past the row is read.
-      for (int i = 0; i < MR; i++) {
+#pragma GCC unroll 8
+      for (int i = 0; i < R; i++) {
         const __m512i x = _mm512_set1_epi32((int32_t) (uint16_t) a[i][2 * full]);
+#pragma GCC unroll 2
         for (int j = 0; j < NB; j++) {
           c[i][j] = _mm512_dpwssd_epi32(c[i][j], x, _mm512_load_si512(wp + j * 32));
         }
       }
     }
-    for (int i = 0; i < MR; i++) {
+#pragma GCC unroll 8
+    for (int i = 0; i < R; i++) {
+#pragma GCC unroll 2
       for (int j = 0; j < NB; j++) {
         int64_t* d = &acc64[i][16 * j];
         const __m512i lo = _mm512_cvtepi32_epi64(_mm512_castsi512_si256(c[i][j]));
@@ -65,6 +77,20 @@ static inline void tile(const int16_t* const* a, int64_t k, const int16_t* w, in
         _mm512_store_si512(d + 8, _mm512_add_epi64(_mm512_load_si512(d + 8), hi));
       }
     }
+  }
+}
+
+template <int NB>
+static inline void tile_rows(int rows, const int16_t* const* a, int64_t k, const int16_t* w, int64_t (*acc64)[32]) {
+  switch (rows) {
+    case 1: tile<1, NB>(a, k, w, acc64); break;
+    case 2: tile<2, NB>(a, k, w, acc64); break;
+    case 3: tile<3, NB>(a, k, w, acc64); break;
+    case 4: tile<4, NB>(a, k, w, acc64); break;
+    case 5: tile<5, NB>(a, k, w, acc64); break;
+    case 6: tile<6, NB>(a, k, w, acc64); break;
+    case 7: tile<7, NB>(a, k, w, acc64); break;
+    default: tile<MR, NB>(a, k, w, acc64); break;
   }
 }
 
@@ -89,20 +115,22 @@ static void gemm(const whittle_qs16_gemm_params* p, const int16_t* input, int16_
   const int16_t* a[MR];
   const __m256i vmin = _mm256_set1_epi32((int32_t) p->act_min);
   const __m256i vmax = _mm256_set1_epi32((int32_t) p->act_max);
-  for (int64_t m = m0; m < m1; m += MR) {
-    const int rows = m1 - m < MR ? (int) (m1 - m) : MR;
-    for (int i = 0; i < MR; i++) {
-      a[i] = i < rows ? whittle_qs16::a_row(p, input, scratch + i * p->kp, m + i) : a[rows - 1];
+  // Tiles of at most MR rows, as even as the range allows (10 rows: 5 + 5, not 8 + 2).
+  const int64_t tiles = (m1 - m0 + MR - 1) / MR;
+  for (int64_t m = m0, t = 0; m < m1; t++) {
+    const int rows = (int) ((m1 - m + (tiles - t) - 1) / (tiles - t));
+    for (int i = 0; i < rows; i++) {
+      a[i] = whittle_qs16::a_row(p, input, scratch + i * p->kp, m + i);
     }
     for (int64_t c0 = n0; c0 < n1; c0 += 32) {
       const int64_t width = p->n_padded - c0 < 32 ? p->n_padded - c0 : 32;
-      for (int i = 0; i < MR; i++) {
+      for (int i = 0; i < rows; i++) {
         memcpy(acc[i], p->bias + c0, (size_t) width * 8);
       }
       if (width == 32) {
-        tile<2>(a, p->k, p->weights + c0 * p->kp, acc);
+        tile_rows<2>(rows, a, p->k, p->weights + c0 * p->kp, acc);
       } else {
-        tile<1>(a, p->k, p->weights + c0 * p->kp, acc);
+        tile_rows<1>(rows, a, p->k, p->weights + c0 * p->kp, acc);
       }
       const int64_t count = p->out_c - c0 < width ? p->out_c - c0 : width;
       for (int i = 0; i < rows; i++) {
@@ -117,6 +145,7 @@ static void gemm(const whittle_qs16_gemm_params* p, const int16_t* input, int16_
         }
       }
     }
+    m += rows;
   }
 }
 

@@ -174,6 +174,13 @@ public final class KernelRegistry {
             // element-wise, pooling and data-movement ops (kernels/elementwise)
             new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.JAVA,
                     (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::create, ALWAYS),
+            // int16 ADD/SUB native (issue 6, small 16x8 models; kernels/qs16_add_*): QuantizedBinaryKernels.Int16.
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.AVX2,
+                    (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::createAvx2,
+                    NativeKernels.exported("whittle_qs16_add_8__avx2")),
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.AVX512VNNI,
+                    (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::createAvx512,
+                    NativeKernels.exported("whittle_qs16_add_16__avx512vnni")),
             new KernelEntry<>(ElementwiseFamilies.F32_BINARY, KernelPath.JAVA,
                     (PreparedKernelFactory<BinaryParams>) F32BinaryKernels::create, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.RESIZE_BILINEAR, KernelPath.JAVA,

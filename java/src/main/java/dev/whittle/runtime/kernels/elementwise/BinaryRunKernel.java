@@ -61,12 +61,33 @@ abstract class BinaryRunKernel implements Kernel<BinaryParams>, ParallelTask<Bin
 
     private void range(BinaryParams p, ExecutionState s, int from, int to) {
         BroadcastPlan q = plan;
-        MemorySegment a = Mem.of(s, p.a(), aBytes);
-        MemorySegment b = Mem.of(s, p.b(), bBytes);
-        MemorySegment o = Mem.of(s, p.output(), (long) count * elementBytes);
-        int aOff = 0;
-        int bOff = 0;
-        int oOff = 0;
+        // Tensors in native memory are read through Mem.ALL at their addresses: no segment is
+        // made per call (a slice per tensor cost 120 bytes of garbage per invoke); constants
+        // and compile-time folding (address 0) get slices of their heap buffers.
+        long aAddr = s.address(p.a());
+        long bAddr = s.address(p.b());
+        long oAddr = s.address(p.output());
+        MemorySegment a;
+        MemorySegment b;
+        MemorySegment o;
+        long aOff;
+        long bOff;
+        long oOff;
+        if (aAddr != 0 && bAddr != 0 && oAddr != 0 && Mem.ALL != null) {
+            a = Mem.ALL;
+            b = Mem.ALL;
+            o = Mem.ALL;
+            aOff = aAddr;
+            bOff = bAddr;
+            oOff = oAddr;
+        } else {
+            a = Mem.of(s, p.a(), aBytes);
+            b = Mem.of(s, p.b(), bBytes);
+            o = Mem.of(s, p.output(), (long) count * elementBytes);
+            aOff = 0;
+            bOff = 0;
+            oOff = 0;
+        }
         int n1 = q.n1();
         int n2 = q.n2();
         int i2 = from % n2;
@@ -92,6 +113,6 @@ abstract class BinaryRunKernel implements Kernel<BinaryParams>, ParallelTask<Bin
      * {@code bi} (element indices) and step by the plan's innermost strides {@code a2}/{@code b2}.
      * Buffer offsets {@code aOff}, {@code bOff}, {@code oOff} are in bytes.
      */
-    abstract void row(BinaryParams p, MemorySegment a, int aOff, int ai, MemorySegment b, int bOff, int bi,
-            MemorySegment o, int oOff, int oi, int len);
+    abstract void row(BinaryParams p, MemorySegment a, long aOff, int ai, MemorySegment b, long bOff, int bi,
+            MemorySegment o, long oOff, int oi, int len);
 }

@@ -46,13 +46,13 @@ public final class F32BinaryKernels {
         }
 
         @Override
-        void row(BinaryParams p, MemorySegment a, int aOff, int ai, MemorySegment b, int bOff, int bi,
-                MemorySegment o, int oOff, int oi, int len) {
+        void row(BinaryParams p, MemorySegment a, long aOff, int ai, MemorySegment b, long bOff, int bi,
+                MemorySegment o, long oOff, int oi, int len) {
             long sa = 4L * plan.a2();
             long sb = 4L * plan.b2();
-            long ap = 4L * ai;
-            long bp = 4L * bi;
-            long op4 = 4L * oi;
+            long ap = aOff + 4L * ai;
+            long bp = bOff + 4L * bi;
+            long op4 = oOff + 4L * oi;
             float lo = p.floatMin();
             float hi = p.floatMax();
             switch (op) {

@@ -21,6 +21,23 @@ final class Mem {
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED;
     static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
+    /**
+     * All of native memory, made once: kernels read tensors in native memory through it at
+     * their {@link ExecutionState#address(int) addresses} without making a segment per call.
+     * No bounds: the kernel's own index arithmetic (checked at prepare) keeps accesses inside
+     * the tensors. Null where this module may not use restricted methods (no native access:
+     * the kernels then take slices, as for heap tensors).
+     */
+    static final MemorySegment ALL = all();
+
+    private static MemorySegment all() {
+        try {
+            return MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+        } catch (IllegalCallerException e) {
+            return null;
+        }
+    }
+
     /** {@code bytes} bytes of tensor {@code tensor} from its first byte. */
     static MemorySegment of(ExecutionState s, int tensor, long bytes) {
         return MemorySegment.ofBuffer(s.buffer(tensor)).asSlice(s.offset(tensor), bytes);

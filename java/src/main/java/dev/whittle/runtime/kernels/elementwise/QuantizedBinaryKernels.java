@@ -1,11 +1,17 @@
 package dev.whittle.runtime.kernels.elementwise;
 
+import dev.whittle.internal.nativelib.NativeLibrary;
 import dev.whittle.internal.vectorization.Int16AddLoops;
 import dev.whittle.runtime.Kernel;
 import dev.whittle.runtime.kernels.reference.BinaryKernels;
 import dev.whittle.runtime.kernels.reference.BinaryParams;
 import dev.whittle.runtime.quant.FixedPoint;
+import dev.whittle.runtime.kernels.NativeKernels;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 
 /**
  * Java kernels of quantized ADD, SUB and MUL ({@link ElementwiseFamilies#QUANTIZED_BINARY}).
@@ -20,6 +26,10 @@ import java.lang.foreign.MemorySegment;
  *     over contiguous runs instead of the reference's per-element index arithmetic. ADD and SUB
  *     runs that are contiguous or scalar on each side go to {@link Int16AddLoops} (Vector API in
  *     long lanes, plain twin), the rest (strided runs, MUL, power-of-two scales) stay scalar.</li>
+ * <li>int16 ADD/SUB native ({@code qs16_add_8__avx2}, {@code qs16_add_16__avx512vnni}, {@code qs16_sub_*}):
+ *     the same runs in libwhittle (kernels/qs16_add_*), the int32 arithmetic in int32 lanes with
+ *     vpmuldq for the doubling high multiply; other runs and tensors not in native memory take
+ *     the Java loops above.</li>
  * </ul>
  */
 public final class QuantizedBinaryKernels {
@@ -32,6 +42,29 @@ public final class QuantizedBinaryKernels {
 
     /** The family's Java factory: null when the reference kernel is not a quantized binary one or the broadcast is beyond three collapsed dimensions. */
     public static Kernel<BinaryParams> create(BinaryParams p) {
+        return create(p, null);
+    }
+
+    /** The AVX2 factory: int16 ADD/SUB only ({@code qs16_add_8__avx2}), else null. */
+    public static Kernel<BinaryParams> createAvx2(BinaryParams p) {
+        return createNative(p, "_8__avx2");
+    }
+
+    /** The AVX-512 factory (F/BW/VL only; listed under the VNNI path): int16 ADD/SUB, else null. */
+    public static Kernel<BinaryParams> createAvx512(BinaryParams p) {
+        return createNative(p, "_16__avx512vnni");
+    }
+
+    private static Kernel<BinaryParams> createNative(BinaryParams p, String suffix) {
+        Kernel<BinaryParams> ref = p.kernel();
+        if (ref != BinaryKernels.QS16_ADD && ref != BinaryKernels.QS16_SUB) {
+            return null;
+        }
+        Kernel<BinaryParams> k = create(p, suffix);
+        return k instanceof Int16 i && i.nativeCall != null ? k : null;
+    }
+
+    private static Kernel<BinaryParams> create(BinaryParams p, String nativeSuffix) {
         Kernel<BinaryParams> ref = p.kernel();
         Op op;
         int bits;
@@ -103,8 +136,9 @@ public final class QuantizedBinaryKernels {
         if ((op == Op.ADD_POT || op == Op.SUB_POT) && !(shiftOk(q.aShift()) && shiftOk(q.bShift()))) {
             return null;
         }
-        return new Int16(base + "__java", plan, op, p.quant(), (int) Math.max(p.intMin(), Integer.MIN_VALUE),
-                (int) Math.min(p.intMax(), Integer.MAX_VALUE));
+        return new Int16(nativeSuffix == null ? base + "__java" : base + nativeSuffix, plan, op, p.quant(),
+                (int) Math.max(p.intMin(), Integer.MIN_VALUE), (int) Math.min(p.intMax(), Integer.MAX_VALUE),
+                nativeSuffix);
     }
 
     /** Whether {@code -shift} is a valid {@code RoundingDivideByPOT} exponent. */
@@ -147,12 +181,12 @@ public final class QuantizedBinaryKernels {
         }
 
         @Override
-        void row(BinaryParams p, MemorySegment a, int aOff, int ai, MemorySegment b, int bOff, int bi,
-                MemorySegment o, int oOff, int oi, int len) {
+        void row(BinaryParams p, MemorySegment a, long aOff, int ai, MemorySegment b, long bOff, int bi,
+                MemorySegment o, long oOff, int oi, int len) {
             byte[] t = lut;
-            int ap = aOff + ai;
-            int bp = bOff + bi;
-            int op = oOff + oi;
+            long ap = aOff + ai;
+            long bp = bOff + bi;
+            long op = oOff + oi;
             int sa = plan.a2();
             int sb = plan.b2();
             if (sa == 1 && sb == 1) {
@@ -187,8 +221,12 @@ public final class QuantizedBinaryKernels {
         /** ADD/SUB constants for {@link Int16AddLoops}; null when the op or the constants are not theirs. */
         private final Int16AddLoops.Int16AddParams loopParams;
         private final Int16AddLoops loops = Int16AddLoops.get();
+        /** {@code whittle_<name>} (ADD/SUB with loop constants and an int16 clamp), else null. */
+        final MethodHandle nativeCall;
+        /** Its {@code whittle_qs16_add_params}. */
+        private final MemorySegment nativeParams;
 
-        Int16(String name, BroadcastPlan plan, Op op, BinaryParams.Quant q, int lo, int hi) {
+        Int16(String name, BroadcastPlan plan, Op op, BinaryParams.Quant q, int lo, int hi, String nativeSuffix) {
             super(name, plan, 2);
             this.op = op;
             this.q = q;
@@ -204,22 +242,47 @@ public final class QuantizedBinaryKernels {
                 }
             }
             this.loopParams = lp;
+            MethodHandle call = null;
+            MemorySegment block = null;
+            if (nativeSuffix != null && lp != null && lo >= Short.MIN_VALUE && hi <= Short.MAX_VALUE && lo <= hi) {
+                call = NativeLibrary.get().downcall("whittle_" + name, NATIVE_SIGNATURE, Linker.Option.critical(false))
+                        .orElse(null);
+                block = NativeKernels.allocate(48);
+                int[] fields = {lp.leftShift(), lp.aOffset(), lp.aMultiplier(), lp.aExp(), lp.bOffset(),
+                    lp.bMultiplier(), lp.bExp(), lp.outMultiplier(), lp.outExp(), lp.outOffset(), lp.min(), lp.max()};
+                for (int i = 0; i < fields.length; i++) {
+                    block.setAtIndex(ValueLayout.JAVA_INT, i, fields[i]);
+                }
+            }
+            this.nativeCall = call;
+            this.nativeParams = block;
         }
 
+        private static final FunctionDescriptor NATIVE_SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+
         @Override
-        void row(BinaryParams p, MemorySegment a, int aOff, int ai, MemorySegment b, int bOff, int bi,
-                MemorySegment o, int oOff, int oi, int len) {
-            int sa = plan.a2() << 1;
-            int sb = plan.b2() << 1;
-            int ap = aOff + (ai << 1);
-            int bp = bOff + (bi << 1);
-            int op2 = oOff + (oi << 1);
+        void row(BinaryParams p, MemorySegment a, long aOff, int ai, MemorySegment b, long bOff, int bi,
+                MemorySegment o, long oOff, int oi, int len) {
+            long sa = (long) plan.a2() << 1;
+            long sb = (long) plan.b2() << 1;
+            long ap = aOff + ((long) ai << 1);
+            long bp = bOff + ((long) bi << 1);
+            long op2 = oOff + ((long) oi << 1);
             Op kind = op;
             BinaryParams.Quant qq = q;
             int min = lo;
             int max = hi;
             Int16AddLoops.Int16AddParams lp = loopParams;
-            if (lp != null && (sa == 0 || sa == 2) && (sb == 0 || sb == 2)) {
+            if (nativeCall != null && a == Mem.ALL && (sa == 0 || sa == 2) && (sb == 0 || sb == 2)) {
+                // In native memory (BinaryRunKernel passes Mem.ALL and the tensors' addresses).
+                try {
+                    nativeCall.invokeExact(nativeParams.address(), ap, sa >> 1, bp, sb >> 1, op2, (long) len);
+                } catch (Throwable t) {
+                    throw new IllegalStateException(name() + " failed", t);
+                }
+            } else if (lp != null && (sa == 0 || sa == 2) && (sb == 0 || sb == 2)) {
                 loops.addSub(a, ap, sa == 0, b, bp, sb == 0, o, op2, len, lp);
             } else if (kind == Op.ADD || kind == Op.SUB) {
                 boolean subtract = kind == Op.SUB;
