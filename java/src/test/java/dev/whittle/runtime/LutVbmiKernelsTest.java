@@ -37,6 +37,10 @@ class LutVbmiKernelsTest {
             KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
     private static final String VBMI = "_lut4vbmi_16x16c4__avx512vnni";
     private static final String PSHUFB = "_lut4_8x16c4__avx512vnni";
+    /** 12-byte tables (issue 9, table bytes), where the CPU has VBMI2. */
+    private static final String COMPACT = "_lut4vbmi2_16x16c4__avx512vnni";
+    /** Q8LutGemm.COMPACT_PROPERTY. */
+    private static final String COMPACT_PROPERTY = "whittle.lut.compact";
     /** Q8LutGemm.VBMI_PROPERTY. */
     private static final String VBMI_PROPERTY = "whittle.lut.vbmi";
     private static final int[] K = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129};
@@ -47,6 +51,11 @@ class LutVbmiKernelsTest {
         System.clearProperty(KernelPath.PROPERTY);
         System.clearProperty(WeightFormat.PROPERTY);
         System.clearProperty(VBMI_PROPERTY);
+        System.clearProperty(COMPACT_PROPERTY);
+    }
+
+    private static boolean hasCompact() {
+        return CpuFeatures.detect().has(CpuFeatures.Feature.AVX512_VBMI2) && NativeKernels.has("whittle_qu8_conv2d" + COMPACT);
     }
 
     private static void assumeVbmi() {
@@ -66,15 +75,19 @@ class LutVbmiKernelsTest {
             CompiledModel ref = CompiledModel.compile(model);
             TensorData in = Q8GemmConvTest.input(ref, seed + 1, extremes);
             byte[] expected = Q8GemmConvTest.run(ref, in, 1);
-            for (boolean vbmi : new boolean[] {true, false}) {
+            // 0: 12-byte tables (VBMI2), 1: 16-byte tables (VBMI), 2: vpshufb
+            for (int mode = hasCompact() ? 0 : 1; mode < 3; mode++) {
+                boolean vbmi = mode < 2;
+                String want = mode == 0 ? COMPACT : VBMI;
                 System.setProperty(KernelPath.PROPERTY, KernelPath.AVX512VNNI.label());
                 System.setProperty(WeightFormat.PROPERTY, "lut");
                 System.setProperty(VBMI_PROPERTY, Boolean.toString(vbmi));
+                System.setProperty(COMPACT_PROPERTY, Boolean.toString(mode == 0));
                 CompiledModel fast = CompiledModel.compile(model);
                 String name = OpProfile.kernelNames(fast).get(0);
-                boolean ok = vbmi ? (must ? name.endsWith(VBMI) : name.endsWith(VBMI) || name.endsWith(PSHUFB))
+                boolean ok = vbmi ? (must ? name.endsWith(want) : name.endsWith(want) || name.endsWith(PSHUFB))
                         : name.endsWith(PSHUFB);
-                assertTrue(ok, label + " vbmi " + vbmi + ": dispatched " + name);
+                assertTrue(ok, label + " mode " + mode + ": dispatched " + name);
                 for (int threads : new int[] {1, 3}) {
                     assertArrayEquals(expected, Q8GemmConvTest.run(fast, in, threads),
                             name + " threads " + threads + " differs from the reference on " + label);
@@ -84,6 +97,7 @@ class LutVbmiKernelsTest {
             System.clearProperty(KernelPath.PROPERTY);
             System.clearProperty(WeightFormat.PROPERTY);
             System.clearProperty(VBMI_PROPERTY);
+            System.clearProperty(COMPACT_PROPERTY);
         }
     }
 
