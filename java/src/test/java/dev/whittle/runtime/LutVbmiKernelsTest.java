@@ -184,4 +184,67 @@ class LutVbmiKernelsTest {
             }
         }
     }
+
+    /**
+     * 12-byte tables ({@code lut4vbmi2}): channel tables at the ends of the unary code (all high
+     * nibbles 0, all 15, one per step 0..15, the two extreme bytes only, one value, fewer than 16
+     * values, random) in the stored byte's order, for both dtypes, pixels on each path
+     * (in-register tiles, panels), channels across panel ends; every mode against the reference.
+     */
+    @Test
+    void compactTableExtremes() {
+        assumeVbmi();
+        long seed = 9400;
+        int i = 0;
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int n : new int[] {1, 7, 16, 17, 33, 70}) {
+                int m = new int[] {8, 49, 200}[i % 3];
+                int k = new int[] {16, 33, 320}[(i / 3) % 3];
+                Model model = Q8GemmFullyConnectedTest.build(t, t == TensorType.INT8 && i % 2 == 0, m, k, n, 0, 0,
+                        i % 2 == 0, 0, seed, extremeTables(t == TensorType.INT8));
+                check(model, t + " extreme tables fc " + m + "x" + k + " -> " + n, seed++, 0, n >= 3);
+                i++;
+            }
+        }
+    }
+
+    /** Per channel one of 7 value sets, given as stored bytes (int8: the byte; uint8: byte ^ 0x80). */
+    private static WeightFormatHarness.Shaper extremeTables(boolean signedType) {
+        return (w, n, k, inner, zero, signed, r) -> {
+            for (int o = 0; o < n; o++) {
+                int[] set = switch (o % 7) {
+                    case 0 -> new int[] {0x00, 0xFF};
+                    case 1 -> range(0x00, 1);
+                    case 2 -> range(0xF0, 1);
+                    case 3 -> range(0x00, 17);
+                    case 4 -> new int[] {0x7F};
+                    case 5 -> new int[] {0x10, 0x11, 0x5F, 0xA0, 0xEF};
+                    default -> {
+                        int[] v = new int[16];
+                        java.util.Set<Integer> used = new java.util.HashSet<>();
+                        for (int j = 0; j < 16; j++) {
+                            do {
+                                v[j] = r.nextInt(256);
+                            } while (!used.add(v[j]));
+                        }
+                        yield v;
+                    }
+                };
+                for (int j = 0; j < k; j++) {
+                    int stored = set[(j + o) % set.length];
+                    // int8 weights stay within [-127, 127]: the byte 0x80 (-128) becomes 0x81
+                    int b = signed ? (stored == 0x80 ? 0x81 : stored) : stored ^ 0x80;
+                    w.put(o * k + j, (byte) b);
+                }
+            }
+        };
+    }
+
+    private static int[] range(int from, int step) {
+        int[] v = new int[16];
+        for (int j = 0; j < 16; j++) {
+            v[j] = from + j * step;
+        }
+        return v;
+    }
 }
