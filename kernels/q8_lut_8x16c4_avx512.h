@@ -250,21 +250,23 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
       }
     }
   }
-  const Requant rq = load_requant(p, n);
+  // The dense kernel's cheaper output stage (q8_requant_avx512.h fast_requantize + store16,
+  // session 8 on main; issue 9 LUT latency): the same integers as requantize, ~7 slots per 16
+  // outputs instead of ~12, which the dense kernel had and this one did not (LutGemmBenchmark,
+  // LUT / dense VBMI: 28x28x32x192 0.92 -> 0.95-0.97, 14x14x64x384 0.95 -> 0.97-0.98,
+  // 7x7x160x960 0.94 -> 0.94-0.96; kernels/README.md, LUT table bytes).
   const __m512i off = _mm512_set1_epi32(p->output_offset);
   const __m512i lo = _mm512_set1_epi32(p->act_min);
   const __m512i hi = _mm512_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
+  const FastRequant rq = load_fast_requant<GL>(p, n);
+  const int clamp = clamp_kind<U>(p);
+  const bool full = store_mask == (__mmask16) 0xFFFF;
   _Pragma("GCC unroll 16") for (int r = 0; r < MR; r++) {
     const __m512i all = MR <= 2 ? _mm512_add_epi32(acc[r], acc2[r]) : acc[r];
     const __m512i sum = _mm512_add_epi32(all, _mm512_set1_epi32(row_terms[r]));
-    const __m512i v = requantize(sum, rq, hl, GL, off, lo, hi);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    if (U) {
-      _mm512_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
-    } else {
-      _mm512_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
-    }
+    const __m512i v = fast_requantize<GL>(sum, rq, hl, off);
+    store16<U>(out + (size_t) r * out_stride, v, clamp, lo, hi, full, store_mask);
   }
 }
 
@@ -309,20 +311,16 @@ WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const uint8_t
       acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_set1_epi32(quad), b);
     }
   }
-  const whittle_q8_avx2::Requant rq = whittle_q8_avx2::load_requant(p, n);
+  // the dense microtile8's output stage (fast_requantize8 + store8): same integers
+  const FastRequant8 rq = load_fast_requant8<GL>(p, n);
   const __m256i off = _mm256_set1_epi32(p->output_offset);
   const __m256i lo = _mm256_set1_epi32(p->act_min);
   const __m256i hi = _mm256_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
+  const int clamp = clamp_kind<U>(p);
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    const __m256i v = whittle_q8_avx2::requantize(_mm256_add_epi32(acc[r], _mm256_set1_epi32(row_terms[r])), rq, hl,
-                                                  GL, off, lo, hi);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    if (U) {
-      _mm256_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
-    } else {
-      _mm256_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
-    }
+    const __m256i v = fast_requantize8<GL>(_mm256_add_epi32(acc[r], _mm256_set1_epi32(row_terms[r])), rq, hl, off);
+    store8<U>(out + (size_t) r * out_stride, v, clamp, lo, hi, store_mask);
   }
 }
 
