@@ -6,7 +6,9 @@
 // vpermi2b is AVX512_VBMI, which the avx512vnni ISA flags do not include (Cascade Lake has VNNI
 // without VBMI): this whole TU is compiled for it, and Java binds these symbols only where
 // CpuFeatures reports AVX512_VBMI (Q8LutGemm.vbmi).
-#pragma GCC target("avx512vbmi")
+// The lut4vbmi2 symbols (12-byte tables, vpcompressb: AVX512_VBMI2) run the same code on
+// table_format 1; Java binds them only where CpuFeatures reports AVX512_VBMI2 too (issue 9).
+#pragma GCC target("avx512vbmi,avx512vbmi2")
 #define WHITTLE_Q8_LUT_VBMI 1
 #include "q8_lut_8x16c4_avx512.h"
 
@@ -19,3 +21,11 @@ WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_conv2d_lut4vbmi_16x16c4__avx512vnni)
 WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_fully_connected_lut4vbmi_16x16c4__avx512vnni)
 WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_qc8w_fully_connected_lut4vbmi_16x16c4__avx512vnni)
 WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_fully_connected_lut4vbmi_16x16c4__avx512vnni)
+
+// --- 12-byte tables (issue 9, table bytes): same code, table_format 1 ---
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_conv2d_lut4vbmi2_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_qc8w_conv2d_lut4vbmi2_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_conv2d_lut4vbmi2_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_fully_connected_lut4vbmi2_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_qc8w_fully_connected_lut4vbmi2_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_fully_connected_lut4vbmi2_16x16c4__avx512vnni)

@@ -94,6 +94,38 @@ WHITTLE_Q8_INLINE void vbmi_tables(Tables* t) {
                            0x7070707060606060ll, 0x5050505040404040ll, 0x3030303020202020ll, 0x1010101000000000ll);
 }
 
+// --- 12-byte tables (issue 9, table bytes; table_format 1, the lut4vbmi2 symbols) ---
+// A panel's 16 per-channel tables as 192 bytes instead of 256: a table's entries are sorted by
+// their (stored) byte, so its high nibbles h_0 <= ... <= h_15 are a unary code of 32 bits (bit
+// h_e + e set for each entry e: 16 ones, at most 15 zeros before the last), its low nibbles 8
+// bytes. Layout per panel (Q8LutGemm writes it): bytes 32 j + 8 L (j, L < 4): the low nibbles
+// of channel 4 L + j (byte b: entry b | entry b + 8 << 4); bytes 128 + 16 j + 8 h: the codes of
+// channels 8 h + j (low dword) and 8 h + 4 + j (high dword). vpcompressb of the bytes 0..31,
+// 0..31 under a 64-bit pair of codes gives each entry's bit position h_e + e; minus e, h_e.
+// ~10 ops per zmm, once per panel and block of rows, against 1 load.
+WHITTLE_Q8_INLINE __m512i compact_table(const uint8_t* tb, int32_t j) {
+  const __m512i pos = _mm512_set_epi64(0x1F1E1D1C1B1A1918ll, 0x1716151413121110ll, 0x0F0E0D0C0B0A0908ll,
+                                       0x0706050403020100ll, 0x1F1E1D1C1B1A1918ll, 0x1716151413121110ll,
+                                       0x0F0E0D0C0B0A0908ll, 0x0706050403020100ll);
+  const __m512i entry = _mm512_set4_epi32(0x0F0E0D0C, 0x0B0A0908, 0x07060504, 0x03020100);
+  uint64_t m0;
+  uint64_t m1;
+  memcpy(&m0, tb + 128 + 16 * j, 8);
+  memcpy(&m1, tb + 136 + 16 * j, 8);
+  const __m512i c0 = _mm512_maskz_compress_epi8((__mmask64) m0, pos);
+  const __m512i c1 = _mm512_maskz_compress_epi8((__mmask64) m1, pos);
+  const __m512i hi = _mm512_sub_epi8(_mm512_inserti64x4(c0, _mm512_castsi512_si256(c1), 1), entry);
+  // lane L: the channel's 8 low-nibble bytes twice; the upper copy shifted right by 4 (entries 8..15)
+  const __m512i lo = _mm512_srlv_epi16(
+      _mm512_permutexvar_epi64(_mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0),
+                               _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 32 * j)))),
+      _mm512_set_epi64(0x0004000400040004ll, 0, 0x0004000400040004ll, 0, 0x0004000400040004ll, 0,
+                       0x0004000400040004ll, 0));
+  // (hi << 4) | (lo & 0x0F)
+  return _mm512_ternarylogic_epi32(_mm512_slli_epi16(hi, 4), lo, _mm512_set1_epi8(0x0F), 0xF8);
+}
+// --- end 12-byte tables ---
+
 // v: nibbles already shifted into bits 0..3 of each byte (bits 4..7: garbage).
 WHITTLE_Q8_INLINE __m512i decode_vbmi(const Tables& t, __m512i v) {
   const __m512i idx = _mm512_ternarylogic_epi32(v, _mm512_set1_epi8(0x0F), t.ch, 0xEA);  // (v & 0x0F) | ch
@@ -276,20 +308,16 @@ WHITTLE_Q8_INLINE void microtile8(const whittle_q8_gemm_params* p, const uint8_t
       acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_set1_epi32(quad), b);
     }
   }
-  const whittle_q8_avx2::Requant rq = whittle_q8_avx2::load_requant(p, n);
+  // the dense microtile8's output stage (fast_requantize8 + store8): same integers
+  const FastRequant8 rq = load_fast_requant8<GL>(p, n);
   const __m256i off = _mm256_set1_epi32(p->output_offset);
   const __m256i lo = _mm256_set1_epi32(p->act_min);
   const __m256i hi = _mm256_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
+  const int clamp = clamp_kind<U>(p);
   _Pragma("GCC unroll 8") for (int r = 0; r < MR; r++) {
-    const __m256i v = whittle_q8_avx2::requantize(_mm256_add_epi32(acc[r], _mm256_set1_epi32(row_terms[r])), rq, hl,
-                                                  GL, off, lo, hi);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    if (U) {
-      _mm256_mask_cvtusepi32_storeu_epi8(dst, store_mask, v);
-    } else {
-      _mm256_mask_cvtsepi32_storeu_epi8(dst, store_mask, v);
-    }
+    const __m256i v = fast_requantize8<GL>(_mm256_add_epi32(acc[r], _mm256_set1_epi32(row_terms[r])), rq, hl, off);
+    store8<U>(out + (size_t) r * out_stride, v, clamp, lo, hi, store_mask);
   }
 }
 
@@ -343,7 +371,7 @@ WHITTLE_Q8_INLINE void tail16(int32_t mr, const whittle_q8_gemm_params* p, const
 // (196) 0.97 vs 0.97 (noise ~3%): the crossover by that cost is near 8 tiles.
 constexpr int32_t kInRegisterMaxRows = 128;
 
-template <bool GL, bool U, bool SHARED, bool B5, bool VB>
+template <bool GL, bool U, bool SHARED, bool B5, bool VB, bool CT = false>
 static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                   int32_t m1, int32_t n0, int32_t n1) {
   const whittle_q8_gemm_params* p = &lp->gemm;
@@ -420,10 +448,20 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
     for (int32_t n = n0; n < n1; n += kNR) {
       const uint8_t* tb = tables + (size_t) (n / kNR) * lp->table_stride;
       Tables t;
-      t.t0 = _mm512_loadu_si512(tb);
-      t.t1 = _mm512_loadu_si512(tb + 64);
-      t.t2 = _mm512_loadu_si512(tb + 128);
-      t.t3 = _mm512_loadu_si512(tb + 192);
+#if WHITTLE_Q8_LUT_VBMI
+      if (CT) {
+        t.t0 = compact_table(tb, 0);
+        t.t1 = compact_table(tb, 1);
+        t.t2 = compact_table(tb, 2);
+        t.t3 = compact_table(tb, 3);
+      } else
+#endif
+      {
+        t.t0 = _mm512_loadu_si512(tb);
+        t.t1 = _mm512_loadu_si512(tb + 64);
+        t.t2 = _mm512_loadu_si512(tb + 128);
+        t.t3 = _mm512_loadu_si512(tb + 192);
+      }
       if (B5) {
         t.h0 = _mm512_loadu_si512(tb + 256);
         t.h1 = _mm512_loadu_si512(tb + 320);
@@ -491,6 +529,12 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   } else {
     // per-channel 4-bit tables: the VBMI decode where this TU has it (shared tables take one
     // vpshufb already; lut5's entries 16..31 stay on the masked vpshufb)
+#if WHITTLE_Q8_LUT_VBMI
+    if (lp->table_format == 1) {
+      run_s<GL, U, false, false, true, true>(lp, input, output, scratch, m0, m1, n0, n1);
+      return;
+    }
+#endif
     run_s<GL, U, false, false, WHITTLE_Q8_LUT_VBMI != 0>(lp, input, output, scratch, m0, m1, n0, n1);
   }
 }

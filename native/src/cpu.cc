@@ -106,6 +106,8 @@ uint64_t probe() {
         // vpermb / vpermt2b (byte permutes across the whole register): Ice Lake, Zen 4; not
         // Skylake-X or Cascade Lake, which have VNNI.
         if (bit(l7.ecx, 1)) mask |= WHITTLE_CPU_AVX512_VBMI;
+        // vpcompressb / vpexpandb: Ice Lake, Zen 4 (Cannon Lake has VBMI without it).
+        if (bit(l7.ecx, 6)) mask |= WHITTLE_CPU_AVX512_VBMI2;
       }
     }
     // Leaf 7 EAX = highest valid subleaf. AVX-VNNI (the VEX-encoded vpdpbusd on YMM,

@@ -24,6 +24,8 @@
 #define WHITTLE_CPU_AVX512_VNNI (UINT64_C(1) << 6)
 #define WHITTLE_CPU_AVX_VNNI    (UINT64_C(1) << 7)
 #define WHITTLE_CPU_AVX512_VBMI (UINT64_C(1) << 8)
+/* vpcompressb / vpexpandb (issue 9: the LUT kernel's 12-byte tables): Ice Lake, Zen 4. */
+#define WHITTLE_CPU_AVX512_VBMI2 (UINT64_C(1) << 9)
 
 /* AArch64: bits 16..31 */
 #define WHITTLE_CPU_NEON        (UINT64_C(1) << 16)

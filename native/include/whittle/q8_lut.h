@@ -34,7 +34,11 @@ typedef struct whittle_q8_lut_params {
   int32_t blocks;       /* 32-K blocks per channel pair: ceil(K / 32) */
   int64_t bits;         /* lut5 (AVX-512 VNNI): bit 4 of every index, one bit per decoded weight byte */
   int32_t index_bits;   /* 4, or 5 (lut5: tables of 32 entries, hi half after the lo half) */
-  int32_t reserved[7];
+  /* 0: 16-byte tables; 1: 12-byte tables (lut4vbmi2 only, table_stride 192 per panel: 8 bytes
+   * of low nibbles and a 32-bit unary code of the high nibbles per channel, see
+   * q8_lut_8x16c4_avx512.h compact_tables) */
+  int32_t table_format;
+  int32_t reserved[6];
 } whittle_q8_lut_params;
 
 #define WHITTLE_Q8_LUT_SIGNATURE(name)                                                      \
@@ -76,6 +80,15 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4vbmi_16x16c4__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4vbmi_16x16c4__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4vbmi_16x16c4__avx512vnni);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4vbmi_16x16c4__avx512vnni);
+
+/* AVX-512 VNNI + VBMI + VBMI2 (issue 9, table bytes): the lut4vbmi kernel on 12-byte per-channel
+ * tables (table_format 1), expanded per panel with vpcompressb; same indices. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4vbmi2_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4vbmi2_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4vbmi2_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4vbmi2_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4vbmi2_16x16c4__avx512vnni);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4vbmi2_16x16c4__avx512vnni);
 
 /* AVX-512 VNNI, few pixels: one channel per 128-bit lane (c16), 1 vpshufb per 64 weights. */
 /* lut5 (same code, index_bits = 5): up to 32 values per channel, the 5th index bit as a mask. */

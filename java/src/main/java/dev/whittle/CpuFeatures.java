@@ -46,6 +46,7 @@ public final class CpuFeatures {
         AVX512_VNNI(6, "avx512_vnni", "avx512_vnni"),
         AVX_VNNI(7, "avx_vnni", "avx_vnni"),
         AVX512_VBMI(8, "avx512_vbmi", "avx512vbmi"),
+        AVX512_VBMI2(9, "avx512_vbmi2", "avx512_vbmi2"),
         NEON(16, "neon", "asimd"),
         DOTPROD(17, "dotprod", "asimddp"),
         I8MM(18, "i8mm", "i8mm");

@@ -37,6 +37,10 @@ class LutVbmiKernelsTest {
             KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
     private static final String VBMI = "_lut4vbmi_16x16c4__avx512vnni";
     private static final String PSHUFB = "_lut4_8x16c4__avx512vnni";
+    /** 12-byte tables (issue 9, table bytes), where the CPU has VBMI2. */
+    private static final String COMPACT = "_lut4vbmi2_16x16c4__avx512vnni";
+    /** Q8LutGemm.COMPACT_PROPERTY. */
+    private static final String COMPACT_PROPERTY = "whittle.lut.compact";
     /** Q8LutGemm.VBMI_PROPERTY. */
     private static final String VBMI_PROPERTY = "whittle.lut.vbmi";
     private static final int[] K = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129};
@@ -47,6 +51,11 @@ class LutVbmiKernelsTest {
         System.clearProperty(KernelPath.PROPERTY);
         System.clearProperty(WeightFormat.PROPERTY);
         System.clearProperty(VBMI_PROPERTY);
+        System.clearProperty(COMPACT_PROPERTY);
+    }
+
+    private static boolean hasCompact() {
+        return CpuFeatures.detect().has(CpuFeatures.Feature.AVX512_VBMI2) && NativeKernels.has("whittle_qu8_conv2d" + COMPACT);
     }
 
     private static void assumeVbmi() {
@@ -66,15 +75,19 @@ class LutVbmiKernelsTest {
             CompiledModel ref = CompiledModel.compile(model);
             TensorData in = Q8GemmConvTest.input(ref, seed + 1, extremes);
             byte[] expected = Q8GemmConvTest.run(ref, in, 1);
-            for (boolean vbmi : new boolean[] {true, false}) {
+            // 0: 12-byte tables (VBMI2), 1: 16-byte tables (VBMI), 2: vpshufb
+            for (int mode = hasCompact() ? 0 : 1; mode < 3; mode++) {
+                boolean vbmi = mode < 2;
+                String want = mode == 0 ? COMPACT : VBMI;
                 System.setProperty(KernelPath.PROPERTY, KernelPath.AVX512VNNI.label());
                 System.setProperty(WeightFormat.PROPERTY, "lut");
                 System.setProperty(VBMI_PROPERTY, Boolean.toString(vbmi));
+                System.setProperty(COMPACT_PROPERTY, Boolean.toString(mode == 0));
                 CompiledModel fast = CompiledModel.compile(model);
                 String name = OpProfile.kernelNames(fast).get(0);
-                boolean ok = vbmi ? (must ? name.endsWith(VBMI) : name.endsWith(VBMI) || name.endsWith(PSHUFB))
+                boolean ok = vbmi ? (must ? name.endsWith(want) : name.endsWith(want) || name.endsWith(PSHUFB))
                         : name.endsWith(PSHUFB);
-                assertTrue(ok, label + " vbmi " + vbmi + ": dispatched " + name);
+                assertTrue(ok, label + " mode " + mode + ": dispatched " + name);
                 for (int threads : new int[] {1, 3}) {
                     assertArrayEquals(expected, Q8GemmConvTest.run(fast, in, threads),
                             name + " threads " + threads + " differs from the reference on " + label);
@@ -84,6 +97,7 @@ class LutVbmiKernelsTest {
             System.clearProperty(KernelPath.PROPERTY);
             System.clearProperty(WeightFormat.PROPERTY);
             System.clearProperty(VBMI_PROPERTY);
+            System.clearProperty(COMPACT_PROPERTY);
         }
     }
 
@@ -169,5 +183,68 @@ class LutVbmiKernelsTest {
                 }
             }
         }
+    }
+
+    /**
+     * 12-byte tables ({@code lut4vbmi2}): channel tables at the ends of the unary code (all high
+     * nibbles 0, all 15, one per step 0..15, the two extreme bytes only, one value, fewer than 16
+     * values, random) in the stored byte's order, for both dtypes, pixels on each path
+     * (in-register tiles, panels), channels across panel ends; every mode against the reference.
+     */
+    @Test
+    void compactTableExtremes() {
+        assumeVbmi();
+        long seed = 9400;
+        int i = 0;
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int n : new int[] {1, 7, 16, 17, 33, 70}) {
+                int m = new int[] {8, 49, 200}[i % 3];
+                int k = new int[] {16, 33, 320}[(i / 3) % 3];
+                Model model = Q8GemmFullyConnectedTest.build(t, t == TensorType.INT8 && i % 2 == 0, m, k, n, 0, 0,
+                        i % 2 == 0, 0, seed, extremeTables(t == TensorType.INT8));
+                check(model, t + " extreme tables fc " + m + "x" + k + " -> " + n, seed++, 0, n >= 3);
+                i++;
+            }
+        }
+    }
+
+    /** Per channel one of 7 value sets, given as stored bytes (int8: the byte; uint8: byte ^ 0x80). */
+    private static WeightFormatHarness.Shaper extremeTables(boolean signedType) {
+        return (w, n, k, inner, zero, signed, r) -> {
+            for (int o = 0; o < n; o++) {
+                int[] set = switch (o % 7) {
+                    case 0 -> new int[] {0x00, 0xFF};
+                    case 1 -> range(0x00, 1);
+                    case 2 -> range(0xF0, 1);
+                    case 3 -> range(0x00, 17);
+                    case 4 -> new int[] {0x7F};
+                    case 5 -> new int[] {0x10, 0x11, 0x5F, 0xA0, 0xEF};
+                    default -> {
+                        int[] v = new int[16];
+                        java.util.Set<Integer> used = new java.util.HashSet<>();
+                        for (int j = 0; j < 16; j++) {
+                            do {
+                                v[j] = r.nextInt(256);
+                            } while (!used.add(v[j]));
+                        }
+                        yield v;
+                    }
+                };
+                for (int j = 0; j < k; j++) {
+                    int stored = set[(j + o) % set.length];
+                    // int8 weights stay within [-127, 127]: the byte 0x80 (-128) becomes 0x81
+                    int b = signed ? (stored == 0x80 ? 0x81 : stored) : stored ^ 0x80;
+                    w.put(o * k + j, (byte) b);
+                }
+            }
+        };
+    }
+
+    private static int[] range(int from, int step) {
+        int[] v = new int[16];
+        for (int j = 0; j < 16; j++) {
+            v[j] = from + j * step;
+        }
+        return v;
     }
 }

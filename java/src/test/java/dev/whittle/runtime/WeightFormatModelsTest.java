@@ -85,6 +85,13 @@ class WeightFormatModelsTest {
             assertTrue(kernels.stream().anyMatch(k -> k.contains(v.tag())), v.name() + ": no " + v.tag()
                     + " kernel chosen: " + OpProfile.kernelChoices(formatted));
         }
+        // 12-byte LUT tables (issue 9, table bytes) wherever the VBMI2 kernel can run
+        if (v.format() == WeightFormat.LUT && dev.whittle.CpuFeatures.detect().has(dev.whittle.CpuFeatures.Feature.AVX512_VBMI2)
+                && dev.whittle.CpuFeatures.detect().has(dev.whittle.CpuFeatures.Feature.AVX512_VNNI)
+                && dev.whittle.runtime.kernels.NativeKernels.has("whittle_qu8_conv2d_lut4vbmi2_16x16c4__avx512vnni")) {
+            assertTrue(kernels.stream().anyMatch(k -> k.contains("_lut4vbmi2_")), v.name() + ": "
+                    + OpProfile.kernelChoices(formatted));
+        }
         // the optimizer made what the format needs (measured by the runtime at prepare)
         List<OpProfile.KernelChoice> choices = OpProfile.kernelChoices(dense);
         if (v.name().contains("2:4")) {

@@ -134,6 +134,11 @@ final class Q8LutGemm implements NativeGemm {
 
     private Q8LutGemm(String name, Layout layout, Q8Gemm.Spec s, int k, int kp, int mb, ByteBuffer w,
             ByteBuffer bias, boolean shared, boolean five, boolean bind) {
+        this(name, layout, s, k, kp, mb, w, bias, shared, five, bind, false);
+    }
+
+    private Q8LutGemm(String name, Layout layout, Q8Gemm.Spec s, int k, int kp, int mb, ByteBuffer w,
+            ByteBuffer bias, boolean shared, boolean five, boolean bind, boolean compact) {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
@@ -162,6 +167,10 @@ final class Q8LutGemm implements NativeGemm {
         for (int o = 0; o < n; o++) {
             w.get(o * k, row);
             t[o] = shared ? table : valuesOf(w, o * k, k, max);
+            if (compact) {
+                // 12-byte tables: entries ascending by their stored byte (w, or w - 128 for uint8)
+                t[o] = sortedByStored(t[o], s.unsigned() ? 0x80 : 0);
+            }
             int[] index = new int[256];
             for (int i = 0; i < t[o].length; i++) {
                 index[t[o][i] & 0xFF] = i;
@@ -191,7 +200,11 @@ final class Q8LutGemm implements NativeGemm {
             }
             this.indices = NativeKernels.allocate((long) np * kp / 2);
             // lut5: per panel 256 more bytes of tables (entries 16..31), 2 kp bytes of bitplane
-            this.tables = NativeKernels.allocate((shared ? 256 : 16L * np) * (five ? 2 : 1));
+            this.tables = compact ? NativeKernels.allocate((long) COMPACT_PANEL_BYTES * (np / GROUP))
+                    : NativeKernels.allocate((shared ? 256 : 16L * np) * (five ? 2 : 1));
+            if (compact) {
+                writeCompactTables(tables, t, n, np, flip);
+            }
             this.bits = five ? NativeKernels.allocate((long) np * kp / 8) : null;
             for (int o = 0; o < n; o++) {
                 int panel = o / GROUP;
@@ -216,7 +229,7 @@ final class Q8LutGemm implements NativeGemm {
                                 (byte) (bits.get(ValueLayout.JAVA_BYTE, byteAt) | (1 << (bit % 8))));
                     }
                 }
-                if (!shared || o == 0) {
+                if (!compact && (!shared || o == 0)) {
                     for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
                         int ch = shared ? rep : lane;
                         // zmm ch % 4, lane ch / 4 (both layouts)
@@ -313,10 +326,12 @@ final class Q8LutGemm implements NativeGemm {
         Q8GemmLayout.putHeader(params, s, k, kp, np, mb, field25, field26, indices.address(), channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, indices.address());
         params.set(ValueLayout.JAVA_LONG, 264, tables.address());
-        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : layout == Layout.C8_AVX2 ? 32 : five ? 512 : 256);
+        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : layout == Layout.C8_AVX2 ? 32 : five ? 512
+                : compact ? COMPACT_PANEL_BYTES : 256);
         params.set(ValueLayout.JAVA_INT, 276, (k + 31) / 32);
         params.set(ValueLayout.JAVA_LONG, 280, bits == null ? 0 : bits.address());
         params.set(ValueLayout.JAVA_INT, 288, five ? 5 : 4);
+        params.set(ValueLayout.JAVA_INT, 292, compact ? 1 : 0);
     }
 
     /** The distinct bytes of {@code w[from, from + count)}, ascending (unsigned), or null past {@code max}. */
@@ -436,11 +451,16 @@ final class Q8LutGemm implements NativeGemm {
             }
         }
         String suffix = five ? layout.suffix.replace("lut4_", "lut5_") : layout.suffix;
+        boolean compact = false;
         if (layout == Layout.PANEL_VNNI && !five && !shared && bind && vbmi(family)) {
             suffix = VBMI_SUFFIX;
+            compact = compact(family);
+            if (compact) {
+                suffix = COMPACT_SUFFIX;
+            }
         }
         return new Q8LutGemm(family + "_" + suffix, layout, s, k, kp, (int) mb, weights,
-                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five, bind);
+                bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five, bind, compact);
     }
 
     // --- VBMI panel decode (issue 9, session 7) ---
@@ -470,6 +490,76 @@ final class Q8LutGemm implements NativeGemm {
                 && NativeKernels.has("whittle_" + family + "_" + VBMI_SUFFIX);
     }
     // --- end VBMI ---
+
+    // --- 12-byte tables (issue 9, table bytes) ---
+    /**
+     * The VBMI kernel on 12-byte per-channel tables instead of 16 (same code and indices; params
+     * {@code table_format} 1): a table's entries sorted by their stored byte, so the high nibbles
+     * rise and fit a 32-bit unary code (bit {@code h_e + e} per entry e), plus 8 bytes of low
+     * nibbles; expanded per panel and block of rows with {@code vpcompressb} (AVX512_VBMI2;
+     * q8_lut_8x16c4_avx512.h {@code compact_table}). Any 16 sorted bytes fit, so every
+     * per-channel 4-bit layer takes it where it runs. Whole clustered MobileNet v2: the tables
+     * are 175 KB of the 1.95 MB; this saves 4 bytes per channel (kernels/README.md, LUT table bytes).
+     */
+    static final String COMPACT_SUFFIX = "lut4vbmi2_16x16c4__avx512vnni";
+    /** {@code -Dwhittle.lut.compact=false} keeps 16-byte tables (the {@code lut4vbmi} kernel): tests, comparisons. */
+    static final String COMPACT_PROPERTY = "whittle.lut.compact";
+    /** Bytes of a 16-channel panel's 12-byte tables. */
+    static final int COMPACT_PANEL_BYTES = 192;
+
+    /** Whether the 12-byte-table variant can run here (CPU VBMI2, library, property). */
+    static boolean compact(String family) {
+        return !"false".equals(System.getProperty(COMPACT_PROPERTY))
+                && dev.whittle.CpuFeatures.detect().has(dev.whittle.CpuFeatures.Feature.AVX512_VBMI2)
+                && NativeKernels.has("whittle_" + family + "_" + COMPACT_SUFFIX);
+    }
+
+    /** {@code values} ordered by their stored byte {@code v ^ flip}, unsigned. */
+    static byte[] sortedByStored(byte[] values, int flip) {
+        byte[] out = new byte[values.length];
+        int at = 0;
+        for (int stored = 0; stored < 256; stored++) {
+            for (byte v : values) {
+                if (((v & 0xFF) ^ flip) == stored) {
+                    out[at++] = v;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes the 12-byte tables of {@code n} channels (padding channels up to {@code np}: all
+     * entries 0), {@link #COMPACT_PANEL_BYTES} per 16-channel panel, in the layout
+     * {@code compact_table} reads: bytes {@code 32 j + 8 L}: the low nibbles of channel
+     * {@code 4 L + j} (byte b: entry b, entry b + 8 in the high nibble); bytes
+     * {@code 128 + 16 j + 8 h}: the codes of channels {@code 8 h + j} and {@code 8 h + 4 + j}.
+     * A table of fewer than 16 values repeats its last entry (indices never read those).
+     */
+    static void writeCompactTables(MemorySegment tables, byte[][] t, int n, int np, int flip) {
+        for (int o = 0; o < np; o++) {
+            int[] e = new int[16];
+            for (int i = 0; i < 16; i++) {
+                e[i] = o < n ? (t[o][Math.min(i, t[o].length - 1)] & 0xFF) ^ flip : 0;
+            }
+            int code = 0;
+            for (int i = 0; i < 16; i++) {
+                if (i > 0 && e[i] < e[i - 1]) {
+                    throw new IllegalStateException("table entries not ascending");
+                }
+                code |= 1 << ((e[i] >>> 4) + i);
+            }
+            long base = (long) (o / GROUP) * COMPACT_PANEL_BYTES;
+            int c = o % GROUP;
+            int j = c % 4;
+            int lane = c / 4;
+            for (int b = 0; b < 8; b++) {
+                tables.set(ValueLayout.JAVA_BYTE, base + 32L * j + 8L * lane + b, (byte) ((e[b] & 15) | (e[b + 8] & 15) << 4));
+            }
+            tables.set(ValueLayout.JAVA_INT_UNALIGNED, base + 128 + 16L * j + 8L * (lane / 2) + 4L * (lane % 2), code);
+        }
+    }
+    // --- end 12-byte tables ---
 
     /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
     @Override
