@@ -68,7 +68,16 @@ final class IntraOpPool implements AutoCloseable {
     private final int doneIndex;
     /** 1 at {@code w * STRIDE} while thread {@code w} is parked or about to park (0: the invoking thread). */
     private final AtomicIntegerArray parked;
-    private volatile int run;
+    /**
+     * At {@code (threads + 1) * STRIDE} of {@link #slots}, alone on its line: the number of the
+     * current run (low 32 bits) and {@link #CLOSED} once closed, the one word a waiting worker
+     * polls. It was a field beside the run's task and params: the workers polled the line the
+     * invoking thread then wrote six times per run, and each such write could cost a transfer.
+     */
+    private final int runIndex;
+    private static final long CLOSED = 1L << 32;
+    /** The current run's number: the invoking thread's copy. */
+    private int run;
     private volatile boolean closed;
     /** Whether an invoke is under way ({@link #begin} .. {@link #end}). */
     private volatile boolean active;
@@ -89,8 +98,9 @@ final class IntraOpPool implements AutoCloseable {
             throw new IllegalArgumentException("a pool needs at least 2 threads, got " + threads);
         }
         workers = new Thread[threads - 1];
-        slots = new AtomicLongArray((threads + 1) * STRIDE);
+        slots = new AtomicLongArray((threads + 3) * STRIDE);
         doneIndex = threads * STRIDE;
+        runIndex = (threads + 1) * STRIDE;
         parked = new AtomicIntegerArray(threads * STRIDE * 2);
         for (int w = 0; w < workers.length; w++) {
             int worker = w + 1;
@@ -156,7 +166,8 @@ final class IntraOpPool implements AutoCloseable {
             slots.setRelease(w * STRIDE, base | front << 16 | back);
         }
         slots.setRelease(doneIndex, 0);
-        run = r; // publishes the fields above
+        run = r;
+        slots.set(runIndex, r & 0xFFFF_FFFFL); // publishes the fields above
         wakeParkedWorkers();
         work(r, 0);
         int spins = 0;
@@ -260,36 +271,45 @@ final class IntraOpPool implements AutoCloseable {
     }
 
     private void loop(int worker) {
-        int seen = 0;
+        long seen = 0;
         int flag = worker * STRIDE * 2;
         while (true) {
             int spins = 0;
-            int r;
-            while ((r = run) == seen && !closed) {
-                if (++spins < (active ? SPINS : IDLE_SPINS)) {
+            // active is read once per 1024 spins, not per poll: it lives on the line of the run's
+            // fields, which the invoking thread writes while we poll.
+            int limit = active ? SPINS : IDLE_SPINS;
+            long cell;
+            while ((cell = slots.get(runIndex)) == seen) {
+                if (++spins < limit) {
                     Thread.onSpinWait();
+                    if ((spins & 1023) == 0) {
+                        limit = active ? SPINS : IDLE_SPINS;
+                    }
                 } else {
                     // Say so before parking and look again after: the invoking thread publishes
                     // the run and then reads the flag (both volatile), so either it unparks us or
                     // we see the run here.
                     parked.set(flag, 1);
-                    if (run == seen && !closed) {
+                    if (slots.get(runIndex) == seen) {
                         LockSupport.park(this);
                     }
                     parked.set(flag, 0);
+                    spins = 0;
+                    limit = active ? SPINS : IDLE_SPINS;
                 }
             }
-            if (closed) {
+            if ((cell & CLOSED) != 0) {
                 return;
             }
-            seen = r;
-            work(r, worker);
+            seen = cell;
+            work((int) cell, worker);
         }
     }
 
     @Override
     public void close() {
         closed = true;
+        slots.getAndAdd(runIndex, CLOSED);
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
