@@ -300,8 +300,8 @@ class FusedDwConvGemmTest {
             {2, 5, 9, 64, new int[][] {{3, 2, 2, 65, 0}}, null},
             {1, 5, 5, 128, new int[][] {{3, 1, 1, 128, 1}}, "6"},
         };
-        int phasedSeen = 0;
         for (String path : paths) {
+            int phasedSeen = 0;
             for (int i = 0; i < cases.length; i++) {
                 Object[] k = cases[i];
                 int[][] blocks = (int[][]) k[4];
@@ -333,8 +333,8 @@ class FusedDwConvGemmTest {
                     System.clearProperty(FusedDwConvGemm.PHASED_PROPERTY);
                 }
             }
+            assertTrue(phasedSeen > 0, path + ": no pair took the phased split");
         }
-        assertTrue(phasedSeen > 0, "no pair took the phased split");
         // off by property: the same layers replicate the depthwise instead
         System.setProperty(FusedDwConvGemm.PHASED_PROPERTY, "0");
         Model m = chain(1, 6, 6, 64, new int[][] {{3, 2, 1, 128, 1}}, false, 40);
