@@ -339,7 +339,7 @@ final class IntraOpPool implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        slots.getAndAdd(runIndex, CLOSED);
+        slots.getAndUpdate(runIndex, v -> v | CLOSED); // idempotent: close may be called twice
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
