@@ -57,6 +57,17 @@ final class IntraOpPool implements AutoCloseable {
     /** Longs between two slots: 128 bytes, so that no two share a line or an adjacent-line prefetch pair. */
     private static final int STRIDE = 16;
     private static final long FRONT_ONE = 1L << 16;
+    /**
+     * A worker claims all of its own chunks at once when there are at most this many left, else
+     * three quarters of them. Leaving the last of 4 for later (three quarters of 4 is 3) had a
+     * worker that started a few hundred nanoseconds after the invoking thread lose that chunk to
+     * it: the invoking thread, done with its own 4, stole it and ran it while the worker finished
+     * its 3, so the run took a chunk longer instead of the start delay longer (a 2-thread run of
+     * 8 equal tasks: ~200 ns more than of 2 tasks of the same total, on 2 vCPUs of a Zen 4), and
+     * a fused band cost two kernel calls per worker. A worker that has not started by the time
+     * the others are done still loses half of its chunks to each steal.
+     */
+    private static final int OWN_WHOLE = 4;
 
     private final Thread[] workers;
     /**
@@ -68,7 +79,16 @@ final class IntraOpPool implements AutoCloseable {
     private final int doneIndex;
     /** 1 at {@code w * STRIDE} while thread {@code w} is parked or about to park (0: the invoking thread). */
     private final AtomicIntegerArray parked;
-    private volatile int run;
+    /**
+     * At {@code (threads + 1) * STRIDE} of {@link #slots}, alone on its line: the number of the
+     * current run (low 32 bits) and {@link #CLOSED} once closed, the one word a waiting worker
+     * polls. It was a field beside the run's task and params: the workers polled the line the
+     * invoking thread then wrote six times per run, and each such write could cost a transfer.
+     */
+    private final int runIndex;
+    private static final long CLOSED = 1L << 32;
+    /** The current run's number: the invoking thread's copy. */
+    private int run;
     private volatile boolean closed;
     /** Whether an invoke is under way ({@link #begin} .. {@link #end}). */
     private volatile boolean active;
@@ -89,8 +109,9 @@ final class IntraOpPool implements AutoCloseable {
             throw new IllegalArgumentException("a pool needs at least 2 threads, got " + threads);
         }
         workers = new Thread[threads - 1];
-        slots = new AtomicLongArray((threads + 1) * STRIDE);
+        slots = new AtomicLongArray((threads + 3) * STRIDE);
         doneIndex = threads * STRIDE;
+        runIndex = (threads + 1) * STRIDE;
         parked = new AtomicIntegerArray(threads * STRIDE * 2);
         for (int w = 0; w < workers.length; w++) {
             int worker = w + 1;
@@ -156,7 +177,8 @@ final class IntraOpPool implements AutoCloseable {
             slots.setRelease(w * STRIDE, base | front << 16 | back);
         }
         slots.setRelease(doneIndex, 0);
-        run = r; // publishes the fields above
+        run = r;
+        slots.set(runIndex, r & 0xFFFF_FFFFL); // publishes the fields above
         wakeParkedWorkers();
         work(r, 0);
         int spins = 0;
@@ -188,8 +210,8 @@ final class IntraOpPool implements AutoCloseable {
     }
 
     /**
-     * Claims and runs chunks of run {@code r}, from the front of its own slot (three quarters
-     * of what is left at a time), then from the back of the others' (half of what is left),
+     * Claims and runs chunks of run {@code r}, from the front of its own slot (all of them when
+     * at most {@value #OWN_WHOLE} are left, else three quarters of what is left at a time), then from the back of the others' (half of what is left),
      * until none is left (or the run is over); then adds what it ran to the finished count.
      * Claims are ranges so that a kernel runs consecutive tasks as one call
      * ({@link ParallelTask#run(Object, ExecutionState, int, int, int)}): a task is one native
@@ -214,7 +236,7 @@ final class IntraOpPool implements AutoCloseable {
             if ((cur & 0xFFFF_FFFF_0000_0000L) != base || left <= 0) {
                 break; // another run, or our range is empty
             }
-            int k = left - left / 4;
+            int k = left <= OWN_WHOLE ? left : left - left / 4;
             if (!slots.compareAndSet(own, cur, cur + k * FRONT_ONE)) {
                 continue;
             }
@@ -260,36 +282,45 @@ final class IntraOpPool implements AutoCloseable {
     }
 
     private void loop(int worker) {
-        int seen = 0;
+        long seen = 0;
         int flag = worker * STRIDE * 2;
         while (true) {
             int spins = 0;
-            int r;
-            while ((r = run) == seen && !closed) {
-                if (++spins < (active ? SPINS : IDLE_SPINS)) {
+            // active is read once per 1024 spins, not per poll: it lives on the line of the run's
+            // fields, which the invoking thread writes while we poll.
+            int limit = active ? SPINS : IDLE_SPINS;
+            long cell;
+            while ((cell = slots.get(runIndex)) == seen) {
+                if (++spins < limit) {
                     Thread.onSpinWait();
+                    if ((spins & 1023) == 0) {
+                        limit = active ? SPINS : IDLE_SPINS;
+                    }
                 } else {
                     // Say so before parking and look again after: the invoking thread publishes
                     // the run and then reads the flag (both volatile), so either it unparks us or
                     // we see the run here.
                     parked.set(flag, 1);
-                    if (run == seen && !closed) {
+                    if (slots.get(runIndex) == seen) {
                         LockSupport.park(this);
                     }
                     parked.set(flag, 0);
+                    spins = 0;
+                    limit = active ? SPINS : IDLE_SPINS;
                 }
             }
-            if (closed) {
+            if ((cell & CLOSED) != 0) {
                 return;
             }
-            seen = r;
-            work(r, worker);
+            seen = cell;
+            work((int) cell, worker);
         }
     }
 
     @Override
     public void close() {
         closed = true;
+        slots.getAndUpdate(runIndex, v -> v | CLOSED); // idempotent: close may be called twice
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }

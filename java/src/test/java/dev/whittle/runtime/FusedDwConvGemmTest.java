@@ -44,6 +44,26 @@ class FusedDwConvGemmTest {
         System.clearProperty(FusedDwConvGemm.PROPERTY);
         System.clearProperty(FusedDwConvGemm.MIN_ROWS_PER_THREAD_PROPERTY);
         System.clearProperty(FusedDwConvGemm.REPLICATE_PROPERTY);
+        System.clearProperty(FusedDwConvGemm.PHASED_PROPERTY);
+    }
+
+    /** The fused pairs of {@code c}, in node order (read from its private node list). */
+    static List<FusedDwConvGemm> pairs(CompiledModel c) {
+        List<FusedDwConvGemm> out = new ArrayList<>();
+        try {
+            java.lang.reflect.Field f = CompiledModel.class.getDeclaredField("nodes");
+            f.setAccessible(true);
+            for (Object node : (Object[]) f.get(c)) {
+                java.lang.reflect.Method op = node.getClass().getDeclaredMethod("op");
+                op.setAccessible(true);
+                if (op.invoke(node) instanceof FusedPairOp fp && fp.pair() != null) {
+                    out.add(fp.pair());
+                }
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+        return out;
     }
 
     /** The native paths this machine runs for int8 per-channel depthwise convolutions. */
@@ -275,6 +295,66 @@ class FusedDwConvGemmTest {
         System.setProperty(FusedDwConvGemm.REPLICATE_PROPERTY, "false");
         m = chain(1, 6, 7, 16, new int[][] {{3, 2, 1, 64, 1}, {3, 2, 1, 40, 1}}, false, 5);
         assertEquals(2, fusedPairs(check("few rows, no channel split", m, null, 3)));
+    }
+
+    /**
+     * Phased split (depthwise by vectors, wait, 1x1 by channel groups): layers of few rows and
+     * many channels (3 rows of 128 and 96 channels, 2 rows a batch of batch 2, 5 rows with 6 rows
+     * per thread asked) at 1..4 threads (more threads than rows and than parts), identical to the
+     * reference and the unfused pair; asserts that the phased split is what runs at 2+ threads.
+     */
+    @Test
+    void fewRowLayersPhased() {
+        List<String> paths = nativePaths();
+        assumeTrue(!paths.isEmpty(), "no native depthwise kernel on this machine");
+        Object[][] cases = {
+            // {batch, h, w, c, blocks, phased rows per thread (null: default)}
+            {1, 6, 6, 64, new int[][] {{3, 2, 1, 128, 1}, {3, 1, 1, 256, 1}, {3, 1, 1, 40, 1}}, null},
+            {1, 5, 7, 96, new int[][] {{3, 2, 1, 33, 1}, {3, 1, 1, 48, 0}}, null},
+            {2, 5, 9, 64, new int[][] {{3, 2, 2, 65, 0}}, null},
+            {1, 5, 5, 128, new int[][] {{3, 1, 1, 128, 1}}, "6"},
+        };
+        for (String path : paths) {
+            int phasedSeen = 0;
+            for (int i = 0; i < cases.length; i++) {
+                Object[] k = cases[i];
+                int[][] blocks = (int[][]) k[4];
+                Model m = chain((int) k[0], (int) k[1], (int) k[2], (int) k[3], blocks, false, 40 + i);
+                if (k[5] != null) {
+                    System.setProperty(FusedDwConvGemm.PHASED_PROPERTY, (String) k[5]);
+                }
+                try {
+                    String label = path + " phased case " + i;
+                    List<OpProfile.KernelChoice> choices = check(label, m, path, 50 + i);
+                    assertEquals(blocks.length, fusedPairs(choices), label + " " + choices);
+                    CompiledModel c = compile(m, path, true);
+                    int phasedHere = 0;
+                    for (FusedDwConvGemm pair : pairs(c)) {
+                        assertEquals("serial", pair.split(1));
+                        for (int threads = 2; threads <= 4; threads++) {
+                            if (pair.split(threads).equals("phased")) {
+                                phasedHere++;
+                            }
+                        }
+                    }
+                    phasedSeen += phasedHere;
+                    if (path.equals("avx512vnni")) {
+                        // some pair of each case is phased (AVX2 takes the channel-blocked
+                        // kernel for some of these layers: no vector split there)
+                        assertTrue(phasedHere > 0, label);
+                    }
+                } finally {
+                    System.clearProperty(FusedDwConvGemm.PHASED_PROPERTY);
+                }
+            }
+            assertTrue(phasedSeen > 0, path + ": no pair took the phased split");
+        }
+        // off by property: the same layers replicate the depthwise instead
+        System.setProperty(FusedDwConvGemm.PHASED_PROPERTY, "0");
+        Model m = chain(1, 6, 6, 64, new int[][] {{3, 2, 1, 128, 1}}, false, 40);
+        CompiledModel c = compile(m, null, true);
+        System.clearProperty(FusedDwConvGemm.PHASED_PROPERTY);
+        assertEquals("channels", pairs(c).get(0).split(2));
     }
 
     /**

@@ -77,6 +77,31 @@ class IntraOpPoolTest {
         }
     }
 
+    /**
+     * Closing twice (the closed bit of the run word set twice) still stops every worker, also
+     * after an idle period in which they parked and a begin() that woke them.
+     */
+    @Test
+    @Timeout(60)
+    void closeTwiceStopsTheWorkers() throws InterruptedException {
+        IntraOpPool pool = new IntraOpPool(3, "close-twice");
+        ExecutionState s = stateWith(pool);
+        AtomicIntegerArray hits = new AtomicIntegerArray(6);
+        s.parallelFor(6, (AtomicIntegerArray h, ExecutionState st, int task, int worker) -> h.incrementAndGet(task), hits);
+        pool.end();
+        Thread.sleep(50);
+        pool.begin();
+        s.parallelFor(6, (AtomicIntegerArray h, ExecutionState st, int task, int worker) -> h.incrementAndGet(task), hits);
+        for (int i = 0; i < 6; i++) {
+            assertEquals(2, hits.get(i));
+        }
+        pool.close();
+        pool.close();
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("close-twice-worker"))) {
+            Thread.sleep(10);
+        }
+    }
+
     /** More tasks than a slot can index run in chunks of consecutive tasks, each exactly once. */
     @Test
     @Timeout(120) // a lost or double-counted claim hangs the run: fail instead

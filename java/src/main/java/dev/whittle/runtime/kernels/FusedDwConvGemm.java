@@ -6,6 +6,9 @@ import dev.whittle.runtime.ParallelTask;
 import dev.whittle.runtime.kernels.reference.ConvParams;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
 
+import java.lang.invoke.VarHandle;
+import java.lang.foreign.ValueLayout;
+
 /**
  * A DEPTHWISE_CONV_2D and the 1x1 CONV_2D that is the only reader of its output, run as one
  * parallel operator over bands of output rows (MobileNet's depthwise-separable blocks): each
@@ -31,6 +34,19 @@ import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
  * tensor, the others into their worker's scratch, which their GEMM then reads. A depthwise of a
  * microsecond is computed once per thread instead of once, but in parallel, and the pair costs
  * one fork/join with no wait between the two.
+ *
+ * <p>Phased ({@value #PHASED_PROPERTY}, default {@value #PHASED_ROWS_PER_THREAD}): where the
+ * layer has fewer rows than that per thread and the row-staged depthwise kernel has more than one
+ * vector per step (person_detect's 3x3 layers: 128 and 256 channels), the depthwise is split by
+ * vectors (lanes of its steps) instead of computed by every task, and the 1x1 by channel groups
+ * after it: one fork/join with a wait inside, where each worker computes its part of the
+ * depthwise, waits until every part is written, then computes its part of the 1x1. Parts are
+ * claimed from counters (three cache lines after worker 0's scratch, reset by the invoking thread
+ * before the run) rather than given to workers, so a worker that arrives late (a loaded machine)
+ * finds its parts already taken by the others, and nobody waits for a part that no running worker
+ * has claimed: a part is waited for only once claimed, and a claimed part is being computed.
+ * The replicated split costs the whole depthwise on every worker (0.8-1.1 us of person_detect's
+ * 2.8-4.5 us 3x3 blocks at 1 thread); this one half of it and a wait.
  *
  * <p>At 1 thread, with tensors outside native memory (compile-time folding), or where neither
  * split applies, it runs the two kernels one after the other, each as it would unfused (their
@@ -82,6 +98,21 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
     public static final String TASKS_PER_THREAD_PROPERTY = "whittle.fuse.tasksPerThread";
     static final int TASKS_PER_THREAD = 4;
     private final int tasksPerThread = Math.max(1, Integer.getInteger(TASKS_PER_THREAD_PROPERTY, TASKS_PER_THREAD));
+    /**
+     * {@value #PHASED_PROPERTY} (default {@value #PHASED_ROWS_PER_THREAD}; 0: never): layers of fewer
+     * rows than that per thread take the phased split where it applies (see the class comment),
+     * before the bands and the replicated channel split.
+     */
+    public static final String PHASED_PROPERTY = "whittle.fuse.phasedRowsPerThread";
+    static final int PHASED_ROWS_PER_THREAD = 2;
+    private final int phasedRowsPerThread = Math.max(0, Integer.getInteger(PHASED_PROPERTY, PHASED_ROWS_PER_THREAD));
+    /** Three counters, a cache line each: depthwise parts claimed, depthwise parts done, 1x1 parts claimed. */
+    private static final long SYNC_BYTES = 3 * 64;
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    /** Spins of a worker waiting for the depthwise parts before it yields its CPU between polls. */
+    private static final int WAIT_SPINS = 1 << 12;
+    /** Where the counters start in worker 0's scratch (after the copy and the kernels' scratch). */
+    private final long syncOffset;
 
     private FusedDwConvGemm(DepthwiseConvParams dw, ConvParams pw, NativeDepthwiseConvRows rowsKernel,
             NativeDepthwiseConv lanesKernel, NativeGemm gemm, int rows) {
@@ -100,6 +131,7 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
         long out = (long) dw.batches() * dw.outH() * dw.outW() * dw.outC();
         this.copyBytes = out <= REPLICATE_BYTES ? (out + 63) / 64 * 64 : 0;
         this.kernelScratch = Math.max(rowsKernel != null ? rowsKernel.workerScratchBytes() : 0, gemm.scratchBytes());
+        this.syncOffset = copyBytes + (kernelScratch + 63) / 64 * 64;
     }
 
     /**
@@ -107,7 +139,35 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
      * split, when small enough), then the larger of the two kernels' scratch areas.
      */
     public long workerScratchBytes() {
-        return copyBytes + kernelScratch;
+        return syncOffset + SYNC_BYTES;
+    }
+
+    /** Parts of the phased split's depthwise: vectors of a step, at most one part per thread. */
+    private int dwParts(int threads) {
+        return rowsKernel == null ? 0 : Math.min(threads, rowsKernel.vectors());
+    }
+
+    private boolean phased(int threads) {
+        return threads > 1 && rows < (long) phasedRowsPerThread * threads && dwParts(threads) > 1
+                && channelTasks(threads) > 1;
+    }
+
+    /**
+     * How this pair runs at {@code threads} (with its tensors in native memory): {@code "phased"},
+     * {@code "bands"}, {@code "channels"} (depthwise on every task) or {@code "serial"} (the two
+     * kernels one after the other). For tests and profiles.
+     */
+    public String split(int threads) {
+        if (threads <= 1) {
+            return "serial";
+        }
+        if (phased(threads)) {
+            return "phased";
+        }
+        if (banded(threads)) {
+            return "bands";
+        }
+        return replicate && copyBytes > 0 && channelTasks(threads) > 1 ? "channels" : "serial";
     }
 
     /** Tasks of the channel split: one per thread, at most one channel group of the GEMM each. */
@@ -175,11 +235,22 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
      */
     public void run(ExecutionState s) {
         int threads = s.threads();
-        boolean fused = threads > 1 && (banded(threads) || (replicate && copyBytes > 0 && channelTasks(threads) > 1));
+        boolean isPhased = phased(threads);
+        boolean fused = threads > 1 && (isPhased || banded(threads)
+                || (replicate && copyBytes > 0 && channelTasks(threads) > 1));
         if (!fused || s.address(dw.input()) == 0 || s.address(dw.output()) == 0 || s.address(pw.output()) == 0
                 || s.workerScratchAddress(0) == 0) {
             dw.kernel().run(dw, s);
             pw.kernel().run(pw, s);
+            return;
+        }
+        if (isPhased) {
+            // Plain writes: the pool's run publishes them to the workers (a volatile write they read).
+            long sync = s.workerScratchAddress(0) + syncOffset;
+            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_INT, sync, 0);
+            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_INT, sync + 64, 0);
+            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_INT, sync + 128, 0);
+            s.parallelFor(threads, this, dw);
             return;
         }
         s.parallelFor(banded(threads) ? Math.min(rows, tasksPerThread * threads) : channelTasks(threads), this, dw);
@@ -200,6 +271,10 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
         int threads = s.threads();
         long scratch = s.workerScratchAddress(worker);
         long kernels = scratch + copyBytes;
+        if (phased(threads)) {
+            phasedRun(s, kernels, threads);
+            return;
+        }
         if (banded(threads)) {
             int bands = Math.min(rows, tasksPerThread * threads);
             int r0 = (int) ((long) rows * from / bands);
@@ -215,6 +290,42 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
         int n0 = (int) ((long) groups * from / tasks) * group;
         int n1 = Math.min(n, (int) ((long) groups * to / tasks) * group);
         gemm.runRange(mid, s.address(pw.output()), kernels, 0, m, n0, n1);
+    }
+
+    /**
+     * One worker's share of a phased run, whatever tasks it was given (a worker that took every
+     * task runs every part once): claims depthwise parts until none is left, waits until every
+     * part is done, then claims 1x1 parts. A failing part still counts as done, so that no worker
+     * waits for it; the pool rethrows the failure.
+     */
+    private void phasedRun(ExecutionState s, long kernels, int threads) {
+        long sync = s.workerScratchAddress(0) + syncOffset;
+        int parts = dwParts(threads);
+        int vectors = rowsKernel.vectors();
+        long mid = s.address(dw.output());
+        int i;
+        while ((i = (int) INT.getAndAdd(Int8GemmBlocks.NATIVE, sync, 1)) < parts) {
+            try {
+                rowsKernel.runRows(dw, s, mid, kernels, 0, rows, vectors * i / parts, vectors * (i + 1) / parts);
+            } finally {
+                INT.getAndAdd(Int8GemmBlocks.NATIVE, sync + 64, 1);
+            }
+        }
+        int spins = 0;
+        while ((int) INT.getVolatile(Int8GemmBlocks.NATIVE, sync + 64) < parts) {
+            if (++spins < WAIT_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        int tasks = channelTasks(threads);
+        long out = s.address(pw.output());
+        while ((i = (int) INT.getAndAdd(Int8GemmBlocks.NATIVE, sync + 128, 1)) < tasks) {
+            int n0 = (int) ((long) groups * i / tasks) * group;
+            int n1 = Math.min(n, (int) ((long) groups * (i + 1) / tasks) * group);
+            gemm.runRange(mid, out, kernels, 0, m, n0, n1);
+        }
     }
 
     private void depthwise(ExecutionState s, long output, long scratch, int r0, int r1) {

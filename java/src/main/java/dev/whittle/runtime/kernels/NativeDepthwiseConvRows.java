@@ -515,11 +515,26 @@ public final class NativeDepthwiseConvRows
      * that the input, the output and the scratch are native memory of the right sizes.
      */
     void runRows(DepthwiseConvParams p, ExecutionState s, long output, long scratch, int begin, int end) {
+        runRows(p, s, output, scratch, begin, end, 0, vectors);
+    }
+
+    /**
+     * As {@link #runRows(DepthwiseConvParams, ExecutionState, long, long, int, int)}, the lanes of
+     * vectors {@code [vBegin, vEnd)} of each step only (the split the few-rows mode uses): a
+     * fused pair's depthwise cut by vectors ({@link FusedDwConvGemm}'s phased split).
+     */
+    void runRows(DepthwiseConvParams p, ExecutionState s, long output, long scratch, int begin, int end, int vBegin,
+            int vEnd) {
         try {
-            handle.invokeExact(blockAddress, s.address(p.input()), output, scratch, begin, end, 0, vectors);
+            handle.invokeExact(blockAddress, s.address(p.input()), output, scratch, begin, end, vBegin, vEnd);
         } catch (Throwable t) {
             throw new IllegalStateException(name + " failed", t);
         }
+    }
+
+    /** Vectors per step: the parts a step's lanes can be cut into. */
+    int vectors() {
+        return vectors;
     }
 
     /** Keeps the packed block reachable as long as the kernel. */
