@@ -61,6 +61,24 @@ WHITTLE_Q8_INLINE RuyFold load_ruy_fold(const whittle_q8_gemm_params* p, int32_t
   return f;
 }
 
+// Without the clamp (microtile_ruy clamps the packed bytes: the saturating packs are monotonic
+// and exact inside [act_min, act_max], a sub-range of the output type, so clamping after them is
+// the same; 2 byte ops per 32 outputs instead of 2 int32 ops per 8).
+WHITTLE_Q8_INLINE __m256i requantize_ruy_nc(__m256i acc, const RuyFold& f, bool has_left) {
+  const __m256i x = has_left ? _mm256_sllv_epi32(acc, f.left) : acc;
+  __m256i e = _mm256_add_epi64(_mm256_mul_epi32(x, f.m_even), f.c_even);
+  __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.m_odd), f.c_odd);
+  e = _mm256_srlv_epi64(e, f.s_even);
+  o = _mm256_slli_epi64(_mm256_srlv_epi64(o, f.s_odd), 32);
+  return _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), f.off);
+}
+
+// Clamps packed output bytes to [lo, hi] (byte-broadcast act_min / act_max).
+template <bool U>
+WHITTLE_Q8_INLINE __m256i clamp_bytes(__m256i b, __m256i lo, __m256i hi) {
+  return U ? _mm256_min_epu8(_mm256_max_epu8(b, lo), hi) : _mm256_min_epi8(_mm256_max_epi8(b, lo), hi);
+}
+
 WHITTLE_Q8_INLINE __m256i requantize_ruy(__m256i acc, const RuyFold& f, bool has_left, __m256i lo, __m256i hi) {
   const __m256i x = has_left ? _mm256_sllv_epi32(acc, f.left) : acc;
   __m256i e = _mm256_add_epi64(_mm256_mul_epi32(x, f.m_even), f.c_even);
@@ -91,11 +109,14 @@ WHITTLE_Q8_INLINE void microtile_ruy(const whittle_q8_gemm_params* p, const int1
   accumulate<MR>(p, a, a_stride, w, n, acc0, acc1);
   const __m256i lo = _mm256_set1_epi32(p->act_min);
   const __m256i hi = _mm256_set1_epi32(p->act_max);
+  const __m256i lo8 = _mm256_set1_epi8((char) p->act_min);
+  const __m256i hi8 = _mm256_set1_epi8((char) p->act_max);
   const bool hl = p->has_left_shift != 0;
   _Pragma("GCC unroll 8") for (int r = 0; r + 1 < MR; r += 2) {
-    const __m256i b = narrow2(requantize_ruy(acc0[r], f[0], hl, lo, hi), requantize_ruy(acc1[r], f[1], hl, lo, hi),
-                              requantize_ruy(acc0[r + 1], f[0], hl, lo, hi),
-                              requantize_ruy(acc1[r + 1], f[1], hl, lo, hi), U);
+    const __m256i b = clamp_bytes<U>(narrow2(requantize_ruy_nc(acc0[r], f[0], hl), requantize_ruy_nc(acc1[r], f[1], hl),
+                                             requantize_ruy_nc(acc0[r + 1], f[0], hl),
+                                             requantize_ruy_nc(acc1[r + 1], f[1], hl), U),
+                                     lo8, hi8);
     uint8_t* dst = out + (size_t) r * out_stride;
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(b));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + out_stride), _mm256_extracti128_si256(b, 1));

@@ -53,8 +53,7 @@ struct Requant {
                                          _mm256_srai_epi32(h, 31));
     __m256i q = _mm256_srav_epi32(h, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rsh + c)));
     q = _mm256_sub_epi32(q, _mm256_cmpgt_epi32(rem, thr));
-    q = _mm256_add_epi32(q, out_offset);
-    return _mm256_min_epi32(_mm256_max_epi32(q, vmin), vmax);
+    return _mm256_add_epi32(q, out_offset);  // clamped as bytes (narrow16)
   }
 
   // With WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC (|acc| < 2^30 where right > 0, so |h| < 2^30):
@@ -76,18 +75,21 @@ struct Requant {
         _mm256_add_epi32(h, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rmask + c))),
         _mm256_srlv_epi32(h, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rhalf + c))));
     __m256i q = _mm256_srav_epi32(t, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rsh + c)));
-    q = _mm256_add_epi32(q, out_offset);
-    return _mm256_min_epi32(_mm256_max_epi32(q, vmin), vmax);
+    return _mm256_add_epi32(q, out_offset);  // clamped as bytes (narrow16)
   }
 };
 
-// 16 outputs from the 16 int32 in lo (channels 0..7) and hi (8..15), already clamped.
+// 16 outputs from the 16 int32 in lo (channels 0..7) and hi (8..15), clamped to [vmin, vmax]
+// (byte-broadcast) after the saturating packs: they are monotonic and exact inside the
+// activation range, a sub-range of the output type, so this is the int32 clamp's result.
 template <bool kUnsigned>
-inline __m128i narrow16(__m256i lo, __m256i hi) {
+inline __m128i narrow16(__m256i lo, __m256i hi, __m256i vmin, __m256i vmax) {
   const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8);
   const __m128i a = _mm256_castsi256_si128(w);
   const __m128i b = _mm256_extracti128_si256(w, 1);
-  return kUnsigned ? _mm_packus_epi16(a, b) : _mm_packs_epi16(a, b);
+  const __m128i lo8 = _mm256_castsi256_si128(vmin), hi8 = _mm256_castsi256_si128(vmax);
+  return kUnsigned ? _mm_min_epu8(_mm_max_epu8(_mm_packus_epi16(a, b), lo8), hi8)
+                   : _mm_min_epi8(_mm_max_epi8(_mm_packs_epi16(a, b), lo8), hi8);
 }
 
 // Channels [c, c + 16) of one output pixel, reading 16 bytes at taps[t] + c + off.
@@ -106,9 +108,9 @@ inline __m128i block16(const uint8_t* const* taps, int32_t ntaps, size_t off, co
     wt += cp;
   }
   if (kSmall) {
-    return narrow16<kUnsigned>(rq.apply_small(a0, c), rq.apply_small(a1, c + 8));
+    return narrow16<kUnsigned>(rq.apply_small(a0, c), rq.apply_small(a1, c + 8), rq.vmin, rq.vmax);
   }
-  return narrow16<kUnsigned>(rq.apply(a0, c), rq.apply(a1, c + 8));
+  return narrow16<kUnsigned>(rq.apply(a0, c), rq.apply(a1, c + 8), rq.vmin, rq.vmax);
 }
 
 template <bool kUnsigned>
@@ -152,9 +154,9 @@ inline __m128i block16_pairs(const uint8_t* const* taps, int32_t ntaps, size_t o
   const __m256i a1 = _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x31),
                                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + c + 8)));
   if (kSmall) {
-    return narrow16<kUnsigned>(rq.apply_small(a0, c), rq.apply_small(a1, c + 8));
+    return narrow16<kUnsigned>(rq.apply_small(a0, c), rq.apply_small(a1, c + 8), rq.vmin, rq.vmax);
   }
-  return narrow16<kUnsigned>(rq.apply(a0, c), rq.apply(a1, c + 8));
+  return narrow16<kUnsigned>(rq.apply(a0, c), rq.apply(a1, c + 8), rq.vmin, rq.vmax);
 }
 
 template <bool kUnsigned, bool kSmall>
@@ -172,8 +174,8 @@ void dwconv_t(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* 
   rq.rhalf = at<int32_t>(p, p->right_half_offset);
   rq.rsh = at<int32_t>(p, p->right_shift_offset);
   rq.out_offset = _mm256_set1_epi32(p->output_offset);
-  rq.vmin = _mm256_set1_epi32(p->act_min);
-  rq.vmax = _mm256_set1_epi32(p->act_max);
+  rq.vmin = _mm256_set1_epi8((char)p->act_min);  // bytes: narrow16 clamps after the packs
+  rq.vmax = _mm256_set1_epi8((char)p->act_max);
 
   whittle_q8_dwconv::dwconv16_pixels(
       p, input, output, row_begin, row_end, ch_begin, ch_end,
