@@ -44,7 +44,9 @@ typedef struct whittle_q8_dwconv_params {
   int32_t act_max, channels_padded, max_taps_unused, flags; /* flags: WHITTLE_Q8_DWCONV_FLAG_* */
   int32_t bias_offset, multiplier_offset, left_shift_offset, right_mask_offset;
   int32_t right_half_offset, right_shift_offset, weights_offset, zero_offset;
-  int32_t reserved[4];
+  /* AVX2 16c: the int16 tap-pair weights (q8_dwconv2d_minmax_16c__avx2.cc block16_pairs), 0: none */
+  int32_t pair_weights_offset;
+  int32_t reserved[3];
 } whittle_q8_dwconv_params;
 
 /* AVX2 16c only: every right-shifting channel's |accumulator| < 2^30 for any input; the

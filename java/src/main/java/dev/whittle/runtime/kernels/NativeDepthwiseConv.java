@@ -165,7 +165,12 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         long rshOff = rhalfOff + arr;
         long wOff = rshOff + arr;
         long zeroOff = wOff + arr * taps;
-        long total = zeroOff + cp + 64;
+        // AVX2 16c: int16 tap-pair weights too (block16_pairs in q8_dwconv2d_minmax_16c__avx2.cc;
+        // the int32 ones still serve a last block at a channel offset not a multiple of 16).
+        boolean pairs = tapPairs(tileIsa);
+        long pairOff = pairs ? (zeroOff + cp + 64 + 63) / 64 * 64 : 0;
+        long pairBytes = pairs ? 4L * cp * ((taps + 1) / 2) : 0;
+        long total = pairs ? pairOff + pairBytes : zeroOff + cp + 64;
         MemorySegment m = NativeKernels.allocate(total);
         // AVX2 16c: the int32-nudge final rounding where every accumulator provably stays below
         // 2^30 (WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC; NativeDepthwiseConvRows.smallAccumulators).
@@ -182,7 +187,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
             p.dilH(), p.dilW(), p.padH(), p.padW(), p.outputOffset(), p.actMin(), p.actMax(), cp, 0,
             smallAcc ? FLAG_SMALL_ACC : 0,
             (int) biasOff, (int) multOff, (int) lshOff, (int) rmaskOff, (int) rhalfOff, (int) rshOff, (int) wOff,
-            (int) zeroOff};
+            (int) zeroOff, (int) pairOff};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
         }
@@ -208,9 +213,45 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
             m.set(ValueLayout.JAVA_INT_UNALIGNED, rshOff + 4L * o, right);
         }
         m.asSlice(zeroOff, cp + 64).fill((byte) zero);
+        if (pairs) {
+            putTapPairs(m, pairOff, pairBytes, filter, p.filterOffset(), unsigned, taps, c, cp);
+        }
         MethodHandle h = bind ? NativeKernels.handle(symbol, SIGNATURE_CHANNELS) : null;
         return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH(), p.inC(),
                 tileIsa.startsWith("32c") ? 32 : 16);
+    }
+
+    /**
+     * {@code -Dwhittle.dwconv.avx2pairs=false} (read when a node is prepared): the AVX2 16c kernel
+     * multiplies per tap (vpmulld) as before session 8, not per tap pair (vpmaddwd).
+     */
+    public static final String PAIRS_AVX2_PROPERTY = "whittle.dwconv.avx2pairs";
+
+    /** Whether a node prepared now for {@code tileIsa} gets tap-pair weights (AVX2 16c only). */
+    public static boolean tapPairs(String tileIsa) {
+        return tileIsa.equals("16c__avx2") && !"false".equalsIgnoreCase(System.getProperty(PAIRS_AVX2_PROPERTY));
+    }
+
+    /**
+     * The AVX2 16c kernel's int16 tap-pair weights at {@code off}: per pair j (taps 2j, 2j + 1;
+     * an odd last tap pairs with 0) and block of 16 channels, 32 int16 in the order of
+     * vpunpcklwd / vpunpckhwd of the two taps' widened bytes: lo = channels 0-3 | 8-11, hi =
+     * 4-7 | 12-15, each channel's (tap 2j, tap 2j + 1) weights adjacent. Padding channels 0.
+     */
+    private static void putTapPairs(MemorySegment m, long off, long bytes, ByteBuffer filter, int filterOffset,
+            boolean unsigned, int taps, int c, int cp) {
+        m.asSlice(off, bytes).fill((byte) 0);
+        for (int t = 0; t < taps; t++) {
+            int j = t / 2;
+            for (int o = 0; o < c; o++) {
+                int raw = filter.get(t * c + o);
+                int w = (unsigned ? raw & 0xFF : raw) + filterOffset;
+                int i = o & 15;
+                int pos = ((i & 4) != 0 ? 16 : 0) + ((i & 8) != 0 ? 8 : 0) + 2 * (i & 3) + (t & 1);
+                long index = (long) j * cp * 2 + (long) (o & ~15) * 2 + pos;
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, off + 2 * index, (short) w);
+            }
+        }
     }
 
     /** Below this many channels (and for any depth multiplier) the lane-mapped kernel runs. */
