@@ -1,5 +1,5 @@
 // qs8_add_16__avx512vnni, qu8_add_16__avx512vnni, qs8_sub_*, qu8_sub_*: int8/uint8 ADD/SUB, 16
-// elements per step in int32 lanes; the arithmetic (and kFast for left shift 20) as
+// elements per step in int32 lanes; the arithmetic (and kFast for TFLite's constants) as
 // q8_add_16__avx2.cc, the vector steps as qs16_add_16__avx512vnni.cc. The tail uses masked loads
 // and stores. Only AVX-512 F/BW/VL instructions.
 // GCC 12's avx512fintrin.h: see qs16_add_16__avx512vnni.cc.
@@ -28,8 +28,14 @@ inline __m512i rdbpot(__m512i x, __m128i e, __m512i mask, __m512i half) {
   return _mm512_mask_sub_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, _mm512_set1_epi32(-1));
 }
 
+// kFast's rdbpot (exponent >= 1, |x| + 2^(e-1) < 2^31): rounding half away from zero is
+// (x + 2^(e-1) - (x < 0)) >> e.
+inline __m512i rdbpot_fast(__m512i x, __m128i e, __m512i round) {
+  return _mm512_sra_epi32(_mm512_add_epi32(_mm512_add_epi32(x, round), _mm512_srai_epi32(x, 31)), e);
+}
+
 struct Side {
-  __m512i offset, multiplier, mask, half, mh, ml;
+  __m512i offset, multiplier, mask, half, mh, ml, round;
   __m128i exp;
 };
 
@@ -37,7 +43,7 @@ inline Side side(int32_t offset, int32_t multiplier, int32_t exp) {
   const int32_t mask = (int32_t) ((1LL << exp) - 1);
   return {_mm512_set1_epi32(offset), _mm512_set1_epi32(multiplier), _mm512_set1_epi32(mask),
           _mm512_set1_epi32(mask >> 1), _mm512_set1_epi32(multiplier >> 11), _mm512_set1_epi32(multiplier & 0x7FF),
-          _mm_cvtsi32_si128(exp)};
+          _mm512_set1_epi32((int32_t) ((1LL << exp) >> 1)), _mm_cvtsi32_si128(exp)};
 }
 
 template <bool kSigned>
@@ -56,7 +62,7 @@ inline __m512i scaled(__m512i x32, const Side& s, __m128i ls) {
   } else {
     v = srdhm(_mm512_sll_epi32(x, ls), s.multiplier);
   }
-  return rdbpot(v, s.exp, s.mask, s.half);
+  return kFast ? rdbpot_fast(v, s.exp, s.round) : rdbpot(v, s.exp, s.mask, s.half);
 }
 
 template <typename T, bool kSub, bool kFast>
@@ -74,18 +80,28 @@ void add(const whittle_qs16_add_params* p, const T* a, int64_t a_step, const T* 
   const __m512i ca = a_step == 0 ? scaled<kFast>(_mm512_set1_epi32((int32_t) a[0]), sa, ls) : _mm512_setzero_si512();
   const __m512i cb = b_step == 0 ? scaled<kFast>(_mm512_set1_epi32((int32_t) b[0]), sb, ls) : _mm512_setzero_si512();
   // Values are clamped within the 8-bit type, so the truncating vpmovdb stores them unchanged.
-  auto result = [&](__m128i x8, __m128i y8) {
+  auto result = [&](__m128i x8, __m128i y8) __attribute__((always_inline)) {
     const __m512i x = a_step == 0 ? ca : scaled<kFast>(widen<kSigned>(x8), sa, ls);
     const __m512i y = b_step == 0 ? cb : scaled<kFast>(widen<kSigned>(y8), sb, ls);
     const __m512i raw = kSub ? _mm512_sub_epi32(x, y) : _mm512_add_epi32(x, y);
-    const __m512i v = _mm512_add_epi32(rdbpot(srdhm(raw, so.multiplier), so.exp, so.mask, so.half), oo);
+    const __m512i v = _mm512_add_epi32((kFast ? rdbpot_fast(srdhm(raw, so.multiplier), so.exp, so.round)
+                                              : rdbpot(srdhm(raw, so.multiplier), so.exp, so.mask, so.half)), oo);
     return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, lo), hi));
   };
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m128i x = a_step == 0 ? _mm_setzero_si128() : _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i));
-    const __m128i y = b_step == 0 ? _mm_setzero_si128() : _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), result(x, y));
+  if (a_step != 0 && b_step != 0) {
+    // Both contiguous (the common case): the broadcast tests fold away.
+    for (; i + 16 <= n; i += 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i));
+      const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), result(x, y));
+    }
+  } else {
+    for (; i + 16 <= n; i += 16) {
+      const __m128i x = a_step == 0 ? _mm_setzero_si128() : _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i));
+      const __m128i y = b_step == 0 ? _mm_setzero_si128() : _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), result(x, y));
+    }
   }
   if (i < n) {
     const __mmask16 m = (__mmask16) ((1u << (n - i)) - 1);
@@ -96,8 +112,8 @@ void add(const whittle_qs16_add_params* p, const T* a, int64_t a_step, const T* 
 }
 
 inline bool fast(const whittle_qs16_add_params* p) {
-  return p->left_shift == 20 && p->a_offset >= -1024 && p->a_offset <= 1024 && p->b_offset >= -1024
-      && p->b_offset <= 1024;
+  return p->left_shift == 20 && p->a_offset >= -255 && p->a_offset <= 255 && p->b_offset >= -255
+      && p->b_offset <= 255 && p->a_exp >= 1 && p->b_exp >= 1 && p->out_exp >= 1;
 }
 
 template <typename T, bool kSub>
