@@ -34,6 +34,26 @@ WHITTLE_API void whittle_qs16_add_16__avx512vnni(const whittle_qs16_add_params* 
 WHITTLE_API void whittle_qs16_sub_16__avx512vnni(const whittle_qs16_add_params* p, const int16_t* a, int64_t a_step,
                                                  const int16_t* b, int64_t b_step, int16_t* out, int64_t n);
 
+/* int8/uint8 ADD/SUB (kernels/q8_add_*; Java: QuantizedBinaryKernels.Q8Native, TFLite's 8-bit
+ * path): the same params block and arithmetic as above, on int8_t/uint8_t elements;
+ * Java checks min <= max within the element type. */
+WHITTLE_API void whittle_qs8_add_16__avx2(const whittle_qs16_add_params* p, const int8_t* a, int64_t a_step,
+                                          const int8_t* b, int64_t b_step, int8_t* out, int64_t n);
+WHITTLE_API void whittle_qs8_sub_16__avx2(const whittle_qs16_add_params* p, const int8_t* a, int64_t a_step,
+                                          const int8_t* b, int64_t b_step, int8_t* out, int64_t n);
+WHITTLE_API void whittle_qu8_add_16__avx2(const whittle_qs16_add_params* p, const uint8_t* a, int64_t a_step,
+                                          const uint8_t* b, int64_t b_step, uint8_t* out, int64_t n);
+WHITTLE_API void whittle_qu8_sub_16__avx2(const whittle_qs16_add_params* p, const uint8_t* a, int64_t a_step,
+                                          const uint8_t* b, int64_t b_step, uint8_t* out, int64_t n);
+WHITTLE_API void whittle_qs8_add_16__avx512vnni(const whittle_qs16_add_params* p, const int8_t* a, int64_t a_step,
+                                                const int8_t* b, int64_t b_step, int8_t* out, int64_t n);
+WHITTLE_API void whittle_qs8_sub_16__avx512vnni(const whittle_qs16_add_params* p, const int8_t* a, int64_t a_step,
+                                                const int8_t* b, int64_t b_step, int8_t* out, int64_t n);
+WHITTLE_API void whittle_qu8_add_16__avx512vnni(const whittle_qs16_add_params* p, const uint8_t* a, int64_t a_step,
+                                                const uint8_t* b, int64_t b_step, uint8_t* out, int64_t n);
+WHITTLE_API void whittle_qu8_sub_16__avx512vnni(const whittle_qs16_add_params* p, const uint8_t* a, int64_t a_step,
+                                                const uint8_t* b, int64_t b_step, uint8_t* out, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif

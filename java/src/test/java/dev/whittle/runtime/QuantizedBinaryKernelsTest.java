@@ -51,6 +51,19 @@ class QuantizedBinaryKernelsTest {
             }
             return name + suffix;
         }
+        if (t != TensorType.INT16 && op != BuiltinOperator.MUL) {
+            // int8/uint8 ADD/SUB: the native kernel where this CPU runs one (Q8AddNativeTest tests every path)
+            String suffix = "_lut__java";
+            for (var e : dev.whittle.runtime.kernels.KernelRegistry.available(
+                    dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies.QUANTIZED_BINARY)) {
+                if (e.path() == dev.whittle.runtime.kernels.KernelPath.AVX2) {
+                    suffix = "_16__avx2";
+                } else if (e.path() == dev.whittle.runtime.kernels.KernelPath.AVX512VNNI) {
+                    suffix = "_16__avx512vnni";
+                }
+            }
+            return name + suffix;
+        }
         return t == TensorType.INT16 ? name + "__java" : name + "_lut__java";
     }
 

@@ -181,6 +181,14 @@ public final class KernelRegistry {
             new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.AVX512VNNI,
                     (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::createAvx512,
                     NativeKernels.exported("whittle_qs16_add_16__avx512vnni")),
+            // int8/uint8 ADD/SUB native (kernels/q8_add_*; QuantizedBinaryKernels.Q8Native): listed after the
+            // table kernel, so dispatch tries it first on these paths; strided runs stay on the table.
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.AVX2,
+                    (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::createQ8Avx2,
+                    NativeKernels.exported("whittle_qs8_add_16__avx2")),
+            new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.AVX512VNNI,
+                    (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::createQ8Avx512,
+                    NativeKernels.exported("whittle_qs8_add_16__avx512vnni")),
             new KernelEntry<>(ElementwiseFamilies.F32_BINARY, KernelPath.JAVA,
                     (PreparedKernelFactory<BinaryParams>) F32BinaryKernels::create, ALWAYS),
             new KernelEntry<>(ElementwiseFamilies.RESIZE_BILINEAR, KernelPath.JAVA,

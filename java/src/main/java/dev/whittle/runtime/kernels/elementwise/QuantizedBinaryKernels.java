@@ -30,6 +30,10 @@ import java.lang.invoke.MethodHandle;
  *     the same runs in libwhittle (kernels/qs16_add_*), the int32 arithmetic in int32 lanes with
  *     vpmuldq for the doubling high multiply; other runs and tensors not in native memory take
  *     the Java loops above.</li>
+ * <li>int8/uint8 ADD/SUB native ({@code qs8_add_16__avx2}, {@code qu8_add_16__avx512vnni}, {@code q*8_sub_*}):
+ *     the reference arithmetic in int32 lanes (kernels/q8_add_*, whittle/qs16_binary.h's params
+ *     block) for runs contiguous or scalar on each side in native memory; other runs take the
+ *     64 KiB table above.</li>
  * </ul>
  */
 public final class QuantizedBinaryKernels {
@@ -53,6 +57,49 @@ public final class QuantizedBinaryKernels {
     /** The AVX-512 factory (F/BW/VL only; listed under the VNNI path): int16 ADD/SUB, else null. */
     public static Kernel<BinaryParams> createAvx512(BinaryParams p) {
         return createNative(p, "_16__avx512vnni");
+    }
+
+    /** The AVX2 factory for int8/uint8 ADD/SUB ({@code qs8_add_16__avx2}, ...), else null. */
+    public static Kernel<BinaryParams> createQ8Avx2(BinaryParams p) {
+        return createQ8Native(p, "_16__avx2");
+    }
+
+    /** The AVX-512 factory (F/BW/VL only) for int8/uint8 ADD/SUB ({@code qs8_add_16__avx512vnni}, ...), else null. */
+    public static Kernel<BinaryParams> createQ8Avx512(BinaryParams p) {
+        return createQ8Native(p, "_16__avx512vnni");
+    }
+
+    private static Kernel<BinaryParams> createQ8Native(BinaryParams p, String suffix) {
+        Kernel<BinaryParams> ref = p.kernel();
+        boolean signed = ref == BinaryKernels.QS8_ADD || ref == BinaryKernels.QS8_SUB;
+        if (!signed && ref != BinaryKernels.QU8_ADD && ref != BinaryKernels.QU8_SUB) {
+            return null;
+        }
+        if (!(create(p, null) instanceof Lut8 lut)) {
+            return null;
+        }
+        BinaryParams.Quant q = p.quant();
+        long lo = p.intMin();
+        long hi = p.intMax();
+        if (!(shiftOk(q.aShift()) && shiftOk(q.bShift()) && shiftOk(q.outShift()) && q.leftShift() >= 0
+                && q.leftShift() < 31 && q.aMultiplier() != Integer.MIN_VALUE && q.bMultiplier() != Integer.MIN_VALUE
+                && q.outMultiplier() != Integer.MIN_VALUE && lo <= hi && lo >= (signed ? -128 : 0)
+                && hi <= (signed ? 127 : 255))) {
+            return null;
+        }
+        String base = ref.name().substring(0, ref.name().indexOf("__"));
+        MethodHandle call = NativeLibrary.get().downcall("whittle_" + base + suffix, Int16.NATIVE_SIGNATURE,
+                Linker.Option.critical(false)).orElse(null);
+        if (call == null) {
+            return null;
+        }
+        MemorySegment block = NativeKernels.allocate(48);
+        int[] fields = {q.leftShift(), q.aOffset(), q.aMultiplier(), -q.aShift(), q.bOffset(), q.bMultiplier(),
+            -q.bShift(), q.outMultiplier(), -q.outShift(), q.outOffset(), (int) lo, (int) hi};
+        for (int i = 0; i < fields.length; i++) {
+            block.setAtIndex(ValueLayout.JAVA_INT, i, fields[i]);
+        }
+        return new Q8Native(base + suffix, lut, call, block);
     }
 
     private static Kernel<BinaryParams> createNative(BinaryParams p, String suffix) {
@@ -208,6 +255,42 @@ public final class QuantizedBinaryKernels {
                     int x = a.get(Mem.I8, ap + k * sa) & 0xFF;
                     o.set(Mem.I8, op + k, t[(x << 8) | (b.get(Mem.I8, bp + k * sb) & 0xFF)]);
                 }
+            }
+        }
+    }
+
+    /**
+     * int8/uint8 ADD/SUB native: runs contiguous or scalar on each side, in native memory, go to
+     * {@code whittle_<name>}; the rest to the table kernel.
+     */
+    private static final class Q8Native extends BinaryRunKernel {
+        private final Lut8 lut;
+        private final MethodHandle nativeCall;
+        /** Its {@code whittle_qs16_add_params}. */
+        private final MemorySegment nativeParams;
+
+        Q8Native(String name, Lut8 lut, MethodHandle nativeCall, MemorySegment nativeParams) {
+            super(name, lut.plan, 1);
+            this.lut = lut;
+            this.nativeCall = nativeCall;
+            this.nativeParams = nativeParams;
+        }
+
+        @Override
+        void row(BinaryParams p, MemorySegment a, long aOff, int ai, MemorySegment b, long bOff, int bi,
+                MemorySegment o, long oOff, int oi, int len) {
+            int sa = plan.a2();
+            int sb = plan.b2();
+            if (a == Mem.ALL && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+                // In native memory (BinaryRunKernel passes Mem.ALL and the tensors' addresses).
+                try {
+                    nativeCall.invokeExact(nativeParams.address(), aOff + ai, (long) sa, bOff + bi, (long) sb,
+                            oOff + oi, (long) len);
+                } catch (Throwable t) {
+                    throw new IllegalStateException(name() + " failed", t);
+                }
+            } else {
+                lut.row(p, a, aOff, ai, b, bOff, bi, o, oOff, oi, len);
             }
         }
     }
