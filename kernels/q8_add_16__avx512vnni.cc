@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "q8_add_common.h"
 #include "whittle/qs16_binary.h"
 
 namespace {
@@ -111,15 +112,10 @@ void add(const whittle_qs16_add_params* p, const T* a, int64_t a_step, const T* 
   }
 }
 
-inline bool fast(const whittle_qs16_add_params* p) {
-  return p->left_shift == 20 && p->a_offset >= -255 && p->a_offset <= 255 && p->b_offset >= -255
-      && p->b_offset <= 255 && p->a_exp >= 1 && p->b_exp >= 1 && p->out_exp >= 1;
-}
-
 template <typename T, bool kSub>
 void add(const whittle_qs16_add_params* p, const T* a, int64_t a_step, const T* b, int64_t b_step, T* out,
          int64_t n) {
-  if (fast(p)) {
+  if (whittle_q8_add::fast(p)) {
     add<T, kSub, true>(p, a, a_step, b, b_step, out, n);
   } else {
     add<T, kSub, false>(p, a, a_step, b, b_step, out, n);
@@ -128,26 +124,4 @@ void add(const whittle_qs16_add_params* p, const T* a, int64_t a_step, const T* 
 
 }  // namespace
 
-extern "C" {
-
-WHITTLE_API void whittle_qs8_add_16__avx512vnni(const whittle_qs16_add_params* p, const int8_t* a, int64_t a_step,
-                                                const int8_t* b, int64_t b_step, int8_t* out, int64_t n) {
-  add<int8_t, false>(p, a, a_step, b, b_step, out, n);
-}
-
-WHITTLE_API void whittle_qs8_sub_16__avx512vnni(const whittle_qs16_add_params* p, const int8_t* a, int64_t a_step,
-                                                const int8_t* b, int64_t b_step, int8_t* out, int64_t n) {
-  add<int8_t, true>(p, a, a_step, b, b_step, out, n);
-}
-
-WHITTLE_API void whittle_qu8_add_16__avx512vnni(const whittle_qs16_add_params* p, const uint8_t* a, int64_t a_step,
-                                                const uint8_t* b, int64_t b_step, uint8_t* out, int64_t n) {
-  add<uint8_t, false>(p, a, a_step, b, b_step, out, n);
-}
-
-WHITTLE_API void whittle_qu8_sub_16__avx512vnni(const whittle_qs16_add_params* p, const uint8_t* a, int64_t a_step,
-                                                const uint8_t* b, int64_t b_step, uint8_t* out, int64_t n) {
-  add<uint8_t, true>(p, a, a_step, b, b_step, out, n);
-}
-
-}  // extern "C"
+WHITTLE_Q8_ADD_EXPORTS(avx512vnni)
