@@ -88,18 +88,43 @@ public final class QuantizedBinaryKernels {
             return null;
         }
         String base = ref.name().substring(0, ref.name().indexOf("__"));
-        MethodHandle call = NativeLibrary.get().downcall("whittle_" + base + suffix, Int16.NATIVE_SIGNATURE,
-                Linker.Option.critical(false)).orElse(null);
+        MethodHandle call = addDowncall(base + suffix);
         if (call == null) {
             return null;
         }
-        MemorySegment block = NativeKernels.allocate(48);
-        int[] fields = {q.leftShift(), q.aOffset(), q.aMultiplier(), -q.aShift(), q.bOffset(), q.bMultiplier(),
-            -q.bShift(), q.outMultiplier(), -q.outShift(), q.outOffset(), (int) lo, (int) hi};
+        return new Q8Native(base + suffix, lut, call, addParams(q.leftShift(), q.aOffset(), q.aMultiplier(),
+                -q.aShift(), q.bOffset(), q.bMultiplier(), -q.bShift(), q.outMultiplier(), -q.outShift(),
+                q.outOffset(), (int) lo, (int) hi));
+    }
+
+    /** The signature of whittle/qs16_binary.h's kernels: (params, a, a_step, b, b_step, out, n). */
+    private static final FunctionDescriptor ADD_SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+
+    /** {@code whittle_<name>} of {@link #ADD_SIGNATURE}, or null when the library lacks it. */
+    private static MethodHandle addDowncall(String name) {
+        return NativeLibrary.get().downcall("whittle_" + name, ADD_SIGNATURE, Linker.Option.critical(false))
+                .orElse(null);
+    }
+
+    /** A {@code whittle_qs16_add_params} block (12 int32 fields, in the header's order). */
+    private static MemorySegment addParams(int... fields) {
+        MemorySegment block = NativeKernels.allocate(4L * fields.length);
         for (int i = 0; i < fields.length; i++) {
             block.setAtIndex(ValueLayout.JAVA_INT, i, fields[i]);
         }
-        return new Q8Native(base + suffix, lut, call, block);
+        return block;
+    }
+
+    /** One call of a native ADD/SUB kernel {@code name} on elements at the given addresses. */
+    private static void callAdd(String name, MethodHandle call, MemorySegment params, long a, long aStep, long b,
+            long bStep, long out, long n) {
+        try {
+            call.invokeExact(params.address(), a, aStep, b, bStep, out, n);
+        } catch (Throwable t) {
+            throw new IllegalStateException(name + " failed", t);
+        }
     }
 
     private static Kernel<BinaryParams> createNative(BinaryParams p, String suffix) {
@@ -283,12 +308,7 @@ public final class QuantizedBinaryKernels {
             int sb = plan.b2();
             if (a == Mem.ALL && (sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
                 // In native memory (BinaryRunKernel passes Mem.ALL and the tensors' addresses).
-                try {
-                    nativeCall.invokeExact(nativeParams.address(), aOff + ai, (long) sa, bOff + bi, (long) sb,
-                            oOff + oi, (long) len);
-                } catch (Throwable t) {
-                    throw new IllegalStateException(name() + " failed", t);
-                }
+                callAdd(name(), nativeCall, nativeParams, aOff + ai, sa, bOff + bi, sb, oOff + oi, len);
             } else {
                 lut.row(p, a, aOff, ai, b, bOff, bi, o, oOff, oi, len);
             }
@@ -328,22 +348,14 @@ public final class QuantizedBinaryKernels {
             MethodHandle call = null;
             MemorySegment block = null;
             if (nativeSuffix != null && lp != null && lo >= Short.MIN_VALUE && hi <= Short.MAX_VALUE && lo <= hi) {
-                call = NativeLibrary.get().downcall("whittle_" + name, NATIVE_SIGNATURE, Linker.Option.critical(false))
-                        .orElse(null);
-                block = NativeKernels.allocate(48);
-                int[] fields = {lp.leftShift(), lp.aOffset(), lp.aMultiplier(), lp.aExp(), lp.bOffset(),
-                    lp.bMultiplier(), lp.bExp(), lp.outMultiplier(), lp.outExp(), lp.outOffset(), lp.min(), lp.max()};
-                for (int i = 0; i < fields.length; i++) {
-                    block.setAtIndex(ValueLayout.JAVA_INT, i, fields[i]);
-                }
+                call = addDowncall(name);
+                block = call == null ? null : addParams(lp.leftShift(), lp.aOffset(), lp.aMultiplier(), lp.aExp(),
+                        lp.bOffset(), lp.bMultiplier(), lp.bExp(), lp.outMultiplier(), lp.outExp(), lp.outOffset(),
+                        lp.min(), lp.max());
             }
             this.nativeCall = call;
             this.nativeParams = block;
         }
-
-        private static final FunctionDescriptor NATIVE_SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
 
         @Override
         void row(BinaryParams p, MemorySegment a, long aOff, int ai, MemorySegment b, long bOff, int bi,
@@ -360,11 +372,7 @@ public final class QuantizedBinaryKernels {
             Int16AddLoops.Int16AddParams lp = loopParams;
             if (nativeCall != null && a == Mem.ALL && (sa == 0 || sa == 2) && (sb == 0 || sb == 2)) {
                 // In native memory (BinaryRunKernel passes Mem.ALL and the tensors' addresses).
-                try {
-                    nativeCall.invokeExact(nativeParams.address(), ap, sa >> 1, bp, sb >> 1, op2, (long) len);
-                } catch (Throwable t) {
-                    throw new IllegalStateException(name() + " failed", t);
-                }
+                callAdd(name(), nativeCall, nativeParams, ap, sa >> 1, bp, sb >> 1, op2, len);
             } else if (lp != null && (sa == 0 || sa == 2) && (sb == 0 || sb == 2)) {
                 loops.addSub(a, ap, sa == 0, b, bp, sb == 0, o, op2, len, lp);
             } else if (kind == Op.ADD || kind == Op.SUB) {
