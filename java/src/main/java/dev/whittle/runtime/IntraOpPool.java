@@ -89,7 +89,6 @@ final class IntraOpPool implements AutoCloseable {
     private static final long CLOSED = 1L << 32;
     /** The current run's number: the invoking thread's copy. */
     private int run;
-    private volatile boolean closed;
     /** Whether an invoke is under way ({@link #begin} .. {@link #end}). */
     private volatile boolean active;
     private volatile Thread caller;
@@ -150,7 +149,7 @@ final class IntraOpPool implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     <P> void run(int count, ParallelTask<P> t, P p, ExecutionState s) {
-        if (closed) {
+        if ((slots.get(runIndex) & CLOSED) != 0) {
             throw new IllegalStateException("execution context is closed");
         }
         int r = run + 1;
@@ -319,7 +318,6 @@ final class IntraOpPool implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
         slots.getAndUpdate(runIndex, v -> v | CLOSED); // idempotent: close may be called twice
         for (Thread w : workers) {
             LockSupport.unpark(w);
