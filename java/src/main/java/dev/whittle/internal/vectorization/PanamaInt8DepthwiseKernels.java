@@ -342,12 +342,15 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
                 .convertShape(VectorOperators.I2B, HALF_BYTES, 0)).intoArray(bytes, bytesOff);
     }
 
-    /** {@code n} bytes of the scratch row at {@code from} to {@code out}: vectors, then longs, then bytes. */
+    /**
+     * {@code n} bytes of the scratch row at {@code from} to {@code out}: longs, then bytes
+     * ({@code MemorySegment.copy} costs about 60 ns for a few bytes). Not vectors: C2 inlines
+     * this small method into {@link #run} when it was not compiled on its own first, and there
+     * the vector store stayed un-intrinsified and boxed each pixel (7-9 KB per invoke on AVX2,
+     * depending on which tests ran before; {@code -XX:CompileCommand=inline,...::copy} shows it).
+     */
     private static void copy(Scratch s, int from, MemorySegment out, long dst, int n) {
         int i = 0;
-        for (; i + L <= n; i += L) {
-            ByteVector.fromArray(BYTES, s.bytes, from + i).intoMemorySegment(out, dst + i, LE);
-        }
         for (; i + 8 <= n; i += 8) {
             out.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + i, s.bytesSegment.get(ValueLayout.JAVA_LONG_UNALIGNED,
                     from + i));
