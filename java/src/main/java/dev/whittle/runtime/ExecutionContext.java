@@ -6,6 +6,7 @@ import dev.whittle.model.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -130,15 +131,21 @@ public final class ExecutionContext implements AutoCloseable {
     /** Runs every operator in order. Allocates nothing. */
     public void invoke() {
         checkOpen();
-        if (pool == null) {
-            model.run(state);
-            return;
-        }
-        pool.begin();
         try {
-            model.run(state);
+            if (pool == null) {
+                model.run(state);
+                return;
+            }
+            pool.begin();
+            try {
+                model.run(state);
+            } finally {
+                pool.end();
+            }
         } finally {
-            pool.end();
+            // Kernels hand native code raw addresses of weights that the GC frees once the
+            // compiled model is unreachable: keep it (through this context) alive to the end.
+            Reference.reachabilityFence(this);
         }
     }
 
@@ -214,15 +221,21 @@ public final class ExecutionContext implements AutoCloseable {
      */
     public void invoke(OpProfile profile) {
         checkOpen();
-        if (pool == null) {
-            model.runProfiled(state, profile);
-            return;
-        }
-        pool.begin();
         try {
-            model.runProfiled(state, profile);
+            if (pool == null) {
+                model.runProfiled(state, profile);
+                return;
+            }
+            pool.begin();
+            try {
+                model.runProfiled(state, profile);
+            } finally {
+                pool.end();
+            }
         } finally {
-            pool.end();
+            // Kernels hand native code raw addresses of weights that the GC frees once the
+            // compiled model is unreachable: keep it (through this context) alive to the end.
+            Reference.reachabilityFence(this);
         }
     }
 }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -85,12 +86,17 @@ class FullyConnectedKernelPathsTest {
                 k.run(p, s);
                 byte[] second = new byte[out.capacity()];
                 out.get(0, second);
-                assertArrayEquals(first, second, label + ": second invoke differs");
+                assertArrayEquals(first, second, label + ": " + k.name() + " second invoke differs");
                 return first;
             } finally {
                 if (pool != null) {
                     pool.close();
                 }
+                // The kernels got only the scratch's address: without this fence the JIT may
+                // consider the segment dead after attachNative, and the GC free it while a
+                // kernel still writes there (heap corruption: a libc crash or a different
+                // second invoke, seen once in a few runs under load).
+                Reference.reachabilityFence(scratch);
             }
         }
     }
