@@ -152,6 +152,68 @@ inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t
   }
 }
 
+// Unit u of one step for two output rows at once (WHITTLE_Q8_DWCONV_ROWS_TWO_ROWS): q0 / q1
+// the pair rows of each row at the step's first unit. Both rows use the same weights per group:
+// each weight vector is loaded once for the two vpmaddwd (the one-row pass loads it per row,
+// with the data: two loads per vpmaddwd, and Zen's two 256-bit loads per cycle bound it), and
+// the two rows' words share one pack, permute and clamp (their 16 bytes are the two halves).
+template <int kGroups, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+WHITTLE_DW_INLINE void unit2(const uint8_t* const* q0, const uint8_t* const* q1, int32_t ngroups_rt, uint8_t* out0,
+                             uint8_t* out1, int32_t valid, int32_t u, const Ctx& c) {
+  const int32_t ngroups = kGroups > 0 ? kGroups : ngroups_rt;
+  const size_t ku = kShared ? 0 : (size_t)u;
+  const __m256i* k = c.k + ku * 12;
+  __m256i a0 = _mm256_load_si256(k);
+  __m256i a1 = _mm256_load_si256(k + 6);
+  __m256i b0 = a0;
+  __m256i b1 = a1;
+  const __m256i* w = c.w + ku * 2;
+  const size_t w_group = (size_t)c.units * 2;
+  #pragma GCC unroll 8
+  for (int32_t g = 0; g < ngroups; g++, w += w_group) {
+    const __m256i* x = reinterpret_cast<const __m256i*>(q0[g]) + (size_t)u * 2;
+    const __m256i* y = reinterpret_cast<const __m256i*>(q1[g]) + (size_t)u * 2;
+    const __m256i w0 = _mm256_load_si256(w);
+    const __m256i w1 = _mm256_load_si256(w + 1);
+    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_load_si256(x), w0));
+    b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(_mm256_load_si256(y), w0));
+    a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_load_si256(x + 1), w1));
+    b1 = _mm256_add_epi32(b1, _mm256_madd_epi16(_mm256_load_si256(y + 1), w1));
+  }
+  __m256i wa, wb;
+  if (kSmall) {
+    wa = _mm256_packs_epi32(requant_small<kLeftShift>(k, a0, c), requant_small<kLeftShift>(k + 6, a1, c));
+    wb = _mm256_packs_epi32(requant_small<kLeftShift>(k, b0, c), requant_small<kLeftShift>(k + 6, b1, c));
+  } else {
+    wa = _mm256_packs_epi32(requant<kLeftShift>(k, a0, c), requant<kLeftShift>(k + 6, a1, c));
+    wb = _mm256_packs_epi32(requant<kLeftShift>(k, b0, c), requant<kLeftShift>(k + 6, b1, c));
+  }
+  __m256i bytes = kUnsigned ? _mm256_packus_epi16(wa, wb) : _mm256_packs_epi16(wa, wb);
+  bytes = _mm256_permute4x64_epi64(bytes, 0xD8);  // row 0's 16 bytes low, row 1's high
+  bytes = kUnsigned ? _mm256_min_epu8(_mm256_max_epu8(bytes, c.vmin), c.vmax)
+                    : _mm256_min_epi8(_mm256_max_epi8(bytes, c.vmin), c.vmax);
+  const int32_t n = valid - 16 * u;
+  uint8_t* o0 = out0 + 16 * (size_t)u;
+  uint8_t* o1 = out1 + 16 * (size_t)u;
+  if (n >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o0), _mm256_castsi256_si128(bytes));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o1), _mm256_extracti128_si256(bytes, 1));
+  } else if (n > 0) {
+    alignas(32) uint8_t tmp[32];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), bytes);
+    memcpy(o0, tmp, (size_t)n);
+    memcpy(o1, tmp + 16, (size_t)n);
+  }
+}
+
+template <int kGroups, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+inline void step2(const uint8_t* const* q0, const uint8_t* const* q1, int32_t ngroups, uint8_t* out0, uint8_t* out1,
+                  int32_t valid, int32_t u, int32_t nu, const Ctx& c) {
+  for (; u < nu; u++) {
+    unit2<kGroups, kShared, kUnsigned, kLeftShift, kSmall>(q0, q1, ngroups, out0, out1, valid, u, c);
+  }
+}
+
 // Reads the 16 bytes of one tap for lanes [l, l + 16) of an input row (see direct_mode).
 struct Reader {
   const uint8_t* row;
@@ -302,7 +364,11 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   const uint8_t* qs[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   const bool shared = 16 % p->out_c == 0;
-  for (int32_t row = row_begin; row < row_end; row++) {
+  const bool two = (p->flags & WHITTLE_Q8_DWCONV_ROWS_TWO_ROWS) != 0;
+  const uint8_t* q1[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  const uint8_t* qs1[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  // The pair rows of output row `row`'s taps into qp (building those not in their slot).
+  auto taps = [&](int32_t row, const uint8_t** qp) {
     const int32_t b = row / p->out_h;
     const int32_t oy = row - b * p->out_h;
     for (int32_t fy = 0; fy < kh; fy++) {
@@ -322,9 +388,42 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         r = dst;
       }
       for (int32_t hx = 0; hx < hx_n; hx++) {
-        q[fy * hx_n + hx] = r + (size_t)hx * group_bytes;
+        qp[fy * hx_n + hx] = r + (size_t)hx * group_bytes;
       }
     }
+  };
+  for (int32_t row = row_begin; row < row_end;) {
+    // Two rows of one image per pass; row_slots then holds both rows' input rows (the Java
+    // side sizes it stride_h rows larger), so building the second's never evicts the first's.
+    if (two && row + 1 < row_end && (row + 1) % p->out_h != 0) {
+      taps(row, q);
+      taps(row + 1, q1);
+      uint8_t* out0 = output + (size_t)row * out_row_lanes;
+      uint8_t* out1 = out0 + out_row_lanes;
+      size_t st_off = 0;
+      for (size_t l = 0; l < out_row_lanes; l += sl, st_off += step_bytes) {
+        const size_t rest = out_row_lanes - l;
+        const int32_t valid = (int32_t)(rest < sl ? rest : sl);
+        for (int32_t g = 0; g < ngroups; g++) {
+          qs[g] = q[g] + st_off;
+          qs1[g] = q1[g] + st_off;
+        }
+        if (ngroups == 6) {  // 3x3
+          if (shared) {
+            step2<6, true, kUnsigned, kLeftShift, kSmall>(qs, qs1, ngroups, out0 + l, out1 + l, valid, ub, ue, c);
+          } else {
+            step2<6, false, kUnsigned, kLeftShift, kSmall>(qs, qs1, ngroups, out0 + l, out1 + l, valid, ub, ue, c);
+          }
+        } else if (shared) {
+          step2<0, true, kUnsigned, kLeftShift, kSmall>(qs, qs1, ngroups, out0 + l, out1 + l, valid, ub, ue, c);
+        } else {
+          step2<0, false, kUnsigned, kLeftShift, kSmall>(qs, qs1, ngroups, out0 + l, out1 + l, valid, ub, ue, c);
+        }
+      }
+      row += 2;
+      continue;
+    }
+    taps(row, q);
     uint8_t* out_row = output + (size_t)row * out_row_lanes;
     size_t st_off = 0;
     for (size_t l = 0; l < out_row_lanes; l += sl, st_off += step_bytes) {
@@ -345,6 +444,7 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         step<0, false, kUnsigned, kLeftShift, kSmall>(qs, ngroups, out_row + l, valid, ub, ue, c);
       }
     }
+    row++;
   }
 }
 

@@ -79,6 +79,9 @@ typedef struct whittle_q8_dwconv_rows_params {
  * the final rounding may add its nudge in int32; const vectors 3 and 4 then hold 2^(right-1)
  * (0 for right = 0) and 31 (32 for right = 0) instead of the mask and the half. */
 #define WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC 4
+/* AVX2 (rows16c2): two output rows of one image per pass, each weight vector loaded once for
+ * both; row_slots is then stride_h rows more than one row's taps span. */
+#define WHITTLE_Q8_DWCONV_ROWS_TWO_ROWS 8
 /* The most taps (kh * kw) the kernels take: tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS 256
 

@@ -81,6 +81,14 @@ public final class NativeDepthwiseConvRows
      * ({@code WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC}; const vectors 3 and 4 change meaning).
      */
     private static final int FLAG_SMALL_ACC = 4;
+    /** AVX2: two output rows per pass ({@code WHITTLE_Q8_DWCONV_ROWS_TWO_ROWS}; {@link #TWO_ROWS_PROPERTY}). */
+    private static final int FLAG_TWO_ROWS = 8;
+    /**
+     * {@code -Dwhittle.dwconv.avx2rows2=false} (read when a node is prepared): the AVX2 rows
+     * kernel computes one output row per pass (the session-8 kernel) instead of two rows of one
+     * image that share each weight vector's load.
+     */
+    public static final String TWO_ROWS_PROPERTY = "whittle.dwconv.avx2rows2";
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -233,7 +241,9 @@ public final class NativeDepthwiseConvRows
         long phaseBytes = nj * outC;
         // Loads of the last step read up to vectors * unitLanes lanes past its first pixel.
         long rowBytes = (s * phaseBytes + vectors * isa.unitLanes + stepLanes + 64 + 63) / 64 * 64;
-        long slots = (long) (p.kh() - 1) * p.dilH() + 1;
+        boolean twoRows = isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(TWO_ROWS_PROPERTY));
+        // Two rows per pass keep both rows' input rows: stride_h more slots.
+        long slots = (long) (p.kh() - 1) * p.dilH() + 1 + (twoRows ? p.strideH() : 0);
         long qrowBytes = xGroups * steps * vectors * isa.accs * isa.vecBytes;
         if (!vnni) {
             // AVX2 reads a copy of the input row padded with zero points: phaseBytes on the left
@@ -269,7 +279,8 @@ public final class NativeDepthwiseConvRows
             p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), mult, outC, px, (int) stepLanes, (int) vectors,
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
-                    | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0), (int) qrowBytes, xGroups, (int) steps,
+                    | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0)
+                    | (twoRows ? FLAG_TWO_ROWS : 0), (int) qrowBytes, xGroups, (int) steps,
             vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
