@@ -294,6 +294,35 @@ void build_pairs(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, i
   }
 }
 
+// WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS: only group 0 (taps 0 and 1), over the row's units as
+// one run (step_lanes = 16 * vectors) and shift_units * (x_groups - 1) units on; group gx is then
+// group 0 read gx * shift_units units on (taps 2 gx and 2 gx + 1 are taps 0 and 1 of the lane
+// 2 gx * dil_w / stride_w pixels on, a whole number of units), so a kw = 3 row costs one build
+// instead of two. Modes 1 and 3 only (the Java side checks).
+template <int kMode, bool kUnsigned>
+void build_run(const Params* p, const Reader& rd, uint8_t* prow, int32_t units) {
+  const int64_t da = -(int64_t)p->pad_w;
+  const int64_t db = (int64_t)p->dil_w - p->pad_w;
+  const int64_t oc = p->out_c;
+  const int64_t adv_px = 16 / oc, adv_c = 16 % oc;
+  int64_t l = 0, px = 0, c = 0;
+  __m256i* dst = reinterpret_cast<__m256i*>(prow);
+  for (int32_t u = 0; u < units; u++, l += 16, dst += 2) {
+    const __m128i a8 = rd.load<kMode>(l, px, c, da);
+    const __m128i b8 = rd.load<kMode>(l, px, c, db);
+    px += adv_px;
+    c += adv_c;
+    if (c >= oc) {
+      c -= oc;
+      px++;
+    }
+    const __m256i a = kUnsigned ? _mm256_cvtepu8_epi16(a8) : _mm256_cvtepi8_epi16(a8);
+    const __m256i b = kUnsigned ? _mm256_cvtepu8_epi16(b8) : _mm256_cvtepi8_epi16(b8);
+    _mm256_store_si256(dst, _mm256_unpacklo_epi16(a, b));
+    _mm256_store_si256(dst + 1, _mm256_unpackhi_epi16(a, b));
+  }
+}
+
 template <bool kUnsigned>
 void build(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t ue) {
   switch (p->direct_mode) {
@@ -368,6 +397,10 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const uint8_t* q1[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   const uint8_t* qs1[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   // The pair rows of output row `row`'s taps into qp (building those not in their slot).
+  const bool shifted = (p->flags & WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS) != 0 && ub == 0 && ue == nu;
+  const int32_t shift_units = shifted ? 2 * p->dil_w / p->stride_w * p->out_c / 16 : 0;
+  const int32_t run_units = p->steps * nu + (hx_n - 1) * shift_units;
+  const size_t hx_bytes = shifted ? (size_t)shift_units * 64 : group_bytes;
   auto taps = [&](int32_t row, const uint8_t** qp) {
     const int32_t b = row / p->out_h;
     const int32_t oy = row - b * p->out_h;
@@ -382,13 +415,19 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         uint8_t* dst = pairs + (size_t)slot * prow_bytes;
         if (tags[slot] != key) {
           memcpy(padded + left, input + (size_t)key * in_row_bytes, in_row_bytes);
-          build<kUnsigned>(p, rd, dst, ub, ue);
+          if (!shifted) {
+            build<kUnsigned>(p, rd, dst, ub, ue);
+          } else if (p->direct_mode == 1) {
+            build_run<1, kUnsigned>(p, rd, dst, run_units);
+          } else {
+            build_run<3, kUnsigned>(p, rd, dst, run_units);
+          }
           tags[slot] = key;
         }
         r = dst;
       }
       for (int32_t hx = 0; hx < hx_n; hx++) {
-        qp[fy * hx_n + hx] = r + (size_t)hx * group_bytes;
+        qp[fy * hx_n + hx] = r + (size_t)hx * hx_bytes;
       }
     }
   };

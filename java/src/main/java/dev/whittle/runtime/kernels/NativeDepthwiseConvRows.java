@@ -89,6 +89,14 @@ public final class NativeDepthwiseConvRows
      * image that share each weight vector's load.
      */
     public static final String TWO_ROWS_PROPERTY = "whittle.dwconv.avx2rows2";
+    /** AVX2: tap rows of group 0 only ({@code WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS}; {@link #SHIFTED_PROPERTY}). */
+    private static final int FLAG_SHIFTED_GROUPS = 16;
+    /**
+     * {@code -Dwhittle.dwconv.avx2shifted=false} (read when a node is prepared): the AVX2 rows
+     * kernel builds every horizontal tap pair of an input row instead of the first one only and
+     * reading the others at a whole number of units on ({@link #shiftedGroups}).
+     */
+    public static final String SHIFTED_PROPERTY = "whittle.dwconv.avx2shifted";
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -245,13 +253,17 @@ public final class NativeDepthwiseConvRows
         // Two rows per pass keep both rows' input rows: stride_h more slots.
         long slots = (long) (p.kh() - 1) * p.dilH() + 1 + (twoRows ? p.strideH() : 0);
         long qrowBytes = xGroups * steps * vectors * isa.accs * isa.vecBytes;
+        boolean shifted = isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(SHIFTED_PROPERTY))
+                && shiftedGroups(p, directModeAvx2(p), xGroups, stepLanes, vectors, steps);
         if (!vnni) {
             // AVX2 reads a copy of the input row padded with zero points: phaseBytes on the left
             // (pad_w pixels and one more), and to rowBytes every pixel any lane's tap reaches
             // (junk lanes of the last step included), plus a 16-byte load's overreach.
             long leftPx = p.padW() + 1L;
             long lastPx = steps * px + (vectors * isa.unitLanes + outC - 1) / outC + 1;
-            long rightPx = lastPx * s + (long) (p.kw() - 1) * p.dilW() + 1;
+            // Shifted groups build group 0 over (x_groups - 1) * 2 * dil_w input pixels more.
+            long rightPx = lastPx * s + (long) (p.kw() - 1) * p.dilW() + 1
+                    + (shifted ? (xGroups - 1) * 2L * p.dilW() : 0);
             phaseBytes = leftPx * inC;
             rowBytes = ((leftPx + Math.max(p.inW(), rightPx) + 2) * inC + 32 + 63) / 64 * 64;
         }
@@ -280,7 +292,7 @@ public final class NativeDepthwiseConvRows
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
                     | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0)
-                    | (twoRows ? FLAG_TWO_ROWS : 0), (int) qrowBytes, xGroups, (int) steps,
+                    | (twoRows ? FLAG_TWO_ROWS : 0) | (shifted ? FLAG_SHIFTED_GROUPS : 0), (int) qrowBytes, xGroups, (int) steps,
             vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
@@ -363,6 +375,22 @@ public final class NativeDepthwiseConvRows
             return 4;
         }
         return 0;
+    }
+
+    /**
+     * Whether the AVX2 kernel can build group 0's tap pairs only (dwconv_rows.h,
+     * {@code WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS}): several groups, taps read straight from the
+     * row by pixel (modes 1 and 3), steps without junk lanes (a row's units are one run of lanes),
+     * and 2 * dil_w input pixels a whole number of output pixels whose lanes fill whole units, no
+     * more units than a row has (the run of group 0 then fits in the tap row).
+     */
+    static boolean shiftedGroups(DepthwiseConvParams p, int mode, int xGroups, long stepLanes, long vectors,
+            long steps) {
+        if (xGroups < 2 || (mode != 1 && mode != 3) || stepLanes != vectors * 16 || 2 * p.dilW() % p.strideW() != 0) {
+            return false;
+        }
+        long shiftLanes = 2L * p.dilW() / p.strideW() * p.outC();
+        return shiftLanes % 16 == 0 && shiftLanes / 16 <= steps * vectors;
     }
 
     /**
