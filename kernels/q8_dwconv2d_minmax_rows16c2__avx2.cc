@@ -33,6 +33,9 @@ struct Ctx {
   const __m256i* k;  // [units][2][6]
   int32_t units;
   __m256i out_offset, vmin, vmax;
+  // vpermd indices that put packsswb's bytes of one (two) unit(s) in lane order: [0 1 4 5 2 3 6 7]
+  // for the unpacks' order, [0 4 1 5 2 6 3 7] for lane order (shifted groups).
+  __m256i perm;
 };
 
 // The same with WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC (every right-shifting lane's |acc| < 2^30, so
@@ -122,7 +125,7 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_
   for (int i = 0; i < N; i += 2) {
     const __m256i hi = i + 1 < N ? words[i + 1] : words[i];
     __m256i b = kUnsigned ? _mm256_packus_epi16(words[i], hi) : _mm256_packs_epi16(words[i], hi);
-    b = _mm256_permute4x64_epi64(b, 0xD8);
+    b = _mm256_permutevar8x32_epi32(b, c.perm);
     b = kUnsigned ? _mm256_min_epu8(_mm256_max_epu8(b, c.vmin), c.vmax) : _mm256_min_epi8(_mm256_max_epi8(b, c.vmin), c.vmax);
     const int32_t n = valid - 16 * (u0 + i);
     const int32_t lanes_here = i + 1 < N ? 32 : 16;
@@ -189,7 +192,7 @@ WHITTLE_DW_INLINE void unit2(const uint8_t* const* q0, const uint8_t* const* q1,
     wb = _mm256_packs_epi32(requant<kLeftShift>(k, b0, c), requant<kLeftShift>(k + 6, b1, c));
   }
   __m256i bytes = kUnsigned ? _mm256_packus_epi16(wa, wb) : _mm256_packs_epi16(wa, wb);
-  bytes = _mm256_permute4x64_epi64(bytes, 0xD8);  // row 0's 16 bytes low, row 1's high
+  bytes = _mm256_permutevar8x32_epi32(bytes, c.perm);  // row 0's 16 bytes low, row 1's high
   bytes = kUnsigned ? _mm256_min_epu8(_mm256_max_epu8(bytes, c.vmin), c.vmax)
                     : _mm256_min_epi8(_mm256_max_epi8(bytes, c.vmin), c.vmax);
   const int32_t n = valid - 16 * u;
@@ -257,7 +260,7 @@ struct Reader {
 };
 
 // The pair row of one input row: per horizontal pair, step and unit, 2 x 32 bytes.
-template <int kMode, bool kUnsigned>
+template <int kMode, bool kUnsigned, bool kLaneOrder>
 void build_pairs(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t ue) {
   const int32_t kw = p->kw;
   const int32_t hx_n = p->x_groups;
@@ -285,6 +288,13 @@ void build_pairs(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, i
           c -= oc;
           px++;
         }
+        if (kLaneOrder) {
+          const __m128i lo = _mm_unpacklo_epi8(a8, b8);
+          const __m128i hi = _mm_unpackhi_epi8(a8, b8);
+          _mm256_store_si256(dst, kUnsigned ? _mm256_cvtepu8_epi16(lo) : _mm256_cvtepi8_epi16(lo));
+          _mm256_store_si256(dst + 1, kUnsigned ? _mm256_cvtepu8_epi16(hi) : _mm256_cvtepi8_epi16(hi));
+          continue;
+        }
         const __m256i a = kUnsigned ? _mm256_cvtepu8_epi16(a8) : _mm256_cvtepi8_epi16(a8);
         const __m256i b = kUnsigned ? _mm256_cvtepu8_epi16(b8) : _mm256_cvtepi8_epi16(b8);
         _mm256_store_si256(dst, _mm256_unpacklo_epi16(a, b));
@@ -295,10 +305,11 @@ void build_pairs(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, i
 }
 
 // WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS: only group 0 (taps 0 and 1), over the row's units as
-// one run (step_lanes = 16 * vectors) and shift_units * (x_groups - 1) units on; group gx is then
-// group 0 read gx * shift_units units on (taps 2 gx and 2 gx + 1 are taps 0 and 1 of the lane
-// 2 gx * dil_w / stride_w pixels on, a whole number of units), so a kw = 3 row costs one build
-// instead of two. Modes 1 and 3 only (the Java side checks).
+// one run (step_lanes = 16 * vectors) and (x_groups - 1) * shift lanes on, in lane order (the
+// bytes interleaved before widening: pair k of a unit is lane k, 4 bytes); group gx is then group
+// 0 read gx * shift lanes on (taps 2 gx and 2 gx + 1 are taps 0 and 1 of the lane 2 gx * dil_w /
+// stride_w pixels on; shift a multiple of 8 lanes keeps the loads 32-byte aligned), so a kw = 3
+// row costs one build instead of two.
 template <int kMode, bool kUnsigned>
 void build_run(const Params* p, const Reader& rd, uint8_t* prow, int32_t units) {
   const int64_t da = -(int64_t)p->pad_w;
@@ -316,30 +327,51 @@ void build_run(const Params* p, const Reader& rd, uint8_t* prow, int32_t units) 
       c -= oc;
       px++;
     }
-    const __m256i a = kUnsigned ? _mm256_cvtepu8_epi16(a8) : _mm256_cvtepi8_epi16(a8);
-    const __m256i b = kUnsigned ? _mm256_cvtepu8_epi16(b8) : _mm256_cvtepi8_epi16(b8);
-    _mm256_store_si256(dst, _mm256_unpacklo_epi16(a, b));
-    _mm256_store_si256(dst + 1, _mm256_unpackhi_epi16(a, b));
+    const __m128i lo = _mm_unpacklo_epi8(a8, b8);
+    const __m128i hi = _mm_unpackhi_epi8(a8, b8);
+    _mm256_store_si256(dst, kUnsigned ? _mm256_cvtepu8_epi16(lo) : _mm256_cvtepi8_epi16(lo));
+    _mm256_store_si256(dst + 1, kUnsigned ? _mm256_cvtepu8_epi16(hi) : _mm256_cvtepi8_epi16(hi));
   }
 }
 
 template <bool kUnsigned>
+void build_run_mode(const Params* p, const Reader& rd, uint8_t* prow, int32_t units) {
+  switch (p->direct_mode) {
+    case 1:
+      build_run<1, kUnsigned>(p, rd, prow, units);
+      break;
+    case 2:
+      build_run<2, kUnsigned>(p, rd, prow, units);
+      break;
+    case 3:
+      build_run<3, kUnsigned>(p, rd, prow, units);
+      break;
+    case 4:
+      build_run<4, kUnsigned>(p, rd, prow, units);
+      break;
+    default:
+      build_run<0, kUnsigned>(p, rd, prow, units);
+      break;
+  }
+}
+
+template <bool kUnsigned, bool kLaneOrder>
 void build(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t ue) {
   switch (p->direct_mode) {
     case 1:
-      build_pairs<1, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<1, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     case 2:
-      build_pairs<2, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<2, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     case 3:
-      build_pairs<3, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<3, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     case 4:
-      build_pairs<4, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<4, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     default:
-      build_pairs<0, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<0, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
   }
 }
@@ -397,10 +429,14 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const uint8_t* q1[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   const uint8_t* qs1[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   // The pair rows of output row `row`'s taps into qp (building those not in their slot).
-  const bool shifted = (p->flags & WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS) != 0 && ub == 0 && ue == nu;
-  const int32_t shift_units = shifted ? 2 * p->dil_w / p->stride_w * p->out_c / 16 : 0;
-  const int32_t run_units = p->steps * nu + (hx_n - 1) * shift_units;
-  const size_t hx_bytes = shifted ? (size_t)shift_units * 64 : group_bytes;
+  // Lane order comes with the flag (the packed weights follow it); a call of some vectors only
+  // builds every group, in lane order.
+  const bool lane_order = (p->flags & WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS) != 0;
+  const bool shifted = lane_order && ub == 0 && ue == nu;
+  const int32_t shift = shifted ? 2 * p->dil_w / p->stride_w * p->out_c : 0;  // lanes
+  const int32_t run_units = p->steps * nu + ((hx_n - 1) * shift + 15) / 16;
+  const size_t hx_bytes = shifted ? (size_t)shift * 4 : group_bytes;
+  c.perm = lane_order ? _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7) : _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
   auto taps = [&](int32_t row, const uint8_t** qp) {
     const int32_t b = row / p->out_h;
     const int32_t oy = row - b * p->out_h;
@@ -415,12 +451,12 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         uint8_t* dst = pairs + (size_t)slot * prow_bytes;
         if (tags[slot] != key) {
           memcpy(padded + left, input + (size_t)key * in_row_bytes, in_row_bytes);
-          if (!shifted) {
-            build<kUnsigned>(p, rd, dst, ub, ue);
-          } else if (p->direct_mode == 1) {
-            build_run<1, kUnsigned>(p, rd, dst, run_units);
+          if (!lane_order) {
+            build<kUnsigned, false>(p, rd, dst, ub, ue);
+          } else if (!shifted) {
+            build<kUnsigned, true>(p, rd, dst, ub, ue);
           } else {
-            build_run<3, kUnsigned>(p, rd, dst, run_units);
+            build_run_mode<kUnsigned>(p, rd, dst, run_units);
           }
           tags[slot] = key;
         }

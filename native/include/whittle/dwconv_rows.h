@@ -82,10 +82,12 @@ typedef struct whittle_q8_dwconv_rows_params {
 /* AVX2 (rows16c2): two output rows of one image per pass, each weight vector loaded once for
  * both; row_slots is then stride_h rows more than one row's taps span. */
 #define WHITTLE_Q8_DWCONV_ROWS_TWO_ROWS 8
-/* AVX2 (rows16c2), direct modes 1 and 3, step_lanes = 16 * vectors and 2 * dil_w / stride_w
- * output pixels a whole number of units (shift_units): a tap row holds group 0 only, as one run
- * of steps * vectors + (x_groups - 1) * shift_units units; group gx is group 0 gx * shift_units
- * units on. Used when a call computes every vector (else groups are built as without it). */
+/* AVX2 (rows16c2), step_lanes = 16 * vectors and shift = 2 * dil_w / stride_w output pixels a
+ * multiple of 8 lanes: tap rows in lane order (per unit, lane k's pair at dword k: accumulator a
+ * holds lanes 8a..8a+7; weights and constants follow), holding group 0 only as one run of
+ * steps * vectors units and (x_groups - 1) * shift lanes more; group gx is group 0 gx * shift
+ * lanes on. Used when a call computes every vector (else the call builds every group, and then
+ * needs the unpack order: such nodes are packed without it -- see the Java side). */
 #define WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS 16
 /* The most taps (kh * kw) the kernels take: tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS 256

@@ -254,16 +254,16 @@ public final class NativeDepthwiseConvRows
         long slots = (long) (p.kh() - 1) * p.dilH() + 1 + (twoRows ? p.strideH() : 0);
         long qrowBytes = xGroups * steps * vectors * isa.accs * isa.vecBytes;
         boolean shifted = isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(SHIFTED_PROPERTY))
-                && shiftedGroups(p, directModeAvx2(p), xGroups, stepLanes, vectors, steps);
+                && shiftedGroups(p, xGroups, stepLanes, vectors, steps);
         if (!vnni) {
             // AVX2 reads a copy of the input row padded with zero points: phaseBytes on the left
             // (pad_w pixels and one more), and to rowBytes every pixel any lane's tap reaches
             // (junk lanes of the last step included), plus a 16-byte load's overreach.
             long leftPx = p.padW() + 1L;
             long lastPx = steps * px + (vectors * isa.unitLanes + outC - 1) / outC + 1;
-            // Shifted groups build group 0 over (x_groups - 1) * 2 * dil_w input pixels more.
+            // Shifted groups build group 0 over (x_groups - 1) * 2 * dil_w input pixels more (and a unit).
             long rightPx = lastPx * s + (long) (p.kw() - 1) * p.dilW() + 1
-                    + (shifted ? (xGroups - 1) * 2L * p.dilW() : 0);
+                    + (shifted ? (xGroups - 1) * 2L * p.dilW() + ((16L + outC - 1) / outC + 1) * s : 0);
             phaseBytes = leftPx * inC;
             rowBytes = ((leftPx + Math.max(p.inW(), rightPx) + 2) * inC + 32 + 63) / 64 * 64;
         }
@@ -313,7 +313,8 @@ public final class NativeDepthwiseConvRows
         for (int v = 0; v < vectors; v++) {
             for (int a = 0; a < isa.accs; a++) {
                 for (int j = 0; j < laneDwords; j++) {
-                    int lane = (isa == Isa.AVX512VNNI ? 16 : 8) * (j / 4) + 4 * a + (j % 4);
+                    // Shifted groups keep tap rows in lane order (accumulator a: lanes 8a..8a+7).
+                    int lane = shifted ? 8 * a + j : (isa == Isa.AVX512VNNI ? 16 : 8) * (j / 4) + 4 * a + (j % 4);
                     long stepLane = (long) v * isa.unitLanes + lane;
                     int ch = stepLane < stepLanes ? (int) (stepLane % outC) : -1;
                     for (int g = 0; g < groups; g++) {
@@ -379,18 +380,18 @@ public final class NativeDepthwiseConvRows
 
     /**
      * Whether the AVX2 kernel can build group 0's tap pairs only (dwconv_rows.h,
-     * {@code WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS}): several groups, taps read straight from the
-     * row by pixel (modes 1 and 3), steps without junk lanes (a row's units are one run of lanes),
-     * and 2 * dil_w input pixels a whole number of output pixels whose lanes fill whole units, no
-     * more units than a row has (the run of group 0 then fits in the tap row).
+     * {@code WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS}): several groups, steps without junk lanes (a
+     * row's units are one run of lanes), and 2 * dil_w input pixels a whole number of output
+     * pixels whose lanes are a multiple of 8 (32-byte aligned loads), the run of group 0 no longer
+     * than the tap row's groups.
      */
-    static boolean shiftedGroups(DepthwiseConvParams p, int mode, int xGroups, long stepLanes, long vectors,
+    static boolean shiftedGroups(DepthwiseConvParams p, int xGroups, long stepLanes, long vectors,
             long steps) {
-        if (xGroups < 2 || (mode != 1 && mode != 3) || stepLanes != vectors * 16 || 2 * p.dilW() % p.strideW() != 0) {
+        if (xGroups < 2 || stepLanes != vectors * 16 || 2 * p.dilW() % p.strideW() != 0) {
             return false;
         }
         long shiftLanes = 2L * p.dilW() / p.strideW() * p.outC();
-        return shiftLanes % 16 == 0 && shiftLanes / 16 <= steps * vectors;
+        return shiftLanes % 8 == 0 && ((xGroups - 1) * shiftLanes + 15) / 16 <= (xGroups - 1) * steps * vectors;
     }
 
     /**
