@@ -149,17 +149,37 @@ public final class NativeDepthwiseConvRows
      * Whether this kernel takes a node of {@code inC} channels, depth multiplier {@code mult} and
      * horizontal stride {@code strideW} on {@code isa} (when the rest of it is in range): those
      * the 64l kernel took (a depth multiplier or fewer than 32 channels), where its lanes were
-     * wasted; on AVX2 also stride 1 up to 64 channels (measured faster than 16c there; on more
-     * channels, and with stride 2, 16c is as fast or faster: the output stage, the same in both,
-     * dominates); on AVX-512 VNNI every node whose taps it reads straight from the input row
+     * wasted; on AVX2 also stride 1 up to 64 channels (measured faster than 16c there), and
+     * channels a multiple of 16 at stride 1, or at stride 2 up to 64 ({@link #WIDE_PROPERTY}:
+     * faster than 16c since the shifted groups); on AVX-512 VNNI every node whose taps it reads straight from the input row
      * (direct mode; with a staged row, 32c is faster on many channels).
      */
     public static boolean prefers(Isa isa, int inC, int mult, int strideW) {
         if (mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS) {
             return true;
         }
-        return isa == Isa.AVX2 ? strideW == 1 && inC <= 64 : directMode(inC, mult, strideW) != 0;
+        if (isa != Isa.AVX2) {
+            return directMode(inC, mult, strideW) != 0;
+        }
+        if (strideW == 1 && inC <= 64) {
+            return true;
+        }
+        // Channels a multiple of 16 at stride 1 or 2 have shifted groups: one build per input row.
+        boolean wide = !"false".equalsIgnoreCase(System.getProperty(WIDE_PROPERTY))
+                && !"false".equalsIgnoreCase(System.getProperty(SHIFTED_PROPERTY));
+        return wide && inC % 16 == 0 && (strideW == 1 || strideW == 2 && inC <= 64);
     }
+
+    /**
+     * {@code -Dwhittle.dwconv.avx2rowsWide=false} (read when a node is prepared): AVX2 nodes of
+     * more than 64 channels at stride 1, and of 32-64 at stride 2, go to the 16c kernel as before
+     * the shifted groups. With them, rows16c2 measured (session 9, 1 thread, min of 3000,
+     * interleaved, {@code SmallLayerCompare}) 6x6x128 2.71 against 16c's 3.30 us, 3x3x256 1.53 /
+     * 1.66, 28x28x192 76.5 / 98.5, 14x14x384 38.9 / 48.3, 24x24x32 stride 2 3.58 / 4.12, 12x12x64
+     * stride 2 1.88 / 1.91; at stride 2 with more channels it was not faster (6x6x128 1.07 / 0.96,
+     * 56x56x144 75.3 / 76.6), nor without shifted groups (the other channel counts).
+     */
+    public static final String WIDE_PROPERTY = "whittle.dwconv.avx2rowsWide";
 
     /** Whether {@code isa}'s kernel exists for {@code family} (AVX-512 VNNI: int8 weights only). */
     public static boolean covers(KernelFamily<?> family, Isa isa) {
