@@ -36,6 +36,7 @@ struct Ctx {
   // vpermd indices that put packsswb's bytes of one (two) unit(s) in lane order: [0 1 4 5 2 3 6 7]
   // for the unpacks' order, [0 4 1 5 2 6 3 7] for lane order (shifted groups).
   __m256i perm;
+  bool lane_order;
 };
 
 // The same with WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC (every right-shifting lane's |acc| < 2^30, so
@@ -125,7 +126,7 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_
   for (int i = 0; i < N; i += 2) {
     const __m256i hi = i + 1 < N ? words[i + 1] : words[i];
     __m256i b = kUnsigned ? _mm256_packus_epi16(words[i], hi) : _mm256_packs_epi16(words[i], hi);
-    b = _mm256_permutevar8x32_epi32(b, c.perm);
+    b = c.lane_order ? _mm256_permutevar8x32_epi32(b, c.perm) : _mm256_permute4x64_epi64(b, 0xD8);
     b = kUnsigned ? _mm256_min_epu8(_mm256_max_epu8(b, c.vmin), c.vmax) : _mm256_min_epi8(_mm256_max_epi8(b, c.vmin), c.vmax);
     const int32_t n = valid - 16 * (u0 + i);
     const int32_t lanes_here = i + 1 < N ? 32 : 16;
@@ -436,6 +437,7 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const int32_t shift = shifted ? 2 * p->dil_w / p->stride_w * p->out_c : 0;  // lanes
   const int32_t run_units = p->steps * nu + ((hx_n - 1) * shift + 15) / 16;
   const size_t hx_bytes = shifted ? (size_t)shift * 4 : group_bytes;
+  c.lane_order = lane_order;
   c.perm = lane_order ? _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7) : _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
   auto taps = [&](int32_t row, const uint8_t** qp) {
     const int32_t b = row / p->out_h;
