@@ -10,6 +10,8 @@
 // mode covers gather their 16 bytes one by one).
 // Output stage as the 16c kernel (TFLite's MultiplyByQuantizedMultiplier): bit-exact with
 // DepthwiseConvKernels.
+// Session 9 (kernels/README.md): two output rows per pass (TWO_ROWS), and tap rows of group 0
+// only, in lane order, the later groups read a fixed number of lanes on (SHIFTED_GROUPS).
 #include <immintrin.h>
 #include <string.h>
 
