@@ -220,6 +220,77 @@ inline void step2(const uint8_t* const* q0, const uint8_t* const* q1, int32_t ng
   }
 }
 
+// 3x3, stride_h 1, dil_h 1, shifted groups: the two output rows read four input rows' tap rows
+// r[0..3] (row oy's taps are rows 0-2, row oy + 1's rows 1-3), group 1 at `off` bytes on. Each
+// tap-row vector is loaded once for both rows (16 loads per unit against 24) and the row's units
+// are one run (unit u of the row; wu its unit within a step, for the weights and constants).
+template <bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+WHITTLE_DW_INLINE void unit2_3x3(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1, int32_t n,
+                                 int32_t u, int32_t wu, const Ctx& c) {
+  const size_t ku = kShared ? 0 : (size_t)wu;
+  const __m256i* k = c.k + ku * 12;
+  const __m256i* w = c.w + ku * 2;
+  const size_t wg = (size_t)c.units * 2;
+  __m256i acc[2][2];
+  #pragma GCC unroll 2
+  for (int h = 0; h < 2; h++) {
+    __m256i a = _mm256_load_si256(k + 6 * h);
+    __m256i b = a;
+    #pragma GCC unroll 2
+    for (int hx = 0; hx < 2; hx++) {
+      const size_t o = (size_t)u * 64 + hx * off + 32 * (size_t)h;
+      const __m256i d0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[0] + o));
+      const __m256i d1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[1] + o));
+      const __m256i d2 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[2] + o));
+      const __m256i d3 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[3] + o));
+      const __m256i w0 = _mm256_load_si256(w + (0 * 2 + hx) * wg + h);
+      const __m256i w1 = _mm256_load_si256(w + (1 * 2 + hx) * wg + h);
+      const __m256i w2 = _mm256_load_si256(w + (2 * 2 + hx) * wg + h);
+      a = _mm256_add_epi32(a, _mm256_add_epi32(_mm256_madd_epi16(d0, w0),
+                                               _mm256_add_epi32(_mm256_madd_epi16(d1, w1), _mm256_madd_epi16(d2, w2))));
+      b = _mm256_add_epi32(b, _mm256_add_epi32(_mm256_madd_epi16(d1, w0),
+                                               _mm256_add_epi32(_mm256_madd_epi16(d2, w1), _mm256_madd_epi16(d3, w2))));
+    }
+    acc[0][h] = a;
+    acc[1][h] = b;
+  }
+  __m256i wa, wb;
+  if (kSmall) {
+    wa = _mm256_packs_epi32(requant_small<kLeftShift>(k, acc[0][0], c), requant_small<kLeftShift>(k + 6, acc[0][1], c));
+    wb = _mm256_packs_epi32(requant_small<kLeftShift>(k, acc[1][0], c), requant_small<kLeftShift>(k + 6, acc[1][1], c));
+  } else {
+    wa = _mm256_packs_epi32(requant<kLeftShift>(k, acc[0][0], c), requant<kLeftShift>(k + 6, acc[0][1], c));
+    wb = _mm256_packs_epi32(requant<kLeftShift>(k, acc[1][0], c), requant<kLeftShift>(k + 6, acc[1][1], c));
+  }
+  __m256i bytes = kUnsigned ? _mm256_packus_epi16(wa, wb) : _mm256_packs_epi16(wa, wb);
+  bytes = _mm256_permutevar8x32_epi32(bytes, c.perm);
+  bytes = kUnsigned ? _mm256_min_epu8(_mm256_max_epu8(bytes, c.vmin), c.vmax)
+                    : _mm256_min_epi8(_mm256_max_epi8(bytes, c.vmin), c.vmax);
+  uint8_t* o0 = out0 + 16 * (size_t)u;
+  uint8_t* o1 = out1 + 16 * (size_t)u;
+  if (n >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o0), _mm256_castsi256_si128(bytes));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o1), _mm256_extracti128_si256(bytes, 1));
+  } else {
+    alignas(32) uint8_t tmp[32];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), bytes);
+    memcpy(o0, tmp, (size_t)n);
+    memcpy(o1, tmp + 16, (size_t)n);
+  }
+}
+
+template <bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+void row2_3x3(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1, int32_t lanes, int32_t nu,
+              const Ctx& c) {
+  int32_t wu = 0;
+  for (int32_t u = 0; 16 * u < lanes; u++) {
+    unit2_3x3<kShared, kUnsigned, kLeftShift, kSmall>(r, off, out0, out1, lanes - 16 * u, u, wu, c);
+    if (++wu == nu) {
+      wu = 0;
+    }
+  }
+}
+
 // Reads the 16 bytes of one tap for lanes [l, l + 16) of an input row (see direct_mode).
 struct Reader {
   const uint8_t* row;
@@ -471,6 +542,8 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
       }
     }
   };
+  // Shifted 3x3 nodes of stride_h 1, dil_h 1: both rows' taps from four tap rows (row2_3x3).
+  const bool rows3x3 = shifted && kh == 3 && hx_n == 2 && p->stride_h == 1 && p->dil_h == 1;
   for (int32_t row = row_begin; row < row_end;) {
     // Two rows of one image per pass; row_slots then holds both rows' input rows (the Java
     // side sizes it stride_h rows larger), so building the second's never evicts the first's.
@@ -479,6 +552,16 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
       taps(row + 1, q1);
       uint8_t* out0 = output + (size_t)row * out_row_lanes;
       uint8_t* out1 = out0 + out_row_lanes;
+      if (rows3x3) {
+        const uint8_t* r4[4] = {q[0], q[2], q[4], q1[4]};
+        if (shared) {
+          row2_3x3<true, kUnsigned, kLeftShift, kSmall>(r4, hx_bytes, out0, out1, (int32_t)out_row_lanes, nu, c);
+        } else {
+          row2_3x3<false, kUnsigned, kLeftShift, kSmall>(r4, hx_bytes, out0, out1, (int32_t)out_row_lanes, nu, c);
+        }
+        row += 2;
+        continue;
+      }
       size_t st_off = 0;
       for (size_t l = 0; l < out_row_lanes; l += sl, st_off += step_bytes) {
         const size_t rest = out_row_lanes - l;
