@@ -10,6 +10,8 @@
 // mode covers gather their 16 bytes one by one).
 // Output stage as the 16c kernel (TFLite's MultiplyByQuantizedMultiplier): bit-exact with
 // DepthwiseConvKernels.
+// Session 9 (kernels/README.md): two output rows per pass (TWO_ROWS), and tap rows of group 0
+// only, in lane order, the later groups read a fixed number of lanes on (SHIFTED_GROUPS).
 #include <immintrin.h>
 #include <string.h>
 
@@ -33,6 +35,10 @@ struct Ctx {
   const __m256i* k;  // [units][2][6]
   int32_t units;
   __m256i out_offset, vmin, vmax;
+  // vpermd indices that put packsswb's bytes of one (two) unit(s) in lane order: [0 1 4 5 2 3 6 7]
+  // for the unpacks' order, [0 4 1 5 2 6 3 7] for lane order (shifted groups).
+  __m256i perm;
+  bool lane_order;
 };
 
 // The same with WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC (every right-shifting lane's |acc| < 2^30, so
@@ -122,7 +128,7 @@ WHITTLE_DW_INLINE void units(const uint8_t* const* q, int32_t ngroups_rt, uint8_
   for (int i = 0; i < N; i += 2) {
     const __m256i hi = i + 1 < N ? words[i + 1] : words[i];
     __m256i b = kUnsigned ? _mm256_packus_epi16(words[i], hi) : _mm256_packs_epi16(words[i], hi);
-    b = _mm256_permute4x64_epi64(b, 0xD8);
+    b = c.lane_order ? _mm256_permutevar8x32_epi32(b, c.perm) : _mm256_permute4x64_epi64(b, 0xD8);
     b = kUnsigned ? _mm256_min_epu8(_mm256_max_epu8(b, c.vmin), c.vmax) : _mm256_min_epi8(_mm256_max_epi8(b, c.vmin), c.vmax);
     const int32_t n = valid - 16 * (u0 + i);
     const int32_t lanes_here = i + 1 < N ? 32 : 16;
@@ -149,6 +155,139 @@ inline void step(const uint8_t* const* q, int32_t ngroups, uint8_t* out, int32_t
   // person_detect rows layer (session 8, 1 thread, min of 3000; shared-weights nodes included).
   for (; u < nu; u++) {
     units<1, kGroups, kShared, kUnsigned, kLeftShift, kSmall>(q, ngroups, out, valid, u, c);
+  }
+}
+
+// Unit u of one step for two output rows at once (WHITTLE_Q8_DWCONV_ROWS_TWO_ROWS): q0 / q1
+// the pair rows of each row at the step's first unit. Both rows use the same weights per group:
+// each weight vector is loaded once for the two vpmaddwd (the one-row pass loads it per row,
+// with the data: two loads per vpmaddwd, and Zen's two 256-bit loads per cycle bound it), and
+// the two rows' words share one pack, permute and clamp (their 16 bytes are the two halves).
+template <int kGroups, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+WHITTLE_DW_INLINE void unit2(const uint8_t* const* q0, const uint8_t* const* q1, int32_t ngroups_rt, uint8_t* out0,
+                             uint8_t* out1, int32_t valid, int32_t u, const Ctx& c) {
+  const int32_t ngroups = kGroups > 0 ? kGroups : ngroups_rt;
+  const size_t ku = kShared ? 0 : (size_t)u;
+  const __m256i* k = c.k + ku * 12;
+  __m256i a0 = _mm256_load_si256(k);
+  __m256i a1 = _mm256_load_si256(k + 6);
+  __m256i b0 = a0;
+  __m256i b1 = a1;
+  const __m256i* w = c.w + ku * 2;
+  const size_t w_group = (size_t)c.units * 2;
+  #pragma GCC unroll 8
+  for (int32_t g = 0; g < ngroups; g++, w += w_group) {
+    const __m256i* x = reinterpret_cast<const __m256i*>(q0[g]) + (size_t)u * 2;
+    const __m256i* y = reinterpret_cast<const __m256i*>(q1[g]) + (size_t)u * 2;
+    const __m256i w0 = _mm256_load_si256(w);
+    const __m256i w1 = _mm256_load_si256(w + 1);
+    a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_load_si256(x), w0));
+    b0 = _mm256_add_epi32(b0, _mm256_madd_epi16(_mm256_load_si256(y), w0));
+    a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_load_si256(x + 1), w1));
+    b1 = _mm256_add_epi32(b1, _mm256_madd_epi16(_mm256_load_si256(y + 1), w1));
+  }
+  __m256i wa, wb;
+  if (kSmall) {
+    wa = _mm256_packs_epi32(requant_small<kLeftShift>(k, a0, c), requant_small<kLeftShift>(k + 6, a1, c));
+    wb = _mm256_packs_epi32(requant_small<kLeftShift>(k, b0, c), requant_small<kLeftShift>(k + 6, b1, c));
+  } else {
+    wa = _mm256_packs_epi32(requant<kLeftShift>(k, a0, c), requant<kLeftShift>(k + 6, a1, c));
+    wb = _mm256_packs_epi32(requant<kLeftShift>(k, b0, c), requant<kLeftShift>(k + 6, b1, c));
+  }
+  __m256i bytes = kUnsigned ? _mm256_packus_epi16(wa, wb) : _mm256_packs_epi16(wa, wb);
+  bytes = _mm256_permutevar8x32_epi32(bytes, c.perm);  // row 0's 16 bytes low, row 1's high
+  bytes = kUnsigned ? _mm256_min_epu8(_mm256_max_epu8(bytes, c.vmin), c.vmax)
+                    : _mm256_min_epi8(_mm256_max_epi8(bytes, c.vmin), c.vmax);
+  const int32_t n = valid - 16 * u;
+  uint8_t* o0 = out0 + 16 * (size_t)u;
+  uint8_t* o1 = out1 + 16 * (size_t)u;
+  if (n >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o0), _mm256_castsi256_si128(bytes));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o1), _mm256_extracti128_si256(bytes, 1));
+  } else if (n > 0) {
+    alignas(32) uint8_t tmp[32];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), bytes);
+    memcpy(o0, tmp, (size_t)n);
+    memcpy(o1, tmp + 16, (size_t)n);
+  }
+}
+
+template <int kGroups, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+inline void step2(const uint8_t* const* q0, const uint8_t* const* q1, int32_t ngroups, uint8_t* out0, uint8_t* out1,
+                  int32_t valid, int32_t u, int32_t nu, const Ctx& c) {
+  for (; u < nu; u++) {
+    unit2<kGroups, kShared, kUnsigned, kLeftShift, kSmall>(q0, q1, ngroups, out0, out1, valid, u, c);
+  }
+}
+
+// 3x3, stride_h 1, dil_h 1, shifted groups: the two output rows read four input rows' tap rows
+// r[0..3] (row oy's taps are rows 0-2, row oy + 1's rows 1-3), group 1 at `off` bytes on. Each
+// tap-row vector is loaded once for both rows (16 loads per unit against 24) and the row's units
+// are one run (unit u of the row; wu its unit within a step, for the weights and constants).
+template <bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+WHITTLE_DW_INLINE void unit2_3x3(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1, int32_t n,
+                                 int32_t u, int32_t wu, const Ctx& c) {
+  const size_t ku = kShared ? 0 : (size_t)wu;
+  const __m256i* k = c.k + ku * 12;
+  const __m256i* w = c.w + ku * 2;
+  const size_t wg = (size_t)c.units * 2;
+  __m256i acc[2][2];
+  #pragma GCC unroll 2
+  for (int h = 0; h < 2; h++) {
+    __m256i a = _mm256_load_si256(k + 6 * h);
+    __m256i b = a;
+    #pragma GCC unroll 2
+    for (int hx = 0; hx < 2; hx++) {
+      const size_t o = (size_t)u * 64 + hx * off + 32 * (size_t)h;
+      const __m256i d0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[0] + o));
+      const __m256i d1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[1] + o));
+      const __m256i d2 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[2] + o));
+      const __m256i d3 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[3] + o));
+      const __m256i w0 = _mm256_load_si256(w + (0 * 2 + hx) * wg + h);
+      const __m256i w1 = _mm256_load_si256(w + (1 * 2 + hx) * wg + h);
+      const __m256i w2 = _mm256_load_si256(w + (2 * 2 + hx) * wg + h);
+      a = _mm256_add_epi32(a, _mm256_add_epi32(_mm256_madd_epi16(d0, w0),
+                                               _mm256_add_epi32(_mm256_madd_epi16(d1, w1), _mm256_madd_epi16(d2, w2))));
+      b = _mm256_add_epi32(b, _mm256_add_epi32(_mm256_madd_epi16(d1, w0),
+                                               _mm256_add_epi32(_mm256_madd_epi16(d2, w1), _mm256_madd_epi16(d3, w2))));
+    }
+    acc[0][h] = a;
+    acc[1][h] = b;
+  }
+  __m256i wa, wb;
+  if (kSmall) {
+    wa = _mm256_packs_epi32(requant_small<kLeftShift>(k, acc[0][0], c), requant_small<kLeftShift>(k + 6, acc[0][1], c));
+    wb = _mm256_packs_epi32(requant_small<kLeftShift>(k, acc[1][0], c), requant_small<kLeftShift>(k + 6, acc[1][1], c));
+  } else {
+    wa = _mm256_packs_epi32(requant<kLeftShift>(k, acc[0][0], c), requant<kLeftShift>(k + 6, acc[0][1], c));
+    wb = _mm256_packs_epi32(requant<kLeftShift>(k, acc[1][0], c), requant<kLeftShift>(k + 6, acc[1][1], c));
+  }
+  __m256i bytes = kUnsigned ? _mm256_packus_epi16(wa, wb) : _mm256_packs_epi16(wa, wb);
+  bytes = _mm256_permutevar8x32_epi32(bytes, c.perm);
+  bytes = kUnsigned ? _mm256_min_epu8(_mm256_max_epu8(bytes, c.vmin), c.vmax)
+                    : _mm256_min_epi8(_mm256_max_epi8(bytes, c.vmin), c.vmax);
+  uint8_t* o0 = out0 + 16 * (size_t)u;
+  uint8_t* o1 = out1 + 16 * (size_t)u;
+  if (n >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o0), _mm256_castsi256_si128(bytes));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o1), _mm256_extracti128_si256(bytes, 1));
+  } else {
+    alignas(32) uint8_t tmp[32];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), bytes);
+    memcpy(o0, tmp, (size_t)n);
+    memcpy(o1, tmp + 16, (size_t)n);
+  }
+}
+
+template <bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+void row2_3x3(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1, int32_t lanes, int32_t nu,
+              const Ctx& c) {
+  int32_t wu = 0;
+  for (int32_t u = 0; 16 * u < lanes; u++) {
+    unit2_3x3<kShared, kUnsigned, kLeftShift, kSmall>(r, off, out0, out1, lanes - 16 * u, u, wu, c);
+    if (++wu == nu) {
+      wu = 0;
+    }
   }
 }
 
@@ -195,7 +334,7 @@ struct Reader {
 };
 
 // The pair row of one input row: per horizontal pair, step and unit, 2 x 32 bytes.
-template <int kMode, bool kUnsigned>
+template <int kMode, bool kUnsigned, bool kLaneOrder>
 void build_pairs(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t ue) {
   const int32_t kw = p->kw;
   const int32_t hx_n = p->x_groups;
@@ -223,6 +362,13 @@ void build_pairs(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, i
           c -= oc;
           px++;
         }
+        if (kLaneOrder) {
+          const __m128i lo = _mm_unpacklo_epi8(a8, b8);
+          const __m128i hi = _mm_unpackhi_epi8(a8, b8);
+          _mm256_store_si256(dst, kUnsigned ? _mm256_cvtepu8_epi16(lo) : _mm256_cvtepi8_epi16(lo));
+          _mm256_store_si256(dst + 1, kUnsigned ? _mm256_cvtepu8_epi16(hi) : _mm256_cvtepi8_epi16(hi));
+          continue;
+        }
         const __m256i a = kUnsigned ? _mm256_cvtepu8_epi16(a8) : _mm256_cvtepi8_epi16(a8);
         const __m256i b = kUnsigned ? _mm256_cvtepu8_epi16(b8) : _mm256_cvtepi8_epi16(b8);
         _mm256_store_si256(dst, _mm256_unpacklo_epi16(a, b));
@@ -232,23 +378,74 @@ void build_pairs(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, i
   }
 }
 
+// WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS: only group 0 (taps 0 and 1), over the row's units as
+// one run (step_lanes = 16 * vectors) and (x_groups - 1) * shift lanes on, in lane order (the
+// bytes interleaved before widening: pair k of a unit is lane k, 4 bytes); group gx is then group
+// 0 read gx * shift lanes on (taps 2 gx and 2 gx + 1 are taps 0 and 1 of the lane 2 gx * dil_w /
+// stride_w pixels on; shift a multiple of 8 lanes keeps the loads 32-byte aligned), so a kw = 3
+// row costs one build instead of two.
+template <int kMode, bool kUnsigned>
+void build_run(const Params* p, const Reader& rd, uint8_t* prow, int32_t units) {
+  const int64_t da = -(int64_t)p->pad_w;
+  const int64_t db = (int64_t)p->dil_w - p->pad_w;
+  const int64_t oc = p->out_c;
+  const int64_t adv_px = 16 / oc, adv_c = 16 % oc;
+  int64_t l = 0, px = 0, c = 0;
+  __m256i* dst = reinterpret_cast<__m256i*>(prow);
+  for (int32_t u = 0; u < units; u++, l += 16, dst += 2) {
+    const __m128i a8 = rd.load<kMode>(l, px, c, da);
+    const __m128i b8 = rd.load<kMode>(l, px, c, db);
+    px += adv_px;
+    c += adv_c;
+    if (c >= oc) {
+      c -= oc;
+      px++;
+    }
+    const __m128i lo = _mm_unpacklo_epi8(a8, b8);
+    const __m128i hi = _mm_unpackhi_epi8(a8, b8);
+    _mm256_store_si256(dst, kUnsigned ? _mm256_cvtepu8_epi16(lo) : _mm256_cvtepi8_epi16(lo));
+    _mm256_store_si256(dst + 1, kUnsigned ? _mm256_cvtepu8_epi16(hi) : _mm256_cvtepi8_epi16(hi));
+  }
+}
+
 template <bool kUnsigned>
+void build_run_mode(const Params* p, const Reader& rd, uint8_t* prow, int32_t units) {
+  switch (p->direct_mode) {
+    case 1:
+      build_run<1, kUnsigned>(p, rd, prow, units);
+      break;
+    case 2:
+      build_run<2, kUnsigned>(p, rd, prow, units);
+      break;
+    case 3:
+      build_run<3, kUnsigned>(p, rd, prow, units);
+      break;
+    case 4:
+      build_run<4, kUnsigned>(p, rd, prow, units);
+      break;
+    default:
+      build_run<0, kUnsigned>(p, rd, prow, units);
+      break;
+  }
+}
+
+template <bool kUnsigned, bool kLaneOrder>
 void build(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t ue) {
   switch (p->direct_mode) {
     case 1:
-      build_pairs<1, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<1, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     case 2:
-      build_pairs<2, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<2, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     case 3:
-      build_pairs<3, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<3, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     case 4:
-      build_pairs<4, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<4, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     default:
-      build_pairs<0, kUnsigned>(p, rd, prow, ub, ue);
+      build_pairs<0, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
   }
 }
@@ -302,7 +499,20 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   const uint8_t* qs[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
   const bool shared = 16 % p->out_c == 0;
-  for (int32_t row = row_begin; row < row_end; row++) {
+  const bool two = (p->flags & WHITTLE_Q8_DWCONV_ROWS_TWO_ROWS) != 0;
+  const uint8_t* q1[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  const uint8_t* qs1[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  // The pair rows of output row `row`'s taps into qp (building those not in their slot).
+  // Lane order comes with the flag (the packed weights follow it); a call of some vectors only
+  // builds every group, in lane order.
+  const bool lane_order = (p->flags & WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS) != 0;
+  const bool shifted = lane_order && ub == 0 && ue == nu;
+  const int32_t shift = shifted ? 2 * p->dil_w / p->stride_w * p->out_c : 0;  // lanes
+  const int32_t run_units = p->steps * nu + ((hx_n - 1) * shift + 15) / 16;
+  const size_t hx_bytes = shifted ? (size_t)shift * 4 : group_bytes;
+  c.lane_order = lane_order;
+  c.perm = lane_order ? _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7) : _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+  auto taps = [&](int32_t row, const uint8_t** qp) {
     const int32_t b = row / p->out_h;
     const int32_t oy = row - b * p->out_h;
     for (int32_t fy = 0; fy < kh; fy++) {
@@ -316,15 +526,66 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         uint8_t* dst = pairs + (size_t)slot * prow_bytes;
         if (tags[slot] != key) {
           memcpy(padded + left, input + (size_t)key * in_row_bytes, in_row_bytes);
-          build<kUnsigned>(p, rd, dst, ub, ue);
+          if (!lane_order) {
+            build<kUnsigned, false>(p, rd, dst, ub, ue);
+          } else if (!shifted) {
+            build<kUnsigned, true>(p, rd, dst, ub, ue);
+          } else {
+            build_run_mode<kUnsigned>(p, rd, dst, run_units);
+          }
           tags[slot] = key;
         }
         r = dst;
       }
       for (int32_t hx = 0; hx < hx_n; hx++) {
-        q[fy * hx_n + hx] = r + (size_t)hx * group_bytes;
+        qp[fy * hx_n + hx] = r + (size_t)hx * hx_bytes;
       }
     }
+  };
+  // Shifted 3x3 nodes of stride_h 1, dil_h 1: both rows' taps from four tap rows (row2_3x3).
+  const bool rows3x3 = shifted && kh == 3 && hx_n == 2 && p->stride_h == 1 && p->dil_h == 1;
+  for (int32_t row = row_begin; row < row_end;) {
+    // Two rows of one image per pass; row_slots then holds both rows' input rows (the Java
+    // side sizes it stride_h rows larger), so building the second's never evicts the first's.
+    if (two && row + 1 < row_end && (row + 1) % p->out_h != 0) {
+      taps(row, q);
+      taps(row + 1, q1);
+      uint8_t* out0 = output + (size_t)row * out_row_lanes;
+      uint8_t* out1 = out0 + out_row_lanes;
+      if (rows3x3) {
+        const uint8_t* r4[4] = {q[0], q[2], q[4], q1[4]};
+        if (shared) {
+          row2_3x3<true, kUnsigned, kLeftShift, kSmall>(r4, hx_bytes, out0, out1, (int32_t)out_row_lanes, nu, c);
+        } else {
+          row2_3x3<false, kUnsigned, kLeftShift, kSmall>(r4, hx_bytes, out0, out1, (int32_t)out_row_lanes, nu, c);
+        }
+        row += 2;
+        continue;
+      }
+      size_t st_off = 0;
+      for (size_t l = 0; l < out_row_lanes; l += sl, st_off += step_bytes) {
+        const size_t rest = out_row_lanes - l;
+        const int32_t valid = (int32_t)(rest < sl ? rest : sl);
+        for (int32_t g = 0; g < ngroups; g++) {
+          qs[g] = q[g] + st_off;
+          qs1[g] = q1[g] + st_off;
+        }
+        if (ngroups == 6) {  // 3x3
+          if (shared) {
+            step2<6, true, kUnsigned, kLeftShift, kSmall>(qs, qs1, ngroups, out0 + l, out1 + l, valid, ub, ue, c);
+          } else {
+            step2<6, false, kUnsigned, kLeftShift, kSmall>(qs, qs1, ngroups, out0 + l, out1 + l, valid, ub, ue, c);
+          }
+        } else if (shared) {
+          step2<0, true, kUnsigned, kLeftShift, kSmall>(qs, qs1, ngroups, out0 + l, out1 + l, valid, ub, ue, c);
+        } else {
+          step2<0, false, kUnsigned, kLeftShift, kSmall>(qs, qs1, ngroups, out0 + l, out1 + l, valid, ub, ue, c);
+        }
+      }
+      row += 2;
+      continue;
+    }
+    taps(row, q);
     uint8_t* out_row = output + (size_t)row * out_row_lanes;
     size_t st_off = 0;
     for (size_t l = 0; l < out_row_lanes; l += sl, st_off += step_bytes) {
@@ -345,6 +606,7 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         step<0, false, kUnsigned, kLeftShift, kSmall>(qs, ngroups, out_row + l, valid, ub, ue, c);
       }
     }
+    row++;
   }
 }
 

@@ -79,6 +79,16 @@ typedef struct whittle_q8_dwconv_rows_params {
  * the final rounding may add its nudge in int32; const vectors 3 and 4 then hold 2^(right-1)
  * (0 for right = 0) and 31 (32 for right = 0) instead of the mask and the half. */
 #define WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC 4
+/* AVX2 (rows16c2): two output rows of one image per pass, each weight vector loaded once for
+ * both; row_slots is then stride_h rows more than one row's taps span. */
+#define WHITTLE_Q8_DWCONV_ROWS_TWO_ROWS 8
+/* AVX2 (rows16c2), step_lanes = 16 * vectors and shift = 2 * dil_w / stride_w output pixels a
+ * multiple of 8 lanes: tap rows in lane order (per unit, lane k's pair at dword k: accumulator a
+ * holds lanes 8a..8a+7; weights and constants follow), holding group 0 only as one run of
+ * steps * vectors units and (x_groups - 1) * shift lanes more; group gx is group 0 gx * shift
+ * lanes on. Used when a call computes every vector (else the call builds every group, and then
+ * needs the unpack order: such nodes are packed without it -- see the Java side). */
+#define WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS 16
 /* The most taps (kh * kw) the kernels take: tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS 256
 

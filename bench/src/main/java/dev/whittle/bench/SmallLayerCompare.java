@@ -95,12 +95,24 @@ public final class SmallLayerCompare {
         System.out.println();
     }
 
+    /**
+     * A path label, optionally with system properties set while compiling (so variants of one
+     * path run interleaved in one process): {@code avx2:whittle.dwconv.avx2rows2=false}.
+     */
     private static CompiledModel compile(Model model, String path) {
-        System.setProperty(KernelPath.PROPERTY, path);
+        String[] parts = path.split(":");
+        System.setProperty(KernelPath.PROPERTY, parts[0]);
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            System.setProperty(kv[0], kv.length > 1 ? kv[1] : "true");
+        }
         try {
             return CompiledModel.compile(model);
         } finally {
             System.clearProperty(KernelPath.PROPERTY);
+            for (int i = 1; i < parts.length; i++) {
+                System.clearProperty(parts[i].split("=", 2)[0]);
+            }
         }
     }
 

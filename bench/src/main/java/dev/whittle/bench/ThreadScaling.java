@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  *
  * {@code --ab} adds, per thread count, a context of the model compiled with
  * {@code -Dwhittle.threads.fewRowsSplit=true} ({@code --ab-prop NAME=VALUE}: with that property
- * instead, e.g. {@code whittle.fuse=false}) (nodes of few rows split by channels or vectors,
+ * instead, e.g. {@code whittle.fuse=false}; several: {@code A=x,B=y}) (nodes of few rows split by channels or vectors,
  * GEMMs of few uneven pixel tiles by channel groups), interleaved with the others. {@code --ops} then prints
  * each operator's least time per context (profiled invokes, same interleaving).
  *
@@ -87,11 +87,18 @@ public final class ThreadScaling {
         CompiledModel compiled = CompiledModel.compile(parsed);
         CompiledModel old = null;
         if (ab) {
-            System.setProperty(abName, abValue);
+            // NAME=VALUE, or several joined by ',' (abValue then holds the rest of the list).
+            String[] pairs = (abName + "=" + abValue).split(",");
+            for (String pair : pairs) {
+                String[] kv = pair.split("=", 2);
+                System.setProperty(kv[0], kv.length > 1 ? kv[1] : "true");
+            }
             try {
                 old = CompiledModel.compile(parsed);
             } finally {
-                System.clearProperty(abName);
+                for (String pair : pairs) {
+                    System.clearProperty(pair.split("=", 2)[0]);
+                }
             }
         }
         int n = threads.length * (ab ? 2 : 1) + 1;

@@ -25,6 +25,7 @@ class DepthwiseAvx2TapPairsTest {
     @AfterEach
     void clearProperty() {
         System.clearProperty(NativeDepthwiseConv.PAIRS_AVX2_PROPERTY);
+        System.clearProperty(NativeDepthwiseConvRows.WIDE_PROPERTY);
     }
 
     @Test
@@ -46,6 +47,8 @@ class DepthwiseAvx2TapPairsTest {
         };
         int i = 0;
         int ran = 0;
+        // These shapes stay on the 16c kernel (rows16c2 takes some of them since its shifted groups).
+        System.setProperty(NativeDepthwiseConvRows.WIDE_PROPERTY, "false");
         for (String pairs : new String[] {"true", "false"}) {
             System.setProperty(NativeDepthwiseConv.PAIRS_AVX2_PROPERTY, pairs);
             assertTrue(NativeDepthwiseConv.tapPairs("16c__avx2") == pairs.equals("true"));

@@ -81,6 +81,22 @@ public final class NativeDepthwiseConvRows
      * ({@code WHITTLE_Q8_DWCONV_ROWS_SMALL_ACC}; const vectors 3 and 4 change meaning).
      */
     private static final int FLAG_SMALL_ACC = 4;
+    /** AVX2: two output rows per pass ({@code WHITTLE_Q8_DWCONV_ROWS_TWO_ROWS}; {@link #TWO_ROWS_PROPERTY}). */
+    private static final int FLAG_TWO_ROWS = 8;
+    /**
+     * {@code -Dwhittle.dwconv.avx2rows2=false} (read when a node is prepared): the AVX2 rows
+     * kernel computes one output row per pass (the session-8 kernel) instead of two rows of one
+     * image that share each weight vector's load.
+     */
+    public static final String TWO_ROWS_PROPERTY = "whittle.dwconv.avx2rows2";
+    /** AVX2: tap rows of group 0 only ({@code WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS}; {@link #SHIFTED_PROPERTY}). */
+    private static final int FLAG_SHIFTED_GROUPS = 16;
+    /**
+     * {@code -Dwhittle.dwconv.avx2shifted=false} (read when a node is prepared): the AVX2 rows
+     * kernel builds every horizontal tap pair of an input row instead of the first one only and
+     * reading the others at a whole number of units on ({@link #shiftedGroups}).
+     */
+    public static final String SHIFTED_PROPERTY = "whittle.dwconv.avx2shifted";
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -133,17 +149,37 @@ public final class NativeDepthwiseConvRows
      * Whether this kernel takes a node of {@code inC} channels, depth multiplier {@code mult} and
      * horizontal stride {@code strideW} on {@code isa} (when the rest of it is in range): those
      * the 64l kernel took (a depth multiplier or fewer than 32 channels), where its lanes were
-     * wasted; on AVX2 also stride 1 up to 64 channels (measured faster than 16c there; on more
-     * channels, and with stride 2, 16c is as fast or faster: the output stage, the same in both,
-     * dominates); on AVX-512 VNNI every node whose taps it reads straight from the input row
+     * wasted; on AVX2 also stride 1 up to 64 channels (measured faster than 16c there), and
+     * channels a multiple of 16 at stride 1, or at stride 2 up to 64 ({@link #WIDE_PROPERTY}:
+     * faster than 16c since the shifted groups); on AVX-512 VNNI every node whose taps it reads straight from the input row
      * (direct mode; with a staged row, 32c is faster on many channels).
      */
     public static boolean prefers(Isa isa, int inC, int mult, int strideW) {
         if (mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS) {
             return true;
         }
-        return isa == Isa.AVX2 ? strideW == 1 && inC <= 64 : directMode(inC, mult, strideW) != 0;
+        if (isa != Isa.AVX2) {
+            return directMode(inC, mult, strideW) != 0;
+        }
+        if (strideW == 1 && inC <= 64) {
+            return true;
+        }
+        // Channels a multiple of 16 at stride 1 or 2 have shifted groups: one build per input row.
+        boolean wide = !"false".equalsIgnoreCase(System.getProperty(WIDE_PROPERTY))
+                && !"false".equalsIgnoreCase(System.getProperty(SHIFTED_PROPERTY));
+        return wide && inC % 16 == 0 && (strideW == 1 || strideW == 2 && inC <= 64);
     }
+
+    /**
+     * {@code -Dwhittle.dwconv.avx2rowsWide=false} (read when a node is prepared): AVX2 nodes of
+     * more than 64 channels at stride 1, and of 32-64 at stride 2, go to the 16c kernel as before
+     * the shifted groups. With them, rows16c2 measured (session 9, 1 thread, min of 3000,
+     * interleaved, {@code SmallLayerCompare}) 6x6x128 2.71 against 16c's 3.30 us, 3x3x256 1.53 /
+     * 1.66, 28x28x192 76.5 / 98.5, 14x14x384 38.9 / 48.3, 24x24x32 stride 2 3.58 / 4.12, 12x12x64
+     * stride 2 1.88 / 1.91; at stride 2 with more channels it was not faster (6x6x128 1.07 / 0.96,
+     * 56x56x144 75.3 / 76.6), nor without shifted groups (the other channel counts).
+     */
+    public static final String WIDE_PROPERTY = "whittle.dwconv.avx2rowsWide";
 
     /** Whether {@code isa}'s kernel exists for {@code family} (AVX-512 VNNI: int8 weights only). */
     public static boolean covers(KernelFamily<?> family, Isa isa) {
@@ -233,15 +269,21 @@ public final class NativeDepthwiseConvRows
         long phaseBytes = nj * outC;
         // Loads of the last step read up to vectors * unitLanes lanes past its first pixel.
         long rowBytes = (s * phaseBytes + vectors * isa.unitLanes + stepLanes + 64 + 63) / 64 * 64;
-        long slots = (long) (p.kh() - 1) * p.dilH() + 1;
+        boolean twoRows = isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(TWO_ROWS_PROPERTY));
+        // Two rows per pass keep both rows' input rows: stride_h more slots.
+        long slots = (long) (p.kh() - 1) * p.dilH() + 1 + (twoRows ? p.strideH() : 0);
         long qrowBytes = xGroups * steps * vectors * isa.accs * isa.vecBytes;
+        boolean shifted = isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(SHIFTED_PROPERTY))
+                && shiftedGroups(p, xGroups, stepLanes, vectors, steps);
         if (!vnni) {
             // AVX2 reads a copy of the input row padded with zero points: phaseBytes on the left
             // (pad_w pixels and one more), and to rowBytes every pixel any lane's tap reaches
             // (junk lanes of the last step included), plus a 16-byte load's overreach.
             long leftPx = p.padW() + 1L;
             long lastPx = steps * px + (vectors * isa.unitLanes + outC - 1) / outC + 1;
-            long rightPx = lastPx * s + (long) (p.kw() - 1) * p.dilW() + 1;
+            // Shifted groups build group 0 over (x_groups - 1) * 2 * dil_w input pixels more (and a unit).
+            long rightPx = lastPx * s + (long) (p.kw() - 1) * p.dilW() + 1
+                    + (shifted ? (xGroups - 1) * 2L * p.dilW() + ((16L + outC - 1) / outC + 1) * s : 0);
             phaseBytes = leftPx * inC;
             rowBytes = ((leftPx + Math.max(p.inW(), rightPx) + 2) * inC + 32 + 63) / 64 * 64;
         }
@@ -269,7 +311,8 @@ public final class NativeDepthwiseConvRows
             p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), mult, outC, px, (int) stepLanes, (int) vectors,
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
-                    | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0), (int) qrowBytes, xGroups, (int) steps,
+                    | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0)
+                    | (twoRows ? FLAG_TWO_ROWS : 0) | (shifted ? FLAG_SHIFTED_GROUPS : 0), (int) qrowBytes, xGroups, (int) steps,
             vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
@@ -290,7 +333,8 @@ public final class NativeDepthwiseConvRows
         for (int v = 0; v < vectors; v++) {
             for (int a = 0; a < isa.accs; a++) {
                 for (int j = 0; j < laneDwords; j++) {
-                    int lane = (isa == Isa.AVX512VNNI ? 16 : 8) * (j / 4) + 4 * a + (j % 4);
+                    // Shifted groups keep tap rows in lane order (accumulator a: lanes 8a..8a+7).
+                    int lane = shifted ? 8 * a + j : (isa == Isa.AVX512VNNI ? 16 : 8) * (j / 4) + 4 * a + (j % 4);
                     long stepLane = (long) v * isa.unitLanes + lane;
                     int ch = stepLane < stepLanes ? (int) (stepLane % outC) : -1;
                     for (int g = 0; g < groups; g++) {
@@ -352,6 +396,22 @@ public final class NativeDepthwiseConvRows
             return 4;
         }
         return 0;
+    }
+
+    /**
+     * Whether the AVX2 kernel can build group 0's tap pairs only (dwconv_rows.h,
+     * {@code WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS}): several groups, steps without junk lanes (a
+     * row's units are one run of lanes), and 2 * dil_w input pixels a whole number of output
+     * pixels whose lanes are a multiple of 8 (32-byte aligned loads), the run of group 0 no longer
+     * than the tap row's groups.
+     */
+    static boolean shiftedGroups(DepthwiseConvParams p, int xGroups, long stepLanes, long vectors,
+            long steps) {
+        if (xGroups < 2 || stepLanes != vectors * 16 || 2 * p.dilW() % p.strideW() != 0) {
+            return false;
+        }
+        long shiftLanes = 2L * p.dilW() / p.strideW() * p.outC();
+        return shiftLanes % 8 == 0 && ((xGroups - 1) * shiftLanes + 15) / 16 <= (xGroups - 1) * steps * vectors;
     }
 
     /**
