@@ -141,6 +141,14 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
         whittle_q8::advance_pixels(p, &px, run_px);
         continue;
       }
+      if (direct && kp == k) {
+        // 1x1 / FC blocks with K a multiple of 4 (kp == k): the block's input rows and packed rows are both
+        // contiguous, so one widen pass converts the whole block, as the dense kernel does
+        // (q8_conv2d_gemm_4x16c2__avx2.cc, session 7). Row by row, the per-row call and
+        // bookkeeping left 112x112x32x16 at 0.85x and 56x56x24x144 at 0.92x of dense (session 9).
+        widen(input + (size_t) px.m * k, a + (size_t) r * kp, (rows - r) * k, is_unsigned, 0);
+        break;
+      }
       int16_t* row = a + (size_t) r * kp;
       const uint8_t* bytes = input + (size_t) px.m * k;
       if (!direct) {

@@ -361,6 +361,41 @@ WHITTLE_Q8_INLINE void tail16(int32_t mr, const whittle_q8_gemm_params* p, const
   }
 }
 
+// The row terms coef * sum_k x of `rows` contiguous rows of k bytes read in place (k a
+// multiple of 8; masked loads, nothing read past a row's k bytes of the last row).
+WHITTLE_Q8_INLINE void direct_row_terms(const uint8_t* src, int32_t rows, int32_t k, uint32_t coef, bool want_sum,
+                                        int32_t* row_terms) {
+  if (!want_sum) {
+    for (int32_t r = 0; r < rows; r++) {
+      row_terms[r] = 0;
+    }
+    return;
+  }
+  if (k <= 32) {
+    const __mmask32 m = (__mmask32) ((UINT64_C(1) << k) - 1);
+    for (int32_t r = 0; r < rows; r++, src += k) {
+      const __m256i s = _mm256_sad_epu8(_mm256_maskz_loadu_epi8(m, src), _mm256_setzero_si256());
+      const __m128i t = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+      row_terms[r] = (int32_t) (coef * (uint32_t) (_mm_cvtsi128_si32(t) + _mm_extract_epi32(t, 2)));
+    }
+    return;
+  }
+  for (int32_t r = 0; r < rows; r++, src += k) {
+    __m512i sums = _mm512_setzero_si512();
+    int32_t i = 0;
+    for (; i + 64 <= k; i += 64) {
+      sums = _mm512_add_epi64(sums, _mm512_sad_epu8(_mm512_loadu_si512(src + i), _mm512_setzero_si512()));
+    }
+    if (i < k) {
+      const __mmask64 m = ((__mmask64) 1 << (k - i)) - 1;
+      sums = _mm512_add_epi64(sums, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(m, src + i), _mm512_setzero_si512()));
+    }
+    const __m256i h = _mm256_add_epi64(_mm512_castsi512_si256(sums), _mm512_extracti64x4_epi64(sums, 1));
+    const __m128i t = _mm_add_epi64(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    row_terms[r] = (int32_t) (coef * (uint32_t) (_mm_cvtsi128_si32(t) + _mm_extract_epi32(t, 2)));
+  }
+}
+
 // VBMI: blocks of at most this many rows take the weights decoded in registers, in tiles of up
 // to 16 rows (tail16), not a decoded panel. A 16-row tile decodes each 64-byte index block (7
 // ops) for 32 vpdpbusd, which hide most of it (~1.3 cycles per block and tile measured); the
@@ -397,53 +432,65 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const size_t src_step = (size_t) p->stride_w * p->in_c;
   const __m128i flip16 = _mm_set1_epi8((char) flip);
   const __mmask16 run_mask = (__mmask16) ((1u << (small.run < 16 ? small.run : 16)) - 1);
+  const bool in_place = direct && kp == k && flip == 0;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-    for (int32_t r = 0; r < rows;) {
-      // Small-Cin convolutions (kw * Cin <= 16: MobileNet's first layer, K = 27), as the dense
-      // kernel packs them (q8_conv2d_gemm_8x16c4__avx512vnni.cc, whittle_q8::SmallRuns): the
-      // interior pixels of an output row as kh 16-byte loads and stores each; the bytes a store
-      // writes past its run are overwritten by the next run, the K padding (kp - k < 8 zero
-      // bytes), the next row, or fall in the block's 64 bytes of slack. The generic gather took
-      // 0.45x of dense on 224x224x3 -> 32 3x3 s2.
-      const uint8_t* src = nullptr;
-      const int32_t run_px = direct ? 0 : small.interior(input, p->in_c, p->kw, p->out_w, px, rows - r, &src);
-      if (run_px > 0) {
-        for (int32_t j = 0; j < run_px; j++, r++, src += src_step) {
-          uint8_t* row = a + (size_t) r * kp;
-          __m128i sums = _mm_setzero_si128();
-          for (int32_t fy = 0; fy < small.kh; fy++) {
-            const __m128i v = _mm_xor_si128(
-                _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step)), flip16);
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(row + fy * small.run), v);
-            if (want_sum) {
-              sums = _mm_add_epi64(sums, _mm_sad_epu8(_mm_maskz_mov_epi8(run_mask, v), _mm_setzero_si128()));
+    // The block's packed rows. 1x1 / FC blocks of unsigned activations (x_flip 0: uint8
+    // layers) with kp == k (K a multiple of 8) are read in place: row m of the block IS input
+    // row m, so only the row terms are computed (one masked load + vpsadbw per row, no store).
+    // Staging them (stage_row: load, XOR, mask, store, sum, and the pixel bookkeeping) took
+    // ~11 cycles a row, a third of 112x112x32x16 (session 9, issue 9).
+    const uint8_t* ab = a;
+    if (in_place) {
+      ab = input + (size_t) mb0 * k;
+      direct_row_terms(ab, rows, k, coef, want_sum, row_terms);
+    } else {
+      for (int32_t r = 0; r < rows;) {
+        // Small-Cin convolutions (kw * Cin <= 16: MobileNet's first layer, K = 27), as the dense
+        // kernel packs them (q8_conv2d_gemm_8x16c4__avx512vnni.cc, whittle_q8::SmallRuns): the
+        // interior pixels of an output row as kh 16-byte loads and stores each; the bytes a store
+        // writes past its run are overwritten by the next run, the K padding (kp - k < 8 zero
+        // bytes), the next row, or fall in the block's 64 bytes of slack. The generic gather took
+        // 0.45x of dense on 224x224x3 -> 32 3x3 s2.
+        const uint8_t* src = nullptr;
+        const int32_t run_px = direct ? 0 : small.interior(input, p->in_c, p->kw, p->out_w, px, rows - r, &src);
+        if (run_px > 0) {
+          for (int32_t j = 0; j < run_px; j++, r++, src += src_step) {
+            uint8_t* row = a + (size_t) r * kp;
+            __m128i sums = _mm_setzero_si128();
+            for (int32_t fy = 0; fy < small.kh; fy++) {
+              const __m128i v = _mm_xor_si128(
+                  _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + (size_t) fy * small.row_step)), flip16);
+              _mm_storeu_si128(reinterpret_cast<__m128i*>(row + fy * small.run), v);
+              if (want_sum) {
+                sums = _mm_add_epi64(sums, _mm_sad_epu8(_mm_maskz_mov_epi8(run_mask, v), _mm_setzero_si128()));
+              }
             }
+            const uint64_t zero = 0;
+            memcpy(row + k, &zero, 8);
+            row_terms[r] = want_sum
+                               ? (int32_t) (coef * (uint32_t) (_mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1)))
+                               : 0;
           }
-          const uint64_t zero = 0;
-          memcpy(row + k, &zero, 8);
-          row_terms[r] = want_sum
-                             ? (int32_t) (coef * (uint32_t) (_mm_cvtsi128_si64(sums) + _mm_extract_epi64(sums, 1)))
-                             : 0;
+          whittle_q8::advance_pixels(p, &px, run_px);
+          continue;
         }
-        whittle_q8::advance_pixels(p, &px, run_px);
-        continue;
+        uint8_t* row = a + (size_t) r * kp;
+        uint32_t sum;
+        if (direct) {
+          // 1x1 rows: the dense kernel's stage_row (unmasked stores, up to 63 bytes past the row:
+          // rows are staged in order and the block has 64 bytes of slack before row_terms);
+          // transform_row's masked stores left 112x112 K = 32 at 0.80x of dense (session 8).
+          sum = stage_row(input + (size_t) px.m * k, input_end, row, k, kp, flip, want_sum);
+        } else {
+          whittle_q8::gather_bytes(p, input, input_end, false, px, row);
+          sum = transform_row(row, row, k, kp, flip, want_sum);
+        }
+        row_terms[r] = (int32_t) (coef * sum);
+        r++;
+        whittle_q8::next_pixel(p, &px);
       }
-      uint8_t* row = a + (size_t) r * kp;
-      uint32_t sum;
-      if (direct) {
-        // 1x1 rows: the dense kernel's stage_row (unmasked stores, up to 63 bytes past the row:
-        // rows are staged in order and the block has 64 bytes of slack before row_terms);
-        // transform_row's masked stores left 112x112 K = 32 at 0.80x of dense (session 8).
-        sum = stage_row(input + (size_t) px.m * k, input_end, row, k, kp, flip, want_sum);
-      } else {
-        whittle_q8::gather_bytes(p, input, input_end, false, px, row);
-        sum = transform_row(row, row, k, kp, flip, want_sum);
-      }
-      row_terms[r] = (int32_t) (coef * sum);
-      r++;
-      whittle_q8::next_pixel(p, &px);
     }
     for (int32_t n = n0; n < n1; n += kNR) {
       const uint8_t* tb = tables + (size_t) (n / kNR) * lp->table_stride;
@@ -480,7 +527,7 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       const __mmask16 sm = (__mmask16) ((1u << nc) - 1);
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       if (rows <= kMR) {
-        tail<GL, U, true, SHARED, B5, VB>(rows, p, a, kp, row_terms, nullptr, idx, pb, t, n, sm, out, n_total);
+        tail<GL, U, true, SHARED, B5, VB>(rows, p, ab, kp, row_terms, nullptr, idx, pb, t, n, sm, out, n_total);
         continue;
       }
       if (VB && rows <= kInRegisterMaxRows) {
@@ -489,7 +536,7 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
         int32_t r = 0;
         for (int32_t i = 0; i < tiles; i++) {
           const int32_t mr = rows / tiles + (i < rows % tiles ? 1 : 0);
-          tail16<GL, U, SHARED, B5, VB>(mr, p, a + (size_t) r * kp, kp, row_terms + r, idx, pb, t, n, sm,
+          tail16<GL, U, SHARED, B5, VB>(mr, p, ab + (size_t) r * kp, kp, row_terms + r, idx, pb, t, n, sm,
                                         out + (size_t) r * n_total, n_total);
           r += mr;
         }
@@ -500,15 +547,15 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       // against 1.01 (both dtypes, one run each, noise ~2%).
       decode_panel<SHARED, B5, false>(t, idx, pb, blocks, panel);
       if (nc <= 8) {
-        run_half<GL, U>(p, a, kp, row_terms, panel, n, (__mmask8) ((1u << nc) - 1), out, n_total, rows);
+        run_half<GL, U>(p, ab, kp, row_terms, panel, n, (__mmask8) ((1u << nc) - 1), out, n_total, rows);
         continue;
       }
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR, GL, U, false, SHARED, B5, VB>(p, a + (size_t) r * kp, kp, row_terms + r, panel, nullptr, nullptr,
-                                                 t, n, sm, out + (size_t) r * n_total, n_total);
+        microtile<kMR, GL, U, false, SHARED, B5, VB>(p, ab + (size_t) r * kp, kp, row_terms + r, panel, nullptr,
+                                                     nullptr, t, n, sm, out + (size_t) r * n_total, n_total);
       }
-      tail<GL, U, false, SHARED, B5, VB>(rows - r, p, a + (size_t) r * kp, kp, row_terms + r, panel, nullptr, nullptr, t,
+      tail<GL, U, false, SHARED, B5, VB>(rows - r, p, ab + (size_t) r * kp, kp, row_terms + r, panel, nullptr, nullptr, t,
                                      n, sm, out + (size_t) r * n_total, n_total);
     }
   }

@@ -36,7 +36,8 @@ public final class Sparse24ModelInterleaved {
         int n = Integer.parseInt(a[4]);
         var bean = java.lang.management.ManagementFactory.getThreadMXBean();
         for (String path : a[3].split(",")) {
-            String[] formats = {"dense", "auto"};
+            // -Dwhittle.bench.format=lut compares the LUT kernels instead of auto (issue 9, session 9)
+            String[] formats = {"dense", System.getProperty("whittle.bench.format", "auto")};
             ExecutionContext[] ctx = new ExecutionContext[2];
             OpProfile[] prof = new OpProfile[2];
             List<String>[] names = new List[2];
@@ -67,8 +68,8 @@ public final class Sparse24ModelInterleaved {
                     for (int k = 0; k < nodes; k++) nodeBest[i][k] = Math.min(nodeBest[i][k], e.get(k).nanos());
                 }
             }
-            System.out.printf("%s %s: dense %.3f ms, auto %.3f ms (min of %d, thread CPU): %.3fx%n", a[0], path,
-                    best[0] / 1e6, best[1] / 1e6, n, (double) best[0] / best[1]);
+            System.out.printf("%s %s: dense %.3f ms, %s %.3f ms (min of %d, thread CPU): %.3fx%n", a[0], path,
+                    best[0] / 1e6, formats[1], best[1] / 1e6, n, (double) best[0] / best[1]);
             TreeMap<String, long[]> byOp = new TreeMap<>();
             List<OpProfile.Entry> e = prof[0].entries();
             for (int k = 0; k < nodes; k++) {
@@ -81,8 +82,8 @@ public final class Sparse24ModelInterleaved {
                             (double) nodeBest[0][k] / nodeBest[1][k]);
                 }
             }
-            byOp.forEach((op, s) -> System.out.printf("  %-16s dense %7.3f ms  auto %7.3f ms  %.2fx%n", op, s[0] / 1e6,
-                    s[1] / 1e6, (double) s[0] / s[1]));
+            byOp.forEach((op, s) -> System.out.printf("  %-16s dense %7.3f ms  %s %7.3f ms  %.2fx%n", op, s[0] / 1e6,
+                    formats[1], s[1] / 1e6, (double) s[0] / s[1]));
             for (ExecutionContext c : ctx) c.close();
         }
     }

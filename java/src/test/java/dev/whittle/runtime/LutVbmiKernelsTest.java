@@ -186,6 +186,30 @@ class LutVbmiKernelsTest {
     }
 
     /**
+     * uint8 1x1 convolutions read in place (session 9: x_flip 0, kp == k, the block's rows are the
+     * input's rows, only the row terms computed): K = 8..136 around the 32-byte sum step and the
+     * 64-byte loop, pixels on every path (<= 8, in-register tiles, panels, several blocks:
+     * 56x56 at K = 136), N across the 8-channel half panel, zero points at both ends and
+     * saturation, batch 2; int8 (staged) beside it.
+     */
+    @Test
+    void uint8OneByOneInPlace() {
+        assumeVbmi();
+        long seed = 9500;
+        int i = 0;
+        for (int k : new int[] {8, 16, 24, 32, 40, 64, 72, 136}) {
+            int hw = new int[] {2, 7, 13, 56}[i % 4];
+            int n = new int[] {24, 16, 33, 8}[(i / 2) % 4];
+            int extremes = i % 3;
+            KernelFamily<ConvKernelFactory> f = i % 4 == 3 ? KernelRegistry.QS8_QC8W_CONV2D : KernelRegistry.QU8_CONV2D;
+            Conv c = new Conv(i % 2 == 0 ? 2 : 1, hw, hw, k, n, 1, 1, 1, 1, 1, 1, 0, i % 3, extremes, i % 3, i % 5 != 4);
+            Model m = Q8GemmConvTest.build(f, c, seed, WeightFormatHarness.clustered(16, true));
+            check(m, f.name() + " in place " + c.label(), seed++, extremes, true);
+            i++;
+        }
+    }
+
+    /**
      * 12-byte tables ({@code lut4vbmi2}): channel tables at the ends of the unary code (all high
      * nibbles 0, all 15, one per step 0..15, the two extreme bytes only, one value, fewer than 16
      * values, random) in the stored byte's order, for both dtypes, pixels on each path
