@@ -324,8 +324,9 @@ public final class CompiledModel {
     }
 
     /**
-     * The runs of at least two consecutive fused pairs (each head followed by its tail), as
-     * chains: every chain's sync words at {@code syncOffset} of the worker scratch (chains never
+     * The runs of at least two consecutive parallel operators that can be chain steps (fused
+     * pairs, each head followed by its tail, and depthwise convolutions on the native rows
+     * kernel), as chains: every chain's sync words at {@code syncOffset} of the worker scratch (chains never
      * run at the same time).
      */
     private static List<NodeChain> chains(Node[] nodes, long syncOffset) {
@@ -334,10 +335,19 @@ public final class CompiledModel {
         while (i < nodes.length) {
             int start = i;
             List<NodeChain.Step> steps = new ArrayList<>();
-            while (i + 1 < nodes.length && nodes[i].op() instanceof FusedPairOp f && f.pair() != null
-                    && nodes[i + 1].op() == FusedPairOp.TAIL) {
-                steps.add(f);
-                i += 2;
+            while (i < nodes.length) {
+                if (i + 1 < nodes.length && nodes[i].op() instanceof FusedPairOp f && f.pair() != null
+                        && nodes[i + 1].op() == FusedPairOp.TAIL) {
+                    steps.add(f);
+                    i += 2;
+                } else if ((Object) nodes[i].op() instanceof dev.whittle.runtime.ops.DepthwiseConv2D
+                        && nodes[i].prepared() instanceof dev.whittle.runtime.kernels.reference.DepthwiseConvParams p
+                        && p.kernel() instanceof dev.whittle.runtime.kernels.NativeDepthwiseConvRows k) {
+                    steps.add(new NodeChain.DepthwiseRows(k, p));
+                    i++;
+                } else {
+                    break;
+                }
             }
             if (steps.size() >= 2) {
                 chains.add(new NodeChain(steps.toArray(new NodeChain.Step[0]), start, i, syncOffset));
@@ -642,6 +652,15 @@ public final class CompiledModel {
             Node n = nodes[i];
             n.op().eval(n.prepared(), state);
         }
+    }
+
+    /** Steps of all chains of parallel operators (tests). */
+    int chainSteps() {
+        int k = 0;
+        for (NodeChain c : chains) {
+            k += c != null ? c.steps() : 0;
+        }
+        return k;
     }
 
     /** Number of chains of parallel operators that run as one region at 2 threads and more (tests). */

@@ -1,5 +1,8 @@
 package dev.whittle.runtime;
 
+import dev.whittle.runtime.kernels.NativeDepthwiseConvRows;
+import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -7,8 +10,9 @@ import java.lang.invoke.VarHandle;
 /**
  * Consecutive parallel operators run as one parallel region: one {@link IntraOpPool} run for
  * the whole chain instead of a fork/join per operator, with a barrier between two operators
- * (MobileNet's depthwise-separable blocks, fused into {@link FusedPairOp}s: person_detect's 13
- * pairs are one chain). A fork/join costs the woken worker several cache-line transfers in a
+ * (MobileNet's depthwise-separable blocks, fused into {@link FusedPairOp}s, and depthwise
+ * convolutions on the native rows kernel: person_detect's stem depthwise and its 13 pairs are
+ * one chain). A fork/join costs the woken worker several cache-line transfers in a
  * row (the run word, the run's fields, its slot, the others' slots, the finished count) and the
  * invoking thread the operator's set-up in between; a barrier costs one transfer of the
  * finished counts. Session 8 measured 0.3-0.7 us lost per parallel operator at 2 threads on
@@ -70,6 +74,36 @@ final class NodeChain implements ParallelTask<ExecutionState> {
 
         /** Runs tasks {@code [from, to)} on worker {@code worker}; {@code sync}: the step's memory. */
         void runTasks(ExecutionState s, int from, int to, int worker, long sync);
+    }
+
+    /** A DEPTHWISE_CONV_2D node on the native rows kernel (person_detect's stem) as a step. */
+    static final class DepthwiseRows implements Step {
+        private final NativeDepthwiseConvRows kernel;
+        private final DepthwiseConvParams params;
+
+        DepthwiseRows(NativeDepthwiseConvRows kernel, DepthwiseConvParams params) {
+            this.kernel = kernel;
+            this.params = params;
+        }
+
+        @Override
+        public int chainTasks(ExecutionState s) {
+            return kernel.chainTasks(params, s);
+        }
+
+        @Override
+        public long syncBytes() {
+            return 0;
+        }
+
+        @Override
+        public void beforeChain(ExecutionState s, long sync) {
+        }
+
+        @Override
+        public void runTasks(ExecutionState s, int from, int to, int worker, long sync) {
+            kernel.run(params, s, from, to, worker);
+        }
     }
 
     /** Tasks a slot can index (16 bits each for front and back). */

@@ -3,6 +3,7 @@ package dev.whittle.runtime;
 import dev.whittle.TensorData;
 import dev.whittle.model.Model;
 import dev.whittle.runtime.kernels.FusedDwConvGemm;
+import dev.whittle.testing.SharedData;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +93,27 @@ class NodeChainTest {
                     assertArrayEquals(expected[o], a[o], "case " + i + " chained, " + threads + " threads");
                     assertArrayEquals(expected[o], b[o], "case " + i + " plain, " + threads + " threads");
                 }
+            }
+        }
+    }
+
+    /** person_detect: its stem depthwise and 13 fused pairs are one chain of 14 steps. */
+    @Test
+    void personDetectIsOneChain() throws Exception {
+        assumeTrue(!FusedDwConvGemmTest.nativePaths().isEmpty(), "no native depthwise kernel on this machine");
+        SharedData.assumeAvailable();
+        Model m = dev.whittle.model.io.ModelReader.read(SharedData.model("person_detect_int8.tflite"));
+        dev.whittle.model.io.ModelRepair.repair(m);
+        CompiledModel chained = compile(m, true);
+        CompiledModel plain = compile(m, false);
+        assertEquals(1, chained.chainCount());
+        assertEquals(14, chained.chainSteps());
+        List<TensorData> inputs = Differential.randomInputs(chained, 5);
+        byte[][] expected = run(plain, inputs, 1, 1);
+        for (int threads = 2; threads <= 3; threads++) {
+            byte[][] a = run(chained, inputs, threads, 10);
+            for (int o = 0; o < expected.length; o++) {
+                assertArrayEquals(expected[o], a[o], threads + " threads");
             }
         }
     }
