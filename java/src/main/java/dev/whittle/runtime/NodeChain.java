@@ -220,6 +220,11 @@ final class NodeChain implements ParallelTask<ExecutionState> {
                 ran += take;
             }
             LONG.setRelease(NATIVE, mine + DONE, tag | ran);
+            // The last to finish its share finds the step complete: nothing is left to steal, and
+            // looking into the others' slots first would cost it a transfer per slot.
+            if (finished(s, n, tag) >= required) {
+                continue;
+            }
             boolean stole = false;
             for (int v = 1; v < n; v++) {
                 int victim = (worker + v) % n;
@@ -277,20 +282,22 @@ final class NodeChain implements ParallelTask<ExecutionState> {
         }
     }
 
+    /** Tasks of this region the workers have finished, over all steps so far. */
+    private long finished(ExecutionState s, int n, long tag) {
+        long sum = 0;
+        for (int w = 0; w < n; w++) {
+            long d = (long) LONG.getAcquire(NATIVE, s.workerScratchAddress(w) + syncOffset + DONE);
+            if ((d & 0xFFFF_FFFF_0000_0000L) == tag) {
+                sum += d & 0xFFFF_FFFFL;
+            }
+        }
+        return sum;
+    }
+
     /** Waits until the workers' finished counts of this region add up to {@code required}. */
     private void awaitFinished(ExecutionState s, int n, long tag, long required) {
         int spins = 0;
-        while (true) {
-            long sum = 0;
-            for (int w = 0; w < n; w++) {
-                long d = (long) LONG.getAcquire(NATIVE, s.workerScratchAddress(w) + syncOffset + DONE);
-                if ((d & 0xFFFF_FFFF_0000_0000L) == tag) {
-                    sum += d & 0xFFFF_FFFFL;
-                }
-            }
-            if (sum >= required) {
-                return;
-            }
+        while (finished(s, n, tag) < required) {
             if (++spins < WAIT_SPINS) {
                 Thread.onSpinWait();
             } else {
