@@ -256,7 +256,11 @@ final class NodeChain implements ParallelTask<ExecutionState> {
             if (stole) {
                 LONG.setRelease(NATIVE, mine + DONE, tag | ran);
             }
-            awaitFinished(s, n, tag, required);
+            // After the last step the pool's join waits instead: every participation has claimed
+            // what was left, and the pool returns once every participation is over.
+            if (k + 1 < steps.length) {
+                awaitFinished(s, n, tag, required);
+            }
         }
         if (failure instanceof RuntimeException e) {
             throw e;
