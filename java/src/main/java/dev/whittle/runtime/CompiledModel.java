@@ -59,13 +59,16 @@ public final class CompiledModel {
     private final int foldedCount;
     /** Bytes of each scratch id; the plans place scratch {@code s} at entry {@code tensors.length + s}. */
     private final int[] scratchBytes;
-    /** The largest per-worker scratch request of a live operator. */
+    /** The largest per-worker scratch request of a live operator (chains' sync words included). */
     private final long workerScratchBytes;
+    /** At a live node's position: the chain of parallel operators starting there, or null ({@link NodeChain}). */
+    private final NodeChain[] chains;
 
     private CompiledModel(Node[] nodes, Tensor[] tensors, int[] inputs, int[] outputs, ByteBuffer constants,
             int[] constantOffsets, ArenaPlan shared, ArenaPlan separate, int foldedCount, int[] scratchBytes,
-            long workerScratchBytes) {
+            long workerScratchBytes, NodeChain[] chains) {
         this.workerScratchBytes = workerScratchBytes;
+        this.chains = chains;
         this.nodes = nodes;
         this.tensors = tensors;
         this.inputs = inputs;
@@ -304,10 +307,56 @@ public final class CompiledModel {
                 sizes[t] = tensors[t].type().bytesFor(tensors[t].elementCount());
             }
         }
+        // Chains of parallel operators: their sync words go after every operator's worker scratch.
+        NodeChain[] chains = new NodeChain[nodes.length];
+        if (NodeChain.enabled()) {
+            long syncOffset = ArenaPlan.align(workerScratch);
+            for (NodeChain c : chains(nodes, syncOffset)) {
+                chains[c.first()] = c;
+                workerScratch = Math.max(workerScratch, syncOffset + NodeChain.syncBytes(c.steps()));
+            }
+        }
         ArenaPlan shared = ArenaPlan.plan(sizes, first, last, true);
         ArenaPlan separate = ArenaPlan.plan(sizes, first, last, false);
         return new CompiledModel(nodes, tensors, g.inputs(), g.outputs(), constants.asReadOnlyBuffer()
-                .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate, nOps - nLive, scratchBytes, workerScratch);
+                .order(ByteOrder.LITTLE_ENDIAN), constantOffsets, shared, separate, nOps - nLive, scratchBytes, workerScratch,
+                chains);
+    }
+
+    /**
+     * The runs of at least two consecutive parallel operators that can be chain steps (fused
+     * pairs, each head followed by its tail, and depthwise convolutions on the native rows
+     * kernel), as chains: every chain's sync words at {@code syncOffset} of the worker scratch (chains never
+     * run at the same time).
+     */
+    private static List<NodeChain> chains(Node[] nodes, long syncOffset) {
+        List<NodeChain> chains = new ArrayList<>();
+        int i = 0;
+        while (i < nodes.length) {
+            int start = i;
+            List<NodeChain.Step> steps = new ArrayList<>();
+            while (i < nodes.length) {
+                if (i + 1 < nodes.length && nodes[i].op() instanceof FusedPairOp f && f.pair() != null
+                        && nodes[i + 1].op() == FusedPairOp.TAIL) {
+                    steps.add(f);
+                    i += 2;
+                } else if ((Object) nodes[i].op() instanceof dev.whittle.runtime.ops.DepthwiseConv2D
+                        && nodes[i].prepared() instanceof dev.whittle.runtime.kernels.reference.DepthwiseConvParams p
+                        && p.kernel() instanceof dev.whittle.runtime.kernels.NativeDepthwiseConvRows k) {
+                    steps.add(new NodeChain.DepthwiseRows(k, p));
+                    i++;
+                } else {
+                    break;
+                }
+            }
+            if (steps.size() >= 2) {
+                chains.add(new NodeChain(steps.toArray(new NodeChain.Step[0]), start, i, syncOffset));
+            }
+            if (i == start) {
+                i++;
+            }
+        }
+        return chains;
     }
 
     /**
@@ -594,9 +643,33 @@ public final class CompiledModel {
     }
 
     void run(ExecutionState state) {
-        for (Node n : nodes) {
+        for (int i = 0; i < nodes.length; i++) {
+            NodeChain c = chains[i];
+            if (c != null && c.run(state)) {
+                i = c.end() - 1;
+                continue;
+            }
+            Node n = nodes[i];
             n.op().eval(n.prepared(), state);
         }
+    }
+
+    /** Steps of all chains of parallel operators (tests). */
+    int chainSteps() {
+        int k = 0;
+        for (NodeChain c : chains) {
+            k += c != null ? c.steps() : 0;
+        }
+        return k;
+    }
+
+    /** Number of chains of parallel operators that run as one region at 2 threads and more (tests). */
+    int chainCount() {
+        int k = 0;
+        for (NodeChain c : chains) {
+            k += c != null ? 1 : 0;
+        }
+        return k;
     }
     // ---- profiling hooks (additive; used by OpProfile, never by invoke())
 

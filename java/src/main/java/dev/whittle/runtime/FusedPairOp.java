@@ -7,7 +7,7 @@ import dev.whittle.runtime.kernels.FusedDwConvGemm;
  * the depthwise node's position, and ({@link #TAIL}) the nothing it runs at the 1x1's. Made by
  * {@link CompiledModel} after prepare, never prepared itself.
  */
-final class FusedPairOp implements Op<Object> {
+final class FusedPairOp implements Op<Object>, NodeChain.Step {
     /** The 1x1 node of a fused pair: already computed by the pair. */
     static final FusedPairOp TAIL = new FusedPairOp(null);
 
@@ -27,6 +27,26 @@ final class FusedPairOp implements Op<Object> {
         if (pair != null) {
             pair.run(state);
         }
+    }
+
+    @Override
+    public int chainTasks(ExecutionState s) {
+        return pair == null ? 0 : pair.chainTasks(s);
+    }
+
+    @Override
+    public long syncBytes() {
+        return FusedDwConvGemm.CHAIN_SYNC_BYTES;
+    }
+
+    @Override
+    public void beforeChain(ExecutionState s, long sync) {
+        pair.beforeChain(s, sync);
+    }
+
+    @Override
+    public void runTasks(ExecutionState s, int from, int to, int worker, long sync) {
+        pair.runChainTasks(s, from, to, worker, sync);
     }
 
     /** The pair this op runs, or null for {@link #TAIL}. */

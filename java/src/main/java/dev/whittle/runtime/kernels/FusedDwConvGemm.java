@@ -245,15 +245,62 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
             return;
         }
         if (isPhased) {
-            // Plain writes: the pool's run publishes them to the workers (a volatile write they read).
-            long sync = s.workerScratchAddress(0) + syncOffset;
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_INT, sync, 0);
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_INT, sync + 64, 0);
-            Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_INT, sync + 128, 0);
+            resetCounters(s.workerScratchAddress(0) + syncOffset);
             s.parallelFor(threads, this, dw);
             return;
         }
         s.parallelFor(banded(threads) ? Math.min(rows, tasksPerThread * threads) : channelTasks(threads), this, dw);
+    }
+
+    /**
+     * Tasks of this pair as one step of a chain of operators run in one parallel region
+     * ({@code NodeChain}), at {@code s.threads()}: the tasks {@link #run(ExecutionState)} would
+     * hand the pool; 0 where it would run the two kernels one after the other (1 thread, tensors
+     * outside native memory, or no split applies).
+     */
+    public int chainTasks(ExecutionState s) {
+        int threads = s.threads();
+        if (threads < 2 || s.address(dw.input()) == 0 || s.address(dw.output()) == 0 || s.address(pw.output()) == 0
+                || s.workerScratchAddress(0) == 0) {
+            return 0;
+        }
+        if (phased(threads)) {
+            return threads;
+        }
+        if (banded(threads)) {
+            return Math.min(rows, tasksPerThread * threads);
+        }
+        return replicate && copyBytes > 0 && channelTasks(threads) > 1 ? channelTasks(threads) : 0;
+    }
+
+    /**
+     * Bytes of counters a chain step gives this pair ({@link #beforeChain}): in a chain, two
+     * phased pairs run in one region, so each needs its own counters (in worker 0's scratch,
+     * theirs could even lie in another pair's kernel scratch).
+     */
+    public static final long CHAIN_SYNC_BYTES = SYNC_BYTES;
+
+    /**
+     * Before a chain's region, on the invoking thread: resets the phased split's counters at
+     * {@code sync} ({@link #CHAIN_SYNC_BYTES}, the chain's memory for this step), which
+     * {@link #runChainTasks} then uses.
+     */
+    public void beforeChain(ExecutionState s, long sync) {
+        if (phased(s.threads())) {
+            resetCounters(sync);
+        }
+    }
+
+    /** Tasks {@code [from, to)} of {@link #chainTasks}, as one step of a chain with its counters at {@code sync}. */
+    public void runChainTasks(ExecutionState s, int from, int to, int worker, long sync) {
+        runTasks(s, from, to, worker, sync);
+    }
+
+    private static void resetCounters(long sync) {
+        // Plain writes: the pool's run publishes them to the workers (a volatile write they read).
+        Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_INT, sync, 0);
+        Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_INT, sync + 64, 0);
+        Int8GemmBlocks.NATIVE.set(ValueLayout.JAVA_INT, sync + 128, 0);
     }
 
     @Override
@@ -268,11 +315,15 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
      */
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s, int from, int to, int worker) {
+        runTasks(s, from, to, worker, s.workerScratchAddress(0) + syncOffset);
+    }
+
+    private void runTasks(ExecutionState s, int from, int to, int worker, long sync) {
         int threads = s.threads();
         long scratch = s.workerScratchAddress(worker);
         long kernels = scratch + copyBytes;
         if (phased(threads)) {
-            phasedRun(s, kernels, threads);
+            phasedRun(s, kernels, threads, sync);
             return;
         }
         if (banded(threads)) {
@@ -298,8 +349,7 @@ public final class FusedDwConvGemm implements ParallelTask<DepthwiseConvParams> 
      * part is done, then claims 1x1 parts. A failing part still counts as done, so that no worker
      * waits for it; the pool rethrows the failure.
      */
-    private void phasedRun(ExecutionState s, long kernels, int threads) {
-        long sync = s.workerScratchAddress(0) + syncOffset;
+    private void phasedRun(ExecutionState s, long kernels, int threads, long sync) {
         int parts = dwParts(threads);
         int vectors = rowsKernel.vectors();
         long mid = s.address(dw.output());
