@@ -9,7 +9,6 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -343,20 +342,14 @@ final class PanamaInt8DepthwiseKernels implements Int8DepthwiseKernels {
     }
 
     /**
-     * {@code n} bytes of the scratch row at {@code from} to {@code out}: longs, then bytes
-     * ({@code MemorySegment.copy} costs about 60 ns for a few bytes). Not vectors: C2 inlines
-     * this small method into {@link #run} when it was not compiled on its own first, and there
-     * the vector store stayed un-intrinsified and boxed each pixel (7-9 KB per invoke on AVX2,
-     * depending on which tests ran before; {@code -XX:CompileCommand=inline,...::copy} shows it).
+     * {@code n} bytes of the scratch row at {@code from} to {@code out}, with the GEMM kernel's
+     * longs-then-bytes copy ({@code MemorySegment.copy} costs about 60 ns for a few bytes). Not
+     * vectors: C2 inlines this small method into {@link #run} when it was not compiled on its
+     * own first, and there the vector store stayed un-intrinsified and boxed each pixel (7-9 KB
+     * per invoke on AVX2, depending on which tests ran before;
+     * {@code -XX:CompileCommand=inline,...::copy} shows it).
      */
     private static void copy(Scratch s, int from, MemorySegment out, long dst, int n) {
-        int i = 0;
-        for (; i + 8 <= n; i += 8) {
-            out.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + i, s.bytesSegment.get(ValueLayout.JAVA_LONG_UNALIGNED,
-                    from + i));
-        }
-        for (; i < n; i++) {
-            out.set(ValueLayout.JAVA_BYTE, dst + i, s.bytes[from + i]);
-        }
+        PanamaInt8GemmKernels.copyPartial(s.bytesSegment, from, out, dst, n);
     }
 }

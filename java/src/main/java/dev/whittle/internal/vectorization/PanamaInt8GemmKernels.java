@@ -285,7 +285,7 @@ final class PanamaInt8GemmKernels implements Int8GemmKernels {
      * The first {@code cols} bytes of a row: 8 at a time, then one by one ({@code MemorySegment.copy}
      * costs about 60 ns for a few bytes, as much as the whole output stage of the row).
      */
-    private static void copyPartial(MemorySegment tmp, long src, MemorySegment out, long dst, int cols) {
+    static void copyPartial(MemorySegment tmp, long src, MemorySegment out, long dst, int cols) {
         int i = 0;
         for (; i + 8 <= cols; i += 8) {
             out.set(ValueLayout.JAVA_LONG_UNALIGNED, dst + i, tmp.get(ValueLayout.JAVA_LONG_UNALIGNED, src + i));
