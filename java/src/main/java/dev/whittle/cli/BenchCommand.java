@@ -40,8 +40,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code whittle bench MODEL}: Whittle's runtime and TFLite side by side in one process, on the
  * same seeded inputs, runs interleaved (one invoke of each per round, so drift in the
- * machine's load hits both alike; with several threads, blocks of 10 invokes each after an
- * untimed one, so that neither is timed against the other's spinning workers);
+ * machine's load hits both alike; with several threads, blocks of at least 10 invokes and
+ * about 10 ms each, after a 2 ms pause and an untimed invoke, so that neither is timed against
+ * the other's spinning workers and each is timed in its steady state);
  * median/p90/p99 of each and the ratio Whittle/TFLite.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -61,7 +62,15 @@ final class BenchCommand implements Callable<Integer> {
     List<String> compare;
 
     /** Invokes in a row per contender when timing several threads (see the timed loop). */
+    /** Invokes per block with several threads, at least. */
     private static final int BLOCK = 10;
+    /** Time per block with several threads, about. */
+    private static final long BLOCK_NANOS = 10_000_000L;
+    /**
+     * Pause before each block with several threads: longer than a runtime's workers spin after
+     * an invoke (Whittle's about 0.4 ms on a Zen 4, XNNPACK's less), so they have parked.
+     */
+    private static final long PAUSE_MS = 2;
 
     @Option(names = "--warmup", defaultValue = "20", description = "untimed rounds first, at least (default: ${DEFAULT-VALUE})")
     int warmup;
@@ -231,12 +240,21 @@ final class BenchCommand implements Callable<Integer> {
             // untimed invoke: both runtimes' workers spin a while after an invoke, so one invoke
             // each would time every runtime against the other's still-spinning workers (on a
             // 2-core machine that made either side up to 4x slower, depending on who went first).
-            int block = threads > 1 ? Math.min(BLOCK, iterations) : 1;
+            // Blocks of about 10 ms (at least 10 invokes, at most a quarter of the rounds, so the
+            // contenders take turns at least 4 times): a block of 10 invokes of a 0.1 ms model
+            // after the pause ran before the host had given the second vCPU back (person_detect
+            // 2 threads: p50 of blocks 119 us, back to back 61 us), and the other runtime's
+            // spinning workers took a core from the first invokes of each short block.
+            long perRound = warmRounds == 0 ? 0 : (System.nanoTime() - warmStart) / warmRounds;
+            int block = threads > 1 ? blockSize(iterations, perRound / Math.max(1, contenders)) : 1;
             for (int round = 0; round < iterations; round += block) {
                 int n = Math.min(block, iterations - round);
                 // Rotate who goes first, so that neither always runs on the other's warm caches.
                 for (int j = 0; j < contenders; j++) {
                     int c = Math.floorMod(round / block + j, contenders);
+                    if (block > 1) {
+                        pause();
+                    }
                     for (int k = block > 1 ? -1 : 0; k < n; k++) {
                         // Inputs again every invoke, untimed: Whittle's arena planner (as of this
                         // writing) lets later tensors reuse a graph input's memory, unlike
@@ -486,6 +504,25 @@ final class BenchCommand implements Callable<Integer> {
         count.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).forEach(e -> sb
                 .append(sb.length() == 0 ? "" : ", ").append(e.getKey()).append(" x").append(e.getValue()));
         return sb.length() == 0 ? "none" : sb.toString();
+    }
+
+    /**
+     * Invokes per block with several threads: about {@link #BLOCK_NANOS} of invokes that take
+     * {@code invokeNanos} each, at least {@link #BLOCK}, at most a quarter of the rounds (but
+     * not under {@link #BLOCK}) and never more than the rounds.
+     */
+    static int blockSize(int iterations, long invokeNanos) {
+        long byTime = invokeNanos <= 0 ? BLOCK : BLOCK_NANOS / invokeNanos;
+        long b = Math.max(BLOCK, Math.min(byTime, Math.max(BLOCK, iterations / 4)));
+        return (int) Math.max(1, Math.min(b, iterations));
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(PAUSE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void setInputs(List<ExecutionContext> ctxs, List<TfliteInterpreter> tfl, List<TensorData> inputs) {

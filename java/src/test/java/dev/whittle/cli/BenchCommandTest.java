@@ -99,6 +99,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void multiThreadBlocksLastAboutTenMillisecondsAndTakeTurns() {
+        // 0.1 ms invokes: 100 per block, but at most a quarter of the rounds.
+        assertEquals(100, BenchCommand.blockSize(1000, 100_000));
+        assertEquals(50, BenchCommand.blockSize(200, 100_000));
+        // Slow invokes and unknown times: the floor of 10.
+        assertEquals(10, BenchCommand.blockSize(1000, 5_000_000));
+        assertEquals(10, BenchCommand.blockSize(1000, 0));
+        // Few rounds: never more than the rounds.
+        assertEquals(3, BenchCommand.blockSize(3, 100_000));
+        assertEquals(10, BenchCommand.blockSize(20, 1_000));
+    }
+
+    @Test
     void jsonOnTheReferencePath(@TempDir Path tmp) throws Exception {
         Result r = run("bench", fcModel(tmp).toString(), "--warmup", "1", "--warmup-ms", "0", "--iterations", "3", "--json",
                 "--kernels", "reference", "--threads", "2");
