@@ -35,7 +35,6 @@ public final class Int8Conv2D implements Kernel<ConvParams>, WorkerScratch, Para
     private final boolean direct;
     private final int rowsPerBlock;
     private final int pixels;
-    private final int rowBlocks;
     private final int k;
     private final int n;
     private final long panelBytes;
@@ -69,7 +68,6 @@ public final class Int8Conv2D implements Kernel<ConvParams>, WorkerScratch, Para
         this.direct = p.kh() == 1 && p.kw() == 1 && p.strideH() == 1 && p.strideW() == 1 && p.padH() == 0
                 && p.padW() == 0 && p.outH() == p.inH() && p.outW() == p.inW();
         this.rowsPerBlock = rowsPerBlock;
-        this.rowBlocks = (pixels + rowsPerBlock - 1) / rowsPerBlock;
         this.panelBytes = direct ? 0 : Int8GemmBlocks.align((long) rowsPerBlock * k);
         this.padByte = (byte) -p.inputOffset();
         this.input = p.input();
@@ -155,16 +153,20 @@ public final class Int8Conv2D implements Kernel<ConvParams>, WorkerScratch, Para
             reference.run(p, s);
             return;
         }
-        s.parallelFor(rowBlocks * Int8GemmBlocks.channelSplits(rowBlocks, gemm.tiles(), s.threads()), this, p);
+        int rowsPerTask = Int8GemmBlocks.rowsPerTask(pixels, rowsPerBlock, s.threads());
+        int blocks = (pixels + rowsPerTask - 1) / rowsPerTask;
+        s.parallelFor(blocks * Int8GemmBlocks.channelSplits(blocks, gemm.tiles(), s.threads()), this, p);
     }
 
     @Override
     public void run(ConvParams p, ExecutionState s, int task, int worker) {
-        int splits = Int8GemmBlocks.channelSplits(rowBlocks, gemm.tiles(), s.threads());
+        int rowsPerTask = Int8GemmBlocks.rowsPerTask(pixels, rowsPerBlock, s.threads());
+        int blocks = (pixels + rowsPerTask - 1) / rowsPerTask;
+        int splits = Int8GemmBlocks.channelSplits(blocks, gemm.tiles(), s.threads());
         int block = task / splits;
         int split = task % splits;
-        int m0 = block * rowsPerBlock;
-        int rows = Math.min(rowsPerBlock, pixels - m0);
+        int m0 = block * rowsPerTask;
+        int rows = Math.min(rowsPerTask, pixels - m0);
         int tiles = gemm.tiles();
         int t0 = (int) ((long) split * tiles / splits);
         int t1 = (int) ((long) (split + 1) * tiles / splits);

@@ -32,7 +32,6 @@ public final class Int8FullyConnected implements Kernel<QuantParams>, WorkerScra
     private final int output;
     private final int batches;
     private final int rowsPerBlock;
-    private final int rowBlocks;
 
     private Int8FullyConnected(String name, Int8GemmKernels kernels, Int8Gemm gemm, Kernel<QuantParams> reference,
             QuantParams p, int rowsPerBlock) {
@@ -44,7 +43,6 @@ public final class Int8FullyConnected implements Kernel<QuantParams>, WorkerScra
         this.output = p.output();
         this.batches = p.batches();
         this.rowsPerBlock = rowsPerBlock;
-        this.rowBlocks = (batches + rowsPerBlock - 1) / rowsPerBlock;
     }
 
     /**
@@ -103,16 +101,20 @@ public final class Int8FullyConnected implements Kernel<QuantParams>, WorkerScra
             reference.run(p, s);
             return;
         }
-        s.parallelFor(rowBlocks * Int8GemmBlocks.channelSplits(rowBlocks, gemm.tiles(), s.threads()), this, p);
+        int rowsPerTask = Int8GemmBlocks.rowsPerTask(batches, rowsPerBlock, s.threads());
+        int blocks = (batches + rowsPerTask - 1) / rowsPerTask;
+        s.parallelFor(blocks * Int8GemmBlocks.channelSplits(blocks, gemm.tiles(), s.threads()), this, p);
     }
 
     @Override
     public void run(QuantParams p, ExecutionState s, int task, int worker) {
-        int splits = Int8GemmBlocks.channelSplits(rowBlocks, gemm.tiles(), s.threads());
+        int rowsPerTask = Int8GemmBlocks.rowsPerTask(batches, rowsPerBlock, s.threads());
+        int blocks = (batches + rowsPerTask - 1) / rowsPerTask;
+        int splits = Int8GemmBlocks.channelSplits(blocks, gemm.tiles(), s.threads());
         int block = task / splits;
         int split = task % splits;
-        int m0 = block * rowsPerBlock;
-        int rows = Math.min(rowsPerBlock, batches - m0);
+        int m0 = block * rowsPerTask;
+        int rows = Math.min(rowsPerTask, batches - m0);
         int tiles = gemm.tiles();
         int t0 = (int) ((long) split * tiles / splits);
         int t1 = (int) ((long) (split + 1) * tiles / splits);
