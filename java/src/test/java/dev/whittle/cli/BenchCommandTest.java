@@ -99,6 +99,18 @@ class BenchCommandTest {
     }
 
     @Test
+    void vectorApiKernelsWarmUpLongerUnlessTold() {
+        BenchCommand b = new BenchCommand();
+        b.warmupMs = -1; // not given
+        assertEquals(BenchCommand.VECTOR_API_WARMUP_MS * 1_000_000L, b.warmupNanos("panama512 x28, reference x2, java x1"));
+        assertEquals(BenchCommand.DEFAULT_WARMUP_MS * 1_000_000L, b.warmupNanos("avx512vnni x28, reference x2, java x1"));
+        b.warmupMs = 300;
+        assertEquals(300_000_000L, b.warmupNanos("panama512 x28"));
+        b.warmupMs = 0;
+        assertEquals(0, b.warmupNanos("panama256 x5"));
+    }
+
+    @Test
     void multiThreadBlocksLastAboutTenMillisecondsAndTakeTurns() {
         // 0.1 ms invokes: 100 per block, but at most a quarter of the rounds.
         assertEquals(100, BenchCommand.blockSize(1000, 100_000));
