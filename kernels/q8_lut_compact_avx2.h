@@ -15,7 +15,7 @@
 // (slot order 0 2 4 6 1 3 5 7 8 10 ...).
 //
 // The rebuild works on 8 channels per ymm, one dword per channel: the e-th entry's position
-// p_e = h_e + e is the lowest set bit left in the code (x & -x, cleared after), whose int32 ->
+// p_e = h_e + e is the lowest set bit left in the code (x ^ (x & (x - 1)), cleared after), whose int32 ->
 // float conversion is exactly (127 + p_e) << 23; shifted to the high nibble of byte e % 4 of
 // dword e / 4 and summed, minus the constant sum of (127 + e) at the same places, that is
 // h_e << 4 in every byte (exact: the sums are linear mod 2^32 and the result fits). The low
@@ -32,10 +32,12 @@ namespace whittle_q8_lut_compact_avx2 {
 // Bytes of one 16-channel group's 12-byte tables.
 constexpr int kGroupBytes = 192;
 
-// The lowest set bit left in each dword of *c, removed, as (127 + position) << 23.
+// The lowest set bit left in each dword of *c, removed, as (127 + position) << 23. The chain
+// through *c is vpsubd + vpand (2 cycles); the isolated bit and its conversion hang off it.
 static inline __attribute__((always_inline)) __m256i take(__m256i* c) {
-  const __m256i low = _mm256_and_si256(*c, _mm256_sub_epi32(_mm256_setzero_si256(), *c));
-  *c = _mm256_xor_si256(*c, low);
+  const __m256i next = _mm256_and_si256(*c, _mm256_sub_epi32(*c, _mm256_set1_epi32(1)));
+  const __m256i low = _mm256_xor_si256(*c, next);
+  *c = next;
   return _mm256_castps_si256(_mm256_cvtepi32_ps(low));
 }
 
@@ -48,13 +50,34 @@ constexpr uint32_t bias_of(int q) {
   return k;
 }
 
-// The four entries 4q..4q+3 of each channel, high nibbles only: (h << 4) in bytes 0..3.
-static inline __attribute__((always_inline)) __m256i quad(__m256i* c, uint32_t bias) {
-  __m256i d = _mm256_srli_epi32(take(c), 19);
-  d = _mm256_add_epi32(d, _mm256_srli_epi32(take(c), 11));
-  d = _mm256_add_epi32(d, _mm256_srli_epi32(take(c), 3));
-  d = _mm256_add_epi32(d, _mm256_slli_epi32(take(c), 5));
-  return _mm256_sub_epi32(d, _mm256_set1_epi32((int32_t) bias));
+// The four entries 4q..4q+3 of the two groups of 8 channels, high nibbles only: (h << 4) in
+// bytes 0..3 (the two groups' chains interleaved: they are independent).
+static inline __attribute__((always_inline)) void quad(__m256i* c0, __m256i* c1, uint32_t bias, __m256i* d0,
+                                                       __m256i* d1) {
+  __m256i a = _mm256_srli_epi32(take(c0), 19);
+  __m256i b = _mm256_srli_epi32(take(c1), 19);
+  a = _mm256_add_epi32(a, _mm256_srli_epi32(take(c0), 11));
+  b = _mm256_add_epi32(b, _mm256_srli_epi32(take(c1), 11));
+  a = _mm256_add_epi32(a, _mm256_srli_epi32(take(c0), 3));
+  b = _mm256_add_epi32(b, _mm256_srli_epi32(take(c1), 3));
+  a = _mm256_add_epi32(a, _mm256_slli_epi32(take(c0), 5));
+  b = _mm256_add_epi32(b, _mm256_slli_epi32(take(c1), 5));
+  const __m256i k = _mm256_set1_epi32((int32_t) bias);
+  *d0 = _mm256_sub_epi32(a, k);
+  *d1 = _mm256_sub_epi32(b, k);
+}
+
+// Transposes one group's entry quads d[q] (per 128-bit lane, dword i = slot 4 L + i) into
+// tables and stores them: out[i * step] lane L = slot 4 L + i.
+static inline __attribute__((always_inline)) void store_group(const __m256i* d, __m256i* out, int step) {
+  const __m256i t0 = _mm256_unpacklo_epi32(d[0], d[1]);
+  const __m256i t1 = _mm256_unpackhi_epi32(d[0], d[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(d[2], d[3]);
+  const __m256i t3 = _mm256_unpackhi_epi32(d[2], d[3]);
+  _mm256_store_si256(out, _mm256_unpacklo_epi64(t0, t2));
+  _mm256_store_si256(out + step, _mm256_unpackhi_epi64(t0, t2));
+  _mm256_store_si256(out + 2 * step, _mm256_unpacklo_epi64(t1, t3));
+  _mm256_store_si256(out + 3 * step, _mm256_unpackhi_epi64(t1, t3));
 }
 
 // Rebuilds one group's 16-byte tables (256 bytes, 32-aligned) from its 12-byte ones: out_g[i]
@@ -63,26 +86,22 @@ static inline __attribute__((always_inline)) __m256i quad(__m256i* c, uint32_t b
 template <bool ZMM = false>
 static inline void expand(const uint8_t* src, uint8_t* dst) {
   const __m256i f = _mm256_set1_epi8(0x0F);
+  __m256i c0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
+  __m256i c1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 32));
+  __m256i d0[4], d1[4];
+  quad(&c0, &c1, bias_of(0), &d0[0], &d1[0]);
+  quad(&c0, &c1, bias_of(1), &d0[1], &d1[1]);
+  quad(&c0, &c1, bias_of(2), &d0[2], &d1[2]);
+  quad(&c0, &c1, bias_of(3), &d0[3], &d1[3]);
   for (int g = 0; g < 2; g++) {
-    const uint8_t* s = src + 32 * g;
-    __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s));
-    const __m256i la = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + 64));
-    const __m256i lb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + 128));
-    const __m256i d0 = _mm256_or_si256(quad(&c, bias_of(0)), _mm256_and_si256(la, f));
-    const __m256i d1 = _mm256_or_si256(quad(&c, bias_of(1)), _mm256_and_si256(lb, f));
-    const __m256i d2 = _mm256_or_si256(quad(&c, bias_of(2)), _mm256_and_si256(_mm256_srli_epi32(la, 4), f));
-    const __m256i d3 = _mm256_or_si256(quad(&c, bias_of(3)), _mm256_and_si256(_mm256_srli_epi32(lb, 4), f));
-    // per 128-bit lane, dword i of d_q is entry quad q of slot 4 L + i: transpose to slots
-    const __m256i t0 = _mm256_unpacklo_epi32(d0, d1);
-    const __m256i t1 = _mm256_unpackhi_epi32(d0, d1);
-    const __m256i t2 = _mm256_unpacklo_epi32(d2, d3);
-    const __m256i t3 = _mm256_unpackhi_epi32(d2, d3);
-    __m256i* out = reinterpret_cast<__m256i*>(dst) + (ZMM ? g : 4 * g);
-    const int step = ZMM ? 2 : 1;
-    _mm256_store_si256(out, _mm256_unpacklo_epi64(t0, t2));
-    _mm256_store_si256(out + step, _mm256_unpackhi_epi64(t0, t2));
-    _mm256_store_si256(out + 2 * step, _mm256_unpacklo_epi64(t1, t3));
-    _mm256_store_si256(out + 3 * step, _mm256_unpackhi_epi64(t1, t3));
+    __m256i* d = g == 0 ? d0 : d1;
+    const __m256i la = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 64 + 32 * g));
+    const __m256i lb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 128 + 32 * g));
+    d[0] = _mm256_or_si256(d[0], _mm256_and_si256(la, f));
+    d[1] = _mm256_or_si256(d[1], _mm256_and_si256(lb, f));
+    d[2] = _mm256_or_si256(d[2], _mm256_and_si256(_mm256_srli_epi32(la, 4), f));
+    d[3] = _mm256_or_si256(d[3], _mm256_and_si256(_mm256_srli_epi32(lb, 4), f));
+    store_group(d, reinterpret_cast<__m256i*>(dst) + (ZMM ? g : 4 * g), ZMM ? 2 : 1);
   }
 }
 

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and 2, SAME and VALID, batch 2) and int8 / uint8 FC, zero points at both ends, saturating
  * and tiny multipliers, tables at the ends of the unary code. And the whole clustered
  * MobileNet v2 (16 per channel, from ../shared) on the AVX2 path: resident weight bytes at
- * most 55% of dense int8's. Where the CPU has AVX-512 VNNI, every layer also on the VNNI
+ * most 55% of dense int8's (the model's int8 weight bytes). Where the CPU has AVX-512 VNNI, every layer also on the VNNI
  * vpshufb kernels ({@code _lut4_8x16c4}, {@code _lut4_4x16c16} below 8 pixels; VBMI off), which
  * take the same 12-byte form. Skipped where the CPU or the library has no AVX2 LUT kernel.
  */
@@ -258,9 +258,12 @@ class LutCompactAvx2KernelsTest {
         Model m = new Clusterer(ClusterOptions.of(16).withPerChannel(true), null)
                 .apply(ModelReader.read(SharedData.model("mobilenet_v2_1.0_224_quant.tflite"))).model();
         try {
-            System.setProperty(KernelPath.PROPERTY, KernelPath.AVX2.label());
+            // dense int8's bytes: the model's own int8 weights (what the reference path keeps; the
+            // dense AVX2 kernels keep int16 weights, twice that, the VNNI ones int8 padded to 16 x 4)
+            System.setProperty(KernelPath.PROPERTY, "reference");
             System.setProperty(WeightFormat.PROPERTY, "dense");
             long dense = CompiledModel.compile(m).residentWeightBytes();
+            System.setProperty(KernelPath.PROPERTY, KernelPath.AVX2.label());
             System.setProperty(WeightFormat.PROPERTY, "lut");
             CompiledModel lut = CompiledModel.compile(m);
             long packed = lut.residentWeightBytes();
