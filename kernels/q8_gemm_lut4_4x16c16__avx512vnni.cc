@@ -17,7 +17,8 @@
 // channel g + 4L; byte i of the lane: low nibble K = 32b + i, high nibble K = 32b + 16 + i); per
 // panel the 4 zmm of tables laid out alike. Table entries, constants and the per-row term are
 // the dense VNNI kernel's (x_u = x + d, w_s = w or w - 128, c * sum_k x_u per pixel): see
-// q8_conv2d_gemm_8x16c4__avx512vnni.cc.
+// q8_conv2d_gemm_8x16c4__avx512vnni.cc. Per-channel 12-byte tables (table_format 2, the default
+// unless -Dwhittle.lut.compact=false): rebuilt per panel on the stack (q8_lut_compact_avx2.h).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -26,6 +27,7 @@
 #include <string.h>
 
 #include "q8_gemm_common.h"
+#include "q8_lut_compact_avx2.h"
 #include "q8_pack_avx512.h"
 #include "q8_requant_avx512.h"
 #include "whittle/q8_lut.h"
@@ -138,6 +140,8 @@ static void run_b(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const size_t panel_idx = (size_t) kNR * kp / 2;
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
+  const bool compact = lp->table_format == 2;
+  alignas(64) uint8_t rebuilt[256];
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
@@ -152,6 +156,11 @@ static void run_b(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
     }
     for (int32_t n = n0; n < n1; n += kNR) {
       const uint8_t* tb = tables + (size_t) (n / kNR) * lp->table_stride;
+      if (!B5 && compact) {
+        // 12-byte tables (table_format 2, q8_lut_compact_avx2.h): the panel's 4 zmm rebuilt here
+        whittle_q8_lut_compact_avx2::expand<true>(tb, rebuilt);
+        tb = rebuilt;
+      }
       const uint8_t* idx = indices + (size_t) (n / kNR) * panel_idx;
       const uint8_t* pb = B5 ? bits + (size_t) (n / kNR) * 2 * kp : nullptr;
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;

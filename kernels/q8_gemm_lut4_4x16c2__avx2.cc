@@ -22,11 +22,17 @@
 // block of pixels (the block holds up to 512 pixels, Q8LutGemm sizes it to amortize this):
 // the dense weights of the layer never exist in memory, only one 16 x kp int16 panel (L1: 8 KB
 // at K = 256), overwritten by the next.
+//
+// 12-byte tables (params table_format 2, table_stride 192; the default for per-channel tables,
+// -Dwhittle.lut.compact=false keeps 16-byte ones): the resident tables are the compact form of
+// q8_lut_compact_avx2.h, and each panel's 256 bytes of tables above are rebuilt from its 192
+// on the stack right before its decode (about 120 ops per panel and block of pixels).
 #include <immintrin.h>
 #include <string.h>
 
 #include "q8_gemm_common.h"
 #include "q8_gemm_4x16c2_avx2.h"
+#include "q8_lut_compact_avx2.h"
 #include "q8_requant_avx2.h"
 #include "whittle/q8_lut.h"
 
@@ -115,6 +121,8 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
   const whittle_q8::SmallRuns small(p, input);
+  const bool compact = lp->table_format == 2;
+  alignas(32) uint8_t rebuilt[256];
   const size_t src_step = (size_t) p->stride_w * p->in_c;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
@@ -163,8 +171,13 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       whittle_q8::next_pixel(p, &px);
     }
     for (int32_t n = n0; n < n1; n += kNR) {
-      decode_panel<SHARED>(p, tables + (size_t) (n / kNR) * lp->table_stride, indices + (size_t) (n / kNR) * panel_idx,
-                           n, kp / 2, panel);
+      const uint8_t* tb = tables + (size_t) (n / kNR) * lp->table_stride;
+      if (!SHARED && compact) {
+        // 12-byte tables (table_format 2): the panel's 16-byte tables rebuilt on the stack
+        whittle_q8_lut_compact_avx2::expand(tb, rebuilt);
+        tb = rebuilt;
+      }
+      decode_panel<SHARED>(p, tb, indices + (size_t) (n / kNR) * panel_idx, n, kp / 2, panel);
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       if (nc <= 8) {

@@ -37,6 +37,11 @@
 // pixel with cold weights (a classifier at batch 1 inside a model), where it streams a quarter
 // of the dense AVX2 kernel's int16 weight bytes. kernels/README.md has the numbers.
 //
+// 12-byte tables (params table_format 2, table_stride 192 per 16-channel group; the default for
+// per-channel tables, -Dwhittle.lut.compact=false keeps 16-byte ones): the resident tables are
+// q8_lut_compact_avx2.h's compact form with slots in pair order, and each group's 8 pair tables
+// are rebuilt on the stack once per group and block of pixels, before its tiles.
+//
 // The rest is the dense kernel's: im2col of a pixel block into int16 rows of the worker's
 // scratch (padding taps = the input zero point), a per-channel constant bias + inputOffset *
 // sum_k w_eff, and the same fused requantization (ruy's rounding, or gemmlowp's for uint8
@@ -45,6 +50,7 @@
 #include <string.h>
 
 #include "q8_gemm_common.h"
+#include "q8_lut_compact_avx2.h"
 #include "q8_requant_avx2.h"
 #include "whittle/q8_lut.h"
 
@@ -207,6 +213,9 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const __m256i hi = _mm256_set1_epi32(p->act_max);
   const bool hl = p->has_left_shift != 0;
   alignas(32) __m256i qbuf[kGroup / 2][2];
+  // 12-byte tables (table_format 2): each group's 8 pair tables rebuilt here (q8_lut_compact_avx2.h)
+  const bool compact = lp->table_format == 2 && lp->table_stride != 0;
+  alignas(32) uint8_t rebuilt[256];
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
@@ -229,6 +238,9 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       const __m256i c1 = ld_channel(p, WHITTLE_Q8_CH_CONST, n + 8);
       const __m256i f0 = ld_channel(p, WHITTLE_Q8_LUT_CH_COEF, n);
       const __m256i f1 = ld_channel(p, WHITTLE_Q8_LUT_CH_COEF, n + 8);
+      if (compact) {
+        whittle_q8_lut_compact_avx2::expand(tables + (size_t) (n / kGroup) * lp->table_stride, rebuilt);
+      }
       for (int32_t pp = pairs; pp < kGroup / 2; pp++) {
         qbuf[pp][0] = _mm256_setzero_si256();
         qbuf[pp][1] = _mm256_setzero_si256();
@@ -238,8 +250,8 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
         const int16_t* ar = a + (size_t) r * kp;
         for (int32_t pp = 0; pp < pairs; pp++) {
           const int32_t pair = n / 2 + pp;
-          const __m256i table =
-              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tables + (size_t) pair * lp->table_stride));
+          const __m256i table = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+              compact ? rebuilt + (size_t) pp * 32 : tables + (size_t) pair * lp->table_stride));
           const uint8_t* idx = indices + (size_t) pair * pair_bytes;
           switch (mr) {
             case 8: pair_tile_call<8>(ar, idx, table, full, tail, qbuf[pp]); break;

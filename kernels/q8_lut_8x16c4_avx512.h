@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "q8_gemm_common.h"
+#include "q8_lut_compact_avx2.h"
 #include "q8_pack_avx512.h"
 #include "q8_requant_avx2.h"
 #include "q8_requant_avx512.h"
@@ -443,6 +444,7 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const whittle_q8::SmallRuns small(p, input);
   const size_t src_step = (size_t) p->stride_w * p->in_c;
   const __m128i flip16 = _mm_set1_epi8((char) flip);
+  alignas(64) uint8_t rebuilt[256];
   const __mmask16 run_mask = (__mmask16) ((1u << (small.run < 16 ? small.run : 16)) - 1);
   const bool in_place = direct && kp == k && flip == 0;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
@@ -516,6 +518,12 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       } else
 #endif
       {
+        if (!B5 && lp->table_format == 2) {
+          // 12-byte tables in the slot form (q8_lut_compact_avx2.h; CPUs without VBMI2, or
+          // -Dwhittle.lut.vbmi=false): the panel's 4 zmm rebuilt on the stack
+          whittle_q8_lut_compact_avx2::expand<true>(tb, rebuilt);
+          tb = rebuilt;
+        }
         t.t0 = _mm512_loadu_si512(tb);
         t.t1 = _mm512_loadu_si512(tb + 64);
         t.t2 = _mm512_loadu_si512(tb + 128);

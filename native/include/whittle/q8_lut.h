@@ -36,7 +36,10 @@ typedef struct whittle_q8_lut_params {
   int32_t index_bits;   /* 4, or 5 (lut5: tables of 32 entries, hi half after the lo half) */
   /* 0: 16-byte tables; 1: 12-byte tables (lut4vbmi2 only, table_stride 192 per panel: 8 bytes
    * of low nibbles and a 32-bit unary code of the high nibbles per channel, see
-   * q8_lut_8x16c4_avx512.h compact_tables) */
+   * q8_lut_8x16c4_avx512.h compact_tables); 2: 12-byte tables in the slot form of
+   * kernels/q8_lut_compact_avx2.h (table_stride 192: codes, low nibbles A, low nibbles B, 16 dword
+   * slots each), rebuilt per 16-channel group on the stack (AVX2 lut4_4x16c2 / lut4_8x2c8, VNNI
+   * lut4_4x16c16, and lut4_8x16c4 / lut4vbmi where lut4vbmi2 does not run) */
   int32_t table_format;
   int32_t reserved[6];
 } whittle_q8_lut_params;

@@ -233,7 +233,7 @@ class LutVbmiKernelsTest {
     }
 
     /** Per channel one of 7 value sets, given as stored bytes (int8: the byte; uint8: byte ^ 0x80). */
-    private static WeightFormatHarness.Shaper extremeTables(boolean signedType) {
+    static WeightFormatHarness.Shaper extremeTables(boolean signedType) {
         return (w, n, k, inner, zero, signed, r) -> {
             for (int o = 0; o < n; o++) {
                 int[] set = switch (o % 7) {

@@ -140,6 +140,9 @@ final class Q8LutGemm implements NativeGemm {
     private Q8LutGemm(String name, Layout layout, Q8Gemm.Spec s, int k, int kp, int mb, ByteBuffer w,
             ByteBuffer bias, boolean shared, boolean five, boolean bind, boolean compact) {
         this.name = name;
+        // 12-byte tables in the slot form of kernels/q8_lut_compact_avx2.h (table_format 2), the
+        // vpcompressb form (1) on the lut4vbmi2 kernel
+        boolean slots = compact && !name.endsWith(COMPACT_SUFFIX);
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
         this.np = Q8Gemm.roundUp(n, GROUP);
@@ -168,8 +171,10 @@ final class Q8LutGemm implements NativeGemm {
             w.get(o * k, row);
             t[o] = shared ? table : valuesOf(w, o * k, k, max);
             if (compact) {
-                // 12-byte tables: entries ascending by their stored byte (w, or w - 128 for uint8)
-                t[o] = sortedByStored(t[o], s.unsigned() ? 0x80 : 0);
+                // 12-byte tables: entries ascending by their stored byte (VNNI: w, or w - 128 for
+                // uint8; AVX2: w ^ 0x80 for int8, w for uint8)
+                boolean avx2 = layout == Layout.C8_AVX2 || layout == Layout.PANEL_AVX2;
+                t[o] = sortedByStored(t[o], avx2 ? (s.unsigned() ? 0 : 0x80) : (s.unsigned() ? 0x80 : 0));
             }
             int[] index = new int[256];
             for (int i = 0; i < t[o].length; i++) {
@@ -202,7 +207,9 @@ final class Q8LutGemm implements NativeGemm {
             // lut5: per panel 256 more bytes of tables (entries 16..31), 2 kp bytes of bitplane
             this.tables = compact ? NativeKernels.allocate((long) COMPACT_PANEL_BYTES * (np / GROUP))
                     : NativeKernels.allocate((shared ? 256 : 16L * np) * (five ? 2 : 1));
-            if (compact) {
+            if (compact && slots) {
+                writeCompactTablesAvx2(tables, t, n, np, flip, false);
+            } else if (compact) {
                 writeCompactTables(tables, t, n, np, flip);
             }
             this.bits = five ? NativeKernels.allocate((long) np * kp / 8) : null;
@@ -256,12 +263,16 @@ final class Q8LutGemm implements NativeGemm {
             int pairs = (n + 1) / 2;
             this.bits = null;
             this.indices = NativeKernels.allocate(c8 ? (long) pairs * blocks * 32 : (long) np * kp / 2);
-            this.tables = NativeKernels.allocate(c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np));
+            this.tables = compact ? NativeKernels.allocate((long) COMPACT_PANEL_BYTES * (np / GROUP))
+                    : NativeKernels.allocate(c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np));
+            if (compact) {
+                writeCompactTablesAvx2(tables, t, n, np, flip, c8);
+            }
             for (int o = 0; o < n; o++) {
                 if (c8) {
                     int pair = o / 2;
                     int lane = o % 2;
-                    if (!shared || o == 0) {
+                    if (!compact && (!shared || o == 0)) {
                         for (int i = 0; i < t[o].length; i++) {
                             tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : 32L * pair) + 16L * lane + i,
                                     (byte) (t[o][i] ^ flip));
@@ -294,7 +305,7 @@ final class Q8LutGemm implements NativeGemm {
                         indices.set(ValueLayout.JAVA_BYTE, at,
                                 (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | (idx[o][kk] << shift)));
                     }
-                    if (!shared || o == 0) {
+                    if (!compact && (!shared || o == 0)) {
                         for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
                             int ch = shared ? rep : lane;
                             // ymm (ch / 8) * 4 + ch % 4, lane (ch % 8) / 4
@@ -326,12 +337,12 @@ final class Q8LutGemm implements NativeGemm {
         Q8GemmLayout.putHeader(params, s, k, kp, np, mb, field25, field26, indices.address(), channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, indices.address());
         params.set(ValueLayout.JAVA_LONG, 264, tables.address());
-        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : layout == Layout.C8_AVX2 ? 32 : five ? 512
-                : compact ? COMPACT_PANEL_BYTES : 256);
+        params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : compact ? COMPACT_PANEL_BYTES
+                : layout == Layout.C8_AVX2 ? 32 : five ? 512 : 256);
         params.set(ValueLayout.JAVA_INT, 276, (k + 31) / 32);
         params.set(ValueLayout.JAVA_LONG, 280, bits == null ? 0 : bits.address());
         params.set(ValueLayout.JAVA_INT, 288, five ? 5 : 4);
-        params.set(ValueLayout.JAVA_INT, 292, compact ? 1 : 0);
+        params.set(ValueLayout.JAVA_INT, 292, slots ? 2 : compact ? 1 : 0);
     }
 
     /** The distinct bytes of {@code w[from, from + count)}, ascending (unsigned), or null past {@code max}. */
@@ -459,6 +470,14 @@ final class Q8LutGemm implements NativeGemm {
                 suffix = COMPACT_SUFFIX;
             }
         }
+        if ((layout == Layout.C8_AVX2 || layout == Layout.PANEL_AVX2 || layout == Layout.C16_VNNI
+                || layout == Layout.PANEL_VNNI) && !five && !shared && !compact) {
+            // the slot form (table_format 2) wherever the vpcompressb form does not run; the
+            // 8x2c8 kernel's 16-byte tables come per channel pair, the 12-byte ones per 16
+            // channels: taken only where they are smaller (16 n > 12 np, n >= 13 per group)
+            compact = compactAvx2() && (layout != Layout.C8_AVX2
+                    || 12L * Q8Gemm.roundUp(n, GROUP) < 16L * Q8Gemm.roundUp(n, 2));
+        }
         return new Q8LutGemm(family + "_" + suffix, layout, s, k, kp, (int) mb, weights,
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five, bind, compact);
     }
@@ -560,6 +579,66 @@ final class Q8LutGemm implements NativeGemm {
         }
     }
     // --- end 12-byte tables ---
+
+    // --- 12-byte tables on AVX2 (issue 9, table bytes, session 10) ---
+    /**
+     * Whether the AVX2 kernels ({@code lut4_4x16c2}, {@code lut4_8x2c8}) and the AVX-512 VNNI
+     * ones other than {@code lut4vbmi2} ({@code lut4_4x16c16} at few pixels, {@code lut4_8x16c4}
+     * and {@code lut4vbmi} on CPUs without VBMI2) keep 12-byte per-channel tables: unless
+     * {@code -Dwhittle.lut.compact=false}. Same kernels, names and indices (params
+     * {@code table_format} 2, {@code table_stride} {@value #COMPACT_PANEL_BYTES} per 16
+     * channels); each 16-channel group's 16-byte tables are rebuilt on the stack per group and
+     * block of pixels (kernels/q8_lut_compact_avx2.h: no vpcompressb, plain AVX2), so the AVX2
+     * path (CI's Zen 3) holds the same table bytes as the VBMI2 kernel: whole clustered MobileNet
+     * v2 under 55% of dense.
+     */
+    static boolean compactAvx2() {
+        return !"false".equals(System.getProperty(COMPACT_PROPERTY));
+    }
+
+    /** AVX2 8x2c8 slot order: slot s holds channel PAIR_SLOTS[s % 16] of its group (pairs in ymm lanes). */
+    private static final int[] PAIR_SLOTS = {0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15};
+
+    /**
+     * Writes the AVX2 12-byte tables of {@code n} channels (padding channels up to {@code np}:
+     * all entries 0), {@link #COMPACT_PANEL_BYTES} per 16-channel group, in the layout
+     * {@code q8_lut_compact_avx2.h expand} reads: 16 dword slots per array, slot s at
+     * {@code 4 s} of the codes, {@code 64 + 4 s} of loA, {@code 128 + 4 s} of loB; the unary
+     * code as {@link #writeCompactTables} (bit {@code (e >> 4) + i} for entry i), loA byte j:
+     * the low nibbles of entries j and 8 + j, loB: of 4 + j and 12 + j. Slot s holds channel s
+     * of the group (panel kernel) or {@code PAIR_SLOTS[s]} ({@code pairs}: the 8x2c8 kernel).
+     * Entries are {@code t ^ flip}, ascending (a table of fewer than 16 values repeats its last
+     * entry).
+     */
+    static void writeCompactTablesAvx2(MemorySegment tables, byte[][] t, int n, int np, int flip, boolean pairs) {
+        for (int g = 0; g < np / GROUP; g++) {
+            for (int slot = 0; slot < GROUP; slot++) {
+                int o = g * GROUP + (pairs ? PAIR_SLOTS[slot] : slot);
+                int[] e = new int[16];
+                for (int i = 0; i < 16; i++) {
+                    e[i] = o < n ? (t[o][Math.min(i, t[o].length - 1)] & 0xFF) ^ flip : 0;
+                }
+                int code = 0;
+                for (int i = 0; i < 16; i++) {
+                    if (i > 0 && e[i] < e[i - 1]) {
+                        throw new IllegalStateException("table entries not ascending");
+                    }
+                    code |= 1 << ((e[i] >>> 4) + i);
+                }
+                int loA = 0;
+                int loB = 0;
+                for (int j = 0; j < 4; j++) {
+                    loA |= ((e[j] & 15) | (e[8 + j] & 15) << 4) << (8 * j);
+                    loB |= ((e[4 + j] & 15) | (e[12 + j] & 15) << 4) << (8 * j);
+                }
+                long base = (long) g * COMPACT_PANEL_BYTES + 4L * slot;
+                tables.set(ValueLayout.JAVA_INT_UNALIGNED, base, code);
+                tables.set(ValueLayout.JAVA_INT_UNALIGNED, base + 64, loA);
+                tables.set(ValueLayout.JAVA_INT_UNALIGNED, base + 128, loB);
+            }
+        }
+    }
+    // --- end 12-byte tables on AVX2 ---
 
     /** Tasks for {@code threads} workers: see {@link Q8GemmLayout.Split}. */
     @Override
