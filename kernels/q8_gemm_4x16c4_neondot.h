@@ -9,6 +9,8 @@
 #include <arm_neon.h>
 #include <string.h>
 
+#include <type_traits>
+
 #include "q8_gemm_common.h"
 
 namespace whittle_q8_4x16c4_neondot {
@@ -187,68 +189,104 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
 }
 
+// The packed rows of a row loop (gemm_rows here, the LUT kernels' q8_gemm_lut4_4x16c4__neondot.cc
+// and q8_gemm_lut4_4x16c16__neondot.cc): the block of p->mb rows at scratch a, 64 bytes of slack
+// for gather_bytes after it, then the rows' sum terms.
+struct RowStage {
+  const whittle_q8_gemm_params* p;
+  const uint8_t* input;
+  const uint8_t* input_end;
+  uint8_t* a;
+  int32_t* row_terms;
+  uint8_t flip;
+  uint32_t coef;
+  bool want_sum;
+  bool direct;
+  // int8 rows of a direct layer (FULLY_CONNECTED, 1x1 stride-1 conv) with K already a multiple
+  // of the kernel's K step (kp == k) are what sdot / smmla want: the microtiles read the input
+  // in place.
+  bool in_place;
+};
+
+WHITTLE_Q8_INLINE RowStage row_stage(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* a) {
+  RowStage s;
+  s.p = p;
+  s.input = input;
+  s.input_end = input + whittle_q8::input_bytes(p);
+  s.a = a;
+  s.row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * p->kp + 64);
+  s.flip = (uint8_t) p->x_flip;
+  s.coef = (uint32_t) p->row_coef;
+  s.want_sum = s.coef != 0;
+  s.direct = whittle_q8::is_direct(p);
+  s.in_place = s.direct && s.flip == 0 && !s.want_sum && p->kp == p->k;
+  return s;
+}
+
+// Output pixels [mb0, mb0 + rows) as the microtiles read them, kp bytes apart from the returned
+// row 0: in place (row terms 0), or each row gathered (im2col) or read in place and moved to
+// signed bytes in the block (transform_row, with its sum term).
+WHITTLE_Q8_INLINE const uint8_t* stage_rows(const RowStage& s, int32_t mb0, int32_t rows) {
+  const whittle_q8_gemm_params* p = s.p;
+  const int32_t kp = p->kp;
+  const int32_t k = p->k;
+  if (s.in_place) {
+    for (int32_t r = 0; r < rows; r++) {
+      s.row_terms[r] = 0;
+    }
+    return s.input + (size_t) mb0 * k;
+  }
+  whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
+  for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
+    uint8_t* row = s.a + (size_t) r * kp;
+    const uint8_t* bytes = s.input + (size_t) px.m * k;
+    if (!s.direct) {
+      whittle_q8::gather_bytes(p, s.input, s.input_end, false, px, row);
+      bytes = row;
+    }
+    s.row_terms[r] = (int32_t) (s.coef * (uint32_t) transform_row(bytes, row, k, kp, s.flip, s.want_sum));
+  }
+  return s.a;
+}
+
+// tile(std::integral_constant<int, MR>(), r) for the block's rows r in microtiles of kMR rows,
+// then the 3 / 2 / 1 remainder.
+template <typename Tile>
+WHITTLE_Q8_INLINE void for_microtiles(int32_t rows, Tile tile) {
+  int32_t r = 0;
+  for (; r + kMR <= rows; r += kMR) {
+    tile(std::integral_constant<int, kMR>(), r);
+  }
+  switch (rows - r) {
+    case 3: tile(std::integral_constant<int, 3>(), r); break;
+    case 2: tile(std::integral_constant<int, 2>(), r); break;
+    case 1: tile(std::integral_constant<int, 1>(), r); break;
+    default: break;
+  }
+}
+
 // The row loop of the dense NEON GEMMs (DotProd here, I8MM in q8_conv2d_gemm_4x16c8__neoni8mm.cc):
-// output pixels [m0, m1) in blocks of p->mb rows, each row gathered (im2col) or read in place
-// and moved to signed bytes (transform_row, with its sum term), then for every 16-channel panel
-// in [n0, n1) the Tile's MR x 16 microtile (Tile::template apply<MR, GL, U>, MR = kMR, then the
-// 3 / 2 / 1 remainder). Both panel layouts hold 16 channels x kp
-// bytes.
+// output pixels [m0, m1) in blocks of p->mb rows, each staged (stage_rows), then for every
+// 16-channel panel in [n0, n1) the Tile's MR x 16 microtile (Tile::template apply<MR, GL, U>,
+// MR = kMR, then the 3 / 2 / 1 remainder). Both panel layouts hold 16 channels x kp bytes.
 template <typename Tile, bool GL, bool U>
 WHITTLE_Q8_INLINE void gemm_rows(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t* output,
                                  void* scratch, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
   const int32_t kp = p->kp;
-  const int32_t k = p->k;
-  uint8_t* a = static_cast<uint8_t*>(scratch);
-  // After the packed block: 64 bytes of slack for gather_bytes, then the rows' sum terms.
-  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
-  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
-  const uint8_t flip = (uint8_t) p->x_flip;
-  const uint32_t coef = (uint32_t) p->row_coef;
-  const bool want_sum = coef != 0;
+  const RowStage stage = row_stage(p, input, static_cast<uint8_t*>(scratch));
   const int8_t* weights = reinterpret_cast<const int8_t*>(static_cast<uintptr_t>(p->weights));
   const int32_t n_total = p->out_c;
-  const bool direct = whittle_q8::is_direct(p);
-  // int8 rows of a direct layer (FULLY_CONNECTED, 1x1 stride-1 conv) with K already a multiple
-  // of the kernel's K step (kp == k) are what sdot / smmla want: the microtiles read the input
-  // in place.
-  const bool in_place = direct && flip == 0 && !want_sum && kp == k;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
-    const uint8_t* rows_at = a;
-    if (in_place) {
-      rows_at = input + (size_t) mb0 * k;
-      for (int32_t r = 0; r < rows; r++) {
-        row_terms[r] = 0;
-      }
-    } else {
-      whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-      for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
-        uint8_t* row = a + (size_t) r * kp;
-        const uint8_t* bytes = input + (size_t) px.m * k;
-        if (!direct) {
-          whittle_q8::gather_bytes(p, input, input_end, false, px, row);
-          bytes = row;
-        }
-        row_terms[r] = (int32_t) (coef * (uint32_t) transform_row(bytes, row, k, kp, flip, want_sum));
-      }
-    }
+    const uint8_t* rows_at = stage_rows(stage, mb0, rows);
     for (int32_t n = n0; n < n1; n += kNR) {
       const int8_t* panel = weights + (size_t) (n / kNR) * kp * kNR;
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       uint8_t* out = output + (size_t) mb0 * n_total + n;
-      int32_t r = 0;
-      for (; r + kMR <= rows; r += kMR) {
-        Tile::template apply<kMR, GL, U>(p, rows_at + (size_t) r * kp, kp, row_terms + r, panel, n, nc,
-                                         out + (size_t) r * n_total, n_total);
-      }
-      const uint8_t* ar = rows_at + (size_t) r * kp;
-      uint8_t* outr = out + (size_t) r * n_total;
-      switch (rows - r) {
-        case 3: Tile::template apply<3, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
-        case 2: Tile::template apply<2, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
-        case 1: Tile::template apply<1, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
-        default: break;
-      }
+      for_microtiles(rows, [&](auto mr, int32_t r) __attribute__((always_inline)) {
+        Tile::template apply<decltype(mr)::value, GL, U>(p, rows_at + (size_t) r * kp, kp, stage.row_terms + r,
+                                                         panel, n, nc, out + (size_t) r * n_total, n_total);
+      });
     }
   }
 }

@@ -29,9 +29,8 @@
 
 namespace {
 
-using namespace whittle_q8_4x16c4_neondot;  // NOLINT: Requant, load_requant, requantize, transform_row
-
-constexpr int kMR = 4;
+// NOLINTNEXTLINE: kMR (4 rows), Requant, load_requant, requantize, row_stage, stage_rows, for_microtiles
+using namespace whittle_q8_4x16c4_neondot;
 
 // Channels n .. n + 3 (panel positions 4 g .. 4 g + 3; nc4 of them stored) of MR pixels.
 template <int MR, bool GL, bool U>
@@ -106,39 +105,16 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
                   int32_t m1, int32_t n0, int32_t n1) {
   const whittle_q8_gemm_params* p = &lp->gemm;
   const int32_t kp = p->kp;
-  const int32_t k = p->k;
-  // Scratch: alignment, the packed rows, 64 bytes of slack for gather_bytes, the rows' sum terms.
-  uint8_t* a = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~(uintptr_t) 63);
-  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
-  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
-  const uint8_t flip = (uint8_t) p->x_flip;
-  const uint32_t coef = (uint32_t) p->row_coef;
-  const bool want_sum = coef != 0;
+  // Scratch: alignment, then gemm_rows' staging (the packed rows, 64 bytes of slack for
+  // gather_bytes, the rows' sum terms).
+  const RowStage stage = row_stage(
+      p, input, reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~(uintptr_t) 63));
   const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
   const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
   const int32_t n_total = p->out_c;
-  const bool direct = whittle_q8::is_direct(p);
-  const bool in_place = direct && flip == 0 && !want_sum && kp == k;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
-    const uint8_t* rows_at = a;
-    if (in_place) {
-      rows_at = input + (size_t) mb0 * k;
-      for (int32_t r = 0; r < rows; r++) {
-        row_terms[r] = 0;
-      }
-    } else {
-      whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-      for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
-        uint8_t* row = a + (size_t) r * kp;
-        const uint8_t* bytes = input + (size_t) px.m * k;
-        if (!direct) {
-          whittle_q8::gather_bytes(p, input, input_end, false, px, row);
-          bytes = row;
-        }
-        row_terms[r] = (int32_t) (coef * (uint32_t) transform_row(bytes, row, k, kp, flip, want_sum));
-      }
-    }
+    const uint8_t* rows_at = stage_rows(stage, mb0, rows);
     for (int32_t n = n0; n < n1 && n < n_total; n += 4) {
       const size_t panel = (size_t) (n / 16);
       const int32_t g = (n % 16) / 4;  // quarter of the panel: channel offset 16 g in each 64 bytes
@@ -146,19 +122,10 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       const uint8_t* tb = tables + panel * (size_t) lp->table_stride + 16 * g;
       const int32_t nc4 = n_total - n < 4 ? n_total - n : 4;
       uint8_t* out = output + (size_t) mb0 * n_total + n;
-      int32_t r = 0;
-      for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR, GL, U>(p, rows_at + (size_t) r * kp, kp, row_terms + r, idx, tb, n, nc4,
-                              out + (size_t) r * n_total, n_total);
-      }
-      const uint8_t* ar = rows_at + (size_t) r * kp;
-      uint8_t* outr = out + (size_t) r * n_total;
-      switch (rows - r) {
-        case 3: microtile<3, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, nc4, outr, n_total); break;
-        case 2: microtile<2, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, nc4, outr, n_total); break;
-        case 1: microtile<1, GL, U>(p, ar, kp, row_terms + r, idx, tb, n, nc4, outr, n_total); break;
-        default: break;
-      }
+      for_microtiles(rows, [&](auto mr, int32_t r) __attribute__((always_inline)) {
+        microtile<decltype(mr)::value, GL, U>(p, rows_at + (size_t) r * kp, kp, stage.row_terms + r, idx, tb, n, nc4,
+                                              out + (size_t) r * n_total, n_total);
+      });
     }
   }
 }

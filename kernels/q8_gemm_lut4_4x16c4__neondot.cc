@@ -40,7 +40,7 @@ static_assert(offsetof(whittle_q8_lut_params, table_stride) == 272, "params bloc
 
 namespace {
 
-using namespace whittle_q8_4x16c4_neondot;  // NOLINT: kMR, kNR, transform_row, microtile
+using namespace whittle_q8_4x16c4_neondot;  // NOLINT: kNR, row_stage, stage_rows, for_microtiles, microtile
 
 // Decodes one panel's kp / 8 index blocks (64 bytes each) into the dense panel layout (128 bytes
 // per 8 K) at dst. tb: the panel's 256 table bytes (SHARED: the layer's, channel 0's table at 0).
@@ -81,59 +81,25 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
                   int32_t m1, int32_t n0, int32_t n1) {
   const whittle_q8_gemm_params* p = &lp->gemm;
   const int32_t kp = p->kp;
-  const int32_t k = p->k;
-  // Scratch: alignment, the decoded panel (16 x kp), the packed rows, 64 bytes of slack for
-  // gather_bytes, the rows' sum terms (Q8LutGemm.scratchBytes).
+  // Scratch: alignment, the decoded panel (16 x kp), then gemm_rows' staging (the packed rows,
+  // 64 bytes of slack for gather_bytes, the rows' sum terms; Q8LutGemm.scratchBytes).
   int8_t* panel = reinterpret_cast<int8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~(uintptr_t) 63);
-  uint8_t* a = reinterpret_cast<uint8_t*>(panel) + (size_t) kNR * kp;
-  int32_t* row_terms = reinterpret_cast<int32_t*>(a + (size_t) p->mb * kp + 64);
-  const uint8_t* input_end = input + whittle_q8::input_bytes(p);
-  const uint8_t flip = (uint8_t) p->x_flip;
-  const uint32_t coef = (uint32_t) p->row_coef;
-  const bool want_sum = coef != 0;
+  const RowStage stage = row_stage(p, input, reinterpret_cast<uint8_t*>(panel) + (size_t) kNR * kp);
   const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
   const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
   const int32_t n_total = p->out_c;
-  const bool direct = whittle_q8::is_direct(p);
-  const bool in_place = direct && flip == 0 && !want_sum && kp == k;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
-    const uint8_t* rows_at = a;
-    if (in_place) {
-      rows_at = input + (size_t) mb0 * k;
-      for (int32_t r = 0; r < rows; r++) {
-        row_terms[r] = 0;
-      }
-    } else {
-      whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
-      for (int32_t r = 0; r < rows; r++, whittle_q8::next_pixel(p, &px)) {
-        uint8_t* row = a + (size_t) r * kp;
-        const uint8_t* bytes = input + (size_t) px.m * k;
-        if (!direct) {
-          whittle_q8::gather_bytes(p, input, input_end, false, px, row);
-          bytes = row;
-        }
-        row_terms[r] = (int32_t) (coef * (uint32_t) transform_row(bytes, row, k, kp, flip, want_sum));
-      }
-    }
+    const uint8_t* rows_at = stage_rows(stage, mb0, rows);
     for (int32_t n = n0; n < n1; n += kNR) {
       const size_t pi = (size_t) (n / kNR);
       decode_panel<SHARED>(indices + pi * kNR * kp / 2, tables + pi * (size_t) lp->table_stride, kp, panel);
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       uint8_t* out = output + (size_t) mb0 * n_total + n;
-      int32_t r = 0;
-      for (; r + kMR <= rows; r += kMR) {
-        microtile<kMR, GL, U>(p, rows_at + (size_t) r * kp, kp, row_terms + r, panel, n, nc,
-                              out + (size_t) r * n_total, n_total);
-      }
-      const uint8_t* ar = rows_at + (size_t) r * kp;
-      uint8_t* outr = out + (size_t) r * n_total;
-      switch (rows - r) {
-        case 3: microtile<3, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
-        case 2: microtile<2, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
-        case 1: microtile<1, GL, U>(p, ar, kp, row_terms + r, panel, n, nc, outr, n_total); break;
-        default: break;
-      }
+      for_microtiles(rows, [&](auto mr, int32_t r) __attribute__((always_inline)) {
+        microtile<decltype(mr)::value, GL, U>(p, rows_at + (size_t) r * kp, kp, stage.row_terms + r, panel, n, nc,
+                                              out + (size_t) r * n_total, n_total);
+      });
     }
   }
 }

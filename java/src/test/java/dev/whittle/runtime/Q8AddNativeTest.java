@@ -1,24 +1,17 @@
 package dev.whittle.runtime;
 
 import dev.whittle.TensorData;
-import dev.whittle.internal.nativelib.NativeLibrary;
+import dev.whittle.internal.vectorization.Int16AddLoops.Int16AddParams;
 import dev.whittle.model.BuiltinOperator;
-import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.Model;
-import dev.whittle.model.ModelBuilder;
-import dev.whittle.model.ModelBuilder.TensorSpec;
-import dev.whittle.model.Quantization;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.kernels.KernelPath;
-import dev.whittle.runtime.kernels.KernelRegistry;
-import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
-import dev.whittle.runtime.quant.FixedPoint;
+import dev.whittle.testing.QuantizedAddReference;
 import dev.whittle.testing.SharedData;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -29,11 +22,13 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.whittle.testing.QuantizedAddReference.expected;
+import static dev.whittle.testing.QuantizedAddReference.multiplier;
 
 /**
  * The native int8/uint8 ADD/SUB kernels ({@code qs8_add_16__avx2}, {@code qu8_add_16__avx512vnni},
  * {@code q*8_sub_*}, kernels/q8_add_*) on every path this CPU runs: called directly against the
- * reference arithmetic ({@link FixedPoint}) on random constant sets (left shift 20 and any
+ * reference arithmetic ({@link QuantizedAddReference}) on random constant sets (left shift 20 and any
  * 0..30, offsets at both ends of the 8-bit zero points and beyond the fast path's bound,
  * multipliers anywhere in int32 but MIN_VALUE, every exponent 0..31 on each side and the output,
  * narrow clamps), inputs at the type's extremes and random, lengths 1..70 and 1000, either operand
@@ -43,10 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mobilenet_v2_1.0_224_quant (10 uint8 ADDs) identical to TFLite on every native path.
  */
 class Q8AddNativeTest {
-    private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
-
     @AfterEach
     void clearProperty() {
         System.clearProperty(KernelPath.PROPERTY);
@@ -54,53 +45,13 @@ class Q8AddNativeTest {
 
     /** The native paths of the family this CPU runs, with their kernel-name suffixes. */
     private static List<String[]> nativePaths() {
-        List<String[]> out = new ArrayList<>();
-        for (var e : KernelRegistry.available(ElementwiseFamilies.QUANTIZED_BINARY)) {
-            if (e.path() == KernelPath.AVX2 && out.stream().noneMatch(s -> s[0].equals("avx2"))) {
-                out.add(new String[] {"avx2", "_16__avx2"});
-            } else if (e.path() == KernelPath.AVX512VNNI && out.stream().noneMatch(s -> s[0].equals("avx512vnni"))) {
-                out.add(new String[] {"avx512vnni", "_16__avx512vnni"});
-            }
-        }
-        // Where libwhittle has the kernel and the CPU runs AVX2, that path must be there (else the tests are vacuous).
-        if (dev.whittle.runtime.kernels.NativeKernels.has("whittle_qs8_add_16__avx2")
-                && KernelPath.AVX2.supportedBy(dev.whittle.CpuFeatures.detect())) {
-            assertTrue(out.stream().anyMatch(s -> s[0].equals("avx2")), "no avx2 path");
-        }
-        return out;
-    }
-
-    /** Constants in whittle_qs16_add_params order; exponents as right shifts. */
-    private record Q(boolean subtract, int ls, int aOffset, int aMul, int aExp, int bOffset, int bMul, int bExp,
-            int outMul, int outExp, int outOffset, int min, int max) {
-    }
-
-    private static int[] oracle(int[] x, int[] y, boolean aScalar, boolean bScalar, int len, Q q) {
-        int[] out = new int[len];
-        for (int k = 0; k < len; k++) {
-            int xv = x[aScalar ? 0 : k];
-            int yv = y[bScalar ? 0 : k];
-            int sx = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp((xv + q.aOffset()) * (1 << q.ls()),
-                    q.aMul(), -q.aExp());
-            int sy = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp((yv + q.bOffset()) * (1 << q.ls()),
-                    q.bMul(), -q.bExp());
-            int raw = q.subtract() ? sx - sy : sx + sy;
-            int v = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp(raw, q.outMul(), -q.outExp())
-                    + q.outOffset();
-            out[k] = Math.max(q.min(), Math.min(q.max(), v));
-        }
-        return out;
+        return QuantizedAddNativeHarness.nativePaths("_16__avx2", "_16__avx512vnni", "whittle_qs8_add_16__avx2");
     }
 
     private static int[] call(MethodHandle h, boolean signed, int[] x, int[] y, boolean aScalar, boolean bScalar,
-            int len, Q q) throws Throwable {
+            int len, Int16AddParams q) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment p = arena.allocate(48, 64);
-            int[] f = {q.ls(), q.aOffset(), q.aMul(), q.aExp(), q.bOffset(), q.bMul(), q.bExp(), q.outMul(),
-                q.outExp(), q.outOffset(), q.min(), q.max()};
-            for (int i = 0; i < f.length; i++) {
-                p.setAtIndex(ValueLayout.JAVA_INT, i, f[i]);
-            }
+            MemorySegment p = QuantizedAddNativeHarness.params(arena, q);
             // Unaligned starts, and exactly the elements read (a read past the end would show under ASan only).
             MemorySegment a = arena.allocate(x.length + 1, 64).asSlice(1);
             MemorySegment b = arena.allocate(y.length + 3, 64).asSlice(3);
@@ -128,20 +79,6 @@ class Q8AddNativeTest {
         }
     }
 
-    private static MethodHandle handle(String name) {
-        return NativeLibrary.get().downcall("whittle_" + name, SIGNATURE).orElseThrow();
-    }
-
-    private static int multiplier(SplittableRandom r) {
-        return switch (r.nextInt(6)) {
-            case 0 -> Integer.MAX_VALUE;
-            case 1 -> 1 << 30;
-            case 2 -> r.nextInt() | 1; // anywhere, negative too (never MIN_VALUE)
-            case 3 -> r.nextInt(1, 1 << 16);
-            default -> r.nextInt(1 << 30, Integer.MAX_VALUE);
-        };
-    }
-
     /** An input offset (-zero point): the 8-bit ends, random, and sometimes beyond the fast path's bound. */
     private static int offset(SplittableRandom r, boolean signed, int it) {
         return switch (r.nextInt(6)) {
@@ -165,8 +102,8 @@ class Q8AddNativeTest {
         for (String[] path : nativePaths()) {
             for (boolean signed : new boolean[] {true, false}) {
                 String t = signed ? "qs8" : "qu8";
-                MethodHandle add = handle(t + "_add" + path[1]);
-                MethodHandle sub = handle(t + "_sub" + path[1]);
+                MethodHandle add = QuantizedAddNativeHarness.handle(t + "_add" + path[1]);
+                MethodHandle sub = QuantizedAddNativeHarness.handle(t + "_sub" + path[1]);
                 SplittableRandom r = new SplittableRandom(42);
                 int tmin = signed ? -128 : 0;
                 int tmax = signed ? 127 : 255;
@@ -179,7 +116,7 @@ class Q8AddNativeTest {
                         max = min; // a single value
                     }
                     boolean subtract = r.nextBoolean();
-                    Q q = new Q(subtract, ls, offset(r, signed, it), multiplier(r), it % 32, offset(r, signed, it),
+                    Int16AddParams q = new Int16AddParams(subtract, ls, offset(r, signed, it), multiplier(r), it % 32, offset(r, signed, it),
                             multiplier(r), r.nextInt(32), multiplier(r), it % 5 == 0 ? (it / 5) % 32 : r.nextInt(12),
                             it % 3 == 0 ? r.nextInt(-300, 300) : (signed ? r.nextInt(-128, 128) : r.nextInt(256)),
                             min, max);
@@ -194,7 +131,7 @@ class Q8AddNativeTest {
                     for (int i = 0; i < y.length; i++) {
                         y[i] = input(r, signed);
                     }
-                    assertArrayEquals(oracle(x, y, aScalar, bScalar, len, q),
+                    assertArrayEquals(expected(x, y, aScalar, bScalar, len, q),
                             call(subtract ? sub : add, signed, x, y, aScalar, bScalar, len, q),
                             path[0] + " " + t + " " + q + " len " + len + " scalar " + aScalar + "/" + bScalar);
                 }
@@ -218,29 +155,15 @@ class Q8AddNativeTest {
                 for (int e = 0; e < 32; e += 1) {
                     int ao = e % 2 == 0 ? (signed ? 128 : 0) : (signed ? -127 : -255);
                     int bo = e % 3 == 0 ? (signed ? -127 : -255) : (signed ? 128 : -r.nextInt(256));
-                    Q q = new Q(e % 2 == 1, 20, ao, r.nextInt(1 << 30, Integer.MAX_VALUE), e % 12, bo,
+                    Int16AddParams q = new Int16AddParams(e % 2 == 1, 20, ao, r.nextInt(1 << 30, Integer.MAX_VALUE), e % 12, bo,
                             r.nextInt(1 << 30, Integer.MAX_VALUE), (31 - e) % 12, r.nextInt(1 << 30, Integer.MAX_VALUE),
                             e, signed ? r.nextInt(-128, 128) : r.nextInt(256), signed ? -128 : 0, signed ? 127 : 255);
                     String name = (signed ? "qs8" : "qu8") + (q.subtract() ? "_sub" : "_add") + path[1];
-                    assertArrayEquals(oracle(x, y, false, false, 65536, q),
-                            call(handle(name), signed, x, y, false, false, 65536, q), path[0] + " " + name + " " + q);
+                    assertArrayEquals(expected(x, y, false, false, 65536, q),
+                            call(QuantizedAddNativeHarness.handle(name), signed, x, y, false, false, 65536, q), path[0] + " " + name + " " + q);
                 }
             }
         }
-    }
-
-    private static Model model(BuiltinOperator op, TensorType type, int[] sa, int[] sb, double scaleA, int zpA,
-            double scaleB, int zpB, double scaleO, int zpO, int act, TensorData constB) {
-        ModelBuilder b = new ModelBuilder(op.name().toLowerCase());
-        int x = b.input("x", type, Quantization.perTensor(scaleA, zpA), sa);
-        int y = constB == null ? b.input("y", type, Quantization.perTensor(scaleB, zpB), sb)
-                : b.constant("y", type, Quantization.perTensor(scaleB, zpB), constB.data(), sb);
-        int[] so = ElementwiseOpsTest.broadcastShape(sa, sb);
-        BuiltinOptions o = BuiltinOptions.of(op == BuiltinOperator.ADD ? "AddOptions" : "SubOptions")
-                .set("fused_activation_function", act);
-        b.output(b.op(op, 1, o, new int[] {x, y}, TensorSpec.quantized("z", type,
-                Quantization.perTensor(scaleO, zpO), so))[0]);
-        return b.build();
     }
 
     @Test
@@ -272,23 +195,16 @@ class Q8AddNativeTest {
                     if (!constB) {
                         in.add(b);
                     }
-                    Model m = model(op, type, s[0], s[1], scaleA, zpA, scaleB, zpB, scaleO, zpO, act,
+                    Model m = QuantizedAddNativeHarness.model(op, type, s[0], s[1], scaleA, zpA, scaleB, zpB, scaleO, zpO, act,
                             constB ? b : null);
                     byte[] want = FastKernelHarness.run(m, in, "reference", 1, null);
                     String t = (signed ? "qs8_" : "qu8_") + op.name().toLowerCase();
                     List<String> kernels = new ArrayList<>();
                     assertArrayEquals(want, FastKernelHarness.run(m, in, "java", 1, kernels), "java " + n);
                     assertEquals(t + "_lut__java", kernels.get(0));
-                    for (String[] path : paths) {
-                        String label = t + " " + java.util.Arrays.toString(s[0]) + "+"
-                                + java.util.Arrays.toString(s[1]) + " act " + act + (constB ? " const b" : "")
-                                + " on " + path[0];
-                        kernels = new ArrayList<>();
-                        assertArrayEquals(want, FastKernelHarness.run(m, in, path[0], 1, kernels), label + " 1 thread");
-                        assertArrayEquals(want, FastKernelHarness.run(m, in, path[0], 3, null), label + " 3 threads");
-                        assertEquals(t + path[1], kernels.get(0), label);
-                        own++;
-                    }
+                    String label = t + " " + java.util.Arrays.toString(s[0]) + "+"
+                            + java.util.Arrays.toString(s[1]) + " act " + act + (constB ? " const b" : "");
+                    own += QuantizedAddNativeHarness.checkOnPaths(m, in, want, paths, t, label);
                     n++;
                 }
             }

@@ -1,25 +1,17 @@
 package dev.whittle.runtime;
 
 import dev.whittle.TensorData;
-import dev.whittle.internal.nativelib.NativeLibrary;
 import dev.whittle.internal.vectorization.Int16AddLoops;
 import dev.whittle.model.BuiltinOperator;
-import dev.whittle.model.BuiltinOptions;
 import dev.whittle.model.Model;
-import dev.whittle.model.ModelBuilder;
-import dev.whittle.model.ModelBuilder.TensorSpec;
-import dev.whittle.model.Quantization;
 import dev.whittle.model.TensorType;
 import dev.whittle.runtime.kernels.KernelPath;
-import dev.whittle.runtime.kernels.KernelRegistry;
-import dev.whittle.runtime.kernels.elementwise.ElementwiseFamilies;
-import dev.whittle.runtime.quant.FixedPoint;
+import dev.whittle.testing.QuantizedAddReference;
 import dev.whittle.testing.SharedData;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -30,11 +22,14 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.whittle.testing.QuantizedAddReference.expected;
+import static dev.whittle.testing.QuantizedAddReference.int16Input;
+import static dev.whittle.testing.QuantizedAddReference.multiplier;
 
 /**
  * The native int16 ADD/SUB kernels ({@code qs16_add_8__avx2}, {@code qs16_add_16__avx512vnni},
  * {@code qs16_sub_*}, kernels/qs16_add_*) on every path this CPU runs: called directly against
- * the reference arithmetic ({@link FixedPoint}) on 6000 random constant sets (multipliers
+ * the reference arithmetic ({@link QuantizedAddReference}) on 6000 random constant sets (multipliers
  * anywhere in int32 but MIN_VALUE, every exponent 0..31 on each side and the output, left
  * shifts 0..31, zero and random offsets, clamps narrower than int16), inputs at -32768/32767
  * and random, lengths 1..70 (every tail), either operand scalar, unaligned starts; every
@@ -43,10 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * every path against the reference path, asserting the dispatched kernel's name.
  */
 class Qs16AddNativeTest {
-    private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
-
     @AfterEach
     void clearProperty() {
         System.clearProperty(KernelPath.PROPERTY);
@@ -54,44 +45,13 @@ class Qs16AddNativeTest {
 
     /** The native paths of the family this CPU runs, with their kernel-name suffixes. */
     private static List<String[]> nativePaths() {
-        List<String[]> out = new ArrayList<>();
-        for (var e : KernelRegistry.available(ElementwiseFamilies.QUANTIZED_BINARY)) {
-            if (e.path() == KernelPath.AVX2) {
-                out.add(new String[] {"avx2", "_8__avx2"});
-            } else if (e.path() == KernelPath.AVX512VNNI) {
-                out.add(new String[] {"avx512vnni", "_16__avx512vnni"});
-            }
-        }
-        return out;
-    }
-
-    private static short[] oracle(short[] x, short[] y, boolean aScalar, boolean bScalar, int len,
-            Int16AddLoops.Int16AddParams q) {
-        short[] out = new short[len];
-        for (int k = 0; k < len; k++) {
-            int xv = x[aScalar ? 0 : k];
-            int yv = y[bScalar ? 0 : k];
-            int sx = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp((xv + q.aOffset()) * (1 << q.leftShift()),
-                    q.aMultiplier(), -q.aExp());
-            int sy = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp((yv + q.bOffset()) * (1 << q.leftShift()),
-                    q.bMultiplier(), -q.bExp());
-            int raw = q.subtract() ? sx - sy : sx + sy;
-            int v = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp(raw, q.outMultiplier(), -q.outExp())
-                    + q.outOffset();
-            out[k] = (short) Math.max(q.min(), Math.min(q.max(), v));
-        }
-        return out;
+        return QuantizedAddNativeHarness.nativePaths("_8__avx2", "_16__avx512vnni", "whittle_qs16_add_8__avx2");
     }
 
     private static short[] call(MethodHandle h, short[] x, short[] y, boolean aScalar, boolean bScalar, int len,
             Int16AddLoops.Int16AddParams q) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment p = arena.allocate(48, 64);
-            int[] f = {q.leftShift(), q.aOffset(), q.aMultiplier(), q.aExp(), q.bOffset(), q.bMultiplier(), q.bExp(),
-                q.outMultiplier(), q.outExp(), q.outOffset(), q.min(), q.max()};
-            for (int i = 0; i < f.length; i++) {
-                p.setAtIndex(ValueLayout.JAVA_INT, i, f[i]);
-            }
+            MemorySegment p = QuantizedAddNativeHarness.params(arena, q);
             // Unaligned starts, and exactly the elements read (a read past the end would show under ASan only).
             MemorySegment a = arena.allocate(2L * x.length + 2, 64).asSlice(2);
             MemorySegment b = arena.allocate(2L * y.length + 6, 64).asSlice(6);
@@ -112,35 +72,12 @@ class Qs16AddNativeTest {
         }
     }
 
-    private static MethodHandle handle(String name) {
-        return NativeLibrary.get().downcall("whittle_" + name, SIGNATURE).orElseThrow();
-    }
-
-    private static int multiplier(SplittableRandom r) {
-        return switch (r.nextInt(6)) {
-            case 0 -> Integer.MAX_VALUE;
-            case 1 -> 1 << 30;
-            case 2 -> r.nextInt() | 1; // anywhere, negative too (never MIN_VALUE)
-            case 3 -> r.nextInt(1, 1 << 16);
-            default -> r.nextInt(1 << 30, Integer.MAX_VALUE);
-        };
-    }
-
-    private static short input(SplittableRandom r) {
-        return switch (r.nextInt(5)) {
-            case 0 -> Short.MIN_VALUE;
-            case 1 -> Short.MAX_VALUE;
-            case 2 -> (short) r.nextInt(-3, 4);
-            default -> (short) r.nextInt();
-        };
-    }
-
     @Test
     void kernelsMatchReferenceArithmetic() throws Throwable {
         List<String[]> paths = nativePaths();
         for (String[] path : paths) {
-            MethodHandle add = handle("qs16_add" + path[1]);
-            MethodHandle sub = handle("qs16_sub" + path[1]);
+            MethodHandle add = QuantizedAddNativeHarness.handle("qs16_add" + path[1]);
+            MethodHandle sub = QuantizedAddNativeHarness.handle("qs16_sub" + path[1]);
             SplittableRandom r = new SplittableRandom(42);
             for (int it = 0; it < 6000; it++) {
                 int ls = it % 3 == 0 ? r.nextInt(32) : 15;
@@ -159,12 +96,12 @@ class Qs16AddNativeTest {
                 short[] x = new short[aScalar ? 1 : len];
                 short[] y = new short[bScalar ? 1 : len];
                 for (int i = 0; i < x.length; i++) {
-                    x[i] = input(r);
+                    x[i] = int16Input(r);
                 }
                 for (int i = 0; i < y.length; i++) {
-                    y[i] = input(r);
+                    y[i] = int16Input(r);
                 }
-                assertArrayEquals(oracle(x, y, aScalar, bScalar, len, q),
+                assertArrayEquals(expected(x, y, aScalar, bScalar, len, q),
                         call(subtract ? sub : add, x, y, aScalar, bScalar, len, q),
                         path[0] + " " + q + " len " + len + " scalar " + aScalar + "/" + bScalar);
             }
@@ -186,25 +123,11 @@ class Qs16AddNativeTest {
                 Int16AddLoops.Int16AddParams q = new Int16AddLoops.Int16AddParams(e % 2 == 0, 15, 0,
                         r.nextInt(1 << 30, Integer.MAX_VALUE), e, 0, r.nextInt(1 << 30, Integer.MAX_VALUE), 31 - e,
                         r.nextInt(1 << 30, Integer.MAX_VALUE), e % 16, 0, Short.MIN_VALUE, Short.MAX_VALUE);
-                assertArrayEquals(oracle(x, y, false, false, 65536, q),
-                        call(handle((q.subtract() ? "qs16_sub" : "qs16_add") + path[1]), x, y, false, false, 65536, q),
+                assertArrayEquals(expected(x, y, false, false, 65536, q),
+                        call(QuantizedAddNativeHarness.handle((q.subtract() ? "qs16_sub" : "qs16_add") + path[1]), x, y, false, false, 65536, q),
                         path[0] + " e " + e);
             }
         }
-    }
-
-    private static Model model(BuiltinOperator op, int[] sa, int[] sb, double scaleA, double scaleB, double scaleO,
-            int act, TensorData constB) {
-        ModelBuilder b = new ModelBuilder(op.name().toLowerCase());
-        int x = b.input("x", TensorType.INT16, Quantization.perTensor(scaleA, 0), sa);
-        int y = constB == null ? b.input("y", TensorType.INT16, Quantization.perTensor(scaleB, 0), sb)
-                : b.constant("y", TensorType.INT16, Quantization.perTensor(scaleB, 0), constB.data(), sb);
-        int[] so = ElementwiseOpsTest.broadcastShape(sa, sb);
-        BuiltinOptions o = BuiltinOptions.of(op == BuiltinOperator.ADD ? "AddOptions" : "SubOptions")
-                .set("fused_activation_function", act).set("pot_scale_int16", false);
-        b.output(b.op(op, 1, o, new int[] {x, y}, TensorSpec.quantized("z", TensorType.INT16,
-                Quantization.perTensor(scaleO, 0), so))[0]);
-        return b.build();
     }
 
     @Test
@@ -232,17 +155,12 @@ class Qs16AddNativeTest {
                 if (!constB) {
                     in.add(b);
                 }
-                Model m = model(op, s[0], s[1], scaleA, scaleB, scaleO, act, constB ? b : null);
+                Model m = QuantizedAddNativeHarness.model(op, TensorType.INT16, s[0], s[1], scaleA, 0, scaleB, 0, scaleO, 0, act,
+                        constB ? b : null);
                 byte[] want = FastKernelHarness.run(m, in, "reference", 1, null);
-                for (String[] path : paths) {
-                    String label = op + " " + java.util.Arrays.toString(s[0]) + "+" + java.util.Arrays.toString(s[1])
-                            + " act " + act + (constB ? " const b" : "") + " on " + path[0];
-                    List<String> kernels = new ArrayList<>();
-                    assertArrayEquals(want, FastKernelHarness.run(m, in, path[0], 1, kernels), label + " 1 thread");
-                    assertArrayEquals(want, FastKernelHarness.run(m, in, path[0], 3, null), label + " 3 threads");
-                    assertEquals("qs16_" + op.name().toLowerCase() + path[1], kernels.get(0), label);
-                    own++;
-                }
+                String label = op + " " + java.util.Arrays.toString(s[0]) + "+" + java.util.Arrays.toString(s[1])
+                        + " act " + act + (constB ? " const b" : "");
+                own += QuantizedAddNativeHarness.checkOnPaths(m, in, want, paths, "qs16_" + op.name().toLowerCase(), label);
                 n++;
             }
         }

@@ -1,6 +1,6 @@
 package dev.whittle.internal.vectorization;
 
-import dev.whittle.runtime.quant.FixedPoint;
+import dev.whittle.testing.QuantizedAddReference;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -10,34 +10,19 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.whittle.testing.QuantizedAddReference.expected;
+import static dev.whittle.testing.QuantizedAddReference.int16Input;
+import static dev.whittle.testing.QuantizedAddReference.multiplier;
 
 /**
  * {@link Int16AddLoops}: the JVM's loop (Panama where the module is there) and the plain twin
- * against the reference arithmetic ({@code BinaryArithmetic} through {@link FixedPoint}'s
- * multiplyByQuantizedMultiplierSmallerThanOneExp) on multipliers in [2^30, 2^31) and anywhere
- * in int32 (negative, tiny, MAX_VALUE), every exponent 0..31, left shifts 0..31, zero offsets
- * and random ones, inputs at -32768/32767 and random, lengths 1..70, either operand scalar,
- * ADD and SUB, int16 and narrow clamps. Identical shorts.
+ * against the reference arithmetic ({@link QuantizedAddReference}: {@code BinaryArithmetic}
+ * through FixedPoint's multiplyByQuantizedMultiplierSmallerThanOneExp) on multipliers in
+ * [2^30, 2^31) and anywhere in int32 (negative, tiny, MAX_VALUE), every exponent 0..31, left
+ * shifts 0..31, zero offsets and random ones, inputs at -32768/32767 and random, lengths 1..70,
+ * either operand scalar, ADD and SUB, int16 and narrow clamps. Identical shorts.
  */
 class Int16AddLoopsTwinTest {
-    private static short[] oracle(short[] x, short[] y, boolean aScalar, boolean bScalar, int len,
-            Int16AddLoops.Int16AddParams q) {
-        short[] out = new short[len];
-        for (int k = 0; k < len; k++) {
-            int xv = x[aScalar ? 0 : k];
-            int yv = y[bScalar ? 0 : k];
-            int sx = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp((xv + q.aOffset()) * (1 << q.leftShift()),
-                    q.aMultiplier(), -q.aExp());
-            int sy = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp((yv + q.bOffset()) * (1 << q.leftShift()),
-                    q.bMultiplier(), -q.bExp());
-            int raw = q.subtract() ? sx - sy : sx + sy;
-            int v = FixedPoint.multiplyByQuantizedMultiplierSmallerThanOneExp(raw, q.outMultiplier(), -q.outExp())
-                    + q.outOffset();
-            out[k] = (short) Math.max(q.min(), Math.min(q.max(), v));
-        }
-        return out;
-    }
-
     private static short[] run(Int16AddLoops loops, short[] x, short[] y, boolean aScalar, boolean bScalar, int len,
             Int16AddLoops.Int16AddParams q) {
         // Offsets inside the segments, to exercise unaligned starts.
@@ -50,25 +35,6 @@ class Int16AddLoopsTwinTest {
         short[] r = new short[len];
         MemorySegment.copy(o, ValueLayout.JAVA_SHORT_UNALIGNED, 4, r, 0, len);
         return r;
-    }
-
-    private static int multiplier(SplittableRandom r) {
-        return switch (r.nextInt(6)) {
-            case 0 -> Integer.MAX_VALUE;
-            case 1 -> 1 << 30;
-            case 2 -> r.nextInt() | 1; // anywhere, negative too (never MIN_VALUE)
-            case 3 -> r.nextInt(1, 1 << 16);
-            default -> r.nextInt(1 << 30, Integer.MAX_VALUE);
-        };
-    }
-
-    private static short input(SplittableRandom r) {
-        return switch (r.nextInt(5)) {
-            case 0 -> Short.MIN_VALUE;
-            case 1 -> Short.MAX_VALUE;
-            case 2 -> (short) r.nextInt(-3, 4);
-            default -> (short) r.nextInt();
-        };
     }
 
     @Test
@@ -97,12 +63,12 @@ class Int16AddLoopsTwinTest {
             short[] x = new short[aScalar ? 1 : len];
             short[] y = new short[bScalar ? 1 : len];
             for (int i = 0; i < x.length; i++) {
-                x[i] = input(r);
+                x[i] = int16Input(r);
             }
             for (int i = 0; i < y.length; i++) {
-                y[i] = input(r);
+                y[i] = int16Input(r);
             }
-            short[] want = oracle(x, y, aScalar, bScalar, len, q);
+            short[] want = expected(x, y, aScalar, bScalar, len, q);
             String label = q + " len " + len + " scalar " + aScalar + "/" + bScalar;
             assertArrayEquals(want, run(jvm, x, y, aScalar, bScalar, len, q), jvm.isa() + " " + label);
             assertArrayEquals(want, run(Int16AddLoops.plain(), x, y, aScalar, bScalar, len, q), "plain " + label);
@@ -125,7 +91,7 @@ class Int16AddLoopsTwinTest {
             Int16AddLoops.Int16AddParams q = new Int16AddLoops.Int16AddParams(e % 2 == 0, 15, 0,
                     r.nextInt(1 << 30, Integer.MAX_VALUE), e, 0, r.nextInt(1 << 30, Integer.MAX_VALUE), 31 - e,
                     r.nextInt(1 << 30, Integer.MAX_VALUE), e % 16, 0, Short.MIN_VALUE, Short.MAX_VALUE);
-            short[] want = oracle(x, y, false, false, 65536, q);
+            short[] want = expected(x, y, false, false, 65536, q);
             assertArrayEquals(want, run(Int16AddLoops.get(), x, y, false, false, 65536, q));
             assertArrayEquals(want, run(Int16AddLoops.plain(), x, y, false, false, 65536, q));
         }
