@@ -97,6 +97,23 @@ public final class NativeDepthwiseConvRows
      * reading the others at a whole number of units on ({@link #shiftedGroups}).
      */
     public static final String SHIFTED_PROPERTY = "whittle.dwconv.avx2shifted";
+    /** AVX2: the 3x3 stride_h 2 two-row unit ({@code WHITTLE_Q8_DWCONV_ROWS_ROW2_S2}; {@link #ROW2_S2_PROPERTY}). */
+    private static final int FLAG_ROW2_S2 = 32;
+    /**
+     * {@code -Dwhittle.dwconv.avx2row2s2=false} (read when a node is prepared): AVX2 3x3 nodes of
+     * stride_h 2 with shifted groups and two rows per pass compute each unit of the two rows from
+     * six tap rows per step as before (session 9) instead of five tap rows read once each in one
+     * run of the row's units (the middle tap row, input row 2 oy + 1 - pad, serves both rows).
+     */
+    public static final String ROW2_S2_PROPERTY = "whittle.dwconv.avx2row2s2";
+    /** AVX2: the 3x3 two-row units software-pipelined ({@code WHITTLE_Q8_DWCONV_ROWS_PIPELINE}; {@link #PIPELINE_PROPERTY}). */
+    private static final int FLAG_PIPELINE = 64;
+    /**
+     * {@code -Dwhittle.dwconv.avx2pipe=false} (read when a node is prepared): the AVX2 3x3 two-row
+     * units (stride_h 1 and 2) run one unit after the other instead of issuing unit u's products
+     * before unit u - 1's output stage.
+     */
+    public static final String PIPELINE_PROPERTY = "whittle.dwconv.avx2pipe";
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -312,7 +329,11 @@ public final class NativeDepthwiseConvRows
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
                     | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0)
-                    | (twoRows ? FLAG_TWO_ROWS : 0) | (shifted ? FLAG_SHIFTED_GROUPS : 0), (int) qrowBytes, xGroups, (int) steps,
+                    | (twoRows ? FLAG_TWO_ROWS : 0) | (shifted ? FLAG_SHIFTED_GROUPS : 0)
+                    | (isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(ROW2_S2_PROPERTY))
+                            ? FLAG_ROW2_S2 : 0)
+                    | (isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(PIPELINE_PROPERTY))
+                            ? FLAG_PIPELINE : 0), (int) qrowBytes, xGroups, (int) steps,
             vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
@@ -361,6 +382,26 @@ public final class NativeDepthwiseConvRows
                 p.batches() * p.outH(), (int) vectors, scratch);
     }
 
+    /**
+     * Whether an AVX2 node of this geometry (one that {@link #prefers} the rows kernel) runs the
+     * 3x3 two-row unit (stride_h 1, or 2 with {@link #ROW2_S2_PROPERTY}) under the current
+     * properties, for tests that must not test another pass against the reference.
+     */
+    public static boolean twoRow3x3(int outW, int inC, int mult, int kh, int kw, int strideH, int strideW, int dilH,
+            int dilW) {
+        if (kh != 3 || kw != 3 || strideH > 2 || dilH != 1
+                || strideH == 2 && "false".equalsIgnoreCase(System.getProperty(ROW2_S2_PROPERTY))
+                || "false".equalsIgnoreCase(System.getProperty(TWO_ROWS_PROPERTY))
+                || "false".equalsIgnoreCase(System.getProperty(SHIFTED_PROPERTY))) {
+            return false;
+        }
+        int outC = inC * mult;
+        int px = stepPixels(outW, outC, Isa.AVX2.unitLanes, Isa.AVX2.maxStepLanes);
+        long stepLanes = (long) px * outC;
+        long vectors = (stepLanes + 15) / 16;
+        return shiftedGroups(2, outC, strideW, dilW, stepLanes, vectors, (outW + px - 1) / px);
+    }
+
     /** How the VNNI kernel builds quad rows (dwconv_rows.h, direct_mode): 0 from a staged row. */
     static int directMode(int c, int m, int s) {
         if (m == 1 && s == 1) {
@@ -407,10 +448,15 @@ public final class NativeDepthwiseConvRows
      */
     static boolean shiftedGroups(DepthwiseConvParams p, int xGroups, long stepLanes, long vectors,
             long steps) {
-        if (xGroups < 2 || stepLanes != vectors * 16 || 2 * p.dilW() % p.strideW() != 0) {
+        return shiftedGroups(xGroups, p.outC(), p.strideW(), p.dilW(), stepLanes, vectors, steps);
+    }
+
+    private static boolean shiftedGroups(int xGroups, int outC, int strideW, int dilW, long stepLanes, long vectors,
+            long steps) {
+        if (xGroups < 2 || stepLanes != vectors * 16 || 2 * dilW % strideW != 0) {
             return false;
         }
-        long shiftLanes = 2L * p.dilW() / p.strideW() * p.outC();
+        long shiftLanes = 2L * dilW / strideW * outC;
         return shiftLanes % 8 == 0 && ((xGroups - 1) * shiftLanes + 15) / 16 <= (xGroups - 1) * steps * vectors;
     }
 
