@@ -310,34 +310,6 @@ void row2_3x3(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1,
   }
 }
 
-// WHITTLE_Q8_DWCONV_ROWS_PIPELINE: the same units software-pipelined: unit u's products are
-// issued before unit u - 1's output stage, so the scheduler holds independent multiply-adds while
-// the previous unit's requantize / pack / permute / clamp chain drains (one unit of ~110 vector
-// ops is more than Zen's vector scheduler holds).
-template <int kSH, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
-void row2_3x3_pipe(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1, int32_t lanes, int32_t nu,
-                   const Ctx& c) {
-  __m256i prev[2][2];
-  acc2_3x3<kSH, kShared>(r, off, 0, 0, c, prev);
-  int32_t wp = 0;
-  int32_t wu = nu == 1 ? 0 : 1;
-  int32_t u = 1;
-  for (; 16 * u < lanes; u++) {
-    __m256i cur[2][2];
-    acc2_3x3<kSH, kShared>(r, off, u, wu, c, cur);
-    out2_3x3<kShared, kUnsigned, kLeftShift, kSmall>(prev, out0, out1, lanes - 16 * (u - 1), u - 1, wp, c);
-    prev[0][0] = cur[0][0];
-    prev[0][1] = cur[0][1];
-    prev[1][0] = cur[1][0];
-    prev[1][1] = cur[1][1];
-    wp = wu;
-    if (++wu == nu) {
-      wu = 0;
-    }
-  }
-  out2_3x3<kShared, kUnsigned, kLeftShift, kSmall>(prev, out0, out1, lanes - 16 * (u - 1), u - 1, wp, c);
-}
-
 // Reads the 16 bytes of one tap for lanes [l, l + 16) of an input row (see direct_mode).
 struct Reader {
   const uint8_t* row;
@@ -591,7 +563,6 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   };
   // Shifted 3x3 nodes of stride_h 1, dil_h 1: both rows' taps from four tap rows (row2_3x3).
   // Stride_h 2 (ROW2_S2): five tap rows, the middle one shared.
-  const bool pipe = (p->flags & WHITTLE_Q8_DWCONV_ROWS_PIPELINE) != 0;
   const bool rows3x3 = shifted && kh == 3 && hx_n == 2 && p->dil_h == 1 &&
                        (p->stride_h == 1 || (p->stride_h == 2 && (p->flags & WHITTLE_Q8_DWCONV_ROWS_ROW2_S2) != 0));
   for (int32_t row = row_begin; row < row_end;) {
@@ -607,22 +578,10 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         // Row oy + 1's first tap row is row oy's last at stride_h 2 (q1[0] == q[4]).
         const uint8_t* r5[5] = {q[0], q[2], q[4], p->stride_h == 2 ? q1[2] : q1[4], q1[4]};
         if (p->stride_h == 2) {
-          if (pipe) {
-            if (shared) {
-              row2_3x3_pipe<2, true, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
-            } else {
-              row2_3x3_pipe<2, false, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
-            }
-          } else if (shared) {
+          if (shared) {
             row2_3x3<2, true, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
           } else {
             row2_3x3<2, false, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
-          }
-        } else if (pipe) {
-          if (shared) {
-            row2_3x3_pipe<1, true, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
-          } else {
-            row2_3x3_pipe<1, false, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
           }
         } else if (shared) {
           row2_3x3<1, true, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);

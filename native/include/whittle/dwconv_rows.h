@@ -93,9 +93,6 @@ typedef struct whittle_q8_dwconv_rows_params {
  * rows read five tap rows once each (row oy + 1's first tap row is row oy's last) in one run of
  * the row's units, as stride_h 1 does with four (session 10). */
 #define WHITTLE_Q8_DWCONV_ROWS_ROW2_S2 32
-/* AVX2 (rows16c2), the 3x3 two-row units (stride_h 1 and 2): software-pipelined, unit u's
- * products issued before unit u - 1's output stage (session 10). */
-#define WHITTLE_Q8_DWCONV_ROWS_PIPELINE 64
 /* The most taps (kh * kw) the kernels take: tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS 256
 

@@ -31,16 +31,14 @@ class DepthwiseAvx2RowsPassesTest {
         System.clearProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY);
         System.clearProperty(NativeDepthwiseConv.FEW_ROWS_SPLIT_PROPERTY);
         System.clearProperty(NativeDepthwiseConvRows.ROW2_S2_PROPERTY);
-        System.clearProperty(NativeDepthwiseConvRows.PIPELINE_PROPERTY);
     }
 
     /**
      * The 3x3 two-row units: stride_h 2 ({@value NativeDepthwiseConvRows#ROW2_S2_PROPERTY}: five tap
-     * rows, the middle one shared) on and off, and software-pipelined or not
-     * ({@value NativeDepthwiseConvRows#PIPELINE_PROPERTY}, stride_h 1 and 2), against the reference;
-     * whether the unit is taken is asserted ({@link NativeDepthwiseConvRows#twoRow3x3}). Shapes:
-     * 1 x 8 (the first layer's), 2 x 4, 8, 16, 24, 32, 64 channels, stride_w 1 and 2, dilation_w 2,
-     * rows of one unit (the pipeline's prologue only) and of many, odd and even heights (SAME pads
+     * rows, the middle one shared) on and off, and stride_h 1, against the reference; whether the
+     * unit is taken is asserted ({@link NativeDepthwiseConvRows#twoRow3x3}). Shapes: 1 x 8 (the
+     * first layer's), 2 x 4, 8, 16, 24, 32, 64 channels, stride_w 1 and 2, dilation_w 2, rows of
+     * one unit and of many, a partial last unit, odd and even heights (SAME pads
      * the top or not; the last pair's second row is the bottom zero row or a lone row), VALID,
      * out_h 1 and 2, batch 2, rows split at odd rows across 3 threads (serial threshold 0) and by
      * vectors (few-rows split: every group built, so the unit is not taken there), clamps, zero
@@ -68,8 +66,6 @@ class DepthwiseAvx2RowsPassesTest {
             {1, 5, 4, 64, 1, 3, 3, 1, 1, 1, 1},
             {1, 8, 9, 16, 1, 3, 3, 1, 2, 1, 1},
         };
-        // ROW2_S2 on / PIPELINE on, on / off, off / on
-        boolean[][] variants = {{true, true}, {true, false}, {false, true}};
         int i = 0;
         int ran = 0;
         int took = 0;
@@ -77,9 +73,8 @@ class DepthwiseAvx2RowsPassesTest {
             if (!DepthwiseConvRowsKernelTest.rowsAvailable(family)) {
                 continue;
             }
-            for (boolean[] v : variants) {
-                System.setProperty(NativeDepthwiseConvRows.ROW2_S2_PROPERTY, Boolean.toString(v[0]));
-                System.setProperty(NativeDepthwiseConvRows.PIPELINE_PROPERTY, Boolean.toString(v[1]));
+            for (boolean s2 : new boolean[] {true, false}) {
+                System.setProperty(NativeDepthwiseConvRows.ROW2_S2_PROPERTY, Boolean.toString(s2));
                 for (int j = 0; j < cases.length; j++) {
                     int[] g = cases[j];
                     assertTrue(NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, g[3], g[4], g[8]),
@@ -89,7 +84,7 @@ class DepthwiseAvx2RowsPassesTest {
                     DepthwiseConvKernelPathsTest.Spec s = new Spec(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
                             g[8], g[9], g[10], same, new int[] {0, 3, 1}[i % 3], i % 4 != 1, i % 3,
                             i % 5 == 2 ? 1 : i % 5 == 4 ? 2 : 0, 5400 + i);
-                    boolean on = v[0] || g[7] == 1;
+                    boolean on = s2 || g[7] == 1;
                     assertEquals(on, NativeDepthwiseConvRows.twoRow3x3(s.outW(), g[3], g[4], g[5], g[6], g[7], g[8],
                             g[9], g[10]), "unit taken on " + s);
                     System.setProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY, "0");

@@ -106,14 +106,6 @@ public final class NativeDepthwiseConvRows
      * run of the row's units (the middle tap row, input row 2 oy + 1 - pad, serves both rows).
      */
     public static final String ROW2_S2_PROPERTY = "whittle.dwconv.avx2row2s2";
-    /** AVX2: the 3x3 two-row units software-pipelined ({@code WHITTLE_Q8_DWCONV_ROWS_PIPELINE}; {@link #PIPELINE_PROPERTY}). */
-    private static final int FLAG_PIPELINE = 64;
-    /**
-     * {@code -Dwhittle.dwconv.avx2pipe=false} (read when a node is prepared): the AVX2 3x3 two-row
-     * units (stride_h 1 and 2) run one unit after the other instead of issuing unit u's products
-     * before unit u - 1's output stage.
-     */
-    public static final String PIPELINE_PROPERTY = "whittle.dwconv.avx2pipe";
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -331,9 +323,7 @@ public final class NativeDepthwiseConvRows
                     | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0)
                     | (twoRows ? FLAG_TWO_ROWS : 0) | (shifted ? FLAG_SHIFTED_GROUPS : 0)
                     | (isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(ROW2_S2_PROPERTY))
-                            ? FLAG_ROW2_S2 : 0)
-                    | (isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(PIPELINE_PROPERTY))
-                            ? FLAG_PIPELINE : 0), (int) qrowBytes, xGroups, (int) steps,
+                            ? FLAG_ROW2_S2 : 0), (int) qrowBytes, xGroups, (int) steps,
             vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
