@@ -37,7 +37,8 @@ class DepthwiseAvx2RowsPassesTest {
      * The 3x3 two-row units: stride_h 2 ({@value NativeDepthwiseConvRows#ROW2_S2_PROPERTY}: five tap
      * rows, the middle one shared) on and off, and stride_h 1, against the reference; whether the
      * unit is taken is asserted ({@link NativeDepthwiseConvRows#twoRow3x3}). Shapes: 1 x 8 (the
-     * first layer's), 2 x 4, 8, 16, 24, 32, 64 channels, stride_w 1 and 2, dilation_w 2, rows of
+     * first layer's), 2 x 4, 8, 16, 24, 32, 64, 128 channels (stride 2 above 64: {@value
+     * NativeDepthwiseConvRows#S2_WIDE_PROPERTY}), stride_w 1 and 2, dilation_w 2, rows of
      * one unit and of many, a partial last unit, odd and even heights (SAME pads
      * the top or not; the last pair's second row is the bottom zero row or a lone row), VALID,
      * out_h 1 and 2, batch 2, rows split at odd rows across 3 threads (serial threshold 0) and by
@@ -65,6 +66,7 @@ class DepthwiseAvx2RowsPassesTest {
             {2, 7, 6, 32, 1, 3, 3, 1, 1, 1, 1},
             {1, 5, 4, 64, 1, 3, 3, 1, 1, 1, 1},
             {1, 8, 9, 16, 1, 3, 3, 1, 2, 1, 1},
+            {1, 11, 13, 128, 1, 3, 3, 2, 2, 1, 1},
         };
         int i = 0;
         int ran = 0;
@@ -77,13 +79,14 @@ class DepthwiseAvx2RowsPassesTest {
                 System.setProperty(NativeDepthwiseConvRows.ROW2_S2_PROPERTY, Boolean.toString(s2));
                 for (int j = 0; j < cases.length; j++) {
                     int[] g = cases[j];
-                    assertTrue(NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, g[3], g[4], g[8]),
-                            "case meant for the rows kernel on AVX2");
                     // VALID on every third case (by position: the unit needs whole units per row)
                     boolean same = j % 3 != 1 || g[1] < 3 || g[2] - 2 * g[10] < 1;
                     DepthwiseConvKernelPathsTest.Spec s = new Spec(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
                             g[8], g[9], g[10], same, new int[] {0, 3, 1}[i % 3], i % 4 != 1, i % 3,
                             i % 5 == 2 ? 1 : i % 5 == 4 ? 2 : 0, 5400 + i);
+                    // Stride 2 above 64 channels goes to rows16c2 only with the unit (S2_WIDE).
+                    assertEquals(g[3] <= 64 || s2, NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2,
+                            g[3], g[4], g[8], s.outW()), "case meant for the rows kernel on AVX2");
                     boolean on = s2 || g[7] == 1;
                     assertEquals(on, NativeDepthwiseConvRows.twoRow3x3(s.outW(), g[3], g[4], g[5], g[6], g[7], g[8],
                             g[9], g[10]), "unit taken on " + s);
@@ -126,8 +129,8 @@ class DepthwiseAvx2RowsPassesTest {
                 System.setProperty(NativeDepthwiseConvRows.TWO_ROWS_PROPERTY, Boolean.toString((variant & 1) == 0));
                 System.setProperty(NativeDepthwiseConvRows.SHIFTED_PROPERTY, Boolean.toString((variant & 2) == 0));
                 for (int[] g : cases) {
-                    assertTrue(NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, g[3], g[4], g[8]),
-                            "case meant for the rows kernel on AVX2");
+                    assertTrue(NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, g[3], g[4], g[8],
+                            Integer.MAX_VALUE), "case meant for the rows kernel on AVX2");
                     boolean same = i % 3 != 1 || g[1] - (g[5] - 1) * g[9] < 1 || g[2] - (g[6] - 1) * g[10] < 1;
                     System.setProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY, "0");
                     System.setProperty(NativeDepthwiseConv.FEW_ROWS_SPLIT_PROPERTY, Boolean.toString(i % 4 == 3));
