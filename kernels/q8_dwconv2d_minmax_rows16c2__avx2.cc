@@ -299,8 +299,15 @@ WHITTLE_DW_INLINE void unit2_3x3(const uint8_t* const* r, size_t off, uint8_t* o
 }
 
 template <int kSH, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
-void row2_3x3(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1, int32_t lanes, int32_t nu,
-              const Ctx& c) {
+void row2_3x3(const uint8_t* const* r_in, size_t off, uint8_t* out0, uint8_t* out1, int32_t lanes, int32_t nu,
+              const Ctx& c_in) {
+  // Local copies (their addresses never escape): the byte stores to out0 / out1 may alias any
+  // memory, so GCC would otherwise reload the tap-row pointers and the context after each unit.
+  const Ctx c = c_in;
+  const uint8_t* r[3 + kSH];
+  for (int i = 0; i < 3 + kSH; i++) {
+    r[i] = r_in[i];
+  }
   int32_t wu = 0;
   for (int32_t u = 0; 16 * u < lanes; u++) {
     unit2_3x3<kSH, kShared, kUnsigned, kLeftShift, kSmall>(r, off, out0, out1, lanes - 16 * u, u, wu, c);
