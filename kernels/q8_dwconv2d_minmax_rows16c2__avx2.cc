@@ -224,14 +224,15 @@ inline void step2(const uint8_t* const* q0, const uint8_t* const* q1, int32_t ng
 // r[0..3] (row oy's taps are rows 0-2, row oy + 1's rows 1-3), group 1 at `off` bytes on. Each
 // tap-row vector is loaded once for both rows (16 loads per unit against 24) and the row's units
 // are one run (unit u of the row; wu its unit within a step, for the weights and constants).
-template <bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
-WHITTLE_DW_INLINE void unit2_3x3(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1, int32_t n,
-                                 int32_t u, int32_t wu, const Ctx& c) {
+// kSH 2 (WHITTLE_Q8_DWCONV_ROWS_ROW2_S2, stride_h 2): five tap rows, row oy's are 0-2 and row
+// oy + 1's 2-4 (row 2 serves both): 20 data loads per unit against 24.
+template <int kSH, bool kShared>
+WHITTLE_DW_INLINE void acc2_3x3(const uint8_t* const* r, size_t off, int32_t u, int32_t wu, const Ctx& c,
+                                __m256i acc[2][2]) {
   const size_t ku = kShared ? 0 : (size_t)wu;
   const __m256i* k = c.k + ku * 12;
   const __m256i* w = c.w + ku * 2;
   const size_t wg = (size_t)c.units * 2;
-  __m256i acc[2][2];
   #pragma GCC unroll 2
   for (int h = 0; h < 2; h++) {
     __m256i a = _mm256_load_si256(k + 6 * h);
@@ -239,21 +240,31 @@ WHITTLE_DW_INLINE void unit2_3x3(const uint8_t* const* r, size_t off, uint8_t* o
     #pragma GCC unroll 2
     for (int hx = 0; hx < 2; hx++) {
       const size_t o = (size_t)u * 64 + hx * off + 32 * (size_t)h;
-      const __m256i d0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[0] + o));
-      const __m256i d1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[1] + o));
-      const __m256i d2 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[2] + o));
-      const __m256i d3 = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[3] + o));
+      __m256i d[3 + kSH];
+      #pragma GCC unroll 5
+      for (int i = 0; i < 3 + kSH; i++) {
+        d[i] = _mm256_load_si256(reinterpret_cast<const __m256i*>(r[i] + o));
+      }
       const __m256i w0 = _mm256_load_si256(w + (0 * 2 + hx) * wg + h);
       const __m256i w1 = _mm256_load_si256(w + (1 * 2 + hx) * wg + h);
       const __m256i w2 = _mm256_load_si256(w + (2 * 2 + hx) * wg + h);
-      a = _mm256_add_epi32(a, _mm256_add_epi32(_mm256_madd_epi16(d0, w0),
-                                               _mm256_add_epi32(_mm256_madd_epi16(d1, w1), _mm256_madd_epi16(d2, w2))));
-      b = _mm256_add_epi32(b, _mm256_add_epi32(_mm256_madd_epi16(d1, w0),
-                                               _mm256_add_epi32(_mm256_madd_epi16(d2, w1), _mm256_madd_epi16(d3, w2))));
+      a = _mm256_add_epi32(a, _mm256_add_epi32(_mm256_madd_epi16(d[0], w0),
+                                               _mm256_add_epi32(_mm256_madd_epi16(d[1], w1), _mm256_madd_epi16(d[2], w2))));
+      b = _mm256_add_epi32(b, _mm256_add_epi32(_mm256_madd_epi16(d[kSH], w0),
+                                               _mm256_add_epi32(_mm256_madd_epi16(d[kSH + 1], w1),
+                                                                _mm256_madd_epi16(d[kSH + 2], w2))));
     }
     acc[0][h] = a;
     acc[1][h] = b;
   }
+}
+
+// The output stage of a unit of two rows (acc2_3x3's sums): requantize, pack, clamp, store.
+template <bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+WHITTLE_DW_INLINE void out2_3x3(const __m256i acc[2][2], uint8_t* out0, uint8_t* out1, int32_t n, int32_t u,
+                                int32_t wu, const Ctx& c) {
+  const size_t ku = kShared ? 0 : (size_t)wu;
+  const __m256i* k = c.k + ku * 12;
   __m256i wa, wb;
   if (kSmall) {
     wa = _mm256_packs_epi32(requant_small<kLeftShift>(k, acc[0][0], c), requant_small<kLeftShift>(k + 6, acc[0][1], c));
@@ -279,12 +290,27 @@ WHITTLE_DW_INLINE void unit2_3x3(const uint8_t* const* r, size_t off, uint8_t* o
   }
 }
 
-template <bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
-void row2_3x3(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1, int32_t lanes, int32_t nu,
-              const Ctx& c) {
+template <int kSH, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+WHITTLE_DW_INLINE void unit2_3x3(const uint8_t* const* r, size_t off, uint8_t* out0, uint8_t* out1, int32_t n,
+                                 int32_t u, int32_t wu, const Ctx& c) {
+  __m256i acc[2][2];
+  acc2_3x3<kSH, kShared>(r, off, u, wu, c, acc);
+  out2_3x3<kShared, kUnsigned, kLeftShift, kSmall>(acc, out0, out1, n, u, wu, c);
+}
+
+template <int kSH, bool kShared, bool kUnsigned, bool kLeftShift, bool kSmall>
+void row2_3x3(const uint8_t* const* r_in, size_t off, uint8_t* out0, uint8_t* out1, int32_t lanes, int32_t nu,
+              const Ctx& c_in) {
+  // Local copies (their addresses never escape): the byte stores to out0 / out1 may alias any
+  // memory, so GCC would otherwise reload the tap-row pointers and the context after each unit.
+  const Ctx c = c_in;
+  const uint8_t* r[3 + kSH];
+  for (int i = 0; i < 3 + kSH; i++) {
+    r[i] = r_in[i];
+  }
   int32_t wu = 0;
   for (int32_t u = 0; 16 * u < lanes; u++) {
-    unit2_3x3<kShared, kUnsigned, kLeftShift, kSmall>(r, off, out0, out1, lanes - 16 * u, u, wu, c);
+    unit2_3x3<kSH, kShared, kUnsigned, kLeftShift, kSmall>(r, off, out0, out1, lanes - 16 * u, u, wu, c);
     if (++wu == nu) {
       wu = 0;
     }
@@ -543,7 +569,9 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
     }
   };
   // Shifted 3x3 nodes of stride_h 1, dil_h 1: both rows' taps from four tap rows (row2_3x3).
-  const bool rows3x3 = shifted && kh == 3 && hx_n == 2 && p->stride_h == 1 && p->dil_h == 1;
+  // Stride_h 2 (ROW2_S2): five tap rows, the middle one shared.
+  const bool rows3x3 = shifted && kh == 3 && hx_n == 2 && p->dil_h == 1 &&
+                       (p->stride_h == 1 || (p->stride_h == 2 && (p->flags & WHITTLE_Q8_DWCONV_ROWS_ROW2_S2) != 0));
   for (int32_t row = row_begin; row < row_end;) {
     // Two rows of one image per pass; row_slots then holds both rows' input rows (the Java
     // side sizes it stride_h rows larger), so building the second's never evicts the first's.
@@ -553,11 +581,19 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
       uint8_t* out0 = output + (size_t)row * out_row_lanes;
       uint8_t* out1 = out0 + out_row_lanes;
       if (rows3x3) {
-        const uint8_t* r4[4] = {q[0], q[2], q[4], q1[4]};
-        if (shared) {
-          row2_3x3<true, kUnsigned, kLeftShift, kSmall>(r4, hx_bytes, out0, out1, (int32_t)out_row_lanes, nu, c);
+        const int32_t lanes = (int32_t)out_row_lanes;
+        // Row oy + 1's first tap row is row oy's last at stride_h 2 (q1[0] == q[4]).
+        const uint8_t* r5[5] = {q[0], q[2], q[4], p->stride_h == 2 ? q1[2] : q1[4], q1[4]};
+        if (p->stride_h == 2) {
+          if (shared) {
+            row2_3x3<2, true, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
+          } else {
+            row2_3x3<2, false, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
+          }
+        } else if (shared) {
+          row2_3x3<1, true, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
         } else {
-          row2_3x3<false, kUnsigned, kLeftShift, kSmall>(r4, hx_bytes, out0, out1, (int32_t)out_row_lanes, nu, c);
+          row2_3x3<1, false, kUnsigned, kLeftShift, kSmall>(r5, hx_bytes, out0, out1, lanes, nu, c);
         }
         row += 2;
         continue;

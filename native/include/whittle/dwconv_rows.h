@@ -89,6 +89,10 @@ typedef struct whittle_q8_dwconv_rows_params {
  * lanes on. Used when a call computes every vector (else the call builds every group, and then
  * needs the unpack order: such nodes are packed without it -- see the Java side). */
 #define WHITTLE_Q8_DWCONV_ROWS_SHIFTED_GROUPS 16
+/* AVX2 (rows16c2), with TWO_ROWS and SHIFTED_GROUPS, 3x3 stride_h 2, dil_h 1: the two output
+ * rows read five tap rows once each (row oy + 1's first tap row is row oy's last) in one run of
+ * the row's units, as stride_h 1 does with four (session 10). */
+#define WHITTLE_Q8_DWCONV_ROWS_ROW2_S2 32
 /* The most taps (kh * kw) the kernels take: tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS 256
 

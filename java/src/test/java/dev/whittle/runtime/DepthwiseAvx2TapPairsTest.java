@@ -55,7 +55,7 @@ class DepthwiseAvx2TapPairsTest {
             assertFalse(NativeDepthwiseConv.tapPairs("16c__neon"));
             for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
                 for (int[] g : cases) {
-                    assertFalse(NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, g[3], g[4], g[8]),
+                    assertFalse(NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, g[3], g[4], g[8], Integer.MAX_VALUE),
                             "case meant for the 16c kernel on AVX2");
                     boolean same = i % 3 != 1 || g[1] - (g[5] - 1) * g[9] < 1 || g[2] - (g[6] - 1) * g[10] < 1;
                     Spec s = new Spec(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], same,

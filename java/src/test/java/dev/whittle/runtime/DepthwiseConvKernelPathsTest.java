@@ -131,11 +131,11 @@ class DepthwiseConvKernelPathsTest {
             case JAVA -> JavaDepthwiseConv.kernelName(family);
             // The row kernels take every node here they prefer; uint8 on AVX-512 goes to the
             // lane-mapped kernel (depth multiplier above 1 or few channels) or the channel-blocked one.
-            case AVX2 -> NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, s.c(), s.mult(), s.sw())
+            case AVX2 -> NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
                     : NativeDepthwiseConv.kernelName(family, "16c__avx2");
             case AVX512VNNI -> NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
-                    && NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX512VNNI, s.c(), s.mult(), s.sw())
+                    && NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX512VNNI, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
                     : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx512" : "32c__avx512");
             // NEON: the lane-mapped kernel where x86 takes it (depth multiplier above 1, few channels),

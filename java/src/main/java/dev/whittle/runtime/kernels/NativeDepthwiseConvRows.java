@@ -97,6 +97,15 @@ public final class NativeDepthwiseConvRows
      * reading the others at a whole number of units on ({@link #shiftedGroups}).
      */
     public static final String SHIFTED_PROPERTY = "whittle.dwconv.avx2shifted";
+    /** AVX2: the 3x3 stride_h 2 two-row unit ({@code WHITTLE_Q8_DWCONV_ROWS_ROW2_S2}; {@link #ROW2_S2_PROPERTY}). */
+    private static final int FLAG_ROW2_S2 = 32;
+    /**
+     * {@code -Dwhittle.dwconv.avx2row2s2=false} (read when a node is prepared): AVX2 3x3 nodes of
+     * stride_h 2 with shifted groups and two rows per pass compute each unit of the two rows from
+     * six tap rows per step as before (session 9) instead of five tap rows read once each in one
+     * run of the row's units (the middle tap row, input row 2 oy + 1 - pad, serves both rows).
+     */
+    public static final String ROW2_S2_PROPERTY = "whittle.dwconv.avx2row2s2";
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -151,10 +160,11 @@ public final class NativeDepthwiseConvRows
      * the 64l kernel took (a depth multiplier or fewer than 32 channels), where its lanes were
      * wasted; on AVX2 also stride 1 up to 64 channels (measured faster than 16c there), and
      * channels a multiple of 16 at stride 1, or at stride 2 up to 64 ({@link #WIDE_PROPERTY}:
-     * faster than 16c since the shifted groups); on AVX-512 VNNI every node whose taps it reads straight from the input row
+     * faster than 16c since the shifted groups) and up to 256 on rows of {@code outW} >= 6 pixels
+     * ({@link #S2_WIDE_PROPERTY}); on AVX-512 VNNI every node whose taps it reads straight from the input row
      * (direct mode; with a staged row, 32c is faster on many channels).
      */
-    public static boolean prefers(Isa isa, int inC, int mult, int strideW) {
+    public static boolean prefers(Isa isa, int inC, int mult, int strideW, int outW) {
         if (mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS) {
             return true;
         }
@@ -167,7 +177,14 @@ public final class NativeDepthwiseConvRows
         // Channels a multiple of 16 at stride 1 or 2 have shifted groups: one build per input row.
         boolean wide = !"false".equalsIgnoreCase(System.getProperty(WIDE_PROPERTY))
                 && !"false".equalsIgnoreCase(System.getProperty(SHIFTED_PROPERTY));
-        return wide && inC % 16 == 0 && (strideW == 1 || strideW == 2 && inC <= 64);
+        if (!wide || inC % 16 != 0) {
+            return false;
+        }
+        // Stride 2 above 64 channels: since the stride-2 two-row unit, on rows of 6 pixels or more
+        // up to 256 channels ({@link #S2_WIDE_PROPERTY}).
+        boolean s2Wide = !"false".equalsIgnoreCase(System.getProperty(S2_WIDE_PROPERTY))
+                && !"false".equalsIgnoreCase(System.getProperty(ROW2_S2_PROPERTY));
+        return strideW == 1 || strideW == 2 && (inC <= 64 || s2Wide && inC <= 256 && outW >= 6);
     }
 
     /**
@@ -180,6 +197,18 @@ public final class NativeDepthwiseConvRows
      * 56x56x144 75.3 / 76.6), nor without shifted groups (the other channel counts).
      */
     public static final String WIDE_PROPERTY = "whittle.dwconv.avx2rowsWide";
+
+    /**
+     * {@code -Dwhittle.dwconv.avx2rowsS2Wide=false} (read when a node is prepared): AVX2 stride-2
+     * nodes of more than 64 channels go to the 16c kernel as in session 9. With the stride-2
+     * two-row unit ({@link #ROW2_S2_PROPERTY}) rows16c2 measured (session 10, 1 thread, min of
+     * 1000-3000 interleaved, {@code SmallLayerCompare}, loaded machine; 16c / rows, us)
+     * 112x112x96 209.8-211.5 / 181.9-183.3, 56x56x144 76.7-77.0 / 69.9-70.5, 28x28x192 25.0-25.1 /
+     * 23.0, 28x28x256 32.9 / 31.7, 12x12x128 3.47 / 3.21 (int8 and uint8 alike); not faster at 384
+     * and more channels (14x14x384 12.32 / 12.28, 14x14x512 16.70 / 17.18, 14x14x576 18.7 / 19.1-19.2)
+     * nor on rows of 3 pixels (6x6x128: 1.09 / 1.71, one step of one pixel).
+     */
+    public static final String S2_WIDE_PROPERTY = "whittle.dwconv.avx2rowsS2Wide";
 
     /** Whether {@code isa}'s kernel exists for {@code family} (AVX-512 VNNI: int8 weights only). */
     public static boolean covers(KernelFamily<?> family, Isa isa) {
@@ -225,7 +254,7 @@ public final class NativeDepthwiseConvRows
      */
     public static NativeDepthwiseConvRows create(KernelFamily<?> family, Isa isa, DepthwiseConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
-        if (!covers(family, isa) || !prefers(isa, p.inC(), p.multiplier(), p.strideW())) {
+        if (!covers(family, isa) || !prefers(isa, p.inC(), p.multiplier(), p.strideW(), p.outW())) {
             return null;
         }
         boolean unsigned = family.name().startsWith("qu8_");
@@ -312,7 +341,9 @@ public final class NativeDepthwiseConvRows
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
             (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
                     | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0)
-                    | (twoRows ? FLAG_TWO_ROWS : 0) | (shifted ? FLAG_SHIFTED_GROUPS : 0), (int) qrowBytes, xGroups, (int) steps,
+                    | (twoRows ? FLAG_TWO_ROWS : 0) | (shifted ? FLAG_SHIFTED_GROUPS : 0)
+                    | (isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(ROW2_S2_PROPERTY))
+                            ? FLAG_ROW2_S2 : 0), (int) qrowBytes, xGroups, (int) steps,
             vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
@@ -361,6 +392,26 @@ public final class NativeDepthwiseConvRows
                 p.batches() * p.outH(), (int) vectors, scratch);
     }
 
+    /**
+     * Whether an AVX2 node of this geometry (one that {@link #prefers} the rows kernel) runs the
+     * 3x3 two-row unit (stride_h 1, or 2 with {@link #ROW2_S2_PROPERTY}) under the current
+     * properties, for tests that must not test another pass against the reference.
+     */
+    public static boolean twoRow3x3(int outW, int inC, int mult, int kh, int kw, int strideH, int strideW, int dilH,
+            int dilW) {
+        if (kh != 3 || kw != 3 || strideH > 2 || dilH != 1
+                || strideH == 2 && "false".equalsIgnoreCase(System.getProperty(ROW2_S2_PROPERTY))
+                || "false".equalsIgnoreCase(System.getProperty(TWO_ROWS_PROPERTY))
+                || "false".equalsIgnoreCase(System.getProperty(SHIFTED_PROPERTY))) {
+            return false;
+        }
+        int outC = inC * mult;
+        int px = stepPixels(outW, outC, Isa.AVX2.unitLanes, Isa.AVX2.maxStepLanes);
+        long stepLanes = (long) px * outC;
+        long vectors = (stepLanes + 15) / 16;
+        return shiftedGroups(2, outC, strideW, dilW, stepLanes, vectors, (outW + px - 1) / px);
+    }
+
     /** How the VNNI kernel builds quad rows (dwconv_rows.h, direct_mode): 0 from a staged row. */
     static int directMode(int c, int m, int s) {
         if (m == 1 && s == 1) {
@@ -407,10 +458,15 @@ public final class NativeDepthwiseConvRows
      */
     static boolean shiftedGroups(DepthwiseConvParams p, int xGroups, long stepLanes, long vectors,
             long steps) {
-        if (xGroups < 2 || stepLanes != vectors * 16 || 2 * p.dilW() % p.strideW() != 0) {
+        return shiftedGroups(xGroups, p.outC(), p.strideW(), p.dilW(), stepLanes, vectors, steps);
+    }
+
+    private static boolean shiftedGroups(int xGroups, int outC, int strideW, int dilW, long stepLanes, long vectors,
+            long steps) {
+        if (xGroups < 2 || stepLanes != vectors * 16 || 2 * dilW % strideW != 0) {
             return false;
         }
-        long shiftLanes = 2L * p.dilW() / p.strideW() * p.outC();
+        long shiftLanes = 2L * dilW / strideW * outC;
         return shiftLanes % 8 == 0 && ((xGroups - 1) * shiftLanes + 15) / 16 <= (xGroups - 1) * steps * vectors;
     }
 
