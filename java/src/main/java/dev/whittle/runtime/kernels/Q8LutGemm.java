@@ -555,19 +555,34 @@ final class Q8LutGemm implements NativeGemm {
      * {@code 128 + 16 j + 8 h}: the codes of channels {@code 8 h + j} and {@code 8 h + 4 + j}.
      * A table of fewer than 16 values repeats its last entry (indices never read those).
      */
+    /**
+     * The 16 entries of channel {@code o}'s table as stored bytes ({@code t ^ flip}; a table of
+     * fewer than 16 values repeats its last entry, channels from {@code n} on are all 0).
+     */
+    private static int[] compactEntries(byte[][] t, int o, int n, int flip) {
+        int[] e = new int[16];
+        for (int i = 0; i < 16; i++) {
+            e[i] = o < n ? (t[o][Math.min(i, t[o].length - 1)] & 0xFF) ^ flip : 0;
+        }
+        return e;
+    }
+
+    /** The high nibbles of ascending entries as a 32-bit unary code: bit {@code (e >> 4) + i} for entry i. */
+    private static int unaryCode(int[] e) {
+        int code = 0;
+        for (int i = 0; i < 16; i++) {
+            if (i > 0 && e[i] < e[i - 1]) {
+                throw new IllegalStateException("table entries not ascending");
+            }
+            code |= 1 << ((e[i] >>> 4) + i);
+        }
+        return code;
+    }
+
     static void writeCompactTables(MemorySegment tables, byte[][] t, int n, int np, int flip) {
         for (int o = 0; o < np; o++) {
-            int[] e = new int[16];
-            for (int i = 0; i < 16; i++) {
-                e[i] = o < n ? (t[o][Math.min(i, t[o].length - 1)] & 0xFF) ^ flip : 0;
-            }
-            int code = 0;
-            for (int i = 0; i < 16; i++) {
-                if (i > 0 && e[i] < e[i - 1]) {
-                    throw new IllegalStateException("table entries not ascending");
-                }
-                code |= 1 << ((e[i] >>> 4) + i);
-            }
+            int[] e = compactEntries(t, o, n, flip);
+            int code = unaryCode(e);
             long base = (long) (o / GROUP) * COMPACT_PANEL_BYTES;
             int c = o % GROUP;
             int j = c % 4;
@@ -614,17 +629,8 @@ final class Q8LutGemm implements NativeGemm {
         for (int g = 0; g < np / GROUP; g++) {
             for (int slot = 0; slot < GROUP; slot++) {
                 int o = g * GROUP + (pairs ? PAIR_SLOTS[slot] : slot);
-                int[] e = new int[16];
-                for (int i = 0; i < 16; i++) {
-                    e[i] = o < n ? (t[o][Math.min(i, t[o].length - 1)] & 0xFF) ^ flip : 0;
-                }
-                int code = 0;
-                for (int i = 0; i < 16; i++) {
-                    if (i > 0 && e[i] < e[i - 1]) {
-                        throw new IllegalStateException("table entries not ascending");
-                    }
-                    code |= 1 << ((e[i] >>> 4) + i);
-                }
+                int[] e = compactEntries(t, o, n, flip);
+                int code = unaryCode(e);
                 int loA = 0;
                 int loB = 0;
                 for (int j = 0; j < 4; j++) {
