@@ -163,6 +163,7 @@ class NeonFormatVectorsTest {
         int sp24;
         try (NeonFormatVectors out = new NeonFormatVectors(vectors)) {
             lut = addLut(out);
+            lut += addLutCompact(out);
             sparse = addSparse(out);
             sp24 = addSp24(out);
             assertEquals(lut + sparse + sp24, out.cases());
@@ -267,6 +268,109 @@ class NeonFormatVectorsTest {
             }
         }
         return n;
+    }
+
+    /**
+     * 12-byte tables on NEON (table_format 2, kernels/q8_lut_compact_neon.h, session 10): every
+     * case twice, with the default 12-byte tables and with {@code -Dwhittle.lut.compact=false}'s
+     * 16-byte ones, both kernels (batch below and from 8), output channels 1..70 (partial 16-channel
+     * groups), 1..16 values per channel (each channel its own count), int8 (per-tensor and
+     * per-channel) and uint8, and the extreme tables of the unary code
+     * ({@link LutVbmiKernelsTest#extremeTables}: all high nibbles 0, all 15, one per step, 0x00 and
+     * 0xFF, one value, random); where the tables are per channel the resident bytes must be
+     * exactly 4 per (padded) channel fewer. Returns how many cases were added.
+     */
+    private static int addLutCompact(NeonFormatVectors out) throws ReflectiveOperationException {
+        int n = 0;
+        int shrunk = 0;
+        long seed = 1000;
+        int i = 0;
+        int[] units = {1, 2, 3, 5, 8, 13, 15, 16, 17, 20, 31, 32, 33, 47, 48, 49, 64, 65, 70};
+        for (int u : units) {
+            for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+                boolean perChannel = t == TensorType.INT8 && (i / 2) % 2 == 0;
+                int batches = new int[] {1, 3, 8, 9, 20, 7}[i % 6];
+                int k = new int[] {16, 33, 64, 100, 320, 7}[(i / 2) % 6];
+                WeightFormatHarness.Shaper shaper = i % 3 == 2 ? LutVbmiKernelsTest.extremeTables(t == TensorType.INT8)
+                        : variedTables(i);
+                int[] r = lutFcBoth(out, t, perChannel, batches, k, u, i % 3 == 1 ? 1 : 0, seed, shaper);
+                n += r[0];
+                shrunk += r[1];
+                seed += 2;
+                i++;
+            }
+        }
+        seed = 1200;
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int oc : new int[] {17, 33, 70}) {
+                int[] r = lutConvBoth(out, f, new Conv(1, 5, 4, 19, oc, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, true), seed,
+                        variedTables((int) seed));
+                n += r[0];
+                shrunk += r[1];
+                seed += 2;
+            }
+        }
+        // most cases have per-channel tables (a layer of at most 16 values keeps one shared table)
+        assertTrue(shrunk >= n / 3, "12-byte tables in only " + shrunk + " of " + n + " cases");
+        return n;
+    }
+
+    /** Per channel o its own 1 + (first + 5 o) % 16 distinct values (int8: -127..127). */
+    private static WeightFormatHarness.Shaper variedTables(int first) {
+        return (w, n, k, inner, zero, signed, r) -> {
+            for (int o = 0; o < n; o++) {
+                int count = 1 + Math.floorMod(first + 5 * o, 16);
+                int[] v = new int[count];
+                java.util.Set<Integer> used = new java.util.HashSet<>();
+                for (int j = 0; j < count; j++) {
+                    do {
+                        v[j] = signed ? r.nextInt(-127, 128) : r.nextInt(256);
+                    } while (!used.add(v[j]));
+                }
+                for (int j = 0; j < k; j++) {
+                    w.put(o * k + j, (byte) v[r.nextInt(count)]);
+                }
+            }
+        };
+    }
+
+    /** One FULLY_CONNECTED case with 12-byte and with 16-byte tables: {cases added, 1 if 12-byte}. */
+    private static int[] lutFcBoth(NeonFormatVectors out, TensorType type, boolean perChannel, int batches, int k,
+            int n, int extremes, long seed, WeightFormatHarness.Shaper shaper) throws ReflectiveOperationException {
+        int added = lutFc(out, type, perChannel, batches, k, n, extremes, 0, seed, shaper);
+        return compared(out, added, n, () -> lutFc(out, type, perChannel, batches, k, n, extremes, 0, seed, shaper));
+    }
+
+    private static int[] lutConvBoth(NeonFormatVectors out, KernelFamily<ConvKernelFactory> f, Conv c, long seed,
+            WeightFormatHarness.Shaper shaper) throws ReflectiveOperationException {
+        int added = lutConv(out, f, c, seed, shaper);
+        return compared(out, added, c.outC(), () -> lutConv(out, f, c, seed, shaper));
+    }
+
+    private interface Adder {
+        int add() throws ReflectiveOperationException;
+    }
+
+    /** Adds the 16-byte-table twin of the case just added and checks the resident bytes. */
+    private static int[] compared(NeonFormatVectors out, int added, int channels, Adder sixteen)
+            throws ReflectiveOperationException {
+        long compactBytes = out.lastLutBytes();
+        int format = out.lastLutTableFormat();
+        try {
+            System.setProperty("whittle.lut.compact", "false");
+            added += sixteen.add();
+        } finally {
+            System.clearProperty("whittle.lut.compact");
+        }
+        assertEquals(0, out.lastLutTableFormat(), "-Dwhittle.lut.compact=false keeps 16-byte tables");
+        long padded = (channels + 15) / 16 * 16L;
+        if (format == 2) {
+            assertEquals(4 * padded, out.lastLutBytes() - compactBytes, "12-byte tables: 4 bytes less per channel");
+            return new int[] {added, 1};
+        }
+        assertEquals(0, format);
+        assertEquals(out.lastLutBytes(), compactBytes);
+        return new int[] {added, 0};
     }
 
     /** The weight formats with a NEON kernel, and the kernel name suffix each must dispatch. */

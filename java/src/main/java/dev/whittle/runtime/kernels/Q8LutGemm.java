@@ -471,7 +471,10 @@ final class Q8LutGemm implements NativeGemm {
             }
         }
         if ((layout == Layout.C8_AVX2 || layout == Layout.PANEL_AVX2 || layout == Layout.C16_VNNI
-                || layout == Layout.PANEL_VNNI) && !five && !shared && !compact) {
+                || layout == Layout.PANEL_VNNI || layout == Layout.PANEL_NEON || layout == Layout.C16_NEON)
+                && !five && !shared && !compact) {
+            // NEON (session 10, Arm table bytes): the same slot form, rebuilt by
+            // kernels/q8_lut_compact_neon.h into the VNNI-layout tables both NEON kernels read
             // the slot form (table_format 2) wherever the vpcompressb form does not run; the
             // 8x2c8 kernel's 16-byte tables come per channel pair, the 12-byte ones per 16
             // channels: taken only where they are smaller (16 n > 12 np, n >= 13 per group)

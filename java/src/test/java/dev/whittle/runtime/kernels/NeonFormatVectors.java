@@ -40,6 +40,32 @@ public final class NeonFormatVectors implements AutoCloseable {
         this.file = file;
     }
 
+    private long lastLutBytes;
+    private int lastLutTableFormat;
+
+    /** The resident bytes (indices, tables, per-channel constants) of the last LUT node added. */
+    public long lastLutBytes() {
+        return lastLutBytes;
+    }
+
+    /** The params {@code table_format} of the last LUT node added (0: 16-byte tables, 2: 12-byte). */
+    public int lastLutTableFormat() {
+        return lastLutTableFormat;
+    }
+
+    private String lut(Q8LutGemm g, byte[] input, byte[] expected, String label) {
+        if (g == null) {
+            return null;
+        }
+        MemorySegment[] b = g.blocks();
+        lastLutBytes = 0;
+        for (int i = 1; i < b.length; i++) {
+            lastLutBytes += b[i] == null ? 0 : b[i].byteSize();
+        }
+        lastLutTableFormat = b[0].get(ValueLayout.JAVA_INT, 292);
+        return add(g.name(), b, g.split(), g::tasks, g.scratchBytes(), input, expected, label);
+    }
+
     /** Cases written so far. */
     public int cases() {
         return cases;
@@ -68,8 +94,7 @@ public final class NeonFormatVectors implements AutoCloseable {
         }
         Q8LutGemm g = Q8LutGemm.create(dense.name(), Q8LutGemm.Layout.PANEL_NEON, Q8Gemm.Spec.ofConv(dense, p),
                 filter, p.bias() >= 0 ? bias : null, stats(dense, p, filter), false);
-        return g == null ? null : add(g.name(), g.blocks(), g.split(), g::tasks, g.scratchBytes(), input, expected,
-                label);
+        return lut(g, input, expected, label);
     }
 
     /** Adds a LUT FULLY_CONNECTED node; as {@link #lutConv}. */
@@ -81,8 +106,7 @@ public final class NeonFormatVectors implements AutoCloseable {
         Q8LutGemm g = Q8LutGemm.create(dense.name(), Q8LutGemm.Layout.PANEL_NEON,
                 Q8Gemm.Spec.ofFullyConnected(dense, p), weights, p.bias() >= 0 ? bias : null,
                 stats(dense, p, weights), false);
-        return g == null ? null : add(g.name(), g.blocks(), g.split(), g::tasks, g.scratchBytes(), input, expected,
-                label);
+        return lut(g, input, expected, label);
     }
 
     /**
