@@ -4,6 +4,9 @@ import dev.whittle.CpuFeatures;
 import dev.whittle.TensorData;
 import dev.whittle.model.Model;
 import dev.whittle.model.TensorType;
+import dev.whittle.model.io.ModelReader;
+import dev.whittle.optimize.ClusterOptions;
+import dev.whittle.optimize.Clusterer;
 import dev.whittle.runtime.Q8GemmConvTest.Conv;
 import dev.whittle.runtime.kernels.ConvKernelFactory;
 import dev.whittle.runtime.kernels.KernelFamily;
@@ -16,6 +19,7 @@ import dev.whittle.runtime.kernels.reference.ConvKernels;
 import dev.whittle.runtime.kernels.reference.ConvParams;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference;
 import dev.whittle.runtime.kernels.reference.FullyConnectedReference.QuantParams;
+import dev.whittle.testing.SharedData;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -171,6 +175,86 @@ class NeonFormatVectorsTest {
         long t1 = System.nanoTime();
         AArch64Replay.replay("NEON weight-format kernels", String.format("NeonFormatVectorsTest: %d LUT + %d sparse"
                 + " + %d 2:4 cases; vectors %.1f s", lut, sparse, sp24, (t1 - t0) / 1e9), lut + sparse + sp24, vectors);
+    }
+
+    /**
+     * The whole clustered MobileNet v2 ({@code whittle cluster -n 16 --per-channel}) as the NEON
+     * path would keep it: every CONV_2D / FULLY_CONNECTED node the NEON LUT kernels take packed
+     * for them (12-byte tables), the other nodes at their int8 bytes (what the reference path
+     * keeps); at most 55% of dense int8's bytes (issue 9), and 12-byte tables smaller than 16-byte
+     * ones. Needs no qemu: the packing is Java's.
+     */
+    @Test
+    void clusteredMobileNetV2NeonLutBytesUnderFiftyFivePercent() throws Exception {
+        Model m = new Clusterer(ClusterOptions.of(16).withPerChannel(true), null)
+                .apply(ModelReader.read(SharedData.model("mobilenet_v2_1.0_224_quant.tflite"))).model();
+        System.setProperty(KernelPath.PROPERTY, "reference");
+        System.setProperty(WeightFormat.PROPERTY, "dense");
+        CompiledModel ref = CompiledModel.compile(m);
+        long dense = ref.residentWeightBytes();
+        long[] lut = new long[2];
+        int luts = 0;
+        int nodes = OpProfile.kernelNames(ref).size();
+        for (int compact = 0; compact < 2; compact++) {
+            try {
+                if (compact == 0) {
+                    System.setProperty("whittle.lut.compact", "false");
+                }
+                luts = 0;
+                for (int i = 0; i < nodes; i++) {
+                    long b = neonLutBytes(ref, i);
+                    luts += b >= 0 ? 1 : 0;
+                    lut[compact] += b >= 0 ? b : Math.max(0, ref.nodeWeightBytes(i));
+                }
+            } finally {
+                System.clearProperty("whittle.lut.compact");
+            }
+        }
+        System.out.printf(java.util.Locale.ROOT, "clustered MobileNet v2, NEON LUT (%d nodes): 12-byte tables %d bytes"
+                + " (%.2f%% of dense int8 %d), 16-byte %d (%.2f%%)%n", luts, lut[1], 100.0 * lut[1] / dense, dense,
+                lut[0], 100.0 * lut[0] / dense);
+        assertTrue(luts >= 30, luts + " LUT nodes");
+        assertTrue(lut[1] < lut[0]);
+        assertTrue((double) lut[1] / dense <= 0.55, "NEON LUT " + lut[1] + " of dense " + dense);
+    }
+
+    /** Node {@code i}'s NEON LUT bytes, or -1 when it is no CONV_2D / FULLY_CONNECTED the LUT kernels take. */
+    private static long neonLutBytes(CompiledModel ref, int i) throws ReflectiveOperationException {
+        Object prepared = ref.nodePrepared(i);
+        if (prepared instanceof ConvParams p) {
+            if (p.kernel() != ConvKernels.QU8 && p.kernel() != ConvKernels.QS8_QC8W && p.kernel() != ConvKernels.QS8) {
+                return -1;
+            }
+            KernelFamily<ConvKernelFactory> dense = p.kernel() == ConvKernels.QU8 ? KernelRegistry.QU8_CONV2D
+                    : p.kernel() == ConvKernels.QS8_QC8W ? KernelRegistry.QS8_QC8W_CONV2D : KernelRegistry.QS8_CONV2D;
+            int k = p.kh() * p.kw() * p.inC();
+            return NeonFormatVectors.lutConvBytes(dense, p, AArch64Replay.constant(ref, p.filter(), p.outC() * k),
+                    p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 4 * p.outC()) : null);
+        }
+        if (prepared == null || !prepared.getClass().isRecord()) {
+            return -1;
+        }
+        Object kernel = null;
+        QuantParams p = null;
+        for (RecordComponent rc : prepared.getClass().getRecordComponents()) {
+            rc.getAccessor().setAccessible(true);
+            Object v = rc.getAccessor().invoke(prepared);
+            if (rc.getName().equals("kernel")) {
+                kernel = v;
+            } else if (v instanceof QuantParams q) {
+                p = q;
+            }
+        }
+        if (p == null || (kernel != FullyConnectedReference.QU8 && kernel != FullyConnectedReference.QS8_QC8W
+                && kernel != FullyConnectedReference.QS8)) {
+            return -1;
+        }
+        KernelFamily<QuantizedFullyConnectedFactory> dense = kernel == FullyConnectedReference.QU8
+                ? KernelRegistry.QU8_FULLY_CONNECTED : kernel == FullyConnectedReference.QS8_QC8W
+                ? KernelRegistry.QS8_QC8W_FULLY_CONNECTED : KernelRegistry.QS8_FULLY_CONNECTED;
+        return NeonFormatVectors.lutFullyConnectedBytes(dense, p,
+                AArch64Replay.constant(ref, p.weights(), p.outFeatures() * p.inFeatures()),
+                p.bias() >= 0 ? AArch64Replay.constant(ref, p.bias(), 4 * p.outFeatures()) : null);
     }
 
     /** The LUT sweeps (LutKernelsTest's, see the class comment); returns how many cases were added. */

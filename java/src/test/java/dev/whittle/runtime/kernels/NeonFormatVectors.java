@@ -66,6 +66,32 @@ public final class NeonFormatVectors implements AutoCloseable {
         return add(g.name(), b, g.split(), g::tasks, g.scratchBytes(), input, expected, label);
     }
 
+    /**
+     * The resident weight bytes (indices and tables, {@link Q8LutGemm#weightBytes}) of a CONV_2D
+     * node packed for the NEON LUT kernels, or -1 where they decline it.
+     */
+    public static long lutConvBytes(KernelFamily<ConvKernelFactory> dense, ConvParams p, ByteBuffer filter,
+            ByteBuffer bias) {
+        if (p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
+            return -1;
+        }
+        Q8LutGemm g = Q8LutGemm.create(dense.name(), Q8LutGemm.Layout.PANEL_NEON, Q8Gemm.Spec.ofConv(dense, p),
+                filter, p.bias() >= 0 ? bias : null, stats(dense, p, filter), false);
+        return g == null ? -1 : g.weightBytes();
+    }
+
+    /** As {@link #lutConvBytes}, FULLY_CONNECTED. */
+    public static long lutFullyConnectedBytes(KernelFamily<QuantizedFullyConnectedFactory> dense, QuantParams p,
+            ByteBuffer weights, ByteBuffer bias) {
+        if (p.biasIs64() || (p.bias() >= 0 && bias == null)) {
+            return -1;
+        }
+        Q8LutGemm g = Q8LutGemm.create(dense.name(), Q8LutGemm.Layout.PANEL_NEON,
+                Q8Gemm.Spec.ofFullyConnected(dense, p), weights, p.bias() >= 0 ? bias : null,
+                stats(dense, p, weights), false);
+        return g == null ? -1 : g.weightBytes();
+    }
+
     /** Cases written so far. */
     public int cases() {
         return cases;
