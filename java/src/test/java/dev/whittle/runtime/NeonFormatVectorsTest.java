@@ -48,7 +48,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * channels 1..70 and K around the 8-K index block (1..9, 15..17, 31..33, 63..65, 1280); 1x1 and
  * 3x3, strides 1 and 2, SAME and VALID, batch 2; zero points at both ends; saturating and tiny
  * multipliers; FULLY_CONNECTED at batch 1..17 (int8 rows read in place where K % 8 = 0); several
- * pixel blocks per task (400 pixels at K = 1280).
+ * pixel blocks per task (400 pixels at K = 1280). Per-channel tables are 12-byte ones (table_format 2,
+ * kernels/q8_lut_compact_neon.h) by default; {@link #addLutCompact} runs nodes with 12- and 16-byte
+ * tables side by side.
  */
 class NeonFormatVectorsTest {
     private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,

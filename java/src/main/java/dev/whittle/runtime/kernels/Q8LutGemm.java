@@ -593,7 +593,8 @@ final class Q8LutGemm implements NativeGemm {
      * channels); each 16-channel group's 16-byte tables are rebuilt on the stack per group and
      * block of pixels (kernels/q8_lut_compact_avx2.h: no vpcompressb, plain AVX2), so the AVX2
      * path (CI's Zen 3) holds the same table bytes as the VBMI2 kernel: whole clustered MobileNet
-     * v2 under 55% of dense.
+     * v2 under 55% of dense. The NEON kernels ({@code lut4_4x16c4__neondot},
+     * {@code lut4_4x16c16__neondot}) take the same form (kernels/q8_lut_compact_neon.h).
      */
     static boolean compactAvx2() {
         return !"false".equals(System.getProperty(COMPACT_PROPERTY));
