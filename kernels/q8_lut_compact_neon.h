@@ -17,7 +17,7 @@
 // shifted to the high nibble of byte e % 4 and summed (USRA), minus the constant sum of
 // (127 + e) at the same places, that is h_e << 4 in every byte (exact: linear mod 2^32); the low
 // nibbles or-ed in, a 4x4 dword transpose (TRN1/TRN2) gives 4 channels' tables. ~110 ops per 16
-// channels (a plain C++ version, expand_scalar, ~1,500), paid once per 16-channel group and block
+// channels (a plain C++ version with one ctz per entry, ~1,500), paid once per 16-channel group and block
 // of pixels, like the panel decode itself. Not measured on Arm hardware (none here); tested for
 // exactness under qemu only (NeonFormatVectorsTest).
 #ifndef WHITTLE_Q8_LUT_COMPACT_NEON_H_
@@ -25,7 +25,6 @@
 
 #include <arm_neon.h>
 #include <stdint.h>
-#include <string.h>
 
 namespace whittle_q8_lut_compact_neon {
 
@@ -81,26 +80,6 @@ static inline void expand(const uint8_t* src, uint8_t* dst) {
     vst1q_u8(dst + 64 + 16 * q, vreinterpretq_u8_u64(vtrn1q_u64(t1, t3)));
     vst1q_u8(dst + 128 + 16 * q, vreinterpretq_u8_u64(vtrn2q_u64(t0, t2)));
     vst1q_u8(dst + 192 + 16 * q, vreinterpretq_u8_u64(vtrn2q_u64(t1, t3)));
-  }
-}
-
-// The same rebuild in plain C++ (one count-trailing-zeros per entry): the specification of
-// expand, not called by the kernels.
-static inline void expand_scalar(const uint8_t* src, uint8_t* dst) {
-  for (int s = 0; s < 16; s++) {
-    uint32_t code;
-    uint32_t lo[2];
-    memcpy(&code, src + 4 * s, 4);
-    memcpy(&lo[0], src + 64 + 4 * s, 4);
-    memcpy(&lo[1], src + 128 + 4 * s, 4);
-    uint8_t* out = dst + 64 * (s % 4) + 16 * (s / 4);
-    for (int e = 0; e < 16; e++) {
-      // entries 0..3 / 8..11 in loA, 4..7 / 12..15 in loB; byte e % 4; high nibble from 8 on
-      const uint32_t low = (lo[(e >> 2) & 1] >> (8 * (e & 3) + 4 * (e >> 3))) & 15;
-      const int position = code == 0 ? e : __builtin_ctz(code);  // 16 bits are set: never 0
-      code &= code - 1;
-      out[e] = (uint8_t) ((uint32_t) (position - e) << 4 | low);
-    }
   }
 }
 
