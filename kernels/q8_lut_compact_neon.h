@@ -17,8 +17,8 @@
 // shifted to the high nibble of byte e % 4 and summed (USRA), minus the constant sum of
 // (127 + e) at the same places, that is h_e << 4 in every byte (exact: linear mod 2^32); the low
 // nibbles or-ed in, a 4x4 dword transpose (TRN1/TRN2) gives 4 channels' tables. ~110 ops per 16
-// channels (a plain C++ version with one ctz per entry, ~1,500), paid once per 16-channel group and block
-// of pixels, like the panel decode itself. Not measured on Arm hardware (none here); tested for
+// channels (plain C++, one ctz per entry: ~1,500), paid once per 16-channel group and block of
+// pixels, like the panel decode itself. Not measured on Arm hardware (none here); tested for
 // exactness under qemu only (NeonFormatVectorsTest).
 #ifndef WHITTLE_Q8_LUT_COMPACT_NEON_H_
 #define WHITTLE_Q8_LUT_COMPACT_NEON_H_
