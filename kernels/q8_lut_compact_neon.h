@@ -1,7 +1,8 @@
 // 12-byte LUT tables on NEON (issue 9, table bytes on Arm, session 10): the resident per-channel
 // tables of the NEON LUT kernels (q8_gemm_lut4_4x16c4__neondot.cc,
-// q8_gemm_lut4_4x16c16__neondot.cc) when params table_format is 2, rebuilt into the 16-byte tables those kernels read, one
-// 16-channel group at a time into a 256-byte buffer on the caller's stack (no allocation, L1).
+// q8_gemm_lut4_4x16c16__neondot.cc) when params table_format is 2, rebuilt into the 16-byte
+// tables those kernels read, one 16-channel group at a time into a 256-byte buffer on the
+// caller's stack (no allocation, L1).
 //
 // The resident bytes are exactly those of the AVX2 / VNNI slot form (q8_lut_compact_avx2.h,
 // written by Q8LutGemm.writeCompactTablesAvx2 with slot = channel): per group 192 bytes, three
