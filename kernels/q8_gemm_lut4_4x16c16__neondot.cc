@@ -20,11 +20,17 @@
 // weights where the dense kernel does 1 sdot, on half the weight bytes: it pays where the weight
 // stream is the cost (FULLY_CONNECTED at batch 1 with weights out of cache). Not measured (no
 // Arm hardware here; exactness is tested under qemu); designed for Cortex-A76-class cores.
+//
+// 12-byte tables (params table_format 2, table_stride 192; the default for per-channel tables,
+// -Dwhittle.lut.compact=false keeps 16-byte ones): each panel's 256 bytes of tables are rebuilt
+// on the stack from its 192 resident ones (q8_lut_compact_neon.h) when the channel loop enters
+// the panel, once per panel and block of pixels.
 #include <arm_neon.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "q8_gemm_4x16c4_neondot.h"
+#include "q8_lut_compact_neon.h"
 #include "whittle/q8_lut.h"
 
 namespace {
@@ -112,6 +118,11 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
   const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
   const int32_t n_total = p->out_c;
+  // 12-byte tables (table_format 2, q8_lut_compact_neon.h): a panel's 16-byte tables rebuilt on
+  // the stack when the loop reaches a panel other than the last one rebuilt
+  const bool compact = lp->table_format == 2;
+  alignas(16) uint8_t rebuilt[256];
+  size_t built = ~(size_t) 0;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     const uint8_t* rows_at = stage_rows(stage, mb0, rows);
@@ -120,6 +131,13 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       const int32_t g = (n % 16) / 4;  // quarter of the panel: channel offset 16 g in each 64 bytes
       const uint8_t* idx = indices + panel * 16 * (size_t) kp / 2 + 16 * g;
       const uint8_t* tb = tables + panel * (size_t) lp->table_stride + 16 * g;
+      if (compact) {
+        if (built != panel) {
+          whittle_q8_lut_compact_neon::expand(tables + panel * (size_t) lp->table_stride, rebuilt);
+          built = panel;
+        }
+        tb = rebuilt + 16 * g;
+      }
       const int32_t nc4 = n_total - n < 4 ? n_total - n : 4;
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       for_microtiles(rows, [&](auto mr, int32_t r) __attribute__((always_inline)) {

@@ -28,11 +28,17 @@
 // exactness under qemu only); the design targets Cortex-A76-class cores (2 ASIMD pipes, sdot and
 // 1-register TBL on both; a 4-register TBL costs about 4 of them), where the decode is ~2.5 ALU
 // ops per 16 weights once per panel and block against MR = 4 sdot per 16 weights per microtile.
+//
+// 12-byte tables (params table_format 2, table_stride 192; the default for per-channel tables,
+// -Dwhittle.lut.compact=false keeps 16-byte ones): the resident tables are the slot form of
+// q8_lut_compact_neon.h, and each panel's 256 bytes of tables above are rebuilt from its 192 on
+// the stack right before its decode (once per panel and block of pixels, like the decode).
 #include <arm_neon.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "q8_gemm_4x16c4_neondot.h"
+#include "q8_lut_compact_neon.h"
 #include "whittle/q8_lut.h"
 
 static_assert(offsetof(whittle_q8_lut_params, indices) == 256, "params block layout is mirrored by Java");
@@ -88,12 +94,20 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
   const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
   const int32_t n_total = p->out_c;
+  const bool compact = lp->table_format == 2;
+  alignas(16) uint8_t rebuilt[256];
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     const uint8_t* rows_at = stage_rows(stage, mb0, rows);
     for (int32_t n = n0; n < n1; n += kNR) {
       const size_t pi = (size_t) (n / kNR);
-      decode_panel<SHARED>(indices + pi * kNR * kp / 2, tables + pi * (size_t) lp->table_stride, kp, panel);
+      const uint8_t* tb = tables + pi * (size_t) lp->table_stride;
+      if (!SHARED && compact) {
+        // 12-byte tables (table_format 2): the panel's 16-byte tables rebuilt on the stack
+        whittle_q8_lut_compact_neon::expand(tb, rebuilt);
+        tb = rebuilt;
+      }
+      decode_panel<SHARED>(indices + pi * kNR * kp / 2, tb, kp, panel);
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       for_microtiles(rows, [&](auto mr, int32_t r) __attribute__((always_inline)) {

@@ -39,7 +39,8 @@ typedef struct whittle_q8_lut_params {
    * q8_lut_8x16c4_avx512.h compact_tables); 2: 12-byte tables in the slot form of
    * kernels/q8_lut_compact_avx2.h (table_stride 192: codes, low nibbles A, low nibbles B, 16 dword
    * slots each), rebuilt per 16-channel group on the stack (AVX2 lut4_4x16c2 / lut4_8x2c8, VNNI
-   * lut4_4x16c16, and lut4_8x16c4 / lut4vbmi where lut4vbmi2 does not run) */
+   * lut4_4x16c16, and lut4_8x16c4 / lut4vbmi where lut4vbmi2 does not run; NEON lut4_4x16c4 /
+   * lut4_4x16c16 via kernels/q8_lut_compact_neon.h) */
   int32_t table_format;
   int32_t reserved[6];
 } whittle_q8_lut_params;

@@ -471,7 +471,10 @@ final class Q8LutGemm implements NativeGemm {
             }
         }
         if ((layout == Layout.C8_AVX2 || layout == Layout.PANEL_AVX2 || layout == Layout.C16_VNNI
-                || layout == Layout.PANEL_VNNI) && !five && !shared && !compact) {
+                || layout == Layout.PANEL_VNNI || layout == Layout.PANEL_NEON || layout == Layout.C16_NEON)
+                && !five && !shared && !compact) {
+            // NEON (session 10, Arm table bytes): the same slot form, rebuilt by
+            // kernels/q8_lut_compact_neon.h into the VNNI-layout tables both NEON kernels read
             // the slot form (table_format 2) wherever the vpcompressb form does not run; the
             // 8x2c8 kernel's 16-byte tables come per channel pair, the 12-byte ones per 16
             // channels: taken only where they are smaller (16 n > 12 np, n >= 13 per group)
@@ -605,7 +608,8 @@ final class Q8LutGemm implements NativeGemm {
      * channels); each 16-channel group's 16-byte tables are rebuilt on the stack per group and
      * block of pixels (kernels/q8_lut_compact_avx2.h: no vpcompressb, plain AVX2), so the AVX2
      * path (CI's Zen 3) holds the same table bytes as the VBMI2 kernel: whole clustered MobileNet
-     * v2 under 55% of dense.
+     * v2 under 55% of dense. The NEON kernels ({@code lut4_4x16c4__neondot},
+     * {@code lut4_4x16c16__neondot}) take the same form (kernels/q8_lut_compact_neon.h).
      */
     static boolean compactAvx2() {
         return !"false".equals(System.getProperty(COMPACT_PROPERTY));

@@ -40,6 +40,58 @@ public final class NeonFormatVectors implements AutoCloseable {
         this.file = file;
     }
 
+    private long lastLutBytes;
+    private int lastLutTableFormat;
+
+    /** The resident bytes (indices, tables, per-channel constants) of the last LUT node added. */
+    public long lastLutBytes() {
+        return lastLutBytes;
+    }
+
+    /** The params {@code table_format} of the last LUT node added (0: 16-byte tables, 2: 12-byte). */
+    public int lastLutTableFormat() {
+        return lastLutTableFormat;
+    }
+
+    private String lut(Q8LutGemm g, byte[] input, byte[] expected, String label) {
+        if (g == null) {
+            return null;
+        }
+        MemorySegment[] b = g.blocks();
+        lastLutBytes = 0;
+        for (int i = 1; i < b.length; i++) {
+            lastLutBytes += b[i] == null ? 0 : b[i].byteSize();
+        }
+        lastLutTableFormat = b[0].get(ValueLayout.JAVA_INT, 292);
+        return add(g.name(), b, g.split(), g::tasks, g.scratchBytes(), input, expected, label);
+    }
+
+    /**
+     * The resident weight bytes (indices and tables, {@link Q8LutGemm#weightBytes}) of a CONV_2D
+     * node packed for the NEON LUT kernels, or -1 where they decline it.
+     */
+    public static long lutConvBytes(KernelFamily<ConvKernelFactory> dense, ConvParams p, ByteBuffer filter,
+            ByteBuffer bias) {
+        if (p.groups() != 1 || p.filterInC() != p.inC() || (p.bias() >= 0 && bias == null)) {
+            return -1;
+        }
+        Q8LutGemm g = Q8LutGemm.create(dense.name(), Q8LutGemm.Layout.PANEL_NEON, Q8Gemm.Spec.ofConv(dense, p),
+                filter, p.bias() >= 0 ? bias : null, stats(dense, p, filter), false);
+        return g == null ? -1 : g.weightBytes();
+    }
+
+    /** As {@link #lutConvBytes}, FULLY_CONNECTED. */
+    public static long lutFullyConnectedBytes(KernelFamily<QuantizedFullyConnectedFactory> dense, QuantParams p,
+            ByteBuffer weights, ByteBuffer bias) {
+        if (p.biasIs64() || (p.bias() >= 0 && bias == null)) {
+            return -1;
+        }
+        Q8LutGemm g = Q8LutGemm.create(dense.name(), Q8LutGemm.Layout.PANEL_NEON,
+                Q8Gemm.Spec.ofFullyConnected(dense, p), weights, p.bias() >= 0 ? bias : null,
+                stats(dense, p, weights), false);
+        return g == null ? -1 : g.weightBytes();
+    }
+
     /** Cases written so far. */
     public int cases() {
         return cases;
@@ -68,8 +120,7 @@ public final class NeonFormatVectors implements AutoCloseable {
         }
         Q8LutGemm g = Q8LutGemm.create(dense.name(), Q8LutGemm.Layout.PANEL_NEON, Q8Gemm.Spec.ofConv(dense, p),
                 filter, p.bias() >= 0 ? bias : null, stats(dense, p, filter), false);
-        return g == null ? null : add(g.name(), g.blocks(), g.split(), g::tasks, g.scratchBytes(), input, expected,
-                label);
+        return lut(g, input, expected, label);
     }
 
     /** Adds a LUT FULLY_CONNECTED node; as {@link #lutConv}. */
@@ -81,8 +132,7 @@ public final class NeonFormatVectors implements AutoCloseable {
         Q8LutGemm g = Q8LutGemm.create(dense.name(), Q8LutGemm.Layout.PANEL_NEON,
                 Q8Gemm.Spec.ofFullyConnected(dense, p), weights, p.bias() >= 0 ? bias : null,
                 stats(dense, p, weights), false);
-        return g == null ? null : add(g.name(), g.blocks(), g.split(), g::tasks, g.scratchBytes(), input, expected,
-                label);
+        return lut(g, input, expected, label);
     }
 
     /**
