@@ -236,17 +236,9 @@ class NeonFormatVectorsTest {
         if (prepared == null || !prepared.getClass().isRecord()) {
             return -1;
         }
-        Object kernel = null;
-        QuantParams p = null;
-        for (RecordComponent rc : prepared.getClass().getRecordComponents()) {
-            rc.getAccessor().setAccessible(true);
-            Object v = rc.getAccessor().invoke(prepared);
-            if (rc.getName().equals("kernel")) {
-                kernel = v;
-            } else if (v instanceof QuantParams q) {
-                p = q;
-            }
-        }
+        NeonGemmVectorsTest.PreparedFc fc = NeonGemmVectorsTest.PreparedFc.of(prepared);
+        Object kernel = fc.kernel();
+        QuantParams p = fc.params();
         if (p == null || (kernel != FullyConnectedReference.QU8 && kernel != FullyConnectedReference.QS8_QC8W
                 && kernel != FullyConnectedReference.QS8)) {
             return -1;
@@ -666,17 +658,9 @@ class NeonFormatVectorsTest {
         TensorData in = Q8GemmConvTest.input(ref, seed + 1, extremes);
         byte[] expected = Q8GemmConvTest.run(ref, in, 1);
         Object prepared = ref.nodePrepared(0);
-        Object kernel = null;
-        QuantParams p = null;
-        for (RecordComponent rc : prepared.getClass().getRecordComponents()) {
-            rc.getAccessor().setAccessible(true);
-            Object v = rc.getAccessor().invoke(prepared);
-            if (rc.getName().equals("kernel")) {
-                kernel = v;
-            } else if (v instanceof QuantParams q) {
-                p = q;
-            }
-        }
+        NeonGemmVectorsTest.PreparedFc fc = NeonGemmVectorsTest.PreparedFc.of(prepared);
+        Object kernel = fc.kernel();
+        QuantParams p = fc.params();
         assertNotNull(p, label + ": no QuantParams in " + prepared);
         KernelFamily<QuantizedFullyConnectedFactory> dense = kernel == FullyConnectedReference.QU8
                 ? KernelRegistry.QU8_FULLY_CONNECTED : kernel == FullyConnectedReference.QS8_QC8W

@@ -391,17 +391,9 @@ class NeonGemmVectorsTest {
         byte[] expected = Q8GemmConvTest.run(ref, in, 1);
         // FullyConnected prepares a (kernel, params) record.
         Object prepared = ref.nodePrepared(0);
-        Object kernel = null;
-        QuantParams p = null;
-        for (RecordComponent rc : prepared.getClass().getRecordComponents()) {
-            rc.getAccessor().setAccessible(true);
-            Object v = rc.getAccessor().invoke(prepared);
-            if (rc.getName().equals("kernel")) {
-                kernel = v;
-            } else if (v instanceof QuantParams q) {
-                p = q;
-            }
-        }
+        PreparedFc fc = PreparedFc.of(prepared);
+        Object kernel = fc.kernel();
+        QuantParams p = fc.params();
         assertNotNull(p, label + ": no QuantParams in " + prepared);
         KernelFamily<QuantizedFullyConnectedFactory> family = kernel == FullyConnectedReference.QU8
                 ? KernelRegistry.QU8_FULLY_CONNECTED : kernel == FullyConnectedReference.QS8_QC8W
@@ -441,4 +433,22 @@ class NeonGemmVectorsTest {
         return b.build();
     }
 
+
+    /** A FULLY_CONNECTED node's prepared (kernel, params) record, read reflectively. */
+    record PreparedFc(Object kernel, QuantParams params) {
+        static PreparedFc of(Object prepared) throws ReflectiveOperationException {
+            Object kernel = null;
+            QuantParams p = null;
+            for (RecordComponent rc : prepared.getClass().getRecordComponents()) {
+                rc.getAccessor().setAccessible(true);
+                Object v = rc.getAccessor().invoke(prepared);
+                if (rc.getName().equals("kernel")) {
+                    kernel = v;
+                } else if (v instanceof QuantParams q) {
+                    p = q;
+                }
+            }
+            return new PreparedFc(kernel, p);
+        }
+    }
 }
