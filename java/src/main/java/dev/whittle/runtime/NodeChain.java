@@ -199,15 +199,9 @@ final class NodeChain implements ParallelTask<ExecutionState> {
             long own = mine + slotOffset;
             while (true) {
                 long cur = (long) LONG.getVolatile(NATIVE, own);
-                int front;
-                int back;
-                if ((cur & 0xFFFF_FFFF_0000_0000L) == tag) {
-                    front = (int) (cur >>> 16) & 0xFFFF;
-                    back = (int) cur & 0xFFFF;
-                } else {
-                    front = (int) ((long) count * worker / n);
-                    back = (int) ((long) count * (worker + 1) / n);
-                }
+                int range = unclaimed(cur, tag, count, worker, n);
+                int front = range >>> 16;
+                int back = range & 0xFFFF;
                 int left = back - front;
                 if (left <= 0) {
                     break;
@@ -231,15 +225,9 @@ final class NodeChain implements ParallelTask<ExecutionState> {
                 long slot = s.workerScratchAddress(victim) + syncOffset + slotOffset;
                 while (true) {
                     long cur = (long) LONG.getVolatile(NATIVE, slot);
-                    int front;
-                    int back;
-                    if ((cur & 0xFFFF_FFFF_0000_0000L) == tag) {
-                        front = (int) (cur >>> 16) & 0xFFFF;
-                        back = (int) cur & 0xFFFF;
-                    } else {
-                        front = (int) ((long) count * victim / n);
-                        back = (int) ((long) count * (victim + 1) / n);
-                    }
+                    int range = unclaimed(cur, tag, count, victim, n);
+                    int front = range >>> 16;
+                    int back = range & 0xFFFF;
                     int left = back - front;
                     if (left <= 0) {
                         break;
@@ -296,6 +284,18 @@ final class NodeChain implements ParallelTask<ExecutionState> {
             }
         }
         return sum;
+    }
+
+    /**
+     * The unclaimed tasks {@code [front, back)} of a step slot holding {@code cur}, as
+     * {@code front << 16 | back}: the slot's own value once it carries this region's tag, else
+     * {@code owner}'s initial share of the step's {@code count} tasks.
+     */
+    private static int unclaimed(long cur, long tag, int count, int owner, int n) {
+        if ((cur & 0xFFFF_FFFF_0000_0000L) == tag) {
+            return (int) cur;
+        }
+        return (int) ((long) count * owner / n) << 16 | (int) ((long) count * (owner + 1) / n);
     }
 
     /** Waits until the workers' finished counts of this region add up to {@code required}. */
