@@ -34,7 +34,8 @@ import java.util.SplittableRandom;
  * each operator's least time per context (profiled invokes, same interleaving).
  *
  * A model is a path or a name in the shared models folder ({@link SharedModels}). Only numbers
- * taken on a quiet machine mean anything (the load average is printed first).
+ * taken on a quiet machine mean anything (the load average is printed first, and before and after
+ * the rounds {@link CoreProbe}'s line: in how many windows two busy threads shared a core).
  */
 public final class ThreadScaling {
     private static final String FEW_ROWS_SPLIT = "whittle.threads.fewRowsSplit";
@@ -73,9 +74,11 @@ public final class ThreadScaling {
         }
         System.out.println("# load " + Files.readString(Path.of("/proc/loadavg")).trim() + ", "
                 + Runtime.getRuntime().availableProcessors() + " CPUs, rounds " + rounds + " x block " + (block > 0 ? String.valueOf(block) : "of ~10 ms"));
+        System.out.println(CoreProbe.summary(10, 50));
         for (String name : models) {
             measure(name, rounds, block, threads, ab, ops);
         }
+        System.out.println(CoreProbe.summary(10, 50));
     }
 
     private static void measure(String name, int rounds, int block, int[] threads, boolean ab, boolean ops)
