@@ -17,6 +17,7 @@ import dev.whittle.runtime.OpProfile;
 import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.WeightFormat;
+import dev.whittle.tflite.TfliteCpuFeatures;
 import dev.whittle.tflite.TfliteInterpreter;
 import dev.whittle.tflite.TfliteOptions;
 import picocli.CommandLine.Command;
@@ -107,6 +108,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random inputs (default: ${DEFAULT-VALUE})")
     long seed;
 
+    @Option(names = "--tflite-isa", defaultValue = "native", paramLabel = "ISA",
+            description = {"cap the x86 instruction sets TFLite's kernels may use: native (default) or avx2",
+                    "(XNNPACK and ruy then pick AVX2 kernels on an AVX-512 machine: compare with --kernels avx2",
+                    "for AVX2-only machines such as Zen 3)"})
+    String tfliteIsa;
+
     private int warmedUp;
 
     @picocli.CommandLine.Spec
@@ -152,6 +159,12 @@ final class BenchCommand implements Callable<Integer> {
         WeightFormat format = applyKernels(kernels);
         if (!Files.isRegularFile(model)) {
             throw new InvalidInputException("model file not found: " + model);
+        }
+        try {
+            // before any TFLite interpreter exists: XNNPACK reads the CPU features once
+            TfliteCpuFeatures.limitTo(tfliteIsa);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("--tflite-isa: " + e.getMessage());
         }
         Model m = ModelReader.read(model);
         boolean repaired = false;
@@ -371,8 +384,9 @@ final class BenchCommand implements Callable<Integer> {
     private void printText(PrintWriter out, List<Series> series, List<String> agreement, String kernelPath,
             OpProfile prof, Weights w) {
         out.printf(Locale.ROOT, "%s: %d rounds after %d warm-up, interleaved, %d thread%s; whittle kernels %s;"
-                + " tflite %s%n", model.getFileName(), iterations, warmedUp, threads, threads == 1 ? "" : "s",
-                kernelPath, TfliteInterpreter.version());
+                + " tflite %s%s%n", model.getFileName(), iterations, warmedUp, threads, threads == 1 ? "" : "s",
+                kernelPath, TfliteInterpreter.version(),
+                TfliteCpuFeatures.limit().equals("native") ? "" : " (ISA capped at " + TfliteCpuFeatures.limit() + ")");
         out.printf(Locale.ROOT, "  %-16s %10s %10s %10s %14s%n", "", "p50 ms", "p90 ms", "p99 ms",
                 series.get(0).name().equals("whittle") ? "whittle/this" : "first/this");
         double mine = series.get(0).percentileMs(0.5);
@@ -430,6 +444,7 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("iterations", iterations);
         o.addProperty("warmup", warmedUp);
         o.addProperty("tflite_version", TfliteInterpreter.version());
+        o.addProperty("tflite_isa", TfliteCpuFeatures.limit());
         double mine = series.get(0).percentileMs(0.5);
         for (Series s : series) {
             String key = s.name().replace('-', '_');

@@ -126,6 +126,13 @@ public final class TfliteInterpreter implements AutoCloseable {
         this.outputIndices = indices(state.interpreter.outputs());
     }
 
+    private static volatile boolean createdAny;
+
+    /** Whether this process has started to create a TFLite interpreter (see {@link TfliteCpuFeatures}). */
+    static boolean createdAny() {
+        return createdAny;
+    }
+
     /** The version string of the TFLite runtime behind this bridge, e.g. {@code 2.20.0}. */
     public static String version() {
         TfliteNative.ensureLoaded();
@@ -156,6 +163,7 @@ public final class TfliteInterpreter implements AutoCloseable {
         int size = model.remaining();
         checkIdentifier(model.duplicate(), size);
         TfliteNative.ensureLoaded();
+        createdAny = true;
         NativeState st = new NativeState();
         try {
             st.reporter = CapturingErrorReporter.create();
