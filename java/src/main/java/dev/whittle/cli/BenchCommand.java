@@ -398,6 +398,10 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < agreement.size(); i++) {
             out.printf("  output 0 vs %s: %s%n", series.get(i + 1).name(), agreement.get(i));
         }
+        if (series.stream().anyMatch(s -> s.name().startsWith("tflite")) && kernelPath.startsWith("avx2")
+                && TfliteCpuFeatures.limit().equals("native") && dev.whittle.CpuFeatures.detect().avx512f()) {
+            out.println("  note: TFLite ran its AVX-512 kernels; --tflite-isa avx2 compares AVX2 with AVX2");
+        }
         if (w != null) {
             out.printf(Locale.ROOT, "  weights (%s): %,d bytes resident%s; peak RSS %s%n", w.format().label(), w.bytes(),
                     w.denseBytes() < 0 ? "" : String.format(Locale.ROOT, " (dense: %,d bytes, %.1f%%)", w.denseBytes(),

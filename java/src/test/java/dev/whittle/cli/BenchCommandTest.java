@@ -99,6 +99,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void tfliteIsaCapIsReportedAndBadValuesRefused(@TempDir Path tmp) throws Exception {
+        // native: no cap (the cap itself, which changes the process for good, is
+        // TfliteCpuFeaturesTest's, in a child JVM)
+        Result r = run("bench", fcModel(tmp).toString(), "--warmup", "1", "--warmup-ms", "0", "--iterations", "3", "--json",
+                "--tflite-isa", "native");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("native", JsonParser.parseString(r.out()).getAsJsonObject().get("tflite_isa").getAsString());
+        Result bad = run("bench", fcModel(tmp).toString(), "--tflite-isa", "avx512");
+        assertEquals(1, bad.status(), bad.out() + bad.err());
+        assertTrue(bad.err().contains("--tflite-isa") && bad.err().contains("avx512"), bad.err());
+    }
+
+    @Test
     void vectorApiKernelsWarmUpLongerUnlessTold() {
         BenchCommand b = new BenchCommand();
         b.warmupMs = -1; // not given
