@@ -96,6 +96,10 @@ static inline int32_t stage_split(const uint8_t* src, uint8_t* dst, int32_t coun
   return (int32_t) total;
 }
 
+WHITTLE_Q8_INLINE __m256i bcast(const uint8_t* x) {
+  return _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(x)));
+}
+
 // One channel pair x R (1..4) pixels over all blocks. xs: pixel 0's staged blocks, rstride bytes
 // between pixels. Out: (sum_a, sum_b) of pixels 0..3 as 4 qwords (zero for absent pixels).
 template <int R>
@@ -106,18 +110,35 @@ WHITTLE_Q8_INLINE __m256i pair_rows(const uint8_t* xs, size_t rstride, const uin
   const __m256i m = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
   const __m256i sixteen = _mm256_set1_epi16(16);
-  for (int32_t b = 0; b < blocks; b++) {
+  // Two blocks per step: their int16 products summed before vpmaddwd (4 pair sums of at most
+  // 7650 each: 30600 < 32767), then one odd block alone.
+  int32_t b = 0;
+  for (; b + 2 <= blocks; b += 2) {
+    const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + (size_t) b * 32));
+    const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + (size_t) b * 32 + 32));
+    const __m256i wa0 = _mm256_shuffle_epi8(table, _mm256_and_si256(v0, m));
+    const __m256i wb0 = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v0, 4), m));
+    const __m256i wa1 = _mm256_shuffle_epi8(table, _mm256_and_si256(v1, m));
+    const __m256i wb1 = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v1, 4), m));
+    _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {
+      const uint8_t* x = xs + r * rstride + (size_t) b * 64;
+      __m256i pl = _mm256_add_epi16(_mm256_maddubs_epi16(wa0, bcast(x)), _mm256_maddubs_epi16(wb0, bcast(x + 32)));
+      __m256i ph = _mm256_add_epi16(_mm256_maddubs_epi16(wa0, bcast(x + 16)), _mm256_maddubs_epi16(wb0, bcast(x + 48)));
+      pl = _mm256_add_epi16(pl, _mm256_maddubs_epi16(wa1, bcast(x + 64)));
+      ph = _mm256_add_epi16(ph, _mm256_maddubs_epi16(wa1, bcast(x + 80)));
+      pl = _mm256_add_epi16(pl, _mm256_maddubs_epi16(wb1, bcast(x + 96)));
+      ph = _mm256_add_epi16(ph, _mm256_maddubs_epi16(wb1, bcast(x + 112)));
+      acc[r] = _mm256_add_epi32(acc[r], _mm256_add_epi32(_mm256_madd_epi16(pl, ones), _mm256_madd_epi16(ph, sixteen)));
+    }
+  }
+  if (b < blocks) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + (size_t) b * 32));
     const __m256i wa = _mm256_shuffle_epi8(table, _mm256_and_si256(v, m));
     const __m256i wb = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), m));
     _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {
       const uint8_t* x = xs + r * rstride + (size_t) b * 64;
-      const __m256i al = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(x)));
-      const __m256i ah = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(x + 16)));
-      const __m256i bl = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(x + 32)));
-      const __m256i bh = _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(x + 48)));
-      const __m256i pl = _mm256_add_epi16(_mm256_maddubs_epi16(wa, al), _mm256_maddubs_epi16(wb, bl));
-      const __m256i ph = _mm256_add_epi16(_mm256_maddubs_epi16(wa, ah), _mm256_maddubs_epi16(wb, bh));
+      const __m256i pl = _mm256_add_epi16(_mm256_maddubs_epi16(wa, bcast(x)), _mm256_maddubs_epi16(wb, bcast(x + 32)));
+      const __m256i ph = _mm256_add_epi16(_mm256_maddubs_epi16(wa, bcast(x + 16)), _mm256_maddubs_epi16(wb, bcast(x + 48)));
       acc[r] = _mm256_add_epi32(acc[r], _mm256_add_epi32(_mm256_madd_epi16(pl, ones), _mm256_madd_epi16(ph, sixteen)));
     }
   }
@@ -126,6 +147,61 @@ WHITTLE_Q8_INLINE __m256i pair_rows(const uint8_t* xs, size_t rstride, const uin
   const __m256i h23 = _mm256_hadd_epi32(acc[2], acc[3]);
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   return _mm256_permutevar8x32_epi32(_mm256_hadd_epi32(h01, h23), order);
+}
+
+// One pixel x two channel pairs (M = 1, the batch-1 classifier): the pixel's activation
+// loads shared by both pairs, two accumulator chains, and one reduction for both: q0 / q1 get
+// (sum_a, sum_b) of pair 0 / 1 in their qword 0 (the other qwords, pixels 1..3, are not read).
+WHITTLE_Q8_INLINE void two_pairs_one_row(const uint8_t* xs, const uint8_t* idx0, const uint8_t* idx1, __m256i t0,
+                                         __m256i t1, int32_t blocks, __m256i* q0, __m256i* q1) {
+  const __m256i m = _mm256_set1_epi8(0x0F);
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i sixteen = _mm256_set1_epi16(16);
+  __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+  // per pair and block: decode, 4 vpmaddubsw and 2 vpaddw into int16 sums; two blocks' sums
+  // added (at most 4 x 7650) before the vpmaddwd pair
+  __m256i pl0, ph0, pl1, ph1;
+#define WHITTLE_LUT_BLOCK(B, SET)                                                                         \
+  {                                                                                                       \
+    const uint8_t* x = xs + (size_t) (B) * 64;                                                            \
+    const __m256i al = bcast(x), ah = bcast(x + 16), bl = bcast(x + 32), bh = bcast(x + 48);              \
+    const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx0 + (size_t) (B) * 32));    \
+    const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx1 + (size_t) (B) * 32));    \
+    const __m256i wa0 = _mm256_shuffle_epi8(t0, _mm256_and_si256(v0, m));                                 \
+    const __m256i wb0 = _mm256_shuffle_epi8(t0, _mm256_and_si256(_mm256_srli_epi16(v0, 4), m));           \
+    const __m256i wa1 = _mm256_shuffle_epi8(t1, _mm256_and_si256(v1, m));                                 \
+    const __m256i wb1 = _mm256_shuffle_epi8(t1, _mm256_and_si256(_mm256_srli_epi16(v1, 4), m));           \
+    const __m256i l0 = _mm256_add_epi16(_mm256_maddubs_epi16(wa0, al), _mm256_maddubs_epi16(wb0, bl));    \
+    const __m256i h0 = _mm256_add_epi16(_mm256_maddubs_epi16(wa0, ah), _mm256_maddubs_epi16(wb0, bh));    \
+    const __m256i l1 = _mm256_add_epi16(_mm256_maddubs_epi16(wa1, al), _mm256_maddubs_epi16(wb1, bl));    \
+    const __m256i h1 = _mm256_add_epi16(_mm256_maddubs_epi16(wa1, ah), _mm256_maddubs_epi16(wb1, bh));    \
+    if (SET) {                                                                                            \
+      pl0 = l0; ph0 = h0; pl1 = l1; ph1 = h1;                                                             \
+    } else {                                                                                              \
+      pl0 = _mm256_add_epi16(pl0, l0); ph0 = _mm256_add_epi16(ph0, h0);                                   \
+      pl1 = _mm256_add_epi16(pl1, l1); ph1 = _mm256_add_epi16(ph1, h1);                                   \
+    }                                                                                                     \
+  }
+#define WHITTLE_LUT_FLUSH()                                                                                        \
+  acc0 = _mm256_add_epi32(acc0, _mm256_add_epi32(_mm256_madd_epi16(pl0, ones), _mm256_madd_epi16(ph0, sixteen))); \
+  acc1 = _mm256_add_epi32(acc1, _mm256_add_epi32(_mm256_madd_epi16(pl1, ones), _mm256_madd_epi16(ph1, sixteen)));
+  int32_t b = 0;
+  for (; b + 2 <= blocks; b += 2) {
+    WHITTLE_LUT_BLOCK(b, true)
+    WHITTLE_LUT_BLOCK(b + 1, false)
+    WHITTLE_LUT_FLUSH()
+  }
+  if (b < blocks) {
+    WHITTLE_LUT_BLOCK(b, true)
+    WHITTLE_LUT_FLUSH()
+  }
+#undef WHITTLE_LUT_FLUSH
+#undef WHITTLE_LUT_BLOCK
+  // hadd twice: lane 0 = pair 0's a, 1 = pair 1's a, 4 = pair 0's b, 5 = pair 1's b
+  const __m256i h = _mm256_hadd_epi32(acc0, acc1);
+  const __m256i hh = _mm256_hadd_epi32(h, h);
+  *q0 = _mm256_permutevar8x32_epi32(hh, _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4));
+  *q1 = _mm256_permutevar8x32_epi32(hh, _mm256_setr_epi32(1, 5, 1, 5, 1, 5, 1, 5));
 }
 
 static __m256i pair_rows_n(int32_t rows, const uint8_t* xs, size_t rstride, const uint8_t* idx, __m256i table,
@@ -201,7 +277,17 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       for (int32_t r = 0; r < rows; r += kMR) {
         const int32_t mr = rows - r < kMR ? rows - r : kMR;
         const uint8_t* xr = xs + (size_t) r * rstride;
-        for (int32_t pp = 0; pp < pairs; pp++) {
+        int32_t pp = 0;
+        if (mr == 1) {
+          for (; pp + 2 <= pairs; pp += 2) {
+            const __m256i ta = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group_tables + (size_t) pp * tstride));
+            const __m256i tb =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group_tables + (size_t) (pp + 1) * tstride));
+            const uint8_t* idx = indices + (size_t) (n / 2 + pp) * pair_bytes;
+            two_pairs_one_row(xr, idx, idx + pair_bytes, ta, tb, blocks, &qbuf[pp][0], &qbuf[pp + 1][0]);
+          }
+        }
+        for (; pp < pairs; pp++) {
           const __m256i table =
               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group_tables + (size_t) pp * tstride));
           const uint8_t* idx = indices + (size_t) (n / 2 + pp) * pair_bytes;
