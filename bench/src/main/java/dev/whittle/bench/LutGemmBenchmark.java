@@ -180,12 +180,25 @@ public class LutGemmBenchmark {
                         b[i].context.invoke();
                     }
                 }
+                // -Dwhittle.bench.evictMb=N: N MB read between invokes (not timed; read, not
+                // written, so no write-backs run into the timed invoke), so every invoke finds its
+                // weights evicted from the caches, as inside a whole model
+                int evictMb = Integer.getInteger("whittle.bench.evictMb", 0);
+                byte[] evict = new byte[evictMb << 20];
+                java.util.Arrays.fill(evict, (byte) 1);
+                long sink = 0;
                 for (int r = 0; r < rounds; r++) {
                     for (int i = 0; i < count; i++) {
+                        for (int e = 0; e < evict.length; e += 64) {
+                            sink += evict[e];
+                        }
                         long t0 = System.nanoTime();
                         b[i].context.invoke();
                         t[i][r] = System.nanoTime() - t0;
                     }
+                }
+                if (sink == 42) {
+                    System.out.println("#");
                 }
                 double[] min = new double[count];
                 double[] med = new double[count];
