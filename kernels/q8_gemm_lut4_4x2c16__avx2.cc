@@ -29,6 +29,11 @@
 // Padding K (up to the 32-K block) is staged as x = 0, so whatever its indices decode to
 // multiplies zero.
 //
+// Cold weights (a classifier inside a whole model): the hardware prefetcher alone left the
+// one-pixel pass at ~5 GB/s of indices (118-135 us for 0.65 MB, as slow as dense's 2.58 MB);
+// a software prefetch of the next pass's line at the same K (one per stream and 64 bytes) gives
+// 80-88 us (LutGemmBenchmark -Dwhittle.bench.evictMb=64), and costs nothing hot.
+//
 // Then, with c the layer constant (w_eff = t + c): sum_k x_k w_eff_k = sum_k x_k t_k + c sum_k x_k,
 // and c = CH_COEF + 256 (int8) t[0] (CH_COEF is the 8x2c8 kernel's coefficient, which folds the
 // decode's high byte 256 t[0] in), so the per-channel coefficient is rebuilt per 16-channel group
@@ -114,6 +119,8 @@ WHITTLE_Q8_INLINE __m256i pair_rows(const uint8_t* xs, size_t rstride, const uin
   // 7650 each: 30600 < 32767), then one odd block alone.
   int32_t b = 0;
   for (; b + 2 <= blocks; b += 2) {
+    // the next pair's line at the same K (see two_pairs_one_row)
+    _mm_prefetch(reinterpret_cast<const char*>(idx + (size_t) b * 32 + (size_t) blocks * 32), _MM_HINT_T0);
     const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + (size_t) b * 32));
     const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + (size_t) b * 32 + 32));
     const __m256i wa0 = _mm256_shuffle_epi8(table, _mm256_and_si256(v0, m));
@@ -153,7 +160,7 @@ WHITTLE_Q8_INLINE __m256i pair_rows(const uint8_t* xs, size_t rstride, const uin
 // loads shared by both pairs, two accumulator chains, and one reduction for both: q0 / q1 get
 // (sum_a, sum_b) of pair 0 / 1 in their qword 0 (the other qwords, pixels 1..3, are not read).
 WHITTLE_Q8_INLINE void two_pairs_one_row(const uint8_t* xs, const uint8_t* idx0, const uint8_t* idx1, __m256i t0,
-                                         __m256i t1, int32_t blocks, __m256i* q0, __m256i* q1) {
+                                         __m256i t1, int32_t blocks, size_t pair_bytes, __m256i* q0, __m256i* q1) {
   const __m256i m = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
   const __m256i sixteen = _mm256_set1_epi16(16);
@@ -187,6 +194,9 @@ WHITTLE_Q8_INLINE void two_pairs_one_row(const uint8_t* xs, const uint8_t* idx0,
   acc1 = _mm256_add_epi32(acc1, _mm256_add_epi32(_mm256_madd_epi16(pl1, ones), _mm256_madd_epi16(ph1, sixteen)));
   int32_t b = 0;
   for (; b + 2 <= blocks; b += 2) {
+    // the next two pairs' line at the same K (the next pass; prefetching past the end is harmless)
+    _mm_prefetch(reinterpret_cast<const char*>(idx0 + (size_t) b * 32 + 2 * pair_bytes), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(idx1 + (size_t) b * 32 + 2 * pair_bytes), _MM_HINT_T0);
     WHITTLE_LUT_BLOCK(b, true)
     WHITTLE_LUT_BLOCK(b + 1, false)
     WHITTLE_LUT_FLUSH()
@@ -284,7 +294,7 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
             const __m256i tb =
                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group_tables + (size_t) (pp + 1) * tstride));
             const uint8_t* idx = indices + (size_t) (n / 2 + pp) * pair_bytes;
-            two_pairs_one_row(xr, idx, idx + pair_bytes, ta, tb, blocks, &qbuf[pp][0], &qbuf[pp + 1][0]);
+            two_pairs_one_row(xr, idx, idx + pair_bytes, ta, tb, blocks, pair_bytes, &qbuf[pp][0], &qbuf[pp + 1][0]);
           }
         }
         for (; pp < pairs; pp++) {
