@@ -504,7 +504,8 @@ final class Q8LutGemm implements NativeGemm {
      * (FC 1280 -> 1001, qu8, both kernels and dense interleaved, min of 300-400, Zen 4 shared),
      * time in us new / old: batch 1 31.1-32.7 / 37.8-38.6, 2 47.5-48.1 / 48.9-49.5, 3 66.8 / 64.4,
      * 4 81.9-82.5 / 83.7-83.8, 5 108.9 / 108.2, 7 145.4 / 157.6; cold weights (64 MB read between
-     * invokes) batch 2 94 / 126, 4 111 / 122. At 8 pixels the 8x2c8 tile (8 rows per decode) is
+     * invokes, with the kernel's software prefetch) batch 1 79-95 / 121-136, 2 68 / 115, 4 97 / 115,
+     * 7 165 / 208. At 8 pixels the 8x2c8 tile (8 rows per decode) is
      * the better shape. kernels/README.md, session 11.
      */
     static final long AVX2_SPLIT_MAX_M = 7;
