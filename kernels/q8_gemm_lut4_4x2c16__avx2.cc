@@ -88,10 +88,10 @@ static inline int32_t stage_split(const uint8_t* src, uint8_t* dst, int32_t coun
       bh = _mm_sub_epi8(_mm_xor_si128(bh, eight), eight);
     }
     uint8_t* d = dst + (size_t) b * 64;
-    _mm_store_si128(reinterpret_cast<__m128i*>(d), _mm_and_si128(a, m));
-    _mm_store_si128(reinterpret_cast<__m128i*>(d + 16), ah);
-    _mm_store_si128(reinterpret_cast<__m128i*>(d + 32), _mm_and_si128(bb, m));
-    _mm_store_si128(reinterpret_cast<__m128i*>(d + 48), bh);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm_and_si128(a, m));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 16), ah);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 32), _mm_and_si128(bb, m));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + 48), bh);
   }
   int64_t total = _mm_cvtsi128_si64(sad) + _mm_extract_epi64(sad, 1);
   if (!is_unsigned) {
@@ -102,7 +102,7 @@ static inline int32_t stage_split(const uint8_t* src, uint8_t* dst, int32_t coun
 }
 
 WHITTLE_Q8_INLINE __m256i bcast(const uint8_t* x) {
-  return _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(x)));
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
 }
 
 // One channel pair x R (1..4) pixels over all blocks. xs: pixel 0's staged blocks, rstride bytes
