@@ -58,6 +58,15 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_8x2c8__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_8x2c8__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_8x2c8__avx2);
 
+/* AVX2, 1..7 pixels (issue 9, session 11): the 8x2c8 format decoded to weight bytes (1 vpshufb per
+ * 32), vpmaddubsw against activations split into nibbles once per call. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut4_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x2c16__avx2);
+
 /* AVX2, many pixels: 16-channel panels decoded into scratch (4 vpshufb + 3 vpblendd per K pair),
  * the dense 4x16c2 microkernel over them. Index and table layout in the kernel file. */
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_4x16c2__avx2);

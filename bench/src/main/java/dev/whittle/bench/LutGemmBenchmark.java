@@ -152,9 +152,12 @@ public class LutGemmBenchmark {
                         + "fc4x1280x1001").split(",");
         for (String shape : shapes) {
             for (String path : paths) {
-                LutGemmBenchmark[] b = new LutGemmBenchmark[2];
-                String[] formats = {"dense", "lut"};
-                for (int i = 0; i < 2; i++) {
+                // -Dwhittle.bench.lutOld=true: a third layer, LUT with -Dwhittle.lut.split=false (the
+                // AVX2 lut4_8x2c8 kernel at 1..7 pixels), interleaved with the other two
+                int count = Boolean.getBoolean("whittle.bench.lutOld") ? 3 : 2;
+                LutGemmBenchmark[] b = new LutGemmBenchmark[count];
+                String[] formats = {"dense", "lut", "lut"};
+                for (int i = 0; i < count; i++) {
                     b[i] = new LutGemmBenchmark();
                     b[i].shape = shape;
                     b[i].dtype = dtype;
@@ -162,23 +165,44 @@ public class LutGemmBenchmark {
                     b[i].weights = formats[i];
                     b[i].clusters = args.length > 4 ? Integer.parseInt(args[4]) : 16;
                     b[i].threads = args.length > 5 ? Integer.parseInt(args[5]) : 1;
-                    b[i].setUp();
+                    if (i == 2) {
+                        System.setProperty("whittle.lut.split", "false");
+                    }
+                    try {
+                        b[i].setUp();
+                    } finally {
+                        System.clearProperty("whittle.lut.split");
+                    }
                 }
-                long[][] t = new long[2][rounds];
+                long[][] t = new long[count][rounds];
                 for (int warm = 0; warm < Math.max(20, rounds / 10); warm++) {
-                    b[0].context.invoke();
-                    b[1].context.invoke();
+                    for (int i = 0; i < count; i++) {
+                        b[i].context.invoke();
+                    }
                 }
+                // -Dwhittle.bench.evictMb=N: N MB read between invokes (not timed; read, not
+                // written, so no write-backs run into the timed invoke), so every invoke finds its
+                // weights evicted from the caches, as inside a whole model
+                int evictMb = Integer.getInteger("whittle.bench.evictMb", 0);
+                byte[] evict = new byte[evictMb << 20];
+                java.util.Arrays.fill(evict, (byte) 1);
+                long sink = 0;
                 for (int r = 0; r < rounds; r++) {
-                    for (int i = 0; i < 2; i++) {
+                    for (int i = 0; i < count; i++) {
+                        for (int e = 0; e < evict.length; e += 64) {
+                            sink += evict[e];
+                        }
                         long t0 = System.nanoTime();
                         b[i].context.invoke();
                         t[i][r] = System.nanoTime() - t0;
                     }
                 }
-                double[] min = new double[2];
-                double[] med = new double[2];
-                for (int i = 0; i < 2; i++) {
+                if (sink == 42) {
+                    System.out.println("#");
+                }
+                double[] min = new double[count];
+                double[] med = new double[count];
+                for (int i = 0; i < count; i++) {
                     Arrays.sort(t[i]);
                     min[i] = t[i][0] / 1e3;
                     med[i] = t[i][rounds / 2] / 1e3;
@@ -186,9 +210,11 @@ public class LutGemmBenchmark {
                 }
                 System.out.printf(java.util.Locale.ROOT,
                         "RESULT %s c%d %-18s %-10s dense %9.1f us (med %9.1f) %6.1f GMAC/s | lut %9.1f us (med %9.1f) %6.1f"
-                                + " GMAC/s | dense/lut min %.2f med %.2f%n",
+                                + " GMAC/s | dense/lut min %.2f med %.2f%s%n",
                         dtype, b[1].clusters, shape, path, min[0], med[0], b[0].gmacPerInvoke / min[0] * 1e6, min[1], med[1],
-                        b[1].gmacPerInvoke / min[1] * 1e6, min[0] / min[1], med[0] / med[1]);
+                        b[1].gmacPerInvoke / min[1] * 1e6, min[0] / min[1], med[0] / med[1],
+                        count == 3 ? String.format(java.util.Locale.ROOT, " | split=false %9.1f us dense/old min %.2f",
+                                min[2], min[0] / min[2]) : "");
             }
         }
     }

@@ -56,12 +56,23 @@ public final class Sparse24Interleaved {
                 }
                 long[][] t = new long[2][n];
                 for (int w = 0; w < 20; w++) for (ExecutionContext c : ctx) c.invoke();
+                // -Dwhittle.bench.evictMb=N: N MB read between invokes (untimed), so every invoke
+                // finds its weights in DRAM, as a layer inside a whole model (LutGemmBenchmark's)
+                byte[] evict = new byte[Integer.getInteger("whittle.bench.evictMb", 0) << 20];
+                Arrays.fill(evict, (byte) 1);
+                long sink = 0;
                 for (int r = 0; r < n; r++) {
                     for (int i = 0; i < 2; i++) {
+                        for (int e = 0; e < evict.length; e += 64) {
+                            sink += evict[e];
+                        }
                         long t0 = bean.getCurrentThreadCpuTime();
                         ctx[i].invoke();
                         t[i][r] = bean.getCurrentThreadCpuTime() - t0;
                     }
+                }
+                if (sink == 42) {
+                    System.out.println("#");
                 }
                 for (int i = 0; i < 2; i++) Arrays.sort(t[i]);
                 double gmac = (double) s[0] * s[1] * s[2] * s[3];

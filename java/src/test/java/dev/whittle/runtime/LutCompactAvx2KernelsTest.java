@@ -48,6 +48,8 @@ class LutCompactAvx2KernelsTest {
             KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
     private static final String PANEL = "_lut4_4x16c2__avx2";
     private static final String REGISTERS = "_lut4_8x2c8__avx2";
+    /** The in-register kernel on the same layout and tables at 1..7 pixels (session 11). */
+    private static final String SPLIT = "_lut4_4x2c16__avx2";
     private static final String VNNI_PANEL = "_lut4_8x16c4__avx512vnni";
     private static final String VNNI_REGISTERS = "_lut4_4x16c16__avx512vnni";
     /** Q8LutGemm.VBMI_PROPERTY. */
@@ -107,7 +109,7 @@ class LutCompactAvx2KernelsTest {
                     String name = OpProfile.kernelNames(fast).get(0);
                     names[mode] = name;
                     bytes[mode] = OpProfile.kernelChoices(fast).get(0).weightBytes();
-                    boolean lut = path == KernelPath.AVX2 ? name.endsWith(PANEL) || name.endsWith(REGISTERS)
+                    boolean lut = path == KernelPath.AVX2 ? name.endsWith(PANEL) || registers(name)
                             : name.endsWith(VNNI_PANEL) || name.endsWith(VNNI_REGISTERS);
                     assertTrue(lut || !must, label + " mode " + mode + ": dispatched " + name);
                     for (int threads : new int[] {1, 3}) {
@@ -121,13 +123,18 @@ class LutCompactAvx2KernelsTest {
                 long np = (n + 15) / 16 * 16;
                 // per-channel tables: 12 bytes per channel (padded to 16) instead of 16 (8x2c8: per
                 // channel pair, so only where that is smaller); one table per layer: same bytes
-                long want = names[0].endsWith(REGISTERS) ? Math.max(0, 16L * ((n + 1) / 2 * 2) - 12 * np) : 4 * np;
+                long want = registers(names[0]) ? Math.max(0, 16L * ((n + 1) / 2 * 2) - 12 * np) : 4 * np;
                 assertTrue(saved == want || (!must && saved == 0), label + ": " + names[0] + " 12-byte tables "
                         + bytes[0] + " bytes, 16-byte tables " + bytes[1] + ", want " + want + " fewer");
             }
         } finally {
             clear();
         }
+    }
+
+    /** The two AVX2 kernels on the channel-pair layout (per-pair 16-byte tables). */
+    private static boolean registers(String name) {
+        return name.endsWith(REGISTERS) || name.endsWith(SPLIT);
     }
 
     private static void fc(TensorType type, boolean perChannel, int m, int k, int n, int extremes, int scale,
@@ -268,7 +275,7 @@ class LutCompactAvx2KernelsTest {
             CompiledModel lut = CompiledModel.compile(m);
             long packed = lut.residentWeightBytes();
             List<String> names = OpProfile.kernelNames(lut);
-            assertTrue(names.stream().anyMatch(n -> n.endsWith(PANEL)) && names.stream().anyMatch(n -> n.endsWith(REGISTERS)),
+            assertTrue(names.stream().anyMatch(n -> n.endsWith(PANEL)) && names.stream().anyMatch(n -> registers(n)),
                     names.toString());
             assertTrue(names.stream().noneMatch(n -> n.contains("avx512")), names.toString());
             double ratio = (double) packed / dense;

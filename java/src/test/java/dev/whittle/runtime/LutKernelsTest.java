@@ -179,7 +179,7 @@ class LutKernelsTest {
 
     /**
      * Each of the four index layouts is dispatched where it should be: on AVX2 the in-register
-     * {@code lut4_8x2c8} below 16 output pixels and the panel-decoding {@code lut4_4x16c2} from 16
+     * {@code lut4_4x2c16} up to 7 output pixels, {@code lut4_8x2c8} below 16 and the panel-decoding {@code lut4_4x16c2} from 16
      * on; on AVX-512 VNNI {@code lut4_4x16c16} below 8 pixels and {@code lut4_8x16c4} from 8 on (in
      * registers for blocks of at most 8 pixels, decoded panels above). Shapes with several pixel blocks (K = 1280: 72 pixels per block on
      * VNNI, 36 on AVX2) and partial microtiles, bit-exact against the reference.
@@ -202,7 +202,8 @@ class LutKernelsTest {
                     System.setProperty(WeightFormat.PROPERTY, "lut");
                     String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
                     String want = e.path() == KernelPath.AVX2
-                            ? (hw[0] * hw[1] >= 16 ? "_lut4_4x16c2__avx2" : "_lut4_8x2c8__avx2")
+                            ? (hw[0] * hw[1] >= 16 ? "_lut4_4x16c2__avx2"
+                                    : hw[0] * hw[1] <= 7 ? "_lut4_4x2c16__avx2" : "_lut4_8x2c8__avx2")
                             : (hw[0] * hw[1] >= 8 ? "_lut4_8x16c4__avx512vnni" : "_lut4_4x16c16__avx512vnni");
                     // per-channel tables from 8 pixels on a VBMI CPU: the VBMI kernel, with 12-byte tables
                     // (lut4vbmi2) where the CPU has VBMI2 (LutVbmiKernelsTest)

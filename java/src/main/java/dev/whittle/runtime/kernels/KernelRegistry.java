@@ -287,7 +287,8 @@ public final class KernelRegistry {
                     NativeKernels.exported("whittle_qs8_fully_connected_" + Q8SparseGemm.VNNI_SUFFIX)),
             // LUT-decoded clustered int8/uint8 weights (Q8LutGemm, kernels/q8_gemm_lut4_*): one entry
             // per family and path; the kernel name is the dense family's + the layout's suffix (AVX2:
-            // "_lut4_8x2c8__avx2" below Q8LutGemm.AVX2_PANEL_MIN_M pixels, "_lut4_4x16c2__avx2" from it).
+            // "_lut4_8x2c8__avx2" below Q8LutGemm.AVX2_PANEL_MIN_M pixels, "_lut4_4x16c2__avx2" from it;
+            // "_lut4_4x2c16__avx2", the same format, up to Q8LutGemm.AVX2_SPLIT_MAX_M pixels).
             new KernelEntry<>(CONV2D_LUT, KernelPath.AVX2, Q8LutGemm.convFactory(Q8LutGemm.Layout.C8_AVX2),
                     NativeKernels.exported("whittle_qs8_conv2d_" + Q8LutGemm.AVX2_SUFFIX)),
             new KernelEntry<>(FULLY_CONNECTED_LUT, KernelPath.AVX2, Q8LutGemm.fcFactory(Q8LutGemm.Layout.C8_AVX2),

@@ -329,7 +329,9 @@ final class Q8LutGemm implements NativeGemm {
         long rowBytes = (long) kp * layout.elementBytes;
         this.scratchBytes = switch (layout) {
             // the row block, the rows' sums, one staged row
-            case C8_AVX2 -> (long) mb * kp * 2 + 4L * (mb + layout.mr) + k + 64 + 64;
+            // (lut4_4x2c16 reads the same layout: 64 staged bytes per 32-K block and row instead)
+            case C8_AVX2 -> Math.max((long) mb * kp * 2, (long) mb * 64 * ((k + 31) / 32))
+                    + 4L * (mb + layout.mr) + k + 64 + 64;
             // alignment, the decoded panel, the row block, one staged row or the sums
             case PANEL_AVX2, PANEL_VNNI, C16_VNNI, PANEL_NEON, C16_NEON -> 64 + GROUP * rowBytes + mb * rowBytes + k + 64 + 4L * mb + 64;
         };
@@ -481,9 +483,41 @@ final class Q8LutGemm implements NativeGemm {
             compact = compactAvx2() && (layout != Layout.C8_AVX2
                     || 12L * Q8Gemm.roundUp(n, GROUP) < 16L * Q8Gemm.roundUp(n, 2));
         }
+        if (layout == Layout.C8_AVX2 && !five && m <= AVX2_SPLIT_MAX_M && split(family)) {
+            suffix = SPLIT_SUFFIX;
+        }
         return new Q8LutGemm(family + "_" + suffix, layout, s, k, kp, (int) mb, weights,
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five, bind, compact);
     }
+
+    // --- AVX2 small-M byte decode (issue 9, session 11) ---
+    /**
+     * AVX2 at few pixels: the C8_AVX2 indices and tables (same params block) decoded to weight
+     * BYTES, one vpshufb per 32, multiplied by vpmaddubsw with the activations split into nibbles
+     * once per call ({@code q8_gemm_lut4_4x2c16__avx2.cc}): 15 ALU ops per 64 MACs at one pixel
+     * against {@code lut4_8x2c8}'s ~20.
+     */
+    static final String SPLIT_SUFFIX = "lut4_4x2c16__avx2";
+    /**
+     * Layers with at most this many output pixels take {@code lut4_4x2c16} on AVX2 instead of
+     * {@code lut4_8x2c8}. {@code LutGemmBenchmark.main} with {@code -Dwhittle.bench.lutOld=true}
+     * (FC 1280 -> 1001, qu8, both kernels and dense interleaved, min of 300-400, Zen 4 shared),
+     * time in us new / old: batch 1 31.1-32.7 / 37.8-38.6, 2 47.5-48.1 / 48.9-49.5, 3 66.8 / 64.4,
+     * 4 81.9-82.5 / 83.7-83.8, 5 108.9 / 108.2, 7 145.4 / 157.6; cold weights (64 MB read between
+     * invokes, with the kernel's software prefetch) batch 1 79-95 / 121-136, 2 68 / 115, 4 97 / 115,
+     * 7 165 / 208. At 8 pixels the 8x2c8 tile (8 rows per decode) is
+     * the better shape. kernels/README.md, session 11.
+     */
+    static final long AVX2_SPLIT_MAX_M = 7;
+    /** {@code -Dwhittle.lut.split=false} keeps {@code lut4_8x2c8} at few pixels: tests, comparisons. */
+    static final String SPLIT_PROPERTY = "whittle.lut.split";
+
+    /** Whether the AVX2 byte-decode kernel runs (property, library). */
+    static boolean split(String family) {
+        return !"false".equals(System.getProperty(SPLIT_PROPERTY))
+                && NativeKernels.has("whittle_" + family + "_" + SPLIT_SUFFIX);
+    }
+    // --- end AVX2 small-M byte decode ---
 
     // --- VBMI panel decode (issue 9, session 7) ---
     /**

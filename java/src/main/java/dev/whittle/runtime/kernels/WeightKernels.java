@@ -64,6 +64,11 @@ public final class WeightKernels {
      * (weights evicted by the other layers), 0.09-0.11 ms LUT against 0.16 ms dense; at batch 2-64
      * 0.71-0.89 (AVX2) and 0.86-0.89 (VNNI, except 1.29 at batch 2 where the AVX2 kernel gives
      * 0.72): dense.
+     * <p>Session 11 ({@code lut4_4x2c16__avx2} at 1..7 pixels, same benchmark): AVX2 batch 1
+     * 0.89-0.94 of dense hot (was 0.77), batch 2-7 0.70-0.76 hot, 1.39-2.62x with the weights
+     * evicted before each invoke (-Dwhittle.bench.evictMb=64); inside the clustered MobileNet v2
+     * the classifier 0.067 ms on it against 0.124-0.174 ms dense AVX2. The hot per-layer loss at
+     * 2-7 pixels keeps the threshold at 1 (a batch-2..7 FC whose weights stay cached would lose).
      */
     static final long AUTO_LUT_MAX_M = 1;
     /**
