@@ -129,7 +129,36 @@ WHITTLE_C1_INLINE void accumulate4(__m256i acc[4], const int16_t* const* rows, c
   }
 }
 
-template <bool LEFT, bool U, int NP>
+// Every one of the KH tap rows inside the image (KH, NP known): unrolled, the KH * NP weight
+// vectors loaded once for the 4 pixels.
+// SW > 0: stride_w known and pair_off[q] = 2q (dil_w 1), so the pair loads that coincide
+// (stride 2: pixel ox's pair q + 1 is pixel ox + 1's pair q) are one load.
+template <int KH, int NP, int SW>
+WHITTLE_C1_INLINE void accumulate4_full(__m256i acc[4], const int16_t* const* rows, const uint8_t* wbase,
+                                        const int32_t* pair_off_rt, int x0, int sw_rt) {
+  const int sw = SW > 0 ? SW : sw_rt;
+#pragma GCC unroll 16
+  for (int v = 0; v < KH; v++) {
+    const int16_t* r = rows[v] + x0;
+    const __m256i* w = reinterpret_cast<const __m256i*>(wbase) + v * NP;
+#pragma GCC unroll 16
+    for (int q = 0; q < NP; q++) {
+      const __m256i wq = _mm256_load_si256(w + q);
+      const int16_t* rq = r + (SW > 0 ? 2 * q : pair_off_rt[q]);
+      int32_t t0, t1, t2, t3;
+      memcpy(&t0, rq, 4);
+      memcpy(&t1, rq + sw, 4);
+      memcpy(&t2, rq + 2 * sw, 4);
+      memcpy(&t3, rq + 3 * sw, 4);
+      acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(_mm256_set1_epi32(t0), wq));
+      acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(_mm256_set1_epi32(t1), wq));
+      acc[2] = _mm256_add_epi32(acc[2], _mm256_madd_epi16(_mm256_set1_epi32(t2), wq));
+      acc[3] = _mm256_add_epi32(acc[3], _mm256_madd_epi16(_mm256_set1_epi32(t3), wq));
+    }
+  }
+}
+
+template <bool LEFT, bool U, int NP, int KH, int SW>
 static void run_t(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8_t* output, void* scratch,
                   int32_t row_begin, int32_t row_end) {
   const int out_h = p->out_h, out_w = p->out_w, m = p->m, kh = p->kh;
@@ -171,7 +200,11 @@ static void run_t(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8
       int ox = 0;
       for (; ox + 4 <= out_w; ox += 4) {
         __m256i acc[4] = {k.bias, k.bias, k.bias, k.bias};
-        accumulate4<NP>(acc, rows, wrows, nrows, np, pair_off, ox * sw, sw);
+        if (KH > 0 && nrows == KH) {
+          accumulate4_full<(KH > 0 ? KH : 1), NP, SW>(acc, rows, wrows[0], pair_off, ox * sw, sw);
+        } else {
+          accumulate4<NP>(acc, rows, wrows, nrows, np, pair_off, ox * sw, sw);
+        }
         __m256i bytes = pack4<U>(requantize<LEFT>(acc[0], k), requantize<LEFT>(acc[1], k),
                                  requantize<LEFT>(acc[2], k), requantize<LEFT>(acc[3], k), lo, hi);
         if (m == 8) {
@@ -211,19 +244,14 @@ static void run_t(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8
 template <bool LEFT, bool U>
 static void run_np(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8_t* output, void* scratch,
                    int32_t row_begin, int32_t row_end) {
-  switch (p->pairs) {
-    case 1:
-      run_t<LEFT, U, 1>(p, input, output, scratch, row_begin, row_end);
-      break;
-    case 2:
-      run_t<LEFT, U, 2>(p, input, output, scratch, row_begin, row_end);
-      break;
-    case 3:
-      run_t<LEFT, U, 3>(p, input, output, scratch, row_begin, row_end);
-      break;
-    default:
-      run_t<LEFT, U, 0>(p, input, output, scratch, row_begin, row_end);
-      break;
+  // 3x3 and 5x5 (dil_w 1) unrolled; the rest with run-time loops.
+  const bool dense = p->dil_w == 1;
+  if (dense && p->pairs == 2 && p->kh == 3 && p->stride_w == 2) {
+    run_t<LEFT, U, 2, 3, 2>(p, input, output, scratch, row_begin, row_end);
+  } else if (dense && p->pairs == 2 && p->kh == 3 && p->stride_w == 1) {
+    run_t<LEFT, U, 2, 3, 1>(p, input, output, scratch, row_begin, row_end);
+  } else {
+    run_t<LEFT, U, 0, 0, 0>(p, input, output, scratch, row_begin, row_end);
   }
 }
 
