@@ -8,7 +8,7 @@
 //
 // Output stage: TFLite's MultiplyByQuantizedMultiplier (gemmlowp SRDHM, then RoundingDivideByPOT
 // by e = right shift) as one rounding of the 64-bit product p = (x << left) * M:
-//   result = floor((p + 2^30 + 2^(30+e) - 2^31 [p < -2^30] [e > 0]) / 2^(31+e))
+//   result = floor((p + 2^30 + 2^(30+e) [e > 0] - 2^31 [p < -2^30] [e > 0]) / 2^(31+e))
 // (nested floor divisions by powers of two fold; the tie of the second rounding goes away from
 // zero, the [p < -2^30] term, i.e. SRDHM's result < 0). AVX2 has no 64-bit arithmetic shift: 2^62
 // is added first (the sum stays in [0, 2^64)), the shift is logical, and the low dword is then
@@ -54,13 +54,15 @@ WHITTLE_C1_INLINE __m256i requantize(__m256i acc, const Consts& k) {
   if (LEFT) {
     acc = _mm256_sllv_epi32(acc, k.left);
   }
-  const __m256i thr = _mm256_set1_epi64x(-(int64_t{1} << 30));
+  // The tie term's condition [p < -2^30] is taken as [p < 0], p's sign bit, which vblendvpd reads
+  // directly: for p in [-2^30, 0) both give 0 (SRDHM's result is 0; with the 2^31 taken away the
+  // sum stays in [0, 2^(30+e)) for e >= 1, and for e = 0 R_lo = R_hi).
   __m256i pe = _mm256_mul_epi32(acc, k.mult);
   __m256i po = _mm256_mul_epi32(_mm256_srli_epi64(acc, 32), k.mult_odd);
-  __m256i ce = _mm256_cmpgt_epi64(thr, pe);
-  __m256i co = _mm256_cmpgt_epi64(thr, po);
-  pe = _mm256_add_epi64(pe, _mm256_blendv_epi8(k.rhi_e, k.rlo_e, ce));
-  po = _mm256_add_epi64(po, _mm256_blendv_epi8(k.rhi_o, k.rlo_o, co));
+  pe = _mm256_add_epi64(pe, _mm256_castpd_si256(_mm256_blendv_pd(
+      _mm256_castsi256_pd(k.rhi_e), _mm256_castsi256_pd(k.rlo_e), _mm256_castsi256_pd(pe))));
+  po = _mm256_add_epi64(po, _mm256_castpd_si256(_mm256_blendv_pd(
+      _mm256_castsi256_pd(k.rhi_o), _mm256_castsi256_pd(k.rlo_o), _mm256_castsi256_pd(po))));
   pe = _mm256_srlv_epi64(pe, k.cnt_e);
   po = _mm256_srlv_epi64(po, k.cnt_o);
   __m256i r = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
