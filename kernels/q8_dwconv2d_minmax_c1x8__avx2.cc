@@ -49,7 +49,7 @@ WHITTLE_C1_INLINE Consts load_consts(const uint8_t* c) {
 }
 
 // acc (8 int32 lanes) -> result + output zero point, wrapping int32 (see the file comment).
-template <bool LEFT>
+template <bool LEFT, bool ODDHI>
 WHITTLE_C1_INLINE __m256i requantize(__m256i acc, const Consts& k) {
   if (LEFT) {
     acc = _mm256_sllv_epi32(acc, k.left);
@@ -64,8 +64,11 @@ WHITTLE_C1_INLINE __m256i requantize(__m256i acc, const Consts& k) {
   po = _mm256_add_epi64(po, _mm256_castpd_si256(_mm256_blendv_pd(
       _mm256_castsi256_pd(k.rhi_o), _mm256_castsi256_pd(k.rlo_o), _mm256_castsi256_pd(po))));
   pe = _mm256_srlv_epi64(pe, k.cnt_e);
+  // Every right shift >= 1 (odd_high): the odd lanes shift by e - 1 so the quotient's low 32 bits
+  // land in the high dword (bits 31 + e .. 62 + e of a value below 2^64; the quotient is below
+  // 2^(33 - e) <= 2^32); else by 31 + e and moved up.
   po = _mm256_srlv_epi64(po, k.cnt_o);
-  __m256i r = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+  __m256i r = _mm256_blend_epi32(pe, ODDHI ? po : _mm256_slli_epi64(po, 32), 0xAA);
   return _mm256_add_epi32(r, k.zp);
 }
 
@@ -160,7 +163,7 @@ WHITTLE_C1_INLINE void accumulate4_full(__m256i acc[4], const int16_t* const* ro
   }
 }
 
-template <bool LEFT, bool U, int NP, int KH, int SW>
+template <bool LEFT, bool ODDHI, bool U, int NP, int KH, int SW>
 static void run_t(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8_t* output, void* scratch,
                   int32_t row_begin, int32_t row_end) {
   const int out_h = p->out_h, out_w = p->out_w, m = p->m, kh = p->kh;
@@ -207,8 +210,8 @@ static void run_t(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8
         } else {
           accumulate4<NP>(acc, rows, wrows, nrows, np, pair_off, ox * sw, sw);
         }
-        __m256i bytes = pack4<U>(requantize<LEFT>(acc[0], k), requantize<LEFT>(acc[1], k),
-                                 requantize<LEFT>(acc[2], k), requantize<LEFT>(acc[3], k), lo, hi);
+        __m256i bytes = pack4<U>(requantize<LEFT, ODDHI>(acc[0], k), requantize<LEFT, ODDHI>(acc[1], k),
+                                 requantize<LEFT, ODDHI>(acc[2], k), requantize<LEFT, ODDHI>(acc[3], k), lo, hi);
         if (m == 8) {
           _mm256_storeu_si256(reinterpret_cast<__m256i*>(out_row + (size_t) ox * 8), bytes);
         } else {
@@ -231,7 +234,7 @@ static void run_t(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8
           acc[i] = a1[0];
         }
         for (int i = 0; i < 4; i++) {
-          res[i] = requantize<LEFT>(acc[i], k);
+          res[i] = requantize<LEFT, ODDHI>(acc[i], k);
         }
         alignas(32) uint8_t tmp[32];
         _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), pack4<U>(res[0], res[1], res[2], res[3], lo, hi));
@@ -243,32 +246,39 @@ static void run_t(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8
   }
 }
 
-template <bool LEFT, bool U>
+template <bool LEFT, bool ODDHI, bool U>
 static void run_np(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8_t* output, void* scratch,
                    int32_t row_begin, int32_t row_end) {
   // 3x3 and 5x5 (dil_w 1) unrolled; the rest with run-time loops.
   const bool dense = p->dil_w == 1;
   if (dense && p->pairs == 2 && p->kh == 3 && p->stride_w == 2) {
-    run_t<LEFT, U, 2, 3, 2>(p, input, output, scratch, row_begin, row_end);
+    run_t<LEFT, ODDHI, U, 2, 3, 2>(p, input, output, scratch, row_begin, row_end);
   } else if (dense && p->pairs == 2 && p->kh == 3 && p->stride_w == 1) {
-    run_t<LEFT, U, 2, 3, 1>(p, input, output, scratch, row_begin, row_end);
+    run_t<LEFT, ODDHI, U, 2, 3, 1>(p, input, output, scratch, row_begin, row_end);
   } else {
-    run_t<LEFT, U, 0, 0, 0>(p, input, output, scratch, row_begin, row_end);
+    run_t<LEFT, ODDHI, U, 0, 0, 0>(p, input, output, scratch, row_begin, row_end);
   }
 }
 
 static void run(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8_t* output, void* scratch,
                 int32_t row_begin, int32_t row_end) {
+  // A left shift (saturating scales) only where the right shift is 0: odd_high is then 0.
   if (p->has_left != 0) {
     if (p->is_unsigned != 0) {
-      run_np<true, true>(p, input, output, scratch, row_begin, row_end);
+      run_np<true, false, true>(p, input, output, scratch, row_begin, row_end);
     } else {
-      run_np<true, false>(p, input, output, scratch, row_begin, row_end);
+      run_np<true, false, false>(p, input, output, scratch, row_begin, row_end);
+    }
+  } else if (p->odd_high != 0) {
+    if (p->is_unsigned != 0) {
+      run_np<false, true, true>(p, input, output, scratch, row_begin, row_end);
+    } else {
+      run_np<false, true, false>(p, input, output, scratch, row_begin, row_end);
     }
   } else if (p->is_unsigned != 0) {
-    run_np<false, true>(p, input, output, scratch, row_begin, row_end);
+    run_np<false, false, true>(p, input, output, scratch, row_begin, row_end);
   } else {
-    run_np<false, false>(p, input, output, scratch, row_begin, row_end);
+    run_np<false, false, false>(p, input, output, scratch, row_begin, row_end);
   }
 }
 

@@ -18,7 +18,8 @@
  *   [blocks][kh][pairs] x 32 bytes: 8 x (int16 w_eff(kx), int16 w_eff(kx + 1) or 0),
  * and at `consts` per block 11 x 32 bytes: bias (int32 x 8), left shift (int32 x 8), the
  * multipliers (int32 x 8), the odd lanes' multipliers at the even dwords, then int64 per even /
- * odd lane: R_hi, R_lo (R_hi - N), 31 + right shift (even: lanes 0 2 4 6, odd: 1 3 5 7), and the
+ * odd lane: R_hi, R_lo (R_hi - N), the shift counts (even lanes 0 2 4 6: 31 + right shift; odd lanes
+ * 1 3 5 7: right shift - 1 where odd_high, every right shift >= 1, else 31 + right shift), and the
  * output zero point - 2^(31 - right) (int32 x 8); see the kernel for the output stage.
  *
  * Entry points: (params, input, output, scratch, first output row, end output row), rows counting
@@ -43,7 +44,7 @@ typedef struct whittle_dwconv_c1_params {
   int32_t stride_h, stride_w, dil_h, dil_w;
   int32_t pad_h, pad_w, input_offset, act_min;
   int32_t act_max, is_unsigned, has_left, blocks;
-  int32_t pairs, row_elems, reserved0, reserved1;
+  int32_t pairs, row_elems, odd_high, reserved1;
   int64_t weights, consts;
   int32_t pair_off[WHITTLE_DWCONV_C1_MAX_PAIRS];
 } whittle_dwconv_c1_params;

@@ -146,6 +146,10 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
         ByteBuffer f = filter.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer bb = bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         boolean hasLeft = false;
+        boolean oddHigh = true;
+        for (int c = 0; c < m; c++) {
+            oddHigh &= p.shifts()[c] <= -1;
+        }
         for (int cb = 0; cb < blocks; cb++) {
             int choff = cb == blocks - 1 ? m - 8 : cb * 8;
             for (int ky = 0; ky < kh; ky++) {
@@ -185,13 +189,14 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
                 long q = 8L * (l >> 1);
                 seg.set(ValueLayout.JAVA_LONG, cbase + 32L * half + q, rhi);
                 seg.set(ValueLayout.JAVA_LONG, cbase + 32L * (half + 1) + q, rlo);
-                seg.set(ValueLayout.JAVA_LONG, cbase + 32L * ((l & 1) == 0 ? 8 : 9) + q, 31 + e);
+                seg.set(ValueLayout.JAVA_LONG, cbase + 32L * ((l & 1) == 0 ? 8 : 9) + q,
+                        (l & 1) == 1 && oddHigh ? e - 1 : 31 + e);
                 seg.set(ValueLayout.JAVA_INT, cbase + 320 + 4L * l, p.outputOffset() - (int) (1L << (31 - e)));
             }
         }
         int[] head = {p.batches(), p.inH(), p.inW(), p.outH(), p.outW(), m, kh, kw, p.strideH(), p.strideW(),
             p.dilH(), p.dilW(), p.padH(), p.padW(), p.inputOffset(), p.actMin(), p.actMax(), unsigned ? 1 : 0,
-            hasLeft ? 1 : 0, blocks, np, (int) rowElems, 0, 0};
+            hasLeft ? 1 : 0, blocks, np, (int) rowElems, oddHigh ? 1 : 0, 0};
         for (int i = 0; i < head.length; i++) {
             seg.set(ValueLayout.JAVA_INT, 4L * i, head[i]);
         }
