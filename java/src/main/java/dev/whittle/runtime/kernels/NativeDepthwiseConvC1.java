@@ -237,6 +237,18 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
         return threads <= 1 || serial ? 1 : Math.min(rows, threads * 4);
     }
 
+    /**
+     * Tasks of this node as one step of a chain of operators run in one parallel region
+     * ({@code NodeChain}): those {@link #run(DepthwiseConvParams, ExecutionState)} would hand the
+     * pool (1: one call), or 0 where it would run the reference kernel.
+     */
+    public int chainTasks(DepthwiseConvParams p, ExecutionState s) {
+        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+            return 0;
+        }
+        return tasks(s);
+    }
+
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s) {
         if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
