@@ -56,6 +56,10 @@ typedef struct whittle_dwconv_c1_params {
 WHITTLE_DWCONV_C1_SIGNATURE(whittle_qs8_dwconv2d_minmax_c1x8__avx2);
 WHITTLE_DWCONV_C1_SIGNATURE(whittle_qs8_qc8w_dwconv2d_minmax_c1x8__avx2);
 WHITTLE_DWCONV_C1_SIGNATURE(whittle_qu8_dwconv2d_minmax_c1x8__avx2);
+/* AVX-512 VL + VNNI: the same kernel with vpdpwssd on ymm. */
+WHITTLE_DWCONV_C1_SIGNATURE(whittle_qs8_dwconv2d_minmax_c1x8__avx512vnni);
+WHITTLE_DWCONV_C1_SIGNATURE(whittle_qs8_qc8w_dwconv2d_minmax_c1x8__avx512vnni);
+WHITTLE_DWCONV_C1_SIGNATURE(whittle_qu8_dwconv2d_minmax_c1x8__avx512vnni);
 
 #ifdef __cplusplus
 }

@@ -131,7 +131,7 @@ class DepthwiseConvKernelPathsTest {
         if ((path == KernelPath.AVX2 || path == KernelPath.AVX512VNNI)
                 && Boolean.parseBoolean(System.getProperty(NativeDepthwiseConvC1.PROPERTY, "true"))
                 && NativeDepthwiseConvC1.takes(s.c(), s.mult(), s.kh(), s.kw(), s.dw())) {
-            return NativeDepthwiseConvC1.kernelName(family);
+            return NativeDepthwiseConvC1.kernelName(family, path == KernelPath.AVX512VNNI);
         }
         return switch (path) {
             case REFERENCE -> family.name() + "__reference";

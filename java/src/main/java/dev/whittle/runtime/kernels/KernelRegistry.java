@@ -414,10 +414,11 @@ public final class KernelRegistry {
                 NativeDepthwiseConvRows.exported(f, isa));
     }
 
-    /** A one-input-channel depthwise entry (NativeDepthwiseConvC1; the AVX2 kernel, also on the AVX-512 path). */
+    /** A one-input-channel depthwise entry (NativeDepthwiseConvC1: __avx2, or __avx512vnni on the AVX-512 path). */
     private static KernelEntry<DepthwiseConvKernelFactory> dwC1(KernelFamily<DepthwiseConvKernelFactory> f,
             KernelPath path) {
-        return new KernelEntry<>(f, path, NativeDepthwiseConvC1.factory(f), NativeDepthwiseConvC1.exported(f));
+        boolean vnni = path == KernelPath.AVX512VNNI;
+        return new KernelEntry<>(f, path, NativeDepthwiseConvC1.factory(f, vnni), NativeDepthwiseConvC1.exported(f, vnni));
     }
 
     private static ConvKernelFactory javaConv(KernelFamily<ConvKernelFactory> family) {

@@ -63,7 +63,15 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
 
     /** {@code qs8_qc8w_dwconv2d_minmax_c1x8__avx2} for {@code family}. */
     public static String kernelName(KernelFamily<?> family) {
-        return family.name() + "_minmax_c1x8__avx2";
+        return kernelName(family, false);
+    }
+
+    /**
+     * The kernel name for {@code family}: {@code *_c1x8__avx512vnni} (vpdpwssd on ymm, the AVX-512
+     * path) where {@code vnni}, else {@code *_c1x8__avx2}.
+     */
+    public static String kernelName(KernelFamily<?> family, boolean vnni) {
+        return family.name() + "_minmax_c1x8__" + (vnni ? "avx512vnni" : "avx2");
     }
 
     /** Whether this kernel takes a node of this shape (input channels, multiplier, kernel width, height). */
@@ -75,12 +83,12 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
         return dilW == 1 ? (kw + 1) / 2 : kw;
     }
 
-    static java.util.function.BooleanSupplier exported(KernelFamily<?> family) {
-        return NativeKernels.exported("whittle_" + kernelName(family));
+    static java.util.function.BooleanSupplier exported(KernelFamily<?> family, boolean vnni) {
+        return NativeKernels.exported("whittle_" + kernelName(family, vnni));
     }
 
-    static DepthwiseConvKernelFactory factory(KernelFamily<DepthwiseConvKernelFactory> family) {
-        return (p, filter, bias) -> create(family, p, filter, bias);
+    static DepthwiseConvKernelFactory factory(KernelFamily<DepthwiseConvKernelFactory> family, boolean vnni) {
+        return (p, filter, bias) -> create(family, vnni, p, filter, bias);
     }
 
     /**
@@ -88,8 +96,8 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
      * that is not constant, shifts or multipliers outside TFLite's ranges, zero points or weights
      * outside the type, sizes past int32 indexing.
      */
-    static NativeDepthwiseConvC1 create(KernelFamily<DepthwiseConvKernelFactory> family, DepthwiseConvParams p,
-            ByteBuffer filter, ByteBuffer bias) {
+    static NativeDepthwiseConvC1 create(KernelFamily<DepthwiseConvKernelFactory> family, boolean vnni,
+            DepthwiseConvParams p, ByteBuffer filter, ByteBuffer bias) {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
             return null;
         }
@@ -205,7 +213,7 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
         for (int q = 0; q < np; q++) {
             seg.set(ValueLayout.JAVA_INT, 112 + 4L * q, p.dilW() == 1 ? 2 * q : q * p.dilW());
         }
-        String name = kernelName(family);
+        String name = kernelName(family, vnni);
         MethodHandle h = NativeKernels.handle("whittle_" + name, SIGNATURE);
         long macs = outBytes * kh * kw;
         return new NativeDepthwiseConvC1(name, NativeDepthwiseConv.referenceOf(family), h, seg, (int) rowsL,
