@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * shapes (3x3, SAME, batch 1): {@code HxWxC/stride}, or {@code HxWxCxM/stride} with depth
  * multiplier M (person_detect's first layer: 96x96x1x8/2). On avx2 and avx512vnni the row
  * kernels ({@code *_rows16c2__avx2}, {@code *_rows64c4__avx512vnni}) run where dispatch picks
- * them (the kernel is printed per trial); path {@code java} is the Java path's Vector API kernel
+ * them, and 96x96x1x8/2 (one input channel) runs {@code *_c1x8__avx2} / {@code *_c1x8__avx512vnni}
+ * (the kernel is printed per trial); path {@code java} is the Java path's Vector API kernel
  * ({@code *_dwconv2d_minmax_16c__panama512}). One single-operator model per trial through the real dispatch
  * ({@code -Dwhittle.kernels=path} before compile), one intra-op thread. GMAC/s is the aux
  * counter {@code gmac} (JMH prints it as {@code ops/s}).

@@ -345,6 +345,12 @@ public final class CompiledModel {
                         && p.kernel() instanceof dev.whittle.runtime.kernels.NativeDepthwiseConvRows k) {
                     steps.add(new NodeChain.DepthwiseRows(k, p));
                     i++;
+                } else if ((Object) nodes[i].op() instanceof dev.whittle.runtime.ops.DepthwiseConv2D
+                        && nodes[i].prepared() instanceof dev.whittle.runtime.kernels.reference.DepthwiseConvParams p
+                        && p.kernel() instanceof dev.whittle.runtime.kernels.NativeDepthwiseConvC1 k) {
+                    // One-input-channel depthwise (issue 6, session 11): a step as the rows kernel.
+                    steps.add(new NodeChain.DepthwiseC1(k, p));
+                    i++;
                 } else {
                     break;
                 }

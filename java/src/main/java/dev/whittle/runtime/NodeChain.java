@@ -106,6 +106,39 @@ final class NodeChain implements ParallelTask<ExecutionState> {
         }
     }
 
+    /**
+     * A DEPTHWISE_CONV_2D node on the one-input-channel kernel (person_detect's first operator,
+     * issue 6) as a step: as {@link DepthwiseRows}.
+     */
+    static final class DepthwiseC1 implements Step {
+        private final dev.whittle.runtime.kernels.NativeDepthwiseConvC1 kernel;
+        private final DepthwiseConvParams params;
+
+        DepthwiseC1(dev.whittle.runtime.kernels.NativeDepthwiseConvC1 kernel, DepthwiseConvParams params) {
+            this.kernel = kernel;
+            this.params = params;
+        }
+
+        @Override
+        public int chainTasks(ExecutionState s) {
+            return kernel.chainTasks(params, s);
+        }
+
+        @Override
+        public long syncBytes() {
+            return 0;
+        }
+
+        @Override
+        public void beforeChain(ExecutionState s, long sync) {
+        }
+
+        @Override
+        public void runTasks(ExecutionState s, int from, int to, int worker, long sync) {
+            kernel.run(params, s, from, to, worker);
+        }
+    }
+
     /** Tasks a slot can index (16 bits each for front and back). */
     static final int MAX_TASKS = 0xFFFF;
     /**

@@ -127,7 +127,8 @@ class DepthwiseAvx2RoundingTest {
         CompiledModel fast = CompiledModel.compile(model);
         List<String> kernels = OpProfile.kernelNames(fast);
         assertTrue(kernels.get(0).endsWith("_dwconv2d_minmax_rows16c2__avx2")
-                || kernels.get(0).endsWith("_dwconv2d_minmax_16c__avx2"), label + ": dispatched " + kernels);
+                || kernels.get(0).endsWith("_dwconv2d_minmax_16c__avx2")
+                || kernels.get(0).endsWith("_dwconv2d_minmax_c1x8__avx2"), label + ": dispatched " + kernels);
         SEEN.add(kernels.get(0));
         for (int threads : new int[] {1, 3}) {
             assertArrayEquals(expected, Q8GemmConvTest.run(fast, in, threads),

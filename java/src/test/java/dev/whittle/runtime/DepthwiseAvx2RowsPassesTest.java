@@ -24,6 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * at the ends, saturating scales; int8, int8 per-channel, uint8.
  */
 class DepthwiseAvx2RowsPassesTest {
+    // One-input-channel nodes with a multiplier >= 8 (1 x 8 shapes here) stay on the rows kernel
+    // under test; NativeDepthwiseConvC1 takes them by default (DepthwiseC1KernelTest).
+    @org.junit.jupiter.api.BeforeEach
+    void rowsKernelForOneChannelNodes() {
+        System.setProperty(dev.whittle.runtime.kernels.NativeDepthwiseConvC1.PROPERTY, "false");
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void clearOneChannelProperty() {
+        System.clearProperty(dev.whittle.runtime.kernels.NativeDepthwiseConvC1.PROPERTY);
+    }
+
     @AfterEach
     void clearProperties() {
         System.clearProperty(NativeDepthwiseConvRows.TWO_ROWS_PROPERTY);

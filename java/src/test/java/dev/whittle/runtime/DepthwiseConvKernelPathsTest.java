@@ -15,6 +15,7 @@ import dev.whittle.runtime.kernels.KernelFamily;
 import dev.whittle.runtime.kernels.KernelPath;
 import dev.whittle.runtime.kernels.KernelRegistry;
 import dev.whittle.runtime.kernels.NativeDepthwiseConv;
+import dev.whittle.runtime.kernels.NativeDepthwiseConvC1;
 import dev.whittle.runtime.kernels.NativeDepthwiseConvRows;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -126,6 +127,12 @@ class DepthwiseConvKernelPathsTest {
 
     /** The kernel a path must dispatch for this node. */
     static String expectedKernel(KernelFamily<?> family, KernelPath path, Spec s) {
+        // One input channel, multiplier >= 8: the c1x8 kernel on both x86 paths (issue 6).
+        if ((path == KernelPath.AVX2 || path == KernelPath.AVX512VNNI)
+                && Boolean.parseBoolean(System.getProperty(NativeDepthwiseConvC1.PROPERTY, "true"))
+                && NativeDepthwiseConvC1.takes(s.c(), s.mult(), s.kh(), s.kw(), s.dw())) {
+            return NativeDepthwiseConvC1.kernelName(family, path == KernelPath.AVX512VNNI);
+        }
         return switch (path) {
             case REFERENCE -> family.name() + "__reference";
             case JAVA -> JavaDepthwiseConv.kernelName(family);

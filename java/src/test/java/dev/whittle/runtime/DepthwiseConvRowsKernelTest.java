@@ -28,6 +28,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * RELU / RELU6 / none. The shapes of person_detect's depthwise layers run at full size.
  */
 class DepthwiseConvRowsKernelTest {
+    // One-input-channel nodes with a multiplier >= 8 (1 x 8 shapes here) stay on the rows kernel
+    // under test; NativeDepthwiseConvC1 takes them by default (DepthwiseC1KernelTest).
+    @org.junit.jupiter.api.BeforeEach
+    void rowsKernelForOneChannelNodes() {
+        System.setProperty(dev.whittle.runtime.kernels.NativeDepthwiseConvC1.PROPERTY, "false");
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void clearOneChannelProperty() {
+        System.clearProperty(dev.whittle.runtime.kernels.NativeDepthwiseConvC1.PROPERTY);
+    }
+
     @AfterEach
     void clearProperty() {
         System.clearProperty(KernelPath.PROPERTY);

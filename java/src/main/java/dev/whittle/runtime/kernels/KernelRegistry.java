@@ -171,6 +171,11 @@ public final class KernelRegistry {
             dwRows(QS8_DWCONV2D, KernelPath.AVX2), dwRows(QS8_DWCONV2D, KernelPath.AVX512VNNI),
             dwRows(QS8_QC8W_DWCONV2D, KernelPath.AVX2), dwRows(QS8_QC8W_DWCONV2D, KernelPath.AVX512VNNI),
             dwRows(QU8_DWCONV2D, KernelPath.AVX2),
+            // Depthwise with one input channel, multiplier >= 8 (issue 6, NativeDepthwiseConvC1,
+            // kernels/q8_dwconv2d_minmax_c1x8__avx2.cc): listed last, so dispatch tries it first.
+            dwC1(QS8_DWCONV2D, KernelPath.AVX2), dwC1(QS8_DWCONV2D, KernelPath.AVX512VNNI),
+            dwC1(QS8_QC8W_DWCONV2D, KernelPath.AVX2), dwC1(QS8_QC8W_DWCONV2D, KernelPath.AVX512VNNI),
+            dwC1(QU8_DWCONV2D, KernelPath.AVX2), dwC1(QU8_DWCONV2D, KernelPath.AVX512VNNI),
             // element-wise, pooling and data-movement ops (kernels/elementwise)
             new KernelEntry<>(ElementwiseFamilies.QUANTIZED_BINARY, KernelPath.JAVA,
                     (PreparedKernelFactory<BinaryParams>) QuantizedBinaryKernels::create, ALWAYS),
@@ -408,6 +413,13 @@ public final class KernelRegistry {
                 : NativeDepthwiseConvRows.Isa.AVX512VNNI;
         return new KernelEntry<>(f, path, NativeDepthwiseConvRows.factory(f, isa),
                 NativeDepthwiseConvRows.exported(f, isa));
+    }
+
+    /** A one-input-channel depthwise entry (NativeDepthwiseConvC1: __avx2, or __avx512vnni on the AVX-512 path). */
+    private static KernelEntry<DepthwiseConvKernelFactory> dwC1(KernelFamily<DepthwiseConvKernelFactory> f,
+            KernelPath path) {
+        boolean vnni = path == KernelPath.AVX512VNNI;
+        return new KernelEntry<>(f, path, NativeDepthwiseConvC1.factory(f, vnni), NativeDepthwiseConvC1.exported(f, vnni));
     }
 
     private static ConvKernelFactory javaConv(KernelFamily<ConvKernelFactory> family) {
