@@ -51,6 +51,7 @@
 
 #include "q8_gemm_common.h"
 #include "q8_lut_compact_avx2.h"
+#include "q8_lut_pairs_avx2.h"
 #include "q8_requant_avx2.h"
 #include "whittle/q8_lut.h"
 
@@ -238,6 +239,7 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       const __m256i c1 = ld_channel(p, WHITTLE_Q8_CH_CONST, n + 8);
       const __m256i f0 = ld_channel(p, WHITTLE_Q8_LUT_CH_COEF, n);
       const __m256i f1 = ld_channel(p, WHITTLE_Q8_LUT_CH_COEF, n + 8);
+      const whittle_q8_lut_pairs_avx2::GroupOut out_group{r0, r1, c0, c1, f0, f1, off, lo, hi, hl};
       if (compact) {
         whittle_q8_lut_compact_avx2::expand(tables + (size_t) (n / kGroup) * lp->table_stride, rebuilt);
       }
@@ -264,38 +266,9 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
             default: pair_tile_call<1>(ar, idx, table, full, tail, qbuf[pp]); break;
           }
         }
-        // qbuf[pair][h] holds (channel 2 pair, 2 pair + 1) of pixels 4h..4h+3 as qwords:
-        // transpose 4 pairs x 4 pixels of qwords into pixel rows of 8 channels.
-        for (int32_t h = 0; h * 4 < mr; h++) {
-          __m256i rowv[4][2];
-          for (int g = 0; g < 2; g++) {
-            const __m256i A = qbuf[4 * g + 0][h], B = qbuf[4 * g + 1][h];
-            const __m256i C = qbuf[4 * g + 2][h], D = qbuf[4 * g + 3][h];
-            const __m256i lab = _mm256_unpacklo_epi64(A, B), hab = _mm256_unpackhi_epi64(A, B);
-            const __m256i lcd = _mm256_unpacklo_epi64(C, D), hcd = _mm256_unpackhi_epi64(C, D);
-            rowv[0][g] = _mm256_permute2x128_si256(lab, lcd, 0x20);
-            rowv[1][g] = _mm256_permute2x128_si256(hab, hcd, 0x20);
-            rowv[2][g] = _mm256_permute2x128_si256(lab, lcd, 0x31);
-            rowv[3][g] = _mm256_permute2x128_si256(hab, hcd, 0x31);
-          }
-          const int32_t count = mr - 4 * h < 4 ? mr - 4 * h : 4;
-          for (int32_t i = 0; i < count; i++) {
-            const int32_t pix = r + 4 * h + i;
-            const __m256i s = _mm256_set1_epi32(sums[pix]);
-            const __m256i v0 = _mm256_add_epi32(_mm256_add_epi32(rowv[i][0], c0), _mm256_mullo_epi32(f0, s));
-            const __m256i v1 = _mm256_add_epi32(_mm256_add_epi32(rowv[i][1], c1), _mm256_mullo_epi32(f1, s));
-            const __m128i bytes = narrow(requantize(v0, r0, hl, GL, off, lo, hi),
-                                         requantize(v1, r1, hl, GL, off, lo, hi), U);
-            uint8_t* dst = output + (size_t) (mb0 + pix) * n_total + n;
-            if (nc == kGroup) {
-              _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), bytes);
-            } else {
-              alignas(16) uint8_t tmp[16];
-              _mm_store_si128(reinterpret_cast<__m128i*>(tmp), bytes);
-              memcpy(dst, tmp, (size_t) nc);
-            }
-          }
-        }
+        whittle_q8_lut_pairs_avx2::store_tile<GL, U>(qbuf, mr, sums + r, out_group,
+                                                     output + (size_t) (mb0 + r) * n_total + n, (size_t) n_total,
+                                                     nc, kGroup);
       }
     }
   }
