@@ -25,6 +25,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code q*_dwconv2d_minmax_c1x8__neon} (one input channel, depth multiplier >= 8; issue 6 on Arm)
@@ -40,6 +41,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  */
 class NeonDepthwiseC1VectorsTest {
     private static final int[] TASKS = {1, 2, 3};
+
+    @Test
+    void neonEntriesAreRegisteredAndANonNeonCpuCannotRunThem() {
+        for (KernelFamily<DepthwiseConvKernelFactory> f : DepthwiseConvKernelPathsTest.FAMILIES) {
+            // 16c__neon (with the lane-mapped kernel) and c1x8__neon.
+            assertTrue(KernelRegistry.entries(f).stream().filter(e -> e.path() == KernelPath.NEON).count() >= 2,
+                    f + ": no c1x8 NEON entry");
+            if (!dev.whittle.CpuFeatures.detect().has(dev.whittle.CpuFeatures.Feature.NEON)) {
+                assertTrue(KernelRegistry.available(f).stream().noneMatch(e -> e.path() == KernelPath.NEON),
+                        f + ": NEON entry available on a CPU without NEON");
+            }
+        }
+    }
 
     @Test
     void neonC1x8MatchesTheReferenceUnderQemu() throws Exception {

@@ -96,6 +96,15 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
         return (p, filter, bias) -> create(family, vnni, p, filter, bias);
     }
 
+    /** The NEON twin's entry ({@code *_c1x8__neon}, kernels/q8_dwconv2d_minmax_c1x8__neon.cc; same block). */
+    static DepthwiseConvKernelFactory neonFactory(KernelFamily<DepthwiseConvKernelFactory> family) {
+        return (p, filter, bias) -> create(family, "neon", p, filter, bias, true);
+    }
+
+    static java.util.function.BooleanSupplier neonExported(KernelFamily<?> family) {
+        return NativeKernels.exported("whittle_" + kernelName(family, "neon"));
+    }
+
     /**
      * The kernel for one node, or null: more than one input channel, a multiplier below 8, a bias
      * that is not constant, shifts or multipliers outside TFLite's ranges, zero points or weights
