@@ -3,7 +3,7 @@
 // packed block (whittle/dwconv_c1.h; Java: NativeDepthwiseConvC1 with isa "neon"). Per needed
 // input row the call widens the row once to int16 (x + input offset, 0 outside the image) in the
 // scratch; per output pixel and block of 8 channels the (w[kx], w[kx + 1]) int16 weight pairs are
-// deinterleaved by vld2q_s16 and each tap pair's two inputs are multiplied into two int32x4
+// deinterleaved by vld2q_s16 (once per 4 pixels) and each tap pair's two inputs are multiplied into two int32x4
 // accumulators with smlal / smlal2 by element (exact: |x|, |w| <= 255).
 // Output stage: the block's x86 constants are decoded once per block (left shift, multiplier,
 // right shift e from the shift counts, output zero point = zp' + 2^(31 - e)), then as the other
@@ -60,6 +60,14 @@ inline int32x4_t requant(int32x4_t acc, const BlockConsts& k, int h, int32x4_t v
   return vminq_s32(vmaxq_s32(q, vmin), vmax);
 }
 
+// 8 channels of one pixel: requantized, clamped, narrowed, stored.
+template <bool U>
+inline void store8(uint8_t* dst, int32x4_t a0, int32x4_t a1, const BlockConsts& k, int32x4_t vmin, int32x4_t vmax) {
+  const int16x8_t r16 = vcombine_s16(vmovn_s32(requant(a0, k, 0, vmin, vmax)), vmovn_s32(requant(a1, k, 1, vmin, vmax)));
+  const uint8x8_t r8 = U ? vqmovun_s16(r16) : vreinterpret_u8_s8(vqmovn_s16(r16));
+  vst1_u8(dst, r8);
+}
+
 template <bool U>
 void widen_row(const whittle_dwconv_c1_params* p, const uint8_t* row, int16_t* dst) {
   const int n = p->row_elems, pad = p->pad_w, in_w = p->in_w, io = p->input_offset;
@@ -99,13 +107,46 @@ void run(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8_t* outpu
     for (int cb = 0; cb < blocks; cb++) {
       const int choff = cb == blocks - 1 ? m - 8 : cb * 8;
       const BlockConsts k = decode(consts + (size_t) cb * WHITTLE_DWCONV_C1_CONSTS * 32, p->odd_high);
-      for (int ox = 0; ox < out_w; ox++) {
+      const int16_t* wrow[64];
+      for (int v = 0; v < nrows; v++) {
+        wrow[v] = reinterpret_cast<const int16_t*>(weights + ((size_t) cb * kh + wky[v]) * np * 32);
+      }
+      int ox = 0;
+      // 4 pixels a step: each (w[kx], w[kx + 1]) x 8 channels pair loaded once for the 4.
+      for (; ox + 4 <= out_w; ox += 4) {
+        int32x4_t a[4][2];
+        for (int i = 0; i < 4; i++) {
+          a[i][0] = k.bias[0];
+          a[i][1] = k.bias[1];
+        }
+        for (int v = 0; v < nrows; v++) {
+          const int16_t* x = rows[v] + (size_t) ox * sw;
+          const int16_t* w = wrow[v];
+          for (int q = 0; q < np; q++) {
+            const int16x8x2_t wq = vld2q_s16(w + 16 * q);  // val[0]: w[kx] x 8 channels, val[1]: w[kx + 1]
+            const int16_t* xq = x + p->pair_off[q];
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+              const int16_t xa = xq[i * sw], xb = xq[i * sw + 1];
+              a[i][0] = vmlal_n_s16(a[i][0], vget_low_s16(wq.val[0]), xa);
+              a[i][1] = vmlal_high_n_s16(a[i][1], wq.val[0], xa);
+              a[i][0] = vmlal_n_s16(a[i][0], vget_low_s16(wq.val[1]), xb);
+              a[i][1] = vmlal_high_n_s16(a[i][1], wq.val[1], xb);
+            }
+          }
+        }
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+          store8<U>(out_row + (size_t) (ox + i) * m + choff, a[i][0], a[i][1], k, vmin, vmax);
+        }
+      }
+      for (; ox < out_w; ox++) {
         int32x4_t a0 = k.bias[0], a1 = k.bias[1];
         for (int v = 0; v < nrows; v++) {
           const int16_t* x = rows[v] + (size_t) ox * sw;
-          const int16_t* w = reinterpret_cast<const int16_t*>(weights + ((size_t) cb * kh + wky[v]) * np * 32);
+          const int16_t* w = wrow[v];
           for (int q = 0; q < np; q++) {
-            const int16x8x2_t wq = vld2q_s16(w + 16 * q);  // val[0]: w[kx] x 8 channels, val[1]: w[kx + 1]
+            const int16x8x2_t wq = vld2q_s16(w + 16 * q);
             const int16_t* xq = x + p->pair_off[q];
             const int16_t xa = xq[0], xb = xq[1];
             a0 = vmlal_n_s16(a0, vget_low_s16(wq.val[0]), xa);
@@ -114,10 +155,7 @@ void run(const whittle_dwconv_c1_params* p, const uint8_t* input, uint8_t* outpu
             a1 = vmlal_high_n_s16(a1, wq.val[1], xb);
           }
         }
-        const int16x8_t r16 = vcombine_s16(vmovn_s32(requant(a0, k, 0, vmin, vmax)),
-                                           vmovn_s32(requant(a1, k, 1, vmin, vmax)));
-        const uint8x8_t r8 = U ? vqmovun_s16(r16) : vreinterpret_u8_s8(vqmovn_s16(r16));
-        vst1_u8(out_row + (size_t) ox * m + choff, r8);
+        store8<U>(out_row + (size_t) ox * m + choff, a0, a1, k, vmin, vmax);
       }
     }
   }
