@@ -31,6 +31,7 @@
 
 #include "whittle/cpu.h"
 #include "whittle/dwconv.h"
+#include "whittle/dwconv_c1.h"
 #include "whittle/q8_gemm.h"
 #include "whittle/qs16.h"
 
@@ -371,6 +372,40 @@ int run_qs16_dw(Reader& in, void* lib, const char* file, int* cases, int* runs) 
   return failures;
 }
 
+// A one-input-channel depthwise vector file ("WDC1", the c1x8 kernels of dwconv_c1.h, issue 6
+// NEON): per case name, label, the whole params block (its two pointer fields, bytes 96..104,
+// point into it: relocated from u64 old_base; the block ends at an inaccessible page), input,
+// expected, u64 scratch bytes, u32 runs, per run u32 calls and i32 row_begin, row_end.
+typedef void (*DwconvC1Fn)(const whittle_dwconv_c1_params*, const uint8_t*, uint8_t*, void*, int32_t, int32_t);
+
+int run_dwconv_c1(Reader& in, void* lib, const char* file, int* cases, int* runs) {
+  int failures = 0;
+  const uint32_t count = in.u32();
+  for (uint32_t c = 0; c < count && in.ok; c++) {
+    const std::vector<uint8_t> name_bytes = in.bytes();
+    const std::vector<uint8_t> label_bytes = in.bytes();
+    const std::vector<uint8_t> block_bytes = in.bytes();
+    const uint64_t old_base = in.u64();
+    const Tail t(in, true);
+    if (truncated(in, file, c, block_bytes.size() < sizeof(whittle_dwconv_c1_params))) return -1;
+    std::string name;
+    DwconvC1Fn fn = reinterpret_cast<DwconvC1Fn>(lookup(lib, name_bytes, &name));
+    if (fn == nullptr) return -1;
+    Guarded block(block_bytes);
+    relocate(block.data, 96, 104, old_base);
+    Guarded input(t.input);
+    const whittle_dwconv_c1_params* params = reinterpret_cast<const whittle_dwconv_c1_params*>(block.data);
+    (*cases)++;
+    const int failed = replay_runs(in, file, c, t, 2, false, name, label_bytes, runs,
+                                   [&](uint8_t* out, uint8_t* scratch, const int64_t* q) {
+                                     fn(params, input.data, out, scratch, (int32_t) q[0], (int32_t) q[1]);
+                                   });
+    if (failed < 0) return -1;
+    failures += failed;
+  }
+  return failures;
+}
+
 // A weight-format vector file ("WFMV": the NEON LUT / sparse / 2:4 kernels, whose params blocks
 // start with whittle_q8_gemm_params and hold pointers to more blocks): per case name, label,
 // u32 blocks, per block u64 the address Java gave it and its bytes (block 0: the params block),
@@ -486,6 +521,8 @@ int main(int argc, char** argv) {
       failed = run_qs16(in, lib, argv[arg], &cases, &runs);
     } else if (magic == 0x57445157u) {  // "WQDW"
       failed = run_qs16_dw(in, lib, argv[arg], &cases, &runs);
+    } else if (magic == 0x31434457u) {  // "WDC1"
+      failed = run_dwconv_c1(in, lib, argv[arg], &cases, &runs);
     } else if (magic == 0x564d4657u) {  // "WFMV"
       failed = run_format(in, lib, argv[arg], &cases, &runs);
     }

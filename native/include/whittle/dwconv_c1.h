@@ -60,6 +60,10 @@ WHITTLE_DWCONV_C1_SIGNATURE(whittle_qu8_dwconv2d_minmax_c1x8__avx2);
 WHITTLE_DWCONV_C1_SIGNATURE(whittle_qs8_dwconv2d_minmax_c1x8__avx512vnni);
 WHITTLE_DWCONV_C1_SIGNATURE(whittle_qs8_qc8w_dwconv2d_minmax_c1x8__avx512vnni);
 WHITTLE_DWCONV_C1_SIGNATURE(whittle_qu8_dwconv2d_minmax_c1x8__avx512vnni);
+/* AArch64 Advanced SIMD (q8_dwconv2d_minmax_c1x8__neon.cc): the same block, smlal by element. */
+WHITTLE_DWCONV_C1_SIGNATURE(whittle_qs8_dwconv2d_minmax_c1x8__neon);
+WHITTLE_DWCONV_C1_SIGNATURE(whittle_qs8_qc8w_dwconv2d_minmax_c1x8__neon);
+WHITTLE_DWCONV_C1_SIGNATURE(whittle_qu8_dwconv2d_minmax_c1x8__neon);
 
 #ifdef __cplusplus
 }

@@ -257,6 +257,16 @@ public final class KernelRegistry {
             new KernelEntry<>(QS16_QC8W_DWCONV2D, KernelPath.NEON,
                     (DepthwiseConvKernelFactory) Qs16NativeDepthwiseConv::neon,
                     NativeKernels.exported("whittle_" + Qs16NativeDepthwiseConv.NEON_NAME)),
+            // --- c1x8 NEON (issue 6, Arm): one input channel, multiplier >= 8 (NativeDepthwiseConvC1,
+            // kernels/q8_dwconv2d_minmax_c1x8__neon.cc; tested under qemu: NeonDepthwiseC1VectorsTest). Listed
+            // after the NEON depthwise entries above, so dispatch tries it first; it declines other nodes.
+            new KernelEntry<>(QS8_DWCONV2D, KernelPath.NEON, NativeDepthwiseConvC1.neonFactory(QS8_DWCONV2D),
+                    NativeDepthwiseConvC1.neonExported(QS8_DWCONV2D)),
+            new KernelEntry<>(QS8_QC8W_DWCONV2D, KernelPath.NEON, NativeDepthwiseConvC1.neonFactory(QS8_QC8W_DWCONV2D),
+                    NativeDepthwiseConvC1.neonExported(QS8_QC8W_DWCONV2D)),
+            new KernelEntry<>(QU8_DWCONV2D, KernelPath.NEON, NativeDepthwiseConvC1.neonFactory(QU8_DWCONV2D),
+                    NativeDepthwiseConvC1.neonExported(QU8_DWCONV2D)),
+            // --- end c1x8 NEON
             // NEON I8MM int8/uint8 GEMM (issue 6, NEON gaps; kernels/q8_conv2d_gemm_4x16c8__neoni8mm.cc; tested under
             // qemu: NeonGemmVectorsTest). Same path as the DotProd entries above, listed after them so fastestOr tries
             // these first; the factory declines on a CPU without I8MM (HWCAP2_I8MM), and the DotProd kernel runs.

@@ -71,7 +71,12 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
      * path) where {@code vnni}, else {@code *_c1x8__avx2}.
      */
     public static String kernelName(KernelFamily<?> family, boolean vnni) {
-        return family.name() + "_minmax_c1x8__" + (vnni ? "avx512vnni" : "avx2");
+        return kernelName(family, vnni ? "avx512vnni" : "avx2");
+    }
+
+    /** The kernel name for {@code family} and ISA suffix ({@code avx2}, {@code avx512vnni}, {@code neon}). */
+    public static String kernelName(KernelFamily<?> family, String isa) {
+        return family.name() + "_minmax_c1x8__" + isa;
     }
 
     /** Whether this kernel takes a node of this shape (input channels, multiplier, kernel width, height). */
@@ -91,6 +96,15 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
         return (p, filter, bias) -> create(family, vnni, p, filter, bias);
     }
 
+    /** The NEON twin's entry ({@code *_c1x8__neon}, kernels/q8_dwconv2d_minmax_c1x8__neon.cc; same block). */
+    static DepthwiseConvKernelFactory neonFactory(KernelFamily<DepthwiseConvKernelFactory> family) {
+        return (p, filter, bias) -> create(family, "neon", p, filter, bias, true);
+    }
+
+    static java.util.function.BooleanSupplier neonExported(KernelFamily<?> family) {
+        return NativeKernels.exported("whittle_" + kernelName(family, "neon"));
+    }
+
     /**
      * The kernel for one node, or null: more than one input channel, a multiplier below 8, a bias
      * that is not constant, shifts or multipliers outside TFLite's ranges, zero points or weights
@@ -98,6 +112,16 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
      */
     static NativeDepthwiseConvC1 create(KernelFamily<DepthwiseConvKernelFactory> family, boolean vnni,
             DepthwiseConvParams p, ByteBuffer filter, ByteBuffer bias) {
+        return create(family, vnni ? "avx512vnni" : "avx2", p, filter, bias, true);
+    }
+
+    /**
+     * As {@link #create(KernelFamily, boolean, DepthwiseConvParams, ByteBuffer, ByteBuffer)} for the
+     * kernel of ISA suffix {@code isa} (the NEON twin reads the same block); {@code bind} false
+     * packs without looking the symbol up (test vectors for a cross-built library).
+     */
+    public static NativeDepthwiseConvC1 create(KernelFamily<DepthwiseConvKernelFactory> family, String isa,
+            DepthwiseConvParams p, ByteBuffer filter, ByteBuffer bias, boolean bind) {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
             return null;
         }
@@ -213,8 +237,8 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
         for (int q = 0; q < np; q++) {
             seg.set(ValueLayout.JAVA_INT, 112 + 4L * q, p.dilW() == 1 ? 2 * q : q * p.dilW());
         }
-        String name = kernelName(family, vnni);
-        MethodHandle h = NativeKernels.handle("whittle_" + name, SIGNATURE);
+        String name = kernelName(family, isa);
+        MethodHandle h = bind ? NativeKernels.handle("whittle_" + name, SIGNATURE) : null;
         long macs = outBytes * kh * kw;
         return new NativeDepthwiseConvC1(name, NativeDepthwiseConv.referenceOf(family), h, seg, (int) rowsL,
                 2L * kh * rowElems + 64, weightBytes, macs < SERIAL_MACS);
@@ -228,6 +252,11 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
     @Override
     public String name() {
         return name;
+    }
+
+    /** The output rows (batch * out_h) a call's range counts. */
+    public int rows() {
+        return rows;
     }
 
     @Override
@@ -295,8 +324,8 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
         return name;
     }
 
-    /** Keeps the packed block alive with the kernel. */
-    MemorySegment block() {
+    /** Keeps the packed block alive with the kernel (and gives test vectors its bytes). */
+    public MemorySegment block() {
         return block;
     }
 }
