@@ -342,14 +342,12 @@ public final class CompiledModel {
                     i += 2;
                 } else if ((Object) nodes[i].op() instanceof dev.whittle.runtime.ops.DepthwiseConv2D
                         && nodes[i].prepared() instanceof dev.whittle.runtime.kernels.reference.DepthwiseConvParams p
-                        && p.kernel() instanceof dev.whittle.runtime.kernels.NativeDepthwiseConvRows k) {
-                    steps.add(new NodeChain.DepthwiseRows(k, p));
-                    i++;
-                } else if ((Object) nodes[i].op() instanceof dev.whittle.runtime.ops.DepthwiseConv2D
-                        && nodes[i].prepared() instanceof dev.whittle.runtime.kernels.reference.DepthwiseConvParams p
-                        && p.kernel() instanceof dev.whittle.runtime.kernels.NativeDepthwiseConvC1 k) {
-                    // One-input-channel depthwise (issue 6, session 11): a step as the rows kernel.
-                    steps.add(new NodeChain.DepthwiseC1(k, p));
+                        && p.kernel() instanceof ChainableTask<?> k) {
+                    // the native rows kernel, and the one-input-channel kernel (issue 6, session 11)
+                    @SuppressWarnings("unchecked")
+                    ChainableTask<dev.whittle.runtime.kernels.reference.DepthwiseConvParams> kernel =
+                            (ChainableTask<dev.whittle.runtime.kernels.reference.DepthwiseConvParams>) k;
+                    steps.add(new NodeChain.KernelStep<>(kernel, p));
                     i++;
                 } else {
                     break;

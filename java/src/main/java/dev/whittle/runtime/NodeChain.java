@@ -1,6 +1,5 @@
 package dev.whittle.runtime;
 
-import dev.whittle.runtime.kernels.NativeDepthwiseConvRows;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
 
 import java.lang.foreign.MemorySegment;
@@ -76,45 +75,15 @@ final class NodeChain implements ParallelTask<ExecutionState> {
         void runTasks(ExecutionState s, int from, int to, int worker, long sync);
     }
 
-    /** A DEPTHWISE_CONV_2D node on the native rows kernel (person_detect's stem) as a step. */
-    static final class DepthwiseRows implements Step {
-        private final NativeDepthwiseConvRows kernel;
-        private final DepthwiseConvParams params;
-
-        DepthwiseRows(NativeDepthwiseConvRows kernel, DepthwiseConvParams params) {
-            this.kernel = kernel;
-            this.params = params;
-        }
-
-        @Override
-        public int chainTasks(ExecutionState s) {
-            return kernel.chainTasks(params, s);
-        }
-
-        @Override
-        public long syncBytes() {
-            return 0;
-        }
-
-        @Override
-        public void beforeChain(ExecutionState s, long sync) {
-        }
-
-        @Override
-        public void runTasks(ExecutionState s, int from, int to, int worker, long sync) {
-            kernel.run(params, s, from, to, worker);
-        }
-    }
-
     /**
-     * A DEPTHWISE_CONV_2D node on the one-input-channel kernel (person_detect's first operator,
-     * issue 6) as a step: as {@link DepthwiseRows}.
+     * A node whose kernel can be a step by itself ({@link ChainableTask}: the native depthwise rows
+     * kernel of person_detect's stem, the one-input-channel depthwise kernel of its first layer).
      */
-    static final class DepthwiseC1 implements Step {
-        private final dev.whittle.runtime.kernels.NativeDepthwiseConvC1 kernel;
-        private final DepthwiseConvParams params;
+    static final class KernelStep<P> implements Step {
+        private final ChainableTask<P> kernel;
+        private final P params;
 
-        DepthwiseC1(dev.whittle.runtime.kernels.NativeDepthwiseConvC1 kernel, DepthwiseConvParams params) {
+        KernelStep(ChainableTask<P> kernel, P params) {
             this.kernel = kernel;
             this.params = params;
         }

@@ -2,7 +2,7 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.ChainableTask;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
 
 import java.lang.foreign.FunctionDescriptor;
@@ -22,7 +22,7 @@ import java.nio.ByteOrder;
  *
  * <p>{@code -Dwhittle.dwconv.c1=false} (read when a node is prepared) declines every node.
  */
-public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>, ParallelTask<DepthwiseConvParams>,
+public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>, ChainableTask<DepthwiseConvParams>,
         WorkerScratch, PackedWeights {
     /** System property: {@code false} turns this kernel off. */
     public static final String PROPERTY = "whittle.dwconv.c1";
@@ -279,6 +279,7 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
      * ({@code NodeChain}): those {@link #run(DepthwiseConvParams, ExecutionState)} would hand the
      * pool (1: one call), or 0 where it would run the reference kernel.
      */
+    @Override
     public int chainTasks(DepthwiseConvParams p, ExecutionState s) {
         if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
             return 0;

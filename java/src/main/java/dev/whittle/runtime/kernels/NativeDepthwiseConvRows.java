@@ -2,7 +2,7 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.runtime.ExecutionState;
 import dev.whittle.runtime.Kernel;
-import dev.whittle.runtime.ParallelTask;
+import dev.whittle.runtime.ChainableTask;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvKernels;
 import dev.whittle.runtime.kernels.reference.DepthwiseConvParams;
 
@@ -37,7 +37,7 @@ import java.nio.ByteBuffer;
  * of the input rows it shares with the other.
  */
 public final class NativeDepthwiseConvRows
-        implements Kernel<DepthwiseConvParams>, ParallelTask<DepthwiseConvParams>, WorkerScratch {
+        implements Kernel<DepthwiseConvParams>, ChainableTask<DepthwiseConvParams>, WorkerScratch {
 
     /** The two kernels: tile name, lanes per vector (unit), taps per int32 lane, most step lanes. */
     public enum Isa {
@@ -576,6 +576,7 @@ public final class NativeDepthwiseConvRows
      * ({@code NodeChain}): those {@link #run(DepthwiseConvParams, ExecutionState)} would hand
      * the pool (1: one call), or 0 where it would run the reference kernel.
      */
+    @Override
     public int chainTasks(DepthwiseConvParams p, ExecutionState s) {
         if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
             return 0;
