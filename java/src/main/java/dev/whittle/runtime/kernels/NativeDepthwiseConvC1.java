@@ -281,7 +281,7 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
      */
     @Override
     public int chainTasks(DepthwiseConvParams p, ExecutionState s) {
-        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+        if (!NativeDepthwiseConvRows.nativeReady(p, s)) {
             return 0;
         }
         return tasks(s);
@@ -289,7 +289,7 @@ public final class NativeDepthwiseConvC1 implements Kernel<DepthwiseConvParams>,
 
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s) {
-        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+        if (!NativeDepthwiseConvRows.nativeReady(p, s)) {
             reference.run(p, s);
             return;
         }

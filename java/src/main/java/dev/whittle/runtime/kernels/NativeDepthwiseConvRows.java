@@ -576,9 +576,18 @@ public final class NativeDepthwiseConvRows
      * ({@code NodeChain}): those {@link #run(DepthwiseConvParams, ExecutionState)} would hand
      * the pool (1: one call), or 0 where it would run the reference kernel.
      */
+    /**
+     * Whether a native depthwise kernel with worker scratch can run this node now (its tensors in
+     * native memory, scratch allocated); where not, {@code run} takes the reference kernel and
+     * {@code chainTasks} is 0. Shared with {@link NativeDepthwiseConvC1}, so both answer alike.
+     */
+    static boolean nativeReady(DepthwiseConvParams p, ExecutionState s) {
+        return s.address(p.input()) != 0 && s.address(p.output()) != 0 && s.workerScratchAddress(0) != 0;
+    }
+
     @Override
     public int chainTasks(DepthwiseConvParams p, ExecutionState s) {
-        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+        if (!nativeReady(p, s)) {
             return 0;
         }
         return tasks(s);
@@ -586,7 +595,7 @@ public final class NativeDepthwiseConvRows
 
     @Override
     public void run(DepthwiseConvParams p, ExecutionState s) {
-        if (s.address(p.input()) == 0 || s.address(p.output()) == 0 || s.workerScratchAddress(0) == 0) {
+        if (!nativeReady(p, s)) {
             // Not in native memory (folding at compile time), or no scratch: the reference computes the same.
             reference.run(p, s);
             return;
