@@ -136,12 +136,15 @@ class DepthwiseConvKernelPathsTest {
         return switch (path) {
             case REFERENCE -> family.name() + "__reference";
             case JAVA -> JavaDepthwiseConv.kernelName(family);
-            // The row kernels take every node here they prefer; uint8 on AVX-512 goes to the
+            // The row kernels take every node here they prefer; uint8 on AVX-512 goes to the AVX2 rows
+            // kernel where NativeDepthwiseConvRows.prefersAvx2OnAvx512 says so, else to the
             // lane-mapped kernel (depth multiplier above 1 or few channels) or the channel-blocked one.
             case AVX2 -> NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
                     : NativeDepthwiseConv.kernelName(family, "16c__avx2");
-            case AVX512VNNI -> NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
+            case AVX512VNNI -> NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, s.c(), s.mult(), s.sw(), s.outW())
+                    ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
+                    : NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
                     && NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX512VNNI, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
                     : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx512" : "32c__avx512");

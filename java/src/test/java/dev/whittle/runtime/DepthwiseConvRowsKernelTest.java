@@ -218,4 +218,44 @@ class DepthwiseConvRowsKernelTest {
             i++;
         }
     }
+
+    /**
+     * uint8 on the AVX-512 path: MobileNet-like layers (multiplier 1; stride 1, and stride 2 with
+     * 16-64 channels on rows of 12+ pixels) run the AVX2 rows kernel there, since the VNNI rows
+     * kernel needs int8 weights and uint8 weights minus their zero point span up to 255 values
+     * ({@link NativeDepthwiseConvRows#prefersAvx2OnAvx512}); the rest (stride 2 with 144 channels,
+     * short rows, multiplier 2, 24 channels at stride 2) stay on 32c / 64l. Kernel names asserted
+     * on every path, bit for bit against the reference, threads 1 and 3; then with
+     * {@code -Dwhittle.dwconv.avx2OnAvx512=false} the AVX-512 path takes 32c again.
+     */
+    @Test
+    void uint8OnAvx512TakesAvx2RowsWhereFaster() {
+        KernelFamily<DepthwiseConvKernelFactory> family = KernelRegistry.QU8_DWCONV2D;
+        org.junit.jupiter.api.Assumptions.assumeTrue(KernelPath.AVX512VNNI.supportedBy(CpuFeatures.detect())
+                && NativeKernels.has("whittle_qu8_dwconv2d_minmax_rows16c2__avx2"), "no AVX-512 path here");
+        // h, w, c, mult, stride, and whether the AVX2 rows kernel takes it on the AVX-512 path.
+        int[][] layers = {{30, 30, 32, 1, 1, 1}, {14, 14, 144, 1, 1, 1}, {9, 9, 96, 1, 1, 1}, {17, 17, 40, 1, 1, 1},
+            {28, 28, 16, 1, 2, 1}, {24, 24, 64, 1, 2, 1}, {20, 20, 144, 1, 2, 0}, {12, 12, 64, 1, 2, 0},
+            {16, 16, 3, 2, 1, 0}, {30, 30, 24, 1, 2, 0}, {11, 13, 6, 1, 1, 0}};
+        int i = 0;
+        for (int[] g : layers) {
+            Spec s = new Spec(i % 4 == 3 ? 2 : 1, g[0], g[1], g[2], g[3], 3, 3, g[4], g[4], 1, 1, i % 5 != 4,
+                    new int[] {3, 0, 1}[i % 3], true, i % 3, 0, 9700 + i);
+            assertEquals(g[5] == 1, NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, s.c(), s.mult(), s.sw(),
+                    s.outW()), "rule for " + s);
+            String expected = DepthwiseConvKernelPathsTest.expectedKernel(family, KernelPath.AVX512VNNI, s);
+            assertEquals(g[5] == 1, expected.endsWith("rows16c2__avx2"), expected);
+            check(family, s);
+            i++;
+        }
+        System.setProperty(NativeDepthwiseConvRows.AVX2_ON_AVX512_PROPERTY, "false");
+        try {
+            Spec s = new Spec(1, 30, 30, 32, 1, 3, 3, 1, 1, 1, 1, true, 3, true, 0, 0, 9800);
+            assertEquals("qu8_dwconv2d_minmax_32c__avx512",
+                    DepthwiseConvKernelPathsTest.expectedKernel(family, KernelPath.AVX512VNNI, s));
+            check(family, s);
+        } finally {
+            System.clearProperty(NativeDepthwiseConvRows.AVX2_ON_AVX512_PROPERTY);
+        }
+    }
 }

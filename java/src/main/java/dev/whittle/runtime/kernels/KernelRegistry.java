@@ -171,6 +171,10 @@ public final class KernelRegistry {
             dwRows(QS8_DWCONV2D, KernelPath.AVX2), dwRows(QS8_DWCONV2D, KernelPath.AVX512VNNI),
             dwRows(QS8_QC8W_DWCONV2D, KernelPath.AVX2), dwRows(QS8_QC8W_DWCONV2D, KernelPath.AVX512VNNI),
             dwRows(QU8_DWCONV2D, KernelPath.AVX2),
+            // uint8 on the AVX-512 path: the AVX2 rows kernel where it measured faster than 64l / 32c
+            // (NativeDepthwiseConvRows.prefersAvx2OnAvx512; the VNNI rows kernel needs int8 weights).
+            new KernelEntry<>(QU8_DWCONV2D, KernelPath.AVX512VNNI, NativeDepthwiseConvRows.avx2OnAvx512Factory(QU8_DWCONV2D),
+                    NativeDepthwiseConvRows.exported(QU8_DWCONV2D, NativeDepthwiseConvRows.Isa.AVX2)),
             // Depthwise with one input channel, multiplier >= 8 (issue 6, NativeDepthwiseConvC1,
             // kernels/q8_dwconv2d_minmax_c1x8__avx2.cc): listed last, so dispatch tries it first.
             dwC1(QS8_DWCONV2D, KernelPath.AVX2), dwC1(QS8_DWCONV2D, KernelPath.AVX512VNNI),

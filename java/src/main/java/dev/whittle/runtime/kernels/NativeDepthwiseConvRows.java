@@ -188,6 +188,47 @@ public final class NativeDepthwiseConvRows
     }
 
     /**
+     * {@code -Dwhittle.dwconv.avx2OnAvx512=false} (read when a node is prepared): uint8 nodes on
+     * the AVX-512 path stay on the lane-mapped / channel-blocked AVX-512 kernels (64l, 32c) instead
+     * of the AVX2 rows kernel ({@link #prefersAvx2OnAvx512}).
+     */
+    public static final String AVX2_ON_AVX512_PROPERTY = "whittle.dwconv.avx2OnAvx512";
+
+    /**
+     * Whether the AVX-512 path runs this uint8 node on the AVX2 rows kernel
+     * ({@code qu8_dwconv2d_minmax_rows16c2__avx2}) rather than {@code 64l__avx512} /
+     * {@code 32c__avx512}. The VNNI rows kernel needs int8 weights, and a uint8 model's weights
+     * minus their zero point span up to 255 values (MobileNet v1/v2 quant: every depthwise layer
+     * holds values below -128 or above 127), so uint8 had only the mul32 kernels there; the AVX2
+     * rows kernel (tap pairs by vpmaddwd, tuned over sessions 8-10) measured faster on Zen 4 for
+     * multiplier 1 at stride 1 and, with 16-64 channels, at stride 2 on rows of 12+ pixels
+     * (session 12, {@code SmallLayerCompare -Du8=true}, 1 thread, min of 300-400 interleaved
+     * invokes, us, AVX2 rows / AVX-512): 112x112x32 190.6 / 294.8, 56x56x144 209.2 / 284.6,
+     * 28x28x192 70.4 / 82.5, 14x14x384 36.6 / 39.7, 14x14x576 55.7 / 64.0, 7x7x960 25.2 / 28.9,
+     * 112x112x8 49.7 / 83.1, 56x56x32 46.2 / 73.7, 28x28x64 23.7 / 32.1, 14x14x128 12.1 / 15.2,
+     * 7x7x256 6.8 / 7.2, 30x30x24 10.5 / 17.8, 17x17x40 9.6 / 12.7; stride 2: 112x112x16 44.2 / 51.8,
+     * 56x56x32 15.7 / 19.1, 48x48x16 6.5 / 7.9, 24x24x32 3.27 / 3.65, 28x28x64 8.06 / 8.55. Not
+     * taken where it lost or tied: stride 2 with more channels or short rows (112x112x96 183.6 /
+     * 178.4, 28x28x192 23.4 / 20.8, 14x14x128 4.43 / 4.09, 12x12x64 1.75 / 1.68), depth
+     * multipliers above 1 (20x20x3 x2 12.2 / 3.1) and channel counts that are not a multiple of 16 at
+     * stride 2 (30x30x24 26.0 / 5.7), and where the AVX2 path itself does not take the rows kernel.
+     */
+    public static boolean prefersAvx2OnAvx512(KernelFamily<?> family, int inC, int mult, int strideW, int outW) {
+        if (!family.name().startsWith("qu8_") || mult != 1 || inC < 8
+                || "false".equalsIgnoreCase(System.getProperty(AVX2_ON_AVX512_PROPERTY))
+                || !prefers(Isa.AVX2, inC, mult, strideW, outW)) {
+            return false;
+        }
+        return strideW == 1 || strideW == 2 && inC % 16 == 0 && inC <= 64 && outW >= 12;
+    }
+
+    /** Registry factory: the AVX2 rows kernel for the nodes {@link #prefersAvx2OnAvx512} gives it. */
+    public static DepthwiseConvKernelFactory avx2OnAvx512Factory(KernelFamily<DepthwiseConvKernelFactory> family) {
+        return (p, filter, bias) -> prefersAvx2OnAvx512(family, p.inC(), p.multiplier(), p.strideW(), p.outW())
+                ? create(family, Isa.AVX2, p, filter, bias) : null;
+    }
+
+    /**
      * {@code -Dwhittle.dwconv.avx2rowsWide=false} (read when a node is prepared): AVX2 nodes of
      * more than 64 channels at stride 1, and of 32-64 at stride 2, go to the 16c kernel as before
      * the shifted groups. With them, rows16c2 measured (session 9, 1 thread, min of 3000,
