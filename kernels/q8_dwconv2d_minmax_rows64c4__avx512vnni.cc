@@ -1,10 +1,15 @@
-// DEPTHWISE_CONV_2D, int8 activations and int8 weights (qs8, qs8_qc8w), any depth multiplier
+// DEPTHWISE_CONV_2D, int8 activations and int8 weights (qs8, qs8_qc8w) or uint8 (qu8), any depth multiplier
 // and channel count, AVX-512 VNNI: row-staged (native/include/whittle/dwconv_rows.h), so every
 // tap of a step is one 64-byte load of 64 (pixel, channel) lanes whatever the stride or the
 // multiplier; four taps' bytes are interleaved per int32 lane (two unpack levels) and summed
 // by one vpdpbusd: 4 products per lane per instruction, where the mul32 kernels (64l, 32c)
 // spend a widen, a vpmulld and an add per tap. The staged activations are x ^ 0x80 = x + 128
-// (vpdpbusd's unsigned operand); bias' absorbs (input_offset - 128) * sum(w).
+// (vpdpbusd's unsigned operand); bias' absorbs (input_offset - 128) * sum(w). uint8 (session 12):
+// the activations as they are (xor_byte 0), bias' absorbs input_offset * sum(w - w_zero); a
+// weight minus its zero point spans [-255, 254], so it is stored clamped to int8 and the rest in
+// a fix group (an extra tap group reading the same quads: MobileNet v1/v2 quant have 1-5 such
+// weights per layer, so 3x3 nodes run 3 + 1..3 groups), and the int8 results are computed 128
+// lower and XORed with 0x80 at the store (U8_OUT: the signed pack's saturation is uint8's).
 //
 // Output stage: TFLite's MultiplyByQuantizedMultiplier in 64 bits, one rounding shift:
 //   q = (x * M + R - [x * M < -2^30] * N) >> S,  S = 31 + e, R = 2^30 + (e ? 2^(30+e) : 0),
@@ -35,6 +40,7 @@ struct Ctx {
   int32_t groups;
   int32_t vectors;
   __m512i out_offset, vmin, vmax;
+  bool u8_out;  // WHITTLE_Q8_DWCONV_ROWS_U8_OUT: int8 results + 128 (see dwconv_rows.h)
 };
 
 // The per-lane constants of one accumulator (k: its 10 vectors).
@@ -95,7 +101,10 @@ WHITTLE_DW_INLINE __m512i requant(const __m512i* k, __m512i acc, const Ctx& c) {
 // Vectors [v0, v0 + N) of step st: quad rows q[g] (group g = fy * x_groups + gx), each at the
 // step's first vector; output lanes [64 v, 64 v + 64) of the step at out.
 // Output lanes [64 v, 64 v + 64) of a step, those below valid.
-WHITTLE_DW_INLINE void store(uint8_t* out, int32_t valid, int32_t v, __m512i bytes) {
+WHITTLE_DW_INLINE void store(uint8_t* out, int32_t valid, int32_t v, __m512i bytes, const Ctx& c) {
+  if (c.u8_out) {
+    bytes = _mm512_xor_si512(bytes, _mm512_set1_epi8((char)0x80));
+  }
   const int32_t n = valid - 64 * v;
   if (n >= 64) {
     _mm512_storeu_si512(out + 64 * (size_t)v, bytes);
@@ -182,13 +191,13 @@ WHITTLE_DW_INLINE void vectors(const uint8_t* const* q, int32_t ngroups_rt, uint
       const __m512i r2 = requant<kLeftShift, kClamp>(k + 20, acc[i][2], c);
       const __m512i r3 = requant<kLeftShift, kClamp>(k + 30, acc[i][3], c);
       bytes[i] = _mm512_packs_epi16(_mm512_packs_epi32(r0, r1), _mm512_packs_epi32(r2, r3));
-      store(out, valid, v0 + i, bytes[i]);
+      store(out, valid, v0 + i, bytes[i], c);
     }
     return;
   }
   #pragma GCC unroll 4
   for (int i = 0; i < N; i++) {
-    store(out, valid, v0 + i, bytes[i]);
+    store(out, valid, v0 + i, bytes[i], c);
   }
 }
 
@@ -211,6 +220,16 @@ inline void step(const uint8_t* const* qs, int32_t ngroups, uint8_t* out, int32_
       break;
     default:
       break;
+  }
+}
+
+template <int kGroups, bool kLeftShift, bool kClamp>
+inline void groups_step(bool shared, const uint8_t* const* qs, int32_t ngroups, uint8_t* out, int32_t valid, int32_t v,
+                        int32_t nv, const Ctx& c) {
+  if (shared) {
+    step<kGroups, true, kLeftShift, kClamp>(qs, ngroups, out, valid, v, nv, c);
+  } else {
+    step<kGroups, false, kLeftShift, kClamp>(qs, ngroups, out, valid, v, nv, c);
   }
 }
 
@@ -330,7 +349,7 @@ void build_quads_direct(const Params* p, const Direct& d, uint8_t* qrow, int32_t
   const int32_t nv = p->vectors;
   const int32_t steps = p->steps;
   const int64_t sl = p->step_lanes;
-  const __m512i flip = _mm512_set1_epi8((char)0x80);
+  const __m512i flip = _mm512_set1_epi8((char)p->xor_byte);
   for (int32_t gx = 0; gx < gx_n; gx++) {
     const int32_t f0 = 4 * gx;
     const int64_t da = (int64_t)f0 * p->dil_w - p->pad_w;
@@ -403,10 +422,14 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   c.out_offset = _mm512_set1_epi32(p->output_offset);
   c.vmin = _mm512_set1_epi32(p->act_min);
   c.vmax = _mm512_set1_epi32(p->act_max);
+  c.u8_out = (p->flags & WHITTLE_Q8_DWCONV_ROWS_U8_OUT) != 0;
   const int32_t nv = p->vectors;
   const int32_t kh = p->kh, kw = p->kw;
   const int32_t gx_n = p->x_groups;
   const int32_t ngroups = kh * gx_n;
+  // Fix groups (uint8 weights outside int8) read tap groups' quads with their own weights.
+  const int32_t nfix = p->fix_groups;
+  const int32_t nall = ngroups + nfix;
   const int32_t slots = p->row_slots;
   const size_t oc = (size_t)p->out_c;
   int32_t* tags = static_cast<int32_t*>(scratch);
@@ -427,7 +450,7 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   const size_t in_row_bytes = (size_t)p->in_w * (size_t)p->in_c;
   const size_t sl = (size_t)p->step_lanes;
   const size_t out_row_lanes = (size_t)p->out_w * oc;
-  const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
+  const uint8_t* q[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS + WHITTLE_Q8_DWCONV_ROWS_MAX_FIX];
   Direct direct = direct_for(p);
   // Every vector maps its 64 lanes to channels lane % out_c when out_c divides 64.
   const bool shared = 64 % p->out_c == 0;
@@ -472,25 +495,35 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         q[fy * gx_n + gx] = r + (size_t)gx * group_bytes;
       }
     }
+    for (int32_t k = 0; k < nfix; k++) {
+      q[ngroups + k] = q[p->fix_src[k]];
+    }
     uint8_t* out_row = output + (size_t)row * out_row_lanes;
     size_t st_off = 0;
     for (size_t l = 0; l < out_row_lanes; l += sl, st_off += step_bytes) {
       const size_t left = out_row_lanes - l;
       const int32_t valid = (int32_t)(left < sl ? left : sl);
-      const uint8_t* qs[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS];
-      for (int32_t g = 0; g < ngroups; g++) {
+      const uint8_t* qs[WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS + WHITTLE_Q8_DWCONV_ROWS_MAX_FIX];
+      for (int32_t g = 0; g < nall; g++) {
         qs[g] = q[g] + st_off;
       }
-      if (ngroups == 3) {
-        if (shared) {
-          step<3, true, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, vb, ve, c);
-        } else {
-          step<3, false, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, vb, ve, c);
-        }
-      } else if (shared) {
-        step<0, true, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, vb, ve, c);
-      } else {
-        step<0, false, kLeftShift, kClamp>(qs, ngroups, out_row + l, valid, vb, ve, c);
+      // 3x3 (with up to 3 fix groups): the group count known, so the loop unrolls.
+      switch (nall) {
+        case 3:
+          groups_step<3, kLeftShift, kClamp>(shared, qs, nall, out_row + l, valid, vb, ve, c);
+          break;
+        case 4:
+          groups_step<4, kLeftShift, kClamp>(shared, qs, nall, out_row + l, valid, vb, ve, c);
+          break;
+        case 5:
+          groups_step<5, kLeftShift, kClamp>(shared, qs, nall, out_row + l, valid, vb, ve, c);
+          break;
+        case 6:
+          groups_step<6, kLeftShift, kClamp>(shared, qs, nall, out_row + l, valid, vb, ve, c);
+          break;
+        default:
+          groups_step<0, kLeftShift, kClamp>(shared, qs, nall, out_row + l, valid, vb, ve, c);
+          break;
       }
     }
   }
@@ -542,6 +575,15 @@ WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_rows64c4__avx512vnni(const whi
   // Per-tensor weights are per-channel weights with equal scales: the same code.
   dwconv(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin, row_end,
          vec_begin, vec_end);
+}
+
+WHITTLE_API void whittle_qu8_dwconv2d_minmax_rows64c4__avx512vnni(const whittle_q8_dwconv_rows_params* p,
+                                                                  const uint8_t* input, uint8_t* output,
+                                                                  void* scratch, int32_t row_begin, int32_t row_end,
+                                                                  int32_t vec_begin, int32_t vec_end) {
+  // uint8: xor_byte 0 (the activations are vpdpbusd's unsigned operand as they are), weights
+  // minus their zero point clamped to int8 with fix groups for the rest, U8_OUT (dwconv_rows.h).
+  dwconv(p, input, output, scratch, row_begin, row_end, vec_begin, vec_end);
 }
 
 }  // extern "C"

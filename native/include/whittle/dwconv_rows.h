@@ -12,7 +12,7 @@
  * them, direct-mapped by input row): per horizontal group gx of taps (x_groups = ceil(kw / 4)
  * for VNNI: quads, ceil(kw / 2) for AVX2: pairs), per step and vector, the group's taps' values
  * of each lane interleaved as the dot instruction wants them: VNNI 4 x 64 bytes (4 bytes per
- * int32 lane, XORed with 0x80 = x + 128, vpdpbusd's unsigned operand), AVX2 2 x 32 bytes (2
+ * int32 lane, XORed with xor_byte: 0x80 = x + 128 for int8, vpdpbusd's unsigned operand; 0 for uint8), AVX2 2 x 32 bytes (2
  * int16 per int32 lane, vpmaddwd). qrow_bytes = x_groups * steps * vectors * (256 or 64). An
  * output row then costs kh * x_groups dot instructions per accumulator and no shuffles. The
  * interleave permutes lanes within 128-bit blocks (accumulator a, dword j = 4k + i holds lane
@@ -60,6 +60,9 @@
 extern "C" {
 #endif
 
+/* Most fix groups (VNNI, uint8 weights outside int8): see fix_groups. */
+#define WHITTLE_Q8_DWCONV_ROWS_MAX_FIX 8
+
 typedef struct whittle_q8_dwconv_rows_params {
   int32_t batches, in_h, in_w, in_c;
   int32_t out_h, out_w, kh, kw;
@@ -70,6 +73,11 @@ typedef struct whittle_q8_dwconv_rows_params {
   int32_t zero_byte, weights_offset, consts_offset, zero_row_offset;
   int32_t output_offset, act_min, act_max, flags;
   int32_t qrow_bytes, x_groups, steps, direct_mode;
+  /* VNNI: fix groups after the tap_groups tap groups (their weights follow those groups'), fix
+   * group k reading the quads of tap group fix_src[k]: uint8 weights minus their zero point that
+   * leave int8 are stored clamped to int8 and their rest (at most 127 off) in a fix group, so a
+   * node with a few such weights (MobileNet v1/v2 quant: 1-5 per layer) still takes vpdpbusd. */
+  int32_t fix_groups, fix_src[WHITTLE_Q8_DWCONV_ROWS_MAX_FIX];
 } whittle_q8_dwconv_rows_params;
 
 /* flags: some channel has a left shift; the activation range is narrower than the type's. */
@@ -93,6 +101,10 @@ typedef struct whittle_q8_dwconv_rows_params {
  * rows read five tap rows once each (row oy + 1's first tap row is row oy's last) in one run of
  * the row's units, as stride_h 1 does with four (session 10). */
 #define WHITTLE_Q8_DWCONV_ROWS_ROW2_S2 32
+/* VNNI (rows64c4), uint8: the kernel computes int8 outputs with output_offset, act_min and
+ * act_max lowered by 128 and XORs the bytes with 0x80 before storing them (= +128: the signed
+ * pack's saturation is then the uint8 one). */
+#define WHITTLE_Q8_DWCONV_ROWS_U8_OUT 64
 /* The most taps (kh * kw) the kernels take: tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS 256
 
@@ -106,6 +118,7 @@ WHITTLE_Q8_DWCONV_ROWS_DECL(qs8_qc8w, rows16c2__avx2, int8_t)
 WHITTLE_Q8_DWCONV_ROWS_DECL(qu8, rows16c2__avx2, uint8_t)
 WHITTLE_Q8_DWCONV_ROWS_DECL(qs8, rows64c4__avx512vnni, int8_t)
 WHITTLE_Q8_DWCONV_ROWS_DECL(qs8_qc8w, rows64c4__avx512vnni, int8_t)
+WHITTLE_Q8_DWCONV_ROWS_DECL(qu8, rows64c4__avx512vnni, uint8_t)
 #undef WHITTLE_Q8_DWCONV_ROWS_DECL
 
 #ifdef __cplusplus

@@ -136,23 +136,42 @@ class DepthwiseConvKernelPathsTest {
         return switch (path) {
             case REFERENCE -> family.name() + "__reference";
             case JAVA -> JavaDepthwiseConv.kernelName(family);
-            // The row kernels take every node here they prefer; uint8 on AVX-512 goes to the AVX2 rows
-            // kernel where NativeDepthwiseConvRows.prefersAvx2OnAvx512 says so, else to the
+            // The row kernels take every node here they prefer (VNNI: whose weights they pack); other
+            // uint8 nodes on AVX-512 go to the AVX2 rows kernel where
+            // NativeDepthwiseConvRows.prefersAvx2OnAvx512 says so, else to the
             // lane-mapped kernel (depth multiplier above 1 or few channels) or the channel-blocked one.
             case AVX2 -> NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
                     : NativeDepthwiseConv.kernelName(family, "16c__avx2");
-            case AVX512VNNI -> NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, s.c(), s.mult(), s.sw(), s.outW())
-                    ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
-                    : NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
+            case AVX512VNNI -> NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
                     && NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX512VNNI, s.c(), s.mult(), s.sw(), s.outW())
+                    && vnniTakesWeights(family, s)
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
+                    : NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, s.c(), s.mult(), s.sw(), s.outW())
+                    ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
                     : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx512" : "32c__avx512");
             // NEON: the lane-mapped kernel where x86 takes it (depth multiplier above 1, few channels),
             // else the channel-blocked one (NEON gaps, issue 6).
             case NEON -> NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__neon" : "16c__neon");
             default -> throw new AssertionError("no depthwise kernel expected on " + path);
         };
+    }
+
+    /** Whether the VNNI rows kernel packs this node's weights (uint8: NativeDepthwiseConvRows.vnniFixGroups). */
+    static boolean vnniTakesWeights(KernelFamily<?> family, Spec s) {
+        if (family == KernelRegistry.QU8_DWCONV2D && !NativeDepthwiseConvRows.vnniPrefersUint8(s.c() * s.mult(), s.outW())) {
+            return false;
+        }
+        return vnniFixGroups(family, s) >= 0;
+    }
+
+    /** The fix groups the VNNI rows kernel packs this node with, -1 where it declines its weights. */
+    static int vnniFixGroups(KernelFamily<?> family, Spec s) {
+        Model m = build(family, s);
+        dev.whittle.model.Tensor w = m.mainGraph().tensors().get(m.mainGraph().operators().get(0).input(1));
+        long[] zp = w.quantization().zeroPoint();
+        return NativeDepthwiseConvRows.vnniFixGroupCount(family, m.constantData(w),
+                zp.length == 0 ? 0 : (int) -zp[0], s.kh(), s.kw(), s.c() * s.mult());
     }
 
     static boolean lanes(Spec s) {

@@ -220,37 +220,64 @@ class DepthwiseConvRowsKernelTest {
     }
 
     /**
-     * uint8 on the AVX-512 path: MobileNet-like layers (multiplier 1; stride 1, and stride 2 with
-     * 16-64 channels on rows of 12+ pixels) run the AVX2 rows kernel there, since the VNNI rows
-     * kernel needs int8 weights and uint8 weights minus their zero point span up to 255 values
-     * ({@link NativeDepthwiseConvRows#prefersAvx2OnAvx512}); the rest (stride 2 with 144 channels,
-     * short rows, multiplier 2, 24 channels at stride 2) stay on 32c / 64l. Kernel names asserted
-     * on every path, bit for bit against the reference, threads 1 and 3; then with
-     * {@code -Dwhittle.dwconv.avx2OnAvx512=false} the AVX-512 path takes 32c again.
+     * uint8 on the AVX-512 path (session 12). The VNNI rows kernel takes uint8 nodes whose weights
+     * minus the zero point it can pack (outside int8: clamped, the rest in up to 8 fix groups; a
+     * weight of 255 declines) on up to 384 channels with few idle lanes
+     * ({@link NativeDepthwiseConvRows#vnniPrefersUint8}), the AVX2 rows kernel the declined ones where
+     * {@link NativeDepthwiseConvRows#prefersAvx2OnAvx512} says so, 32c / 64l the rest. Sweeps zero
+     * points (random; 255: every group fixed; 0 with 255s: declined) over 3x3
+     * (3 tap groups + 1..3 fix groups: the unrolled 4-6 group loops; int8 runs the 3-group one), 1x1, 5x5 (10 groups, generic
+     * loop) and 2x4 nodes, strides 1 and 2 (direct modes 1, 2, staged), multiplier 2, batch 2,
+     * every activation; kernel names asserted on every path, bit for bit against the reference,
+     * threads 1 and 3; with {@code -Dwhittle.dwconv.avx2OnAvx512=false} declined nodes take 32c.
      */
     @Test
-    void uint8OnAvx512TakesAvx2RowsWhereFaster() {
+    void uint8OnAvx512() {
         KernelFamily<DepthwiseConvKernelFactory> family = KernelRegistry.QU8_DWCONV2D;
+        // The rule (pure): multiplier 1 at stride 1, 16-64 channels at stride 2 on rows of 12+.
+        assertTrue(NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, 32, 1, 1, 112));
+        assertTrue(NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, 144, 1, 1, 56));
+        assertTrue(NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, 16, 1, 2, 56));
+        assertTrue(NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, 64, 1, 2, 12));
+        assertTrue(!NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, 64, 1, 2, 6));
+        assertTrue(!NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, 144, 1, 2, 28));
+        assertTrue(!NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, 24, 1, 2, 28));
+        assertTrue(!NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, 3, 2, 1, 20));
+        assertTrue(!NativeDepthwiseConvRows.prefersAvx2OnAvx512(KernelRegistry.QS8_DWCONV2D, 32, 1, 1, 112));
+        assertTrue(NativeDepthwiseConvRows.vnniPrefersUint8(32, 112) && NativeDepthwiseConvRows.vnniPrefersUint8(384, 14));
+        assertTrue(!NativeDepthwiseConvRows.vnniPrefersUint8(144, 56) && !NativeDepthwiseConvRows.vnniPrefersUint8(576, 14));
         org.junit.jupiter.api.Assumptions.assumeTrue(KernelPath.AVX512VNNI.supportedBy(CpuFeatures.detect())
-                && NativeKernels.has("whittle_qu8_dwconv2d_minmax_rows16c2__avx2"), "no AVX-512 path here");
-        // h, w, c, mult, stride, and whether the AVX2 rows kernel takes it on the AVX-512 path.
-        int[][] layers = {{30, 30, 32, 1, 1, 1}, {14, 14, 144, 1, 1, 1}, {9, 9, 96, 1, 1, 1}, {17, 17, 40, 1, 1, 1},
-            {28, 28, 16, 1, 2, 1}, {24, 24, 64, 1, 2, 1}, {20, 20, 144, 1, 2, 0}, {12, 12, 64, 1, 2, 0},
-            {16, 16, 3, 2, 1, 0}, {30, 30, 24, 1, 2, 0}, {11, 13, 6, 1, 1, 0}};
+                && NativeKernels.has("whittle_qu8_dwconv2d_minmax_rows64c4__avx512vnni"), "no AVX-512 VNNI path here");
+        // h, w, c, mult, kh, kw, stride
+        int[][] layers = {{30, 30, 32, 1, 3, 3, 1}, {14, 14, 144, 1, 3, 3, 1}, {9, 9, 96, 1, 3, 3, 1},
+            {17, 17, 40, 1, 3, 3, 1}, {28, 28, 16, 1, 3, 3, 2}, {24, 24, 64, 1, 3, 3, 2}, {20, 20, 144, 1, 3, 3, 2},
+            {12, 12, 64, 1, 3, 3, 2}, {16, 16, 3, 2, 3, 3, 1}, {30, 30, 24, 1, 3, 3, 2}, {11, 13, 8, 1, 1, 1, 1},
+            {10, 12, 16, 1, 5, 5, 1}, {9, 14, 20, 1, 2, 4, 1}, {12, 16, 16, 1, 1, 4, 1}};
+        java.util.Map<String, Integer> kernels = new java.util.TreeMap<>();
+        java.util.Set<Integer> fixCounts = new java.util.TreeSet<>();
         int i = 0;
         for (int[] g : layers) {
-            Spec s = new Spec(i % 4 == 3 ? 2 : 1, g[0], g[1], g[2], g[3], 3, 3, g[4], g[4], 1, 1, i % 5 != 4,
-                    new int[] {3, 0, 1}[i % 3], true, i % 3, 0, 9700 + i);
-            assertEquals(g[5] == 1, NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, s.c(), s.mult(), s.sw(),
-                    s.outW()), "rule for " + s);
-            String expected = DepthwiseConvKernelPathsTest.expectedKernel(family, KernelPath.AVX512VNNI, s);
-            assertEquals(g[5] == 1, expected.endsWith("rows16c2__avx2"), expected);
-            check(family, s);
-            i++;
+            // extremes 0: random zero points; 1: weight zero point 255 (w - 255 down to -255);
+            // 2: zero point 0 with 255s (declined by the VNNI rows kernel).
+            for (int extremes = 0; extremes < 3; extremes++) {
+                Spec s = new Spec(i % 4 == 3 ? 2 : 1, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[6], 1, 1, i % 5 != 4,
+                        new int[] {3, 0, 1}[i % 3], true, extremes, i % 2, 9700 + i);
+                String expected = DepthwiseConvKernelPathsTest.expectedKernel(family, KernelPath.AVX512VNNI, s);
+                kernels.merge(expected.substring(expected.indexOf("minmax_") + 7), 1, Integer::sum);
+                if (expected.endsWith("rows64c4__avx512vnni")) {
+                    fixCounts.add(DepthwiseConvKernelPathsTest.vnniFixGroups(family, s));
+                }
+                check(family, s);
+                i++;
+            }
         }
+        assertTrue(kernels.keySet().containsAll(List.of("rows64c4__avx512vnni", "rows16c2__avx2", "32c__avx512",
+                "64l__avx512")), "kernels taken on the AVX-512 path: " + kernels);
+        assertTrue(fixCounts.containsAll(List.of(1, 3)) && fixCounts.stream().anyMatch(n -> n > 3),
+                "fix group counts run: " + fixCounts);
         System.setProperty(NativeDepthwiseConvRows.AVX2_ON_AVX512_PROPERTY, "false");
         try {
-            Spec s = new Spec(1, 30, 30, 32, 1, 3, 3, 1, 1, 1, 1, true, 3, true, 0, 0, 9800);
+            Spec s = new Spec(1, 30, 30, 32, 1, 3, 3, 1, 1, 1, 1, true, 3, true, 2, 0, 9800);
             assertEquals("qu8_dwconv2d_minmax_32c__avx512",
                     DepthwiseConvKernelPathsTest.expectedKernel(family, KernelPath.AVX512VNNI, s));
             check(family, s);

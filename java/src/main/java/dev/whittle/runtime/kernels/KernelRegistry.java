@@ -166,8 +166,8 @@ public final class KernelRegistry {
             dwReference(QU8_DWCONV2D), dwJava(QU8_DWCONV2D), dwNative(QU8_DWCONV2D, KernelPath.AVX2, "16c__avx2"),
             dwNative(QU8_DWCONV2D, KernelPath.AVX512VNNI, "32c__avx512"),
             // Row-staged depthwise (NativeDepthwiseConvRows, kernels/q8_dwconv2d_minmax_rows*): listed after
-            // the kernels above on the same path, so dispatch tries it first; it declines (null) uint8 on
-            // AVX-512 VNNI and weights outside int8 there, and the kernels above take those nodes.
+            // the kernels above on the same path, so dispatch tries it first; where it declines (null) a node,
+            // the kernels above take it.
             dwRows(QS8_DWCONV2D, KernelPath.AVX2), dwRows(QS8_DWCONV2D, KernelPath.AVX512VNNI),
             dwRows(QS8_QC8W_DWCONV2D, KernelPath.AVX2), dwRows(QS8_QC8W_DWCONV2D, KernelPath.AVX512VNNI),
             dwRows(QU8_DWCONV2D, KernelPath.AVX2),
@@ -175,6 +175,9 @@ public final class KernelRegistry {
             // (NativeDepthwiseConvRows.prefersAvx2OnAvx512; the VNNI rows kernel needs int8 weights).
             new KernelEntry<>(QU8_DWCONV2D, KernelPath.AVX512VNNI, NativeDepthwiseConvRows.avx2OnAvx512Factory(QU8_DWCONV2D),
                     NativeDepthwiseConvRows.exported(QU8_DWCONV2D, NativeDepthwiseConvRows.Isa.AVX2)),
+            // and listed after it (tried first): the VNNI rows kernel for uint8 where its weights pack
+            // (NativeDepthwiseConvRows.vnniFixGroups: minus the zero point, outside int8 in fix groups).
+            dwRows(QU8_DWCONV2D, KernelPath.AVX512VNNI),
             // Depthwise with one input channel, multiplier >= 8 (issue 6, NativeDepthwiseConvC1,
             // kernels/q8_dwconv2d_minmax_c1x8__avx2.cc): listed last, so dispatch tries it first.
             dwC1(QS8_DWCONV2D, KernelPath.AVX2), dwC1(QS8_DWCONV2D, KernelPath.AVX512VNNI),

@@ -43,7 +43,7 @@ public final class NativeDepthwiseConvRows
     public enum Isa {
         /** AVX2: units of 16 lanes, tap pairs (vpmaddwd); qs8, qs8_qc8w, qu8. */
         AVX2("rows16c2__avx2", 16, 2, 64, 32, 2, 6),
-        /** AVX-512 VNNI: vectors of 64 lanes, tap quads (vpdpbusd); int8 weights only (qs8, qs8_qc8w). */
+        /** AVX-512 VNNI: vectors of 64 lanes, tap quads (vpdpbusd); qs8, qs8_qc8w, qu8 (weights outside int8 in fix groups). */
         AVX512VNNI("rows64c4__avx512vnni", 64, 4, 256, 64, 4, 10);
 
         final String tile;
@@ -195,11 +195,12 @@ public final class NativeDepthwiseConvRows
     public static final String AVX2_ON_AVX512_PROPERTY = "whittle.dwconv.avx2OnAvx512";
 
     /**
-     * Whether the AVX-512 path runs this uint8 node on the AVX2 rows kernel
+     * Whether the AVX-512 path runs this uint8 node, when the VNNI rows kernel declines it
+     * ({@link #vnniPrefersUint8}, {@link #vnniFixGroups}), on the AVX2 rows kernel
      * ({@code qu8_dwconv2d_minmax_rows16c2__avx2}) rather than {@code 64l__avx512} /
-     * {@code 32c__avx512}. The VNNI rows kernel needs int8 weights, and a uint8 model's weights
-     * minus their zero point span up to 255 values (MobileNet v1/v2 quant: every depthwise layer
-     * holds values below -128 or above 127), so uint8 had only the mul32 kernels there; the AVX2
+     * {@code 32c__avx512}. Before fix groups the VNNI rows kernel took int8 weights only, and a
+     * uint8 model's weights minus their zero point span up to 255 values (MobileNet v1/v2 quant:
+     * 1-5 per depthwise layer below -128 or above 127), so uint8 had only the mul32 kernels there; the AVX2
      * rows kernel (tap pairs by vpmaddwd, tuned over sessions 8-10) measured faster on Zen 4 for
      * multiplier 1 at stride 1 and, with 16-64 channels, at stride 2 on rows of 12+ pixels
      * (session 12, {@code SmallLayerCompare -Du8=true}, 1 thread, min of 300-400 interleaved
@@ -251,9 +252,84 @@ public final class NativeDepthwiseConvRows
      */
     public static final String S2_WIDE_PROPERTY = "whittle.dwconv.avx2rowsS2Wide";
 
-    /** Whether {@code isa}'s kernel exists for {@code family} (AVX-512 VNNI: int8 weights only). */
+    /** Whether {@code isa}'s kernel exists for {@code family} (both ISAs: qs8, qs8_qc8w, qu8). */
     public static boolean covers(KernelFamily<?> family, Isa isa) {
-        return isa == Isa.AVX2 || !family.name().startsWith("qu8_");
+        return true;
+    }
+
+    /** Header flag: uint8 on VNNI, int8 results 128 lower XORed with 0x80 ({@code WHITTLE_Q8_DWCONV_ROWS_U8_OUT}). */
+    private static final int FLAG_U8_OUT = 64;
+    /**
+     * {@code -Dwhittle.dwconv.vnniU8=false} (read when a node is prepared): the VNNI rows kernel
+     * declines uint8 nodes (as before session 12), which then take the AVX2 rows kernel or 32c / 64l.
+     */
+    public static final String VNNI_U8_PROPERTY = "whittle.dwconv.vnniU8";
+    /**
+     * Whether the VNNI rows kernel takes a uint8 node of {@code outC} channels over rows of
+     * {@code outW} pixels (when it packs its weights and prefers the node as for int8): up to 384
+     * channels with at most 10% of each step's lanes idle. Its fix groups (weights outside int8)
+     * are read by every vector of a step, so where the int8 kernel's lead over the AVX2 rows kernel
+     * is small they cost more than it (session 12, MobileNet v2/v1 quant with their own weights,
+     * `ThreadScaling --ops`, fused pair times, min of 60-80 blocks, us, VNNI rows / AVX2 rows):
+     * 112x112x32 226.5 / 279.2, 28x28x192 101.7 / 103.7, 14x14x384 63.2 / 66.1, 56x56x32 69.3 /
+     * 86.7, 28x28x64 41.4 / 50.2, 14x14x128 31.0 / 31.9, 7x7x256 23.6 / 23.7, 112x112x8 120.5 /
+     * 118.2; declined: 56x56x144 362.0 / 292.1 (a step of one pixel is 3 vectors for 144 lanes),
+     * 14x14x576 121.4 / 112.2, 7x7x960 79.5 / 71.2. {@link #VNNI_U8_PROPERTY} {@code =false}:
+     * never.
+     */
+    public static boolean vnniPrefersUint8(int outC, int outW) {
+        if ("false".equalsIgnoreCase(System.getProperty(VNNI_U8_PROPERTY)) || outC > 384) {
+            return false;
+        }
+        int px = stepPixels(outW, outC, Isa.AVX512VNNI.unitLanes, Isa.AVX512VNNI.maxStepLanes);
+        long lanes = (long) px * outC;
+        long vectors = (lanes + Isa.AVX512VNNI.unitLanes - 1) / Isa.AVX512VNNI.unitLanes;
+        return lanes * 10 >= vectors * Isa.AVX512VNNI.unitLanes * 9;
+    }
+
+    /** Most fix groups ({@code WHITTLE_Q8_DWCONV_ROWS_MAX_FIX}). */
+    static final int MAX_FIX = 8;
+
+    /**
+     * VNNI: the tap groups holding a weight {@code wEff} outside int8, which then get a fix group
+     * each ({@code fix_groups} in dwconv_rows.h: the weight is packed clamped to int8 in its group
+     * and the rest in the fix group, both summed by vpdpbusd); null where the node cannot be packed
+     * so: a weight of 255 (its rest, 128, is outside int8 too) or more than {@value #MAX_FIX}
+     * such groups. Only uint8 weights (minus their zero point) leave int8.
+     */
+    static int[] vnniFixGroups(int[] wEff, int kh, int kw, int outC) {
+        int xGroups = (kw + Isa.AVX512VNNI.groupTaps - 1) / Isa.AVX512VNNI.groupTaps;
+        java.util.TreeSet<Integer> groups = new java.util.TreeSet<>();
+        for (int i = 0; i < wEff.length; i++) {
+            if (wEff[i] >= 255) {
+                return null;
+            }
+            if (wEff[i] < -128 || wEff[i] > 127) {
+                int t = i / outC;
+                groups.add(t / kw * xGroups + t % kw / Isa.AVX512VNNI.groupTaps);
+            }
+        }
+        if (groups.size() > MAX_FIX) {
+            return null;
+        }
+        return groups.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The fix groups the VNNI rows kernel packs a node with these weights with (raw filter bytes,
+     * the filter's offset {@code -zero_point}), or -1 where it declines them ({@link #vnniFixGroups});
+     * 0 for int8. For tests that must know which kernel dispatch picks and what it runs.
+     */
+    public static int vnniFixGroupCount(KernelFamily<?> family, ByteBuffer filter, int filterOffset, int kh, int kw,
+            int outC) {
+        boolean unsigned = family.name().startsWith("qu8_");
+        int[] wEff = new int[kh * kw * outC];
+        for (int i = 0; i < wEff.length; i++) {
+            int raw = filter.get(i);
+            wEff[i] = (unsigned ? raw & 0xFF : raw) + filterOffset;
+        }
+        int[] fix = vnniFixGroups(wEff, kh, kw, outC);
+        return fix == null ? -1 : fix.length;
     }
 
     /** Registry factory. */
@@ -291,7 +367,7 @@ public final class NativeDepthwiseConvRows
      * The kernel for one node, or null for what it does not take: more than {@value #MAX_TAPS}
      * taps, a bias that is not constant, requantization constants outside TFLite's ranges, zero
      * points outside the type, sizes whose packed block or staged rows pass 2 GiB, and on
-     * AVX-512 VNNI uint8 or weights {@code w + filterOffset} outside int8.
+     * AVX-512 VNNI weights {@code w + filterOffset} that {@link #vnniFixGroups} cannot pack.
      */
     public static NativeDepthwiseConvRows create(KernelFamily<?> family, Isa isa, DepthwiseConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
@@ -316,9 +392,15 @@ public final class NativeDepthwiseConvRows
         for (int i = 0; i < wEff.length; i++) {
             int raw = filter.get(i);
             wEff[i] = (unsigned ? raw & 0xFF : raw) + p.filterOffset();
-            if (isa == Isa.AVX512VNNI && (wEff[i] < -128 || wEff[i] > 127)) {
-                return null; // vpdpbusd's signed operand is int8
-            }
+        }
+        // VNNI: vpdpbusd's signed operand is int8; weights outside it (uint8 minus its zero point)
+        // go clamped into their group, the rest into a fix group.
+        if (isa == Isa.AVX512VNNI && unsigned && !vnniPrefersUint8(outC, p.outW())) {
+            return null;
+        }
+        int[] fixSrc = isa == Isa.AVX512VNNI ? vnniFixGroups(wEff, p.kh(), p.kw(), outC) : new int[0];
+        if (fixSrc == null) {
+            return null;
         }
         String name = kernelName(family, isa);
         String symbol = "whittle_" + name;
@@ -360,7 +442,7 @@ public final class NativeDepthwiseConvRows
         long scratch = (4 * slots + 63) / 64 * 64 + rowBytes + slots * qrowBytes;
         long zeroBytes = Math.max(rowBytes, qrowBytes);
         long weightsOff = HEADER_BYTES;
-        long weightsBytes = vectors * groups * isa.accs * isa.vecBytes;
+        long weightsBytes = vectors * (groups + fixSrc.length) * isa.accs * isa.vecBytes;
         long constsOff = weightsOff + weightsBytes;
         long constsBytes = vectors * isa.accs * isa.constVecs * isa.vecBytes;
         long zeroOff = constsOff + constsBytes;
@@ -374,20 +456,26 @@ public final class NativeDepthwiseConvRows
             leftShift |= p.shifts()[o] > 0;
         }
         boolean clamp = p.actMin() > lo || p.actMax() < hi;
-        int xor = isa == Isa.AVX512VNNI ? 0x80 : 0;
+        int xor = isa == Isa.AVX512VNNI && !unsigned ? 0x80 : 0;
+        // uint8 on VNNI: int8 results 128 lower, XORed with 0x80 at the store (U8_OUT).
+        int outShift = isa == Isa.AVX512VNNI && unsigned ? 128 : 0;
         boolean smallAcc = isa == Isa.AVX2 && smallAccumulators(p, bias, wEff, taps, outC, p.inputOffset() - xor);
         MemorySegment m = NativeKernels.allocate(total);
         int[] header = {p.batches(), p.inH(), p.inW(), inC, p.outH(), p.outW(), p.kh(), p.kw(), p.strideH(),
             p.strideW(), p.dilH(), p.dilW(), p.padH(), p.padW(), mult, outC, px, (int) stepLanes, (int) vectors,
             groups, (int) phaseBytes, (int) rowBytes, (int) slots, xor, zero, (int) weightsOff, (int) constsOff,
-            (int) zeroOff, p.outputOffset(), p.actMin(), p.actMax(), (leftShift ? FLAG_LEFT_SHIFT : 0)
+            (int) zeroOff, p.outputOffset() - outShift, p.actMin() - outShift, p.actMax() - outShift,
+            (leftShift ? FLAG_LEFT_SHIFT : 0) | (outShift != 0 ? FLAG_U8_OUT : 0)
                     | (clamp ? FLAG_CLAMP : 0) | (smallAcc ? FLAG_SMALL_ACC : 0)
                     | (twoRows ? FLAG_TWO_ROWS : 0) | (shifted ? FLAG_SHIFTED_GROUPS : 0)
                     | (isa == Isa.AVX2 && !"false".equalsIgnoreCase(System.getProperty(ROW2_S2_PROPERTY))
                             ? FLAG_ROW2_S2 : 0), (int) qrowBytes, xGroups, (int) steps,
-            vnni ? directMode(inC, mult, s) : directModeAvx2(p)};
+            vnni ? directMode(inC, mult, s) : directModeAvx2(p), fixSrc.length};
         for (int i = 0; i < header.length; i++) {
             m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, header[i]);
+        }
+        for (int k = 0; k < fixSrc.length; k++) {
+            m.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, header.length + k, fixSrc[k]);
         }
         if (vnni) {
             m.asSlice(zeroOff, zeroBytes).fill((byte) (zero ^ xor));
@@ -409,13 +497,19 @@ public final class NativeDepthwiseConvRows
                     int lane = shifted ? 8 * a + j : (isa == Isa.AVX512VNNI ? 16 : 8) * (j / 4) + 4 * a + (j % 4);
                     long stepLane = (long) v * isa.unitLanes + lane;
                     int ch = stepLane < stepLanes ? (int) (stepLane % outC) : -1;
-                    for (int g = 0; g < groups; g++) {
-                        // [group][vector][acc]
+                    for (int g = 0; g < groups + fixSrc.length; g++) {
+                        // [group][vector][acc]; fix group k (after the tap groups) holds the rest of
+                        // tap group fixSrc[k]'s weights outside int8, which hold them clamped.
                         long wVec = weightsOff + (((long) g * vectors + v) * isa.accs + a) * isa.vecBytes;
+                        int tg = g < groups ? g : fixSrc[g - groups];
                         for (int b = 0; b < isa.groupTaps; b++) {
-                            int fx = (g % xGroups) * isa.groupTaps + b;
-                            int t = fx < p.kw() ? (g / xGroups) * p.kw() + fx : taps;
+                            int fx = (tg % xGroups) * isa.groupTaps + b;
+                            int t = fx < p.kw() ? (tg / xGroups) * p.kw() + fx : taps;
                             int w = ch >= 0 && t < taps ? wEff[t * outC + ch] : 0;
+                            if (isa == Isa.AVX512VNNI) {
+                                int clamped = Math.max(-128, Math.min(127, w));
+                                w = g < groups ? clamped : w - clamped;
+                            }
                             if (isa == Isa.AVX512VNNI) {
                                 m.set(ValueLayout.JAVA_BYTE, wVec + 4L * j + b, (byte) w);
                             } else {
