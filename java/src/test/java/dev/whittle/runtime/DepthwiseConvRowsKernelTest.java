@@ -220,6 +220,33 @@ class DepthwiseConvRowsKernelTest {
     }
 
     /**
+     * int8 on the AVX-512 path: nodes whose VNNI steps leave more than 10% of the lanes idle
+     * (144 channels: one pixel in 3 vectors) take the AVX2 rows kernel
+     * ({@link NativeDepthwiseConvRows#prefersAvx2OverVnniRows}), the others stay on VNNI; kernel
+     * names asserted, bit for bit against the reference, both int8 families, threads 1 and 3.
+     */
+    @Test
+    void int8OnAvx512IdleLanes() {
+        assertTrue(NativeDepthwiseConvRows.prefersAvx2OverVnniRows(KernelRegistry.QS8_QC8W_DWCONV2D, 144, 1, 1, 56));
+        assertTrue(!NativeDepthwiseConvRows.prefersAvx2OverVnniRows(KernelRegistry.QS8_QC8W_DWCONV2D, 144, 1, 2, 28));
+        assertTrue(!NativeDepthwiseConvRows.prefersAvx2OverVnniRows(KernelRegistry.QS8_QC8W_DWCONV2D, 96, 1, 1, 28));
+        assertTrue(!NativeDepthwiseConvRows.prefersAvx2OverVnniRows(KernelRegistry.QS8_QC8W_DWCONV2D, 72, 1, 1, 28));
+        assertTrue(!NativeDepthwiseConvRows.prefersAvx2OverVnniRows(KernelRegistry.QU8_DWCONV2D, 144, 1, 1, 56));
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : List.of(KernelRegistry.QS8_DWCONV2D,
+                KernelRegistry.QS8_QC8W_DWCONV2D)) {
+            for (int[] g : new int[][] {{9, 11, 144}, {7, 7, 96}, {6, 9, 80}}) {
+                Spec s = new Spec(i % 3 == 2 ? 2 : 1, g[0], g[1], g[2], 1, 3, 3, 1, 1, 1, 1, i % 2 == 0, 3, true, i % 3,
+                        0, 9900 + i);
+                String expected = DepthwiseConvKernelPathsTest.expectedKernel(family, KernelPath.AVX512VNNI, s);
+                assertEquals(g[2] == 144, expected.endsWith("rows16c2__avx2"), expected);
+                check(family, s);
+                i++;
+            }
+        }
+    }
+
+    /**
      * uint8 on the AVX-512 path (session 12). The VNNI rows kernel takes uint8 nodes whose weights
      * minus the zero point it can pack (outside int8: clamped, the rest in up to 8 fix groups; a
      * weight of 255 declines) on up to 384 channels with few idle lanes

@@ -178,6 +178,9 @@ public final class KernelRegistry {
             // and listed after it (tried first): the VNNI rows kernel for uint8 where its weights pack
             // (NativeDepthwiseConvRows.vnniFixGroups: minus the zero point, outside int8 in fix groups).
             dwRows(QU8_DWCONV2D, KernelPath.AVX512VNNI),
+            // int8 on the AVX-512 path: the AVX2 rows kernel where the VNNI rows kernel's steps leave
+            // lanes idle (NativeDepthwiseConvRows.prefersAvx2OverVnniRows); listed after, tried first.
+            avx2OverVnniRows(QS8_DWCONV2D), avx2OverVnniRows(QS8_QC8W_DWCONV2D),
             // Depthwise with one input channel, multiplier >= 8 (issue 6, NativeDepthwiseConvC1,
             // kernels/q8_dwconv2d_minmax_c1x8__avx2.cc): listed last, so dispatch tries it first.
             dwC1(QS8_DWCONV2D, KernelPath.AVX2), dwC1(QS8_DWCONV2D, KernelPath.AVX512VNNI),
@@ -422,6 +425,11 @@ public final class KernelRegistry {
             KernelPath path, String tileIsa) {
         return new KernelEntry<>(f, path, NativeDepthwiseConv.factory(f, tileIsa),
                 NativeDepthwiseConv.exported(f, tileIsa));
+    }
+
+    private static KernelEntry<DepthwiseConvKernelFactory> avx2OverVnniRows(KernelFamily<DepthwiseConvKernelFactory> f) {
+        return new KernelEntry<>(f, KernelPath.AVX512VNNI, NativeDepthwiseConvRows.avx2OverVnniRowsFactory(f),
+                NativeDepthwiseConvRows.exported(f, NativeDepthwiseConvRows.Isa.AVX2));
     }
 
     private static KernelEntry<DepthwiseConvKernelFactory> dwRows(KernelFamily<DepthwiseConvKernelFactory> f,

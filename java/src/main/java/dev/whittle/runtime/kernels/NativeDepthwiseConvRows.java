@@ -281,10 +281,37 @@ public final class NativeDepthwiseConvRows
         if ("false".equalsIgnoreCase(System.getProperty(VNNI_U8_PROPERTY)) || outC > 384) {
             return false;
         }
+        return vnniStepsFull(outC, outW);
+    }
+
+    /** Whether the VNNI rows kernel's steps over rows of {@code outW} leave at most 10% of their lanes idle. */
+    static boolean vnniStepsFull(int outC, int outW) {
         int px = stepPixels(outW, outC, Isa.AVX512VNNI.unitLanes, Isa.AVX512VNNI.maxStepLanes);
         long lanes = (long) px * outC;
         long vectors = (lanes + Isa.AVX512VNNI.unitLanes - 1) / Isa.AVX512VNNI.unitLanes;
         return lanes * 10 >= vectors * Isa.AVX512VNNI.unitLanes * 9;
+    }
+
+    /**
+     * Whether the AVX-512 path runs this int8 node (qs8, qs8_qc8w) on the AVX2 rows kernel
+     * rather than the VNNI rows kernel: multiplier 1 at stride 1 where the VNNI kernel's steps
+     * leave more than 10% of their lanes idle and the AVX2 path takes the rows kernel (session 12,
+     * {@code SmallLayerCompare}, 1 thread, min of 300 interleaved invokes, us, AVX2 rows / VNNI
+     * rows: 56x56x144 215.4 / 267.9, 28x28x144 52.4 / 65.2, 14x14x144 17.9 / 19.1; kept on VNNI:
+     * 14x14x240 29.3 / 25.2, 28x28x96 43.9 / 35.1, 56x56x80 147.9 / 134.0, 28x28x72 (16c on AVX2)
+     * 69.3 / 35.9). {@link #AVX2_ON_AVX512_PROPERTY} {@code =false}: never.
+     */
+    public static boolean prefersAvx2OverVnniRows(KernelFamily<?> family, int inC, int mult, int strideW, int outW) {
+        return !family.name().startsWith("qu8_") && mult == 1 && strideW == 1
+                && !"false".equalsIgnoreCase(System.getProperty(AVX2_ON_AVX512_PROPERTY))
+                && !vnniStepsFull(inC, outW) && prefers(Isa.AVX2, inC, mult, strideW, outW)
+                && prefers(Isa.AVX512VNNI, inC, mult, strideW, outW);
+    }
+
+    /** Registry factory: the AVX2 rows kernel for the int8 nodes {@link #prefersAvx2OverVnniRows} gives it. */
+    public static DepthwiseConvKernelFactory avx2OverVnniRowsFactory(KernelFamily<DepthwiseConvKernelFactory> family) {
+        return (p, filter, bias) -> prefersAvx2OverVnniRows(family, p.inC(), p.multiplier(), p.strideW(), p.outW())
+                ? create(family, Isa.AVX2, p, filter, bias) : null;
     }
 
     /** Most fix groups ({@code WHITTLE_Q8_DWCONV_ROWS_MAX_FIX}). */
