@@ -7,7 +7,8 @@
 // where the mul32 kernels (16c, 64l) spend a widen, a vpmulld and an add per tap and 8 lanes.
 // The taps' bytes are read from a copy of the input row padded with zero points (direct_mode:
 // contiguous, every other pixel, within one pixel, or one channel spread by pshufb; geometries no
-// mode covers gather their 16 bytes one by one).
+// mode covers read a staged copy of the row, split in stride phases and expanded to out_c bytes
+// per pixel: stage_row, session 12).
 // Output stage as the 16c kernel (TFLite's MultiplyByQuantizedMultiplier): bit-exact with
 // DepthwiseConvKernels.
 // Session 9 (kernels/README.md): two output rows per pass (TWO_ROWS), and tap rows of group 0
@@ -323,23 +324,10 @@ struct Reader {
   int64_t in_w, in_c, out_c, mult, s;
   __m128i ctl;  // mode 4
 
-  // Any geometry, one byte at a time. Lane l is (pixel px, output channel c).
-  __m128i gather(int64_t px, int64_t c, int64_t dx) const {
-    alignas(16) uint8_t b[16];
-    int64_t ic = c / mult, m = c % mult;
-    for (int j = 0; j < 16; j++) {
-      b[j] = row[(px * s + dx) * in_c + ic];
-      if (++m == mult) {
-        m = 0;
-        if (++ic == in_c) {
-          ic = 0;
-          px++;
-        }
-      }
-    }
-    return _mm_load_si128(reinterpret_cast<const __m128i*>(b));
-  }
-
+  // Mode 0: the staged row (stage_row): per phase ph of stride_w, per column j, the padded input
+  // column j * stride_w + ph - pad_w expanded to out_c bytes; phase_len bytes per phase.
+  const uint8_t* staged;
+  int64_t phase_len, pad_w;
   // Lanes [l, l + 16), lane l being (pixel px, output channel c). row is padded with zero
   // points on both sides far enough for every lane's taps (see run), so no load checks bounds.
   template <int kMode>
@@ -355,9 +343,58 @@ struct Reader {
     } else if (kMode == 4) {  // one channel, multiplier m | 16: a 16-byte window spread by pshufb
       return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + px * s + dx)), ctl);
     }
-    return gather(px, c, dx);
+    // Mode 0 (any geometry): lane l's tap dx is byte l of phase (dx + pad_w) % s, (dx + pad_w) / s
+    // columns on: one load from the staged row.
+    const int64_t d = dx + pad_w;
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(staged + (d % s) * phase_len + (d / s) * out_c + l));
   }
 };
+
+// Direct mode 0: the padded row (row: its column 0) staged into stride_w phases of `cols`
+// columns, each column expanded to out_c bytes (output channel c = input channel c / mult), so
+// that every tap of a unit is one contiguous 16-byte load (Reader::load<0>) instead of 16 byte
+// gathers with their index arithmetic (session 12: the gathers made rows16c2 2-4x slower than
+// 64l on multiplier 2 and stride-2 nodes of 24 channels). Multipliers dividing 16: 16 output
+// bytes per pshufb of a 16-byte load (multiplier 1: a copy); others byte by byte. Writes (and
+// reads) run up to 15 bytes past a column: the next column overwrites them, and the scratch
+// holds 64 bytes of slack past the staged row (and the pair rows past the padded one).
+inline void stage_row(const Params* p, const uint8_t* row, uint8_t* staged, int64_t cols, int64_t phase_len) {
+  const int64_t s = p->stride_w, in_c = p->in_c, mult = p->mult, out_c = p->out_c;
+  const uint8_t* base = row - (int64_t)p->pad_w * in_c;
+  if (16 % mult == 0) {
+    alignas(16) uint8_t ctl[16];
+    for (int j = 0; j < 16; j++) {
+      ctl[j] = (uint8_t)(j / mult);
+    }
+    const __m128i sh = _mm_load_si128(reinterpret_cast<const __m128i*>(ctl));
+    const int64_t src_step = 16 / mult;
+    for (int64_t ph = 0; ph < s; ph++) {
+      uint8_t* dst = staged + ph * phase_len;
+      const uint8_t* src = base + ph * in_c;
+      for (int64_t j = 0; j < cols; j++, dst += out_c, src += s * in_c) {
+        for (int64_t k = 0, o = 0; o < out_c; k += src_step, o += 16) {
+          __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k));
+          if (mult != 1) {
+            v = _mm_shuffle_epi8(v, sh);
+          }
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + o), v);
+        }
+      }
+    }
+    return;
+  }
+  for (int64_t ph = 0; ph < s; ph++) {
+    uint8_t* dst = staged + ph * phase_len;
+    const uint8_t* src = base + ph * in_c;
+    for (int64_t j = 0; j < cols; j++, dst += out_c, src += s * in_c) {
+      for (int64_t ic = 0, o = 0; ic < in_c; ic++) {
+        for (int64_t m = 0; m < mult; m++, o++) {
+          dst[o] = src[ic];
+        }
+      }
+    }
+  }
+}
 
 // The pair row of one input row: per horizontal pair, step and unit, 2 x 32 bytes.
 template <int kMode, bool kUnsigned, bool kLaneOrder>
@@ -519,6 +556,13 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
     ctl[j] = (uint8_t)((j / p->mult) * p->stride_w);
   }
   rd.ctl = _mm_load_si128(reinterpret_cast<const __m128i*>(ctl));
+  // Mode 0: the staged row after the pair rows (stage_row; the Java side sizes it alike).
+  const bool staging = p->direct_mode == 0;
+  const int64_t stage_cols = ((int64_t)p->row_bytes / p->in_c - 1) / p->stride_w;
+  uint8_t* staged = pairs + (size_t)slots * (size_t)p->qrow_bytes;
+  rd.staged = staged;
+  rd.phase_len = stage_cols * p->out_c;
+  rd.pad_w = p->pad_w;
   const size_t in_row_bytes = (size_t)p->in_w * (size_t)p->in_c;
   const size_t sl = (size_t)p->step_lanes;
   const size_t out_row_lanes = (size_t)p->out_w * oc;
@@ -552,6 +596,9 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         uint8_t* dst = pairs + (size_t)slot * prow_bytes;
         if (tags[slot] != key) {
           memcpy(padded + left, input + (size_t)key * in_row_bytes, in_row_bytes);
+          if (staging) {
+            stage_row(p, padded + left, staged, stage_cols, rd.phase_len);
+          }
           if (!lane_order) {
             build<kUnsigned, false>(p, rd, dst, ub, ue);
           } else if (!shifted) {

@@ -165,6 +165,9 @@ public final class NativeDepthwiseConvRows
      * (direct mode; with a staged row, 32c is faster on many channels).
      */
     public static boolean prefers(Isa isa, int inC, int mult, int strideW, int outW) {
+        if (isa == Isa.AVX2 && "false".equalsIgnoreCase(System.getProperty(ROWS_PROPERTY))) {
+            return false;
+        }
         if (mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS) {
             return true;
         }
@@ -186,6 +189,14 @@ public final class NativeDepthwiseConvRows
                 && !"false".equalsIgnoreCase(System.getProperty(ROW2_S2_PROPERTY));
         return strideW == 1 || strideW == 2 && (inC <= 64 || s2Wide && inC <= 256 && outW >= 6);
     }
+
+    /**
+     * {@code -Dwhittle.dwconv.rows=false} (read when a node is prepared): the AVX2 path never
+     * picks this kernel (nodes go to {@code 64l__avx2} or {@code 16c__avx2} as the registry's
+     * next entries decide), an A/B switch for {@code SmallLayerCompare}
+     * ({@code avx2:whittle.dwconv.rows=false}).
+     */
+    public static final String ROWS_PROPERTY = "whittle.dwconv.rows";
 
     /**
      * {@code -Dwhittle.dwconv.avx2rowsWide=false} (read when a node is prepared): AVX2 nodes of
@@ -317,6 +328,12 @@ public final class NativeDepthwiseConvRows
             rowBytes = ((leftPx + Math.max(p.inW(), rightPx) + 2) * inC + 32 + 63) / 64 * 64;
         }
         long scratch = (4 * slots + 63) / 64 * 64 + rowBytes + slots * qrowBytes;
+        if (!vnni && directModeAvx2(p) == 0) {
+            // Mode 0 reads the taps from a staged row after the pair rows (stage_row in
+            // q8_dwconv2d_minmax_rows16c2__avx2.cc): stride_w phases of (rowBytes / inC - 1) /
+            // stride_w columns of outC bytes, and 64 bytes for the 16-byte stores' overreach.
+            scratch += (rowBytes / inC - 1) / s * s * outC + 64;
+        }
         long zeroBytes = Math.max(rowBytes, qrowBytes);
         long weightsOff = HEADER_BYTES;
         long weightsBytes = vectors * groups * isa.accs * isa.vecBytes;
