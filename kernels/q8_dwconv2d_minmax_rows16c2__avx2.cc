@@ -328,6 +328,11 @@ struct Reader {
   // column j * stride_w + ph - pad_w expanded to out_c bytes; phase_len bytes per phase.
   const uint8_t* staged;
   int64_t phase_len, pad_w;
+  // Mode 5: per unit phase (the unit's first channel c >> shift5), two pshufb controls over a
+  // 32-byte window and the window's first byte (its input channel).
+  const __m128i* ctl5;
+  const int32_t* off5;
+  int32_t shift5;
   // Lanes [l, l + 16), lane l being (pixel px, output channel c). row is padded with zero
   // points on both sides far enough for every lane's taps (see run), so no load checks bounds.
   template <int kMode>
@@ -342,6 +347,13 @@ struct Reader {
       return _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + (px * s + dx) * in_c + c));
     } else if (kMode == 4) {  // one channel, multiplier m | 16: a 16-byte window spread by pshufb
       return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + px * s + dx)), ctl);
+    }
+    if (kMode == 5) {  // out_c / gcd(16, out_c) <= 16 unit phases, each a 32-byte window
+      const int64_t ph = c >> shift5;
+      const uint8_t* w = row + (px * s + dx) * in_c + off5[ph];
+      const __m128i* t = ctl5 + 2 * ph;
+      return _mm_or_si128(_mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)), t[0]),
+                          _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 16)), t[1]));
     }
     // Mode 0 (any geometry): lane l's tap dx is byte l of phase (dx + pad_w) % s, (dx + pad_w) / s
     // columns on: one load from the staged row.
@@ -486,6 +498,9 @@ void build_run_mode(const Params* p, const Reader& rd, uint8_t* prow, int32_t un
     case 4:
       build_run<4, kUnsigned>(p, rd, prow, units);
       break;
+    case 5:
+      build_run<5, kUnsigned>(p, rd, prow, units);
+      break;
     default:
       build_run<0, kUnsigned>(p, rd, prow, units);
       break;
@@ -506,6 +521,9 @@ void build(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t
       break;
     case 4:
       build_pairs<4, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
+      break;
+    case 5:
+      build_pairs<5, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     default:
       build_pairs<0, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
@@ -563,6 +581,36 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
   rd.staged = staged;
   rd.phase_len = stage_cols * p->out_c;
   rd.pad_w = p->pad_w;
+  // Mode 5's tables: phase k is a unit starting at channel c0 = k * g (g = gcd(16, out_c): every
+  // multiple of g below out_c starts some unit); lane j is channel c0 + j, (c0 + j) / out_c
+  // pixels on, its byte (pixel * stride_w * in_c + input channel) relative to the window's first
+  // byte (c0's input channel). The Java side picks mode 5 only where every offset is below 32.
+  alignas(16) uint8_t ctl5[16][2][16];
+  int32_t off5[16];
+  if (p->direct_mode == 5) {
+    int32_t g = 16;
+    while (p->out_c % g != 0) {
+      g >>= 1;
+    }
+    int32_t sh = 0;
+    while ((1 << sh) < g) {
+      sh++;
+    }
+    rd.shift5 = sh;
+    for (int32_t k = 0; k * g < p->out_c && k < 16; k++) {
+      const int32_t c0 = k * g;
+      const int32_t ic0 = c0 / p->mult;
+      off5[k] = ic0;
+      for (int32_t j = 0; j < 16; j++) {
+        const int32_t lc = c0 + j;
+        const int32_t off = (lc / p->out_c) * p->stride_w * p->in_c + (lc % p->out_c) / p->mult - ic0;
+        ctl5[k][0][j] = (uint8_t)(off < 16 ? off : 0x80);
+        ctl5[k][1][j] = (uint8_t)(off >= 16 ? off - 16 : 0x80);
+      }
+    }
+  }
+  rd.ctl5 = reinterpret_cast<const __m128i*>(ctl5);
+  rd.off5 = off5;
   const size_t in_row_bytes = (size_t)p->in_w * (size_t)p->in_c;
   const size_t sl = (size_t)p->step_lanes;
   const size_t out_row_lanes = (size_t)p->out_w * oc;

@@ -463,7 +463,32 @@ public final class NativeDepthwiseConvRows
         if (c == 1 && m <= 16 && 16 % m == 0 && (16L / m - 1) * s < 16) {
             return 4;
         }
-        return 0;
+        return window32(c, m, s) ? 5 : 0;
+    }
+
+    /**
+     * AVX2 direct mode 5 (session 12): every unit of 16 lanes reads its bytes from one 32-byte
+     * window of the input row (two pshufb), and units start at one of at most 16 channel phases
+     * ({@code outC / gcd(16, outC)}: the kernel's control tables live on its stack). Covers the
+     * small-channel nodes of stride 2 and of a depth multiplier that mode 0 stages.
+     */
+    static boolean window32(int inC, int mult, int strideW) {
+        int outC = inC * mult;
+        int g = Integer.lowestOneBit(outC | 16);
+        if (outC / g > 16) {
+            return false;
+        }
+        for (int c0 = 0; c0 < outC; c0 += g) {
+            int ic0 = c0 / mult;
+            for (int j = 0; j < 16; j++) {
+                int lc = c0 + j;
+                long off = (long) (lc / outC) * strideW * inC + (lc % outC) / mult - ic0;
+                if (off >= 32) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
