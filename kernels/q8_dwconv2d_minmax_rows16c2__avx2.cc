@@ -318,6 +318,10 @@ void row2_3x3(const uint8_t* const* r_in, size_t off, uint8_t* out0, uint8_t* ou
   }
 }
 
+// 16 bytes 0xFF then 16 zero bytes: 16 bytes from 16 - n have the first n lanes set (mode 6).
+alignas(32) const uint8_t kFirstLanes[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                             0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+
 // Reads the 16 bytes of one tap for lanes [l, l + 16) of an input row (see direct_mode).
 struct Reader {
   const uint8_t* row;
@@ -354,6 +358,14 @@ struct Reader {
       const __m128i* t = ctl5 + 2 * ph;
       return _mm_or_si128(_mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)), t[0]),
                           _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 16)), t[1]));
+    }
+    if (kMode == 6) {  // multiplier 1, in_c >= 16: pixel px's channels c.., then pixel px + 1's
+      const int64_t n0 = in_c - c;  // lanes of pixel px (16 or more: all of them)
+      const int64_t n = n0 < 16 ? n0 : 16;
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + (px * s + dx) * in_c + c));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + ((px + 1) * s + dx) * in_c - n));
+      const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kFirstLanes + 16 - n));
+      return _mm_blendv_epi8(b, a, first);
     }
     // Mode 0 (any geometry): lane l's tap dx is byte l of phase (dx + pad_w) % s, (dx + pad_w) / s
     // columns on: one load from the staged row.
@@ -501,6 +513,9 @@ void build_run_mode(const Params* p, const Reader& rd, uint8_t* prow, int32_t un
     case 5:
       build_run<5, kUnsigned>(p, rd, prow, units);
       break;
+    case 6:
+      build_run<6, kUnsigned>(p, rd, prow, units);
+      break;
     default:
       build_run<0, kUnsigned>(p, rd, prow, units);
       break;
@@ -524,6 +539,9 @@ void build(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t
       break;
     case 5:
       build_pairs<5, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
+      break;
+    case 6:
+      build_pairs<6, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     default:
       build_pairs<0, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);

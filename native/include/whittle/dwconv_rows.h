@@ -29,7 +29,10 @@
  * AVX2: 1 as VNNI, 2 stride 2 and in_c 8, 3 multiplier 1 and in_c a multiple of 16, 4 in_c 1 and
  * mult dividing 16 with (16 / mult - 1) * stride_w < 16; 0 (session 12; before, each unit
  * gathered its 16 bytes one by one): the padded row is staged as VNNI's (stride_w phases of
- * (row_bytes / in_c - 1) / stride_w columns of out_c bytes, no XOR) and each tap is one load.
+ * (row_bytes / in_c - 1) / stride_w columns of out_c bytes, no XOR) and each tap is one load;
+ * 5 (session 12) out_c / gcd(16, out_c) <= 16 and every unit's bytes within a 32-byte window:
+ * two pshufb per tap (control tables per unit phase, built per call); 6 (session 12) multiplier
+ * 1, in_c >= 16: two loads (pixel px from channel c, pixel px + 1) and a blend.
  *
  * Block at the params address: this header (192 bytes), then at weights_offset
  *   [kh * x_groups][vectors][accumulators] vectors: VNNI 4 x 64 bytes (16 int32 lanes x 4 int8

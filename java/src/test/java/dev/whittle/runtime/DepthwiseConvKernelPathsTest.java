@@ -138,9 +138,10 @@ class DepthwiseConvKernelPathsTest {
             case JAVA -> JavaDepthwiseConv.kernelName(family);
             // The row kernels take every node here they prefer; uint8 on AVX-512 goes to the
             // lane-mapped kernel (depth multiplier above 1 or few channels) or the channel-blocked one.
+            // Not the rows kernel (-Dwhittle.dwconv.rows=false, or many channels): 64l as on AVX-512, or 16c.
             case AVX2 -> NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
-                    : NativeDepthwiseConv.kernelName(family, "16c__avx2");
+                    : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx2" : "16c__avx2");
             case AVX512VNNI -> NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
                     && NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX512VNNI, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)

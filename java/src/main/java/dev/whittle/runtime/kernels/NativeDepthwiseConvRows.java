@@ -448,9 +448,11 @@ public final class NativeDepthwiseConvRows
 
     /** How the AVX2 kernel reads a tap's 16 bytes (dwconv_rows.h, direct_mode): 0 byte by byte. */
     static int directModeAvx2(DepthwiseConvParams p) {
-        int c = p.inC();
-        int m = p.multiplier();
-        int s = p.strideW();
+        return directModeAvx2(p.inC(), p.multiplier(), p.strideW());
+    }
+
+    /** {@link #directModeAvx2(DepthwiseConvParams)} of a node of these channels, multiplier and stride (tests). */
+    public static int directModeAvx2(int c, int m, int s) {
         if (m == 1 && s == 1) {
             return 1;
         }
@@ -463,7 +465,12 @@ public final class NativeDepthwiseConvRows
         if (c == 1 && m <= 16 && 16 % m == 0 && (16L / m - 1) * s < 16) {
             return 4;
         }
-        return window32(c, m, s) ? 5 : 0;
+        if (window32(c, m, s)) {
+            return 5;
+        }
+        // Mode 6 (session 12): multiplier 1 and 16 channels or more, a unit spans two pixels at
+        // most: two loads and a blend (30x30x24 stride 2).
+        return m == 1 && c >= 16 ? 6 : 0;
     }
 
     /**
