@@ -7,7 +7,8 @@
 // where the mul32 kernels (16c, 64l) spend a widen, a vpmulld and an add per tap and 8 lanes.
 // The taps' bytes are read from a copy of the input row padded with zero points (direct_mode:
 // contiguous, every other pixel, within one pixel, or one channel spread by pshufb; geometries no
-// mode covers gather their 16 bytes one by one).
+// mode covers read a staged copy of the row, split in stride phases and expanded to out_c bytes
+// per pixel: stage_row, session 12).
 // Output stage as the 16c kernel (TFLite's MultiplyByQuantizedMultiplier): bit-exact with
 // DepthwiseConvKernels.
 // Session 9 (kernels/README.md): two output rows per pass (TWO_ROWS), and tap rows of group 0
@@ -317,29 +318,25 @@ void row2_3x3(const uint8_t* const* r_in, size_t off, uint8_t* out0, uint8_t* ou
   }
 }
 
+// 16 bytes 0xFF then 16 zero bytes: 16 bytes from 16 - n have the first n lanes set (mode 6).
+alignas(32) const uint8_t kFirstLanes[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                             0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+
 // Reads the 16 bytes of one tap for lanes [l, l + 16) of an input row (see direct_mode).
 struct Reader {
   const uint8_t* row;
   int64_t in_w, in_c, out_c, mult, s;
   __m128i ctl;  // mode 4
 
-  // Any geometry, one byte at a time. Lane l is (pixel px, output channel c).
-  __m128i gather(int64_t px, int64_t c, int64_t dx) const {
-    alignas(16) uint8_t b[16];
-    int64_t ic = c / mult, m = c % mult;
-    for (int j = 0; j < 16; j++) {
-      b[j] = row[(px * s + dx) * in_c + ic];
-      if (++m == mult) {
-        m = 0;
-        if (++ic == in_c) {
-          ic = 0;
-          px++;
-        }
-      }
-    }
-    return _mm_load_si128(reinterpret_cast<const __m128i*>(b));
-  }
-
+  // Mode 0: the staged row (stage_row): per phase ph of stride_w, per column j, the padded input
+  // column j * stride_w + ph - pad_w expanded to out_c bytes; phase_len bytes per phase.
+  const uint8_t* staged;
+  int64_t phase_len, pad_w;
+  // Mode 5: per unit phase (the unit's first channel c >> shift5), two pshufb controls over a
+  // 32-byte window and the window's first byte (its input channel).
+  const __m128i* ctl5;
+  const int32_t* off5;
+  int32_t shift5;
   // Lanes [l, l + 16), lane l being (pixel px, output channel c). row is padded with zero
   // points on both sides far enough for every lane's taps (see run), so no load checks bounds.
   template <int kMode>
@@ -355,9 +352,73 @@ struct Reader {
     } else if (kMode == 4) {  // one channel, multiplier m | 16: a 16-byte window spread by pshufb
       return _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + px * s + dx)), ctl);
     }
-    return gather(px, c, dx);
+    if (kMode == 5) {  // out_c / gcd(16, out_c) <= 16 unit phases, each a 32-byte window
+      const int64_t ph = c >> shift5;
+      const uint8_t* w = row + (px * s + dx) * in_c + off5[ph];
+      const __m128i* t = ctl5 + 2 * ph;
+      return _mm_or_si128(_mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)), t[0]),
+                          _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 16)), t[1]));
+    }
+    if (kMode == 6) {  // multiplier 1, in_c >= 16: pixel px's channels c.., then pixel px + 1's
+      const int64_t n0 = in_c - c;  // lanes of pixel px (16 or more: all of them)
+      const int64_t n = n0 < 16 ? n0 : 16;
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + (px * s + dx) * in_c + c));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + ((px + 1) * s + dx) * in_c - n));
+      const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kFirstLanes + 16 - n));
+      return _mm_blendv_epi8(b, a, first);
+    }
+    // Mode 0 (any geometry): lane l's tap dx is byte l of phase (dx + pad_w) % s, (dx + pad_w) / s
+    // columns on: one load from the staged row.
+    const int64_t d = dx + pad_w;
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(staged + (d % s) * phase_len + (d / s) * out_c + l));
   }
 };
+
+// Direct mode 0: the padded row (row: its column 0) staged into stride_w phases of `cols`
+// columns, each column expanded to out_c bytes (output channel c = input channel c / mult), so
+// that every tap of a unit is one contiguous 16-byte load (Reader::load<0>) instead of 16 byte
+// gathers with their index arithmetic (session 12: the gathers made rows16c2 2-4x slower than
+// 64l on multiplier 2 and stride-2 nodes of 24 channels). Multipliers dividing 16: 16 output
+// bytes per pshufb of a 16-byte load (multiplier 1: a copy); others byte by byte. Writes (and
+// reads) run up to 15 bytes past a column: the next column overwrites them, and the scratch
+// holds 64 bytes of slack past the staged row (and the pair rows past the padded one).
+inline void stage_row(const Params* p, const uint8_t* row, uint8_t* staged, int64_t cols, int64_t phase_len) {
+  const int64_t s = p->stride_w, in_c = p->in_c, mult = p->mult, out_c = p->out_c;
+  const uint8_t* base = row - (int64_t)p->pad_w * in_c;
+  if (16 % mult == 0) {
+    alignas(16) uint8_t ctl[16];
+    for (int j = 0; j < 16; j++) {
+      ctl[j] = (uint8_t)(j / mult);
+    }
+    const __m128i sh = _mm_load_si128(reinterpret_cast<const __m128i*>(ctl));
+    const int64_t src_step = 16 / mult;
+    for (int64_t ph = 0; ph < s; ph++) {
+      uint8_t* dst = staged + ph * phase_len;
+      const uint8_t* src = base + ph * in_c;
+      for (int64_t j = 0; j < cols; j++, dst += out_c, src += s * in_c) {
+        for (int64_t k = 0, o = 0; o < out_c; k += src_step, o += 16) {
+          __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k));
+          if (mult != 1) {
+            v = _mm_shuffle_epi8(v, sh);
+          }
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + o), v);
+        }
+      }
+    }
+    return;
+  }
+  for (int64_t ph = 0; ph < s; ph++) {
+    uint8_t* dst = staged + ph * phase_len;
+    const uint8_t* src = base + ph * in_c;
+    for (int64_t j = 0; j < cols; j++, dst += out_c, src += s * in_c) {
+      for (int64_t ic = 0, o = 0; ic < in_c; ic++) {
+        for (int64_t m = 0; m < mult; m++, o++) {
+          dst[o] = src[ic];
+        }
+      }
+    }
+  }
+}
 
 // The pair row of one input row: per horizontal pair, step and unit, 2 x 32 bytes.
 template <int kMode, bool kUnsigned, bool kLaneOrder>
@@ -449,6 +510,12 @@ void build_run_mode(const Params* p, const Reader& rd, uint8_t* prow, int32_t un
     case 4:
       build_run<4, kUnsigned>(p, rd, prow, units);
       break;
+    case 5:
+      build_run<5, kUnsigned>(p, rd, prow, units);
+      break;
+    case 6:
+      build_run<6, kUnsigned>(p, rd, prow, units);
+      break;
     default:
       build_run<0, kUnsigned>(p, rd, prow, units);
       break;
@@ -469,6 +536,12 @@ void build(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t
       break;
     case 4:
       build_pairs<4, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
+      break;
+    case 5:
+      build_pairs<5, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
+      break;
+    case 6:
+      build_pairs<6, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
       break;
     default:
       build_pairs<0, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
@@ -519,6 +592,43 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
     ctl[j] = (uint8_t)((j / p->mult) * p->stride_w);
   }
   rd.ctl = _mm_load_si128(reinterpret_cast<const __m128i*>(ctl));
+  // Mode 0: the staged row after the pair rows (stage_row; the Java side sizes it alike).
+  const bool staging = p->direct_mode == 0;
+  const int64_t stage_cols = ((int64_t)p->row_bytes / p->in_c - 1) / p->stride_w;
+  uint8_t* staged = pairs + (size_t)slots * (size_t)p->qrow_bytes;
+  rd.staged = staged;
+  rd.phase_len = stage_cols * p->out_c;
+  rd.pad_w = p->pad_w;
+  // Mode 5's tables: phase k is a unit starting at channel c0 = k * g (g = gcd(16, out_c): every
+  // multiple of g below out_c starts some unit); lane j is channel c0 + j, (c0 + j) / out_c
+  // pixels on, its byte (pixel * stride_w * in_c + input channel) relative to the window's first
+  // byte (c0's input channel). The Java side picks mode 5 only where every offset is below 32.
+  alignas(16) uint8_t ctl5[16][2][16];
+  int32_t off5[16];
+  if (p->direct_mode == 5) {
+    int32_t g = 16;
+    while (p->out_c % g != 0) {
+      g >>= 1;
+    }
+    int32_t sh = 0;
+    while ((1 << sh) < g) {
+      sh++;
+    }
+    rd.shift5 = sh;
+    for (int32_t k = 0; k * g < p->out_c && k < 16; k++) {
+      const int32_t c0 = k * g;
+      const int32_t ic0 = c0 / p->mult;
+      off5[k] = ic0;
+      for (int32_t j = 0; j < 16; j++) {
+        const int32_t lc = c0 + j;
+        const int32_t off = (lc / p->out_c) * p->stride_w * p->in_c + (lc % p->out_c) / p->mult - ic0;
+        ctl5[k][0][j] = (uint8_t)(off < 16 ? off : 0x80);
+        ctl5[k][1][j] = (uint8_t)(off >= 16 ? off - 16 : 0x80);
+      }
+    }
+  }
+  rd.ctl5 = reinterpret_cast<const __m128i*>(ctl5);
+  rd.off5 = off5;
   const size_t in_row_bytes = (size_t)p->in_w * (size_t)p->in_c;
   const size_t sl = (size_t)p->step_lanes;
   const size_t out_row_lanes = (size_t)p->out_w * oc;
@@ -552,6 +662,9 @@ void run(const Params* p, const uint8_t* input, uint8_t* output, void* scratch, 
         uint8_t* dst = pairs + (size_t)slot * prow_bytes;
         if (tags[slot] != key) {
           memcpy(padded + left, input + (size_t)key * in_row_bytes, in_row_bytes);
+          if (staging) {
+            stage_row(p, padded + left, staged, stage_cols, rd.phase_len);
+          }
           if (!lane_order) {
             build<kUnsigned, false>(p, rd, dst, ub, ue);
           } else if (!shifted) {

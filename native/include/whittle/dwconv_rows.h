@@ -27,8 +27,12 @@
  * the row is first staged (padded columns split into stride_w phases of phase_bytes, each
  * expanded to out_c bytes, XORed with xor_byte) into a row of row_bytes, and the taps read it.
  * AVX2: 1 as VNNI, 2 stride 2 and in_c 8, 3 multiplier 1 and in_c a multiple of 16, 4 in_c 1 and
- * mult dividing 16 with (16 / mult - 1) * stride_w < 16; units reaching past the row, and mode
- * 0, gather their 16 bytes one by one.
+ * mult dividing 16 with (16 / mult - 1) * stride_w < 16; 0 (session 12; before, each unit
+ * gathered its 16 bytes one by one): the padded row is staged as VNNI's (stride_w phases of
+ * (row_bytes / in_c - 1) / stride_w columns of out_c bytes, no XOR) and each tap is one load;
+ * 5 (session 12) out_c / gcd(16, out_c) <= 16 and every unit's bytes within a 32-byte window:
+ * two pshufb per tap (control tables per unit phase, built per call); 6 (session 12) multiplier
+ * 1, in_c >= 16: two loads (pixel px from channel c, pixel px + 1) and a blend.
  *
  * Block at the params address: this header (192 bytes), then at weights_offset
  *   [kh * x_groups][vectors][accumulators] vectors: VNNI 4 x 64 bytes (16 int32 lanes x 4 int8
@@ -46,8 +50,8 @@
  * end vector), rows counting batch * out_h; the call computes vectors [vec_begin, vec_end) of
  * every step of those rows (all of them: 0, vectors), so that threads can split layers of few
  * rows and many channels by vectors (lanes) instead of rows; scratch: a 64-byte aligned array of
- * row_slots int32 tags, then (VNNI) one staged row of row_bytes, then row_slots tap rows of
- * qrow_bytes.
+ * row_slots int32 tags, then (VNNI) one staged row of row_bytes (AVX2: the padded row), then
+ * row_slots tap rows of qrow_bytes, then (AVX2, direct_mode 0) the staged row and 64 bytes.
  */
 #ifndef WHITTLE_DWCONV_ROWS_H_
 #define WHITTLE_DWCONV_ROWS_H_

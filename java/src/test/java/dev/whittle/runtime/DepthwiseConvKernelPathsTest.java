@@ -140,9 +140,10 @@ class DepthwiseConvKernelPathsTest {
             // uint8 nodes on AVX-512 go to the AVX2 rows kernel where
             // NativeDepthwiseConvRows.prefersAvx2OnAvx512 says so, else to the
             // lane-mapped kernel (depth multiplier above 1 or few channels) or the channel-blocked one.
+            // Not the rows kernel (-Dwhittle.dwconv.rows=false, or many channels): 64l as on AVX-512, or 16c.
             case AVX2 -> NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
-                    : NativeDepthwiseConv.kernelName(family, "16c__avx2");
+                    : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx2" : "16c__avx2");
             case AVX512VNNI -> NativeDepthwiseConvRows.prefersAvx2OverVnniRows(family, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
                     : NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)

@@ -45,6 +45,54 @@ class DepthwiseConvRowsKernelTest {
         System.clearProperty(KernelPath.PROPERTY);
         System.clearProperty(NativeDepthwiseConvRows.SERIAL_MACS_PROPERTY);
         System.clearProperty(dev.whittle.runtime.kernels.NativeDepthwiseConv.FEW_ROWS_SPLIT_PROPERTY);
+        System.clearProperty(NativeDepthwiseConvRows.ROWS_PROPERTY);
+    }
+
+    /**
+     * The AVX2 kernel's 32-byte window mode (direct_mode 5, session 12: small channel counts,
+     * multipliers and strides 2-3), its two-pixel blend (mode 6: multiplier 1, 16 channels or
+     * more) and the staged row (mode 0: the rest), each
+     * geometry's mode asserted, every family, 3x3 / 5x5 dilated / 1x3, SAME and VALID.
+     */
+    @Test
+    void avx2WindowAndStagedModes() {
+        int[][] cases = {
+            // c, mult, sw, mode
+            {1, 1, 2, 5}, {2, 1, 2, 5}, {3, 1, 2, 5}, {4, 2, 2, 5}, {3, 2, 1, 5}, {5, 3, 1, 5}, {12, 4, 2, 5},
+            {3, 3, 2, 5}, {10, 2, 2, 5}, {6, 4, 2, 5}, {24, 2, 2, 5}, {2, 4, 3, 5},
+            {24, 1, 2, 6}, {40, 1, 2, 6}, {20, 1, 2, 6}, {17, 1, 3, 6},
+            {6, 1, 3, 0}, {7, 1, 2, 0}, {5, 7, 2, 0},
+        };
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
+            for (int[] g : cases) {
+                assertEquals(g[3], NativeDepthwiseConvRows.directModeAvx2(g[0], g[1], g[2]),
+                        "mode of c " + g[0] + " x " + g[1] + " stride " + g[2]);
+                if (!rowsAvailable(family)) {
+                    continue;
+                }
+                int k = i % 3;
+                int kh = k == 2 ? 1 : k == 1 ? 5 : 3;
+                int kw = k == 1 ? 5 : 3;
+                int dil = k == 1 ? 2 : 1;
+                Spec s = new Spec(i % 4 == 0 ? 2 : 1, 7 + i % 6, 11 + i % 9, g[0], g[1], kh, kw, 1 + i % 2, g[2],
+                        dil, dil, k == 1 || i % 5 != 3, i % 3, i % 4 != 2, i % 3, i % 5 == 1 ? 1 : 0, 9100 + i);
+                check(family, s);
+                i++;
+            }
+        }
+    }
+
+    /** {@code -Dwhittle.dwconv.rows=false}: the AVX2 path takes 64l or 16c instead (asserted by check). */
+    @Test
+    void rowsPropertyOff() {
+        System.setProperty(NativeDepthwiseConvRows.ROWS_PROPERTY, "false");
+        assertTrue(!NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, 3, 2, 1, 20));
+        int i = 0;
+        for (int[] g : new int[][] {{3, 2, 1}, {24, 1, 2}, {8, 1, 1}, {48, 1, 1}}) {
+            check(KernelRegistry.QU8_DWCONV2D, new Spec(1, 9, 10, g[0], g[1], 3, 3, g[2], g[2], 1, 1, true, 1,
+                    true, 0, 0, 9300 + i++));
+        }
     }
 
     /** Whether a row kernel runs here for the family (else the sweep would test nothing new). */

@@ -165,6 +165,9 @@ public final class NativeDepthwiseConvRows
      * (direct mode; with a staged row, 32c is faster on many channels).
      */
     public static boolean prefers(Isa isa, int inC, int mult, int strideW, int outW) {
+        if (isa == Isa.AVX2 && "false".equalsIgnoreCase(System.getProperty(ROWS_PROPERTY))) {
+            return false;
+        }
         if (mult != 1 || inC < NativeDepthwiseConv.LANES_BELOW_CHANNELS) {
             return true;
         }
@@ -213,6 +216,8 @@ public final class NativeDepthwiseConvRows
      * 178.4, 28x28x192 23.4 / 20.8, 14x14x128 4.43 / 4.09, 12x12x64 1.75 / 1.68), depth
      * multipliers above 1 (20x20x3 x2 12.2 / 3.1) and channel counts that are not a multiple of 16 at
      * stride 2 (30x30x24 26.0 / 5.7), and where the AVX2 path itself does not take the rows kernel.
+     * (Those two were the AVX2 kernel's byte-gather tap mode; with the window and blend modes of
+     * the same session they measured 5.4 / 5.7 and 6.8 / 7.6 us: near ties, left to 64l.)
      */
     public static boolean prefersAvx2OnAvx512(KernelFamily<?> family, int inC, int mult, int strideW, int outW) {
         if (!family.name().startsWith("qu8_") || mult != 1 || inC < 8
@@ -228,6 +233,14 @@ public final class NativeDepthwiseConvRows
         return (p, filter, bias) -> prefersAvx2OnAvx512(family, p.inC(), p.multiplier(), p.strideW(), p.outW())
                 ? create(family, Isa.AVX2, p, filter, bias) : null;
     }
+
+    /**
+     * {@code -Dwhittle.dwconv.rows=false} (read when a node is prepared): the AVX2 path never
+     * picks this kernel (nodes go to {@code 64l__avx2} or {@code 16c__avx2} as the registry's
+     * next entries decide), an A/B switch for {@code SmallLayerCompare}
+     * ({@code avx2:whittle.dwconv.rows=false}).
+     */
+    public static final String ROWS_PROPERTY = "whittle.dwconv.rows";
 
     /**
      * {@code -Dwhittle.dwconv.avx2rowsWide=false} (read when a node is prepared): AVX2 nodes of
@@ -467,6 +480,12 @@ public final class NativeDepthwiseConvRows
             rowBytes = ((leftPx + Math.max(p.inW(), rightPx) + 2) * inC + 32 + 63) / 64 * 64;
         }
         long scratch = (4 * slots + 63) / 64 * 64 + rowBytes + slots * qrowBytes;
+        if (!vnni && directModeAvx2(p) == 0) {
+            // Mode 0 reads the taps from a staged row after the pair rows (stage_row in
+            // q8_dwconv2d_minmax_rows16c2__avx2.cc): stride_w phases of (rowBytes / inC - 1) /
+            // stride_w columns of outC bytes, and 64 bytes for the 16-byte stores' overreach.
+            scratch += (rowBytes / inC - 1) / s * s * outC + 64;
+        }
         long zeroBytes = Math.max(rowBytes, qrowBytes);
         long weightsOff = HEADER_BYTES;
         long weightsBytes = vectors * (groups + fixSrc.length) * isa.accs * isa.vecBytes;
@@ -593,9 +612,11 @@ public final class NativeDepthwiseConvRows
 
     /** How the AVX2 kernel reads a tap's 16 bytes (dwconv_rows.h, direct_mode): 0 byte by byte. */
     static int directModeAvx2(DepthwiseConvParams p) {
-        int c = p.inC();
-        int m = p.multiplier();
-        int s = p.strideW();
+        return directModeAvx2(p.inC(), p.multiplier(), p.strideW());
+    }
+
+    /** {@link #directModeAvx2(DepthwiseConvParams)} of a node of these channels, multiplier and stride (tests). */
+    public static int directModeAvx2(int c, int m, int s) {
         if (m == 1 && s == 1) {
             return 1;
         }
@@ -608,7 +629,37 @@ public final class NativeDepthwiseConvRows
         if (c == 1 && m <= 16 && 16 % m == 0 && (16L / m - 1) * s < 16) {
             return 4;
         }
-        return 0;
+        if (window32(c, m, s)) {
+            return 5;
+        }
+        // Mode 6 (session 12): multiplier 1 and 16 channels or more, a unit spans two pixels at
+        // most: two loads and a blend (30x30x24 stride 2).
+        return m == 1 && c >= 16 ? 6 : 0;
+    }
+
+    /**
+     * AVX2 direct mode 5 (session 12): every unit of 16 lanes reads its bytes from one 32-byte
+     * window of the input row (two pshufb), and units start at one of at most 16 channel phases
+     * ({@code outC / gcd(16, outC)}: the kernel's control tables live on its stack). Covers the
+     * small-channel nodes of stride 2 and of a depth multiplier that mode 0 stages.
+     */
+    static boolean window32(int inC, int mult, int strideW) {
+        int outC = inC * mult;
+        int g = Integer.lowestOneBit(outC | 16);
+        if (outC / g > 16) {
+            return false;
+        }
+        for (int c0 = 0; c0 < outC; c0 += g) {
+            int ic0 = c0 / mult;
+            for (int j = 0; j < 16; j++) {
+                int lc = c0 + j;
+                long off = (long) (lc / outC) * strideW * inC + (lc % outC) / mult - ic0;
+                if (off >= 32) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
