@@ -26,6 +26,7 @@ class DepthwiseAvx2TapPairsTest {
     void clearProperty() {
         System.clearProperty(NativeDepthwiseConv.PAIRS_AVX2_PROPERTY);
         System.clearProperty(NativeDepthwiseConvRows.WIDE_PROPERTY);
+        System.clearProperty(NativeDepthwiseConvRows.S1_ANY_PROPERTY);
     }
 
     @Test
@@ -49,13 +50,15 @@ class DepthwiseAvx2TapPairsTest {
         int ran = 0;
         // These shapes stay on the 16c kernel (rows16c2 takes some of them since its shifted groups).
         System.setProperty(NativeDepthwiseConvRows.WIDE_PROPERTY, "false");
+        // 72 and 81 at stride 1 go to rows16c2 since session 12 (avx2rowsS1Any): kept on 16c here.
+        System.setProperty(NativeDepthwiseConvRows.S1_ANY_PROPERTY, "false");
         for (String pairs : new String[] {"true", "false"}) {
             System.setProperty(NativeDepthwiseConv.PAIRS_AVX2_PROPERTY, pairs);
             assertTrue(NativeDepthwiseConv.tapPairs("16c__avx2") == pairs.equals("true"));
             assertFalse(NativeDepthwiseConv.tapPairs("16c__neon"));
             for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
                 for (int[] g : cases) {
-                    assertFalse(NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, g[3], g[4], g[8], Integer.MAX_VALUE),
+                    assertFalse(NativeDepthwiseConvRows.prefersOnAvx2Path(g[3], g[4], g[8], Integer.MAX_VALUE),
                             "case meant for the 16c kernel on AVX2");
                     boolean same = i % 3 != 1 || g[1] - (g[5] - 1) * g[9] < 1 || g[2] - (g[6] - 1) * g[10] < 1;
                     Spec s = new Spec(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], same,
