@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * against the reference bit for bit on every available path (DepthwiseConvKernelPathsTest.check
  * asserts the dispatched kernel, here the 16c one on AVX2: stride 2 or more than 64 channels).
  * Sweeps: channels 32..144 (multiples of 16, and 40 / 72 / 81 whose last block sits at an offset
- * that is not a multiple of 16 and runs the int32 weights), odd and even tap counts (1x1, 1x3,
+ * that is not a multiple of 16 and runs its own tap pairs, or the int32 weights with
+ * {@code -Dwhittle.dwconv.avx2pairsTail=false}), odd and even tap counts (1x1, 1x3,
  * 2x2, 3x3, 5x5, 3x1 dilated), strides 1 and 2, SAME/VALID, batch 2, activation clamps, zero points
  * at the ends, with and without bias, saturating scales; int8, int8 per-channel, uint8; threads 1 and 3.
  */
@@ -25,6 +26,7 @@ class DepthwiseAvx2TapPairsTest {
     @AfterEach
     void clearProperty() {
         System.clearProperty(NativeDepthwiseConv.PAIRS_AVX2_PROPERTY);
+        System.clearProperty(NativeDepthwiseConv.PAIRS_TAIL_PROPERTY);
         System.clearProperty(NativeDepthwiseConvRows.WIDE_PROPERTY);
         System.clearProperty(NativeDepthwiseConvRows.S1_ANY_PROPERTY);
     }
@@ -52,9 +54,12 @@ class DepthwiseAvx2TapPairsTest {
         System.setProperty(NativeDepthwiseConvRows.WIDE_PROPERTY, "false");
         // 72 and 81 at stride 1 go to rows16c2 since session 12 (avx2rowsS1Any): kept on 16c here.
         System.setProperty(NativeDepthwiseConvRows.S1_ANY_PROPERTY, "false");
-        for (String pairs : new String[] {"true", "false"}) {
-            System.setProperty(NativeDepthwiseConv.PAIRS_AVX2_PROPERTY, pairs);
-            assertTrue(NativeDepthwiseConv.tapPairs("16c__avx2") == pairs.equals("true"));
+        // "notail": pairs, but the overlapping last block (72, 81, 40 channels) on the int32 weights
+        // as before session 12 (avx2pairsTail=false).
+        for (String pairs : new String[] {"true", "notail", "false"}) {
+            System.setProperty(NativeDepthwiseConv.PAIRS_AVX2_PROPERTY, Boolean.toString(!pairs.equals("false")));
+            System.setProperty(NativeDepthwiseConv.PAIRS_TAIL_PROPERTY, Boolean.toString(pairs.equals("true")));
+            assertTrue(NativeDepthwiseConv.tapPairs("16c__avx2") == !pairs.equals("false"));
             assertFalse(NativeDepthwiseConv.tapPairs("16c__neon"));
             for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
                 for (int[] g : cases) {
