@@ -127,13 +127,12 @@ inline __m256i widen16(const uint8_t* p) {
 // last tap pairs with 0); vperm2i128 puts the sums back in channel order. Pair sums are exact
 // (x in [-128, 255], w_eff in [-255, 255]) and int32 adds wrap: the same accumulators.
 template <bool kUnsigned, bool kSmall>
-inline __m128i block16_pairs(const uint8_t* const* taps, int32_t ntaps, size_t off, const int16_t* pw, size_t cp,
-                             size_t c, const int32_t* bias, const Requant& rq) {
+inline __m128i block16_pairs(const uint8_t* const* taps, int32_t ntaps, size_t off, const int16_t* wp,
+                             size_t pair_stride, size_t c, const int32_t* bias, const Requant& rq) {
   __m256i lo = _mm256_setzero_si256();
   __m256i hi = _mm256_setzero_si256();
-  const int16_t* wp = pw + 2 * c;
   int32_t t = 0;
-  for (; t + 2 <= ntaps; t += 2, wp += 2 * cp) {
+  for (; t + 2 <= ntaps; t += 2, wp += pair_stride) {
     const __m256i xa = widen16<kUnsigned>(taps[t] + off);
     const __m256i xb = widen16<kUnsigned>(taps[t + 1] + off);
     lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(xa, xb),
@@ -167,6 +166,9 @@ void dwconv_t(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* 
   const int32_t* bias = at<int32_t>(p, p->bias_offset);
   const int32_t* w = at<int32_t>(p, p->weights_offset);
   const int16_t* pw = p->pair_weights_offset != 0 ? at<int16_t>(p, p->pair_weights_offset) : nullptr;
+  const size_t channels = (size_t)p->channels;
+  const int16_t* pw_tail = pw != nullptr && (p->flags & WHITTLE_Q8_DWCONV_FLAG_PAIRS_TAIL) != 0
+                               ? pw + 2 * cp * (size_t)((ntaps + 1) / 2) : nullptr;
   Requant rq;
   rq.mult = at<int32_t>(p, p->multiplier_offset);
   rq.lsh = at<int32_t>(p, p->left_shift_offset);
@@ -180,10 +182,14 @@ void dwconv_t(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* 
   whittle_q8_dwconv::dwconv16_pixels(
       p, input, output, row_begin, row_end, ch_begin, ch_end,
       [&](const uint8_t* const* taps, size_t off, size_t c) {
-        // The overlapping last block of a channel count that is not a multiple of 16 has no
-        // pair weights at its offset: the int32 weights serve it.
         if (pw != nullptr && (c & 15) == 0) {
-          return block16_pairs<kUnsigned, kSmall>(taps, ntaps, off, pw, cp, c, bias, rq);
+          return block16_pairs<kUnsigned, kSmall>(taps, ntaps, off, pw + 2 * c, 2 * cp, c, bias, rq);
+        }
+        // The overlapping last block of a channel count that is not a multiple of 16 (channels
+        // - 16 .. channels - 1) has its own pair weights after the others, 32 int16 per pair
+        // (session 12); a block at any other unaligned offset takes the int32 weights.
+        if (pw_tail != nullptr && c + 16 == channels) {
+          return block16_pairs<kUnsigned, kSmall>(taps, ntaps, off, pw_tail, 32, c, bias, rq);
         }
         return block16<kUnsigned, kSmall>(taps, ntaps, off, w, cp, c, bias, rq);
       },

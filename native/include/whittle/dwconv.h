@@ -53,6 +53,9 @@ typedef struct whittle_q8_dwconv_params {
  * right_mask and right_half arrays then hold 2^(right-1) (0 for right = 0) and 31 (32 for
  * right = 0), the final rounding's int32 nudge and sign-bit shift (q8_dwconv2d_minmax_16c__avx2.cc). */
 #define WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC 1
+/* AVX2 16c: the overlapping last block of a channel count that is not a multiple of 16 has its own
+ * tap-pair weights after the others (32 int16 per pair; session 12). */
+#define WHITTLE_Q8_DWCONV_FLAG_PAIRS_TAIL 2
 
 /* The most taps (kh * kw) a kernel takes: its tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_MAX_TAPS 256

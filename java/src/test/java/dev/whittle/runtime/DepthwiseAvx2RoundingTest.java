@@ -85,7 +85,7 @@ class DepthwiseAvx2RoundingTest {
         for (boolean u8 : new boolean[] {false, true}) {
             for (int base : bases) {
               for (double outScale : outScales) {
-                int[][] shapes = {{8, 1, 1}, {32, 1, 1}, {1, 8, 2}, {16, 1, 2}, {128, 1, 1}, {32, 1, 2}, {72, 1, 1}};
+                int[][] shapes = {{8, 1, 1}, {32, 1, 1}, {1, 8, 2}, {16, 1, 2}, {128, 1, 1}, {32, 1, 2}, {72, 1, 1}, {72, 1, 2}};
                 int[] sh = shapes[i % shapes.length];
                 int outC = sh[0] * sh[1];
                 int[] bias = new int[outC];

@@ -141,7 +141,7 @@ class DepthwiseConvKernelPathsTest {
             // NativeDepthwiseConvRows.prefersAvx2OnAvx512 says so, else to the
             // lane-mapped kernel (depth multiplier above 1 or few channels) or the channel-blocked one.
             // Not the rows kernel (-Dwhittle.dwconv.rows=false, or many channels): 64l as on AVX-512, or 16c.
-            case AVX2 -> NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, s.c(), s.mult(), s.sw(), s.outW())
+            case AVX2 -> NativeDepthwiseConvRows.prefersOnAvx2Path(s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
                     : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx2" : "16c__avx2");
             case AVX512VNNI -> NativeDepthwiseConvRows.prefersAvx2OverVnniRows(family, s.c(), s.mult(), s.sw(), s.outW())

@@ -112,6 +112,40 @@ class DepthwiseConvRowsKernelTest {
         DepthwiseConvKernelPathsTest.check(family, s);
     }
 
+    /**
+     * AVX2, multiplier 1, more than 64 channels that are not a multiple of 16 (65..130): rows16c2
+     * at stride 1 ({@link NativeDepthwiseConvRows#prefersOnAvx2Path}, session 12), 16c at stride 2;
+     * the AVX-512 path's choice unchanged ({@code prefers(Isa.AVX2, ...)} still false). Every family,
+     * 3x3 / 5x5 / 1x3 / 3x3 dilated, SAME and VALID, batch 2, zero points at both ends, saturating
+     * scales, with and without bias; every path bit-exact with the reference, kernel asserted, threads 1 and 3.
+     */
+    @Test
+    void avx2Stride1ChannelsNotMultipleOf16() {
+        int[] channels = {65, 72, 81, 88, 100, 104, 120, 130};
+        int i = 0;
+        for (KernelFamily<DepthwiseConvKernelFactory> family : DepthwiseConvKernelPathsTest.FAMILIES) {
+            if (!rowsAvailable(family)) {
+                continue;
+            }
+            for (int c : channels) {
+                for (int stride = 1; stride <= 2; stride++) {
+                    int w = 5 + (i * 3) % 9;
+                    assertTrue(NativeDepthwiseConvRows.prefersOnAvx2Path(c, 1, stride, w) == (stride == 1));
+                    assertTrue(!NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX2, c, 1, stride, w));
+                    int k = new int[] {3, 5, 1, 3}[i % 4];
+                    int kw = i % 4 == 2 ? 3 : k;
+                    int dil = i % 4 == 3 ? 2 : 1;
+                    Spec s = new Spec(i % 3 == 0 ? 2 : 1, 6 + i % 4, w, c, 1, k, kw, stride, stride, dil, dil,
+                            i % 2 == 0, new int[] {0, 3, 1}[i % 3], i % 4 != 1, (i / 2) % 3,
+                            i % 5 == 2 ? 1 : i % 5 == 4 ? 2 : 0, 7700 + i);
+                    check(family, s);
+                    i++;
+                }
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(i > 0, "no row kernel on this machine");
+    }
+
     @Test
     void channelsAndMultipliers() {
         KernelFamily<DepthwiseConvKernelFactory> family = KernelRegistry.QS8_QC8W_DWCONV2D;

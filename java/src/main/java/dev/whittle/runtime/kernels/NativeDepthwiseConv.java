@@ -35,6 +35,14 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
     private static final int HEADER_BYTES = 128;
     /** {@code WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC} (dwconv.h): the AVX2 16c kernel's int32-nudge rounding. */
     private static final int FLAG_SMALL_ACC = 1;
+    /** Header flag: the 16c AVX2 last partial block's own tap pairs ({@code WHITTLE_Q8_DWCONV_FLAG_PAIRS_TAIL}). */
+    private static final int FLAG_PAIRS_TAIL = 2;
+    /**
+     * {@code -Dwhittle.dwconv.avx2pairsTail=false} (read when a node is prepared): the AVX2 16c
+     * kernel's overlapping last block (channel counts not a multiple of 16) multiplies per tap
+     * with the int32 weights as before session 12, not per tap pair.
+     */
+    public static final String PAIRS_TAIL_PROPERTY = "whittle.dwconv.avx2pairsTail";
     private static final int PAD_CHANNELS = 32;
     private static final FunctionDescriptor SIGNATURE = FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
@@ -166,10 +174,14 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         long wOff = rshOff + arr;
         long zeroOff = wOff + arr * taps;
         // AVX2 16c: int16 tap-pair weights too (block16_pairs in q8_dwconv2d_minmax_16c__avx2.cc;
-        // the int32 ones still serve a last block at a channel offset not a multiple of 16).
+        // the overlapping last block of a count not a multiple of 16 has its own pairs since session
+        // 12, FLAG_PAIRS_TAIL; the int32 ones serve any other block at an unaligned offset).
         boolean pairs = tapPairs(tileIsa);
         long pairOff = pairs ? (zeroOff + cp + 64 + 63) / 64 * 64 : 0;
-        long pairBytes = pairs ? 4L * cp * ((taps + 1) / 2) : 0;
+        // + the overlapping last block's own pairs (channels c - 16 .. c - 1) when c % 16 != 0.
+        boolean pairsTail = pairs && c > 16 && c % 16 != 0
+                && !"false".equalsIgnoreCase(System.getProperty(PAIRS_TAIL_PROPERTY));
+        long pairBytes = pairs ? 4L * cp * ((taps + 1) / 2) + (pairsTail ? 64L * ((taps + 1) / 2) : 0) : 0;
         long total = pairs ? pairOff + pairBytes : zeroOff + cp + 64;
         MemorySegment m = NativeKernels.allocate(total);
         // AVX2 16c: the int32-nudge final rounding where every accumulator provably stays below
@@ -185,7 +197,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         }
         int[] header = {p.batches(), p.inH(), p.inW(), c, p.outH(), p.outW(), p.kh(), p.kw(), p.strideH(), p.strideW(),
             p.dilH(), p.dilW(), p.padH(), p.padW(), p.outputOffset(), p.actMin(), p.actMax(), cp, 0,
-            smallAcc ? FLAG_SMALL_ACC : 0,
+            (smallAcc ? FLAG_SMALL_ACC : 0) | (pairsTail ? FLAG_PAIRS_TAIL : 0),
             (int) biasOff, (int) multOff, (int) lshOff, (int) rmaskOff, (int) rhalfOff, (int) rshOff, (int) wOff,
             (int) zeroOff, (int) pairOff};
         for (int i = 0; i < header.length; i++) {
@@ -214,7 +226,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         }
         m.asSlice(zeroOff, cp + 64).fill((byte) zero);
         if (pairs) {
-            putTapPairs(m, pairOff, pairBytes, filter, p.filterOffset(), unsigned, taps, c, cp);
+            putTapPairs(m, pairOff, pairBytes, filter, p.filterOffset(), unsigned, taps, c, cp, pairsTail);
         }
         MethodHandle h = bind ? NativeKernels.handle(symbol, SIGNATURE_CHANNELS) : null;
         return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH(), p.inC(),
@@ -239,7 +251,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
      * 4-7 | 12-15, each channel's (tap 2j, tap 2j + 1) weights adjacent. Padding channels 0.
      */
     private static void putTapPairs(MemorySegment m, long off, long bytes, ByteBuffer filter, int filterOffset,
-            boolean unsigned, int taps, int c, int cp) {
+            boolean unsigned, int taps, int c, int cp, boolean tail) {
         m.asSlice(off, bytes).fill((byte) 0);
         for (int t = 0; t < taps; t++) {
             int j = t / 2;
@@ -250,6 +262,20 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
                 int pos = ((i & 4) != 0 ? 16 : 0) + ((i & 8) != 0 ? 8 : 0) + 2 * (i & 3) + (t & 1);
                 long index = (long) j * cp * 2 + (long) (o & ~15) * 2 + pos;
                 m.set(ValueLayout.JAVA_SHORT_UNALIGNED, off + 2 * index, (short) w);
+            }
+        }
+        // The overlapping last block (channels c - 16 .. c - 1) of a count that is not a multiple
+        // of 16: its pairs after all the others, 32 int16 per pair (session 12).
+        if (tail) {
+            long tailOff = off + 4L * cp * ((taps + 1) / 2);
+            for (int t = 0; t < taps; t++) {
+                int j = t / 2;
+                for (int i = 0; i < 16; i++) {
+                    int raw = filter.get(t * c + c - 16 + i);
+                    int w = (unsigned ? raw & 0xFF : raw) + filterOffset;
+                    int pos = ((i & 4) != 0 ? 16 : 0) + ((i & 8) != 0 ? 8 : 0) + 2 * (i & 3) + (t & 1);
+                    m.set(ValueLayout.JAVA_SHORT_UNALIGNED, tailOff + 2 * ((long) j * 32 + pos), (short) w);
+                }
             }
         }
     }

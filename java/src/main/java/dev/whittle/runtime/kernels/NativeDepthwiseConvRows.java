@@ -243,6 +243,59 @@ public final class NativeDepthwiseConvRows
     public static final String ROWS_PROPERTY = "whittle.dwconv.rows";
 
     /**
+     * {@code -Dwhittle.dwconv.rowsForce=true} (read when a node is prepared): the AVX2 path gives
+     * every node of multiplier 1 to this kernel (the AVX2 branch of {@link #prefers}), an A/B
+     * switch to time it on shapes dispatch gives {@code 16c__avx2}
+     * ({@code SmallLayerCompare avx2,avx2:whittle.dwconv.rowsForce=true}).
+     */
+    public static final String FORCE_PROPERTY = "whittle.dwconv.rowsForce";
+
+    /**
+     * {@code -Dwhittle.dwconv.avx2rowsS1Any=false} (read when a node is prepared): AVX2 nodes of
+     * multiplier 1 at stride 1 with more than 64 channels that are not a multiple of 16 go to
+     * {@code 16c__avx2} as before session 12. There the 16c kernel's last block overlaps the one
+     * before it and keeps int32 weights (no tap pairs) while rows16c2, even without shifted
+     * groups (junk lanes in its steps), multiplies tap pairs by vpmaddwd; it measured faster on
+     * every such shape (session 12, {@code SmallLayerCompare}, 1 thread, min of 300 interleaved
+     * invokes, loaded 2-vCPU machine, us, 16c / rows, int8 qc8w then uint8): 56x56x72 269.7 / 201.7,
+     * 189.5 / 170.4; 28x28x72 72.4 / 53.5, 47.5 / 43.4; 28x28x88 79.8 / 58.6, 56.0 / 47.2; 14x14x88
+     * 19.6 / 14.6, 14.3 / 12.0; 28x28x104 87.1 / 65.0, 64.1 / 52.7; 28x28x120 102.1 / 77.2, 71.8 /
+     * 60.6; 14x14x120 25.9 / 19.3, 18.2 / 15.6; 14x14x136 28.0 / 21.4, 20.0 / 17.6; 14x14x184 36.9 /
+     * 28.3, 26.1 / 22.1; 14x14x200 39.1 / 29.4, 28.2 / 23.6; 7x7x200 7.33 / 6.23, 7.30 / 6.34 (load
+     * ~3.7). At load ~2, min of 400, against 16c with its tail pairs ({@code NativeDepthwiseConv.PAIRS_TAIL_PROPERTY}):
+     * 56x56x72 242.8 / 202.0, 171.9 / 154.0; 28x28x72 60.8 / 49.7, 43.8 / 38.7; 28x28x120 66.5 / 60.0,
+     * 65.7 / 58.8; 14x14x200 26.0 / 23.9, 35.4 / 30.1; 14x14x520 66.3 / 60.8, 89.1 / 72.9; 7x7x1000
+     * 33.0 / 29.6, 32.5 / 29.3; 7x7x200 6.59 / 6.51, 9.04 / 7.77 (all in kernels/README.md).
+     * Stride 2 stays on 16c for these counts: there rows16c2 without shifted groups lost by 1.5-1.7x
+     * (56x56x72 47.8 / 78.9, 56x56x88 64.4 / 88.5, 28x28x120 18.3 / 28.5, 28x28x200 28.0 / 46.7, uint8 alike).
+     */
+    public static final String S1_ANY_PROPERTY = "whittle.dwconv.avx2rowsS1Any";
+
+    /**
+     * Whether the AVX2 path runs this node on this kernel: what {@link #prefers} says for AVX2,
+     * and besides nodes of multiplier 1 at stride 1 with more than 64 channels that are not a
+     * multiple of 16 ({@link #S1_ANY_PROPERTY}), or every node under {@link #FORCE_PROPERTY}.
+     * Kept out of {@link #prefers} so the AVX-512 path's choices that read
+     * {@code prefers(Isa.AVX2, ...)} ({@link #prefersAvx2OnAvx512}, {@link #prefersAvx2OverVnniRows})
+     * do not change: there these nodes measured slower on rows16c2 than on the VNNI rows kernel
+     * for int8 (56x56x72 173.6 / 117.1 us, 28x28x72 43.0 / 31.0, 28x28x104 67.4 / 49.6, 28x28x65
+     * 42.3 / 30.9, session 12, same bench).
+     */
+    public static boolean prefersOnAvx2Path(int inC, int mult, int strideW, int outW) {
+        if (prefers(Isa.AVX2, inC, mult, strideW, outW)) {
+            return true;
+        }
+        if ("false".equalsIgnoreCase(System.getProperty(ROWS_PROPERTY))) {
+            return false;
+        }
+        if (Boolean.getBoolean(FORCE_PROPERTY)) {
+            return true;
+        }
+        return mult == 1 && strideW == 1 && inC > 64 && inC % 16 != 0
+                && !"false".equalsIgnoreCase(System.getProperty(S1_ANY_PROPERTY));
+    }
+
+    /**
      * {@code -Dwhittle.dwconv.avx2rowsWide=false} (read when a node is prepared): AVX2 nodes of
      * more than 64 channels at stride 1, and of 32-64 at stride 2, go to the 16c kernel as before
      * the shifted groups. With them, rows16c2 measured (session 9, 1 thread, min of 3000,
@@ -411,7 +464,8 @@ public final class NativeDepthwiseConvRows
      */
     public static NativeDepthwiseConvRows create(KernelFamily<?> family, Isa isa, DepthwiseConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
-        if (!covers(family, isa) || !prefers(isa, p.inC(), p.multiplier(), p.strideW(), p.outW())) {
+        if (!covers(family, isa) || !(isa == Isa.AVX2 ? prefersOnAvx2Path(p.inC(), p.multiplier(), p.strideW(), p.outW())
+                : prefers(isa, p.inC(), p.multiplier(), p.strideW(), p.outW()))) {
             return null;
         }
         boolean unsigned = family.name().startsWith("qu8_");
