@@ -16,6 +16,8 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include <type_traits>
+
 #include "q8_dwconv_rows_common.h"
 #include "whittle/dwconv_rows.h"
 
@@ -495,58 +497,44 @@ void build_run(const Params* p, const Reader& rd, uint8_t* prow, int32_t units) 
   }
 }
 
-template <bool kUnsigned>
-void build_run_mode(const Params* p, const Reader& rd, uint8_t* prow, int32_t units) {
-  switch (p->direct_mode) {
+// Calls f(std::integral_constant<int, mode>) for the tap mode direct_mode (0 for any other value),
+// so each builder is compiled once per mode.
+template <class F>
+inline void with_mode(int32_t direct_mode, F&& f) {
+  switch (direct_mode) {
     case 1:
-      build_run<1, kUnsigned>(p, rd, prow, units);
+      f(std::integral_constant<int, 1>());
       break;
     case 2:
-      build_run<2, kUnsigned>(p, rd, prow, units);
+      f(std::integral_constant<int, 2>());
       break;
     case 3:
-      build_run<3, kUnsigned>(p, rd, prow, units);
+      f(std::integral_constant<int, 3>());
       break;
     case 4:
-      build_run<4, kUnsigned>(p, rd, prow, units);
+      f(std::integral_constant<int, 4>());
       break;
     case 5:
-      build_run<5, kUnsigned>(p, rd, prow, units);
+      f(std::integral_constant<int, 5>());
       break;
     case 6:
-      build_run<6, kUnsigned>(p, rd, prow, units);
+      f(std::integral_constant<int, 6>());
       break;
     default:
-      build_run<0, kUnsigned>(p, rd, prow, units);
+      f(std::integral_constant<int, 0>());
       break;
   }
 }
 
+template <bool kUnsigned>
+void build_run_mode(const Params* p, const Reader& rd, uint8_t* prow, int32_t units) {
+  with_mode(p->direct_mode, [&](auto mode) { build_run<decltype(mode)::value, kUnsigned>(p, rd, prow, units); });
+}
+
 template <bool kUnsigned, bool kLaneOrder>
 void build(const Params* p, const Reader& rd, uint8_t* prow, int32_t ub, int32_t ue) {
-  switch (p->direct_mode) {
-    case 1:
-      build_pairs<1, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
-      break;
-    case 2:
-      build_pairs<2, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
-      break;
-    case 3:
-      build_pairs<3, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
-      break;
-    case 4:
-      build_pairs<4, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
-      break;
-    case 5:
-      build_pairs<5, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
-      break;
-    case 6:
-      build_pairs<6, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
-      break;
-    default:
-      build_pairs<0, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue);
-      break;
-  }
+  with_mode(p->direct_mode,
+            [&](auto mode) { build_pairs<decltype(mode)::value, kUnsigned, kLaneOrder>(p, rd, prow, ub, ue); });
 }
 
 template <bool kUnsigned, bool kLeftShift, bool kSmall>
