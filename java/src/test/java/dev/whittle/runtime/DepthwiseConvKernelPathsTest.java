@@ -146,8 +146,7 @@ class DepthwiseConvKernelPathsTest {
                     : NativeDepthwiseConv.kernelName(family, lanes(s) ? "64l__avx2" : "16c__avx2");
             case AVX512VNNI -> NativeDepthwiseConvRows.prefersAvx2OverVnniRows(family, s.c(), s.mult(), s.sw(), s.outW())
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX2)
-                    : NativeDepthwiseConvRows.covers(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
-                    && NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX512VNNI, s.c(), s.mult(), s.sw(), s.outW())
+                    : NativeDepthwiseConvRows.prefers(NativeDepthwiseConvRows.Isa.AVX512VNNI, s.c(), s.mult(), s.sw(), s.outW())
                     && vnniTakesWeights(family, s)
                     ? NativeDepthwiseConvRows.kernelName(family, NativeDepthwiseConvRows.Isa.AVX512VNNI)
                     : NativeDepthwiseConvRows.prefersAvx2OnAvx512(family, s.c(), s.mult(), s.sw(), s.outW())

@@ -173,14 +173,13 @@ public final class KernelRegistry {
             dwRows(QU8_DWCONV2D, KernelPath.AVX2),
             // uint8 on the AVX-512 path: the AVX2 rows kernel where it measured faster than 64l / 32c
             // (NativeDepthwiseConvRows.prefersAvx2OnAvx512; the VNNI rows kernel needs int8 weights).
-            new KernelEntry<>(QU8_DWCONV2D, KernelPath.AVX512VNNI, NativeDepthwiseConvRows.avx2OnAvx512Factory(QU8_DWCONV2D),
-                    NativeDepthwiseConvRows.exported(QU8_DWCONV2D, NativeDepthwiseConvRows.Isa.AVX2)),
+            avx2RowsOnAvx512(QU8_DWCONV2D),
             // and listed after it (tried first): the VNNI rows kernel for uint8 where its weights pack
             // (NativeDepthwiseConvRows.vnniFixGroups: minus the zero point, outside int8 in fix groups).
             dwRows(QU8_DWCONV2D, KernelPath.AVX512VNNI),
             // int8 on the AVX-512 path: the AVX2 rows kernel where the VNNI rows kernel's steps leave
             // lanes idle (NativeDepthwiseConvRows.prefersAvx2OverVnniRows); listed after, tried first.
-            avx2OverVnniRows(QS8_DWCONV2D), avx2OverVnniRows(QS8_QC8W_DWCONV2D),
+            avx2RowsOnAvx512(QS8_DWCONV2D), avx2RowsOnAvx512(QS8_QC8W_DWCONV2D),
             // Depthwise with one input channel, multiplier >= 8 (issue 6, NativeDepthwiseConvC1,
             // kernels/q8_dwconv2d_minmax_c1x8__avx2.cc): listed last, so dispatch tries it first.
             dwC1(QS8_DWCONV2D, KernelPath.AVX2), dwC1(QS8_DWCONV2D, KernelPath.AVX512VNNI),
@@ -427,8 +426,9 @@ public final class KernelRegistry {
                 NativeDepthwiseConv.exported(f, tileIsa));
     }
 
-    private static KernelEntry<DepthwiseConvKernelFactory> avx2OverVnniRows(KernelFamily<DepthwiseConvKernelFactory> f) {
-        return new KernelEntry<>(f, KernelPath.AVX512VNNI, NativeDepthwiseConvRows.avx2OverVnniRowsFactory(f),
+    /** The AVX2 rows kernel on the AVX-512 path (NativeDepthwiseConvRows.avx2OnAvx512Factory). */
+    private static KernelEntry<DepthwiseConvKernelFactory> avx2RowsOnAvx512(KernelFamily<DepthwiseConvKernelFactory> f) {
+        return new KernelEntry<>(f, KernelPath.AVX512VNNI, NativeDepthwiseConvRows.avx2OnAvx512Factory(f),
                 NativeDepthwiseConvRows.exported(f, NativeDepthwiseConvRows.Isa.AVX2));
     }
 

@@ -186,15 +186,9 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         MemorySegment m = NativeKernels.allocate(total);
         // AVX2 16c: the int32-nudge final rounding where every accumulator provably stays below
         // 2^30 (WHITTLE_Q8_DWCONV_FLAG_SMALL_ACC; NativeDepthwiseConvRows.smallAccumulators).
-        boolean smallAcc = false;
-        if (tileIsa.equals("16c__avx2")) {
-            int[] wEff = new int[taps * c];
-            for (int i = 0; i < wEff.length; i++) {
-                int raw = filter.get(i);
-                wEff[i] = (unsigned ? raw & 0xFF : raw) + p.filterOffset();
-            }
-            smallAcc = NativeDepthwiseConvRows.smallAccumulators(p, bias, wEff, taps, c, p.inputOffset());
-        }
+        int[] wEff = effectiveWeights(filter, taps * c, unsigned, p.filterOffset());
+        boolean smallAcc = tileIsa.equals("16c__avx2")
+                && NativeDepthwiseConvRows.smallAccumulators(p, bias, wEff, taps, c, p.inputOffset());
         int[] header = {p.batches(), p.inH(), p.inW(), c, p.outH(), p.outW(), p.kh(), p.kw(), p.strideH(), p.strideW(),
             p.dilH(), p.dilW(), p.padH(), p.padW(), p.outputOffset(), p.actMin(), p.actMax(), cp, 0,
             (smallAcc ? FLAG_SMALL_ACC : 0) | (pairsTail ? FLAG_PAIRS_TAIL : 0),
@@ -207,8 +201,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         for (int o = 0; o < c; o++) {
             int sum = 0;
             for (int t = 0; t < taps; t++) {
-                int raw = filter.get(t * c + o);
-                int w = (unsigned ? raw & 0xFF : raw) + p.filterOffset();
+                int w = wEff[t * c + o];
                 m.set(ValueLayout.JAVA_INT_UNALIGNED, wOff + 4L * ((long) t * cp + o), w);
                 sum += w;
             }
@@ -226,7 +219,7 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
         }
         m.asSlice(zeroOff, cp + 64).fill((byte) zero);
         if (pairs) {
-            putTapPairs(m, pairOff, pairBytes, filter, p.filterOffset(), unsigned, taps, c, cp, pairsTail);
+            putTapPairs(m, pairOff, pairBytes, wEff, taps, c, cp, pairsTail);
         }
         MethodHandle h = bind ? NativeKernels.handle(symbol, SIGNATURE_CHANNELS) : null;
         return new NativeDepthwiseConv(name, referenceOf(family), h, m, p.batches() * p.outH(), p.inC(),
@@ -250,18 +243,14 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
      * vpunpcklwd / vpunpckhwd of the two taps' widened bytes: lo = channels 0-3 | 8-11, hi =
      * 4-7 | 12-15, each channel's (tap 2j, tap 2j + 1) weights adjacent. Padding channels 0.
      */
-    private static void putTapPairs(MemorySegment m, long off, long bytes, ByteBuffer filter, int filterOffset,
-            boolean unsigned, int taps, int c, int cp, boolean tail) {
+    private static void putTapPairs(MemorySegment m, long off, long bytes, int[] wEff, int taps, int c, int cp,
+            boolean tail) {
         m.asSlice(off, bytes).fill((byte) 0);
         for (int t = 0; t < taps; t++) {
             int j = t / 2;
             for (int o = 0; o < c; o++) {
-                int raw = filter.get(t * c + o);
-                int w = (unsigned ? raw & 0xFF : raw) + filterOffset;
-                int i = o & 15;
-                int pos = ((i & 4) != 0 ? 16 : 0) + ((i & 8) != 0 ? 8 : 0) + 2 * (i & 3) + (t & 1);
-                long index = (long) j * cp * 2 + (long) (o & ~15) * 2 + pos;
-                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, off + 2 * index, (short) w);
+                long index = (long) j * cp * 2 + (long) (o & ~15) * 2 + pairPos(o & 15, t);
+                m.set(ValueLayout.JAVA_SHORT_UNALIGNED, off + 2 * index, (short) wEff[t * c + o]);
             }
         }
         // The overlapping last block (channels c - 16 .. c - 1) of a count that is not a multiple
@@ -271,13 +260,26 @@ public final class NativeDepthwiseConv implements Kernel<DepthwiseConvParams>, P
             for (int t = 0; t < taps; t++) {
                 int j = t / 2;
                 for (int i = 0; i < 16; i++) {
-                    int raw = filter.get(t * c + c - 16 + i);
-                    int w = (unsigned ? raw & 0xFF : raw) + filterOffset;
-                    int pos = ((i & 4) != 0 ? 16 : 0) + ((i & 8) != 0 ? 8 : 0) + 2 * (i & 3) + (t & 1);
-                    m.set(ValueLayout.JAVA_SHORT_UNALIGNED, tailOff + 2 * ((long) j * 32 + pos), (short) w);
+                    m.set(ValueLayout.JAVA_SHORT_UNALIGNED, tailOff + 2 * ((long) j * 32 + pairPos(i, t)),
+                            (short) wEff[t * c + c - 16 + i]);
                 }
             }
         }
+    }
+
+    /** Where channel {@code i} (0..15) of a 16-channel block and tap {@code t} sit in a pair's 32 int16. */
+    private static int pairPos(int i, int t) {
+        return ((i & 4) != 0 ? 16 : 0) + ((i & 8) != 0 ? 8 : 0) + 2 * (i & 3) + (t & 1);
+    }
+
+    /** The first {@code n} filter values as integers minus the zero point (uint8 read unsigned). */
+    static int[] effectiveWeights(ByteBuffer filter, int n, boolean unsigned, int filterOffset) {
+        int[] wEff = new int[n];
+        for (int i = 0; i < n; i++) {
+            int raw = filter.get(i);
+            wEff[i] = (unsigned ? raw & 0xFF : raw) + filterOffset;
+        }
+        return wEff;
     }
 
     /** Below this many channels (and for any depth multiplier) the lane-mapped kernel runs. */

@@ -228,9 +228,13 @@ public final class NativeDepthwiseConvRows
         return strideW == 1 || strideW == 2 && inC % 16 == 0 && inC <= 64 && outW >= 12;
     }
 
-    /** Registry factory: the AVX2 rows kernel for the nodes {@link #prefersAvx2OnAvx512} gives it. */
+    /**
+     * Registry factory of the AVX-512 path: the AVX2 rows kernel for the uint8 nodes
+     * {@link #prefersAvx2OnAvx512} gives it and the int8 nodes {@link #prefersAvx2OverVnniRows} does.
+     */
     public static DepthwiseConvKernelFactory avx2OnAvx512Factory(KernelFamily<DepthwiseConvKernelFactory> family) {
         return (p, filter, bias) -> prefersAvx2OnAvx512(family, p.inC(), p.multiplier(), p.strideW(), p.outW())
+                || prefersAvx2OverVnniRows(family, p.inC(), p.multiplier(), p.strideW(), p.outW())
                 ? create(family, Isa.AVX2, p, filter, bias) : null;
     }
 
@@ -318,11 +322,6 @@ public final class NativeDepthwiseConvRows
      */
     public static final String S2_WIDE_PROPERTY = "whittle.dwconv.avx2rowsS2Wide";
 
-    /** Whether {@code isa}'s kernel exists for {@code family} (both ISAs: qs8, qs8_qc8w, qu8). */
-    public static boolean covers(KernelFamily<?> family, Isa isa) {
-        return true;
-    }
-
     /** Header flag: uint8 on VNNI, int8 results 128 lower XORed with 0x80 ({@code WHITTLE_Q8_DWCONV_ROWS_U8_OUT}). */
     private static final int FLAG_U8_OUT = 64;
     /**
@@ -374,12 +373,6 @@ public final class NativeDepthwiseConvRows
                 && prefers(Isa.AVX512VNNI, inC, mult, strideW, outW);
     }
 
-    /** Registry factory: the AVX2 rows kernel for the int8 nodes {@link #prefersAvx2OverVnniRows} gives it. */
-    public static DepthwiseConvKernelFactory avx2OverVnniRowsFactory(KernelFamily<DepthwiseConvKernelFactory> family) {
-        return (p, filter, bias) -> prefersAvx2OverVnniRows(family, p.inC(), p.multiplier(), p.strideW(), p.outW())
-                ? create(family, Isa.AVX2, p, filter, bias) : null;
-    }
-
     /** Most fix groups ({@code WHITTLE_Q8_DWCONV_ROWS_MAX_FIX}). */
     static final int MAX_FIX = 8;
 
@@ -415,12 +408,8 @@ public final class NativeDepthwiseConvRows
      */
     public static int vnniFixGroupCount(KernelFamily<?> family, ByteBuffer filter, int filterOffset, int kh, int kw,
             int outC) {
-        boolean unsigned = family.name().startsWith("qu8_");
-        int[] wEff = new int[kh * kw * outC];
-        for (int i = 0; i < wEff.length; i++) {
-            int raw = filter.get(i);
-            wEff[i] = (unsigned ? raw & 0xFF : raw) + filterOffset;
-        }
+        int[] wEff = NativeDepthwiseConv.effectiveWeights(filter, kh * kw * outC, family.name().startsWith("qu8_"),
+                filterOffset);
         int[] fix = vnniFixGroups(wEff, kh, kw, outC);
         return fix == null ? -1 : fix.length;
     }
@@ -432,7 +421,7 @@ public final class NativeDepthwiseConvRows
 
     /** Registry supplier: whether libwhittle exports the kernel. */
     public static java.util.function.BooleanSupplier exported(KernelFamily<?> family, Isa isa) {
-        return covers(family, isa) ? NativeKernels.exported("whittle_" + kernelName(family, isa)) : () -> false;
+        return NativeKernels.exported("whittle_" + kernelName(family, isa));
     }
 
     /**
@@ -464,7 +453,7 @@ public final class NativeDepthwiseConvRows
      */
     public static NativeDepthwiseConvRows create(KernelFamily<?> family, Isa isa, DepthwiseConvParams p,
             ByteBuffer filter, ByteBuffer bias) {
-        if (!covers(family, isa) || !(isa == Isa.AVX2 ? prefersOnAvx2Path(p.inC(), p.multiplier(), p.strideW(), p.outW())
+        if (!(isa == Isa.AVX2 ? prefersOnAvx2Path(p.inC(), p.multiplier(), p.strideW(), p.outW())
                 : prefers(isa, p.inC(), p.multiplier(), p.strideW(), p.outW()))) {
             return null;
         }
@@ -482,11 +471,7 @@ public final class NativeDepthwiseConvRows
         int taps = p.kh() * p.kw();
         int outC = inC * mult;
         int zero = -p.inputOffset();
-        int[] wEff = new int[taps * outC];
-        for (int i = 0; i < wEff.length; i++) {
-            int raw = filter.get(i);
-            wEff[i] = (unsigned ? raw & 0xFF : raw) + p.filterOffset();
-        }
+        int[] wEff = NativeDepthwiseConv.effectiveWeights(filter, taps * outC, unsigned, p.filterOffset());
         // VNNI: vpdpbusd's signed operand is int8; weights outside it (uint8 minus its zero point)
         // go clamped into their group, the rest into a fix group.
         if (isa == Isa.AVX512VNNI && unsigned && !vnniPrefersUint8(outC, p.outW())) {
@@ -608,10 +593,7 @@ public final class NativeDepthwiseConvRows
                             int w = ch >= 0 && t < taps ? wEff[t * outC + ch] : 0;
                             if (isa == Isa.AVX512VNNI) {
                                 int clamped = Math.max(-128, Math.min(127, w));
-                                w = g < groups ? clamped : w - clamped;
-                            }
-                            if (isa == Isa.AVX512VNNI) {
-                                m.set(ValueLayout.JAVA_BYTE, wVec + 4L * j + b, (byte) w);
+                                m.set(ValueLayout.JAVA_BYTE, wVec + 4L * j + b, (byte) (g < groups ? clamped : w - clamped));
                             } else {
                                 m.set(ValueLayout.JAVA_SHORT_UNALIGNED, wVec + 4L * j + 2L * b, (short) w);
                             }
