@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "q8_dwconv_common.h"
+#include "q8_dwconv_entries.h"
 #include "whittle/dwconv.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -134,28 +135,4 @@ void dwconv(const whittle_q8_dwconv_params* p, const uint8_t* input, uint8_t* ou
 
 }  // namespace
 
-extern "C" {
-
-WHITTLE_API void whittle_qs8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                         int8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end) {
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin,
-                row_end, ch_begin, ch_end);
-}
-
-WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                            int8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end) {
-  // Per-tensor weights are per-channel weights with equal scales: the same code.
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin,
-                row_end, ch_begin, ch_end);
-}
-
-WHITTLE_API void whittle_qu8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const uint8_t* input,
-                                                         uint8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end) {
-  dwconv<true>(p, input, output, row_begin,
-                row_end, ch_begin, ch_end);
-}
-
-}  // extern "C"
+WHITTLE_Q8_DWCONV_ENTRIES(WHITTLE_Q8_DWCONV, 32c__avx512, dwconv<false>, dwconv<true>)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "q8_dwconv_common.h"
+#include "q8_dwconv_entries.h"
 #include "whittle/dwconv.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -190,23 +191,4 @@ void dwconv(const whittle_q8_dwconv_lanes_params* p, const uint8_t* input, uint8
 
 }  // namespace
 
-extern "C" {
-
-WHITTLE_API void whittle_qs8_dwconv2d_minmax_64l__avx2(const whittle_q8_dwconv_lanes_params* p, const int8_t* input,
-                                                         int8_t* output, int32_t row_begin, int32_t row_end) {
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin, row_end);
-}
-
-WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_64l__avx2(const whittle_q8_dwconv_lanes_params* p,
-                                                              const int8_t* input, int8_t* output, int32_t row_begin,
-                                                              int32_t row_end) {
-  // Per-tensor weights are per-channel weights with equal scales: the same code.
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), row_begin, row_end);
-}
-
-WHITTLE_API void whittle_qu8_dwconv2d_minmax_64l__avx2(const whittle_q8_dwconv_lanes_params* p, const uint8_t* input,
-                                                         uint8_t* output, int32_t row_begin, int32_t row_end) {
-  dwconv<true>(p, input, output, row_begin, row_end);
-}
-
-}  // extern "C"
+WHITTLE_Q8_DWCONV_ENTRIES(WHITTLE_Q8_DWCONV_LANES, 64l__avx2, dwconv<false>, dwconv<true>)

@@ -19,6 +19,7 @@
 #include <type_traits>
 
 #include "q8_dwconv_rows_common.h"
+#include "q8_dwconv_entries.h"
 #include "whittle/dwconv_rows.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -776,30 +777,4 @@ void dwconv(const Params* p, const uint8_t* input, uint8_t* output, void* scratc
 
 }  // namespace
 
-extern "C" {
-
-WHITTLE_API void whittle_qs8_dwconv2d_minmax_rows16c2__avx2(const whittle_q8_dwconv_rows_params* p,
-                                                            const int8_t* input, int8_t* output, void* scratch,
-                                                            int32_t row_begin, int32_t row_end,
-    int32_t vec_begin, int32_t vec_end) {
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin,
-                row_end, vec_begin, vec_end);
-}
-
-WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_rows16c2__avx2(const whittle_q8_dwconv_rows_params* p,
-                                                                 const int8_t* input, int8_t* output, void* scratch,
-                                                                 int32_t row_begin, int32_t row_end,
-    int32_t vec_begin, int32_t vec_end) {
-  // Per-tensor weights are per-channel weights with equal scales: the same code.
-  dwconv<false>(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin,
-                row_end, vec_begin, vec_end);
-}
-
-WHITTLE_API void whittle_qu8_dwconv2d_minmax_rows16c2__avx2(const whittle_q8_dwconv_rows_params* p,
-                                                            const uint8_t* input, uint8_t* output, void* scratch,
-                                                            int32_t row_begin, int32_t row_end,
-    int32_t vec_begin, int32_t vec_end) {
-  dwconv<true>(p, input, output, scratch, row_begin, row_end, vec_begin, vec_end);
-}
-
-}  // extern "C"
+WHITTLE_Q8_DWCONV_ENTRIES(WHITTLE_Q8_DWCONV_ROWS, rows16c2__avx2, dwconv<false>, dwconv<true>)

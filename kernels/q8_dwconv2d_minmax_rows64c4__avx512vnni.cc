@@ -20,6 +20,7 @@
 #include <immintrin.h>
 
 #include "q8_dwconv_rows_common.h"
+#include "q8_dwconv_entries.h"
 #include "whittle/dwconv_rows.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -557,33 +558,7 @@ void dwconv(const Params* p, const uint8_t* input, uint8_t* output, void* scratc
 
 }  // namespace
 
-extern "C" {
-
-WHITTLE_API void whittle_qs8_dwconv2d_minmax_rows64c4__avx512vnni(const whittle_q8_dwconv_rows_params* p,
-                                                                  const int8_t* input, int8_t* output, void* scratch,
-                                                                  int32_t row_begin, int32_t row_end, int32_t vec_begin,
-                                                                  int32_t vec_end) {
-  dwconv(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin, row_end,
-         vec_begin, vec_end);
-}
-
-WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_rows64c4__avx512vnni(const whittle_q8_dwconv_rows_params* p,
-                                                                       const int8_t* input, int8_t* output,
-                                                                       void* scratch, int32_t row_begin,
-                                                                       int32_t row_end, int32_t vec_begin,
-                                                                       int32_t vec_end) {
-  // Per-tensor weights are per-channel weights with equal scales: the same code.
-  dwconv(p, reinterpret_cast<const uint8_t*>(input), reinterpret_cast<uint8_t*>(output), scratch, row_begin, row_end,
-         vec_begin, vec_end);
-}
-
-WHITTLE_API void whittle_qu8_dwconv2d_minmax_rows64c4__avx512vnni(const whittle_q8_dwconv_rows_params* p,
-                                                                  const uint8_t* input, uint8_t* output,
-                                                                  void* scratch, int32_t row_begin, int32_t row_end,
-                                                                  int32_t vec_begin, int32_t vec_end) {
-  // uint8: xor_byte 0 (the activations are vpdpbusd's unsigned operand as they are), weights
-  // minus their zero point clamped to int8 with fix groups for the rest, U8_OUT (dwconv_rows.h).
-  dwconv(p, input, output, scratch, row_begin, row_end, vec_begin, vec_end);
-}
-
-}  // extern "C"
+// One implementation for all three: dwconv reads the int8/uint8 difference from the params. uint8:
+// xor_byte 0 (the activations are vpdpbusd's unsigned operand as they are), weights minus their zero
+// point clamped to int8 with fix groups for the rest, U8_OUT (dwconv_rows.h).
+WHITTLE_Q8_DWCONV_ENTRIES(WHITTLE_Q8_DWCONV_ROWS, rows64c4__avx512vnni, dwconv, dwconv)

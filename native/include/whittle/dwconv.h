@@ -60,34 +60,27 @@ typedef struct whittle_q8_dwconv_params {
 /* The most taps (kh * kw) a kernel takes: its tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_MAX_TAPS 256
 
-WHITTLE_API void whittle_qs8_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                       int8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end);
-WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const int8_t* input,
-    int8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end);
-WHITTLE_API void whittle_qu8_dwconv2d_minmax_16c__avx2(const whittle_q8_dwconv_params* p, const uint8_t* input,
-                                                       uint8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end);
-WHITTLE_API void whittle_qs8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                         int8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end);
-WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const int8_t* input,
-    int8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end);
-WHITTLE_API void whittle_qu8_dwconv2d_minmax_32c__avx512(const whittle_q8_dwconv_params* p, const uint8_t* input,
-                                                         uint8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end);
+/* Every q8 depthwise kernel exports three entry points of one signature, qs8, qs8_qc8w and qu8
+ * (per-tensor weights are per-channel weights with equal scales: qs8 and qs8_qc8w run the same
+ * code): WHITTLE_Q8_DWCONV_DECLS(FAMILY, tile) declares them, FAMILY being one of the signature
+ * families WHITTLE_Q8_DWCONV (channel-blocked: rows and a channel range), WHITTLE_Q8_DWCONV_LANES
+ * (below: rows) and WHITTLE_Q8_DWCONV_ROWS (whittle/dwconv_rows.h: scratch, rows and a vector
+ * range); FAMILY##_SIGNATURE(name, ctype) is the prototype, FAMILY##_TAIL its arguments after
+ * (p, input, output), for the kernels' definitions (kernels/q8_dwconv_entries.h). */
+#define WHITTLE_Q8_DWCONV_DECLS(FAMILY, tile)                                  \
+  FAMILY##_SIGNATURE(whittle_qs8_dwconv2d_minmax_##tile, int8_t);              \
+  FAMILY##_SIGNATURE(whittle_qs8_qc8w_dwconv2d_minmax_##tile, int8_t);         \
+  FAMILY##_SIGNATURE(whittle_qu8_dwconv2d_minmax_##tile, uint8_t);
+
+#define WHITTLE_Q8_DWCONV_SIGNATURE(name, ctype)                                                    \
+  WHITTLE_API void name(const whittle_q8_dwconv_params* p, const ctype* input, ctype* output,       \
+                        int32_t row_begin, int32_t row_end, int32_t ch_begin, int32_t ch_end)
+#define WHITTLE_Q8_DWCONV_TAIL row_begin, row_end, ch_begin, ch_end
+
+WHITTLE_Q8_DWCONV_DECLS(WHITTLE_Q8_DWCONV, 16c__avx2)
+WHITTLE_Q8_DWCONV_DECLS(WHITTLE_Q8_DWCONV, 32c__avx512)
 /* AArch64 Advanced SIMD: 16 channels per step, the same block as the AVX2 16c kernel. */
-WHITTLE_API void whittle_qs8_dwconv2d_minmax_16c__neon(const whittle_q8_dwconv_params* p, const int8_t* input,
-                                                       int8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end);
-WHITTLE_API void whittle_qs8_qc8w_dwconv2d_minmax_16c__neon(const whittle_q8_dwconv_params* p, const int8_t* input,
-    int8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end);
-WHITTLE_API void whittle_qu8_dwconv2d_minmax_16c__neon(const whittle_q8_dwconv_params* p, const uint8_t* input,
-                                                       uint8_t* output, int32_t row_begin, int32_t row_end,
-    int32_t ch_begin, int32_t ch_end);
+WHITTLE_Q8_DWCONV_DECLS(WHITTLE_Q8_DWCONV, 16c__neon)
 
 /* The lane-mapped kernels (q8_dwconv2d_minmax_64l_*): any depth multiplier, and few channels.
  *
@@ -121,21 +114,15 @@ typedef struct whittle_q8_dwconv_lanes_params {
   int32_t reserved[4];
 } whittle_q8_dwconv_lanes_params;
 
-#define WHITTLE_Q8_DWCONV_LANES_DECL(dtype, isa, ctype)                                                          \
-  WHITTLE_API void whittle_##dtype##_dwconv2d_minmax_64l__##isa(const whittle_q8_dwconv_lanes_params* p,         \
-                                                                 const ctype* input, ctype* output,              \
-                                                                 int32_t row_begin, int32_t row_end);
-WHITTLE_Q8_DWCONV_LANES_DECL(qs8, avx2, int8_t)
-WHITTLE_Q8_DWCONV_LANES_DECL(qs8_qc8w, avx2, int8_t)
-WHITTLE_Q8_DWCONV_LANES_DECL(qu8, avx2, uint8_t)
-WHITTLE_Q8_DWCONV_LANES_DECL(qs8, avx512, int8_t)
-WHITTLE_Q8_DWCONV_LANES_DECL(qs8_qc8w, avx512, int8_t)
-WHITTLE_Q8_DWCONV_LANES_DECL(qu8, avx512, uint8_t)
+#define WHITTLE_Q8_DWCONV_LANES_SIGNATURE(name, ctype)                                             \
+  WHITTLE_API void name(const whittle_q8_dwconv_lanes_params* p, const ctype* input, ctype* output, \
+                        int32_t row_begin, int32_t row_end)
+#define WHITTLE_Q8_DWCONV_LANES_TAIL row_begin, row_end
+
+WHITTLE_Q8_DWCONV_DECLS(WHITTLE_Q8_DWCONV_LANES, 64l__avx2)
+WHITTLE_Q8_DWCONV_DECLS(WHITTLE_Q8_DWCONV_LANES, 64l__avx512)
 /* NEON gaps (issue 6): AArch64 Advanced SIMD, the same block (tbl for pshufb, smlal). */
-WHITTLE_Q8_DWCONV_LANES_DECL(qs8, neon, int8_t)
-WHITTLE_Q8_DWCONV_LANES_DECL(qs8_qc8w, neon, int8_t)
-WHITTLE_Q8_DWCONV_LANES_DECL(qu8, neon, uint8_t)
-#undef WHITTLE_Q8_DWCONV_LANES_DECL
+WHITTLE_Q8_DWCONV_DECLS(WHITTLE_Q8_DWCONV_LANES, 64l__neon)
 
 #ifdef __cplusplus
 }

@@ -58,6 +58,7 @@
 
 #include <stdint.h>
 
+#include "whittle/dwconv.h"
 #include "whittle/export.h"
 
 #ifdef __cplusplus
@@ -112,18 +113,14 @@ typedef struct whittle_q8_dwconv_rows_params {
 /* The most taps (kh * kw) the kernels take: tap pointers live on the stack. */
 #define WHITTLE_Q8_DWCONV_ROWS_MAX_TAPS 256
 
-#define WHITTLE_Q8_DWCONV_ROWS_DECL(dtype, tile, ctype)                                                          \
-  WHITTLE_API void whittle_##dtype##_dwconv2d_minmax_##tile(const whittle_q8_dwconv_rows_params* p,              \
-                                                             const ctype* input, ctype* output, void* scratch,   \
-                                                             int32_t row_begin, int32_t row_end,       \
-                                                             int32_t vec_begin, int32_t vec_end);
-WHITTLE_Q8_DWCONV_ROWS_DECL(qs8, rows16c2__avx2, int8_t)
-WHITTLE_Q8_DWCONV_ROWS_DECL(qs8_qc8w, rows16c2__avx2, int8_t)
-WHITTLE_Q8_DWCONV_ROWS_DECL(qu8, rows16c2__avx2, uint8_t)
-WHITTLE_Q8_DWCONV_ROWS_DECL(qs8, rows64c4__avx512vnni, int8_t)
-WHITTLE_Q8_DWCONV_ROWS_DECL(qs8_qc8w, rows64c4__avx512vnni, int8_t)
-WHITTLE_Q8_DWCONV_ROWS_DECL(qu8, rows64c4__avx512vnni, uint8_t)
-#undef WHITTLE_Q8_DWCONV_ROWS_DECL
+#define WHITTLE_Q8_DWCONV_ROWS_SIGNATURE(name, ctype)                                              \
+  WHITTLE_API void name(const whittle_q8_dwconv_rows_params* p, const ctype* input, ctype* output,  \
+                        void* scratch, int32_t row_begin, int32_t row_end, int32_t vec_begin,        \
+                        int32_t vec_end)
+#define WHITTLE_Q8_DWCONV_ROWS_TAIL scratch, row_begin, row_end, vec_begin, vec_end
+
+WHITTLE_Q8_DWCONV_DECLS(WHITTLE_Q8_DWCONV_ROWS, rows16c2__avx2)
+WHITTLE_Q8_DWCONV_DECLS(WHITTLE_Q8_DWCONV_ROWS, rows64c4__avx512vnni)
 
 #ifdef __cplusplus
 }
