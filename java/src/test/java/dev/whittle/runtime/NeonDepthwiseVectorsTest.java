@@ -96,18 +96,8 @@ class NeonDepthwiseVectorsTest {
     /** The 16x8 nodes (depth multiplier 1); returns how many were added. */
     private static int addQs16(NeonDepthwiseVectors out) {
         int added = 0;
-        int i = 0;
-        for (int[] g : Qs16KernelPathsTest.DW_CASES) {
-            for (int padding = 0; padding < 2; padding++) {
-                int[] c = g.clone();
-                c[10] = (g[10] + padding) % 2;
-                if (c[10] == 1 && (c[0] < (c[4] - 1) * c[8] + 1 || c[1] < (c[5] - 1) * c[9] + 1)) {
-                    continue;
-                }
-                added += addQs16(out, c, i % 3 == 2 ? 2 : 1, Qs16KernelPathsTest.ACTS[i % 4], i % 5 != 4,
-                        Qs16KernelPathsTest.Data.values()[i % 4], 300 + i);
-                i++;
-            }
+        for (Qs16KernelPathsTest.Variant v : Qs16KernelPathsTest.paddingVariants(Qs16KernelPathsTest.DW_CASES)) {
+            added += addQs16(out, v.c(), v.batch(), v.act(), v.bias(), v.d(), 300 + v.i());
         }
         // Channels 1..70: the 16-channel step, the partial block of every size, several blocks.
         for (int ch = 1; ch <= 70; ch++) {

@@ -274,21 +274,11 @@ class NeonGemmVectorsTest {
      */
     private static int addQs16(NeonQs16Vectors out) throws ReflectiveOperationException {
         int added = 0;
-        int i = 0;
-        for (int[] g : Qs16KernelPathsTest.CONV_CASES) {
-            for (int padding = 0; padding < 2; padding++) {
-                int[] c = g.clone();
-                c[10] = (g[10] + padding) % 2;
-                if (c[10] == 1 && (c[0] < (c[4] - 1) * c[8] + 1 || c[1] < (c[5] - 1) * c[9] + 1)) {
-                    continue;
-                }
-                Qs16KernelPathsTest.Data d = Qs16KernelPathsTest.Data.values()[i % 4];
-                int batch = i % 3 == 2 ? 2 : 1;
-                added += addQs16Conv(out, Qs16KernelPathsTest.conv(false, c, batch, Qs16KernelPathsTest.ACTS[i % 4],
-                        i % 5 != 4, d, 100 + i), Qs16KernelPathsTest.inputData(new int[] {batch, c[0], c[1], c[2]}, d,
-                        7 + i), "conv " + java.util.Arrays.toString(c) + " " + d);
-                i++;
-            }
+        for (Qs16KernelPathsTest.Variant v : Qs16KernelPathsTest.paddingVariants(Qs16KernelPathsTest.CONV_CASES)) {
+            int[] c = v.c();
+            added += addQs16Conv(out, Qs16KernelPathsTest.conv(false, c, v.batch(), v.act(), v.bias(), v.d(),
+                    100 + v.i()), Qs16KernelPathsTest.inputData(new int[] {v.batch(), c[0], c[1], c[2]}, v.d(),
+                    7 + v.i()), "conv " + java.util.Arrays.toString(c) + " " + v.d());
         }
         for (Qs16KernelPathsTest.Data d : Qs16KernelPathsTest.Data.values()) {
             int[] g3 = {4, 5, 120, 20, 3, 3, 1, 1, 1, 1, 0};
@@ -299,7 +289,7 @@ class NeonGemmVectorsTest {
                     d, 9), Qs16KernelPathsTest.inputData(new int[] {1, 3, 3, 1100}, d, 10), "conv 1x1 K=1100 " + d);
         }
         int[] sizes = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65};
-        i = 0;
+        int i = 0;
         for (TensorType bias : new TensorType[] {TensorType.INT64, TensorType.INT32, null}) {
             for (int cols : sizes) {
                 int units = sizes[(i * 5) % sizes.length];

@@ -114,21 +114,12 @@ class Qs16JavaPathTest {
 
     @Test
     void conv2dSweeps() {
-        int i = 0;
-        for (int[] g : CONV_CASES) {
-            for (int padding = 0; padding < 2; padding++) {
-                int[] c = g.clone();
-                c[10] = (g[10] + padding) % 2;
-                if (c[10] == 1 && (c[0] < (c[4] - 1) * c[8] + 1 || c[1] < (c[5] - 1) * c[9] + 1)) {
-                    continue;
-                }
-                Data d = Data.values()[i % Data.values().length];
-                int batch = i % 3 == 2 ? 2 : 1;
-                Model m = Qs16KernelPathsTest.conv(false, c, batch, ACTS[i % 4], i % 5 != 4, d, 1000 + i);
-                TensorData in = Qs16KernelPathsTest.inputData(new int[] {batch, c[0], c[1], c[2]}, d, 70 + i);
-                check(m, in, "qs16_qc8w_conv2d_gemm_", true, "conv " + Arrays.toString(c) + " batch " + batch + " " + d);
-                i++;
-            }
+        for (Qs16KernelPathsTest.Variant v : Qs16KernelPathsTest.paddingVariants(CONV_CASES)) {
+            int[] c = v.c();
+            Model m = Qs16KernelPathsTest.conv(false, c, v.batch(), v.act(), v.bias(), v.d(), 1000 + v.i());
+            TensorData in = Qs16KernelPathsTest.inputData(new int[] {v.batch(), c[0], c[1], c[2]}, v.d(), 70 + v.i());
+            check(m, in, "qs16_qc8w_conv2d_gemm_", true,
+                    "conv " + Arrays.toString(c) + " batch " + v.batch() + " " + v.d());
         }
     }
 
@@ -176,21 +167,12 @@ class Qs16JavaPathTest {
 
     @Test
     void depthwiseSweeps() {
-        int i = 0;
-        for (int[] g : DW_CASES) {
-            for (int padding = 0; padding < 2; padding++) {
-                int[] c = g.clone();
-                c[10] = (g[10] + padding) % 2;
-                if (c[10] == 1 && (c[0] < (c[4] - 1) * c[8] + 1 || c[1] < (c[5] - 1) * c[9] + 1)) {
-                    continue;
-                }
-                Data d = Data.values()[i % Data.values().length];
-                int batch = i % 3 == 2 ? 2 : 1;
-                Model m = Qs16KernelPathsTest.conv(true, c, batch, ACTS[i % 4], i % 5 != 4, d, 3000 + i);
-                TensorData in = Qs16KernelPathsTest.inputData(new int[] {batch, c[0], c[1], c[2]}, d, 170 + i);
-                check(m, in, "qs16_qc8w_dwconv2d_", true, "dwconv " + Arrays.toString(c) + " batch " + batch + " " + d);
-                i++;
-            }
+        for (Qs16KernelPathsTest.Variant v : Qs16KernelPathsTest.paddingVariants(DW_CASES)) {
+            int[] c = v.c();
+            Model m = Qs16KernelPathsTest.conv(true, c, v.batch(), v.act(), v.bias(), v.d(), 3000 + v.i());
+            TensorData in = Qs16KernelPathsTest.inputData(new int[] {v.batch(), c[0], c[1], c[2]}, v.d(), 170 + v.i());
+            check(m, in, "qs16_qc8w_dwconv2d_", true,
+                    "dwconv " + Arrays.toString(c) + " batch " + v.batch() + " " + v.d());
         }
     }
 

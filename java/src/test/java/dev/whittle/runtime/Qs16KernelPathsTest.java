@@ -291,24 +291,44 @@ class Qs16KernelPathsTest {
 
     static final int[] ACTS = {0, 1, 3, 2};
 
-    @Test
-    void conv2dSweeps() {
-        int n = 0;
+    /**
+     * One run of a geometry-table sweep: the case (its padding flag as given or flipped), its running
+     * number, and what cycles with the number: the data kind, the batch (2 for every third), the fused
+     * activation and the bias (none for every fifth).
+     */
+    record Variant(int[] c, int i, Data d, int batch, int act, boolean bias) {}
+
+    /**
+     * Each geometry of {@code cases} ({h, w, c, n or multiplier, kh, kw, stride h, stride w, dil h, dil w,
+     * SAME}) with its padding as given and flipped, leaving out SAME windows larger than the input,
+     * numbered in order.
+     */
+    static List<Variant> paddingVariants(int[][] cases) {
+        List<Variant> out = new java.util.ArrayList<>();
         int i = 0;
-        for (int[] g : CONV_CASES) {
+        for (int[] g : cases) {
             for (int padding = 0; padding < 2; padding++) {
                 int[] c = g.clone();
                 c[10] = (g[10] + padding) % 2;
                 if (c[10] == 1 && (c[0] < (c[4] - 1) * c[8] + 1 || c[1] < (c[5] - 1) * c[9] + 1)) {
                     continue;
                 }
-                Data d = Data.values()[i % Data.values().length];
-                Model m = conv(false, c, i % 3 == 2 ? 2 : 1, ACTS[i % 4], i % 5 != 4, d, 100 + i);
-                TensorData in = inputData(new int[] {i % 3 == 2 ? 2 : 1, c[0], c[1], c[2]}, d, 7 + i);
-                n += check(KernelRegistry.QS16_QC8W_CONV2D, "qs16_qc8w_conv2d_gemm_", m, in, true,
-                        "conv " + java.util.Arrays.toString(c) + " " + d);
+                out.add(new Variant(c, i, Data.values()[i % Data.values().length], i % 3 == 2 ? 2 : 1,
+                        ACTS[i % ACTS.length], i % 5 != 4));
                 i++;
             }
+        }
+        return out;
+    }
+
+    @Test
+    void conv2dSweeps() {
+        int n = 0;
+        for (Variant v : paddingVariants(CONV_CASES)) {
+            Model m = conv(false, v.c(), v.batch(), v.act(), v.bias(), v.d(), 100 + v.i());
+            TensorData in = inputData(new int[] {v.batch(), v.c()[0], v.c()[1], v.c()[2]}, v.d(), 7 + v.i());
+            n += check(KernelRegistry.QS16_QC8W_CONV2D, "qs16_qc8w_conv2d_gemm_", m, in, true,
+                    "conv " + java.util.Arrays.toString(v.c()) + " " + v.d());
         }
         assertTrue(n > 0 || KernelRegistry.available(KernelRegistry.QS16_QC8W_CONV2D).isEmpty(), "ran " + n);
     }
@@ -341,21 +361,10 @@ class Qs16KernelPathsTest {
 
     @Test
     void depthwiseSweeps() {
-        int i = 0;
-        for (int[] g : DW_CASES) {
-            for (int padding = 0; padding < 2; padding++) {
-                int[] c = g.clone();
-                c[10] = (g[10] + padding) % 2;
-                if (c[10] == 1 && (c[0] < (c[4] - 1) * c[8] + 1 || c[1] < (c[5] - 1) * c[9] + 1)) {
-                    continue;
-                }
-                Data d = Data.values()[i % Data.values().length];
-                int batch = i % 3 == 2 ? 2 : 1;
-                check(KernelRegistry.QS16_QC8W_DWCONV2D, "qs16_qc8w_dwconv2d_", conv(true, c, batch, ACTS[i % 4],
-                        i % 5 != 4, d, 300 + i), inputData(new int[] {batch, c[0], c[1], c[2]}, d, 17 + i), true,
-                        "dwconv " + java.util.Arrays.toString(c) + " " + d);
-                i++;
-            }
+        for (Variant v : paddingVariants(DW_CASES)) {
+            check(KernelRegistry.QS16_QC8W_DWCONV2D, "qs16_qc8w_dwconv2d_", conv(true, v.c(), v.batch(), v.act(),
+                    v.bias(), v.d(), 300 + v.i()), inputData(new int[] {v.batch(), v.c()[0], v.c()[1], v.c()[2]},
+                    v.d(), 17 + v.i()), true, "dwconv " + java.util.Arrays.toString(v.c()) + " " + v.d());
         }
         // Depth multiplier 2 is left to the reference kernel.
         int[] m2 = {5, 5, 3, 2, 3, 3, 1, 1, 1, 1, 0};
