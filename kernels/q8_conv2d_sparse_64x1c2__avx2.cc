@@ -1,11 +1,12 @@
 // int8/uint8 CONV_2D and FULLY_CONNECTED on blocked unstructured sparse weights, AVX2:
-// tiles of 32 (16, 8) output pixels x 1 output channel, K in pairs (1x2 blocks).
+// tiles of 64 output pixels x 1 output channel, K in pairs (1x2 blocks); the pixels left
+// over (fewer than 64) run as one tile of 8..56 (V = 1..7 vectors of 8 pixels).
 //
 // The format (whittle/q8_sparse.h): per output channel, only its non-zero 1x2 blocks along K
 // (two adjacent K values, at least one weight non-zero), each as the byte offset of its K
 // pair in the packed activation tile and the two weights w_eff = w + filterOffset as int16.
 // The activations of a tile of pixels are packed per call (im2col for non-1x1) as
-// [K/2][32 pixels][2] int16, so a block is one broadcast of its weight pair and one vpmaddwd
+// [K/2][64 pixels][2] int16, so a block is one broadcast of its weight pair and one vpmaddwd
 // per 8 pixels: the same 16 MACs per vpmaddwd as the dense kernel (q8_conv2d_gemm_4x16c2),
 // on only the blocks that are not all zero.
 //
@@ -36,8 +37,15 @@
 // requantization is the dense kernel's, per channel (broadcast): ruy's rounding, or gemmlowp's
 // for uint8 CONV_2D. A channel with no non-zero pair outputs its requantized constant.
 //
-// Output: the accumulators hold one channel x 32 pixels; 16 channels' bytes are staged and
+// Output: the accumulators hold one channel x 8V pixels; 16 channels' bytes are staged and
 // transposed (16x16 byte blocks) into NHWC rows.
+//
+// Why 64 and a fitted tail (session 13; 32x1c2 before: tiles of 32, then 16 and 8): per
+// non-zero block a tile pays its loop step, the offset load and the weight broadcast once for
+// V vpmaddwd, so wider tiles cut that share (64 pixels: 8 vpmaddwd on 8 + 2 loads, against 4
+// on 4 + 2), and a 49-pixel layer (7x7) ran as 32 + 16 + 8 (one pixel in the last tile:
+// three passes over every channel's blocks, 7 vpmaddwd on 7 + 6 loads per block) where one
+// tile of 56 does 7 on 7 + 2. Measured in kernels/README.md ("Sparse AVX2: 64-pixel tiles").
 #include <immintrin.h>
 #include <string.h>
 
@@ -49,8 +57,7 @@ namespace {
 
 using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
-constexpr int kTile = WHITTLE_Q8_SPARSE_TILE;
-constexpr int kPairRow = kTile * 4;  // bytes of one K pair's row in the packed tile
+constexpr int kTile = WHITTLE_Q8_SPARSE_TILE;  // the widest tile, and the staged rows' stride
 constexpr int kGroup = 16;           // channels staged before the transpose
 
 // 8x8 transpose of int32 (here: int16 pairs): r[i] holds row i; on return r[j] holds column j.
@@ -73,11 +80,11 @@ WHITTLE_Q8_INLINE void transpose8x8(__m256i r[8]) {
   r[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
 }
 
-// Packs pixels [m, m + valid) (valid <= MT) into tile: [kp / 2][32][2] int16, pixels past
-// valid as zeros. raw: MT staged rows of kp bytes (+ slack).
+// Packs pixels [m, m + valid) (valid <= MT) into tile: [kp / 2][64][2] int16 (the first MT
+// pixels of each row), pixels past valid as zeros. raw: MT staged rows of kp bytes (+ slack).
 template <int MT, bool U>
 static void pack_tile(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
-                      int32_t m, int32_t valid, uint8_t* raw, uint8_t* tile) {
+                      int32_t m, int32_t valid, uint8_t* raw, uint8_t* tile, int32_t pair_row) {
   const int32_t k = p->k;
   const int32_t kp = p->kp;
   whittle_q8::Pixel px = whittle_q8::pixel_at(p, m);
@@ -96,8 +103,8 @@ static void pack_tile(const whittle_q8_gemm_params* p, const uint8_t* input, con
     whittle_q8::next_pixel(p, &px);
   }
   for (int32_t c = 0; c < kp; c += 16) {
-    uint8_t* dst = tile + (size_t) (c / 2) * kPairRow;
-    _Pragma("GCC unroll 4") for (int g = 0; g < MT / 8; g++) {
+    uint8_t* dst = tile + (size_t) (c / 2) * pair_row;
+    _Pragma("GCC unroll 8") for (int g = 0; g < MT / 8; g++) {
       __m256i r[8];
       _Pragma("GCC unroll 8") for (int i = 0; i < 8; i++) {
         const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(raw + (size_t) (g * 8 + i) * kp + c));
@@ -105,7 +112,7 @@ static void pack_tile(const whittle_q8_gemm_params* p, const uint8_t* input, con
       }
       transpose8x8(r);
       _Pragma("GCC unroll 8") for (int j = 0; j < 8; j++) {
-        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + (size_t) j * kPairRow + g * 32), r[j]);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(dst + (size_t) j * pair_row + g * 32), r[j]);
       }
     }
   }
@@ -126,12 +133,13 @@ WHITTLE_Q8_INLINE void transpose16x16(__m128i x[16]) {
   }
 }
 
-// Channels [n, n + nc) of the tile's pixels [m, m + valid): staged [16][32] bytes, then
+// Channels [n, n + nc) of the tile's pixels [m, m + valid): staged [16][64] bytes, then
 // written to the NHWC output.
 template <int MT, bool GL, bool U>
 static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* tile, int32_t n, int32_t nc, int32_t m,
                           int32_t valid, uint8_t* stage, uint8_t* output) {
   constexpr int V = MT / 8;
+  static_assert(V >= 1 && V <= 8, "1..8 vectors of 8 pixels");
   const whittle_q8_gemm_params* p = &sp->gemm;
   const int32_t* start = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(sp->row_start));
   const int32_t* offsets = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(sp->pair_offset));
@@ -146,64 +154,80 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
     const int32_t o = n + c;
     // Named accumulators, not an array: GCC at -O2 keeps an array of vectors on the stack.
     const __m256i c0 = _mm256_set1_epi32(cnst[o]);
-    __m256i a0 = c0, a1 = c0, a2 = c0, a3 = c0;
+    __m256i a0 = c0, a1 = c0, a2 = c0, a3 = c0, a4 = c0, a5 = c0, a6 = c0, a7 = c0;
     const int32_t j1 = start[o + 1];
     int32_t j = start[o];
     // Two blocks per iteration, their products summed before the accumulators: two
     // independent vpmaddwd per vpaddd chain step.
-#define WHITTLE_SPARSE_MADD(a, v)                                                                     \
-  a = _mm256_add_epi32(                                                                               \
-      a, _mm256_add_epi32(                                                                            \
-             _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p0 + 32 * (v))), w0), \
-             _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p1 + 32 * (v))), w1)))
+#define WHITTLE_SPARSE_MADD(a, v)                                                                       \
+  if (V > (v)) {                                                                                        \
+    a = _mm256_add_epi32(                                                                               \
+        a, _mm256_add_epi32(                                                                            \
+               _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p0 + 32 * (v))), w0), \
+               _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p1 + 32 * (v))), w1))); \
+  }
     for (; j + 2 <= j1; j += 2) {
       const __m256i w0 = _mm256_set1_epi32(values[j]);
       const __m256i w1 = _mm256_set1_epi32(values[j + 1]);
       const uint8_t* p0 = tile + offsets[j];
       const uint8_t* p1 = tile + offsets[j + 1];
-      WHITTLE_SPARSE_MADD(a0, 0);
-      if (V > 1) {
-        WHITTLE_SPARSE_MADD(a1, 1);
-      }
-      if (V > 2) {
-        WHITTLE_SPARSE_MADD(a2, 2);
-        WHITTLE_SPARSE_MADD(a3, 3);
-      }
+      WHITTLE_SPARSE_MADD(a0, 0)
+      WHITTLE_SPARSE_MADD(a1, 1)
+      WHITTLE_SPARSE_MADD(a2, 2)
+      WHITTLE_SPARSE_MADD(a3, 3)
+      WHITTLE_SPARSE_MADD(a4, 4)
+      WHITTLE_SPARSE_MADD(a5, 5)
+      WHITTLE_SPARSE_MADD(a6, 6)
+      WHITTLE_SPARSE_MADD(a7, 7)
     }
 #undef WHITTLE_SPARSE_MADD
     if (j < j1) {
       const __m256i w0 = _mm256_set1_epi32(values[j]);
       const uint8_t* p0 = tile + offsets[j];
-#define WHITTLE_SPARSE_MADD1(a, v) \
-  a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p0 + 32 * (v))), w0))
-      WHITTLE_SPARSE_MADD1(a0, 0);
-      if (V > 1) {
-        WHITTLE_SPARSE_MADD1(a1, 1);
-      }
-      if (V > 2) {
-        WHITTLE_SPARSE_MADD1(a2, 2);
-        WHITTLE_SPARSE_MADD1(a3, 3);
-      }
+#define WHITTLE_SPARSE_MADD1(a, v)                                                                                   \
+  if (V > (v)) {                                                                                                     \
+    a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p0 + 32 * (v))), w0)); \
+  }
+      WHITTLE_SPARSE_MADD1(a0, 0)
+      WHITTLE_SPARSE_MADD1(a1, 1)
+      WHITTLE_SPARSE_MADD1(a2, 2)
+      WHITTLE_SPARSE_MADD1(a3, 3)
+      WHITTLE_SPARSE_MADD1(a4, 4)
+      WHITTLE_SPARSE_MADD1(a5, 5)
+      WHITTLE_SPARSE_MADD1(a6, 6)
+      WHITTLE_SPARSE_MADD1(a7, 7)
 #undef WHITTLE_SPARSE_MADD1
     }
     const Requant rq = broadcast_requant(p, o);
+    // 32 clamped int32 -> 32 bytes in pixel order (see the permutation's derivation: packs
+    // interleave the 128-bit lanes, dword d of the result holds pixels 4 * order^-1(d)..).
+    // Vectors past V are not computed (their bytes are garbage in lanes never written out).
     const __m256i q0 = requantize(a0, rq, hl, GL, off, lo, hi);
     const __m256i q1 = V > 1 ? requantize(a1, rq, hl, GL, off, lo, hi) : q0;
     const __m256i q2 = V > 2 ? requantize(a2, rq, hl, GL, off, lo, hi) : q0;
-    const __m256i q3 = V > 2 ? requantize(a3, rq, hl, GL, off, lo, hi) : q0;
-    // 32 clamped int32 -> 32 bytes in pixel order (see the permutation's derivation: packs
-    // interleave the 128-bit lanes, dword d of the result holds pixels 4 * order^-1(d)..).
+    const __m256i q3 = V > 3 ? requantize(a3, rq, hl, GL, off, lo, hi) : q0;
     const __m256i w01 = _mm256_packs_epi32(q0, q1);
     const __m256i w23 = _mm256_packs_epi32(q2, q3);
     const __m256i bytes = U ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(stage + (size_t) c * 32),
+    _mm256_store_si256(reinterpret_cast<__m256i*>(stage + (size_t) c * 64),
                        _mm256_permutevar8x32_epi32(bytes, order));
+    if (V > 4) {
+      const __m256i q4 = requantize(a4, rq, hl, GL, off, lo, hi);
+      const __m256i q5 = V > 5 ? requantize(a5, rq, hl, GL, off, lo, hi) : q4;
+      const __m256i q6 = V > 6 ? requantize(a6, rq, hl, GL, off, lo, hi) : q4;
+      const __m256i q7 = V > 7 ? requantize(a7, rq, hl, GL, off, lo, hi) : q4;
+      const __m256i w45 = _mm256_packs_epi32(q4, q5);
+      const __m256i w67 = _mm256_packs_epi32(q6, q7);
+      const __m256i bytes2 = U ? _mm256_packus_epi16(w45, w67) : _mm256_packs_epi16(w45, w67);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(stage + (size_t) c * 64 + 32),
+                         _mm256_permutevar8x32_epi32(bytes2, order));
+    }
   }
   const int32_t n_total = p->out_c;
   for (int h = 0; h < MT && h < valid; h += 16) {
     __m128i x[16];
     _Pragma("GCC unroll 16") for (int i = 0; i < 16; i++) {
-      x[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(stage + (size_t) i * 32 + h));
+      x[i] = _mm_load_si128(reinterpret_cast<const __m128i*>(stage + (size_t) i * 64 + h));
     }
     transpose16x16(x);
     const int rows = valid - h < 16 ? valid - h : 16;
@@ -230,7 +254,7 @@ template <int MT, bool GL, bool U>
 static void tile_t(const whittle_q8_sparse_params* sp, const uint8_t* input, const uint8_t* input_end, bool direct,
                    uint8_t* output, uint8_t* raw, uint8_t* tile, uint8_t* stage, int32_t m, int32_t valid, int32_t n0,
                    int32_t n1) {
-  pack_tile<MT, U>(&sp->gemm, input, input_end, direct, m, valid, raw, tile);
+  pack_tile<MT, U>(&sp->gemm, input, input_end, direct, m, valid, raw, tile, sp->gemm.mb * 4);
   for (int32_t n = n0; n < n1; n += kGroup) {
     const int32_t nc = n1 - n < kGroup ? n1 - n : kGroup;
     channel_group<MT, GL, U>(sp, tile, n, nc, m, valid, stage, output);
@@ -244,25 +268,31 @@ static void run_t(const whittle_q8_sparse_params* sp, const uint8_t* input, uint
   // Scratch (Q8SparseGemm sizes it): the packed tile, the staged output, the raw rows.
   uint8_t* base = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~static_cast<uintptr_t>(63));
   uint8_t* tile = base;
-  uint8_t* stage = tile + (size_t) (p->kp / 2) * kPairRow;
-  uint8_t* raw = stage + kGroup * 32;
+  // gemm.mb: this layer's tile width, 32 or 64 (Q8SparseGemm.tileWidth): the packed K pair
+  // rows' stride is 4 * mb bytes, as the block offsets were packed.
+  const int32_t width = p->mb;
+  uint8_t* stage = tile + (size_t) (p->kp / 2) * width * 4;
+  uint8_t* raw = stage + kGroup * kTile;
   const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const bool direct = whittle_q8::is_direct(p);
   for (int32_t m = m0; m < m1;) {
-    const int32_t rem = m1 - m;
-    // The narrowest tile that holds the rest, or 32: 49 pixels run as 32 + 16 + 8(1).
-    if (rem > 24) {
-      const int32_t valid = rem < 32 ? rem : 32;
-      tile_t<32, GL, U>(sp, input, input_end, direct, output, raw, tile, stage, m, valid, n0, n1);
-      m += valid;
-    } else if (rem > 8) {
-      const int32_t valid = rem < 16 ? rem : 16;
-      tile_t<16, GL, U>(sp, input, input_end, direct, output, raw, tile, stage, m, valid, n0, n1);
-      m += valid;
-    } else {
-      tile_t<8, GL, U>(sp, input, input_end, direct, output, raw, tile, stage, m, rem, n0, n1);
-      m += rem;
+    // Tiles of `width`; the rest in one tile of the fewest 8-pixel vectors that hold it: at
+    // width 64, 49 pixels run as one tile of 56, 196 as 3 x 64 + 8 (4 pixels).
+    const int32_t valid = m1 - m < width ? m1 - m : width;
+#define WHITTLE_SPARSE_TILE(MT) \
+  tile_t<MT, GL, U>(sp, input, input_end, direct, output, raw, tile, stage, m, valid, n0, n1)
+    switch ((valid + 7) / 8) {
+      case 1: WHITTLE_SPARSE_TILE(8); break;
+      case 2: WHITTLE_SPARSE_TILE(16); break;
+      case 3: WHITTLE_SPARSE_TILE(24); break;
+      case 4: WHITTLE_SPARSE_TILE(32); break;
+      case 5: WHITTLE_SPARSE_TILE(40); break;
+      case 6: WHITTLE_SPARSE_TILE(48); break;
+      case 7: WHITTLE_SPARSE_TILE(56); break;
+      default: WHITTLE_SPARSE_TILE(64); break;
     }
+#undef WHITTLE_SPARSE_TILE
+    m += valid;
   }
 }
 
@@ -279,9 +309,9 @@ static_assert(offsetof(whittle_q8_sparse_params, row_start) == 256, "params bloc
 #define WHITTLE_Q8_SPARSE_AVX2(name)                                                               \
   extern "C" WHITTLE_Q8_SPARSE_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
 
-WHITTLE_Q8_SPARSE_AVX2(whittle_qs8_conv2d_sparse_32x1c2__avx2)
-WHITTLE_Q8_SPARSE_AVX2(whittle_qs8_qc8w_conv2d_sparse_32x1c2__avx2)
-WHITTLE_Q8_SPARSE_AVX2(whittle_qu8_conv2d_sparse_32x1c2__avx2)
-WHITTLE_Q8_SPARSE_AVX2(whittle_qs8_fully_connected_sparse_32x1c2__avx2)
-WHITTLE_Q8_SPARSE_AVX2(whittle_qs8_qc8w_fully_connected_sparse_32x1c2__avx2)
-WHITTLE_Q8_SPARSE_AVX2(whittle_qu8_fully_connected_sparse_32x1c2__avx2)
+WHITTLE_Q8_SPARSE_AVX2(whittle_qs8_conv2d_sparse_64x1c2__avx2)
+WHITTLE_Q8_SPARSE_AVX2(whittle_qs8_qc8w_conv2d_sparse_64x1c2__avx2)
+WHITTLE_Q8_SPARSE_AVX2(whittle_qu8_conv2d_sparse_64x1c2__avx2)
+WHITTLE_Q8_SPARSE_AVX2(whittle_qs8_fully_connected_sparse_64x1c2__avx2)
+WHITTLE_Q8_SPARSE_AVX2(whittle_qs8_qc8w_fully_connected_sparse_64x1c2__avx2)
+WHITTLE_Q8_SPARSE_AVX2(whittle_qu8_fully_connected_sparse_64x1c2__avx2)
