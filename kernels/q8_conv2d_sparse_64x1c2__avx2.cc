@@ -133,9 +133,43 @@ WHITTLE_Q8_INLINE void transpose16x16(__m128i x[16]) {
   }
 }
 
+// requantize (q8_requant_avx2.h) without its clamp, the left shift resolved at compile time:
+// the clamp to [act_min, act_max] is done on the packed bytes (as the dense kernel's
+// clamp_bytes: the saturating packs are monotone and the bounds lie inside the byte type, so
+// clamping after them is the same), 2 ops per 32 outputs instead of 2 per 8; the output offset
+// stays an int32 add (wrapping as the reference does).
+template <bool HL, bool GL>
+WHITTLE_Q8_INLINE __m256i requantize_nc(__m256i acc, const Requant& r, __m256i out_off) {
+  __m256i x = acc;
+  if (HL) {
+    x = _mm256_sllv_epi32(x, r.left);
+  }
+  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
+  __m256i even = _mm256_mul_epi32(x, r.mult);
+  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(r.mult, 32));
+  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
+  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
+  const __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
+  __m256i out;
+  if (GL) {
+    const __m256i rem = _mm256_and_si256(v, r.mask);
+    const __m256i thr = _mm256_sub_epi32(r.half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
+    out = _mm256_sub_epi32(_mm256_srav_epi32(v, r.right), _mm256_cmpgt_epi32(rem, thr));
+  } else {
+    const __m256i shifted = _mm256_srav_epi32(_mm256_add_epi32(v, r.nudge), r.right);
+    out = _mm256_blendv_epi8(shifted, r.sat, _mm256_cmpgt_epi32(v, r.ovf));
+  }
+  return _mm256_add_epi32(out, out_off);
+}
+
+template <bool U>
+WHITTLE_Q8_INLINE __m256i clamp_bytes(__m256i b, __m256i lo, __m256i hi) {
+  return U ? _mm256_min_epu8(_mm256_max_epu8(b, lo), hi) : _mm256_min_epi8(_mm256_max_epi8(b, lo), hi);
+}
+
 // Channels [n, n + nc) of the tile's pixels [m, m + valid): staged [16][64] bytes, then
 // written to the NHWC output.
-template <int MT, bool GL, bool U>
+template <int MT, bool GL, bool U, bool HL>
 static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* tile, int32_t n, int32_t nc, int32_t m,
                           int32_t valid, uint8_t* stage, uint8_t* output) {
   constexpr int V = MT / 8;
@@ -146,9 +180,8 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
   const int32_t* values = reinterpret_cast<const int32_t*>(static_cast<uintptr_t>(sp->pair_value));
   const int32_t* cnst = whittle_q8::channel_array(p, WHITTLE_Q8_CH_CONST);
   const __m256i off = _mm256_set1_epi32(p->output_offset);
-  const __m256i lo = _mm256_set1_epi32(p->act_min);
-  const __m256i hi = _mm256_set1_epi32(p->act_max);
-  const bool hl = p->has_left_shift != 0;
+  const __m256i lo = _mm256_set1_epi8((char) p->act_min);
+  const __m256i hi = _mm256_set1_epi8((char) p->act_max);
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   for (int32_t c = 0; c < nc; c++) {
     const int32_t o = n + c;
@@ -199,26 +232,27 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
 #undef WHITTLE_SPARSE_MADD1
     }
     const Requant rq = broadcast_requant(p, o);
-    // 32 clamped int32 -> 32 bytes in pixel order (see the permutation's derivation: packs
+    // 32 int32 -> 32 clamped bytes in pixel order (see the permutation's derivation: packs
     // interleave the 128-bit lanes, dword d of the result holds pixels 4 * order^-1(d)..).
     // Vectors past V are not computed (their bytes are garbage in lanes never written out).
-    const __m256i q0 = requantize(a0, rq, hl, GL, off, lo, hi);
-    const __m256i q1 = V > 1 ? requantize(a1, rq, hl, GL, off, lo, hi) : q0;
-    const __m256i q2 = V > 2 ? requantize(a2, rq, hl, GL, off, lo, hi) : q0;
-    const __m256i q3 = V > 3 ? requantize(a3, rq, hl, GL, off, lo, hi) : q0;
+    const __m256i q0 = requantize_nc<HL, GL>(a0, rq, off);
+    const __m256i q1 = V > 1 ? requantize_nc<HL, GL>(a1, rq, off) : q0;
+    const __m256i q2 = V > 2 ? requantize_nc<HL, GL>(a2, rq, off) : q0;
+    const __m256i q3 = V > 3 ? requantize_nc<HL, GL>(a3, rq, off) : q0;
     const __m256i w01 = _mm256_packs_epi32(q0, q1);
     const __m256i w23 = _mm256_packs_epi32(q2, q3);
-    const __m256i bytes = U ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23);
+    const __m256i bytes = clamp_bytes<U>(U ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23), lo, hi);
     _mm256_store_si256(reinterpret_cast<__m256i*>(stage + (size_t) c * 64),
                        _mm256_permutevar8x32_epi32(bytes, order));
     if (V > 4) {
-      const __m256i q4 = requantize(a4, rq, hl, GL, off, lo, hi);
-      const __m256i q5 = V > 5 ? requantize(a5, rq, hl, GL, off, lo, hi) : q4;
-      const __m256i q6 = V > 6 ? requantize(a6, rq, hl, GL, off, lo, hi) : q4;
-      const __m256i q7 = V > 7 ? requantize(a7, rq, hl, GL, off, lo, hi) : q4;
+      const __m256i q4 = requantize_nc<HL, GL>(a4, rq, off);
+      const __m256i q5 = V > 5 ? requantize_nc<HL, GL>(a5, rq, off) : q4;
+      const __m256i q6 = V > 6 ? requantize_nc<HL, GL>(a6, rq, off) : q4;
+      const __m256i q7 = V > 7 ? requantize_nc<HL, GL>(a7, rq, off) : q4;
       const __m256i w45 = _mm256_packs_epi32(q4, q5);
       const __m256i w67 = _mm256_packs_epi32(q6, q7);
-      const __m256i bytes2 = U ? _mm256_packus_epi16(w45, w67) : _mm256_packs_epi16(w45, w67);
+      const __m256i bytes2 =
+          clamp_bytes<U>(U ? _mm256_packus_epi16(w45, w67) : _mm256_packs_epi16(w45, w67), lo, hi);
       _mm256_store_si256(reinterpret_cast<__m256i*>(stage + (size_t) c * 64 + 32),
                          _mm256_permutevar8x32_epi32(bytes2, order));
     }
@@ -257,7 +291,11 @@ static void tile_t(const whittle_q8_sparse_params* sp, const uint8_t* input, con
   pack_tile<MT, U>(&sp->gemm, input, input_end, direct, m, valid, raw, tile, sp->gemm.mb * 4);
   for (int32_t n = n0; n < n1; n += kGroup) {
     const int32_t nc = n1 - n < kGroup ? n1 - n : kGroup;
-    channel_group<MT, GL, U>(sp, tile, n, nc, m, valid, stage, output);
+    if (sp->gemm.has_left_shift != 0) {
+      channel_group<MT, GL, U, true>(sp, tile, n, nc, m, valid, stage, output);
+    } else {
+      channel_group<MT, GL, U, false>(sp, tile, n, nc, m, valid, stage, output);
+    }
   }
 }
 

@@ -193,12 +193,15 @@ class SparseKernelsTest {
         int[] ks = {64, 385, 9, 400, 130};
         double[] sparsity = {0.8, 0.9, 0, 1.0, 0.5, 0.7};
         TensorType[] types = {TensorType.INT8, TensorType.INT8, TensorType.UINT8};
-        for (int i = 0; i < pixels.length + 8; i++) {
-            boolean fc = i >= pixels.length;
-            int px = fc ? new int[] {1, 9, 49, 56, 57, 64, 65, 129}[i - pixels.length] : pixels[i];
-            int k = ks[i % ks.length];
+        int[] fcBatches = {1, 9, 49, 56, 57, 64, 65, 129};
+        int cases = 2 * (pixels.length + fcBatches.length);
+        for (int i = 0; i < cases; i++) {
+            // each pixel count at both tile widths: even i at K <= 384 (64), odd i above (32)
+            boolean fc = i >= 2 * pixels.length;
+            int px = fc ? fcBatches[(i - 2 * pixels.length) / 2] : pixels[i / 2];
+            int k = i % 2 == 0 ? ks[(i / 2) % 3 == 0 ? 0 : (i / 2) % 3 == 1 ? 2 : 4] : ks[(i / 2) % 2 == 0 ? 1 : 3];
             int n = CHANNELS[(i * 5 + 1) % CHANNELS.length];
-            double s = sparsity[i % sparsity.length];
+            double s = sparsity[(i / 2 + i % 2) % sparsity.length];
             int extremes = i % 3;
             Model m;
             String label;
