@@ -248,4 +248,30 @@ class SparseKernelsTest {
         assertTrue(OpProfile.kernelNames(sparse).stream().anyMatch(k -> k.contains("_sparse_")),
                 OpProfile.kernelChoices(sparse).toString());
     }
+
+    /**
+     * auto on the AVX2 path: a 7x7 layer with K = 960 (32-pixel tiles) needs more zeros than a
+     * small-K one (Q8SparseGemm.AUTO_MIN_ZERO_PAIRS_WIDE_K): dense at 70% random zeros, sparse at
+     * 90%; the same 70% on K = 96 stays sparse.
+     */
+    @Test
+    void autoOnAvx2WideK() {
+        Assumptions.assumeTrue(KernelRegistry.available(KernelRegistry.CONV2D_SPARSE).stream()
+                .anyMatch(e -> e.path() == KernelPath.AVX2), "no AVX2 sparse kernel");
+        Conv wide = new Conv(1, 7, 7, 960, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        Conv narrow = new Conv(1, 7, 7, 96, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        Object[][] cases = {{wide, 0.7, false}, {wide, 0.9, true}, {narrow, 0.7, true}};
+        try {
+            for (Object[] c : cases) {
+                System.setProperty(KernelPath.PROPERTY, "avx2");
+                System.setProperty(WeightFormat.PROPERTY, "auto");
+                CompiledModel cm = CompiledModel.compile(Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D, (Conv) c[0], 7,
+                        WeightFormatHarness.unstructured((double) c[1])));
+                assertTrue(OpProfile.kernelNames(cm).stream().anyMatch(k -> k.endsWith("_sparse_64x1c2__avx2"))
+                        == (boolean) c[2], ((Conv) c[0]).label() + " " + c[1] + ": " + OpProfile.kernelChoices(cm));
+            }
+        } finally {
+            System.clearProperty(KernelPath.PROPERTY);
+        }
+    }
 }

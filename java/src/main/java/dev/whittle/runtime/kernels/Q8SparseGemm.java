@@ -49,6 +49,18 @@ final class Q8SparseGemm implements NativeGemm {
      */
     static final double AUTO_MIN_ZERO_PAIRS = 0.45;
     /**
+     * auto, AVX2 against the AVX2 dense GEMM where the packed tile is 32 pixels wide (K past
+     * {@link #AVX2_WIDE_TILE_MAX_KP}: its blocks' loads hit L2) and the layer is one tile or two
+     * (fewer than {@link #AVX2_WIDE_K_PIXELS} pixels: the tile packing is amortized over few
+     * blocks). Measured (session 13, {@code SparseGemmCompare avx2 qu8 random 100}, min of 100
+     * interleaved, dense / sparse): 7x7x960x160 0.63x at 60% random zeros, 0.89x at 70% (~50%
+     * zero pairs), 1.45x at 80% (65%); so from 58% zero pairs (~75% zeros). Not for more pixels:
+     * 14x14x576x96 1.04x at 60%, 1.29x at 70%.
+     */
+    static final double AUTO_MIN_ZERO_PAIRS_WIDE_K = 0.58;
+    /** See {@link #AUTO_MIN_ZERO_PAIRS_WIDE_K}: 7x7 = 49 pixels, below 14x14 = 196. */
+    static final long AVX2_WIDE_K_PIXELS = 64;
+    /**
      * auto: below this many output pixels the 8-pixel tile is mostly empty and the dense kernel
      * wins (FULLY_CONNECTED 1280 -> 1001 at 90%: 0.53x at batch 1, 1.0x at 4, 2.0x at 8, 3.9x at 32).
      */
@@ -237,7 +249,10 @@ final class Q8SparseGemm implements NativeGemm {
         if (vnniDense && k < AUTO_MIN_K_VS_VNNI) {
             return false;
         }
-        return zeroPairs(w, n, k, zero) >= (vnniDense ? AUTO_MIN_ZERO_PAIRS_VS_VNNI : AUTO_MIN_ZERO_PAIRS);
+        double min = vnniDense ? AUTO_MIN_ZERO_PAIRS_VS_VNNI
+                : pixels < AVX2_WIDE_K_PIXELS && tileWidth(Isa.AVX2, Q8Gemm.roundUp(k, Isa.AVX2.rowAlign)) < TILE
+                        ? AUTO_MIN_ZERO_PAIRS_WIDE_K : AUTO_MIN_ZERO_PAIRS;
+        return zeroPairs(w, n, k, zero) >= min;
     }
 
     /**
