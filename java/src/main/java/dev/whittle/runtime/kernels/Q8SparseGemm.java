@@ -45,7 +45,10 @@ final class Q8SparseGemm implements NativeGemm {
      * Measured with {@code SparseGemmBenchmark} (one thread, CPU time, qu8 MobileNet v2 1x1 shapes,
      * random zeros): sparse/dense speed 1.04/1.04/0.78 at 26% zero pairs (56x56x24x144,
      * 14x14x96x576, 7x7x320x1280), 1.10/1.16/0.93 at 36%, 1.23/1.39/1.13 at 49%: break-even at
-     * ~40-45% (the 7x7 layer's 49 pixels fill 32+16+8-pixel tiles, the worst case).
+     * ~40-45% (the 7x7 layer's 49 pixels fill 32+16+8-pixel tiles, the worst case). Session 13
+     * (64-pixel tiles, one fitted 56-pixel tile for 7x7; {@code SparseGemmCompare avx2 qu8
+     * random 100}): 56x56x24x144 / 14x14x96x576 / 7x7x320x1280 at 50% random zeros 1.14 / 1.16 /
+     * 0.79x, at 60% 1.23 / 1.29 / 1.00x, qs8_qc8w 56x56x24x144 at 50% 0.97x: kept.
      */
     static final double AUTO_MIN_ZERO_PAIRS = 0.45;
     /**
