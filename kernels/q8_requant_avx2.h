@@ -1,5 +1,5 @@
 // The AVX2 output stage of the q8 GEMM-shaped kernels (dense q8_conv2d_gemm_4x16c2, 2:4
-// q8_conv2d_sp24_24x4, blocked sparse q8_conv2d_sparse_32x1c2, LUT q8_gemm_lut4_8x2c8):
+// q8_conv2d_sp24_24x4, blocked sparse q8_conv2d_sparse_64x1c2, LUT q8_gemm_lut4_8x2c8):
 // requantization of int32 accumulators to clamped bytes, from the per-channel arrays of
 // whittle_q8_gemm_params (q8_gemm.h). Include it only from files compiled with AVX2 flags.
 // Static inline only: each kernel file compiles its own copy with its own flags.

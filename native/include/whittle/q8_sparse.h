@@ -26,14 +26,14 @@
 extern "C" {
 #endif
 
-/* Pixels per packed activation tile (the row stride of a K pair is 32 * 4 bytes). */
-#define WHITTLE_Q8_SPARSE_TILE 32
+/* AVX2: pixels per packed activation tile (the row stride of a K pair is 64 * 4 bytes). */
+#define WHITTLE_Q8_SPARSE_TILE 64
 
 /* 320 bytes; the sparse fields' order is the Java writer's. */
 typedef struct whittle_q8_sparse_params {
   whittle_q8_gemm_params gemm; /* gemm.kp: K rounded up to 16 (the staged row length) */
   int64_t row_start;           /* out_c + 1 int32: channel n's pairs are [row_start[n], row_start[n+1]) */
-  int64_t pair_offset;         /* int32 per non-zero pair: (k / 2) * 128, its row in the packed tile */
+  int64_t pair_offset;         /* int32 per non-zero pair: (k / 2) * 4 * gemm.mb: its row in the packed tile */
   int64_t pair_value;          /* int32 per non-zero pair: (uint16) w_eff[k] | w_eff[k + 1] << 16 */
   int32_t reserved[10];
 } whittle_q8_sparse_params;
@@ -43,13 +43,13 @@ typedef struct whittle_q8_sparse_params {
                         uint8_t* output, void* scratch, int32_t m0, int32_t m1, int32_t n0, \
                         int32_t n1)
 
-/* AVX2: vpmaddwd, tiles of 32/16/8 pixels x 1 output channel, K in pairs. */
-WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_conv2d_sparse_32x1c2__avx2);
-WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_conv2d_sparse_32x1c2__avx2);
-WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_conv2d_sparse_32x1c2__avx2);
-WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_fully_connected_sparse_32x1c2__avx2);
-WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_fully_connected_sparse_32x1c2__avx2);
-WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_32x1c2__avx2);
+/* AVX2: vpmaddwd, tiles of 64 pixels (the rest in one tile of 8..56) x 1 output channel, K in pairs. */
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_conv2d_sparse_64x1c2__avx2);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_conv2d_sparse_64x1c2__avx2);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_conv2d_sparse_64x1c2__avx2);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_fully_connected_sparse_64x1c2__avx2);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qs8_qc8w_fully_connected_sparse_64x1c2__avx2);
+WHITTLE_Q8_SPARSE_SIGNATURE(whittle_qu8_fully_connected_sparse_64x1c2__avx2);
 
 /* AVX-512 VNNI: vpdpbusd, tiles of 64/32/16 pixels x 1 output channel, K in quads (1x4
  * blocks): pair_offset holds (k / 4) * 256, pair_value the 4 int8 weights of a block (a uint8

@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Blocked unstructured sparse int8/uint8 GEMM ({@code *_sparse_32x1c2__avx2},
+ * Blocked unstructured sparse int8/uint8 GEMM ({@code *_sparse_64x1c2__avx2},
  * {@code *_sparse_64x1c4__avx512vnni}) against the dense GEMM of the same ISA
  * ({@code *_gemm_4x16c2__avx2}, {@code *_gemm_8x16c4__avx512vnni}) on the SAME pruned weights, one thread, through the
  * real dispatch: {@code weights=dense} compiles with {@code -Dwhittle.weights=dense},
@@ -64,7 +64,7 @@ public class SparseGemmBenchmark {
     public String weights;
 
     /**
-     * The kernel path both formats are compiled for: {@code avx2} (sparse {@code *_sparse_32x1c2__avx2}
+     * The kernel path both formats are compiled for: {@code avx2} (sparse {@code *_sparse_64x1c2__avx2}
      * against dense {@code *_gemm_4x16c2__avx2}) or {@code avx512vnni} ({@code *_sparse_64x1c4__avx512vnni}
      * against {@code *_gemm_8x16c4__avx512vnni}).
      */

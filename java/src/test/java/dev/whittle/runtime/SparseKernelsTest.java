@@ -19,14 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The blocked unstructured sparse kernels ({@code *_sparse_32x1c2__avx2},
+ * The blocked unstructured sparse kernels ({@code *_sparse_64x1c2__avx2},
  * {@code *_sparse_64x1c4__avx512vnni}, {@code *_sparse_4x16c4__avx512vnni}; families
  * {@code conv2d_sparse} and {@code fully_connected_sparse}) against the dense reference kernel
  * on the same weights, bit for bit, with {@code --kernels sparse}, on every available path at 1
  * and 3 threads, the dispatched kernel checked ({@link WeightFormatHarness#check}). Sweeps:
  * qs8, qs8_qc8w and qu8; sparsity 0%, 50%, 70%, 90%, 100%, unstructured and in 1x4 blocks, with
  * all-zero output channels; K around the block and tile sizes (1..9, 15..17, 31..33, 63..65),
- * output channels 1..70 (around the 16-channel groups), pixels around the 32/16/8 tiles; 1x1
+ * output channels 1..70 (around the 16-channel groups), pixels around the tiles (AVX2: 64 or 32 and the rest in 8..56; VNNI 64/32/16); 1x1
  * and 3x3, strides 1 and 2, SAME and VALID, batch 2; zero points at both ends, saturating and
  * tiny requantization, RELU / RELU6, with and without bias.
  */
@@ -176,6 +176,63 @@ class SparseKernelsTest {
         }
     }
 
+    /**
+     * The AVX2 kernel's tiles ({@code *_sparse_64x1c2__avx2}): 64 pixels where the packed tile
+     * is at most {@code Q8SparseGemm.AVX2_WIDE_TILE_MAX_KP} (K 9, 64, 130), 32 above it (K 385,
+     * 400), the rest of the pixels in one tile of 1..8 vectors of 8 pixels: pixel counts around
+     * every vector count of both widths (1..196, batch 2 for even counts from 64), conv and
+     * FULLY_CONNECTED, the three dtypes, zero points at both ends, saturation, 0..100% zeros
+     * with all-zero channels, channels 1..70; 1 and 3 threads (the harness), the AVX2 kernel's
+     * dispatch asserted.
+     */
+    @Test
+    void avx2TileWidths() {
+        Assumptions.assumeTrue(KernelRegistry.available(KernelRegistry.CONV2D_SPARSE).stream()
+                .anyMatch(e -> e.path() == KernelPath.AVX2), "no AVX2 sparse kernel");
+        int[] pixels = {1, 7, 8, 9, 17, 24, 25, 33, 40, 41, 48, 49, 55, 56, 57, 63, 64, 65, 72, 113, 128, 129, 196};
+        int[] ks = {64, 385, 9, 400, 130};
+        double[] sparsity = {0.8, 0.9, 0, 1.0, 0.5, 0.7};
+        TensorType[] types = {TensorType.INT8, TensorType.INT8, TensorType.UINT8};
+        int[] fcBatches = {1, 9, 49, 56, 57, 64, 65, 129};
+        int cases = 2 * (pixels.length + fcBatches.length);
+        for (int i = 0; i < cases; i++) {
+            // each pixel count at both tile widths: even i at K <= 384 (64), odd i above (32)
+            boolean fc = i >= 2 * pixels.length;
+            int px = fc ? fcBatches[(i - 2 * pixels.length) / 2] : pixels[i / 2];
+            int k = i % 2 == 0 ? ks[(i / 2) % 3 == 0 ? 0 : (i / 2) % 3 == 1 ? 2 : 4] : ks[(i / 2) % 2 == 0 ? 1 : 3];
+            int n = CHANNELS[(i * 5 + 1) % CHANNELS.length];
+            double s = sparsity[(i / 2 + i % 2) % sparsity.length];
+            int extremes = i % 3;
+            Model m;
+            String label;
+            if (fc) {
+                TensorType type = types[i % 3];
+                m = Q8GemmFullyConnectedTest.build(type, i % 3 == 1, px, k, n, extremes, (i / 3) % 3, i % 4 != 3,
+                        i % 3 == 2 ? 3 : 0, 700 + i, shaper(i, s));
+                label = type + " fc " + px + "x" + k + " -> " + n + " sparsity " + s + " extremes " + extremes;
+            } else {
+                int batch = px % 2 == 0 && px >= 64 ? 2 : 1;
+                int hw = px / batch;
+                int h = hw % 7 == 0 ? 7 : 1;
+                KernelFamily<ConvKernelFactory> family = FAMILIES.get(i % 3);
+                Conv c = new Conv(batch, h, hw / h, k, n, 1, 1, 1, 1, 1, 1, i % 2, i % 4 == 1 ? 3 : i % 2, extremes,
+                        (i / 3) % 3, i % 4 != 3);
+                m = Q8GemmConvTest.build(family, c, 700 + i, shaper(i, s));
+                label = family + " " + c.label() + " sparsity " + s;
+            }
+            WeightFormatHarness.check(m, fc ? KernelRegistry.FULLY_CONNECTED_SPARSE : KernelRegistry.CONV2D_SPARSE,
+                    WeightFormat.SPARSE, "_sparse_", label, 700 + i, extremes);
+            System.setProperty(KernelPath.PROPERTY, "avx2");
+            System.setProperty(WeightFormat.PROPERTY, "sparse");
+            try {
+                List<String> names = OpProfile.kernelNames(CompiledModel.compile(m));
+                assertTrue(names.stream().anyMatch(x -> x.endsWith("_sparse_64x1c2__avx2")), label + ": " + names);
+            } finally {
+                System.clearProperty(KernelPath.PROPERTY);
+            }
+        }
+    }
+
     @Test
     void autoDeclinesWhereSparsityDoesNotPay() {
         assumeKernels();
@@ -190,5 +247,31 @@ class SparseKernelsTest {
                 WeightFormatHarness.unstructured(0.95)));
         assertTrue(OpProfile.kernelNames(sparse).stream().anyMatch(k -> k.contains("_sparse_")),
                 OpProfile.kernelChoices(sparse).toString());
+    }
+
+    /**
+     * auto on the AVX2 path: a 7x7 layer with K = 960 (32-pixel tiles) needs more zeros than a
+     * small-K one (Q8SparseGemm.AUTO_MIN_ZERO_PAIRS_WIDE_K): dense at 70% random zeros, sparse at
+     * 90%; the same 70% on K = 96 stays sparse.
+     */
+    @Test
+    void autoOnAvx2WideK() {
+        Assumptions.assumeTrue(KernelRegistry.available(KernelRegistry.CONV2D_SPARSE).stream()
+                .anyMatch(e -> e.path() == KernelPath.AVX2), "no AVX2 sparse kernel");
+        Conv wide = new Conv(1, 7, 7, 960, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        Conv narrow = new Conv(1, 7, 7, 96, 32, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        Object[][] cases = {{wide, 0.7, false}, {wide, 0.9, true}, {narrow, 0.7, true}};
+        try {
+            for (Object[] c : cases) {
+                System.setProperty(KernelPath.PROPERTY, "avx2");
+                System.setProperty(WeightFormat.PROPERTY, "auto");
+                CompiledModel cm = CompiledModel.compile(Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D, (Conv) c[0], 7,
+                        WeightFormatHarness.unstructured((double) c[1])));
+                assertTrue(OpProfile.kernelNames(cm).stream().anyMatch(k -> k.endsWith("_sparse_64x1c2__avx2"))
+                        == (boolean) c[2], ((Conv) c[0]).label() + " " + c[1] + ": " + OpProfile.kernelChoices(cm));
+            }
+        } finally {
+            System.clearProperty(KernelPath.PROPERTY);
+        }
     }
 }

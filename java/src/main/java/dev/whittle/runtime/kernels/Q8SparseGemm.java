@@ -21,8 +21,8 @@ import java.nio.ByteOrder;
  * formats, and the measurements behind the constants: kernels/README.md.
  */
 final class Q8SparseGemm implements NativeGemm {
-    /** Kernel name suffix: tiles of 32 pixels x 1 channel, K in pairs. */
-    static final String AVX2_SUFFIX = "sparse_32x1c2__avx2";
+    /** Kernel name suffix: tiles of 64 pixels (the rest in one of 8..56) x 1 channel, K in pairs. */
+    static final String AVX2_SUFFIX = "sparse_64x1c2__avx2";
     /** Kernel name suffix: tiles of 64 pixels x 1 channel, K in quads (vpdpbusd). */
     static final String VNNI_SUFFIX = "sparse_64x1c4__avx512vnni";
     /** Kernel name suffix: 4 rows x 16 channels, non-zero weights gathered 4 per lane (vpermt2b, vpdpbusd). */
@@ -31,7 +31,7 @@ final class Q8SparseGemm implements NativeGemm {
     static final String NEON_SUFFIX = "sparse_64x1c4__neondot";
 
     /** Pixels per packed tile (the native WHITTLE_Q8_SPARSE_TILE). */
-    static final int TILE = 32;
+    static final int TILE = 64;
     private static final int GROUP = 16;
     private static final int PARAMS_BYTES = 320;
     private static final int CHANNEL_ARRAYS = 9;
@@ -45,9 +45,24 @@ final class Q8SparseGemm implements NativeGemm {
      * Measured with {@code SparseGemmBenchmark} (one thread, CPU time, qu8 MobileNet v2 1x1 shapes,
      * random zeros): sparse/dense speed 1.04/1.04/0.78 at 26% zero pairs (56x56x24x144,
      * 14x14x96x576, 7x7x320x1280), 1.10/1.16/0.93 at 36%, 1.23/1.39/1.13 at 49%: break-even at
-     * ~40-45% (the 7x7 layer's 49 pixels fill 32+16+8-pixel tiles, the worst case).
+     * ~40-45% (the 7x7 layer's 49 pixels fill 32+16+8-pixel tiles, the worst case). Session 13
+     * (64-pixel tiles, one fitted 56-pixel tile for 7x7; {@code SparseGemmCompare avx2 qu8
+     * random 100}): 56x56x24x144 / 14x14x96x576 / 7x7x320x1280 at 50% random zeros 1.14 / 1.16 /
+     * 0.79x, at 60% 1.23 / 1.29 / 1.00x, qs8_qc8w 56x56x24x144 at 50% 0.97x: kept.
      */
     static final double AUTO_MIN_ZERO_PAIRS = 0.45;
+    /**
+     * auto, AVX2 against the AVX2 dense GEMM where the packed tile is 32 pixels wide (K past
+     * {@link #AVX2_WIDE_TILE_MAX_KP}: its blocks' loads hit L2) and the layer is one tile or two
+     * (fewer than {@link #AVX2_WIDE_K_PIXELS} pixels: the tile packing is amortized over few
+     * blocks). Measured (session 13, {@code SparseGemmCompare avx2 qu8 random 100}, min of 100
+     * interleaved, dense / sparse): 7x7x960x160 0.63x at 60% random zeros, 0.89x at 70% (~50%
+     * zero pairs), 1.45x at 80% (65%); so from 58% zero pairs (~75% zeros). Not for more pixels:
+     * 14x14x576x96 1.04x at 60%, 1.29x at 70%.
+     */
+    static final double AUTO_MIN_ZERO_PAIRS_WIDE_K = 0.58;
+    /** See {@link #AUTO_MIN_ZERO_PAIRS_WIDE_K}: 7x7 = 49 pixels, below 14x14 = 196. */
+    static final long AVX2_WIDE_K_PIXELS = 64;
     /**
      * auto: below this many output pixels the 8-pixel tile is mostly empty and the dense kernel
      * wins (FULLY_CONNECTED 1280 -> 1001 at 90%: 0.53x at batch 1, 1.0x at 4, 2.0x at 8, 3.9x at 32).
@@ -237,7 +252,10 @@ final class Q8SparseGemm implements NativeGemm {
         if (vnniDense && k < AUTO_MIN_K_VS_VNNI) {
             return false;
         }
-        return zeroPairs(w, n, k, zero) >= (vnniDense ? AUTO_MIN_ZERO_PAIRS_VS_VNNI : AUTO_MIN_ZERO_PAIRS);
+        double min = vnniDense ? AUTO_MIN_ZERO_PAIRS_VS_VNNI
+                : pixels < AVX2_WIDE_K_PIXELS && tileWidth(Isa.AVX2, Q8Gemm.roundUp(k, Isa.AVX2.rowAlign)) < TILE
+                        ? AUTO_MIN_ZERO_PAIRS_WIDE_K : AUTO_MIN_ZERO_PAIRS;
+        return zeroPairs(w, n, k, zero) >= min;
     }
 
     /**
@@ -294,9 +312,25 @@ final class Q8SparseGemm implements NativeGemm {
     /** A 64-K step (vpermb + vpdpbusd) against a 128-K step (vpermt2b + vpdpbusd), measured on Zen 4. */
     static final double ROWS_SEGMENT64_COST = 0.8;
 
+    /**
+     * The AVX2 kernel's packed tile holds {@code kp / 2} rows of {@code 4 * tile} bytes, read at
+     * the non-zero blocks' rows in random order for every channel: past ~48 KiB (L1 is 32 KiB on
+     * Zen 3 and Zen 4) the blocks' loads wait on L2 and a 64-pixel tile loses to a 32-pixel one
+     * (SparseGemmCompare avx2 qu8 random, min of 150 interleaved, 80% zeros, dense / sparse,
+     * tile 32 -> 64: 7x7x320x1280 (kp 320, 40 KiB at 64) 1.53 -> 1.81x, 14x14x96x576 1.71 ->
+     * 1.80x, 28x28x32x192 1.27 -> 1.52x; 14x14x576x96 (kp 576, 72 KiB) 1.79 -> 1.54x,
+     * 7x7x960x160 1.35 -> 1.21x, 7x7x576x160 1.48 -> 1.41x). So 64 up to this K (a 48 KiB tile).
+     */
+    static final int AVX2_WIDE_TILE_MAX_KP = 384;
+
+    /** Pixels per packed tile for {@code isa} at the packed row length {@code kp}. */
+    static int tileWidth(Isa isa, int kp) {
+        return isa == Isa.AVX2 && kp > AVX2_WIDE_TILE_MAX_KP ? 32 : isa.tile;
+    }
+
     /** The kinds of kernel, with their block size along K, tile and packed row alignment. */
     enum Isa {
-        /** vpmaddwd on int16 pairs: 1x2 blocks, tiles of 32 pixels, K staged in rows of 16. */
+        /** vpmaddwd on int16 pairs: 1x2 blocks, tiles of 64 pixels (the rest in one of 8..56), K staged in rows of 16. */
         AVX2(AVX2_SUFFIX, 2, TILE, 16, 0),
         /** vpdpbusd on uint8 activations x int8 weights: 1x4 blocks, tiles of 64 pixels, rows of 64. */
         AVX512VNNI(VNNI_SUFFIX, 4, 64, 64, 0),
@@ -338,7 +372,8 @@ final class Q8SparseGemm implements NativeGemm {
         this.name = name;
         this.m = s.batches() * s.outH() * s.outW();
         this.n = s.outC();
-        this.split = new Q8GemmLayout.Split(m, n, isa.tile, GROUP, (n + GROUP - 1) / GROUP, 2 * isa.tile, 0);
+        int tile = tileWidth(isa, kp);
+        this.split = new Q8GemmLayout.Split(m, n, tile, GROUP, (n + GROUP - 1) / GROUP, 2 * tile, 0);
         int np = Q8Gemm.roundUp(n, GROUP);
         this.handle = bind ? NativeKernels.handle("whittle_" + name, SIGNATURE) : null;
         // Tile kernels: alignment, the packed tile [kp/B][tile][B] (4 bytes per pixel and block
@@ -346,7 +381,7 @@ final class Q8SparseGemm implements NativeGemm {
         // [tile][kp] with the 16 bytes a gathered row may write past its end, slack. Rows
         // kernel: alignment, 4 rows of kp bytes.
         this.scratchBytes = isa.rows() ? 64 + 4L * kp + 64
-                : 64 + (long) (kp / isa.block) * isa.tile * 4 + GROUP * isa.tile + (long) isa.tile * kp + 64;
+                : 64 + (long) (kp / isa.block) * tile * 4 + GROUP * isa.tile + (long) tile * kp + 64;
         int wo = s.weightsOffset();
         int[] sums = new int[n];
         for (int o = 0; o < n; o++) {
@@ -354,7 +389,7 @@ final class Q8SparseGemm implements NativeGemm {
                 sums[o] += weff(w, o, k, i, s.unsigned(), wo);
             }
         }
-        Packed packed = isa.rows() ? packRows(s, k, isa.rowAlign, isa.stride, w) : packBlocks(isa, s, k, w);
+        Packed packed = isa.rows() ? packRows(s, k, isa.rowAlign, isa.stride, w) : packBlocks(isa, s, k, tile, w);
         this.nonZeroPairs = packed.count();
         this.rowStart = packed.rowStart();
         this.pairOffset = packed.pairOffset();
@@ -376,7 +411,7 @@ final class Q8SparseGemm implements NativeGemm {
         }
         // The dense header (whittle_q8_gemm_params, as Q8Gemm writes it); kp = K rounded to the
         // ISA's staged row length.
-        Q8GemmLayout.putHeader(params, s, k, kp, np, isa.tile, 0, 0, 0L, channel.address());
+        Q8GemmLayout.putHeader(params, s, k, kp, np, tile, 0, 0, 0L, channel.address());
         params.set(ValueLayout.JAVA_LONG, 256, rowStart.address());
         params.set(ValueLayout.JAVA_LONG, 264, pairOffset.address());
         params.set(ValueLayout.JAVA_LONG, 272, pairValue.address());
@@ -393,11 +428,11 @@ final class Q8SparseGemm implements NativeGemm {
      * The tile kernels' format: per channel its non-zero 1xB blocks (offset of the block's row
      * in the packed tile, the weights: 2 int16 on AVX2, 4 int8 on VNNI), an even count per channel.
      */
-    private static Packed packBlocks(Isa isa, Q8Gemm.Spec s, int k, ByteBuffer w) {
+    private static Packed packBlocks(Isa isa, Q8Gemm.Spec s, int k, int tile, ByteBuffer w) {
         int n = s.outC();
         int wo = s.weightsOffset();
         int blocks = (k + isa.block - 1) / isa.block;
-        int rowBytes = isa.tile * 4;
+        int rowBytes = tile * 4;
         Ints offsets = new Ints();
         Ints values = new Ints();
         int[] starts = new int[n + 1];

@@ -32,7 +32,7 @@ public final class WeightKernels {
      * kernels/README.md "Blocked unstructured sparse"): the fastest sparse kernel breaks even
      * with the dense kernel of its ISA at ~50-60% random zeros (AVX-512 VNNI rows kernel
      * {@code 4x16c4}: 0.88-1.15x at 50%, 1.02-1.60x at 70%, 1.03-2.38x at 80%; AVX2
-     * {@code 32x1c2}: 1.04-1.05x at 50% on K >= 24, 1.1-1.4x at 70%, 1.4-1.9x at 80%). With zeros
+     * {@code 32x1c2}, now {@code 64x1c2}: 1.04-1.05x at 50% on K >= 24, 1.1-1.4x at 70%, 1.4-1.9x at 80%). With zeros
      * where magnitude pruning leaves them a 1x4 block is zero with probability ~s^4: 0.13 at 60%.
      */
     static final double AUTO_SPARSE_MIN_ZERO_BLOCKS = 0.12;
