@@ -76,6 +76,15 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c2__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c2__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c2__avx2);
 
+/* AVX2 lut5 (issue 9, session 13): the 4x16c2 panel kernel with 5-bit indices (index_bits 5):
+ * tables of 32 entries (table_stride 512 per panel), bit 4 as a bitplane of 4 bytes per K pair. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_4x16c2__avx2);
+
 /* AVX-512 VNNI: 16-channel panels decoded (1 + 3 masked vpshufb per 64 weights) into scratch for
  * blocks of more than 8 pixels, in registers for fewer; the dense 8x16c4 microkernel. */
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_8x16c4__avx512vnni);

@@ -37,7 +37,7 @@ final class Q8LutGemm implements NativeGemm {
     /** Distinct weight bytes per output channel this format holds (4-bit indices). */
     public static final int MAX_VALUES = 16;
     /**
-     * With 5-bit indices ({@code lut5}: AVX-512 VNNI only, the 5th bit as a bitplane read into
+     * With 5-bit indices ({@code lut5}: AVX-512 VNNI, and AVX2 since session 13 (panel kernel), the 5th bit as a bitplane read into
      * mask registers). More values (up to 256, 8-bit indices) take as many bytes as dense int8
      * plus the tables: the dense kernel runs.
      */
@@ -261,10 +261,12 @@ final class Q8LutGemm implements NativeGemm {
             boolean c8 = layout == Layout.C8_AVX2;
             int blocks = (k + 31) / 32;
             int pairs = (n + 1) / 2;
-            this.bits = null;
+            // lut5 (PANEL_AVX2 only, session 13): per panel 256 more bytes of tables (entries
+            // 16..31, same order), 4 bytes of bitplane per K pair (2 kp per panel)
+            this.bits = five ? NativeKernels.allocate((long) np * kp / 8) : null;
             this.indices = NativeKernels.allocate(c8 ? (long) pairs * blocks * 32 : (long) np * kp / 2);
             this.tables = compact ? NativeKernels.allocate((long) COMPACT_PANEL_BYTES * (np / GROUP))
-                    : NativeKernels.allocate(c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np));
+                    : NativeKernels.allocate(c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np) * (five ? 2 : 1));
             if (compact) {
                 writeCompactTablesAvx2(tables, t, n, np, flip, c8);
             }
@@ -303,15 +305,24 @@ final class Q8LutGemm implements NativeGemm {
                         long at = base + (long) (kk / 2) * 16 + (lane % 8) * 2 + kk % 2;
                         int shift = (lane / 8) * 4;
                         indices.set(ValueLayout.JAVA_BYTE, at,
-                                (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | (idx[o][kk] << shift)));
+                                (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | ((idx[o][kk] & 15) << shift)));
+                        if (five && idx[o][kk] >= 16) {
+                            // bit (lane / 8) * 16 + (lane % 8) * 2 + kk % 2 of pair kk / 2's dword: the
+                            // word of the decoded y0 (lanes 0..7) or y1 (8..15)
+                            int bit = (lane / 8) * 16 + (lane % 8) * 2 + kk % 2;
+                            long byteAt = 2L * kp * panel + 4L * (kk / 2) + bit / 8;
+                            bits.set(ValueLayout.JAVA_BYTE, byteAt,
+                                    (byte) (bits.get(ValueLayout.JAVA_BYTE, byteAt) | (1 << (bit % 8))));
+                        }
                     }
                     if (!compact && (!shared || o == 0)) {
                         for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
                             int ch = shared ? rep : lane;
                             // ymm (ch / 8) * 4 + ch % 4, lane (ch % 8) / 4
-                            long tb = (shared ? 0 : 256L * panel) + 32L * ((ch / 8) * 4 + ch % 4) + 16L * ((ch % 8) / 4);
+                            long tb = (shared ? 0 : (five ? 512L : 256L) * panel) + 32L * ((ch / 8) * 4 + ch % 4)
+                                    + 16L * ((ch % 8) / 4);
                             for (int i = 0; i < t[o].length; i++) {
-                                tables.set(ValueLayout.JAVA_BYTE, tb + i, (byte) (t[o][i] ^ flip));
+                                tables.set(ValueLayout.JAVA_BYTE, tb + (i >= 16 ? 256 + i - 16 : i), (byte) (t[o][i] ^ flip));
                             }
                         }
                     }
@@ -408,8 +419,10 @@ final class Q8LutGemm implements NativeGemm {
      */
     static Q8LutGemm create(String family, Layout layout, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias,
             WeightStats stats, boolean bind) {
-        boolean vnni = layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI;
-        if (stats.distinctChannelMax() > (vnni ? MAX_VALUES_5 : MAX_VALUES) || !Q8GemmLayout.validGeometry(s)) {
+        // lut5: VNNI (both layouts) and AVX2 (the panel kernel at every M, session 13)
+        boolean five5 = layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI || layout == Layout.C8_AVX2
+                || layout == Layout.PANEL_AVX2;
+        if (stats.distinctChannelMax() > (five5 ? MAX_VALUES_5 : MAX_VALUES) || !Q8GemmLayout.validGeometry(s)) {
             return null;
         }
         int k;
@@ -427,7 +440,8 @@ final class Q8LutGemm implements NativeGemm {
         if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
-        if (layout == Layout.C8_AVX2 && m >= AVX2_PANEL_MIN_M) {
+        if (layout == Layout.C8_AVX2 && (m >= AVX2_PANEL_MIN_M || stats.distinctChannelMax() > MAX_VALUES)) {
+            // lut5 on AVX2: the panel kernel at every M (no in-register 5-bit kernel; session 13)
             layout = Layout.PANEL_AVX2;
         } else if (layout == Layout.PANEL_VNNI && m < VNNI_PANEL_MIN_M) {
             layout = Layout.C16_VNNI;
