@@ -206,6 +206,25 @@ class LutFiveAvx2KernelsTest {
         }
     }
 
+    /** auto (WeightKernels.AUTO_LUT5_AVX2): the dense AVX2 kernel for 17..32 values, the lut4 one for 16. */
+    @Test
+    void autoKeepsDenseForThirtyTwoValues() {
+        assumeKernel();
+        for (int clusters : new int[] {16, 32}) {
+            Model m = Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D,
+                    new Conv(1, 28, 28, 128, 24, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), 11, values(clusters, true));
+            try {
+                System.setProperty(KernelPath.PROPERTY, "avx2");
+                System.setProperty(WeightFormat.PROPERTY, "auto");
+                OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
+                assertTrue(k.kernel().contains("_lut4") == (clusters == 16) && !k.kernel().contains("_lut5_"),
+                        clusters + ": " + k.kernel() + " " + k.why());
+            } finally {
+                clear();
+            }
+        }
+    }
+
     /**
      * Resident bytes: per channel K / 2 of indices, K / 8 of bitplane, 32 of table (one 512-byte
      * table block for the layer where it shares one): 1280 -> 64, 65% of dense int8.

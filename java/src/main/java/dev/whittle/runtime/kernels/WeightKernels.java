@@ -107,6 +107,18 @@ public final class WeightKernels {
      * channel), below they are not smaller (100% at K = 32).
      */
     static final int AUTO_LUT_PANEL_MIN_K = 64;
+    /**
+     * auto: whether the AVX2 5-bit-index kernel ({@code lut5_4x16c2__avx2}, session 13) is taken
+     * for 17..32 values: no, it is below dense AVX2 everywhere measured. {@code LutGemmBenchmark.main
+     * 300 qu8 avx2 SHAPES 32} (dense and lut5 of the same weights in one process, invoked
+     * alternately, min of 200-300, one thread, Zen 4 shared, load ~4-5), dense / lut5:
+     * 56x56x24x144 0.98-0.99, 56x56x144x24 0.96, 28x28x192x32 0.97, 28x28x32x192 0.89-0.99,
+     * 14x14x384x64 0.96, 14x14x96x576 0.96, 7x7x320x1280 0.84, FC 1280 -> 1001 batch 1 / 4 / 16
+     * 0.18 / 0.29 / 0.62 (the panel decode, ~45 ops per 32 weights, twice lut4's, is not
+     * amortized at few pixels). {@code --kernels lut} still takes it (the memory: 65% of dense int8
+     * at K = 1280). kernels/README.md, "lut5 on AVX2".
+     */
+    static final boolean AUTO_LUT5_AVX2 = false;
 
     /**
      * sparse and auto: a 2:4 layer this sparse (fraction of all-zero 1x4 blocks; 0.3 is about 75%
@@ -204,6 +216,11 @@ public final class WeightKernels {
         }
         for (Candidate<F> c : candidates) {
             K k = KernelRegistry.fastestOr(c.family(), build, null);
+            if (k instanceof dev.whittle.runtime.Kernel<?> lut5 && format == WeightFormat.AUTO && !AUTO_LUT5_AVX2
+                    && lut5.name().contains("_lut5_") && lut5.name().endsWith("__avx2")) {
+                declined += "lut5 on AVX2 (below dense, AUTO_LUT5_AVX2); ";
+                continue;
+            }
             if (k != null) {
                 return new Choice<>(k, c.format() + " (--kernels " + format.label() + "); " + s.summary());
             }
