@@ -85,6 +85,15 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_4x16c2__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_4x16c2__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_4x16c2__avx2);
 
+/* AVX2 lut5, 1..15 pixels (session 13): the 4x2c16 kernel with index_bits 5: pair tables of 64
+ * bytes (entries 16..31 at 32), 8 bytes of bit-4 bitplane per pair and 32-K block. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_4x2c16__avx2);
+
 /* AVX-512 VNNI: 16-channel panels decoded (1 + 3 masked vpshufb per 64 weights) into scratch for
  * blocks of more than 8 pixels, in registers for fewer; the dense 8x16c4 microkernel. */
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut4_8x16c4__avx512vnni);

@@ -37,7 +37,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * zero rows; resident bytes; and the whole MobileNet v2 clustered to 32 values per channel.
  */
 class LutFiveAvx2KernelsTest {
-    private static final String LUT5 = "_lut5_4x16c2__avx2";
+    /** Either AVX2 lut5 kernel: lut5_4x2c16 below 16 pixels, lut5_4x16c2 from there (or everywhere with split=false). */
+    private static final String LUT5 = "_lut5_";
+    private static final String PANEL = "_lut5_4x16c2__avx2";
+    private static final String SPLIT = "_lut5_4x2c16__avx2";
+    /** Q8LutGemm.SPLIT_PROPERTY: false keeps the panel kernel at few pixels. */
+    private static final String SPLIT_PROPERTY = "whittle.lut.split";
     private static final List<KernelFamily<ConvKernelFactory>> FAMILIES = List.of(KernelRegistry.QS8_CONV2D,
             KernelRegistry.QS8_QC8W_CONV2D, KernelRegistry.QU8_CONV2D);
     private static final int[] OUT = {1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 70};
@@ -51,11 +56,13 @@ class LutFiveAvx2KernelsTest {
     private static void clear() {
         System.clearProperty(KernelPath.PROPERTY);
         System.clearProperty(WeightFormat.PROPERTY);
+        System.clearProperty(SPLIT_PROPERTY);
     }
 
     private static void assumeKernel() {
         assumeTrue(KernelPath.AVX2.supportedBy(CpuFeatures.detect())
-                && NativeKernels.has("whittle_qu8_fully_connected" + LUT5), "no AVX2 lut5 kernel here");
+                && NativeKernels.has("whittle_qu8_fully_connected" + PANEL)
+                && NativeKernels.has("whittle_qu8_fully_connected" + SPLIT), "no AVX2 lut5 kernels here");
     }
 
     /**
@@ -65,6 +72,11 @@ class LutFiveAvx2KernelsTest {
      * @return the dispatched kernel
      */
     private static String check(Model model, String label, long seed, int extremes, String expect) {
+        return check(model, label, seed, extremes, expect, true);
+    }
+
+    /** As above; {@code split = false}: the panel kernel at few pixels too. */
+    private static String check(Model model, String label, long seed, int extremes, String expect, boolean split) {
         try {
             System.setProperty(KernelPath.PROPERTY, "reference");
             System.setProperty(WeightFormat.PROPERTY, "dense");
@@ -73,8 +85,12 @@ class LutFiveAvx2KernelsTest {
             byte[] expected = Q8GemmConvTest.run(ref, in, 1);
             System.setProperty(KernelPath.PROPERTY, "avx2");
             System.setProperty(WeightFormat.PROPERTY, "lut");
+            System.setProperty(SPLIT_PROPERTY, Boolean.toString(split));
             CompiledModel fast = CompiledModel.compile(model);
             String name = OpProfile.kernelNames(fast).get(0);
+            if (!split) {
+                assertTrue(!name.contains(SPLIT), label + ": " + name);
+            }
             if (expect != null) {
                 assertTrue(name.contains(expect) && name.endsWith("__avx2"), label + ": expected " + expect + ", got "
                         + name + " because " + OpProfile.kernelChoices(fast));
@@ -114,8 +130,8 @@ class LutFiveAvx2KernelsTest {
                         seed, values(clusters, perChannel));
                 // K >= 64 with >= 17 clusters: some channel holds more than 16 values
                 String name = check(m, types[t] + (t == 1 ? " per-channel" : "") + " fc " + batches + "x" + kk + " -> "
-                        + OUT[i] + " clusters " + clusters + (perChannel ? "/channel" : "/layer"), seed++, 0,
-                        kk >= 64 ? LUT5 : "_lut");
+                        + OUT[i] + " clusters " + clusters + (perChannel ? "/channel" : "/layer"), seed, 0,
+                        kk >= 64 ? LUT5 : "_lut", seed++ % 3 != 0);
                 lut5 += name.contains(LUT5) ? 1 : 0;
                 cases++;
             }
@@ -232,18 +248,42 @@ class LutFiveAvx2KernelsTest {
     @Test
     void packedWeightsAreIndicesBitplaneAndTables() {
         assumeKernel();
+        for (int batches : new int[] {1, 16}) {
         for (boolean perChannel : new boolean[] {true, false}) {
-            Model m = Q8GemmFullyConnectedTest.build(TensorType.INT8, true, 1, 1280, 64, 0, 0, true, 0, 7,
+            Model m = Q8GemmFullyConnectedTest.build(TensorType.INT8, true, batches, 1280, 64, 0, 0, true, 0, 7,
                     values(32, perChannel));
             try {
                 System.setProperty(KernelPath.PROPERTY, "avx2");
                 System.setProperty(WeightFormat.PROPERTY, "lut");
                 OpProfile.KernelChoice k = OpProfile.kernelChoices(CompiledModel.compile(m)).get(0);
-                assertTrue(k.kernel().contains(LUT5), k.kernel());
-                assertEquals(64L * (640 + 160) + (perChannel ? 64L * 32 : 512), k.weightBytes(), k.kernel());
+                assertTrue(k.kernel().contains(batches == 1 ? SPLIT : PANEL), k.kernel());
+                // a shared table: 64 bytes (the pair tables of lut5_4x2c16) or 512 (a panel's)
+                assertEquals(64L * (640 + 160) + (perChannel ? 64L * 32 : batches == 1 ? 64 : 512), k.weightBytes(),
+                        k.kernel());
             } finally {
                 clear();
             }
+        }
+        }
+    }
+
+    /** lut5_4x2c16 at 1..15 pixels, lut5_4x16c2 from 16 on (and at 1 with split=false), both exact. */
+    @Test
+    void eachKernelWhereItBelongs() {
+        assumeKernel();
+        long seed = 9000;
+        for (int batches : new int[] {1, 2, 4, 7, 8, 9, 15, 16, 17}) {
+            for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+                Model m = Q8GemmFullyConnectedTest.build(t, t == TensorType.INT8, batches, 320, 37, 0, 0, true, 0, seed,
+                        values(32, batches % 2 == 0));
+                check(m, t + " fc batch " + batches, seed, 0, batches < 16 ? SPLIT : PANEL);
+                check(m, t + " fc batch " + batches + " split=false", seed++, 0, PANEL, false);
+            }
+        }
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            // 3x3 s2 on 5x5 SAME: 9 pixels (im2col gather on the byte-decode kernel)
+            Conv c = new Conv(1, 5, 5, 24, 19, 3, 3, 2, 2, 1, 1, 0, 0, 0, 0, true);
+            check(Q8GemmConvTest.build(f, c, seed, values(32, true)), f.name() + " " + c.label(), seed++, 0, SPLIT);
         }
     }
 
@@ -268,7 +308,7 @@ class LutFiveAvx2KernelsTest {
             System.setProperty(WeightFormat.PROPERTY, "lut");
             CompiledModel lut = CompiledModel.compile(m);
             List<String> names = OpProfile.kernelNames(lut);
-            long lut5 = names.stream().filter(n -> n.endsWith(LUT5)).count();
+            long lut5 = names.stream().filter(n -> n.contains(LUT5) && n.endsWith("__avx2")).count();
             assertTrue(lut5 >= 30, lut5 + " lut5 kernels: " + names);
             assertTrue(names.stream().noneMatch(n -> n.contains("avx512")), names.toString());
             double ratio = (double) lut.residentWeightBytes() / denseBytes;

@@ -264,7 +264,7 @@ class LutKernelsTest {
                 System.setProperty(WeightFormat.PROPERTY, "lut");
                 System.setProperty(KernelPath.PROPERTY, e.path().label());
                 String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
-                assertTrue(name.contains(e.path() == KernelPath.AVX512VNNI ? "_lut5_4x16c16__" : "_lut5_4x16c2__avx2"),
+                assertTrue(name.contains(e.path() == KernelPath.AVX512VNNI ? "_lut5_4x16c16__" : "_lut5_4x2c16__avx2"),
                         "fc on " + e.path() + ": " + name);
             }
         }

@@ -263,10 +263,12 @@ final class Q8LutGemm implements NativeGemm {
             int pairs = (n + 1) / 2;
             // lut5 (PANEL_AVX2 only, session 13): per panel 256 more bytes of tables (entries
             // 16..31, same order), 4 bytes of bitplane per K pair (2 kp per panel)
-            this.bits = five ? NativeKernels.allocate((long) np * kp / 8) : null;
+            // lut5_4x2c16 (C8_AVX2, 1..15 pixels): pair tables of 64 bytes (entries 16..31 at 32), 8
+            // bytes of bitplane per pair and 32-K block
+            this.bits = five ? NativeKernels.allocate(c8 ? (long) pairs * blocks * 8 : (long) np * kp / 8) : null;
             this.indices = NativeKernels.allocate(c8 ? (long) pairs * blocks * 32 : (long) np * kp / 2);
             this.tables = compact ? NativeKernels.allocate((long) COMPACT_PANEL_BYTES * (np / GROUP))
-                    : NativeKernels.allocate(c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np) * (five ? 2 : 1));
+                    : NativeKernels.allocate((c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np)) * (five ? 2 : 1));
             if (compact) {
                 writeCompactTablesAvx2(tables, t, n, np, flip, c8);
             }
@@ -276,10 +278,11 @@ final class Q8LutGemm implements NativeGemm {
                     int lane = o % 2;
                     if (!compact && (!shared || o == 0)) {
                         for (int i = 0; i < t[o].length; i++) {
-                            tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : 32L * pair) + 16L * lane + i,
+                            long at = i >= 16 ? 32 + i - 16 : i;
+                            tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : (five ? 64L : 32L) * pair) + 16L * lane + at,
                                     (byte) (t[o][i] ^ flip));
                             if (shared) {
-                                tables.set(ValueLayout.JAVA_BYTE, 16L + i, (byte) (t[o][i] ^ flip));
+                                tables.set(ValueLayout.JAVA_BYTE, 16L + at, (byte) (t[o][i] ^ flip));
                             }
                         }
                     }
@@ -290,7 +293,15 @@ final class Q8LutGemm implements NativeGemm {
                             for (int j = 0; j < 4; j++) {
                                 int kk = 32 * b + 8 * j + i;
                                 if (kk < k) {
-                                    word |= idx[o][kk] << (4 * j);
+                                    word |= (idx[o][kk] & 15) << (4 * j);
+                                    if (five && idx[o][kk] >= 16) {
+                                        // nibble j of word i: byte 2 i + j / 2 of the decoded wa (j even)
+                                        // or wb (j odd), bit 16 lane + byte of dword j % 2
+                                        int bit = 16 * lane + 2 * i + j / 2;
+                                        long byteAt = ((long) pair * blocks + b) * 8 + 4L * (j % 2) + bit / 8;
+                                        bits.set(ValueLayout.JAVA_BYTE, byteAt,
+                                                (byte) (bits.get(ValueLayout.JAVA_BYTE, byteAt) | (1 << (bit % 8))));
+                                    }
                                 }
                             }
                             indices.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + 32L * b + 2L * i, (short) word);
@@ -351,7 +362,7 @@ final class Q8LutGemm implements NativeGemm {
         params.set(ValueLayout.JAVA_LONG, 256, indices.address());
         params.set(ValueLayout.JAVA_LONG, 264, tables.address());
         params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : compact ? COMPACT_PANEL_BYTES
-                : layout == Layout.C8_AVX2 ? 32 : five ? 512 : 256);
+                : layout == Layout.C8_AVX2 ? (five ? 64 : 32) : five ? 512 : 256);
         params.set(ValueLayout.JAVA_INT, 276, (k + 31) / 32);
         params.set(ValueLayout.JAVA_LONG, 280, bits == null ? 0 : bits.address());
         params.set(ValueLayout.JAVA_INT, 288, five ? 5 : 4);
@@ -440,8 +451,10 @@ final class Q8LutGemm implements NativeGemm {
         if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
-        if (layout == Layout.C8_AVX2 && (m >= AVX2_PANEL_MIN_M || stats.distinctChannelMax() > MAX_VALUES)) {
-            // lut5 on AVX2: the panel kernel at every M (no in-register 5-bit kernel; session 13)
+        boolean fiveAvx2 = layout == Layout.C8_AVX2 && stats.distinctChannelMax() > MAX_VALUES;
+        if (layout == Layout.C8_AVX2 && (m >= AVX2_PANEL_MIN_M || (fiveAvx2 && !lut5Split(family)))) {
+            // lut5 on AVX2: lut5_4x2c16 below AVX2_PANEL_MIN_M pixels, the panel kernel from there
+            // (or at every M with -Dwhittle.lut.split=false; session 13)
             layout = Layout.PANEL_AVX2;
         } else if (layout == Layout.PANEL_VNNI && m < VNNI_PANEL_MIN_M) {
             layout = Layout.C16_VNNI;
@@ -499,6 +512,8 @@ final class Q8LutGemm implements NativeGemm {
         }
         if (layout == Layout.C8_AVX2 && !five && m <= AVX2_SPLIT_MAX_M && split(family)) {
             suffix = SPLIT_SUFFIX;
+        } else if (layout == Layout.C8_AVX2 && five) {
+            suffix = LUT5_SPLIT_SUFFIX;
         }
         return new Q8LutGemm(family + "_" + suffix, layout, s, k, kp, (int) mb, weights,
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five, bind, compact);
@@ -525,6 +540,20 @@ final class Q8LutGemm implements NativeGemm {
     static final long AVX2_SPLIT_MAX_M = 7;
     /** {@code -Dwhittle.lut.split=false} keeps {@code lut4_8x2c8} at few pixels: tests, comparisons. */
     static final String SPLIT_PROPERTY = "whittle.lut.split";
+
+    /**
+     * lut5 on AVX2 at fewer than {@link #AVX2_PANEL_MIN_M} pixels (session 13): the
+     * {@code lut4_4x2c16} byte decode with a second {@code vpshufb} and a {@code vpblendvb} per 32
+     * weights (C8_AVX2 indices, 64-byte pair tables, 8 bytes of bitplane per pair and block).
+     * The panel kernel at few pixels (its first version) measured 0.18 of dense at FC batch 1.
+     */
+    static final String LUT5_SPLIT_SUFFIX = "lut5_4x2c16__avx2";
+
+    /** Whether the AVX2 lut5 byte-decode kernel runs (property, library). */
+    static boolean lut5Split(String family) {
+        return !"false".equals(System.getProperty(SPLIT_PROPERTY))
+                && NativeKernels.has("whittle_" + family + "_" + LUT5_SPLIT_SUFFIX);
+    }
 
     /** Whether the AVX2 byte-decode kernel runs (property, library). */
     static boolean split(String family) {
