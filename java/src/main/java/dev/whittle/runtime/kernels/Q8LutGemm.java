@@ -37,8 +37,9 @@ final class Q8LutGemm implements NativeGemm {
     /** Distinct weight bytes per output channel this format holds (4-bit indices). */
     public static final int MAX_VALUES = 16;
     /**
-     * With 5-bit indices ({@code lut5}: AVX-512 VNNI, and AVX2 since session 13 (panel kernel), the 5th bit as a bitplane read into
-     * mask registers). More values (up to 256, 8-bit indices) take as many bytes as dense int8
+     * With 5-bit indices ({@code lut5}: the 5th bit as a bitplane, read into mask registers on
+     * AVX-512 VNNI, expanded to a {@code vpblendvb} byte mask on AVX2 since session 13:
+     * {@code lut5_4x2c16} below 16 pixels, {@code lut5_4x16c2} from there). More values (up to 256, 8-bit indices) take as many bytes as dense int8
      * plus the tables: the dense kernel runs.
      */
     public static final int MAX_VALUES_5 = 32;

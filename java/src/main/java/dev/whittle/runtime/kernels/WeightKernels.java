@@ -113,10 +113,13 @@ public final class WeightKernels {
      * 300 qu8 avx2 SHAPES 32} (dense and lut5 of the same weights in one process, invoked
      * alternately, min of 200-300, one thread, Zen 4 shared, load ~4-5), dense / lut5:
      * 56x56x24x144 0.98-0.99, 56x56x144x24 0.96, 28x28x192x32 0.97, 28x28x32x192 0.89-0.99,
-     * 14x14x384x64 0.96, 14x14x96x576 0.96, 7x7x320x1280 0.84, FC 1280 -> 1001 batch 1 / 4 / 16
-     * 0.18 / 0.29 / 0.62 (the panel decode, ~45 ops per 32 weights, twice lut4's, is not
-     * amortized at few pixels). {@code --kernels lut} still takes it (the memory: 65% of dense int8
-     * at K = 1280). kernels/README.md, "lut5 on AVX2".
+     * 14x14x384x64 0.96, 14x14x96x576 0.96, 7x7x320x1280 0.84 ({@code lut5_4x16c2}: the panel
+     * decode, ~45 ops per 32 weights, twice lut4's); FC 1280 -> 1001 batch 1 / 2 / 4 / 7 / 15 0.60 /
+     * 0.52 / 0.57 / 0.55 / 0.56 ({@code lut5_4x2c16}), batch 16 0.62. Only with the weights evicted
+     * before each invoke ({@code -Dwhittle.bench.evictMb=64}) does it win: batch 1 1.66, batch 4
+     * 1.47; a hot loss of 0.6 is too much to bet on cold weights (lut4 takes one pixel at 0.9 hot).
+     * {@code --kernels lut} still takes it (the memory: 65% of dense int8 at K = 1280).
+     * kernels/README.md, "lut5 on AVX2".
      */
     static final boolean AUTO_LUT5_AVX2 = false;
 
