@@ -159,6 +159,15 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c16__neondot);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__neondot);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c16__neondot);
 
+/* NEON DotProd lut5 (session 13): the c16 kernel with index_bits 5 (the VNNI lut5 c16 format),
+ * one vqtbl2q_s8 per 16 weights on the 32-entry table; every M. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_4x16c16__neondot);
+
 #ifdef __cplusplus
 }
 #endif

@@ -433,7 +433,7 @@ final class Q8LutGemm implements NativeGemm {
             WeightStats stats, boolean bind) {
         // lut5: VNNI (both layouts) and AVX2 (the panel kernel at every M, session 13)
         boolean five5 = layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI || layout == Layout.C8_AVX2
-                || layout == Layout.PANEL_AVX2;
+                || layout == Layout.PANEL_AVX2 || layout == Layout.PANEL_NEON || layout == Layout.C16_NEON;
         if (stats.distinctChannelMax() > (five5 ? MAX_VALUES_5 : MAX_VALUES) || !Q8GemmLayout.validGeometry(s)) {
             return null;
         }
@@ -459,7 +459,8 @@ final class Q8LutGemm implements NativeGemm {
             layout = Layout.PANEL_AVX2;
         } else if (layout == Layout.PANEL_VNNI && m < VNNI_PANEL_MIN_M) {
             layout = Layout.C16_VNNI;
-        } else if (layout == Layout.PANEL_NEON && m < NEON_PANEL_MIN_M) {
+        } else if (layout == Layout.PANEL_NEON && (m < NEON_PANEL_MIN_M || stats.distinctChannelMax() > MAX_VALUES)) {
+            // NEON lut5 (session 13): the c16 kernel at every M (vqtbl2q_s8 on the 32-entry table)
             layout = Layout.C16_NEON;
         }
         kp = Q8Gemm.roundUp(k, layout.kBlock);
@@ -750,7 +751,9 @@ final class Q8LutGemm implements NativeGemm {
      * pointer fields point at (indices, tables, the channel block), as written at prepare.
      */
     MemorySegment[] blocks() {
-        return new MemorySegment[] {params, indices, tables, channel};
+        // lut5: the bitplane too (the replay relocates every pointer field into any block)
+        return bits == null ? new MemorySegment[] {params, indices, tables, channel}
+                : new MemorySegment[] {params, indices, tables, channel, bits};
     }
 
     @Override
