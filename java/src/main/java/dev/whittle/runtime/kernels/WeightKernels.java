@@ -220,8 +220,10 @@ public final class WeightKernels {
         for (Candidate<F> c : candidates) {
             K k = KernelRegistry.fastestOr(c.family(), build, null);
             if (k instanceof dev.whittle.runtime.Kernel<?> lut5 && format == WeightFormat.AUTO && !AUTO_LUT5_AVX2
-                    && lut5.name().contains("_lut5_") && lut5.name().endsWith("__avx2")) {
-                declined += "lut5 on AVX2 (below dense, AUTO_LUT5_AVX2); ";
+                    && lut5.name().contains("_lut5_") && !lut5.name().endsWith("__avx512vnni")) {
+                // AVX2 (measured below dense) and NEON (lut5_4x16c16__neondot: the in-register c16
+                // kernel at every M, not measured, whose VNNI twin runs 0.68-0.71 of dense at 49-196 pixels)
+                declined += "lut5 off AVX-512 VNNI (below dense, AUTO_LUT5_AVX2); ";
                 continue;
             }
             if (k != null) {
