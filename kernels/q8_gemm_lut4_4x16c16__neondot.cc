@@ -39,13 +39,34 @@ namespace {
 using namespace whittle_q8_4x16c4_neondot;
 
 // Channels n .. n + 3 (panel positions 4 g .. 4 g + 3; nc4 of them stored) of MR pixels.
-template <int MR, bool GL, bool U>
+// lut5 (FIVE, issue 9, session 13): entries 16..31 of channel j's table 256 bytes after its 16
+// (t2[j] = {t, th}: one vqtbl2q_s8 looks up all 32); bit 4 of each index in the VNNI c16 bitplane
+// (per 32-K block 64 bytes, channel position j at 16 j, the low nibbles' 16 K in the 8 bytes at
+// 0, the high nibbles' at 8, channel quarter g's 16 bits at byte 2 g of each: bits points there).
+// The 16 bits become a byte mask (dup, TBL spreading byte i / 8, CMTST with bit i % 8), its 0x10
+// is or-ed into the nibble: 4 more ops and a 2-register TBL per 16 weights.
+template <bool FIVE>
+WHITTLE_Q8_INLINE int8x16_t lookup(const int8x16x2_t& t2, uint8x16_t nib, const uint8_t* bits) {
+  if (!FIVE) {
+    return vqtbl1q_s8(t2.val[0], nib);
+  }
+  uint16_t b16;
+  memcpy(&b16, bits, 2);
+  static const uint8_t kSpread[16] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+  static const uint8_t kBit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  const uint8x16_t spread = vqtbl1q_u8(vreinterpretq_u8_u16(vdupq_n_u16(b16)), vld1q_u8(kSpread));
+  const uint8x16_t hi = vandq_u8(vtstq_u8(spread, vld1q_u8(kBit)), vdupq_n_u8(0x10));
+  return vqtbl2q_s8(t2, vorrq_u8(nib, hi));
+}
+
+template <int MR, bool GL, bool U, bool FIVE>
 WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t* a, int32_t a_stride,
-                                 const int32_t* row_terms, const uint8_t* idx, const uint8_t* tb, int32_t n,
-                                 int32_t nc4, uint8_t* out, int32_t out_stride) {
-  int8x16_t t[4];
+                                 const int32_t* row_terms, const uint8_t* idx, const uint8_t* tb, const uint8_t* bits,
+                                 int32_t n, int32_t nc4, uint8_t* out, int32_t out_stride) {
+  int8x16x2_t t[4];
   _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
-    t[j] = vld1q_s8(reinterpret_cast<const int8_t*>(tb + 64 * j));
+    t[j].val[0] = vld1q_s8(reinterpret_cast<const int8_t*>(tb + 64 * j));
+    t[j].val[1] = FIVE ? vld1q_s8(reinterpret_cast<const int8_t*>(tb + 256 + 64 * j)) : t[j].val[0];
   }
   int32x4_t acc[kMR][4];
   _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
@@ -66,8 +87,9 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
     int8x16_t wh[4];
     _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
       const uint8x16_t v = vld1q_u8(idx + 64 * j);
-      wl[j] = vqtbl1q_s8(t[j], vandq_u8(v, low));
-      wh[j] = vqtbl1q_s8(t[j], vshrq_n_u8(v, 4));
+      const uint8_t* bj = FIVE ? bits + (size_t) b * 64 + 16 * j : nullptr;
+      wl[j] = lookup<FIVE>(t[j], vandq_u8(v, low), bj);
+      wh[j] = lookup<FIVE>(t[j], vshrq_n_u8(v, 4), FIVE ? bj + 8 : nullptr);
     }
     _Pragma("GCC unroll 4") for (int r = 0; r < MR; r++) {
       const int8x16_t xl = vld1q_s8(reinterpret_cast<const int8_t*>(a + (size_t) r * a_stride + 32 * b));
@@ -106,8 +128,8 @@ WHITTLE_Q8_INLINE void microtile(const whittle_q8_gemm_params* p, const uint8_t*
   }
 }
 
-template <bool GL, bool U>
-static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+template <bool GL, bool U, bool FIVE>
+static void run_f(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                   int32_t m1, int32_t n0, int32_t n1) {
   const whittle_q8_gemm_params* p = &lp->gemm;
   const int32_t kp = p->kp;
@@ -117,6 +139,7 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
       p, input, reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~(uintptr_t) 63));
   const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
   const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
+  const uint8_t* bits = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->bits));
   const int32_t n_total = p->out_c;
   // 12-byte tables (table_format 2, q8_lut_compact_neon.h): a panel's 16-byte tables rebuilt on
   // the stack when the loop reaches a panel other than the last one rebuilt
@@ -138,13 +161,25 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
         }
         tb = rebuilt + 16 * g;
       }
+      // lut5: the panel's bitplane (2 kp bytes), quarter g's 16 bits at byte 2 g of each 8
+      const uint8_t* pb = FIVE ? bits + panel * 2 * (size_t) kp + 2 * g : nullptr;
       const int32_t nc4 = n_total - n < 4 ? n_total - n : 4;
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       for_microtiles(rows, [&](auto mr, int32_t r) __attribute__((always_inline)) {
-        microtile<decltype(mr)::value, GL, U>(p, rows_at + (size_t) r * kp, kp, stage.row_terms + r, idx, tb, n, nc4,
-                                              out + (size_t) r * n_total, n_total);
+        microtile<decltype(mr)::value, GL, U, FIVE>(p, rows_at + (size_t) r * kp, kp, stage.row_terms + r, idx, tb, pb,
+                                                    n, nc4, out + (size_t) r * n_total, n_total);
       });
     }
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  if (lp->index_bits == 5) {
+    run_f<GL, U, true>(lp, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_f<GL, U, false>(lp, input, output, scratch, m0, m1, n0, n1);
   }
 }
 
@@ -164,3 +199,12 @@ WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qu8_conv2d_lut4_4x16c16__neondot)
 WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_fully_connected_lut4_4x16c16__neondot)
 WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__neondot)
 WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qu8_fully_connected_lut4_4x16c16__neondot)
+
+// lut5 (issue 9, session 13): index_bits = 5, every M (no NEON lut5 panel kernel): the VNNI
+// lut5_4x16c16 indices, tables (512 bytes per panel) and bitplane byte for byte.
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_conv2d_lut5_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_qc8w_conv2d_lut5_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qu8_conv2d_lut5_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_fully_connected_lut5_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qs8_qc8w_fully_connected_lut5_4x16c16__neondot)
+WHITTLE_Q8_LUT_C16_NEONDOT(whittle_qu8_fully_connected_lut5_4x16c16__neondot)

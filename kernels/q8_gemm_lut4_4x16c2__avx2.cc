@@ -43,9 +43,9 @@ using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 using namespace whittle_q8_4x16c2_avx2;  // NOLINT: kMR, kNR, widen, microtile, microtile8 (the dense kernel's)
 
 // Decodes a panel's kp / 2 K pairs of indices into the dense int16 layout (64 bytes per pair).
-template <bool SHARED>
-static void decode_panel(const whittle_q8_gemm_params* p, const uint8_t* tb, const uint8_t* idx, int32_t n,
-                         int32_t pairs, int16_t* dst) {
+template <bool SHARED, bool FIVE>
+static void decode_panel(const whittle_q8_gemm_params* p, const uint8_t* tb, const uint8_t* idx, const uint8_t* bits,
+                         int32_t n, int32_t pairs, int16_t* dst) {
   const int32_t* coef = whittle_q8::channel_array(p, WHITTLE_Q8_LUT_CH_COEF) + n;
   // (coef & 0xFFFF) in both int16 halves of each channel's dword
   const __m256i lo16 = _mm256_set1_epi32(0xFFFF);
@@ -62,6 +62,25 @@ static void decode_panel(const whittle_q8_gemm_params* p, const uint8_t* tb, con
   const __m256i b2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 192));
   const __m256i b3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 224));
   const __m256i m = _mm256_set1_epi16(0x000F);
+  // lut5: entries 16..31 (the panel's second 256 bytes of tables, same order), and the byte
+  // masks of the bit-4 bitplane: bits 0..15 of a pair's dword select words 0..15 of y0, bits
+  // 16..31 those of y1; vpshufb of the broadcast dword puts bitplane byte (lane + 2 half) in
+  // each word's low byte and 0 in its high byte, vpand + vpcmpeqb with the word's bit (high
+  // byte 1: never equal) give 0xFF in the low byte of the words whose index is >= 16.
+  const __m256i h0 = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 256)) : a0;
+  const __m256i h1 = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 288)) : a0;
+  const __m256i h2 = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 320)) : a0;
+  const __m256i h3 = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 352)) : a0;
+  const __m256i g0 = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 384)) : a0;
+  const __m256i g1 = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 416)) : a0;
+  const __m256i g2 = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 448)) : a0;
+  const __m256i g3 = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tb + 480)) : a0;
+  const __m256i spread0 = _mm256_setr_epi8(0, -128, 0, -128, 0, -128, 0, -128, 0, -128, 0, -128, 0, -128, 0, -128,  //
+                                           1, -128, 1, -128, 1, -128, 1, -128, 1, -128, 1, -128, 1, -128, 1, -128);
+  const __m256i spread1 = _mm256_setr_epi8(2, -128, 2, -128, 2, -128, 2, -128, 2, -128, 2, -128, 2, -128, 2, -128,  //
+                                           3, -128, 3, -128, 3, -128, 3, -128, 3, -128, 3, -128, 3, -128, 3, -128);
+  const __m256i bit = _mm256_setr_epi8(1, 1, 2, 1, 4, 1, 8, 1, 16, 1, 32, 1, 64, 1, -128, 1,  //
+                                       1, 1, 2, 1, 4, 1, 8, 1, 16, 1, 32, 1, 64, 1, -128, 1);
   for (int32_t j = 0; j < pairs; j++) {
     const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + (size_t) j * 16)));
     const __m256i i0 = _mm256_and_si256(v, m);
@@ -75,6 +94,26 @@ static void decode_panel(const whittle_q8_gemm_params* p, const uint8_t* tb, con
       y1 = _mm256_blend_epi32(y1, _mm256_shuffle_epi8(b2, i1), 0x44);
       y0 = _mm256_blend_epi32(y0, _mm256_shuffle_epi8(a3, i0), 0x88);
       y1 = _mm256_blend_epi32(y1, _mm256_shuffle_epi8(b3, i1), 0x88);
+    }
+    if (FIVE) {
+      __m256i z0 = _mm256_shuffle_epi8(h0, i0);
+      __m256i z1 = _mm256_shuffle_epi8(g0, i1);
+      if (!SHARED) {
+        z0 = _mm256_blend_epi32(z0, _mm256_shuffle_epi8(h1, i0), 0x22);
+        z1 = _mm256_blend_epi32(z1, _mm256_shuffle_epi8(g1, i1), 0x22);
+        z0 = _mm256_blend_epi32(z0, _mm256_shuffle_epi8(h2, i0), 0x44);
+        z1 = _mm256_blend_epi32(z1, _mm256_shuffle_epi8(g2, i1), 0x44);
+        z0 = _mm256_blend_epi32(z0, _mm256_shuffle_epi8(h3, i0), 0x88);
+        z1 = _mm256_blend_epi32(z1, _mm256_shuffle_epi8(g3, i1), 0x88);
+      }
+      int32_t word;
+      memcpy(&word, bits + (size_t) j * 4, 4);
+      const __m256i b = _mm256_set1_epi32(word);
+      const __m256i s0 = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(b, spread0), bit), bit);
+      const __m256i s1 = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(b, spread1), bit), bit);
+      // the high bytes keep t[0] of the low table, as CH_COEF expects
+      y0 = _mm256_blendv_epi8(y0, z0, s0);
+      y1 = _mm256_blendv_epi8(y1, z1, s1);
     }
     _mm256_store_si256(reinterpret_cast<__m256i*>(dst + (size_t) j * 32), _mm256_add_epi16(y0, corr0));
     _mm256_store_si256(reinterpret_cast<__m256i*>(dst + (size_t) j * 32 + 16), _mm256_add_epi16(y1, corr1));
@@ -102,7 +141,7 @@ static void run_half(const whittle_q8_gemm_params* p, const int16_t* a, int32_t 
   }
 }
 
-template <bool GL, bool U, bool SHARED>
+template <bool GL, bool U, bool SHARED, bool FIVE>
 static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                   int32_t m1, int32_t n0, int32_t n1) {
   const whittle_q8_gemm_params* p = &lp->gemm;
@@ -117,6 +156,7 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const bool is_unsigned = p->is_unsigned != 0;
   const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
   const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
+  const uint8_t* bits = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->bits));
   const size_t panel_idx = (size_t) kNR * kp / 2;
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
@@ -172,12 +212,14 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
     }
     for (int32_t n = n0; n < n1; n += kNR) {
       const uint8_t* tb = tables + (size_t) (n / kNR) * lp->table_stride;
-      if (!SHARED && compact) {
+      if (!SHARED && !FIVE && compact) {
         // 12-byte tables (table_format 2): the panel's 16-byte tables rebuilt on the stack
         whittle_q8_lut_compact_avx2::expand(tb, rebuilt);
         tb = rebuilt;
       }
-      decode_panel<SHARED>(p, tb, indices + (size_t) (n / kNR) * panel_idx, n, kp / 2, panel);
+      // lut5: per panel 4 bytes of bitplane per K pair (2 kp bytes)
+      decode_panel<SHARED, FIVE>(p, tb, indices + (size_t) (n / kNR) * panel_idx,
+                                 FIVE ? bits + (size_t) (n / kNR) * 2 * kp : nullptr, n, kp / 2, panel);
       const int32_t nc = n_total - n < kNR ? n_total - n : kNR;
       uint8_t* out = output + (size_t) mb0 * n_total + n;
       if (nc <= 8) {
@@ -209,10 +251,17 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
 template <bool GL, bool U>
 static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                   int32_t m1, int32_t n0, int32_t n1) {
+  const bool five = lp->index_bits == 5;
   if (lp->table_stride == 0) {
-    run_s<GL, U, true>(lp, input, output, scratch, m0, m1, n0, n1);
+    if (five) {
+      run_s<GL, U, true, true>(lp, input, output, scratch, m0, m1, n0, n1);
+    } else {
+      run_s<GL, U, true, false>(lp, input, output, scratch, m0, m1, n0, n1);
+    }
+  } else if (five) {
+    run_s<GL, U, false, true>(lp, input, output, scratch, m0, m1, n0, n1);
   } else {
-    run_s<GL, U, false>(lp, input, output, scratch, m0, m1, n0, n1);
+    run_s<GL, U, false, false>(lp, input, output, scratch, m0, m1, n0, n1);
   }
 }
 
@@ -232,3 +281,13 @@ WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_conv2d_lut4_4x16c2__avx2)
 WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_fully_connected_lut4_4x16c2__avx2)
 WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_qc8w_fully_connected_lut4_4x16c2__avx2)
 WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_fully_connected_lut4_4x16c2__avx2)
+
+// lut5 (issue 9, session 13): the same kernel with index_bits = 5 (17..32 values per channel or
+// layer): a second 256 bytes of tables per panel (entries 16..31) and a bitplane of bit 4, 4
+// bytes per K pair, merged by vpblendvb on a byte mask (see decode_panel). Every M on AVX2.
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_conv2d_lut5_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_qc8w_conv2d_lut5_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_conv2d_lut5_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_fully_connected_lut5_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_qc8w_fully_connected_lut5_4x16c2__avx2)
+WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_fully_connected_lut5_4x16c2__avx2)

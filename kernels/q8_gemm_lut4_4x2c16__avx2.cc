@@ -106,14 +106,41 @@ WHITTLE_Q8_INLINE __m256i bcast(const uint8_t* x) {
   return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
 }
 
+// Decodes one 32-byte index block of a channel pair to weight bytes: wa (low nibbles: K = i,
+// 16 + i of each byte pair) and wb (high nibbles: K = 8 + i, 24 + i). lut5 (FIVE, issue 9,
+// session 13): entries 16..31 in a second pair table th, bit 4 of each index in 8 bytes of
+// bitplane per block (dword 0: wa's 32 bytes, bit 16 lane + byte; dword 1: wb's); the mask is the
+// bitplane byte spread over its 8 weight bytes (vpshufb of the broadcast qword), vpand +
+// vpcmpeqb with the byte's bit, and vpblendvb picks the high table's byte.
+template <bool FIVE>
+WHITTLE_Q8_INLINE void decode(__m256i t, __m256i th, __m256i v, const uint8_t* bits, __m256i* wa, __m256i* wb) {
+  const __m256i m = _mm256_set1_epi8(0x0F);
+  const __m256i ia = _mm256_and_si256(v, m);
+  const __m256i ib = _mm256_and_si256(_mm256_srli_epi16(v, 4), m);
+  *wa = _mm256_shuffle_epi8(t, ia);
+  *wb = _mm256_shuffle_epi8(t, ib);
+  if (FIVE) {
+    int64_t q;
+    memcpy(&q, bits, 8);
+    const __m256i b = _mm256_set1_epi64x(q);
+    const __m256i sa = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
+                                        2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i sb = _mm256_add_epi8(sa, _mm256_set1_epi8(4));
+    const __m256i bit = _mm256_set1_epi64x((int64_t) 0x8040201008040201ULL);
+    const __m256i ma = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(b, sa), bit), bit);
+    const __m256i mb = _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(b, sb), bit), bit);
+    *wa = _mm256_blendv_epi8(*wa, _mm256_shuffle_epi8(th, ia), ma);
+    *wb = _mm256_blendv_epi8(*wb, _mm256_shuffle_epi8(th, ib), mb);
+  }
+}
+
 // One channel pair x R (1..4) pixels over all blocks. xs: pixel 0's staged blocks, rstride bytes
 // between pixels. Out: (sum_a, sum_b) of pixels 0..3 as 4 qwords (zero for absent pixels).
-template <int R>
+template <int R, bool FIVE>
 WHITTLE_Q8_INLINE __m256i pair_rows(const uint8_t* xs, size_t rstride, const uint8_t* idx, __m256i table,
-                                    int32_t blocks) {
+                                    __m256i thi, const uint8_t* bits, int32_t blocks) {
   __m256i acc[4];
   _Pragma("GCC unroll 4") for (int r = 0; r < 4; r++) { acc[r] = _mm256_setzero_si256(); }
-  const __m256i m = _mm256_set1_epi8(0x0F);
   const __m256i ones = _mm256_set1_epi16(1);
   const __m256i sixteen = _mm256_set1_epi16(16);
   // Two blocks per step: their int16 products summed before vpmaddwd (4 pair sums of at most
@@ -124,10 +151,9 @@ WHITTLE_Q8_INLINE __m256i pair_rows(const uint8_t* xs, size_t rstride, const uin
     _mm_prefetch(reinterpret_cast<const char*>(idx + (size_t) b * 32 + (size_t) blocks * 32), _MM_HINT_T0);
     const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + (size_t) b * 32));
     const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + (size_t) b * 32 + 32));
-    const __m256i wa0 = _mm256_shuffle_epi8(table, _mm256_and_si256(v0, m));
-    const __m256i wb0 = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v0, 4), m));
-    const __m256i wa1 = _mm256_shuffle_epi8(table, _mm256_and_si256(v1, m));
-    const __m256i wb1 = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v1, 4), m));
+    __m256i wa0, wb0, wa1, wb1;
+    decode<FIVE>(table, thi, v0, FIVE ? bits + (size_t) b * 8 : nullptr, &wa0, &wb0);
+    decode<FIVE>(table, thi, v1, FIVE ? bits + (size_t) b * 8 + 8 : nullptr, &wa1, &wb1);
     _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {
       const uint8_t* x = xs + r * rstride + (size_t) b * 64;
       __m256i pl = _mm256_add_epi16(_mm256_maddubs_epi16(wa0, bcast(x)), _mm256_maddubs_epi16(wb0, bcast(x + 32)));
@@ -141,8 +167,8 @@ WHITTLE_Q8_INLINE __m256i pair_rows(const uint8_t* xs, size_t rstride, const uin
   }
   if (b < blocks) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + (size_t) b * 32));
-    const __m256i wa = _mm256_shuffle_epi8(table, _mm256_and_si256(v, m));
-    const __m256i wb = _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(v, 4), m));
+    __m256i wa, wb;
+    decode<FIVE>(table, thi, v, FIVE ? bits + (size_t) b * 8 : nullptr, &wa, &wb);
     _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {
       const uint8_t* x = xs + r * rstride + (size_t) b * 64;
       const __m256i pl = _mm256_add_epi16(_mm256_maddubs_epi16(wa, bcast(x)), _mm256_maddubs_epi16(wb, bcast(x + 32)));
@@ -160,9 +186,11 @@ WHITTLE_Q8_INLINE __m256i pair_rows(const uint8_t* xs, size_t rstride, const uin
 // One pixel x two channel pairs (M = 1, the batch-1 classifier): the pixel's activation
 // loads shared by both pairs, two accumulator chains, and one reduction for both: q0 / q1 get
 // (sum_a, sum_b) of pair 0 / 1 in their qword 0 (the other qwords, pixels 1..3, are not read).
+template <bool FIVE>
 WHITTLE_Q8_INLINE void two_pairs_one_row(const uint8_t* xs, const uint8_t* idx0, const uint8_t* idx1, __m256i t0,
-                                         __m256i t1, int32_t blocks, size_t pair_bytes, __m256i* q0, __m256i* q1) {
-  const __m256i m = _mm256_set1_epi8(0x0F);
+                                         __m256i t1, __m256i th0, __m256i th1, const uint8_t* bits0,
+                                         const uint8_t* bits1, int32_t blocks, size_t pair_bytes, __m256i* q0,
+                                         __m256i* q1) {
   const __m256i ones = _mm256_set1_epi16(1);
   const __m256i sixteen = _mm256_set1_epi16(16);
   __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
@@ -175,10 +203,9 @@ WHITTLE_Q8_INLINE void two_pairs_one_row(const uint8_t* xs, const uint8_t* idx0,
     const __m256i al = bcast(x), ah = bcast(x + 16), bl = bcast(x + 32), bh = bcast(x + 48);              \
     const __m256i v0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx0 + (size_t) (B) * 32));    \
     const __m256i v1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx1 + (size_t) (B) * 32));    \
-    const __m256i wa0 = _mm256_shuffle_epi8(t0, _mm256_and_si256(v0, m));                                 \
-    const __m256i wb0 = _mm256_shuffle_epi8(t0, _mm256_and_si256(_mm256_srli_epi16(v0, 4), m));           \
-    const __m256i wa1 = _mm256_shuffle_epi8(t1, _mm256_and_si256(v1, m));                                 \
-    const __m256i wb1 = _mm256_shuffle_epi8(t1, _mm256_and_si256(_mm256_srli_epi16(v1, 4), m));           \
+    __m256i wa0, wb0, wa1, wb1;                                                                           \
+    decode<FIVE>(t0, th0, v0, FIVE ? bits0 + (size_t) (B) * 8 : nullptr, &wa0, &wb0);                     \
+    decode<FIVE>(t1, th1, v1, FIVE ? bits1 + (size_t) (B) * 8 : nullptr, &wa1, &wb1);                     \
     const __m256i l0 = _mm256_add_epi16(_mm256_maddubs_epi16(wa0, al), _mm256_maddubs_epi16(wb0, bl));    \
     const __m256i h0 = _mm256_add_epi16(_mm256_maddubs_epi16(wa0, ah), _mm256_maddubs_epi16(wb0, bh));    \
     const __m256i l1 = _mm256_add_epi16(_mm256_maddubs_epi16(wa1, al), _mm256_maddubs_epi16(wb1, bl));    \
@@ -215,18 +242,19 @@ WHITTLE_Q8_INLINE void two_pairs_one_row(const uint8_t* xs, const uint8_t* idx0,
   *q1 = _mm256_permutevar8x32_epi32(hh, _mm256_setr_epi32(1, 5, 1, 5, 1, 5, 1, 5));
 }
 
+template <bool FIVE>
 static __m256i pair_rows_n(int32_t rows, const uint8_t* xs, size_t rstride, const uint8_t* idx, __m256i table,
-                           int32_t blocks) {
+                           __m256i thi, const uint8_t* bits, int32_t blocks) {
   switch (rows) {
-    case 4: return pair_rows<4>(xs, rstride, idx, table, blocks);
-    case 3: return pair_rows<3>(xs, rstride, idx, table, blocks);
-    case 2: return pair_rows<2>(xs, rstride, idx, table, blocks);
-    default: return pair_rows<1>(xs, rstride, idx, table, blocks);
+    case 4: return pair_rows<4, FIVE>(xs, rstride, idx, table, thi, bits, blocks);
+    case 3: return pair_rows<3, FIVE>(xs, rstride, idx, table, thi, bits, blocks);
+    case 2: return pair_rows<2, FIVE>(xs, rstride, idx, table, thi, bits, blocks);
+    default: return pair_rows<1, FIVE>(xs, rstride, idx, table, thi, bits, blocks);
   }
 }
 
-template <bool GL, bool U>
-static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+template <bool GL, bool U, bool FIVE>
+static void run_f(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
                   int32_t m1, int32_t n0, int32_t n1) {
   const whittle_q8_gemm_params* p = &lp->gemm;
   const int32_t k = p->k;
@@ -239,6 +267,8 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
   const bool is_unsigned = p->is_unsigned != 0;
   const uint8_t* indices = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->indices));
   const uint8_t* tables = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->tables));
+  // lut5: 8 bytes of bitplane per pair and block; pair tables of 64 bytes (entries 16..31 at 32)
+  const uint8_t* bits = reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(lp->bits));
   const size_t pair_bytes = (size_t) blocks * 32;
   const int32_t n_total = p->out_c;
   const bool direct = whittle_q8::is_direct(p);
@@ -296,16 +326,29 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
             const __m256i tb =
                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group_tables + (size_t) (pp + 1) * tstride));
             const uint8_t* idx = indices + (size_t) (n / 2 + pp) * pair_bytes;
-            two_pairs_one_row(xr, idx, idx + pair_bytes, ta, tb, blocks, pair_bytes, &qbuf[pp][0], &qbuf[pp + 1][0]);
+            const __m256i tha = FIVE ? _mm256_loadu_si256(
+                                           reinterpret_cast<const __m256i*>(group_tables + (size_t) pp * tstride + 32))
+                                     : ta;
+            const __m256i thb = FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                                           group_tables + (size_t) (pp + 1) * tstride + 32))
+                                     : tb;
+            const uint8_t* bp = FIVE ? bits + (size_t) (n / 2 + pp) * blocks * 8 : nullptr;
+            two_pairs_one_row<FIVE>(xr, idx, idx + pair_bytes, ta, tb, tha, thb, bp,
+                                    FIVE ? bp + (size_t) blocks * 8 : nullptr, blocks, pair_bytes, &qbuf[pp][0],
+                                    &qbuf[pp + 1][0]);
           }
         }
         for (; pp < pairs; pp++) {
           const __m256i table =
               _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group_tables + (size_t) pp * tstride));
           const uint8_t* idx = indices + (size_t) (n / 2 + pp) * pair_bytes;
-          qbuf[pp][0] = pair_rows_n(mr < 4 ? mr : 4, xr, rstride, idx, table, blocks);
+          const __m256i thi =
+              FIVE ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(group_tables + (size_t) pp * tstride + 32))
+                   : table;
+          const uint8_t* bp = FIVE ? bits + (size_t) (n / 2 + pp) * blocks * 8 : nullptr;
+          qbuf[pp][0] = pair_rows_n<FIVE>(mr < 4 ? mr : 4, xr, rstride, idx, table, thi, bp, blocks);
           if (mr > 4) {
-            qbuf[pp][1] = pair_rows_n(mr - 4, xr + 4 * rstride, rstride, idx, table, blocks);
+            qbuf[pp][1] = pair_rows_n<FIVE>(mr - 4, xr + 4 * rstride, rstride, idx, table, thi, bp, blocks);
           }
         }
         whittle_q8_lut_pairs_avx2::store_tile<GL, U>(qbuf, mr, sums + r, out_group,
@@ -313,6 +356,16 @@ static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
                                                      nc, kGroup);
       }
     }
+  }
+}
+
+template <bool GL, bool U>
+static void run_t(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t* output, void* scratch, int32_t m0,
+                  int32_t m1, int32_t n0, int32_t n1) {
+  if (lp->index_bits == 5) {
+    run_f<GL, U, true>(lp, input, output, scratch, m0, m1, n0, n1);
+  } else {
+    run_f<GL, U, false>(lp, input, output, scratch, m0, m1, n0, n1);
   }
 }
 
@@ -332,3 +385,13 @@ WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qu8_conv2d_lut4_4x2c16__avx2)
 WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_fully_connected_lut4_4x2c16__avx2)
 WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_qc8w_fully_connected_lut4_4x2c16__avx2)
 WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qu8_fully_connected_lut4_4x2c16__avx2)
+
+// lut5 (issue 9, session 13): the same kernel with index_bits = 5 (17..32 values per channel or
+// layer), 1..15 pixels: pair tables of 64 bytes (table_stride 64), 8 bytes of bitplane per pair
+// and 32-K block (see decode).
+WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_conv2d_lut5_4x2c16__avx2)
+WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_qc8w_conv2d_lut5_4x2c16__avx2)
+WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qu8_conv2d_lut5_4x2c16__avx2)
+WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_fully_connected_lut5_4x2c16__avx2)
+WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_qc8w_fully_connected_lut5_4x2c16__avx2)
+WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qu8_fully_connected_lut5_4x2c16__avx2)

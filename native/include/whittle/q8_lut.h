@@ -1,6 +1,6 @@
 /*
  * Whittle: int8/uint8 CONV_2D and FULLY_CONNECTED as a GEMM on LUT-coded clustered weights
- * (at most 16 distinct values per output channel, or 32 with lut5 on AVX-512 VNNI): 4-bit
+ * (at most 16 distinct values per output channel, or 32 with lut5 on AVX-512 VNNI and AVX2): 4-bit
  * indices and a 16-entry byte table per output channel (or one per layer), decoded with byte
  * shuffles in registers (few pixels) or one 16-channel panel at a time into L1 scratch, in the
  * dense kernel's layout, for the dense microkernel (many pixels).
@@ -32,7 +32,7 @@ typedef struct whittle_q8_lut_params {
   int64_t tables;       /* per channel pair: 32 bytes, the two channels' 16-byte tables */
   int32_t table_stride; /* 32 (8x2c8) or 256 per 16-channel panel (4x16c2, 8x16c4); 0: one shared table block */
   int32_t blocks;       /* 32-K blocks per channel pair: ceil(K / 32) */
-  int64_t bits;         /* lut5 (AVX-512 VNNI): bit 4 of every index, one bit per decoded weight byte */
+  int64_t bits;         /* lut5 (AVX-512 VNNI, AVX2): bit 4 of every index, one bit per decoded weight */
   int32_t index_bits;   /* 4, or 5 (lut5: tables of 32 entries, hi half after the lo half) */
   /* 0: 16-byte tables; 1: 12-byte tables (lut4vbmi2 only, table_stride 192 per panel: 8 bytes
    * of low nibbles and a 32-bit unary code of the high nibbles per channel, see
@@ -75,6 +75,24 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c2__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c2__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c2__avx2);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c2__avx2);
+
+/* AVX2 lut5 (issue 9, session 13): the 4x16c2 panel kernel with 5-bit indices (index_bits 5):
+ * tables of 32 entries (table_stride 512 per panel), bit 4 as a bitplane of 4 bytes per K pair. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_4x16c2__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_4x16c2__avx2);
+
+/* AVX2 lut5, 1..15 pixels (session 13): the 4x2c16 kernel with index_bits 5: pair tables of 64
+ * bytes (entries 16..31 at 32), 8 bytes of bit-4 bitplane per pair and 32-K block. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_4x2c16__avx2);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_4x2c16__avx2);
 
 /* AVX-512 VNNI: 16-channel panels decoded (1 + 3 masked vpshufb per 64 weights) into scratch for
  * blocks of more than 8 pixels, in registers for fewer; the dense 8x16c4 microkernel. */
@@ -140,6 +158,15 @@ WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut4_4x16c16__neondot);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut4_4x16c16__neondot);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut4_4x16c16__neondot);
 WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut4_4x16c16__neondot);
+
+/* NEON DotProd lut5 (session 13): the c16 kernel with index_bits 5 (the VNNI lut5 c16 format),
+ * one vqtbl2q_s8 per 16 weights on the 32-entry table; every M. */
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_conv2d_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_conv2d_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_conv2d_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_fully_connected_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qs8_qc8w_fully_connected_lut5_4x16c16__neondot);
+WHITTLE_Q8_LUT_SIGNATURE(whittle_qu8_fully_connected_lut5_4x16c16__neondot);
 
 #ifdef __cplusplus
 }

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * channel, alone and with 50% zeros; output channels 1..70 and K around the 8- and 32-K blocks
  * (1..9, 15..17, 31..33, 63..65); 1x1 and 3x3 kernels, strides 1 and 2, SAME and VALID, batch
  * 2; zero points at both ends; saturating and tiny multipliers. 17..32 values per channel: the
- * 5-bit-index kernels on AVX-512 VNNI, dense on AVX2; 256: dense (no 8-bit index variant: it
+ * 5-bit-index kernels on AVX-512 VNNI and AVX2 (session 13); 256: dense (no 8-bit index variant: it
  * would take dense int8's bytes plus the tables), with the same outputs.
  */
 class LutKernelsTest {
@@ -217,7 +217,7 @@ class LutKernelsTest {
 
     /**
      * 17..32 values per channel: on AVX-512 VNNI the 5-bit-index kernels ({@code _lut5_}, c16 at
-     * 1 pixel, panels at 25), per channel and per layer; on AVX2 the dense kernel. 256 values:
+     * 1 pixel, panels at 25), per channel and per layer; on AVX2 {@code lut5_4x16c2} (panels). 256 values:
      * dense everywhere. Bit-exact on every path.
      */
     @Test
@@ -242,7 +242,9 @@ class LutKernelsTest {
                         System.setProperty(WeightFormat.PROPERTY, "lut");
                         System.setProperty(KernelPath.PROPERTY, e.path().label());
                         String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
-                        boolean lut5 = clusters <= 32 && e.path() == KernelPath.AVX512VNNI;
+                        // lut5 on AVX2 too since session 13 (lut5_4x16c2__avx2, LutFiveAvx2KernelsTest)
+                        boolean lut5 = clusters <= 32
+                                && (e.path() == KernelPath.AVX512VNNI || e.path() == KernelPath.AVX2);
                         assertTrue(name.contains("_lut5_") == lut5 && !name.contains(TAG),
                                 clusters + " clusters on " + e.path() + ": " + name);
                     }
@@ -262,7 +264,7 @@ class LutKernelsTest {
                 System.setProperty(WeightFormat.PROPERTY, "lut");
                 System.setProperty(KernelPath.PROPERTY, e.path().label());
                 String name = OpProfile.kernelNames(CompiledModel.compile(m)).get(0);
-                assertTrue(name.contains("_lut5_4x16c16__") == (e.path() == KernelPath.AVX512VNNI),
+                assertTrue(name.contains(e.path() == KernelPath.AVX512VNNI ? "_lut5_4x16c16__" : "_lut5_4x2c16__avx2"),
                         "fc on " + e.path() + ": " + name);
             }
         }

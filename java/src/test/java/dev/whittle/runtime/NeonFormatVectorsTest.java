@@ -294,6 +294,28 @@ class NeonFormatVectorsTest {
                 }
             }
         }
+        // lut5 (session 13): 17..32 values per channel and per layer on lut5_4x16c16__neondot at
+        // every M: K around the 32-K block, N across panels, 1x1 and 3x3, batch 1..20 FC, extremes
+        seed = 500;
+        int[][] five = {{1, 1, 1, 64, 17}, {1, 3, 3, 65, 33}, {1, 5, 4, 96, 40}, {2, 4, 4, 127, 16},
+            {1, 6, 5, 33, 70}, {1, 1, 1, 1280, 20}};
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            for (int[] c : five) {
+                int clusters = 17 + (int) (seed % 16);
+                n += lutFiveConv(out, f, new Conv(c[0], c[1], c[2], c[3], c[4], 1, 1, 1, 1, 1, 1, 0, 0, 0, 0,
+                        seed % 2 == 0), seed, WeightFormatHarness.clustered(clusters, seed++ % 3 != 0)
+                                .then(WeightFormatHarness.unstructured(0.2)));
+            }
+            n += lutFiveConv(out, f, new Conv(2, 6, 6, 9, 20, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, true), seed++,
+                    WeightFormatHarness.clustered(32, true).then(WeightFormatHarness.unstructured(0.2)));
+        }
+        for (TensorType t : new TensorType[] {TensorType.INT8, TensorType.UINT8}) {
+            for (int batches : new int[] {1, 3, 20}) {
+                n += lutFc(out, t, t == TensorType.INT8, batches, 160, 37, batches == 3 ? 2 : 0, batches == 3 ? 2 : 0,
+                        seed++, WeightFormatHarness.clustered(32, batches != 1).then(WeightFormatHarness.unstructured(0.2)));
+            }
+        }
+        assertTrue(lut5Cases >= 20, lut5Cases + " lut5 cases");
         seed = 400;
         for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
             n += lutConv(out, f, new Conv(1, 6, 6, 31, 18, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++,
@@ -518,6 +540,29 @@ class NeonFormatVectorsTest {
     }
 
     /** The kernel a node of {@code pixels} output pixels must get: LUT decodes in registers below 8. */
+    /** Cases packed for the NEON lut5 kernel (counted by {@link #moreThanSixteen} where a LUT case asks). */
+    private static int lut5Cases;
+
+    /** Whether some of the n rows of k weight bytes hold more than 16 distinct values (lut5, session 13). */
+    private static boolean moreThanSixteen(ByteBuffer w, int n, int k) {
+        for (int o = 0; o < n; o++) {
+            boolean[] seen = new boolean[256];
+            int distinct = 0;
+            for (int i = 0; i < k; i++) {
+                int b = w.get(o * k + i) & 0xFF;
+                if (!seen[b]) {
+                    seen[b] = true;
+                    distinct++;
+                }
+            }
+            if (distinct > 16) {
+                lut5Cases++;
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String suffix(Kind kind, long pixels) {
         return kind == Kind.LUT && pixels < 8 ? "_lut4_4x16c16__neondot" : kind.suffix;
     }
@@ -611,6 +656,12 @@ class NeonFormatVectorsTest {
         return conv(out, Kind.LUT, family, c, seed, shaper);
     }
 
+    /** A lut5 CONV_2D (17..32 values): conv() checks the name by {@link #suffix}, which sees the values too. */
+    private static int lutFiveConv(NeonFormatVectors out, KernelFamily<ConvKernelFactory> family, Conv c, long seed,
+            WeightFormatHarness.Shaper shaper) {
+        return conv(out, Kind.LUT, family, c, seed, shaper);
+    }
+
     private static int lutFc(NeonFormatVectors out, TensorType type, boolean perChannel, int batches, int k, int n,
             int extremes, int scale, long seed, WeightFormatHarness.Shaper shaper) throws ReflectiveOperationException {
         return fc(out, Kind.LUT, type, perChannel, batches, k, n, extremes, scale, seed % 3 != 0, 0, seed, shaper);
@@ -641,7 +692,8 @@ class NeonFormatVectorsTest {
             return 0;
         }
         assertNotNull(name, "the NEON " + kind + " kernel declined " + label);
-        assertEquals(dense.name() + suffix(kind, (long) p.batches() * p.outH() * p.outW()), name);
+        assertEquals(dense.name() + (kind == Kind.LUT && moreThanSixteen(filter, p.outC(), k) ? "_lut5_4x16c16__neondot"
+                : suffix(kind, (long) p.batches() * p.outH() * p.outW())), name);
         return 1;
     }
 
@@ -677,7 +729,8 @@ class NeonFormatVectorsTest {
             return 0;
         }
         assertNotNull(name, "the NEON " + kind + " kernel declined " + label);
-        assertEquals(dense.name() + suffix(kind, p.batches()), name);
+        assertEquals(dense.name() + (kind == Kind.LUT && moreThanSixteen(weights, p.outFeatures(), p.inFeatures())
+                ? "_lut5_4x16c16__neondot" : suffix(kind, p.batches())), name);
         return 1;
     }
 

@@ -37,8 +37,9 @@ final class Q8LutGemm implements NativeGemm {
     /** Distinct weight bytes per output channel this format holds (4-bit indices). */
     public static final int MAX_VALUES = 16;
     /**
-     * With 5-bit indices ({@code lut5}: AVX-512 VNNI only, the 5th bit as a bitplane read into
-     * mask registers). More values (up to 256, 8-bit indices) take as many bytes as dense int8
+     * With 5-bit indices ({@code lut5}: the 5th bit as a bitplane, read into mask registers on
+     * AVX-512 VNNI, expanded to a {@code vpblendvb} byte mask on AVX2 since session 13:
+     * {@code lut5_4x2c16} below 16 pixels, {@code lut5_4x16c2} from there). More values (up to 256, 8-bit indices) take as many bytes as dense int8
      * plus the tables: the dense kernel runs.
      */
     public static final int MAX_VALUES_5 = 32;
@@ -261,10 +262,14 @@ final class Q8LutGemm implements NativeGemm {
             boolean c8 = layout == Layout.C8_AVX2;
             int blocks = (k + 31) / 32;
             int pairs = (n + 1) / 2;
-            this.bits = null;
+            // lut5 (PANEL_AVX2 only, session 13): per panel 256 more bytes of tables (entries
+            // 16..31, same order), 4 bytes of bitplane per K pair (2 kp per panel)
+            // lut5_4x2c16 (C8_AVX2, 1..15 pixels): pair tables of 64 bytes (entries 16..31 at 32), 8
+            // bytes of bitplane per pair and 32-K block
+            this.bits = five ? NativeKernels.allocate(c8 ? (long) pairs * blocks * 8 : (long) np * kp / 8) : null;
             this.indices = NativeKernels.allocate(c8 ? (long) pairs * blocks * 32 : (long) np * kp / 2);
             this.tables = compact ? NativeKernels.allocate((long) COMPACT_PANEL_BYTES * (np / GROUP))
-                    : NativeKernels.allocate(c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np));
+                    : NativeKernels.allocate((c8 ? (shared ? 32 : 32L * pairs) : (shared ? 256 : 16L * np)) * (five ? 2 : 1));
             if (compact) {
                 writeCompactTablesAvx2(tables, t, n, np, flip, c8);
             }
@@ -274,10 +279,11 @@ final class Q8LutGemm implements NativeGemm {
                     int lane = o % 2;
                     if (!compact && (!shared || o == 0)) {
                         for (int i = 0; i < t[o].length; i++) {
-                            tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : 32L * pair) + 16L * lane + i,
+                            long at = i >= 16 ? 32 + i - 16 : i;
+                            tables.set(ValueLayout.JAVA_BYTE, (shared ? 0 : (five ? 64L : 32L) * pair) + 16L * lane + at,
                                     (byte) (t[o][i] ^ flip));
                             if (shared) {
-                                tables.set(ValueLayout.JAVA_BYTE, 16L + i, (byte) (t[o][i] ^ flip));
+                                tables.set(ValueLayout.JAVA_BYTE, 16L + at, (byte) (t[o][i] ^ flip));
                             }
                         }
                     }
@@ -288,7 +294,15 @@ final class Q8LutGemm implements NativeGemm {
                             for (int j = 0; j < 4; j++) {
                                 int kk = 32 * b + 8 * j + i;
                                 if (kk < k) {
-                                    word |= idx[o][kk] << (4 * j);
+                                    word |= (idx[o][kk] & 15) << (4 * j);
+                                    if (five && idx[o][kk] >= 16) {
+                                        // nibble j of word i: byte 2 i + j / 2 of the decoded wa (j even)
+                                        // or wb (j odd), bit 16 lane + byte of dword j % 2
+                                        int bit = 16 * lane + 2 * i + j / 2;
+                                        long byteAt = ((long) pair * blocks + b) * 8 + 4L * (j % 2) + bit / 8;
+                                        bits.set(ValueLayout.JAVA_BYTE, byteAt,
+                                                (byte) (bits.get(ValueLayout.JAVA_BYTE, byteAt) | (1 << (bit % 8))));
+                                    }
                                 }
                             }
                             indices.set(ValueLayout.JAVA_SHORT_UNALIGNED, base + 32L * b + 2L * i, (short) word);
@@ -303,15 +317,24 @@ final class Q8LutGemm implements NativeGemm {
                         long at = base + (long) (kk / 2) * 16 + (lane % 8) * 2 + kk % 2;
                         int shift = (lane / 8) * 4;
                         indices.set(ValueLayout.JAVA_BYTE, at,
-                                (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | (idx[o][kk] << shift)));
+                                (byte) (indices.get(ValueLayout.JAVA_BYTE, at) | ((idx[o][kk] & 15) << shift)));
+                        if (five && idx[o][kk] >= 16) {
+                            // bit (lane / 8) * 16 + (lane % 8) * 2 + kk % 2 of pair kk / 2's dword: the
+                            // word of the decoded y0 (lanes 0..7) or y1 (8..15)
+                            int bit = (lane / 8) * 16 + (lane % 8) * 2 + kk % 2;
+                            long byteAt = 2L * kp * panel + 4L * (kk / 2) + bit / 8;
+                            bits.set(ValueLayout.JAVA_BYTE, byteAt,
+                                    (byte) (bits.get(ValueLayout.JAVA_BYTE, byteAt) | (1 << (bit % 8))));
+                        }
                     }
                     if (!compact && (!shared || o == 0)) {
                         for (int rep = 0; rep < (shared ? GROUP : 1); rep++) {
                             int ch = shared ? rep : lane;
                             // ymm (ch / 8) * 4 + ch % 4, lane (ch % 8) / 4
-                            long tb = (shared ? 0 : 256L * panel) + 32L * ((ch / 8) * 4 + ch % 4) + 16L * ((ch % 8) / 4);
+                            long tb = (shared ? 0 : (five ? 512L : 256L) * panel) + 32L * ((ch / 8) * 4 + ch % 4)
+                                    + 16L * ((ch % 8) / 4);
                             for (int i = 0; i < t[o].length; i++) {
-                                tables.set(ValueLayout.JAVA_BYTE, tb + i, (byte) (t[o][i] ^ flip));
+                                tables.set(ValueLayout.JAVA_BYTE, tb + (i >= 16 ? 256 + i - 16 : i), (byte) (t[o][i] ^ flip));
                             }
                         }
                     }
@@ -340,7 +363,7 @@ final class Q8LutGemm implements NativeGemm {
         params.set(ValueLayout.JAVA_LONG, 256, indices.address());
         params.set(ValueLayout.JAVA_LONG, 264, tables.address());
         params.set(ValueLayout.JAVA_INT, 272, shared ? 0 : compact ? COMPACT_PANEL_BYTES
-                : layout == Layout.C8_AVX2 ? 32 : five ? 512 : 256);
+                : layout == Layout.C8_AVX2 ? (five ? 64 : 32) : five ? 512 : 256);
         params.set(ValueLayout.JAVA_INT, 276, (k + 31) / 32);
         params.set(ValueLayout.JAVA_LONG, 280, bits == null ? 0 : bits.address());
         params.set(ValueLayout.JAVA_INT, 288, five ? 5 : 4);
@@ -408,8 +431,10 @@ final class Q8LutGemm implements NativeGemm {
      */
     static Q8LutGemm create(String family, Layout layout, Q8Gemm.Spec s, ByteBuffer w, ByteBuffer bias,
             WeightStats stats, boolean bind) {
-        boolean vnni = layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI;
-        if (stats.distinctChannelMax() > (vnni ? MAX_VALUES_5 : MAX_VALUES) || !Q8GemmLayout.validGeometry(s)) {
+        // lut5: VNNI (both layouts) and AVX2 (the panel kernel at every M, session 13)
+        boolean five5 = layout == Layout.PANEL_VNNI || layout == Layout.C16_VNNI || layout == Layout.C8_AVX2
+                || layout == Layout.PANEL_AVX2 || layout == Layout.PANEL_NEON || layout == Layout.C16_NEON;
+        if (stats.distinctChannelMax() > (five5 ? MAX_VALUES_5 : MAX_VALUES) || !Q8GemmLayout.validGeometry(s)) {
             return null;
         }
         int k;
@@ -427,11 +452,15 @@ final class Q8LutGemm implements NativeGemm {
         if (!Q8GemmLayout.validQuant(s, w, k, bias)) {
             return null;
         }
-        if (layout == Layout.C8_AVX2 && m >= AVX2_PANEL_MIN_M) {
+        boolean fiveAvx2 = layout == Layout.C8_AVX2 && stats.distinctChannelMax() > MAX_VALUES;
+        if (layout == Layout.C8_AVX2 && (m >= AVX2_PANEL_MIN_M || (fiveAvx2 && !lut5Split(family)))) {
+            // lut5 on AVX2: lut5_4x2c16 below AVX2_PANEL_MIN_M pixels, the panel kernel from there
+            // (or at every M with -Dwhittle.lut.split=false; session 13)
             layout = Layout.PANEL_AVX2;
         } else if (layout == Layout.PANEL_VNNI && m < VNNI_PANEL_MIN_M) {
             layout = Layout.C16_VNNI;
-        } else if (layout == Layout.PANEL_NEON && m < NEON_PANEL_MIN_M) {
+        } else if (layout == Layout.PANEL_NEON && (m < NEON_PANEL_MIN_M || stats.distinctChannelMax() > MAX_VALUES)) {
+            // NEON lut5 (session 13): the c16 kernel at every M (vqtbl2q_s8 on the 32-entry table)
             layout = Layout.C16_NEON;
         }
         kp = Q8Gemm.roundUp(k, layout.kBlock);
@@ -485,6 +514,8 @@ final class Q8LutGemm implements NativeGemm {
         }
         if (layout == Layout.C8_AVX2 && !five && m <= AVX2_SPLIT_MAX_M && split(family)) {
             suffix = SPLIT_SUFFIX;
+        } else if (layout == Layout.C8_AVX2 && five) {
+            suffix = LUT5_SPLIT_SUFFIX;
         }
         return new Q8LutGemm(family + "_" + suffix, layout, s, k, kp, (int) mb, weights,
                 bias == null ? null : bias.duplicate().order(ByteOrder.LITTLE_ENDIAN), shared, five, bind, compact);
@@ -511,6 +542,20 @@ final class Q8LutGemm implements NativeGemm {
     static final long AVX2_SPLIT_MAX_M = 7;
     /** {@code -Dwhittle.lut.split=false} keeps {@code lut4_8x2c8} at few pixels: tests, comparisons. */
     static final String SPLIT_PROPERTY = "whittle.lut.split";
+
+    /**
+     * lut5 on AVX2 at fewer than {@link #AVX2_PANEL_MIN_M} pixels (session 13): the
+     * {@code lut4_4x2c16} byte decode with a second {@code vpshufb} and a {@code vpblendvb} per 32
+     * weights (C8_AVX2 indices, 64-byte pair tables, 8 bytes of bitplane per pair and block).
+     * The panel kernel at few pixels (its first version) measured 0.18 of dense at FC batch 1.
+     */
+    static final String LUT5_SPLIT_SUFFIX = "lut5_4x2c16__avx2";
+
+    /** Whether the AVX2 lut5 byte-decode kernel runs (property, library). */
+    static boolean lut5Split(String family) {
+        return !"false".equals(System.getProperty(SPLIT_PROPERTY))
+                && NativeKernels.has("whittle_" + family + "_" + LUT5_SPLIT_SUFFIX);
+    }
 
     /** Whether the AVX2 byte-decode kernel runs (property, library). */
     static boolean split(String family) {
@@ -706,7 +751,9 @@ final class Q8LutGemm implements NativeGemm {
      * pointer fields point at (indices, tables, the channel block), as written at prepare.
      */
     MemorySegment[] blocks() {
-        return new MemorySegment[] {params, indices, tables, channel};
+        // lut5: the bitplane too (the replay relocates every pointer field into any block)
+        return bits == null ? new MemorySegment[] {params, indices, tables, channel}
+                : new MemorySegment[] {params, indices, tables, channel, bits};
     }
 
     @Override

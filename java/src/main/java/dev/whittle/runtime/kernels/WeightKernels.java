@@ -107,6 +107,21 @@ public final class WeightKernels {
      * channel), below they are not smaller (100% at K = 32).
      */
     static final int AUTO_LUT_PANEL_MIN_K = 64;
+    /**
+     * auto: whether the AVX2 5-bit-index kernel ({@code lut5_4x16c2__avx2}, session 13) is taken
+     * for 17..32 values: no, it is below dense AVX2 everywhere measured. {@code LutGemmBenchmark.main
+     * 300 qu8 avx2 SHAPES 32} (dense and lut5 of the same weights in one process, invoked
+     * alternately, min of 200-300, one thread, Zen 4 shared, load ~4-5), dense / lut5:
+     * 56x56x24x144 0.98-0.99, 56x56x144x24 0.96, 28x28x192x32 0.97, 28x28x32x192 0.89-0.99,
+     * 14x14x384x64 0.96, 14x14x96x576 0.96, 7x7x320x1280 0.84 ({@code lut5_4x16c2}: the panel
+     * decode, ~45 ops per 32 weights, twice lut4's); FC 1280 -> 1001 batch 1 / 2 / 4 / 7 / 15 0.60 /
+     * 0.52 / 0.57 / 0.55 / 0.56 ({@code lut5_4x2c16}), batch 16 0.62. Only with the weights evicted
+     * before each invoke ({@code -Dwhittle.bench.evictMb=64}) does it win: batch 1 1.66, batch 4
+     * 1.47; a hot loss of 0.6 is too much to bet on cold weights (lut4 takes one pixel at 0.9 hot).
+     * {@code --kernels lut} still takes it (the memory: 65% of dense int8 at K = 1280).
+     * kernels/README.md, "lut5 on AVX2".
+     */
+    static final boolean AUTO_LUT5_AVX2 = false;
 
     /**
      * sparse and auto: a 2:4 layer this sparse (fraction of all-zero 1x4 blocks; 0.3 is about 75%
@@ -204,6 +219,13 @@ public final class WeightKernels {
         }
         for (Candidate<F> c : candidates) {
             K k = KernelRegistry.fastestOr(c.family(), build, null);
+            if (k instanceof dev.whittle.runtime.Kernel<?> lut5 && format == WeightFormat.AUTO && !AUTO_LUT5_AVX2
+                    && lut5.name().contains("_lut5_") && !lut5.name().endsWith("__avx512vnni")) {
+                // AVX2 (measured below dense) and NEON (lut5_4x16c16__neondot: the in-register c16
+                // kernel at every M, not measured, whose VNNI twin runs 0.68-0.71 of dense at 49-196 pixels)
+                declined += "lut5 off AVX-512 VNNI (below dense, AUTO_LUT5_AVX2); ";
+                continue;
+            }
             if (k != null) {
                 return new Choice<>(k, c.format() + " (--kernels " + format.label() + "); " + s.summary());
             }
