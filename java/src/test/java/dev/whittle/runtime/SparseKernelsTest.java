@@ -274,4 +274,31 @@ class SparseKernelsTest {
             System.clearProperty(KernelPath.PROPERTY);
         }
     }
+
+    /**
+     * auto and the VNNI rows kernel ({@code sparse_4x16c4}, CPUs with AVX-512 VBMI): at 90% random
+     * zeros it takes int8 1x1 layers from K = 64 and uint8 ones from K = 24, not below
+     * (Q8SparseGemm.AUTO_ROWS_MIN_K_*: the dense kernel was faster there), while {@code
+     * --kernels sparse} still takes the small-K ones.
+     */
+    @Test
+    void autoRowsKernelMinimumK() {
+        Object[][] cases = {{KernelRegistry.QS8_QC8W_CONV2D, 32, false}, {KernelRegistry.QS8_QC8W_CONV2D, 64, true},
+            {KernelRegistry.QU8_CONV2D, 16, false}, {KernelRegistry.QU8_CONV2D, 24, true}};
+        for (Object[] c : cases) {
+            @SuppressWarnings("unchecked")
+            KernelFamily<ConvKernelFactory> family = (KernelFamily<ConvKernelFactory>) c[0];
+            Conv conv = new Conv(1, 28, 28, (int) c[1], 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+            System.setProperty(WeightFormat.PROPERTY, "sparse");
+            List<String> forced = OpProfile.kernelNames(CompiledModel.compile(
+                    Q8GemmConvTest.build(family, conv, 11, WeightFormatHarness.unstructured(0.9))));
+            Assumptions.assumeTrue(forced.stream().anyMatch(k -> k.endsWith("_sparse_4x16c4__avx512vnni")),
+                    "no VNNI rows sparse kernel here: " + forced);
+            System.setProperty(WeightFormat.PROPERTY, "auto");
+            CompiledModel cm = CompiledModel.compile(Q8GemmConvTest.build(family, conv, 11,
+                    WeightFormatHarness.unstructured(0.9)));
+            assertTrue(OpProfile.kernelNames(cm).stream().anyMatch(k -> k.endsWith("_sparse_4x16c4__avx512vnni"))
+                    == (boolean) c[2], family.name() + " K " + c[1] + ": " + OpProfile.kernelChoices(cm));
+        }
+    }
 }

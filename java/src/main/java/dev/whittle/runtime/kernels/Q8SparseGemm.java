@@ -101,6 +101,22 @@ final class Q8SparseGemm implements NativeGemm {
      */
     static final double AUTO_ROWS_MAX_STEPS = 0.50;
 
+    /**
+     * auto, the rows kernel: the smallest K it takes, for uint8 and for int8 layers. Below it the
+     * fixed part of a pass (row staging, the output stage) outweighs the skipped steps even at
+     * step fractions under {@link #AUTO_ROWS_MAX_STEPS}, and more so for int8, whose dense VNNI
+     * kernel folds ruy's rounding into one shift at small K. Measured (session 13,
+     * SparseGemmCompare avx512vnni, random 80% zeros, min of 300 alternating calls, dense /
+     * sparse): qs8_qc8w 0.49x at 112x112 8->16, 0.66x 56x56 16->32, 0.80x 56x56 32->32, 0.93x
+     * 28x28 32->64, 1.02x 56x56 24->144, 1.37x from K = 64 (28x28 64->64, 14x14 64->128); qu8
+     * 0.78x / 0.92x at K = 8 / 16, 1.10x at K = 24 and 32, 1.38x at K = 64. MobileNet v1 0.25
+     * int8 pruned to 80% (data-aware) had all its 1x1 layers on the rows kernel and ran 0.93-0.97x
+     * of dense; its fused K = 8-32 pairs took 0.57-0.84x of their dense time.
+     */
+    static final int AUTO_ROWS_MIN_K_INT8 = 64;
+    /** See {@link #AUTO_ROWS_MIN_K_INT8}. */
+    static final int AUTO_ROWS_MIN_K_UINT8 = 24;
+
     final String name;
     final int m;
     final int n;
@@ -236,7 +252,8 @@ final class Q8SparseGemm implements NativeGemm {
             return true;
         }
         if (isa.rows()) {
-            return rowsStepFraction(w, n, k, zero, isa.rowAlign, isa.stride) <= AUTO_ROWS_MAX_STEPS;
+            int minK = dense.name().startsWith("qu8") ? AUTO_ROWS_MIN_K_UINT8 : AUTO_ROWS_MIN_K_INT8;
+            return k >= minK && rowsStepFraction(w, n, k, zero, isa.rowAlign, isa.stride) <= AUTO_ROWS_MAX_STEPS;
         }
         if (isa == Isa.AVX512VNNI || isa == Isa.NEONDOT) {
             // NEON: not calibrated (no Arm hardware here); its tiles have the VNNI tiles'
