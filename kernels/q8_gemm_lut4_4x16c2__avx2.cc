@@ -272,22 +272,9 @@ static void run(const whittle_q8_lut_params* p, const uint8_t* input, uint8_t* o
 
 }  // namespace
 
-#define WHITTLE_Q8_LUT_PANEL_AVX2(name) \
-  extern "C" WHITTLE_Q8_LUT_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
-
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_conv2d_lut4_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_qc8w_conv2d_lut4_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_conv2d_lut4_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_fully_connected_lut4_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_qc8w_fully_connected_lut4_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_fully_connected_lut4_4x16c2__avx2)
+WHITTLE_Q8_LUT_ENTRIES(lut4_4x16c2__avx2)
 
 // lut5 (issue 9, session 13): the same kernel with index_bits = 5 (17..32 values per channel or
 // layer): a second 256 bytes of tables per panel (entries 16..31) and a bitplane of bit 4, 4
 // bytes per K pair, merged by vpblendvb on a byte mask (see decode_panel). Every M on AVX2.
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_conv2d_lut5_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_qc8w_conv2d_lut5_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_conv2d_lut5_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_fully_connected_lut5_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qs8_qc8w_fully_connected_lut5_4x16c2__avx2)
-WHITTLE_Q8_LUT_PANEL_AVX2(whittle_qu8_fully_connected_lut5_4x16c2__avx2)
+WHITTLE_Q8_LUT_ENTRIES(lut5_4x16c2__avx2)

@@ -135,12 +135,4 @@ static void run(const whittle_q8_lut_params* p, const uint8_t* input, uint8_t* o
 
 }  // namespace
 
-#define WHITTLE_Q8_LUT_NEONDOT(name) \
-  extern "C" WHITTLE_Q8_LUT_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
-
-WHITTLE_Q8_LUT_NEONDOT(whittle_qs8_conv2d_lut4_4x16c4__neondot)
-WHITTLE_Q8_LUT_NEONDOT(whittle_qs8_qc8w_conv2d_lut4_4x16c4__neondot)
-WHITTLE_Q8_LUT_NEONDOT(whittle_qu8_conv2d_lut4_4x16c4__neondot)
-WHITTLE_Q8_LUT_NEONDOT(whittle_qs8_fully_connected_lut4_4x16c4__neondot)
-WHITTLE_Q8_LUT_NEONDOT(whittle_qs8_qc8w_fully_connected_lut4_4x16c4__neondot)
-WHITTLE_Q8_LUT_NEONDOT(whittle_qu8_fully_connected_lut4_4x16c4__neondot)
+WHITTLE_Q8_LUT_ENTRIES(lut4_4x16c4__neondot)

@@ -376,22 +376,9 @@ static void run(const whittle_q8_lut_params* p, const uint8_t* input, uint8_t* o
 
 }  // namespace
 
-#define WHITTLE_Q8_LUT_AVX2_SPLIT(name) \
-  extern "C" WHITTLE_Q8_LUT_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
-
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_conv2d_lut4_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_qc8w_conv2d_lut4_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qu8_conv2d_lut4_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_fully_connected_lut4_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_qc8w_fully_connected_lut4_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qu8_fully_connected_lut4_4x2c16__avx2)
+WHITTLE_Q8_LUT_ENTRIES(lut4_4x2c16__avx2)
 
 // lut5 (issue 9, session 13): the same kernel with index_bits = 5 (17..32 values per channel or
 // layer), 1..15 pixels: pair tables of 64 bytes (table_stride 64), 8 bytes of bitplane per pair
 // and 32-K block (see decode).
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_conv2d_lut5_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_qc8w_conv2d_lut5_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qu8_conv2d_lut5_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_fully_connected_lut5_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qs8_qc8w_fully_connected_lut5_4x2c16__avx2)
-WHITTLE_Q8_LUT_AVX2_SPLIT(whittle_qu8_fully_connected_lut5_4x2c16__avx2)
+WHITTLE_Q8_LUT_ENTRIES(lut5_4x2c16__avx2)

@@ -3,18 +3,5 @@
 // 16-channel panel at a time (format, decode and the two uses: q8_lut_8x16c4_avx512.h).
 #include "q8_lut_8x16c4_avx512.h"
 
-#define WHITTLE_Q8_LUT_AVX512VNNI(name) \
-  extern "C" WHITTLE_Q8_LUT_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
-
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_conv2d_lut4_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_qc8w_conv2d_lut4_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qu8_conv2d_lut4_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_fully_connected_lut4_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_qc8w_fully_connected_lut4_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qu8_fully_connected_lut4_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_conv2d_lut5_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_qc8w_conv2d_lut5_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qu8_conv2d_lut5_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_fully_connected_lut5_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qs8_qc8w_fully_connected_lut5_8x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VNNI(whittle_qu8_fully_connected_lut5_8x16c4__avx512vnni)
+WHITTLE_Q8_LUT_ENTRIES(lut4_8x16c4__avx512vnni)
+WHITTLE_Q8_LUT_ENTRIES(lut5_8x16c4__avx512vnni)

@@ -281,12 +281,4 @@ static void run(const whittle_q8_lut_params* p, const uint8_t* input, uint8_t* o
 
 }  // namespace
 
-#define WHITTLE_Q8_LUT_AVX2(name) \
-  extern "C" WHITTLE_Q8_LUT_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
-
-WHITTLE_Q8_LUT_AVX2(whittle_qs8_conv2d_lut4_8x2c8__avx2)
-WHITTLE_Q8_LUT_AVX2(whittle_qs8_qc8w_conv2d_lut4_8x2c8__avx2)
-WHITTLE_Q8_LUT_AVX2(whittle_qu8_conv2d_lut4_8x2c8__avx2)
-WHITTLE_Q8_LUT_AVX2(whittle_qs8_fully_connected_lut4_8x2c8__avx2)
-WHITTLE_Q8_LUT_AVX2(whittle_qs8_qc8w_fully_connected_lut4_8x2c8__avx2)
-WHITTLE_Q8_LUT_AVX2(whittle_qu8_fully_connected_lut4_8x2c8__avx2)
+WHITTLE_Q8_LUT_ENTRIES(lut4_8x2c8__avx2)

@@ -12,20 +12,7 @@
 #define WHITTLE_Q8_LUT_VBMI 1
 #include "q8_lut_8x16c4_avx512.h"
 
-#define WHITTLE_Q8_LUT_AVX512VBMI(name) \
-  extern "C" WHITTLE_Q8_LUT_SIGNATURE(name) { run(params, input, output, scratch, m0, m1, n0, n1); }
-
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_conv2d_lut4vbmi_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_qc8w_conv2d_lut4vbmi_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_conv2d_lut4vbmi_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_fully_connected_lut4vbmi_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_qc8w_fully_connected_lut4vbmi_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_fully_connected_lut4vbmi_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_ENTRIES(lut4vbmi_16x16c4__avx512vnni)
 
 // --- 12-byte tables (issue 9, table bytes): same code, table_format 1 ---
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_conv2d_lut4vbmi2_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_qc8w_conv2d_lut4vbmi2_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_conv2d_lut4vbmi2_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_fully_connected_lut4vbmi2_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qs8_qc8w_fully_connected_lut4vbmi2_16x16c4__avx512vnni)
-WHITTLE_Q8_LUT_AVX512VBMI(whittle_qu8_fully_connected_lut4vbmi2_16x16c4__avx512vnni)
+WHITTLE_Q8_LUT_ENTRIES(lut4vbmi2_16x16c4__avx512vnni)
