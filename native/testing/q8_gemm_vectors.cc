@@ -268,142 +268,111 @@ int run_gemm(Reader& in, void* lib, const char* file, int* cases, int* runs) {
   return failures;
 }
 
-// A depthwise vector file ("WDWV"; "WDWL" for the lane-mapped kernels of
-// whittle_q8_dwconv_lanes_params, NEON gaps): per case name, label, the whole params block
-// (offsets only, no pointers), input, expected, u32 runs, per run u32 calls and i32 row_begin,
-// row_end.
-int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs, bool lanes) {
+// The layout the params-block files share ("WDWV"/"WDWL", "WQ16", "WQDW", "WDC1"): per case
+// name, label, the whole params block, then (only where the block holds pointers into itself)
+// u64 old_base, the address Java gave it, then input, expected, (u64 scratch bytes,) u32 runs,
+// per run u32 calls and `width` ranges per call.
+struct BlockLayout {
+  size_t min_bytes;    // the params struct: a shorter block is a truncated case
+  size_t reloc_first;  // the 8-byte fields at reloc_first..reloc_last point into the block;
+  size_t reloc_last;   //   reloc_last < reloc_first: none, and the file has no old_base
+  bool guarded;        // the block ends at an inaccessible page (else a 64-aligned copy)
+  bool has_scratch;
+  size_t width;
+  bool wide;  // ranges are i64 (else i32)
+};
+
+// Replays every case of such a file; call(fn, block, input, output, scratch, ranges) makes one
+// kernel call. Returns the failed runs, or -1 when the file is truncated or names a missing kernel.
+template <typename Call>
+int run_blocks(Reader& in, void* lib, const char* file, int* cases, int* runs, const BlockLayout& l, Call call) {
   int failures = 0;
+  const bool pointers = l.reloc_last >= l.reloc_first;
   const uint32_t count = in.u32();
   for (uint32_t c = 0; c < count && in.ok; c++) {
     const std::vector<uint8_t> name_bytes = in.bytes();
     const std::vector<uint8_t> label_bytes = in.bytes();
     const std::vector<uint8_t> block_bytes = in.bytes();
-    const Tail t(in, false);
-    if (truncated(in, file, c, block_bytes.size() < sizeof(whittle_q8_dwconv_params))) return -1;
+    const uint64_t old_base = pointers ? in.u64() : 0;
+    const Tail t(in, l.has_scratch);
+    if (truncated(in, file, c, block_bytes.size() < l.min_bytes)) return -1;
     std::string name;
     void* fn = lookup(lib, name_bytes, &name);
     if (fn == nullptr) return -1;
-    uint8_t* block = aligned_copy(block_bytes, block_bytes.size(), 0, 0);
+    Guarded guarded(l.guarded ? block_bytes : std::vector<uint8_t>());
+    uint8_t* copy = l.guarded ? nullptr : aligned_copy(block_bytes, block_bytes.size(), 0, 0);
+    uint8_t* block = l.guarded ? guarded.data : copy;
+    if (pointers) relocate(block, l.reloc_first, l.reloc_last, old_base);
     Guarded input(t.input);
-    const whittle_q8_dwconv_params* params = reinterpret_cast<const whittle_q8_dwconv_params*>(block);
     (*cases)++;
-    const int failed = replay_runs(in, file, c, t, 2, false, name, label_bytes, runs,
-                                   [&](uint8_t* out, uint8_t*, const int64_t* q) {
-                                     if (lanes) {
-                                       reinterpret_cast<DwconvLanesFn>(fn)(block, input.data, out, (int32_t) q[0],
-                                                                           (int32_t) q[1]);
-                                     } else {
-                                       reinterpret_cast<DwconvFn>(fn)(params, input.data, out, (int32_t) q[0],
-                                                                      (int32_t) q[1], 0, params->channels);
-                                     }
-                                   });
-    free(block);
-    if (failed < 0) return -1;
-    failures += failed;
-  }
-  return failures;
-}
-
-// A 16x8 GEMM vector file ("WQ16"): per case name, label, the whole params block (its six
-// pointer fields, bytes 192..232, point into it: relocated from u64 old_base), input, expected,
-// u64 scratch bytes, u32 runs, per run u32 calls and i64 m0, m1, n0, n1.
-int run_qs16(Reader& in, void* lib, const char* file, int* cases, int* runs) {
-  int failures = 0;
-  const uint32_t count = in.u32();
-  for (uint32_t c = 0; c < count && in.ok; c++) {
-    const std::vector<uint8_t> name_bytes = in.bytes();
-    const std::vector<uint8_t> label_bytes = in.bytes();
-    const std::vector<uint8_t> block_bytes = in.bytes();
-    const uint64_t old_base = in.u64();
-    const Tail t(in, true);
-    if (truncated(in, file, c, block_bytes.size() < sizeof(whittle_qs16_gemm_params))) return -1;
-    std::string name;
-    Qs16Fn fn = reinterpret_cast<Qs16Fn>(lookup(lib, name_bytes, &name));
-    if (fn == nullptr) return -1;
-    uint8_t* block = aligned_copy(block_bytes, block_bytes.size(), 0, 0);
-    relocate(block, 192, 232, old_base);
-    Guarded input(t.input);
-    const whittle_qs16_gemm_params* params = reinterpret_cast<const whittle_qs16_gemm_params*>(block);
-    (*cases)++;
-    const int failed = replay_runs(in, file, c, t, 4, true, name, label_bytes, runs,
+    const int failed = replay_runs(in, file, c, t, l.width, l.wide, name, label_bytes, runs,
                                    [&](uint8_t* out, uint8_t* scratch, const int64_t* q) {
-                                     fn(params, reinterpret_cast<const int16_t*>(input.data),
-                                        reinterpret_cast<int16_t*>(out), reinterpret_cast<int16_t*>(scratch), q[0],
-                                        q[1], q[2], q[3]);
+                                     call(fn, block, input.data, out, scratch, q);
                                    });
-    free(block);
+    free(copy);
     if (failed < 0) return -1;
     failures += failed;
   }
   return failures;
 }
 
-// A 16x8 depthwise vector file ("WQDW", NEON gaps): per case name, label, the whole params block
-// (its five pointer fields, bytes 160..192, point into it: relocated from u64 old_base), input,
-// expected, u32 runs, per run u32 calls and i64 r0, r1 (output rows).
+// A depthwise vector file ("WDWV"; "WDWL" for the lane-mapped kernels of
+// whittle_q8_dwconv_lanes_params, NEON gaps): the params block holds offsets only (no
+// pointers), no scratch, ranges i32 row_begin, row_end.
+int run_dwconv(Reader& in, void* lib, const char* file, int* cases, int* runs, bool lanes) {
+  const BlockLayout l{sizeof(whittle_q8_dwconv_params), 1, 0, false, false, 2, false};
+  return run_blocks(in, lib, file, cases, runs, l,
+                    [lanes](void* fn, uint8_t* block, const uint8_t* input, uint8_t* out, uint8_t*, const int64_t* q) {
+                      if (lanes) {
+                        reinterpret_cast<DwconvLanesFn>(fn)(block, input, out, (int32_t) q[0], (int32_t) q[1]);
+                      } else {
+                        const auto* params = reinterpret_cast<const whittle_q8_dwconv_params*>(block);
+                        reinterpret_cast<DwconvFn>(fn)(params, input, out, (int32_t) q[0], (int32_t) q[1], 0,
+                                                       params->channels);
+                      }
+                    });
+}
+
+// A 16x8 GEMM vector file ("WQ16"): its six pointer fields, bytes 192..232, point into the
+// block; scratch; ranges i64 m0, m1, n0, n1.
+int run_qs16(Reader& in, void* lib, const char* file, int* cases, int* runs) {
+  const BlockLayout l{sizeof(whittle_qs16_gemm_params), 192, 232, false, true, 4, true};
+  return run_blocks(in, lib, file, cases, runs, l,
+                    [](void* fn, uint8_t* block, const uint8_t* input, uint8_t* out, uint8_t* scratch,
+                       const int64_t* q) {
+                      reinterpret_cast<Qs16Fn>(fn)(reinterpret_cast<const whittle_qs16_gemm_params*>(block),
+                                                   reinterpret_cast<const int16_t*>(input),
+                                                   reinterpret_cast<int16_t*>(out),
+                                                   reinterpret_cast<int16_t*>(scratch), q[0], q[1], q[2], q[3]);
+                    });
+}
+
+// A 16x8 depthwise vector file ("WQDW", NEON gaps): its five pointer fields, bytes 160..192,
+// point into the block, which ends at an inaccessible page (the weights are its last bytes);
+// no scratch; ranges i64 r0, r1 (output rows).
 int run_qs16_dw(Reader& in, void* lib, const char* file, int* cases, int* runs) {
-  int failures = 0;
-  const uint32_t count = in.u32();
-  for (uint32_t c = 0; c < count && in.ok; c++) {
-    const std::vector<uint8_t> name_bytes = in.bytes();
-    const std::vector<uint8_t> label_bytes = in.bytes();
-    const std::vector<uint8_t> block_bytes = in.bytes();
-    const uint64_t old_base = in.u64();
-    const Tail t(in, false);
-    if (truncated(in, file, c, block_bytes.size() < sizeof(whittle_qs16_dwconv_params))) return -1;
-    std::string name;
-    Qs16DwFn fn = reinterpret_cast<Qs16DwFn>(lookup(lib, name_bytes, &name));
-    if (fn == nullptr) return -1;
-    // The block ends at an inaccessible page: the weights are its last bytes.
-    Guarded block(block_bytes);
-    relocate(block.data, 160, 192, old_base);
-    Guarded input(t.input);
-    const whittle_qs16_dwconv_params* params = reinterpret_cast<const whittle_qs16_dwconv_params*>(block.data);
-    (*cases)++;
-    const int failed = replay_runs(in, file, c, t, 2, true, name, label_bytes, runs,
-                                   [&](uint8_t* out, uint8_t*, const int64_t* q) {
-                                     fn(params, reinterpret_cast<const int16_t*>(input.data),
-                                        reinterpret_cast<int16_t*>(out), q[0], q[1]);
-                                   });
-    if (failed < 0) return -1;
-    failures += failed;
-  }
-  return failures;
+  const BlockLayout l{sizeof(whittle_qs16_dwconv_params), 160, 192, true, false, 2, true};
+  return run_blocks(in, lib, file, cases, runs, l,
+                    [](void* fn, uint8_t* block, const uint8_t* input, uint8_t* out, uint8_t*, const int64_t* q) {
+                      reinterpret_cast<Qs16DwFn>(fn)(reinterpret_cast<const whittle_qs16_dwconv_params*>(block),
+                                                     reinterpret_cast<const int16_t*>(input),
+                                                     reinterpret_cast<int16_t*>(out), q[0], q[1]);
+                    });
 }
 
 // A one-input-channel depthwise vector file ("WDC1", the c1x8 kernels of dwconv_c1.h, issue 6
-// NEON): per case name, label, the whole params block (its two pointer fields, bytes 96..104,
-// point into it: relocated from u64 old_base; the block ends at an inaccessible page), input,
-// expected, u64 scratch bytes, u32 runs, per run u32 calls and i32 row_begin, row_end.
+// NEON): its two pointer fields, bytes 96..104, point into the block, which ends at an
+// inaccessible page; scratch; ranges i32 row_begin, row_end.
 typedef void (*DwconvC1Fn)(const whittle_dwconv_c1_params*, const uint8_t*, uint8_t*, void*, int32_t, int32_t);
 
 int run_dwconv_c1(Reader& in, void* lib, const char* file, int* cases, int* runs) {
-  int failures = 0;
-  const uint32_t count = in.u32();
-  for (uint32_t c = 0; c < count && in.ok; c++) {
-    const std::vector<uint8_t> name_bytes = in.bytes();
-    const std::vector<uint8_t> label_bytes = in.bytes();
-    const std::vector<uint8_t> block_bytes = in.bytes();
-    const uint64_t old_base = in.u64();
-    const Tail t(in, true);
-    if (truncated(in, file, c, block_bytes.size() < sizeof(whittle_dwconv_c1_params))) return -1;
-    std::string name;
-    DwconvC1Fn fn = reinterpret_cast<DwconvC1Fn>(lookup(lib, name_bytes, &name));
-    if (fn == nullptr) return -1;
-    Guarded block(block_bytes);
-    relocate(block.data, 96, 104, old_base);
-    Guarded input(t.input);
-    const whittle_dwconv_c1_params* params = reinterpret_cast<const whittle_dwconv_c1_params*>(block.data);
-    (*cases)++;
-    const int failed = replay_runs(in, file, c, t, 2, false, name, label_bytes, runs,
-                                   [&](uint8_t* out, uint8_t* scratch, const int64_t* q) {
-                                     fn(params, input.data, out, scratch, (int32_t) q[0], (int32_t) q[1]);
-                                   });
-    if (failed < 0) return -1;
-    failures += failed;
-  }
-  return failures;
+  const BlockLayout l{sizeof(whittle_dwconv_c1_params), 96, 104, true, true, 2, false};
+  return run_blocks(in, lib, file, cases, runs, l,
+                    [](void* fn, uint8_t* block, const uint8_t* input, uint8_t* out, uint8_t* scratch,
+                       const int64_t* q) {
+                      reinterpret_cast<DwconvC1Fn>(fn)(reinterpret_cast<const whittle_dwconv_c1_params*>(block),
+                                                       input, out, scratch, (int32_t) q[0], (int32_t) q[1]);
+                    });
 }
 
 // A weight-format vector file ("WFMV": the NEON LUT / sparse / 2:4 kernels, whose params blocks
