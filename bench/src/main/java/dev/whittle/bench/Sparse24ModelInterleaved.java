@@ -22,22 +22,25 @@ import java.util.TreeMap;
  * operator over separately profiled invokes, summed per operator type, and per weight layer
  * the dense / auto ratio. Usage: {@code java --add-modules jdk.incubator.vector
  * --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar
- * dev.whittle.bench.Sparse24ModelInterleaved MODEL.tflite u8|s8 1x224x224x3 PATHS N}.
+ * dev.whittle.bench.Sparse24ModelInterleaved MODEL.tflite u8|s8|f32 1x224x224x3 PATHS N [FORMAT]}: f32 for
+ * models with a float32 input (the 16x8 MobileNets made by {@code optimize --quantize int16x8}); FORMAT
+ * (auto, sparse or lut; default {@code -Dwhittle.bench.format}, else auto) is compared with dense.
  */
 public final class Sparse24ModelInterleaved {
     private Sparse24ModelInterleaved() {
     }
 
-    /** Arguments: model, input type, input shape, paths (comma-separated), invokes per model. */
+    /** Arguments: model, input type, input shape, paths (comma-separated), invokes per model, [format]. */
     public static void main(String[] a) {
         Model model = ModelReader.read(Path.of(a[0]));
-        TensorType type = a[1].equals("u8") ? TensorType.UINT8 : TensorType.INT8;
+        TensorType type = a[1].equals("f32") ? TensorType.FLOAT32 : a[1].equals("u8") ? TensorType.UINT8
+                : TensorType.INT8;
         int[] shape = Arrays.stream(a[2].split("x")).mapToInt(Integer::parseInt).toArray();
         int n = Integer.parseInt(a[4]);
         var bean = java.lang.management.ManagementFactory.getThreadMXBean();
         for (String path : a[3].split(",")) {
             // -Dwhittle.bench.format=lut compares the LUT kernels instead of auto (issue 9, session 9)
-            String[] formats = {"dense", System.getProperty("whittle.bench.format", "auto")};
+            String[] formats = {"dense", a.length > 5 ? a[5] : System.getProperty("whittle.bench.format", "auto")};
             ExecutionContext[] ctx = new ExecutionContext[2];
             OpProfile[] prof = new OpProfile[2];
             List<String>[] names = new List[2];
@@ -48,8 +51,17 @@ public final class Sparse24ModelInterleaved {
                 names[i] = OpProfile.kernelNames(cm);
                 prof[i] = OpProfile.of(cm);
                 ctx[i] = cm.newContext(1);
-                byte[] x = new byte[Arrays.stream(shape).reduce(1, (p, q) -> p * q)];
-                new SplittableRandom(2).nextBytes(x);
+                int count = Arrays.stream(shape).reduce(1, (p, q) -> p * q);
+                byte[] x = new byte[type == TensorType.FLOAT32 ? 4 * count : count];
+                if (type == TensorType.FLOAT32) {
+                    SplittableRandom rnd = new SplittableRandom(2);
+                    ByteBuffer fb = ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN);
+                    for (int j = 0; j < count; j++) {
+                        fb.putFloat(4 * j, (float) rnd.nextDouble(-1, 1));
+                    }
+                } else {
+                    new SplittableRandom(2).nextBytes(x);
+                }
                 ctx[i].setInput(0, new TensorData(type, shape, ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN)));
             }
             for (int w = 0; w < 10; w++) for (ExecutionContext c : ctx) c.invoke();
