@@ -583,11 +583,14 @@ struct UniformFold {
   bool odd_hi;
 };
 
-// Whether the call [n0, n1) can use the fold: gemmlowp rounding, act_min >= output_offset,
-// and one multiplier / left / right for all its channels.
+// Whether the call [n0, n1) can use the fold: ruy rounding, or gemmlowp rounding with
+// act_min >= output_offset; and one multiplier / left / right for all its channels (int8
+// per-tensor and uint8 layers; the dense kernel folds ruy's rounding on every full panel).
 static bool uniform_fold(const whittle_q8_gemm_params* p, int32_t n0, int32_t n1, UniformFold* f) {
   using whittle_q8::channel_array;
-  if (p->gemmlowp == 0 || p->act_min < p->output_offset || n1 <= n0) {
+  // ruy's rounding (int8) is this fold exactly for every x (the dense kernel's RuyFold), gemmlowp's
+  // where the clamp starts at or above the output offset.
+  if ((p->gemmlowp != 0 && p->act_min < p->output_offset) || n1 <= n0) {
     return false;
   }
   const int32_t* mult = channel_array(p, WHITTLE_Q8_CH_MULT);
@@ -701,7 +704,7 @@ template <int P, bool GL, bool U>
 __attribute__((noinline)) static void store_tile(const whittle_q8_gemm_params* p, const __m256i* sums,
                                                  uint8_t* output, int32_t m, int32_t valid, int32_t n0, int32_t n1,
                                                  const UniformFold* fold) {
-  if (GL && fold != nullptr) {
+  if (fold != nullptr) {
     if (p->has_left_shift != 0) {
       store_tile_t<P, GL, U, true, true>(p, sums, output, m, valid, n0, n1, *fold);
     } else {
@@ -759,7 +762,7 @@ static void run_tiles(const whittle_q8_gemm_params* p, const uint8_t* input, uin
   const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const bool direct = whittle_q8::is_direct(p);
   UniformFold f;
-  const UniformFold* fold = GL && uniform_fold(p, n0, n1, &f) ? &f : nullptr;
+  const UniformFold* fold = uniform_fold(p, n0, n1, &f) ? &f : nullptr;
   for (int32_t m = m0; m < m1;) {
     const int32_t rem = m1 - m;
     const int32_t valid = rem < 8 * kMaxP ? rem : 8 * kMaxP;
