@@ -225,6 +225,7 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const int32_t kw = p->kw;
   const int32_t out_w = p->out_w;
   const size_t src_step = (size_t) p->stride_w * p->in_c;
+  const bool relu_fold = GL && p->act_min >= p->output_offset;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
@@ -276,7 +277,11 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
         continue;
       }
       int32_t r = 0;
-      if (!GL && nc == kNR) {
+      // gemmlowp (uint8) layers whose clamp starts at or above the output zero point (ReLU /
+      // ReLU6 fused) take the same folded rounding: it differs from gemmlowp's only for
+      // negative SRDHM results, whose outputs both clamp to act_min (proof in
+      // q8_conv2d_sp24_24x4__avx2.cc, "Session 14"; the 2:4 kernel uses it too, session 14).
+      if ((!GL || relu_fold) && nc == kNR) {
         const RuyFold f[2] = {load_ruy_fold(p, n), load_ruy_fold(p, n + 8)};
         if (f[0].odd_hi && f[1].odd_hi) {
           ruy_rows<U, true>(p, a, kp, panel, n, f, out, n_total, rows);

@@ -552,11 +552,147 @@ WHITTLE_Q8_INLINE __m256i requant_pixels(__m256i x, const ChannelStage& ch, int 
   return _mm256_add_epi32(out, off);
 }
 
+// ---- Session 14: gemmlowp's two roundings as one, for layers whose clamp starts at or above
+// the output zero point (ReLU / ReLU6 fused: MobileNet v2's expansion layers) ----------------
+//
+// FixedPoint.multiplyByQuantizedMultiplier (uint8 CONV_2D / FULLY_CONNECTED) is
+//   r = RoundingDivideByPOT(v, e),  v = SRDHM(x << left, m) = floor((y + 2^30) / 2^31),
+// y = (x << left) * m (SRDHM's truncating division with its sign-dependent nudge is that floor;
+// q8_requant_avx2.h), e = right. RoundingDivideByPOT rounds halves away from zero:
+//   v >= 0: r = floor((v + 2^(e-1)) / 2^e)          (e = 0: r = v)
+//   v <  0: r = floor((v + 2^(e-1) - 1) / 2^e)      (ties go down)
+// Nested floor divisions by positive integers with integer addends compose
+// (floor((floor(y / a) + c) / b) = floor((y + c a) / (a b))), so with nudge = 2^(e-1) (0 for
+// e = 0; the per-channel NUDGE array holds exactly that for both roundings)
+//   f = floor((y + 2^30 + nudge * 2^31) / 2^(31 + e))
+// equals r for v >= 0 (and for every v when e = 0), and for v < 0 both are <= 0: f is
+// floor((v + 2^(e-1)) / 2^e) with v + 2^(e-1) <= 2^(e-1) - 1 < 2^e, and r <= f. The output is
+// clamp(r + offset, act_min, act_max); where act_min >= offset, r <= 0 and f <= 0 give
+// r + offset <= act_min and f + offset <= act_min, both clamp to act_min: the clamped outputs
+// are identical for every x. f is ruy's folded rounding (the dense kernel's RuyFold,
+// q8_conv2d_gemm_4x16c2__avx2.cc), computed the same way: 2^62 added so a logical 64-bit shift
+// floors (|y| < 2^62; 2^62 is a multiple of 2^(31 + e), the extra 2^(31 - e) of the quotient
+// is taken off the output offset, int32 wrapping), the odd lanes' quotient shifted straight
+// into the high dword (s - 32) when e >= 1. 9 ops per 8 outputs against 15 (requant_pixels).
+// Here it is used when every channel of the call has the same multiplier and shifts (uint8
+// layers are per-tensor), so the constants are registers for the whole call. The dense kernel
+// takes the same fold for its full 16-channel panels (microtile_ruy), so ratios stay fair.
+struct UniformFold {
+  __m256i mult, c, off;
+  __m128i s, s_hi, left;
+  bool odd_hi;
+};
+
+// Whether the call [n0, n1) can use the fold: ruy rounding, or gemmlowp rounding with
+// act_min >= output_offset; and one multiplier / left / right for all its channels (int8
+// per-tensor and uint8 layers; the dense kernel folds ruy's rounding on every full panel).
+static bool uniform_fold(const whittle_q8_gemm_params* p, int32_t n0, int32_t n1, UniformFold* f) {
+  using whittle_q8::channel_array;
+  // ruy's rounding (int8) is this fold exactly for every x (the dense kernel's RuyFold), gemmlowp's
+  // where the clamp starts at or above the output offset.
+  if ((p->gemmlowp != 0 && p->act_min < p->output_offset) || n1 <= n0) {
+    return false;
+  }
+  const int32_t* mult = channel_array(p, WHITTLE_Q8_CH_MULT);
+  const int32_t* left = channel_array(p, WHITTLE_Q8_CH_LEFT);
+  const int32_t* right = channel_array(p, WHITTLE_Q8_CH_RIGHT);
+  const int32_t* nudge = channel_array(p, WHITTLE_Q8_CH_NUDGE);
+  for (int32_t n = n0 + 1; n < n1; n++) {
+    if (mult[n] != mult[n0] || left[n] != left[n0] || right[n] != right[n0] || nudge[n] != nudge[n0]) {
+      return false;
+    }
+  }
+  const int32_t e = right[n0];
+  if (e < 0 || e > 31 || left[n0] < 0 || left[n0] > 31 || mult[n0] < 0) {
+    return false;
+  }
+  f->mult = _mm256_set1_epi32(mult[n0]);
+  f->c = _mm256_set1_epi64x((INT64_C(1) << 62) + (INT64_C(1) << 30) + ((int64_t) nudge[n0] << 31));
+  f->s = _mm_cvtsi32_si128(31 + e);
+  f->s_hi = _mm_cvtsi32_si128(e >= 1 ? e - 1 : 0);
+  f->left = _mm_cvtsi32_si128(left[n0]);
+  f->odd_hi = e >= 1;
+  f->off = _mm256_set1_epi32((int32_t) ((uint32_t) p->output_offset - (UINT32_C(1) << (31 - e))));
+  return true;
+}
+
+// floor-folded requantization of 8 pixels (any channel of the call) + output offset, unclamped.
+template <bool HL>
+WHITTLE_Q8_INLINE __m256i requant_fold(__m256i x, const UniformFold& f) {
+  if (HL) {
+    x = _mm256_sll_epi32(x, f.left);
+  }
+  __m256i e = _mm256_add_epi64(_mm256_mul_epi32(x, f.mult), f.c);
+  __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.mult), f.c);
+  e = _mm256_srl_epi64(e, f.s);
+  o = f.odd_hi ? _mm256_srl_epi64(o, f.s_hi) : _mm256_slli_epi64(_mm256_srl_epi64(o, f.s), 32);
+  return _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), f.off);
+}
+
+// The same fold with per-channel constants (int8 per-channel layers, qs8_qc8w), built per
+// 16-channel step of the output pass into a small table read by broadcast loads (load ports,
+// not vector ALU ops); the odd lanes take the two-shift form (any right shift): 10 ops per 8.
+struct FoldEntry {
+  int64_t c, s, left;
+  int32_t mult, off;
+};
+
+// Whether every channel of [n0, n1) can take the per-channel fold (as uniform_fold, without
+// the one-multiplier condition).
+static bool channel_fold(const whittle_q8_gemm_params* p, int32_t n0, int32_t n1) {
+  using whittle_q8::channel_array;
+  if ((p->gemmlowp != 0 && p->act_min < p->output_offset) || n1 <= n0) {
+    return false;
+  }
+  const int32_t* mult = channel_array(p, WHITTLE_Q8_CH_MULT);
+  const int32_t* left = channel_array(p, WHITTLE_Q8_CH_LEFT);
+  const int32_t* right = channel_array(p, WHITTLE_Q8_CH_RIGHT);
+  for (int32_t n = n0; n < n1; n++) {
+    if (right[n] < 0 || right[n] > 31 || left[n] < 0 || left[n] > 31 || mult[n] < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+WHITTLE_Q8_INLINE void fold_entries(const whittle_q8_gemm_params* p, int32_t n, FoldEntry* e) {
+  using whittle_q8::channel_array;
+  const int32_t* mult = channel_array(p, WHITTLE_Q8_CH_MULT) + n;
+  const int32_t* left = channel_array(p, WHITTLE_Q8_CH_LEFT) + n;
+  const int32_t* right = channel_array(p, WHITTLE_Q8_CH_RIGHT) + n;
+  const int32_t* nudge = channel_array(p, WHITTLE_Q8_CH_NUDGE) + n;
+  for (int c = 0; c < 16; c++) {
+    // padding channels past np / out_c: their sums are dropped; keep the shifts in range
+    const int32_t r = right[c] & 31;
+    e[c].c = (INT64_C(1) << 62) + (INT64_C(1) << 30) + ((int64_t) nudge[c] << 31);
+    e[c].s = 31 + r;
+    e[c].left = left[c] & 31;
+    e[c].mult = mult[c];
+    e[c].off = (int32_t) ((uint32_t) p->output_offset - (UINT32_C(1) << (31 - r)));
+  }
+}
+
+template <bool HL>
+WHITTLE_Q8_INLINE __m256i requant_fold_entry(__m256i x, const FoldEntry& f) {
+  if (HL) {
+    x = _mm256_sll_epi32(x, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(&f.left)));
+  }
+  const __m256i mult = _mm256_set1_epi32(f.mult);
+  const __m256i c = _mm256_set1_epi64x(f.c);
+  const __m128i sh = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(&f.s));
+  __m256i e = _mm256_add_epi64(_mm256_mul_epi32(x, mult), c);
+  __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), mult), c);
+  e = _mm256_srl_epi64(e, sh);
+  o = _mm256_slli_epi64(_mm256_srl_epi64(o, sh), 32);
+  return _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), _mm256_set1_epi32(f.off));
+}
+
 // Sums of the tile's pixels [m, m + valid) x channels [n0, n1) (sums[(block * P + j) * 4 + c]:
 // channel n0 + 4 * block + c, pixels 8j..8j+7) -> output bytes.
-template <int P, bool GL, bool U, bool HL>
+// FOLD: 0 the two-step requantization, 1 the uniform fold, 2 the per-channel fold.
+template <int P, bool GL, bool U, bool HL, int FOLD>
 static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, uint8_t* output, int32_t m,
-                         int32_t valid, int32_t n0, int32_t n1) {
+                         int32_t valid, int32_t n0, int32_t n1, const UniformFold& fold) {
   const int32_t n_total = p->out_c;
   const __m256i off = _mm256_set1_epi32(p->output_offset);
   const int32_t bmin = U ? 0 : -128, bmax = U ? 255 : 127;
@@ -570,6 +706,10 @@ static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, u
     const int32_t nc = n_total - n < 16 ? n_total - n : 16;
     const __m256i* s = sums + (size_t) ((n - n0) / kC) * P * kC;
     const ChannelStage ch = channel_stage(p, n);
+    alignas(16) FoldEntry tab[FOLD == 2 ? 16 : 1];
+    if (FOLD == 2) {
+      fold_entries(p, n, tab);
+    }
     // A last step of <= 8 channels (N = 24: 56x56x144x24) requantizes 2 quads, not 4: the
     // sums of channels past the block rounding are never read (session 8; kernels/README.md).
     const int nq = nc <= 8 ? 2 : 4;
@@ -581,10 +721,18 @@ static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, u
           break;
         }
         const __m256i* sq = s + (size_t) (q * P + j) * kC;
-        const __m256i v0 = requant_pixels<GL, HL>(sq[0], ch, 4 * q, off);
-        const __m256i v1 = requant_pixels<GL, HL>(sq[1], ch, 4 * q + 1, off);
-        const __m256i v2 = requant_pixels<GL, HL>(sq[2], ch, 4 * q + 2, off);
-        const __m256i v3 = requant_pixels<GL, HL>(sq[3], ch, 4 * q + 3, off);
+        const __m256i v0 = FOLD == 1   ? requant_fold<HL>(sq[0], fold)
+                             : FOLD == 2 ? requant_fold_entry<HL>(sq[0], tab[(4 * q + 0) & (FOLD == 2 ? 15 : 0)])
+                                         : requant_pixels<GL, HL>(sq[0], ch, 4 * q, off);
+        const __m256i v1 = FOLD == 1   ? requant_fold<HL>(sq[1], fold)
+                             : FOLD == 2 ? requant_fold_entry<HL>(sq[1], tab[(4 * q + 1) & (FOLD == 2 ? 15 : 0)])
+                                         : requant_pixels<GL, HL>(sq[1], ch, 4 * q + 1, off);
+        const __m256i v2 = FOLD == 1   ? requant_fold<HL>(sq[2], fold)
+                             : FOLD == 2 ? requant_fold_entry<HL>(sq[2], tab[(4 * q + 2) & (FOLD == 2 ? 15 : 0)])
+                                         : requant_pixels<GL, HL>(sq[2], ch, 4 * q + 2, off);
+        const __m256i v3 = FOLD == 1   ? requant_fold<HL>(sq[3], fold)
+                             : FOLD == 2 ? requant_fold_entry<HL>(sq[3], tab[(4 * q + 3) & (FOLD == 2 ? 15 : 0)])
+                                         : requant_pixels<GL, HL>(sq[3], ch, 4 * q + 3, off);
         const __m256i w01 = _mm256_packs_epi32(v0, v1);
         const __m256i w23 = _mm256_packs_epi32(v2, v3);
         __m256i b = U ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23);
@@ -623,13 +771,29 @@ static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, u
   }
 }
 
+// fold: the uniform fold's constants (nullptr: none); per_channel: the per-channel fold.
 template <int P, bool GL, bool U>
 __attribute__((noinline)) static void store_tile(const whittle_q8_gemm_params* p, const __m256i* sums,
-                                                 uint8_t* output, int32_t m, int32_t valid, int32_t n0, int32_t n1) {
-  if (p->has_left_shift != 0) {
-    store_tile_t<P, GL, U, true>(p, sums, output, m, valid, n0, n1);
+                                                 uint8_t* output, int32_t m, int32_t valid, int32_t n0, int32_t n1,
+                                                 const UniformFold* fold, bool per_channel) {
+  const bool hl = p->has_left_shift != 0;
+  const UniformFold none{};
+  if (fold != nullptr) {
+    if (hl) {
+      store_tile_t<P, GL, U, true, 1>(p, sums, output, m, valid, n0, n1, *fold);
+    } else {
+      store_tile_t<P, GL, U, false, 1>(p, sums, output, m, valid, n0, n1, *fold);
+    }
+  } else if (per_channel) {
+    if (hl) {
+      store_tile_t<P, GL, U, true, 2>(p, sums, output, m, valid, n0, n1, none);
+    } else {
+      store_tile_t<P, GL, U, false, 2>(p, sums, output, m, valid, n0, n1, none);
+    }
+  } else if (hl) {
+    store_tile_t<P, GL, U, true, 0>(p, sums, output, m, valid, n0, n1, none);
   } else {
-    store_tile_t<P, GL, U, false>(p, sums, output, m, valid, n0, n1);
+    store_tile_t<P, GL, U, false, 0>(p, sums, output, m, valid, n0, n1, none);
   }
 }
 
@@ -637,7 +801,7 @@ __attribute__((noinline)) static void store_tile(const whittle_q8_gemm_params* p
 template <int P, bool GL, bool U>
 static void tile_t(const whittle_q8_gemm_params* p, const uint8_t* input, const uint8_t* input_end, bool direct,
                    uint8_t* output, uint8_t* raw, uint8_t* pairs, __m256i* sums, int32_t kq, int32_t m,
-                   int32_t valid, int32_t n0, int32_t n1) {
+                   int32_t valid, int32_t n0, int32_t n1, const UniformFold* fold, bool per_channel) {
   pack_pairs<P, U>(p, input, input_end, direct, m, valid, kq, raw, pairs);
   const int32_t groups = p->k >> 2;
   // Channel blocks up to n1 rounded to 4 (the panel's padding channels have zero weights; the
@@ -659,7 +823,7 @@ static void tile_t(const whittle_q8_gemm_params* p, const uint8_t* input, const 
                sums + (size_t) ((n - n0) / kC) * P * kC, g0 == 0 ? cnst + n : nullptr);
     }
   }
-  store_tile<P, GL, U>(p, sums, output, m, valid, n0, n1);
+  store_tile<P, GL, U>(p, sums, output, m, valid, n0, n1, fold, per_channel);
 }
 
 template <bool GL, bool U>
@@ -674,15 +838,18 @@ static void run_tiles(const whittle_q8_gemm_params* p, const uint8_t* input, uin
   __m256i* sums = reinterpret_cast<__m256i*>(pairs + (size_t) (kq / 4) * kMaxP * kGroupVectorBytes);
   const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const bool direct = whittle_q8::is_direct(p);
+  UniformFold f;
+  const UniformFold* fold = uniform_fold(p, n0, n1, &f) ? &f : nullptr;
+  const bool per_channel = fold == nullptr && channel_fold(p, n0, n1);
   for (int32_t m = m0; m < m1;) {
     const int32_t rem = m1 - m;
     const int32_t valid = rem < 8 * kMaxP ? rem : 8 * kMaxP;
     if (rem > 16) {
-      tile_t<3, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1);
+      tile_t<3, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1, fold, per_channel);
     } else if (rem > 8) {
-      tile_t<2, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1);
+      tile_t<2, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1, fold, per_channel);
     } else {
-      tile_t<1, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1);
+      tile_t<1, GL, U>(p, input, input_end, direct, output, raw, pairs, sums, kq, m, valid, n0, n1, fold, per_channel);
     }
     m += valid;
   }
