@@ -2,6 +2,7 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.internal.vectorization.Int8GemmKernels;
 import dev.whittle.internal.vectorization.Int8LutGemm;
+import dev.whittle.internal.vectorization.Int8LutPanelGemm;
 import dev.whittle.internal.vectorization.Int8SparseGemm;
 import dev.whittle.internal.vectorization.VectorizationProvider;
 import dev.whittle.runtime.ExecutionState;
@@ -72,6 +73,20 @@ public final class JavaWeightKernels {
      */
     static final boolean AUTO_SP24 = false;
 
+    // ---- issue 9, session 14: the panel LUT kernels (lut4pc, lut5, lut5pc; Int8LutPanelGemm) ----
+    /** auto: the panel LUT kernels from this many rows on (measured below; memory option otherwise). */
+    static final long AUTO_LUT_PANEL_MIN_M = Long.MAX_VALUE;
+    /** auto: the panel LUT kernels up to this many rows. */
+    static final long AUTO_LUT_PANEL_MAX_M = Long.MAX_VALUE;
+    /**
+     * Rows per block of the panel LUT kernels: the decode of a tile's panel is paid once per block,
+     * so blocks are as large as an L2-sized im2col block allows (up to 256 rows, 256 KB).
+     */
+    static int lutPanelRowsPerBlock(int k) {
+        int rows = 256 * 1024 / Math.max(k, 1) / Int8GemmKernels.MR * Int8GemmKernels.MR;
+        return Math.max(Math.max(Int8GemmKernels.MR, Int8GemmBlocks.rowsPerBlock(k)), Math.min(256, rows));
+    }
+
     private JavaWeightKernels() {
     }
 
@@ -119,7 +134,11 @@ public final class JavaWeightKernels {
 
     /** What a format packs for one node: the micro-kernel, its output stage, its bytes, rows per block. */
     private record Packed(String tile, Int8GemmKernels kernels, dev.whittle.internal.vectorization.Int8Gemm gemm,
-            long bytes, int rowsPerBlock) {
+            long bytes, int rowsPerBlock, String variant) {
+        Packed(String tile, Int8GemmKernels kernels, dev.whittle.internal.vectorization.Int8Gemm gemm, long bytes,
+                int rowsPerBlock) {
+            this(tile, kernels, gemm, bytes, rowsPerBlock, null);
+        }
     }
 
     /**
@@ -141,7 +160,10 @@ public final class JavaWeightKernels {
     private static boolean accepts(Format f, WeightStats stats, long rows, boolean gated) {
         boolean auto = gated && WeightFormat.current() == WeightFormat.AUTO;
         return switch (f) {
-            case LUT -> stats.distinctLayer() <= Int8LutGemm.MAX_VALUES && (!auto || rows <= AUTO_LUT_MAX_M);
+            case LUT -> stats.distinctLayer() <= Int8LutGemm.MAX_VALUES ? !auto || rows <= AUTO_LUT_MAX_M
+                    : (stats.distinctLayer() <= Int8LutPanelGemm.MAX_VALUES
+                            || stats.distinctChannelMax() <= Int8LutPanelGemm.MAX_VALUES)
+                            && (!auto || (rows >= AUTO_LUT_PANEL_MIN_M && rows <= AUTO_LUT_PANEL_MAX_M));
             case SPARSE -> !auto || (rows >= AUTO_SPARSE_MIN_M && stats.sparsity() >= AUTO_SPARSE_MIN_ZEROS
                     && stats.k() >= AUTO_SPARSE_MIN_K);
             case SP24 -> stats.conforms24() && (!auto || AUTO_SP24);
@@ -154,9 +176,17 @@ public final class JavaWeightKernels {
         if (f == Format.LUT) {
             Int8LutGemm lut = Int8LutGemm.pack(provider, w, k, n, unsigned, bias, inputOffset, weightsOffset,
                     outputOffset, multipliers, shifts, actMin, actMax, ruy);
-            return lut == null ? null
-                    : new Packed(Int8GemmKernels.MR + "x" + lut.kernels().nr(), lut.kernels(), lut.gemm(),
-                            lut.packedBytes(), Int8GemmBlocks.rowsPerBlock(k));
+            if (lut != null) {
+                return new Packed(Int8GemmKernels.MR + "x" + lut.kernels().nr(), lut.kernels(), lut.gemm(),
+                        lut.packedBytes(), Int8GemmBlocks.rowsPerBlock(k));
+            }
+            // issue 9, session 14: per-channel tables and 5-bit indices (Int8LutPanelGemm)
+            int block = lutPanelRowsPerBlock(k);
+            Int8LutPanelGemm panel = Int8LutPanelGemm.pack(provider, w, k, n, unsigned, bias, inputOffset,
+                    weightsOffset, outputOffset, multipliers, shifts, actMin, actMax, ruy, block);
+            return panel == null ? null
+                    : new Packed(Int8GemmKernels.MR + "x" + panel.kernels().nr(), panel.kernels(), panel.gemm(),
+                            panel.packedBytes(), block, panel.variant());
         }
         int lanes = provider.int8Gemm().nr() / 2;
         int block = sparseRowsPerBlock(k, rows, lanes);
@@ -208,7 +238,8 @@ public final class JavaWeightKernels {
             if (packed == null) {
                 return null;
             }
-            String name = dense.name() + "_" + f.variant + "_" + packed.tile() + "__" + provider.isa();
+            String name = dense.name() + "_" + (packed.variant() != null ? packed.variant() : f.variant) + "_"
+                    + packed.tile() + "__" + provider.isa();
             return new Conv(Int8Conv2D.withKernels(name, packed.kernels(), packed.gemm(), p, packed.rowsPerBlock()),
                     packed.bytes());
         };
@@ -240,7 +271,8 @@ public final class JavaWeightKernels {
             if (packed == null) {
                 return null;
             }
-            String name = family + "_" + f.variant + "_" + packed.tile() + "__" + provider.isa();
+            String name = family + "_" + (packed.variant() != null ? packed.variant() : f.variant) + "_"
+                    + packed.tile() + "__" + provider.isa();
             return new FullyConnected(Int8FullyConnected.withKernels(name, packed.kernels(), packed.gemm(), reference,
                     p, packed.rowsPerBlock()), packed.bytes());
         };
