@@ -28,7 +28,8 @@ import java.lang.invoke.MethodType;
  * all). The last tile's rows are only as wide as its channels (no padding channels
  * stored; its panel's padding lanes are left as they are and never written out). Tables:
  * {@code entries} signed bytes ({@code w}, or {@code w - 128} for uint8) per channel or one for
- * the layer.
+ * the layer, stored transposed per tile ({@code [entries][nr]}: entry {@code e} of the tile's
+ * channels is one vector; one such block, every lane the same, for a layer table).
  */
 public final class Int8LutPanelGemm {
     /** Distinct values per channel (per-channel tables) or per layer the 5-bit format takes. */
@@ -53,7 +54,7 @@ public final class Int8LutPanelGemm {
     final int tiles;
     /** 16 or 32. */
     final int entries;
-    /** Bytes between two channels' tables: {@code entries}, or 0 for one layer table. */
+    /** Bytes between two tiles' tables: {@code entries * nr}, or 0 for one layer table. */
     final int tableStride;
     final byte[] lo;
     /** The bit plane of 5-bit indices, or null. */
@@ -131,17 +132,19 @@ public final class Int8LutPanelGemm {
         if (loBytes + hiBytes > Integer.MAX_VALUE - 64 || (long) k * nr > Integer.MAX_VALUE / 4) {
             return null;
         }
-        int tableStride = perLayer ? 0 : entries;
-        byte[] tables = new byte[perLayer ? entries : n * entries];
-        byte[] lo = new byte[(int) loBytes];
-        byte[] hi = hiBytes == 0 ? null : new byte[(int) hiBytes];
+        int tableStride = perLayer ? 0 : entries * nr;
+        byte[] tables = new byte[perLayer ? entries * nr : tiles * nr * entries];
+        // slack of nr bytes: a vector decode loads nr bytes of the last tile's narrower rows
+        byte[] lo = new byte[(int) loBytes + nr];
+        byte[] hi = hiBytes == 0 ? null : new byte[(int) hiBytes + nr];
         int[] layerSlot = new int[256];
         if (perLayer) {
             int e = 0;
             for (int v = 0; v < 256; v++) {
                 if (layerSeen[v]) {
                     layerSlot[v] = e;
-                    tables[e++] = (byte) v;
+                    java.util.Arrays.fill(tables, e * nr, e * nr + nr, (byte) v);
+                    e++;
                 }
             }
         }
@@ -159,7 +162,7 @@ public final class Int8LutPanelGemm {
                     int w = (weights[c * k + i] ^ flip) & 0xFF;
                     if (slot[w] < 0) {
                         slot[w] = e;
-                        tables[c * entries + e++] = (byte) w;
+                        tables[t * tableStride + e++ * nr + j] = (byte) w;
                     }
                 }
             }
@@ -194,11 +197,11 @@ public final class Int8LutPanelGemm {
         int n = Math.min(nr, gemm.n - t * nr);
         int loBase = t * loRows * nr;
         int hiBase = t * hiRows * nr;
-        int tb = t * nr * tableStride;
+        int tb = t * tableStride;
         byte[] l = lo;
         byte[] h = hi;
         byte[] tab = tables;
-        int stride = tableStride;
+        int n0 = nr;
         for (int i = 0; i < k; i++) {
             int lrow = loBase + (i >> 1) * n;
             int shift = (i & 1) * 4;
@@ -210,7 +213,7 @@ public final class Int8LutPanelGemm {
                 if (h != null) {
                     index |= ((h[hrow + j] >> bit) & 1) << 4;
                 }
-                panel.set(java.lang.foreign.ValueLayout.JAVA_BYTE, dst + j, tab[tb + j * stride + index]);
+                panel.set(java.lang.foreign.ValueLayout.JAVA_BYTE, dst + j, tab[tb + index * n0 + j]);
             }
         }
     }
@@ -224,7 +227,7 @@ public final class Int8LutPanelGemm {
         if (hi != null) {
             index |= ((hi[t * hiRows * nr + (i >> 3) * width + j] >> (i & 7)) & 1) << 4;
         }
-        return tables[c * tableStride + index];
+        return tables[t * tableStride + index * nr + j];
     }
 
     /** The kernel-name variant: {@code lut4pc}, {@code lut5} or {@code lut5pc}. */

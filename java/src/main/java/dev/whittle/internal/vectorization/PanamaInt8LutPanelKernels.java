@@ -2,6 +2,7 @@ package dev.whittle.internal.vectorization;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -26,6 +27,8 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
             VectorShape.forBitSize(Math.max(64, INTS.length() * 8)));
     private static final int L = INTS.length();
     private static final int NR = 2 * L;
+    /** One byte per channel of a tile: 256 bits on AVX-512, 128 on AVX2. */
+    private static final VectorSpecies<Byte> ROW = VectorSpecies.of(byte.class, VectorShape.forBitSize(NR * 8));
     /** The dense micro-kernel's tmp: a row of output bytes (and slack), then MR rows of ints. */
     private static final long STAGE_BYTES = 2L * NR + 4L * MR * NR;
 
@@ -58,7 +61,7 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
             long rowSumsOff, MemorySegment out, long outOff, long outStride, MemorySegment tmp, long tmpOff) {
         long panel = tmpOff + sumsBytes;
         long stage = panel + panelBytes;
-        lut.decodeTile(tile, tmp, panel);
+        decode(tile, tmp, panel);
         rows(g, tile, rows, a, aOff, aStride, rowSums, rowSumsOff, out, outOff, outStride, tmp, panel, stage);
     }
 
@@ -83,8 +86,75 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
         int n = g.n;
         int t1 = (c1 + NR - 1) / NR;
         for (int t = c0 / NR; t < t1; t++) {
-            lut.decodeTile(t, mem, panel);
+            decode(t, mem, panel);
             rows(g, t, rows, mem, a, k, mem, sums, mem, out, n, mem, panel, stage);
+        }
+    }
+
+    /**
+     * Decodes tile {@code t} into the panel ({@code [K][NR]} bytes at {@code off}): per k, the
+     * tile's indices are one byte vector (the low or high nibbles of a row; for 5-bit indices one
+     * bit of a bit-plane row), and each lane picks its own channel's table entry by a binary tree
+     * of blends over the tile's transposed table (entry {@code e} of every channel is one vector):
+     * a lookup in 16 (32) per-lane tables without a gather, 15 (31) blends and 4 (5) compares per
+     * k for the whole tile. Lanes past a narrow last tile's channels decode garbage that is never
+     * written out.
+     */
+    private void decode(int t, MemorySegment panel, long off) {
+        Int8LutPanelGemm p = lut;
+        int k = p.k;
+        int width = Math.min(NR, p.gemm().n - t * NR);
+        int loBase = t * p.loRows * NR;
+        int hiBase = t * p.hiRows * NR;
+        int b0 = t * p.tableStride;
+        byte[] lo = p.lo;
+        byte[] hi = p.hi;
+        byte[] tb = p.tables;
+        boolean five = hi != null;
+        for (int i = 0; i < k; i++) {
+            ByteVector row = ByteVector.fromArray(ROW, lo, loBase + (i >> 1) * width);
+            ByteVector idx = (i & 1) == 0 ? row : row.lanewise(VectorOperators.LSHR, 4);
+            VectorMask<Byte> m0 = idx.and((byte) 1).compare(VectorOperators.NE, (byte) 0);
+            VectorMask<Byte> m1 = idx.and((byte) 2).compare(VectorOperators.NE, (byte) 0);
+            VectorMask<Byte> m2 = idx.and((byte) 4).compare(VectorOperators.NE, (byte) 0);
+            VectorMask<Byte> m3 = idx.and((byte) 8).compare(VectorOperators.NE, (byte) 0);
+            ByteVector wa00 = ByteVector.fromArray(ROW, tb, b0 + 0 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 1 * NR), m0);
+            ByteVector wa01 = ByteVector.fromArray(ROW, tb, b0 + 2 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 3 * NR), m0);
+            ByteVector wa02 = ByteVector.fromArray(ROW, tb, b0 + 4 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 5 * NR), m0);
+            ByteVector wa03 = ByteVector.fromArray(ROW, tb, b0 + 6 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 7 * NR), m0);
+            ByteVector wa04 = ByteVector.fromArray(ROW, tb, b0 + 8 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 9 * NR), m0);
+            ByteVector wa05 = ByteVector.fromArray(ROW, tb, b0 + 10 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 11 * NR), m0);
+            ByteVector wa06 = ByteVector.fromArray(ROW, tb, b0 + 12 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 13 * NR), m0);
+            ByteVector wa07 = ByteVector.fromArray(ROW, tb, b0 + 14 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 15 * NR), m0);
+            ByteVector wa10 = wa00.blend(wa01, m1);
+            ByteVector wa11 = wa02.blend(wa03, m1);
+            ByteVector wa12 = wa04.blend(wa05, m1);
+            ByteVector wa13 = wa06.blend(wa07, m1);
+            ByteVector wa20 = wa10.blend(wa11, m2);
+            ByteVector wa21 = wa12.blend(wa13, m2);
+            ByteVector wa = wa20.blend(wa21, m3);
+            if (five) {
+                int b1 = b0 + 16 * NR;
+                ByteVector wb00 = ByteVector.fromArray(ROW, tb, b1 + 0 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 1 * NR), m0);
+                ByteVector wb01 = ByteVector.fromArray(ROW, tb, b1 + 2 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 3 * NR), m0);
+                ByteVector wb02 = ByteVector.fromArray(ROW, tb, b1 + 4 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 5 * NR), m0);
+                ByteVector wb03 = ByteVector.fromArray(ROW, tb, b1 + 6 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 7 * NR), m0);
+                ByteVector wb04 = ByteVector.fromArray(ROW, tb, b1 + 8 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 9 * NR), m0);
+                ByteVector wb05 = ByteVector.fromArray(ROW, tb, b1 + 10 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 11 * NR), m0);
+                ByteVector wb06 = ByteVector.fromArray(ROW, tb, b1 + 12 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 13 * NR), m0);
+                ByteVector wb07 = ByteVector.fromArray(ROW, tb, b1 + 14 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 15 * NR), m0);
+                ByteVector wb10 = wb00.blend(wb01, m1);
+                ByteVector wb11 = wb02.blend(wb03, m1);
+                ByteVector wb12 = wb04.blend(wb05, m1);
+                ByteVector wb13 = wb06.blend(wb07, m1);
+                ByteVector wb20 = wb10.blend(wb11, m2);
+                ByteVector wb21 = wb12.blend(wb13, m2);
+                ByteVector wb = wb20.blend(wb21, m3);
+                VectorMask<Byte> m4 = ByteVector.fromArray(ROW, hi, hiBase + (i >> 3) * width)
+                        .and((byte) (1 << (i & 7))).compare(VectorOperators.NE, (byte) 0);
+                wa = wa.blend(wb, m4);
+            }
+            wa.intoMemorySegment(panel, off + (long) i * NR, ByteOrder.LITTLE_ENDIAN);
         }
     }
 
