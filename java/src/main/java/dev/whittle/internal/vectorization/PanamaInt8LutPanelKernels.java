@@ -36,8 +36,17 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
     private final long sumsBytes;
     private final long panelBytes;
 
+    /** lut5: the layer's 32 entries, then slack to a second ROW vector (the AVX2 upper half). */
+    private final byte[] table32;
+
     PanamaInt8LutPanelKernels(Int8LutPanelGemm lut, int rowsPerBlock) {
         this.lut = lut;
+        this.table32 = new byte[Math.max(64, 2 * NR)];
+        if (lut.tableStride == 0) {
+            for (int e = 0; e < lut.entries; e++) {
+                table32[e] = lut.tables[e * NR];
+            }
+        }
         this.sumsBytes = align(4L * Math.max(rowsPerBlock, MR));
         this.panelBytes = align((long) Math.max(lut.k, 1) * NR + 64);
     }
@@ -111,6 +120,22 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
         byte[] hi = p.hi;
         byte[] tb = p.tables;
         boolean five = hi != null;
+        if (five && p.tableStride == 0) {
+            // One 32-entry layer table (lut5): a byte shuffle for every lane at once ({@code vpermb}
+            // of one 32-byte table on AVX-512 VBMI, a two-vector selectFrom of 16-byte halves on AVX2).
+            ByteVector t0 = ByteVector.fromArray(ROW, table32, 0);
+            ByteVector t1 = ByteVector.fromArray(ROW, table32, NR);
+            for (int i = 0; i < k; i++) {
+                ByteVector row = ByteVector.fromArray(ROW, lo, loBase + (i >> 1) * width);
+                ByteVector idx = ((i & 1) == 0 ? row : row.lanewise(VectorOperators.LSHR, 4)).and((byte) 15);
+                VectorMask<Byte> m4 = ByteVector.fromArray(ROW, hi, hiBase + (i >> 3) * width)
+                        .and((byte) (1 << (i & 7))).compare(VectorOperators.NE, (byte) 0);
+                idx = idx.blend(idx.or((byte) 16), m4);
+                ByteVector w = NR >= 32 ? idx.selectFrom(t0) : idx.selectFrom(t0, t1);
+                w.intoMemorySegment(panel, off + (long) i * NR, ByteOrder.LITTLE_ENDIAN);
+            }
+            return;
+        }
         for (int i = 0; i < k; i++) {
             ByteVector row = ByteVector.fromArray(ROW, lo, loBase + (i >> 1) * width);
             ByteVector idx = (i & 1) == 0 ? row : row.lanewise(VectorOperators.LSHR, 4);
