@@ -536,6 +536,18 @@ class JavaWeightKernelsTest {
         }
     }
 
+    /** auto never takes the panel LUT kernels (JavaWeightKernels.AUTO_LUT_PANEL: at best parity); dense forced declines. */
+    @Test
+    void lutPanelAutoAndDenseDecline() {
+        long seed = 2800;
+        Conv c = new Conv(1, 12, 12, 96, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+            conv(f, c, seed++, exact(16, true), WeightFormat.AUTO, null);
+            conv(f, c, seed++, exact(32, false), WeightFormat.AUTO, null);
+            conv(f, c, seed++, exact(32, true), WeightFormat.DENSE, null);
+        }
+    }
+
     /**
      * The whole clustered MobileNet v2 ({@code whittle cluster -n 16 --per-channel}) on the Java
      * path with {@code -Dwhittle.weights=lut}: outputs identical to the dense Java path at 1 and 2

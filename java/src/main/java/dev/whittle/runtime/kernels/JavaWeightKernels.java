@@ -74,10 +74,32 @@ public final class JavaWeightKernels {
     static final boolean AUTO_SP24 = false;
 
     // ---- issue 9, session 14: the panel LUT kernels (lut4pc, lut5, lut5pc; Int8LutPanelGemm) ----
-    /** auto: the panel LUT kernels from this many rows on (measured below; memory option otherwise). */
-    static final long AUTO_LUT_PANEL_MIN_M = Long.MAX_VALUE;
-    /** auto: the panel LUT kernels up to this many rows. */
-    static final long AUTO_LUT_PANEL_MAX_M = Long.MAX_VALUE;
+    // Measured with JavaWeightFormatBenchmark.main (lut16pc, lut32, lut32pc weights; qu8, one thread,
+    // dense and format alternately 150 times, min; Zen 4 panama512, shared 2-vCPU machine, every
+    // ratio taken twice; kernels/README.md "Java panel LUT kernels"): dense / format
+    //
+    //   shape            lut16pc     lut32       lut32pc     (AVX2, UseAVX=2, once: lut16pc lut32)
+    //   56x56x24x144     0.94-1.02   0.93-0.97   0.93
+    //   56x56x144x24     0.98-1.00   0.94-1.00   0.90-0.98
+    //   28x28x32x192     0.98        0.96-1.02   0.94-0.97
+    //   28x28x192x32     0.98-1.00   0.95-0.98   0.94-0.98
+    //   14x14x96x576     0.99-1.00   0.98-0.99   0.97-0.98
+    //   14x14x576x96     1.01        1.00        0.99                    1.06    1.16
+    //   7x7x320x1280     0.95-0.97   0.98        0.91-0.92               0.95    1.10
+    //   FC batch 1       0.36-0.39   0.46-0.73   0.20-0.50               0.35    0.66
+    //   FC batch 4       0.56-0.61   0.67        0.42                    0.30    0.64
+    //   whole clustered MobileNet v2 (JavaLutModelBenchmark): 16/channel 0.969 and 0.971, 32/channel
+    //   0.968, 32/layer 0.961
+    /**
+     * auto: the panel LUT kernels never: at best parity (0.97-1.01) on the 1x1 convolutions with
+     * many pixels, 0.93-0.98 at K = 24..32 (the per-tile decode against few multiplies per
+     * weight), 0.2-0.7 on the fully connected / one-pixel layers (the decode is all the work), and
+     * 0.96-0.97 on the whole model: not "at least as fast" anywhere it can be told apart from
+     * noise on the AVX-512 path. {@code -Dwhittle.weights=lut} ({@code --kernels lut,java}) takes
+     * them, for the memory: clustered MobileNet v2 per channel 16 keeps 56% of dense int8's bytes.
+     */
+    static final boolean AUTO_LUT_PANEL = false;
+
     /**
      * Rows per block of the panel LUT kernels: the decode of a tile's panel is paid once per block,
      * so blocks are as large as an L2-sized im2col block allows (up to 256 rows, 256 KB).
@@ -163,7 +185,7 @@ public final class JavaWeightKernels {
             case LUT -> stats.distinctLayer() <= Int8LutGemm.MAX_VALUES ? !auto || rows <= AUTO_LUT_MAX_M
                     : (stats.distinctLayer() <= Int8LutPanelGemm.MAX_VALUES
                             || stats.distinctChannelMax() <= Int8LutPanelGemm.MAX_VALUES)
-                            && (!auto || (rows >= AUTO_LUT_PANEL_MIN_M && rows <= AUTO_LUT_PANEL_MAX_M));
+                            && (!auto || AUTO_LUT_PANEL);
             case SPARSE -> !auto || (rows >= AUTO_SPARSE_MIN_M && stats.sparsity() >= AUTO_SPARSE_MIN_ZEROS
                     && stats.k() >= AUTO_SPARSE_MIN_K);
             case SP24 -> stats.conforms24() && (!auto || AUTO_SP24);
