@@ -536,6 +536,33 @@ class JavaWeightKernelsTest {
         }
     }
 
+    /**
+     * lut4pc's two decodes on an AVX-512 VBMI machine: the default (two-vector selectFrom over 8
+     * channels' tables, channel-major tables) and, with {@code -Dwhittle.lut.javaTree=true}, the
+     * blend tree over transposed tables (what AVX2 and AVX-512 without VBMI run); elsewhere both
+     * runs take the tree.
+     */
+    @Test
+    void lutPanelBothDecodes() {
+        long seed = 2900;
+        for (String tree : new String[] {"false", "true"}) {
+            System.setProperty("whittle.lut.javaTree", tree);
+            try {
+                for (KernelFamily<ConvKernelFactory> f : FAMILIES) {
+                    for (int oc : new int[] {1, 9, 32, 33, 70}) {
+                        int k = new int[] {1, 2, 17, 64, 129}[(int) (seed % 5)];
+                        conv(f, new Conv(1, 5, 6, k, oc, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true), seed++, exact(16, true),
+                                "_lut");
+                    }
+                    fc(TensorType.UINT8, false, 1 + (int) (seed % 4), 65, 70, 0, 0, seed++, exact(16, true),
+                            WeightFormat.LUT, LUT4PC);
+                }
+            } finally {
+                System.clearProperty("whittle.lut.javaTree");
+            }
+        }
+    }
+
     /** auto never takes the panel LUT kernels (JavaWeightKernels.AUTO_LUT_PANEL: at best parity); dense forced declines. */
     @Test
     void lutPanelAutoAndDenseDecline() {

@@ -60,6 +60,12 @@ public final class Int8LutPanelGemm {
     /** The bit plane of 5-bit indices, or null. */
     final byte[] hi;
     final byte[] tables;
+    /**
+     * Whether a tile's per-channel tables are channel-major ({@code [nr][entries]}: 8 channels'
+     * 16-entry tables are two 64-byte vectors, for the VBMI decode of {@link PanamaInt8LutPanelKernels})
+     * rather than transposed ({@code [entries][nr]}).
+     */
+    final boolean channelMajor;
     final int loRows;
     final int hiRows;
     private final String variant;
@@ -67,7 +73,8 @@ public final class Int8LutPanelGemm {
     private Int8GemmKernels kernels;
 
     private Int8LutPanelGemm(int k, int nr, int tiles, int entries, int tableStride, byte[] lo, byte[] hi,
-            byte[] tables, String variant, Int8Gemm gemm) {
+            byte[] tables, boolean channelMajor, String variant, Int8Gemm gemm) {
+        this.channelMajor = channelMajor;
         this.k = k;
         this.nr = nr;
         this.tiles = tiles;
@@ -133,9 +140,15 @@ public final class Int8LutPanelGemm {
             return null;
         }
         int tableStride = perLayer ? 0 : entries * nr;
+        // AVX-512 with VBMI (vpermi2b): lut4pc decodes 8 channels per two-vector selectFrom
+        boolean channelMajor = !perLayer && entries == 16 && provider.vectorized() && nr == 32
+                && dev.whittle.CpuFeatures.detect().has(dev.whittle.CpuFeatures.Feature.AVX512_VBMI)
+                && !Boolean.getBoolean("whittle.lut.javaTree");
+        int eStride = channelMajor ? 1 : nr;
+        int jStride = channelMajor ? entries : 1;
         byte[] tables = new byte[perLayer ? entries * nr : tiles * nr * entries];
-        // slack of nr bytes: a vector decode loads nr bytes of the last tile's narrower rows
-        byte[] lo = new byte[(int) loBytes + nr];
+        // slack of 2 * nr bytes: a vector decode loads nr (VBMI: 2 * nr) bytes of the last tile's narrower rows
+        byte[] lo = new byte[(int) loBytes + 2 * nr];
         byte[] hi = hiBytes == 0 ? null : new byte[(int) hiBytes + nr];
         int[] layerSlot = new int[256];
         if (perLayer) {
@@ -162,7 +175,7 @@ public final class Int8LutPanelGemm {
                     int w = (weights[c * k + i] ^ flip) & 0xFF;
                     if (slot[w] < 0) {
                         slot[w] = e;
-                        tables[t * tableStride + e++ * nr + j] = (byte) w;
+                        tables[t * tableStride + e++ * eStride + j * jStride] = (byte) w;
                     }
                 }
             }
@@ -175,7 +188,7 @@ public final class Int8LutPanelGemm {
                 }
             }
         }
-        Int8LutPanelGemm p = new Int8LutPanelGemm(k, nr, tiles, entries, tableStride, lo, hi, tables, variant, g);
+        Int8LutPanelGemm p = new Int8LutPanelGemm(k, nr, tiles, entries, tableStride, lo, hi, tables, channelMajor, variant, g);
         if (provider.vectorized()) {
             try {
                 p.kernels = (Int8GemmKernels) Panama.NEW.invoke(p, rowsPerBlock);
@@ -188,36 +201,6 @@ public final class Int8LutPanelGemm {
         return p;
     }
 
-    /**
-     * Decodes tile {@code t}'s weights at {@code k} in {@code [0, K)} for lanes {@code [0, nr)}
-     * into {@code panel} ({@code [K][nr]} signed bytes at {@code off}). Plain Java: a table load
-     * per weight.
-     */
-    void decodeTile(int t, java.lang.foreign.MemorySegment panel, long off) {
-        int n = Math.min(nr, gemm.n - t * nr);
-        int loBase = t * loRows * nr;
-        int hiBase = t * hiRows * nr;
-        int tb = t * tableStride;
-        byte[] l = lo;
-        byte[] h = hi;
-        byte[] tab = tables;
-        int n0 = nr;
-        for (int i = 0; i < k; i++) {
-            int lrow = loBase + (i >> 1) * n;
-            int shift = (i & 1) * 4;
-            int hrow = hiBase + (i >> 3) * n;
-            int bit = i & 7;
-            long dst = off + (long) i * nr;
-            for (int j = 0; j < n; j++) {
-                int index = (l[lrow + j] >> shift) & 15;
-                if (h != null) {
-                    index |= ((h[hrow + j] >> bit) & 1) << 4;
-                }
-                panel.set(java.lang.foreign.ValueLayout.JAVA_BYTE, dst + j, tab[tb + index * n0 + j]);
-            }
-        }
-    }
-
     /** The weight of channel {@code c} at {@code i} (signed), for the plain twin. */
     int weight(int c, int i) {
         int t = c / nr;
@@ -227,7 +210,8 @@ public final class Int8LutPanelGemm {
         if (hi != null) {
             index |= ((hi[t * hiRows * nr + (i >> 3) * width + j] >> (i & 7)) & 1) << 4;
         }
-        return tables[t * tableStride + index * nr + j];
+        return channelMajor ? tables[t * tableStride + j * entries + index]
+                : tables[t * tableStride + index * nr + j];
     }
 
     /** The kernel-name variant: {@code lut4pc}, {@code lut5} or {@code lut5pc}. */

@@ -5,6 +5,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -27,6 +28,28 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
             VectorShape.forBitSize(Math.max(64, INTS.length() * 8)));
     private static final int L = INTS.length();
     private static final int NR = 2 * L;
+    /** The VBMI decode's species (used only where the preferred int vectors are 512 bits). */
+    private static final VectorSpecies<Byte> B512 = ByteVector.SPECIES_512;
+    /** The VBMI decode's constants: lanes 32..63 repeat 0..31; which lanes take the high nibble. */
+    private static final int[] DUP = new int[64];
+    private static final boolean[] HIGH = new boolean[64];
+    /** Per group g of 8 channels, at [64 * g, 64 * g + 64): the lanes of its channels. */
+    private static final boolean[] GROUP = new boolean[256];
+    /** A lane's index offset in its group's 128 table bytes: (channel % 8) * 16. */
+    private static final byte[] OFFS = new byte[64];
+
+    static {
+        for (int i = 0; i < 64; i++) {
+            DUP[i] = i & 31;
+            HIGH[i] = i >= 32;
+            GROUP[64 * ((i & 31) / 8) + i] = true;
+            OFFS[i] = (byte) (((i & 31) % 8) * 16);
+        }
+    }
+
+    /** {@link #DUP} as a shuffle: a constant (made per call, it was allocated per call). */
+    private static final VectorShuffle<Byte> DUP_SHUFFLE = VectorShuffle.fromArray(B512, DUP, 0);
+
     /** One byte per channel of a tile: 256 bits on AVX-512, 128 on AVX2. */
     private static final VectorSpecies<Byte> ROW = VectorSpecies.of(byte.class, VectorShape.forBitSize(NR * 8));
     /** The dense micro-kernel's tmp: a row of output bytes (and slack), then MR rows of ints. */
@@ -120,6 +143,10 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
         byte[] hi = p.hi;
         byte[] tb = p.tables;
         boolean five = hi != null;
+        if (p.channelMajor) {
+            decodeVbmi(t, panel, off);
+            return;
+        }
         if (five && p.tableStride == 0) {
             // One 32-entry layer table (lut5): a byte shuffle for every lane at once ({@code vpermb}
             // of one 32-byte table on AVX-512 VBMI, a two-vector selectFrom of 16-byte halves on AVX2).
@@ -180,6 +207,48 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
                 wa = wa.blend(wb, m4);
             }
             wa.intoMemorySegment(panel, off + (long) i * NR, ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    /**
+     * lut4pc on AVX-512 with VBMI ({@link Int8LutPanelGemm#channelMajor}): two k of the tile per
+     * 64-byte vector (the index row's 32 bytes twice: low nibbles in lanes 0..31, high nibbles in
+     * 32..63), each lane's index offset by its channel's place in a group of 8, then one two-vector
+     * {@code selectFrom} ({@code vpermi2b}) over each group's 8 tables (128 bytes) and three
+     * blends: 4 table shuffles per 64 weights where the blend tree takes 30 blends.
+     */
+    private void decodeVbmi(int t, MemorySegment panel, long off) {
+        Int8LutPanelGemm p = lut;
+        int k = p.k;
+        int width = Math.min(NR, p.gemm().n - t * NR);
+        int loBase = t * p.loRows * NR;
+        byte[] lo = p.lo;
+        byte[] tb = p.tables;
+        int b0 = t * p.tableStride;
+        VectorShuffle<Byte> dup = DUP_SHUFFLE;
+        VectorMask<Byte> high = VectorMask.fromArray(B512, HIGH, 0);
+        VectorMask<Byte> g1 = VectorMask.fromArray(B512, GROUP, 64);
+        VectorMask<Byte> g2 = VectorMask.fromArray(B512, GROUP, 128);
+        VectorMask<Byte> g3 = VectorMask.fromArray(B512, GROUP, 192);
+        ByteVector offs = ByteVector.fromArray(B512, OFFS, 0);
+        ByteVector t00 = ByteVector.fromArray(B512, tb, b0);
+        ByteVector t01 = ByteVector.fromArray(B512, tb, b0 + 64);
+        ByteVector t10 = ByteVector.fromArray(B512, tb, b0 + 128);
+        ByteVector t11 = ByteVector.fromArray(B512, tb, b0 + 192);
+        ByteVector t20 = ByteVector.fromArray(B512, tb, b0 + 256);
+        ByteVector t21 = ByteVector.fromArray(B512, tb, b0 + 320);
+        ByteVector t30 = ByteVector.fromArray(B512, tb, b0 + 384);
+        ByteVector t31 = ByteVector.fromArray(B512, tb, b0 + 448);
+        int pairs = (k + 1) / 2;
+        for (int q = 0; q < pairs; q++) {
+            ByteVector v = ByteVector.fromArray(B512, lo, loBase + q * width).rearrange(dup);
+            ByteVector idx = v.and((byte) 15).blend(v.lanewise(VectorOperators.LSHR, 4), high).add(offs);
+            ByteVector w = idx.selectFrom(t00, t01)
+                    .blend(idx.selectFrom(t10, t11), g1)
+                    .blend(idx.selectFrom(t20, t21), g2)
+                    .blend(idx.selectFrom(t30, t31), g3);
+            // rows 2q and 2q + 1 (an odd K's last write lands in the panel's slack)
+            w.intoMemorySegment(panel, off + (long) q * 2 * NR, ByteOrder.LITTLE_ENDIAN);
         }
     }
 
