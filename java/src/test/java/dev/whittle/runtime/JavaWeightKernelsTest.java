@@ -35,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * layer, alone and with 50% and 100% zeros and all-zero rows; output channels 1..70 and K
  * around the pair and vector sizes (1..9, 15..17, 31..33, 63..65); 1x1 and 3x3, strides 1 and
  * 2, SAME and VALID, batch 2; zero points at both ends; saturating and tiny multipliers; FC at
- * batch 1..5. Declined: per-channel tables and more than 16 values (the dense Java GEMM runs,
- * same outputs); {@code -Dwhittle.weights=dense} forces dense.
+ * batch 1..5. Declined: 33 or more values in a channel (the dense Java GEMM runs, same outputs);
+ * {@code -Dwhittle.weights=dense} forces dense. Session 14, the panel LUT kernels ({@code lut4pc},
+ * {@code lut5}, {@code lut5pc}): the {@code lutPanel*} methods and the clustered MobileNet v2.
  *
  * <p>Run on 256-bit vectors too: {@code -Dwhittle.jvm.flags="--add-modules jdk.incubator.vector
  * --enable-native-access=ALL-UNNAMED -XX:UseAVX=2"}.

@@ -88,13 +88,14 @@ public final class JavaWeightKernels {
     //   7x7x320x1280     0.95-0.97   0.98        0.91-0.92               0.95    1.10
     //   FC batch 1       0.36-0.39   0.46-0.73   0.20-0.50               0.35    0.66
     //   FC batch 4       0.56-0.61   0.67        0.42                    0.30    0.64
-    //   whole clustered MobileNet v2 (JavaLutModelBenchmark): 16/channel 0.969 and 0.971, 32/channel
-    //   0.968, 32/layer 0.961
+    //   (lut16pc: the blend tree; the VBMI decode: conv 0.93-1.01, FC batch 1 0.44, batch 4 0.65)
+    //   whole clustered MobileNet v2 (JavaLutModelBenchmark): 16/channel 0.969, 0.971 (tree), 0.949,
+    //   0.977 (VBMI); 32/channel 0.968, 32/layer 0.961
     /**
      * auto: the panel LUT kernels never: at best parity (0.97-1.01) on the 1x1 convolutions with
      * many pixels, 0.93-0.98 at K = 24..32 (the per-tile decode against few multiplies per
      * weight), 0.2-0.7 on the fully connected / one-pixel layers (the decode is all the work), and
-     * 0.96-0.97 on the whole model: not "at least as fast" anywhere it can be told apart from
+     * 0.95-0.98 on the whole model: not "at least as fast" anywhere it can be told apart from
      * noise on the AVX-512 path. {@code -Dwhittle.weights=lut} ({@code --kernels lut,java}) takes
      * them, for the memory: clustered MobileNet v2 per channel 16 keeps 56% of dense int8's bytes.
      */
@@ -135,7 +136,11 @@ public final class JavaWeightKernels {
 
     /** The weight formats with a Java kernel. */
     public enum Format {
-        /** 4-bit indices into one 16-entry table per layer ({@link Int8LutGemm}). */
+        /**
+         * 4-bit indices into one 16-entry table per layer ({@link Int8LutGemm}, {@code lut4}); else
+         * per-channel 16-entry tables ({@code lut4pc}) or 5-bit indices into 32-entry tables per
+         * layer or channel ({@code lut5}, {@code lut5pc}: {@link Int8LutPanelGemm}).
+         */
         LUT("lut4"),
         /** Non-zero weights per channel, any pattern ({@link Int8SparseGemm}). */
         SPARSE("sparse"),
