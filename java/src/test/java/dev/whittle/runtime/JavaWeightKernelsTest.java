@@ -564,6 +564,55 @@ class JavaWeightKernelsTest {
         }
     }
 
+    /**
+     * No allocation per invoke once C2 has compiled the panel kernels (vectors kept in registers,
+     * the VBMI shuffle a constant): lut4pc, lut5, lut5pc convolutions (two tiles, the second narrow)
+     * and lut4pc fully connected at batch 1 and 4, on the Java path. Warm-up as
+     * {@code Int8ConvJavaPathTest.javaPathInvokeDoesNotAllocate} (rounds until one is clean, up to 60 s).
+     */
+    @Test
+    void lutPanelInvokeDoesNotAllocate() {
+        long seed = 3000;
+        Conv c = new Conv(1, 4, 4, 40, 40, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, true);
+        List<Model> models = List.of(Q8GemmConvTest.build(KernelRegistry.QU8_CONV2D, c, seed++, exact(16, true)),
+                Q8GemmConvTest.build(KernelRegistry.QS8_CONV2D, c, seed++, exact(32, false)),
+                Q8GemmConvTest.build(KernelRegistry.QS8_QC8W_CONV2D, c, seed++, exact(32, true)),
+                Q8GemmFullyConnectedTest.build(TensorType.UINT8, false, 1, 40, 40, 0, 0, true, 0, seed, exact(16, true)),
+                Q8GemmFullyConnectedTest.build(TensorType.INT8, true, 4, 40, 40, 0, 0, true, 0, seed + 1,
+                        exact(16, true)));
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().threadId();
+        for (Model m : models) {
+            CompiledModel compiled;
+            try {
+                System.setProperty(KernelPath.PROPERTY, "java");
+                System.setProperty(WeightFormat.PROPERTY, "lut");
+                compiled = CompiledModel.compile(m);
+            } finally {
+                clear();
+            }
+            String kernel = OpProfile.kernelNames(compiled).get(0);
+            assertTrue(kernel.contains("_lut4pc_") || kernel.contains("_lut5_") || kernel.contains("_lut5pc_"), kernel);
+            try (ExecutionContext ctx = compiled.newContext()) {
+                ctx.setInput(0, Q8GemmConvTest.input(compiled, seed, 0));
+                long allocated = Long.MAX_VALUE;
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                for (int round = 0; (round < 40 || System.nanoTime() < deadline) && allocated >= 4 * 1024; round++) {
+                    for (int i = 0; i < 5_000; i++) {
+                        ctx.invoke();
+                    }
+                    long before = mx.getThreadAllocatedBytes(tid);
+                    for (int i = 0; i < 1000; i++) {
+                        ctx.invoke();
+                    }
+                    allocated = mx.getThreadAllocatedBytes(tid) - before;
+                }
+                assertTrue(allocated < 4 * 1024, allocated + " bytes allocated by 1000 invokes of " + kernel);
+            }
+        }
+    }
+
     /** auto never takes the panel LUT kernels (JavaWeightKernels.AUTO_LUT_PANEL: at best parity); dense forced declines. */
     @Test
     void lutPanelAutoAndDenseDecline() {
