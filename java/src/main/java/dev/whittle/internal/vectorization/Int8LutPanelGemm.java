@@ -136,7 +136,8 @@ public final class Int8LutPanelGemm {
         // the last tile only as wide as its channels (no padding channels stored)
         long loBytes = (long) ((k + 1) / 2) * n;
         long hiBytes = entries == 32 ? (long) ((k + 7) / 8) * n : 0;
-        if (loBytes + hiBytes > Integer.MAX_VALUE - 64 || (long) k * nr > Integer.MAX_VALUE / 4) {
+        if (loBytes + hiBytes > Integer.MAX_VALUE - 256 || (long) k * nr > Integer.MAX_VALUE / 4
+                || (long) tiles * nr * entries > Integer.MAX_VALUE - 64) {
             return null;
         }
         int tableStride = perLayer ? 0 : entries * nr;

@@ -124,48 +124,66 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
     }
 
     /**
-     * Decodes tile {@code t} into the panel ({@code [K][NR]} bytes at {@code off}): per k, the
-     * tile's indices are one byte vector (the low or high nibbles of a row; for 5-bit indices one
-     * bit of a bit-plane row), and each lane picks its own channel's table entry by a binary tree
-     * of blends over the tile's transposed table (entry {@code e} of every channel is one vector):
-     * a lookup in 16 (32) per-lane tables without a gather, 15 (31) blends and 4 (5) compares per
-     * k for the whole tile. Lanes past a narrow last tile's channels decode garbage that is never
-     * written out.
+     * Decodes tile {@code t} into the panel ({@code [K][NR]} bytes at {@code off}): one straight-line
+     * method per decode (no vector crosses a branch or a call: a merged method boxed its vectors
+     * in C2 depending on compile order).
      */
     private void decode(int t, MemorySegment panel, long off) {
+        Int8LutPanelGemm p = lut;
+        if (p.channelMajor) {
+            decodeVbmi(t, panel, off);
+        } else if (p.hi != null && p.tableStride == 0) {
+            decodeSelect32(t, panel, off);
+        } else if (p.hi != null) {
+            decodeTree32(t, panel, off);
+        } else {
+            decodeTree16(t, panel, off);
+        }
+    }
+
+    /**
+     * lut5: one 32-entry layer table, a byte shuffle for every lane at once ({@code vpermb} of one
+     * 32-byte table on AVX-512 VBMI, a two-vector selectFrom of 16-byte halves on AVX2).
+     */
+    private void decodeSelect32(int t, MemorySegment panel, long off) {
         Int8LutPanelGemm p = lut;
         int k = p.k;
         int width = Math.min(NR, p.gemm().n - t * NR);
         int loBase = t * p.loRows * NR;
         int hiBase = t * p.hiRows * NR;
-        int b0 = t * p.tableStride;
         byte[] lo = p.lo;
         byte[] hi = p.hi;
-        byte[] tb = p.tables;
-        boolean five = hi != null;
-        if (p.channelMajor) {
-            decodeVbmi(t, panel, off);
-            return;
-        }
-        if (five && p.tableStride == 0) {
-            // One 32-entry layer table (lut5): a byte shuffle for every lane at once ({@code vpermb}
-            // of one 32-byte table on AVX-512 VBMI, a two-vector selectFrom of 16-byte halves on AVX2).
-            ByteVector t0 = ByteVector.fromArray(ROW, table32, 0);
-            ByteVector t1 = ByteVector.fromArray(ROW, table32, NR);
-            for (int i = 0; i < k; i++) {
-                ByteVector row = ByteVector.fromArray(ROW, lo, loBase + (i >> 1) * width);
-                ByteVector idx = ((i & 1) == 0 ? row : row.lanewise(VectorOperators.LSHR, 4)).and((byte) 15);
-                VectorMask<Byte> m4 = ByteVector.fromArray(ROW, hi, hiBase + (i >> 3) * width)
-                        .and((byte) (1 << (i & 7))).compare(VectorOperators.NE, (byte) 0);
-                idx = idx.blend(idx.or((byte) 16), m4);
-                ByteVector w = NR >= 32 ? idx.selectFrom(t0) : idx.selectFrom(t0, t1);
-                w.intoMemorySegment(panel, off + (long) i * NR, ByteOrder.LITTLE_ENDIAN);
-            }
-            return;
-        }
+        ByteVector t0 = ByteVector.fromArray(ROW, table32, 0);
+        ByteVector t1 = ByteVector.fromArray(ROW, table32, NR);
         for (int i = 0; i < k; i++) {
             ByteVector row = ByteVector.fromArray(ROW, lo, loBase + (i >> 1) * width);
-            ByteVector idx = (i & 1) == 0 ? row : row.lanewise(VectorOperators.LSHR, 4);
+            ByteVector idx = row.lanewise(VectorOperators.LSHR, (i & 1) * 4).and((byte) 15);
+            VectorMask<Byte> m4 = ByteVector.fromArray(ROW, hi, hiBase + (i >> 3) * width)
+                    .and((byte) (1 << (i & 7))).compare(VectorOperators.NE, (byte) 0);
+            idx = idx.blend(idx.or((byte) 16), m4);
+            ByteVector w = NR >= 32 ? idx.selectFrom(t0) : idx.selectFrom(t0, t1);
+            w.intoMemorySegment(panel, off + (long) i * NR, ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
+    /**
+     * Per-channel 16-entry tables (lut4pc without VBMI): per k, the tile's indices are one byte
+     * vector (the low or high nibbles of a row) and each lane picks its own channel's entry by a
+     * binary tree of blends over the tile's transposed table (entry {@code e} of every channel is
+     * one vector): a lookup in 16 per-lane tables without a gather, 15 blends and 4 compares per k
+     * for the whole tile. Lanes past a narrow last tile's channels decode garbage never written out.
+     */
+    private void decodeTree16(int t, MemorySegment panel, long off) {
+        Int8LutPanelGemm p = lut;
+        int k = p.k;
+        int width = Math.min(NR, p.gemm().n - t * NR);
+        int loBase = t * p.loRows * NR;
+        int b0 = t * p.tableStride;
+        byte[] lo = p.lo;
+        byte[] tb = p.tables;
+        for (int i = 0; i < k; i++) {
+            ByteVector row = ByteVector.fromArray(ROW, lo, loBase + (i >> 1) * width);
+            ByteVector idx = row.lanewise(VectorOperators.LSHR, (i & 1) * 4);
             VectorMask<Byte> m0 = idx.and((byte) 1).compare(VectorOperators.NE, (byte) 0);
             VectorMask<Byte> m1 = idx.and((byte) 2).compare(VectorOperators.NE, (byte) 0);
             VectorMask<Byte> m2 = idx.and((byte) 4).compare(VectorOperators.NE, (byte) 0);
@@ -185,30 +203,66 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
             ByteVector wa20 = wa10.blend(wa11, m2);
             ByteVector wa21 = wa12.blend(wa13, m2);
             ByteVector wa = wa20.blend(wa21, m3);
-            if (five) {
-                int b1 = b0 + 16 * NR;
-                ByteVector wb00 = ByteVector.fromArray(ROW, tb, b1 + 0 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 1 * NR), m0);
-                ByteVector wb01 = ByteVector.fromArray(ROW, tb, b1 + 2 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 3 * NR), m0);
-                ByteVector wb02 = ByteVector.fromArray(ROW, tb, b1 + 4 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 5 * NR), m0);
-                ByteVector wb03 = ByteVector.fromArray(ROW, tb, b1 + 6 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 7 * NR), m0);
-                ByteVector wb04 = ByteVector.fromArray(ROW, tb, b1 + 8 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 9 * NR), m0);
-                ByteVector wb05 = ByteVector.fromArray(ROW, tb, b1 + 10 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 11 * NR), m0);
-                ByteVector wb06 = ByteVector.fromArray(ROW, tb, b1 + 12 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 13 * NR), m0);
-                ByteVector wb07 = ByteVector.fromArray(ROW, tb, b1 + 14 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 15 * NR), m0);
-                ByteVector wb10 = wb00.blend(wb01, m1);
-                ByteVector wb11 = wb02.blend(wb03, m1);
-                ByteVector wb12 = wb04.blend(wb05, m1);
-                ByteVector wb13 = wb06.blend(wb07, m1);
-                ByteVector wb20 = wb10.blend(wb11, m2);
-                ByteVector wb21 = wb12.blend(wb13, m2);
-                ByteVector wb = wb20.blend(wb21, m3);
-                VectorMask<Byte> m4 = ByteVector.fromArray(ROW, hi, hiBase + (i >> 3) * width)
-                        .and((byte) (1 << (i & 7))).compare(VectorOperators.NE, (byte) 0);
-                wa = wa.blend(wb, m4);
-            }
             wa.intoMemorySegment(panel, off + (long) i * NR, ByteOrder.LITTLE_ENDIAN);
         }
     }
+
+    /** Per-channel 32-entry tables (lut5pc): two 16-entry trees and a blend by the bit plane's bit. */
+    private void decodeTree32(int t, MemorySegment panel, long off) {
+        Int8LutPanelGemm p = lut;
+        int k = p.k;
+        int width = Math.min(NR, p.gemm().n - t * NR);
+        int loBase = t * p.loRows * NR;
+        int hiBase = t * p.hiRows * NR;
+        int b0 = t * p.tableStride;
+        byte[] lo = p.lo;
+        byte[] hi = p.hi;
+        byte[] tb = p.tables;
+        for (int i = 0; i < k; i++) {
+            ByteVector row = ByteVector.fromArray(ROW, lo, loBase + (i >> 1) * width);
+            ByteVector idx = row.lanewise(VectorOperators.LSHR, (i & 1) * 4);
+            VectorMask<Byte> m0 = idx.and((byte) 1).compare(VectorOperators.NE, (byte) 0);
+            VectorMask<Byte> m1 = idx.and((byte) 2).compare(VectorOperators.NE, (byte) 0);
+            VectorMask<Byte> m2 = idx.and((byte) 4).compare(VectorOperators.NE, (byte) 0);
+            VectorMask<Byte> m3 = idx.and((byte) 8).compare(VectorOperators.NE, (byte) 0);
+            ByteVector wa00 = ByteVector.fromArray(ROW, tb, b0 + 0 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 1 * NR), m0);
+            ByteVector wa01 = ByteVector.fromArray(ROW, tb, b0 + 2 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 3 * NR), m0);
+            ByteVector wa02 = ByteVector.fromArray(ROW, tb, b0 + 4 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 5 * NR), m0);
+            ByteVector wa03 = ByteVector.fromArray(ROW, tb, b0 + 6 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 7 * NR), m0);
+            ByteVector wa04 = ByteVector.fromArray(ROW, tb, b0 + 8 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 9 * NR), m0);
+            ByteVector wa05 = ByteVector.fromArray(ROW, tb, b0 + 10 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 11 * NR), m0);
+            ByteVector wa06 = ByteVector.fromArray(ROW, tb, b0 + 12 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 13 * NR), m0);
+            ByteVector wa07 = ByteVector.fromArray(ROW, tb, b0 + 14 * NR).blend(ByteVector.fromArray(ROW, tb, b0 + 15 * NR), m0);
+            ByteVector wa10 = wa00.blend(wa01, m1);
+            ByteVector wa11 = wa02.blend(wa03, m1);
+            ByteVector wa12 = wa04.blend(wa05, m1);
+            ByteVector wa13 = wa06.blend(wa07, m1);
+            ByteVector wa20 = wa10.blend(wa11, m2);
+            ByteVector wa21 = wa12.blend(wa13, m2);
+            ByteVector wa = wa20.blend(wa21, m3);
+            int b1 = b0 + 16 * NR;
+            ByteVector wb00 = ByteVector.fromArray(ROW, tb, b1 + 0 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 1 * NR), m0);
+            ByteVector wb01 = ByteVector.fromArray(ROW, tb, b1 + 2 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 3 * NR), m0);
+            ByteVector wb02 = ByteVector.fromArray(ROW, tb, b1 + 4 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 5 * NR), m0);
+            ByteVector wb03 = ByteVector.fromArray(ROW, tb, b1 + 6 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 7 * NR), m0);
+            ByteVector wb04 = ByteVector.fromArray(ROW, tb, b1 + 8 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 9 * NR), m0);
+            ByteVector wb05 = ByteVector.fromArray(ROW, tb, b1 + 10 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 11 * NR), m0);
+            ByteVector wb06 = ByteVector.fromArray(ROW, tb, b1 + 12 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 13 * NR), m0);
+            ByteVector wb07 = ByteVector.fromArray(ROW, tb, b1 + 14 * NR).blend(ByteVector.fromArray(ROW, tb, b1 + 15 * NR), m0);
+            ByteVector wb10 = wb00.blend(wb01, m1);
+            ByteVector wb11 = wb02.blend(wb03, m1);
+            ByteVector wb12 = wb04.blend(wb05, m1);
+            ByteVector wb13 = wb06.blend(wb07, m1);
+            ByteVector wb20 = wb10.blend(wb11, m2);
+            ByteVector wb21 = wb12.blend(wb13, m2);
+            ByteVector wb = wb20.blend(wb21, m3);
+            VectorMask<Byte> m4 = ByteVector.fromArray(ROW, hi, hiBase + (i >> 3) * width)
+                    .and((byte) (1 << (i & 7))).compare(VectorOperators.NE, (byte) 0);
+            wa = wa.blend(wb, m4);
+            wa.intoMemorySegment(panel, off + (long) i * NR, ByteOrder.LITTLE_ENDIAN);
+        }
+    }
+
 
     /**
      * lut4pc on AVX-512 with VBMI ({@link Int8LutPanelGemm#channelMajor}): two k of the tile per
