@@ -126,7 +126,10 @@ public final class JavaWeightFormatBenchmark {
                         ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN)));
             }
             long[][] t = new long[2][rounds];
-            for (int warm = 0; warm < Math.max(30, rounds / 5); warm++) {
+            // at least 2 s of warm-up: a short first shape was timed (and allocated) before C2 had
+            // compiled the Vector API loops (session 14)
+            long warmEnd = System.nanoTime() + 2_000_000_000L;
+            for (int warm = 0; warm < Math.max(30, rounds / 5) || System.nanoTime() < warmEnd; warm++) {
                 ctx[0].invoke();
                 ctx[1].invoke();
             }
