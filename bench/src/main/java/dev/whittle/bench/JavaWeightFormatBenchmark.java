@@ -23,7 +23,8 @@ import java.util.SplittableRandom;
  * and dense / format of the minimums (above 1: the format kernel is faster).
  * {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
  * dev.whittle.bench.JavaWeightFormatBenchmark [rounds] [dtype] [format] [shapes]}; format
- * {@code lut} (16 values per layer).
+ * {@code lut} (16 values per layer), {@code lut16pc} / {@code lut32} / {@code lut32pc} (16 per channel,
+ * 32 per layer, 32 per channel: the panel LUT kernels).
  */
 public final class JavaWeightFormatBenchmark {
     private JavaWeightFormatBenchmark() {
@@ -37,6 +38,24 @@ public final class JavaWeightFormatBenchmark {
     static byte[] weights(String format, int outC, int inC, boolean u8, int zero) {
         SplittableRandom r = new SplittableRandom(1);
         byte[] w = new byte[outC * inC];
+        if (format.startsWith("lut") && !format.equals("lut")) {
+            // issue 9, session 14: lutNN (NN values per layer) and lutNNpc (NN per channel), NN <= 32
+            boolean pc = format.endsWith("pc");
+            int values = Integer.parseInt(format.substring(3, format.length() - (pc ? 2 : 0)));
+            int[] table = new int[values];
+            for (int o = 0; o < outC; o++) {
+                if (o == 0 || pc) {
+                    table[0] = zero;
+                    for (int i = 1; i < values; i++) {
+                        table[i] = u8 ? r.nextInt(256) : r.nextInt(-127, 128);
+                    }
+                }
+                for (int i = 0; i < inC; i++) {
+                    w[o * inC + i] = (byte) table[r.nextInt(values)];
+                }
+            }
+            return w;
+        }
         if (format.equals("lut")) {
             int[] table = new int[16];
             table[0] = zero;
@@ -85,7 +104,8 @@ public final class JavaWeightFormatBenchmark {
         String[] shapes = (args.length > 3 ? args[3]
                 : "56x56x24x144,56x56x144x24,28x28x32x192,28x28x192x32,14x14x96x576,14x14x576x96,7x7x320x1280,"
                         + "fc1x1280x1001,fc4x1280x1001").split(",");
-        String weights = format.startsWith("sparse") ? "sparse" : format.startsWith("sp24") ? "sparse" : format;
+        String weights = format.startsWith("sparse") ? "sparse" : format.startsWith("sp24") ? "sparse"
+                : format.startsWith("lut") ? "lut" : format;
         for (String shape : shapes) {
             CompiledModel[] c = {compile(shape, dtype, format, "dense"), compile(shape, dtype, format, weights)};
             ExecutionContext[] ctx = new ExecutionContext[2];
@@ -106,7 +126,10 @@ public final class JavaWeightFormatBenchmark {
                         ByteBuffer.wrap(x).order(ByteOrder.LITTLE_ENDIAN)));
             }
             long[][] t = new long[2][rounds];
-            for (int warm = 0; warm < Math.max(30, rounds / 5); warm++) {
+            // at least 2 s of warm-up: a short first shape was timed (and allocated) before C2 had
+            // compiled the Vector API loops (session 14)
+            long warmEnd = System.nanoTime() + 2_000_000_000L;
+            for (int warm = 0; warm < Math.max(30, rounds / 5) || System.nanoTime() < warmEnd; warm++) {
                 ctx[0].invoke();
                 ctx[1].invoke();
             }

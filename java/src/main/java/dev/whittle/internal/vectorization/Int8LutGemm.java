@@ -20,7 +20,8 @@ import java.lang.invoke.MethodType;
  * dense kernel's signed bytes {@code w'} ({@code w}, or {@code w - 128} for uint8).
  *
  * <p>Only one table per layer: with one channel per int lane, a per-channel table would be a
- * gather (one table per lane), not a shuffle.
+ * gather (one table per lane), not a shuffle. Per-channel tables and 17-32 values:
+ * {@link Int8LutPanelGemm} (a tile decoded into a panel, then the dense outer product).
  */
 public final class Int8LutGemm {
     /** Distinct weight values a layer may have. */

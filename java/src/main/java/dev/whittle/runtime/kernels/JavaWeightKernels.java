@@ -2,6 +2,7 @@ package dev.whittle.runtime.kernels;
 
 import dev.whittle.internal.vectorization.Int8GemmKernels;
 import dev.whittle.internal.vectorization.Int8LutGemm;
+import dev.whittle.internal.vectorization.Int8LutPanelGemm;
 import dev.whittle.internal.vectorization.Int8SparseGemm;
 import dev.whittle.internal.vectorization.VectorizationProvider;
 import dev.whittle.runtime.ExecutionState;
@@ -72,6 +73,43 @@ public final class JavaWeightKernels {
      */
     static final boolean AUTO_SP24 = false;
 
+    // ---- issue 9, session 14: the panel LUT kernels (lut4pc, lut5, lut5pc; Int8LutPanelGemm) ----
+    // Measured with JavaWeightFormatBenchmark.main (lut16pc, lut32, lut32pc weights; qu8, one thread,
+    // dense and format alternately 150 times, min; Zen 4 panama512, shared 2-vCPU machine, every
+    // ratio taken twice; kernels/README.md "Java panel LUT kernels"): dense / format
+    //
+    //   shape            lut16pc     lut32       lut32pc     (AVX2, UseAVX=2, once: lut16pc lut32)
+    //   56x56x24x144     0.94-1.02   0.93-0.97   0.93
+    //   56x56x144x24     0.98-1.00   0.94-1.00   0.90-0.98
+    //   28x28x32x192     0.98        0.96-1.02   0.94-0.97
+    //   28x28x192x32     0.98-1.00   0.95-0.98   0.94-0.98
+    //   14x14x96x576     0.99-1.00   0.98-0.99   0.97-0.98
+    //   14x14x576x96     1.01        1.00        0.99                    1.06    1.16
+    //   7x7x320x1280     0.95-0.97   0.98        0.91-0.92               0.95    1.10
+    //   FC batch 1       0.36-0.39   0.46-0.73   0.20-0.50               0.35    0.66
+    //   FC batch 4       0.56-0.61   0.67        0.42                    0.30    0.64
+    //   (lut16pc: the blend tree; the VBMI decode: conv 0.93-1.01, FC batch 1 0.44, batch 4 0.65)
+    //   whole clustered MobileNet v2 (JavaLutModelBenchmark): 16/channel 0.969, 0.971 (tree), 0.949,
+    //   0.977 (VBMI); 32/channel 0.968, 32/layer 0.961
+    /**
+     * auto: the panel LUT kernels never: at best parity (0.97-1.01) on the 1x1 convolutions with
+     * many pixels, 0.93-0.98 at K = 24..32 (the per-tile decode against few multiplies per
+     * weight), 0.2-0.7 on the fully connected / one-pixel layers (the decode is all the work), and
+     * 0.95-0.98 on the whole model: not "at least as fast" anywhere it can be told apart from
+     * noise on the AVX-512 path. {@code -Dwhittle.weights=lut} ({@code --kernels lut,java}) takes
+     * them, for the memory: clustered MobileNet v2 per channel 16 keeps 56% of dense int8's bytes.
+     */
+    static final boolean AUTO_LUT_PANEL = false;
+
+    /**
+     * Rows per block of the panel LUT kernels: the decode of a tile's panel is paid once per block,
+     * so blocks are as large as an L2-sized im2col block allows (up to 256 rows, 256 KB).
+     */
+    static int lutPanelRowsPerBlock(int k) {
+        int rows = 256 * 1024 / Math.max(k, 1) / Int8GemmKernels.MR * Int8GemmKernels.MR;
+        return Math.max(Math.max(Int8GemmKernels.MR, Int8GemmBlocks.rowsPerBlock(k)), Math.min(256, rows));
+    }
+
     private JavaWeightKernels() {
     }
 
@@ -98,7 +136,11 @@ public final class JavaWeightKernels {
 
     /** The weight formats with a Java kernel. */
     public enum Format {
-        /** 4-bit indices into one 16-entry table per layer ({@link Int8LutGemm}). */
+        /**
+         * 4-bit indices into one 16-entry table per layer ({@link Int8LutGemm}, {@code lut4}); else
+         * per-channel 16-entry tables ({@code lut4pc}) or 5-bit indices into 32-entry tables per
+         * layer or channel ({@code lut5}, {@code lut5pc}: {@link Int8LutPanelGemm}).
+         */
         LUT("lut4"),
         /** Non-zero weights per channel, any pattern ({@link Int8SparseGemm}). */
         SPARSE("sparse"),
@@ -119,7 +161,11 @@ public final class JavaWeightKernels {
 
     /** What a format packs for one node: the micro-kernel, its output stage, its bytes, rows per block. */
     private record Packed(String tile, Int8GemmKernels kernels, dev.whittle.internal.vectorization.Int8Gemm gemm,
-            long bytes, int rowsPerBlock) {
+            long bytes, int rowsPerBlock, String variant) {
+        Packed(String tile, Int8GemmKernels kernels, dev.whittle.internal.vectorization.Int8Gemm gemm, long bytes,
+                int rowsPerBlock) {
+            this(tile, kernels, gemm, bytes, rowsPerBlock, null);
+        }
     }
 
     /**
@@ -141,7 +187,10 @@ public final class JavaWeightKernels {
     private static boolean accepts(Format f, WeightStats stats, long rows, boolean gated) {
         boolean auto = gated && WeightFormat.current() == WeightFormat.AUTO;
         return switch (f) {
-            case LUT -> stats.distinctLayer() <= Int8LutGemm.MAX_VALUES && (!auto || rows <= AUTO_LUT_MAX_M);
+            case LUT -> stats.distinctLayer() <= Int8LutGemm.MAX_VALUES ? !auto || rows <= AUTO_LUT_MAX_M
+                    : (stats.distinctLayer() <= Int8LutPanelGemm.MAX_VALUES
+                            || stats.distinctChannelMax() <= Int8LutPanelGemm.MAX_VALUES)
+                            && (!auto || AUTO_LUT_PANEL);
             case SPARSE -> !auto || (rows >= AUTO_SPARSE_MIN_M && stats.sparsity() >= AUTO_SPARSE_MIN_ZEROS
                     && stats.k() >= AUTO_SPARSE_MIN_K);
             case SP24 -> stats.conforms24() && (!auto || AUTO_SP24);
@@ -154,9 +203,17 @@ public final class JavaWeightKernels {
         if (f == Format.LUT) {
             Int8LutGemm lut = Int8LutGemm.pack(provider, w, k, n, unsigned, bias, inputOffset, weightsOffset,
                     outputOffset, multipliers, shifts, actMin, actMax, ruy);
-            return lut == null ? null
-                    : new Packed(Int8GemmKernels.MR + "x" + lut.kernels().nr(), lut.kernels(), lut.gemm(),
-                            lut.packedBytes(), Int8GemmBlocks.rowsPerBlock(k));
+            if (lut != null) {
+                return new Packed(Int8GemmKernels.MR + "x" + lut.kernels().nr(), lut.kernels(), lut.gemm(),
+                        lut.packedBytes(), Int8GemmBlocks.rowsPerBlock(k));
+            }
+            // issue 9, session 14: per-channel tables and 5-bit indices (Int8LutPanelGemm)
+            int block = lutPanelRowsPerBlock(k);
+            Int8LutPanelGemm panel = Int8LutPanelGemm.pack(provider, w, k, n, unsigned, bias, inputOffset,
+                    weightsOffset, outputOffset, multipliers, shifts, actMin, actMax, ruy, block);
+            return panel == null ? null
+                    : new Packed(Int8GemmKernels.MR + "x" + panel.kernels().nr(), panel.kernels(), panel.gemm(),
+                            panel.packedBytes(), block, panel.variant());
         }
         int lanes = provider.int8Gemm().nr() / 2;
         int block = sparseRowsPerBlock(k, rows, lanes);
@@ -208,7 +265,8 @@ public final class JavaWeightKernels {
             if (packed == null) {
                 return null;
             }
-            String name = dense.name() + "_" + f.variant + "_" + packed.tile() + "__" + provider.isa();
+            String name = dense.name() + "_" + (packed.variant() != null ? packed.variant() : f.variant) + "_"
+                    + packed.tile() + "__" + provider.isa();
             return new Conv(Int8Conv2D.withKernels(name, packed.kernels(), packed.gemm(), p, packed.rowsPerBlock()),
                     packed.bytes());
         };
@@ -240,7 +298,8 @@ public final class JavaWeightKernels {
             if (packed == null) {
                 return null;
             }
-            String name = family + "_" + f.variant + "_" + packed.tile() + "__" + provider.isa();
+            String name = family + "_" + (packed.variant() != null ? packed.variant() : f.variant) + "_"
+                    + packed.tile() + "__" + provider.isa();
             return new FullyConnected(Int8FullyConnected.withKernels(name, packed.kernels(), packed.gemm(), reference,
                     p, packed.rowsPerBlock()), packed.bytes());
         };
