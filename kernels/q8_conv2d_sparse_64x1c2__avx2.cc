@@ -61,13 +61,6 @@ using namespace whittle_q8_fast_avx2;  // NOLINT: FoldBroadcast, fold_broadcast,
 
 constexpr int kTile = WHITTLE_Q8_SPARSE_TILE;  // the widest tile, and the staged rows' stride
 constexpr int kGroup = 16;           // channels staged before the transpose
-// K chunks (channel_group's CK): tiles past kChunkFrom bytes run in chunks of about kChunkBytes
-// (SparseGemmCompare avx2 qu8 random 150, 80% zeros, dense / sparse, 64-pixel tiles: chunks of
-// 8 / 12 / 24 / 28 / 32 / 40 KiB: 7x7x960x160 1.64 / 1.63 / 1.73 / 1.73 / 1.72 / 1.69x,
-// 14x14x576x96 1.70 / 1.80 / 1.87 / 1.87 / 1.91 / 1.86x; none: 1.22x, 1.58x; chunking from 16
-// KiB instead of 48 cost 7x7x320x1280 1.83 -> 1.78x).
-constexpr int32_t kChunkFrom = 48 * 1024;
-constexpr int32_t kChunkBytes = 24 * 1024;
 
 // 8x8 transpose of int32 (here: int16 pairs): r[i] holds row i; on return r[j] holds column j.
 WHITTLE_Q8_INLINE void transpose8x8(__m256i r[8]) {
@@ -157,17 +150,9 @@ WHITTLE_Q8_INLINE __m256i clamp_bytes(__m256i b, __m256i lo, __m256i hi) {
 
 // Channels [n, n + nc) of the tile's pixels [m, m + valid): staged [16][64] bytes, then
 // written to the NHWC output.
-//
-// CK (session 14): the K range in chunks of chunk_bytes of the packed tile (a multiple of its
-// pair row), all the group's channels over one chunk before the next, their accumulators kept
-// in an L1 buffer between chunks. Without it a tile past L1 (K = 960 at 56 pixels: 105 KiB)
-// is read from L2 at every block of every channel (random rows), so the layer ran as 32-pixel
-// tiles (two passes over the blocks); with it the 16 channels of a group share each chunk while
-// it is in L1. Every block is still taken exactly once (each channel's cursor only advances), so
-// the sums are the same whatever the chunking.
-template <int MT, bool GL, bool FIX, bool U, bool HL, bool CK>
+template <int MT, bool GL, bool FIX, bool U, bool HL>
 static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* tile, int32_t n, int32_t nc, int32_t m,
-                          int32_t valid, uint8_t* stage, uint8_t* output, int32_t chunk_bytes) {
+                          int32_t valid, uint8_t* stage, uint8_t* output) {
   constexpr int V = MT / 8;
   static_assert(V >= 1 && V <= 8, "1..8 vectors of 8 pixels");
   const whittle_q8_gemm_params* p = &sp->gemm;
@@ -178,28 +163,13 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
   const __m256i lo = _mm256_set1_epi8((char) p->act_min);
   const __m256i hi = _mm256_set1_epi8((char) p->act_max);
   const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-  const int32_t tile_bytes = (p->kp / 2) * p->mb * 4;
-  const int32_t chunks = CK ? (tile_bytes + chunk_bytes - 1) / chunk_bytes : 1;
-  alignas(32) int32_t saved[CK ? kGroup : 1][CK ? MT : 8];
-  int32_t cursor[kGroup];
-  for (int32_t chunk = 0; chunk < chunks; chunk++) {
-  const bool first = chunk == 0;
-  const bool last = chunk == chunks - 1;
-  const int32_t lim = last ? INT32_MAX : (chunk + 1) * chunk_bytes;
   for (int32_t c = 0; c < nc; c++) {
     const int32_t o = n + c;
     // Named accumulators, not an array: GCC at -O2 keeps an array of vectors on the stack.
     const __m256i c0 = _mm256_set1_epi32(cnst[o]);
     __m256i a0 = c0, a1 = c0, a2 = c0, a3 = c0, a4 = c0, a5 = c0, a6 = c0, a7 = c0;
-    if (CK && !first) {
-#define WHITTLE_SPARSE_LOAD(a, v) \
-  if (V > (v)) a = _mm256_load_si256(reinterpret_cast<const __m256i*>(&saved[c][8 * (v)]));
-      WHITTLE_SPARSE_LOAD(a0, 0) WHITTLE_SPARSE_LOAD(a1, 1) WHITTLE_SPARSE_LOAD(a2, 2) WHITTLE_SPARSE_LOAD(a3, 3)
-      WHITTLE_SPARSE_LOAD(a4, 4) WHITTLE_SPARSE_LOAD(a5, 5) WHITTLE_SPARSE_LOAD(a6, 6) WHITTLE_SPARSE_LOAD(a7, 7)
-#undef WHITTLE_SPARSE_LOAD
-    }
     const int32_t j1 = start[o + 1];
-    int32_t j = CK && !first ? cursor[c] : start[o];
+    int32_t j = start[o];
     // Two blocks per iteration, their products summed before the accumulators: two
     // independent vpmaddwd per vpaddd chain step.
 #define WHITTLE_SPARSE_MADD(a, v)                                                                       \
@@ -209,9 +179,7 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
                _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p0 + 32 * (v))), w0), \
                _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p1 + 32 * (v))), w1))); \
   }
-    // (CK: up to the chunk's end; offsets ascend along K but for a channel's last, padding
-    // block at offset 0, which any chunk may take.)
-    for (; j + 2 <= j1 && (!CK || offsets[j + 1] < lim); j += 2) {
+    for (; j + 2 <= j1; j += 2) {
       const __m256i w0 = _mm256_set1_epi32(values[j]);
       const __m256i w1 = _mm256_set1_epi32(values[j + 1]);
       const uint8_t* p0 = tile + offsets[j];
@@ -226,7 +194,7 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
       WHITTLE_SPARSE_MADD(a7, 7)
     }
 #undef WHITTLE_SPARSE_MADD
-    if (j < j1 && (!CK || offsets[j] < lim)) {
+    if (j < j1) {
       const __m256i w0 = _mm256_set1_epi32(values[j]);
       const uint8_t* p0 = tile + offsets[j];
 #define WHITTLE_SPARSE_MADD1(a, v)                                                                                   \
@@ -242,16 +210,6 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
       WHITTLE_SPARSE_MADD1(a6, 6)
       WHITTLE_SPARSE_MADD1(a7, 7)
 #undef WHITTLE_SPARSE_MADD1
-      j++;
-    }
-    if (CK && !last) {
-#define WHITTLE_SPARSE_SAVE(a, v) \
-  if (V > (v)) _mm256_store_si256(reinterpret_cast<__m256i*>(&saved[c][8 * (v)]), a);
-      WHITTLE_SPARSE_SAVE(a0, 0) WHITTLE_SPARSE_SAVE(a1, 1) WHITTLE_SPARSE_SAVE(a2, 2) WHITTLE_SPARSE_SAVE(a3, 3)
-      WHITTLE_SPARSE_SAVE(a4, 4) WHITTLE_SPARSE_SAVE(a5, 5) WHITTLE_SPARSE_SAVE(a6, 6) WHITTLE_SPARSE_SAVE(a7, 7)
-#undef WHITTLE_SPARSE_SAVE
-      cursor[c] = j;
-      continue;
     }
     const FoldBroadcast rq = fold_broadcast(p, o, GL);
     // 32 int32 -> 32 clamped bytes in pixel order (see the permutation's derivation: packs
@@ -278,7 +236,6 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
       _mm256_store_si256(reinterpret_cast<__m256i*>(stage + (size_t) c * 64 + 32),
                          _mm256_permutevar8x32_epi32(bytes2, order));
     }
-  }
   }
   const int32_t n_total = p->out_c;
   for (int h = 0; h < MT && h < valid; h += 16) {
@@ -312,32 +269,20 @@ static void tile_t(const whittle_q8_sparse_params* sp, const uint8_t* input, con
                    uint8_t* output, uint8_t* raw, uint8_t* tile, uint8_t* stage, int32_t m, int32_t valid, int32_t n0,
                    int32_t n1) {
   pack_tile<MT, U>(&sp->gemm, input, input_end, direct, m, valid, raw, tile, sp->gemm.mb * 4);
-  // K chunks (CK in channel_group) where the packed tile is past kChunkFrom bytes.
-  const int32_t pair_row = sp->gemm.mb * 4;
-  const int32_t tile_bytes = (sp->gemm.kp / 2) * pair_row;
-  const int32_t chunk_bytes = tile_bytes > kChunkFrom ? (kChunkBytes / pair_row) * pair_row : 0;
   for (int32_t n = n0; n < n1; n += kGroup) {
     const int32_t nc = n1 - n < kGroup ? n1 - n : kGroup;
     const bool fix = GL && !relu_folds(&sp->gemm);
-    const bool hl = sp->gemm.has_left_shift != 0;
-#define WHITTLE_SPARSE_GROUP(FIX, HL, CK) \
-  channel_group<MT, GL, FIX, U, HL, CK>(sp, tile, n, nc, m, valid, stage, output, chunk_bytes)
-    if (chunk_bytes > 0) {
-      if (hl) {
-        if (fix) { WHITTLE_SPARSE_GROUP(true, true, true); } else { WHITTLE_SPARSE_GROUP(false, true, true); }
-      } else if (fix) {
-        WHITTLE_SPARSE_GROUP(true, false, true);
+    if (sp->gemm.has_left_shift != 0) {
+      if (fix) {
+        channel_group<MT, GL, true, U, true>(sp, tile, n, nc, m, valid, stage, output);
       } else {
-        WHITTLE_SPARSE_GROUP(false, false, true);
+        channel_group<MT, GL, false, U, true>(sp, tile, n, nc, m, valid, stage, output);
       }
-    } else if (hl) {
-      if (fix) { WHITTLE_SPARSE_GROUP(true, true, false); } else { WHITTLE_SPARSE_GROUP(false, true, false); }
     } else if (fix) {
-      WHITTLE_SPARSE_GROUP(true, false, false);
+      channel_group<MT, GL, true, U, false>(sp, tile, n, nc, m, valid, stage, output);
     } else {
-      WHITTLE_SPARSE_GROUP(false, false, false);
+      channel_group<MT, GL, false, U, false>(sp, tile, n, nc, m, valid, stage, output);
     }
-#undef WHITTLE_SPARSE_GROUP
   }
 }
 

@@ -270,7 +270,7 @@ final class Q8SparseGemm implements NativeGemm {
             return false;
         }
         double min = vnniDense ? AUTO_MIN_ZERO_PAIRS_VS_VNNI
-                : pixels < AVX2_WIDE_K_PIXELS && Q8Gemm.roundUp(k, Isa.AVX2.rowAlign) > AVX2_WIDE_TILE_MAX_KP
+                : pixels < AVX2_WIDE_K_PIXELS && tileWidth(Isa.AVX2, Q8Gemm.roundUp(k, Isa.AVX2.rowAlign)) < TILE
                         ? AUTO_MIN_ZERO_PAIRS_WIDE_K : AUTO_MIN_ZERO_PAIRS;
         return zeroPairs(w, n, k, zero) >= min;
     }
@@ -332,21 +332,24 @@ final class Q8SparseGemm implements NativeGemm {
     /**
      * The AVX2 kernel's packed tile holds {@code kp / 2} rows of {@code 4 * tile} bytes, read at
      * the non-zero blocks' rows in random order for every channel: past ~48 KiB (L1 is 32 KiB on
-     * Zen 3 and Zen 4) the blocks' loads wait on L2 and a 64-pixel tile lost to a 32-pixel one
-     * (session 13, SparseGemmCompare avx2 qu8 random, min of 150 interleaved, 80% zeros, dense /
-     * sparse, tile 32 -> 64: 7x7x320x1280 (kp 320, 40 KiB at 64) 1.53 -> 1.81x, 14x14x96x576 1.71 ->
+     * Zen 3 and Zen 4) the blocks' loads wait on L2 and a 64-pixel tile loses to a 32-pixel one
+     * (SparseGemmCompare avx2 qu8 random, min of 150 interleaved, 80% zeros, dense / sparse,
+     * tile 32 -> 64: 7x7x320x1280 (kp 320, 40 KiB at 64) 1.53 -> 1.81x, 14x14x96x576 1.71 ->
      * 1.80x, 28x28x32x192 1.27 -> 1.52x; 14x14x576x96 (kp 576, 72 KiB) 1.79 -> 1.54x,
-     * 7x7x960x160 1.35 -> 1.21x, 7x7x576x160 1.48 -> 1.41x), so K above this ran 32-pixel tiles.
-     * Session 14: the kernel runs such tiles in 24 KiB K chunks shared by 16 channels
-     * (q8_conv2d_sparse_64x1c2__avx2.cc, CK), and every AVX2 tile is 64 pixels wide (same
-     * harness, 32 -> 64 chunked: 7x7x960x160 1.46 -> 1.73x, 14x14x576x96 1.84 -> 1.87x,
-     * 7x7x576x160 1.65 -> 1.72x). Still the K where {@link #pays} asks more zeros of few-pixel layers.
+     * 7x7x960x160 1.35 -> 1.21x, 7x7x576x160 1.48 -> 1.41x). So 64 up to this K (a 48 KiB tile).
+     * Session 14 tried 64-pixel tiles everywhere with the K range in 24 KiB chunks shared by a
+     * 16-channel group (bench/native/q8_sparse_kchunk_avx2.patch): in the layer harness (weights
+     * hot in cache) 7x7x960x160 went 1.46 -> 1.73x at 80%, but in MobileNet v2 pruned to 80%
+     * (Sparse24ModelInterleaved, fuse off, min of 20) its 960-K layers went 0.074 -> 0.106 ms
+     * (960 -> 160) and 0.143 -> 0.216 ms (960 -> 320), 576 -> 96 0.075 -> 0.081 ms: there the
+     * blocks' offsets and weights come from L3, and chunking turns one sequential stream per
+     * channel into 16 interleaved short runs. Chunks at 32 pixels lost too (0.093-0.103 ms).
      */
     static final int AVX2_WIDE_TILE_MAX_KP = 384;
 
-    /** Pixels per packed tile for {@code isa} at the packed row length {@code kp} (64 on AVX2 since session 14). */
+    /** Pixels per packed tile for {@code isa} at the packed row length {@code kp}. */
     static int tileWidth(Isa isa, int kp) {
-        return isa.tile;
+        return isa == Isa.AVX2 && kp > AVX2_WIDE_TILE_MAX_KP ? 32 : isa.tile;
     }
 
     /** The kinds of kernel, with their block size along K, tile and packed row alignment. */
