@@ -150,7 +150,7 @@ WHITTLE_Q8_INLINE __m256i clamp_bytes(__m256i b, __m256i lo, __m256i hi) {
 
 // Channels [n, n + nc) of the tile's pixels [m, m + valid): staged [16][64] bytes, then
 // written to the NHWC output.
-template <int MT, bool GL, bool FIX, bool U, bool HL>
+template <int MT, bool GL, bool FIX, bool U, bool HL, bool OH>
 static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* tile, int32_t n, int32_t nc, int32_t m,
                           int32_t valid, uint8_t* stage, uint8_t* output) {
   constexpr int V = MT / 8;
@@ -215,20 +215,20 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
     // 32 int32 -> 32 clamped bytes in pixel order (see the permutation's derivation: packs
     // interleave the 128-bit lanes, dword d of the result holds pixels 4 * order^-1(d)..).
     // Vectors past V are not computed (their bytes are garbage in lanes never written out).
-    const __m256i q0 = requantize_broadcast<HL, FIX>(a0, rq);
-    const __m256i q1 = V > 1 ? requantize_broadcast<HL, FIX>(a1, rq) : q0;
-    const __m256i q2 = V > 2 ? requantize_broadcast<HL, FIX>(a2, rq) : q0;
-    const __m256i q3 = V > 3 ? requantize_broadcast<HL, FIX>(a3, rq) : q0;
+    const __m256i q0 = requantize_broadcast<HL, FIX, OH>(a0, rq);
+    const __m256i q1 = V > 1 ? requantize_broadcast<HL, FIX, OH>(a1, rq) : q0;
+    const __m256i q2 = V > 2 ? requantize_broadcast<HL, FIX, OH>(a2, rq) : q0;
+    const __m256i q3 = V > 3 ? requantize_broadcast<HL, FIX, OH>(a3, rq) : q0;
     const __m256i w01 = _mm256_packs_epi32(q0, q1);
     const __m256i w23 = _mm256_packs_epi32(q2, q3);
     const __m256i bytes = clamp_bytes<U>(U ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23), lo, hi);
     _mm256_store_si256(reinterpret_cast<__m256i*>(stage + (size_t) c * 64),
                        _mm256_permutevar8x32_epi32(bytes, order));
     if (V > 4) {
-      const __m256i q4 = requantize_broadcast<HL, FIX>(a4, rq);
-      const __m256i q5 = V > 5 ? requantize_broadcast<HL, FIX>(a5, rq) : q4;
-      const __m256i q6 = V > 6 ? requantize_broadcast<HL, FIX>(a6, rq) : q4;
-      const __m256i q7 = V > 7 ? requantize_broadcast<HL, FIX>(a7, rq) : q4;
+      const __m256i q4 = requantize_broadcast<HL, FIX, OH>(a4, rq);
+      const __m256i q5 = V > 5 ? requantize_broadcast<HL, FIX, OH>(a5, rq) : q4;
+      const __m256i q6 = V > 6 ? requantize_broadcast<HL, FIX, OH>(a6, rq) : q4;
+      const __m256i q7 = V > 7 ? requantize_broadcast<HL, FIX, OH>(a7, rq) : q4;
       const __m256i w45 = _mm256_packs_epi32(q4, q5);
       const __m256i w67 = _mm256_packs_epi32(q6, q7);
       const __m256i bytes2 =
@@ -267,21 +267,27 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
 template <int MT, bool GL, bool U>
 static void tile_t(const whittle_q8_sparse_params* sp, const uint8_t* input, const uint8_t* input_end, bool direct,
                    uint8_t* output, uint8_t* raw, uint8_t* tile, uint8_t* stage, int32_t m, int32_t valid, int32_t n0,
-                   int32_t n1) {
+                   int32_t n1, bool odd_hi) {
   pack_tile<MT, U>(&sp->gemm, input, input_end, direct, m, valid, raw, tile, sp->gemm.mb * 4);
   for (int32_t n = n0; n < n1; n += kGroup) {
     const int32_t nc = n1 - n < kGroup ? n1 - n : kGroup;
     const bool fix = GL && !relu_folds(&sp->gemm);
     if (sp->gemm.has_left_shift != 0) {
       if (fix) {
-        channel_group<MT, GL, true, U, true>(sp, tile, n, nc, m, valid, stage, output);
+        channel_group<MT, GL, true, U, true, false>(sp, tile, n, nc, m, valid, stage, output);
       } else {
-        channel_group<MT, GL, false, U, true>(sp, tile, n, nc, m, valid, stage, output);
+        channel_group<MT, GL, false, U, true, false>(sp, tile, n, nc, m, valid, stage, output);
+      }
+    } else if (odd_hi) {
+      if (fix) {
+        channel_group<MT, GL, true, U, false, true>(sp, tile, n, nc, m, valid, stage, output);
+      } else {
+        channel_group<MT, GL, false, U, false, true>(sp, tile, n, nc, m, valid, stage, output);
       }
     } else if (fix) {
-      channel_group<MT, GL, true, U, false>(sp, tile, n, nc, m, valid, stage, output);
+      channel_group<MT, GL, true, U, false, false>(sp, tile, n, nc, m, valid, stage, output);
     } else {
-      channel_group<MT, GL, false, U, false>(sp, tile, n, nc, m, valid, stage, output);
+      channel_group<MT, GL, false, U, false, false>(sp, tile, n, nc, m, valid, stage, output);
     }
   }
 }
@@ -300,12 +306,18 @@ static void run_t(const whittle_q8_sparse_params* sp, const uint8_t* input, uint
   uint8_t* raw = stage + kGroup * kTile;
   const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const bool direct = whittle_q8::is_direct(p);
+  // Whether every channel of the call shifts right (requantize_broadcast's kOddHi).
+  bool odd_hi = true;
+  const int32_t* right = whittle_q8::channel_array(p, WHITTLE_Q8_CH_RIGHT);
+  for (int32_t o = n0; o < n1; o++) {
+    odd_hi = odd_hi && right[o] > 0;
+  }
   for (int32_t m = m0; m < m1;) {
     // Tiles of `width`; the rest in one tile of the fewest 8-pixel vectors that hold it: at
     // width 64, 49 pixels run as one tile of 56, 196 as 3 x 64 + 8 (4 pixels).
     const int32_t valid = m1 - m < width ? m1 - m : width;
 #define WHITTLE_SPARSE_TILE(MT) \
-  tile_t<MT, GL, U>(sp, input, input_end, direct, output, raw, tile, stage, m, valid, n0, n1)
+  tile_t<MT, GL, U>(sp, input, input_end, direct, output, raw, tile, stage, m, valid, n0, n1, odd_hi)
     switch ((valid + 7) / 8) {
       case 1: WHITTLE_SPARSE_TILE(8); break;
       case 2: WHITTLE_SPARSE_TILE(16); break;

@@ -73,7 +73,7 @@ WHITTLE_Q8_INLINE FoldScalars fold_scalars(const whittle_q8_gemm_params* p, int3
 
 // One channel broadcast over 8 lanes (8 pixels of one channel: the sparse kernels).
 struct FoldBroadcast {
-  __m256i m, c, cn, s, off, left;
+  __m256i m, c, cn, s, s_hi, off, left;
 };
 
 WHITTLE_Q8_INLINE FoldBroadcast fold_broadcast(const whittle_q8_gemm_params* p, int32_t o, bool gemmlowp) {
@@ -84,6 +84,7 @@ WHITTLE_Q8_INLINE FoldBroadcast fold_broadcast(const whittle_q8_gemm_params* p, 
   b.c = _mm256_set1_epi64x(f.c);
   b.cn = _mm256_set1_epi64x(f.cn);
   b.s = _mm256_set1_epi64x(f.s);
+  b.s_hi = _mm256_set1_epi64x(f.s - 32);  // used only where r >= 1 (kOddHi)
   b.off = _mm256_set1_epi32(f.off);
   return b;
 }
@@ -100,13 +101,15 @@ WHITTLE_Q8_INLINE __m256i add_constant(__m256i y, __m256i c, __m256i cn) {
 }
 
 // 8 accumulators of one channel -> 8 int32 outputs, unclamped (the kernels clamp the packed bytes).
-template <bool kLeft, bool kFix>
+// kOddHi: the channel shifts right (r >= 1), so the odd quotient lands in the high dword with one
+// vpsrlvq by s - 32 (as FoldLanes' odd_hi): 9 instructions per 8 outputs instead of 10.
+template <bool kLeft, bool kFix, bool kOddHi = false>
 WHITTLE_Q8_INLINE __m256i requantize_broadcast(__m256i acc, const FoldBroadcast& f) {
   const __m256i x = kLeft ? _mm256_sllv_epi32(acc, f.left) : acc;
   __m256i e = add_constant<kFix>(_mm256_mul_epi32(x, f.m), f.c, f.cn);
   __m256i o = add_constant<kFix>(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.m), f.c, f.cn);
   e = _mm256_srlv_epi64(e, f.s);
-  o = _mm256_slli_epi64(_mm256_srlv_epi64(o, f.s), 32);
+  o = kOddHi ? _mm256_srlv_epi64(o, f.s_hi) : _mm256_slli_epi64(_mm256_srlv_epi64(o, f.s), 32);
   return _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), f.off);
 }
 

@@ -105,7 +105,7 @@ class SparseRequantFoldTest {
      * in [1/16, 1/8) after the 0.02 / 0.002 ratio), output scale 0.002.
      */
     private static Model conv(TensorType type, boolean perChannel, int activation, int outZp, int px, int k, int n,
-            long seed) {
+            long seed, float outScale) {
         SplittableRandom r = new SplittableRandom(seed);
         boolean u8 = type == TensorType.UINT8;
         ModelBuilder b = new ModelBuilder("shift3");
@@ -136,7 +136,7 @@ class SparseRequantFoldTest {
         BuiltinOptions o = BuiltinOptions.of("Conv2DOptions").set("padding", 1).set("stride_h", 1).set("stride_w", 1)
                 .set("dilation_h_factor", 1).set("dilation_w_factor", 1).set("fused_activation_function", activation);
         b.output(b.op(BuiltinOperator.CONV_2D, 1, o, new int[] {x, filter, bias},
-                TensorSpec.quantized("y", type, Quantization.perTensor(0.002f, outZp), 1, 1, px, n))[0]);
+                TensorSpec.quantized("y", type, Quantization.perTensor(outScale, outZp), 1, 1, px, n))[0]);
         return b.build();
     }
 
@@ -159,10 +159,35 @@ class SparseRequantFoldTest {
             int px = new int[] {49, 64, 8, 100}[i % 4];
             int k = new int[] {96, 33, 160, 24}[(i / 2) % 4];
             int n = new int[] {16, 17, 40, 5}[(i / 3) % 4];
-            Model m = conv(type, perChannel, activation, outZp, px, k, n, 900 + i);
+            Model m = conv(type, perChannel, activation, outZp, px, k, n, 900 + i, 0.002f);
             ran += WeightFormatHarness.check(m, KernelRegistry.CONV2D_SPARSE, WeightFormat.SPARSE, "_sparse_",
                     type + (perChannel ? " per-channel" : "") + " shift 3 act " + activation + " " + px + "x" + k + "->"
                             + n, 900 + i, 0);
+        }
+        assertTrue(ran > 0);
+    }
+
+    /**
+     * Right shift 0 without a left shift (multipliers 10 * weight scale / 0.0143 = 0.45..0.87, frexp
+     * exponent 0 where >= 0.5): the sparse kernel's general odd-lane path (kOddHi needs every
+     * channel's right shift >= 1), per-channel int8 mixing shifts 0 and 1, uint8 and int8.
+     */
+    @Test
+    void rightShiftZeroSparse() {
+        Assumptions.assumeTrue(KernelRegistry.available(KernelRegistry.CONV2D_SPARSE).stream()
+                .anyMatch(e -> e.path() != KernelPath.JAVA), "no native sparse kernel on this machine");
+        TensorType[] types = {TensorType.UINT8, TensorType.INT8, TensorType.INT8};
+        int ran = 0;
+        for (int i = 0; i < 6; i++) {
+            TensorType type = types[i % 3];
+            boolean perChannel = i % 3 == 2;
+            boolean u8 = type == TensorType.UINT8;
+            int activation = i < 3 ? 0 : 1;
+            int outZp = activation == 0 ? (u8 ? 128 : 0) : (u8 ? 0 : -128);
+            Model m = conv(type, perChannel, activation, outZp, new int[] {64, 49, 9}[i % 3], new int[] {96, 40}[i % 2],
+                    new int[] {16, 33, 7}[i % 3], 950 + i, 0.0002857f);
+            ran += WeightFormatHarness.check(m, KernelRegistry.CONV2D_SPARSE, WeightFormat.SPARSE, "_sparse_",
+                    type + (perChannel ? " per-channel" : "") + " shift 0 act " + activation, 950 + i, 0);
         }
         assertTrue(ran > 0);
     }
