@@ -36,7 +36,8 @@
 //
 // Instructions per 8 outputs (no left shift): 10 (ruy, ReLU-fused gemmlowp) or 12 (gemmlowp)
 // against 15 for q8_requant_avx2.h's two-step gemmlowp (vpand, 2 vpcmpgtd, vpsubd x2, vpsravd).
-// Exhaustive boundary tests: Q8RequantFoldTest (Java mirror of this arithmetic against FixedPoint)
+// Boundary tests: SparseRequantFoldTest (a Java mirror of this arithmetic against FixedPoint at every
+// shift, every |x| <= 2^16, the int32 ends and constructed ties; the sparse kernels at shifts 3 and 0)
 // and every kernel test through the native code.
 #ifndef WHITTLE_KERNELS_Q8_REQUANT_FAST_AVX2_H_
 #define WHITTLE_KERNELS_Q8_REQUANT_FAST_AVX2_H_
