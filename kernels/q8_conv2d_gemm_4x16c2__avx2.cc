@@ -20,6 +20,7 @@
 #include "q8_gemm_common.h"
 #include "q8_gemm_4x16c2_avx2.h"
 #include "q8_requant_avx2.h"
+#include "q8_requant_fast_avx2.h"
 
 namespace {
 
@@ -37,48 +38,17 @@ using namespace whittle_q8_4x16c2_avx2;  // NOLINT: kMR, kNR, widen, microtile, 
 // the extra 2^(31 - right) of the quotient goes into the per-channel output offset (int32
 // wrapping, as the two-step form's final add). 12 instructions per 8 outputs against 16
 // (17 uops with vpblendvb): at K = 8..32 the output stage costs more than the multiply-adds.
-struct RuyFold {
-  __m256i m_even, m_odd, c_even, c_odd, s_even, s_odd, off, left;
-  // right - 1 per odd lane, and whether every lane of the half shifts right (then the odd
-  // quotient lands in the high dword with one vpsrlvq by s - 32: floor(floor(o / 2^(s-32)) / 2^32)
-  // = floor(o / 2^s); requantize_ruy_nc).
-  __m256i s_odd_hi;
-  bool odd_hi;
-};
-
-WHITTLE_Q8_INLINE RuyFold load_ruy_fold(const whittle_q8_gemm_params* p, int32_t n) {
-  RuyFold f;
-  const __m256i mult = ld_channel(p, WHITTLE_Q8_CH_MULT, n);
-  const __m256i right = ld_channel(p, WHITTLE_Q8_CH_RIGHT, n);
-  const __m256i nudge = ld_channel(p, WHITTLE_Q8_CH_NUDGE, n);  // 0 or 2^(right - 1): non-negative
-  const __m256i low = _mm256_set1_epi64x(INT64_C(0xFFFFFFFF));
-  const __m256i base = _mm256_set1_epi64x((INT64_C(1) << 62) + (INT64_C(1) << 30));
-  const __m256i s31 = _mm256_set1_epi64x(31);
-  f.left = ld_channel(p, WHITTLE_Q8_CH_LEFT, n);
-  f.m_even = mult;
-  f.m_odd = _mm256_srli_epi64(mult, 32);
-  f.c_even = _mm256_add_epi64(base, _mm256_slli_epi64(_mm256_and_si256(nudge, low), 31));
-  f.c_odd = _mm256_add_epi64(base, _mm256_slli_epi64(_mm256_srli_epi64(nudge, 32), 31));
-  f.s_even = _mm256_add_epi64(_mm256_and_si256(right, low), s31);
-  f.s_odd = _mm256_add_epi64(_mm256_srli_epi64(right, 32), s31);
-  f.s_odd_hi = _mm256_sub_epi64(f.s_odd, _mm256_set1_epi64x(32));
-  f.odd_hi = _mm256_movemask_epi8(_mm256_cmpeq_epi32(right, _mm256_setzero_si256())) == 0;
-  const __m256i bias = _mm256_sllv_epi32(_mm256_set1_epi32(1), _mm256_sub_epi32(_mm256_set1_epi32(31), right));
-  f.off = _mm256_sub_epi32(_mm256_set1_epi32(p->output_offset), bias);
-  return f;
-}
+// Session 14: the fold lives in q8_requant_fast_avx2.h (FoldLanes), which extends it to
+// gemmlowp's rounding (uint8 CONV_2D: 12 instructions per 8 outputs, 10 under a fused ReLU)
+// so that this kernel and the sparse ones share one output stage.
+using RuyFold = whittle_q8_fast_avx2::FoldLanes;
 
 // Without the clamp (microtile_ruy clamps the packed bytes: the saturating packs are monotonic
 // and exact inside [act_min, act_max], a sub-range of the output type, so clamping after them is
 // the same; 2 byte ops per 32 outputs instead of 2 int32 ops per 8).
-template <bool kOddHi>
+template <bool kOddHi, bool kFix>
 WHITTLE_Q8_INLINE __m256i requantize_ruy_nc(__m256i acc, const RuyFold& f, bool has_left) {
-  const __m256i x = has_left ? _mm256_sllv_epi32(acc, f.left) : acc;
-  __m256i e = _mm256_add_epi64(_mm256_mul_epi32(x, f.m_even), f.c_even);
-  __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.m_odd), f.c_odd);
-  e = _mm256_srlv_epi64(e, f.s_even);
-  o = kOddHi ? _mm256_srlv_epi64(o, f.s_odd_hi) : _mm256_slli_epi64(_mm256_srlv_epi64(o, f.s_odd), 32);
-  return _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), f.off);
+  return whittle_q8_fast_avx2::requantize_lanes<kOddHi, kFix>(acc, f, has_left);
 }
 
 // Clamps packed output bytes to [lo, hi] (byte-broadcast act_min / act_max).
@@ -87,13 +57,9 @@ WHITTLE_Q8_INLINE __m256i clamp_bytes(__m256i b, __m256i lo, __m256i hi) {
   return U ? _mm256_min_epu8(_mm256_max_epu8(b, lo), hi) : _mm256_min_epi8(_mm256_max_epi8(b, lo), hi);
 }
 
+template <bool kFix>
 WHITTLE_Q8_INLINE __m256i requantize_ruy(__m256i acc, const RuyFold& f, bool has_left, __m256i lo, __m256i hi) {
-  const __m256i x = has_left ? _mm256_sllv_epi32(acc, f.left) : acc;
-  __m256i e = _mm256_add_epi64(_mm256_mul_epi32(x, f.m_even), f.c_even);
-  __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.m_odd), f.c_odd);
-  e = _mm256_srlv_epi64(e, f.s_even);
-  o = _mm256_slli_epi64(_mm256_srlv_epi64(o, f.s_odd), 32);
-  const __m256i v = _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), f.off);
+  const __m256i v = whittle_q8_fast_avx2::requantize_lanes<false, kFix>(acc, f, has_left);
   return _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
 }
 
@@ -109,7 +75,7 @@ WHITTLE_Q8_INLINE __m256i narrow2(__m256i a0, __m256i a1, __m256i b0, __m256i b1
 
 // The 4 x 16 microtile of a full 16-channel panel with ruy's folded output stage (f: the
 // panel's two halves, computed once per panel and block, not per tile).
-template <int MR, bool U, bool kOddHi>
+template <int MR, bool U, bool kOddHi, bool kFix>
 WHITTLE_Q8_INLINE void microtile_ruy(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
                                      const int16_t* w, int32_t n, const RuyFold* f, uint8_t* out,
                                      int32_t out_stride) {
@@ -121,10 +87,10 @@ WHITTLE_Q8_INLINE void microtile_ruy(const whittle_q8_gemm_params* p, const int1
   const __m256i hi8 = _mm256_set1_epi8((char) p->act_max);
   const bool hl = p->has_left_shift != 0;
   _Pragma("GCC unroll 8") for (int r = 0; r + 1 < MR; r += 2) {
-    const __m256i b = clamp_bytes<U>(narrow2(requantize_ruy_nc<kOddHi>(acc0[r], f[0], hl),
-                                             requantize_ruy_nc<kOddHi>(acc1[r], f[1], hl),
-                                             requantize_ruy_nc<kOddHi>(acc0[r + 1], f[0], hl),
-                                             requantize_ruy_nc<kOddHi>(acc1[r + 1], f[1], hl), U),
+    const __m256i b = clamp_bytes<U>(narrow2(requantize_ruy_nc<kOddHi, kFix>(acc0[r], f[0], hl),
+                                             requantize_ruy_nc<kOddHi, kFix>(acc1[r], f[1], hl),
+                                             requantize_ruy_nc<kOddHi, kFix>(acc0[r + 1], f[0], hl),
+                                             requantize_ruy_nc<kOddHi, kFix>(acc1[r + 1], f[1], hl), U),
                                      lo8, hi8);
     uint8_t* dst = out + (size_t) r * out_stride;
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(b));
@@ -132,25 +98,25 @@ WHITTLE_Q8_INLINE void microtile_ruy(const whittle_q8_gemm_params* p, const int1
   }
   if (MR % 2 == 1) {
     const int r = MR - 1;
-    const __m128i bytes = narrow(requantize_ruy(acc0[r], f[0], hl, lo, hi), requantize_ruy(acc1[r], f[1], hl, lo, hi), U);
+    const __m128i bytes = narrow(requantize_ruy<kFix>(acc0[r], f[0], hl, lo, hi), requantize_ruy<kFix>(acc1[r], f[1], hl, lo, hi), U);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (size_t) r * out_stride), bytes);
   }
 }
 
 // The rows of one full 16-channel panel with ruy's folded output stage.
-template <bool U, bool kOddHi>
+template <bool U, bool kOddHi, bool kFix>
 static void ruy_rows(const whittle_q8_gemm_params* p, const int16_t* a, int32_t kp, const int16_t* panel, int32_t n,
                      const RuyFold* f, uint8_t* out, int32_t n_total, int32_t rows) {
   int32_t r = 0;
   const int16_t* ar = a;
   uint8_t* outr = out;
   for (; r + kMR <= rows; r += kMR, ar += (size_t) kMR * kp, outr += (size_t) kMR * n_total) {
-    microtile_ruy<kMR, U, kOddHi>(p, ar, kp, panel, n, f, outr, n_total);
+    microtile_ruy<kMR, U, kOddHi, kFix>(p, ar, kp, panel, n, f, outr, n_total);
   }
   switch (rows - r) {
-    case 3: microtile_ruy<3, U, kOddHi>(p, ar, kp, panel, n, f, outr, n_total); break;
-    case 2: microtile_ruy<2, U, kOddHi>(p, ar, kp, panel, n, f, outr, n_total); break;
-    case 1: microtile_ruy<1, U, kOddHi>(p, ar, kp, panel, n, f, outr, n_total); break;
+    case 3: microtile_ruy<3, U, kOddHi, kFix>(p, ar, kp, panel, n, f, outr, n_total); break;
+    case 2: microtile_ruy<2, U, kOddHi, kFix>(p, ar, kp, panel, n, f, outr, n_total); break;
+    case 1: microtile_ruy<1, U, kOddHi, kFix>(p, ar, kp, panel, n, f, outr, n_total); break;
     default: break;
   }
 }
@@ -225,7 +191,6 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
   const int32_t kw = p->kw;
   const int32_t out_w = p->out_w;
   const size_t src_step = (size_t) p->stride_w * p->in_c;
-  const bool relu_fold = GL && p->act_min >= p->output_offset;
   for (int32_t mb0 = m0; mb0 < m1; mb0 += p->mb) {
     const int32_t rows = m1 - mb0 < p->mb ? m1 - mb0 : p->mb;
     whittle_q8::Pixel px = whittle_q8::pixel_at(p, mb0);
@@ -277,16 +242,20 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
         continue;
       }
       int32_t r = 0;
-      // gemmlowp (uint8) layers whose clamp starts at or above the output zero point (ReLU /
-      // ReLU6 fused) take the same folded rounding: it differs from gemmlowp's only for
-      // negative SRDHM results, whose outputs both clamp to act_min (proof in
-      // q8_conv2d_sp24_24x4__avx2.cc, "Session 14"; the 2:4 kernel uses it too, session 14).
-      if ((!GL || relu_fold) && nc == kNR) {
-        const RuyFold f[2] = {load_ruy_fold(p, n), load_ruy_fold(p, n + 8)};
-        if (f[0].odd_hi && f[1].odd_hi) {
-          ruy_rows<U, true>(p, a, kp, panel, n, f, out, n_total, rows);
+      if (nc == kNR) {
+        // The folded output stage (q8_requant_fast_avx2.h), ruy's or gemmlowp's rounding.
+        const RuyFold f[2] = {whittle_q8_fast_avx2::fold_lanes(p, n, GL), whittle_q8_fast_avx2::fold_lanes(p, n + 8, GL)};
+        const bool odd_hi = f[0].odd_hi && f[1].odd_hi;
+        if (GL && !whittle_q8_fast_avx2::relu_folds(p)) {
+          if (odd_hi) {
+            ruy_rows<U, true, true>(p, a, kp, panel, n, f, out, n_total, rows);
+          } else {
+            ruy_rows<U, false, true>(p, a, kp, panel, n, f, out, n_total, rows);
+          }
+        } else if (odd_hi) {
+          ruy_rows<U, true, false>(p, a, kp, panel, n, f, out, n_total, rows);
         } else {
-          ruy_rows<U, false>(p, a, kp, panel, n, f, out, n_total, rows);
+          ruy_rows<U, false, false>(p, a, kp, panel, n, f, out, n_total, rows);
         }
         continue;
       }

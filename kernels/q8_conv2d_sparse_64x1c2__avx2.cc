@@ -51,11 +51,13 @@
 
 #include "q8_gemm_common.h"
 #include "q8_requant_avx2.h"
+#include "q8_requant_fast_avx2.h"
 #include "whittle/q8_sparse.h"
 
 namespace {
 
-using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
+using namespace whittle_q8_avx2;       // NOLINT: Requant, load_requant, requantize
+using namespace whittle_q8_fast_avx2;  // NOLINT: FoldBroadcast, fold_broadcast, requantize_broadcast
 
 constexpr int kTile = WHITTLE_Q8_SPARSE_TILE;  // the widest tile, and the staged rows' stride
 constexpr int kGroup = 16;           // channels staged before the transpose
@@ -133,69 +135,14 @@ WHITTLE_Q8_INLINE void transpose16x16(__m128i x[16]) {
   }
 }
 
-// requantize (q8_requant_avx2.h) without its clamp, the left shift resolved at compile time:
-// the clamp to [act_min, act_max] is done on the packed bytes (as the dense kernel's
-// clamp_bytes: the saturating packs are monotone and the bounds lie inside the byte type, so
-// clamping after them is the same), 2 ops per 32 outputs instead of 2 per 8; the output offset
-// stays an int32 add (wrapping as the reference does).
-// One channel's output stage, broadcast: gemmlowp's (uint8 CONV_2D) as requantize; ruy's
-// folded into one 64-bit rounding shift as the dense kernel's load_ruy_fold /
-// requantize_ruy_nc (q8_conv2d_gemm_4x16c2__avx2.cc, exact there for every ruy output):
-// (x * m + 2^62 + 2^30 + nudge * 2^31) >> (right + 31), then + (offset - 2^(31 - right)).
-struct ChannelStage {
-  Requant rq;
-  __m256i c, s, off;
-};
-
-template <bool GL>
-WHITTLE_Q8_INLINE ChannelStage channel_stage(const whittle_q8_gemm_params* p, int32_t o) {
-  ChannelStage f;
-  f.rq = broadcast_requant(p, o);
-  if (GL) {
-    f.c = f.s = _mm256_setzero_si256();
-    f.off = _mm256_set1_epi32(p->output_offset);
-  } else {
-    const int32_t right = whittle_q8::channel_array(p, WHITTLE_Q8_CH_RIGHT)[o];
-    const int64_t nudge = (uint32_t) whittle_q8::channel_array(p, WHITTLE_Q8_CH_NUDGE)[o];
-    f.c = _mm256_set1_epi64x((INT64_C(1) << 62) + (INT64_C(1) << 30) + (nudge << 31));
-    f.s = _mm256_set1_epi64x((int64_t) right + 31);
-    const int32_t bias = (int32_t) (UINT32_C(1) << (31 - right));
-    f.off = _mm256_set1_epi32((int32_t) ((uint32_t) p->output_offset - (uint32_t) bias));
-  }
-  return f;
-}
-
-// requantize (q8_requant_avx2.h) without its clamp, the left shift resolved at compile time:
-// the clamp to [act_min, act_max] is done on the packed bytes (as the dense kernel's
-// clamp_bytes: the saturating packs are monotone and the bounds lie inside the byte type, so
-// clamping after them is the same), 2 ops per 32 outputs instead of 2 per 8; the output offset
-// stays an int32 add (wrapping as the reference does).
-template <bool HL, bool GL>
-WHITTLE_Q8_INLINE __m256i requantize_nc(__m256i acc, const ChannelStage& f) {
-  const Requant& r = f.rq;
-  __m256i x = acc;
-  if (HL) {
-    x = _mm256_sllv_epi32(x, r.left);
-  }
-  if (!GL) {
-    __m256i e = _mm256_add_epi64(_mm256_mul_epi32(x, r.mult), f.c);
-    __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), r.mult), f.c);
-    e = _mm256_srlv_epi64(e, f.s);
-    o = _mm256_slli_epi64(_mm256_srlv_epi64(o, f.s), 32);
-    return _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), f.off);
-  }
-  const __m256i round = _mm256_set1_epi64x(INT64_C(1) << 30);
-  __m256i even = _mm256_mul_epi32(x, r.mult);
-  __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(x, 32), r.mult);
-  even = _mm256_srli_epi64(_mm256_add_epi64(even, round), 31);
-  odd = _mm256_slli_epi64(_mm256_add_epi64(odd, round), 1);
-  const __m256i v = _mm256_blend_epi32(even, odd, 0xAA);
-  const __m256i rem = _mm256_and_si256(v, r.mask);
-  const __m256i thr = _mm256_sub_epi32(r.half, _mm256_cmpgt_epi32(_mm256_setzero_si256(), v));
-  const __m256i out = _mm256_sub_epi32(_mm256_srav_epi32(v, r.right), _mm256_cmpgt_epi32(rem, thr));
-  return _mm256_add_epi32(out, f.off);
-}
-
+// The output stage: q8_requant_fast_avx2.h's folded requantization of one channel broadcast
+// (ruy's or gemmlowp's rounding in one 64-bit add + shift; FIX: gemmlowp's sign-dependent
+// constant, dropped where a fused ReLU clamps the negatives anyway), without its clamp: the
+// clamp to [act_min, act_max] is done on the packed bytes (as the dense kernel's clamp_bytes:
+// the saturating packs are monotone and the bounds lie inside the byte type, so clamping after
+// them is the same), 2 ops per 32 outputs instead of 2 per 8; the output offset stays an int32
+// add (wrapping as the reference does). Session 13's form (two-step gemmlowp: 15 instructions
+// per 8 outputs) is in git history; this one takes 12, or 10 with the ReLU fold.
 template <bool U>
 WHITTLE_Q8_INLINE __m256i clamp_bytes(__m256i b, __m256i lo, __m256i hi) {
   return U ? _mm256_min_epu8(_mm256_max_epu8(b, lo), hi) : _mm256_min_epi8(_mm256_max_epi8(b, lo), hi);
@@ -203,7 +150,7 @@ WHITTLE_Q8_INLINE __m256i clamp_bytes(__m256i b, __m256i lo, __m256i hi) {
 
 // Channels [n, n + nc) of the tile's pixels [m, m + valid): staged [16][64] bytes, then
 // written to the NHWC output.
-template <int MT, bool GL, bool U, bool HL>
+template <int MT, bool GL, bool FIX, bool U, bool HL, bool OH>
 static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* tile, int32_t n, int32_t nc, int32_t m,
                           int32_t valid, uint8_t* stage, uint8_t* output) {
   constexpr int V = MT / 8;
@@ -264,24 +211,24 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
       WHITTLE_SPARSE_MADD1(a7, 7)
 #undef WHITTLE_SPARSE_MADD1
     }
-    const ChannelStage rq = channel_stage<GL>(p, o);
+    const FoldBroadcast rq = fold_broadcast(p, o, GL);
     // 32 int32 -> 32 clamped bytes in pixel order (see the permutation's derivation: packs
     // interleave the 128-bit lanes, dword d of the result holds pixels 4 * order^-1(d)..).
     // Vectors past V are not computed (their bytes are garbage in lanes never written out).
-    const __m256i q0 = requantize_nc<HL, GL>(a0, rq);
-    const __m256i q1 = V > 1 ? requantize_nc<HL, GL>(a1, rq) : q0;
-    const __m256i q2 = V > 2 ? requantize_nc<HL, GL>(a2, rq) : q0;
-    const __m256i q3 = V > 3 ? requantize_nc<HL, GL>(a3, rq) : q0;
+    const __m256i q0 = requantize_broadcast<HL, FIX, OH>(a0, rq);
+    const __m256i q1 = V > 1 ? requantize_broadcast<HL, FIX, OH>(a1, rq) : q0;
+    const __m256i q2 = V > 2 ? requantize_broadcast<HL, FIX, OH>(a2, rq) : q0;
+    const __m256i q3 = V > 3 ? requantize_broadcast<HL, FIX, OH>(a3, rq) : q0;
     const __m256i w01 = _mm256_packs_epi32(q0, q1);
     const __m256i w23 = _mm256_packs_epi32(q2, q3);
     const __m256i bytes = clamp_bytes<U>(U ? _mm256_packus_epi16(w01, w23) : _mm256_packs_epi16(w01, w23), lo, hi);
     _mm256_store_si256(reinterpret_cast<__m256i*>(stage + (size_t) c * 64),
                        _mm256_permutevar8x32_epi32(bytes, order));
     if (V > 4) {
-      const __m256i q4 = requantize_nc<HL, GL>(a4, rq);
-      const __m256i q5 = V > 5 ? requantize_nc<HL, GL>(a5, rq) : q4;
-      const __m256i q6 = V > 6 ? requantize_nc<HL, GL>(a6, rq) : q4;
-      const __m256i q7 = V > 7 ? requantize_nc<HL, GL>(a7, rq) : q4;
+      const __m256i q4 = requantize_broadcast<HL, FIX, OH>(a4, rq);
+      const __m256i q5 = V > 5 ? requantize_broadcast<HL, FIX, OH>(a5, rq) : q4;
+      const __m256i q6 = V > 6 ? requantize_broadcast<HL, FIX, OH>(a6, rq) : q4;
+      const __m256i q7 = V > 7 ? requantize_broadcast<HL, FIX, OH>(a7, rq) : q4;
       const __m256i w45 = _mm256_packs_epi32(q4, q5);
       const __m256i w67 = _mm256_packs_epi32(q6, q7);
       const __m256i bytes2 =
@@ -320,14 +267,27 @@ static void channel_group(const whittle_q8_sparse_params* sp, const uint8_t* til
 template <int MT, bool GL, bool U>
 static void tile_t(const whittle_q8_sparse_params* sp, const uint8_t* input, const uint8_t* input_end, bool direct,
                    uint8_t* output, uint8_t* raw, uint8_t* tile, uint8_t* stage, int32_t m, int32_t valid, int32_t n0,
-                   int32_t n1) {
+                   int32_t n1, bool odd_hi) {
   pack_tile<MT, U>(&sp->gemm, input, input_end, direct, m, valid, raw, tile, sp->gemm.mb * 4);
   for (int32_t n = n0; n < n1; n += kGroup) {
     const int32_t nc = n1 - n < kGroup ? n1 - n : kGroup;
+    const bool fix = GL && !relu_folds(&sp->gemm);
     if (sp->gemm.has_left_shift != 0) {
-      channel_group<MT, GL, U, true>(sp, tile, n, nc, m, valid, stage, output);
+      if (fix) {
+        channel_group<MT, GL, true, U, true, false>(sp, tile, n, nc, m, valid, stage, output);
+      } else {
+        channel_group<MT, GL, false, U, true, false>(sp, tile, n, nc, m, valid, stage, output);
+      }
+    } else if (odd_hi) {
+      if (fix) {
+        channel_group<MT, GL, true, U, false, true>(sp, tile, n, nc, m, valid, stage, output);
+      } else {
+        channel_group<MT, GL, false, U, false, true>(sp, tile, n, nc, m, valid, stage, output);
+      }
+    } else if (fix) {
+      channel_group<MT, GL, true, U, false, false>(sp, tile, n, nc, m, valid, stage, output);
     } else {
-      channel_group<MT, GL, U, false>(sp, tile, n, nc, m, valid, stage, output);
+      channel_group<MT, GL, false, U, false, false>(sp, tile, n, nc, m, valid, stage, output);
     }
   }
 }
@@ -346,12 +306,18 @@ static void run_t(const whittle_q8_sparse_params* sp, const uint8_t* input, uint
   uint8_t* raw = stage + kGroup * kTile;
   const uint8_t* input_end = input + whittle_q8::input_bytes(p);
   const bool direct = whittle_q8::is_direct(p);
+  // Whether every channel of the call shifts right (requantize_broadcast's kOddHi).
+  bool odd_hi = true;
+  const int32_t* right = whittle_q8::channel_array(p, WHITTLE_Q8_CH_RIGHT);
+  for (int32_t o = n0; o < n1; o++) {
+    odd_hi = odd_hi && right[o] > 0;
+  }
   for (int32_t m = m0; m < m1;) {
     // Tiles of `width`; the rest in one tile of the fewest 8-pixel vectors that hold it: at
     // width 64, 49 pixels run as one tile of 56, 196 as 3 x 64 + 8 (4 pixels).
     const int32_t valid = m1 - m < width ? m1 - m : width;
 #define WHITTLE_SPARSE_TILE(MT) \
-  tile_t<MT, GL, U>(sp, input, input_end, direct, output, raw, tile, stage, m, valid, n0, n1)
+  tile_t<MT, GL, U>(sp, input, input_end, direct, output, raw, tile, stage, m, valid, n0, n1, odd_hi)
     switch ((valid + 7) / 8) {
       case 1: WHITTLE_SPARSE_TILE(8); break;
       case 2: WHITTLE_SPARSE_TILE(16); break;

@@ -21,7 +21,14 @@ final class WeightFormatModels {
     private WeightFormatModels() {
     }
 
-    /** 1x1 stride-1 VALID CONV_2D with RELU6 on an {@code h x w x inC} image, weights {@code [outC][inC]}. */
+    /**
+     * The 1x1 CONV_2D's fused activation: RELU6 (3, MobileNet's expansion layers) unless
+     * {@code -Dwhittle.bench.activation=0} (none: its linear projection layers, whose clamp lies
+     * below the output zero point, so uint8's gemmlowp rounding of negatives matters).
+     */
+    private static final int CONV_ACTIVATION = Integer.getInteger("whittle.bench.activation", 3);
+
+    /** 1x1 stride-1 VALID CONV_2D with RELU6 (or CONV_ACTIVATION) on an {@code h x w x inC} image, weights {@code [outC][inC]}. */
     static Model conv(String name, int h, int w, int inC, int outC, boolean u8, byte[] weights) {
         ModelBuilder b = new ModelBuilder(name);
         TensorType type = u8 ? TensorType.UINT8 : TensorType.INT8;
@@ -29,7 +36,8 @@ final class WeightFormatModels {
         int wt = weights(b, weights, u8, outC, outC, 1, 1, inC);
         int bt = bias(b, u8, outC);
         BuiltinOptions o = BuiltinOptions.of("Conv2DOptions").set("padding", 0).set("stride_h", 1).set("stride_w", 1)
-                .set("dilation_h_factor", 1).set("dilation_w_factor", 1).set("fused_activation_function", 3);
+                .set("dilation_h_factor", 1).set("dilation_w_factor", 1)
+                .set("fused_activation_function", CONV_ACTIVATION);
         b.output(b.op(BuiltinOperator.CONV_2D, 1, o, new int[] {x, wt, bt},
                 TensorSpec.quantized("y", type, Quantization.perTensor(0.1f, u8 ? 128 : 0), 1, h, w, outC))[0]);
         return b.build();

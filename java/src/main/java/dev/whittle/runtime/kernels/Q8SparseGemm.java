@@ -337,6 +337,13 @@ final class Q8SparseGemm implements NativeGemm {
      * tile 32 -> 64: 7x7x320x1280 (kp 320, 40 KiB at 64) 1.53 -> 1.81x, 14x14x96x576 1.71 ->
      * 1.80x, 28x28x32x192 1.27 -> 1.52x; 14x14x576x96 (kp 576, 72 KiB) 1.79 -> 1.54x,
      * 7x7x960x160 1.35 -> 1.21x, 7x7x576x160 1.48 -> 1.41x). So 64 up to this K (a 48 KiB tile).
+     * Session 14 tried 64-pixel tiles everywhere with the K range in 24 KiB chunks shared by a
+     * 16-channel group (bench/native/q8_sparse_kchunk_avx2.patch): in the layer harness (weights
+     * hot in cache) 7x7x960x160 went 1.46 -> 1.73x at 80%, but in MobileNet v2 pruned to 80%
+     * (Sparse24ModelInterleaved, fuse off, min of 20) its 960-K layers went 0.074 -> 0.106 ms
+     * (960 -> 160) and 0.143 -> 0.216 ms (960 -> 320), 576 -> 96 0.075 -> 0.081 ms: there the
+     * blocks' offsets and weights come from L3, and chunking turns one sequential stream per
+     * channel into 16 interleaved short runs. Chunks at 32 pixels lost too (0.093-0.103 ms).
      */
     static final int AVX2_WIDE_TILE_MAX_KP = 384;
 
