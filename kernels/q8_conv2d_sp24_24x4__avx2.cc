@@ -35,6 +35,7 @@
 
 #include "q8_gemm_common.h"
 #include "q8_requant_avx2.h"
+#include "q8_requant_fast_avx2.h"
 #include "whittle/q8_sp24.h"
 
 namespace {
@@ -577,20 +578,22 @@ WHITTLE_Q8_INLINE __m256i requant_pixels(__m256i x, const ChannelStage& ch, int 
 // Here it is used when every channel of the call has the same multiplier and shifts (uint8
 // layers are per-tensor), so the constants are registers for the whole call. The dense kernel
 // takes the same fold for its full 16-channel panels (microtile_ruy), so ratios stay fair.
+// Linear gemmlowp layers (the projections: act_min below the output offset) take the same fold
+// with q8_requant_fast_avx2.h's sign-dependent constant (cn = c - 2^31 where the 64-bit product
+// is negative, one vblendvpd; proof there): fix. The dense kernel folds those too (session 14).
 struct UniformFold {
-  __m256i mult, c, off;
+  __m256i mult, c, cn, off;
   __m128i s, s_hi, left;
-  bool odd_hi;
+  bool odd_hi, fix;
 };
 
-// Whether the call [n0, n1) can use the fold: ruy rounding, or gemmlowp rounding with
-// act_min >= output_offset; and one multiplier / left / right for all its channels (int8
-// per-tensor and uint8 layers; the dense kernel folds ruy's rounding on every full panel).
+// Whether the call [n0, n1) can use the fold: one multiplier / left / right for all its
+// channels (int8 per-tensor and uint8 layers; the dense kernel folds every full panel).
 static bool uniform_fold(const whittle_q8_gemm_params* p, int32_t n0, int32_t n1, UniformFold* f) {
   using whittle_q8::channel_array;
   // ruy's rounding (int8) is this fold exactly for every x (the dense kernel's RuyFold), gemmlowp's
-  // where the clamp starts at or above the output offset.
-  if ((p->gemmlowp != 0 && p->act_min < p->output_offset) || n1 <= n0) {
+  // where the clamp starts at or above the output offset, else with the sign-dependent constant.
+  if (n1 <= n0) {
     return false;
   }
   const int32_t* mult = channel_array(p, WHITTLE_Q8_CH_MULT);
@@ -607,7 +610,10 @@ static bool uniform_fold(const whittle_q8_gemm_params* p, int32_t n0, int32_t n1
     return false;
   }
   f->mult = _mm256_set1_epi32(mult[n0]);
-  f->c = _mm256_set1_epi64x((INT64_C(1) << 62) + (INT64_C(1) << 30) + ((int64_t) nudge[n0] << 31));
+  const int64_t c = (INT64_C(1) << 62) + (INT64_C(1) << 30) + ((int64_t) nudge[n0] << 31);
+  f->fix = p->gemmlowp != 0 && !whittle_q8_fast_avx2::relu_folds(p) && e >= 1;
+  f->c = _mm256_set1_epi64x(c);
+  f->cn = _mm256_set1_epi64x(f->fix ? c - (INT64_C(1) << 31) : c);
   f->s = _mm_cvtsi32_si128(31 + e);
   f->s_hi = _mm_cvtsi32_si128(e >= 1 ? e - 1 : 0);
   f->left = _mm_cvtsi32_si128(left[n0]);
@@ -616,14 +622,16 @@ static bool uniform_fold(const whittle_q8_gemm_params* p, int32_t n0, int32_t n1
   return true;
 }
 
-// floor-folded requantization of 8 pixels (any channel of the call) + output offset, unclamped.
-template <bool HL>
+// floor-folded requantization of 8 pixels (any channel of the call) + output offset, unclamped;
+// FIX: with the sign-dependent constant (linear gemmlowp layers).
+template <bool HL, bool FIX>
 WHITTLE_Q8_INLINE __m256i requant_fold(__m256i x, const UniformFold& f) {
   if (HL) {
     x = _mm256_sll_epi32(x, f.left);
   }
-  __m256i e = _mm256_add_epi64(_mm256_mul_epi32(x, f.mult), f.c);
-  __m256i o = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.mult), f.c);
+  using whittle_q8_fast_avx2::add_constant;
+  __m256i e = add_constant<FIX>(_mm256_mul_epi32(x, f.mult), f.c, f.cn);
+  __m256i o = add_constant<FIX>(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.mult), f.c, f.cn);
   e = _mm256_srl_epi64(e, f.s);
   o = f.odd_hi ? _mm256_srl_epi64(o, f.s_hi) : _mm256_slli_epi64(_mm256_srl_epi64(o, f.s), 32);
   return _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), f.off);
@@ -689,7 +697,8 @@ WHITTLE_Q8_INLINE __m256i requant_fold_entry(__m256i x, const FoldEntry& f) {
 
 // Sums of the tile's pixels [m, m + valid) x channels [n0, n1) (sums[(block * P + j) * 4 + c]:
 // channel n0 + 4 * block + c, pixels 8j..8j+7) -> output bytes.
-// FOLD: 0 the two-step requantization, 1 the uniform fold, 2 the per-channel fold.
+// FOLD: 0 the two-step requantization, 1 the uniform fold, 2 the per-channel fold, 3 the uniform
+// fold with the sign-dependent constant.
 template <int P, bool GL, bool U, bool HL, int FOLD>
 static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, uint8_t* output, int32_t m,
                          int32_t valid, int32_t n0, int32_t n1, const UniformFold& fold) {
@@ -721,16 +730,16 @@ static void store_tile_t(const whittle_q8_gemm_params* p, const __m256i* sums, u
           break;
         }
         const __m256i* sq = s + (size_t) (q * P + j) * kC;
-        const __m256i v0 = FOLD == 1   ? requant_fold<HL>(sq[0], fold)
+        const __m256i v0 = FOLD == 1 || FOLD == 3 ? requant_fold<HL, FOLD == 3>(sq[0], fold)
                              : FOLD == 2 ? requant_fold_entry<HL>(sq[0], tab[(4 * q + 0) & (FOLD == 2 ? 15 : 0)])
                                          : requant_pixels<GL, HL>(sq[0], ch, 4 * q, off);
-        const __m256i v1 = FOLD == 1   ? requant_fold<HL>(sq[1], fold)
+        const __m256i v1 = FOLD == 1 || FOLD == 3 ? requant_fold<HL, FOLD == 3>(sq[1], fold)
                              : FOLD == 2 ? requant_fold_entry<HL>(sq[1], tab[(4 * q + 1) & (FOLD == 2 ? 15 : 0)])
                                          : requant_pixels<GL, HL>(sq[1], ch, 4 * q + 1, off);
-        const __m256i v2 = FOLD == 1   ? requant_fold<HL>(sq[2], fold)
+        const __m256i v2 = FOLD == 1 || FOLD == 3 ? requant_fold<HL, FOLD == 3>(sq[2], fold)
                              : FOLD == 2 ? requant_fold_entry<HL>(sq[2], tab[(4 * q + 2) & (FOLD == 2 ? 15 : 0)])
                                          : requant_pixels<GL, HL>(sq[2], ch, 4 * q + 2, off);
-        const __m256i v3 = FOLD == 1   ? requant_fold<HL>(sq[3], fold)
+        const __m256i v3 = FOLD == 1 || FOLD == 3 ? requant_fold<HL, FOLD == 3>(sq[3], fold)
                              : FOLD == 2 ? requant_fold_entry<HL>(sq[3], tab[(4 * q + 3) & (FOLD == 2 ? 15 : 0)])
                                          : requant_pixels<GL, HL>(sq[3], ch, 4 * q + 3, off);
         const __m256i w01 = _mm256_packs_epi32(v0, v1);
@@ -778,7 +787,13 @@ __attribute__((noinline)) static void store_tile(const whittle_q8_gemm_params* p
                                                  const UniformFold* fold, bool per_channel) {
   const bool hl = p->has_left_shift != 0;
   const UniformFold none{};
-  if (fold != nullptr) {
+  if (fold != nullptr && fold->fix) {
+    if (hl) {
+      store_tile_t<P, GL, U, true, 3>(p, sums, output, m, valid, n0, n1, *fold);
+    } else {
+      store_tile_t<P, GL, U, false, 3>(p, sums, output, m, valid, n0, n1, *fold);
+    }
+  } else if (fold != nullptr) {
     if (hl) {
       store_tile_t<P, GL, U, true, 1>(p, sums, output, m, valid, n0, n1, *fold);
     } else {
