@@ -20,106 +20,12 @@
 #include "q8_gemm_common.h"
 #include "q8_gemm_4x16c2_avx2.h"
 #include "q8_requant_avx2.h"
-#include "q8_requant_fast_avx2.h"
 
 namespace {
 
 using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
-using namespace whittle_q8_4x16c2_avx2;  // NOLINT: kMR, kNR, widen, microtile, microtile8
-
-// ruy's output stage (GL = false) in one rounding: RuyMath.multiplyByQuantizedMultiplier is
-//   floor((floor((y + 2^30) / 2^31) + nudge) / 2^right),  y = (x << left) * m,
-// nested floor divisions by powers of two with integer addends fold into
-//   floor((y + 2^30 + nudge * 2^31) / 2^(31 + right)),
-// and its saturating case (floor(..) + nudge past INT32_MAX) is that same exact quotient,
-// 1 << (31 - right). AVX2 has no 64-bit arithmetic shift: with 2^62 added (|y| < 2^62, and
-// 2^62 a multiple of 2^(31 + right)) the sum is non-negative and a logical shift floors it;
-// the extra 2^(31 - right) of the quotient goes into the per-channel output offset (int32
-// wrapping, as the two-step form's final add). 12 instructions per 8 outputs against 16
-// (17 uops with vpblendvb): at K = 8..32 the output stage costs more than the multiply-adds.
-// Session 14: the fold lives in q8_requant_fast_avx2.h (FoldLanes), which extends it to
-// gemmlowp's rounding (uint8 CONV_2D: 12 instructions per 8 outputs, 10 under a fused ReLU)
-// so that this kernel and the sparse ones share one output stage.
-using RuyFold = whittle_q8_fast_avx2::FoldLanes;
-
-// Without the clamp (microtile_ruy clamps the packed bytes: the saturating packs are monotonic
-// and exact inside [act_min, act_max], a sub-range of the output type, so clamping after them is
-// the same; 2 byte ops per 32 outputs instead of 2 int32 ops per 8).
-template <bool kOddHi, bool kFix>
-WHITTLE_Q8_INLINE __m256i requantize_ruy_nc(__m256i acc, const RuyFold& f, bool has_left) {
-  return whittle_q8_fast_avx2::requantize_lanes<kOddHi, kFix>(acc, f, has_left);
-}
-
-// Clamps packed output bytes to [lo, hi] (byte-broadcast act_min / act_max).
-template <bool U>
-WHITTLE_Q8_INLINE __m256i clamp_bytes(__m256i b, __m256i lo, __m256i hi) {
-  return U ? _mm256_min_epu8(_mm256_max_epu8(b, lo), hi) : _mm256_min_epi8(_mm256_max_epi8(b, lo), hi);
-}
-
-template <bool kFix>
-WHITTLE_Q8_INLINE __m256i requantize_ruy(__m256i acc, const RuyFold& f, bool has_left, __m256i lo, __m256i hi) {
-  const __m256i v = whittle_q8_fast_avx2::requantize_lanes<false, kFix>(acc, f, has_left);
-  return _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
-}
-
-// Two rows of 16 clamped int32 (lo/hi channel halves) -> 32 bytes, row a then row b: one
-// packssdw per row, one pack to bytes and one lane permute for both (the per-row narrow takes 4).
-WHITTLE_Q8_INLINE __m256i narrow2(__m256i a0, __m256i a1, __m256i b0, __m256i b1, bool is_unsigned) {
-  const __m256i wa = _mm256_packs_epi32(a0, a1);  // a0[0..3] a1[0..3] | a0[4..7] a1[4..7]
-  const __m256i wb = _mm256_packs_epi32(b0, b1);
-  const __m256i bytes = is_unsigned ? _mm256_packus_epi16(wa, wb) : _mm256_packs_epi16(wa, wb);
-  // dwords: a0lo a1lo b0lo b1lo | a0hi a1hi b0hi b1hi -> a0lo a0hi a1lo a1hi b0lo b0hi b1lo b1hi
-  return _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
-// The 4 x 16 microtile of a full 16-channel panel with ruy's folded output stage (f: the
-// panel's two halves, computed once per panel and block, not per tile).
-template <int MR, bool U, bool kOddHi, bool kFix>
-WHITTLE_Q8_INLINE void microtile_ruy(const whittle_q8_gemm_params* p, const int16_t* a, int32_t a_stride,
-                                     const int16_t* w, int32_t n, const RuyFold* f, uint8_t* out,
-                                     int32_t out_stride) {
-  __m256i acc0[MR], acc1[MR];
-  accumulate<MR>(p, a, a_stride, w, n, acc0, acc1);
-  const __m256i lo = _mm256_set1_epi32(p->act_min);
-  const __m256i hi = _mm256_set1_epi32(p->act_max);
-  const __m256i lo8 = _mm256_set1_epi8((char) p->act_min);
-  const __m256i hi8 = _mm256_set1_epi8((char) p->act_max);
-  const bool hl = p->has_left_shift != 0;
-  _Pragma("GCC unroll 8") for (int r = 0; r + 1 < MR; r += 2) {
-    const __m256i b = clamp_bytes<U>(narrow2(requantize_ruy_nc<kOddHi, kFix>(acc0[r], f[0], hl),
-                                             requantize_ruy_nc<kOddHi, kFix>(acc1[r], f[1], hl),
-                                             requantize_ruy_nc<kOddHi, kFix>(acc0[r + 1], f[0], hl),
-                                             requantize_ruy_nc<kOddHi, kFix>(acc1[r + 1], f[1], hl), U),
-                                     lo8, hi8);
-    uint8_t* dst = out + (size_t) r * out_stride;
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(b));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + out_stride), _mm256_extracti128_si256(b, 1));
-  }
-  if (MR % 2 == 1) {
-    const int r = MR - 1;
-    const __m128i bytes = narrow(requantize_ruy<kFix>(acc0[r], f[0], hl, lo, hi), requantize_ruy<kFix>(acc1[r], f[1], hl, lo, hi), U);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (size_t) r * out_stride), bytes);
-  }
-}
-
-// The rows of one full 16-channel panel with ruy's folded output stage.
-template <bool U, bool kOddHi, bool kFix>
-static void ruy_rows(const whittle_q8_gemm_params* p, const int16_t* a, int32_t kp, const int16_t* panel, int32_t n,
-                     const RuyFold* f, uint8_t* out, int32_t n_total, int32_t rows) {
-  int32_t r = 0;
-  const int16_t* ar = a;
-  uint8_t* outr = out;
-  for (; r + kMR <= rows; r += kMR, ar += (size_t) kMR * kp, outr += (size_t) kMR * n_total) {
-    microtile_ruy<kMR, U, kOddHi, kFix>(p, ar, kp, panel, n, f, outr, n_total);
-  }
-  switch (rows - r) {
-    case 3: microtile_ruy<3, U, kOddHi, kFix>(p, ar, kp, panel, n, f, outr, n_total); break;
-    case 2: microtile_ruy<2, U, kOddHi, kFix>(p, ar, kp, panel, n, f, outr, n_total); break;
-    case 1: microtile_ruy<1, U, kOddHi, kFix>(p, ar, kp, panel, n, f, outr, n_total); break;
-    default: break;
-  }
-}
+using namespace whittle_q8_4x16c2_avx2;  // NOLINT: kMR, kNR, widen, microtile, microtile8, folded_rows
 
 template <bool GL, bool U>
 static void run_half(const whittle_q8_gemm_params* p, const int16_t* a, int32_t kp, const int16_t* panel, int32_t n,
@@ -243,20 +149,7 @@ static void run_t(const whittle_q8_gemm_params* p, const uint8_t* input, uint8_t
       }
       int32_t r = 0;
       if (nc == kNR) {
-        // The folded output stage (q8_requant_fast_avx2.h), ruy's or gemmlowp's rounding.
-        const RuyFold f[2] = {whittle_q8_fast_avx2::fold_lanes(p, n, GL), whittle_q8_fast_avx2::fold_lanes(p, n + 8, GL)};
-        const bool odd_hi = f[0].odd_hi && f[1].odd_hi;
-        if (GL && !whittle_q8_fast_avx2::relu_folds(p)) {
-          if (odd_hi) {
-            ruy_rows<U, true, true>(p, a, kp, panel, n, f, out, n_total, rows);
-          } else {
-            ruy_rows<U, false, true>(p, a, kp, panel, n, f, out, n_total, rows);
-          }
-        } else if (odd_hi) {
-          ruy_rows<U, true, false>(p, a, kp, panel, n, f, out, n_total, rows);
-        } else {
-          ruy_rows<U, false, false>(p, a, kp, panel, n, f, out, n_total, rows);
-        }
+        folded_rows<GL, U>(p, a, kp, panel, n, out, n_total, rows);  // q8_gemm_4x16c2_avx2.h
         continue;
       }
       for (; r + kMR <= rows; r += kMR) {

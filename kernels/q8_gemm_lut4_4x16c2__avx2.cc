@@ -227,6 +227,12 @@ static void run_s(const whittle_q8_lut_params* lp, const uint8_t* input, uint8_t
         run_half<GL, U>(p, a, kp, panel, n, nc, out, n_total, rows);
         continue;
       }
+      if (nc == kNR) {
+        // the dense kernel's folded output stage on full panels (session 14), so LUT and dense
+        // differ only in the decode
+        folded_rows<GL, U>(p, a, kp, panel, n, out, n_total, rows);
+        continue;
+      }
       int32_t r = 0;
       for (; r + kMR <= rows; r += kMR) {
         microtile<kMR, GL, U>(p, a + (size_t) r * kp, kp, panel, n, nc, out + (size_t) r * n_total, n_total);
