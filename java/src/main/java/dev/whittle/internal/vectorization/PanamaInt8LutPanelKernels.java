@@ -207,7 +207,12 @@ final class PanamaInt8LutPanelKernels implements Int8GemmKernels, Int8BlockKerne
         }
     }
 
-    /** Per-channel 32-entry tables (lut5pc): two 16-entry trees and a blend by the bit plane's bit. */
+    /**
+     * Per-channel 32-entry tables (lut5pc): two 16-entry trees and a blend by the bit plane's bit.
+     * The trees are written out here and in {@link #decodeTree16} on purpose: a shared
+     * {@code tree16(...)} helper returning a {@code ByteVector} (tried in session 14) boxed its
+     * vectors (30 KB per invoke, {@code JavaWeightKernelsTest.lutPanelInvokeDoesNotAllocate}).
+     */
     private void decodeTree32(int t, MemorySegment panel, long off) {
         Int8LutPanelGemm p = lut;
         int k = p.k;
