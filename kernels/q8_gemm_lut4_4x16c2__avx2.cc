@@ -42,6 +42,19 @@ using namespace whittle_q8_avx2;  // NOLINT: Requant, load_requant, requantize
 
 using namespace whittle_q8_4x16c2_avx2;  // NOLINT: kMR, kNR, widen, microtile, microtile8 (the dense kernel's)
 
+// One 16-entry table lookup of 32 index bytes: t0 serves every dword of a 128-bit lane when the
+// panel shares one table (SHARED), else dword q of each lane takes t_q (one channel's table each).
+template <bool SHARED>
+WHITTLE_Q8_INLINE __m256i lookup4(__m256i t0, __m256i t1, __m256i t2, __m256i t3, __m256i i) {
+  __m256i y = _mm256_shuffle_epi8(t0, i);
+  if (!SHARED) {
+    y = _mm256_blend_epi32(y, _mm256_shuffle_epi8(t1, i), 0x22);
+    y = _mm256_blend_epi32(y, _mm256_shuffle_epi8(t2, i), 0x44);
+    y = _mm256_blend_epi32(y, _mm256_shuffle_epi8(t3, i), 0x88);
+  }
+  return y;
+}
+
 // Decodes a panel's kp / 2 K pairs of indices into the dense int16 layout (64 bytes per pair).
 template <bool SHARED, bool FIVE>
 static void decode_panel(const whittle_q8_gemm_params* p, const uint8_t* tb, const uint8_t* idx, const uint8_t* bits,
@@ -85,27 +98,11 @@ static void decode_panel(const whittle_q8_gemm_params* p, const uint8_t* tb, con
     const __m256i v = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(idx + (size_t) j * 16)));
     const __m256i i0 = _mm256_and_si256(v, m);
     const __m256i i1 = _mm256_srli_epi16(v, 4);
-    __m256i y0 = _mm256_shuffle_epi8(a0, i0);
-    __m256i y1 = _mm256_shuffle_epi8(b0, i1);
-    if (!SHARED) {
-      y0 = _mm256_blend_epi32(y0, _mm256_shuffle_epi8(a1, i0), 0x22);
-      y1 = _mm256_blend_epi32(y1, _mm256_shuffle_epi8(b1, i1), 0x22);
-      y0 = _mm256_blend_epi32(y0, _mm256_shuffle_epi8(a2, i0), 0x44);
-      y1 = _mm256_blend_epi32(y1, _mm256_shuffle_epi8(b2, i1), 0x44);
-      y0 = _mm256_blend_epi32(y0, _mm256_shuffle_epi8(a3, i0), 0x88);
-      y1 = _mm256_blend_epi32(y1, _mm256_shuffle_epi8(b3, i1), 0x88);
-    }
+    __m256i y0 = lookup4<SHARED>(a0, a1, a2, a3, i0);
+    __m256i y1 = lookup4<SHARED>(b0, b1, b2, b3, i1);
     if (FIVE) {
-      __m256i z0 = _mm256_shuffle_epi8(h0, i0);
-      __m256i z1 = _mm256_shuffle_epi8(g0, i1);
-      if (!SHARED) {
-        z0 = _mm256_blend_epi32(z0, _mm256_shuffle_epi8(h1, i0), 0x22);
-        z1 = _mm256_blend_epi32(z1, _mm256_shuffle_epi8(g1, i1), 0x22);
-        z0 = _mm256_blend_epi32(z0, _mm256_shuffle_epi8(h2, i0), 0x44);
-        z1 = _mm256_blend_epi32(z1, _mm256_shuffle_epi8(g2, i1), 0x44);
-        z0 = _mm256_blend_epi32(z0, _mm256_shuffle_epi8(h3, i0), 0x88);
-        z1 = _mm256_blend_epi32(z1, _mm256_shuffle_epi8(g3, i1), 0x88);
-      }
+      const __m256i z0 = lookup4<SHARED>(h0, h1, h2, h3, i0);
+      const __m256i z1 = lookup4<SHARED>(g0, g1, g2, g3, i1);
       int32_t word;
       memcpy(&word, bits + (size_t) j * 4, 4);
       const __m256i b = _mm256_set1_epi32(word);
