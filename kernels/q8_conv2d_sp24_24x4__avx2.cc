@@ -581,9 +581,9 @@ WHITTLE_Q8_INLINE __m256i requant_pixels(__m256i x, const ChannelStage& ch, int 
 // Linear gemmlowp layers (the projections: act_min below the output offset) take the same fold
 // with q8_requant_fast_avx2.h's sign-dependent constant (cn = c - 2^31 where the 64-bit product
 // is negative, one vblendvpd; proof there): fix. The dense kernel folds those too (session 14).
+// The constants are q8_requant_fast_avx2.h's one-channel broadcast (the sparse kernels' form).
 struct UniformFold {
-  __m256i mult, c, cn, off;
-  __m128i s, s_hi, left;
+  whittle_q8_fast_avx2::FoldBroadcast b;
   bool odd_hi, fix;
 };
 
@@ -609,16 +609,9 @@ static bool uniform_fold(const whittle_q8_gemm_params* p, int32_t n0, int32_t n1
   if (e < 0 || e > 31 || left[n0] < 0 || left[n0] > 31 || mult[n0] < 0) {
     return false;
   }
-  f->mult = _mm256_set1_epi32(mult[n0]);
-  const int64_t c = (INT64_C(1) << 62) + (INT64_C(1) << 30) + ((int64_t) nudge[n0] << 31);
+  f->b = whittle_q8_fast_avx2::fold_broadcast(p, n0, p->gemmlowp != 0);
   f->fix = p->gemmlowp != 0 && !whittle_q8_fast_avx2::relu_folds(p) && e >= 1;
-  f->c = _mm256_set1_epi64x(c);
-  f->cn = _mm256_set1_epi64x(f->fix ? c - (INT64_C(1) << 31) : c);
-  f->s = _mm_cvtsi32_si128(31 + e);
-  f->s_hi = _mm_cvtsi32_si128(e >= 1 ? e - 1 : 0);
-  f->left = _mm_cvtsi32_si128(left[n0]);
   f->odd_hi = e >= 1;
-  f->off = _mm256_set1_epi32((int32_t) ((uint32_t) p->output_offset - (UINT32_C(1) << (31 - e))));
   return true;
 }
 
@@ -626,15 +619,8 @@ static bool uniform_fold(const whittle_q8_gemm_params* p, int32_t n0, int32_t n1
 // FIX: with the sign-dependent constant (linear gemmlowp layers).
 template <bool HL, bool FIX>
 WHITTLE_Q8_INLINE __m256i requant_fold(__m256i x, const UniformFold& f) {
-  if (HL) {
-    x = _mm256_sll_epi32(x, f.left);
-  }
-  using whittle_q8_fast_avx2::add_constant;
-  __m256i e = add_constant<FIX>(_mm256_mul_epi32(x, f.mult), f.c, f.cn);
-  __m256i o = add_constant<FIX>(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f.mult), f.c, f.cn);
-  e = _mm256_srl_epi64(e, f.s);
-  o = f.odd_hi ? _mm256_srl_epi64(o, f.s_hi) : _mm256_slli_epi64(_mm256_srl_epi64(o, f.s), 32);
-  return _mm256_add_epi32(_mm256_blend_epi32(e, o, 0xAA), f.off);
+  using whittle_q8_fast_avx2::requantize_broadcast;
+  return f.odd_hi ? requantize_broadcast<HL, FIX, true>(x, f.b) : requantize_broadcast<HL, FIX, false>(x, f.b);
 }
 
 // The same fold with per-channel constants (int8 per-channel layers, qs8_qc8w), built per
